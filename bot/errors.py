@@ -1,0 +1,15 @@
+"""The one exception type the core raises for a source it cannot digest, with a short reason code."""
+
+from __future__ import annotations
+
+
+class DigestError(Exception):
+    """A source could not be digested. `reason` is a stable code, `str(error)` a clear sentence for people.
+
+    Reason codes: blocked_address, bad_url, unreachable, dns, tls, timeout, http_status, not_html,
+    too_large, too_many_redirects, decode, empty, javascript_only, paywall, bot_wall, extraction_timeout.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
