@@ -1,0 +1,98 @@
+"""The `digestbot` command line: `digest` for the terminal, `serve` for Slack, `doctor` for operators."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import sys
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+
+from bot import __version__
+from bot.config import Settings
+from bot.digest import digest_source
+from bot.errors import DigestError
+from bot.models import Digest
+
+
+def render(digest: Digest, console: Console) -> None:
+    """A readable digest: headline, byline facts, summary, quotes and the canonical link."""
+    facts = [
+        digest.site_name,
+        digest.author,
+        digest.published.isoformat() if digest.published else None,
+        f"{digest.reading_minutes} min read" if digest.reading_minutes else None,
+        digest.language,
+    ]
+    body = [f"[dim]{escape(' · '.join(f for f in facts if f))}[/dim]", ""]
+    if digest.warning:
+        body += [f"[yellow]⚠ {escape(digest.warning)}[/yellow]", ""]
+    body += ["[bold]Summary[/bold]", escape(digest.summary or "(no summary)"), ""]
+    if digest.quotes:
+        body.append(f"[bold]Key quotes[/bold] [dim]· {len(digest.quotes)} pulled[/dim]")
+        body += [f"  “{escape(q)}”" for q in digest.quotes]
+        body.append("")
+    body.append(f"[link={digest.canonical_url}]{escape(digest.canonical_url)}[/link]")
+    title = escape(digest.title or "(untitled)")
+    console.print(Panel("\n".join(body), title=f"[bold]{title}[/bold]", title_align="left"))
+
+
+async def _digest_all(sources: list[str], as_json: bool, settings: Settings) -> int:
+    console = Console(highlight=False)
+    failed = 0
+    for source in sources:
+        try:
+            digest = await digest_source(source, settings)
+        except DigestError as error:
+            failed += 1
+            if as_json:
+                print(json.dumps({"source": source, "error": str(error), "reason": error.reason}), flush=True)
+            else:
+                console.print(f"[red]✗ {escape(source)}[/red]: {escape(str(error))}")
+            continue
+        if as_json:
+            print(digest.model_dump_json(), flush=True)
+        else:
+            render(digest, console)
+    return 1 if failed else 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="digestbot", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"digestbot {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    digest = commands.add_parser("digest", help="digest article URLs or saved HTML files")
+    digest.add_argument("sources", nargs="+", metavar="SOURCE", help="an http(s) URL or a saved HTML file")
+    digest.add_argument("--json", action="store_true", help="one JSON object per source, one per line")
+    serve = commands.add_parser("serve", help="run the Slack bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
+    serve.add_argument("--host", default="0.0.0.0", help="HTTP mode: interface to bind (default 0.0.0.0)")
+    serve.add_argument("--port", type=int, default=None, help="HTTP mode: port (default $PORT or 3000)")
+    return parser
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from handlers.server import serve, settings_problems  # Slack glue loads only when serving
+
+    problems = settings_problems(settings)
+    for problem in problems:
+        print(f"digestbot: {problem}", file=sys.stderr)
+    if problems:
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(settings, args.host, args.port or settings.port))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    if args.command == "digest":
+        sys.exit(asyncio.run(_digest_all(args.sources, args.json, settings)))
+    if args.command == "serve":
+        sys.exit(_serve(args, settings))

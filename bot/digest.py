@@ -1,0 +1,96 @@
+"""The pipeline: a URL or a saved HTML file in, a Digest out (fetch, extract, check walls, summarize, quote)."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from pathlib import Path
+
+from bot.config import Settings
+from bot.errors import DigestError
+from bot.extract import extract_article_bounded
+from bot.fetch import decode_html, fetch_page
+from bot.llm import llm_summarize
+from bot.models import Article, Digest
+from bot.quotes import pick_quotes, verbatim_only
+from bot.summarize import summarize
+from bot.urls import choose_canonical
+from bot.walls import detect_wall
+
+log = logging.getLogger(__name__)
+
+WORDS_PER_MINUTE = 230
+_WORD = re.compile(r"\w+")
+
+
+def reading_minutes(text: str) -> int:
+    words = len(_WORD.findall(text))
+    return max(1, math.ceil(words / WORDS_PER_MINUTE)) if words else 0
+
+
+def digest_article(article: Article, source: str, url: str, settings: Settings) -> Digest:
+    """Summary and quotes for an extracted article (offline, deterministic)."""
+    summary = summarize(article)
+    return _assemble(article, source, url, summary, pick_quotes(article, summary))
+
+
+def _assemble(article: Article, source: str, url: str, summary: list[str], quotes: list[str]) -> Digest:
+    return Digest(
+        source=source,
+        url=url,
+        canonical_url=choose_canonical(url, article.canonical_url),
+        title=article.title,
+        site_name=article.site_name,
+        author=article.author,
+        published=article.published,
+        language=article.language,
+        reading_minutes=reading_minutes(article.text),
+        summary=" ".join(summary),
+        quotes=quotes,
+        text=article.text,
+        warning=article.warning,
+    )
+
+
+async def digest_html(html: str, source: str, url: str, settings: Settings) -> Digest:
+    """Digest an already-decoded page: extraction in a killable worker, then the wall check, then summaries."""
+    article = await extract_article_bounded(html, url, settings)
+    wall = detect_wall(html, article)
+    if wall:
+        raise DigestError(*wall)
+    if not article.text.strip() and not article.warning:
+        raise DigestError("empty", "Found no article text on this page.")
+    if settings.llm_url and settings.llm_model and article.text:
+        proposed = await llm_summarize(article, settings)
+        if proposed:
+            summary, quotes = proposed
+            quotes = verbatim_only(quotes, article.text) or pick_quotes(article, summary)
+            return _assemble(article, source, url, summary, quotes)
+    return digest_article(article, source, url, settings)
+
+
+async def digest_url(url: str, settings: Settings) -> Digest:
+    page = await fetch_page(url, settings)
+    return await digest_html(page.html, url, page.url, settings)
+
+
+async def digest_file(path: Path, settings: Settings) -> Digest:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise DigestError("unreadable", f"Could not read {path}: {error.strerror}.") from error
+    return await digest_html(decode_html(raw, None), str(path), path.resolve().as_uri(), settings)
+
+
+def is_url(source: str) -> bool:
+    return source.lower().startswith(("http://", "https://"))
+
+
+async def digest_source(source: str, settings: Settings) -> Digest:
+    """A URL is fetched; anything else is read as a saved HTML file."""
+    if is_url(source):
+        return await digest_url(source, settings)
+    if "://" in source:
+        raise DigestError("bad_url", f"Only http and https links can be digested, not {source.split(':')[0]}.")
+    return await digest_file(Path(source), settings)

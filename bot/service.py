@@ -1,0 +1,66 @@
+"""The bot's memory-aware core, still Slack-free: cached digests, what channels shared, related reading."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.digest import digest_url
+from bot.models import Digest
+from bot.redis_conn import connect
+from bot.related import RelatedHit, RelatedIndex, RelatedItem, RelatedQuery
+from bot.store import Share, ShareResult, Store
+from bot.urls import canonicalize, domain
+
+
+@dataclass
+class DigestService:
+    settings: Settings
+    store: Store
+    related_index: RelatedIndex
+
+    @classmethod
+    def open(cls, settings: Settings) -> DigestService:
+        redis = connect(settings)
+        related = RelatedIndex(redis, settings.redis_prefix + "v1:related:")
+        return cls(settings, Store(redis, settings), related)
+
+    async def close(self) -> None:
+        await self.store.close()
+
+    async def digest(self, url: str) -> Digest:
+        """One fetch per article, whatever tracking parameters the link carries, however many replicas ask."""
+        digest = await self.store.digest_once(canonicalize(url), lambda: digest_url(url, self.settings))
+        if digest.canonical_url != canonicalize(url):
+            await self.store.put_digest(digest)  # a shortener or alias: remember it under the article's own URL too
+        return digest
+
+    async def remember(self, share: Share, digest: Digest) -> ShareResult:
+        """Record a share in the channel's memory and add the article to the workspace's related index."""
+        result = await self.store.record_share(share)
+        if result.first:
+            await self.related_index.add(
+                RelatedItem(
+                    team_id=share.team_id,
+                    canonical_url=digest.canonical_url,
+                    title=digest.title or digest.canonical_url,
+                    summary=digest.summary,
+                    text=digest.text,
+                    domain=domain(digest.canonical_url),
+                    channel_id=share.channel_id,
+                    channel_is_private=share.channel_is_private,
+                    shared_at=share.shared_at,
+                )
+            )
+        return result
+
+    async def related(self, digest: Digest, team_id: str, channel_id: str, k: int = 5) -> list[RelatedHit]:
+        query = RelatedQuery(
+            team_id=team_id,
+            channel_id=channel_id,
+            canonical_url=digest.canonical_url,
+            title=digest.title or "",
+            text=digest.text,
+            exclude_urls=[digest.canonical_url],
+        )
+        return await self.related_index.related(query, k=k)

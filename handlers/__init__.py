@@ -1,0 +1,1 @@
+"""Thin Slack glue around the core in `bot/`: events, slash commands, cards and the HTTP/Socket Mode server."""

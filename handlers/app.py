@@ -1,0 +1,71 @@
+"""The bolt app: listeners for every event the manifest subscribes to, dedupe of retries, the slash command."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+
+from bot.config import Settings
+from bot.metrics import EVENTS_DUPLICATE, EVENTS_RECEIVED
+from bot.service import DigestService
+from handlers.home import publish_home
+from handlers.messages import handle_link_shared, handle_message
+from handlers.slack_client import make_client
+from handlers.slash import SHARE_ACTION, run_command, share_to_channel
+
+log = logging.getLogger(__name__)
+
+
+def build_app(settings: Settings, service: DigestService) -> AsyncApp:
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    app = AsyncApp(
+        token=token,
+        signing_secret=secret,
+        client=make_client(token, settings.slack_api_url),
+        process_before_response=False,
+    )
+
+    @app.middleware
+    async def drop_duplicates(body: dict[str, Any], next: Any) -> BoltResponse | None:
+        # Slack retries an event it thinks we missed, and anyone can replay a signed body inside the window.
+        event_id = body.get("event_id")
+        if event_id:
+            EVENTS_RECEIVED.labels(body.get("event", {}).get("type", "unknown")).inc()
+            if not await service.store.first_time(event_id):
+                EVENTS_DUPLICATE.inc()
+                return BoltResponse(status=200, body="")
+        return await next()
+
+    @app.event("message")
+    async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
+        await handle_message(event, body.get("team_id", ""), app.client, service)
+
+    @app.event("link_shared")
+    async def on_link_shared(event: dict[str, Any]) -> None:
+        await handle_link_shared(event, app.client, service)
+
+    @app.event("app_home_opened")
+    async def on_home(event: dict[str, Any]) -> None:
+        if event.get("tab", "home") == "home":
+            await publish_home(event["user"], app.client)
+
+    @app.command("/digest")
+    async def on_command(ack: Any, body: dict[str, Any], respond: Any) -> None:
+        await ack()  # within Slack's 3 seconds; the answer follows through response_url
+        await run_command(body, respond, service)
+
+    @app.action(SHARE_ACTION)
+    async def on_share(ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        await share_to_channel(body, app.client, service)
+
+    @app.error
+    async def on_error(error: Exception) -> None:
+        log.error("listener failed: %s", type(error).__name__, exc_info=error)
+
+    return app
+

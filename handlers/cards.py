@@ -1,0 +1,116 @@
+"""Block Kit for what the bot posts: digest cards, repeat notices, failures. Page text is always escaped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from bot.models import Digest
+
+Block = dict[str, Any]
+SECTION_LIMIT = 3000  # Slack's cap on a section's text
+CARD_BUDGET = 9000  # Slack rejects messages whose blocks hold roughly 13,000 characters; stay well under
+
+
+class RelatedLike(Protocol):
+    canonical_url: str
+    title: str
+    one_line: str
+    domain: str
+    shared_at: datetime
+
+
+def escape(text: str) -> str:
+    """Neutralise mrkdwn control characters so a page can never ping @channel or fake a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link_label(text: str) -> str:
+    return escape(text).replace("|", "¦")
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut at a word boundary with an ellipsis, so truncation reads politely."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.")
+    return cut + "…"
+
+
+def age(when: datetime, now: datetime | None = None) -> str:
+    seconds = max(0, ((now or datetime.now(UTC)) - when).total_seconds())
+    for unit, size in (("y", 365 * 86400), ("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit} ago"
+    return "just now"
+
+
+def slack_date(when: datetime) -> str:
+    """A date Slack renders in the reader's own timezone, with a UTC fallback."""
+    return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} at {{time}}|{when:%Y-%m-%d %H:%M} UTC>"
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}}
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}]}
+
+
+def byline(digest: Digest) -> str:
+    parts = [
+        digest.site_name,
+        digest.author,
+        digest.published.strftime("%b %-d, %Y") if digest.published else None,
+        f"{digest.reading_minutes} min read" if digest.reading_minutes else None,
+    ]
+    return " · ".join(escape(p) for p in parts if p)
+
+
+def related_lines(items: Sequence[RelatedLike], now: datetime | None = None) -> str:
+    lines = [
+        f"• <{item.canonical_url}|{link_label(clip(item.title, 150))}>\n"
+        f"   {escape(item.one_line)}\n   _{escape(item.domain)} · {age(item.shared_at, now)}_"
+        for item in items
+    ]
+    return "\n".join(lines)
+
+
+def digest_card(
+    digest: Digest,
+    *,
+    shared_by: str | None = None,
+    comment: str = "",
+    related: Sequence[RelatedLike] = (),
+) -> tuple[str, list[Block]]:
+    """The digest card and its one-line plain-text fallback (what notifications show)."""
+    title = digest.title or digest.canonical_url
+    blocks: list[Block] = [_section(f"*<{digest.canonical_url}|{link_label(clip(title, 300))}>*")]
+    if line := byline(digest):
+        blocks.append(_context(line))
+    if shared_by:
+        said = f": “{clip(comment, 500)}”" if comment else ""  # a Slack comment arrives already escaped
+        blocks.append(_context(f"Shared by <@{shared_by}>{said}"))
+    if digest.warning:
+        blocks.append(_context(f":warning: {escape(digest.warning)}"))
+    if digest.summary:
+        blocks.append(_section(f"*Summary*\n{escape(clip(digest.summary, 1500))}"))
+    if digest.quotes:
+        quotes = "\n".join(f"> {escape(clip(q, 400))}" for q in digest.quotes)
+        blocks.append(_section(f"*Key quotes* · {len(digest.quotes)} pulled\n{quotes}"))
+    if related:
+        blocks.append(_section(f"*You might also want to read*\n{related_lines(related)}"))
+    while sum(len(str(b)) for b in blocks) > CARD_BUDGET and len(blocks) > 1:
+        blocks.pop()  # the least essential parts come last
+    return f"{clip(title, 200)} — {digest.site_name or digest.canonical_url}", blocks
+
+
+def repeat_notice(user_id: str, shared_at: datetime, permalink: str | None) -> str:
+    where = f" (<{permalink}|see the first message>)" if permalink else ""
+    return f"First shared by <@{user_id}> {age(shared_at)}, on {slack_date(shared_at)}{where}."
+
+
+def failure_notice(url: str, reason: str) -> str:
+    return f"Couldn't read <{url}|this page>: {escape(reason)}"

@@ -1,0 +1,99 @@
+"""Running the bot: Socket Mode with an app token, otherwise HTTP on /slack/events with health and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
+
+from bot.config import Settings
+from bot.service import DigestService
+from handlers.app import build_app
+
+log = logging.getLogger(__name__)
+
+
+def signature_ok(verifier: SignatureVerifier, body: bytes, headers: dict[str, str]) -> bool:
+    """Bolt answers 500 on a non-numeric timestamp or a non-UTF-8 body; anything unverifiable is simply 401."""
+    try:
+        return verifier.is_valid_request(body, headers)
+    except (ValueError, UnicodeDecodeError, TypeError):
+        return False
+
+
+def http_app(settings: Settings, app: AsyncApp, service: DigestService) -> web.Application:
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    verifier = SignatureVerifier(secret)
+
+    async def events(request: web.Request) -> web.Response:
+        body = await request.read()
+        if not signature_ok(verifier, body, dict(request.headers)):
+            return web.Response(status=401, text="invalid signature")
+        bolt_request = await to_bolt_request(request)
+        return await to_aiohttp_response(await app.async_dispatch(bolt_request))
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    async def readyz(_: web.Request) -> web.Response:
+        redis_ok = await service.store.ping()
+        try:
+            slack_ok = bool((await app.client.auth_test()).get("ok"))
+        except Exception:  # any failure to reach Slack means "not ready", whatever its type
+            slack_ok = False
+        status = 200 if redis_ok and slack_ok else 503
+        return web.json_response({"redis": redis_ok, "slack": slack_ok}, status=status)
+
+    async def metrics(_: web.Request) -> web.Response:
+        return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app.add_routes(
+        [
+            web.post("/slack/events", events),
+            web.get("/healthz", healthz),
+            web.get("/readyz", readyz),
+            web.get("/metrics", metrics),
+        ]
+    )
+    return web_app
+
+
+async def serve(settings: Settings, host: str, port: int) -> None:
+    service = DigestService.open(settings)
+    app = build_app(settings, service)
+    try:
+        if settings.slack_app_token:
+            handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
+            log.info("connecting to Slack in Socket Mode")
+            await handler.start_async()
+        else:
+            runner = web.AppRunner(http_app(settings, app, service))
+            await runner.setup()
+            await web.TCPSite(runner, host, port).start()
+            log.info("listening on http://%s:%d/slack/events", host, port)
+            await asyncio.Event().wait()  # serve until cancelled (Ctrl-C or SIGTERM)
+    finally:
+        await service.close()
+
+
+def settings_problems(settings: Settings) -> list[str]:
+    """One clear line per missing or malformed Slack setting, checked before anything starts."""
+    problems = []
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    if not token.startswith("xoxb-"):
+        problems.append("SLACK_BOT_TOKEN must be set to the bot token (it starts with xoxb-).")
+    app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
+    if app_token is not None and not app_token.startswith("xapp-"):
+        problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp- (or unset for HTTP mode).")
+    if app_token is None and not settings.slack_signing_secret:
+        problems.append("SLACK_SIGNING_SECRET must be set in HTTP mode (Basic Information > App Credentials).")
+    if not settings.slack_api_url.startswith(("http://", "https://")):
+        problems.append("SLACK_API_URL must be an http(s) URL such as https://slack.com/api/.")
+    return problems

@@ -1,0 +1,106 @@
+"""`/digest`: lookups answered only to the caller, and the settings a channel can change."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.errors import DigestError
+from bot.service import DigestService
+from handlers.cards import Block, age, digest_card, escape, failure_notice, related_lines
+from handlers.commands import HELP, Command, CommandError, parse_command
+
+Respond = Callable[..., Awaitable[Any]]
+SHARE_ACTION = "share_digest"
+
+
+def share_button(url: str) -> Block:
+    return {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Share in channel"},
+                "action_id": SHARE_ACTION,
+                "value": json.dumps({"url": url})[:2000],
+            }
+        ],
+    }
+
+
+async def run_command(body: dict[str, Any], respond: Respond, service: DigestService) -> None:
+    try:
+        command = parse_command(body.get("text", ""))
+    except CommandError as error:
+        await respond(text=str(error), response_type="ephemeral")
+        return
+    answer = await answer_command(command, body, service)
+    await respond(response_type="ephemeral", replace_original=False, **answer)
+
+
+async def answer_command(command: Command, body: dict[str, Any], service: DigestService) -> dict[str, Any]:
+    """What the caller sees, as chat.postMessage-style kwargs (text and maybe blocks)."""
+    channel, team = body.get("channel_id", ""), body.get("team_id", "")
+    store = service.store
+    if command.name == "help":
+        return {"text": HELP}
+    if command.name in ("mute", "unmute"):
+        settings = await store.get_channel_settings(channel)
+        await store.put_channel_settings(channel, settings.model_copy(update={"muted": command.name == "mute"}))
+        return {"text": "Muted: I won't digest links here until `/digest unmute`." if command.name == "mute"
+                else "Unmuted: I'll digest links shared here again."}
+    if command.name == "repeats":
+        settings = await store.get_channel_settings(channel)
+        await store.put_channel_settings(channel, settings.model_copy(update={"repeats": command.switch == "on"}))
+        return {"text": f"Repeat notices are {command.switch} in this channel."}
+    if command.name == "recent":
+        shares = await store.recent(channel, command.count)
+        if not shares:
+            return {"text": "Nothing shared in this channel yet."}
+        lines = [f"• <{s.canonical_url}|{escape(s.title)}> — <@{s.user_id}>, {age(s.shared_at)}" for s in shares]
+        return {"text": "*Recently shared here*\n" + "\n".join(lines)}
+    if command.name == "digest" and command.url:
+        try:
+            digest = await service.digest(command.url)
+        except DigestError as error:
+            return {"text": failure_notice(command.url, str(error))}
+        text, blocks = digest_card(digest, related=await service.related(digest, team, channel))
+        return {"text": text, "blocks": [*blocks, share_button(digest.canonical_url)]}
+    if command.name == "related" and command.url:
+        try:
+            digest = await service.digest(command.url)
+        except DigestError as error:
+            return {"text": failure_notice(command.url, str(error))}
+        hits = await service.related(digest, team, channel)
+        if not hits:
+            return {"text": "I found nothing closely related among the links this workspace has shared."}
+        return {"text": f"*Related to {escape(digest.title or digest.canonical_url)}*\n{related_lines(hits)}"}
+    if command.name == "search":
+        hits = await service.search(command.words, team, channel)
+        if not hits:
+            return {"text": f"No digest matches “{escape(command.words)}”."}
+        return {"text": f"*Digests matching “{escape(command.words)}”*\n{related_lines(hits)}"}
+    if command.name == "roundup":
+        return await service_roundup(command, body, service)
+    return {"text": HELP}
+
+
+async def service_roundup(command: Command, body: dict[str, Any], service: DigestService) -> dict[str, Any]:
+    from handlers.roundups import roundup_command  # roundups live beside the scheduler
+
+    return await roundup_command(command, body, service)
+
+
+async def share_to_channel(body: dict[str, Any], client: Any, service: DigestService) -> None:
+    """The "Share in channel" button: post the cached digest for everyone, as the card a paste would give."""
+    action = body["actions"][0]
+    url = json.loads(action["value"])["url"]
+    channel = body.get("channel", {}).get("id") or body.get("container", {}).get("channel_id")
+    try:
+        digest = await service.digest(url)
+    except DigestError as error:
+        await client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=failure_notice(url, str(error)))
+        return
+    text, blocks = digest_card(digest, shared_by=body["user"]["id"])
+    await client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False)

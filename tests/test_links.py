@@ -1,0 +1,34 @@
+from handlers.links import comment_without_links, links_in_text
+
+
+def test_links_take_the_url_before_the_label_and_unescape_once() -> None:
+    text = "look <https://good.example/a?b=1&amp;c=2|https://good.example> and <http://x.example/p|label>"
+    assert links_in_text(text) == ["https://good.example/a?b=1&c=2", "http://x.example/p"]
+
+
+def test_double_escaped_entities_stay_escaped_once() -> None:
+    assert links_in_text("<https://e.example/?q=a&amp;amp;b>") == ["https://e.example/?q=a&amp;b"]
+
+
+def test_skips_mentions_slack_images_ignored_domains_and_duplicates() -> None:
+    text = (
+        "<@U123> <#C1|general> <!channel> <mailto:a@b.example|a@b> <https://files.slack.com/x> "
+        "<https://cdn.example/pic.PNG> <https://ads.example/x> <https://news.example/a> <https://news.example/a>"
+    )
+    assert links_in_text(text, ignore_domains=("ads.example",)) == ["https://news.example/a"]
+
+
+def test_at_most_the_limit_and_only_http() -> None:
+    text = " ".join(f"<https://n{i}.example/>" for i in range(10)) + " <ftp://x.example/f> <javascript:alert(1)>"
+    assert links_in_text(text, limit=3) == ["https://n0.example/", "https://n1.example/", "https://n2.example/"]
+
+
+def test_comment_is_the_text_without_links() -> None:
+    assert comment_without_links("worth a read <https://a.example/x|a.example> <@U1>  ") == "worth a read <@U1>"
+    assert comment_without_links("<https://a.example/x>") == ""
+
+
+def test_garbage_never_raises() -> None:
+    for text in ["<", ">", "<<>>", "<http://[::1>", "<https://exa mple.com/>", "", "<|>", "<http://>"]:
+        links_in_text(text)
+        comment_without_links(text)
