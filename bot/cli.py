@@ -96,3 +96,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(asyncio.run(_digest_all(args.sources, args.json, settings)))
     if args.command == "serve":
         sys.exit(_serve(args, settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -30,15 +30,12 @@ class DigestService:
 
     async def digest(self, url: str) -> Digest:
         """One fetch per article, whatever tracking parameters the link carries, however many replicas ask."""
-        digest = await self.store.digest_once(canonicalize(url), lambda: digest_url(url, self.settings))
-        if digest.canonical_url != canonicalize(url):
-            await self.store.put_digest(digest)  # a shortener or alias: remember it under the article's own URL too
-        return digest
+        return await self.store.digest_once(canonicalize(url), lambda: digest_url(url, self.settings))
 
     async def remember(self, share: Share, digest: Digest) -> ShareResult:
         """Record a share in the channel's memory and add the article to the workspace's related index."""
         result = await self.store.record_share(share)
-        if result.first:
+        if result.is_first:
             await self.related_index.add(
                 RelatedItem(
                     team_id=share.team_id,

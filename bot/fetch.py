@@ -1,0 +1,290 @@
+"""Fetch one web page safely: SSRF-guarded connections, manual redirects, bounded decoding, a deadline.
+
+Everything a hostile server can do is bounded: the decoded body (bombs included) by
+`settings.fetch_max_bytes`, the redirects by `settings.max_redirects`, the time by
+`settings.fetch_deadline_s` around the whole fetch (httpx's timeouts are per operation only, so a
+one-byte-every-five-seconds server would never trip them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http
+import ssl
+import weakref
+import zlib
+from typing import Protocol
+
+import brotli
+import httpx
+from bs4.dammit import EncodingDetector, UnicodeDammit
+
+from bot.config import Settings
+from bot.errors import DigestError
+from bot.models import Page
+from bot.netguard import GuardedBackend, GuardedTransport, Resolver, check_url
+from bot.urls import canonicalize
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+TIMEOUTS = httpx.Timeout(10.0, connect=5.0)
+MAX_CONCURRENT_FETCHES = 8  # per event loop
+ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
+
+# WHATWG: these labels mean windows-1252 in a browser; Python's latin-1 would turn quotes into C1 controls.
+_WINDOWS_1252_LABELS = frozenset({"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii"})
+# WHATWG MIME sniffing: a body starting with one of these (then space or ">") is HTML.
+_HTML_STARTS = tuple(
+    f"<{tag}" for tag in ("!doctype html", "html", "head", "body", "script", "iframe", "h1", "div", "font",
+                          "table", "a", "style", "title", "b", "br", "p", "meta", "link")
+)  # fmt: skip
+
+# One semaphore per event loop: an asyncio.Semaphore is bound to the loop that first waits on it.
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def _slot() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    if loop not in _slots:
+        _slots[loop] = asyncio.Semaphore(MAX_CONCURRENT_FETCHES)
+    return _slots[loop]
+
+
+async def fetch_page(url: str, settings: Settings, *, resolver: Resolver | None = None) -> Page:
+    """Fetch `url` and return its HTML decoded to text, or raise DigestError with a clear message."""
+    backend = GuardedBackend(allow_private=settings.allow_private_networks, resolver=resolver)
+    return await fetch_with_transport(url, settings, GuardedTransport(backend))
+
+
+async def fetch_with_transport(url: str, settings: Settings, transport: httpx.AsyncBaseTransport) -> Page:
+    """`fetch_page` over a given transport; tests pass one whose backend dials through a recorder."""
+    target = _parse(url)
+    headers = {
+        "User-Agent": settings.user_agent,
+        "Accept": ACCEPT,
+        "Accept-Language": "en-US,en;q=0.8,*;q=0.5",
+        "Accept-Encoding": "gzip, deflate, br",
+    }
+    async with _slot():
+        try:
+            async with (
+                asyncio.timeout(settings.fetch_deadline_s),
+                httpx.AsyncClient(
+                    transport=transport, headers=headers, timeout=TIMEOUTS, follow_redirects=False, trust_env=False
+                ) as client,
+            ):
+                return await _follow(client, url.strip(), target, settings)
+        except TimeoutError:
+            raise DigestError(
+                "timeout", f"The site took longer than {settings.fetch_deadline_s:g} s to send the page"
+            ) from None
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc) from exc
+
+
+def _parse(url: str) -> httpx.URL:
+    """Parse once with httpx.URL, the parser the client itself uses (no parser differentials)."""
+    try:
+        return httpx.URL(url.strip())
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        raise DigestError("bad_url", f"not a valid link: {exc}") from exc
+
+
+async def _follow(client: httpx.AsyncClient, requested: str, target: httpx.URL, settings: Settings) -> Page:
+    """GET `target`, following at most `settings.max_redirects` redirects, each hop re-checked."""
+    current, seen = target, {str(target)}
+    for _ in range(settings.max_redirects + 1):
+        check_url(current, allow_private=settings.allow_private_networks)
+        response = await client.send(client.build_request("GET", current), stream=True)
+        try:
+            if response.status_code not in REDIRECT_CODES:
+                return await _read_page(response, requested, settings)
+            current = _next_hop(response, current)
+        finally:
+            await response.aclose()
+        if str(current) in seen:
+            raise DigestError("too_many_redirects", "The site redirects in a loop")
+        seen.add(str(current))
+    raise DigestError("too_many_redirects", f"The site redirected more than {settings.max_redirects} times")
+
+
+def _status_text(response: httpx.Response) -> str:
+    try:
+        phrase = http.HTTPStatus(response.status_code).phrase
+    except ValueError:
+        phrase = response.reason_phrase
+    return f"{response.status_code} {phrase}".strip()
+
+
+def _next_hop(response: httpx.Response, current: httpx.URL) -> httpx.URL:
+    location = response.headers.get("location", "").strip()
+    if not location:
+        raise DigestError("http_status", f"The site answered {_status_text(response)} but gave no Location")
+    try:
+        return current.join(location)
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise DigestError("bad_url", f"The site redirected to an invalid link: {exc}") from exc
+
+
+async def _read_page(response: httpx.Response, requested: str, settings: Settings) -> Page:
+    if not 200 <= response.status_code < 300:
+        raise DigestError("http_status", f"The site answered {_status_text(response)}")
+    mime = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if mime and mime not in HTML_TYPES:
+        raise DigestError("not_html", f"not an HTML page ({mime})")
+    cap = settings.fetch_max_bytes
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise DigestError("too_large", f"The page is too large ({int(declared):,} bytes, limit {cap:,})")
+    body, truncated = await _read_body(response, cap)
+    if not mime and not _sniff_html(body):
+        raise DigestError("not_html", "not an HTML page (no content type, and it does not look like HTML)")
+    if truncated and not _looks_like_markup(body):
+        raise DigestError("too_large", f"The page is larger than {cap:,} bytes and is not readable HTML")
+    return Page(
+        requested_url=requested,
+        url=canonicalize(str(response.url)),
+        html=decode_html(body, response.charset_encoding),
+        status=response.status_code,
+        content_type=mime or "text/html",
+        truncated=truncated,
+    )
+
+
+class _Decoder(Protocol):
+    def decode(self, data: bytes, limit: int) -> bytes:
+        """Decode `data`, returning at most `limit` bytes (reaching the limit ends the read)."""
+        ...
+
+
+class _Identity:
+    def decode(self, data: bytes, limit: int) -> bytes:
+        return data[:limit]
+
+
+class _Zlib:
+    """gzip or deflate; deflate is sniffed as zlib-wrapped or raw, since servers send both."""
+
+    def __init__(self, wbits: int | None) -> None:
+        self._wbits = wbits
+        self._inflater: zlib._Decompress | None = None
+
+    def decode(self, data: bytes, limit: int) -> bytes:
+        if self._inflater is None:
+            wrapped = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+            self._inflater = zlib.decompressobj(self._wbits or (15 if wrapped else -15))
+        out = self._inflater.decompress(data, limit)
+        while self._inflater.unconsumed_tail and len(out) < limit:
+            out += self._inflater.decompress(self._inflater.unconsumed_tail, limit - len(out))
+        return out
+
+
+class _Brotli:
+    def __init__(self) -> None:
+        self._decompressor = brotli.Decompressor()
+
+    def decode(self, data: bytes, limit: int) -> bytes:
+        parts = [self._decompressor.process(data, output_buffer_limit=limit)]
+        size = len(parts[0])
+        # Output held back by the limit must be drained with empty input before new input is fed.
+        while size < limit and not self._decompressor.can_accept_more_data():
+            more = self._decompressor.process(b"", output_buffer_limit=limit - size)
+            if not more:
+                break
+            parts.append(more)
+            size += len(more)
+        return b"".join(parts)[:limit]  # the limit is a buffer size hint; brotli may overshoot a bit
+
+
+def _decoder(content_encoding: str) -> _Decoder:
+    codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip().lower() not in ("", "identity")]
+    if not codings:
+        return _Identity()
+    if codings == ["br"]:
+        return _Brotli()
+    if codings in (["gzip"], ["x-gzip"]):
+        return _Zlib(31)
+    if codings == ["deflate"]:
+        return _Zlib(None)
+    raise DigestError("decode", f"The page uses an unsupported content encoding ({content_encoding})")
+
+
+async def _read_body(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
+    """The decoded body, at most `cap` bytes, and whether it was cut. Memory stays O(cap + one read)."""
+    decoder = _decoder(response.headers.get("content-encoding", ""))
+    parts: list[bytes] = []
+    size = 0
+    try:
+        async for raw in response.aiter_raw():
+            out = decoder.decode(raw, cap + 1 - size)  # one byte over the cap tells us there is more
+            parts.append(out)
+            size += len(out)
+            if size > cap:
+                return _cut_at_tag(b"".join(parts)[:cap]), True
+    except (zlib.error, brotli.error) as exc:
+        raise DigestError("decode", "The page's compressed body is corrupt") from exc
+    return b"".join(parts), False
+
+
+def _cut_at_tag(body: bytes) -> bytes:
+    """Cut a truncated body after its last '>' so no multi-byte character is split (it is never a
+    trail byte in UTF-8, Shift_JIS, GBK or Big5)."""
+    end = body.rfind(b">", max(0, len(body) - 65536))
+    return body[: end + 1] if end >= 0 else body
+
+
+def _head_text(body: bytes) -> str:
+    data, bom = EncodingDetector.strip_byte_order_mark(body[:1024])
+    return data.decode(bom or "latin-1", errors="replace").lstrip().lower()
+
+
+def _sniff_html(body: bytes) -> bool:
+    head = _head_text(body)
+    return any(head.startswith(tag) and head[len(tag) : len(tag) + 1] in (" ", ">", "\n", "\t", "\r")
+               for tag in _HTML_STARTS) or head.startswith(("<!--", "<?xml"))  # fmt: skip
+
+
+def _looks_like_markup(body: bytes) -> bool:
+    return "<" in _head_text(body)
+
+
+def decode_html(body: bytes, header_charset: str | None) -> str:
+    """Bytes to text: BOM, then the HTTP charset, then <meta charset>, then detection.
+
+    A header charset that fails to decode the bytes (a lying server) falls through to the next.
+    """
+    data, bom = EncodingDetector.strip_byte_order_mark(body)
+    if bom:
+        return data.decode(bom, errors="replace")
+    label = (header_charset or "").strip().lower()
+    known = ["windows-1252" if label in _WINDOWS_1252_LABELS else label] if label else []
+    text = UnicodeDammit(data, known_definite_encodings=known, is_html=True).unicode_markup
+    return text if text is not None else data.decode("utf-8", errors="replace")
+
+
+def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, kind):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _transport_error(exc: httpx.HTTPError) -> DigestError:
+    """Map httpx's exceptions to a reason code and a sentence a person can act on."""
+    cert = _cause(exc, ssl.SSLCertVerificationError)
+    if isinstance(cert, ssl.SSLCertVerificationError):
+        return DigestError("tls", f"TLS certificate problem: {cert.verify_message}")
+    tls = _cause(exc, ssl.SSLError)
+    if tls is not None:
+        return DigestError("tls", f"TLS handshake failed: {getattr(tls, 'reason', None) or tls}")
+    if isinstance(exc, httpx.ConnectTimeout):
+        return DigestError("timeout", "The site did not accept a connection within 5 s")
+    if isinstance(exc, httpx.TimeoutException):
+        return DigestError("timeout", "The site stopped answering (no data for 10 s)")
+    if isinstance(exc, httpx.ConnectError):
+        return DigestError("unreachable", "could not connect to the site")
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return DigestError("bad_url", f"not a valid link: {exc}")
+    return DigestError("unreachable", "The connection broke before the page was complete")

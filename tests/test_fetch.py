@@ -1,0 +1,362 @@
+"""bot.fetch against real local servers (reliability.md section B): redirects, bombs, deadlines,
+content types, charsets, HTTP errors and TLS. No httpx mocks: every byte crosses a socket."""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import itertools
+import socket
+import ssl
+import subprocess
+import tracemalloc
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from http_server import LocalServer, Reply, brotli_bomb, gzip_bomb, html, redirect
+
+from bot.config import Settings
+from bot.errors import DigestError
+from bot.fetch import fetch_page
+from bot.models import Page
+
+MIB = 1 << 20
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {"DIGESTBOT_ALLOW_PRIVATE_NETWORKS": True, "DIGESTBOT_FETCH_DEADLINE": 5}
+    values.update(overrides)
+    return Settings(**values)
+
+
+async def fetch(server: LocalServer, path: str, **overrides: Any) -> Page:
+    return await fetch_page(server.url(path), make_settings(**overrides))
+
+
+async def refused(server: LocalServer, path: str, reason: str, **overrides: Any) -> str:
+    with pytest.raises(DigestError) as caught:
+        await fetch(server, path, **overrides)
+    assert caught.value.reason == reason, str(caught.value)
+    return str(caught.value)
+
+
+def typed(body: bytes, content_type: str = "text/html", **headers: str) -> Reply:
+    extra = [(name.replace("_", "-"), value) for name, value in headers.items()]
+    return Reply(headers=[("Content-Type", content_type), *extra], body=body)
+
+
+# --- the basics -------------------------------------------------------------------------------
+
+
+async def test_plain_page_and_request_headers() -> None:
+    settings = make_settings(DIGESTBOT_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64) test")
+    with LocalServer({"/a": html("<title>Hi</title><p>héllo</p>")}) as server:
+        page = await fetch_page(server.url("/a?utm_source=slack#top"), settings)
+    assert page.html == "<title>Hi</title><p>héllo</p>"
+    assert page.url == server.url("/a")
+    assert page.requested_url == server.url("/a?utm_source=slack#top")
+    assert (page.status, page.content_type, page.truncated) == (200, "text/html", False)
+    sent = server.requests[0].headers
+    assert sent["user-agent"] == "Mozilla/5.0 (X11; Linux x86_64) test"
+    assert sent["accept-encoding"] == "gzip, deflate, br"
+    assert "authorization" not in sent and "cookie" not in sent
+
+
+async def test_environment_proxy_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A proxy would resolve and connect on our behalf, skipping the connect-time check (A21).
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    with LocalServer({"/": html("<p>direct</p>")}) as server:
+        assert (await fetch(server, "/")).html == "<p>direct</p>"
+
+
+# --- redirects --------------------------------------------------------------------------------
+
+
+async def test_relative_and_absolute_redirect_chain() -> None:
+    with LocalServer() as server:
+        server.routes.update(
+            {
+                "/start": redirect("next"),  # relative to /start
+                "/next": redirect("/dir/page?x=1"),  # path only
+                "/dir/page": redirect(f"//127.0.0.1:{server.port}/final", status=307),  # scheme-relative
+                "/final": html("<p>landed</p>"),
+            }
+        )
+        page = await fetch(server, "/start")
+    assert page.html == "<p>landed</p>"
+    assert page.url == server.url("/final")
+    assert page.requested_url == server.url("/start")
+    assert [r.target for r in server.requests] == ["/start", "/next", "/dir/page?x=1", "/final"]
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+async def test_every_redirect_status_is_followed(status: int) -> None:
+    with LocalServer({"/": redirect("/to", status), "/to": html("<p>ok</p>")}) as server:
+        assert (await fetch(server, "/")).html == "<p>ok</p>"
+
+
+async def test_shortener_redirect_drops_trackers() -> None:
+    with LocalServer() as server:
+        server.routes["/s/abc"] = redirect(server.url("/article?utm_source=twitter&id=7&fbclid=XyZ"), 301)
+        server.routes["/article"] = html("<p>story</p>")
+        page = await fetch(server, "/s/abc")
+    assert page.url == server.url("/article?id=7")
+
+
+async def test_redirect_chain_over_the_cap_stops() -> None:
+    routes = {"/1": redirect("/2"), "/2": redirect("/3"), "/3": redirect("/4"), "/4": html("<p>far</p>")}
+    with LocalServer(routes) as server:
+        message = await refused(server, "/1", "too_many_redirects", DIGESTBOT_MAX_REDIRECTS=2)
+    assert "more than 2" in message
+    assert [r.path for r in server.requests] == ["/1", "/2", "/3"]
+
+
+async def test_redirect_loop_is_detected() -> None:
+    with LocalServer({"/a": redirect("/b"), "/b": redirect("/a")}) as server:
+        assert "loop" in await refused(server, "/a", "too_many_redirects")
+    assert len(server.requests) == 2
+
+
+async def test_redirect_without_location_is_a_clean_error() -> None:
+    with LocalServer({"/": redirect(None)}) as server:
+        assert await refused(server, "/", "http_status") == "The site answered 302 Found but gave no Location"
+
+
+async def test_meta_refresh_is_not_followed() -> None:
+    body = '<meta http-equiv="refresh" content="0;url=/elsewhere"><p>stay</p>'
+    with LocalServer({"/": html(body), "/elsewhere": html("<p>moved</p>")}) as server:
+        page = await fetch(server, "/")
+    assert "stay" in page.html
+    assert [r.path for r in server.requests] == ["/"]
+
+
+# --- hostile bodies: bombs, endless and early-closed bodies -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def bombs() -> dict[str, bytes]:
+    return {"gzip": gzip_bomb(128), "br": brotli_bomb(128)}
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br"])
+async def test_compression_bomb_is_refused_with_bounded_memory(bombs: dict[str, bytes], encoding: str) -> None:
+    # 128 MiB of zeros in a few hundred bytes (br) or ~130 KiB (gzip); httpx would inflate a whole
+    # network read at once, so the fetch must decode itself with output limits.
+    reply = typed(bombs[encoding], content_encoding=encoding)
+    with LocalServer({"/": reply}) as server:
+        tracemalloc.start()
+        try:
+            message = await refused(server, "/", "too_large")
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert "larger than 2,097,152 bytes" in message
+    assert peak < 24 * MIB, f"peak {peak / MIB:.1f} MiB"
+
+
+async def test_large_compressed_html_is_truncated_at_the_cap() -> None:
+    page_bytes = b"<html><body>" + b"<p>lorem ipsum dolor sit amet</p>\n" * 250_000  # 8.5 MiB
+    with LocalServer({"/": typed(gzip.compress(page_bytes), content_encoding="gzip")}) as server:
+        page = await fetch(server, "/", DIGESTBOT_FETCH_MAX_BYTES=MIB)
+    assert page.truncated
+    assert MIB - 64 <= len(page.html) <= MIB
+    assert page.html.endswith(">")  # cut after a tag, never inside a character
+
+
+@pytest.mark.parametrize(
+    ("encoding", "packed"),
+    [
+        ("deflate", zlib.compress(b"<p>zlib-wrapped</p>")),
+        ("deflate", (lambda c: c.compress(b"<p>raw deflate</p>") + c.flush())(zlib.compressobj(wbits=-15))),
+        ("x-gzip", gzip.compress(b"<p>x-gzip</p>")),
+        ("identity", b"<p>identity</p>"),
+    ],
+)
+async def test_content_encodings_decode(encoding: str, packed: bytes) -> None:
+    with LocalServer({"/": typed(packed, content_encoding=encoding)}) as server:
+        assert (await fetch(server, "/")).html.startswith("<p>")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "body", "expected"),
+    [
+        ("gzip", b"this is not gzip", "corrupt"),
+        ("br", b"this is not brotli", "corrupt"),
+        ("zstd", b"(\xb5/\xfd", "unsupported content encoding (zstd)"),
+        ("gzip, br", b"", "unsupported content encoding (gzip, br)"),
+    ],
+)
+async def test_bad_content_encoding_is_a_clean_error(encoding: str, body: bytes, expected: str) -> None:
+    with LocalServer({"/": typed(body, content_encoding=encoding)}) as server:
+        assert expected in await refused(server, "/", "decode")
+
+
+async def test_declared_length_over_the_cap_is_refused_before_reading() -> None:
+    with LocalServer({"/": typed(b"<p>", content_length="10000000000")}) as server:
+        assert "10,000,000,000 bytes" in await refused(server, "/", "too_large")
+
+
+def _endless(piece: bytes) -> Iterator[bytes]:
+    return itertools.repeat(piece)
+
+
+async def test_endless_chunked_html_is_cut_at_the_cap() -> None:
+    reply = Reply(headers=[("Content-Type", "text/html")], chunks=_endless(b"<p>spam and eggs</p>\n" * 200))
+    with LocalServer({"/": reply}) as server:
+        page = await fetch(server, "/", DIGESTBOT_FETCH_MAX_BYTES=256 * 1024)
+    assert page.truncated and len(page.html) <= 256 * 1024
+
+
+async def test_endless_chunked_garbage_is_too_large() -> None:
+    reply = Reply(headers=[("Content-Type", "text/html")], chunks=_endless(bytes(16384)))
+    with LocalServer({"/": reply}) as server:
+        await refused(server, "/", "too_large", DIGESTBOT_FETCH_MAX_BYTES=256 * 1024)
+
+
+async def test_early_eof_is_a_clean_error() -> None:
+    raw = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n\r\n<p>only a bit"
+    with LocalServer({"/": Reply(raw=raw)}) as server:
+        assert "before the page was complete" in await refused(server, "/", "unreachable")
+
+
+# --- time: deadline, silent servers, refused connections ---------------------------------------
+
+
+async def test_slow_drip_hits_the_overall_deadline() -> None:
+    # One byte every 0.2 s never trips the 10 s per-read timeout; only the overall deadline stops it.
+    reply = Reply(headers=[("Content-Type", "text/html")], body=b"<p>" + b"x" * 200 + b"</p>", drip_s=0.2)
+    with LocalServer({"/": reply}) as server:
+        message = await refused(server, "/", "timeout", DIGESTBOT_FETCH_DEADLINE=1)
+    assert message == "The site took longer than 1 s to send the page"
+
+
+async def test_headers_never_sent_times_out() -> None:
+    with LocalServer({"/": Reply(hang=True)}) as server:
+        await refused(server, "/", "timeout", DIGESTBOT_FETCH_DEADLINE=1)
+    assert server.accepts == 1
+
+
+async def test_connection_refused_is_unreachable() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(DigestError) as caught:
+        await fetch_page(f"http://127.0.0.1:{port}/", make_settings())
+    assert caught.value.reason == "unreachable"
+
+
+# --- content types and statuses ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/pdf", "image/png", "application/json", "text/plain", "application/octet-stream"]
+)
+async def test_non_html_types_are_refused_from_the_header(content_type: str) -> None:
+    with LocalServer({"/": typed(b"<html>pretend</html>", f"{content_type}; charset=utf-8")}) as server:
+        assert await refused(server, "/", "not_html") == f"not an HTML page ({content_type})"
+
+
+@pytest.mark.parametrize("content_type", ["text/html", "TEXT/HTML; charset=utf-8", "application/xhtml+xml"])
+async def test_html_types_are_accepted(content_type: str) -> None:
+    with LocalServer({"/": typed(b"<p>fine</p>", content_type)}) as server:
+        assert (await fetch(server, "/")).html == "<p>fine</p>"
+
+
+@pytest.mark.parametrize(
+    ("body", "ok"),
+    [
+        (b"\n  <!DOCTYPE html><html><p>sniffed</p></html>", True),
+        (b"<html lang=en><p>sniffed</p>", True),
+        (b"<!-- comment --><p>x</p>", True),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", False),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3", False),
+        (b'{"json": true}', False),
+    ],
+)
+async def test_missing_content_type_is_sniffed(body: bytes, ok: bool) -> None:
+    with LocalServer({"/": Reply(body=body)}) as server:
+        if ok:
+            assert (await fetch(server, "/")).html.lstrip().startswith("<")
+        else:
+            await refused(server, "/", "not_html")
+
+
+@pytest.mark.parametrize(
+    ("status", "text"),
+    [
+        (403, "403 Forbidden"),
+        (404, "404 Not Found"),
+        (410, "410 Gone"),
+        (429, "429 Too Many Requests"),
+        (500, "500 Internal Server Error"),
+        (503, "503 Service Unavailable"),
+    ],
+)
+async def test_http_errors_are_named(status: int, text: str) -> None:
+    with LocalServer({"/": Reply(status=status, headers=[("Content-Type", "text/html")], body=b"<p>no")}) as server:
+        assert await refused(server, "/", "http_status") == f"The site answered {text}"
+    assert len(server.requests) == 1  # no retry
+
+
+# --- charsets ------------------------------------------------------------------------------------
+
+JAPANESE = "こんにちは世界。これは日本語の記事です。"
+RUSSIAN = "Привет, мир! Это статья на русском языке."
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "expected"),
+    [
+        # A byte-order mark beats everything, even a header that says otherwise.
+        (codecs.BOM_UTF8 + "<p>café ✓</p>".encode(), "text/html; charset=iso-8859-1", "café ✓"),
+        (codecs.BOM_UTF16_LE + "<p>Grüße</p>".encode("utf-16-le"), "text/html", "Grüße"),
+        (codecs.BOM_UTF16_BE + "<p>Grüße</p>".encode("utf-16-be"), "text/html", "Grüße"),
+        # latin-1 in a header means windows-1252, as in browsers: curly quotes survive.
+        ("<p>“Quoted” café</p>".encode("cp1252"), "text/html; charset=ISO-8859-1", "“Quoted” café"),
+        ("<p>naïve – façade</p>".encode("cp1252"), "text/html; charset=windows-1252", "naïve – façade"),
+        # No header charset: the document's own <meta> decides.
+        (f'<html><head><meta charset="shift_jis"></head><p>{JAPANESE}</p>'.encode("shift_jis"), "text/html", JAPANESE),
+        (
+            '<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">'
+            f"<p>{RUSSIAN}</p>".encode("cp1251"),
+            "text/html",
+            RUSSIAN,
+        ),
+        # A header that cannot decode the bytes is a lie; fall back to the meta.
+        (f'<meta charset="windows-1251"><p>{RUSSIAN}</p>'.encode("cp1251"), "text/html; charset=utf-8", RUSSIAN),
+        # Nothing declared at all: detection.
+        (f"<p>{RUSSIAN} {RUSSIAN}</p>".encode(), "text/html", RUSSIAN),
+    ],
+)  # fmt: skip
+async def test_charsets(body: bytes, content_type: str, expected: str) -> None:
+    with LocalServer({"/": typed(body, content_type)}) as server:
+        page = await fetch(server, "/")
+    assert expected in page.html
+    assert "\ufeff" not in page.html
+
+
+# --- TLS -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def self_signed(tmp_path_factory: pytest.TempPathFactory) -> ssl.SSLContext:
+    where: Path = tmp_path_factory.mktemp("tls")
+    key, cert = where / "key.pem", where / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+async def test_self_signed_certificate_is_refused(self_signed: ssl.SSLContext) -> None:
+    with LocalServer({"/": html("<p>secret</p>")}, tls=self_signed) as server:
+        message = await refused(server, "/", "tls")
+    assert message.startswith("TLS certificate problem: ") and "self-signed" in message
