@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import logging
 import sys
 
 from rich.console import Console
@@ -17,6 +16,7 @@ from bot import __version__
 from bot.config import Settings
 from bot.digest import digest_source
 from bot.errors import DigestError
+from bot.logs import configure_logging, settings_secrets
 from bot.models import Digest
 
 
@@ -72,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the Slack bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
     serve.add_argument("--host", default="0.0.0.0", help="HTTP mode: interface to bind (default 0.0.0.0)")
     serve.add_argument("--port", type=int, default=None, help="HTTP mode: port (default $PORT or 3000)")
+    doctor = commands.add_parser("doctor", help="check settings, Slack, Redis and network; exit 1 on any failure")
+    doctor.add_argument("--egress", default="slack.com:443", metavar="HOST:PORT", help="where to test outbound TCP")
     return parser
 
 
@@ -83,14 +85,24 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         print(f"digestbot: {problem}", file=sys.stderr)
     if problems:
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(secrets=settings_secrets(settings))
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(settings, args.host, args.port or settings.port))
     return 0
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    from bot.doctor import diagnose, exit_code, render
+
+    checks = asyncio.run(diagnose(args.egress))
+    Console(highlight=False).print(render(checks))
+    return exit_code(checks)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    if args.command == "doctor":  # before Settings(): a bad variable is one of the things doctor reports
+        sys.exit(_doctor(args))
     settings = Settings()
     if args.command == "digest":
         sys.exit(asyncio.run(_digest_all(args.sources, args.json, settings)))

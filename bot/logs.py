@@ -1,0 +1,105 @@
+"""Logging for `digestbot serve`: JSON lines for log collectors, readable lines at a terminal, no secrets.
+
+Every record passes a redaction filter before it is formatted: Slack tokens (xoxb-, xoxp-, xapp-, ...) and the
+configured secrets (signing secret, LLM key) are replaced in the message, its arguments, string extras, the
+exception text and the stack. Extras given with `log.info(..., extra={"channel": ..., "host": ...})` become JSON
+fields.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.logging import RichHandler
+
+from bot.config import Settings
+
+# xoxe.xoxb-... (rotating) tokens are caught by their inner xoxb- part.
+TOKEN_PATTERN = re.compile(r"\b(xox[abposre]|xapp)-[A-Za-z0-9-]+")
+REDACTED = "[REDACTED]"
+MIN_SECRET_CHARS = 6  # shorter "secrets" would redact ordinary words
+
+# Attributes every LogRecord has; anything else on a record came from `extra=`.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+
+
+def settings_secrets(settings: Settings) -> list[str]:
+    """The secret values in settings, to hand to configure_logging()."""
+    fields = (settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret, settings.llm_api_key)
+    return [f.get_secret_value() for f in fields if f is not None and f.get_secret_value()]
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record so no token or configured secret reaches a handler; never drops a record."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        longest_first = sorted({s for s in secrets if len(s) >= MIN_SECRET_CHARS}, key=len, reverse=True)
+        self._secrets = re.compile("|".join(map(re.escape, longest_first))) if longest_first else None
+
+    def redact(self, text: str) -> str:
+        text = TOKEN_PATTERN.sub(lambda m: f"{m.group(1)}-{REDACTED}", text)
+        return self._secrets.sub(REDACTED, text) if self._secrets else text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # Render the arguments into the message first, so a secret passed as an argument is caught too.
+        record.msg, record.args = self.redact(record.getMessage()), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        for key, value in extras(record).items():
+            if isinstance(value, str):
+                setattr(record, key, self.redact(value))
+        return True
+
+
+def extras(record: logging.LogRecord) -> dict[str, Any]:
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: timestamp, level, logger, message, the extras, and exc_info when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            **extras(record),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exc_info"] = record.exc_text
+        if record.stack_info:
+            entry["stack_info"] = record.stack_info
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+def configure_logging(level: str = "INFO", secrets: Iterable[str] = (), stream: TextIO | None = None) -> None:
+    """Send every logger's records to `stream` (stderr): JSON unless it is a terminal; redacted either way."""
+    stream = stream or sys.stderr
+    handler: logging.Handler
+    if stream.isatty():
+        # rich's own tracebacks would bypass the redacted exc_text, so they stay off.
+        handler = RichHandler(console=Console(file=stream), rich_tracebacks=False, show_path=False)
+    else:
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(JsonFormatter())
+    handler.addFilter(RedactingFilter(secrets))
+    root = logging.getLogger()
+    for old in root.handlers[:]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level.upper())

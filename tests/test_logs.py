@@ -1,0 +1,126 @@
+"""Logs are JSON lines off a terminal, readable at one, and never carry a token or a configured secret."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bot.config import Settings
+from bot.logs import REDACTED, configure_logging, settings_secrets
+
+BOT_TOKEN = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp"
+APP_TOKEN = "xapp-1-A0123456789-1234567890123-0123456789abcdef"
+USER_TOKEN = "xoxp-11-22-33-aabbcc"
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+LLM_KEY = "sk-proj-abcdefghijklmnop"
+ALL_SECRETS = (BOT_TOKEN, APP_TOKEN, USER_TOKEN, SIGNING_SECRET, LLM_KEY)
+log = logging.getLogger("digestbot.test")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture(autouse=True)
+def restore_root_logger() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def json_lines(stream: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def assert_clean(text: str) -> None:
+    leaked = [s for s in ALL_SECRETS if s.split("-", 1)[-1] in text]  # a token's prefix alone may show
+    assert not leaked, f"leaked: {leaked}"
+
+
+def test_json_lines_carry_the_extras() -> None:
+    stream = io.StringIO()
+    configure_logging("INFO", stream=stream)
+    extra = {"event_id": "Ev1", "channel": "C1", "host": "example.com", "outcome": "ok", "duration_ms": 412}
+    log.info("digest posted", extra=extra)
+    log.debug("not at INFO")
+
+    (entry,) = json_lines(stream)
+    assert entry["level"] == "INFO" and entry["logger"] == "digestbot.test" and entry["message"] == "digest posted"
+    assert entry["timestamp"].endswith("+00:00") and "T" in entry["timestamp"]
+    assert {k: entry[k] for k in extra} == extra
+
+
+def test_tokens_in_messages_and_args_are_redacted() -> None:
+    stream = io.StringIO()
+    configure_logging(stream=stream, secrets=[SIGNING_SECRET, LLM_KEY])
+    log.warning(f"calling Slack with {BOT_TOKEN}")
+    log.warning("app token %s, user %s, secret %s, key %s", APP_TOKEN, USER_TOKEN, SIGNING_SECRET, LLM_KEY)
+    log.info("fetched", extra={"url": f"https://example.com/?t={USER_TOKEN}", "host": "example.com"})
+
+    first, second, third = json_lines(stream)
+    assert first["message"] == f"calling Slack with xoxb-{REDACTED}"
+    assert second["message"] == f"app token xapp-{REDACTED}, user xoxp-{REDACTED}, secret {REDACTED}, key {REDACTED}"
+    assert third["url"] == f"https://example.com/?t=xoxp-{REDACTED}" and third["host"] == "example.com"
+    assert_clean(stream.getvalue())
+
+
+def test_exceptions_are_formatted_and_redacted() -> None:
+    stream = io.StringIO()
+    configure_logging(stream=stream, secrets=[SIGNING_SECRET])
+    try:
+        raise RuntimeError(f"auth failed for {BOT_TOKEN} with {SIGNING_SECRET}")
+    except RuntimeError:
+        log.exception("listener failed", extra={"event_id": "Ev2"})
+    log.error("with stack", stack_info=True)
+
+    failed, stacked = json_lines(stream)
+    assert "Traceback" in failed["exc_info"] and "RuntimeError: auth failed for xoxb-" in failed["exc_info"]
+    assert failed["event_id"] == "Ev2"
+    assert "test_exceptions_are_formatted_and_redacted" in stacked["stack_info"]
+    assert_clean(stream.getvalue())
+
+
+def test_a_terminal_gets_readable_lines_still_redacted() -> None:
+    stream = Terminal()
+    configure_logging(stream=stream, secrets=[LLM_KEY])
+    try:
+        raise ValueError(LLM_KEY)
+    except ValueError:
+        log.error("listener failed with %s", BOT_TOKEN, exc_info=True)
+
+    text = stream.getvalue()
+    assert "listener failed with xoxb-" in text and not text.lstrip().startswith("{")
+    assert "ValueError" in text
+    assert_clean(text)
+
+
+def test_other_loggers_are_covered_and_level_applies() -> None:
+    stream = io.StringIO()
+    configure_logging("warning", stream=stream)
+    logging.getLogger("slack_bolt.App").warning("token %s", BOT_TOKEN)
+    logging.getLogger("aiohttp.access").info("GET /healthz")
+
+    (entry,) = json_lines(stream)
+    assert entry["logger"] == "slack_bolt.App" and entry["message"] == f"token xoxb-{REDACTED}"
+
+
+def test_settings_secrets_lists_every_configured_secret() -> None:
+    settings = Settings.model_validate(
+        {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "DIGESTBOT_LLM_API_KEY": LLM_KEY}
+    )
+    assert set(settings_secrets(settings)) == {BOT_TOKEN, SIGNING_SECRET, LLM_KEY}
+
+
+def test_short_secrets_do_not_redact_ordinary_words() -> None:
+    stream = io.StringIO()
+    configure_logging(stream=stream, secrets=["ok", ""])
+    log.info("ok")
+    assert json_lines(stream)[0]["message"] == "ok"
