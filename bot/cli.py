@@ -8,6 +8,7 @@ import contextlib
 import json
 import sys
 
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
@@ -103,7 +104,13 @@ def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "doctor":  # before Settings(): a bad variable is one of the things doctor reports
         sys.exit(_doctor(args))
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = ".".join(str(part) for part in problem["loc"])
+            print(f"digestbot: {name}: {problem['msg']}", file=sys.stderr)
+        sys.exit(2)
     if args.command == "digest":
         sys.exit(asyncio.run(_digest_all(args.sources, args.json, settings)))
     if args.command == "serve":

@@ -1,0 +1,181 @@
+"""Key quotes: sentences lifted verbatim from the article that stand on their own and say something strong.
+
+Quotes come back in article order (they read as a thread through the piece). The article's own pull quotes
+are preferred when they are verbatim in the text; other sentences must earn their place (numbers, "will",
+superlatives, direct speech, questions, closeness to the article's topic), so a short or flat text gives
+fewer quotes rather than weak ones.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from bot.models import Article
+from bot.sentences import leans_on_context, split_sentences
+from bot.summarize import (
+    MAX_CONSIDERED,
+    is_boilerplate,
+    looks_like_caption,
+    sentence_terms,
+    similarity,
+    strip_dateline,
+    word_count,
+)
+
+MIN_WORDS = 6
+MAX_WORDS = 40
+_MIN_STRENGTH = 0.6  # one clear cue plus some closeness to the topic, or two cues
+_OVERLAP = 0.5  # term cosine above which a quote repeats a summary sentence or another quote
+_SENTENCES_PER_QUOTE = 4  # a 12-sentence article gets at most 3 quotes
+
+_SUPERLATIVE = re.compile(
+    r"\b(?:most|least|best|worst|biggest|largest|greatest|highest|lowest|fastest|strongest|smallest|oldest"
+    r"|youngest|longest|richest|poorest|deadliest|first|only|never|ever|record|unprecedented)\b",
+    re.IGNORECASE,
+)
+_CLAIM = re.compile(
+    r"\b(?:will|won't|must|cannot|can't|every|always|nobody|everyone|more than|less than|fewer than"
+    r"|(?!rather|other)\w+er than|times (?:more|less|faster|slower|higher|lower|bigger|larger|as))\b",
+    re.IGNORECASE,
+)
+_FIGURE = re.compile(
+    r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|twelve|dozens?|hundreds?|thousands?|millions?"
+    r"|billions?|trillions?|half|twice|per ?cent)\b",
+    re.IGNORECASE,
+)
+# Speech in double quotes, or (British style) a sentence opening in single quotes: "'We will win,' he said."
+_DIRECT_SPEECH = re.compile(r"[\"“«„][^\"”»“]{20,}[\"”»“]|^['‘].{20,}?[,.!?]['’](?=\s|$)")
+_FOLD = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "–": "-", "—": "-"})
+_GLUED_QUOTE = re.compile(r"[.!?,]['\"]\w")  # "... recalled.'He had": two sentences run together
+_CLOSING_SINGLE = re.compile(r"[.!?,]'$")
+_QUOTE_MARKS = "\"'“”‘’«»„ "
+
+
+@dataclass(frozen=True)
+class _Quote:
+    position: int  # character offset in the normalised text, for article order
+    text: str
+    terms: Counter[str]
+    strength: float
+
+
+def pick_quotes(article: Article, summary: list[str], limit: int = 5) -> list[str]:
+    """Up to `limit` verbatim, self-standing sentences that do not repeat the summary, in article order."""
+    text = _normalise(article.text)
+    sentences = split_sentences(article.text, article.language)[:MAX_CONSIDERED]
+    cap = min(limit, len(sentences) // _SENTENCES_PER_QUOTE)
+    if cap <= 0:
+        return []
+    centroid = Counter(term for s in sentences for term in set(sentence_terms(s)))
+    pool = _pull_quotes(article.pull_quotes, text) + _sentence_quotes(sentences, text, centroid)
+    taken = [sentence_terms(s) for s in summary]
+    picked: list[_Quote] = []
+    for quote in sorted(pool, key=lambda q: -q.strength):
+        if len(picked) == cap or quote.strength < _MIN_STRENGTH:
+            break
+        if all(similarity(quote.terms, other) <= _OVERLAP for other in taken):
+            picked.append(quote)
+            taken.append(quote.terms)
+    return [q.text for q in sorted(picked, key=lambda q: q.position)]
+
+
+def verbatim_only(candidates: list[str], text: str) -> list[str]:
+    """The candidates (e.g. an LLM's proposals) found verbatim in `text` that also make good quotes.
+
+    Matching ignores whitespace and curly-versus-straight quotes and dashes; what comes back is the article's
+    own spelling. Duplicates and candidates failing the quote rules (length, dangling start, page furniture)
+    are dropped.
+    """
+    normal = _normalise(text)
+    folded = normal.translate(_FOLD)
+    found: list[str] = []
+    for candidate in candidates:
+        span = _locate(candidate, normal, folded)
+        if span is not None and _is_quotable(span) and span not in found:
+            found.append(span)
+    return found
+
+
+def _pull_quotes(pull_quotes: list[str], text: str) -> list[_Quote]:
+    """The article's own pull quotes that are verbatim in its text; they outrank any other sentence."""
+    quotes = []
+    folded = text.translate(_FOLD)
+    for pull_quote in pull_quotes:
+        span = _locate(pull_quote, text, folded)
+        if span is not None and _is_quotable(span):
+            quotes.append(_Quote(text.find(span), span, sentence_terms(span), 10.0))
+    return quotes
+
+
+def _sentence_quotes(sentences: list[str], text: str, centroid: Counter[str]) -> list[_Quote]:
+    quotes = []
+    cursor = 0  # sentences come in text order, so each search starts where the last one ended
+    for raw in sentences:
+        sentence = strip_dateline(raw)  # what is left is still verbatim: the tail of the sentence
+        position = text.find(sentence, cursor)
+        if position < 0:
+            continue
+        cursor = position + len(sentence)
+        if _is_quotable(sentence):
+            terms = sentence_terms(sentence)
+            quotes.append(_Quote(position, sentence, terms, _strength(sentence) + similarity(terms, centroid)))
+    return quotes
+
+
+def _strength(sentence: str) -> float:
+    """Cues of a quotable line: figures, claims, superlatives, direct speech, questions."""
+    return (
+        0.5 * bool(_FIGURE.search(sentence))
+        + 0.5 * bool(_CLAIM.search(sentence))
+        + 0.5 * bool(_SUPERLATIVE.search(sentence))
+        + 0.75 * bool(_DIRECT_SPEECH.search(sentence))
+        + 0.75 * sentence.rstrip(_QUOTE_MARKS).endswith(("?", "？"))
+    )
+
+
+def _is_quotable(sentence: str) -> bool:
+    if not _sized(sentence):
+        return False
+    if is_boilerplate(sentence) or looks_like_caption(sentence):
+        return False
+    if sentence.rstrip().endswith((":", ",", ";")) or not _balanced(sentence):
+        return False
+    return not leans_on_context(sentence)
+
+
+def _sized(sentence: str) -> bool:
+    """6-40 words counted both ways a reader might: word characters, and whitespace-separated tokens."""
+    tokens = len(sentence.split())
+    words = word_count(sentence)  # counts CJK by characters, where whitespace tokens say nothing
+    spaced = tokens >= MIN_WORDS or words > tokens * 2
+    return MIN_WORDS <= words <= MAX_WORDS and tokens <= MAX_WORDS and spaced
+
+
+def _balanced(sentence: str) -> bool:
+    """Quotation marks open and close inside the sentence (splitting inside a quotation leaves halves)."""
+    folded = sentence.translate(_FOLD)
+    if folded.count('"') % 2 or _GLUED_QUOTE.search(folded):
+        return False
+    if _CLOSING_SINGLE.search(folded) and not folded.startswith("'"):
+        return False
+    # A sentence opening with a single quote needs its closing one (not an apostrophe inside a word).
+    return not folded.startswith("'") or re.search(r"\S'(?!\w)", folded[1:]) is not None
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _locate(candidate: str, normal_text: str, folded_text: str) -> str | None:
+    """The article's own span for `candidate`, tolerating whitespace, quote-style and dash differences.
+
+    `folded_text` is `normal_text` through _FOLD: one character for one, so offsets carry over.
+    """
+    for form in (_normalise(candidate), _normalise(candidate).strip(_QUOTE_MARKS)):
+        folded = form.translate(_FOLD)
+        start = folded_text.find(folded) if folded else -1
+        if start >= 0:
+            return normal_text[start : start + len(folded)]
+    return None

@@ -1,0 +1,139 @@
+"""Split article text into sentences: abbreviation-aware for Latin scripts, punctuation-driven for CJK."""
+
+from __future__ import annotations
+
+import re
+
+
+def _words(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# Words that end in a dot without ending the sentence (lower-cased, without the dot). A title before a name
+# ("Mr. Smith", "Dr. Weber") never ends one.
+_TITLES = _words(
+    """mr mrs ms dr prof st mt ft gen sen rep gov lt col capt sgt cpl maj adm cmdr rev hon pres supt insp det
+    vs v hr fr dipl mme mlle sra srta dra z.b bzw vgl ggf evtl inkl sog bspw d.h u.a o.ä s.o e.g i.e p.ex"""
+)
+# Abbreviations that only come before a number ("No. 10", "ca. 300"); elsewhere "no." ends a sentence.
+_BEFORE_NUMBER = _words("no nos nr vol pp p fig ca approx abs art pág núm")
+# Abbreviations that often end a sentence too ("Apple Inc. The ..."): a boundary only before a typical opener.
+_SOFT = _words("inc ltd co corp bros jr sr etc usw al jan feb mar apr jun jul aug sep sept oct nov dec")
+_ACRONYM = re.compile(r"(?:[A-Za-z]\.){2,}$")  # "U.S.", "U.K."
+_SENTENCE_OPENERS = _words(
+    """the a an in on at but and he she it they we i this that these those there his her its their our after
+    before when while if as so yet for now then meanwhile however der die das ein eine er sie es wir ich aber
+    und doch le la les il elle ils nous je mais et un une el los las ella pero"""
+)
+_MONTHS_DE = _words("januar februar märz april mai juni juli august september oktober november dezember")
+
+# First words that lean on an earlier sentence ("This", "He", "But" ...), in the languages the bot sees most.
+# Words that are also plain articles ("Die", "Ce", "Esta") are left out so they do not reject good sentences.
+_DANGLING = _words(
+    """this that these those it its he she they them him her his their theirs we us our but and or so also
+    however then such yet still meanwhile instead thus therefore moreover
+    furthermore besides nevertheless otherwise hence likewise similarly nor plus
+    er es sie ihm ihn ihr ihre dies dieser diese dieses aber und oder doch denn dann auch deshalb daher jedoch
+    il elle ils elles cela ceci celui celle lui leur mais et ou donc puis ensuite aussi cependant pourtant
+    él ella ellos ellas esto eso aquello pero y o entonces también además
+    lui lei loro questo questa ciò ma poi anche quindi però hij zij dit dat maar ook toen"""
+)
+_QUOTE_MARKS = "\"'“”‘’«»„ "
+_CJK_END = "。！？｡"
+# A candidate boundary: terminal punctuation, optional closing quotes/brackets (French "« Non. »" has a space
+# before its guillemet, German closes with “), then whitespace. CJK punctuation needs no whitespace after it.
+_BOUNDARY = re.compile(r"(?P<punct>[.!?…" + _CJK_END + r"]+)(?P<close>(?:\s?»)?[\"'”’“»」』)\]]*)(?P<space>\s*)")
+_NEXT_WORD = re.compile(r"[\"'“‘«„(\[]*([^\s,;:]*)")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*(?=\S)")
+_SPACES = re.compile(r"\s+")
+
+
+def split_sentences(text: str, language: str | None = None) -> list[str]:
+    """Sentences of `text` in order, whitespace-normalised. Paragraph breaks always end a sentence."""
+    sentences: list[str] = []
+    for paragraph in _PARAGRAPH_BREAK.split(text):
+        for line in _split_lines(paragraph):
+            sentences.extend(_split_paragraph(line, (language or "").lower()[:2]))
+    return sentences
+
+
+def _split_lines(paragraph: str) -> list[str]:
+    """A single line break ends a sentence unless the next line continues it in lower case (hard wrap)."""
+    lines: list[str] = []
+    for part in _LINE_BREAK.split(paragraph.strip()):
+        if lines and part[:1].islower():
+            lines[-1] += " " + part
+        else:
+            lines.append(part)
+    return lines
+
+
+def _split_paragraph(paragraph: str, language: str) -> list[str]:
+    text = _SPACES.sub(" ", paragraph).strip()
+    sentences: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        end = match.end("close")
+        if _is_boundary(text, match, language):
+            piece = text[start:end].strip()
+            if piece:
+                sentences.append(piece)
+            start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return sentences
+
+
+def _is_boundary(text: str, match: re.Match[str], language: str) -> bool:
+    punct = match.group("punct")
+    end = match.end()
+    if punct[-1] in _CJK_END or end == len(text):
+        return True
+    if not match.group("space"):  # "3.5", "example.com", "U.S" inside a token
+        return False
+    if not _opens_sentence(text[end]):
+        return False
+    if punct != ".":
+        return True
+    following = _NEXT_WORD.match(text, end)
+    next_word = following.group(1).lower() if following else ""
+    return not _is_abbreviation(_word_before(text, match.start()), next_word, language)
+
+
+def _opens_sentence(first: str) -> bool:
+    """The next sentence starts with a capital, a digit, a quote/bracket or a non-cased script letter."""
+    if first in "\"'“‘«„¿¡([-–—*•":
+        return True
+    return first.isdigit() or first.isupper() or (first.isalpha() and not first.islower())
+
+
+def _word_before(text: str, dot: int) -> str:
+    start = dot
+    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in "(\"'“‘«":
+        start -= 1
+    return text[start : dot + 1]
+
+
+def _is_abbreviation(word: str, next_word: str, language: str) -> bool:
+    bare = word.lower().rstrip(".")
+    if not bare:  # a lone " ." (as scraped DailyMail text has) ends the sentence
+        return False
+    if bare in _TITLES:
+        return True
+    if len(bare) == 1 and bare.isalpha() and word[0].isupper():  # an initial: "J. K. Rowling"
+        return True
+    if bare in _BEFORE_NUMBER:
+        return next_word[:1].isdigit()
+    if bare in _SOFT or _ACRONYM.search(word):
+        return next_word not in _SENTENCE_OPENERS
+    # German ordinals: "am 3. Mai".
+    return language == "de" and bare.isdigit() and len(bare) <= 2 and next_word in _MONTHS_DE
+
+
+def leans_on_context(sentence: str) -> bool:
+    """The sentence starts mid-thought: lower case, or a word pointing back ("This", "He", "But" ...)."""
+    first = sentence.lstrip(_QUOTE_MARKS)
+    word = re.split(r"\W", first, maxsplit=1)[0]
+    return not first or first[0].islower() or word.lower() in _DANGLING

@@ -1,0 +1,205 @@
+"""Offline extractive summaries: lead position + centrality to the article's vocabulary, with MMR redundancy.
+
+Pure Python on purpose (a few ms per article, no model download). Sentences are scored by where they stand
+(news puts its point first), how much of the article's main vocabulary (and title) they carry, and a length
+prior; the pick is greedy with a redundancy penalty (MMR), then put back in article order. Page debris that
+extractors let through (bylines, timestamps, "Scroll down for video", cookie and subscription prompts) is
+dropped before scoring.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from bot.models import Article
+from bot.sentences import leans_on_context, split_sentences
+
+_MIN_WORDS = 5
+_MAX_WORDS = 60
+MAX_CONSIDERED = 400  # sentences; a summary comes from the body's first pages, and this bounds the work
+_NEAR_DUPLICATE = 0.6  # cosine above which a sentence repeats one already picked
+
+# Scoring weights, set on the benchmark's CNN/DailyMail stories but kept few and round so they stay general.
+POSITION_WEIGHT = 1.0
+CENTRALITY_WEIGHT = 1.0
+TITLE_WEIGHT = 0.5
+REDUNDANCY_WEIGHT = 0.5
+POSITION_DECAY = 0.5
+STYLE_PENALTY = 0.5  # per flaw: a question, a photo caption, a start leaning on the previous sentence
+IDEAL_WORDS = (12, 32)
+
+# Page furniture, matched narrowly so that articles *about* cookies, subscriptions or JavaScript keep their prose.
+_BOILERPLATE = re.compile(
+    r"^(?:subscribe|sign up|advertisement|read more|related|share this|follow us|click here)\b|\bclick here\b"
+    r"|\bsubscribe (?:now|today|for|to our)\b|\bsign up (?:for|to) (?:our|the|free)\b|\bour newsletters?\b"
+    r"|\buses? cookies\b|\baccept (?:all )?cookies\b|\bcookie (?:policy|settings|preferences)\b"
+    r"|\b(?:enable|turn on) javascript\b|\bjavascript (?:is )?(?:disabled|required)\b|\byour browser does"
+    r"|all rights reserved|(?:copyright|©) (?:©\s*)?\d{4}|\bscroll down for\b|\bshare this (?:article|story)\b"
+    r"|\bprivacy policy\b|\bterms (?:of|and) (?:use|service|conditions)\b|\b(?:published|updated):"
+    r"|\blast (?:updated|modified)\b|\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?\s*)?(?:EST|EDT|GMT|BST|UTC|CET|PST|PDT)\b"
+    # Bylines: "By . Jill Reilly .", "By Jane Doe", "von Max Muster".
+    r"|^(?:by|von|par|por)\s*(?:\.|\|)?\s*(?:[A-Z][\w'-]+\s*){0,4}[.|]?$",
+    re.IGNORECASE,
+)
+# Datelines and wire credits that open a story: "(CNN) -- ", "Kabul, Afghanistan (CNN) -- ", "LONDON (Reuters) - ".
+_DATELINE = re.compile(
+    r"^(?:[A-Z][\w.,' -]{0,50}\s?)?\((?:CNN|AP|AFP|Reuters|dpa|UPI)[^)]{0,30}\)\s*(?:--|—|–|-)?\s*"
+    r"|^[A-Z][A-Z .,'-]{2,40}\s(?:--|—|–)\s+"
+)
+# Photo captions that extractors leave in the text ("Evicted: Hayley ...", "... (pictured) ...", "(left)") and
+# scraped line breaks left as " . ".
+_CAPTION = re.compile(
+    r"^\w+(?: \w+)?: |\bpictured\b|\bphotograph(?:ed)? by\b|\((?:left|right|above|below|top|bottom)\)| \.(?: |$)",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"\w+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_STOP_WORDS = frozenset(
+    """a about after again all also am an and any are as at be because been before being but by can could did
+    do does doing down during each few for from further had has have having he her here hers herself him himself
+    his how i if in into is it its itself just me more most my no nor not now of off on once only or other our
+    out over own same she should so some such than that the their them then there these they this those through
+    to too under until up very was we were what when where which while who whom why will with would you your
+    said says say told one two new year years also like get got mr mrs ms s t
+    der die das und ist nicht ein eine einer eines einem einen zu den dem des mit von auf für im in sich auch
+    als an es sie er wir ich dass wie bei aus nach noch wird werden wurde hat haben sind war oder aber um so
+    le la les de des du un une et est en que qui dans pour pas sur au aux avec ce ces il elle ils sont par plus
+    se ne son sa ses été être a ont mais ou leur
+    el los las del y que en un una es por con para se no al lo como más su sus pero fue han ha""".split()  # noqa: SIM905
+)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    index: int  # position among the content sentences (debris before the lead does not push it down)
+    text: str
+    terms: Counter[str]
+
+
+def summarize(article: Article, max_sentences: int = 3) -> list[str]:
+    """2 to `max_sentences` sentences of the article (fewer only when it has fewer), in article order."""
+    candidates = _candidates(article)
+    if not candidates or max_sentences < 1:
+        return []
+    # The title and the page's own description (often a standfirst) say what the article is about.
+    topic = sentence_terms(f"{article.title or ''} {article.description or ''}")
+    scores = _scores(candidates, topic)
+    picked = _pick(candidates, scores, min(max_sentences, len(candidates)))
+    return [c.text for c in sorted(picked, key=lambda c: c.index)]
+
+
+def _candidates(article: Article) -> list[_Candidate]:
+    """Content sentences; the length limits are dropped when they would leave fewer than two."""
+    sentences = [
+        strip_dateline(s) if i < 3 else s
+        for i, s in enumerate(split_sentences(article.text, article.language)[:MAX_CONSIDERED])
+    ]
+    texts = [s for s in sentences if _is_content(s, strict=True)]
+    if len(texts) < 2:
+        texts = [s for s in sentences if _is_content(s, strict=False)]
+    return [_Candidate(i, text, sentence_terms(text)) for i, text in enumerate(texts)]
+
+
+def strip_dateline(sentence: str) -> str:
+    """The sentence without an opening wire dateline ("Kabul, Afghanistan (CNN) -- ")."""
+    return _DATELINE.sub("", sentence, count=1).strip()
+
+
+def _is_content(sentence: str, *, strict: bool) -> bool:
+    if strict and not _MIN_WORDS <= word_count(sentence) <= _MAX_WORDS:
+        return False
+    return not is_boilerplate(sentence)
+
+
+def is_boilerplate(sentence: str) -> bool:
+    """Page furniture rather than article prose: bylines, timestamps, prompts, or text starting mid-token."""
+    if not sentence[:1].isalnum() and sentence[:1] not in "\"'“‘«„(¿¡":
+        return True
+    return bool(_BOILERPLATE.search(sentence))
+
+
+def word_count(sentence: str) -> int:
+    """Length in words; CJK text has no spaces, so about two characters count as one word."""
+    cjk = len(_CJK.findall(sentence))
+    return len(_WORD.findall(_CJK.sub(" ", sentence))) + cjk // 2
+
+
+def sentence_terms(text: str) -> Counter[str]:
+    """Bag of crude stems without stop words; CJK text as character bigrams."""
+    lower = text.lower()
+    words = [_stem(w) for w in _WORD.findall(_CJK.sub(" ", lower)) if w not in _STOP_WORDS and len(w) > 1]
+    cjk = "".join(_CJK.findall(lower))
+    words += [cjk[i : i + 2] for i in range(len(cjk) - 1)]
+    return Counter(words)
+
+
+def _stem(word: str) -> str:
+    """A crude, language-agnostic stem: plural `s` off, then the first 7 letters."""
+    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    return word[:7]
+
+
+def similarity(a: Counter[str], b: Counter[str]) -> float:
+    """Cosine of two term bags."""
+    if not a or not b:
+        return 0.0
+    dot = sum(weight * b[term] for term, weight in a.items() if term in b)
+    return dot / (math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values())))
+
+
+def _scores(candidates: list[_Candidate], topic: Counter[str]) -> list[float]:
+    centroid: Counter[str] = Counter()
+    for candidate in candidates:
+        centroid.update(set(candidate.terms))
+    # Words seen in one sentence only say nothing about the article's topic.
+    centroid = Counter({term: n - 1 for term, n in centroid.items() if n > 1})
+    return [
+        POSITION_WEIGHT / (1 + c.index) ** POSITION_DECAY
+        + CENTRALITY_WEIGHT * similarity(c.terms, centroid)
+        + TITLE_WEIGHT * similarity(c.terms, topic)
+        + _length_prior(word_count(c.text))
+        - STYLE_PENALTY * _style_flaws(c.text)
+        for c in candidates
+    ]
+
+
+def _length_prior(size: int) -> float:
+    low, high = IDEAL_WORDS
+    if size < low:
+        return -0.3 * (low - size) / low
+    if size > high:
+        return -0.3 * (size - high) / high
+    return 0.0
+
+
+def _style_flaws(sentence: str) -> int:
+    """Questions, photo captions and sentences leaning on a previous one make weak summary sentences."""
+    question = sentence.rstrip("\"'”’»)").endswith(("?", "？"))
+    return question + looks_like_caption(sentence) + leans_on_context(sentence)
+
+
+def looks_like_caption(sentence: str) -> bool:
+    """A photo caption or scraped layout debris rather than a sentence of the story."""
+    return bool(_CAPTION.search(sentence))
+
+
+def _pick(candidates: list[_Candidate], scores: list[float], count: int) -> list[_Candidate]:
+    """Greedy MMR: best score minus similarity to what is already picked; near-duplicates never picked."""
+    picked: list[_Candidate] = []
+    remaining = list(range(len(candidates)))
+    while remaining and len(picked) < count:
+
+        def gain(i: int) -> float:
+            overlap = max((similarity(candidates[i].terms, p.terms) for p in picked), default=0.0)
+            return -math.inf if overlap > _NEAR_DUPLICATE else scores[i] - REDUNDANCY_WEIGHT * overlap
+
+        best = max(remaining, key=gain)
+        if gain(best) == -math.inf:
+            break
+        picked.append(candidates[best])
+        remaining.remove(best)
+    return picked

@@ -1,0 +1,154 @@
+"""The optional LLM summarizer against a real local stand-in for an OpenAI-compatible endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+from aiohttp import web
+
+from bot import llm
+from bot.config import Settings
+from bot.llm import llm_summarize
+from bot.models import Article
+
+API_KEY = "sk-test-5f2c9e0d-never-log-me"
+ARTICLE = Article(
+    title="Bridge closed",
+    language="en",
+    text="The city council closed the Riverside bridge on Tuesday. Engineers found deep cracks in two supports.",
+)
+GOOD_ANSWER = {
+    "summary": ["The council closed the Riverside bridge.", "Engineers had found deep cracks."],
+    "quotes": ["Engineers found deep cracks in two supports."],
+}
+
+
+@dataclass
+class StandIn:
+    url: str
+    requests: list[tuple[dict[str, str], dict[str, object]]] = field(default_factory=list)
+
+
+def _completion(content: str) -> web.Response:
+    return web.json_response({"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]})
+
+
+@pytest.fixture
+async def endpoint() -> AsyncIterator[StandIn]:
+    """Answers according to the requested model name, so each test picks a behaviour through settings."""
+    release = asyncio.Event()
+    stand_in = StandIn(url="")
+
+    async def chat(request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        stand_in.requests.append((dict(request.headers), body))
+        model = body["model"]
+        if model == "good":
+            return _completion(json.dumps(GOOD_ANSWER))
+        if model == "fenced":
+            return _completion("```json\n" + json.dumps(GOOD_ANSWER) + "\n```")
+        if model == "chatty":
+            return _completion("Sure! Here is a summary of the article: the bridge is closed.")
+        if model == "no-summary":
+            return _completion(json.dumps({"summary": [], "quotes": ["x"]}))
+        if model == "not-a-completion":
+            return web.Response(text="<html>gateway error</html>", content_type="text/html")
+        if model == "huge":
+            return web.Response(body=b"x" * (llm.MAX_RESPONSE_BYTES + 10))
+        if model == "slow":
+            await asyncio.wait_for(release.wait(), timeout=10)
+            return _completion(json.dumps(GOOD_ANSWER))
+        return web.json_response({"error": {"message": "internal"}}, status=500)
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", chat)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    stand_in.url = f"http://{host}:{port}/v1"
+    yield stand_in
+    release.set()
+    await runner.cleanup()
+
+
+def _settings(url: str, model: str, timeout: float = 5.0) -> Settings:
+    return Settings(
+        _env_file=None,
+        DIGESTBOT_LLM_URL=url,
+        DIGESTBOT_LLM_MODEL=model,
+        DIGESTBOT_LLM_API_KEY=API_KEY,
+        DIGESTBOT_LLM_TIMEOUT=timeout,
+    )
+
+
+async def test_good_answer_is_returned_and_request_is_well_formed(
+    endpoint: StandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    result = await llm_summarize(ARTICLE, _settings(endpoint.url + "/", "good"))
+    assert result == (GOOD_ANSWER["summary"], GOOD_ANSWER["quotes"])
+    headers, body = endpoint.requests[0]
+    assert headers["Authorization"] == f"Bearer {API_KEY}"
+    assert body["model"] == "good"
+    messages = body["messages"]
+    assert isinstance(messages, list)
+    prompt = " ".join(m["content"] for m in messages)
+    assert ARTICLE.text in prompt
+    assert "same language as the article" in prompt
+    assert "JSON" in prompt
+    assert API_KEY not in caplog.text
+
+
+async def test_fenced_json_is_accepted(endpoint: StandIn) -> None:
+    assert await llm_summarize(ARTICLE, _settings(endpoint.url, "fenced")) == (
+        GOOD_ANSWER["summary"],
+        GOOD_ANSWER["quotes"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("model", "reason"),
+    [
+        ("chatty", "not JSON"),
+        ("no-summary", "no summary"),
+        ("not-a-completion", "not a chat completion"),
+        ("huge", "too large"),
+        ("server-error", "HTTP 500"),
+    ],
+)
+async def test_bad_answers_fall_back_with_a_warning(
+    endpoint: StandIn, caplog: pytest.LogCaptureFixture, model: str, reason: str
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    assert await llm_summarize(ARTICLE, _settings(endpoint.url, model)) is None
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and r.name == "bot.llm"]
+    assert len(warnings) == 1
+    assert reason in warnings[0].getMessage()
+    assert API_KEY not in caplog.text
+
+
+async def test_slow_answer_times_out(endpoint: StandIn, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    assert await llm_summarize(ARTICLE, _settings(endpoint.url, "slow", timeout=0.3)) is None
+    assert "timed out" in caplog.text
+    assert API_KEY not in caplog.text
+
+
+# Port 9 (discard) on loopback: nothing listens there, so the connection is refused at once.
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/v1", "http://[not-a-host/v1", "ftp://127.0.0.1/v1"])
+async def test_unreachable_or_malformed_endpoint_falls_back(caplog: pytest.LogCaptureFixture, url: str) -> None:
+    caplog.set_level(logging.DEBUG)
+    assert await llm_summarize(ARTICLE, _settings(url, "good")) is None
+    assert "request failed" in caplog.text
+    assert API_KEY not in caplog.text
+
+
+async def test_not_configured_means_no_call() -> None:
+    assert await llm_summarize(ARTICLE, Settings(_env_file=None, DIGESTBOT_LLM_URL=None)) is None

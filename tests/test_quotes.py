@@ -1,0 +1,186 @@
+"""Key quotes: verbatim, self-standing, strong, and never a repeat of the summary."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.models import Article
+from bot.quotes import pick_quotes, verbatim_only
+from bot.sentences import leans_on_context
+from bot.summarize import summarize
+
+
+def _unwrap(text: str) -> str:
+    """Source lines are wrapped to fit the editor; blank lines are the article's paragraph breaks."""
+    return re.sub(r"(?<!\n)\n(?!\n)", " ", text).strip()
+
+
+TEXT = _unwrap(
+    """\
+Individual productivity gains from AI do not automatically become organizational gains. That is the
+argument Ethan Mollick makes in a new essay on how companies adopt the technology.
+
+Mollick surveyed 1,200 managers at 40 large companies over the past year. Only 32% of them said
+their teams had changed how they work because of AI tools. It is a gap that most executives have not
+noticed.
+
+“The biggest mistake is treating AI as software you install rather than a skill your people
+practice,” Mollick said in an interview. He added that the tools change too quickly for annual
+training plans.
+
+Are people using AI, or is the organization learning from it? Who moves discoveries from individuals
+to teams to organizational capabilities? These are the questions leaders should be asking, Mollick
+argues.
+
+But the answer is not more licences. Companies that set up small internal labs saw adoption rise
+three times faster than those that bought enterprise seats for everyone. The labs will need budgets
+and the freedom to fail, he wrote.
+
+Subscribe to our newsletter for more stories like this. Share this article.
+
+The essay ends with a practical test for any team. What changed because we spent those tokens?
+"""
+)
+
+PULL_QUOTE = "Only 32% of them said their teams had changed how they work because of AI tools."
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _article(**extra: object) -> Article:
+    return Article(title="Why individual AI use doesn't lead to organizational learning", text=TEXT, **extra)
+
+
+def test_quotes_are_verbatim_standalone_and_sized() -> None:
+    article = _article()
+    quotes = pick_quotes(article, summarize(article))
+    assert 3 <= len(quotes) <= 5
+    for quote in quotes:
+        assert _normalised(quote) in _normalised(article.text)
+        assert 6 <= len(quote.split()) <= 40
+        assert not leans_on_context(quote)
+        assert not re.search(r"subscribe|share this", quote, re.IGNORECASE)
+    assert len(set(quotes)) == len(quotes)
+
+
+def test_quotes_do_not_repeat_the_summary() -> None:
+    article = _article()
+    summary = summarize(article)
+    quotes = pick_quotes(article, summary)
+    assert not set(quotes) & set(summary)
+    # A sentence that is the summary's first line reworded only slightly is a repeat too.
+    reworded = ["Individual productivity gains from AI do not automatically become organizational gains at all."]
+    assert all("productivity gains" not in q for q in pick_quotes(article, reworded))
+
+
+def test_strong_lines_are_preferred_and_quotes_keep_article_order() -> None:
+    article = _article()
+    quotes = pick_quotes(article, [])
+    text = _normalised(article.text)
+    assert any(q.startswith("“The biggest mistake") for q in quotes)  # direct speech with a superlative
+    assert any(q.endswith("?") for q in quotes)  # a question
+    assert [text.find(q) for q in quotes] == sorted(text.find(q) for q in quotes)
+
+
+def test_verbatim_pull_quotes_come_first_and_invented_ones_are_ignored() -> None:
+    invented = "AI will replace every manager within five years, according to the essay."
+    article = _article(pull_quotes=[f"  “{PULL_QUOTE}”  ", invented])
+    quotes = pick_quotes(article, [], limit=3)
+    assert PULL_QUOTE in quotes
+    assert invented not in quotes
+    assert len(quotes) <= 3
+
+
+def test_short_text_gives_fewer_quotes_rather_than_weak_ones() -> None:
+    short = Article(text="The library opens at nine on weekdays. It closes at six. Entry is free for residents.")
+    assert pick_quotes(short, summarize(short)) == []
+    flat = Article(text=" ".join(f"The room number {i} has a table and some chairs in it today." for i in range(12)))
+    assert len(pick_quotes(flat, [])) <= 3
+
+
+def test_verbatim_only_returns_the_articles_own_spelling() -> None:
+    text = _normalised(TEXT)
+    proposed = [
+        '"The biggest mistake is treating AI as software you install rather than a skill your people practice,"'
+        " Mollick said in an interview.",  # straight quotes where the article has curly ones
+        "Mollick surveyed   1,200 managers\nat 40 large companies over the past year.",
+        "Mollick surveyed 1,200 managers at 40 large companies over the past year.",  # duplicate
+        "Companies that set up labs saw adoption rise faster than anyone expected.",  # not in the text
+        "It is a gap that most executives have not noticed.",  # dangling start
+        "Share this article.",  # too short, furniture
+    ]
+    checked = verbatim_only(proposed, TEXT)
+    assert checked == [
+        "“The biggest mistake is treating AI as software you install rather than a skill your people practice,”"
+        " Mollick said in an interview.",
+        "Mollick surveyed 1,200 managers at 40 large companies over the past year.",
+    ]
+    assert all(q in text for q in checked)
+    assert verbatim_only([], TEXT) == []
+
+
+def test_non_english_quotes_skip_dangling_openers() -> None:
+    text = (
+        "Der Stadtrat hat die alte Rheinbrücke nach der Entdeckung tiefer Risse für mindestens sechs Monate gesperrt. "
+        "Aber viele Pendler sind über die Entscheidung des Rates sehr verärgert und fordern eine Lösung. "
+        "Über die Brücke fahren jeden Tag rund 40.000 Autos zwischen den beiden Stadtteilen. "
+        "„Wir werden die Brücke so schnell wie möglich wieder öffnen“, sagte die Oberbürgermeisterin. "
+        "Er fügte hinzu, dass die Reparatur mindestens zwei Millionen Euro kosten werde. "
+        "Die Stadt will bis zum Sommer entscheiden, ob eine Reparatur günstiger ist als ein Neubau. "
+        "Im nächsten Monat ist eine Bürgerversammlung zur Zukunft der Brücke im Rathaus geplant. "
+        "Die Busse sollen bis dahin über die Nordbrücke und die Hafenstraße umgeleitet werden."
+    )
+    article = Article(text=text, language="de")
+    quotes = pick_quotes(article, summarize(article))
+    assert quotes
+    assert not any(q.startswith(("Aber", "Er ")) for q in quotes)
+
+
+_WORDS = st.sampled_from(
+    [
+        "The",
+        "council",
+        "will",
+        "close",
+        "35%",
+        "of",
+        "bridges,",
+        "“We",
+        "never",
+        "did,”",
+        "he",
+        "said.",
+        "It",
+        "is",
+        "the",
+        "biggest",
+        "cut",
+        "ever.",
+        "Why?",
+        "By",
+        ".",
+        "Subscribe",
+        "now.",
+        "\n\n",
+        "'Yes,'",
+        "she",
+        "says.",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_WORDS, min_size=20, max_size=200).map(" ".join))
+def test_quotes_on_any_text_are_verbatim_and_sized(text: str) -> None:
+    article = Article(text=text)
+    quotes = pick_quotes(article, summarize(article))
+    assert len(quotes) <= 5
+    for quote in quotes:
+        assert _normalised(quote) in _normalised(text)
+        assert 6 <= len(quote.split()) <= 40
+        assert not leans_on_context(quote)

@@ -1,0 +1,172 @@
+"""Sentence splitting on the kinds of text news pages give us."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.sentences import leans_on_context, split_sentences
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Mr. Smith met Dr. Jones at 3.5 p.m. on Jan. 5 in St. Louis. They talked for an hour.",
+            ["Mr. Smith met Dr. Jones at 3.5 p.m. on Jan. 5 in St. Louis.", "They talked for an hour."],
+        ),
+        (
+            "The U.S. economy grew 2.5% last year. Growth in the U.K. was slower.",
+            ["The U.S. economy grew 2.5% last year.", "Growth in the U.K. was slower."],
+        ),
+        (
+            "Most of the money went to the U.S. The rest stayed in Europe.",
+            ["Most of the money went to the U.S.", "The rest stayed in Europe."],
+        ),
+        (
+            "Some fruits, e.g. apples, keep for months. Others rot in days.",
+            ["Some fruits, e.g. apples, keep for months.", "Others rot in days."],
+        ),
+        (
+            'He paused. "We will rebuild it," she said. Was it true? Nobody knew!',
+            ["He paused.", '"We will rebuild it," she said.', "Was it true?", "Nobody knew!"],
+        ),
+        (
+            "J. K. Rowling lives in Edinburgh. See No. 10 for details. The answer was no. Then he left.",
+            ["J. K. Rowling lives in Edinburgh.", "See No. 10 for details.", "The answer was no.", "Then he left."],
+        ),
+        (
+            "Shares of Apple Inc. rose. The company said so. Visit example.com for more. Done.",
+            ["Shares of Apple Inc. rose.", "The company said so.", "Visit example.com for more.", "Done."],
+        ),
+    ],
+)
+def test_english_news_text(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+def test_paragraph_breaks_always_end_a_sentence() -> None:
+    text = "Breaking news without a full stop\n\nThe mayor resigned on Monday. She gave no reason\n\nMore later"
+    assert split_sentences(text) == [
+        "Breaking news without a full stop",
+        "The mayor resigned on Monday.",
+        "She gave no reason",
+        "More later",
+    ]
+
+
+def test_hard_wrapped_lines_are_joined_but_headings_are_not() -> None:
+    text = "Markets\nStocks fell sharply\non Monday after the report. Bonds rose."
+    assert split_sentences(text) == ["Markets", "Stocks fell sharply on Monday after the report.", "Bonds rose."]
+
+
+def test_scraped_dailymail_byline_debris_splits_into_pieces() -> None:
+    text = "By . Jill Reilly . PUBLISHED: . 08:06 EST, 5 November 2012 . A tabloid has made a claim."
+    sentences = split_sentences(text)
+    assert sentences[-1] == "A tabloid has made a claim."
+    assert sentences[0] == "By ."
+
+
+def test_german_abbreviations_and_dates() -> None:
+    text = "Am 3. Mai kam Dr. Weber z.B. nach Berlin. Die Stadt war voll. Sie sagte: „Ja.“ Dann ging sie."
+    assert split_sentences(text, "de") == [
+        "Am 3. Mai kam Dr. Weber z.B. nach Berlin.",
+        "Die Stadt war voll.",
+        "Sie sagte: „Ja.“",
+        "Dann ging sie.",
+    ]
+
+
+def test_french_guillemets_and_titles() -> None:
+    text = "Le président a parlé à M. Dupont. Il a répondu « Non. » Puis il est parti."
+    assert split_sentences(text, "fr") == [
+        "Le président a parlé à M. Dupont.",
+        "Il a répondu « Non. »",
+        "Puis il est parti.",
+    ]
+
+
+def test_spanish_inverted_marks() -> None:
+    text = "¿Quién ganó el partido? ¡Nadie lo sabe! El árbitro se fue."
+    assert split_sentences(text, "es") == ["¿Quién ganó el partido?", "¡Nadie lo sabe!", "El árbitro se fue."]
+
+
+def test_cjk_punctuation_needs_no_space() -> None:
+    assert split_sentences("今天天气很好。我们去公园吧！「你同意吗？」好的。") == [
+        "今天天气很好。",
+        "我们去公园吧！",
+        "「你同意吗？」",
+        "好的。",
+    ]
+    assert split_sentences("東京は晴れです。明日は雨でしょう。") == ["東京は晴れです。", "明日は雨でしょう。"]
+
+
+def test_whitespace_is_normalised_and_empty_text_gives_nothing() -> None:
+    assert split_sentences("  One   sentence\there.  ") == ["One sentence here."]
+    assert split_sentences("") == []
+    assert split_sentences("\n\n  \n") == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "leans"),
+    [
+        ("This is why the plan failed.", True),
+        ("But the council disagreed.", True),
+        ('"It was a disaster," he said.', True),
+        ("and then it rained.", True),
+        ("Aber der Rat war dagegen.", True),
+        ("Mais le conseil a refusé.", True),
+        ("The council voted against the plan.", False),
+        ("Who moves discoveries from individuals to teams?", False),
+        ("Die Stadt war voll.", False),
+    ],
+)
+def test_leans_on_context(sentence: str, leans: bool) -> None:
+    assert leans_on_context(sentence) is leans
+
+
+_PIECES = st.sampled_from(
+    [
+        "Mr.",
+        "Dr.",
+        "U.S.",
+        "e.g.",
+        "3.5",
+        "No.",
+        "Inc.",
+        "The",
+        "he",
+        "said",
+        "«",
+        "»",
+        "“",
+        "”",
+        '"',
+        "'",
+        "(",
+        ")",
+        ".",
+        "!",
+        "?",
+        "...",
+        "。",
+        "今天",
+        "Ja.",
+        "\n",
+        "\n\n",
+        " ",
+        "word",
+        "Word",
+        "1.",
+        "x",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=60).map(" ".join))
+def test_splitting_loses_and_invents_no_text(text: str) -> None:
+    sentences = split_sentences(text)
+    assert all(s and s == s.strip() for s in sentences)
+    assert "".join("".join(sentences).split()) == "".join(text.split())

@@ -1,0 +1,143 @@
+"""The offline extractive summarizer on realistic article texts."""
+
+from __future__ import annotations
+
+import re
+
+import py3langid
+import pytest
+
+from bot.models import Article
+from bot.sentences import split_sentences
+from bot.summarize import summarize
+
+
+def _unwrap(text: str) -> str:
+    """Source lines are wrapped to fit the editor; blank lines are the article's paragraph breaks."""
+    return re.sub(r"(?<!\n)\n(?!\n)", " ", text).strip()
+
+
+NEWS = _unwrap(
+    """\
+By . Jill Reilly . PUBLISHED: . 08:06 EST, 5 November 2012 . | . UPDATED: . 09:38 EST, 5 November
+2012 .
+
+The city council voted on Tuesday to close the old Riverside bridge after engineers found deep
+cracks in two of its main supports. The bridge carries about 40,000 vehicles a day between the north
+and south banks.
+
+Scroll down for video. Engineers said the cracks had grown by more than a centimetre since the last
+inspection in March. Mayor Ana Ruiz said the closure would last at least six months while the
+council decides whether to repair or replace the bridge.
+
+Commuters reacted with frustration. Traffic on the two other bridges was already heavy before the
+closure. The council voted on Tuesday to close the old Riverside bridge after engineers found deep
+cracks in two of its supports.
+
+Buses will be rerouted over the Northgate bridge, and the ferry service will run every ten minutes
+at peak times. Sign up for our newsletter to get the latest traffic news. We use cookies to give you
+the best experience on our website.
+
+A public meeting on the future of the bridge is planned for next month. Residents can also send
+comments to the council online.
+"""
+)
+
+GERMAN = _unwrap(
+    """\
+Der Stadtrat hat am Dienstag beschlossen, die alte Rheinbrücke wegen tiefer Risse in zwei Pfeilern
+zu sperren. Über die Brücke fahren täglich rund 40.000 Autos zwischen den beiden Stadtteilen.
+
+Die Ingenieure stellten fest, dass die Risse seit der letzten Prüfung im März um mehr als einen
+Zentimeter gewachsen sind. Oberbürgermeisterin Anna Weber sagte, die Sperrung werde mindestens sechs
+Monate dauern.
+
+Viele Pendler reagierten verärgert auf die Entscheidung. Auf den beiden anderen Brücken staut sich
+der Verkehr schon jetzt jeden Morgen. Die Busse sollen künftig über die Nordbrücke umgeleitet
+werden.
+
+Im nächsten Monat ist eine Bürgerversammlung zur Zukunft der Brücke geplant. Bis dahin will die
+Stadt prüfen, ob eine Reparatur günstiger ist als ein Neubau.
+"""
+)
+
+FRENCH = _unwrap(
+    """\
+Le conseil municipal a décidé mardi de fermer le vieux pont de la Garonne après la découverte de
+fissures profondes dans deux de ses piliers. Le pont accueille chaque jour environ 40 000 véhicules
+entre les deux rives.
+
+Selon les ingénieurs, les fissures se sont agrandies de plus d'un centimètre depuis la dernière
+inspection en mars. La maire Anne Martin a déclaré que la fermeture durerait au moins six mois.
+
+De nombreux usagers ont exprimé leur colère face à cette décision. La circulation sur les deux
+autres ponts était déjà très dense avant la fermeture. Les bus seront détournés par le pont du Nord
+pendant les travaux.
+
+Une réunion publique sur l'avenir du pont est prévue le mois prochain. La ville doit encore choisir
+entre une réparation et la construction d'un nouveau pont.
+"""
+)
+
+
+def _positions(article: Article, summary: list[str]) -> list[int]:
+    sentences = split_sentences(article.text)
+    return [next(i for i, s in enumerate(sentences) if s.endswith(line)) for line in summary]
+
+
+def test_news_summary_is_short_ordered_and_clean() -> None:
+    article = Article(title="Riverside bridge closed after engineers find cracks", text=NEWS, language="en")
+    summary = summarize(article)
+    assert 2 <= len(summary) <= 3
+    positions = _positions(article, summary)
+    assert positions == sorted(positions)
+    joined = " ".join(summary).lower()
+    for debris in ("published", "updated", "est,", "by .", "scroll down", "newsletter", "cookies", "|"):
+        assert debris not in joined
+    assert "riverside bridge" in joined  # the lead's point, which the title also names
+
+
+def test_near_duplicate_sentences_are_not_both_picked() -> None:
+    summary = summarize(Article(text=NEWS), max_sentences=4)
+    assert len(summary) <= 4
+    assert sum("close the old Riverside bridge" in line for line in summary) <= 1
+    assert len(set(summary)) == len(summary)
+
+
+@pytest.mark.parametrize(("text", "language"), [(GERMAN, "de"), (FRENCH, "fr")])
+def test_non_english_summary_stays_in_the_article_language(text: str, language: str) -> None:
+    article = Article(text=text, language=language)
+    summary = summarize(article)
+    assert 2 <= len(summary) <= 3
+    assert all(line in " ".join(text.split()) for line in summary)
+    assert py3langid.classify(" ".join(summary))[0] == language
+    positions = _positions(article, summary)
+    assert positions == sorted(positions)
+
+
+def test_max_sentences_is_respected_and_short_texts_give_what_they_have() -> None:
+    assert len(summarize(Article(text=NEWS), max_sentences=2)) == 2
+    assert len(summarize(Article(text=NEWS), max_sentences=4)) == 4
+    one = "The museum reopened on Saturday after a two-year renovation costing 12 million euros."
+    assert summarize(Article(text=one)) == [one]
+    assert summarize(Article(text="")) == []
+
+
+def test_short_sentences_still_give_two_when_the_text_has_them() -> None:
+    summary = summarize(Article(text="Rain is coming. Stay home today. Roads will flood."))
+    assert len(summary) >= 2
+
+
+def test_wire_dateline_is_trimmed_from_the_lead() -> None:
+    text = (
+        "Kabul, Afghanistan (CNN) -- Thousands of bottles of alcohol were destroyed in Kabul this week. "
+        "The bottles were seized over two years in and around the Afghan capital, police said. "
+        "Officials said the alcohol had been smuggled across the border from Pakistan and Iran."
+    )
+    summary = summarize(Article(text=text))
+    assert summary[0].startswith("Thousands of bottles")
+
+
+def test_summary_is_deterministic() -> None:
+    article = Article(title="Bridge closed", text=NEWS)
+    assert summarize(article) == summarize(article)
