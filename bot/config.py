@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     port: int = Field(3000, alias="PORT")
     ignore_domains: str = Field("", alias="DIGESTBOT_IGNORE_DOMAINS")
     max_links_per_message: int = Field(3, alias="DIGESTBOT_MAX_LINKS_PER_MESSAGE")
+    roundup_quiet_line: bool = Field(False, alias="DIGESTBOT_ROUNDUP_QUIET_LINE")
 
 
 @lru_cache(maxsize=1)

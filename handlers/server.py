@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -13,8 +14,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Settings
+from bot.scheduler import RoundupScheduler
 from bot.service import DigestService
 from handlers.app import build_app
+from handlers.roundups import post_quiet_line, post_roundup
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,9 @@ def http_app(settings: Settings, app: AsyncApp, service: DigestService) -> web.A
 async def serve(settings: Settings, host: str, port: int) -> None:
     service = DigestService.open(settings)
     app = build_app(settings, service)
+    quiet = partial(post_quiet_line, app.client) if settings.roundup_quiet_line else None
+    scheduler = RoundupScheduler(service, partial(post_roundup, app.client), on_quiet=quiet)
+    await scheduler.start()
     try:
         if settings.slack_app_token:
             handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
@@ -80,6 +86,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
             log.info("listening on http://%s:%d/slack/events", host, port)
             await asyncio.Event().wait()  # serve until cancelled (Ctrl-C or SIGTERM)
     finally:
+        await scheduler.shutdown()
         await service.close()
 
 

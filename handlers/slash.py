@@ -6,10 +6,13 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from slack_sdk.web.async_client import AsyncWebClient
+
 from bot.errors import DigestError
 from bot.service import DigestService
 from handlers.cards import Block, age, digest_card, escape, failure_notice, related_lines
 from handlers.commands import HELP, Command, CommandError, parse_command
+from handlers.roundups import roundup_command
 
 Respond = Callable[..., Awaitable[Any]]
 SHARE_ACTION = "share_digest"
@@ -29,17 +32,19 @@ def share_button(url: str) -> Block:
     }
 
 
-async def run_command(body: dict[str, Any], respond: Respond, service: DigestService) -> None:
+async def run_command(body: dict[str, Any], respond: Respond, service: DigestService, client: AsyncWebClient) -> None:
     try:
         command = parse_command(body.get("text", ""))
     except CommandError as error:
         await respond(text=str(error), response_type="ephemeral")
         return
-    answer = await answer_command(command, body, service)
+    answer = await answer_command(command, body, service, client)
     await respond(response_type="ephemeral", replace_original=False, **answer)
 
 
-async def answer_command(command: Command, body: dict[str, Any], service: DigestService) -> dict[str, Any]:
+async def answer_command(
+    command: Command, body: dict[str, Any], service: DigestService, client: AsyncWebClient | None = None
+) -> dict[str, Any]:
     """What the caller sees, as chat.postMessage-style kwargs (text and maybe blocks)."""
     channel, team = body.get("channel_id", ""), body.get("team_id", "")
     store = service.store
@@ -82,17 +87,11 @@ async def answer_command(command: Command, body: dict[str, Any], service: Digest
             return {"text": f"No digest matches “{escape(command.words)}”."}
         return {"text": f"*Digests matching “{escape(command.words)}”*\n{related_lines(hits)}"}
     if command.name == "roundup":
-        return await service_roundup(command, body, service)
+        return await roundup_command(command, body, service, client)
     return {"text": HELP}
 
 
-async def service_roundup(command: Command, body: dict[str, Any], service: DigestService) -> dict[str, Any]:
-    from handlers.roundups import roundup_command  # roundups live beside the scheduler
-
-    return await roundup_command(command, body, service)
-
-
-async def share_to_channel(body: dict[str, Any], client: Any, service: DigestService) -> None:
+async def share_to_channel(body: dict[str, Any], client: AsyncWebClient, service: DigestService) -> None:
     """The "Share in channel" button: post the cached digest for everyone, as the card a paste would give."""
     action = body["actions"][0]
     url = json.loads(action["value"])["url"]

@@ -1,0 +1,137 @@
+"""A channel's weekly roundup: what it shared in a week, most shared first, and related reading it has not seen.
+
+Slack-free: handlers/roundups.py turns a Roundup into Block Kit, bot/scheduler.py decides when to build one.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pydantic import BaseModel, Field
+
+from bot.models import Digest
+from bot.related import SAME_STORY_TITLE, RelatedHit, RelatedQuery, one_line
+from bot.service import DigestService
+from bot.store import Share
+from bot.textvec import title_tokens
+
+MAX_ITEMS = 15  # a roundup is a digest of the week, not its full log
+MAX_CANDIDATES = 500  # bounds the work for a channel that shared hundreds of links in a week
+MAX_RELATED = 5
+RELATED_SEEDS = 5  # the week's top links that related reading is looked up for
+HITS_PER_SEED = 20  # more than MAX_RELATED: many hits are dropped as already seen here
+WEEK = timedelta(days=7)
+
+
+class RoundupItem(BaseModel):
+    title: str
+    canonical_url: str
+    shared_by: str  # the user id of the first share in the channel
+    shared_at: datetime
+    one_line: str  # from the cached digest's summary; empty when no digest is cached
+    shares: int  # times shared in the channel in all
+
+
+class RelatedReading(BaseModel):
+    canonical_url: str
+    title: str
+    one_line: str
+    domain: str
+    shared_at: datetime  # when the workspace first saw it
+
+
+class Roundup(BaseModel):
+    team_id: str
+    channel_id: str
+    week: str  # ISO week of `end` in UTC, e.g. "2026-W48"
+    start: datetime
+    end: datetime
+    items: list[RoundupItem]
+    more: int = 0  # links shared that week beyond the ones listed
+    related: list[RelatedReading] = Field(default_factory=list)
+
+
+def iso_week(moment: datetime) -> str:
+    """The ISO week of a moment in UTC (naive means UTC), like "2026-W48"."""
+    year, week, _ = _utc(moment).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+async def build_roundup(
+    service: DigestService, team_id: str, channel_id: str, start: datetime, end: datetime
+) -> Roundup | None:
+    """The roundup of links first shared in the channel within [start, end]; None for a quiet week."""
+    top = await service.store.top_shared(channel_id, start, MAX_CANDIDATES)
+    week = [(share, count) for share, count in top if share.shared_at <= _utc(end)]
+    if not week:
+        return None
+    week.sort(key=lambda pair: (-pair[1], pair[0].shared_at))  # most shared, then earliest
+    digests = [await service.store.get_digest(share.canonical_url) for share, _ in week[:MAX_ITEMS]]
+    items = [_item(share, count, digest) for (share, count), digest in zip(week, digests, strict=False)]
+    exclude = [share.canonical_url for share, _ in week]
+    queries = [_query(team_id, channel_id, item, digest, exclude) for item, digest in zip(items, digests, strict=True)]
+    return Roundup(
+        team_id=team_id, channel_id=channel_id, week=iso_week(end), start=_utc(start), end=_utc(end), items=items,
+        more=len(week) - len(items), related=await _unseen_related(service, channel_id, items, queries),
+    )  # fmt: skip
+
+
+async def channel_roundup(service: DigestService, channel_id: str, end: datetime) -> Roundup | None:
+    """The roundup of the 7 days before `end`, for a channel known only by its id (scheduler, CLI)."""
+    recent = await service.store.recent(channel_id, 1)  # channel settings carry no team: its shares do
+    if not recent:
+        return None
+    return await build_roundup(service, recent[0].team_id, channel_id, end - WEEK, end)
+
+
+def _item(share: Share, count: int, digest: Digest | None) -> RoundupItem:
+    return RoundupItem(
+        title=(digest.title if digest else None) or share.title or share.canonical_url,
+        canonical_url=share.canonical_url,
+        shared_by=share.user_id,
+        shared_at=share.shared_at,
+        one_line=one_line(digest.summary) if digest else "",
+        shares=count,
+    )
+
+
+def _query(team_id: str, channel_id: str, item: RoundupItem, digest: Digest | None, exclude: list[str]) -> RelatedQuery:
+    return RelatedQuery(
+        team_id=team_id,
+        channel_id=channel_id,  # the index only returns what a reader in this channel may see
+        canonical_url=item.canonical_url,
+        title=item.title,
+        text=digest.text if digest else item.one_line,
+        exclude_urls=exclude,
+    )
+
+
+async def _unseen_related(
+    service: DigestService, channel_id: str, items: list[RoundupItem], queries: list[RelatedQuery]
+) -> list[RelatedReading]:
+    """Related reading for the week's top links, best first, minus anything this channel ever shared."""
+    hits: list[RelatedHit] = []
+    for query in queries[:RELATED_SEEDS]:
+        hits += await service.related_index.related(query, HITS_PER_SEED)
+    seen_titles = [title_tokens(item.title) for item in items]
+    chosen: dict[str, RelatedReading] = {}
+    for hit in sorted(hits, key=lambda h: -h.score):
+        if len(chosen) == MAX_RELATED:
+            break
+        tokens = title_tokens(hit.title)
+        if hit.canonical_url in chosen or any(_same_title(tokens, t) for t in seen_titles):
+            continue  # one story listed once, even when two sites carried it
+        if await service.store.first_share(channel_id, hit.canonical_url):
+            continue  # this channel saw it in an earlier week
+        seen_titles.append(tokens)
+        chosen[hit.canonical_url] = RelatedReading.model_validate(hit.model_dump())
+    return list(chosen.values())
+
+
+def _same_title(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Near-identical titles of 4+ words, as the related index judges one story told twice."""
+    return min(len(a), len(b)) >= 4 and len(a & b) / len(a | b) >= SAME_STORY_TITLE
+
+
+def _utc(moment: datetime) -> datetime:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)

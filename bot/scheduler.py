@@ -1,0 +1,199 @@
+"""Weekly roundups, on time and once: APScheduler jobs built from channel settings kept in Redis as JSON.
+
+Every replica keeps its own in-memory jobs (APScheduler 3's Redis job store pickles jobs, so whoever can write
+Redis could run code, and one job store must not be shared by several schedulers). Each replica rebuilds its
+jobs from `store.channels_with_roundups()` at start, every SYNC_EVERY_S, and right after a settings change it
+made itself (`settings_changed()`). When a job fires, every replica races for one Redis key per channel and
+ISO week (`SET NX EX`): the winner builds and posts the roundup, the others do nothing, also across restarts.
+
+Delivery is at most once: the key is taken before posting, so a post that fails is logged, never repeated.
+A replica that starts within GRACE_S after a channel's scheduled time runs that missed roundup once (the run
+key still decides who posts, and whether it was already posted).
+
+Each channel fires at a fixed second of its minute, derived from its id: every replica agrees on it, and a
+workspace's roundups all due "Monday 09:00" are spread over that minute instead of landing at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import secrets
+import socket
+import weakref
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.redis_conn import connect
+from bot.roundup import WEEK, Roundup, channel_roundup, iso_week
+from bot.service import DigestService
+from bot.store import OUTAGE_ERRORS, ChannelSettings
+
+log = logging.getLogger(__name__)
+
+GRACE_S = 6 * 3600  # a roundup missed while every replica was down still posts if one is back within this
+SYNC_EVERY_S = 60.0  # how soon another replica's settings change is picked up
+RETRY_S = 60.0  # Redis unreachable when a roundup is due: try again this much later, within the grace period
+RUN_KEY_TTL_S = 8 * 86400  # outlives the week it guards
+SYNC_JOB = "roundup-sync"
+
+Post = Callable[[str, Roundup], Awaitable[None]]
+Quiet = Callable[[str], Awaitable[None]]
+
+_running: weakref.WeakSet[RoundupScheduler] = weakref.WeakSet()
+
+
+def fire_second(channel_id: str) -> int:
+    return int.from_bytes(hashlib.sha1(channel_id.encode()).digest()[:4], "big") % 60
+
+
+def trigger(channel_id: str, settings: ChannelSettings) -> CronTrigger:
+    hour, minute = (int(part) for part in settings.roundup_time.split(":"))
+    return CronTrigger(
+        day_of_week=settings.roundup_day, hour=hour, minute=minute, second=fire_second(channel_id),
+        timezone=ZoneInfo(settings.timezone),
+    )  # fmt: skip
+
+
+def next_fire(channel_id: str, settings: ChannelSettings, now: datetime) -> datetime:
+    """When the channel's next roundup is due after `now` (UTC)."""
+    return trigger(channel_id, settings).get_next_fire_time(None, now).astimezone(UTC)
+
+
+def last_fire(channel_id: str, settings: ChannelSettings, now: datetime) -> datetime:
+    """When the channel's roundup was last due at or before `now` (UTC), as the cron trigger counts."""
+    cron = trigger(channel_id, settings)
+    fire = cron.get_next_fire_time(None, now - WEEK - timedelta(days=1))
+    while (later := cron.get_next_fire_time(None, fire + timedelta(seconds=1))) <= now:
+        fire = later
+    return fire.astimezone(UTC)
+
+
+async def settings_changed() -> None:
+    """Rebuild the jobs of every scheduler running in this process now (other replicas follow within a sync)."""
+    for scheduler in list(_running):
+        await scheduler.sync()
+
+
+class RoundupScheduler:
+    """Posts each channel's weekly roundup through `post`; `on_quiet` (if given) is told of a quiet week."""
+
+    def __init__(
+        self,
+        service: DigestService,
+        post: Post,
+        *,
+        on_quiet: Quiet | None = None,
+        sync_every_s: float = SYNC_EVERY_S,
+        grace_s: float = GRACE_S,
+    ) -> None:
+        self._service, self._post, self._on_quiet = service, post, on_quiet
+        self._sync_every_s, self._grace = sync_every_s, timedelta(seconds=grace_s)
+        self._redis = connect(service.settings)
+        self._run_prefix = f"{service.settings.redis_prefix}v1:roundup-run:"
+        self._replica = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self._scheduler = AsyncIOScheduler(
+            timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": int(grace_s)}
+        )
+        self._jobs: dict[str, ChannelSettings] = {}  # channel -> the settings its cron job was built from
+        self._sync_lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Build the jobs from Redis, start firing them, and run the roundups missed while we were down."""
+        await self.sync()
+        self._scheduler.add_job(self.sync, IntervalTrigger(seconds=self._sync_every_s), id=SYNC_JOB)
+        self._scheduler.start()
+        _running.add(self)
+        now = datetime.now(UTC)
+        for channel_id, settings in self._jobs.items():
+            if now - last_fire(channel_id, settings, now) <= self._grace:
+                self._scheduler.add_job(self._run, args=[channel_id], id=f"catch-up:{channel_id}")
+
+    async def shutdown(self) -> None:
+        """Stop firing; a roundup being built right now is cancelled."""
+        _running.discard(self)
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)  # AsyncIOScheduler shuts down in its next loop turn
+        await self._redis.aclose()
+
+    def next_run(self, channel_id: str) -> datetime | None:
+        """When this replica will next fire the channel's roundup job (None: no roundup here)."""
+        job = self._scheduler.get_job(_job_id(channel_id))
+        return job.next_run_time.astimezone(UTC) if job and job.next_run_time else None
+
+    async def sync(self) -> None:
+        """Make the jobs match the settings in Redis: one cron job per channel with its roundup on."""
+        async with self._sync_lock:
+            wanted = dict(await self._service.store.channels_with_roundups())
+            if not self._service.store.healthy:
+                return  # Redis is away: keep the jobs we have rather than drop them all
+            for channel_id in self._jobs.keys() - wanted.keys():
+                self._scheduler.remove_job(_job_id(channel_id))
+                del self._jobs[channel_id]
+            for channel_id, settings in wanted.items():
+                known = self._jobs.get(channel_id)
+                if known is None or _schedule(known) != _schedule(settings):  # replacing recomputes the next run
+                    self._scheduler.add_job(self._run, trigger(channel_id, settings), args=[channel_id],
+                                            id=_job_id(channel_id), replace_existing=True)  # fmt: skip
+                    self._jobs[channel_id] = settings
+
+    async def _run(self, channel_id: str) -> None:
+        """The job: if the roundup is (still) due and no replica claimed this week's run, build and post it."""
+        store, now = self._service.store, datetime.now(UTC)
+        settings = await store.get_channel_settings(channel_id)
+        if not store.healthy:
+            self._retry(channel_id, now)
+            return
+        fire = last_fire(channel_id, settings, now)
+        if not settings.roundup_enabled or now - fire > self._grace:
+            return  # switched off or moved by another replica since our last sync
+        claimed = await self._claim(channel_id, fire)
+        if claimed is None:
+            self._retry(channel_id, now)
+        elif claimed:
+            await self._deliver(channel_id, fire)
+
+    async def _claim(self, channel_id: str, fire: datetime) -> bool | None:
+        """True if this replica won this week's run, False if another did, None if Redis could not say."""
+        key = f"{self._run_prefix}{channel_id}:{iso_week(fire)}"
+        try:
+            return bool(await self._redis.set(key, self._replica, nx=True, ex=RUN_KEY_TTL_S))
+        except OUTAGE_ERRORS as exc:
+            log.warning("cannot claim the roundup run for %s (%s): retrying in %.0f s", channel_id, exc, RETRY_S)
+            return None
+
+    def _retry(self, channel_id: str, now: datetime) -> None:
+        when = now + timedelta(seconds=RETRY_S)
+        settings = self._jobs.get(channel_id)  # what this replica last knew, as Redis cannot say now
+        if settings is None:
+            return
+        if when - last_fire(channel_id, settings, now) > self._grace:
+            log.error("gave up on the roundup of %s: Redis was unreachable for the whole grace period", channel_id)
+            return
+        self._scheduler.add_job(self._run, DateTrigger(when), args=[channel_id], id=f"retry:{channel_id}",
+                                replace_existing=True)  # fmt: skip
+
+    async def _deliver(self, channel_id: str, fire: datetime) -> None:
+        roundup = await channel_roundup(self._service, channel_id, fire)
+        if roundup is not None:
+            await self._post(channel_id, roundup)
+            log.info("posted the %s roundup of %s: %d links", roundup.week, channel_id, len(roundup.items))
+        elif self._on_quiet is not None:
+            await self._on_quiet(channel_id)
+
+
+def _schedule(settings: ChannelSettings) -> tuple[int, str, str]:
+    return settings.roundup_day, settings.roundup_time, settings.timezone
+
+
+def _job_id(channel_id: str) -> str:
+    return f"roundup:{channel_id}"

@@ -1,0 +1,160 @@
+"""The weekly roundup in Slack: its Block Kit, posting it, and `/digest roundup on|off|preview|now`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.roundup import WEEK, Roundup, RoundupItem, build_roundup
+from bot.scheduler import next_fire, settings_changed
+from bot.service import DigestService
+from bot.store import ChannelSettings
+from handlers.cards import CARD_BUDGET, SECTION_LIMIT, Block, clip, escape, link_label, related_lines
+from handlers.commands import DAYS, Command
+from handlers.slack_client import make_client
+
+QUIET_LINE = "Nothing was shared here in the last 7 days."
+ITEMS_BUDGET = CARD_BUDGET - 3000  # what the week's links may take; the rest is for the header and related reading
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}}
+
+
+def item_line(item: RoundupItem) -> str:
+    times = f" (×{item.shares})" if item.shares > 1 else ""
+    line = f"• <{item.canonical_url}|{link_label(clip(item.title, 150))}> — shared by <@{item.shared_by}>{times}"
+    return line + (f"\n   {escape(item.one_line)}" if item.one_line else "")
+
+
+def _item_sections(lines: list[str], more: int) -> list[Block]:
+    """The week's links in as few sections as fit, within ITEMS_BUDGET; links beyond it are counted, not shown."""
+    sections: list[list[str]] = [[]]
+    used = 0
+    for shown, line in enumerate(lines):
+        if used + len(line) > ITEMS_BUDGET:
+            more += len(lines) - shown
+            break
+        if sum(len(x) + 1 for x in sections[-1]) + len(line) > SECTION_LIMIT:
+            sections.append([])
+        sections[-1].append(line)
+        used += len(line) + 1
+    if more:
+        sections[-1].append(f"_…and {more} more link{'s' if more > 1 else ''}_")
+    return [_section("\n".join(chunk)) for chunk in sections if chunk]
+
+
+def roundup_blocks(roundup: Roundup) -> tuple[str, list[Block]]:
+    """The roundup card and its one-line fallback text."""
+    count = len(roundup.items) + roundup.more
+    since = int(roundup.start.timestamp())
+    blocks = [
+        _section(f"*This week in <#{roundup.channel_id}>*"),
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": (
+            f"{count} link{'s' if count > 1 else ''} shared since <!date^{since}^{{date_short_pretty}}|"
+            f"{roundup.start:%b %-d}>, most shared first"
+        )}]},
+        *_item_sections([item_line(item) for item in roundup.items], roundup.more),
+    ]  # fmt: skip
+    if roundup.related:
+        blocks.append(_section(f"*Related reading you haven't seen*\n{related_lines(roundup.related)}"))
+    return f"This week in <#{roundup.channel_id}>: {count} link{'s' if count > 1 else ''} shared", blocks
+
+
+async def post_roundup(client: AsyncWebClient, channel_id: str, roundup: Roundup) -> None:
+    """Post a roundup for everyone in the channel (the scheduler's `post`, with the client bound)."""
+    text, blocks = roundup_blocks(roundup)
+    await client.chat_postMessage(channel=channel_id, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False)
+
+
+async def post_quiet_line(client: AsyncWebClient, channel_id: str) -> None:
+    """The scheduler's optional `on_quiet`: one short line instead of nothing."""
+    await client.chat_postMessage(channel=channel_id, text=QUIET_LINE)
+
+
+async def roundup_command(
+    command: Command, body: dict[str, Any], service: DigestService, client: AsyncWebClient | None = None
+) -> dict[str, Any]:
+    """`/digest roundup on|off|preview|now`: the caller's answer, as chat.postMessage-style kwargs."""
+    channel_id = body.get("channel_id", "")
+    client = client or _client(service)
+    if command.switch == "on":
+        return await _switch_on(command, channel_id, body.get("user_id", ""), service, client)
+    if command.switch == "off":
+        settings = await service.store.get_channel_settings(channel_id)
+        await _save(service, channel_id, settings, roundup_enabled=False)
+        return {"text": "Weekly roundup off for this channel. `/digest roundup on` brings it back."}
+    now = datetime.now(UTC)
+    roundup = await build_roundup(service, body.get("team_id", ""), channel_id, now - WEEK, now)
+    if roundup is None:
+        return {"text": QUIET_LINE}
+    if command.switch == "preview":
+        text, blocks = roundup_blocks(roundup)
+        return {"text": text, "blocks": blocks}
+    try:
+        await post_roundup(client, channel_id, roundup)
+    except SlackApiError as error:
+        return {"text": f"I couldn't post here ({error.response.get('error')}): `/invite` me, then try again."}
+    return {"text": "Posted this week's roundup in the channel."}
+
+
+async def _switch_on(
+    command: Command, channel_id: str, user_id: str, service: DigestService, client: AsyncWebClient
+) -> dict[str, Any]:
+    zone = known_timezone(command.timezone) if command.timezone else await user_timezone(client, user_id)
+    if zone is None:
+        return {"text": f"I don't know the timezone `{clip(command.timezone or '', 60)}`: use a name like "
+                        "`Europe/Berlin`, `America/New_York` or `UTC`."}  # fmt: skip
+    settings = await service.store.get_channel_settings(channel_id)
+    day, time = command.day or 0, command.time or "09:00"  # Monday 09:00 unless told otherwise
+    settings = await _save(service, channel_id, settings, roundup_enabled=True, roundup_day=day, roundup_time=time,
+                           timezone=zone)  # fmt: skip
+    due = int(next_fire(channel_id, settings, datetime.now(UTC)).timestamp())
+    return {"text": (
+        f"Weekly roundup on: every {DAYS[day].title()} at {time} ({zone}). The first one is due "
+        f"<!date^{due}^{{date_long_pretty}} at {{time}}|{datetime.fromtimestamp(due, UTC):%Y-%m-%d %H:%M} UTC>; "
+        "`/digest roundup preview` shows it now, only to you."
+    )}  # fmt: skip
+
+
+async def _save(service: DigestService, channel_id: str, settings: ChannelSettings, **change: Any) -> ChannelSettings:
+    """Store the changed settings and have this replica's scheduler pick them up at once."""
+    settings = ChannelSettings.model_validate(settings.model_dump() | change)
+    await service.store.put_channel_settings(channel_id, settings)
+    await settings_changed()
+    return settings
+
+
+@lru_cache(maxsize=1)
+def _zones_by_lower_name() -> dict[str, str]:
+    return {zone.lower(): zone for zone in available_timezones()}
+
+
+def known_timezone(name: str) -> str | None:
+    """The IANA name for what the user typed (any letter case), or None if there is no such zone."""
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError; a malformed key is a ValueError
+        return _zones_by_lower_name().get(name.lower())
+    return name
+
+
+async def user_timezone(client: AsyncWebClient, user_id: str) -> str:
+    """The user's timezone as Slack knows it, or UTC when Slack does not say (or cannot be asked)."""
+    try:
+        answer = await client.users_info(user=user_id)
+    except (SlackClientError, aiohttp.ClientError, TimeoutError):
+        return "UTC"
+    zone = (answer.get("user") or {}).get("tz")
+    return (known_timezone(zone) if isinstance(zone, str) else None) or "UTC"
+
+
+def _client(service: DigestService) -> AsyncWebClient:
+    token = service.settings.slack_bot_token
+    return make_client(token.get_secret_value() if token else None, service.settings.slack_api_url)

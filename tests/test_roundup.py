@@ -1,0 +1,355 @@
+"""Weekly roundups against real Redis and the Slack stand-in: content, order, unseen related reading, privacy,
+quiet weeks, Block Kit limits and escaping, and `/digest roundup ...`."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import redis.asyncio
+from slack_standin import SlackStandIn
+
+from bot.config import Settings
+from bot.models import Digest
+from bot.roundup import MAX_RELATED, Roundup, RoundupItem, build_roundup, channel_roundup, iso_week
+from bot.service import DigestService
+from bot.store import ChannelSettings, Share
+from handlers.cards import CARD_BUDGET
+from handlers.commands import parse_command
+from handlers.roundups import QUIET_LINE, roundup_blocks, roundup_command
+from handlers.slack_client import make_client
+from handlers.slash import answer_command
+
+pytest_plugins = ["redis_server"]  # the redis_url fixture
+
+END = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday morning
+START = END - timedelta(days=7)
+
+# Two topics, a few stories each; every text talks about its topic only.
+STORIES: dict[str, tuple[str, str]] = {
+    "po": (
+        "Drought leaves the river Po at its lowest level in decades",
+        "The river Po fell to its lowest level in seventy years as drought gripped northern Italy. Farmers in the "
+        "valley could not irrigate rice and maize, and salt water from the sea pushed inland along the dry river "
+        "bed. Hydrologists blame a winter without snow and a spring without rain for the drought.",
+    ),
+    "reservoirs": (
+        "Spanish reservoirs drop below a third of capacity in the drought",
+        "Reservoirs across Spain held less than a third of their capacity after months of drought. Towns in "
+        "Catalonia received drinking water by truck, and farmers lost olive and wheat harvests to the dry "
+        "weather. Officials imposed water restrictions on irrigation as rivers and reservoirs kept falling.",
+    ),
+    "aquifers": (
+        "Groundwater aquifers are draining faster than rain can refill them",
+        "Farmers pumping groundwater to irrigate crops through the drought are emptying aquifers faster than rain "
+        "refills them. Hydrologists measured water tables falling a metre a year under the dry valley, and wells "
+        "that once watered wheat and olive farms have run dry.",
+    ),
+    "rationing": (
+        "Cities ration water as the drought dries rivers and reservoirs",
+        "Several cities began rationing drinking water as the drought dried rivers and emptied reservoirs. "
+        "Residents may water gardens only at night, and farmers face cuts to irrigation. Hydrologists warn the "
+        "dry weather could last another season if winter rain fails again.",
+    ),
+    "desalination": (
+        "Desalination plants promise water for drought-hit farms",
+        "Governments are building desalination plants to supply water to farms hit by drought, as rivers and "
+        "reservoirs run dry. The plants turn sea water into water for irrigation, but farmers say the water "
+        "costs too much for crops like wheat and olives.",
+    ),
+    "candidates": (
+        "Young grandmaster wins the chess Candidates tournament",
+        "A nineteen-year-old grandmaster won the chess Candidates tournament with a round to spare and will "
+        "challenge the world champion for the title. She beat the favourite with the black pieces in a long "
+        "endgame, after a sharp Sicilian opening that her rivals could not crack.",
+    ),
+    "openings": (
+        "Chess engines change how grandmasters prepare their openings",
+        "Chess grandmasters now prepare openings with engines that search deeper than any human. Players memorise "
+        "long lines of the Sicilian and the Ruy Lopez, and the world champion said engine preparation decides "
+        "many games before the middlegame. Some players choose rare openings to avoid the engines.",
+    ),
+    "blitz": (
+        "World blitz chess championship ends in a tiebreak",
+        "The world blitz chess championship ended in a tiebreak between two grandmasters after twenty one rounds. "
+        "The champion won the armageddon game with the black pieces, defending a difficult endgame with seconds "
+        "on the clock. Chess fans watched the final rounds online.",
+    ),
+}
+
+
+def url(key: str) -> str:
+    return f"https://news-{key}.example.com/{key}"
+
+
+def digest(key: str) -> Digest:
+    title, text = STORIES[key]
+    return Digest(source=url(key), url=url(key), canonical_url=url(key), title=title, summary=text, text=text)
+
+
+def when(days_before_end: float) -> datetime:
+    return END - timedelta(days=days_before_end)
+
+
+async def share(service: DigestService, channel: str, key: str, user: str, at: datetime, private: bool = False) -> None:
+    """A link shared in a channel: digest cached, share recorded, article indexed (as the message handler does)."""
+    d = digest(key)
+    await service.store.put_digest(d)
+    record = Share(
+        team_id="T1", channel_id=channel, channel_is_private=private, canonical_url=d.canonical_url, user_id=user,
+        ts=f"{int(at.timestamp())}.000100", title=d.title, shared_at=at,
+    )  # fmt: skip
+    await service.remember(record, d)
+
+
+async def cleanup(settings: Settings) -> None:
+    client = redis.asyncio.Redis.from_url(settings.redis_url or "")
+    async for key in client.scan_iter(match=f"{settings.redis_prefix}*", count=1000):
+        await client.delete(key)
+    await client.aclose()
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:
+    with SlackStandIn(users={"U1": {"tz": "Asia/Tokyo"}}) as standin:
+        yield standin
+
+
+@pytest.fixture
+async def service(redis_url: str, slack: SlackStandIn, tmp_path: Path) -> AsyncIterator[DigestService]:
+    settings = Settings.model_validate({
+        "REDIS_URL": redis_url, "DIGESTBOT_REDIS_PREFIX": f"test:roundup:{uuid.uuid4().hex}:",
+        "DIGESTBOT_DATA_DIR": tmp_path, "SLACK_API_URL": slack.base_url, "SLACK_BOT_TOKEN": "xoxb-test",
+    })  # fmt: skip
+    svc = DigestService.open(settings)
+    yield svc
+    await cleanup(settings)
+    await svc.close()
+
+
+@pytest.fixture
+async def workspace(service: DigestService) -> DigestService:
+    """C1 (public) shared drought and chess stories this week and one drought story a month ago; C2 (public) and
+    G1 (private) shared other stories."""
+    await share(service, "C1", "aquifers", "U9", when(30))  # an earlier week: C1 has seen it
+    await share(service, "C2", "rationing", "U5", when(20))
+    await share(service, "C2", "openings", "U5", when(20))
+    await share(service, "G1", "desalination", "U7", when(15), private=True)
+    await share(service, "C1", "reservoirs", "U2", when(6))
+    await share(service, "C1", "po", "U1", when(5))
+    await share(service, "C1", "candidates", "U3", when(4))
+    await share(service, "C1", "po", "U2", when(3))
+    await share(service, "C1", "reservoirs", "U3", when(2))
+    await share(service, "C1", "po", "U3", when(1))
+    await share(service, "C2", "blitz", "U5", when(10))
+    return service
+
+
+# --- building ---------------------------------------------------------------------------------------------------
+
+
+def test_iso_week_is_counted_in_utc() -> None:
+    assert iso_week(datetime(2026, 11, 23, 9, 0, tzinfo=UTC)) == "2026-W48"
+    assert iso_week(datetime(2026, 11, 23, 0, 30)) == "2026-W48"  # naive is UTC
+    tokyo_monday = datetime(2026, 11, 23, 5, 0, tzinfo=UTC).astimezone(__import__("zoneinfo").ZoneInfo("Asia/Tokyo"))
+    assert iso_week(tokyo_monday - timedelta(hours=6)) == "2026-W47"  # Sunday 23:00 UTC
+    assert iso_week(datetime(2027, 1, 1, tzinfo=UTC)) == "2026-W53"
+
+
+async def test_the_week_most_shared_first_then_earliest(workspace: DigestService) -> None:
+    roundup = await build_roundup(workspace, "T1", "C1", START, END)
+    assert roundup is not None
+    assert [(i.canonical_url, i.shares, i.shared_by) for i in roundup.items] == [
+        (url("po"), 3, "U1"),
+        (url("reservoirs"), 2, "U2"),
+        (url("candidates"), 1, "U3"),
+    ]
+    assert roundup.items[0].title == STORIES["po"][0]
+    assert roundup.items[0].one_line.startswith("The river Po fell")
+    assert len(roundup.items[0].one_line) <= 141
+    assert (roundup.channel_id, roundup.week, roundup.more) == ("C1", "2026-W48", 0)
+
+
+async def test_equal_counts_keep_the_earliest_first(service: DigestService) -> None:
+    for key, days in (("blitz", 2), ("openings", 5), ("candidates", 3)):
+        await share(service, "C5", key, "U1", when(days))
+    roundup = await build_roundup(service, "T1", "C5", START, END)
+    assert roundup is not None
+    assert [i.canonical_url for i in roundup.items] == [url("openings"), url("candidates"), url("blitz")]
+
+
+async def test_related_reading_is_only_what_the_channel_has_not_seen(workspace: DigestService) -> None:
+    roundup = await build_roundup(workspace, "T1", "C1", START, END)
+    assert roundup is not None
+    related = [r.canonical_url for r in roundup.related]
+    assert url("rationing") in related  # drought, from C2
+    assert url("openings") in related or url("blitz") in related  # chess, from C2
+    assert url("aquifers") not in related  # C1 shared it a month ago
+    assert not set(related) & {i.canonical_url for i in roundup.items}
+    assert len(related) == len(set(related)) <= MAX_RELATED
+
+
+async def test_a_private_channels_article_stays_in_that_channel(workspace: DigestService) -> None:
+    roundup = await build_roundup(workspace, "T1", "C1", START, END)
+    assert roundup is not None
+    assert url("desalination") not in [r.canonical_url for r in roundup.related]  # only G1 (private) shared it
+    await share(workspace, "C7", "desalination", "U8", when(12))  # now a public channel shared it too
+    roundup = await build_roundup(workspace, "T1", "C1", START, END)
+    assert roundup is not None
+    assert url("desalination") in [r.canonical_url for r in roundup.related]
+
+
+async def test_a_quiet_week_is_none(workspace: DigestService) -> None:
+    assert await build_roundup(workspace, "T1", "C9", START, END) is None
+    assert await build_roundup(workspace, "T1", "C1", END + timedelta(days=1), END + timedelta(days=8)) is None
+    assert await build_roundup(workspace, "T1", "C1", START - timedelta(days=60), START - timedelta(days=40)) is None
+
+
+async def test_a_channel_known_by_id_only_gets_its_team_from_its_shares(workspace: DigestService) -> None:
+    assert await channel_roundup(workspace, "C1", END) == await build_roundup(workspace, "T1", "C1", START, END)
+    assert await channel_roundup(workspace, "C9", END) is None
+
+
+async def test_links_shared_after_the_end_wait_for_next_week(workspace: DigestService) -> None:
+    await share(workspace, "C1", "blitz", "U4", END + timedelta(hours=1))
+    roundup = await build_roundup(workspace, "T1", "C1", START, END)
+    assert roundup is not None
+    assert url("blitz") not in [i.canonical_url for i in roundup.items]
+
+
+# --- Block Kit --------------------------------------------------------------------------------------------------
+
+
+def hostile_roundup(count: int) -> Roundup:
+    evil = "<!channel> Tom & Jerry <https://evil.example|click> " * 8
+    items = [
+        RoundupItem(
+            title=f"{i} {evil}",
+            canonical_url=f"https://a.example/{i}",
+            shared_by="U1",
+            shared_at=START,
+            one_line=evil[:140],
+            shares=count - i,
+        )
+        for i in range(count)
+    ]
+    return Roundup(team_id="T1", channel_id="C1", week="2026-W48", start=START, end=END, items=items)
+
+
+@pytest.mark.parametrize("count", [1, 15])
+def test_blocks_stay_within_limits_and_escape_page_text(count: int) -> None:
+    text, blocks = roundup_blocks(hostile_roundup(count))
+    assert text.startswith("This week in <#C1>")
+    assert blocks[0]["text"]["text"] == "*This week in <#C1>*"
+    assert len(blocks) <= 50
+    assert sum(len(json.dumps(b)) for b in blocks) < CARD_BUDGET + 1000
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert all(len(s) <= 3000 for s in sections)
+    body = "\n".join(sections)
+    assert "<!channel>" not in body and "<https://evil" not in body
+    assert "&lt;!channel&gt; Tom &amp; Jerry" in body
+    assert "shared by <@U1>" in body
+
+
+def test_links_that_do_not_fit_are_counted() -> None:
+    _, blocks = roundup_blocks(hostile_roundup(15).model_copy(update={"more": 4}))
+    body = "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
+    shown = body.count("shared by <@U1>")
+    assert shown < 15
+    assert f"…and {15 - shown + 4} more links" in body
+
+
+async def test_the_card_shows_counts_one_lines_and_related(workspace: DigestService) -> None:
+    roundup = await build_roundup(workspace, "T1", "C1", START, END)
+    assert roundup is not None
+    _, blocks = roundup_blocks(roundup)
+    body = "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
+    assert f"• <{url('po')}|{STORIES['po'][0]}> — shared by <@U1> (×3)\n   The river Po fell" in body
+    assert f"<{url('candidates')}|{STORIES['candidates'][0]}> — shared by <@U3>\n" in body  # no (×1)
+    assert "*Related reading you haven't seen*" in body
+    assert url("rationing") in body.split("Related reading")[1]
+
+
+# --- /digest roundup --------------------------------------------------------------------------------------------
+
+
+def body(channel: str = "C1", user: str = "U1") -> dict[str, str]:
+    return {"channel_id": channel, "user_id": user, "team_id": "T1"}
+
+
+async def run(service: DigestService, slack: SlackStandIn, text: str, channel: str = "C1", user: str = "U1") -> str:
+    client = make_client("xoxb-test", slack.base_url)
+    answer = await roundup_command(parse_command(text), body(channel, user), service, client)
+    return str(answer["text"])
+
+
+async def test_on_defaults_to_monday_nine_in_the_callers_slack_timezone(
+    service: DigestService, slack: SlackStandIn
+) -> None:
+    reply = await run(service, slack, "roundup on")
+    assert "every Monday at 09:00 (Asia/Tokyo)" in reply
+    assert slack.calls("users.info")[0].params["user"] == "U1"
+    expected = ChannelSettings(roundup_enabled=True, roundup_day=0, roundup_time="09:00", timezone="Asia/Tokyo")
+    assert await service.store.get_channel_settings("C1") == expected
+    assert await service.store.channels_with_roundups() == [("C1", expected)]
+
+
+async def test_on_with_day_time_and_zone(service: DigestService, slack: SlackStandIn) -> None:
+    reply = await run(service, slack, "roundup on fri 16:30 europe/berlin")
+    assert "every Friday at 16:30 (Europe/Berlin)" in reply
+    assert not slack.calls("users.info")  # the zone was given
+    settings = await service.store.get_channel_settings("C1")
+    assert (settings.roundup_day, settings.roundup_time, settings.timezone) == (4, "16:30", "Europe/Berlin")
+
+
+async def test_an_unknown_timezone_is_refused_clearly(service: DigestService, slack: SlackStandIn) -> None:
+    reply = await run(service, slack, "roundup on Mars/Olympus_Mons")
+    assert "I don't know the timezone `Mars/Olympus_Mons`" in reply and "Europe/Berlin" in reply
+    assert not (await service.store.get_channel_settings("C1")).roundup_enabled
+
+
+async def test_slack_not_answering_users_info_means_utc(service: DigestService, slack: SlackStandIn) -> None:
+    slack.error_next("users.info", "user_not_found")
+    assert "(UTC)" in await run(service, slack, "roundup on tue 07:15", user="U404")
+    assert (await service.store.get_channel_settings("C1")).timezone == "UTC"
+
+
+async def test_off_keeps_the_rest_of_the_settings(service: DigestService, slack: SlackStandIn) -> None:
+    await run(service, slack, "roundup on wed 10:00 UTC")
+    reply = await run(service, slack, "roundup off")
+    assert "off" in reply
+    settings = await service.store.get_channel_settings("C1")
+    assert (settings.roundup_enabled, settings.roundup_day) == (False, 2)
+    assert await service.store.channels_with_roundups() == []
+
+
+async def test_preview_answers_only_the_caller(workspace: DigestService, slack: SlackStandIn) -> None:
+    now = datetime.now(UTC)
+    await share(workspace, "C3", "blitz", "U1", now - timedelta(hours=2))
+    answer = await answer_command(parse_command("roundup preview"), body("C3"), workspace)  # slash.py's wiring
+    assert answer["text"].startswith("This week in <#C3>")
+    assert url("blitz") in json.dumps(answer["blocks"])
+    assert not slack.calls("chat.postMessage")
+    assert await run(workspace, slack, "roundup preview", channel="C9") == QUIET_LINE
+
+
+async def test_now_posts_for_everyone(workspace: DigestService, slack: SlackStandIn) -> None:
+    await share(workspace, "C3", "blitz", "U1", datetime.now(UTC) - timedelta(hours=2))
+    assert "Posted" in await run(workspace, slack, "roundup now", channel="C3")
+    (post,) = slack.calls("chat.postMessage")
+    assert post.status == 200 and post.response["ok"]
+    assert post.params["channel"] == "C3" and post.params["unfurl_links"] in (False, "false", "0", 0)
+    assert url("blitz") in json.dumps(post.params["blocks"])
+    assert await run(workspace, slack, "roundup now", channel="C9") == QUIET_LINE
+    assert len(slack.calls("chat.postMessage")) == 1
+
+
+async def test_now_in_a_channel_without_the_bot_says_so(workspace: DigestService, slack: SlackStandIn) -> None:
+    await share(workspace, "C3", "blitz", "U1", datetime.now(UTC) - timedelta(hours=2))
+    slack.error_next("chat.postMessage", "not_in_channel")
+    reply = await run(workspace, slack, "roundup now", channel="C3")
+    assert "not_in_channel" in reply and "/invite" in reply

@@ -1,0 +1,268 @@
+"""The roundup scheduler against real Redis and the Slack stand-in: two replica processes post a due roundup once,
+settings survive a restart, a missed run posts once within the grace period and never twice.
+
+Run as a script, this file is one replica: `python tests/test_scheduler.py REDIS_URL PREFIX SLACK_URL ...`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import functools
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import redis.asyncio
+from slack_standin import SlackStandIn
+
+from bot.config import Settings
+from bot.models import Digest
+from bot.roundup import Roundup, iso_week
+from bot.scheduler import RoundupScheduler, fire_second, last_fire, next_fire
+from bot.service import DigestService
+from bot.store import ChannelSettings, Share
+from handlers.commands import parse_command
+from handlers.roundups import post_roundup, roundup_command
+from handlers.slack_client import make_client
+
+pytest_plugins = ["redis_server"]  # the redis_url fixture
+
+REPO = Path(__file__).resolve().parents[1]  # on the replica's PYTHONPATH, beside tests/ (the script's own folder)
+
+# --- one replica, as a process -----------------------------------------------------------------------------------
+
+
+def replica_settings(redis_url: str, prefix: str, slack_url: str, data_dir: str) -> Settings:
+    return Settings.model_validate({
+        "REDIS_URL": redis_url, "DIGESTBOT_REDIS_PREFIX": prefix, "DIGESTBOT_DATA_DIR": data_dir,
+        "SLACK_API_URL": slack_url, "SLACK_BOT_TOKEN": "xoxb-test",
+    })  # fmt: skip
+
+
+async def replica(args: argparse.Namespace) -> None:
+    """Run a RoundupScheduler posting to the Slack stand-in until SIGTERM or `run_for` seconds."""
+    with tempfile.TemporaryDirectory() as data_dir:
+        service = DigestService.open(replica_settings(args.redis_url, args.prefix, args.slack_url, data_dir))
+        post = functools.partial(post_roundup, make_client("xoxb-test", args.slack_url))
+        scheduler = RoundupScheduler(service, post, sync_every_s=0.2, grace_s=args.grace)
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        await scheduler.start()
+        print("ready", flush=True)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), args.run_for)
+        await scheduler.shutdown()
+        await service.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    for name in ("redis_url", "prefix", "slack_url"):
+        parser.add_argument(name)
+    parser.add_argument("--grace", type=float, default=3600)
+    parser.add_argument("--run-for", type=float, default=60)
+    asyncio.run(replica(parser.parse_args()))
+
+
+class Replica:
+    """A replica process; it is ready once its scheduler has started."""
+
+    def __init__(self, settings: Settings, *extra: str) -> None:
+        argv = [sys.executable, __file__, settings.redis_url or "", settings.redis_prefix, settings.slack_api_url]
+        env = os.environ | {"PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+        self.process = subprocess.Popen([*argv, *extra], stdout=subprocess.PIPE, text=True, env=env, cwd=REPO)
+
+    def ready(self) -> Replica:
+        assert self.process.stdout is not None
+        assert self.process.stdout.readline().strip() == "ready", "the replica did not start"
+        return self
+
+    def wait(self, timeout: float = 20) -> int:
+        return self.process.wait(timeout)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(10)
+
+
+# --- fixtures ----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+async def service(redis_url: str, slack: SlackStandIn, tmp_path: Path) -> AsyncIterator[DigestService]:
+    settings = replica_settings(redis_url, f"test:sched:{uuid.uuid4().hex}:", slack.base_url, str(tmp_path))
+    svc = DigestService.open(settings)
+    yield svc
+    client = redis.asyncio.Redis.from_url(redis_url)
+    async for key in client.scan_iter(match=f"{settings.redis_prefix}*", count=1000):
+        await client.delete(key)
+    await client.aclose()
+    await svc.close()
+
+
+async def seed(service: DigestService, channel: str, at: datetime) -> str:
+    """One link shared in the channel at `at`, with its digest cached; returns its URL."""
+    link = f"https://news.example.com/{channel.lower()}"
+    digest = Digest(source=link, url=link, canonical_url=link, title=f"Story for {channel}", summary="Summary.")
+    await service.store.put_digest(digest)
+    share = Share(team_id="T1", channel_id=channel, channel_is_private=False, canonical_url=link, user_id="U1",
+                  ts=f"{int(at.timestamp())}.000100", title=digest.title, shared_at=at)  # fmt: skip
+    await service.remember(share, digest)
+    return link
+
+
+def channel_firing_at(second: int) -> str:
+    """A channel id whose roundup fires at this second of its minute."""
+    while fire_second(channel := f"C{uuid.uuid4().hex[:8].upper()}") != second:
+        pass
+    return channel
+
+
+def due_at(moment: datetime) -> ChannelSettings:
+    """Roundup settings whose weekly minute is the one `moment` falls in (UTC)."""
+    return ChannelSettings(roundup_enabled=True, roundup_day=moment.weekday(), roundup_time=f"{moment:%H:%M}")
+
+
+async def run_key_holder(service: DigestService, channel: str, fire: datetime) -> bytes | None:
+    client = redis.asyncio.Redis.from_url(service.settings.redis_url or "")
+    try:
+        return await client.get(f"{service.settings.redis_prefix}v1:roundup-run:{channel}:{iso_week(fire)}")
+    finally:
+        await client.aclose()
+
+
+# --- tests -------------------------------------------------------------------------------------------------------
+
+
+def test_last_and_next_fire_follow_the_channels_zone_and_second() -> None:
+    settings = ChannelSettings(roundup_enabled=True, roundup_day=0, roundup_time="09:00", timezone="Europe/Berlin")
+    channel = channel_firing_at(17)
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday
+    assert last_fire(channel, settings, now) == datetime(2026, 11, 23, 8, 0, 17, tzinfo=UTC)  # CET is UTC+1
+    assert next_fire(channel, settings, now) == datetime(2026, 11, 30, 8, 0, 17, tzinfo=UTC)
+    summer = datetime(2026, 7, 1, tzinfo=UTC)
+    assert last_fire(channel, settings, summer) == datetime(2026, 6, 29, 7, 0, 17, tzinfo=UTC)  # CEST is UTC+2
+    at_fire = datetime(2026, 11, 23, 8, 0, 17, tzinfo=UTC)
+    assert last_fire(channel, settings, at_fire) == at_fire
+
+
+async def test_two_replicas_post_a_due_roundup_once(service: DigestService, slack: SlackStandIn) -> None:
+    replicas = [Replica(service.settings) for _ in range(2)]  # both start before anything is due
+    try:
+        for r in replicas:
+            r.ready()
+        due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)  # 3 to 4 s from now
+        channel = channel_firing_at(due.second)
+        link = await seed(service, channel, due - timedelta(hours=5))
+        await service.store.put_channel_settings(channel, due_at(due))  # the replicas sync within 0.2 s
+        (post,) = await asyncio.to_thread(slack.wait_for, "chat.postMessage", 1, 15)
+        await asyncio.sleep(1.5)  # time for a second post, if there were to be one
+        assert len(slack.calls("chat.postMessage")) == 1
+        assert post.params["channel"] == channel and link in str(post.params["blocks"])
+        assert datetime.fromtimestamp(post.time, UTC) >= due  # fired on time, not caught up early
+        assert await run_key_holder(service, channel, due)  # held by the replica that posted, for 8 days
+    finally:
+        for r in replicas:
+            r.stop()
+
+
+async def test_settings_survive_a_restart(service: DigestService, slack: SlackStandIn) -> None:
+    channel = channel_firing_at(30)
+    settings = ChannelSettings(roundup_enabled=True, roundup_day=4, roundup_time="16:30", timezone="America/Chicago")
+    await service.store.put_channel_settings(channel, settings)
+    posts: list[tuple[str, Roundup]] = []
+
+    async def post(channel_id: str, roundup: Roundup) -> None:
+        posts.append((channel_id, roundup))
+
+    first = RoundupScheduler(service, post)
+    await first.start()
+    planned = first.next_run(channel)
+    await first.shutdown()
+    assert planned == next_fire(channel, settings, datetime.now(UTC))
+    fresh = DigestService.open(service.settings)  # a new process would know nothing but Redis
+    second = RoundupScheduler(fresh, post)
+    await second.start()
+    try:
+        assert second.next_run(channel) == planned
+    finally:
+        await second.shutdown()
+        await fresh.close()
+    assert posts == []
+
+
+async def test_a_missed_run_posts_once_and_never_twice(service: DigestService, slack: SlackStandIn) -> None:
+    missed = datetime.now(UTC) - timedelta(minutes=10)  # the bot was down then
+    channel = channel_firing_at(5)
+    link = await seed(service, channel, missed - timedelta(days=1))
+    await service.store.put_channel_settings(channel, due_at(missed))
+    first = Replica(service.settings, "--run-for", "30").ready()
+    try:
+        (post,) = await asyncio.to_thread(slack.wait_for, "chat.postMessage", 1, 15)
+    finally:
+        first.stop()
+    assert link in str(post.params["blocks"])
+    fire = last_fire(channel, due_at(missed), datetime.now(UTC))
+    assert await run_key_holder(service, channel, fire)
+    again = Replica(service.settings, "--run-for", "1.5").ready()  # restarted: it catches up, finds the key
+    assert again.wait() == 0
+    assert len(slack.calls("chat.postMessage")) == 1
+
+
+async def test_a_run_missed_beyond_the_grace_period_is_skipped(service: DigestService) -> None:
+    missed = datetime.now(UTC) - timedelta(minutes=10)
+    channel = channel_firing_at(5)
+    await seed(service, channel, missed - timedelta(days=1))
+    await service.store.put_channel_settings(channel, due_at(missed))
+    posts: list[str] = []
+
+    async def post(channel_id: str, roundup: Roundup) -> None:
+        posts.append(channel_id)
+
+    late = RoundupScheduler(service, post, grace_s=300)
+    await late.start()
+    await asyncio.sleep(0.5)  # a catch-up run would start in the scheduler's first loop turn
+    await late.shutdown()
+    assert posts == []
+    assert await run_key_holder(service, channel, last_fire(channel, due_at(missed), datetime.now(UTC))) is None
+
+
+async def test_a_settings_change_reaches_the_running_scheduler_at_once(
+    service: DigestService, slack: SlackStandIn
+) -> None:
+    async def post(channel_id: str, roundup: Roundup) -> None:
+        raise AssertionError("nothing is due")
+
+    scheduler = RoundupScheduler(service, post, sync_every_s=3600)  # no periodic sync during the test
+    await scheduler.start()
+    client = make_client("xoxb-test", slack.base_url)
+    body = {"channel_id": "C42", "user_id": "U1", "team_id": "T1"}
+    try:
+        assert scheduler.next_run("C42") is None
+        await roundup_command(parse_command("roundup on thu 08:15 Asia/Tokyo"), body, service, client)
+        settings = await service.store.get_channel_settings("C42")
+        assert scheduler.next_run("C42") == next_fire("C42", settings, datetime.now(UTC))
+        await roundup_command(parse_command("roundup off"), body, service, client)
+        assert scheduler.next_run("C42") is None
+    finally:
+        await scheduler.shutdown()
+
+
+if __name__ == "__main__":
+    main()
