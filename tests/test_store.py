@@ -1,0 +1,336 @@
+"""The store against a real Redis: cache, negative cache, one fetch across replicas, channel memory, dedupe,
+settings and poisoned values."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import zlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+import redis.asyncio
+from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.sentinel import SentinelConnectionPool
+
+from bot.config import Settings
+from bot.errors import DigestError
+from bot.models import Digest
+from bot.redis_conn import connect
+from bot.store import ChannelSettings, Share, Store, url_hash
+from bot.urls import canonicalize
+
+if TYPE_CHECKING:
+    from redis_server import SilentServer
+
+pytest_plugins = ["redis_server"]  # the redis_url, store_settings and store fixtures
+
+T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+
+
+def make_digest(url: str, text: str = "Short text.") -> Digest:
+    return Digest(source=url, url=url, canonical_url=url, title="A title", summary="A summary.", text=text)
+
+
+def make_share(channel: str, url: str, user: str, minutes: int, private: bool = False) -> Share:
+    return Share(
+        team_id="T1", channel_id=channel, channel_is_private=private, canonical_url=url, user_id=user,
+        ts=f"{1741000000 + minutes}.000100", permalink=f"https://x.slack.com/archives/{channel}/p{minutes}",
+        title=f"title {url}", shared_at=T0 + timedelta(minutes=minutes),
+    )  # fmt: skip
+
+
+def raw_client(settings: Settings) -> redis.asyncio.Redis:
+    return redis.asyncio.Redis.from_url(settings.redis_url or "")
+
+
+def key(settings: Settings, kind: str, url: str) -> str:
+    return f"{settings.redis_prefix}v1:{kind}:{{{url_hash(url)}}}"
+
+
+# --- digest cache ---------------------------------------------------------------------------------------------
+
+
+async def test_tracker_variants_share_one_cache_entry(store: Store, store_settings: Settings) -> None:
+    plain = canonicalize("https://news.example.com/story?id=7")
+    tracked = canonicalize("https://news.example.com/story?utm_source=slack&id=7&fbclid=abc")
+    assert plain == tracked
+    assert await store.get_digest(plain) is None
+    await store.put_digest(make_digest(plain))
+    hit = await store.get_digest(tracked)
+    assert hit == make_digest(plain)
+    client = raw_client(store_settings)
+    assert [k async for k in client.scan_iter(match=f"{store_settings.redis_prefix}*")] == [
+        key(store_settings, "digest", plain).encode()
+    ]
+    await client.aclose()
+
+
+async def test_entries_expire_after_the_configured_ttls(redis_url: str, settings_for: Callable[..., Settings]) -> None:
+    settings = settings_for(redis_url, DIGESTBOT_CACHE_TTL_DAYS=2, DIGESTBOT_NEGATIVE_CACHE_MINUTES=3)
+    s = Store.from_settings(settings)
+    await s.put_digest(make_digest("https://a.example/1"))
+    await s.put_failure("https://a.example/2", "timeout", "The site took too long to answer.")
+    client = raw_client(settings)
+    assert 2 * 86400 - 5 < await client.ttl(key(settings, "digest", "https://a.example/1")) <= 2 * 86400
+    assert 3 * 60 - 5 < await client.ttl(key(settings, "fail", "https://a.example/2")) <= 3 * 60
+    await client.delete(key(settings, "digest", "https://a.example/1"), key(settings, "fail", "https://a.example/2"))
+    await client.aclose()
+    await s.close()
+
+
+async def test_a_long_digest_is_stored_compressed_a_short_one_as_json(store: Store, store_settings: Settings) -> None:
+    text = " ".join(f"Sentence {i} of a realistic article about compression and caching." for i in range(60))
+    await store.put_digest(make_digest("https://a.example/long", text))
+    await store.put_digest(make_digest("https://a.example/short", "Hi."))
+    client = raw_client(store_settings)
+    long_raw = await client.get(key(store_settings, "digest", "https://a.example/long"))
+    short_raw = await client.get(key(store_settings, "digest", "https://a.example/short"))
+    await client.aclose()
+    assert long_raw[:1] == b"z" and len(long_raw) < len(text) / 2
+    assert json.loads(zlib.decompress(long_raw[1:]))["v"] == 1
+    assert json.loads(short_raw)["v"] == 1
+    assert (await store.get_digest("https://a.example/long")).text == text
+
+
+async def test_negative_cache_raises_without_producing(store: Store) -> None:
+    url = "https://dead.example/"
+    await store.put_failure(url, "dns", "The site's name does not resolve.")
+    assert await store.get_failure(url) == ("dns", "The site's name does not resolve.")
+
+    async def produce() -> Digest:
+        raise AssertionError("must not fetch a URL that failed a moment ago")
+
+    with pytest.raises(DigestError) as caught:
+        await store.digest_once(url, produce)
+    assert caught.value.reason == "dns"
+
+
+async def test_digest_once_caches_a_failure_and_a_success(store: Store) -> None:
+    calls: list[str] = []
+
+    async def failing() -> Digest:
+        calls.append("fail")
+        raise DigestError("http_status", "The site answered 404.")
+
+    for _ in range(3):
+        with pytest.raises(DigestError, match="404"):
+            await store.digest_once("https://gone.example/", failing)
+    assert calls == ["fail"]
+
+    async def working() -> Digest:
+        calls.append("ok")
+        return make_digest("https://ok.example/")
+
+    for _ in range(3):
+        assert (await store.digest_once("https://ok.example/", working)).title == "A title"
+    assert calls == ["fail", "ok"]
+
+
+async def test_two_replicas_asked_at_once_produce_once(store: Store, store_settings: Settings) -> None:
+    replica = Store.from_settings(store_settings)
+    url, calls = "https://new.example/article", 0
+
+    async def produce() -> Digest:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.3)  # a fetch in flight while the others ask
+        return make_digest(url)
+
+    results = await asyncio.gather(*(s.digest_once(url, produce) for s in (store, replica, store, replica)))
+    await replica.close()
+    assert calls == 1
+    assert all(r == make_digest(url) for r in results)
+    client = raw_client(store_settings)
+    assert not await client.exists(key(store_settings, "lock", url))  # released
+    await client.aclose()
+
+
+async def test_waiting_replica_sees_the_winners_failure(store: Store, store_settings: Settings) -> None:
+    replica = Store.from_settings(store_settings)
+    calls = 0
+
+    async def produce() -> Digest:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.2)
+        raise DigestError("paywall", "Only a teaser was readable.")
+
+    results = await asyncio.gather(
+        *(s.digest_once("https://paid.example/", produce) for s in (store, replica)), return_exceptions=True
+    )
+    await replica.close()
+    assert calls == 1
+    assert [getattr(r, "reason", None) for r in results] == ["paywall", "paywall"]
+
+
+async def test_digest_found_under_its_own_canonical_url_is_cached_under_both(store: Store) -> None:
+    async def produce() -> Digest:
+        return make_digest("https://site.example/real")
+
+    await store.digest_once("https://site.example/alias", produce)
+    assert await store.get_digest("https://site.example/alias") is not None
+    assert await store.get_digest("https://site.example/real") is not None
+
+
+# --- poisoned values ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        b"not json",
+        b'{"v": 2, "source": "s", "url": "u", "canonical_url": "c"}',  # a future schema
+        b'{"v": 1, "title": "no url fields"}',
+        b"z" + zlib.compress(b"{" + b" " * (5 * 1024 * 1024) + b"}"),  # a decompression bomb
+        b"z" + b"truncated zlib",
+        b"{" + b" " * (5 * 1024 * 1024) + b"}",  # oversized
+    ],
+    ids=["garbage", "version", "schema", "bomb", "corrupt", "oversized"],
+)
+async def test_poisoned_digest_is_dropped_and_refetched(store: Store, store_settings: Settings, value: bytes) -> None:
+    url = "https://poison.example/"
+    client = raw_client(store_settings)
+    await client.set(key(store_settings, "digest", url), value)
+    assert await store.get_digest(url) is None
+    assert not await client.exists(key(store_settings, "digest", url))
+    await client.set(key(store_settings, "digest", url), value)
+
+    async def produce() -> Digest:
+        return make_digest(url)
+
+    assert await store.digest_once(url, produce) == make_digest(url)
+    await client.aclose()
+
+
+async def test_poisoned_share_and_settings_read_as_missing(store: Store, store_settings: Settings) -> None:
+    url, p = "https://a.example/x", f"{store_settings.redis_prefix}v1:"
+    await store.record_share(make_share("C1", url, "U1", 0))
+    client = raw_client(store_settings)
+    await client.hset(f"{p}ch:{{C1}}:first", url_hash(url), b'{"v": 1, "team_id": 5}')
+    await client.set(f"{p}ch:{{C1}}:settings", b'{"v": 1, "roundup_day": 9}')
+    await client.hset(f"{p}team:{{T1}}:seen", url_hash(url), b'{"C1": "yes"}')
+    await client.aclose()
+    assert await store.channels_for_url("T1", url) == {}
+    assert await store.first_share("C1", url) is None
+    assert await store.get_channel_settings("C1") == ChannelSettings()
+    assert (await store.record_share(make_share("C1", url, "U2", 5))).is_first
+
+
+# --- channel memory -------------------------------------------------------------------------------------------
+
+
+async def test_first_share_then_repeats_with_sharers(store: Store) -> None:
+    url = "https://a.example/post"
+    first = await store.record_share(make_share("C1", url, "U1", 0))
+    assert first.is_first and first.repeats == 0 and first.sharers == ["U1"]
+    await store.record_share(make_share("C1", url, "U2", 10))
+    await store.record_share(make_share("C1", url, "U1", 20))
+    again = await store.record_share(make_share("C1", url, "U3", 30))
+    assert not again.is_first
+    assert again.first == make_share("C1", url, "U1", 0)
+    assert again.repeats == 3
+    assert again.sharers == ["U1", "U2", "U3"]
+    assert await store.first_share("C1", url) == make_share("C1", url, "U1", 0)
+    assert await store.first_share("C2", url) is None  # another channel has not seen it
+    assert (await store.record_share(make_share("C2", url, "U9", 40))).is_first
+
+
+async def test_channel_queries(store: Store) -> None:
+    urls = [f"https://a.example/{i}" for i in range(6)]
+    for i, url in enumerate(urls):
+        await store.record_share(make_share("C1", url, "U1", minutes=i * 60))
+    for _ in range(3):
+        await store.record_share(make_share("C1", urls[4], "U2", minutes=500))
+    await store.record_share(make_share("C1", urls[1], "U2", minutes=500))
+    await store.record_share(make_share("C9", "https://other.example/", "U1", minutes=60))
+
+    window = await store.shares_between("C1", T0 + timedelta(minutes=60), T0 + timedelta(minutes=180))
+    assert [s.canonical_url for s in window] == urls[1:4]
+    naive = await store.shares_between("C1", datetime(2025, 3, 3, 10, 0), datetime(2025, 3, 3, 10, 0))
+    assert [s.canonical_url for s in naive] == [urls[1]]  # naive datetimes are UTC
+    assert [s.canonical_url for s in await store.recent("C1", n=3)] == [urls[5], urls[4], urls[3]]
+    top = await store.top_shared("C1", since=T0 + timedelta(minutes=60), n=3)
+    assert [(s.canonical_url, count) for s, count in top] == [(urls[4], 4), (urls[1], 2), (urls[5], 1)]
+    assert await store.recent("C-empty") == []
+    assert await store.top_shared("C-empty", since=T0) == []
+
+
+async def test_channels_for_url_keep_the_private_flag(store: Store) -> None:
+    url = "https://a.example/shared-widely"
+    await store.record_share(make_share("CPUB", url, "U1", 0))
+    await store.record_share(make_share("CPRIV", url, "U2", 1, private=True))
+    assert await store.channels_for_url("T1", url) == {"CPUB": False, "CPRIV": True}
+    await store.record_share(make_share("CPUB", url, "U3", 2, private=True))  # the channel was made private
+    assert await store.channels_for_url("T1", url) == {"CPUB": True, "CPRIV": True}
+    assert await store.channels_for_url("T2", url) == {}
+
+
+# --- event dedupe ---------------------------------------------------------------------------------------------
+
+
+async def test_event_seen_once_across_replicas(store: Store, store_settings: Settings) -> None:
+    replica = Store.from_settings(store_settings)
+    assert await store.first_time("Ev1", ttl_s=120)
+    assert not await store.first_time("Ev1", ttl_s=120)
+    assert not await replica.first_time("Ev1", ttl_s=120)  # answered by Redis, not the local memory
+    assert await replica.first_time("Ev2")
+    client = raw_client(store_settings)
+    assert 110 < await client.ttl(f"{store_settings.redis_prefix}v1:event:Ev1") <= 120
+    await client.aclose()
+    await replica.close()
+
+
+async def test_dedupe_falls_back_to_process_memory_without_redis(
+    silent_server: SilentServer, refused_url: str, settings_for: Callable[..., Settings]
+) -> None:
+    for url in (silent_server.url, refused_url):
+        s = Store.from_settings(settings_for(url))
+        assert await s.first_time("Ev1")
+        assert not await s.first_time("Ev1")
+        assert await s.first_time("Ev2")
+        assert not s.healthy
+        await s.close()
+
+
+# --- settings -------------------------------------------------------------------------------------------------
+
+
+async def test_channel_settings_round_trip_and_roundup_index(store: Store) -> None:
+    assert await store.get_channel_settings("C1") == ChannelSettings()
+    weekly = ChannelSettings(roundup_enabled=True, roundup_day=4, roundup_time="16:30", timezone="Europe/Paris")
+    await store.put_channel_settings("C1", weekly)
+    await store.put_channel_settings("C2", ChannelSettings(muted=True, repeats=False))
+    await store.put_channel_settings("C3", ChannelSettings(roundup_enabled=True))
+    assert await store.get_channel_settings("C1") == weekly
+    assert (await store.get_channel_settings("C2")).repeats is False
+    assert await store.channels_with_roundups() == [("C1", weekly), ("C3", ChannelSettings(roundup_enabled=True))]
+    await store.put_channel_settings("C1", weekly.model_copy(update={"roundup_enabled": False}))
+    assert [c for c, _ in await store.channels_with_roundups()] == ["C3"]
+
+
+@pytest.mark.parametrize(
+    "bad", [{"roundup_day": 7}, {"roundup_time": "25:00"}, {"roundup_time": "9am"}, {"timezone": "Mars/Base"}]
+)
+def test_channel_settings_reject_nonsense(bad: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        ChannelSettings.model_validate(bad)
+
+
+# --- connection forms -----------------------------------------------------------------------------------------
+
+
+def test_sentinel_and_cluster_urls_build_the_right_clients(settings_for: Callable[..., Settings]) -> None:
+    sentinel = connect(settings_for("redis+sentinel://:pw@10.0.0.1:26379,10.0.0.2/mymaster/2"))
+    assert isinstance(sentinel.connection_pool, SentinelConnectionPool)
+    assert sentinel.connection_pool.service_name == "mymaster"
+    assert sentinel.connection_pool.connection_kwargs["db"] == 2
+    sentinels = sentinel.connection_pool.sentinel_manager.sentinels
+    assert [s.connection_pool.connection_kwargs["host"] for s in sentinels] == ["10.0.0.1", "10.0.0.2"]
+    assert sentinel.connection_pool.connection_kwargs["password"] == "pw"
+    assert isinstance(connect(settings_for("redis+cluster://127.0.0.1:7000")), RedisCluster)
+    plain = connect(settings_for("redis://127.0.0.1:6379/3"))
+    assert plain.connection_pool.connection_kwargs["socket_timeout"] == 0.5
+    assert plain.connection_pool.connection_kwargs["db"] == 3
