@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from redis_server import RedisServer, free_port, make_settings, redis_url  # noqa: F401 (redis_url is a fixture)
+from redis_server import RedisServer, free_port, make_settings
 from rich.console import Console
 from slack_standin import INVALID_TOKEN, SlackStandIn
 
@@ -54,7 +54,7 @@ def printed(checks: list[Check]) -> str:
 
 
 async def test_every_check_passes_against_real_redis_and_slack(
-    redis_url: str,  # noqa: F811
+    redis_url: str,
     standin: SlackStandIn,
     tmp_path: Path,
 ) -> None:
@@ -88,7 +88,7 @@ async def test_bad_token_and_closed_redis_port_fail_with_fixes(standin: SlackSta
     assert exit_code(list(checks.values())) == 1
 
 
-async def test_secrets_are_never_printed(redis_url: str, standin: SlackStandIn, tmp_path: Path) -> None:  # noqa: F811
+async def test_secrets_are_never_printed(redis_url: str, standin: SlackStandIn, tmp_path: Path) -> None:
     good = await run_checks(settings(redis_url, standin, tmp_path), egress=f"127.0.0.1:{standin.port}")
     bad_url = f"redis://user:{REDIS_PASSWORD}@127.0.0.1:{free_port()}/0"
     bad = await run_checks(settings(bad_url, standin, tmp_path, SLACK_APP_TOKEN="xapp-1-A1-secretapp"), "x.invalid:1")
@@ -168,7 +168,7 @@ async def test_unresolvable_host_explains_missing_egress() -> None:
     assert "no egress" in check.fix
 
 
-def test_cli_exit_codes(redis_url: str, standin: SlackStandIn, tmp_path: Path) -> None:  # noqa: F811
+def test_cli_exit_codes(redis_url: str, standin: SlackStandIn, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DIGESTBOT_", "REDIS_"))}
     env |= {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": standin.base_url}
     env |= {"REDIS_URL": redis_url, "DIGESTBOT_DATA_DIR": str(tmp_path), "COLUMNS": "200"}

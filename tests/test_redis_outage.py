@@ -24,7 +24,6 @@ from bot.store import ChannelSettings, Share, Store
 if TYPE_CHECKING:
     from redis_server import RedisServer, SilentServer
 
-pytest_plugins = ["redis_server"]
 
 REPO = Path(__file__).resolve().parent.parent
 URL = "https://a.example/kept"

@@ -24,8 +24,6 @@ from handlers.roundups import QUIET_LINE, roundup_blocks, roundup_command
 from handlers.slack_client import make_client
 from handlers.slash import answer_command
 
-pytest_plugins = ["redis_server"]  # the redis_url fixture
-
 END = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday morning
 START = END - timedelta(days=7)
 

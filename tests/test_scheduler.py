@@ -34,8 +34,6 @@ from handlers.commands import parse_command
 from handlers.roundups import post_roundup, roundup_command
 from handlers.slack_client import make_client
 
-pytest_plugins = ["redis_server"]  # the redis_url fixture
-
 REPO = Path(__file__).resolve().parents[1]  # on the replica's PYTHONPATH, beside tests/ (the script's own folder)
 
 # --- one replica, as a process -----------------------------------------------------------------------------------

@@ -25,7 +25,6 @@ from bot.urls import canonicalize
 if TYPE_CHECKING:
     from redis_server import SilentServer
 
-pytest_plugins = ["redis_server"]  # the redis_url, store_settings and store fixtures
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 

@@ -1,0 +1,396 @@
+"""Main-text extraction: trafilatura (precision mode), checked against readability, then de-boilerplated.
+
+How the pieces were chosen (figures from `python -m bench extraction`, 181 real pages):
+- trafilatura with favor_precision is the strongest single extractor here. Its fast pass is kept when it
+  found most of the page's <p> text; otherwise its full pass (with its own fallbacks) runs;
+- it sometimes keeps only part of a long article, or only a legal notice: readability-lxml then recovers
+  the article; it runs only when the page's <p> text is still much longer than what trafilatura kept;
+- both keep leftover lines (headline repeated, "Related: ...", share/follow/newsletter prompts, copyright),
+  which a line filter removes.
+Scripts, styles and comments are dropped before the input cap, so inline code cannot push the article out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import logging
+import multiprocessing
+import os
+import re
+import threading
+from collections.abc import Iterable
+from multiprocessing.connection import Connection
+from typing import Any
+
+import lxml.html
+import py3langid
+import trafilatura
+from lxml import etree
+from lxml.html import HtmlElement
+
+from bot.config import Settings, get_settings
+from bot.metadata import (
+    element_text,
+    extract_metadata,
+    metadata_from_tree,
+    parse_html,
+    squash,
+    strip_code,
+    title_candidates,
+)
+from bot.models import Article
+
+log = logging.getLogger(__name__)
+
+# trafilatura's fast pass is kept unless the page's <p> text is this many times what it found
+_FULL_PASS_RATIO = 2.0
+# readability is consulted when the page's paragraph text is at least this many times what trafilatura kept
+_RECHECK_RATIO = 2.0
+# ... and replaces trafilatura when it is this much longer and contains what trafilatura found
+_SWITCH_RATIO = 2.0
+_SWITCH_COVERAGE = 0.9
+# below this many characters, trafilatura's text is treated as a failure (often just a legal notice)
+_MIN_TEXT = 300
+
+_WORDS = re.compile(r"\w+")
+_HAS_LETTER = re.compile(r"[^\W_]")
+
+# a heading that introduces a list of links to other articles
+_LINKS_HEADER = re.compile(
+    r"^(related( (articles?|stories|posts?|content|coverage|links|reading|news))?|read more|see more|more|also|"
+    r"also read|read also|leggi anche|lesen sie auch|lire aussi|leia também|lee también|don'?t miss|"
+    r"you (may|might) also like|recommended( for you)?|more from [\w .]+|most (read|popular|viewed)( [\w ]+)?|"
+    r"trending( now)?|popular( stories| posts)?|further reading|see also|more stories|top stories|latest news)"
+    r"\s*[:.…!]*$",
+    re.IGNORECASE,
+)
+# a link to another article, announced inline ("Related: Title of another story")
+_LINK_PREFIX = re.compile(
+    r"^\[?(related|read more|see more|also read|read also|more|watch|also on [\w.]+|related post|leggi anche|"
+    r"see also|recommended|don'?t miss|must read|click here)\s*[:|]?\s*(?=\S)",
+    re.IGNORECASE,
+)
+# short lines that are page furniture, not article text
+_FURNITURE = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"^(advertisement|advertisements|sponsored( content)?|ad|anzeige|publicidade|publicité|pubblicità)$",
+        r"^(share|share this( article| story| post)?|share on \w+|tweet|email|print|comments?|\d+ comments?|tags?|"
+        r"filed under|categories|category|tell us what you think|leave a (comment|reply)|post a comment)"
+        r"\s*[:.…!|]*$",
+        r"^(tags?|filed under|categories|category)\s*:",
+        r"\b(like|enjoy(ed)?) this (story|article|post)\b.*\bshare\b",
+        r"\bfollow\b.{0,80}\b(on|at|via) (twitter|facebook|instagram|linkedin|youtube)\b",
+        r"\bfollow (us|me|him|her|them)\b.{0,40}@\w+",
+        r"^(copyright|©|\(c\))\s*(\d{4}|[\w ]{0,40}\d{4})",
+        r"\ball rights reserved\b",
+        r"\b(sign up|subscribe|register)\b.{0,100}\b(newsletters?|inbox)\b",
+        r"\bnewsletters?\b.{0,100}\b(sign up|subscribe)\b",
+        r"\bclick here\b",
+        r"\bfor your personal,? non-commercial use\b",
+        r"^(image|photo|picture|video) (source|credit)s?\s*:",
+    )
+]
+_SENTENCE_END = (".", "?", "!", ":", '"', "”", "»", "…")
+_EMBED_QUOTE = re.compile(r"pic\.twitter\.com|\(@\w+\)|instagram\.com|tiktok\.com", re.IGNORECASE)
+
+
+def extract_article(html: str, url: str | None = None) -> Article:
+    """Metadata and main text of a page; never raises on hostile markup."""
+    return _extract(html, url, get_settings().extract_max_chars)
+
+
+def _extract(html: str, url: str | None, max_chars: int) -> Article:
+    page = strip_code(html, max_chars)
+    tree = parse_html(page)
+    article = metadata_from_tree(tree, url)
+    paragraphs, quotes = _main_text(page, url, tree, title_candidates(tree))
+    article.paragraphs = paragraphs
+    article.text = "\n\n".join(paragraphs)
+    article.pull_quotes = _pull_quotes(tree, quotes, article.text)
+    article.language = _detect_language(article.text) or article.language
+    return article
+
+
+# --- main text -----------------------------------------------------------------------------------
+
+
+def _main_text(html: str, url: str | None, tree: HtmlElement | None, titles: list[str]) -> tuple[list[str], list[str]]:
+    """(paragraphs, trafilatura's quote texts), escalating from the cheapest pass that looks complete."""
+    paragraph_chars = _paragraph_text_length(tree) if tree is not None else 0
+    lines, h1s, quotes = _trafilatura(html, url, fast=True)
+    best = clean_lines(lines, titles + h1s)
+    if _length(best) >= _MIN_TEXT and paragraph_chars < _FULL_PASS_RATIO * _length(best):
+        return best, quotes
+    # trafilatura's own fallbacks (readability, justext) cost about as much again: only for doubtful pages
+    lines, h1s, quotes = _trafilatura(html, url, fast=False)
+    best = clean_lines(lines, titles + h1s)
+    size = _length(best)
+    if size >= _MIN_TEXT and paragraph_chars < _RECHECK_RATIO * size:
+        return best, quotes
+    other = clean_lines(_readability(html), titles)
+    other_size = _length(other)
+    if size < _MIN_TEXT and other_size > size:
+        return other, quotes
+    if other_size >= _SWITCH_RATIO * size and _coverage(best, other) >= _SWITCH_COVERAGE:
+        return other, quotes
+    return best, quotes
+
+
+def _trafilatura(html: str, url: str | None, fast: bool) -> tuple[list[str], list[str], list[str]]:
+    """(text lines, <h1> headings, quotes) as trafilatura sees the main content."""
+    try:
+        doc = trafilatura.bare_extraction(html, url=url, fast=fast, favor_precision=True, include_comments=False)
+    except Exception:  # a library bug on hostile markup must cost the text, not the digest
+        log.warning("trafilatura failed on %s", url, exc_info=True)
+        return [], [], []
+    if doc is None or doc.body is None:
+        return [], [], []
+    lines = [line.strip() for line in (doc.text or "").splitlines() if line.strip()]
+    h1s = [element_text(el) for el in doc.body.iter("head") if el.get("rend") == "h1"]
+    quotes = [element_text(el) for el in doc.body.iter("quote")]
+    return lines, h1s, quotes
+
+
+def _readability(html: str) -> list[str]:
+    from readability import Document  # imported late: only a minority of pages need it
+
+    try:
+        summary = Document(html).summary(html_partial=True)
+        root = lxml.html.fragment_fromstring(summary, create_parent="div") if summary.strip() else None
+    except Exception:  # readability raises its own Unparseable and lxml errors on broken pages
+        log.debug("readability failed", exc_info=True)
+        return []
+    return block_texts(root) if root is not None else []
+
+
+_BLOCKS = {
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "blockquote", "pre", "table", "tr", "td",
+    "th", "section", "article", "figure", "figcaption", "header", "footer", "dd", "dt", "dl", "br", "hr", "main",
+    "aside", "form", "center", "address",
+}  # fmt: skip
+
+
+def block_texts(root: HtmlElement) -> list[str]:
+    """The texts of block-level elements, in order (iterative: no recursion limit on deep trees)."""
+    out: list[str] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        text = squash("".join(buf))
+        if text:
+            out.append(text)
+        buf.clear()
+
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if event == "start":
+            if tag in _BLOCKS:
+                flush()
+            if el.text and tag not in ("script", "style"):
+                buf.append(el.text)
+        else:
+            if tag in _BLOCKS:
+                flush()
+            if el.tail and el is not root:
+                buf.append(el.tail)
+    flush()
+    return out
+
+
+def _paragraph_text_length(tree: HtmlElement) -> int:
+    return sum(len(el.text_content()) for el in tree.iter("p"))
+
+
+def _length(lines: Iterable[str]) -> int:
+    return sum(len(line) for line in lines)
+
+
+def _shingles(lines: Iterable[str]) -> set[tuple[str, ...]]:
+    found: set[tuple[str, ...]] = set()
+    for line in lines:
+        words = _WORDS.findall(line.lower())
+        found.update(tuple(words[i : i + 4]) for i in range(max(1, len(words) - 3)))
+    return found
+
+
+def _coverage(part: list[str], whole: list[str]) -> float:
+    """Share of `part`'s 4-word shingles that also occur in `whole`."""
+    mine = _shingles(part)
+    return len(mine & _shingles(whole)) / len(mine) if mine else 0.0
+
+
+# --- boilerplate lines ---------------------------------------------------------------------------
+
+
+def _key(text: str) -> str:
+    return " ".join(_WORDS.findall(text.lower()))
+
+
+def clean_lines(lines: list[str], titles: list[str]) -> list[str]:
+    """Drop the repeated headline, link lists, and page furniture that extractors let through."""
+    title_keys = {k for t in titles if (k := _key(t))}
+    kept: list[str] = []
+    in_link_list = False
+    for index, line in enumerate(lines):
+        bare = line[2:] if line.startswith("- ") else line
+        if index < 3 and _is_headline(bare, title_keys):
+            continue
+        if _LINKS_HEADER.match(bare):
+            in_link_list = True
+            continue
+        if in_link_list:
+            if len(bare.split()) <= 20 and (line.startswith("- ") or not bare.endswith(_SENTENCE_END)):
+                continue
+            in_link_list = False
+        if not is_furniture(bare):
+            kept.append(line)
+    return kept
+
+
+def _is_headline(line: str, title_keys: set[str]) -> bool:
+    key = _key(line)
+    return bool(key) and any(key == t or (len(key.split()) >= 3 and t.startswith(key)) for t in title_keys)
+
+
+def is_furniture(line: str) -> bool:
+    if not _HAS_LETTER.search(line):
+        return True
+    words = len(line.split())
+    if words <= 40 and any(p.search(line) for p in _FURNITURE):
+        return True
+    return words <= 30 and bool(_LINK_PREFIX.match(line)) and not line.endswith(_SENTENCE_END)
+
+
+# --- pull quotes and language --------------------------------------------------------------------
+
+
+def _pull_quotes(tree: HtmlElement | None, quotes: list[str], text: str) -> list[str]:
+    """The article's own quotes (blockquote, q, pull-quote) that lie inside its main text."""
+    candidates = list(quotes)
+    if tree is not None:
+        for el in tree.xpath(
+            '//blockquote | //q | //*[contains(@class, "pullquote") or contains(@class, "pull-quote")]'
+        ):
+            if "twitter" not in (el.get("class") or "") and "instagram" not in (el.get("class") or ""):
+                candidates.append(element_text(el))
+    body = _key(text)
+    found: list[str] = []
+    for quote in candidates:
+        quote = quote.strip(" \"“”'‘’«»")
+        key = _key(quote)
+        fits = 4 <= len(key.split()) <= 80 and key in body and not _EMBED_QUOTE.search(quote)
+        if fits and all(key != _key(q) for q in found):
+            found.append(quote)
+    return found[:5]
+
+
+def _detect_language(text: str) -> str | None:
+    if len(text) < 100:
+        return None
+    lang, _score = py3langid.classify(text[:600])  # plenty for a language, and cost grows with length
+    return lang
+
+
+# --- bounded extraction --------------------------------------------------------------------------
+# A few warm worker processes (forkserver: no inherited threads or sockets from the bot) each serve
+# one page at a time over a pipe. The whole round trip runs in a thread, so a page that overruns is
+# killed exactly (its own worker, nobody else's) and the worker is replaced; no event loop is blocked.
+
+TIMEOUT_WARNING = "the page was too large to read in time; showing its metadata only"
+_MAX_WORKERS = max(1, min(4, os.cpu_count() or 1))
+_TASKS_PER_WORKER = 500  # recycle now and then: lxml/trafilatura caches only ever grow
+
+
+class _Worker:
+    def __init__(self) -> None:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["bot.extract"])
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(child,), daemon=True, name="digestbot-extract")
+        self.process.start()
+        child.close()
+        self.tasks = 0
+
+    def run(self, payload: tuple[str, str | None, int], timeout: float) -> dict[str, Any]:
+        self.tasks += 1
+        self.conn.send(payload)
+        if not self.conn.poll(timeout):
+            raise TimeoutError
+        return self.conn.recv()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+def _serve(conn: Connection) -> None:
+    """Worker loop: one (html, url, max_chars) in, one Article dict out, until the pipe closes."""
+    while True:
+        try:
+            html, url, max_chars = conn.recv()
+        except (EOFError, OSError):
+            return
+        conn.send(_extract(html, url, max_chars).model_dump())
+
+
+class _Pool:
+    def __init__(self) -> None:
+        self._idle: list[_Worker] = []
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(_MAX_WORKERS)
+
+    def run(self, html: str, url: str | None, settings: Settings) -> Article:
+        with self._slots:
+            worker = self._take()
+            try:
+                result = worker.run((html, url, settings.extract_max_chars), settings.extract_timeout_s)
+            except (TimeoutError, EOFError, OSError) as error:
+                worker.kill()
+                log.warning("extraction of %s stopped (%s); using metadata only", url, type(error).__name__)
+                article = extract_metadata(html, url)
+                article.warning = TIMEOUT_WARNING
+                return article
+            self._give_back(worker)
+            return Article.model_validate(result)
+
+    def _take(self) -> _Worker:
+        with self._lock:
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.process.is_alive():
+                    return worker
+                worker.kill()
+        return _Worker()
+
+    def _give_back(self, worker: _Worker) -> None:
+        if worker.tasks >= _TASKS_PER_WORKER:
+            worker.kill()
+            return
+        with self._lock:
+            self._idle.append(worker)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            workers, self._idle = self._idle, []
+        for worker in workers:
+            worker.kill()
+
+
+_POOL = _Pool()
+atexit.register(_POOL.shutdown)
+
+
+async def extract_article_bounded(html: str, url: str | None, settings: Settings) -> Article:
+    """extract_article in a warm worker process that is killed after settings.extract_timeout_s.
+
+    On timeout (or a crashed worker) the article degrades to the page's metadata, with a warning.
+    """
+    return await asyncio.to_thread(_POOL.run, html, url, settings)
+
+
+def shutdown_workers() -> None:
+    """Stop the idle extraction workers (tests, and the app on exit)."""
+    _POOL.shutdown()

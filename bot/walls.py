@@ -1,0 +1,126 @@
+"""Recognise pages that are a wall rather than an article: a JavaScript-only shell, a bot or consent wall,
+or a paywall teaser. Each rule also requires the extracted text to be short, so real articles pass."""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+from bot.metadata import article_json_ld, element_text, json_ld_objects, parse_html, strip_code
+from bot.models import Article
+
+_MAX_CHARS = 1024 * 1024
+
+# below this much article text a page may be a shell or a wall; full articles are far longer
+_SHELL_TEXT = 300
+_WALL_TEXT = 600
+_TEASER_TEXT = 1500
+
+_ENABLE_JS = re.compile(
+    r"(enable|turn on|activate|requires?|need)\W+(\w+\W+){0,3}javascript|javascript\W+(is\W+)?(required|disabled)",
+    re.IGNORECASE,
+)
+_APP_ROOT = '//div[@id="root" or @id="app" or @id="__next" or @id="__nuxt" or @id="___gatsby" or @id="svelte"]'
+_BOT_WALL = re.compile(
+    r"verify (that )?you are (a )?human|are you a robot|checking (if the site connection is secure|your browser)|"
+    r"just a moment\.\.\.|attention required|cf-browser-verification|challenge-platform|captcha|"
+    r"unusual traffic from your (computer )?network|press (&|and) hold|access (to this page has been )?denied|"
+    r"(sign|log) ?in to (continue|read|view)|please (sign|log) ?in\b|request blocked|bot detection",
+    re.IGNORECASE,
+)
+_CONSENT = re.compile(
+    r"(we|this site) uses? cookies|cookie (settings|preferences|policy|consent)|accept (all|cookies)|"
+    r"manage (your )?(privacy|consent)|consent to (the use of|our use of)|your privacy choices",
+    re.IGNORECASE,
+)
+_PAYWALL_TEXT = re.compile(
+    r"subscribe (now )?to (continue|keep) reading|to continue reading,? (please )?(subscribe|sign in|log in)|"
+    r"this (article|story|content) is (only )?(available|reserved|exclusive) (to|for) (paying )?(subscribers|members)|"
+    r"already a (subscriber|member)\?|subscribe to read|become a (member|subscriber) to (read|continue)|"
+    r"for subscribers only|unlock (this|the full) (article|story)|start your (free )?trial to (read|continue)",
+    re.IGNORECASE,
+)
+_PAYWALL_MARKUP = (
+    '//*[contains(@class, "paywall") or contains(@id, "paywall") or contains(@class, "meteredContent")'
+    ' or contains(@class, "subscriber-only") or contains(@class, "premium-content")'
+    ' or contains(@class, "tp-modal") or contains(@class, "article-locked")]'
+)
+
+_SUBSCRIBE = re.compile(r"\bsubscri(be|ption)|\bbecome a member", re.IGNORECASE)
+
+MESSAGES = {
+    "javascript_only": "This page only shows its content with JavaScript, so there was no article text to read.",
+    "bot_wall": "The site showed a robot check or sign-in/consent wall instead of the article.",
+    "paywall": "The article is behind a paywall; only a teaser was readable.",
+}
+
+
+def detect_wall(html: str, article: Article) -> tuple[str, str] | None:
+    """(reason, message) if the page is a wall rather than an article, else None."""
+    text_size = len(article.text)
+    if text_size >= _TEASER_TEXT:
+        return None
+    tree = parse_html(strip_code(html, _MAX_CHARS))
+    if tree is None:
+        return None
+    visible = _visible_text(tree)
+    reason = None
+    if text_size < _WALL_TEXT and _is_bot_wall(tree, visible):
+        reason = "bot_wall"
+    elif _is_paywalled(tree, visible, text_size):
+        reason = "paywall"
+    elif text_size < _SHELL_TEXT and _is_js_shell(html, tree, visible):
+        reason = "javascript_only"
+    return (reason, MESSAGES[reason]) if reason else None
+
+
+def _visible_text(tree: HtmlElement) -> str:
+    body = next(tree.iter("body"), tree)
+    parts = [t for el in body.iter() if isinstance(el.tag, str) and el.tag not in ("noscript", "template")
+             for t in (el.text, el.tail) if t and t.strip()]  # fmt: skip
+    return " ".join(" ".join(parts).split())
+
+
+def _title(tree: HtmlElement) -> str:
+    el = next(tree.iter("title"), None)
+    return element_text(el) if el is not None else ""
+
+
+def _is_js_shell(html: str, tree: HtmlElement, visible: str) -> bool:
+    noscript = " ".join(element_text(el) for el in tree.iter("noscript"))
+    if _ENABLE_JS.search(noscript) or _ENABLE_JS.search(visible):
+        return True
+    # an empty application root filled in by scripts, and next to no text outside it
+    empty_root = any(not element_text(el) for el in tree.xpath(_APP_ROOT))
+    return empty_root and len(visible) < 200 and html.lower().count("<script") >= 1
+
+
+def _is_bot_wall(tree: HtmlElement, visible: str) -> bool:
+    if _BOT_WALL.search(_title(tree)) or _BOT_WALL.search(visible[:3000]):
+        return True
+    # a consent page: the only thing it says is about cookies
+    return len(visible) < 1500 and len(_CONSENT.findall(visible)) >= 1 and len(visible.split()) < 250
+
+
+def _is_paywalled(tree: HtmlElement, visible: str, text_size: int) -> bool:
+    if _declares_not_free(tree):
+        return True
+    if _PAYWALL_TEXT.search(visible):
+        return True
+    # paywall widgets sit on every page of some sites: count them only when they ask for a subscription
+    return text_size < _WALL_TEXT and any(_SUBSCRIBE.search(element_text(el)) for el in tree.xpath(_PAYWALL_MARKUP))
+
+
+def _declares_not_free(tree: HtmlElement) -> bool:
+    """schema.org isAccessibleForFree=false on the article (or any part of it)."""
+    objects = [article_json_ld(tree), *json_ld_objects(tree)]
+    for obj in objects:
+        value = obj.get("isAccessibleForFree")
+        if value is False or (isinstance(value, str) and value.strip().lower() == "false"):
+            return True
+        parts = obj.get("hasPart")
+        for part in parts if isinstance(parts, list) else [parts]:
+            if isinstance(part, dict) and str(part.get("isAccessibleForFree")).lower() == "false":
+                return True
+    return False

@@ -1,0 +1,162 @@
+"""Main-text extraction (bot/extract.py): fixtures, benchmark pages, hostile input, the killable worker."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import random
+import time
+from pathlib import Path
+
+import pytest
+from bs4 import UnicodeDammit
+
+from bench.metric import score_page
+from bot.config import Settings
+from bot.extract import TIMEOUT_WARNING, clean_lines, extract_article, extract_article_bounded, shutdown_workers
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "extraction"
+
+
+def test_article_with_json_ld_and_boilerplate() -> None:
+    article = extract_article((PAGES / "jsonld_article.html").read_text(), "https://courier.example/news/x")
+    assert article.title == "Harbour seals return to the estuary"
+    assert article.author == "Maria Okafor and Tom Lindqvist"
+    assert article.paragraphs[0].startswith("Harbour seals have returned to the Wendle estuary")
+    assert article.paragraphs[-1].startswith("Local fishermen have reported larger catches")
+    assert article.text == "\n\n".join(article.paragraphs)
+    for furniture in ("Advertisement", "Otters spotted", "Follow us", "All rights reserved", "Tweet", "Share"):
+        assert furniture not in article.text
+    assert article.pull_quotes == ["The river is finally giving back what it took from us."]
+    assert article.language == "en"
+
+
+def test_pull_quotes_exclude_embeds_and_quotes_outside_the_text() -> None:
+    body = " ".join(["The council voted on Tuesday to close the old bridge to cars for good."] * 4)
+    html = f"""<html><body><article><h1>Bridge closes</h1><p>{body}</p>
+    <p>"We have waited thirty years for this decision," said the mayor after the vote.</p>
+    <blockquote>We have waited thirty years for this decision</blockquote>
+    <blockquote class="twitter-tweet"><p>Big news about the bridge today everyone</p>
+    &mdash; Someone (@someone) <a href="https://twitter.com/x">May 1, 2020</a></blockquote>
+    <aside><blockquote>A quote from a different story entirely, not in this text</blockquote></aside>
+    <p>{body}</p></article></body></html>"""
+    assert extract_article(html, None).pull_quotes == ["We have waited thirty years for this decision"]
+
+
+def test_language_comes_from_the_text_before_the_html_attribute() -> None:
+    text = "Die Stadt hat beschlossen, die alte Brücke für den Autoverkehr zu sperren. " * 5
+    html = f"<html lang='en'><body><article><p>{text}</p><p>{text}</p></article></body></html>"
+    assert extract_article(html, None).language == "de"
+
+
+def test_clean_lines_drops_headline_link_lists_and_furniture() -> None:
+    lines = [
+        "Storm hits the coast",
+        "Heavy rain flooded streets in the harbour district on Monday night, officials said.",
+        "Related: Ten photos of the storm",
+        "Read more",
+        "- Flood warnings explained",
+        "- How to prepare your house",
+        "Residents were told to stay indoors until the water receded.",
+        "Advertisement",
+        "Sign up for our newsletter to get the news in your inbox.",
+        "© 2024 Coast News",
+    ]
+    assert clean_lines(lines, ["Storm hits the coast | Coast News"]) == [lines[1], lines[6]]
+
+
+def test_input_cap_cuts_text_but_not_because_of_inline_code() -> None:
+    settings = Settings().model_copy(update={"extract_max_chars": 6000})
+    first = "The first paragraph of the story talks about the harbour and the boats in it. " * 6
+    late = "This closing paragraph sits far beyond the extraction cap and must not be read. " * 6
+    html = f"<html><body><article><p>{first}</p><p>{first}</p>{'<p>x</p>' * 2000}<p>{late}</p></article></body></html>"
+    article = asyncio.run(extract_article_bounded(html, None, settings))
+    assert "harbour" in article.text and "beyond the extraction cap" not in article.text
+    # two megabytes of script before the article are dropped before the cap applies
+    html = f"<html><head><script>{'var x = 1;' * 200_000}</script></head><body><article><p>{first}</p>" \
+           f"<p>{first}</p></article></body></html>"  # fmt: skip
+    assert "harbour" in extract_article(html, None).text
+
+
+def test_deeply_nested_document() -> None:
+    html = "<html><body>" + "<div>" * 100_000 + "<p>deep</p>" + "</div>" * 100_000 + "</body></html>"
+    article = extract_article(html, "https://example.com/deep")
+    assert article.warning is None
+
+
+def test_random_bytes_never_raise() -> None:
+    rng = random.Random(20240501)
+    for size in (0, 1, 17, 512, 5000, 50_000):
+        raw = bytes(rng.randrange(256) for _ in range(size))
+        html = UnicodeDammit(raw, is_html=True).unicode_markup or ""
+        assert extract_article(html, None).text is not None
+    for markup in ("ÿ<!DOCTyPEV PUBLIC'''Ð'", ")<a><math><TR><a><mI><a><p><a>", "<?xml version='1.0'?><p>x", "\x00"):
+        extract_article(markup, None)
+
+
+# --- benchmark pages ---------------------------------------------------------------------------------
+
+# (page id prefix, what it exercises, F1 floor by the benchmark's metric)
+BENCH_CASES = [
+    ("d48aeb9c", "trafilatura kept a third of the article; readability recovers it", 0.97),
+    ("2f42ef1d", "same, on another long feature", 0.95),
+    ("f8ff621a", "trafilatura found only a legal notice", 0.93),
+    ("d605bdef", "1.4 MB page: inline scripts must not push the article past the cap", 0.97),
+    ("686bb170", "'Related:' lines and a reading list inside the article", 0.95),
+    ("ba4dfe2d", "'READ MORE:' and 'DON'T MISS' link lists", 0.97),
+]
+
+
+@pytest.fixture(scope="module")
+def bench_pages() -> dict[str, tuple[str, str, str]]:
+    if not (BENCH / "ground-truth.json").is_file():
+        pytest.skip(f"the shared extraction benchmark is not at {BENCH}")
+    from bench.extraction import load_pages
+
+    return {p.id[:8]: (p.url, p.html, p.expected) for p in load_pages(BENCH)}
+
+
+@pytest.mark.parametrize(("page_id", "case", "floor"), BENCH_CASES, ids=[c[0] for c in BENCH_CASES])
+def test_benchmark_pages(bench_pages: dict[str, tuple[str, str, str]], page_id: str, case: str, floor: float) -> None:
+    url, html, expected = bench_pages[page_id]
+    assert score_page(expected, extract_article(html, url).text).f1 >= floor, case
+
+
+# --- the killable worker -----------------------------------------------------------------------------
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def test_bounded_extraction_kills_a_slow_worker_and_degrades_to_metadata() -> None:
+    settings = Settings().model_copy(update={"extract_timeout_s": 1.5, "extract_max_chars": 13 * 1024 * 1024})
+    small = (PAGES / "jsonld_article.html").read_text()
+    try:
+        warm = await extract_article_bounded(small, "https://courier.example/news/x", settings)
+        assert warm.author == "Maria Okafor and Tom Lindqvist" and warm.warning is None
+        (worker,) = multiprocessing.active_children()
+
+        # 12 MiB of paragraphs: trafilatura needs minutes for this, far beyond the limit
+        paragraph = "<p>Lorem ipsum dolor sit amet, consectetur.</p>"
+        huge = f"<html><head><title>A very long page | Big Site</title></head><body>{paragraph * 280_000}</body></html>"
+        assert len(huge) > 12 * 1024 * 1024
+        start = time.monotonic()
+        article = await extract_article_bounded(huge, "https://big.example/long", settings)
+        elapsed = time.monotonic() - start
+        assert article.warning == TIMEOUT_WARNING
+        assert article.title == "A very long page" and article.text == ""
+        assert elapsed < settings.extract_timeout_s + 10  # the limit plus the metadata fallback, not minutes
+        assert not _alive(worker.pid)
+
+        again = await extract_article_bounded(small, "https://courier.example/news/x", settings)
+        assert again.warning is None and again.pull_quotes
+        assert all(p.pid != worker.pid for p in multiprocessing.active_children())
+    finally:
+        shutdown_workers()

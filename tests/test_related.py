@@ -1,0 +1,234 @@
+"""Related reading on a real Redis: topical ranking, the threshold, same-story exclusion, privacy, replicas."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis.asyncio
+
+from bot.related import RelatedIndex, RelatedItem, RelatedQuery, one_line
+
+pytest_plugins = ["redis_server"]
+
+TEAM = "T1"
+DAY0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+
+# Five short articles in each of three topics; every one a distinct story, sharing its topic's vocabulary.
+ARTICLES = {
+    "space": [
+        (
+            "NASA rover finds ancient lake bed on Mars",
+            "The NASA rover drilled into rock on the planet Mars and found clay that formed in an ancient lake. "
+            "Scientists at the space agency say the planet once had water, and astronomers will point a "
+            "telescope at the crater from orbit to map it.",
+        ),
+        (
+            "Astronomers spot water vapour on a distant planet",
+            "Astronomers used a space telescope to measure starlight passing through the atmosphere of a planet "
+            "orbiting a red dwarf. The spectrum shows water, and NASA scientists want to know if the planet "
+            "could hold life.",
+        ),
+        (
+            "New rocket launches crew to the space station",
+            "The rocket lifted off carrying four astronauts to the space station in orbit. NASA says the crew "
+            "will run experiments for the space agency and point a small telescope at the planet below.",
+        ),
+        (
+            "Space telescope images reveal the birth of a galaxy",
+            "Astronomers used the NASA space telescope to image a young galaxy forming stars. The scientists "
+            "say the light left the galaxy long before any planet like Earth had formed in orbit of the sun.",
+        ),
+        (
+            "Probe to study the icy moons of the planet Jupiter",
+            "The space probe will orbit the planet Jupiter and fly past its icy moons. NASA scientists think "
+            "the moons hide an ocean of water, and astronomers will watch the probe with a telescope.",
+        ),
+    ],
+    "cooking": [
+        (
+            "How to bake sourdough bread at home",
+            "This recipe bakes sourdough bread in a home oven. Mix flour, water and salt, let the dough rise "
+            "overnight, then bake it in a hot oven. Cook it covered so the crust turns crisp; serve with butter.",
+        ),
+        (
+            "A quick tomato pasta sauce recipe for weeknights",
+            "This recipe cooks a tomato sauce in twenty minutes. Simmer garlic in olive oil, add tomatoes and "
+            "salt, cook the sauce, then toss it with pasta. Bake any leftovers in the oven with butter.",
+        ),
+        (
+            "The secret to crisp roast potatoes",
+            "Cook the potatoes in salted water, rough up their edges, and roast them in a hot oven with butter "
+            "or oil. This recipe bakes them until crisp; season with salt before serving.",
+        ),
+        (
+            "Slow cooker beef stew recipe",
+            "This recipe cooks beef with onions, carrots and stock for eight hours. Thicken the sauce with "
+            "flour and butter, season with salt, and serve the stew with bread warmed in the oven.",
+        ),
+        (
+            "Baking chocolate chip cookies that stay soft",
+            "This cookie recipe mixes butter, sugar, eggs, flour and a pinch of salt with chocolate chips. Bake "
+            "the dough briefly in a hot oven and let it cook on the tray so the cookies stay soft.",
+        ),
+    ],
+    "football": [
+        (
+            "Late goal sends the home team to the cup final",
+            "The striker scored a late goal and the football team beat its rivals to reach the cup final. The "
+            "coach praised the players, and the club's fans celebrated the win in the league city.",
+        ),
+        (
+            "Star striker signs a record transfer deal with the club",
+            "The football club signed the striker in a record transfer, and the player will join the team "
+            "before the new league season. The coach expects goals, and fans hope the club wins the cup.",
+        ),
+        (
+            "Coach sacked after five league defeats",
+            "The football club sacked its coach after the team lost five league matches. The players will train "
+            "under an interim manager, and the club's fans hope a new striker brings goals.",
+        ),
+        (
+            "Goalkeeper saves two penalties in the cup shootout",
+            "The goalkeeper saved two penalties as the football team won a cup shootout after a match without a "
+            "goal. The coach praised the players; the league leaders now face the club's rivals.",
+        ),
+        (
+            "Young midfielder scores on his league debut",
+            "The midfielder scored a goal on his debut, helping the football team win the league match. The "
+            "coach said the club has high hopes for the player, and the fans sang for the striker too.",
+        ),
+    ],
+}
+
+
+def article(topic: str, n: int) -> tuple[str, str, str]:
+    title, text = ARTICLES[topic][n]
+    return f"https://{topic}.example/{n}", title, text
+
+
+def item(topic: str, n: int, channel: str = "CPUB", private: bool = False, days: int = 0) -> RelatedItem:
+    url, title, text = article(topic, n)
+    return RelatedItem(team_id=TEAM, canonical_url=url, title=title, summary=text, text=text,
+                       domain=f"{topic}.example", channel_id=channel, channel_is_private=private,
+                       shared_at=DAY0 + timedelta(days=days))  # fmt: skip
+
+
+def query(topic: str, n: int, channel: str = "CPUB", **extra: object) -> RelatedQuery:
+    url, title, text = article(topic, n)
+    return RelatedQuery(team_id=TEAM, channel_id=channel, canonical_url=url, title=title, text=text, **extra)
+
+
+@pytest.fixture
+async def client(redis_url: str) -> AsyncIterator[redis.asyncio.Redis]:
+    client = redis.asyncio.Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def prefix(client: redis.asyncio.Redis) -> AsyncIterator[str]:
+    prefix = f"test:related:{uuid.uuid4().hex}:"
+    yield prefix
+    async for key in client.scan_iter(match=f"{prefix}*"):
+        await client.delete(key)
+
+
+@pytest.fixture
+async def index(client: redis.asyncio.Redis, prefix: str) -> RelatedIndex:
+    """An index holding all fifteen articles, shared in one public channel."""
+    index = RelatedIndex(client, prefix)
+    for topic in ARTICLES:
+        for n in range(1, 5):
+            await index.add(item(topic, n))
+    return index
+
+
+@pytest.mark.parametrize("topic", list(ARTICLES))
+async def test_related_articles_are_on_the_query_topic(index: RelatedIndex, topic: str) -> None:
+    hits = await index.related(query(topic, 0), k=3)
+    assert hits
+    assert all(h.domain == f"{topic}.example" for h in hits)
+    assert hits == sorted(hits, key=lambda h: -h.score)
+
+
+async def test_an_unrelated_query_shows_nothing(index: RelatedIndex) -> None:
+    unrelated = RelatedQuery(team_id=TEAM, channel_id="CPUB", canonical_url="https://tax.example/1",
+                             title="Changes to the income tax filing deadline",
+                             text="Taxpayers who file late returns owe interest and penalties to the revenue "
+                                  "agency, and accountants advise keeping receipts for deductions.")  # fmt: skip
+    assert await index.related(unrelated) == []
+
+
+async def test_never_the_same_url_nor_one_listed_twice(index: RelatedIndex) -> None:
+    hits = await index.related(query("space", 1), k=5)
+    urls = [h.canonical_url for h in hits]
+    assert article("space", 1)[0] not in urls
+    assert len(urls) == len(set(urls))
+
+
+async def test_exclude_urls_are_not_shown(index: RelatedIndex) -> None:
+    seen = [h.canonical_url for h in await index.related(query("cooking", 0), k=2)]
+    hits = await index.related(query("cooking", 0, exclude_urls=seen))
+    assert seen and not {h.canonical_url for h in hits} & set(seen)
+
+
+async def test_a_near_duplicate_of_the_query_or_of_a_hit_is_the_same_story(index: RelatedIndex) -> None:
+    url, title, text = article("space", 2)
+    copy = item("space", 2).model_copy(update={"canonical_url": "https://mirror.example/rocket",
+                                               "text": text + " Reporting by wire staff."})  # fmt: skip
+    await index.add(copy)
+    third_site = query("space", 2).model_copy(update={"canonical_url": "https://third.example/rocket-story"})
+    hits = await index.related(third_site)
+    assert not {h.canonical_url for h in hits} & {url, copy.canonical_url}
+    # a query on the topic shows the story once, not its copy as well
+    stories = [h.title for h in await index.related(query("space", 3))]
+    assert stories.count(title) == 1
+
+
+async def test_a_private_channel_item_stays_in_its_channel(client: redis.asyncio.Redis, prefix: str) -> None:
+    index = RelatedIndex(client, prefix)
+    await index.add(item("football", 4, channel="GSECRET", private=True))
+    await index.add(item("football", 1, channel="CPUB"))
+    elsewhere = {h.canonical_url for h in await index.related(query("football", 2, channel="COTHER"))}
+    inside = {h.canonical_url for h in await index.related(query("football", 2, channel="GSECRET"))}
+    assert elsewhere == {article("football", 1)[0]}
+    assert inside == {article("football", 4)[0], article("football", 1)[0]}
+
+
+async def test_one_url_in_two_channels_counts_once(client: redis.asyncio.Redis, prefix: str) -> None:
+    index = RelatedIndex(client, prefix)
+    await index.add(item("cooking", 4, channel="GSECRET", private=True, days=3))
+    await index.add(item("cooking", 4, channel="CPUB", days=5))
+    await index.add(item("cooking", 2, channel="CPUB", days=4))
+    hits = await index.related(query("cooking", 0, channel="CANY"))
+    assert sorted(h.canonical_url for h in hits) == [article("cooking", n)[0] for n in (2, 4)]
+    first = next(h for h in hits if h.canonical_url == article("cooking", 4)[0])
+    assert first.shared_at == DAY0 + timedelta(days=3)  # the first share, though it was private
+
+
+async def test_another_replica_sees_what_the_first_added(client: redis.asyncio.Redis, prefix: str) -> None:
+    first, second = RelatedIndex(client, prefix), RelatedIndex(client, prefix)
+    await first.add(item("space", 4))
+    assert [h.canonical_url for h in await second.related(query("space", 1))] == [article("space", 4)[0]]
+    await first.add(item("space", 0))  # after the second replica built its index: it tails the log
+    await first.add(item("space", 3, channel="GSECRET", private=True))
+    later = {h.canonical_url for h in await second.related(query("space", 1))}
+    assert later == {article("space", n)[0] for n in (0, 4)}
+
+
+async def test_hit_fields(index: RelatedIndex) -> None:
+    hit = (await index.related(query("football", 0), k=1))[0]
+    _, title, text = article("football", int(hit.canonical_url.rsplit("/", 1)[1]))
+    assert (hit.title, hit.domain, hit.one_line, hit.shared_at) == (title, "football.example", one_line(text), DAY0)
+    assert 0 < hit.score <= 1
+
+
+def test_one_line_is_cut_at_a_word_boundary() -> None:
+    summary = "Scientists found clay minerals in the crater, showing that an ancient lake once filled it " * 3
+    line = one_line(summary)
+    assert len(line) <= 141 and line.endswith("…")
+    assert summary.startswith(line[:-1]) and not summary[len(line) - 1].isalnum()
+    assert one_line("  Short\n summary. ") == "Short summary."

@@ -1,0 +1,240 @@
+"""End to end: the real `digestbot serve` process, signed Slack requests, the Slack stand-in, real Redis."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from articles import article_html
+from http_server import LocalServer, Reply, html
+from slack_standin import (
+    FORM,
+    JSON,
+    SlackStandIn,
+    event_body,
+    interaction_body,
+    message_event,
+    post_signed,
+    slash_body,
+    url_verification_body,
+)
+
+SECRET = "test-signing-secret-0123456789"
+TOKEN = "xoxb-test-token-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def redis_url() -> str | None:
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_timeout=0.5).ping()
+    except redis.RedisError:
+        return None
+    return "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture(scope="module")
+def pages() -> Iterator[LocalServer]:
+    routes = {f"/{key}": html(article_html(key)) for key in ("rivers", "drought", "chess")}
+    routes["/missing"] = Reply(status=404, body=b"gone")
+    routes["/report.pdf"] = Reply(headers=[("Content-Type", "application/pdf")], body=b"%PDF-1.4")
+    with LocalServer(routes) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def slack() -> Iterator[SlackStandIn]:
+    with SlackStandIn(channels={"G1": {"is_private": True, "name": "secret"}}) as standin:
+        yield standin
+
+
+@pytest.fixture(scope="module")
+def bot(slack: SlackStandIn, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    prefix = f"test-{uuid.uuid4().hex[:8]}:"
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.base_url,
+        "DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true",
+        "DIGESTBOT_REDIS_PREFIX": prefix,
+        "DIGESTBOT_DATA_DIR": str(tmp_path_factory.mktemp("data")),
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    env.pop("REDIS_URL", None)
+    if url := redis_url():
+        env["REDIS_URL"] = url
+    log_path = tmp_path_factory.mktemp("log") / "bot.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).parent.parent,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(150):
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            else:
+                pytest.fail(f"bot did not start:\n{log_path.read_text()}")
+            yield base
+        finally:
+            process.terminate()
+            process.wait(10)
+            bot_log = log_path.read_text()
+            if url:
+                client = redis.Redis.from_url(url)
+                for key in client.scan_iter(f"{prefix}*"):
+                    client.delete(key)
+    assert TOKEN not in bot_log and SECRET not in bot_log, "a secret reached the logs"
+
+
+def send(bot: str, event: dict, **kwargs: object) -> httpx.Response:
+    return post_signed(f"{bot}/slack/events", event_body(event, **kwargs), SECRET, JSON)
+
+
+def thread_posts(slack: SlackStandIn, channel: str, count: int, timeout: float = 30) -> list:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        posts = [c for c in slack.calls("chat.postMessage") if c.params.get("channel") == channel and c.status == 200]
+        if len(posts) >= count:
+            return posts
+        time.sleep(0.05)
+    raise AssertionError(f"expected {count} posts in {channel}, saw {slack.calls('chat.postMessage')}")
+
+
+def test_a_pasted_link_gets_a_digest_card_in_its_thread(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
+    event = message_event(f"worth a read <{pages.url('/rivers')}?utm_source=x>", channel="C10", ts="1764000000.000100")
+    started = time.monotonic()
+    response = send(bot, event)
+    assert response.status_code == 200 and time.monotonic() - started < 3  # acked inside Slack's 3 seconds
+    [card] = thread_posts(slack, "C10", 1)
+    params = card.params
+    assert params["thread_ts"] == "1764000000.000100"
+    assert str(params["unfurl_links"]).lower() == "false" and str(params["unfurl_media"]).lower() == "false"
+    blocks = json.dumps(params["blocks"])
+    assert "Rivers are running dry across southern Europe" in blocks
+    assert "Daily Planet" in blocks and "Lois Lane" in blocks and "min read" in blocks
+    assert "Shared by <@U1>" in blocks and "worth a read" in blocks
+    assert "Key quotes" in blocks and "pulled" in blocks
+    reactions = [c.params.get("name") for c in slack.calls("reactions.add") if c.params.get("channel") == "C10"]
+    removed = [c.params.get("name") for c in slack.calls("reactions.remove") if c.params.get("channel") == "C10"]
+    assert reactions and reactions == removed  # the hourglass showed the bot was working, and went away
+
+
+def test_a_retried_or_replayed_event_is_handled_once(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
+    event = message_event(f"<{pages.url('/chess')}>", channel="C11", ts="1764000001.000100")
+    body = event_body(event, event_id="Ev-replay-1")
+    for retry in (None, 1, 2):
+        assert post_signed(f"{bot}/slack/events", body, SECRET, JSON, retry_num=retry).status_code == 200
+    thread_posts(slack, "C11", 1)
+    time.sleep(1.5)
+    assert len(thread_posts(slack, "C11", 1)) == 1
+
+
+def test_a_repeat_gets_first_shared_by(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
+    send(bot, message_event(f"<{pages.url('/drought')}>", channel="C12", user="U5", ts="1764000002.000100"))
+    thread_posts(slack, "C12", 1)
+    send(bot, message_event(f"again <{pages.url('/drought')}?fbclid=abc>", channel="C12", user="U6",
+                            ts="1764000003.000100"))
+    notice = thread_posts(slack, "C12", 2)[1]
+    assert notice.params["text"].startswith("First shared by <@U5>") and "blocks" not in notice.params
+    assert notice.params["thread_ts"] == "1764000003.000100"
+
+
+def test_unreadable_pages_get_an_honest_reply(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
+    send(bot, message_event(f"<{pages.url('/missing')}> <{pages.url('/report.pdf')}>", channel="C13"))
+    replies = [c.params["text"] for c in thread_posts(slack, "C13", 2)]
+    assert "404" in replies[0] and "Couldn't read" in replies[0]
+    assert "HTML" in replies[1] or "pdf" in replies[1].lower()
+
+
+def test_bots_edits_and_muted_channels_are_ignored(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
+    link = f"<{pages.url('/chess')}>"
+    send(bot, message_event(link, channel="C14", bot_id="B1"))
+    send(bot, message_event(link, channel="C14", subtype="message_changed"))
+    slash = slash_body("mute", channel_id="C15", response_url=slack.response_url("mute"))
+    assert post_signed(f"{bot}/slack/events", slash, SECRET, FORM).status_code == 200
+    slack.wait_for("response_url")
+    send(bot, message_event(link, channel="C15"))
+    time.sleep(2)
+    assert not [c for c in slack.calls("chat.postMessage") if c.params.get("channel") in ("C14", "C15")]
+
+
+def test_bad_missing_stale_or_malformed_signatures_get_401(bot: str) -> None:
+    body = event_body(message_event("hi", channel="C16"))
+    url = f"{bot}/slack/events"
+    assert post_signed(url, body, "wrong-secret", JSON).status_code == 401
+    assert post_signed(url, body, SECRET, JSON, timestamp=int(time.time()) - 301).status_code == 401
+    assert post_signed(url, body, SECRET, JSON, headers={"X-Slack-Request-Timestamp": "abc"}).status_code == 401
+    assert httpx.post(url, content=body, headers={"Content-Type": JSON}).status_code == 401
+    assert post_signed(url, b"\xff\xfe" + body, SECRET, JSON).status_code == 401
+
+
+def test_url_verification_is_answered(bot: str) -> None:
+    response = post_signed(f"{bot}/slack/events", url_verification_body("chal-123"), SECRET, JSON)
+    assert response.status_code == 200 and "chal-123" in response.text
+
+
+def test_slash_digest_answers_only_the_caller_with_a_share_button(
+    bot: str, slack: SlackStandIn, pages: LocalServer
+) -> None:
+    body = slash_body(pages.url("/chess"), channel_id="C17", response_url=slack.response_url("d1"))
+    response = post_signed(f"{bot}/slack/events", body, SECRET, FORM)
+    assert response.status_code == 200
+    [answer] = [c for c in slack.wait_for("response_url") if c.path.endswith("/d1")] or [None]
+    assert answer is not None
+    assert answer.params["response_type"] == "ephemeral"
+    assert "A teenager wins" in json.dumps(answer.params["blocks"]) and "share_digest" in json.dumps(answer.params)
+    click = {"type": "block_actions", "user": {"id": "U9"}, "channel": {"id": "C17"}, "team": {"id": "T1"},
+             "actions": [{"action_id": "share_digest", "value": json.dumps({"url": pages.url("/chess")})}],
+             "response_url": slack.response_url("d1-click"), "trigger_id": "t1", "api_app_id": "A1",
+             "token": "x", "container": {"type": "message", "channel_id": "C17"}}
+    assert post_signed(f"{bot}/slack/events", interaction_body(click), SECRET, FORM).status_code == 200
+    [shared] = thread_posts(slack, "C17", 1)
+    assert "A teenager wins" in json.dumps(shared.params["blocks"])
+
+
+def test_malformed_slash_command_gets_help(bot: str, slack: SlackStandIn) -> None:
+    body = slash_body("frobnicate now", channel_id="C18", response_url=slack.response_url("bad"))
+    assert post_signed(f"{bot}/slack/events", body, SECRET, FORM).status_code == 200
+    answers = [c for c in slack.wait_for("response_url", count=1) if c.path.endswith("/bad")]
+    deadline = time.monotonic() + 10
+    while not answers and time.monotonic() < deadline:
+        time.sleep(0.05)
+        answers = [c for c in slack.calls("response_url") if c.path.endswith("/bad")]
+    assert "don't know `frobnicate`" in answers[0].params["text"]
+
+
+def test_a_429_from_slack_is_retried_and_posted_once(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
+    slack.fail_next("chat.postMessage", status=429, retry_after="1")
+    send(bot, message_event(f"<{pages.url('/rivers')}>", channel="C19"))
+    [posted] = thread_posts(slack, "C19", 1)
+    statuses = [c.status for c in slack.calls("chat.postMessage") if c.params.get("channel") == "C19"]
+    assert statuses == [429, 200] and posted.status == 200
+
+
+def test_health_readiness_and_metrics(bot: str) -> None:
+    assert httpx.get(f"{bot}/healthz").status_code == 200
+    ready = httpx.get(f"{bot}/readyz")
+    assert ready.status_code == 200 and ready.json() == {"redis": True, "slack": True}
+    metrics = httpx.get(f"{bot}/metrics").text
+    assert "digestbot_digests_total" in metrics and TOKEN not in metrics
