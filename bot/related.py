@@ -359,8 +359,12 @@ class RelatedIndex:
                     continue
             log.warning("gave up adding channel %s to a related-reading record: it kept changing", item.channel_id)
 
-    async def related(self, query: RelatedQuery, k: int = 5) -> list[RelatedHit]:
-        """Up to k earlier articles on the same topic that the reader's channel may see, best first."""
+    async def related(self, query: RelatedQuery, k: int = 5, threshold: float | None = None) -> list[RelatedHit]:
+        """Up to k earlier articles on the same topic that the reader's channel may see, best first.
+
+        `threshold` overrides the show threshold: a search for a few words matches weakly but still means it.
+        """
+        threshold = self.threshold if threshold is None else threshold
         team = await self._synced(query.team_id)
         if not team.docs:
             return []
@@ -375,7 +379,7 @@ class RelatedIndex:
             if len(hits) == k:
                 break
             if (
-                direct[i] < self.threshold
+                direct[i] < threshold
                 or same_story(sketch, title, doc)
                 or any(same_story(d.sketch, textvec.title_tokens(d.title), doc) for d in shown)
             ):

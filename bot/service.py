@@ -12,6 +12,8 @@ from bot.related import RelatedHit, RelatedIndex, RelatedItem, RelatedQuery
 from bot.store import Share, ShareResult, Store
 from bot.urls import canonicalize, domain
 
+SEARCH_THRESHOLD = 0.02  # a few query words share little with a whole article; any real match counts
+
 
 @dataclass
 class DigestService:
@@ -50,6 +52,11 @@ class DigestService:
                 )
             )
         return result
+
+    async def search(self, words: str, team_id: str, channel_id: str, k: int = 10) -> list[RelatedHit]:
+        """Digests this workspace has seen that match some words, from channels the caller's channel may see."""
+        query = RelatedQuery(team_id=team_id, channel_id=channel_id, canonical_url="", title=words, text=words)
+        return await self.related_index.related(query, k=k, threshold=SEARCH_THRESHOLD)
 
     async def related(self, digest: Digest, team_id: str, channel_id: str, k: int = 5) -> list[RelatedHit]:
         query = RelatedQuery(
