@@ -15,10 +15,11 @@ from rich.panel import Panel
 
 from bot import __version__
 from bot.config import Settings
-from bot.digest import digest_source
+from bot.digest import digest_source, is_url
 from bot.errors import DigestError
 from bot.logs import configure_logging, settings_secrets
 from bot.models import Digest
+from bot.service import DigestService
 
 
 def render(digest: Digest, console: Console) -> None:
@@ -43,12 +44,30 @@ def render(digest: Digest, console: Console) -> None:
     console.print(Panel("\n".join(body), title=f"[bold]{title}[/bold]", title_align="left"))
 
 
-async def _digest_all(sources: list[str], as_json: bool, settings: Settings) -> int:
+async def _digest_one(source: str, settings: Settings, service: DigestService | None) -> Digest:
+    """URLs go through the Redis cache (one fetch per article), saved files are read directly."""
+    if service and is_url(source):
+        return await service.digest(source)
+    return await digest_source(source, settings)
+
+
+async def _digest_all(sources: list[str], as_json: bool, settings: Settings, use_cache: bool) -> int:
     console = Console(highlight=False)
+    service = DigestService.open(settings) if use_cache else None
+    try:
+        return await _print_digests(sources, as_json, settings, service, console)
+    finally:
+        if service:
+            await service.close()
+
+
+async def _print_digests(
+    sources: list[str], as_json: bool, settings: Settings, service: DigestService | None, console: Console
+) -> int:
     failed = 0
     for source in sources:
         try:
-            digest = await digest_source(source, settings)
+            digest = await _digest_one(source, settings, service)
         except DigestError as error:
             failed += 1
             if as_json:
@@ -70,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     digest = commands.add_parser("digest", help="digest article URLs or saved HTML files")
     digest.add_argument("sources", nargs="+", metavar="SOURCE", help="an http(s) URL or a saved HTML file")
     digest.add_argument("--json", action="store_true", help="one JSON object per source, one per line")
+    digest.add_argument("--no-cache", action="store_true", help="fetch every URL afresh, skip Redis")
     serve = commands.add_parser("serve", help="run the Slack bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
     serve.add_argument("--host", default="0.0.0.0", help="HTTP mode: interface to bind (default 0.0.0.0)")
     serve.add_argument("--port", type=int, default=None, help="HTTP mode: port (default $PORT or 3000)")
@@ -112,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"digestbot: {name}: {problem['msg']}", file=sys.stderr)
         sys.exit(2)
     if args.command == "digest":
-        sys.exit(asyncio.run(_digest_all(args.sources, args.json, settings)))
+        sys.exit(asyncio.run(_digest_all(args.sources, args.json, settings, not args.no_cache)))
     if args.command == "serve":
         sys.exit(_serve(args, settings))
 

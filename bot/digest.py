@@ -15,7 +15,7 @@ from bot.llm import llm_summarize
 from bot.models import Article, Digest
 from bot.quotes import pick_quotes, verbatim_only
 from bot.summarize import summarize
-from bot.urls import choose_canonical
+from bot.urls import canonicalize, choose_canonical
 from bot.walls import detect_wall
 
 log = logging.getLogger(__name__)
@@ -35,11 +35,18 @@ def digest_article(article: Article, source: str, url: str, settings: Settings) 
     return _assemble(article, source, url, summary, pick_quotes(article, summary))
 
 
+def _canonical(url: str, declared: str | None) -> str:
+    # A saved page has no site of its own to compare with: the address it declares is the best we know.
+    if url.startswith("file:") and declared and is_url(declared):
+        return canonicalize(declared)
+    return choose_canonical(url, declared)
+
+
 def _assemble(article: Article, source: str, url: str, summary: list[str], quotes: list[str]) -> Digest:
     return Digest(
         source=source,
         url=url,
-        canonical_url=choose_canonical(url, article.canonical_url),
+        canonical_url=_canonical(url, article.canonical_url),
         title=article.title,
         site_name=article.site_name,
         author=article.author,

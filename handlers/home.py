@@ -1,17 +1,89 @@
-"""App Home: how to use the bot, published when someone opens its Home tab."""
+"""App Home: the latest digests from the user's own channels, and those channels' settings with a mute switch."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.commands import HELP
+from bot.service import DigestService
+from bot.store import ChannelSettings, Share
+from handlers.cards import Block, age, clip, escape
+from handlers.commands import DAYS, HELP
+
+MUTE_ACTION = "home_toggle_mute"
+MAX_CHANNELS = 20  # keeps the view under App Home's 100 blocks
+LATEST = 10
 
 
-async def publish_home(user_id: str, client: AsyncWebClient) -> None:
-    blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": "digestbot"}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": HELP}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": "Paste a link in any channel I'm in, "
-                                          "and I'll answer in its thread with a digest."}]},
-    ]
-    await client.views_publish(user_id=user_id, view={"type": "home", "blocks": blocks})
+async def user_channels(client: AsyncWebClient, user_id: str) -> list[str]:
+    """Only channels the user is in: App Home must never show a private channel's links to an outsider."""
+    try:
+        answer = await client.users_conversations(
+            user=user_id, types="public_channel,private_channel", exclude_archived=True, limit=200
+        )
+    except SlackApiError:
+        return []
+    return [channel["id"] for channel in answer.get("channels", [])][:MAX_CHANNELS]
+
+
+def settings_line(channel_id: str, settings: ChannelSettings) -> str:
+    digests = "muted" if settings.muted else "digests on"
+    roundup = (
+        f"roundup {DAYS[settings.roundup_day].capitalize()} {settings.roundup_time} {settings.timezone}"
+        if settings.roundup_enabled
+        else "roundup off"
+    )
+    repeats = "repeat notes on" if settings.repeats else "repeat notes off"
+    return f"<#{channel_id}> · {digests} · {roundup} · {repeats}"
+
+
+def mute_button(channel_id: str, settings: ChannelSettings) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": "Unmute" if settings.muted else "Mute"},
+        "action_id": MUTE_ACTION,
+        "value": channel_id,
+    }
+
+
+def latest_lines(shares: list[Share]) -> str:
+    return "\n".join(
+        f"• <{s.canonical_url}|{escape(clip(s.title or s.canonical_url, 150))}> — <#{s.channel_id}>, {age(s.shared_at)}"
+        for s in shares
+    )
+
+
+async def home_view(user_id: str, client: AsyncWebClient, service: DigestService) -> dict[str, Any]:
+    store = service.store
+    channels = await user_channels(client, user_id)
+    shares = [share for channel in channels for share in await store.recent(channel, LATEST)]
+    shares.sort(key=lambda share: share.shared_at, reverse=True)
+    blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": "digestbot"}}]
+    latest = latest_lines(shares[:LATEST]) or "Nothing shared in your channels yet. Paste a link in one!"
+    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Latest digests*\n{latest}"}})
+    if channels:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "*Your channels*"}})
+    for channel in channels:
+        settings = await store.get_channel_settings(channel)
+        blocks.append({
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": settings_line(channel, settings)},
+            "accessory": mute_button(channel, settings),
+        })
+    blocks += [{"type": "divider"}, {"type": "section", "text": {"type": "mrkdwn", "text": HELP}}]
+    return {"type": "home", "blocks": blocks}
+
+
+async def publish_home(user_id: str, client: AsyncWebClient, service: DigestService) -> None:
+    await client.views_publish(user_id=user_id, view=await home_view(user_id, client, service))
+
+
+async def toggle_mute(body: dict[str, Any], client: AsyncWebClient, service: DigestService) -> None:
+    """The Home tab's Mute/Unmute button, allowed only for channels the user is in."""
+    user_id, channel_id = body["user"]["id"], body["actions"][0]["value"]
+    if channel_id in await user_channels(client, user_id):
+        settings = await service.store.get_channel_settings(channel_id)
+        await service.store.put_channel_settings(channel_id, settings.model_copy(update={"muted": not settings.muted}))
+    await publish_home(user_id, client, service)

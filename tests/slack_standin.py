@@ -139,6 +139,7 @@ class SlackStandIn:
     ) -> None:
         self.channels = channels if channels is not None else {}
         self.users = users if users is not None else {}
+        self.memberships: dict[str, list[str]] = {}  # user id -> channel ids, for users.conversations
         self.team_id, self.bot_user_id, self.bot_id = team_id, bot_user_id, bot_id
         self._cond = threading.Condition()
         self._calls: list[Call] = []
@@ -158,6 +159,7 @@ class SlackStandIn:
             "reactions.remove": self._reactions_remove,
             "conversations.info": self._conversation_info,
             "users.info": self._user_info,
+            "users.conversations": self._user_conversations,
             "views.publish": self._views_publish,
         }
 
@@ -336,6 +338,11 @@ class SlackStandIn:
         channel_id = params.get("channel", "")
         channel = {"id": channel_id, "name": channel_id.lower(), "is_channel": True, "is_private": False}
         return {"channel": channel | {"is_member": True} | self.channels.get(channel_id, {})}
+
+    def _user_conversations(self, params: Params) -> Params:
+        channel_ids = self.memberships.get(params.get("user", ""), [])
+        channels = [self._conversation_info({"channel": c})["channel"] for c in channel_ids]
+        return {"channels": channels, "response_metadata": {"next_cursor": ""}}
 
     def _user_info(self, params: Params) -> Params:
         user_id = params.get("user", "")

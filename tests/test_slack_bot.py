@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import redis
 from articles import article_html
+from bot_process import SECRET, TOKEN, running_bot
 from http_server import LocalServer, Reply, html
 from slack_standin import (
     FORM,
@@ -28,23 +23,6 @@ from slack_standin import (
     slash_body,
     url_verification_body,
 )
-
-SECRET = "test-signing-secret-0123456789"
-TOKEN = "xoxb-test-token-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def redis_url() -> str | None:
-    try:
-        redis.Redis(host="127.0.0.1", port=6379, socket_timeout=0.5).ping()
-    except redis.RedisError:
-        return None
-    return "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture(scope="module")
@@ -64,47 +42,8 @@ def slack() -> Iterator[SlackStandIn]:
 
 @pytest.fixture(scope="module")
 def bot(slack: SlackStandIn, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    prefix = f"test-{uuid.uuid4().hex[:8]}:"
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack.base_url,
-        "DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true",
-        "DIGESTBOT_REDIS_PREFIX": prefix,
-        "DIGESTBOT_DATA_DIR": str(tmp_path_factory.mktemp("data")),
-    }
-    env.pop("SLACK_APP_TOKEN", None)
-    env.pop("REDIS_URL", None)
-    if url := redis_url():
-        env["REDIS_URL"] = url
-    log_path = tmp_path_factory.mktemp("log") / "bot.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).parent.parent,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(150):
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            else:
-                pytest.fail(f"bot did not start:\n{log_path.read_text()}")
-            yield base
-        finally:
-            process.terminate()
-            process.wait(10)
-            bot_log = log_path.read_text()
-            if url:
-                client = redis.Redis.from_url(url)
-                for key in client.scan_iter(f"{prefix}*"):
-                    client.delete(key)
-    assert TOKEN not in bot_log and SECRET not in bot_log, "a secret reached the logs"
+    with running_bot(slack.base_url, tmp_path_factory.mktemp("bot")) as (base, _):
+        yield base
 
 
 def send(bot: str, event: dict, **kwargs: object) -> httpx.Response:
@@ -260,3 +199,15 @@ def test_search_finds_what_the_workspace_shared(bot: str, slack: SlackStandIn, p
     assert "A teenager wins the world rapid chess championship" in found
     missing = slash_answer(bot, slack, "search quantum chromodynamics lattice", "C21", "search-miss")
     assert missing.startswith("No digest matches")
+
+
+def test_private_addresses_are_refused_unless_allowed(
+    slack: SlackStandIn, pages: LocalServer, tmp_path: Path
+) -> None:
+    with running_bot(slack.base_url, tmp_path, DIGESTBOT_ALLOW_PRIVATE_NETWORKS="false") as (strict, _):
+        before = len(pages.requests)
+        send(strict, message_event(f"<{pages.url('/rivers')}> <http://169.254.169.254/latest/meta-data/>",
+                                   channel="C30"))
+        replies = [c.params["text"] for c in thread_posts(slack, "C30", 2)]
+    assert all("Couldn't read" in r and "refused" in r for r in replies)
+    assert len(pages.requests) == before  # not one connection reached the local page server

@@ -1,0 +1,86 @@
+"""Run the real `digestbot serve` process (HTTP mode) for end-to-end tests, against real Redis and a Slack stand-in."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import redis
+
+REPO = Path(__file__).resolve().parent.parent
+TOKEN = "xoxb-test-token-0123456789"
+SECRET = "test-signing-secret-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def local_redis_url() -> str | None:
+    """The CI Redis on 127.0.0.1:6379 when it answers; None means "use the embedded one"."""
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_timeout=0.5).ping()
+    except redis.RedisError:
+        return None
+    return "redis://127.0.0.1:6379/0"
+
+
+@contextlib.contextmanager
+def running_bot(slack_api_url: str, data_dir: Path, **settings: str) -> Iterator[tuple[str, Path]]:
+    """Yield (base URL, log file) of a started bot; stop it, drop its Redis keys and check its log for secrets."""
+    prefix = f"test-{uuid.uuid4().hex[:8]}:"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DIGESTBOT_", "REDIS_URL"))}
+    env |= {
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack_api_url,
+        "DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true",
+        "DIGESTBOT_REDIS_PREFIX": prefix,
+        "DIGESTBOT_DATA_DIR": str(data_dir),
+        **settings,
+    }
+    if url := local_redis_url():
+        env["REDIS_URL"] = url
+    port = free_port()
+    log_path = data_dir / "bot.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_healthy(base, process, log_path)
+            yield base, log_path
+        finally:
+            process.terminate()
+            process.wait(15)
+            if url:
+                client = redis.Redis.from_url(url)
+                for key in client.scan_iter(f"{prefix}*"):
+                    client.delete(key)
+    text = log_path.read_text(errors="replace")
+    assert TOKEN not in text and SECRET not in text, "a secret reached the bot's logs"
+
+
+def _wait_healthy(base: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"the bot did not start:\n{log_path.read_text(errors='replace')}")
