@@ -11,7 +11,7 @@ from slack_bolt.response import BoltResponse
 from bot.config import Settings
 from bot.metrics import EVENTS_DUPLICATE, EVENTS_RECEIVED
 from bot.service import DigestService
-from handlers.home import publish_home
+from handlers.home import MUTE_ACTION, publish_home, toggle_mute
 from handlers.messages import handle_link_shared, handle_message
 from handlers.slack_client import make_client
 from handlers.slash import SHARE_ACTION, run_command, share_to_channel
@@ -51,7 +51,7 @@ def build_app(settings: Settings, service: DigestService) -> AsyncApp:
     @app.event("app_home_opened")
     async def on_home(event: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home":
-            await publish_home(event["user"], app.client)
+            await publish_home(event["user"], app.client, service)
 
     @app.command("/digest")
     async def on_command(ack: Any, body: dict[str, Any], respond: Any) -> None:
@@ -62,6 +62,11 @@ def build_app(settings: Settings, service: DigestService) -> AsyncApp:
     async def on_share(ack: Any, body: dict[str, Any]) -> None:
         await ack()
         await share_to_channel(body, app.client, service)
+
+    @app.action(MUTE_ACTION)
+    async def on_home_mute(ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        await toggle_mute(body, app.client, service)
 
     @app.error
     async def on_error(error: Exception) -> None:

@@ -16,6 +16,7 @@ from slack_standin import (
     FORM,
     JSON,
     SlackStandIn,
+    app_home_opened_event,
     event_body,
     interaction_body,
     message_event,
@@ -211,3 +212,25 @@ def test_private_addresses_are_refused_unless_allowed(
         replies = [c.params["text"] for c in thread_posts(slack, "C30", 2)]
     assert all("Couldn't read" in r and "refused" in r for r in replies)
     assert len(pages.requests) == before  # not one connection reached the local page server
+
+
+def test_app_home_shows_the_users_channels_latest_digests_and_a_mute_switch(
+    bot: str, slack: SlackStandIn, pages: LocalServer
+) -> None:
+    send(bot, message_event(f"<{pages.url('/drought')}>", channel="C40", ts="1764000040.000100"))
+    send(bot, message_event(f"<{pages.url('/chess')}>", channel="G40", channel_type="group", ts="1764000041.000100"))
+    thread_posts(slack, "C40", 1)
+    thread_posts(slack, "G40", 1)
+    slack.memberships["U40"] = ["C40"]  # U40 is not in the private channel G40
+    send(bot, app_home_opened_event(user="U40"))
+    [view] = [c.params["view"] for c in slack.wait_for("views.publish") if c.params["user_id"] == "U40"]
+    home = json.dumps(view)
+    assert "Drought forces farmers" in home and "A teenager wins" not in home
+    assert "home_toggle_mute" in home and "<#C40>" in home and "digests on" in home
+    click = {"type": "block_actions", "user": {"id": "U40"}, "team": {"id": "T1"}, "api_app_id": "A1",
+             "token": "x", "trigger_id": "t", "view": {"id": "V1", "type": "home"},
+             "actions": [{"action_id": "home_toggle_mute", "value": "C40", "type": "button"}]}
+    assert post_signed(f"{bot}/slack/events", interaction_body(click), SECRET, FORM).status_code == 200
+    slack.wait_for("views.publish", count=2)
+    views = [json.dumps(c.params["view"]) for c in slack.calls("views.publish") if c.params["user_id"] == "U40"]
+    assert "muted" in views[-1]
