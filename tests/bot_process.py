@@ -1,10 +1,12 @@
-"""Run the real `digestbot serve` process (HTTP mode) for end-to-end tests, against real Redis and a Slack stand-in."""
+"""Run the real `digestbot serve` process (HTTP mode) for end-to-end tests, against real Redis and a Slack stand-in.
+
+Pass the session's `redis_url` fixture (tests/redis_server.py): the CI Redis, or a throwaway real server.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,29 +16,15 @@ from pathlib import Path
 
 import httpx
 import redis
+from redis_server import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "xoxb-test-token-0123456789"
 SECRET = "test-signing-secret-0123456789"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def local_redis_url() -> str | None:
-    """The CI Redis on 127.0.0.1:6379 when it answers; None means "use the embedded one"."""
-    try:
-        redis.Redis(host="127.0.0.1", port=6379, socket_timeout=0.5).ping()
-    except redis.RedisError:
-        return None
-    return "redis://127.0.0.1:6379/0"
-
-
 @contextlib.contextmanager
-def running_bot(slack_api_url: str, data_dir: Path, **settings: str) -> Iterator[tuple[str, Path]]:
+def running_bot(slack_api_url: str, redis_url: str, data_dir: Path, **settings: str) -> Iterator[tuple[str, Path]]:
     """Yield (base URL, log file) of a started bot; stop it, drop its Redis keys and check its log for secrets."""
     prefix = f"test-{uuid.uuid4().hex[:8]}:"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DIGESTBOT_", "REDIS_URL"))}
@@ -47,10 +35,9 @@ def running_bot(slack_api_url: str, data_dir: Path, **settings: str) -> Iterator
         "DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true",
         "DIGESTBOT_REDIS_PREFIX": prefix,
         "DIGESTBOT_DATA_DIR": str(data_dir),
+        "REDIS_URL": redis_url,
         **settings,
     }
-    if url := local_redis_url():
-        env["REDIS_URL"] = url
     port = free_port()
     log_path = data_dir / "bot.log"
     with log_path.open("wb") as log:
@@ -65,10 +52,9 @@ def running_bot(slack_api_url: str, data_dir: Path, **settings: str) -> Iterator
         finally:
             process.terminate()
             process.wait(15)
-            if url:
-                client = redis.Redis.from_url(url)
-                for key in client.scan_iter(f"{prefix}*"):
-                    client.delete(key)
+            client = redis.Redis.from_url(redis_url)
+            for key in client.scan_iter(f"{prefix}*"):
+                client.delete(key)
     text = log_path.read_text(errors="replace")
     assert TOKEN not in text and SECRET not in text, "a secret reached the bot's logs"
 

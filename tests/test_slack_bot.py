@@ -42,8 +42,8 @@ def slack() -> Iterator[SlackStandIn]:
 
 
 @pytest.fixture(scope="module")
-def bot(slack: SlackStandIn, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_bot(slack.base_url, tmp_path_factory.mktemp("bot")) as (base, _):
+def bot(slack: SlackStandIn, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_bot(slack.base_url, redis_url, tmp_path_factory.mktemp("bot")) as (base, _):
         yield base
 
 
@@ -203,9 +203,9 @@ def test_search_finds_what_the_workspace_shared(bot: str, slack: SlackStandIn, p
 
 
 def test_private_addresses_are_refused_unless_allowed(
-    slack: SlackStandIn, pages: LocalServer, tmp_path: Path
+    slack: SlackStandIn, pages: LocalServer, redis_url: str, tmp_path: Path
 ) -> None:
-    with running_bot(slack.base_url, tmp_path, DIGESTBOT_ALLOW_PRIVATE_NETWORKS="false") as (strict, _):
+    with running_bot(slack.base_url, redis_url, tmp_path, DIGESTBOT_ALLOW_PRIVATE_NETWORKS="false") as (strict, _):
         before = len(pages.requests)
         send(strict, message_event(f"<{pages.url('/rivers')}> <http://169.254.169.254/latest/meta-data/>",
                                    channel="C30"))
