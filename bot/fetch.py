@@ -258,8 +258,23 @@ def decode_html(body: bytes, header_charset: str | None) -> str:
         return data.decode(bom, errors="replace")
     label = (header_charset or "").strip().lower()
     known = ["windows-1252" if label in _WINDOWS_1252_LABELS else label] if label else []
+    if known and (text := _mostly_decodes(data, known[0])) is not None:
+        return text
     text = UnicodeDammit(data, known_definite_encodings=known, is_html=True).unicode_markup
     return text if text is not None else data.decode("utf-8", errors="replace")
+
+
+def _mostly_decodes(data: bytes, encoding: str) -> str | None:
+    """The text in the declared charset when only a few stray bytes break it, as browsers read it.
+
+    Re-detecting the whole page because of a handful of bad bytes turns every accent into mojibake.
+    """
+    try:
+        text = data.decode(encoding, errors="replace")
+    except LookupError:
+        return None
+    broken = text.count("\ufffd")
+    return text if broken <= max(8, len(data) // 1000) else None
 
 
 def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:

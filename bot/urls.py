@@ -59,7 +59,9 @@ def canonicalize(url: str) -> str:
     if port is not None and port != DEFAULT_PORTS.get(scheme):
         netloc += f":{port}"
     query = "&".join(p for p in parts.query.split("&") if p and not _is_tracker(p))
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    # Spaces are encoded as browsers do, so a canonical URL is stable when canonicalised again.
+    path = (parts.path or "/").replace(" ", "%20")
+    return urlunsplit((scheme, netloc, path, query.replace(" ", "%20"), ""))
 
 
 def registrable_domain(url: str) -> str:

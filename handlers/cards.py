@@ -30,6 +30,15 @@ def link_label(text: str) -> str:
     return escape(text).replace("|", "¦")
 
 
+_URL_UNSAFE = {"<": "%3C", ">": "%3E", "|": "%7C", " ": "%20", "\n": "%0A", "\t": "%09"}
+
+
+def slack_link(url: str, label: str) -> str:
+    """`<url|label>` that no page can break out of: the URL's markup characters percent-encoded, the label escaped."""
+    safe_url = "".join(_URL_UNSAFE.get(char, char) for char in url)
+    return f"<{escape(safe_url)}|{link_label(label)}>"
+
+
 def clip(text: str, limit: int) -> str:
     """Cut at a word boundary with an ellipsis, so truncation reads politely."""
     if len(text) <= limit:
@@ -71,7 +80,7 @@ def byline(digest: Digest) -> str:
 
 def related_lines(items: Sequence[RelatedLike], now: datetime | None = None) -> str:
     lines = [
-        f"• <{item.canonical_url}|{link_label(clip(item.title, 150))}>\n"
+        f"• {slack_link(item.canonical_url, clip(item.title, 150))}\n"
         f"   {escape(item.one_line)}\n   _{escape(item.domain)} · {age(item.shared_at, now)}_"
         for item in items
     ]
@@ -87,7 +96,7 @@ def digest_card(
 ) -> tuple[str, list[Block]]:
     """The digest card and its one-line plain-text fallback (what notifications show)."""
     title = digest.title or digest.canonical_url
-    blocks: list[Block] = [_section(f"*<{digest.canonical_url}|{link_label(clip(title, 300))}>*")]
+    blocks: list[Block] = [_section(f"*{slack_link(digest.canonical_url, clip(title, 300))}*")]
     if line := byline(digest):
         blocks.append(_context(line))
     if shared_by:
@@ -104,13 +113,13 @@ def digest_card(
         blocks.append(_section(f"*You might also want to read*\n{related_lines(related)}"))
     while sum(len(str(b)) for b in blocks) > CARD_BUDGET and len(blocks) > 1:
         blocks.pop()  # the least essential parts come last
-    return f"{clip(title, 200)} — {digest.site_name or digest.canonical_url}", blocks
+    return escape(f"{clip(title, 200)} — {digest.site_name or digest.canonical_url}"), blocks
 
 
 def repeat_notice(user_id: str, shared_at: datetime, permalink: str | None) -> str:
-    where = f" (<{permalink}|see the first message>)" if permalink else ""
+    where = f" ({slack_link(permalink, 'see the first message')})" if permalink else ""
     return f"First shared by <@{user_id}> {age(shared_at)}, on {slack_date(shared_at)}{where}."
 
 
 def failure_notice(url: str, reason: str) -> str:
-    return f"Couldn't read <{url}|this page>: {escape(reason)}"
+    return f"Couldn't read {slack_link(url, 'this page')}: {escape(reason)}"

@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.service import DigestService
 from bot.store import ChannelSettings, Share
-from handlers.cards import Block, age, clip, escape
+from handlers.cards import Block, age, clip, slack_link
 from handlers.commands import DAYS, HELP
 
 MUTE_ACTION = "home_toggle_mute"
@@ -50,7 +50,8 @@ def mute_button(channel_id: str, settings: ChannelSettings) -> dict[str, Any]:
 
 def latest_lines(shares: list[Share]) -> str:
     return "\n".join(
-        f"• <{s.canonical_url}|{escape(clip(s.title or s.canonical_url, 150))}> — <#{s.channel_id}>, {age(s.shared_at)}"
+        f"• {slack_link(s.canonical_url, clip(s.title or s.canonical_url, 150))} — <#{s.channel_id}>, "
+        f"{age(s.shared_at)}"
         for s in shares
     )
 

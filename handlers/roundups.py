@@ -15,7 +15,7 @@ from bot.roundup import WEEK, Roundup, RoundupItem, build_roundup
 from bot.scheduler import next_fire, settings_changed
 from bot.service import DigestService
 from bot.store import ChannelSettings
-from handlers.cards import CARD_BUDGET, SECTION_LIMIT, Block, clip, escape, link_label, related_lines
+from handlers.cards import CARD_BUDGET, SECTION_LIMIT, Block, clip, escape, related_lines, slack_link
 from handlers.commands import DAYS, Command
 from handlers.slack_client import make_client
 
@@ -29,7 +29,7 @@ def _section(text: str) -> Block:
 
 def item_line(item: RoundupItem) -> str:
     times = f" (×{item.shares})" if item.shares > 1 else ""
-    line = f"• <{item.canonical_url}|{link_label(clip(item.title, 150))}> — shared by <@{item.shared_by}>{times}"
+    line = f"• {slack_link(item.canonical_url, clip(item.title, 150))} — shared by <@{item.shared_by}>{times}"
     return line + (f"\n   {escape(item.one_line)}" if item.one_line else "")
 
 

@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import DigestError
 from bot.service import DigestService
-from handlers.cards import Block, age, digest_card, escape, failure_notice, related_lines
+from handlers.cards import Block, age, digest_card, escape, failure_notice, related_lines, slack_link
 from handlers.commands import HELP, Command, CommandError, parse_command
 from handlers.roundups import roundup_command
 
@@ -63,7 +63,8 @@ async def answer_command(
         shares = await store.recent(channel, command.count)
         if not shares:
             return {"text": "Nothing shared in this channel yet."}
-        lines = [f"• <{s.canonical_url}|{escape(s.title)}> — <@{s.user_id}>, {age(s.shared_at)}" for s in shares]
+        lines = [f"• {slack_link(s.canonical_url, s.title or s.canonical_url)} — <@{s.user_id}>, {age(s.shared_at)}"
+                 for s in shares]
         return {"text": "*Recently shared here*\n" + "\n".join(lines)}
     if command.name == "digest" and command.url:
         try:

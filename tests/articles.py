@@ -88,3 +88,24 @@ def article_html(key: str) -> str:
 </article>
 <footer>Copyright 2026. All rights reserved. Sign up for our newsletter.</footer>
 </body></html>"""
+
+
+# A third water story, for tests that need a public article on the rivers/drought topic (privacy, related).
+ARTICLES["reservoirs"] = {
+    "title": "Portugal's reservoirs fall to record lows after a dry winter",
+    "site": "Iberian Review",
+    "author": "Diana Prince",
+    "date": "2026-11-19",
+    "paragraphs": [
+        "Reservoirs in southern Portugal fell to record lows this autumn after the driest winter in a century, "
+        "and the drought has left rivers in the Algarve and Alentejo regions barely flowing.",
+        "The Alqueva reservoir, the largest in western Europe, held less than half its usual volume, and "
+        "farmers who depend on it for irrigation were told to expect a fraction of their water allowance.",
+        "\"Our rivers and reservoirs are the lowest we have ever recorded, and the rain is not coming back as "
+        "it used to,\" said Rui Santos, who manages water supplies for a district in the Algarve.",
+        "Hotels and golf courses face new restrictions on water use, while towns prepare emergency plans to "
+        "bring drinking water by truck if the reservoirs keep falling through the winter.",
+        "Climate scientists say southern Europe is warming faster than the global average, and that longer "
+        "droughts will strain rivers, reservoirs and farms across Spain and Portugal for years to come.",
+    ],
+}

@@ -1,0 +1,348 @@
+"""Soak: the real bot under a steady stream of signed Slack message events (`make soak`, not part of `make test`).
+
+    SOAK_RATE=100 SOAK_SECONDS=600 python -m bench.soak
+
+The bot runs in HTTP mode against real Redis; the Slack stand-in and a page server with SOAK_URLS distinct
+articles run in a child process (so they do not share a GIL with the load); this process sends signed
+`message` events over keep-alive connections, each linking one article, spread over SOAK_CHANNELS channels.
+Every event must get exactly one reply in its thread: a digest card the first time a channel sees an article,
+a "first shared by" note after that. It reports the rate held, ack latency (POST to 200), replies posted,
+duplicates and losses (both must be 0), the bot's memory over time, and each process's CPU share, which says
+where the bottleneck is when the rate is not held. Figures are printed and written to bench/results/soak.json.
+
+Deliberately not named `main`: `python -m bench` runs every module's main(), and a soak is not a quick benchmark.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import multiprocessing
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))  # the stand-in, page server and bot launcher live with the tests
+
+from bot_process import SECRET, running_bot  # noqa: E402
+from http_server import LocalServer, Reply  # noqa: E402
+from redis_server import CI_REDIS_URL, RedisServer, answers  # noqa: E402
+from slack_standin import SlackStandIn, event_body, message_event, sign  # noqa: E402
+
+RESULTS = REPO / "bench" / "results" / "soak.json"
+DRAIN_S = 180  # after the load stops, how long replies may keep arriving before the missing ones count as lost
+SAMPLE_S = 5.0
+WEB_API_METHODS = ("chat.postMessage", "reactions.add", "reactions.remove", "chat.getPermalink")
+MAX_IN_FLIGHT = 256  # open requests at once; beyond this the generator waits (and says so in "late")
+WORDS = ["river", "drought", "harvest", "market", "council", "election", "vaccine", "orbit", "telescope", "glacier",
+         "reactor", "festival", "museum", "tariff", "railway", "harbour", "satellite", "volcano", "migration",
+         "coral", "forest", "battery", "chess"]  # fmt: skip
+
+
+def article(n: int) -> bytes:
+    """A small, distinct article: its own title, words and paragraphs."""
+    rng = random.Random(n)
+    title = f"Story {n}: the {rng.choice(WORDS)} and the {rng.choice(WORDS)}"
+    paragraphs = "".join(
+        "<p>" + " ".join(rng.choice(WORDS) for _ in range(40)).capitalize() + ".</p>" for _ in range(6)
+    )
+    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
+            f"<body><article><h1>{html.escape(title)}</h1>{paragraphs}</article></body></html>")  # fmt: skip
+    return page.encode()
+
+
+# --- the child process: Slack stand-in and page server ---------------------------------------------------
+
+
+def serve_fixtures(conn: Connection, urls: int) -> None:
+    """Run the stand-in and the page server until asked for the report; answer 'count' and 'report' requests."""
+    routes = {f"/a/{n}": Reply(headers=[("Content-Type", "text/html; charset=utf-8")], body=article(n))
+              for n in range(urls)}  # fmt: skip
+    with LocalServer(routes) as pages, SlackStandIn() as slack:
+        conn.send((slack.base_url, pages.url("/a/")))
+        while True:
+            command = conn.recv()
+            if command == "count":
+                conn.send(len(slack.calls("chat.postMessage")))
+            elif command == "report":
+                conn.send(standin_report(slack))
+                return
+
+
+def standin_report(slack: SlackStandIn) -> dict[str, Any]:
+    posts = slack.calls("chat.postMessage")
+    replies: dict[str, int] = {}
+    for call in posts:
+        if call.status == 200:
+            key = f"{call.params.get('channel')}/{call.params.get('thread_ts')}"
+            replies[key] = replies.get(key, 0) + 1
+    ok = [c for c in posts if c.status == 200]
+    return {
+        "replies": replies,
+        "cards": sum(1 for c in ok if c.params.get("blocks")),
+        "repeat_notes": sum(1 for c in ok if str(c.params.get("text", "")).startswith("First shared by")),
+        "failures": sum(1 for c in ok if str(c.params.get("text", "")).startswith("Couldn't read")),
+        "rejected_posts": len(posts) - len(ok),
+        "calls": {m: len(slack.calls(m)) for m in WEB_API_METHODS},
+    }
+
+
+# --- measurement -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    rate: float  # events per second
+    seconds: float
+    urls: int  # distinct articles
+    channels: int
+
+    @classmethod
+    def from_env(cls) -> Plan:
+        number = lambda name, default: float(os.environ.get(name, default))  # noqa: E731
+        return cls(number("SOAK_RATE", 100), number("SOAK_SECONDS", 600), int(number("SOAK_URLS", 300)),
+                   int(number("SOAK_CHANNELS", 50)))  # fmt: skip
+
+
+@dataclass
+class Sample:
+    at_s: float
+    bot_rss_mib: float
+    workers_rss_mib: float
+    replies: int
+    sent: int
+    load_1m: float  # the machine's load average: other work on it skews every figure
+
+
+@dataclass
+class Load:
+    sent: int = 0
+    acked: int = 0
+    errors: int = 0
+    late: int = 0  # events the generator could not start on schedule (it, not the bot, fell behind)
+    latencies_ms: list[float] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # channel/ts of every event acked
+
+
+def cpu_seconds(process: psutil.Process) -> float:
+    try:
+        times = process.cpu_times()
+        return times.user + times.system
+    except psutil.Error:
+        return 0.0
+
+
+class Processes:
+    """The processes taking part, for CPU shares and memory: this one, the fixtures child, the bot and its
+    children (extraction workers), redis-server."""
+
+    def __init__(self, bot_pid: int, fixtures_pid: int, redis_port: str) -> None:
+        self.bot = psutil.Process(bot_pid)
+        self.named = {"load generator": psutil.Process(), "slack stand-in + pages": psutil.Process(fixtures_pid),
+                      "bot": self.bot}  # fmt: skip
+        for process in psutil.process_iter(["name", "cmdline"]):
+            if process.info["name"] == "redis-server" and redis_port in " ".join(process.info["cmdline"] or []):
+                self.named["redis-server"] = process
+        self._start = self.cpu()
+
+    def workers(self) -> list[psutil.Process]:
+        return self.bot.children(recursive=True)
+
+    def cpu(self) -> dict[str, float]:
+        usage = {name: cpu_seconds(p) for name, p in self.named.items()}
+        usage["extraction processes (live ones)"] = sum(cpu_seconds(p) for p in self.workers())
+        return usage
+
+    def cpu_used(self) -> dict[str, float]:
+        now = self.cpu()
+        return {name: round(now[name] - self._start.get(name, 0.0), 1) for name in now}
+
+    def rss(self) -> tuple[float, float]:
+        workers = 0.0
+        for child in self.workers():
+            try:
+                workers += child.memory_info().rss
+            except psutil.Error:
+                continue
+        return self.bot.memory_info().rss / 2**20, workers / 2**20
+
+
+def bot_pid(base: str) -> int:
+    port = base.rsplit(":", 1)[1]
+    for child in psutil.Process().children(recursive=True):
+        if "serve" in child.cmdline() and port in child.cmdline():
+            return child.pid
+    raise LookupError("the bot process was not found")
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=1000)[int(q * 10) - 1] if len(values) > 1 else (values or [0.0])[0]
+
+
+# --- the load --------------------------------------------------------------------------------------------
+
+
+async def send_one(client: httpx.AsyncClient, url: str, event: dict[str, Any], load: Load) -> None:
+    body = event_body(event)
+    headers = {"Content-Type": "application/json", **sign(SECRET, body)}
+    started = time.perf_counter()
+    try:
+        response = await client.post(url, content=body, headers=headers)
+    except httpx.HTTPError:
+        load.errors += 1
+        return
+    load.latencies_ms.append((time.perf_counter() - started) * 1000)
+    if response.status_code == 200:
+        load.acked += 1
+        load.keys.append(f"{event['channel']}/{event['ts']}")
+    else:
+        load.errors += 1
+
+
+async def drive(events_url: str, page_base: str, plan: Plan, load: Load, on_tick: Any) -> None:
+    """Send rate × seconds events on schedule; each links a random article in a channel, round robin."""
+    rng = random.Random(2026)
+    rate, total = plan.rate, int(plan.rate * plan.seconds)
+    first_ts = int(time.time())
+    slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+    limits = httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT)
+    async with httpx.AsyncClient(limits=limits, timeout=30, trust_env=False) as client:
+        tasks: set[asyncio.Task[None]] = set()
+        start = time.perf_counter()
+        next_tick = start + SAMPLE_S
+        for i in range(total):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            elif delay < -0.05:
+                load.late += 1
+            if time.perf_counter() >= next_tick:
+                on_tick()
+                next_tick += SAMPLE_S
+            await slots.acquire()
+            ts = f"{first_ts + i // 1_000_000}.{i % 1_000_000:06d}"
+            text = f"have a look <{page_base}{rng.randrange(plan.urls)}>"
+            event = message_event(text, channel=f"C{i % plan.channels:04d}", user=f"U{rng.randrange(500)}", ts=ts)
+            load.sent += 1
+            task = asyncio.create_task(send_one(client, events_url, event, load))
+            tasks.add(task)
+            task.add_done_callback(lambda t: (tasks.discard(t), slots.release()))
+        await asyncio.gather(*tasks)
+
+
+def run_soak(plan: Plan) -> dict[str, Any]:
+    parent, child = multiprocessing.get_context("spawn").Pipe()
+    fixtures = multiprocessing.get_context("spawn").Process(target=serve_fixtures, args=(child, plan.urls))
+    fixtures.start()
+    slack_url, page_base = parent.recv()
+    with tempfile.TemporaryDirectory(prefix="digestbot-soak-") as tmp:
+        redis = None if answers(CI_REDIS_URL) else RedisServer(Path(tmp) / "redis").start()
+        redis_url = redis.url if redis else CI_REDIS_URL
+        try:
+            with running_bot(slack_url, redis_url, Path(tmp)) as (base, _log):
+                redis_port = redis_url.rsplit(":", 1)[1].split("/")[0]
+                processes = Processes(bot_pid(base), fixtures.pid or 0, redis_port)
+                result = soak_bot(f"{base}/slack/events", parent, processes, page_base, plan)
+        finally:
+            if redis:
+                redis.stop()
+    fixtures.join(10)
+    return result
+
+
+def soak_bot(events_url: str, fixtures: Connection, processes: Processes, page_base: str, plan: Plan) -> dict[str, Any]:
+    load, samples = Load(), []
+    began = time.perf_counter()
+
+    def tick() -> None:
+        fixtures.send("count")
+        bot_rss, workers_rss = processes.rss()
+        samples.append(Sample(round(time.perf_counter() - began, 1), round(bot_rss), round(workers_rss),
+                              fixtures.recv(), load.sent, os.getloadavg()[0]))  # fmt: skip
+        last = samples[-1]
+        print(f"  t={last.at_s:6.0f}s sent={last.sent} replies={last.replies} bot RSS={last.bot_rss_mib} MiB "
+              f"extraction RSS={last.workers_rss_mib} MiB load={last.load_1m:.1f}", flush=True)  # fmt: skip
+
+    print(f"soak: {plan.rate:g} events/s for {plan.seconds:g} s, {plan.urls} articles, {plan.channels} channels")
+    asyncio.run(drive(events_url, page_base, plan, load, tick))
+    load_s = time.perf_counter() - began
+    drained_at = drain(fixtures, load.acked, began, tick)
+    cpu = processes.cpu_used()
+    fixtures.send("report")
+    report = fixtures.recv()
+    return summarise(plan, load, load_s, drained_at, samples, report, cpu, vm_hwm_mib(processes.bot.pid))
+
+
+def drain(fixtures: Connection, expected: int, began: float, tick: Any) -> float | None:
+    """Wait until every acked event has a reply (the time since the start), or DRAIN_S passed (None)."""
+    deadline = time.perf_counter() + DRAIN_S
+    next_tick = time.perf_counter() + SAMPLE_S
+    while time.perf_counter() < deadline:
+        fixtures.send("count")
+        if fixtures.recv() >= expected:
+            return round(time.perf_counter() - began, 1)
+        if time.perf_counter() >= next_tick:
+            tick()
+            next_tick += SAMPLE_S
+        time.sleep(0.5)
+    return None
+
+
+def summarise(plan: Plan, load: Load, load_s: float, drained_at: float | None, samples: list[Sample],
+              report: dict[str, Any], cpu: dict[str, float], bot_hwm_mib: float) -> dict[str, Any]:  # fmt: skip
+    replies = report.pop("replies")
+    acked = set(load.keys)
+    rss = [s.bot_rss_mib for s in samples]
+    third = max(1, len(rss) // 3)
+    return {
+        "plan": asdict(plan),
+        "events_sent": load.sent,
+        "events_acked": load.acked,
+        "send_errors": load.errors,
+        "generator_late": load.late,
+        "events_per_s_held": round(load.acked / load_s, 1),
+        "ack_ms": {q: round(percentile(load.latencies_ms, n), 1) for q, n in (("p50", 50), ("p99", 99), ("p999", 99.9))}
+        | {"max": round(max(load.latencies_ms, default=0.0), 1)},
+        "replies_posted": sum(replies.values()),
+        "digest_cards": report["cards"],
+        "repeat_notes": report["repeat_notes"],
+        "failure_notes": report["failures"],
+        "duplicates": sum(n - 1 for n in replies.values() if n > 1),
+        "lost": len(acked - replies.keys()),
+        "all_replied_after_s": drained_at,
+        "bot_peak_rss_mib (VmHWM)": round(bot_hwm_mib),
+        "bot_rss_mib first/middle/last third (mean)": [round(statistics.mean(part)) for part in
+                                                       (rss[:third], rss[third:-third] or rss, rss[-third:])],
+        "extraction_processes_peak_rss_mib (sum)": max((s.workers_rss_mib for s in samples), default=0),
+        "cpu_seconds": cpu,
+        "machine_load_1m max": max((s.load_1m for s in samples), default=0.0),
+        "stand_in": report,
+        "samples": [asdict(s) for s in samples],
+    }
+
+
+def vm_hwm_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+if __name__ == "__main__":
+    figures = run_soak(Plan.from_env())
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in figures.items() if k != "samples"}, indent=2))
+    sys.exit(0 if figures["duplicates"] == 0 and figures["lost"] == 0 else 1)
