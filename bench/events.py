@@ -1,0 +1,398 @@
+"""Slack event benchmark: signed message events at a steady rate against the real `digestbot serve` (issue 4).
+
+Three systems meet the same load in one run:
+- floor: a bare slack-bolt AsyncApp behind the same aiohttp server and signature check, that only acks;
+- digestbot: the real process in HTTP mode (Redis at 127.0.0.1:6379 under a fresh prefix, deleted afterwards),
+  posting to the Slack stand-in (tests/slack_standin.py) and fetching pages from a local article server;
+- engine: DigestService.digest alone on the same pages, at the same rate and the bot's consumer concurrency.
+
+Every event links to a page of its own (a tests/articles.py article under a unique path and title), so each is a
+fresh digest. The stand-in and the pages run in a child process, the floor and the engine in others: their work
+never competes with the load generator for this process's GIL (which would flatter the floor's acks).
+BENCH_EVENTS_RATE (events/s, default 100) and BENCH_EVENTS_SECONDS (default 30) set the load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html as html_lib
+import math
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from multiprocessing import get_context
+from multiprocessing.connection import Connection
+from pathlib import Path
+from time import monotonic, perf_counter
+from typing import NamedTuple, Self
+
+import httpx
+import redis
+from aiohttp import web
+from rich.console import Console
+from rich.table import Table
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.errors import DigestError
+from bot.queue import CONSUMERS
+from bot.service import DigestService
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the stand-in, the article server and BotProcess live with the tests
+
+from articles import ARTICLES, article_html  # noqa: E402
+from bot_process import SECRET, TOKEN, running_bot  # noqa: E402
+from http_server import LocalServer, html  # noqa: E402
+from redis_server import CI_REDIS_URL, answers, free_port  # noqa: E402
+from slack_standin import JSON, SlackStandIn, event_body, message_event, sign  # noqa: E402
+
+RATE = float(os.environ.get("BENCH_EVENTS_RATE", "100"))
+SECONDS = float(os.environ.get("BENCH_EVENTS_SECONDS", "30"))
+WARMUP_EVENTS = 20  # first requests pay for auth.test, worker start-up and imports: not measured
+CHANNELS = 20
+DRAIN_IDLE_S = 30.0  # stop waiting for digests once none has arrived for this long
+ACK_TARGET = 2.0  # digestbot's ack p99 within 2x of the floor's
+THROUGHPUT_TARGET = 0.8  # end-to-end digests/s at least 80% of the engine's
+SLACK_ACK_LIMIT_MS = 3000.0
+CITIES = ("Lisbon", "Oslo", "Quito", "Hanoi", "Nairobi", "Perth", "Tallinn", "Recife", "Osaka", "Tunis")
+
+
+# --- the pages ---------------------------------------------------------------------------------------------------
+
+
+def page_path(index: int) -> str:
+    return f"/story/{index}"
+
+
+def page_html(index: int) -> str:
+    """One of the test articles under a unique title, so no two pages look like one story by their titles."""
+    key = sorted(ARTICLES)[index % len(ARTICLES)]
+    title = str(ARTICLES[key]["title"])
+    unique = f"{title}: the {CITIES[index % len(CITIES)]} desk, report {index}"
+    return article_html(key).replace(html_lib.escape(title), html_lib.escape(unique))
+
+
+# --- the Slack stand-in and the article server, in a child process -------------------------------------------------
+
+
+class Post(NamedTuple):
+    channel: str
+    thread_ts: str
+    time: float  # wall clock when the stand-in received it
+    card: bool  # a digest card (blocks), not a failure notice
+
+
+def serve_world(conn: Connection, pages: int) -> None:
+    """Child process: serve the stand-in and the pages; answer "posts" with every chat.postMessage until "stop"."""
+    routes = {page_path(i): html(page_html(i)) for i in range(pages)}
+    with SlackStandIn() as slack, LocalServer(routes) as server:
+        conn.send((slack.base_url, server.url("")))
+        while conn.recv() == "posts":
+            calls = slack.calls("chat.postMessage")
+            conn.send([Post(c.params["channel"], c.params.get("thread_ts", ""), c.time, "blocks" in c.params)
+                       for c in calls if c.response.get("ok")])  # fmt: skip
+
+
+class World:
+    def __init__(self, pages: int) -> None:
+        context = get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=serve_world, args=(child, pages), daemon=True, name="bench-world")
+        self.slack_url = self.pages_url = ""
+
+    def __enter__(self) -> Self:
+        self._process.start()
+        self.slack_url, self.pages_url = self._conn.recv()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._conn.send("stop")
+        self._process.join(10)
+
+    def posts(self) -> list[Post]:
+        self._conn.send("posts")
+        return self._conn.recv()
+
+
+# --- the floor: a bare bolt app that only acks, in a child process -------------------------------------------------
+
+
+def serve_floor(port: int, slack_url: str) -> None:
+    asyncio.run(_floor(port, slack_url))
+
+
+async def _floor(port: int, slack_url: str) -> None:
+    client = AsyncWebClient(token=TOKEN, base_url=slack_url)
+    app = AsyncApp(signing_secret=SECRET, client=client, process_before_response=False)
+
+    @app.event("message")
+    async def ignore() -> None:
+        """Nothing to do: the floor measures the ack alone."""
+
+    verifier = SignatureVerifier(SECRET)
+
+    async def events(request: web.Request) -> web.Response:
+        body = await request.read()  # the same check digestbot's server makes before bolt checks again
+        if not verifier.is_valid_request(body, dict(request.headers)):
+            return web.Response(status=401, text="invalid signature")
+        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app.add_routes([web.post("/slack/events", events), web.get("/healthz", healthz)])
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    await asyncio.Event().wait()
+
+
+@contextmanager
+def floor_process(slack_url: str) -> Iterator[str]:
+    port = free_port()
+    process = get_context("spawn").Process(target=serve_floor, args=(port, slack_url), daemon=True)
+    process.start()
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}")
+        yield f"http://127.0.0.1:{port}/slack/events"
+    finally:
+        process.terminate()
+        process.join(10)
+
+
+def wait_healthy(base: str) -> None:
+    deadline = monotonic() + 20
+    while monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{base} did not start")
+
+
+# --- the load: signed events at a steady rate over keep-alive connections ----------------------------------------
+
+
+class Sent(NamedTuple):
+    channel: str
+    ts: str
+    sent_at: float  # wall clock, comparable with the stand-in's Post.time
+    ack_s: float
+    status: int  # 0: no HTTP answer at all
+
+
+async def send_event(client: httpx.AsyncClient, url: str, link: str, index: int) -> Sent:
+    event = message_event(f"worth a read <{link}>", channel=f"C{index % CHANNELS:04d}")
+    body = event_body(event)
+    headers = {"Content-Type": JSON, **sign(SECRET, body)}
+    sent_at, started = time.time(), perf_counter()
+    try:
+        status = (await client.post(url, content=body, headers=headers)).status_code
+    except httpx.HTTPError:
+        status = 0
+    return Sent(event["channel"], event["ts"], sent_at, perf_counter() - started, status)
+
+
+async def drive(url: str, links: list[str], rate: float) -> list[Sent]:
+    """One event per link, the i-th sent at i/rate seconds whatever earlier acks are doing (an open loop)."""
+    limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        start, tasks = perf_counter(), []
+        for i, link in enumerate(links):
+            await asyncio.sleep(max(0.0, start + i / rate - perf_counter()))
+            tasks.append(asyncio.create_task(send_event(client, url, link, i)))
+        return list(await asyncio.gather(*tasks))
+
+
+def wait_for_answers(world: World, sent: list[Sent]) -> dict[tuple[str, str], Post]:
+    """Each event's reply in its thread, once all arrived or none came for DRAIN_IDLE_S."""
+    wanted = {(s.channel, s.ts) for s in sent}
+    replies: dict[tuple[str, str], Post] = {}
+    last_change = monotonic()
+    while len(replies) < len(wanted) and monotonic() - last_change < DRAIN_IDLE_S:
+        time.sleep(0.5)
+        found = {(p.channel, p.thread_ts): p for p in world.posts() if (p.channel, p.thread_ts) in wanted}
+        if len(found) > len(replies):
+            last_change = monotonic()
+        replies = found
+    return replies
+
+
+# --- the engine alone, in a child process ------------------------------------------------------------------------
+
+
+class Done(NamedTuple):
+    arrived: float
+    finished: float
+    ok: bool
+
+
+def run_engine(warmup: list[str], links: list[str], rate: float, concurrency: int) -> list[Done]:
+    return asyncio.run(_engine(warmup, links, rate, concurrency))
+
+
+async def _engine(warmup: list[str], links: list[str], rate: float, concurrency: int) -> list[Done]:
+    redis_url = CI_REDIS_URL
+    prefix = f"bench-{uuid.uuid4().hex[:8]}:"
+    with tempfile.TemporaryDirectory() as data_dir:
+        settings = Settings.model_validate({
+            "REDIS_URL": redis_url, "DIGESTBOT_REDIS_PREFIX": prefix, "DIGESTBOT_DATA_DIR": data_dir,
+            "DIGESTBOT_ALLOW_PRIVATE_NETWORKS": True,
+        })  # fmt: skip
+        service = DigestService.open(settings)
+        slots = asyncio.Semaphore(concurrency)
+
+        async def one(link: str) -> Done:
+            arrived = time.time()
+            async with slots:
+                try:
+                    await service.digest(link)
+                except DigestError:
+                    return Done(arrived, time.time(), False)
+            return Done(arrived, time.time(), True)
+
+        try:
+            await asyncio.gather(*(one(link) for link in warmup))
+            start, tasks = perf_counter(), []
+            for i, link in enumerate(links):
+                await asyncio.sleep(max(0.0, start + i / rate - perf_counter()))
+                tasks.append(asyncio.create_task(one(link)))
+            return list(await asyncio.gather(*tasks))
+        finally:
+            await service.close()
+            delete_prefix(redis_url, prefix)
+
+
+def delete_prefix(redis_url: str, prefix: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(f"{prefix}*", count=1000):
+        client.delete(key)
+    client.close()
+
+
+# --- the three measurements --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    system: str
+    events: int
+    ack_ms: list[float]  # empty for the engine: nothing to ack
+    failed_acks: int
+    latencies_s: list[float]  # event (or arrival) to posted digest
+    digests: int
+    failures: int  # honest failure notices (or DigestErrors) instead of digests
+    digests_per_s: float
+    load: float = math.nan  # the host's 1-minute load average as the phase ended: other jobs skew latencies
+
+
+def acked(system: str, sent: list[Sent]) -> Result:
+    ok = [s.ack_s * 1000 for s in sent if s.status == 200]
+    return Result(system, len(sent), ok, len(sent) - len(ok), [], 0, 0, math.nan)
+
+
+def measure_floor(world: World, warmup: list[str], links: list[str]) -> Result:
+    with floor_process(world.slack_url) as url:
+        asyncio.run(drive(url, warmup, RATE))
+        return acked("bare bolt app (floor)", asyncio.run(drive(url, links, RATE)))
+
+
+def measure_digestbot(world: World, warmup: list[str], links: list[str], tmp: Path) -> Result:
+    consumers = {"DIGESTBOT_QUEUE_CONSUMERS": str(CONSUMERS)}
+    with running_bot(world.slack_url, CI_REDIS_URL, tmp, **consumers) as (base, _):
+        url = f"{base}/slack/events"
+        wait_for_answers(world, asyncio.run(drive(url, warmup, RATE)))
+        sent = asyncio.run(drive(url, links, RATE))
+        replies = wait_for_answers(world, sent)
+    result = acked("digestbot", sent)
+    answered = [(s, replies[s.channel, s.ts]) for s in sent if (s.channel, s.ts) in replies]
+    result.latencies_s = [post.time - s.sent_at for s, post in answered if post.card]
+    result.digests = len(result.latencies_s)
+    result.failures = len(answered) - result.digests
+    if answered:
+        span = max(post.time for _, post in answered) - min(s.sent_at for s in sent)
+        result.digests_per_s = result.digests / span
+    return result
+
+
+def measure_engine(warmup: list[str], links: list[str]) -> Result:
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        done = pool.submit(run_engine, warmup, links, RATE, CONSUMERS).result()
+    ok = [d for d in done if d.ok]
+    span = max(d.finished for d in done) - min(d.arrived for d in done)
+    latencies = [d.finished - d.arrived for d in ok]
+    return Result("digest engine alone", len(done), [], 0, latencies, len(ok), len(done) - len(ok), len(ok) / span)
+
+
+# --- the report ----------------------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else math.nan
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def cell(value: float, fmt: str) -> str:
+    return "–" if math.isnan(value) else format(value, fmt)
+
+
+def report(results: list[Result], console: Console) -> None:
+    table = Table(title=f"Slack events: {RATE:g}/s for {SECONDS:g} s, {CONSUMERS} consumers, {os.cpu_count()} CPUs")
+    for column in ("system", "events sent", "ack p50 ms", "ack p99 ms", "failed acks", "digests posted",
+                   "failures", "event→posted p50 s", "p99 s", "digests/s", "host load"):  # fmt: skip
+        table.add_column(column, justify="left" if column == "system" else "right")
+    for r in results:
+        table.add_row(
+            r.system, str(r.events), cell(percentile(r.ack_ms, 50), ".2f"), cell(percentile(r.ack_ms, 99), ".2f"),
+            str(r.failed_acks), str(r.digests) if r.latencies_s else "–", str(r.failures),
+            cell(percentile(r.latencies_s, 50), ".2f"), cell(percentile(r.latencies_s, 99), ".2f"),
+            cell(r.digests_per_s, ".1f"), cell(r.load, ".1f"),
+        )  # fmt: skip
+    console.print(table)
+    floor, bot, engine = results
+    ack_ratio = percentile(bot.ack_ms, 99) / percentile(floor.ack_ms, 99)
+    ack_ok = ack_ratio <= ACK_TARGET and percentile(bot.ack_ms, 99) < SLACK_ACK_LIMIT_MS
+    rate_ratio = bot.digests_per_s / engine.digests_per_s
+    console.print(f"ack p99 digestbot / floor: {ack_ratio:.2f}x (target ≤ {ACK_TARGET:g}x, and under Slack's 3 s): "
+                  f"{verdict(ack_ok)}")  # fmt: skip
+    console.print(f"digests/s digestbot / engine alone: {rate_ratio:.0%} (target ≥ {THROUGHPUT_TARGET:.0%}): "
+                  f"{verdict(rate_ratio >= THROUGHPUT_TARGET)}")  # fmt: skip
+
+
+def verdict(ok: bool) -> str:
+    return "[green]met[/green]" if ok else "[red]MISSED[/red]"
+
+
+def main() -> None:
+    if not answers(CI_REDIS_URL):
+        print(f"events benchmark skipped: no Redis at {CI_REDIS_URL}", file=sys.stderr)
+        return
+    count = max(1, round(RATE * SECONDS))
+    with World(WARMUP_EVENTS + count) as world, tempfile.TemporaryDirectory() as tmp:
+        links = [world.pages_url + page_path(i) for i in range(WARMUP_EVENTS + count)]
+        warmup, measured = links[:WARMUP_EVENTS], links[WARMUP_EVENTS:]
+        phases = (partial(measure_floor, world), partial(measure_digestbot, world, tmp=Path(tmp)), measure_engine)
+        results = []
+        for measure in phases:
+            results.append(measure(warmup, measured))
+            results[-1].load = os.getloadavg()[0]
+    report(results, Console(width=160))
+
+
+if __name__ == "__main__":
+    main()
