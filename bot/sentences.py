@@ -46,7 +46,7 @@ _BOUNDARY = re.compile(r"(?P<punct>[.!?…" + _CJK_END + r"]+)(?P<close>(?:\s?»
 _NEXT_WORD = re.compile(r"[\"'“‘«„(\[]*([^\s,;:]*)")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*(?=\S)")
-_SPACES = re.compile(r"\s+")
+_NON_WORD = re.compile(r"\W")
 
 
 def split_sentences(text: str, language: str | None = None) -> list[str]:
@@ -70,7 +70,7 @@ def _split_lines(paragraph: str) -> list[str]:
 
 
 def _split_paragraph(paragraph: str, language: str) -> list[str]:
-    text = _SPACES.sub(" ", paragraph).strip()
+    text = " ".join(paragraph.split())  # the same whitespace as `\s`, without a regex
     sentences: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
@@ -135,5 +135,5 @@ def _is_abbreviation(word: str, next_word: str, language: str) -> bool:
 def leans_on_context(sentence: str) -> bool:
     """The sentence starts mid-thought: lower case, or a word pointing back ("This", "He", "But" ...)."""
     first = sentence.lstrip(_QUOTE_MARKS)
-    word = re.split(r"\W", first, maxsplit=1)[0]
+    word = _NON_WORD.split(first, maxsplit=1)[0]
     return not first or first[0].islower() or word.lower() in _DANGLING

@@ -12,7 +12,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.models import Article
 from bot.sentences import leans_on_context, split_sentences
@@ -21,6 +23,9 @@ _MIN_WORDS = 5
 _MAX_WORDS = 60
 MAX_CONSIDERED = 400  # sentences; a summary comes from the body's first pages, and this bounds the work
 _NEAR_DUPLICATE = 0.6  # cosine above which a sentence repeats one already picked
+# Summary and quotes analyse the same article one after the other: per-sentence results are cached so the
+# second pass reuses the first's (a few hundred sentences per article; a small cache is enough).
+_CACHED_SENTENCES = 2048
 
 # Scoring weights, set on the benchmark's CNN/DailyMail stories but kept few and round so they stay general.
 POSITION_WEIGHT = 1.0
@@ -32,17 +37,22 @@ STYLE_PENALTY = 0.5  # per flaw: a question, a photo caption, a start leaning on
 IDEAL_WORDS = (12, 32)
 
 # Page furniture, matched narrowly so that articles *about* cookies, subscriptions or JavaScript keep their prose.
-_BOILERPLATE = re.compile(
-    r"^(?:subscribe|sign up|advertisement|read more|related|share this|follow us|click here)\b|\bclick here\b"
-    r"|\bsubscribe (?:now|today|for|to our)\b|\bsign up (?:for|to) (?:our|the|free)\b|\bour newsletters?\b"
-    r"|\buses? cookies\b|\baccept (?:all )?cookies\b|\bcookie (?:policy|settings|preferences)\b"
-    r"|\b(?:enable|turn on) javascript\b|\bjavascript (?:is )?(?:disabled|required)\b|\byour browser does"
-    r"|all rights reserved|(?:copyright|©) (?:©\s*)?\d{4}|\bscroll down for\b|\bshare this (?:article|story)\b"
-    r"|\bprivacy policy\b|\bterms (?:of|and) (?:use|service|conditions)\b|\b(?:published|updated):"
-    r"|\blast (?:updated|modified)\b|\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?\s*)?(?:EST|EDT|GMT|BST|UTC|CET|PST|PDT)\b"
-    # Bylines: "By . Jill Reilly .", "By Jane Doe", "von Max Muster".
-    r"|^(?:by|von|par|por)\s*(?:\.|\|)?\s*(?:[A-Z][\w'-]+\s*){0,4}[.|]?$",
+# Furniture that opens the sentence: prompts, and bylines ("By . Jill Reilly .", "By Jane Doe", "von Max Muster").
+_FURNITURE_START = re.compile(
+    r"(?:subscribe|sign up|advertisement|read more|related|share this|follow us|click here)\b"
+    r"|(?:by|von|par|por)\s*(?:\.|\|)?\s*(?:[A-Z][\w'-]+\s*){0,4}[.|]?$",
     re.IGNORECASE,
+)
+# Furniture anywhere, searched in the lower-cased sentence: lower-case literals and one shared `\b` make the
+# search several times faster than an IGNORECASE alternation (it runs on every sentence of every article).
+_FURNITURE = re.compile(
+    r"\b(?:click here\b|subscribe (?:now|today|for|to our)\b|sign up (?:for|to) (?:our|the|free)\b"
+    r"|our newsletters?\b|uses? cookies\b|accept (?:all )?cookies\b|cookie (?:policy|settings|preferences)\b"
+    r"|(?:enable|turn on) javascript\b|javascript (?:is )?(?:disabled|required)\b|your browser does"
+    r"|scroll down for\b|share this (?:article|story)\b|privacy policy\b|terms (?:of|and) (?:use|service|conditions)\b"
+    r"|(?:published|updated):|last (?:updated|modified)\b)"
+    r"|all rights reserved|(?:copyright|©) (?:©\s*)?\d{4}"
+    r"|\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?\s*)?(?:est|edt|gmt|bst|utc|cet|pst|pdt)\b"
 )
 # Datelines and wire credits that open a story: "(CNN) -- ", "Kabul, Afghanistan (CNN) -- ", "LONDON (Reuters) - ".
 _DATELINE = re.compile(
@@ -50,11 +60,10 @@ _DATELINE = re.compile(
     r"|^[A-Z][A-Z .,'-]{2,40}\s(?:--|—|–)\s+"
 )
 # Photo captions that extractors leave in the text ("Evicted: Hayley ...", "... (pictured) ...", "(left)") and
-# scraped line breaks left as " . ".
-_CAPTION = re.compile(
-    r"^\w+(?: \w+)?: |\bpictured\b|\bphotograph(?:ed)? by\b|\((?:left|right|above|below|top|bottom)\)| \.(?: |$)",
-    re.IGNORECASE,
-)
+# scraped line breaks left as " . ": a label opening the sentence, or the rest searched in the lower-cased
+# sentence with few branches, for speed (see _FURNITURE).
+_CAPTION_START = re.compile(r"\w+(?: \w+)?: ")
+_CAPTION = re.compile(r"\bp(?:ictured|hotograph(?:ed)? by)\b|\((?:left|right|above|below|top|bottom)\)| \.(?: |$)")
 _WORD = re.compile(r"\w+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _STOP_WORDS = frozenset(
@@ -73,10 +82,25 @@ _STOP_WORDS = frozenset(
 
 
 @dataclass(frozen=True)
+class Terms:
+    """A bag of terms with its Euclidean length, kept together because cosines against it are taken often.
+
+    Instances are shared through caches: never mutate `counts`.
+    """
+
+    counts: Mapping[str, int]
+    norm: float
+
+    @classmethod
+    def of(cls, counts: Mapping[str, int]) -> Terms:
+        return cls(counts, math.sqrt(sum(v * v for v in counts.values())))
+
+
+@dataclass(frozen=True)
 class _Candidate:
     index: int  # position among the content sentences (debris before the lead does not push it down)
     text: str
-    terms: Counter[str]
+    terms: Terms
 
 
 def summarize(article: Article, max_sentences: int = 3) -> list[str]:
@@ -94,13 +118,18 @@ def summarize(article: Article, max_sentences: int = 3) -> list[str]:
 def _candidates(article: Article) -> list[_Candidate]:
     """Content sentences; the length limits are dropped when they would leave fewer than two."""
     sentences = [
-        strip_dateline(s) if i < 3 else s
-        for i, s in enumerate(split_sentences(article.text, article.language)[:MAX_CONSIDERED])
+        strip_dateline(s) if i < 3 else s for i, s in enumerate(considered_sentences(article.text, article.language))
     ]
     texts = [s for s in sentences if _is_content(s, strict=True)]
     if len(texts) < 2:
         texts = [s for s in sentences if _is_content(s, strict=False)]
     return [_Candidate(i, text, sentence_terms(text)) for i, text in enumerate(texts)]
+
+
+@lru_cache(maxsize=8)
+def considered_sentences(text: str, language: str | None) -> tuple[str, ...]:
+    """The sentences summary and quotes work on (split once for both)."""
+    return tuple(split_sentences(text, language)[:MAX_CONSIDERED])
 
 
 def strip_dateline(sentence: str) -> str:
@@ -114,26 +143,31 @@ def _is_content(sentence: str, *, strict: bool) -> bool:
     return not is_boilerplate(sentence)
 
 
+@lru_cache(maxsize=_CACHED_SENTENCES)
 def is_boilerplate(sentence: str) -> bool:
     """Page furniture rather than article prose: bylines, timestamps, prompts, or text starting mid-token."""
     if not sentence[:1].isalnum() and sentence[:1] not in "\"'“‘«„(¿¡":
         return True
-    return bool(_BOILERPLATE.search(sentence))
+    return bool(_FURNITURE_START.match(sentence) or _FURNITURE.search(sentence.lower()))
 
 
+@lru_cache(maxsize=_CACHED_SENTENCES)
 def word_count(sentence: str) -> int:
     """Length in words; CJK text has no spaces, so about two characters count as one word."""
     cjk = len(_CJK.findall(sentence))
     return len(_WORD.findall(_CJK.sub(" ", sentence))) + cjk // 2
 
 
-def sentence_terms(text: str) -> Counter[str]:
+@lru_cache(maxsize=_CACHED_SENTENCES)
+def sentence_terms(text: str) -> Terms:
     """Bag of crude stems without stop words; CJK text as character bigrams."""
     lower = text.lower()
-    words = [_stem(w) for w in _WORD.findall(_CJK.sub(" ", lower)) if w not in _STOP_WORDS and len(w) > 1]
     cjk = "".join(_CJK.findall(lower))
+    if cjk:
+        lower = _CJK.sub(" ", lower)
+    words = [_stem(w) for w in _WORD.findall(lower) if w not in _STOP_WORDS and len(w) > 1]
     words += [cjk[i : i + 2] for i in range(len(cjk) - 1)]
-    return Counter(words)
+    return Terms.of(Counter(words))
 
 
 def _stem(word: str) -> str:
@@ -143,20 +177,18 @@ def _stem(word: str) -> str:
     return word[:7]
 
 
-def similarity(a: Counter[str], b: Counter[str]) -> float:
+def similarity(a: Terms, b: Terms) -> float:
     """Cosine of two term bags."""
-    if not a or not b:
+    if not a.norm or not b.norm:
         return 0.0
-    dot = sum(weight * b[term] for term, weight in a.items() if term in b)
-    return dot / (math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values())))
+    small, large = (a.counts, b.counts) if len(a.counts) <= len(b.counts) else (b.counts, a.counts)
+    return sum(weight * large[term] for term, weight in small.items() if term in large) / (a.norm * b.norm)
 
 
-def _scores(candidates: list[_Candidate], topic: Counter[str]) -> list[float]:
-    centroid: Counter[str] = Counter()
-    for candidate in candidates:
-        centroid.update(set(candidate.terms))
+def _scores(candidates: list[_Candidate], topic: Terms) -> list[float]:
+    seen = Counter(term for c in candidates for term in c.terms.counts)
     # Words seen in one sentence only say nothing about the article's topic.
-    centroid = Counter({term: n - 1 for term, n in centroid.items() if n > 1})
+    centroid = Terms.of({term: n - 1 for term, n in seen.items() if n > 1})
     return [
         POSITION_WEIGHT / (1 + c.index) ** POSITION_DECAY
         + CENTRALITY_WEIGHT * similarity(c.terms, centroid)
@@ -184,22 +216,22 @@ def _style_flaws(sentence: str) -> int:
 
 def looks_like_caption(sentence: str) -> bool:
     """A photo caption or scraped layout debris rather than a sentence of the story."""
-    return bool(_CAPTION.search(sentence))
+    return bool(_CAPTION_START.match(sentence) or _CAPTION.search(sentence.lower()))
 
 
 def _pick(candidates: list[_Candidate], scores: list[float], count: int) -> list[_Candidate]:
     """Greedy MMR: best score minus similarity to what is already picked; near-duplicates never picked."""
     picked: list[_Candidate] = []
+    overlap = [0.0] * len(candidates)  # each candidate's highest similarity to a picked sentence
     remaining = list(range(len(candidates)))
     while remaining and len(picked) < count:
-
-        def gain(i: int) -> float:
-            overlap = max((similarity(candidates[i].terms, p.terms) for p in picked), default=0.0)
-            return -math.inf if overlap > _NEAR_DUPLICATE else scores[i] - REDUNDANCY_WEIGHT * overlap
-
-        best = max(remaining, key=gain)
-        if gain(best) == -math.inf:
-            break
+        if picked:  # only the latest pick can raise an overlap: compare with it alone
+            for i in remaining:
+                overlap[i] = max(overlap[i], similarity(candidates[i].terms, picked[-1].terms))
+            remaining = [i for i in remaining if overlap[i] <= _NEAR_DUPLICATE]
+            if not remaining:
+                break
+        best = max(remaining, key=lambda i: scores[i] - REDUNDANCY_WEIGHT * overlap[i])
         picked.append(candidates[best])
         remaining.remove(best)
     return picked

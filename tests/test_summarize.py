@@ -141,3 +141,19 @@ def test_wire_dateline_is_trimmed_from_the_lead() -> None:
 def test_summary_is_deterministic() -> None:
     article = Article(title="Bridge closed", text=NEWS)
     assert summarize(article) == summarize(article)
+
+
+def test_page_furniture_is_dropped_whatever_its_case() -> None:
+    story = [
+        "The council voted on Tuesday to close the Riverside bridge after engineers found cracks.",
+        "Engineers said the cracks in the Riverside bridge had grown since the last inspection.",
+        "Commuters said the closure of the Riverside bridge would add an hour to their trips.",
+    ]
+    text = " ".join(
+        [
+            "SUBSCRIBE TODAY for the latest news about the Riverside bridge and the council vote.",
+            *story,
+            "WE USE COOKIES to improve the Riverside bridge news service for every reader.",
+        ]
+    )
+    assert summarize(Article(title="Riverside bridge closed", text=text), max_sentences=5) == story
