@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, unquote_plus, urljoin, urlsplit, urlunsplit
 
 import tldextract
 
@@ -29,7 +29,7 @@ def _extractor() -> tldextract.TLDExtract:
 
 
 def _is_tracker(param: str) -> bool:
-    key = unquote_plus(param.split("=", 1)[0]).lower()
+    key = unquote_plus(param.split("=", 1)[0]).lower().lstrip("?")  # "??utm_source=x" still tracks
     return key in TRACKING_PARAMS or key.startswith(TRACKING_PREFIXES)
 
 
@@ -59,9 +59,13 @@ def canonicalize(url: str) -> str:
     if port is not None and port != DEFAULT_PORTS.get(scheme):
         netloc += f":{port}"
     query = "&".join(p for p in parts.query.split("&") if p and not _is_tracker(p))
-    # Spaces are encoded as browsers do, so a canonical URL is stable when canonicalised again.
-    path = (parts.path or "/").replace(" ", "%20")
-    return urlunsplit((scheme, netloc, path, query.replace(" ", "%20"), ""))
+    return urlunsplit((scheme, netloc, _encode_invisible(parts.path or "/"), _encode_invisible(query), ""))
+
+
+def _encode_invisible(part: str) -> str:
+    # Spaces and control characters are percent-encoded as browsers do, so that canonicalising a canonical URL
+    # (which strips its ends first) changes nothing.
+    return "".join(quote(char) if char.isspace() or not char.isprintable() else char for char in part)
 
 
 def registrable_domain(url: str) -> str:

@@ -1,4 +1,7 @@
-"""The bolt app: listeners for every event the manifest subscribes to, dedupe of retries, the slash command."""
+"""The bolt app: listeners for every event the manifest subscribes to, dedupe of retries, the slash command.
+
+Shared links become jobs on the digest work queue (bot/queue.py), which every replica's consumers serve.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +13,18 @@ from slack_bolt.response import BoltResponse
 
 from bot.config import Settings
 from bot.metrics import EVENTS_DUPLICATE, EVENTS_RECEIVED
+from bot.queue import WorkQueue
 from bot.service import DigestService
 from handlers.home import MUTE_ACTION, publish_home, toggle_mute
-from handlers.messages import handle_link_shared, handle_message
+from handlers.messages import digest_queue, handle_link_shared, handle_message
 from handlers.slack_client import make_client
 from handlers.slash import SHARE_ACTION, run_command, share_to_channel
 
 log = logging.getLogger(__name__)
 
 
-def build_app(settings: Settings, service: DigestService) -> AsyncApp:
+def build_app(settings: Settings, service: DigestService) -> tuple[AsyncApp, WorkQueue]:
+    """The app, and the digest queue its message listener feeds (start and stop it with the server)."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     app = AsyncApp(
@@ -28,6 +33,7 @@ def build_app(settings: Settings, service: DigestService) -> AsyncApp:
         client=make_client(token, settings.slack_api_url),
         process_before_response=False,
     )
+    queue = digest_queue(settings, app.client, service)
 
     @app.middleware
     async def drop_duplicates(body: dict[str, Any], next: Any) -> BoltResponse | None:
@@ -42,7 +48,7 @@ def build_app(settings: Settings, service: DigestService) -> AsyncApp:
 
     @app.event("message")
     async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
-        await handle_message(event, body.get("team_id", ""), app.client, service)
+        await handle_message(event, body.get("team_id", ""), app.client, service, queue)
 
     @app.event("link_shared")
     async def on_link_shared(event: dict[str, Any]) -> None:
@@ -72,5 +78,4 @@ def build_app(settings: Settings, service: DigestService) -> AsyncApp:
     async def on_error(error: Exception) -> None:
         log.error("listener failed: %s", type(error).__name__, exc_info=error)
 
-    return app
-
+    return app, queue

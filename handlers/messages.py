@@ -1,18 +1,27 @@
-"""Links pasted into conversations become threaded digest cards (or a short "first shared by" note)."""
+"""Links pasted into conversations become threaded digest cards (or a short "first shared by" note).
+
+The event listener only looks at a message and queues it (bot/queue.py); a consumer on any replica digests its
+links and posts each link's one reply, at most once per (channel, message, link) even if the job runs again.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import BaseModel, ValidationError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.config import Settings
 from bot.errors import DigestError
 from bot.metrics import DIGEST_SECONDS, DIGESTS
+from bot.queue import MAX_DELIVERIES, WorkQueue
 from bot.service import DigestService
-from bot.store import Share
+from bot.store import OUTAGE_ERRORS, Share, url_hash
 from bot.urls import canonicalize, domain
 from handlers.cards import digest_card, failure_notice, repeat_notice
 from handlers.links import comment_without_links, links_in_text
@@ -22,6 +31,7 @@ log = logging.getLogger(__name__)
 WORKING = "hourglass_flowing_sand"
 # Message subtypes that are a person sharing something; edits, deletions, joins and bot posts are not.
 PERSON_SUBTYPES = (None, "thread_broadcast", "file_share", "me_message")
+GAVE_UP = f"something on my side failed {MAX_DELIVERIES} times in a row, so I gave up. `/digest` it to try again."
 
 
 def is_from_person(event: dict[str, Any]) -> bool:
@@ -59,32 +69,125 @@ async def react(client: AsyncWebClient, channel: str, ts: str, add: bool) -> Non
         log.info("reaction %s failed: %s", "add" if add else "remove", error.response.get("error"))
 
 
-async def handle_message(event: dict[str, Any], team_id: str, client: AsyncWebClient, service: DigestService) -> None:
+def wanted_links(event: dict[str, Any], settings: Settings) -> list[str]:
+    ignore = tuple(d.strip().lower() for d in settings.ignore_domains.split(",") if d.strip())
+    return links_in_text(event.get("text", ""), ignore, settings.max_links_per_message)
+
+
+async def handle_message(
+    event: dict[str, Any], team_id: str, client: AsyncWebClient, service: DigestService, queue: WorkQueue
+) -> None:
+    """After the ack: a cheap look at the message, then its digest work goes to the queue any replica serves.
+
+    With Redis unreachable the work runs here instead (the queue logs the outage once), so no digest is lost.
+    """
     if not is_from_person(event):
         return
-    settings = service.settings
-    ignore = tuple(d.strip().lower() for d in settings.ignore_domains.split(",") if d.strip())
-    links = links_in_text(event.get("text", ""), ignore, settings.max_links_per_message)
-    channel = event["channel"]
-    if not links or (await service.store.get_channel_settings(channel)).muted:
+    links = wanted_links(event, service.settings)
+    if not links or (await service.store.get_channel_settings(event["channel"])).muted:
         return
-    await react(client, channel, event["ts"], add=True)
+    if not await queue.enqueue(DigestJob(team_id=team_id, event=event).model_dump()):
+        await digest_links(links, event, team_id, client, service, queue)
+
+
+class DigestJob(BaseModel):
+    v: Literal[1] = 1
+    team_id: str
+    event: dict[str, Any]
+
+
+def parse_job(job: dict[str, Any]) -> DigestJob | None:
+    try:
+        return DigestJob.model_validate(job)
+    except ValidationError:
+        log.warning("dropping a malformed digest job")
+        return None
+
+
+async def run_job(job: dict[str, Any], client: AsyncWebClient, service: DigestService, queue: WorkQueue) -> None:
+    """A queued message, on whichever replica's consumer took it (maybe again, after a crash)."""
+    if parsed := parse_job(job):
+        event = parsed.event
+        await digest_links(wanted_links(event, service.settings), event, parsed.team_id, client, service, queue)
+
+
+async def give_up_job(job: dict[str, Any], client: AsyncWebClient, service: DigestService, queue: WorkQueue) -> None:
+    """The job failed MAX_DELIVERIES times: say so for every link that got no reply yet."""
+    if not (parsed := parse_job(job)):
+        return
+    event = parsed.event
+    for url in wanted_links(event, service.settings):
+        await Reply(client, queue, event, url).say(failure_notice(url, GAVE_UP))
+    await react(client, event["channel"], event["ts"], add=False)
+
+
+def digest_queue(settings: Settings, client: AsyncWebClient, service: DigestService) -> WorkQueue:
+    """The shared queue of digest work; its consumers post through `client`."""
+
+    async def run(job: dict[str, Any]) -> None:
+        await run_job(job, client, service, queue)
+
+    async def give_up(job: dict[str, Any]) -> None:
+        await give_up_job(job, client, service, queue)
+
+    queue = WorkQueue.open(settings, run, give_up)
+    return queue
+
+
+@dataclass
+class Reply:
+    """The one reply a link in a message gets, in the message's thread, posted once whoever runs the job."""
+
+    client: AsyncWebClient
+    queue: WorkQueue
+    event: dict[str, Any]
+    url: str
+
+    @property
+    def mark(self) -> str:
+        return f"{{{self.event['channel']}}}:{self.event['ts']}:{url_hash(canonicalize(self.url))}"
+
+    async def already_posted(self) -> bool:
+        return await self.queue.done(self.mark)
+
+    async def say(self, text: str, blocks: list | None = None) -> None:
+        # Checked again here, after the digest: another replica may have posted meanwhile (it held this job,
+        # froze past the visibility timeout and woke up). What remains is one window: a replica that dies after
+        # Slack took the post and before mark_done lands (one Redis round trip) leaves the job unmarked, and
+        # the replica that claims it posts a second time. Likewise if Redis is unreachable for the mark only.
+        if await self.already_posted():
+            return
+        event = self.event
+        await post(self.client, event["channel"], event.get("thread_ts") or event["ts"], text, blocks)
+        await self.queue.mark_done(self.mark)
+
+
+async def digest_links(
+    links: list[str],
+    event: dict[str, Any],
+    team_id: str,
+    client: AsyncWebClient,
+    service: DigestService,
+    queue: WorkQueue,
+) -> None:
+    channel, ts = event["channel"], event["ts"]
+    await react(client, channel, ts, add=True)
     try:
         for url in links:
-            await handle_link(url, event, team_id, client, service)
+            reply = Reply(client, queue, event, url)
+            # A job claimed again after a crash skips what its first owner finished (and its channel memory).
+            if not await reply.already_posted():
+                await handle_link(url, event, team_id, client, service, reply)
     finally:
-        await react(client, channel, event["ts"], add=False)
+        await react(client, channel, ts, add=False)
 
 
-async def reply_if_repeat(
-    canonical_url: str, event: dict[str, Any], client: AsyncWebClient, service: DigestService
-) -> bool:
+async def reply_if_repeat(canonical_url: str, event: dict[str, Any], service: DigestService, reply: Reply) -> bool:
     """A link this channel already saw gets one short note instead of a second card."""
     first = await service.store.first_share(event["channel"], canonical_url)
     if first is None:
         return False
-    notice = repeat_notice(first.user_id, first.shared_at, first.permalink)
-    await post(client, event["channel"], event.get("thread_ts") or event["ts"], notice)
+    await reply.say(repeat_notice(first.user_id, first.shared_at, first.permalink))
     again = {"user_id": event["user"], "ts": event["ts"], "shared_at": shared_at(event)}
     await service.store.record_share(first.model_copy(update=again))
     DIGESTS.labels("repeat").inc()
@@ -92,12 +195,11 @@ async def reply_if_repeat(
 
 
 async def handle_link(
-    url: str, event: dict[str, Any], team_id: str, client: AsyncWebClient, service: DigestService
+    url: str, event: dict[str, Any], team_id: str, client: AsyncWebClient, service: DigestService, reply: Reply
 ) -> None:
     channel, ts = event["channel"], event["ts"]
-    thread_ts = event.get("thread_ts") or ts
     repeats = (await service.store.get_channel_settings(channel)).repeats
-    if repeats and await reply_if_repeat(canonicalize(url), event, client, service):
+    if repeats and await reply_if_repeat(canonicalize(url), event, service, reply):
         return
     try:
         with DIGEST_SECONDS.time():
@@ -105,16 +207,19 @@ async def handle_link(
     except DigestError as error:
         DIGESTS.labels(f"failed_{error.reason}").inc()
         log.info("digest failed", extra={"host": domain(url), "reason": error.reason})
-        await post(client, channel, thread_ts, failure_notice(url, str(error)))
+        await reply.say(failure_notice(url, str(error)))
         return
     # A shortener resolves to the article itself: it may be a repeat after all.
-    if repeats and await reply_if_repeat(digest.canonical_url, event, client, service):
+    if repeats and await reply_if_repeat(digest.canonical_url, event, service, reply):
         return
-    related = await service.related(digest, team_id, channel)
+    try:
+        related = await service.related(digest, team_id, channel)
+    except OUTAGE_ERRORS:  # related reading is an extra: with Redis away the card goes out without it
+        related = []
     text, blocks = digest_card(
         digest, shared_by=event["user"], comment=comment_without_links(event.get("text", "")), related=related
     )
-    await post(client, channel, thread_ts, text, blocks)
+    await reply.say(text, blocks)
     DIGESTS.labels("ok").inc()
     share = Share(
         team_id=team_id,
@@ -127,7 +232,8 @@ async def handle_link(
         title=digest.title or digest.canonical_url,
         shared_at=shared_at(event),
     )
-    await service.remember(share, digest)
+    with contextlib.suppress(*OUTAGE_ERRORS):  # the card is out; the related index does not survive an outage
+        await service.remember(share, digest)
 
 
 async def handle_link_shared(event: dict[str, Any], client: AsyncWebClient, service: DigestService) -> None:

@@ -1,9 +1,14 @@
-"""Running the bot: Socket Mode with an app token, otherwise HTTP on /slack/events with health and metrics."""
+"""Running the bot: Socket Mode with an app token, otherwise HTTP on /slack/events with health and metrics.
+
+Every replica also runs the roundup scheduler and its share of the digest queue's consumers. SIGTERM (a rolling
+deploy) stops them gracefully: running digests finish, the rest stay queued for the other replicas.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from functools import partial
 
 from aiohttp import web
@@ -14,6 +19,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Settings
+from bot.queue import WorkQueue
 from bot.scheduler import RoundupScheduler
 from bot.service import DigestService
 from handlers.app import build_app
@@ -30,7 +36,7 @@ def signature_ok(verifier: SignatureVerifier, body: bytes, headers: dict[str, st
         return False
 
 
-def http_app(settings: Settings, app: AsyncApp, service: DigestService) -> web.Application:
+def http_app(settings: Settings, app: AsyncApp, service: DigestService, queue: WorkQueue) -> web.Application:
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     verifier = SignatureVerifier(secret)
 
@@ -54,6 +60,7 @@ def http_app(settings: Settings, app: AsyncApp, service: DigestService) -> web.A
         return web.json_response({"redis": redis_ok, "slack": slack_ok}, status=status)
 
     async def metrics(_: web.Request) -> web.Response:
+        await queue.refresh_depth()
         return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     web_app = web.Application(client_max_size=1024 * 1024)
@@ -70,22 +77,29 @@ def http_app(settings: Settings, app: AsyncApp, service: DigestService) -> web.A
 
 async def serve(settings: Settings, host: str, port: int) -> None:
     service = DigestService.open(settings)
-    app = build_app(settings, service)
+    app, queue = build_app(settings, service)
     quiet = partial(post_quiet_line, app.client) if settings.roundup_quiet_line else None
     scheduler = RoundupScheduler(service, partial(post_roundup, app.client), on_quiet=quiet)
+    stopping = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
     await scheduler.start()
+    await queue.start()
     try:
         if settings.slack_app_token:
             handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
             log.info("connecting to Slack in Socket Mode")
-            await handler.start_async()
+            await handler.connect_async()
+            await stopping.wait()
+            await handler.close_async()
         else:
-            runner = web.AppRunner(http_app(settings, app, service))
+            runner = web.AppRunner(http_app(settings, app, service, queue))
             await runner.setup()
             await web.TCPSite(runner, host, port).start()
             log.info("listening on http://%s:%d/slack/events", host, port)
-            await asyncio.Event().wait()  # serve until cancelled (Ctrl-C or SIGTERM)
+            await stopping.wait()  # serve until SIGTERM (or Ctrl-C, which cancels this task)
+            await runner.cleanup()
     finally:
+        await queue.stop()
         await scheduler.shutdown()
         await service.close()
 

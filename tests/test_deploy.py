@@ -202,7 +202,7 @@ METHOD_SCOPES = {
     "chat_postMessage": "chat:write", "chat_postEphemeral": "chat:write", "chat_update": "chat:write",
     "chat_unfurl": "links:write", "chat_getPermalink": None, "reactions_add": "reactions:write",
     "reactions_remove": "reactions:write", "conversations_info": "channels:read", "users_info": "users:read",
-    "views_publish": None, "auth_test": None,
+    "views_publish": None, "auth_test": None, "users_conversations": "groups:read",
 }  # fmt: skip
 
 

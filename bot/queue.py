@@ -1,0 +1,312 @@
+"""A durable work queue on a Redis stream with a consumer group, shared by every replica.
+
+Keys (`P` = settings.redis_prefix + "v1:", as in bot/store.py; `M` = a mark chosen by the caller):
+
+| key | type | value | TTL |
+| --- | --- | --- | --- |
+| `P queue:N` | stream | entries `{"job": JSON object}`, group `workers`; deleted once done | MAXLEN ~ MAX_ENTRIES |
+| `P done:M` | string | `"1"`: side effect M (one posted reply) happened; a rerun skips it | DONE_TTL_S |
+
+`N` is the queue's name: `digest` for the digest work. Digest replies use `M` = `{C}:<message ts>:U`.
+
+How a job travels: enqueue() XADDs it. Each replica runs `consumers` tasks; each one first tries XAUTOCLAIM for
+an entry idle longer than the visibility timeout (its owner died), else waits in XREADGROUP ... BLOCK for a new
+one. While a job runs, its owner renews the entry every third of the visibility timeout (XCLAIM JUSTID, which
+resets the idle time without counting a delivery), so only a dead or frozen owner loses a job, however long the
+job takes. A finished job is XACKed and XDELed. A job that raised stays pending and is claimed again; on its
+MAX_DELIVERIES-th delivery the give-up handler runs instead (an honest reply), and the entry is dropped.
+
+Jobs run at least once. The handler makes its side effects exactly once with done() / mark_done(): see the
+window described in handlers/messages.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from prometheus_client import Gauge
+from redis import exceptions as redis_errors
+from redis.asyncio.cluster import RedisCluster
+
+from bot.config import Settings
+from bot.redis_conn import Client, connect
+from bot.store import CALL_DEADLINE_S, OUTAGE_ERRORS, SCHEMA
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Until Settings grows fields for them (DIGESTBOT_QUEUE_VISIBILITY_TIMEOUT, DIGESTBOT_QUEUE_CONSUMERS).
+VISIBILITY_TIMEOUT_S = float(os.environ.get("DIGESTBOT_QUEUE_VISIBILITY_TIMEOUT", "60"))
+CONSUMERS = int(os.environ.get("DIGESTBOT_QUEUE_CONSUMERS", "32"))
+GROUP = "workers"
+MAX_DELIVERIES = 3
+MAX_ENTRIES = 10_000  # a backlog this deep means the workers are gone; the oldest jobs are trimmed
+DONE_TTL_S = 7 * 86400
+BLOCK_MS = 2_000  # also how often an idle consumer looks for abandoned jobs
+READ_TIMEOUT_S = BLOCK_MS / 1000 + 5  # the blocking client's socket timeout must outlast BLOCK
+OUTAGE_PAUSE_S = 1.0
+STOP_GRACE_S = 10.0  # on shutdown, running jobs get this long to finish before they are left to other replicas
+IDLE_CONSUMER_MS = 86_400_000  # consumers of replicas long gone, with nothing pending, are forgotten at start
+
+QUEUE_DEPTH = Gauge("digestbot_queue_depth", "Digest jobs queued or running (entries in the work stream)")
+
+Job = dict[str, Any]
+Handler = Callable[[Job], Awaitable[None]]
+
+# Renew an entry only while this consumer still owns it: never take a job back from its new owner.
+RENEW = """
+local entry = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)[1]
+if entry and entry[2] == ARGV[2] then
+  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'JUSTID')
+  return 1
+end
+return 0
+"""
+
+
+class TakenOver(Exception):
+    """Another consumer claimed the job this one was running (this one looked dead for too long)."""
+
+
+def blocking_client(settings: Settings) -> Client:
+    """A client of its own for XREADGROUP ... BLOCK: connect()'s server, with a socket timeout past BLOCK.
+
+    The shared clients time out after 0.5 s to protect Slack's ack. No connection exists yet, so the pool's
+    connection options can still be changed ("orig_" is what redis-py restores after a maintenance window).
+    """
+    client = connect(settings)
+    options = (
+        client.nodes_manager.connection_kwargs
+        if isinstance(client, RedisCluster)
+        else client.connection_pool.connection_kwargs
+    )
+    options["socket_timeout"] = options["orig_socket_timeout"] = READ_TIMEOUT_S
+    return client
+
+
+def _decode(fields: dict[bytes, bytes] | None) -> Job | None:
+    try:
+        job = json.loads((fields or {})[b"job"])
+    except (KeyError, ValueError):
+        return None
+    return job if isinstance(job, dict) else None
+
+
+class WorkQueue:
+    """enqueue() from any replica; start() runs this replica's consumers, which call `handler` for each job."""
+
+    def __init__(
+        self,
+        client: Client,
+        reader: Client,
+        prefix: str,
+        handler: Handler,
+        give_up: Handler,
+        *,
+        name: str = "digest",
+        consumers: int = CONSUMERS,
+        visibility_timeout_s: float = VISIBILITY_TIMEOUT_S,
+    ) -> None:
+        self._r, self._reader = client, reader
+        self.key = f"{prefix}{SCHEMA}queue:{name}"
+        self._done = f"{prefix}{SCHEMA}done:"
+        self._handler, self._give_up = handler, give_up
+        self._consumers = consumers
+        self._idle_ms = int(visibility_timeout_s * 1000)
+        self._block_ms = min(BLOCK_MS, self._idle_ms // 2)  # look for abandoned jobs at least twice per timeout
+        self._renew_every_s = visibility_timeout_s / 3
+        self._renew = client.register_script(RENEW)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
+        self._healthy = True
+
+    @classmethod
+    def open(cls, settings: Settings, handler: Handler, give_up: Handler, **options: Any) -> WorkQueue:
+        return cls(connect(settings), blocking_client(settings), settings.redis_prefix, handler, give_up, **options)
+
+    # --- producers ----------------------------------------------------------------------------------------
+
+    async def enqueue(self, job: Job) -> bool:
+        """Queue a job; False if Redis cannot take it (the caller then does the work itself)."""
+        fields = {"job": json.dumps(job).encode()}
+        entry = await self._call(lambda: self._r.xadd(self.key, fields, maxlen=MAX_ENTRIES, approximate=True))
+        return entry is not None
+
+    async def done(self, mark: str) -> bool:
+        """True if mark_done(mark) happened (False while Redis is away: the work is then done again)."""
+        return bool(await self._call(lambda: self._r.exists(self._done + mark)))
+
+    async def mark_done(self, mark: str) -> None:
+        await self._call(lambda: self._r.set(self._done + mark, b"1", ex=DONE_TTL_S))
+
+    async def refresh_depth(self) -> int:
+        """Jobs queued or running, also published as the digestbot_queue_depth gauge."""
+        depth = await self._call(lambda: self._r.xlen(self.key))
+        if depth is not None:
+            QUEUE_DEPTH.set(depth)
+        return depth or 0
+
+    # --- lifecycle ----------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self._ensure_group()
+        await self._forget_idle_consumers()
+        # host/pid/instance/n: readable in XINFO CONSUMERS, unique even for two queues in one process.
+        me = f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(3)}"
+        self._tasks = [asyncio.create_task(self._consume(f"{me}/{i}")) for i in range(self._consumers)]
+
+    async def stop(self, grace_s: float = STOP_GRACE_S) -> None:
+        """Stop taking jobs; running ones get grace_s to finish, the rest stay pending for another replica."""
+        self._stopping = True
+        if self._tasks:
+            _, running = await asyncio.wait(self._tasks, timeout=grace_s)
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+        await self._r.aclose()
+        await self._reader.aclose()
+
+    async def _ensure_group(self) -> None:
+        try:
+            await self._r.xgroup_create(self.key, GROUP, id="0", mkstream=True)
+        except redis_errors.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+        except (*OUTAGE_ERRORS, TimeoutError) as exc:
+            self._outage(exc)  # the consumers create it once Redis answers
+
+    async def _forget_idle_consumers(self) -> None:
+        found = await self._call(lambda: self._r.xinfo_consumers(self.key, GROUP)) or []
+        for consumer in found:
+            if consumer["pending"] == 0 and consumer["idle"] > IDLE_CONSUMER_MS:
+                await self._call(lambda c=consumer: self._r.xgroup_delconsumer(self.key, GROUP, c["name"]))
+
+    # --- consumers ----------------------------------------------------------------------------------------
+
+    async def _consume(self, name: str) -> None:
+        cursor = b"0-0"
+        while not self._stopping:
+            try:
+                claimed, cursor = await self._claim(name, cursor)
+                entry = claimed or await self._read(name)
+            except (*OUTAGE_ERRORS, TimeoutError) as exc:
+                self._outage(exc)
+                await asyncio.sleep(OUTAGE_PAUSE_S)
+                continue
+            except redis_errors.ResponseError as exc:
+                if "NOGROUP" in str(exc):  # the stream was deleted (FLUSHDB, eviction): recreate it
+                    await self._ensure_group()
+                else:
+                    log.error("work queue read failed: %s", exc)
+                    await asyncio.sleep(OUTAGE_PAUSE_S)
+                continue
+            self._recovered()
+            if entry is not None:
+                await self._process(name, *entry)
+
+    async def _claim(self, name: str, cursor: bytes) -> tuple[tuple[bytes, Job | None, int] | None, bytes]:
+        """An entry whose owner went quiet for the visibility timeout, with how often it was delivered."""
+        reply = await self._r.xautoclaim(self.key, GROUP, name, self._idle_ms, cursor, count=1)
+        cursor, entries = reply[0], reply[1]
+        if not entries:
+            return None, cursor
+        entry_id, fields = entries[0]
+        pending = await self._r.xpending_range(self.key, GROUP, entry_id, entry_id, 1, consumername=name)
+        deliveries = pending[0]["times_delivered"] if pending else MAX_DELIVERIES
+        return (entry_id, _decode(fields), deliveries), cursor
+
+    async def _read(self, name: str) -> tuple[bytes, Job | None, int] | None:
+        reply = await self._reader.xreadgroup(GROUP, name, {self.key: ">"}, count=1, block=self._block_ms)
+        if not reply:
+            return None
+        entry_id, fields = reply[0][1][0]
+        return entry_id, _decode(fields), 1
+
+    async def _process(self, name: str, entry_id: bytes, job: Job | None, deliveries: int) -> None:
+        if job is None:
+            log.warning("dropping malformed work queue entry %s", entry_id.decode())
+        elif deliveries > MAX_DELIVERIES:  # its owners kept dying mid-job
+            await self._abandon(entry_id, job, deliveries)
+            return
+        else:
+            try:
+                await self._run_owned(name, entry_id, job)
+            except TakenOver:
+                log.warning("job %s was taken over by another consumer", entry_id.decode())
+                return
+            except Exception:  # whatever the job raised, it is retried (or given up on), never lost
+                log.warning("job %s failed (delivery %d of %d)", entry_id.decode(), deliveries, MAX_DELIVERIES,
+                            exc_info=True)  # fmt: skip
+                if deliveries >= MAX_DELIVERIES:
+                    await self._abandon(entry_id, job, deliveries)
+                return  # left pending: claimed again after the visibility timeout
+        await self._finish(entry_id)
+
+    async def _run_owned(self, name: str, entry_id: bytes, job: Job) -> None:
+        """Run the job, renewing the entry meanwhile; raises what the job raised, or TakenOver."""
+        work = asyncio.create_task(self._handler(job))
+        try:
+            while True:
+                finished, _ = await asyncio.wait({work}, timeout=self._renew_every_s)
+                if finished:
+                    return work.result()
+                renewed = await self._call(lambda: self._renew(keys=[self.key], args=[GROUP, name, entry_id]))
+                if renewed == 0:  # None (Redis away) keeps working: nobody else can claim it either
+                    raise TakenOver
+        finally:
+            work.cancel()
+
+    async def _abandon(self, entry_id: bytes, job: Job, deliveries: int) -> None:
+        log.error("giving up on job %s after %d deliveries", entry_id.decode(), deliveries)
+        try:
+            await self._give_up(job)
+        except Exception:  # the give-up reply is best effort; the entry must go either way
+            log.warning("give-up handler failed for job %s", entry_id.decode(), exc_info=True)
+        await self._finish(entry_id)
+
+    async def _finish(self, entry_id: bytes) -> None:
+        async def ack_and_delete() -> None:
+            async with self._r.pipeline(transaction=False) as pipe:
+                pipe.xack(self.key, GROUP, entry_id)
+                pipe.xdel(self.key, entry_id)
+                await pipe.execute()
+
+        await self._call(ack_and_delete)
+
+    # --- Redis health -------------------------------------------------------------------------------------
+
+    async def _call(self, call: Callable[[], Awaitable[T]]) -> T | None:
+        """One bounded Redis call; None when Redis is away or refused it."""
+        try:
+            async with asyncio.timeout(CALL_DEADLINE_S):
+                result = await call()
+        except (*OUTAGE_ERRORS, TimeoutError) as exc:
+            self._outage(exc)
+            return None
+        except redis_errors.RedisError as exc:
+            log.warning("Redis refused a work queue command: %s: %s", type(exc).__name__, exc)
+            return None
+        self._recovered()
+        return result
+
+    def _outage(self, exc: BaseException) -> None:
+        if self._healthy:
+            self._healthy = False
+            log.error(
+                "work queue: Redis is unreachable (%s: %s): new digest work runs in the replica that received it, "
+                "queued work waits until Redis is back",
+                type(exc).__name__,
+                str(exc) or "no answer in time",
+            )
+
+    def _recovered(self) -> None:
+        if not self._healthy:
+            self._healthy = True
+            log.warning("work queue: Redis is reachable again")

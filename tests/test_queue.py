@@ -1,0 +1,199 @@
+"""The digest work queue (bot/queue.py) against real Redis: delivery, crash recovery, renewal, poison jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+import redis.asyncio
+from prometheus_client import REGISTRY
+from redis_server import delete_prefix, make_settings
+
+from bot.config import Settings
+from bot.queue import GROUP, MAX_DELIVERIES, Job, WorkQueue
+
+VISIBILITY_S = 0.6
+Handler = Callable[[Job], Awaitable[None]]
+
+
+async def until(check: Callable[[], bool], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+async def drained(queue: WorkQueue, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while await queue.refresh_depth():
+        if time.monotonic() > deadline:
+            raise AssertionError("the queue did not drain")
+        await asyncio.sleep(0.02)
+
+
+async def nothing(job: Job) -> None:
+    """A give-up handler for tests that never give up."""
+
+
+class Queues:
+    """Makes WorkQueues on one test's prefix and stops whatever is still running afterwards."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.made: list[WorkQueue] = []
+
+    def make(self, handler: Handler, give_up: Handler = nothing, consumers: int = 1) -> WorkQueue:
+        queue = WorkQueue.open(self.settings, handler, give_up, consumers=consumers, visibility_timeout_s=VISIBILITY_S)
+        self.made.append(queue)
+        return queue
+
+
+@pytest.fixture
+async def queues(redis_url: str, tmp_path: Path) -> AsyncIterator[Queues]:
+    settings = make_settings(redis_url, tmp_path)
+    made = Queues(settings)
+    yield made
+    for queue in made.made:
+        await queue.stop(grace_s=0)
+    cleanup = redis.asyncio.Redis.from_url(redis_url)
+    await delete_prefix(cleanup, settings.redis_prefix)
+    await cleanup.aclose()
+
+
+@pytest.fixture
+async def raw(redis_url: str) -> AsyncIterator[redis.asyncio.Redis]:
+    client = redis.asyncio.Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
+
+
+class Poster:
+    """A job that "posts" once per job id (with the queue's done marks), optionally hanging around it."""
+
+    def __init__(self) -> None:
+        self.posted: list[int] = []
+        self.runs: Counter[int] = Counter()
+        self.started = asyncio.Event()
+
+    def handler(self, queue_ref: Callable[[], WorkQueue], hang: str = "", sleep_s: float = 0) -> Handler:
+        async def run(job: Job) -> None:
+            self.runs[job["n"]] += 1
+            self.started.set()
+            queue, mark = queue_ref(), f"job-{job['n']}"
+            if hang == "before":
+                await asyncio.Event().wait()
+            await asyncio.sleep(sleep_s)
+            if await queue.done(mark):
+                return
+            self.posted.append(job["n"])
+            await queue.mark_done(mark)
+            if hang == "after":
+                await asyncio.Event().wait()
+
+        return run
+
+
+async def test_each_job_is_consumed_once(queues: Queues, raw: redis.asyncio.Redis) -> None:
+    seen: list[int] = []
+
+    async def handler(job: Job) -> None:
+        seen.append(job["n"])
+
+    queue = queues.make(handler, consumers=4)
+    await queue.start()
+    for n in range(20):
+        assert await queue.enqueue({"n": n})
+    await until(lambda: len(seen) == 20)
+    await asyncio.sleep(0.3)
+    assert sorted(seen) == list(range(20))
+    await drained(queue)
+    assert await raw.xlen(queue.key) == 0  # done entries are acknowledged and deleted
+    assert (await raw.xpending(queue.key, GROUP))["pending"] == 0
+
+
+async def test_depth_counts_queued_jobs_and_is_exported(queues: Queues) -> None:
+    queue = queues.make(nothing)
+    for n in range(3):
+        await queue.enqueue({"n": n})
+    assert await queue.refresh_depth() == 3
+    assert REGISTRY.get_sample_value("digestbot_queue_depth") == 3
+
+
+@pytest.mark.parametrize("hang", ["before", "after"])
+async def test_a_job_whose_consumer_died_is_finished_by_another_and_posted_once(queues: Queues, hang: str) -> None:
+    poster = Poster()
+    first = queues.make(poster.handler(lambda: first, hang=hang))
+    await first.start()
+    await first.enqueue({"n": 7})
+    await asyncio.wait_for(poster.started.wait(), 5)
+    await first.stop(grace_s=0)  # the consumer dies mid-job: cancelled before its XACK
+    second = queues.make(poster.handler(lambda: second))
+    await second.start()
+    await until(lambda: poster.runs[7] == 2)
+    await until(lambda: len(poster.posted) >= 1)
+    await asyncio.sleep(3 * VISIBILITY_S)
+    assert poster.posted == [7]  # "after": the second run saw the first one's done mark
+    await drained(second)
+
+
+async def test_a_long_job_on_a_live_consumer_is_not_taken_over(queues: Queues) -> None:
+    poster = Poster()
+    slow = queues.make(poster.handler(lambda: slow, sleep_s=4 * VISIBILITY_S))
+    await slow.start()
+    await slow.enqueue({"n": 1})
+    await asyncio.wait_for(poster.started.wait(), 5)
+    idle = queues.make(poster.handler(lambda: idle), consumers=2)
+    await idle.start()
+    await until(lambda: poster.posted == [1])
+    await asyncio.sleep(2 * VISIBILITY_S)
+    assert poster.runs[1] == 1  # renewed every third of the timeout, so never claimed
+    await drained(slow)
+
+
+async def test_a_poison_job_is_given_up_after_three_deliveries(queues: Queues) -> None:
+    attempts: list[int] = []
+    gave_up: list[int] = []
+
+    async def explode(job: Job) -> None:
+        attempts.append(job["n"])
+        raise RuntimeError("a bug")
+
+    async def give_up(job: Job) -> None:
+        gave_up.append(job["n"])
+
+    queue = queues.make(explode, give_up, consumers=2)
+    await queue.start()
+    await queue.enqueue({"n": 3})
+    await until(lambda: gave_up == [3])
+    await asyncio.sleep(3 * VISIBILITY_S)
+    assert attempts == [3] * MAX_DELIVERIES and gave_up == [3]
+    await drained(queue)
+
+
+async def test_a_malformed_entry_is_dropped(queues: Queues, raw: redis.asyncio.Redis) -> None:
+    seen: list[Job] = []
+
+    async def handler(job: Job) -> None:
+        seen.append(job)
+
+    queue = queues.make(handler)
+    await queue.start()
+    await raw.xadd(queue.key, {"job": b"not json"})
+    await raw.xadd(queue.key, {"other": b"{}"})
+    await queue.enqueue({"n": 1})
+    await until(lambda: seen == [{"n": 1}])
+    await drained(queue)
+
+
+async def test_with_redis_unreachable_enqueue_says_so_at_once(refused_url: str, tmp_path: Path) -> None:
+    queue = WorkQueue.open(make_settings(refused_url, tmp_path), nothing, nothing)
+    started = time.monotonic()
+    assert not await queue.enqueue({"n": 1})
+    assert not await queue.done("anything")
+    assert time.monotonic() - started < 3
+    await queue.stop()

@@ -1,0 +1,203 @@
+"""Two real `digestbot serve` replicas behind one "load balancer" (this test), one Redis, one Slack stand-in.
+
+Events are spread over both replicas and Slack's retries land on the other one; then the replica running a digest
+is killed (SIGKILL) in the middle of it. Every link must be digested, and posted exactly once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from articles import ARTICLES, article_html
+from bot_process import SECRET, running_bot
+from http_server import LocalServer, Reply, Request, html
+from redis_server import RedisServer
+from slack_standin import JSON, Call, SlackStandIn, event_body, message_event, post_signed
+
+from bot.queue import GROUP
+from bot.store import url_hash
+from bot.urls import canonicalize
+
+VISIBILITY_TIMEOUT_S = 3  # the replicas' DIGESTBOT_QUEUE_VISIBILITY_TIMEOUT: how long a silent job waits
+MESSAGES = 12
+TOPICS = sorted(ARTICLES)
+
+
+class StallOnce:
+    """An article route whose first request never gets an answer (the fetching replica hangs on it)."""
+
+    def __init__(self, page: Reply) -> None:
+        self.page = page
+        self.requests = 0
+        self.stalled = threading.Event()
+
+    def __call__(self, _: Request) -> Reply:
+        self.requests += 1
+        if self.requests == 1:
+            self.stalled.set()
+            return Reply(hang=True)  # held open until the page server stops
+        return self.page
+
+
+@pytest.fixture(scope="module")
+def stall() -> StallOnce:
+    return StallOnce(html(article_html("chess")))
+
+
+@pytest.fixture(scope="module")
+def pages(stall: StallOnce) -> Iterator[LocalServer]:
+    routes: dict = {f"/story-{n}": html(article_html(TOPICS[n % len(TOPICS)])) for n in range(MESSAGES)}
+    routes["/stall"] = stall
+    with LocalServer(routes) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def slack() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture(scope="module")
+def prefix(redis_url: str) -> Iterator[str]:
+    shared = f"test-scale-{uuid.uuid4().hex[:8]}:"
+    yield shared
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(f"{shared}*"):
+        client.delete(key)
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def replicas(
+    slack: SlackStandIn, redis_url: str, prefix: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[list[str]]:
+    """Two replicas sharing one Redis prefix: same workspace, same queue, same cache."""
+    env = {
+        "DIGESTBOT_REDIS_PREFIX": prefix,
+        "DIGESTBOT_QUEUE_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT_S),
+        "DIGESTBOT_QUEUE_CONSUMERS": "4",
+    }
+    with contextlib.ExitStack() as stack:
+        bases = [
+            stack.enter_context(running_bot(slack.base_url, redis_url, tmp_path_factory.mktemp(name), **env))[0]
+            for name in ("replica-a", "replica-b")
+        ]
+        yield bases
+
+
+def send(base: str, event: dict, event_id: str, retry_num: int | None = None) -> None:
+    body = event_body(event, event_id=event_id)
+    assert post_signed(f"{base}/slack/events", body, SECRET, JSON, retry_num=retry_num).status_code == 200
+
+
+def posts_in(slack: SlackStandIn, channel: str) -> list[Call]:
+    return [c for c in slack.calls("chat.postMessage") if c.params.get("channel") == channel and c.status == 200]
+
+
+def wait_for_posts(slack: SlackStandIn, channel: str, count: int, timeout: float = 30) -> list[Call]:
+    deadline = time.monotonic() + timeout
+    while len(posts := posts_in(slack, channel)) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{len(posts)} of {count} posts in {channel} after {timeout} s")
+        time.sleep(0.05)
+    return posts
+
+
+def digests_made(base: str) -> float:
+    metrics = httpx.get(f"{base}/metrics", timeout=5).text
+    lines = [line for line in metrics.splitlines() if line.startswith('digestbot_digests_total{outcome="ok"}')]
+    return float(lines[0].split()[-1]) if lines else 0.0
+
+
+def test_events_spread_over_two_replicas_are_each_digested_and_posted_once(
+    replicas: list[str], slack: SlackStandIn, pages: LocalServer
+) -> None:
+    sent: dict[str, str] = {}  # message ts -> path
+    for n in range(MESSAGES):
+        ts = f"1765000000.{n:06d}"
+        event = message_event(f"look <{pages.url(f'/story-{n}')}>", channel="CSCALE", ts=ts)
+        event_id = f"EvScale{n}"
+        send(replicas[n % 2], event, event_id)
+        if n % 3 == 0:  # Slack thought the ack was late: the retry reaches the other replica
+            send(replicas[(n + 1) % 2], event, event_id, retry_num=1)
+        sent[ts] = f"/story-{n}"
+    wait_for_posts(slack, "CSCALE", MESSAGES)
+    time.sleep(1.5)  # room for a duplicate to show up
+    posts = posts_in(slack, "CSCALE")
+    assert sorted(p.params["thread_ts"] for p in posts) == sorted(sent)  # one card per message, none twice
+    for post in posts:
+        path = sent[post.params["thread_ts"]]
+        title = str(ARTICLES[TOPICS[int(path.rsplit("-", 1)[1]) % len(TOPICS)]]["title"])
+        assert title in json.dumps(post.params["blocks"])
+    fetched = [r.path for r in pages.requests if r.path.startswith("/story-")]
+    assert sorted(fetched) == sorted(sent.values())  # each page fetched once, whichever replica digested it
+    assert sum(digests_made(base) for base in replicas) == MESSAGES
+
+
+def replica_holding_the_job(redis_url: str, prefix: str, replicas: list[str]) -> tuple[int, str]:
+    """(pid, base URL) of the replica whose consumer holds the one pending job, read from the consumer group."""
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + 10
+    while not (pending := client.xpending_range(f"{prefix}v1:queue:digest", GROUP, "-", "+", 10)):
+        assert time.monotonic() < deadline, "no job is pending"
+        time.sleep(0.05)
+    client.close()
+    [entry] = pending
+    pid = int(entry["consumer"].decode().split("/")[-3])  # consumer names are host/pid/instance/n
+    # Only ever signal one of the replicas this test started: its command line names that replica's port.
+    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    [base] = [b for b in replicas if b.rsplit(":", 1)[1].encode() in cmdline and b"bot.cli" in cmdline]
+    return pid, base
+
+
+def test_a_replica_killed_mid_digest_has_its_job_finished_by_the_other(
+    replicas: list[str], slack: SlackStandIn, pages: LocalServer, stall: StallOnce, redis_url: str, prefix: str
+) -> None:
+    url = pages.url("/stall")
+    send(replicas[0], message_event(f"<{url}>", channel="CCRASH", ts="1765000100.000100"), "EvCrash")
+    assert stall.stalled.wait(10)
+    pid, dying = replica_holding_the_job(redis_url, prefix, replicas)
+    client = redis.Redis.from_url(redis_url)
+    lock = f"{prefix}v1:lock:{{{url_hash(canonicalize(url))}}}"
+    assert client.exists(lock)  # the replica is mid-digest: it holds the URL's single-flight lock
+    os.kill(pid, signal.SIGKILL)
+    # The dead replica's lock would keep the survivor waiting for its 60 s TTL (bot/store.py LOCK_TTL_MS):
+    # expire it now, as time would. The job itself is reclaimed by the queue alone.
+    client.delete(lock)
+    client.close()
+    [card] = wait_for_posts(slack, "CCRASH", 1, timeout=VISIBILITY_TIMEOUT_S + 20)
+    assert "A teenager wins" in json.dumps(card.params["blocks"])
+    assert card.params["thread_ts"] == "1765000100.000100"
+    time.sleep(VISIBILITY_TIMEOUT_S)  # a second claim would have happened by now
+    assert len(posts_in(slack, "CCRASH")) == 1 and stall.requests == 2
+    [survivor] = [base for base in replicas if base != dying]
+    assert httpx.get(f"{survivor}/healthz").status_code == 200
+    assert "digestbot_queue_depth 0.0" in httpx.get(f"{survivor}/metrics").text
+
+
+def test_with_redis_down_a_replica_digests_in_process(
+    throwaway_redis: RedisServer, slack: SlackStandIn, pages: LocalServer, tmp_path: Path
+) -> None:
+    with running_bot(slack.base_url, throwaway_redis.url, tmp_path) as (base, log_path):
+        throwaway_redis.stop()
+        try:
+            for n in (1, 2):
+                event = message_event(f"<{pages.url(f'/story-{n}')}>", channel=f"COUT{n}", ts=f"1765000200.{n:06d}")
+                send(base, event, f"EvOutage{n}")
+                [card] = wait_for_posts(slack, f"COUT{n}", 1)
+                assert ARTICLES[TOPICS[n]]["title"] in json.dumps(card.params["blocks"])
+        finally:
+            throwaway_redis.start()  # the bot's own teardown cleans its keys
+        assert log_path.read_text().count("work queue: Redis is unreachable") == 1
