@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from bot.config import Settings
@@ -9,9 +10,10 @@ from bot.digest import digest_url
 from bot.models import Digest
 from bot.redis_conn import connect
 from bot.related import RelatedHit, RelatedIndex, RelatedItem, RelatedQuery
-from bot.store import Share, ShareResult, Store
+from bot.store import OUTAGE_ERRORS, Share, ShareResult, Store
 from bot.urls import canonicalize, domain
 
+log = logging.getLogger(__name__)
 SEARCH_THRESHOLD = 0.02  # a few query words share little with a whole article; any real match counts
 
 
@@ -38,6 +40,11 @@ class DigestService:
         """Record a share in the channel's memory and add the article to the workspace's related index."""
         result = await self.store.record_share(share)
         if result.is_first:
+            await self._index(share, digest)
+        return result
+
+    async def _index(self, share: Share, digest: Digest) -> None:
+        try:
             await self.related_index.add(
                 RelatedItem(
                     team_id=share.team_id,
@@ -51,12 +58,13 @@ class DigestService:
                     shared_at=share.shared_at,
                 )
             )
-        return result
+        except OUTAGE_ERRORS:  # the store logs the outage; this article just misses the related index
+            log.info("related index unreachable; %s not indexed", domain(digest.canonical_url))
 
     async def search(self, words: str, team_id: str, channel_id: str, k: int = 10) -> list[RelatedHit]:
         """Digests this workspace has seen that match some words, from channels the caller's channel may see."""
         query = RelatedQuery(team_id=team_id, channel_id=channel_id, canonical_url="", title=words, text=words)
-        return await self.related_index.related(query, k=k, threshold=SEARCH_THRESHOLD)
+        return await self._related(query, k, SEARCH_THRESHOLD)
 
     async def related(self, digest: Digest, team_id: str, channel_id: str, k: int = 5) -> list[RelatedHit]:
         query = RelatedQuery(
@@ -67,4 +75,11 @@ class DigestService:
             text=digest.text,
             exclude_urls=[digest.canonical_url],
         )
-        return await self.related_index.related(query, k=k)
+        return await self._related(query, k)
+
+    async def _related(self, query: RelatedQuery, k: int, threshold: float | None = None) -> list[RelatedHit]:
+        """Related reading is an extra: with Redis away a card goes out without it."""
+        try:
+            return await self.related_index.related(query, k=k, threshold=threshold)
+        except OUTAGE_ERRORS:
+            return []

@@ -6,7 +6,6 @@ links and posts each link's one reply, at most once per (channel, message, link)
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ from bot.errors import DigestError
 from bot.metrics import DIGEST_SECONDS, DIGESTS
 from bot.queue import MAX_DELIVERIES, WorkQueue
 from bot.service import DigestService
-from bot.store import OUTAGE_ERRORS, Share, url_hash
+from bot.store import Share, url_hash
 from bot.urls import canonicalize, domain
 from handlers.cards import digest_card, failure_notice, repeat_notice
 from handlers.links import comment_without_links, links_in_text
@@ -212,10 +211,7 @@ async def handle_link(
     # A shortener resolves to the article itself: it may be a repeat after all.
     if repeats and await reply_if_repeat(digest.canonical_url, event, service, reply):
         return
-    try:
-        related = await service.related(digest, team_id, channel)
-    except OUTAGE_ERRORS:  # related reading is an extra: with Redis away the card goes out without it
-        related = []
+    related = await service.related(digest, team_id, channel)
     text, blocks = digest_card(
         digest, shared_by=event["user"], comment=comment_without_links(event.get("text", "")), related=related
     )
@@ -232,8 +228,7 @@ async def handle_link(
         title=digest.title or digest.canonical_url,
         shared_at=shared_at(event),
     )
-    with contextlib.suppress(*OUTAGE_ERRORS):  # the card is out; the related index does not survive an outage
-        await service.remember(share, digest)
+    await service.remember(share, digest)
 
 
 async def handle_link_shared(event: dict[str, Any], client: AsyncWebClient, service: DigestService) -> None:
