@@ -39,6 +39,8 @@ _DANGLING = _words(
     lui lei loro questo questa ciò ma poi anche quindi però hij zij dit dat maar ook toen"""
 )
 _QUOTE_MARKS = "\"'“”‘’«»„ "
+# In an opening quotation "we" is the speaker, not an earlier sentence's subject: '"We have never ...," said X.'
+_SPEAKER = _words("we us our")
 _CJK_END = "。！？｡"
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets (French "« Non. »" has a space
 # before its guillemet, German closes with “), then whitespace. CJK punctuation needs no whitespace after it.
@@ -135,5 +137,14 @@ def _is_abbreviation(word: str, next_word: str, language: str) -> bool:
 def leans_on_context(sentence: str) -> bool:
     """The sentence starts mid-thought: lower case, or a word pointing back ("This", "He", "But" ...)."""
     first = sentence.lstrip(_QUOTE_MARKS)
-    word = _NON_WORD.split(first, maxsplit=1)[0]
-    return not first or first[0].islower() or word.lower() in _DANGLING
+    word = _NON_WORD.split(first, maxsplit=1)[0].lower()
+    if not first or first[0].islower():
+        return True
+    return word in _DANGLING and not quotes_first_person(sentence)
+
+
+def quotes_first_person(sentence: str) -> bool:
+    """The sentence opens with someone's own words in the first person ('"We have never ...," said X')."""
+    first = sentence.lstrip(_QUOTE_MARKS)
+    quoted = len(first) < len(sentence.lstrip())
+    return quoted and _NON_WORD.split(first, maxsplit=1)[0].lower() in _SPEAKER

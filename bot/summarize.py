@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.models import Article
-from bot.sentences import leans_on_context, split_sentences
+from bot.sentences import leans_on_context, quotes_first_person, split_sentences
 
 _MIN_WORDS = 5
 _MAX_WORDS = 60
@@ -209,9 +209,14 @@ def _length_prior(size: int) -> float:
 
 
 def _style_flaws(sentence: str) -> int:
-    """Questions, photo captions and sentences leaning on a previous one make weak summary sentences."""
+    """Questions, photo captions and sentences leaning on a previous one make weak summary sentences.
+
+    So does a quotation in the first person: it names its speaker, so it stands alone (a key quote), but it is
+    the speaker's voice rather than the article's account.
+    """
     question = sentence.rstrip("\"'”’»)").endswith(("?", "？"))
-    return question + looks_like_caption(sentence) + leans_on_context(sentence)
+    voice = leans_on_context(sentence) or quotes_first_person(sentence)
+    return question + looks_like_caption(sentence) + voice
 
 
 def looks_like_caption(sentence: str) -> bool:

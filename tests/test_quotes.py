@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.extract import extract_article
 from bot.models import Article
 from bot.quotes import pick_quotes, verbatim_only
 from bot.sentences import leans_on_context
@@ -184,3 +188,49 @@ def test_quotes_on_any_text_are_verbatim_and_sized(text: str) -> None:
         assert _normalised(quote) in _normalised(text)
         assert 6 <= len(quote.split()) <= 40
         assert not leans_on_context(quote)
+
+
+# The spec's dangling openers: pronouns and connectives pointing back. A possessive ("His coach said ...") opens
+# a new noun phrase about the article's subject and may stand under the title.
+_DANGLING_START = re.compile(r"[\"'“‘«„]?(?:This|That|These|Those|It|He|She|They|But|And|Or|So|However|Also)\b")
+
+
+def _news_quotes(key: str) -> tuple[Article, list[str], list[str]]:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from articles import article_html
+
+    article = extract_article(article_html(key), f"https://example.com/{key}")
+    summary = summarize(article)
+    return article, summary, pick_quotes(article, summary)
+
+
+@pytest.mark.parametrize("key", ["rivers", "drought", "chess"])
+def test_ordinary_news_articles_get_three_standalone_quotes(key: str) -> None:
+    article, summary, quotes = _news_quotes(key)
+    assert 3 <= len(quotes) <= 5
+    for quote in quotes:
+        assert _normalised(quote) in _normalised(article.text)
+        assert 6 <= len(quote.split()) <= 40
+        assert not _DANGLING_START.match(quote)
+        assert quote not in summary
+    assert len(set(quotes)) == len(quotes)
+
+
+def test_attributed_direct_speech_is_picked() -> None:
+    _, _, quotes = _news_quotes("rivers")
+    assert any(q.startswith('"We have never measured a drought') and "said Marta Rossi" in q for q in quotes)
+
+
+def test_quotations_in_the_first_person_stand_alone_but_pronouns_in_them_do_not() -> None:
+    assert not leans_on_context('"We have never measured a drought this long," said Marta Rossi.')
+    assert leans_on_context("We have never measured a drought this long.")  # outside quotes: who is "we"?
+    assert leans_on_context('"It was a disaster," he said.')
+
+
+def test_fragments_and_listings_are_not_quotes() -> None:
+    lines = [
+        "Relevant numbers for the season are listed below for every team in the league",  # no end mark
+        "Melbourne (3-0): Osas Osaro scored 3 goals and gave 1 assist in the match.",  # a labelled score line
+        "Scores were 21 14 7 3 and 28 in the five rounds.",  # mostly figures
+    ]
+    assert verbatim_only(lines, " ".join(lines)) == []

@@ -1,0 +1,121 @@
+"""The `digestbot` command line, run as a real process against local article pages."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from articles import article_html
+from http_server import LocalServer, Reply, html
+
+KEYS = {"source", "url", "canonical_url", "title", "site_name", "author", "published", "language",
+        "reading_minutes", "summary", "quotes", "text"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Each run gets its own embedded Redis (REDIS_URL unset), so the cache starts empty."""
+    saved = {k: os.environ.pop(k, None) for k in ("REDIS_URL", "DIGESTBOT_DATA_DIR")}
+    os.environ["DIGESTBOT_DATA_DIR"] = str(tmp_path_factory.mktemp("cli-data"))
+    yield
+    for key, value in saved.items():
+        os.environ.pop(key, None)
+        if value is not None:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def pages() -> Iterator[LocalServer]:
+    routes = {
+        "/rivers": html(article_html("rivers")),
+        "/short": Reply(status=301, headers=[("Location", "/rivers?utm_source=newsletter&fbclid=x")]),
+        "/gone": Reply(status=404, body=b"nope"),
+        "/drought": html(article_html("drought")),
+        "/endless": Reply(headers=[("Content-Type", "text/html")], chunks=itertools.chain(
+            [article_html("chess").split("</article>")[0].encode()],
+            itertools.repeat(b"<p>More words about rapid chess and the players who love it, again and again.</p>"),
+        )),
+    }
+    with LocalServer(routes) as server:
+        yield server
+
+
+def digestbot(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true"}
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=env,
+                          timeout=120, cwd=Path(__file__).parent.parent)
+
+
+def test_json_digest_of_a_url_and_a_saved_file(pages: LocalServer, tmp_path: Path) -> None:
+    saved = tmp_path / "chess.html"
+    saved.write_text(article_html("chess"), encoding="utf-8")
+    result = digestbot("digest", "--json", pages.url("/short"), str(saved))
+    assert result.returncode == 0, result.stderr
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first.keys() >= KEYS and second.keys() >= KEYS
+    assert first["canonical_url"] == pages.url("/rivers")  # the shortener resolved, the trackers dropped
+    assert first["title"] == "Rivers are running dry across southern Europe"
+    assert first["author"] == "Lois Lane" and first["site_name"] == "Daily Planet"
+    assert first["published"] == "2026-11-20" and first["language"] == "en"
+    assert first["reading_minutes"] >= 1 and 2 <= first["summary"].count(". ") + 1 <= 4
+    assert 3 <= len(first["quotes"]) <= 5
+    assert all(" ".join(q.split()) in " ".join(first["text"].split()) for q in first["quotes"])
+    assert second["source"] == str(saved) and second["title"].startswith("A teenager wins")
+
+
+def test_a_failing_source_is_reported_and_the_rest_still_digested(pages: LocalServer) -> None:
+    result = digestbot("digest", "--json", pages.url("/gone"), pages.url("/rivers"))
+    assert result.returncode == 1
+    failed, ok = (json.loads(line) for line in result.stdout.splitlines())
+    assert failed["source"] == pages.url("/gone") and "404" in failed["error"]
+    assert ok["title"].startswith("Rivers")
+
+
+def test_readable_output(pages: LocalServer) -> None:
+    result = digestbot("digest", pages.url("/rivers"), "/no/such/file.html")
+    assert result.returncode == 1
+    for expected in ("Rivers are running dry", "Summary", "Key quotes", "pulled", "Lois Lane", "min read",
+                     "Could not read /no/such/file.html"):
+        assert expected in result.stdout
+
+
+def test_bad_settings_fail_with_one_clear_line() -> None:
+    env = {**os.environ, "DIGESTBOT_FETCH_DEADLINE": "soon"}
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "digest", "x"], capture_output=True, text=True,
+                            env=env, timeout=60, cwd=Path(__file__).parent.parent)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("digestbot: DIGESTBOT_FETCH_DEADLINE")
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_without_slack_settings_names_each_missing_one() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "serve"], capture_output=True, text=True,
+                            env=env, timeout=60, cwd=Path(__file__).parent.parent)
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN" in result.stderr and "SLACK_SIGNING_SECRET" in result.stderr
+
+
+def test_the_cache_fetches_each_article_once_whatever_its_trackers(pages: LocalServer) -> None:
+    first = digestbot("digest", "--json", pages.url("/drought?utm_source=a"))
+    again = digestbot("digest", "--json", pages.url("/drought?fbclid=b&utm_medium=c"), pages.url("/drought"))
+    assert first.returncode == 0 and again.returncode == 0, first.stderr + again.stderr
+    assert len({json.loads(line)["summary"] for line in first.stdout.splitlines() + again.stdout.splitlines()}) == 1
+    assert [r.path for r in pages.requests].count("/drought") == 1
+    fresh = digestbot("digest", "--json", "--no-cache", pages.url("/drought"))
+    assert fresh.returncode == 0 and [r.path for r in pages.requests].count("/drought") == 2
+
+
+def test_a_page_cut_at_the_size_cap_says_so(pages: LocalServer) -> None:
+    result = digestbot("digest", "--json", "--no-cache", pages.url("/endless"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    digest = json.loads(result.stdout)
+    assert digest["title"].startswith("A teenager wins")
+    assert digest["warning"] in ("the page is larger than 2 MiB; only its beginning was read",
+                                 "the page was too large to read in time; showing its metadata only")
