@@ -56,7 +56,7 @@ SCHEMA = "v1:"
 MAX_VALUE_BYTES = 4 * 1024 * 1024  # a bigger (or bigger once decompressed) value is poison
 MAX_MESSAGE_CHARS = 1000
 COMPRESS_MIN_BYTES = 1024  # below this the saving is a few bytes and the plain JSON stays readable in redis-cli
-LOCK_TTL_MS = 60_000  # covers a whole fetch + extract + summarize; a crashed holder frees it by expiry
+LOCK_TTL_MS = 10_000  # renewed while the holder works, so a crashed holder frees it within seconds
 LOCK_WAIT_S = 60.0  # a waiting replica gives up and produces the digest itself after this
 LOCK_POLL_S = 0.05
 CALL_DEADLINE_S = 1.5  # hard bound on one store call: redis-py's retry + reconnect health check can take 2 s
@@ -107,6 +107,7 @@ redis.call('EXPIRE', KEYS[1], ARGV[4])
 return 1
 """
 RELEASE_LOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+RENEW_LOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
 
 
 def _utc(moment: datetime) -> datetime:
@@ -350,7 +351,15 @@ class Store:
         key = self._url_key("lock", canonical_url)
         return bool(await self._run(lambda: self._r.set(key, token, nx=True, px=LOCK_TTL_MS), True))
 
+    async def _keep_lock(self, canonical_url: str, token: str) -> None:
+        """Renew our lock while the digest is being made: a slow page keeps it, a dead replica loses it fast."""
+        key = self._url_key("lock", canonical_url)
+        while True:
+            await asyncio.sleep(LOCK_TTL_MS / 3000)
+            await self._run(lambda: self._r.eval(RENEW_LOCK, 1, key, token, LOCK_TTL_MS), 0)
+
     async def _produce(self, canonical_url: str, produce: Callable[[], Awaitable[Digest]], token: str | None) -> Digest:
+        renewal = asyncio.create_task(self._keep_lock(canonical_url, token)) if token else None
         try:
             digest = await produce()
         except DigestError as exc:
@@ -362,6 +371,8 @@ class Store:
                 await self._put_digest(digest.canonical_url, digest)
             return digest
         finally:
+            if renewal is not None:
+                renewal.cancel()
             if token is not None:
                 key = self._url_key("lock", canonical_url)
                 await self._run(lambda: self._r.eval(RELEASE_LOCK, 1, key, token), 0)
