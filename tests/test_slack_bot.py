@@ -19,6 +19,7 @@ from slack_standin import (
     app_home_opened_event,
     event_body,
     interaction_body,
+    link_shared_event,
     message_event,
     post_signed,
     slash_body,
@@ -234,3 +235,13 @@ def test_app_home_shows_the_users_channels_latest_digests_and_a_mute_switch(
     slack.wait_for("views.publish", count=2)
     views = [json.dumps(c.params["view"]) for c in slack.calls("views.publish") if c.params["user_id"] == "U40"]
     assert "muted" in views[-1]
+
+
+def test_link_shared_gets_a_compact_unfurl(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
+    url = pages.url("/drought")
+    send(bot, link_shared_event([url, pages.url("/missing")], channel="C50", message_ts="1764000050.000100"))
+    [unfurl] = slack.wait_for("chat.unfurl")
+    assert unfurl.params["channel"] == "C50" and unfurl.params["ts"] == "1764000050.000100"
+    unfurls = unfurl.params["unfurls"]
+    assert list(unfurls) == [url]  # the page that cannot be read gets Slack's own preview, not a broken one
+    assert "Drought forces farmers" in json.dumps(unfurls[url]["blocks"])
