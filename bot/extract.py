@@ -39,6 +39,7 @@ from bot.metadata import (
     strip_code,
     title_candidates,
 )
+from bot.metrics import EXTRACT_SECONDS
 from bot.models import Article
 
 log = logging.getLogger(__name__)
@@ -388,7 +389,8 @@ async def extract_article_bounded(html: str, url: str | None, settings: Settings
 
     On timeout (or a crashed worker) the article degrades to the page's metadata, with a warning.
     """
-    return await asyncio.to_thread(_POOL.run, html, url, settings)
+    with EXTRACT_SECONDS.time():
+        return await asyncio.to_thread(_POOL.run, html, url, settings)
 
 
 def shutdown_workers() -> None:

@@ -21,6 +21,7 @@ from bs4.dammit import EncodingDetector, UnicodeDammit
 
 from bot.config import Settings
 from bot.errors import DigestError
+from bot.metrics import FETCH_SECONDS
 from bot.models import Page
 from bot.netguard import GuardedBackend, GuardedTransport, Resolver, check_url
 from bot.urls import canonicalize
@@ -53,7 +54,8 @@ def _slot() -> asyncio.Semaphore:
 async def fetch_page(url: str, settings: Settings, *, resolver: Resolver | None = None) -> Page:
     """Fetch `url` and return its HTML decoded to text, or raise DigestError with a clear message."""
     backend = GuardedBackend(allow_private=settings.allow_private_networks, resolver=resolver)
-    return await fetch_with_transport(url, settings, GuardedTransport(backend))
+    with FETCH_SECONDS.time():
+        return await fetch_with_transport(url, settings, GuardedTransport(backend))
 
 
 async def fetch_with_transport(url: str, settings: Settings, transport: httpx.AsyncBaseTransport) -> Page:

@@ -11,3 +11,7 @@ DIGEST_SECONDS = Histogram("digestbot_digest_seconds", "Time to produce a digest
 SLACK_CALLS = Counter("digestbot_slack_calls_total", "Slack Web API calls", ["method", "ok"])
 SLACK_RATE_LIMITED = Counter("digestbot_slack_rate_limited_total", "Slack 429 answers that were retried")
 ROUNDUPS_POSTED = Counter("digestbot_roundups_posted_total", "Weekly roundups posted")
+DIGEST_CACHE = Counter("digestbot_digest_cache_total", "Digest cache lookups by result (hit, miss)", ["result"])
+FETCH_SECONDS = Histogram("digestbot_fetch_seconds", "Time to fetch a page, redirects included")
+EXTRACT_SECONDS = Histogram("digestbot_extract_seconds", "Time to extract an article in a worker process")
+REDIS_ERRORS = Counter("digestbot_redis_errors_total", "Redis calls that failed (the bot carried on without them)")

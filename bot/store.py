@@ -46,6 +46,7 @@ from redis import exceptions as redis_errors
 
 from bot.config import Settings
 from bot.errors import DigestError
+from bot.metrics import DIGEST_CACHE, REDIS_ERRORS
 from bot.models import Digest
 from bot.redis_conn import Client, connect
 
@@ -246,6 +247,7 @@ class Store:
             async with asyncio.timeout(CALL_DEADLINE_S):
                 result = await call()
         except (*OUTAGE_ERRORS, TimeoutError) as exc:
+            REDIS_ERRORS.inc()
             if self._healthy:
                 self._healthy = False
                 log.error(
@@ -256,6 +258,7 @@ class Store:
                 )
             return default
         except redis_errors.RedisError as exc:
+            REDIS_ERRORS.inc()
             log.warning("Redis refused a store command: %s: %s", type(exc).__name__, exc)
             return default
         if not self._healthy:
@@ -333,6 +336,7 @@ class Store:
         deadline = monotonic() + LOCK_WAIT_S
         while True:
             outcome = await self._cached_outcome(canonical_url)
+            DIGEST_CACHE.labels("miss" if outcome is None else "hit").inc()
             if isinstance(outcome, Digest):
                 return outcome
             if isinstance(outcome, DigestError):

@@ -7,6 +7,7 @@ links and posts each link's one reply, at most once per (channel, message, link)
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -176,7 +177,11 @@ async def digest_links(
             reply = Reply(client, queue, event, url)
             # A job claimed again after a crash skips what its first owner finished (and its channel memory).
             if not await reply.already_posted():
-                await handle_link(url, event, team_id, client, service, reply)
+                started = time.monotonic()
+                outcome = await handle_link(url, event, team_id, client, service, reply)
+                # One structured line per link; never the message text, which is the users' own words.
+                log.info("link handled", extra={"channel": channel, "ts": ts, "host": domain(url), "outcome": outcome,
+                                                "duration_ms": round((time.monotonic() - started) * 1000)})
     finally:
         await react(client, channel, ts, add=False)
 
@@ -195,22 +200,22 @@ async def reply_if_repeat(canonical_url: str, event: dict[str, Any], service: Di
 
 async def handle_link(
     url: str, event: dict[str, Any], team_id: str, client: AsyncWebClient, service: DigestService, reply: Reply
-) -> None:
+) -> str:
+    """Digest one link and post its reply; the outcome ("ok", "repeat", "failed_<reason>") is returned."""
     channel, ts = event["channel"], event["ts"]
     repeats = (await service.store.get_channel_settings(channel)).repeats
     if repeats and await reply_if_repeat(canonicalize(url), event, service, reply):
-        return
+        return "repeat"
     try:
         with DIGEST_SECONDS.time():
             digest = await service.digest(url)
     except DigestError as error:
         DIGESTS.labels(f"failed_{error.reason}").inc()
-        log.info("digest failed", extra={"host": domain(url), "reason": error.reason})
         await reply.say(failure_notice(url, str(error)))
-        return
+        return f"failed_{error.reason}"
     # A shortener resolves to the article itself: it may be a repeat after all.
     if repeats and await reply_if_repeat(digest.canonical_url, event, service, reply):
-        return
+        return "repeat"
     related = await service.related(digest, team_id, channel)
     text, blocks = digest_card(
         digest, shared_by=event["user"], comment=comment_without_links(event.get("text", "")), related=related
@@ -229,6 +234,7 @@ async def handle_link(
         shared_at=shared_at(event),
     )
     await service.remember(share, digest)
+    return "ok"
 
 
 async def handle_link_shared(event: dict[str, Any], client: AsyncWebClient, service: DigestService) -> None:

@@ -11,6 +11,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.metrics import ROUNDUPS_POSTED
 from bot.roundup import WEEK, Roundup, RoundupItem, build_roundup
 from bot.scheduler import next_fire, settings_changed
 from bot.service import DigestService
@@ -71,6 +72,7 @@ async def post_roundup(client: AsyncWebClient, channel_id: str, roundup: Roundup
     """Post a roundup for everyone in the channel (the scheduler's `post`, with the client bound)."""
     text, blocks = roundup_blocks(roundup)
     await client.chat_postMessage(channel=channel_id, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False)
+    ROUNDUPS_POSTED.inc()
 
 
 async def post_quiet_line(client: AsyncWebClient, channel_id: str) -> None:

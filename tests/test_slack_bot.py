@@ -43,9 +43,16 @@ def slack() -> Iterator[SlackStandIn]:
 
 
 @pytest.fixture(scope="module")
-def bot(slack: SlackStandIn, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_bot(slack.base_url, redis_url, tmp_path_factory.mktemp("bot")) as (base, _):
-        yield base
+def bot_and_log(
+    slack: SlackStandIn, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    with running_bot(slack.base_url, redis_url, tmp_path_factory.mktemp("bot")) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def bot(bot_and_log: tuple[str, Path]) -> str:
+    return bot_and_log[0]
 
 
 def send(bot: str, event: dict, **kwargs: object) -> httpx.Response:
@@ -179,7 +186,19 @@ def test_health_readiness_and_metrics(bot: str) -> None:
     ready = httpx.get(f"{bot}/readyz")
     assert ready.status_code == 200 and ready.json() == {"redis": True, "slack": True}
     metrics = httpx.get(f"{bot}/metrics").text
-    assert "digestbot_digests_total" in metrics and TOKEN not in metrics
+    for name in ("digestbot_digests_total{outcome=\"ok\"}", "digestbot_fetch_seconds_count",
+                 "digestbot_extract_seconds_count", "digestbot_digest_cache_total{result=\"miss\"}",
+                 "digestbot_events_received_total", "digestbot_queue_depth"):
+        assert name in metrics, name
+    assert TOKEN not in metrics
+
+
+def test_logs_are_json_lines_with_outcome_and_no_message_text(bot_and_log: tuple[str, Path]) -> None:
+    records = [json.loads(line) for line in bot_and_log[1].read_text().splitlines() if line.startswith("{")]
+    handled = [r for r in records if r.get("message") == "link handled"]
+    assert handled and {"channel", "host", "outcome", "duration_ms"} <= handled[0].keys()
+    assert {r["outcome"] for r in handled} >= {"ok", "repeat", "failed_http_status"}
+    assert not any("worth a read" in json.dumps(r) for r in records)  # a user's comment never reaches the log
 
 
 def slash_answer(bot: str, slack: SlackStandIn, text: str, channel: str, tag: str) -> str:
