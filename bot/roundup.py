@@ -65,7 +65,8 @@ async def build_roundup(
     week = [(share, count) for share, count in top if share.shared_at <= _utc(end)]
     if not week:
         return None
-    week.sort(key=lambda pair: (-pair[1], pair[0].shared_at))  # most shared, then earliest
+    liked = await service.store.reactions(channel_id, [share.canonical_url for share, _ in week])
+    week.sort(key=lambda pair: (-pair[1], -liked[pair[0].canonical_url], pair[0].shared_at))  # most shared/reacted
     digests = [await service.store.get_digest(share.canonical_url) for share, _ in week[:MAX_ITEMS]]
     items = [_item(share, count, digest) for (share, count), digest in zip(week, digests, strict=False)]
     exclude = [share.canonical_url for share, _ in week]

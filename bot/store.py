@@ -13,6 +13,8 @@ tag, so the keys of one URL (or one channel, or one team) share a slot and may b
 | `P ch:{C}:n` | hash | U -> how many times U was shared again in C | history |
 | `P ch:{C}:who` | hash | U -> space-separated distinct ids of users who shared U again | history |
 | `P ch:{C}:time` | zset | U scored by the Unix time of its first share in C (at most MAX_CHANNEL_URLS) | history |
+| `P ch:{C}:msg` | hash | message ts -> U: which link each sharing message carried (for reactions) | history |
+| `P ch:{C}:reacts` | hash | U -> reactions added minus removed on the messages that shared U in C | history |
 | `P ch:{C}:settings` | string | ChannelSettings JSON `{"v": 1, ...}` | none |
 | `P team:{T}:seen` | hash | U -> `{"C1": 1, "C2": 0}`: the channels of T that saw U, 1 if private | history |
 | `P roundups` | set | ids of channels whose roundup is enabled | none |
@@ -86,11 +88,17 @@ else
   redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
   if redis.call('ZCARD', KEYS[4]) > tonumber(ARGV[6]) then
     local oldest = redis.call('ZPOPMIN', KEYS[4])[1]
-    for i = 1, 3 do redis.call('HDEL', KEYS[i], oldest) end
+    for _, i in ipairs({1, 2, 3, 6}) do redis.call('HDEL', KEYS[i], oldest) end
   end
 end
-for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
+redis.call('HSET', KEYS[5], ARGV[8], ARGV[1])
+for i = 1, 6 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
 return {first, n, who}
+"""
+COUNT_REACTION = """
+local field = redis.call('HGET', KEYS[1], ARGV[1])
+if field then return redis.call('HINCRBY', KEYS[2], field, ARGV[2]) end
+return false
 """
 SEEN_IN_TEAM = """
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
@@ -223,6 +231,7 @@ class Store:
         self._local_events: OrderedDict[str, float] = OrderedDict()  # event id -> expiry (monotonic)
         self._record_share = client.register_script(RECORD_SHARE)
         self._seen_in_team = client.register_script(SEEN_IN_TEAM)
+        self._count_reaction = client.register_script(COUNT_REACTION)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
@@ -384,7 +393,7 @@ class Store:
     # --- channel memory -----------------------------------------------------------------------------------
 
     def _channel_keys(self, channel_id: str) -> list[str]:
-        return [f"{self._p}ch:{{{channel_id}}}:{part}" for part in ("first", "n", "who", "time")]
+        return [f"{self._p}ch:{{{channel_id}}}:{part}" for part in ("first", "n", "who", "time", "msg", "reacts")]
 
     def _team_key(self, team_id: str) -> str:
         return f"{self._p}team:{{{team_id}}}:seen"
@@ -395,7 +404,7 @@ class Store:
         field = url_hash(share.canonical_url)
         args = [
             field, _pack(_ShareRecord.model_validate(share.model_dump())), share.shared_at.timestamp(),
-            share.user_id, HISTORY_TTL_S, MAX_CHANNEL_URLS, MAX_SHARERS_BYTES,
+            share.user_id, HISTORY_TTL_S, MAX_CHANNEL_URLS, MAX_SHARERS_BYTES, share.ts,
         ]  # fmt: skip
         team_args = [field, share.channel_id, int(share.channel_is_private), HISTORY_TTL_S]
 
@@ -453,7 +462,7 @@ class Store:
 
     async def top_shared(self, channel_id: str, since: datetime, n: int = 10) -> list[tuple[Share, int]]:
         """URLs first shared since `since`, most shared first, with how many times each was shared in all."""
-        _, count_key, _, time_key = self._channel_keys(channel_id)
+        _, count_key, _, time_key, _, _ = self._channel_keys(channel_id)
         fields = await self._run(lambda: self._r.zrevrangebyscore(time_key, "+inf", _utc(since).timestamp()), [])
         if not fields:
             return []
@@ -461,6 +470,20 @@ class Store:
         totals = {f: 1 + int(c or 0) for f, c in zip(fields, counts, strict=False)}
         best = sorted(fields, key=lambda f: -totals[f])[:n]  # stable: newest first among equals
         return [(s, totals[url_hash(s.canonical_url).encode()]) for s in await self._shares(channel_id, best)]
+
+    async def reactions(self, channel_id: str, canonical_urls: list[str]) -> dict[str, int]:
+        """How many reactions the messages sharing each URL in the channel got (0 when none or unknown)."""
+        if not canonical_urls:
+            return {}
+        key = self._channel_keys(channel_id)[5]
+        fields = [url_hash(url) for url in canonical_urls]
+        counts = await self._run(lambda: self._r.hmget(key, fields), [None] * len(fields))
+        return {url: max(0, int(c or 0)) for url, c in zip(canonical_urls, counts, strict=True)}
+
+    async def count_reaction(self, channel_id: str, ts: str, delta: int) -> None:
+        """A reaction added (+1) or removed (-1) on a message that shared a link counts for that link."""
+        keys = self._channel_keys(channel_id)
+        await self._run(lambda: self._count_reaction(keys=[keys[4], keys[5]], args=[ts, delta]), None)
 
     async def channels_for_url(self, team_id: str, canonical_url: str) -> dict[str, bool]:
         """Every channel of the team that saw this URL -> whether that channel is private."""

@@ -180,6 +180,17 @@ async def test_equal_counts_keep_the_earliest_first(service: DigestService) -> N
     assert [i.canonical_url for i in roundup.items] == [url("openings"), url("candidates"), url("blitz")]
 
 
+async def test_among_equal_shares_the_most_reacted_comes_first(service: DigestService) -> None:
+    for key, days in (("blitz", 2), ("openings", 5), ("candidates", 3)):
+        await share(service, "C6", key, "U1", when(days))
+    for _ in range(2):
+        await service.store.count_reaction("C6", f"{int(when(2).timestamp())}.000100", +1)  # blitz's message
+    await service.store.count_reaction("C6", f"{int(when(3).timestamp())}.000100", +1)  # candidates' message
+    roundup = await build_roundup(service, "T1", "C6", START, END)
+    assert roundup is not None
+    assert [i.canonical_url for i in roundup.items] == [url("blitz"), url("candidates"), url("openings")]
+
+
 async def test_related_reading_is_only_what_the_channel_has_not_seen(workspace: DigestService) -> None:
     roundup = await build_roundup(workspace, "T1", "C1", START, END)
     assert roundup is not None

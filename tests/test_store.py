@@ -333,3 +333,16 @@ def test_sentinel_and_cluster_urls_build_the_right_clients(settings_for: Callabl
     plain = connect(settings_for("redis://127.0.0.1:6379/3"))
     assert plain.connection_pool.connection_kwargs["socket_timeout"] == 0.5
     assert plain.connection_pool.connection_kwargs["db"] == 3
+
+
+async def test_reactions_count_for_the_link_their_message_shared(store: Store) -> None:
+    first = make_share("C1", "https://a.example/liked", "U1", minutes=0)
+    again = make_share("C1", "https://a.example/liked", "U2", minutes=5)
+    await store.record_share(first)
+    await store.record_share(again)
+    await store.record_share(make_share("C1", "https://a.example/plain", "U1", minutes=10))
+    for ts, delta in ((first.ts, 1), (again.ts, 1), (again.ts, 1), (again.ts, -1), ("999.000", 1)):
+        await store.count_reaction("C1", ts, delta)  # the last one is a message that shared nothing
+    counts = await store.reactions("C1", ["https://a.example/liked", "https://a.example/plain"])
+    assert counts == {"https://a.example/liked": 2, "https://a.example/plain": 0}
+    assert await store.reactions("C2", ["https://a.example/liked"]) == {"https://a.example/liked": 0}
