@@ -12,6 +12,7 @@ through RelatedIndex.add to 1,000, 10,000 and 100,000 articles; 300 held-out que
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import gzip
 import json
@@ -238,7 +239,7 @@ async def delete_prefix(client: redis.asyncio.Redis, prefix: str) -> None:
         await client.delete(key)
 
 
-async def run() -> None:
+async def run(quality_only: bool) -> None:
     docs = load_docs()
     client = redis.asyncio.Redis.from_url(REDIS_URL)
     try:
@@ -250,13 +251,16 @@ async def run() -> None:
         ]
         print_quality(docs, results)
         print_thresholds(docs, ours.picks, scores, absent)
-        await scale(docs, client)
+        if not quality_only:
+            await scale(docs, client)
     finally:
         await client.aclose()
 
 
 def main() -> None:
-    asyncio.run(run())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quality-only", action="store_true", help="the 20NG table only, skip the scale runs")
+    asyncio.run(run(parser.parse_args().quality_only))
 
 
 if __name__ == "__main__":

@@ -13,8 +13,8 @@ reads the log entries it has not seen yet (one LLEN when nothing changed).
 
 Ranking (measured on 20 Newsgroups, see bench/related.py): TF-IDF cosine over Snowball stems with a title
 boost; each stored signature is expanded at indexing time with its nearest public neighbours (document
-expansion), and each query is expanded with its top results (Rocchio pseudo-relevance feedback). Items under
-SHOW_THRESHOLD are never shown: no related reading is better than unrelated reading.
+expansion), and each query is expanded with its top results weighted by squared cosine (Rocchio pseudo-relevance
+feedback). Items under SHOW_THRESHOLD are never shown: no related reading is better than unrelated reading.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ TERMS_PER_DOC = 96  # stored signature size: 4 bytes a term (64 terms cost ~0.7 
 QUERY_TERMS = 100
 EXPANDED_QUERY_TERMS = 150
 FEEDBACK_DOCS = 10
-FEEDBACK_WEIGHT = 2.0  # Rocchio beta
+FEEDBACK_WEIGHT = 1.0  # Rocchio beta
 EXPANSION_DOCS = 10
 EXPANSION_WEIGHT = 1.0
 MIN_FEEDBACK_SCORE = 0.05  # a first-pass neighbour must share at least this much to steer anything
@@ -228,12 +228,14 @@ class TeamIndex:
             mask[np.frombuffer(own, dtype=np.int32)] = True
         return mask
 
-    def centroid(self, ids: list[int]) -> dict[int, float]:
-        """The mean of some articles' stored (normalised) signatures."""
+    def centroid(self, ids: list[int], shares: list[float] | None = None) -> dict[int, float]:
+        """The weighted mean of some articles' stored (normalised) signatures (equal weights by default)."""
+        shares = shares or [1.0] * len(ids)
+        whole = sum(shares)
         total: dict[int, float] = {}
-        for i in ids:
+        for i, share in zip(ids, shares, strict=True):
             for t, w in self.doc_vector(i).items():
-                total[t] = total.get(t, 0.0) + w / len(ids)
+                total[t] = total.get(t, 0.0) + w * share / whole
         return total
 
     def neighbours(self, query: dict[int, float], allowed: np.ndarray, limit: int) -> tuple[list[int], np.ndarray]:
@@ -265,7 +267,9 @@ class TeamIndex:
         if not near:
             return np.empty(0, dtype=np.int64), direct, direct
         expanded = dict(first)
-        for t, w in self.centroid(near).items():
+        # Feedback weighed by squared cosine: a weak 10th match pulls the query less toward a big
+        # neighbouring topic (on the bench +0.5 points of P@5 macro over equal weights).
+        for t, w in self.centroid(near, [float(direct[i]) ** 2 for i in near]).items():
             expanded[t] = expanded.get(t, 0.0) + FEEDBACK_WEIGHT * w
         top_terms = heapq.nlargest(EXPANDED_QUERY_TERMS, expanded.items(), key=lambda kv: kv[1])
         s = np.where(allowed, self.scores(_normalised(dict(top_terms))), -1.0)
