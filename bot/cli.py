@@ -1,4 +1,7 @@
-"""The `digestbot` command line: `digest` for the terminal, `serve` for Slack, `doctor` for operators."""
+"""The `digestbot` command line: `digest` for the terminal, `serve` for Slack, `doctor` for operators.
+
+`worker` runs only digest queue consumers: `serve` starts DIGESTBOT_WORKERS of them itself.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import sys
+from pathlib import Path
 
 from pydantic import ValidationError
 from rich.console import Console
@@ -93,6 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the Slack bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
     serve.add_argument("--host", default="0.0.0.0", help="HTTP mode: interface to bind (default 0.0.0.0)")
     serve.add_argument("--port", type=int, default=None, help="HTTP mode: port (default $PORT or 3000)")
+    worker = commands.add_parser("worker", help="run only digest queue consumers (serve starts its own)")
+    worker.add_argument("--metrics-socket", type=Path, help="answer GET /metrics on this unix socket")
+    worker.add_argument("--parent-pid", type=int, help="stop when this process is no longer the parent")
     doctor = commands.add_parser("doctor", help="check settings, Slack, Redis and network; exit 1 on any failure")
     doctor.add_argument("--egress", default="slack.com:443", metavar="HOST:PORT", help="where to test outbound TCP")
     return parser
@@ -109,6 +116,21 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     configure_logging(secrets=settings_secrets(settings))
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(settings, args.host, args.port or settings.port))
+    return 0
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from handlers.slack_client import client_problems
+    from handlers.worker import work
+
+    problems = client_problems(settings)
+    for problem in problems:
+        print(f"digestbot: {problem}", file=sys.stderr)
+    if problems:
+        return 2
+    configure_logging(secrets=settings_secrets(settings))
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(work(settings, args.metrics_socket, args.parent_pid))
     return 0
 
 
@@ -135,6 +157,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(asyncio.run(_digest_all(args.sources, args.json, settings, not args.no_cache)))
     if args.command == "serve":
         sys.exit(_serve(args, settings))
+    if args.command == "worker":
+        sys.exit(_worker(args, settings))
 
 
 if __name__ == "__main__":

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     cache_ttl_days: int = Field(30, alias="DIGESTBOT_CACHE_TTL_DAYS")
     negative_cache_minutes: int = Field(10, alias="DIGESTBOT_NEGATIVE_CACHE_MINUTES")
 
+    # Digest work queue
+    queue_consumers: int = Field(32, alias="DIGESTBOT_QUEUE_CONSUMERS")
+    queue_visibility_timeout_s: float = Field(60.0, alias="DIGESTBOT_QUEUE_VISIBILITY_TIMEOUT")
+    workers: int = Field(1, alias="DIGESTBOT_WORKERS")
+
     # Slack
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")

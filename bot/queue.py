@@ -9,12 +9,13 @@ Keys (`P` = settings.redis_prefix + "v1:", as in bot/store.py; `M` = a mark chos
 
 `N` is the queue's name: `digest` for the digest work. Digest replies use `M` = `{C}:<message ts>:U`.
 
-How a job travels: enqueue() XADDs it. Each replica runs `consumers` tasks; each one first tries XAUTOCLAIM for
-an entry idle longer than the visibility timeout (its owner died), else waits in XREADGROUP ... BLOCK for a new
-one. While a job runs, its owner renews the entry every third of the visibility timeout (XCLAIM JUSTID, which
-resets the idle time without counting a delivery), so only a dead or frozen owner loses a job, however long the
-job takes. A finished job is XACKed and XDELed. A job that raised stays pending and is claimed again; on its
-MAX_DELIVERIES-th delivery the give-up handler runs instead (an honest reply), and the entry is dropped.
+How a job travels: enqueue() XADDs it. Each worker process (handlers/worker.py) runs DIGESTBOT_QUEUE_CONSUMERS
+tasks; each one first tries XAUTOCLAIM for an entry idle longer than the visibility timeout
+(DIGESTBOT_QUEUE_VISIBILITY_TIMEOUT: its owner died), else waits in XREADGROUP ... BLOCK for a new one. While a
+job runs, its owner renews the entry every third of the visibility timeout (XCLAIM JUSTID, which resets the idle
+time without counting a delivery), so only a dead or frozen owner loses a job, however long the job takes.
+A finished job is XACKed and XDELed. A job that raised stays pending and is claimed again; on its MAX_DELIVERIES-th
+delivery the give-up handler runs instead (an honest reply), and the entry is dropped.
 
 Jobs run at least once. The handler makes its side effects exactly once with done() / mark_done(): see the
 window described in handlers/messages.py.
@@ -42,9 +43,7 @@ from bot.store import CALL_DEADLINE_S, OUTAGE_ERRORS, SCHEMA
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Until Settings grows fields for them (DIGESTBOT_QUEUE_VISIBILITY_TIMEOUT, DIGESTBOT_QUEUE_CONSUMERS).
-VISIBILITY_TIMEOUT_S = float(os.environ.get("DIGESTBOT_QUEUE_VISIBILITY_TIMEOUT", "60"))
-CONSUMERS = int(os.environ.get("DIGESTBOT_QUEUE_CONSUMERS", "32"))
+CONSUMERS: int = Settings.model_fields["queue_consumers"].default  # the default, for the benchmarks' sizing
 GROUP = "workers"
 MAX_DELIVERIES = 3
 MAX_ENTRIES = 10_000  # a backlog this deep means the workers are gone; the oldest jobs are trimmed
@@ -100,7 +99,7 @@ def _decode(fields: dict[bytes, bytes] | None) -> Job | None:
 
 
 class WorkQueue:
-    """enqueue() from any replica; start() runs this replica's consumers, which call `handler` for each job."""
+    """enqueue() from any process; start() runs this process's consumers, which call `handler` for each job."""
 
     def __init__(
         self,
@@ -111,8 +110,8 @@ class WorkQueue:
         give_up: Handler,
         *,
         name: str = "digest",
-        consumers: int = CONSUMERS,
-        visibility_timeout_s: float = VISIBILITY_TIMEOUT_S,
+        consumers: int,
+        visibility_timeout_s: float,
     ) -> None:
         self._r, self._reader = client, reader
         self.key = f"{prefix}{SCHEMA}queue:{name}"
@@ -129,7 +128,10 @@ class WorkQueue:
 
     @classmethod
     def open(cls, settings: Settings, handler: Handler, give_up: Handler, **options: Any) -> WorkQueue:
-        return cls(connect(settings), blocking_client(settings), settings.redis_prefix, handler, give_up, **options)
+        """A queue sized by settings (DIGESTBOT_QUEUE_*); `options` override them, as tests do."""
+        sizing = {"consumers": settings.queue_consumers, "visibility_timeout_s": settings.queue_visibility_timeout_s}
+        client, reader = connect(settings), blocking_client(settings)
+        return cls(client, reader, settings.redis_prefix, handler, give_up, **(sizing | options))
 
     # --- producers ----------------------------------------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """Running the bot: Socket Mode with an app token, otherwise HTTP on /slack/events with health and metrics.
 
-Every replica also runs the roundup scheduler and its share of the digest queue's consumers. SIGTERM (a rolling
-deploy) stops them gracefully: running digests finish, the rest stay queued for the other replicas.
+Every replica also runs the roundup scheduler and its share of the digest queue's consumers: in DIGESTBOT_WORKERS
+child processes (handlers/worker.py), so digest work never competes with Slack's acks for this process's CPU, or
+in this process when it is 0. SIGTERM (a rolling deploy) or SIGINT stops them gracefully: running digests finish,
+the rest stay queued for the other replicas.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import signal
 from functools import partial
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -24,6 +26,8 @@ from bot.scheduler import RoundupScheduler
 from bot.service import DigestService
 from handlers.app import build_app
 from handlers.roundups import post_quiet_line, post_roundup
+from handlers.slack_client import client_problems, close_shared_session, open_shared_session
+from handlers.worker import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +40,9 @@ def signature_ok(verifier: SignatureVerifier, body: bytes, headers: dict[str, st
         return False
 
 
-def http_app(settings: Settings, app: AsyncApp, service: DigestService, queue: WorkQueue) -> web.Application:
+def http_app(
+    settings: Settings, app: AsyncApp, service: DigestService, queue: WorkQueue, workers: WorkerPool
+) -> web.Application:
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     verifier = SignatureVerifier(secret)
 
@@ -61,7 +67,7 @@ def http_app(settings: Settings, app: AsyncApp, service: DigestService, queue: W
 
     async def metrics(_: web.Request) -> web.Response:
         await queue.refresh_depth()
-        return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+        return web.Response(body=await workers.metrics(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app.add_routes(
@@ -76,14 +82,25 @@ def http_app(settings: Settings, app: AsyncApp, service: DigestService, queue: W
 
 
 async def serve(settings: Settings, host: str, port: int) -> None:
-    service = DigestService.open(settings)
+    await open_shared_session()
+    service = DigestService.open(settings)  # first: it starts the embedded Redis the workers then reuse
     app, queue = build_app(settings, service)
     quiet = partial(post_quiet_line, app.client) if settings.roundup_quiet_line else None
     scheduler = RoundupScheduler(service, partial(post_roundup, app.client), on_quiet=quiet)
+    workers = WorkerPool(settings.workers)
     stopping = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
+
+    def stop() -> None:
+        workers.stop_soon()  # first, so a worker leaving on the same Ctrl-C is not restarted
+        stopping.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(signum, stop)
     await scheduler.start()
-    await queue.start()
+    if settings.workers > 0:
+        workers.start()
+    else:
+        await queue.start()
     try:
         if settings.slack_app_token:
             handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
@@ -92,29 +109,26 @@ async def serve(settings: Settings, host: str, port: int) -> None:
             await stopping.wait()
             await handler.close_async()
         else:
-            runner = web.AppRunner(http_app(settings, app, service, queue))
+            runner = web.AppRunner(http_app(settings, app, service, queue, workers))
             await runner.setup()
             await web.TCPSite(runner, host, port).start()
             log.info("listening on http://%s:%d/slack/events", host, port)
-            await stopping.wait()  # serve until SIGTERM (or Ctrl-C, which cancels this task)
+            await stopping.wait()  # serve until SIGTERM or Ctrl-C
             await runner.cleanup()
     finally:
+        await workers.stop()
         await queue.stop()
         await scheduler.shutdown()
         await service.close()
+        await close_shared_session()
 
 
 def settings_problems(settings: Settings) -> list[str]:
     """One clear line per missing or malformed Slack setting, checked before anything starts."""
-    problems = []
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
-    if not token.startswith("xoxb-"):
-        problems.append("SLACK_BOT_TOKEN must be set to the bot token (it starts with xoxb-).")
+    problems = client_problems(settings)
     app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
     if app_token is not None and not app_token.startswith("xapp-"):
         problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp- (or unset for HTTP mode).")
     if app_token is None and not settings.slack_signing_secret:
         problems.append("SLACK_SIGNING_SECRET must be set in HTTP mode (Basic Information > App Credentials).")
-    if not settings.slack_api_url.startswith(("http://", "https://")):
-        problems.append("SLACK_API_URL must be an http(s) URL such as https://slack.com/api/.")
     return problems

@@ -1,4 +1,8 @@
-"""The Slack Web API client: pointed at SLACK_API_URL, retrying 429s and 5xx politely."""
+"""The Slack Web API client: pointed at SLACK_API_URL, retrying 429s and 5xx politely.
+
+A long-running process (serve, worker) opens one aiohttp session for all its clients with open_shared_session():
+without it slack_sdk opens and closes a session, and a TCP (and TLS) connection, for every single call.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import random
 import time
 from email.utils import parsedate_to_datetime
 
+import aiohttp
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -17,9 +22,13 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.config import Settings
 from bot.metrics import SLACK_RATE_LIMITED
 
 MAX_RETRY_AFTER_S = 30.0  # Slack may ask for an hour; a worker must not sleep that long
+CALL_TIMEOUT_S = 30  # slack_sdk's default per call, which it applies only to the sessions it opens itself
+
+_shared: aiohttp.ClientSession | None = None
 
 
 def retry_after_seconds(value: str | None) -> float:
@@ -65,11 +74,41 @@ class RateLimitRetryHandler(AsyncRetryHandler):
         state.increment_current_attempt()
 
 
+async def open_shared_session() -> aiohttp.ClientSession:
+    """The session every later make_client() in this process uses (opened in, and bound to, the running loop)."""
+    global _shared
+    if _shared is None or _shared.closed:
+        _shared = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CALL_TIMEOUT_S))
+    return _shared
+
+
+async def close_shared_session() -> None:
+    """At shutdown; clients made afterwards open a session per call again."""
+    global _shared
+    if _shared is not None:
+        await _shared.close()
+        _shared = None
+
+
 def make_client(token: str | None, base_url: str) -> AsyncWebClient:
-    client = AsyncWebClient(token=token, base_url=base_url if base_url.endswith("/") else base_url + "/")
+    session = _shared if _shared is not None and not _shared.closed else None
+    client = AsyncWebClient(
+        token=token, base_url=base_url if base_url.endswith("/") else base_url + "/", session=session
+    )
     client.retry_handlers = [
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
         RateLimitRetryHandler(max_retry_count=3),
         AsyncServerErrorRetryHandler(max_retry_count=2),
     ]
     return client
+
+
+def client_problems(settings: Settings) -> list[str]:
+    """One clear line per missing or malformed setting the Web API client needs (serve and worker)."""
+    problems = []
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    if not token.startswith("xoxb-"):
+        problems.append("SLACK_BOT_TOKEN must be set to the bot token (it starts with xoxb-).")
+    if not settings.slack_api_url.startswith(("http://", "https://")):
+        problems.append("SLACK_API_URL must be an http(s) URL such as https://slack.com/api/.")
+    return problems

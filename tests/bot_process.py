@@ -1,12 +1,15 @@
 """Run the real `digestbot serve` process (HTTP mode) for end-to-end tests, against real Redis and a Slack stand-in.
 
-Pass the session's `redis_url` fixture (tests/redis_server.py): the CI Redis, or a throwaway real server.
+Pass the session's `redis_url` fixture (tests/redis_server.py): the CI Redis, or a throwaway real server; None
+leaves REDIS_URL unset, so the bot runs its embedded Redis under `data_dir`. "Started" includes the bot's digest
+workers (DIGESTBOT_WORKERS, default 1): each has logged that its consumers run.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import sys
 import time
@@ -21,10 +24,13 @@ from redis_server import free_port
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "xoxb-test-token-0123456789"
 SECRET = "test-signing-secret-0123456789"
+WORKER_STARTED = re.compile(r"digest worker (\d+) running \d+ consumers")  # handlers/worker.py's start-up line
 
 
 @contextlib.contextmanager
-def running_bot(slack_api_url: str, redis_url: str, data_dir: Path, **settings: str) -> Iterator[tuple[str, Path]]:
+def running_bot(
+    slack_api_url: str, redis_url: str | None, data_dir: Path, **settings: str
+) -> Iterator[tuple[str, Path]]:
     """Yield (base URL, log file) of a started bot; stop it, drop its Redis keys and check its log for secrets."""
     prefix = f"test-{uuid.uuid4().hex[:8]}:"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DIGESTBOT_", "REDIS_URL"))}
@@ -35,7 +41,7 @@ def running_bot(slack_api_url: str, redis_url: str, data_dir: Path, **settings: 
         "DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true",
         "DIGESTBOT_REDIS_PREFIX": prefix,
         "DIGESTBOT_DATA_DIR": str(data_dir),
-        "REDIS_URL": redis_url,
+        **({"REDIS_URL": redis_url} if redis_url else {}),
         **settings,
     }
     port = free_port()
@@ -47,26 +53,33 @@ def running_bot(slack_api_url: str, redis_url: str, data_dir: Path, **settings: 
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            _wait_healthy(base, process, log_path)
+            _wait_healthy(base, process, log_path, int(env.get("DIGESTBOT_WORKERS", "1")))
             yield base, log_path
         finally:
             process.terminate()
             process.wait(15)
-            client = redis.Redis.from_url(redis_url)
-            for key in client.scan_iter(f"{prefix}*"):
-                client.delete(key)
+            if redis_url:  # the embedded one stopped with the bot; its files go with data_dir
+                client = redis.Redis.from_url(redis_url)
+                for key in client.scan_iter(f"{prefix}*"):
+                    client.delete(key)
     text = log_path.read_text(errors="replace")
     assert TOKEN not in text and SECRET not in text, "a secret reached the bot's logs"
 
 
-def _wait_healthy(base: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+def worker_pids(log_path: Path) -> list[int]:
+    """Every digest worker the bot started so far (restarted ones too), from their start-up log lines."""
+    return [int(pid) for pid in WORKER_STARTED.findall(log_path.read_text(errors="replace"))]
+
+
+def _wait_healthy(base: str, process: subprocess.Popen[bytes], log_path: Path, workers: int) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if process.poll() is not None:
             break
         try:
-            if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
+            if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200 and len(worker_pids(log_path)) >= workers:
                 return
         except httpx.HTTPError:
-            time.sleep(0.1)
+            pass
+        time.sleep(0.1)
     raise RuntimeError(f"the bot did not start:\n{log_path.read_text(errors='replace')}")

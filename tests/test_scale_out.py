@@ -1,7 +1,7 @@
 """Two real `digestbot serve` replicas behind one "load balancer" (this test), one Redis, one Slack stand-in.
 
-Events are spread over both replicas and Slack's retries land on the other one; then the replica running a digest
-is killed (SIGKILL) in the middle of it. Every link must be digested, and posted exactly once.
+Events are spread over both replicas and Slack's retries land on the other one; then the worker process running a
+digest is killed (SIGKILL) in the middle of it. Every link must be digested, and posted exactly once.
 """
 
 from __future__ import annotations
@@ -80,20 +80,23 @@ def prefix(redis_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def replicas(
-    slack: SlackStandIn, redis_url: str, prefix: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[list[str]]:
-    """Two replicas sharing one Redis prefix: same workspace, same queue, same cache."""
+def replica_dirs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Each replica's data dir, where its log (bot.log) is written."""
+    return [tmp_path_factory.mktemp(name) for name in ("replica-a", "replica-b")]
+
+
+@pytest.fixture(scope="module")
+def replicas(slack: SlackStandIn, redis_url: str, prefix: str, replica_dirs: list[Path]) -> Iterator[list[str]]:
+    """Two replicas sharing one Redis prefix: same workspace, same queue, same cache; each with one worker."""
     env = {
         "DIGESTBOT_REDIS_PREFIX": prefix,
         "DIGESTBOT_QUEUE_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT_S),
         "DIGESTBOT_QUEUE_CONSUMERS": "4",
+        "DIGESTBOT_WORKERS": "1",
     }
     with contextlib.ExitStack() as stack:
-        bases = [
-            stack.enter_context(running_bot(slack.base_url, redis_url, tmp_path_factory.mktemp(name), **env))[0]
-            for name in ("replica-a", "replica-b")
-        ]
+        bases = [stack.enter_context(running_bot(slack.base_url, redis_url, data_dir, **env))[0]
+                 for data_dir in replica_dirs]  # fmt: skip
         yield bases
 
 
@@ -147,7 +150,7 @@ def test_events_spread_over_two_replicas_are_each_digested_and_posted_once(
 
 
 def replica_holding_the_job(redis_url: str, prefix: str, replicas: list[str]) -> tuple[int, str]:
-    """(pid, base URL) of the replica whose consumer holds the one pending job, read from the consumer group."""
+    """(worker pid, replica base URL) of the consumer holding the one pending job, read from the consumer group."""
     client = redis.Redis.from_url(redis_url)
     deadline = time.monotonic() + 10
     while not (pending := client.xpending_range(f"{prefix}v1:queue:digest", GROUP, "-", "+", 10)):
@@ -156,14 +159,23 @@ def replica_holding_the_job(redis_url: str, prefix: str, replicas: list[str]) ->
     client.close()
     [entry] = pending
     pid = int(entry["consumer"].decode().split("/")[-3])  # consumer names are host/pid/instance/n
-    # Only ever signal one of the replicas this test started: its command line names that replica's port.
-    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    # Only ever signal a worker of the replicas this test started: its parent's command line names that port.
+    assert b"worker" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    status = Path(f"/proc/{pid}/status").read_text()
+    [parent] = [int(line.split()[1]) for line in status.splitlines() if line.startswith("PPid:")]
+    cmdline = Path(f"/proc/{parent}/cmdline").read_bytes().split(b"\0")
     [base] = [b for b in replicas if b.rsplit(":", 1)[1].encode() in cmdline and b"bot.cli" in cmdline]
     return pid, base
 
 
-def test_a_replica_killed_mid_digest_has_its_job_finished_by_the_other(
-    replicas: list[str], slack: SlackStandIn, pages: LocalServer, stall: StallOnce, redis_url: str, prefix: str
+def test_a_worker_killed_mid_digest_has_its_job_finished_by_another(
+    replicas: list[str],
+    replica_dirs: list[Path],
+    slack: SlackStandIn,
+    pages: LocalServer,
+    stall: StallOnce,
+    redis_url: str,
+    prefix: str,
 ) -> None:
     url = pages.url("/stall")
     send(replicas[0], message_event(f"<{url}>", channel="CCRASH", ts="1765000100.000100"), "EvCrash")
@@ -171,19 +183,22 @@ def test_a_replica_killed_mid_digest_has_its_job_finished_by_the_other(
     pid, dying = replica_holding_the_job(redis_url, prefix, replicas)
     client = redis.Redis.from_url(redis_url)
     lock = f"{prefix}v1:lock:{{{url_hash(canonicalize(url))}}}"
-    assert client.exists(lock)  # the replica is mid-digest: it holds the URL's single-flight lock
+    assert client.exists(lock)  # the worker is mid-digest: it holds the URL's single-flight lock
     os.kill(pid, signal.SIGKILL)
     client.close()
-    # Nobody renews the dead replica's lock any more, so it expires within LOCK_TTL_MS, while the queue hands
-    # the job to the survivor.
+    # Nobody renews the dead worker's lock any more, so it expires within LOCK_TTL_MS, while the queue hands
+    # the job to another worker (the other replica's, or the one started in place of the dead one).
     [card] = wait_for_posts(slack, "CCRASH", 1, timeout=VISIBILITY_TIMEOUT_S + LOCK_TTL_MS / 1000 + 20)
     assert "A teenager wins" in json.dumps(card.params["blocks"])
     assert card.params["thread_ts"] == "1765000100.000100"
     time.sleep(VISIBILITY_TIMEOUT_S)  # a second claim would have happened by now
     assert len(posts_in(slack, "CCRASH")) == 1 and stall.requests == 2
-    [survivor] = [base for base in replicas if base != dying]
-    assert httpx.get(f"{survivor}/healthz").status_code == 200
-    assert "digestbot_queue_depth 0.0" in httpx.get(f"{survivor}/metrics").text
+    # The replica whose worker died still acks (its HTTP process lives on) and has started a new worker.
+    log = replica_dirs[replicas.index(dying)] / "bot.log"
+    assert "was killed by SIGKILL; restarting it" in log.read_text()
+    for base in replicas:
+        assert httpx.get(f"{base}/healthz").status_code == 200
+        assert "digestbot_queue_depth 0.0" in httpx.get(f"{base}/metrics").text
 
 
 def test_with_redis_down_a_replica_digests_in_process(
@@ -199,4 +214,5 @@ def test_with_redis_down_a_replica_digests_in_process(
                 assert ARTICLES[TOPICS[n]]["title"] in json.dumps(card.params["blocks"])
         finally:
             throwaway_redis.start()  # the bot's own teardown cleans its keys
-        assert log_path.read_text().count("work queue: Redis is unreachable") == 1
+        # Once per process, not per event: the replica's HTTP process (its enqueue) and its worker (its consumers).
+        assert log_path.read_text().count("work queue: Redis is unreachable") == 2

@@ -1,0 +1,239 @@
+"""Digest workers (handlers/worker.py): `digestbot worker` alone, and `digestbot serve` supervising its workers.
+
+Real processes against real Redis, the Slack stand-in and a local article server; the embedded Redis too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from articles import ARTICLES, article_html
+from bot_process import REPO, SECRET, TOKEN, running_bot, worker_pids
+from http_server import LocalServer, Reply, Request, html
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.metrics_core import Metric
+from redis_server import make_settings
+from slack_standin import JSON, Call, SlackStandIn, event_body, message_event, post_signed
+
+from bot.queue import WorkQueue
+from handlers.messages import DigestJob
+from handlers.slack_client import close_shared_session, make_client, open_shared_session
+from handlers.worker import merged
+
+SLOW_PAGE_S = 1.5
+
+
+def slowly(page: Reply) -> Callable[[Request], Reply]:
+    def answer(_: Request) -> Reply:
+        time.sleep(SLOW_PAGE_S)  # the worker is told to stop while this digest runs
+        return page
+
+    return answer
+
+
+@pytest.fixture(scope="module")
+def pages() -> Iterator[LocalServer]:
+    routes = {f"/{topic}": html(article_html(topic)) for topic in ARTICLES}
+    routes["/slow"] = slowly(html(article_html("chess")))
+    with LocalServer(routes) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def slack() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as standin:
+        yield standin
+
+
+def cards_in(slack: SlackStandIn, channel: str, count: int = 1, timeout: float = 30) -> list[Call]:
+    deadline = time.monotonic() + timeout
+    while len(posts := [c for c in slack.calls("chat.postMessage") if c.params.get("channel") == channel]) < count:
+        assert time.monotonic() < deadline, f"{len(posts)} of {count} posts in {channel}"
+        time.sleep(0.05)
+    return posts
+
+
+def title(topic: str) -> str:
+    return str(ARTICLES[topic]["title"])
+
+
+def alive(pid: int) -> bool:
+    """Running, and not a zombie waiting to be reaped."""
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+def send(base: str, text: str, channel: str) -> None:
+    body = event_body(message_event(text, channel=channel))
+    assert post_signed(f"{base}/slack/events", body, SECRET, JSON).status_code == 200
+
+
+def digests_ok(base: str) -> float:
+    lines = [line for line in httpx.get(f"{base}/metrics").text.splitlines()
+             if line.startswith('digestbot_digests_total{outcome="ok"}')]  # fmt: skip
+    return float(lines[0].split()[-1]) if lines else 0.0
+
+
+# --- `digestbot worker` on its own ----------------------------------------------------------------------------
+
+
+async def test_a_worker_digests_queued_jobs_and_finishes_its_running_job_on_sigterm(
+    slack: SlackStandIn, pages: LocalServer, redis_url: str, tmp_path: Path
+) -> None:
+    settings = make_settings(redis_url, tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DIGESTBOT_", "REDIS_URL"))}
+    env |= {"SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack.base_url, "REDIS_URL": redis_url,
+            "DIGESTBOT_REDIS_PREFIX": settings.redis_prefix, "DIGESTBOT_DATA_DIR": str(tmp_path),
+            "DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true", "DIGESTBOT_QUEUE_CONSUMERS": "2"}  # fmt: skip
+    log_path = tmp_path / "worker.log"
+    producer = WorkQueue.open(settings, _never, _never)
+    with log_path.open("wb") as log:
+        worker = subprocess.Popen([sys.executable, "-m", "bot.cli", "worker"], env=env, stdout=log,
+                                  stderr=subprocess.STDOUT, cwd=REPO)  # fmt: skip
+    try:
+        for channel, path in (("CWORK1", "/rivers"), ("CWORK2", "/slow")):
+            event = message_event(f"<{pages.url(path)}>", channel=channel)
+            assert await producer.enqueue(DigestJob(team_id="T1", event=event).model_dump())
+        [card] = cards_in(slack, "CWORK1")
+        assert title("rivers") in json.dumps(card.params["blocks"])
+        wait_until(lambda: any(r.path == "/slow" for r in pages.requests))
+        worker.send_signal(signal.SIGTERM)  # mid-digest: the job finishes within the grace, then it exits
+        assert worker.wait(15) == 0
+        [card] = cards_in(slack, "CWORK2", timeout=0)
+        assert title("chess") in json.dumps(card.params["blocks"])
+        assert await producer.refresh_depth() == 0  # acknowledged: nothing left for another worker
+    finally:
+        worker.kill()
+        await producer.stop()
+        client = redis.Redis.from_url(redis_url)
+        for key in client.scan_iter(f"{settings.redis_prefix}*"):
+            client.delete(key)
+    text = log_path.read_text()
+    assert "running 2 consumers" in text and TOKEN not in text
+
+
+async def _never(job: dict) -> None:
+    raise AssertionError("the test's producer never consumes")
+
+
+def test_a_worker_without_a_bot_token_says_so() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "worker"], env=env, cwd=REPO, capture_output=True,
+                          text=True, timeout=30)  # fmt: skip
+    assert done.returncode == 2 and "SLACK_BOT_TOKEN" in done.stderr
+
+
+# --- `digestbot serve` and its workers ------------------------------------------------------------------------
+
+
+def test_serve_restarts_a_dead_worker_adds_up_its_metrics_and_stops_them_all(
+    slack: SlackStandIn, pages: LocalServer, redis_url: str, tmp_path: Path
+) -> None:
+    settings = {"DIGESTBOT_WORKERS": "2", "DIGESTBOT_QUEUE_CONSUMERS": "2"}
+    with running_bot(slack.base_url, redis_url, tmp_path, **settings) as (base, log_path):
+        first = worker_pids(log_path)
+        assert len(first) == 2 and all(alive(pid) for pid in first)
+        send(base, f"<{pages.url('/drought')}>", "CSUP1")
+        assert title("drought") in json.dumps(cards_in(slack, "CSUP1")[0].params["blocks"])
+        wait_until(lambda: digests_ok(base) == 1)  # made in a worker, counted in serve's /metrics
+        os.kill(first[0], signal.SIGKILL)
+        wait_until(lambda: len(worker_pids(log_path)) == 3)
+        assert f"(pid {first[0]}) was killed by SIGKILL; restarting it" in log_path.read_text()
+        before = digests_ok(base)  # 0 if the dead worker made the first digest: its counters died with it
+        send(base, f"<{pages.url('/reservoirs')}>", "CSUP2")
+        assert title("reservoirs") in json.dumps(cards_in(slack, "CSUP2")[0].params["blocks"])
+        wait_until(lambda: digests_ok(base) == before + 1)
+        workers = worker_pids(log_path)[1:]
+    assert not any(alive(pid) for pid in workers)  # serve stopped them before it exited
+    assert all(f"digest worker {pid} stopped" in log_path.read_text() for pid in workers)  # gracefully
+
+
+def test_serve_with_workers_zero_digests_in_process(slack: SlackStandIn, pages: LocalServer, redis_url: str,
+                                                     tmp_path: Path) -> None:  # fmt: skip
+    with running_bot(slack.base_url, redis_url, tmp_path, DIGESTBOT_WORKERS="0") as (base, log_path):
+        send(base, f"<{pages.url('/chess')}>", "CZERO")
+        assert title("chess") in json.dumps(cards_in(slack, "CZERO")[0].params["blocks"])
+        assert digests_ok(base) == 1
+    assert worker_pids(log_path) == []
+
+
+def test_with_the_embedded_redis_the_worker_uses_the_serve_process_server(
+    slack: SlackStandIn, pages: LocalServer, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    data_dir = tmp_path_factory.mktemp("emb")  # short: the unix socket path must fit in sun_path
+    with running_bot(slack.base_url, None, data_dir) as (base, log_path):
+        assert (data_dir / "redis.sock").exists()
+        send(base, f"<{pages.url('/rivers')}>", "CEMBED")
+        assert title("rivers") in json.dumps(cards_in(slack, "CEMBED")[0].params["blocks"])
+        wait_until(lambda: digests_ok(base) == 1)
+    # Queued and digested by the worker: the serve process never fell back to digesting in-process.
+    assert "Redis is unreachable" not in log_path.read_text()
+    assert len(worker_pids(log_path)) == 1
+
+
+# --- pieces ---------------------------------------------------------------------------------------------------
+
+
+def registry_with(counted: float, depth: float, observed: list[float], extra: bool = False) -> CollectorRegistry:
+    registry = CollectorRegistry()
+    Counter("jobs_total", "Jobs", ["outcome"], registry=registry).labels("ok").inc(counted)
+    Gauge("depth", "Depth", registry=registry).set(depth)
+    histogram = Histogram("job_seconds", "Time", buckets=(1.0,), registry=registry)
+    for value in observed:
+        histogram.observe(value)
+    if extra:
+        Counter("only_workers_total", "Only in workers", registry=registry).inc()
+    return registry
+
+
+class Families:
+    def __init__(self, families: list[Metric]) -> None:
+        self.families = families
+
+    def collect(self) -> list[Metric]:
+        return self.families
+
+
+def test_merged_metrics_add_counters_and_histograms_and_keep_the_own_gauges() -> None:
+    own = registry_with(1, 7, [0.5])
+    workers = [generate_latest(registry_with(2, 99, [2.0], extra=True)).decode(),
+               generate_latest(registry_with(4, 99, [])).decode()]  # fmt: skip
+    text = generate_latest(Families(merged(own.collect(), workers))).decode()  # type: ignore[arg-type]
+    assert 'jobs_total{outcome="ok"} 7.0' in text
+    assert "depth 7.0" in text  # the supervisor's own queue depth, not a sum
+    assert 'job_seconds_bucket{le="1.0"} 1.0' in text and 'job_seconds_bucket{le="+Inf"} 2.0' in text
+    assert "job_seconds_count 2.0" in text and "job_seconds_sum 2.5" in text
+    assert "only_workers_total 1.0" in text
+    assert text.count("# TYPE jobs_total counter") == 1
+
+
+async def test_clients_share_the_process_session_once_it_is_open(slack: SlackStandIn) -> None:
+    assert make_client(TOKEN, slack.base_url).session is None  # before: slack_sdk opens a session per call
+    session = await open_shared_session()
+    try:
+        first, second = make_client(TOKEN, slack.base_url), make_client(TOKEN, slack.base_url)
+        assert first.session is session and second.session is session
+        assert (await first.auth_test())["ok"] and (await second.auth_test())["ok"]
+        assert not session.closed
+    finally:
+        await close_shared_session()
+    assert session.closed and make_client(TOKEN, slack.base_url).session is None
