@@ -23,6 +23,13 @@ from handlers.slash import SHARE_ACTION, run_command, share_to_channel
 log = logging.getLogger(__name__)
 
 
+async def count_reaction(event: dict[str, Any], delta: int, service: DigestService) -> None:
+    """Reactions on a message that shared a link make that link rank higher in the weekly roundup."""
+    item = event.get("item", {})
+    if item.get("type") == "message" and item.get("channel") and item.get("ts"):
+        await service.store.count_reaction(item["channel"], item["ts"], delta)
+
+
 def build_app(settings: Settings, service: DigestService) -> tuple[AsyncApp, WorkQueue]:
     """The app, and the digest queue its message listener feeds (start and stop it with the server)."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
@@ -58,6 +65,14 @@ def build_app(settings: Settings, service: DigestService) -> tuple[AsyncApp, Wor
     async def on_home(event: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home":
             await publish_home(event["user"], app.client, service)
+
+    @app.event("reaction_added")
+    async def on_reaction_added(event: dict[str, Any]) -> None:
+        await count_reaction(event, +1, service)
+
+    @app.event("reaction_removed")
+    async def on_reaction_removed(event: dict[str, Any]) -> None:
+        await count_reaction(event, -1, service)
 
     @app.command("/digest")
     async def on_command(ack: Any, body: dict[str, Any], respond: Any) -> None:

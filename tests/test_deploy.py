@@ -196,6 +196,7 @@ MANIFEST_FIELDS = {
 EVENT_SCOPES = {
     "message.channels": "channels:history", "message.groups": "groups:history", "message.im": "im:history",
     "message.mpim": "mpim:history", "link_shared": "links:read", "app_home_opened": None,
+    "reaction_added": "reactions:read", "reaction_removed": "reactions:read",
 }  # fmt: skip
 # Web API method the code calls -> the bot scope it needs (None: any bot token).
 METHOD_SCOPES = {

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 from articles import article_html
 from bot_process import SECRET, TOKEN, running_bot
 from http_server import LocalServer, Reply, html
@@ -264,3 +265,22 @@ def test_link_shared_gets_a_compact_unfurl(bot: str, slack: SlackStandIn, pages:
     unfurls = unfurl.params["unfurls"]
     assert list(unfurls) == [url]  # the page that cannot be read gets Slack's own preview, not a broken one
     assert "Drought forces farmers" in json.dumps(unfurls[url]["blocks"])
+
+
+def test_reactions_on_a_sharing_message_are_counted(
+    bot: str, slack: SlackStandIn, pages: LocalServer, redis_url: str
+) -> None:
+    send(bot, message_event(f"<{pages.url('/chess')}>", channel="C60", ts="1764000060.000100"))
+    thread_posts(slack, "C60", 1)
+    reaction = {"type": "reaction_added", "user": "U2", "reaction": "fire", "event_ts": "1764000061.000100",
+                "item": {"type": "message", "channel": "C60", "ts": "1764000060.000100"}}
+    for event in (reaction, reaction, {**reaction, "type": "reaction_removed"}):
+        assert send(bot, event).status_code == 200
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        counts = [int(v) for key in client.scan_iter("*v1:ch:{C60}:reacts") for v in client.hvals(key)]
+        if counts == [1]:
+            break
+        time.sleep(0.05)
+    assert counts == [1]
