@@ -10,8 +10,10 @@ import asyncio
 import random
 import time
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import aiohttp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -20,10 +22,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
-from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_client import AsyncSlackResponse, AsyncWebClient
 
 from bot.config import Settings
-from bot.metrics import SLACK_RATE_LIMITED
+from bot.metrics import SLACK_CALLS, SLACK_RATE_LIMITED
 
 MAX_RETRY_AFTER_S = 30.0  # Slack may ask for an hour; a worker must not sleep that long
 CALL_TIMEOUT_S = 30  # slack_sdk's default per call, which it applies only to the sessions it opens itself
@@ -90,9 +92,25 @@ async def close_shared_session() -> None:
         _shared = None
 
 
+class CountingWebClient(AsyncWebClient):
+    """Counts every Web API call by method and outcome for /metrics."""
+
+    async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:  # type: ignore[override]
+        outcome = "error"
+        try:
+            response = await super().api_call(api_method, **kwargs)
+            outcome = "true"
+            return response
+        except SlackApiError:
+            outcome = "false"
+            raise
+        finally:
+            SLACK_CALLS.labels(api_method, outcome).inc()
+
+
 def make_client(token: str | None, base_url: str) -> AsyncWebClient:
     session = _shared if _shared is not None and not _shared.closed else None
-    client = AsyncWebClient(
+    client = CountingWebClient(
         token=token, base_url=base_url if base_url.endswith("/") else base_url + "/", session=session
     )
     client.retry_handlers = [

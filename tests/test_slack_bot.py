@@ -189,7 +189,9 @@ def test_health_readiness_and_metrics(bot: str) -> None:
     metrics = httpx.get(f"{bot}/metrics").text
     for name in ("digestbot_digests_total{outcome=\"ok\"}", "digestbot_fetch_seconds_count",
                  "digestbot_extract_seconds_count", "digestbot_digest_cache_total{result=\"miss\"}",
-                 "digestbot_events_received_total", "digestbot_queue_depth"):
+                 "digestbot_events_received_total", "digestbot_queue_depth",
+                 "digestbot_slack_calls_total{method=\"chat.postMessage\",ok=\"true\"}",
+                 "digestbot_slack_rate_limited_total"):
         assert name in metrics, name
     assert TOKEN not in metrics
 
