@@ -10,7 +10,9 @@ import asyncio
 import contextlib
 import json
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 from rich.console import Console
@@ -105,33 +107,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from handlers.server import serve, settings_problems  # Slack glue loads only when serving
-
-    problems = settings_problems(settings)
+def _run_slack_process(problems: list[str], settings: Settings, main: Coroutine[Any, Any, None]) -> int:
+    """Refuse to start on bad settings (one clear line each), else run `main` with secret-safe logging."""
     for problem in problems:
         print(f"digestbot: {problem}", file=sys.stderr)
     if problems:
+        main.close()
         return 2
     configure_logging(secrets=settings_secrets(settings))
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(settings, args.host, args.port or settings.port))
+        asyncio.run(main)
     return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from handlers.server import serve, settings_problems  # Slack glue loads only when serving
+
+    main = serve(settings, args.host, args.port or settings.port)
+    return _run_slack_process(settings_problems(settings), settings, main)
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from handlers.slack_client import client_problems
     from handlers.worker import work
 
-    problems = client_problems(settings)
-    for problem in problems:
-        print(f"digestbot: {problem}", file=sys.stderr)
-    if problems:
-        return 2
-    configure_logging(secrets=settings_secrets(settings))
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(work(settings, args.metrics_socket, args.parent_pid))
-    return 0
+    return _run_slack_process(client_problems(settings), settings, work(settings, args.metrics_socket, args.parent_pid))
 
 
 def _doctor(args: argparse.Namespace) -> int:
