@@ -55,7 +55,7 @@ def build_app(settings: Settings, service: DigestService) -> tuple[AsyncApp, Wor
 
     @app.event("message")
     async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
-        await handle_message(event, body.get("team_id", ""), app.client, service, queue)
+        await handle_message(event, body.get("team_id", ""), app.client, service, queue, body.get("event_id", ""))
 
     @app.event("link_shared")
     async def on_link_shared(event: dict[str, Any]) -> None:

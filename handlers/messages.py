@@ -75,7 +75,8 @@ def wanted_links(event: dict[str, Any], settings: Settings) -> list[str]:
 
 
 async def handle_message(
-    event: dict[str, Any], team_id: str, client: AsyncWebClient, service: DigestService, queue: WorkQueue
+    event: dict[str, Any], team_id: str, client: AsyncWebClient, service: DigestService, queue: WorkQueue,
+    event_id: str = "",
 ) -> None:
     """After the ack: a cheap look at the message, then its digest work goes to the queue any replica serves.
 
@@ -86,14 +87,15 @@ async def handle_message(
     links = wanted_links(event, service.settings)
     if not links or (await service.store.get_channel_settings(event["channel"])).muted:
         return
-    if not await queue.enqueue(DigestJob(team_id=team_id, event=event).model_dump()):
-        await digest_links(links, event, team_id, client, service, queue)
+    if not await queue.enqueue(DigestJob(team_id=team_id, event=event, event_id=event_id).model_dump()):
+        await digest_links(links, event, team_id, client, service, queue, event_id)
 
 
 class DigestJob(BaseModel):
     v: Literal[1] = 1
     team_id: str
     event: dict[str, Any]
+    event_id: str = ""  # for the logs
 
 
 def parse_job(job: dict[str, Any]) -> DigestJob | None:
@@ -108,7 +110,8 @@ async def run_job(job: dict[str, Any], client: AsyncWebClient, service: DigestSe
     """A queued message, on whichever replica's consumer took it (maybe again, after a crash)."""
     if parsed := parse_job(job):
         event = parsed.event
-        await digest_links(wanted_links(event, service.settings), event, parsed.team_id, client, service, queue)
+        links = wanted_links(event, service.settings)
+        await digest_links(links, event, parsed.team_id, client, service, queue, parsed.event_id)
 
 
 async def give_up_job(job: dict[str, Any], client: AsyncWebClient, service: DigestService, queue: WorkQueue) -> None:
@@ -169,6 +172,7 @@ async def digest_links(
     client: AsyncWebClient,
     service: DigestService,
     queue: WorkQueue,
+    event_id: str = "",
 ) -> None:
     channel, ts = event["channel"], event["ts"]
     await react(client, channel, ts, add=True)
@@ -180,8 +184,9 @@ async def digest_links(
                 started = time.monotonic()
                 outcome = await handle_link(url, event, team_id, client, service, reply)
                 # One structured line per link; never the message text, which is the users' own words.
-                log.info("link handled", extra={"channel": channel, "ts": ts, "host": domain(url), "outcome": outcome,
-                                                "duration_ms": round((time.monotonic() - started) * 1000)})
+                duration_ms = round((time.monotonic() - started) * 1000)
+                log.info("link handled", extra={"event_id": event_id, "channel": channel, "host": domain(url),
+                                                "outcome": outcome, "duration_ms": duration_ms})
     finally:
         await react(client, channel, ts, add=False)
 

@@ -199,7 +199,8 @@ def test_health_readiness_and_metrics(bot: str) -> None:
 def test_logs_are_json_lines_with_outcome_and_no_message_text(bot_and_log: tuple[str, Path]) -> None:
     records = [json.loads(line) for line in bot_and_log[1].read_text().splitlines() if line.startswith("{")]
     handled = [r for r in records if r.get("message") == "link handled"]
-    assert handled and {"channel", "host", "outcome", "duration_ms"} <= handled[0].keys()
+    assert handled and {"event_id", "channel", "host", "outcome", "duration_ms"} <= handled[0].keys()
+    assert all(r["event_id"].startswith("Ev") for r in handled)
     assert {r["outcome"] for r in handled} >= {"ok", "repeat", "failed_http_status"}
     assert not any("worth a read" in json.dumps(r) for r in records)  # a user's comment never reaches the log
 
