@@ -132,7 +132,6 @@ class Share(BaseModel):
     canonical_url: str
     user_id: str
     ts: str  # Slack message ts
-    permalink: str | None = None
     title: str | None = None
     shared_at: datetime  # naive means UTC
 

@@ -116,9 +116,9 @@ def digest_card(
     return escape(f"{clip(title, 200)} — {digest.site_name or digest.canonical_url}"), blocks
 
 
-def repeat_notice(user_id: str, shared_at: datetime, permalink: str | None) -> str:
+def repeat_notice(user_id: str, shared_at: datetime, permalink: str | None, now: datetime | None = None) -> str:
     where = f" ({slack_link(permalink, 'see the first message')})" if permalink else ""
-    return f"First shared by <@{user_id}> {age(shared_at)}, on {slack_date(shared_at)}{where}."
+    return f"First shared by <@{user_id}> {age(shared_at, now)}, on {slack_date(shared_at)}{where}."
 
 
 def failure_notice(url: str, reason: str) -> str:

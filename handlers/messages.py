@@ -196,7 +196,9 @@ async def reply_if_repeat(canonical_url: str, event: dict[str, Any], service: Di
     first = await service.store.first_share(event["channel"], canonical_url)
     if first is None:
         return False
-    await reply.say(repeat_notice(first.user_id, first.shared_at, first.permalink))
+    # Looked up only now: most links are never repeated, so the first share's post skips this Slack call.
+    link = await permalink(reply.client, first.channel_id, first.ts)
+    await reply.say(repeat_notice(first.user_id, first.shared_at, link))
     again = {"user_id": event["user"], "ts": event["ts"], "shared_at": shared_at(event)}
     await service.store.record_share(first.model_copy(update=again))
     DIGESTS.labels("repeat").inc()
@@ -234,7 +236,6 @@ async def handle_link(
         canonical_url=digest.canonical_url,
         user_id=event["user"],
         ts=ts,
-        permalink=await permalink(client, channel, ts),
         title=digest.title or digest.canonical_url,
         shared_at=shared_at(event),
     )

@@ -30,7 +30,7 @@ URL = "https://a.example/kept"
 BOUND_S = 2.0  # a store call must give up well inside Slack's 3-second ack
 SHARE = Share(
     team_id="T1", channel_id="C1", channel_is_private=True, canonical_url=URL, user_id="U1",
-    ts="1741000000.000100", permalink="https://x.slack.com/archives/C1/p1741000000000100", title="Kept",
+    ts="1741000000.000100", title="Kept",
     shared_at=datetime(2025, 3, 3, tzinfo=UTC),
 )  # fmt: skip
 

@@ -108,6 +108,7 @@ def test_a_repeat_gets_first_shared_by(bot: str, slack: SlackStandIn, pages: Loc
     notice = thread_posts(slack, "C12", 2)[1]
     assert notice.params["text"].startswith("First shared by <@U5>") and "blocks" not in notice.params
     assert notice.params["thread_ts"] == "1764000003.000100"
+    assert "/archives/C12/p1764000002000100|see the first message>" in notice.params["text"]
 
 
 def test_unreadable_pages_get_an_honest_reply(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:

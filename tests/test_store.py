@@ -36,7 +36,7 @@ def make_digest(url: str, text: str = "Short text.") -> Digest:
 def make_share(channel: str, url: str, user: str, minutes: int, private: bool = False) -> Share:
     return Share(
         team_id="T1", channel_id=channel, channel_is_private=private, canonical_url=url, user_id=user,
-        ts=f"{1741000000 + minutes}.000100", permalink=f"https://x.slack.com/archives/{channel}/p{minutes}",
+        ts=f"{1741000000 + minutes}.000100",
         title=f"title {url}", shared_at=T0 + timedelta(minutes=minutes),
     )  # fmt: skip
 
