@@ -6,8 +6,11 @@ links and posts each link's one reply, at most once per (channel, message, link)
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -29,6 +32,7 @@ from handlers.links import comment_without_links, links_in_text
 log = logging.getLogger(__name__)
 
 WORKING = "hourglass_flowing_sand"
+WORKING_AFTER_S = 1.0  # a reply quicker than this needs no "working on it" sign (and spares two Slack calls)
 # Message subtypes that are a person sharing something; edits, deletions, joins and bot posts are not.
 PERSON_SUBTYPES = (None, "thread_broadcast", "file_share", "me_message")
 GAVE_UP = f"something on my side failed {MAX_DELIVERIES} times in a row, so I gave up. `/digest` it to try again."
@@ -67,6 +71,28 @@ async def react(client: AsyncWebClient, channel: str, ts: str, add: bool) -> Non
         await call(channel=channel, timestamp=ts, name=WORKING)
     except SlackApiError as error:
         log.info("reaction %s failed: %s", "add" if add else "remove", error.response.get("error"))
+
+
+@asynccontextmanager
+async def working_sign(client: AsyncWebClient, channel: str, ts: str) -> AsyncIterator[None]:
+    """The hourglass on the message while the work inside takes longer than WORKING_AFTER_S, and not after."""
+    shown = False
+
+    async def show() -> None:
+        nonlocal shown
+        await asyncio.sleep(WORKING_AFTER_S)
+        shown = True
+        await react(client, channel, ts, add=True)
+
+    later = asyncio.create_task(show())
+    try:
+        yield
+    finally:
+        if shown:
+            await later  # the add may still be on its way: the remove must come after it
+            await react(client, channel, ts, add=False)
+        else:
+            later.cancel()
 
 
 def wanted_links(event: dict[str, Any], settings: Settings) -> list[str]:
@@ -175,8 +201,7 @@ async def digest_links(
     event_id: str = "",
 ) -> None:
     channel, ts = event["channel"], event["ts"]
-    await react(client, channel, ts, add=True)
-    try:
+    async with working_sign(client, channel, ts):
         for url in links:
             reply = Reply(client, queue, event, url)
             # A job claimed again after a crash skips what its first owner finished (and its channel memory).
@@ -187,8 +212,6 @@ async def digest_links(
                 duration_ms = round((time.monotonic() - started) * 1000)
                 log.info("link handled", extra={"event_id": event_id, "channel": channel, "host": domain(url),
                                                 "outcome": outcome, "duration_ms": duration_ms})
-    finally:
-        await react(client, channel, ts, add=False)
 
 
 async def reply_if_repeat(canonical_url: str, event: dict[str, Any], service: DigestService, reply: Reply) -> bool:

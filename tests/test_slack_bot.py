@@ -16,6 +16,7 @@ from http_server import LocalServer, Reply, html
 from slack_standin import (
     FORM,
     JSON,
+    Call,
     SlackStandIn,
     app_home_opened_event,
     event_body,
@@ -28,11 +29,17 @@ from slack_standin import (
 )
 
 
+def slow_page(_: object) -> Reply:
+    time.sleep(2.5)  # well past WORKING_AFTER_S: the hourglass must show
+    return html(article_html("chess"))
+
+
 @pytest.fixture(scope="module")
 def pages() -> Iterator[LocalServer]:
     routes = {f"/{key}": html(article_html(key)) for key in ("rivers", "drought", "chess")}
     routes["/missing"] = Reply(status=404, body=b"gone")
     routes["/report.pdf"] = Reply(headers=[("Content-Type", "application/pdf")], body=b"%PDF-1.4")
+    routes["/slow"] = slow_page
     with LocalServer(routes) as server:
         yield server
 
@@ -84,10 +91,22 @@ def test_a_pasted_link_gets_a_digest_card_in_its_thread(bot: str, slack: SlackSt
     assert "Daily Planet" in blocks and "Lois Lane" in blocks and "min read" in blocks
     assert "Shared by <@U1>" in blocks and "worth a read" in blocks
     assert "Key quotes" in blocks and "pulled" in blocks
-    slack.wait_for("reactions.remove")  # the hourglass goes away once every link of the message is done
-    reactions = [c.params.get("name") for c in slack.calls("reactions.add") if c.params.get("channel") == "C10"]
-    removed = [c.params.get("name") for c in slack.calls("reactions.remove") if c.params.get("channel") == "C10"]
-    assert reactions and reactions == removed
+
+
+def test_a_slow_digest_shows_the_hourglass_until_posted(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
+    send(bot, message_event(f"<{pages.url('/slow')}>", channel="C41", ts="1764000004.000100"))
+    [card] = thread_posts(slack, "C41", 1)
+
+    def reactions(method: str) -> list:
+        return [c for c in slack.calls(method) if c.params.get("channel") == "C41"]
+
+    deadline = time.monotonic() + 10
+    while not reactions("reactions.remove") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [added], [removed] = reactions("reactions.add"), reactions("reactions.remove")
+    assert added.params["name"] == removed.params["name"] == "hourglass_flowing_sand"
+    assert added.params["timestamp"] == removed.params["timestamp"] == "1764000004.000100"
+    assert added.time < card.time <= removed.time
 
 
 def test_a_retried_or_replayed_event_is_handled_once(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
@@ -124,7 +143,7 @@ def test_bots_edits_and_muted_channels_are_ignored(bot: str, slack: SlackStandIn
     send(bot, message_event(link, channel="C14", subtype="message_changed"))
     slash = slash_body("mute", channel_id="C15", response_url=slack.response_url("mute"))
     assert post_signed(f"{bot}/slack/events", slash, SECRET, FORM).status_code == 200
-    slack.wait_for("response_url")
+    answer_at(slack, "mute")
     send(bot, message_event(link, channel="C15"))
     time.sleep(2)
     assert not [c for c in slack.calls("chat.postMessage") if c.params.get("channel") in ("C14", "C15")]
@@ -151,8 +170,7 @@ def test_slash_digest_answers_only_the_caller_with_a_share_button(
     body = slash_body(pages.url("/chess"), channel_id="C17", response_url=slack.response_url("d1"))
     response = post_signed(f"{bot}/slack/events", body, SECRET, FORM)
     assert response.status_code == 200
-    [answer] = [c for c in slack.wait_for("response_url") if c.path.endswith("/d1")] or [None]
-    assert answer is not None
+    answer = answer_at(slack, "d1")
     assert answer.params["response_type"] == "ephemeral"
     assert "A teenager wins" in json.dumps(answer.params["blocks"]) and "share_digest" in json.dumps(answer.params)
     click = {"type": "block_actions", "user": {"id": "U9"}, "channel": {"id": "C17"}, "team": {"id": "T1"},
@@ -165,14 +183,7 @@ def test_slash_digest_answers_only_the_caller_with_a_share_button(
 
 
 def test_malformed_slash_command_gets_help(bot: str, slack: SlackStandIn) -> None:
-    body = slash_body("frobnicate now", channel_id="C18", response_url=slack.response_url("bad"))
-    assert post_signed(f"{bot}/slack/events", body, SECRET, FORM).status_code == 200
-    answers = [c for c in slack.wait_for("response_url", count=1) if c.path.endswith("/bad")]
-    deadline = time.monotonic() + 10
-    while not answers and time.monotonic() < deadline:
-        time.sleep(0.05)
-        answers = [c for c in slack.calls("response_url") if c.path.endswith("/bad")]
-    assert "don't know `frobnicate`" in answers[0].params["text"]
+    assert "don't know `frobnicate`" in slash_answer(bot, slack, "frobnicate now", "C18", "bad")
 
 
 def test_a_429_from_slack_is_retried_and_posted_once(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
@@ -206,16 +217,20 @@ def test_logs_are_json_lines_with_outcome_and_no_message_text(bot_and_log: tuple
     assert not any("worth a read" in json.dumps(r) for r in records)  # a user's comment never reaches the log
 
 
+def answer_at(slack: SlackStandIn, tag: str, timeout: float = 20) -> Call:
+    """The first answer the bot sent to the response_url tagged `tag` (other tests' answers are not it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if answers := [c for c in slack.calls("response_url") if c.path.endswith(f"/{tag}")]:
+            return answers[0]
+        time.sleep(0.05)
+    raise AssertionError(f"no answer at response_url {tag}")
+
+
 def slash_answer(bot: str, slack: SlackStandIn, text: str, channel: str, tag: str) -> str:
     body = slash_body(text, channel_id=channel, response_url=slack.response_url(tag))
     assert post_signed(f"{bot}/slack/events", body, SECRET, FORM).status_code == 200
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        answers = [c for c in slack.calls("response_url") if c.path.endswith(f"/{tag}")]
-        if answers:
-            return answers[0].params["text"]
-        time.sleep(0.05)
-    raise AssertionError(f"no answer to /digest {text}")
+    return answer_at(slack, tag).params["text"]
 
 
 def test_search_finds_what_the_workspace_shared(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
