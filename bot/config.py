@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
 from platformdirs import user_data_dir
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (a container's CPU quota is not seen here: set DIGESTBOT_WORKERS there)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 class Settings(BaseSettings):
@@ -43,7 +49,7 @@ class Settings(BaseSettings):
     # Digest work queue
     queue_consumers: int = Field(32, alias="DIGESTBOT_QUEUE_CONSUMERS")
     queue_visibility_timeout_s: float = Field(60.0, alias="DIGESTBOT_QUEUE_VISIBILITY_TIMEOUT")
-    workers: int = Field(1, alias="DIGESTBOT_WORKERS")
+    workers: int = Field(default_factory=usable_cpus, alias="DIGESTBOT_WORKERS")
 
     # Slack
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")

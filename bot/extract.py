@@ -20,6 +20,7 @@ import os
 import re
 import threading
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -341,21 +342,22 @@ class _Pool:
     def __init__(self) -> None:
         self._idle: list[_Worker] = []
         self._lock = threading.Lock()
-        self._slots = threading.BoundedSemaphore(_MAX_WORKERS)
+        # Pages waiting for a worker queue here, not in threads of the loop's default executor, which DNS
+        # lookups (getaddrinfo) need too.
+        self.threads = ThreadPoolExecutor(_MAX_WORKERS, thread_name_prefix="digestbot-extract")
 
     def run(self, html: str, url: str | None, settings: Settings) -> Article:
-        with self._slots:
-            worker = self._take()
-            try:
-                result = worker.run((html, url, settings.extract_max_chars), settings.extract_timeout_s)
-            except (TimeoutError, EOFError, OSError) as error:
-                worker.kill()
-                log.warning("extraction of %s stopped (%s); using metadata only", url, type(error).__name__)
-                article = extract_metadata(html, url)
-                article.warning = TIMEOUT_WARNING
-                return article
-            self._give_back(worker)
-            return Article.model_validate(result)
+        worker = self._take()
+        try:
+            result = worker.run((html, url, settings.extract_max_chars), settings.extract_timeout_s)
+        except (TimeoutError, EOFError, OSError) as error:
+            worker.kill()
+            log.warning("extraction of %s stopped (%s); using metadata only", url, type(error).__name__)
+            article = extract_metadata(html, url)
+            article.warning = TIMEOUT_WARNING
+            return article
+        self._give_back(worker)
+        return Article.model_validate(result)
 
     def _take(self) -> _Worker:
         with self._lock:
@@ -390,7 +392,7 @@ async def extract_article_bounded(html: str, url: str | None, settings: Settings
     On timeout (or a crashed worker) the article degrades to the page's metadata, with a warning.
     """
     with EXTRACT_SECONDS.time():
-        return await asyncio.to_thread(_POOL.run, html, url, settings)
+        return await asyncio.get_running_loop().run_in_executor(_POOL.threads, _POOL.run, html, url, settings)
 
 
 def shutdown_workers() -> None:

@@ -25,6 +25,7 @@ from prometheus_client.metrics_core import Metric
 from redis_server import make_settings
 from slack_standin import JSON, Call, SlackStandIn, event_body, message_event, post_signed
 
+from bot.config import usable_cpus
 from bot.queue import WorkQueue
 from handlers.messages import DigestJob
 from handlers.slack_client import close_shared_session, make_client, open_shared_session
@@ -187,7 +188,7 @@ def test_with_the_embedded_redis_the_worker_uses_the_serve_process_server(
         wait_until(lambda: digests_ok(base) == 1)
     # Queued and digested by the worker: the serve process never fell back to digesting in-process.
     assert "Redis is unreachable" not in log_path.read_text()
-    assert len(worker_pids(log_path)) == 1
+    assert len(worker_pids(log_path)) == usable_cpus()  # the default: a worker per CPU
 
 
 # --- pieces ---------------------------------------------------------------------------------------------------
