@@ -42,6 +42,7 @@ RESTART_BACKOFF_S = (1.0, 30.0)  # first and longest pause before restarting a w
 STEADY_S = 60.0  # a worker that ran this long before dying is restarted after the first pause again
 EXIT_GRACE_S = STOP_GRACE_S + 5  # a stopping worker's jobs get STOP_GRACE_S, then it closes its clients
 SCRAPE_TIMEOUT_S = 2.0
+BESIDE_SERVE_NICENESS = 10
 SUMMED_TYPES = ("counter", "histogram", "summary")  # gauges (the queue depth) are the supervisor's own
 
 
@@ -50,6 +51,10 @@ SUMMED_TYPES = ("counter", "histogram", "summary")  # gauges (the queue depth) a
 
 async def work(settings: Settings, metrics_socket: Path | None = None, parent_pid: int | None = None) -> None:
     """Run this process's digest consumers until SIGTERM, SIGINT or (with parent_pid) the parent's exit."""
+    if parent_pid:
+        # Beside its serve process, digests yield the CPU to Slack's acks (3 s, or Slack retries and
+        # eventually disables the events). Set first: the extraction processes inherit it.
+        os.nice(BESIDE_SERVE_NICENESS)
     await open_shared_session()
     service = DigestService.open(settings)
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
