@@ -244,7 +244,8 @@ async def handle_link(
         await reply.say(failure_notice(url, str(error)))
         return f"failed_{error.reason}"
     # A shortener resolves to the article itself: it may be a repeat after all.
-    if repeats and await reply_if_repeat(digest.canonical_url, event, service, reply):
+    moved = digest.canonical_url != canonicalize(url)
+    if repeats and moved and await reply_if_repeat(digest.canonical_url, event, service, reply):
         return "repeat"
     related = await service.related(digest, team_id, channel)
     text, blocks = digest_card(
