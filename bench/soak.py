@@ -146,7 +146,7 @@ def cpu_seconds(process: psutil.Process) -> float:
 
 class Processes:
     """The processes taking part, for CPU shares and memory: this one, the fixtures child, the bot and its
-    children (extraction workers), redis-server."""
+    children (digest workers and their extraction processes), redis-server."""
 
     def __init__(self, bot_pid: int, fixtures_pid: int, redis_port: str) -> None:
         self.bot = psutil.Process(bot_pid)
@@ -162,7 +162,7 @@ class Processes:
 
     def cpu(self) -> dict[str, float]:
         usage = {name: cpu_seconds(p) for name, p in self.named.items()}
-        usage["extraction processes (live ones)"] = sum(cpu_seconds(p) for p in self.workers())
+        usage["digest workers + extraction (live ones)"] = sum(cpu_seconds(p) for p in self.workers())
         return usage
 
     def cpu_used(self) -> dict[str, float]:
@@ -273,7 +273,7 @@ def soak_bot(events_url: str, fixtures: Connection, processes: Processes, page_b
                               fixtures.recv(), load.sent, os.getloadavg()[0]))  # fmt: skip
         last = samples[-1]
         print(f"  t={last.at_s:6.0f}s sent={last.sent} replies={last.replies} bot RSS={last.bot_rss_mib} MiB "
-              f"extraction RSS={last.workers_rss_mib} MiB load={last.load_1m:.1f}", flush=True)  # fmt: skip
+              f"workers RSS={last.workers_rss_mib} MiB load={last.load_1m:.1f}", flush=True)  # fmt: skip
 
     print(f"soak: {plan.rate:g} events/s for {plan.seconds:g} s, {plan.urls} articles, {plan.channels} channels")
     asyncio.run(drive(events_url, page_base, plan, load, tick))
@@ -304,8 +304,13 @@ def summarise(plan: Plan, load: Load, load_s: float, drained_at: float | None, s
               report: dict[str, Any], cpu: dict[str, float], bot_hwm_mib: float) -> dict[str, Any]:  # fmt: skip
     replies = report.pop("replies")
     acked = set(load.keys)
-    rss = [s.bot_rss_mib for s in samples]
-    third = max(1, len(rss) // 3)
+    third = max(1, len(samples) // 3)
+
+    def thirds(values: list[float]) -> list[int]:
+        """Mean of the first, middle and last third: flat memory keeps them close."""
+        return [round(statistics.mean(part)) for part in (values[:third], values[third:-third] or values,
+                                                            values[-third:])]  # fmt: skip
+
     return {
         "plan": asdict(plan),
         "events_sent": load.sent,
@@ -323,9 +328,9 @@ def summarise(plan: Plan, load: Load, load_s: float, drained_at: float | None, s
         "lost": len(acked - replies.keys()),
         "all_replied_after_s": drained_at,
         "bot_peak_rss_mib (VmHWM)": round(bot_hwm_mib),
-        "bot_rss_mib first/middle/last third (mean)": [round(statistics.mean(part)) for part in
-                                                       (rss[:third], rss[third:-third] or rss, rss[-third:])],
-        "extraction_processes_peak_rss_mib (sum)": max((s.workers_rss_mib for s in samples), default=0),
+        "bot_rss_mib first/middle/last third (mean)": thirds([s.bot_rss_mib for s in samples]),
+        "workers_and_extraction_peak_rss_mib (sum)": max((s.workers_rss_mib for s in samples), default=0),
+        "workers_and_extraction_rss_mib first/middle/last third (mean)": thirds([s.workers_rss_mib for s in samples]),
         "cpu_seconds": cpu,
         "machine_load_1m max": max((s.load_1m for s in samples), default=0.0),
         "stand_in": report,
