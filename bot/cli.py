@@ -1,4 +1,4 @@
-"""The `digestbot` command line: `digest` for the terminal, `serve` for Slack, `doctor` for operators.
+"""The `digestbot` command line: `digest` and `roundup` for the terminal, `serve` for Slack, `doctor` for operators.
 
 `worker` runs only digest queue consumers: `serve` starts DIGESTBOT_WORKERS of them itself.
 """
@@ -11,6 +11,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Coroutine
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,13 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from bot import __version__
+from bot.ages import age
 from bot.config import Settings
 from bot.digest import digest_source, is_url
 from bot.errors import DigestError
 from bot.logs import configure_logging, settings_secrets
 from bot.models import Digest
+from bot.roundup import Roundup, channel_roundup
 from bot.service import DigestService
 
 
@@ -47,6 +50,27 @@ def render(digest: Digest, console: Console) -> None:
         body.append("")
     body.append(f"[link={digest.canonical_url}]{escape(digest.canonical_url)}[/link]")
     title = escape(digest.title or "(untitled)")
+    console.print(Panel("\n".join(body), title=f"[bold]{title}[/bold]", title_align="left"))
+
+
+def render_roundup(roundup: Roundup, console: Console) -> None:
+    """The week's links, most shared first, then related reading the channel has not seen."""
+    count = len(roundup.items) + roundup.more
+    body = [f"[dim]{count} link{'s' if count > 1 else ''} shared since {roundup.start:%Y-%m-%d %H:%M} UTC, "
+            "most shared first[/dim]", ""]  # fmt: skip
+    for item in roundup.items:
+        times = f" (×{item.shares})" if item.shares > 1 else ""
+        by = f"shared by {escape(item.shared_by)}, {age(item.shared_at)}"
+        body.append(f"• [bold]{escape(item.title)}[/bold]{times} — {by}")
+        body += [f"  {escape(line)}" for line in (item.one_line, item.canonical_url) if line]
+    if roundup.more:
+        body.append(f"[dim]…and {roundup.more} more[/dim]")
+    if roundup.related:
+        body += ["", "[bold]Related reading you haven't seen[/bold]"]
+        for hit in roundup.related:
+            body.append(f"• [bold]{escape(hit.title)}[/bold] — [dim]{escape(hit.domain)} · {age(hit.shared_at)}[/dim]")
+            body += [f"  {escape(line)}" for line in (hit.one_line, hit.canonical_url) if line]
+    title = f"This week in {escape(roundup.channel_id)} ({roundup.week})"
     console.print(Panel("\n".join(body), title=f"[bold]{title}[/bold]", title_align="left"))
 
 
@@ -88,6 +112,50 @@ async def _print_digests(
     return 1 if failed else 0
 
 
+async def _roundup(channel_id: str, post: bool, as_json: bool, settings: Settings) -> int:
+    """Preview a channel's roundup of the last 7 days in the terminal, or (post) post it to the channel."""
+    service = DigestService.open(settings)
+    try:
+        roundup = await channel_roundup(service, channel_id, datetime.now(UTC))
+    finally:
+        await service.close()
+    if post:
+        return await _post_roundup(channel_id, roundup, settings)
+    if as_json:
+        print(roundup.model_dump_json() if roundup else json.dumps(None))
+    elif roundup is None:
+        print(f"Nothing was shared in {channel_id} in the last 7 days.")
+    else:
+        render_roundup(roundup, Console(highlight=False))
+    return 0
+
+
+async def _post_roundup(channel_id: str, roundup: Roundup | None, settings: Settings) -> int:
+    from slack_sdk.errors import SlackApiError  # Slack glue loads only when posting
+
+    from handlers.roundups import post_quiet_line, post_roundup
+    from handlers.slack_client import client_problems, make_client
+
+    if problems := client_problems(settings):
+        print("\n".join(f"digestbot: {problem}" for problem in problems), file=sys.stderr)
+        return 2
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    client = make_client(token, settings.slack_api_url)
+    try:
+        if roundup:
+            await post_roundup(client, channel_id, roundup)
+        elif settings.roundup_quiet_line:
+            await post_quiet_line(client, channel_id)
+        else:
+            print(f"Nothing was shared in {channel_id} in the last 7 days: nothing posted.")
+            return 0
+    except SlackApiError as error:
+        print(f"digestbot: Slack refused the post to {channel_id}: {error.response.get('error')}", file=sys.stderr)
+        return 1
+    print(f"Posted the roundup in {channel_id}.")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="digestbot", description=__doc__)
     parser.add_argument("--version", action="version", version=f"digestbot {__version__}")
@@ -96,6 +164,10 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("sources", nargs="+", metavar="SOURCE", help="an http(s) URL or a saved HTML file")
     digest.add_argument("--json", action="store_true", help="one JSON object per source, one per line")
     digest.add_argument("--no-cache", action="store_true", help="fetch every URL afresh, skip Redis")
+    roundup = commands.add_parser("roundup", help="preview a channel's roundup of the last 7 days, or post it")
+    roundup.add_argument("--channel", required=True, metavar="CHANNEL_ID", help="the Slack channel id, e.g. C0123ABC")
+    roundup.add_argument("--post", action="store_true", help="post it to the channel (needs SLACK_BOT_TOKEN)")
+    roundup.add_argument("--json", action="store_true", help="print the roundup as one JSON object (null if quiet)")
     serve = commands.add_parser("serve", help="run the Slack bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
     serve.add_argument("--host", default="0.0.0.0", help="HTTP mode: interface to bind (default 0.0.0.0)")
     serve.add_argument("--port", type=int, default=None, help="HTTP mode: port (default $PORT or 3000)")
@@ -155,6 +227,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     if args.command == "digest":
         sys.exit(asyncio.run(_digest_all(args.sources, args.json, settings, not args.no_cache)))
+    if args.command == "roundup":
+        sys.exit(asyncio.run(_roundup(args.channel, args.post, args.json, settings)))
     if args.command == "serve":
         sys.exit(_serve(args, settings))
     if args.command == "worker":

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
+from bot.ages import age
 from bot.models import Digest
 
 Block = dict[str, Any]
@@ -45,14 +46,6 @@ def clip(text: str, limit: int) -> str:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.")
     return cut + "…"
-
-
-def age(when: datetime, now: datetime | None = None) -> str:
-    seconds = max(0, ((now or datetime.now(UTC)) - when).total_seconds())
-    for unit, size in (("y", 365 * 86400), ("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit} ago"
-    return "just now"
 
 
 def slack_date(when: datetime) -> str:

@@ -7,9 +7,10 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.ages import age
 from bot.service import DigestService
 from bot.store import ChannelSettings, Share
-from handlers.cards import Block, age, clip, slack_link
+from handlers.cards import Block, clip, slack_link
 from handlers.commands import DAYS, HELP
 
 MUTE_ACTION = "home_toggle_mute"

@@ -8,9 +8,10 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.ages import age
 from bot.errors import DigestError
 from bot.service import DigestService
-from handlers.cards import Block, age, digest_card, escape, failure_notice, related_lines, slack_link
+from handlers.cards import Block, digest_card, escape, failure_notice, related_lines, slack_link
 from handlers.commands import HELP, Command, CommandError, parse_command
 from handlers.roundups import roundup_command
 

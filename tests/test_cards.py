@@ -2,8 +2,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from pydantic import BaseModel
 
+from bot.ages import age
 from bot.models import Digest
-from handlers.cards import CARD_BUDGET, age, clip, digest_card, escape, repeat_notice
+from handlers.cards import CARD_BUDGET, clip, digest_card, escape, repeat_notice
 
 
 class Hit(BaseModel):

@@ -3,7 +3,11 @@ quiet weeks, Block Kit limits and escaping, and `/digest roundup ...`."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -11,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import redis.asyncio
+from bot_process import REPO
 from slack_standin import SlackStandIn
 
 from bot.config import Settings
@@ -362,3 +367,55 @@ async def test_now_in_a_channel_without_the_bot_says_so(workspace: DigestService
     slack.error_next("chat.postMessage", "not_in_channel")
     reply = await run(workspace, slack, "roundup now", channel="C3")
     assert "not_in_channel" in reply and "/invite" in reply
+
+
+# --- `digestbot roundup` ----------------------------------------------------------------------------------------
+
+
+async def cli(service: DigestService, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`digestbot roundup ...` as a real process on the service's Redis keys (wide, so titles stay on one line)."""
+    settings = service.settings
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DIGESTBOT_", "REDIS_URL"))}
+    environment = inherited | {
+        "REDIS_URL": settings.redis_url or "", "DIGESTBOT_REDIS_PREFIX": settings.redis_prefix,
+        "DIGESTBOT_DATA_DIR": str(settings.data_dir), "COLUMNS": "200", **env,
+    }  # fmt: skip
+    command = [sys.executable, "-m", "bot.cli", "roundup", *args]
+    return await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, env=environment,
+                                   timeout=60, cwd=REPO)  # fmt: skip
+
+
+async def this_week_in_c5(workspace: DigestService) -> None:
+    now = datetime.now(UTC)  # the command's week ends now
+    await share(workspace, "C5", "po", "U1", now - timedelta(days=3))
+    await share(workspace, "C5", "candidates", "U2", now - timedelta(days=2))
+    await share(workspace, "C5", "po", "U3", now - timedelta(days=1))
+
+
+async def test_cli_previews_a_roundup_in_the_terminal(workspace: DigestService) -> None:
+    await this_week_in_c5(workspace)
+    result = await cli(workspace, "--channel", "C5")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "This week in C5" in out and "(×2)" in out and "shared by U1" in out
+    assert out.index(STORIES["po"][0]) < out.index(STORIES["candidates"][0])  # most shared first
+    assert "Related reading you haven't seen" in out and STORIES["rationing"][0] in out
+    assert STORIES["desalination"][0] not in out  # only the private G1 shared it
+
+    as_json = json.loads((await cli(workspace, "--channel", "C5", "--json")).stdout)
+    assert [item["canonical_url"] for item in as_json["items"]] == [url("po"), url("candidates")]
+    quiet = await cli(workspace, "--channel", "C9")
+    assert quiet.returncode == 0 and "Nothing was shared in C9" in quiet.stdout
+
+
+async def test_cli_posts_a_roundup_to_the_channel(workspace: DigestService, slack: SlackStandIn) -> None:
+    await this_week_in_c5(workspace)
+    result = await cli(workspace, "--channel", "C5", "--post", SLACK_BOT_TOKEN="xoxb-cli", SLACK_API_URL=slack.base_url)
+    assert result.returncode == 0, result.stderr
+    (post,) = slack.calls("chat.postMessage")
+    assert post.params["channel"] == "C5" and url("po") in json.dumps(post.params["blocks"])
+    assert post.token == "xoxb-cli" and "xoxb-cli" not in result.stdout + result.stderr
+
+    no_token = await cli(workspace, "--channel", "C5", "--post", SLACK_API_URL=slack.base_url)
+    assert no_token.returncode == 2 and "SLACK_BOT_TOKEN" in no_token.stderr
+    assert len(slack.calls("chat.postMessage")) == 1
