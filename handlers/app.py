@@ -35,9 +35,8 @@ def build_app(settings: Settings, service: DigestService) -> tuple[AsyncApp, Wor
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     app = AsyncApp(
-        token=token,
         signing_secret=secret,
-        client=make_client(token, settings.slack_api_url),
+        client=make_client(token, settings.slack_api_url),  # bolt takes the token from its client
         process_before_response=False,
     )
     queue = digest_queue(settings, app.client, service)

@@ -1,4 +1,4 @@
-"""Running the bot: Socket Mode with an app token, otherwise HTTP on /slack/events with health and metrics.
+"""Running the bot: Socket Mode with an app token, otherwise HTTP on /slack/events; health and metrics either way.
 
 Every replica also runs the roundup scheduler and its share of the digest queue's consumers: in DIGESTBOT_WORKERS
 child processes (handlers/worker.py), so digest work never competes with Slack's acks for this process's CPU, or
@@ -43,6 +43,7 @@ def signature_ok(verifier: SignatureVerifier, body: bytes, headers: dict[str, st
 def http_app(
     settings: Settings, app: AsyncApp, service: DigestService, queue: WorkQueue, workers: WorkerPool
 ) -> web.Application:
+    """/healthz, /readyz and /metrics; in HTTP mode (no app token) also Slack's POST /slack/events."""
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     verifier = SignatureVerifier(secret)
 
@@ -70,14 +71,9 @@ def http_app(
         return web.Response(body=await workers.metrics(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     web_app = web.Application(client_max_size=1024 * 1024)
-    web_app.add_routes(
-        [
-            web.post("/slack/events", events),
-            web.get("/healthz", healthz),
-            web.get("/readyz", readyz),
-            web.get("/metrics", metrics),
-        ]
-    )
+    web_app.add_routes([web.get("/healthz", healthz), web.get("/readyz", readyz), web.get("/metrics", metrics)])
+    if not settings.slack_app_token:
+        web_app.add_routes([web.post("/slack/events", events)])
     return web_app
 
 
@@ -101,21 +97,22 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         workers.start()
     else:
         await queue.start()
+    runner = web.AppRunner(http_app(settings, app, service, queue, workers))
+    socket_mode = None
     try:
+        await runner.setup()
+        await web.TCPSite(runner, host, port).start()
         if settings.slack_app_token:
-            handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
-            log.info("connecting to Slack in Socket Mode")
-            await handler.connect_async()
-            await stopping.wait()
-            await handler.close_async()
+            socket_mode = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
+            await socket_mode.connect_async()
+            log.info("connected to Slack in Socket Mode; health and metrics on http://%s:%d", host, port)
         else:
-            runner = web.AppRunner(http_app(settings, app, service, queue, workers))
-            await runner.setup()
-            await web.TCPSite(runner, host, port).start()
             log.info("listening on http://%s:%d/slack/events", host, port)
-            await stopping.wait()  # serve until SIGTERM or Ctrl-C
-            await runner.cleanup()
+        await stopping.wait()  # serve until SIGTERM or Ctrl-C
     finally:
+        if socket_mode:
+            await socket_mode.close_async()
+        await runner.cleanup()
         await workers.stop()
         await queue.stop()
         await scheduler.shutdown()

@@ -136,11 +136,13 @@ class SlackStandIn:
         team_id: str = "T1",
         bot_user_id: str = "UBOT",
         bot_id: str = "BBOT",
+        socket_mode_url: str | None = None,
     ) -> None:
         self.channels = channels if channels is not None else {}
         self.users = users if users is not None else {}
         self.memberships: dict[str, list[str]] = {}  # user id -> channel ids, for users.conversations
         self.team_id, self.bot_user_id, self.bot_id = team_id, bot_user_id, bot_id
+        self.socket_mode_url = socket_mode_url  # what apps.connections.open hands out (tests/socket_mode.py)
         self._cond = threading.Condition()
         self._calls: list[Call] = []
         self._faults: defaultdict[str, deque[_Answer]] = defaultdict(deque)
@@ -150,6 +152,7 @@ class SlackStandIn:
         self._thread: threading.Thread | None = None
         self._methods: dict[str, Callable[[Params], Params]] = {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._connections_open,
             "chat.postMessage": self._post_message,
             "chat.postEphemeral": self._post_ephemeral,
             "chat.update": self._update,
@@ -311,6 +314,9 @@ class SlackStandIn:
         ts = params.get("ts", "")
         message = self._message(params, ts)
         return {"channel": params["channel"], "ts": ts, "text": params.get("text", ""), "message": message}
+
+    def _connections_open(self, params: Params) -> Params:
+        return {"url": self.socket_mode_url} if self.socket_mode_url else {"error": "not_allowed_token_type"}
 
     def _permalink(self, params: Params) -> Params:
         channel, ts = params.get("channel", ""), params.get("message_ts", "")
