@@ -220,6 +220,18 @@ class SlackStandIn:
                 raise TimeoutError(f"waited {timeout}s for {count} {method} call(s); received {seen}")
             return self.calls(method)
 
+    def posts(self, channel: str) -> list[Call]:
+        """The messages Slack took in `channel` (chat.postMessage answered ok), in order."""
+        return [c for c in self.calls("chat.postMessage")
+                if c.params.get("channel") == channel and c.status == 200 and c.response.get("ok")]  # fmt: skip
+
+    def wait_for_posts(self, channel: str, count: int = 1, timeout: float = 30) -> list[Call]:
+        """Block until `count` messages were posted in `channel`; return all of them."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: len(self.posts(channel)) >= count, timeout):
+                raise TimeoutError(f"{len(self.posts(channel))} of {count} posts in {channel} after {timeout}s")
+            return self.posts(channel)
+
     def reset(self) -> None:
         """Forget recorded calls, pending faults and reactions (channels, users and ts keep going)."""
         with self._cond:

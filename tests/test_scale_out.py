@@ -23,7 +23,7 @@ from articles import ARTICLES, article_html
 from bot_process import SECRET, running_bot
 from http_server import LocalServer, Reply, Request, html
 from redis_server import RedisServer
-from slack_standin import JSON, Call, SlackStandIn, event_body, message_event, post_signed
+from slack_standin import JSON, SlackStandIn, event_body, message_event, post_signed
 
 from bot.config import usable_cpus
 from bot.queue import GROUP
@@ -106,19 +106,6 @@ def send(base: str, event: dict, event_id: str, retry_num: int | None = None) ->
     assert post_signed(f"{base}/slack/events", body, SECRET, JSON, retry_num=retry_num).status_code == 200
 
 
-def posts_in(slack: SlackStandIn, channel: str) -> list[Call]:
-    return [c for c in slack.calls("chat.postMessage") if c.params.get("channel") == channel and c.status == 200]
-
-
-def wait_for_posts(slack: SlackStandIn, channel: str, count: int, timeout: float = 30) -> list[Call]:
-    deadline = time.monotonic() + timeout
-    while len(posts := posts_in(slack, channel)) < count:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{len(posts)} of {count} posts in {channel} after {timeout} s")
-        time.sleep(0.05)
-    return posts
-
-
 def digests_made(base: str) -> float:
     metrics = httpx.get(f"{base}/metrics", timeout=5).text
     lines = [line for line in metrics.splitlines() if line.startswith('digestbot_digests_total{outcome="ok"}')]
@@ -137,9 +124,9 @@ def test_events_spread_over_two_replicas_are_each_digested_and_posted_once(
         if n % 3 == 0:  # Slack thought the ack was late: the retry reaches the other replica
             send(replicas[(n + 1) % 2], event, event_id, retry_num=1)
         sent[ts] = f"/story-{n}"
-    wait_for_posts(slack, "CSCALE", MESSAGES)
+    slack.wait_for_posts("CSCALE", MESSAGES)
     time.sleep(1.5)  # room for a duplicate to show up
-    posts = posts_in(slack, "CSCALE")
+    posts = slack.posts("CSCALE")
     assert sorted(p.params["thread_ts"] for p in posts) == sorted(sent)  # one card per message, none twice
     for post in posts:
         path = sent[post.params["thread_ts"]]
@@ -189,11 +176,11 @@ def test_a_worker_killed_mid_digest_has_its_job_finished_by_another(
     client.close()
     # Nobody renews the dead worker's lock any more, so it expires within LOCK_TTL_MS, while the queue hands
     # the job to another worker (the other replica's, or the one started in place of the dead one).
-    [card] = wait_for_posts(slack, "CCRASH", 1, timeout=VISIBILITY_TIMEOUT_S + LOCK_TTL_MS / 1000 + 20)
+    [card] = slack.wait_for_posts("CCRASH", 1, timeout=VISIBILITY_TIMEOUT_S + LOCK_TTL_MS / 1000 + 20)
     assert "A teenager wins" in json.dumps(card.params["blocks"])
     assert card.params["thread_ts"] == "1765000100.000100"
     time.sleep(VISIBILITY_TIMEOUT_S)  # a second claim would have happened by now
-    assert len(posts_in(slack, "CCRASH")) == 1 and stall.requests == 2
+    assert len(slack.posts("CCRASH")) == 1 and stall.requests == 2
     # The replica whose worker died still acks (its HTTP process lives on) and has started a new worker.
     log = replica_dirs[replicas.index(dying)] / "bot.log"
     assert "was killed by SIGKILL; restarting it" in log.read_text()
@@ -211,7 +198,7 @@ def test_with_redis_down_a_replica_digests_in_process(
             for n in (1, 2):
                 event = message_event(f"<{pages.url(f'/story-{n}')}>", channel=f"COUT{n}", ts=f"1765000200.{n:06d}")
                 send(base, event, f"EvOutage{n}")
-                [card] = wait_for_posts(slack, f"COUT{n}", 1)
+                [card] = slack.wait_for_posts(f"COUT{n}", 1)
                 assert ARTICLES[TOPICS[n]]["title"] in json.dumps(card.params["blocks"])
         finally:
             throwaway_redis.start()  # the bot's own teardown cleans its keys

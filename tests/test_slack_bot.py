@@ -67,22 +67,12 @@ def send(bot: str, event: dict, **kwargs: object) -> httpx.Response:
     return post_signed(f"{bot}/slack/events", event_body(event, **kwargs), SECRET, JSON)
 
 
-def thread_posts(slack: SlackStandIn, channel: str, count: int, timeout: float = 30) -> list:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        posts = [c for c in slack.calls("chat.postMessage") if c.params.get("channel") == channel and c.status == 200]
-        if len(posts) >= count:
-            return posts
-        time.sleep(0.05)
-    raise AssertionError(f"expected {count} posts in {channel}, saw {slack.calls('chat.postMessage')}")
-
-
 def test_a_pasted_link_gets_a_digest_card_in_its_thread(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
     event = message_event(f"worth a read <{pages.url('/rivers')}?utm_source=x>", channel="C10", ts="1764000000.000100")
     started = time.monotonic()
     response = send(bot, event)
     assert response.status_code == 200 and time.monotonic() - started < 3  # acked inside Slack's 3 seconds
-    [card] = thread_posts(slack, "C10", 1)
+    [card] = slack.wait_for_posts("C10", 1)
     params = card.params
     assert params["thread_ts"] == "1764000000.000100"
     assert str(params["unfurl_links"]).lower() == "false" and str(params["unfurl_media"]).lower() == "false"
@@ -95,7 +85,7 @@ def test_a_pasted_link_gets_a_digest_card_in_its_thread(bot: str, slack: SlackSt
 
 def test_a_slow_digest_shows_the_hourglass_until_posted(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
     send(bot, message_event(f"<{pages.url('/slow')}>", channel="C41", ts="1764000004.000100"))
-    [card] = thread_posts(slack, "C41", 1)
+    [card] = slack.wait_for_posts("C41", 1)
 
     def reactions(method: str) -> list:
         return [c for c in slack.calls(method) if c.params.get("channel") == "C41"]
@@ -114,17 +104,17 @@ def test_a_retried_or_replayed_event_is_handled_once(bot: str, slack: SlackStand
     body = event_body(event, event_id="Ev-replay-1")
     for retry in (None, 1, 2):
         assert post_signed(f"{bot}/slack/events", body, SECRET, JSON, retry_num=retry).status_code == 200
-    thread_posts(slack, "C11", 1)
+    slack.wait_for_posts("C11", 1)
     time.sleep(1.5)
-    assert len(thread_posts(slack, "C11", 1)) == 1
+    assert len(slack.wait_for_posts("C11", 1)) == 1
 
 
 def test_a_repeat_gets_first_shared_by(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
     send(bot, message_event(f"<{pages.url('/drought')}>", channel="C12", user="U5", ts="1764000002.000100"))
-    thread_posts(slack, "C12", 1)
+    slack.wait_for_posts("C12", 1)
     send(bot, message_event(f"again <{pages.url('/drought')}?fbclid=abc>", channel="C12", user="U6",
                             ts="1764000003.000100"))
-    notice = thread_posts(slack, "C12", 2)[1]
+    notice = slack.wait_for_posts("C12", 2)[1]
     assert notice.params["text"].startswith("First shared by <@U5>") and "blocks" not in notice.params
     assert notice.params["thread_ts"] == "1764000003.000100"
     assert "/archives/C12/p1764000002000100|see the first message>" in notice.params["text"]
@@ -132,7 +122,7 @@ def test_a_repeat_gets_first_shared_by(bot: str, slack: SlackStandIn, pages: Loc
 
 def test_unreadable_pages_get_an_honest_reply(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
     send(bot, message_event(f"<{pages.url('/missing')}> <{pages.url('/report.pdf')}>", channel="C13"))
-    replies = [c.params["text"] for c in thread_posts(slack, "C13", 2)]
+    replies = [c.params["text"] for c in slack.wait_for_posts("C13", 2)]
     assert "404" in replies[0] and "Couldn't read" in replies[0]
     assert "HTML" in replies[1] or "pdf" in replies[1].lower()
 
@@ -178,7 +168,7 @@ def test_slash_digest_answers_only_the_caller_with_a_share_button(
              "response_url": slack.response_url("d1-click"), "trigger_id": "t1", "api_app_id": "A1",
              "token": "x", "container": {"type": "message", "channel_id": "C17"}}
     assert post_signed(f"{bot}/slack/events", interaction_body(click), SECRET, FORM).status_code == 200
-    [shared] = thread_posts(slack, "C17", 1)
+    [shared] = slack.wait_for_posts("C17", 1)
     assert "A teenager wins" in json.dumps(shared.params["blocks"])
 
 
@@ -189,7 +179,7 @@ def test_malformed_slash_command_gets_help(bot: str, slack: SlackStandIn) -> Non
 def test_a_429_from_slack_is_retried_and_posted_once(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
     slack.fail_next("chat.postMessage", status=429, retry_after="1")
     send(bot, message_event(f"<{pages.url('/rivers')}>", channel="C19"))
-    [posted] = thread_posts(slack, "C19", 1)
+    [posted] = slack.wait_for_posts("C19", 1)
     statuses = [c.status for c in slack.calls("chat.postMessage") if c.params.get("channel") == "C19"]
     assert statuses == [429, 200] and posted.status == 200
 
@@ -235,7 +225,7 @@ def slash_answer(bot: str, slack: SlackStandIn, text: str, channel: str, tag: st
 
 def test_search_finds_what_the_workspace_shared(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
     send(bot, message_event(f"<{pages.url('/chess')}>", channel="C20", ts="1764000020.000100"))
-    thread_posts(slack, "C20", 1)
+    slack.wait_for_posts("C20", 1)
     found = slash_answer(bot, slack, "search rapid chess championship", "C21", "search-hit")
     assert "A teenager wins the world rapid chess championship" in found
     missing = slash_answer(bot, slack, "search quantum chromodynamics lattice", "C21", "search-miss")
@@ -249,7 +239,7 @@ def test_private_addresses_are_refused_unless_allowed(
         before = len(pages.requests)
         send(strict, message_event(f"<{pages.url('/rivers')}> <http://169.254.169.254/latest/meta-data/>",
                                    channel="C30"))
-        replies = [c.params["text"] for c in thread_posts(slack, "C30", 2)]
+        replies = [c.params["text"] for c in slack.wait_for_posts("C30", 2)]
     assert all("Couldn't read" in r and "refused" in r for r in replies)
     assert len(pages.requests) == before  # not one connection reached the local page server
 
@@ -259,8 +249,8 @@ def test_app_home_shows_the_users_channels_latest_digests_and_a_mute_switch(
 ) -> None:
     send(bot, message_event(f"<{pages.url('/drought')}>", channel="C40", ts="1764000040.000100"))
     send(bot, message_event(f"<{pages.url('/chess')}>", channel="G40", channel_type="group", ts="1764000041.000100"))
-    thread_posts(slack, "C40", 1)
-    thread_posts(slack, "G40", 1)
+    slack.wait_for_posts("C40", 1)
+    slack.wait_for_posts("G40", 1)
     slack.memberships["U40"] = ["C40"]  # U40 is not in the private channel G40
     send(bot, app_home_opened_event(user="U40"))
     [view] = [c.params["view"] for c in slack.wait_for("views.publish") if c.params["user_id"] == "U40"]
@@ -290,7 +280,7 @@ def test_reactions_on_a_sharing_message_are_counted(
     bot: str, slack: SlackStandIn, pages: LocalServer, redis_url: str
 ) -> None:
     send(bot, message_event(f"<{pages.url('/chess')}>", channel="C60", ts="1764000060.000100"))
-    thread_posts(slack, "C60", 1)
+    slack.wait_for_posts("C60", 1)
     reaction = {"type": "reaction_added", "user": "U2", "reaction": "fire", "event_ts": "1764000061.000100",
                 "item": {"type": "message", "channel": "C60", "ts": "1764000060.000100"}}
     for event in (reaction, reaction, {**reaction, "type": "reaction_removed"}):

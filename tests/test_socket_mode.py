@@ -45,27 +45,18 @@ def pages() -> Iterator[LocalServer]:
         yield server
 
 
-def posts_in(slack: SlackStandIn, channel: str, timeout: float = 30) -> list:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if posts := [c for c in slack.calls("chat.postMessage") if c.params.get("channel") == channel]:
-            return posts
-        time.sleep(0.05)
-    raise AssertionError(f"nothing posted in {channel}")
-
-
 def test_an_event_over_the_socket_is_acked_and_digested_once(
     bot: tuple[str, Path], slack: SlackStandIn, socket_mode: SocketModeServer, pages: LocalServer
 ) -> None:
     body = json.loads(event_body(message_event(f"have a look <{pages.url('/rivers')}>", channel="CSOCK")))
     socket_mode.wait_for_ack(socket_mode.send("events_api", body))
-    [card] = posts_in(slack, "CSOCK")
+    [card] = slack.wait_for_posts("CSOCK")
     assert "Rivers are running dry" in json.dumps(card.params["blocks"]) and card.params["thread_ts"]
     assert slack.calls("apps.connections.open")[0].token == APP_TOKEN
     # Slack redelivers an envelope it thinks was lost: acked again, digested no second time.
     socket_mode.wait_for_ack(socket_mode.send("events_api", body, retry_attempt=1))
     time.sleep(1.5)
-    assert len(posts_in(slack, "CSOCK")) == 1
+    assert len(slack.posts("CSOCK")) == 1
 
 
 def test_health_and_metrics_are_served_in_socket_mode_too(bot: tuple[str, Path]) -> None:

@@ -23,7 +23,7 @@ from http_server import LocalServer, Reply, Request, html
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.metrics_core import Metric
 from redis_server import make_settings
-from slack_standin import JSON, Call, SlackStandIn, event_body, message_event, post_signed
+from slack_standin import JSON, SlackStandIn, event_body, message_event, post_signed
 
 from bot.config import usable_cpus
 from bot.queue import WorkQueue
@@ -54,14 +54,6 @@ def pages() -> Iterator[LocalServer]:
 def slack() -> Iterator[SlackStandIn]:
     with SlackStandIn() as standin:
         yield standin
-
-
-def cards_in(slack: SlackStandIn, channel: str, count: int = 1, timeout: float = 30) -> list[Call]:
-    deadline = time.monotonic() + timeout
-    while len(posts := [c for c in slack.calls("chat.postMessage") if c.params.get("channel") == channel]) < count:
-        assert time.monotonic() < deadline, f"{len(posts)} of {count} posts in {channel}"
-        time.sleep(0.05)
-    return posts
 
 
 def title(topic: str) -> str:
@@ -114,12 +106,12 @@ async def test_a_worker_digests_queued_jobs_and_finishes_its_running_job_on_sigt
         for channel, path in (("CWORK1", "/rivers"), ("CWORK2", "/slow")):
             event = message_event(f"<{pages.url(path)}>", channel=channel)
             assert await producer.enqueue(DigestJob(team_id="T1", event=event).model_dump())
-        [card] = cards_in(slack, "CWORK1")
+        [card] = slack.wait_for_posts("CWORK1")
         assert title("rivers") in json.dumps(card.params["blocks"])
         wait_until(lambda: any(r.path == "/slow" for r in pages.requests))
         worker.send_signal(signal.SIGTERM)  # mid-digest: the job finishes within the grace, then it exits
         assert worker.wait(15) == 0
-        [card] = cards_in(slack, "CWORK2", timeout=0)
+        [card] = slack.wait_for_posts("CWORK2", timeout=0)
         assert title("chess") in json.dumps(card.params["blocks"])
         assert await producer.refresh_depth() == 0  # acknowledged: nothing left for another worker
     finally:
@@ -154,14 +146,14 @@ def test_serve_restarts_a_dead_worker_adds_up_its_metrics_and_stops_them_all(
         first = worker_pids(log_path)
         assert len(first) == 2 and all(alive(pid) for pid in first)
         send(base, f"<{pages.url('/drought')}>", "CSUP1")
-        assert title("drought") in json.dumps(cards_in(slack, "CSUP1")[0].params["blocks"])
+        assert title("drought") in json.dumps(slack.wait_for_posts("CSUP1")[0].params["blocks"])
         wait_until(lambda: digests_ok(base) == 1)  # made in a worker, counted in serve's /metrics
         os.kill(first[0], signal.SIGKILL)
         wait_until(lambda: len(worker_pids(log_path)) == 3)
         assert f"(pid {first[0]}) was killed by SIGKILL; restarting it" in log_path.read_text()
         before = digests_ok(base)  # 0 if the dead worker made the first digest: its counters died with it
         send(base, f"<{pages.url('/reservoirs')}>", "CSUP2")
-        assert title("reservoirs") in json.dumps(cards_in(slack, "CSUP2")[0].params["blocks"])
+        assert title("reservoirs") in json.dumps(slack.wait_for_posts("CSUP2")[0].params["blocks"])
         wait_until(lambda: digests_ok(base) == before + 1)
         workers = worker_pids(log_path)[1:]
     assert not any(alive(pid) for pid in workers)  # serve stopped them before it exited
@@ -172,7 +164,7 @@ def test_serve_with_workers_zero_digests_in_process(slack: SlackStandIn, pages: 
                                                      tmp_path: Path) -> None:  # fmt: skip
     with running_bot(slack.base_url, redis_url, tmp_path, DIGESTBOT_WORKERS="0") as (base, log_path):
         send(base, f"<{pages.url('/chess')}>", "CZERO")
-        assert title("chess") in json.dumps(cards_in(slack, "CZERO")[0].params["blocks"])
+        assert title("chess") in json.dumps(slack.wait_for_posts("CZERO")[0].params["blocks"])
         assert digests_ok(base) == 1
     assert worker_pids(log_path) == []
 
@@ -184,7 +176,7 @@ def test_with_the_embedded_redis_the_worker_uses_the_serve_process_server(
     with running_bot(slack.base_url, None, data_dir) as (base, log_path):
         assert (data_dir / "redis.sock").exists()
         send(base, f"<{pages.url('/rivers')}>", "CEMBED")
-        assert title("rivers") in json.dumps(cards_in(slack, "CEMBED")[0].params["blocks"])
+        assert title("rivers") in json.dumps(slack.wait_for_posts("CEMBED")[0].params["blocks"])
         wait_until(lambda: digests_ok(base) == 1)
     # Queued and digested by the worker: the serve process never fell back to digesting in-process.
     assert "Redis is unreachable" not in log_path.read_text()
