@@ -10,10 +10,11 @@ Keys (`P` = settings.redis_prefix + "v1:", as in bot/store.py; `M` = a mark chos
 `N` is the queue's name: `digest` for the digest work. Digest replies use `M` = `{C}:<message ts>:U`.
 
 How a job travels: enqueue() XADDs it. Each worker process (handlers/worker.py) runs DIGESTBOT_QUEUE_CONSUMERS
-tasks; each one first tries XAUTOCLAIM for an entry idle longer than the visibility timeout
-(DIGESTBOT_QUEUE_VISIBILITY_TIMEOUT: its owner died), else waits in XREADGROUP ... BLOCK for a new one. While a
-job runs, its owner renews the entry every third of the visibility timeout (XCLAIM JUSTID, which resets the idle
-time without counting a delivery), so only a dead or frozen owner loses a job, however long the job takes.
+tasks; each one looks for an entry idle longer than the visibility timeout (DIGESTBOT_QUEUE_VISIBILITY_TIMEOUT:
+its owner died) with XAUTOCLAIM, at most once per BLOCK interval while it finds none, and otherwise waits in
+XREADGROUP ... BLOCK for a new one. While a job runs, its owner renews the entry every third of the visibility
+timeout (XCLAIM JUSTID, which resets the idle time without counting a delivery), so only a dead or frozen owner
+loses a job, however long the job takes.
 A finished job is XACKed and XDELed. A job that raised stays pending and is claimed again; on its MAX_DELIVERIES-th
 delivery the give-up handler runs instead (an honest reply), and the entry is dropped.
 
@@ -29,6 +30,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -194,9 +196,14 @@ class WorkQueue:
 
     async def _consume(self, name: str) -> None:
         cursor = b"0-0"
+        look_again_at = 0.0  # when this consumer next looks for abandoned jobs
         while not self._stopping:
             try:
-                claimed, cursor = await self._claim(name, cursor)
+                claimed = None
+                # Abandoned jobs are rare: a busy consumer looks once per block interval, not before every job.
+                if time.monotonic() >= look_again_at:
+                    claimed, cursor = await self._claim(name, cursor)
+                    look_again_at = 0.0 if claimed else time.monotonic() + self._block_ms / 1000
                 entry = claimed or await self._read(name)
             except (*OUTAGE_ERRORS, TimeoutError) as exc:
                 self._outage(exc)
