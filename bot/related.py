@@ -216,9 +216,11 @@ class TeamIndex:
         hits = [(self.postings[t], w) for t, w in query.items() if t in self.postings]
         if not hits:
             return np.zeros(len(self.docs))
-        ids = np.concatenate([np.frombuffer(p[0], dtype=np.int32) for p, _ in hits])
-        ws = np.concatenate([np.frombuffer(p[1], dtype=np.float32) * w for p, w in hits])
-        return np.bincount(ids, weights=ws, minlength=len(self.docs))
+        # One join per array instead of a numpy call per term: the same float32 products, a fraction of the calls.
+        ids = np.frombuffer(b"".join(p[0] for p, _ in hits), dtype=np.int32)
+        postings = np.frombuffer(b"".join(p[1] for p, _ in hits), dtype=np.float32)
+        query_weights = np.repeat(np.array([w for _, w in hits], dtype=np.float32), [len(p[0]) for p, _ in hits])
+        return np.bincount(ids, weights=postings * query_weights, minlength=len(self.docs))
 
     def visible(self, channel_id: str) -> np.ndarray:
         """Which articles a reader in `channel_id` may see: public ones, and the private ones of this channel."""
@@ -324,11 +326,12 @@ class RelatedIndex:
             doc = Doc(item.canonical_url, item.title, one_line(item.summary or item.text), item.domain,
                       item.shared_at.timestamp(), {item.channel_id: item.channel_is_private},
                       team.signature(item.title, item.text), textvec.shingle_sketch(item.text))  # fmt: skip
-            if await self.redis.set(key, doc.encode(), nx=True):
+            blob = doc.encode()
+            if await self.redis.set(key, blob, nx=True):
                 team.local.add(h)
                 await self._count_terms(item, team)
-                await self.redis.rpush(self._key(item.team_id, "log"), h)
-                await self._synced(item.team_id)
+                logged = await self.redis.rpush(self._key(item.team_id, "log"), h)
+                await self._synced(item.team_id, own=(logged, h, blob))
                 return
         await self._add_share(key, item)
         await self.redis.rpush(self._key(item.team_id, "log"), h)
@@ -392,24 +395,36 @@ class RelatedIndex:
             hits.append(_hit(doc, float(scores[i]), float(direct[i])))
         return hits
 
-    async def _synced(self, team_id: str) -> TeamIndex:
-        """This team's index with every logged addition applied (built from Redis on first use)."""
+    async def _synced(self, team_id: str, own: tuple[int, bytes, bytes] | None = None) -> TeamIndex:
+        """This team's index with every logged addition applied (built from Redis on first use).
+
+        `own` is (log length after, hash, record) of an article this replica just logged: when nothing else was
+        logged since the last read, it is applied as read back would be, without the three round trips.
+        """
         team = self._teams.setdefault(team_id, TeamIndex())
         async with team.lock:
-            log_key = self._key(team_id, "log")
             if team.log_offset == 0:
                 await self._load_df(team_id, team)
-            end = await self.redis.llen(log_key)
-            while team.log_offset < end:
-                stop = min(end, team.log_offset + 5000) - 1
-                hashes = list(dict.fromkeys(await self.redis.lrange(log_key, team.log_offset, stop)))
-                await self._load(team_id, team, hashes)
-                team.log_offset = stop + 1
+            if own and own[0] == team.log_offset + 1:
+                team.apply(own[1], Doc.decode(own[2]))
+                team.log_offset = own[0]
+            else:
+                await self._read_log(team_id, team)
             if team.foreign > max(20, DF_RELOAD_GROWTH * len(team.docs)):
                 await self._load_df(team_id, team)
             if team.next_reweigh <= len(team.docs) <= REWEIGH_UNTIL:
                 team.reweigh()
         return team
+
+    async def _read_log(self, team_id: str, team: TeamIndex) -> None:
+        """Apply what was logged since the team's offset (by any replica), in slices."""
+        log_key = self._key(team_id, "log")
+        end = await self.redis.llen(log_key)
+        while team.log_offset < end:
+            stop = min(end, team.log_offset + 5000) - 1
+            hashes = list(dict.fromkeys(await self.redis.lrange(log_key, team.log_offset, stop)))
+            await self._load(team_id, team, hashes)
+            team.log_offset = stop + 1
 
     async def _load(self, team_id: str, team: TeamIndex, hashes: list[bytes]) -> None:
         blobs = await self.redis.mget([self._key(team_id, "i:" + h.hex()) for h in hashes]) if hashes else []
