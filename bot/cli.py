@@ -134,13 +134,12 @@ async def _post_roundup(channel_id: str, roundup: Roundup | None, settings: Sett
     from slack_sdk.errors import SlackApiError  # Slack glue loads only when posting
 
     from handlers.roundups import post_quiet_line, post_roundup
-    from handlers.slack_client import client_problems, make_client
+    from handlers.slack_client import bot_client, client_problems
 
     if problems := client_problems(settings):
         print("\n".join(f"digestbot: {problem}" for problem in problems), file=sys.stderr)
         return 2
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    client = make_client(token, settings.slack_api_url)
+    client = bot_client(settings)
     try:
         if roundup:
             await post_roundup(client, channel_id, roundup)
@@ -169,8 +168,8 @@ def _parser() -> argparse.ArgumentParser:
     roundup.add_argument("--post", action="store_true", help="post it to the channel (needs SLACK_BOT_TOKEN)")
     roundup.add_argument("--json", action="store_true", help="print the roundup as one JSON object (null if quiet)")
     serve = commands.add_parser("serve", help="run the Slack bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
-    serve.add_argument("--host", default="0.0.0.0", help="HTTP mode: interface to bind (default 0.0.0.0)")
-    serve.add_argument("--port", type=int, default=None, help="HTTP mode: port (default $PORT or 3000)")
+    serve.add_argument("--host", default="0.0.0.0", help="interface for health, metrics, HTTP-mode events")
+    serve.add_argument("--port", type=int, default=None, help="port for the same (default $PORT or 3000)")
     worker = commands.add_parser("worker", help="run only digest queue consumers (serve starts its own)")
     worker.add_argument("--metrics-socket", type=Path, help="answer GET /metrics on this unix socket")
     worker.add_argument("--parent-pid", type=int, help="stop when this process is no longer the parent")

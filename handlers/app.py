@@ -17,7 +17,7 @@ from bot.queue import WorkQueue
 from bot.service import DigestService
 from handlers.home import MUTE_ACTION, publish_home, toggle_mute
 from handlers.messages import digest_queue, handle_link_shared, handle_message
-from handlers.slack_client import make_client
+from handlers.slack_client import bot_client
 from handlers.slash import SHARE_ACTION, run_command, share_to_channel
 
 log = logging.getLogger(__name__)
@@ -32,11 +32,10 @@ async def count_reaction(event: dict[str, Any], delta: int, service: DigestServi
 
 def build_app(settings: Settings, service: DigestService) -> tuple[AsyncApp, WorkQueue]:
     """The app, and the digest queue its message listener feeds (start and stop it with the server)."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     app = AsyncApp(
         signing_secret=secret,
-        client=make_client(token, settings.slack_api_url),  # bolt takes the token from its client
+        client=bot_client(settings),  # bolt takes the token from its client
         process_before_response=False,
     )
     queue = digest_queue(settings, app.client, service)

@@ -18,7 +18,7 @@ from bot.service import DigestService
 from bot.store import ChannelSettings
 from handlers.cards import CARD_BUDGET, SECTION_LIMIT, Block, clip, escape, related_lines, slack_link
 from handlers.commands import DAYS, Command
-from handlers.slack_client import make_client
+from handlers.slack_client import bot_client
 
 QUIET_LINE = "Nothing was shared here in the last 7 days."
 ITEMS_BUDGET = CARD_BUDGET - 3000  # what the week's links may take; the rest is for the header and related reading
@@ -85,7 +85,7 @@ async def roundup_command(
 ) -> dict[str, Any]:
     """`/digest roundup on|off|preview|now`: the caller's answer, as chat.postMessage-style kwargs."""
     channel_id = body.get("channel_id", "")
-    client = client or _client(service)
+    client = client or bot_client(service.settings)
     if command.switch == "on":
         return await _switch_on(command, channel_id, body.get("user_id", ""), service, client)
     if command.switch == "off":
@@ -155,8 +155,3 @@ async def user_timezone(client: AsyncWebClient, user_id: str) -> str:
         return "UTC"
     zone = (answer.get("user") or {}).get("tz")
     return (known_timezone(zone) if isinstance(zone, str) else None) or "UTC"
-
-
-def _client(service: DigestService) -> AsyncWebClient:
-    token = service.settings.slack_bot_token
-    return make_client(token.get_secret_value() if token else None, service.settings.slack_api_url)

@@ -121,6 +121,12 @@ def make_client(token: str | None, base_url: str) -> AsyncWebClient:
     return client
 
 
+def bot_client(settings: Settings) -> AsyncWebClient:
+    """make_client() with the bot token and SLACK_API_URL from `settings`."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return make_client(token, settings.slack_api_url)
+
+
 def client_problems(settings: Settings) -> list[str]:
     """One clear line per missing or malformed setting the Web API client needs (serve and worker)."""
     problems = []

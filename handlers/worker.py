@@ -33,7 +33,7 @@ from bot.config import Settings
 from bot.queue import STOP_GRACE_S
 from bot.service import DigestService
 from handlers.messages import digest_queue
-from handlers.slack_client import close_shared_session, make_client, open_shared_session
+from handlers.slack_client import bot_client, close_shared_session, open_shared_session
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +57,7 @@ async def work(settings: Settings, metrics_socket: Path | None = None, parent_pi
         os.nice(BESIDE_SERVE_NICENESS)
     await open_shared_session()
     service = DigestService.open(settings)
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    queue = digest_queue(settings, make_client(token, settings.slack_api_url), service)
+    queue = digest_queue(settings, bot_client(settings), service)
     stopping = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(signum, stopping.set)
