@@ -19,6 +19,7 @@ tag, so the keys of one URL (or one channel, or one team) share a slot and may b
 | `P team:{T}:seen` | hash | U -> `{"C1": 1, "C2": 0}`: the channels of T that saw U, 1 if private | history |
 | `P roundups` | set | ids of channels whose roundup is enabled | none |
 | `P event:E` | string | `"1"`: Slack event E was handled | first_time(ttl_s) |
+| `P budget:{N}:M` | string | how much of budget N was taken in minute M (Unix time // 60) | 2 minutes |
 | `P queue:digest`, `P done:M` | stream, string | the digest work queue and its posted-once marks | see bot/queue.py |
 
 `history` = HISTORY_TTL_S, renewed by every share in that channel (or team). Counters, user lists and channel maps
@@ -35,6 +36,7 @@ import asyncio
 import hashlib
 import logging
 import secrets
+import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -515,6 +517,24 @@ class Store:
             self._local_events.popitem(last=False)
         key = f"{self._p}event:{event_id}"
         return bool(await self._run(lambda: self._r.set(key, b"1", nx=True, ex=ttl_s), True))
+
+    # --- shared budgets -----------------------------------------------------------------------------------
+
+    async def take_budget(self, name: str, per_minute: int) -> bool:
+        """Take one of `per_minute` units of a budget every replica shares; False once this minute's are gone.
+
+        Also False while Redis is away: what a budget guards (a cosmetic Slack call) can always be skipped.
+        """
+        key = f"{self._p}budget:{{{name}}}:{int(time.time()) // 60}"
+
+        async def call() -> int:
+            async with self._r.pipeline(transaction=False) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, 120)
+                taken, _ = await pipe.execute()
+            return int(taken)
+
+        return await self._run(call, per_minute + 1) <= per_minute
 
     # --- channel settings ---------------------------------------------------------------------------------
 

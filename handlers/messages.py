@@ -24,7 +24,7 @@ from bot.errors import DigestError
 from bot.metrics import DIGEST_SECONDS, DIGESTS
 from bot.queue import MAX_DELIVERIES, WorkQueue
 from bot.service import DigestService
-from bot.store import Share, url_hash
+from bot.store import Share, Store, url_hash
 from bot.urls import canonicalize, domain
 from handlers.cards import digest_card, failure_notice, repeat_notice
 from handlers.links import comment_without_links, links_in_text
@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 
 WORKING = "hourglass_flowing_sand"
 WORKING_AFTER_S = 1.0  # a reply quicker than this needs no "working on it" sign (and spares two Slack calls)
+# Each sign costs a reactions.add (Slack's Tier 3, ~50/min) and a reactions.remove (Tier 2, ~20/min) per
+# workspace: past this many a minute the sign is skipped rather than queued behind Slack's rate limit.
+SIGNS_PER_MINUTE = 20
 # Message subtypes that are a person sharing something; edits, deletions, joins and bot posts are not.
 PERSON_SUBTYPES = (None, "thread_broadcast", "file_share", "me_message")
 GAVE_UP = f"something on my side failed {MAX_DELIVERIES} times in a row, so I gave up. `/digest` it to try again."
@@ -74,13 +77,20 @@ async def react(client: AsyncWebClient, channel: str, ts: str, add: bool) -> Non
 
 
 @asynccontextmanager
-async def working_sign(client: AsyncWebClient, channel: str, ts: str) -> AsyncIterator[None]:
-    """The hourglass on the message while the work inside takes longer than WORKING_AFTER_S, and not after."""
+async def working_sign(
+    client: AsyncWebClient, store: Store, team_id: str, channel: str, ts: str
+) -> AsyncIterator[None]:
+    """The hourglass on the message while the work inside takes longer than WORKING_AFTER_S, and not after.
+
+    At most SIGNS_PER_MINUTE per workspace (shared by every replica): in a burst only the first get one.
+    """
     shown = False
 
     async def show() -> None:
         nonlocal shown
         await asyncio.sleep(WORKING_AFTER_S)
+        if not await store.take_budget(f"signs:{team_id}", SIGNS_PER_MINUTE):
+            return
         shown = True
         await react(client, channel, ts, add=True)
 
@@ -201,7 +211,7 @@ async def digest_links(
     event_id: str = "",
 ) -> None:
     channel, ts = event["channel"], event["ts"]
-    async with working_sign(client, channel, ts):
+    async with working_sign(client, service.store, team_id, channel, ts):
         for url in links:
             reply = Reply(client, queue, event, url)
             # A job claimed again after a crash skips what its first owner finished (and its channel memory).

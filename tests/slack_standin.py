@@ -68,8 +68,9 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    # HTTP/1.0: every response closes its connection, so no idle keep-alive thread outlives stop().
-    protocol_version = "HTTP/1.0"
+    # Keep-alive, as Slack's API does; an idle connection's thread ends after `timeout` seconds.
+    protocol_version = "HTTP/1.1"
+    timeout = 10
     server: _Server
 
     def do_GET(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -292,6 +293,31 @@ async def test_dedupe_falls_back_to_process_memory_without_redis(
         assert await s.first_time("Ev2")
         assert not s.healthy
         await s.close()
+
+
+# --- shared budgets -------------------------------------------------------------------------------------------
+
+
+async def test_a_budget_is_shared_by_replicas_and_refills_each_minute(store: Store, store_settings: Settings) -> None:
+    if time.time() % 60 > 55:  # the budget is per clock minute: start inside one
+        await asyncio.sleep(60 - time.time() % 60)
+    replica = Store.from_settings(store_settings)
+    taken = [await (store if i % 2 else replica).take_budget("signs:T1", 3) for i in range(5)]
+    assert taken == [True, True, True, False, False]
+    assert await store.take_budget("signs:T2", 3)  # another workspace has its own
+    client = raw_client(store_settings)
+    [key] = [k async for k in client.scan_iter(f"{store_settings.redis_prefix}v1:budget:{{signs:T1}}:*")]
+    assert key.endswith(str(int(time.time()) // 60).encode()) and 60 < await client.ttl(key) <= 120
+    await client.aclose()
+    await replica.close()
+
+
+async def test_a_budget_is_spent_while_redis_is_away(
+    silent_server: SilentServer, settings_for: Callable[..., Settings]
+) -> None:
+    s = Store.from_settings(settings_for(silent_server.url))
+    assert not await s.take_budget("signs:T1", 20)
+    await s.close()
 
 
 # --- settings -------------------------------------------------------------------------------------------------
