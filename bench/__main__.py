@@ -21,6 +21,7 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(found)}", file=sys.stderr)
         return 2
+    sys.argv[1:] = []  # our arguments name benchmarks; a benchmark that reads options must not see them
     for name in argv or found:
         module = importlib.import_module(f"bench.{name}")
         if hasattr(module, "main"):

@@ -28,6 +28,7 @@ import struct
 from array import array
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import repeat
 
 import numpy as np
 import redis.asyncio
@@ -184,7 +185,8 @@ class TeamIndex:
                 self.private.setdefault(cid, array("i")).append(i)
 
     def _post(self, i: int) -> None:
-        for t, w in self.doc_vector(i).items():
+        terms, weights = self.doc_vector(i)
+        for t, w in zip(terms.tolist(), weights.tolist(), strict=True):
             ids, ws = self.postings.setdefault(t, (array("i"), array("f")))
             ids.append(i)
             ws.append(w)
@@ -196,20 +198,26 @@ class TeamIndex:
             self._post(i)
         self.next_reweigh = 2 * len(self.docs)
 
-    def doc_vector(self, i: int) -> dict[int, float]:
-        """An article's stored terms weighted by the current IDF (signatures keep IDF-free weights)."""
+    def doc_vector(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """An article's stored terms and their weights under the current IDF, normalised (signatures keep
+        IDF-free weights)."""
         terms, weights = textvec.unpack_terms(self.docs[i].signature)
-        return _normalised({t: w * self.idf(t) for t, w in zip(terms.tolist(), weights.tolist(), strict=True)})
+        weighted = weights * self.idf(terms)
+        return terms, weighted / (np.sqrt(np.dot(weighted, weighted)) or 1.0)
 
-    def idf(self, term: int) -> float:
-        return math.log((1 + IDF_PRIOR_DOCS + self.n_df) / (1 + self.df.get(term, 0))) + 1.0
+    def idf(self, terms: np.ndarray) -> np.ndarray:
+        df = np.fromiter(map(self.df.get, terms.tolist(), repeat(0)), dtype=np.float64, count=len(terms))
+        return np.log((1 + IDF_PRIOR_DOCS + self.n_df) / (1 + df)) + 1.0
 
     def vector(self, title: str, text: str, limit: int | None = None) -> dict[int, float]:
         """The normalised TF-IDF vector of an article, keeping its `limit` heaviest terms."""
-        weights = {t: w * self.idf(t) for t, w in textvec.term_weights(title, text).items()}
-        if limit is not None:
-            weights = dict(heapq.nlargest(limit, weights.items(), key=lambda kv: kv[1]))
-        return _normalised(weights)
+        counted = textvec.term_weights(title, text)
+        terms = np.fromiter(counted, dtype=np.int64, count=len(counted))
+        weights = np.fromiter(counted.values(), dtype=np.float64, count=len(counted)) * self.idf(terms)
+        if limit is not None:  # a stable sort keeps the earlier of equal weights, as heapq.nlargest does
+            keep = np.argsort(-weights, kind="stable")[:limit]
+            terms, weights = terms[keep], weights[keep]
+        return _normalised(dict(zip(terms.tolist(), weights.tolist(), strict=True)))
 
     def scores(self, query: dict[int, float]) -> np.ndarray:
         """Dot product of the query with every stored signature (only the query terms' postings are read)."""
@@ -234,11 +242,10 @@ class TeamIndex:
         """The weighted mean of some articles' stored (normalised) signatures (equal weights by default)."""
         shares = shares or [1.0] * len(ids)
         whole = sum(shares)
-        total: dict[int, float] = {}
-        for i, share in zip(ids, shares, strict=True):
-            for t, w in self.doc_vector(i).items():
-                total[t] = total.get(t, 0.0) + w * share / whole
-        return total
+        vectors = [self.doc_vector(i) for i in ids]
+        terms, where = np.unique(np.concatenate([t for t, _ in vectors]), return_inverse=True)
+        weights = np.concatenate([w * (share / whole) for (_, w), share in zip(vectors, shares, strict=True)])
+        return dict(zip(terms.tolist(), np.bincount(where, weights=weights).tolist(), strict=True))
 
     def neighbours(self, query: dict[int, float], allowed: np.ndarray, limit: int) -> tuple[list[int], np.ndarray]:
         """The `limit` best first-pass matches among `allowed` that clear MIN_FEEDBACK_SCORE, and all scores."""
@@ -258,7 +265,9 @@ class TeamIndex:
             for t, w in self.centroid(near).items():
                 own[t] = own.get(t, 0.0) + EXPANSION_WEIGHT * w
         top = heapq.nlargest(TERMS_PER_DOC, own.items(), key=lambda kv: kv[1])
-        return textvec.pack_terms({t: w / self.idf(t) for t, w in top}, TERMS_PER_DOC)
+        terms = np.array([t for t, _ in top], dtype=np.int64)
+        weights = np.array([w for _, w in top]) / self.idf(terms)
+        return textvec.pack_terms(dict(zip(terms.tolist(), weights.tolist(), strict=True)), TERMS_PER_DOC)
 
     def rank(self, query: RelatedQuery, excluded: set[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Candidate ids, best first; their ranking scores (Rocchio-expanded cosine); their direct cosines."""
@@ -339,7 +348,7 @@ class RelatedIndex:
 
     async def _count_terms(self, item: RelatedItem, team: TeamIndex) -> None:
         """Count the article in the shared document frequencies, and locally (exact counts come on reload)."""
-        terms = set(textvec.term_ids(item.title)) | set(textvec.term_ids(item.text))
+        terms = textvec.term_weights(item.title, item.text).keys()  # every distinct term of title and text
         fields = [t.to_bytes(3, "little") for t in terms]
         team.n_df = int(await self._count_script(keys=[self._key(item.team_id, "df")], args=fields))
         for t in terms:

@@ -68,8 +68,12 @@ def term_ids(text: str) -> list[int]:
     return [t for t in ids if t]
 
 
+@lru_cache(maxsize=16)
 def term_weights(title: str, text: str) -> dict[int, float]:
-    """Sublinear term frequency (1 + ln tf) of title + text, each distinct title term boosted by TITLE_BOOST."""
+    """Sublinear term frequency (1 + ln tf) of title + text, each distinct title term boosted by TITLE_BOOST.
+
+    Cached (do not change the answer): related reading looks an article up and then indexes it.
+    """
     counts = Counter(term_ids(title))
     counts.update(term_ids(text))
     weights = {t: 1.0 + math.log(n) for t, n in counts.items()}
@@ -78,6 +82,7 @@ def term_weights(title: str, text: str) -> dict[int, float]:
     return weights
 
 
+@lru_cache(maxsize=16)
 def shingle_sketch(text: str, size: int = SKETCH_SIZE) -> tuple[int, ...]:
     """A bottom-k sketch: the `size` smallest hashes of the text's word 4-grams (stop words kept)."""
     words = _RAW_WORD.findall(text.lower())
