@@ -55,10 +55,13 @@ SAME_STORY_TITLE = 0.8  # title-token Jaccard from which two titles (4+ words) a
 IDF_PRIOR_DOCS = 100
 ONE_LINE_CHARS = 140
 DF_RELOAD_GROWTH = 0.05  # reload document frequencies once other replicas have added 5% more articles
-# One round trip to count an article's distinct terms (a pipeline of ~150 HINCRBY costs ~3 ms of parsing).
-_COUNT_TERMS = """
-for i = 1, #ARGV do redis.call('HINCRBY', KEYS[1], ARGV[i], 1) end
-return redis.call('HINCRBY', KEYS[1], 'n', 1)
+# A new article in one round trip: its record (unless another replica stored it first: nil), its distinct terms
+# counted in the document frequencies (a pipeline of ~150 HINCRBY costs ~3 ms of parsing), and its log entry.
+# KEYS: record, df, log. ARGV: record, url hash, terms... Returns {articles counted, log length}.
+_ADD_ARTICLE = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return nil end
+for i = 3, #ARGV do redis.call('HINCRBY', KEYS[2], ARGV[i], 1) end
+return {redis.call('HINCRBY', KEYS[2], 'n', 1), redis.call('RPUSH', KEYS[3], ARGV[2])}
 """
 # A young index's IDF moves fast: re-weigh all postings each time it doubles, up to this size (~0.2 s then);
 # past it the IDF is settled, and a restart re-weighs everything anyway.
@@ -318,7 +321,7 @@ class RelatedIndex:
         self.prefix = prefix
         self.threshold = threshold
         self._teams: dict[str, TeamIndex] = {}
-        self._count_script = redis.register_script(_COUNT_TERMS)
+        self._add_script = redis.register_script(_ADD_ARTICLE)
 
     def _key(self, team_id: str, name: str) -> str:
         return f"{self.prefix}{{{team_id}}}:{name}"
@@ -327,8 +330,14 @@ class RelatedIndex:
         return self._key(team_id, "i:" + url_hash(canonical_url).hex())
 
     async def add(self, item: RelatedItem) -> None:
-        """Index an article shared in a channel; a URL already indexed just gains the channel."""
-        team = await self._synced(item.team_id)
+        """Index an article shared in a channel; a URL already indexed just gains the channel.
+
+        The index as last synced is recent enough to compute the signature from (a lookup usually just ran):
+        the record is stored only if no replica stored it meanwhile, and whatever was logged since is applied.
+        """
+        team = self._teams.get(item.team_id)
+        if team is None or team.log_offset == 0:
+            team = await self._synced(item.team_id)
         h = url_hash(item.canonical_url)
         key = self.item_key(item.team_id, item.canonical_url)
         if h not in team.by_hash:
@@ -336,23 +345,19 @@ class RelatedIndex:
                       item.shared_at.timestamp(), {item.channel_id: item.channel_is_private},
                       team.signature(item.title, item.text), textvec.shingle_sketch(item.text))  # fmt: skip
             blob = doc.encode()
-            if await self.redis.set(key, blob, nx=True):
+            terms = textvec.term_weights(item.title, item.text).keys()  # every distinct term of title and text
+            keys = [key, self._key(item.team_id, "df"), self._key(item.team_id, "log")]
+            added = await self._add_script(keys=keys, args=[blob, h, *(t.to_bytes(3, "little") for t in terms)])
+            if added is not None:
                 team.local.add(h)
-                await self._count_terms(item, team)
-                logged = await self.redis.rpush(self._key(item.team_id, "log"), h)
-                await self._synced(item.team_id, own=(logged, h, blob))
+                team.n_df = int(added[0])  # and counted locally too (exact counts come on reload)
+                for t in terms:
+                    team.df[t] = team.df.get(t, 0) + 1
+                await self._synced(item.team_id, own=(int(added[1]), h, blob))
                 return
         await self._add_share(key, item)
         await self.redis.rpush(self._key(item.team_id, "log"), h)
         await self._synced(item.team_id)
-
-    async def _count_terms(self, item: RelatedItem, team: TeamIndex) -> None:
-        """Count the article in the shared document frequencies, and locally (exact counts come on reload)."""
-        terms = textvec.term_weights(item.title, item.text).keys()  # every distinct term of title and text
-        fields = [t.to_bytes(3, "little") for t in terms]
-        team.n_df = int(await self._count_script(keys=[self._key(item.team_id, "df")], args=fields))
-        for t in terms:
-            team.df[t] = team.df.get(t, 0) + 1
 
     async def _add_share(self, key: str, item: RelatedItem) -> None:
         """Add the channel (and an earlier first-share time) to a stored article, safe against races."""
@@ -408,7 +413,8 @@ class RelatedIndex:
         """This team's index with every logged addition applied (built from Redis on first use).
 
         `own` is (log length after, hash, record) of an article this replica just logged: when nothing else was
-        logged since the last read, it is applied as read back would be, without the three round trips.
+        logged since the last read, it is applied as read back would be, without the three round trips (and
+        otherwise the log is read up to that length without asking for it).
         """
         team = self._teams.setdefault(team_id, TeamIndex())
         async with team.lock:
@@ -418,17 +424,17 @@ class RelatedIndex:
                 team.apply(own[1], Doc.decode(own[2]))
                 team.log_offset = own[0]
             else:
-                await self._read_log(team_id, team)
+                await self._read_log(team_id, team, own[0] if own else None)
             if team.foreign > max(20, DF_RELOAD_GROWTH * len(team.docs)):
                 await self._load_df(team_id, team)
             if team.next_reweigh <= len(team.docs) <= REWEIGH_UNTIL:
                 team.reweigh()
         return team
 
-    async def _read_log(self, team_id: str, team: TeamIndex) -> None:
-        """Apply what was logged since the team's offset (by any replica), in slices."""
+    async def _read_log(self, team_id: str, team: TeamIndex, end: int | None = None) -> None:
+        """Apply what was logged since the team's offset (by any replica) up to `end` (the whole log), in slices."""
         log_key = self._key(team_id, "log")
-        end = await self.redis.llen(log_key)
+        end = await self.redis.llen(log_key) if end is None else end
         while team.log_offset < end:
             stop = min(end, team.log_offset + 5000) - 1
             hashes = list(dict.fromkeys(await self.redis.lrange(log_key, team.log_offset, stop)))

@@ -230,8 +230,6 @@ class Store:
         self._p = settings.redis_prefix + SCHEMA
         self._healthy = True
         self._local_events: OrderedDict[str, float] = OrderedDict()  # event id -> expiry (monotonic)
-        self._record_share = client.register_script(RECORD_SHARE)
-        self._seen_in_team = client.register_script(SEEN_IN_TEAM)
         self._count_reaction = client.register_script(COUNT_REACTION)
 
     @classmethod
@@ -301,14 +299,29 @@ class Store:
         return Digest.model_validate(record.model_dump(exclude={"v"}))
 
     async def put_digest(self, digest: Digest) -> None:
-        await self._put_digest(digest.canonical_url, digest)
+        await self._set_all(self._digest_values(digest.canonical_url, digest))
 
-    async def _put_digest(self, canonical_url: str, digest: Digest) -> None:
+    def _digest_values(self, canonical_url: str, digest: Digest) -> list[tuple[str, bytes, int]]:
+        """(key, value, TTL) to cache a digest under the URL asked for and the canonical URL the page names."""
         value = _pack(_DigestRecord.model_validate(digest.model_dump()), compress=True)
         if len(value) > MAX_VALUE_BYTES:
-            return  # would be dropped as poison on read
-        key, ttl = self._url_key("digest", canonical_url), self._settings.cache_ttl_days * 86400
-        await self._run(lambda: self._r.set(key, value, ex=ttl), None)
+            return []  # would be dropped as poison on read
+        ttl, urls = self._settings.cache_ttl_days * 86400, dict.fromkeys((canonical_url, digest.canonical_url))
+        return [(self._url_key("digest", url), value, ttl) for url in urls]
+
+    async def _set_all(self, values: list[tuple[str, bytes, int]], release: tuple[str, str] | None = None) -> None:
+        """SET each (key, value, TTL), then release our lock (key, token), in one round trip."""
+
+        async def call() -> None:
+            async with self._r.pipeline(transaction=False) as pipe:
+                for key, value, ttl in values:
+                    pipe.set(key, value, ex=ttl)
+                if release is not None:
+                    pipe.eval(RELEASE_LOCK, 1, *release)
+                await pipe.execute()
+
+        if values or release is not None:
+            await self._run(call, None)
 
     async def get_failure(self, canonical_url: str) -> tuple[str, str] | None:
         key = self._url_key("fail", canonical_url)
@@ -327,9 +340,11 @@ class Store:
         return DigestError(record.reason, record.message)
 
     async def put_failure(self, canonical_url: str, reason: str, message: str) -> None:
+        await self._set_all(self._failure_values(canonical_url, reason, message))
+
+    def _failure_values(self, canonical_url: str, reason: str, message: str) -> list[tuple[str, bytes, int]]:
         value = _pack(_FailureRecord(reason=reason[:64], message=message[:MAX_MESSAGE_CHARS]))
-        key, ttl = self._url_key("fail", canonical_url), self._settings.negative_cache_minutes * 60
-        await self._run(lambda: self._r.set(key, value, ex=ttl), None)
+        return [(self._url_key("fail", canonical_url), value, self._settings.negative_cache_minutes * 60)]
 
     async def _cached_outcome(self, canonical_url: str) -> Digest | DigestError | None:
         keys = [self._url_key("digest", canonical_url), self._url_key("fail", canonical_url)]
@@ -374,22 +389,19 @@ class Store:
 
     async def _produce(self, canonical_url: str, produce: Callable[[], Awaitable[Digest]], token: str | None) -> Digest:
         renewal = asyncio.create_task(self._keep_lock(canonical_url, token)) if token else None
+        outcome: list[tuple[str, bytes, int]] = []
         try:
             digest = await produce()
-        except DigestError as exc:
-            await self.put_failure(canonical_url, exc.reason, str(exc))
-            raise
-        else:
-            await self._put_digest(canonical_url, digest)
-            if digest.canonical_url != canonical_url:  # the page named its own canonical URL
-                await self._put_digest(digest.canonical_url, digest)
+            outcome = self._digest_values(canonical_url, digest)
             return digest
+        except DigestError as exc:
+            outcome = self._failure_values(canonical_url, exc.reason, str(exc))
+            raise
         finally:
             if renewal is not None:
                 renewal.cancel()
-            if token is not None:
-                key = self._url_key("lock", canonical_url)
-                await self._run(lambda: self._r.eval(RELEASE_LOCK, 1, key, token), 0)
+            # The outcome lands before the lock goes, so a replica waiting for it finds it.
+            await self._set_all(outcome, (self._url_key("lock", canonical_url), token) if token else None)
 
     # --- channel memory -----------------------------------------------------------------------------------
 
@@ -410,9 +422,12 @@ class Store:
         team_args = [field, share.channel_id, int(share.channel_is_private), HISTORY_TTL_S]
 
         async def call() -> list[Any]:
-            reply = await self._record_share(keys=keys, args=args)
-            # A separate script: the team's hash lives in another cluster slot. The privacy flag is kept current.
-            await self._seen_in_team(keys=[self._team_key(share.team_id)], args=team_args)
+            # Two scripts, as the team's hash lives in another cluster slot, in one round trip (EVAL, not a
+            # registered script: a cluster pipeline cannot reload one). The privacy flag is kept current.
+            async with self._r.pipeline(transaction=False) as pipe:
+                pipe.eval(RECORD_SHARE, len(keys), *keys, *args)
+                pipe.eval(SEEN_IN_TEAM, 1, self._team_key(share.team_id), *team_args)
+                reply, _ = await pipe.execute()
             return list(reply)
 
         reply = await self._run(call, None)
