@@ -230,6 +230,7 @@ class Store:
         self._p = settings.redis_prefix + SCHEMA
         self._healthy = True
         self._local_events: OrderedDict[str, float] = OrderedDict()  # event id -> expiry (monotonic)
+        self._spent: dict[str, int] = {}  # budget name -> the minute it ran out
         self._count_reaction = client.register_script(COUNT_REACTION)
 
     @classmethod
@@ -539,8 +540,12 @@ class Store:
         """Take one of `per_minute` units of a budget every replica shares; False once this minute's are gone.
 
         Also False while Redis is away: what a budget guards (a cosmetic Slack call) can always be skipped.
+        A budget found spent is not asked for again this minute.
         """
-        key = f"{self._p}budget:{{{name}}}:{int(time.time()) // 60}"
+        minute = int(time.time()) // 60
+        if self._spent.get(name) == minute:
+            return False
+        key = f"{self._p}budget:{{{name}}}:{minute}"
 
         async def call() -> int:
             async with self._r.pipeline(transaction=False) as pipe:
@@ -549,7 +554,10 @@ class Store:
                 taken, _ = await pipe.execute()
             return int(taken)
 
-        return await self._run(call, per_minute + 1) <= per_minute
+        if await self._run(call, per_minute + 1) <= per_minute:
+            return True
+        self._spent[name] = minute
+        return False
 
     # --- channel settings ---------------------------------------------------------------------------------
 

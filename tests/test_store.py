@@ -308,8 +308,13 @@ async def test_a_budget_is_shared_by_replicas_and_refills_each_minute(store: Sto
     client = raw_client(store_settings)
     [key] = [k async for k in client.scan_iter(f"{store_settings.redis_prefix}v1:budget:{{signs:T1}}:*")]
     assert key.endswith(str(int(time.time()) // 60).encode()) and 60 < await client.ttl(key) <= 120
+    await client.delete(key)
+    assert not await store.take_budget("signs:T1", 3)  # known to be spent this minute: Redis is not asked
+    fresh = Store.from_settings(store_settings)
+    assert await fresh.take_budget("signs:T1", 3)
     await client.aclose()
     await replica.close()
+    await fresh.close()
 
 
 async def test_a_budget_is_spent_while_redis_is_away(
