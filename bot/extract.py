@@ -18,6 +18,7 @@ import logging
 import multiprocessing
 import os
 import re
+import sys
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -308,7 +309,7 @@ _TASKS_PER_WORKER = 500  # recycle now and then: lxml/trafilatura caches only ev
 class _Worker:
     def __init__(self) -> None:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["bot.extract"])
+        ctx.set_forkserver_preload(_preload())
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_serve, args=(child,), daemon=True, name="digestbot-extract")
         self.process.start()
@@ -326,6 +327,13 @@ class _Worker:
         self.process.kill()
         self.process.join(5)
         self.conn.close()
+
+
+def _preload() -> list[str]:
+    """What the fork server imports once for all its workers: the main module (a forked worker runs it again
+    as __mp_main__, which then costs no imports) and the warmed-up extractor."""
+    spec = getattr(sys.modules["__main__"], "__spec__", None)
+    return ["__main__", *([spec.name] if spec else []), "bot.extract_server"]
 
 
 def _serve(conn: Connection) -> None:
