@@ -54,6 +54,7 @@ SAME_STORY_TITLE = 0.8  # title-token Jaccard from which two titles (4+ words) a
 # lowest IDF and two articles on one topic would look unrelated; past a few hundred articles it fades out.
 IDF_PRIOR_DOCS = 100
 ONE_LINE_CHARS = 140
+VECTOR_CACHE = 4096  # weighed document vectors kept per team (~1 KB each)
 DF_RELOAD_GROWTH = 0.05  # reload document frequencies once other replicas have added 5% more articles
 # A new article in one round trip: its record (unless another replica stored it first: nil), its distinct terms
 # counted in the document frequencies (a pipeline of ~150 HINCRBY costs ~3 ms of parsing), and its log entry.
@@ -166,6 +167,7 @@ class TeamIndex:
     foreign: int = 0  # articles other replicas added since df was loaded
     local: set[bytes] = field(default_factory=set)  # hashes this replica added and has not applied yet
     next_reweigh: int = 16
+    vectors: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # recent doc_vector()s
     log_offset: int = 0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -196,17 +198,23 @@ class TeamIndex:
 
     def reweigh(self) -> None:
         """Rebuild the postings with today's IDF (posting weights are fixed when an article is applied)."""
-        self.postings = {}
+        self.postings, self.vectors = {}, {}
         for i in range(len(self.docs)):
             self._post(i)
         self.next_reweigh = 2 * len(self.docs)
 
     def doc_vector(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-        """An article's stored terms and their weights under the current IDF, normalised (signatures keep
-        IDF-free weights)."""
+        """An article's stored terms and their weights under the IDF, normalised (signatures keep IDF-free
+        weights). The last VECTOR_CACHE are kept, weighed as when first asked for, like postings, until the
+        IDF is renewed: the same neighbours feed many centroids."""
+        if (cached := self.vectors.get(i)) is not None:
+            return cached
         terms, weights = textvec.unpack_terms(self.docs[i].signature)
         weighted = weights * self.idf(terms)
-        return terms, weighted / (np.sqrt(np.dot(weighted, weighted)) or 1.0)
+        cached = self.vectors[i] = terms, weighted / (np.sqrt(np.dot(weighted, weighted)) or 1.0)
+        if len(self.vectors) > VECTOR_CACHE:
+            del self.vectors[next(iter(self.vectors))]
+        return cached
 
     def idf(self, terms: np.ndarray) -> np.ndarray:
         df = np.fromiter(map(self.df.get, terms.tolist(), repeat(0)), dtype=np.float64, count=len(terms))
@@ -455,6 +463,7 @@ class RelatedIndex:
         raw = await self.redis.hgetall(self._key(team_id, "df"))
         team.n_df = int(raw.pop(b"n", 0))
         team.df = {int.from_bytes(t, "little"): int(n) for t, n in raw.items()}
+        team.vectors = {}
         team.foreign = 0
 
 
