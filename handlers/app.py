@@ -9,7 +9,6 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.response import BoltResponse
 
 from bot.config import Settings
 from bot.metrics import EVENTS_DUPLICATE, EVENTS_RECEIVED
@@ -40,37 +39,44 @@ def build_app(settings: Settings, service: DigestService) -> tuple[AsyncApp, Wor
     )
     queue = digest_queue(settings, app.client, service)
 
-    @app.middleware
-    async def drop_duplicates(body: dict[str, Any], next: Any) -> BoltResponse | None:
-        # Slack retries an event it thinks we missed, and anyone can replay a signed body inside the window.
+    async def first_delivery(body: dict[str, Any]) -> bool:
+        """False for an event Slack retried (it thought we missed it) or anyone replayed inside the window.
+
+        Listeners ask after the ack, so no ack waits for Redis; a retry is still answered 200, as Slack needs.
+        """
         event_id = body.get("event_id")
-        if event_id:
-            EVENTS_RECEIVED.labels(body.get("event", {}).get("type", "unknown")).inc()
-            if not await service.store.first_time(event_id):
-                EVENTS_DUPLICATE.inc()
-                return BoltResponse(status=200, body="")
-        return await next()
+        if not event_id:
+            return True
+        EVENTS_RECEIVED.labels(body.get("event", {}).get("type", "unknown")).inc()
+        if await service.store.first_time(event_id):
+            return True
+        EVENTS_DUPLICATE.inc()
+        return False
 
     @app.event("message")
     async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
-        await handle_message(event, body.get("team_id", ""), app.client, service, queue, body.get("event_id", ""))
+        if await first_delivery(body):
+            await handle_message(event, body.get("team_id", ""), app.client, service, queue, body.get("event_id", ""))
 
     @app.event("link_shared")
-    async def on_link_shared(event: dict[str, Any]) -> None:
-        await handle_link_shared(event, app.client, service)
+    async def on_link_shared(event: dict[str, Any], body: dict[str, Any]) -> None:
+        if await first_delivery(body):
+            await handle_link_shared(event, app.client, service)
 
     @app.event("app_home_opened")
-    async def on_home(event: dict[str, Any]) -> None:
-        if event.get("tab", "home") == "home":
+    async def on_home(event: dict[str, Any], body: dict[str, Any]) -> None:
+        if await first_delivery(body) and event.get("tab", "home") == "home":
             await publish_home(event["user"], app.client, service)
 
     @app.event("reaction_added")
-    async def on_reaction_added(event: dict[str, Any]) -> None:
-        await count_reaction(event, +1, service)
+    async def on_reaction_added(event: dict[str, Any], body: dict[str, Any]) -> None:
+        if await first_delivery(body):
+            await count_reaction(event, +1, service)
 
     @app.event("reaction_removed")
-    async def on_reaction_removed(event: dict[str, Any]) -> None:
-        await count_reaction(event, -1, service)
+    async def on_reaction_removed(event: dict[str, Any], body: dict[str, Any]) -> None:
+        if await first_delivery(body):
+            await count_reaction(event, -1, service)
 
     @app.command("/digest")
     async def on_command(ack: Any, body: dict[str, Any], respond: Any) -> None:
