@@ -5,6 +5,8 @@ state already loaded (about 0.6 s of CPU a worker would otherwise pay on its fir
 recycled every few hundred pages).
 """
 
+import logging
+
 from bot.extract import extract_article
 
 _SAMPLE = (
@@ -13,4 +15,7 @@ _SAMPLE = (
     + "</article></body></html>"
 )
 
-extract_article(_SAMPLE, "https://example.com/warm-up")
+try:
+    extract_article(_SAMPLE, "https://example.com/warm-up")
+except Exception:  # a failed warm-up leaves the workers cold; raised here, it would stop the fork server
+    logging.getLogger(__name__).warning("extractor warm-up failed; workers start cold", exc_info=True)
