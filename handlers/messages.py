@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
@@ -183,7 +184,7 @@ class Reply:
     event: dict[str, Any]
     url: str
 
-    @property
+    @cached_property
     def mark(self) -> str:
         return f"{{{self.event['channel']}}}:{self.event['ts']}:{url_hash(canonicalize(self.url))}"
 
@@ -250,7 +251,8 @@ async def handle_link(
     `repeats`: the channel wants a short note instead of a second card for a link it saw before.
     """
     channel, ts = event["channel"], event["ts"]
-    if repeats and await reply_if_repeat(canonicalize(url), event, service, reply):
+    canonical_url = canonicalize(url)
+    if repeats and await reply_if_repeat(canonical_url, event, service, reply):
         return "repeat"
     try:
         with DIGEST_SECONDS.time():
@@ -260,7 +262,7 @@ async def handle_link(
         await reply.say(failure_notice(url, str(error)))
         return f"failed_{error.reason}"
     # A shortener resolves to the article itself: it may be a repeat after all.
-    moved = digest.canonical_url != canonicalize(url)
+    moved = digest.canonical_url != canonical_url
     if repeats and moved and await reply_if_repeat(digest.canonical_url, event, service, reply):
         return "repeat"
     related = await service.related(digest, team_id, channel)
