@@ -9,7 +9,7 @@ Redis holds, per team (keys share the `{team}` hash tag, so MGET works on a clus
 | `<prefix>{team}:df` | hash | document frequency per 3-byte term hash, and `n`, the number of articles |
 
 Each replica rebuilds an inverted index from these on its first use of a team and then, before every call,
-reads the log entries it has not seen yet (one LLEN when nothing changed).
+reads the log entries it has not seen yet (one LRANGE when nothing changed).
 
 Ranking (measured on 20 Newsgroups, see bench/related.py): TF-IDF cosine over Snowball stems with a title
 boost; each stored signature is expanded at indexing time with its nearest public neighbours (document
@@ -55,6 +55,7 @@ SAME_STORY_TITLE = 0.8  # title-token Jaccard from which two titles (4+ words) a
 IDF_PRIOR_DOCS = 100
 ONE_LINE_CHARS = 140
 VECTOR_CACHE = 4096  # weighed document vectors kept per team (~1 KB each)
+EXPANSIONS_KEPT = 64  # looked-up articles whose expansion waits for their indexing (~50 KB each)
 DF_RELOAD_GROWTH = 0.05  # reload document frequencies once other replicas have added 5% more articles
 # A new article in one round trip: its record (unless another replica stored it first: nil), its distinct terms
 # counted in the document frequencies (a pipeline of ~150 HINCRBY costs ~3 ms of parsing), and its log entry.
@@ -67,6 +68,7 @@ return {redis.call('HINCRBY', KEYS[2], 'n', 1), redis.call('RPUSH', KEYS[3], ARG
 # A young index's IDF moves fast: re-weigh all postings each time it doubles, up to this size (~0.2 s then);
 # past it the IDF is settled, and a restart re-weighs everything anyway.
 REWEIGH_UNTIL = 4096
+LOG_SLICE = 5000  # log entries read (and records fetched) per round trip
 _FORMAT = 1
 _HEADER = struct.Struct("<BdBB")  # format, first shared (epoch s), terms, sketch hashes
 _SEP = "\x1f"
@@ -168,6 +170,7 @@ class TeamIndex:
     local: set[bytes] = field(default_factory=set)  # hashes this replica added and has not applied yet
     next_reweigh: int = 16
     vectors: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # recent doc_vector()s
+    expansions: dict[bytes, Expansion] = field(default_factory=dict)  # looked-up articles not indexed yet
     log_offset: int = 0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -203,6 +206,11 @@ class TeamIndex:
             self._post(i)
         self.next_reweigh = 2 * len(self.docs)
 
+    def keep_expansion(self, h: bytes, expansion: Expansion) -> None:
+        self.expansions[h] = expansion
+        if len(self.expansions) > EXPANSIONS_KEPT:  # lookups that were never indexed (`/digest <url>`)
+            del self.expansions[next(iter(self.expansions))]
+
     def doc_vector(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """An article's stored terms and their weights under the IDF, normalised (signatures keep IDF-free
         weights). The last VECTOR_CACHE are kept, weighed as when first asked for, like postings, until the
@@ -220,15 +228,20 @@ class TeamIndex:
         df = np.fromiter(map(self.df.get, terms.tolist(), repeat(0)), dtype=np.float64, count=len(terms))
         return np.log((1 + IDF_PRIOR_DOCS + self.n_df) / (1 + df)) + 1.0
 
-    def vector(self, title: str, text: str, limit: int | None = None) -> dict[int, float]:
-        """The normalised TF-IDF vector of an article, keeping its `limit` heaviest terms."""
+    def vector(self, title: str, text: str) -> dict[int, float]:
+        """The normalised TF-IDF vector of an article."""
         counted = textvec.term_weights(title, text)
         terms = np.fromiter(counted, dtype=np.int64, count=len(counted))
         weights = np.fromiter(counted.values(), dtype=np.float64, count=len(counted)) * self.idf(terms)
-        if limit is not None:  # a stable sort keeps the earlier of equal weights, as heapq.nlargest does
-            keep = np.argsort(-weights, kind="stable")[:limit]
-            terms, weights = terms[keep], weights[keep]
         return _normalised(dict(zip(terms.tolist(), weights.tolist(), strict=True)))
+
+    def first_pass(self, title: str, text: str) -> FirstPass:
+        """An article's vector, and the first-pass scores of its QUERY_TERMS heaviest terms against every article."""
+        own = self.vector(title, text)
+        heaviest = dict(heapq.nlargest(QUERY_TERMS, own.items(), key=lambda kv: kv[1]))
+        scale = math.sqrt(sum(w * w for w in heaviest.values())) or 1.0
+        query = {t: w / scale for t, w in heaviest.items()}
+        return FirstPass(own, query, scale, self.scores(query))
 
     def scores(self, query: dict[int, float]) -> np.ndarray:
         """Dot product of the query with every stored signature (only the query terms' postings are read)."""
@@ -258,37 +271,39 @@ class TeamIndex:
         weights = np.concatenate([w * (share / whole) for (_, w), share in zip(vectors, shares, strict=True)])
         return dict(zip(terms.tolist(), np.bincount(where, weights=weights).tolist(), strict=True))
 
-    def neighbours(self, query: dict[int, float], allowed: np.ndarray, limit: int) -> tuple[list[int], np.ndarray]:
-        """The `limit` best first-pass matches among `allowed` that clear MIN_FEEDBACK_SCORE, and all scores."""
-        s = np.where(allowed, self.scores(query), -1.0)
-        return [int(i) for i in _top(s, limit) if s[i] >= MIN_FEEDBACK_SCORE], s
+    def expansion(self, first: FirstPass) -> Expansion:
+        """What a new article's signature takes from the index: its nearest public neighbours.
 
-    def signature(self, title: str, text: str) -> bytes:
+        Scored with its heaviest terms as they weigh in its whole vector (the first pass times its scale), so a
+        neighbour must share MIN_FEEDBACK_SCORE of the whole article, not of its heaviest terms alone.
+        """
+        s = np.where(self.visible(""), first.scores * first.scale, -1.0)
+        return Expansion(first.own, _clearing(s, EXPANSION_DOCS))
+
+    def signature(self, expansion: Expansion) -> bytes:
         """A new article's stored terms: its TF-IDF vector plus the mean of its nearest public neighbours.
 
         The heaviest terms are kept with the IDF divided out again, so that a replica loading them later weighs
         them with the IDF of that day: early articles are not stuck with the IDF of a nearly empty index.
         """
-        own = self.vector(title, text)
-        near, _ = self.neighbours(dict(heapq.nlargest(QUERY_TERMS, own.items(), key=lambda kv: kv[1])),
-                                  self.visible(""), EXPANSION_DOCS)  # fmt: skip
-        if near:
-            for t, w in self.centroid(near).items():
+        own = dict(expansion.own)
+        if expansion.near:
+            for t, w in self.centroid(expansion.near).items():
                 own[t] = own.get(t, 0.0) + EXPANSION_WEIGHT * w
         top = heapq.nlargest(TERMS_PER_DOC, own.items(), key=lambda kv: kv[1])
         terms = np.array([t for t, _ in top], dtype=np.int64)
         weights = np.array([w for _, w in top]) / self.idf(terms)
         return textvec.pack_terms(dict(zip(terms.tolist(), weights.tolist(), strict=True)), TERMS_PER_DOC)
 
-    def rank(self, query: RelatedQuery, excluded: set[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def rank(self, first: FirstPass, channel_id: str, excluded: set[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Candidate ids, best first; their ranking scores (Rocchio-expanded cosine); their direct cosines."""
-        allowed = self.visible(query.channel_id)
+        allowed = self.visible(channel_id)
         allowed[list(excluded)] = False
-        first = self.vector(query.title, query.text, QUERY_TERMS)
-        near, direct = self.neighbours(first, allowed, FEEDBACK_DOCS)
+        direct = np.where(allowed, first.scores, -1.0)
+        near = _clearing(direct, FEEDBACK_DOCS)
         if not near:
             return np.empty(0, dtype=np.int64), direct, direct
-        expanded = dict(first)
+        expanded = dict(first.query)
         # Feedback weighed by squared cosine: a weak 10th match pulls the query less toward a big
         # neighbouring topic (on the bench +0.5 points of P@5 macro over equal weights).
         for t, w in self.centroid(near, [float(direct[i]) ** 2 for i in near]).items():
@@ -297,6 +312,25 @@ class TeamIndex:
         s = np.where(allowed, self.scores(_normalised(dict(top_terms))), -1.0)
         top = _top(s, 4 * FEEDBACK_DOCS)
         return top[allowed[top]], s, direct
+
+
+@dataclass
+class FirstPass:
+    own: dict[int, float]  # an article's whole normalised TF-IDF vector
+    query: dict[int, float]  # its QUERY_TERMS heaviest terms, normalised again
+    scale: float  # the weight of those terms within `own`
+    scores: np.ndarray  # `query` against every article in the index
+
+
+@dataclass
+class Expansion:
+    own: dict[int, float]
+    near: list[int]  # the nearest public articles, best first
+
+
+def _clearing(scores: np.ndarray, limit: int) -> list[int]:
+    """The `limit` best that clear MIN_FEEDBACK_SCORE (masked-out articles score -1)."""
+    return [int(i) for i in _top(scores, limit) if scores[i] >= MIN_FEEDBACK_SCORE]
 
 
 def _normalised(weights: dict[int, float]) -> dict[int, float]:
@@ -349,9 +383,10 @@ class RelatedIndex:
         h = url_hash(item.canonical_url)
         key = self.item_key(item.team_id, item.canonical_url)
         if h not in team.by_hash:
+            expansion = team.expansions.pop(h, None) or team.expansion(team.first_pass(item.title, item.text))
             doc = Doc(item.canonical_url, item.title, one_line(item.summary or item.text), item.domain,
                       item.shared_at.timestamp(), {item.channel_id: item.channel_is_private},
-                      team.signature(item.title, item.text), textvec.shingle_sketch(item.text))  # fmt: skip
+                      team.signature(expansion), textvec.shingle_sketch(item.text))  # fmt: skip
             blob = doc.encode()
             terms = textvec.term_weights(item.title, item.text).keys()  # every distinct term of title and text
             keys = [key, self._key(item.team_id, "df"), self._key(item.team_id, "log")]
@@ -399,7 +434,10 @@ class RelatedIndex:
             return []
         urls = [query.canonical_url, *query.exclude_urls]
         excluded = {team.by_hash[h] for h in map(url_hash, urls) if h in team.by_hash}
-        ids, scores, direct = team.rank(query, excluded)
+        first = team.first_pass(query.title, query.text)
+        ids, scores, direct = team.rank(first, query.channel_id, excluded)
+        if query.canonical_url and (h := url_hash(query.canonical_url)) not in team.by_hash:
+            team.keep_expansion(h, team.expansion(first))  # the card's article is usually indexed next
         sketch, title = textvec.shingle_sketch(query.text), textvec.title_tokens(query.title)
         hits: list[RelatedHit] = []
         shown: list[Doc] = []
@@ -440,14 +478,19 @@ class RelatedIndex:
         return team
 
     async def _read_log(self, team_id: str, team: TeamIndex, end: int | None = None) -> None:
-        """Apply what was logged since the team's offset (by any replica) up to `end` (the whole log), in slices."""
+        """Apply what was logged since the team's offset (by any replica) up to `end` (the whole log), in slices.
+
+        The first slice is also the check for news: one round trip when nothing was logged.
+        """
         log_key = self._key(team_id, "log")
-        end = await self.redis.llen(log_key) if end is None else end
-        while team.log_offset < end:
-            stop = min(end, team.log_offset + 5000) - 1
-            hashes = list(dict.fromkeys(await self.redis.lrange(log_key, team.log_offset, stop)))
-            await self._load(team_id, team, hashes)
-            team.log_offset = stop + 1
+        while end is None or team.log_offset < end:
+            start = team.log_offset
+            stop = start + LOG_SLICE if end is None else min(end, start + LOG_SLICE)
+            hashes = await self.redis.lrange(log_key, start, stop - 1)
+            await self._load(team_id, team, list(dict.fromkeys(hashes)))
+            team.log_offset = start + len(hashes)
+            if len(hashes) < stop - start:  # the end of the log
+                return
 
     async def _load(self, team_id: str, team: TeamIndex, hashes: list[bytes]) -> None:
         blobs = await self.redis.mget([self._key(team_id, "i:" + h.hex()) for h in hashes]) if hashes else []
