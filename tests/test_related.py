@@ -232,3 +232,21 @@ def test_one_line_is_cut_at_a_word_boundary() -> None:
     assert len(line) <= 141 and line.endswith("…")
     assert summary.startswith(line[:-1]) and not summary[len(line) - 1].isalnum()
     assert one_line("  Short\n summary. ") == "Short summary."
+
+
+async def test_indexing_after_a_lookup_stores_what_indexing_alone_would(
+    client: redis.asyncio.Redis, prefix: str
+) -> None:
+    """The card's lookup keeps the article's first pass for its indexing: the stored signature is the same."""
+    looked_up, direct = RelatedIndex(client, prefix + "a:"), RelatedIndex(client, prefix + "b:")
+    for index in (looked_up, direct):
+        for topic in ARTICLES:
+            for n in range(1, 5):
+                await index.add(item(topic, n))
+    assert await looked_up.related(query("space", 0))
+    assert looked_up._teams[TEAM].expansions  # the lookup kept what indexing needs
+    for index in (looked_up, direct):
+        await index.add(item("space", 0))
+    assert not looked_up._teams[TEAM].expansions
+    stored = [await client.get(index.item_key(TEAM, article("space", 0)[0])) for index in (looked_up, direct)]
+    assert stored[0] is not None and stored[0] == stored[1]
