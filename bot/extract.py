@@ -57,6 +57,14 @@ _SWITCH_COVERAGE = 0.9
 _MIN_TEXT = 300
 
 _WORDS = re.compile(r"\w+")
+# Words that fill English prose and hardly occur in other languages ("a", "in", "is", "die", "de" are left out).
+# On the extraction set's 181 pages, English samples hold a median 3.2 per 100 characters and 97% at least 2;
+# the other languages' samples at most 0.7.
+_ENGLISH_MARKERS = frozenset({
+    "the", "and", "of", "to", "that", "with", "for", "was", "this",
+    "are", "were", "from", "have", "has", "which", "their", "been", "would",
+})  # fmt: skip
+_ENGLISH_MARKERS_PER_CHAR = 0.02
 _HAS_LETTER = re.compile(r"[^\W_]")
 
 # a heading that introduces a list of links to other articles
@@ -292,7 +300,11 @@ def _pull_quotes(tree: HtmlElement | None, quotes: list[str], text: str) -> list
 def _detect_language(text: str) -> str | None:
     if len(text) < 100:
         return None
-    lang, _score = py3langid.classify(text[:600])  # plenty for a language, and cost grows with length
+    sample = text[:600]  # plenty for a language, and py3langid's cost grows with length
+    markers = sum(word in _ENGLISH_MARKERS for word in _WORDS.findall(sample.lower()))
+    if markers >= _ENGLISH_MARKERS_PER_CHAR * len(sample):
+        return "en"  # most pages: a word count instead of the character model (a third of extraction's time)
+    lang, _score = py3langid.classify(sample)
     return lang
 
 

@@ -13,6 +13,7 @@ import pytest
 from bs4 import UnicodeDammit
 
 from bench.metric import score_page
+from bot import extract
 from bot.config import Settings
 from bot.extract import TIMEOUT_WARNING, clean_lines, extract_article, extract_article_bounded, shutdown_workers
 
@@ -160,3 +161,13 @@ async def test_bounded_extraction_kills_a_slow_worker_and_degrades_to_metadata()
         assert all(p.pid != worker.pid for p in multiprocessing.active_children())
     finally:
         shutdown_workers()
+
+
+def test_english_is_recognised_by_its_common_words_without_the_character_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most pages are English: counting a few common words settles them; other text goes to py3langid."""
+    asked: list[str] = []
+    monkeypatch.setattr(extract.py3langid, "classify", lambda text: asked.append(text) or ("de", -1.0))
+    english = "The council has decided to close the old bridge to cars, and residents were told that it would reopen. "
+    assert extract._detect_language(english * 3) == "en" and not asked
+    german = "Die Stadt hat beschlossen, die alte Brücke für den Autoverkehr zu sperren. " * 3
+    assert extract._detect_language(german) == "de" and asked == [german[:600]]
