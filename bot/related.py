@@ -28,6 +28,7 @@ import struct
 from array import array
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from itertools import repeat
 
 import numpy as np
@@ -130,6 +131,10 @@ class Doc:
     channels: dict[str, bool]  # channel id -> is private
     signature: bytes
     sketch: tuple[int, ...]
+
+    @cached_property
+    def title_tokens(self) -> frozenset[str]:
+        return textvec.title_tokens(self.title)
 
     @property
     def public(self) -> bool:
@@ -349,7 +354,7 @@ def same_story(sketch: tuple[int, ...], title: frozenset[str], doc: Doc) -> bool
     """Near-duplicate texts (shingle Jaccard) or near-identical titles of 4+ words: one story, two URLs."""
     if textvec.sketch_jaccard(sketch, doc.sketch) >= SAME_STORY_SKETCH:
         return True
-    other = textvec.title_tokens(doc.title)
+    other = doc.title_tokens
     if min(len(title), len(other)) < 4:
         return False
     return len(title & other) / len(title | other) >= SAME_STORY_TITLE
@@ -448,7 +453,7 @@ class RelatedIndex:
             if (
                 direct[i] < threshold
                 or same_story(sketch, title, doc)
-                or any(same_story(d.sketch, textvec.title_tokens(d.title), doc) for d in shown)
+                or any(same_story(d.sketch, d.title_tokens, doc) for d in shown)
             ):
                 continue
             shown.append(doc)

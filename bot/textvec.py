@@ -96,9 +96,8 @@ def sketch_jaccard(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     if not a or not b:
         return 0.0
     k = min(len(a), len(b))
-    union_bottom = heapq.nsmallest(k, set(a) | set(b))
-    both = set(a) & set(b)
-    return sum(1 for h in union_bottom if h in both) / k
+    first, second = set(a), set(b)
+    return len((first & second).intersection(sorted(first | second)[:k])) / k
 
 
 def title_tokens(title: str) -> frozenset[str]:
