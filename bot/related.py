@@ -205,10 +205,26 @@ class TeamIndex:
             ws.append(w)
 
     def reweigh(self) -> None:
-        """Rebuild the postings with today's IDF (posting weights are fixed when an article is applied)."""
-        self.postings, self.vectors = {}, {}
-        for i in range(len(self.docs)):
-            self._post(i)
+        """Rebuild the postings with today's IDF (posting weights are fixed when an article is applied).
+
+        All articles at once: one IDF lookup and one sort by term, instead of a doc_vector() and ~100 appends
+        per article (about a sixth of the time).
+        """
+        self.vectors = {}
+        lengths = [len(doc.signature) // 4 for doc in self.docs]
+        terms, weights = textvec.unpack_terms(b"".join(doc.signature for doc in self.docs))
+        ids = np.repeat(np.arange(len(self.docs), dtype=np.int32), lengths)
+        weighted = weights * self.idf(terms)
+        norms = np.sqrt(np.bincount(ids, weights=weighted * weighted, minlength=len(self.docs)))
+        weighted = (weighted / np.where(norms > 0, norms, 1.0)[ids]).astype(np.float32)
+        order = np.argsort(terms, kind="stable")  # stable: each term's articles stay in index order
+        terms, ids, weighted = terms[order], ids[order], weighted[order]
+        starts = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]])
+        ends = np.r_[starts[1:], len(terms)]
+        self.postings = {
+            t: (array("i", ids[a:b].tobytes()), array("f", weighted[a:b].tobytes()))
+            for t, a, b in zip(terms[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)
+        }
         self.next_reweigh = 2 * len(self.docs)
 
     def keep_expansion(self, h: bytes, expansion: Expansion) -> None:
