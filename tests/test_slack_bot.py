@@ -147,7 +147,8 @@ def test_bots_edits_and_muted_channels_are_ignored(bot: str, slack: SlackStandIn
     assert not [c for c in slack.calls("chat.postMessage") if c.params.get("channel") in ("C14", "C15")]
 
 
-def test_bad_missing_stale_or_malformed_signatures_get_401(bot: str) -> None:
+def test_bad_missing_stale_or_malformed_signatures_get_401(bot_and_log: tuple[str, Path]) -> None:
+    bot, log_path = bot_and_log
     body = event_body(message_event("hi", channel="C16"))
     url = f"{bot}/slack/events"
     assert post_signed(url, body, "wrong-secret", JSON).status_code == 401
@@ -155,6 +156,8 @@ def test_bad_missing_stale_or_malformed_signatures_get_401(bot: str) -> None:
     assert post_signed(url, body, SECRET, JSON, headers={"X-Slack-Request-Timestamp": "abc"}).status_code == 401
     assert httpx.post(url, content=body, headers={"Content-Type": JSON}).status_code == 401
     assert post_signed(url, b"\xff\xfe" + body, SECRET, JSON).status_code == 401
+    # Refusals are logged (there is no access log), without the secret or the request's contents.
+    assert log_path.read_text().count("refused a request to /slack/events from 127.0.0.1") >= 5
 
 
 def test_url_verification_is_answered(bot: str) -> None:
