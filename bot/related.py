@@ -480,8 +480,8 @@ class RelatedIndex:
         """This team's index with every logged addition applied (built from Redis on first use).
 
         `own` is (log length after, hash, record) of an article this replica just logged: when nothing else was
-        logged since the last read, it is applied as read back would be, without the three round trips (and
-        otherwise the log is read up to that length without asking for it).
+        logged since the last read, it is applied as read back would be, without the two round trips (LRANGE and
+        MGET); otherwise the log is read up to that length.
         """
         team = self._teams.setdefault(team_id, TeamIndex())
         async with team.lock:
