@@ -5,6 +5,7 @@ Real processes against real Redis, the Slack stand-in and a local article server
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -147,6 +148,12 @@ def test_serve_restarts_a_dead_worker_adds_up_its_metrics_and_stops_them_all(
         assert len(first) == 2 and all(alive(pid) for pid in first)
         send(base, f"<{pages.url('/drought')}>", "CSUP1")
         assert title("drought") in json.dumps(slack.wait_for_posts("CSUP1")[0].params["blocks"])
+        if sys.platform == "linux":  # digests run only on CPU time serve leaves, extraction included
+            serve = parent(first[0])
+            extraction = [pid for worker in first for pid in descendants(worker)]
+            assert extraction, "the digest ran in an extraction process"
+            assert os.sched_getscheduler(serve) == os.SCHED_OTHER
+            assert all(os.sched_getscheduler(pid) == os.SCHED_IDLE for pid in first + extraction)
         wait_until(lambda: digests_ok(base) == 1)  # made in a worker, counted in serve's /metrics
         os.kill(first[0], signal.SIGKILL)
         wait_until(lambda: len(worker_pids(log_path)) == 3)
@@ -181,6 +188,23 @@ def test_with_the_embedded_redis_the_worker_uses_the_serve_process_server(
     # Queued and digested by the worker: the serve process never fell back to digesting in-process.
     assert "Redis is unreachable" not in log_path.read_text()
     assert len(worker_pids(log_path)) == usable_cpus()  # the default: a worker per CPU
+
+
+def parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def descendants(pid: int) -> list[int]:
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError):
+            parents[int(stat.parent.name)] = parent(int(stat.parent.name))
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, mother in parents.items() if mother in frontier]
+        found += children
+        frontier = children
+    return found
 
 
 # --- pieces ---------------------------------------------------------------------------------------------------
