@@ -15,7 +15,7 @@ from bot.metrics import EVENTS_DUPLICATE, EVENTS_RECEIVED
 from bot.queue import WorkQueue
 from bot.service import DigestService
 from handlers.home import MUTE_ACTION, publish_home, toggle_mute
-from handlers.messages import digest_queue, handle_link_shared, handle_message
+from handlers.messages import digest_queue, handle_link_shared, handle_message, links_to_digest
 from handlers.slack_client import bot_client
 from handlers.slash import SHARE_ACTION, run_command, share_to_channel
 
@@ -27,6 +27,10 @@ async def count_reaction(event: dict[str, Any], delta: int, service: DigestServi
     item = event.get("item", {})
     if item.get("type") == "message" and item.get("channel") and item.get("ts"):
         await service.store.count_reaction(item["channel"], item["ts"], delta)
+
+
+def received(body: dict[str, Any]) -> None:
+    EVENTS_RECEIVED.labels(body.get("event", {}).get("type", "unknown")).inc()
 
 
 def build_app(settings: Settings, service: DigestService) -> tuple[AsyncApp, WorkQueue]:
@@ -44,19 +48,22 @@ def build_app(settings: Settings, service: DigestService) -> tuple[AsyncApp, Wor
 
         Listeners ask after the ack, so no ack waits for Redis; a retry is still answered 200, as Slack needs.
         """
+        received(body)
         event_id = body.get("event_id")
-        if not event_id:
-            return True
-        EVENTS_RECEIVED.labels(body.get("event", {}).get("type", "unknown")).inc()
-        if await service.store.first_time(event_id):
+        if not event_id or await service.store.first_time(event_id):
             return True
         EVENTS_DUPLICATE.inc()
         return False
 
     @app.event("message")
     async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
-        if await first_delivery(body):
-            await handle_message(event, body.get("team_id", ""), app.client, service, queue, body.get("event_id", ""))
+        # Most messages share no link: they cost no Redis call, as a retry of one would do nothing either.
+        links = links_to_digest(event, settings)
+        if not links:
+            received(body)
+        elif await first_delivery(body):
+            team_id, event_id = body.get("team_id", ""), body.get("event_id", "")
+            await handle_message(event, links, team_id, app.client, service, queue, event_id)
 
     @app.event("link_shared")
     async def on_link_shared(event: dict[str, Any], body: dict[str, Any]) -> None:

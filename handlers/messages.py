@@ -111,20 +111,20 @@ def wanted_links(event: dict[str, Any], settings: Settings) -> list[str]:
     return links_in_text(event.get("text", ""), ignore, settings.max_links_per_message)
 
 
+def links_to_digest(event: dict[str, Any], settings: Settings) -> list[str]:
+    """What a message asks of the bot: the links a person shared in it, if any."""
+    return wanted_links(event, settings) if is_from_person(event) else []
+
+
 async def handle_message(
-    event: dict[str, Any], team_id: str, client: AsyncWebClient, service: DigestService, queue: WorkQueue,
-    event_id: str = "",
+    event: dict[str, Any], links: list[str], team_id: str, client: AsyncWebClient, service: DigestService,
+    queue: WorkQueue, event_id: str = "",
 ) -> None:
-    """After the ack: a cheap look at the message, then its digest work goes to the queue any replica serves
-    (which also checks whether the channel is muted: one Redis round trip fewer on the ack path).
+    """After the ack: the message's digest work goes to the queue any replica serves (which also checks whether
+    the channel is muted: one Redis round trip fewer on the ack path).
 
     With Redis unreachable the work runs here instead (the queue logs the outage once), so no digest is lost.
     """
-    if not is_from_person(event):
-        return
-    links = wanted_links(event, service.settings)
-    if not links:
-        return
     if not await queue.enqueue(DigestJob(team_id=team_id, event=event, event_id=event_id).model_dump()):
         await digest_links(links, event, team_id, client, service, queue, event_id)
 

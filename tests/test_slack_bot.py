@@ -117,6 +117,25 @@ def test_a_retried_or_replayed_event_is_handled_once(bot: str, slack: SlackStand
     assert duplicates_dropped(bot) == dropped + 2
 
 
+def messages_received(bot: str) -> float:
+    metrics = httpx.get(f"{bot}/metrics").text
+    return sum(float(line.split()[-1]) for line in metrics.splitlines()
+               if line.startswith('digestbot_events_received_total{type="message"}'))  # fmt: skip
+
+
+def test_a_message_without_links_is_counted_and_costs_no_redis_key(
+    bot: str, slack: SlackStandIn, pages: LocalServer, redis_url: str
+) -> None:
+    client = redis.Redis.from_url(redis_url)
+    received = messages_received(bot)
+    send(bot, message_event("morning all, no links today", channel="C16"), event_id="Ev-chatter-1")
+    send(bot, message_event(f"<{pages.url('/rivers')}>", channel="C16"), event_id="Ev-link-1")
+    slack.wait_for_posts("C16", 1)
+    assert messages_received(bot) == received + 2
+    assert list(client.scan_iter("*event:Ev-link-1"))  # a message with work to do is deduped in Redis
+    assert not list(client.scan_iter("*event:Ev-chatter-1"))  # chatter is not
+
+
 def test_a_repeat_gets_first_shared_by(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
     send(bot, message_event(f"<{pages.url('/drought')}>", channel="C12", user="U5", ts="1764000002.000100"))
     slack.wait_for_posts("C12", 1)
