@@ -68,7 +68,8 @@ def build_app(settings: Settings, service: DigestService) -> tuple[AsyncApp, Wor
     @app.event("link_shared")
     async def on_link_shared(event: dict[str, Any], body: dict[str, Any]) -> None:
         if await first_delivery(body):
-            await handle_link_shared(event, app.client, service)
+            team_id, event_id = body.get("team_id", ""), body.get("event_id", "")
+            await handle_link_shared(event, team_id, app.client, service, queue, event_id)
 
     @app.event("app_home_opened")
     async def on_home(event: dict[str, Any], body: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 The event listener only looks at a message and queues it (bot/queue.py); a consumer on any replica digests its
 links and posts each link's one reply, at most once per (channel, message, link) even if the job runs again.
+Unfurls (link_shared) travel the same queue, so no digest is made in the process that acks Slack.
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ async def handle_message(
 class DigestJob(BaseModel):
     v: Literal[1] = 1
     team_id: str
-    event: dict[str, Any]
+    event: dict[str, Any]  # a message, or a link_shared event (an unfurl)
     event_id: str = ""  # for the logs
 
 
@@ -145,16 +146,21 @@ def parse_job(job: dict[str, Any]) -> DigestJob | None:
 
 
 async def run_job(job: dict[str, Any], client: AsyncWebClient, service: DigestService, queue: WorkQueue) -> None:
-    """A queued message, on whichever replica's consumer took it (maybe again, after a crash)."""
-    if parsed := parse_job(job):
-        event = parsed.event
-        links = wanted_links(event, service.settings)
-        await digest_links(links, event, parsed.team_id, client, service, queue, parsed.event_id)
+    """A queued message or unfurl, on whichever replica's consumer took it (maybe again, after a crash)."""
+    if not (parsed := parse_job(job)):
+        return
+    event = parsed.event
+    if event.get("type") == "link_shared":
+        await unfurl(event, client, service)
+        return
+    links = wanted_links(event, service.settings)
+    await digest_links(links, event, parsed.team_id, client, service, queue, parsed.event_id)
 
 
 async def give_up_job(job: dict[str, Any], client: AsyncWebClient, service: DigestService, queue: WorkQueue) -> None:
-    """The job failed MAX_DELIVERIES times: say so for every link that got no reply yet."""
-    if not (parsed := parse_job(job)):
+    """The job failed MAX_DELIVERIES times: say so for every link that got no reply yet (an unfurl that
+    never came leaves Slack's own preview, which needs no apology)."""
+    if not (parsed := parse_job(job)) or parsed.event.get("type") == "link_shared":
         return
     event = parsed.event
     for url in wanted_links(event, service.settings):
@@ -285,7 +291,16 @@ async def handle_link(
     return "ok"
 
 
-async def handle_link_shared(event: dict[str, Any], client: AsyncWebClient, service: DigestService) -> None:
+async def handle_link_shared(
+    event: dict[str, Any], team_id: str, client: AsyncWebClient, service: DigestService, queue: WorkQueue,
+    event_id: str = "",
+) -> None:
+    """After the ack: an unfurl's digests are queued like a message's (or made here while Redis is away)."""
+    if not await queue.enqueue(DigestJob(team_id=team_id, event=event, event_id=event_id).model_dump()):
+        await unfurl(event, client, service)
+
+
+async def unfurl(event: dict[str, Any], client: AsyncWebClient, service: DigestService) -> None:
     """Registered unfurl domains: a compact digest through chat.unfurl (also while the user is still typing)."""
     unfurls: dict[str, Any] = {}
     for link in event.get("links", [])[: service.settings.max_links_per_message]:

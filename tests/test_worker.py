@@ -24,7 +24,7 @@ from http_server import LocalServer, Reply, Request, html
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.metrics_core import Metric
 from redis_server import make_settings
-from slack_standin import JSON, SlackStandIn, event_body, message_event, post_signed
+from slack_standin import JSON, SlackStandIn, event_body, link_shared_event, message_event, post_signed
 
 from bot.config import usable_cpus
 from bot.queue import WorkQueue
@@ -107,8 +107,13 @@ async def test_a_worker_digests_queued_jobs_and_finishes_its_running_job_on_sigt
         for channel, path in (("CWORK1", "/rivers"), ("CWORK2", "/slow")):
             event = message_event(f"<{pages.url(path)}>", channel=channel)
             assert await producer.enqueue(DigestJob(team_id="T1", event=event).model_dump())
+        unfurl_event = link_shared_event([pages.url("/drought")], channel="CWORK3")
+        assert await producer.enqueue(DigestJob(team_id="T1", event=unfurl_event).model_dump())
         [card] = slack.wait_for_posts("CWORK1")
         assert title("rivers") in json.dumps(card.params["blocks"])
+        [unfurl] = slack.wait_for("chat.unfurl")  # unfurls are queued work too
+        assert unfurl.params["channel"] == "CWORK3"
+        assert title("drought") in json.dumps(unfurl.params["unfurls"][pages.url("/drought")]["blocks"])
         wait_until(lambda: any(r.path == "/slow" for r in pages.requests))
         worker.send_signal(signal.SIGTERM)  # mid-digest: the job finishes within the grace, then it exits
         assert worker.wait(15) == 0
