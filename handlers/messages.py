@@ -151,7 +151,7 @@ async def run_job(job: dict[str, Any], client: AsyncWebClient, service: DigestSe
         return
     event = parsed.event
     if event.get("type") == "link_shared":
-        await unfurl(event, client, service)
+        await unfurl(event, client, service, parsed.event_id)
         return
     links = wanted_links(event, service.settings)
     await digest_links(links, event, parsed.team_id, client, service, queue, parsed.event_id)
@@ -297,21 +297,33 @@ async def handle_link_shared(
 ) -> None:
     """After the ack: an unfurl's digests are queued like a message's (or made here while Redis is away)."""
     if not await queue.enqueue(DigestJob(team_id=team_id, event=event, event_id=event_id).model_dump()):
-        await unfurl(event, client, service)
+        await unfurl(event, client, service, event_id)
 
 
-async def unfurl(event: dict[str, Any], client: AsyncWebClient, service: DigestService) -> None:
-    """Registered unfurl domains: a compact digest through chat.unfurl (also while the user is still typing)."""
+async def unfurl(event: dict[str, Any], client: AsyncWebClient, service: DigestService, event_id: str = "") -> None:
+    """Registered unfurl domains: a compact digest through chat.unfurl (also while the user is still typing).
+
+    Best effort: a link that cannot be digested keeps Slack's own preview, and a refused chat.unfurl is logged,
+    not retried (Slack's preview is already there). A job run again after a crash unfurls again, which only
+    replaces the same preview.
+    """
+    links = event.get("links", [])[: service.settings.max_links_per_message]
     unfurls: dict[str, Any] = {}
-    for link in event.get("links", [])[: service.settings.max_links_per_message]:
+    for link in links:
         try:
             digest = await service.digest(link["url"])
         except DigestError:
             continue
         _, blocks = digest_card(digest)
         unfurls[link["url"]] = {"blocks": blocks[:4]}
+    error = None
     if unfurls:
-        await client.chat_unfurl(
-            channel=event.get("channel"), ts=event.get("message_ts"), unfurl_id=event.get("unfurl_id"),
-            source=event.get("source"), unfurls=unfurls,
-        )
+        try:
+            await client.chat_unfurl(
+                channel=event.get("channel"), ts=event.get("message_ts"), unfurl_id=event.get("unfurl_id"),
+                source=event.get("source"), unfurls=unfurls,
+            )
+        except SlackApiError as refused:
+            error = refused.response.get("error")
+    log.info("unfurl handled", extra={"event_id": event_id, "channel": event.get("channel"), "links": len(links),
+                                      "unfurled": 0 if error else len(unfurls), "error": error})

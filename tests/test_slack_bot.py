@@ -296,7 +296,10 @@ def test_app_home_shows_the_users_channels_latest_digests_and_a_mute_switch(
     assert "muted" in views[-1]
 
 
-def test_link_shared_gets_a_compact_unfurl(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
+def test_link_shared_gets_a_compact_unfurl(
+    bot_and_log: tuple[str, Path], slack: SlackStandIn, pages: LocalServer
+) -> None:
+    bot, log_path = bot_and_log
     url = pages.url("/drought")
     send(bot, link_shared_event([url, pages.url("/missing")], channel="C50", message_ts="1764000050.000100"))
     [unfurl] = slack.wait_for("chat.unfurl")
@@ -304,6 +307,16 @@ def test_link_shared_gets_a_compact_unfurl(bot: str, slack: SlackStandIn, pages:
     unfurls = unfurl.params["unfurls"]
     assert list(unfurls) == [url]  # the page that cannot be read gets Slack's own preview, not a broken one
     assert "Drought forces farmers" in json.dumps(unfurls[url]["blocks"])
+    # A refused unfurl is logged, not failed: the job is done and Slack's own preview stays.
+    slack.error_next("chat.unfurl", "cannot_unfurl_url")
+    send(bot, link_shared_event([url], channel="C51"), event_id="Ev-unfurl-refused")
+    slack.wait_for("chat.unfurl", count=2)
+    deadline = time.monotonic() + 5
+    while "cannot_unfurl_url" not in log_path.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    [line] = [json.loads(line) for line in log_path.read_text().splitlines() if "cannot_unfurl_url" in line]
+    assert line["message"] == "unfurl handled" and line["event_id"] == "Ev-unfurl-refused" and line["unfurled"] == 0
+    assert "failed (delivery" not in log_path.read_text()
 
 
 def test_reactions_on_a_sharing_message_are_counted(
