@@ -42,7 +42,7 @@ RESTART_BACKOFF_S = (1.0, 30.0)  # first and longest pause before restarting a w
 STEADY_S = 60.0  # a worker that ran this long before dying is restarted after the first pause again
 EXIT_GRACE_S = STOP_GRACE_S + 5  # a stopping worker's jobs get STOP_GRACE_S, then it closes its clients
 SCRAPE_TIMEOUT_S = 2.0
-FALLBACK_NICENESS = 10  # where SCHED_IDLE is unavailable (not Linux)
+FALLBACK_NICENESS = 10  # where SCHED_IDLE is unavailable
 SUMMED_TYPES = ("counter", "histogram", "summary")  # gauges (the queue depth) are the supervisor's own
 
 
@@ -81,13 +81,16 @@ def yield_cpu_to_serve() -> None:
 
     SCHED_IDLE, not niceness: at nice 10 a busy worker still delayed a waking serve by milliseconds (the events
     benchmark's ack p99 fell by a fifth with SCHED_IDLE). Only this machine's (or this container's) processes at
-    normal priority outrank it, and serve uses one core at most. Set first thing: later threads and the
-    extraction processes inherit it.
+    normal priority outrank it; serve uses one core at most, but if such processes kept every core busy, digests
+    would wait, and extraction's timeout would turn slow ones into metadata-only cards. Set before any thread
+    or process starts: the policy is per thread, and later threads and the extraction processes inherit it.
     """
     try:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    except (AttributeError, OSError):  # not Linux
+        log.info("digest worker %d runs at idle CPU priority (SCHED_IDLE)", os.getpid())
+    except (AttributeError, OSError) as error:  # not Linux, or forbidden (some sandboxes)
         os.nice(FALLBACK_NICENESS)
+        log.info("digest worker %d runs at niceness %d (no SCHED_IDLE: %s)", os.getpid(), FALLBACK_NICENESS, error)
 
 
 async def _serve_metrics(path: Path) -> web.AppRunner:
