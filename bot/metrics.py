@@ -5,7 +5,9 @@ from __future__ import annotations
 from prometheus_client import Counter, Histogram
 
 EVENTS_RECEIVED = Counter("digestbot_events_received_total", "Slack events received", ["type"])
-EVENTS_DUPLICATE = Counter("digestbot_events_duplicate_total", "Slack events dropped as retries or replays")
+EVENTS_DUPLICATE = Counter(
+    "digestbot_events_duplicate_total", "Slack events with work to do dropped as retries or replays"
+)
 DIGESTS = Counter("digestbot_digests_total", "Digests by outcome (ok, cached, failed reason)", ["outcome"])
 DIGEST_SECONDS = Histogram("digestbot_digest_seconds", "Time to produce a digest, fetch included")
 SLACK_CALLS = Counter("digestbot_slack_calls_total", "Slack Web API calls", ["method", "ok"])

@@ -29,12 +29,12 @@ async def count_reaction(event: dict[str, Any], delta: int, service: DigestServi
         await service.store.count_reaction(item["channel"], item["ts"], delta)
 
 
-def received(body: dict[str, Any]) -> None:
+def count_received(body: dict[str, Any]) -> None:
     EVENTS_RECEIVED.labels(body.get("event", {}).get("type", "unknown")).inc()
 
 
 def build_app(settings: Settings, service: DigestService) -> tuple[AsyncApp, WorkQueue]:
-    """The app, and the digest queue its message listener feeds (start and stop it with the server)."""
+    """The app, and the digest queue its message and unfurl listeners feed (start and stop it with the server)."""
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     app = AsyncApp(
         signing_secret=secret,
@@ -48,7 +48,7 @@ def build_app(settings: Settings, service: DigestService) -> tuple[AsyncApp, Wor
 
         Listeners ask after the ack, so no ack waits for Redis; a retry is still answered 200, as Slack needs.
         """
-        received(body)
+        count_received(body)
         event_id = body.get("event_id")
         if not event_id or await service.store.first_time(event_id):
             return True
@@ -60,7 +60,7 @@ def build_app(settings: Settings, service: DigestService) -> tuple[AsyncApp, Wor
         # Most messages share no link: they cost no Redis call, as a retry of one would do nothing either.
         links = links_to_digest(event, settings)
         if not links:
-            received(body)
+            count_received(body)
         elif await first_delivery(body):
             team_id, event_id = body.get("team_id", ""), body.get("event_id", "")
             await handle_message(event, links, team_id, app.client, service, queue, event_id)
