@@ -76,6 +76,7 @@ def test_deployment_runs_replicas_with_probes_resources_and_secret_tokens() -> N
     assert {p["name"]: p["containerPort"] for p in container["ports"]} == {"http": 3000}
     assert set(container["resources"]) == {"requests", "limits"}
     assert {"cpu", "memory"} <= set(container["resources"]["requests"])
+    assert set(container["resources"]["limits"]) == {"memory"}  # a CPU quota would throttle the acks too
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert not container["image"].endswith(":latest")
     sources = {next(iter(s)): next(iter(s.values()))["name"] for s in container["envFrom"]}
