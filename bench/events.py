@@ -11,7 +11,8 @@ Four systems meet the same load in one run:
 
 Every event links to a page of its own (a tests/articles.py article under a unique path and title), so each is a
 fresh digest. The stand-in and the pages run in a child process, the floor and the engine in others: their work
-never competes with the load generator for this process's GIL (which would flatter the floor's acks).
+never competes with the load generator for this process's GIL (which would flatter the floor's acks). The floor
+and digestbot run side by side and take turns, in ROUNDS alternating rounds; the engine and the core path follow.
 BENCH_EVENTS_RATE (events/s, default 100) and BENCH_EVENTS_SECONDS (default 30) set the load.
 """
 
@@ -67,6 +68,7 @@ from slack_standin import JSON, SlackStandIn, event_body, message_event, sign  #
 
 RATE = float(os.environ.get("BENCH_EVENTS_RATE", "100"))
 SECONDS = float(os.environ.get("BENCH_EVENTS_SECONDS", "30"))
+ROUNDS = 3  # the floor's and digestbot's SECONDS each come in this many alternating rounds
 WARMUP_EVENTS = 20  # first requests pay for auth.test, worker start-up and imports: not measured
 CHANNELS = 20
 TEAM = "T1"  # the stand-in's events come from this workspace
@@ -334,28 +336,41 @@ def acked(system: str, sent: list[Sent]) -> Result:
     return Result(system, len(sent), ok, len(sent) - len(ok), [], 0, 0, math.nan)
 
 
-def measure_floor(world: World, warmup: list[str], links: list[str]) -> Result:
-    with floor_process(world.slack_url) as url:
-        asyncio.run(drive(url, warmup, RATE))
-        return acked("bare bolt app (floor)", asyncio.run(drive(url, links, RATE)))
+def measure_acks(world: World, warmup: list[str], links: list[str], tmp: Path) -> tuple[Result, Result]:
+    """The floor and digestbot under the same load, in alternating rounds (floor, then digestbot, ROUNDS times)
+    with both running throughout: the machine's speed drifts over minutes, and each system sees the same drift.
 
-
-def measure_digestbot(world: World, warmup: list[str], links: list[str], tmp: Path) -> Result:
+    A digestbot round ends when its replies are in, so its digest work never spills into the floor's round. Its
+    digests/s counts each round from its first event to its last reply: ROUNDS tails where the engine has one.
+    """
+    floor_sent: list[Sent] = []
+    bot_sent: list[Sent] = []
+    replies: dict[tuple[str, str], Post] = {}
+    spans: list[float] = []
     consumers = {"DIGESTBOT_QUEUE_CONSUMERS": str(CONSUMERS)}
-    with running_bot(world.slack_url, CI_REDIS_URL, tmp, **consumers) as (base, _):
-        url = f"{base}/slack/events"
-        wait_for_answers(world, asyncio.run(drive(url, warmup, RATE)))
-        sent = asyncio.run(drive(url, links, RATE))
-        replies = wait_for_answers(world, sent)
-    result = acked("digestbot", sent)
-    answered = [(s, replies[s.channel, s.ts]) for s in sent if (s.channel, s.ts) in replies]
-    result.latencies_s = [post.time - s.sent_at for s, post in answered if post.card]
+    with (
+        floor_process(world.slack_url) as floor_url,
+        running_bot(world.slack_url, CI_REDIS_URL, tmp, **consumers) as (base, _),
+    ):
+        bot_url = f"{base}/slack/events"
+        asyncio.run(drive(floor_url, warmup, RATE))
+        wait_for_answers(world, asyncio.run(drive(bot_url, warmup, RATE)))
+        for chunk in (links[i::ROUNDS] for i in range(ROUNDS)):
+            floor_sent += asyncio.run(drive(floor_url, chunk, RATE))  # the floor fetches nothing: same links
+            sent = asyncio.run(drive(bot_url, chunk, RATE))
+            answered = wait_for_answers(world, sent)
+            if answered:
+                spans.append(max(p.time for p in answered.values()) - min(s.sent_at for s in sent))
+            bot_sent += sent
+            replies |= answered
+    result = acked("digestbot", bot_sent)
+    answered_pairs = [(s, replies[s.channel, s.ts]) for s in bot_sent if (s.channel, s.ts) in replies]
+    result.latencies_s = [post.time - s.sent_at for s, post in answered_pairs if post.card]
     result.digests = len(result.latencies_s)
-    result.failures = len(answered) - result.digests
-    if answered:
-        span = max(post.time for _, post in answered) - min(s.sent_at for s in sent)
-        result.digests_per_s = result.digests / span
-    return result
+    result.failures = len(answered_pairs) - result.digests
+    if spans:
+        result.digests_per_s = result.digests / sum(spans)
+    return acked("bare bolt app (floor)", floor_sent), result
 
 
 def measure_engine(warmup: list[str], links: list[str], core: bool = False) -> Result:
@@ -382,7 +397,8 @@ def cell(value: float, fmt: str) -> str:
 
 
 def report(results: list[Result], console: Console) -> None:
-    table = Table(title=f"Slack events: {RATE:g}/s for {SECONDS:g} s, {CONSUMERS} consumers, {os.cpu_count()} CPUs")
+    load = f"{RATE:g}/s for {SECONDS:g} s ({ROUNDS} rounds)"
+    table = Table(title=f"Slack events: {load}, {CONSUMERS} consumers, {os.cpu_count()} CPUs")
     for column in ("system", "events sent", "ack p50 ms", "ack p99 ms", "failed acks", "digests posted",
                    "failures", "event→posted p50 s", "p99 s", "digests/s", "host load"):  # fmt: skip
         table.add_column(column, justify="left" if column == "system" else "right")
@@ -418,12 +434,10 @@ def main() -> None:
     with World(WARMUP_EVENTS + count) as world, tempfile.TemporaryDirectory() as tmp:
         links = [world.pages_url + page_path(i) for i in range(WARMUP_EVENTS + count)]
         warmup, measured = links[:WARMUP_EVENTS], links[WARMUP_EVENTS:]
-        phases = (
-            partial(measure_floor, world), partial(measure_digestbot, world, tmp=Path(tmp)), measure_engine,
-            partial(measure_engine, core=True),
-        )  # fmt: skip
-        results = []
-        for measure in phases:
+        floor, bot = measure_acks(world, warmup, measured, Path(tmp))
+        floor.load = bot.load = os.getloadavg()[0]
+        results = [floor, bot]
+        for measure in (measure_engine, partial(measure_engine, core=True)):
             results.append(measure(warmup, measured))
             results[-1].load = os.getloadavg()[0]
     report(results, Console(width=160))
