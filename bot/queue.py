@@ -4,17 +4,20 @@ Keys (`P` = settings.redis_prefix + "v1:", as in bot/store.py; `M` = a mark chos
 
 | key | type | value | TTL |
 | --- | --- | --- | --- |
-| `P queue:N` | stream | entries `{"job": JSON object}`, group `workers`; deleted once done | MAXLEN ~ MAX_ENTRIES |
+| `P queue:N` | stream | entries `{"job": JSON[, "once": K]}`, group `workers`; gone when done | MAXLEN ~ MAX_ENTRIES |
 | `P done:M` | string | `"1"`: side effect M (one posted reply) happened; a rerun skips it | DONE_TTL_S |
+| `P once:K` | string | the entry id of the one job that may run for key K (a Slack event id) | ONCE_TTL_S |
 
 `N` is the queue's name: `digest` for the digest work. Digest replies use `M` = `{C}:<message ts>:U`.
 
-How a job travels: enqueue() XADDs it. Each worker process (handlers/worker.py) runs DIGESTBOT_QUEUE_CONSUMERS
-tasks; each one looks for an entry idle longer than the visibility timeout (DIGESTBOT_QUEUE_VISIBILITY_TIMEOUT:
-its owner died) with XAUTOCLAIM, at most once per BLOCK interval while it finds none, and otherwise waits in
-XREADGROUP ... BLOCK for a new one. While a job runs, its owner renews the entry every third of the visibility
-timeout (XCLAIM JUSTID, which resets the idle time without counting a delivery), so only a dead or frozen owner
-loses a job, however long the job takes.
+How a job travels: enqueue() XADDs it, with a `once` key if only one job per key may run (Slack retries an event
+it thinks we missed: each delivery is queued, the first entry to start claims the key, the others are dropped;
+the claiming entry itself still runs again after a crash). Each worker process (handlers/worker.py) runs
+DIGESTBOT_QUEUE_CONSUMERS tasks; each one looks for an entry idle longer than the visibility timeout
+(DIGESTBOT_QUEUE_VISIBILITY_TIMEOUT: its owner died) with XAUTOCLAIM, at most once per BLOCK interval while it
+finds none, and otherwise waits in XREADGROUP ... BLOCK for a new one. While a job runs, its owner renews the
+entry every third of the visibility timeout (XCLAIM JUSTID, which resets the idle time without counting a
+delivery), so only a dead or frozen owner loses a job, however long the job takes.
 A finished job is XACKed and XDELed. A job that raised stays pending and is claimed again; on its MAX_DELIVERIES-th
 delivery the give-up handler runs instead (an honest reply), and the entry is dropped.
 
@@ -39,6 +42,7 @@ from redis import exceptions as redis_errors
 from redis.asyncio.cluster import RedisCluster
 
 from bot.config import Settings
+from bot.metrics import EVENTS_DUPLICATE
 from bot.redis_conn import Client, connect
 from bot.store import CALL_DEADLINE_S, OUTAGE_ERRORS, SCHEMA
 
@@ -50,6 +54,7 @@ GROUP = "workers"
 MAX_DELIVERIES = 3
 MAX_ENTRIES = 10_000  # a backlog this deep means the workers are gone; the oldest jobs are trimmed
 DONE_TTL_S = 7 * 86400
+ONCE_TTL_S = 3600  # Slack retries an event within minutes; replays of a signed request are refused after 5
 BLOCK_MS = 2_000  # also how often an idle consumer looks for abandoned jobs
 READ_TIMEOUT_S = BLOCK_MS / 1000 + 5  # the blocking client's socket timeout must outlast BLOCK
 OUTAGE_PAUSE_S = 1.0
@@ -59,6 +64,7 @@ IDLE_CONSUMER_MS = 86_400_000  # consumers of replicas long gone, with nothing p
 QUEUE_DEPTH = Gauge("digestbot_queue_depth", "Digest jobs queued or running (entries in the work stream)")
 
 Job = dict[str, Any]
+Entry = tuple[bytes, dict[bytes, bytes], int]  # entry id, fields, deliveries so far
 Handler = Callable[[Job], Awaitable[None]]
 
 # Renew an entry only while this consumer still owns it: never take a job back from its new owner.
@@ -68,6 +74,18 @@ if entry and entry[2] == ARGV[2] then
   redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'JUSTID')
   return 1
 end
+return 0
+"""
+
+
+# The first entry to ask owns the key; later asks by that entry (a redelivery) are allowed, others are not.
+CLAIM_ONCE = """
+local owner = redis.call('GET', KEYS[1])
+if not owner then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return 1
+end
+if owner == ARGV[1] then return 1 end
 return 0
 """
 
@@ -92,9 +110,9 @@ def blocking_client(settings: Settings) -> Client:
     return client
 
 
-def _decode(fields: dict[bytes, bytes] | None) -> Job | None:
+def _decode(fields: dict[bytes, bytes]) -> Job | None:
     try:
-        job = json.loads((fields or {})[b"job"])
+        job = json.loads(fields[b"job"])
     except (KeyError, ValueError):
         return None
     return job if isinstance(job, dict) else None
@@ -124,6 +142,8 @@ class WorkQueue:
         self._block_ms = min(BLOCK_MS, self._idle_ms // 2)  # look for abandoned jobs at least twice per timeout
         self._renew_every_s = visibility_timeout_s / 3
         self._renew = client.register_script(RENEW)
+        self._claim_once = client.register_script(CLAIM_ONCE)
+        self._once = f"{prefix}{SCHEMA}once:"
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._healthy = True
@@ -137,9 +157,10 @@ class WorkQueue:
 
     # --- producers ----------------------------------------------------------------------------------------
 
-    async def enqueue(self, job: Job) -> bool:
-        """Queue a job; False if Redis cannot take it (the caller then does the work itself)."""
-        fields = {"job": json.dumps(job).encode()}
+    async def enqueue(self, job: Job, once: str = "") -> bool:
+        """Queue a job (of all those queued with the same `once` key, only one runs); False if Redis cannot take
+        it (the caller then does the work itself)."""
+        fields = {"job": json.dumps(job).encode(), **({"once": once.encode()} if once else {})}
         entry = await self._call(lambda: self._r.xadd(self.key, fields, maxlen=MAX_ENTRIES, approximate=True))
         return entry is not None
 
@@ -220,7 +241,7 @@ class WorkQueue:
             if entry is not None:
                 await self._process(name, *entry)
 
-    async def _claim(self, name: str, cursor: bytes) -> tuple[tuple[bytes, Job | None, int] | None, bytes]:
+    async def _claim(self, name: str, cursor: bytes) -> tuple[Entry | None, bytes]:
         """An entry whose owner went quiet for the visibility timeout, with how often it was delivered."""
         reply = await self._r.xautoclaim(self.key, GROUP, name, self._idle_ms, cursor, count=1)
         cursor, entries = reply[0], reply[1]
@@ -229,21 +250,25 @@ class WorkQueue:
         entry_id, fields = entries[0]
         pending = await self._r.xpending_range(self.key, GROUP, entry_id, entry_id, 1, consumername=name)
         deliveries = pending[0]["times_delivered"] if pending else MAX_DELIVERIES
-        return (entry_id, _decode(fields), deliveries), cursor
+        return (entry_id, fields or {}, deliveries), cursor
 
-    async def _read(self, name: str) -> tuple[bytes, Job | None, int] | None:
+    async def _read(self, name: str) -> Entry | None:
         reply = await self._reader.xreadgroup(GROUP, name, {self.key: ">"}, count=1, block=self._block_ms)
         if not reply:
             return None
         entry_id, fields = reply[0][1][0]
-        return entry_id, _decode(fields), 1
+        return entry_id, fields or {}, 1
 
-    async def _process(self, name: str, entry_id: bytes, job: Job | None, deliveries: int) -> None:
+    async def _process(self, name: str, entry_id: bytes, fields: dict[bytes, bytes], deliveries: int) -> None:
+        job = _decode(fields)
         if job is None:
             log.warning("dropping malformed work queue entry %s", entry_id.decode())
         elif deliveries > MAX_DELIVERIES:  # its owners kept dying mid-job
             await self._abandon(entry_id, job, deliveries)
             return
+        elif b"once" in fields and not await self._first_for(fields[b"once"], entry_id):
+            EVENTS_DUPLICATE.inc()
+            log.info("dropping job %s: another job for its event ran", entry_id.decode())
         else:
             try:
                 await self._run_owned(name, entry_id, job)
@@ -271,6 +296,12 @@ class WorkQueue:
                     raise TakenOver
         finally:
             work.cancel()
+
+    async def _first_for(self, once: bytes, entry_id: bytes) -> bool:
+        """Whether this entry owns its `once` key (or Redis cannot say: then it runs, as at-least-once allows)."""
+        key = self._once + once.decode(errors="replace")
+        owned = await self._call(lambda: self._claim_once(keys=[key], args=[entry_id, ONCE_TTL_S]))
+        return owned != 0
 
     async def _abandon(self, entry_id: bytes, job: Job, deliveries: int) -> None:
         log.error("giving up on job %s after %d deliveries", entry_id.decode(), deliveries)

@@ -57,11 +57,10 @@ def build_app(settings: Settings, service: DigestService) -> tuple[AsyncApp, Wor
 
     @app.event("message")
     async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
-        # Most messages share no link: they cost no Redis call, as a retry of one would do nothing either.
-        links = links_to_digest(event, settings)
-        if not links:
-            count_received(body)
-        elif await first_delivery(body):
+        # No Redis call here for a retry check: a message's retries are dropped by the work queue (one job per
+        # event id), and a message without links asks for no work at all.
+        count_received(body)
+        if links := links_to_digest(event, settings):
             team_id, event_id = body.get("team_id", ""), body.get("event_id", "")
             await handle_message(event, links, team_id, app.client, service, queue, event_id)
 

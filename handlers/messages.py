@@ -23,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.errors import DigestError
-from bot.metrics import DIGEST_SECONDS, DIGESTS
+from bot.metrics import DIGEST_SECONDS, DIGESTS, EVENTS_DUPLICATE
 from bot.queue import MAX_DELIVERIES, WorkQueue
 from bot.service import DigestService
 from bot.store import Share, Store, url_hash
@@ -121,13 +121,19 @@ async def handle_message(
     event: dict[str, Any], links: list[str], team_id: str, client: AsyncWebClient, service: DigestService,
     queue: WorkQueue, event_id: str = "",
 ) -> None:
-    """After the ack: the message's digest work goes to the queue any replica serves (which also checks whether
-    the channel is muted: one Redis round trip fewer on the ack path).
+    """After the ack: the message's digest work goes to the queue any replica serves, one job per Slack event
+    however often Slack retries it (the consumers also check whether the channel is muted: no Redis round trip
+    on the ack path).
 
-    With Redis unreachable the work runs here instead (the queue logs the outage once), so no digest is lost.
+    With Redis unreachable the work runs here instead (the queue logs the outage once), so no digest is lost;
+    this process's memory of event ids then drops the retries.
     """
-    if not await queue.enqueue(DigestJob(team_id=team_id, event=event, event_id=event_id).model_dump()):
-        await digest_links(links, event, team_id, client, service, queue, event_id)
+    if await queue.enqueue(DigestJob(team_id=team_id, event=event, event_id=event_id).model_dump(), once=event_id):
+        return
+    if event_id and not await service.store.first_time(event_id):
+        EVENTS_DUPLICATE.inc()
+        return
+    await digest_links(links, event, team_id, client, service, queue, event_id)
 
 
 class DigestJob(BaseModel):

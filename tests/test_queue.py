@@ -141,6 +141,27 @@ async def test_a_job_whose_consumer_died_is_finished_by_another_and_posted_once(
     await drained(second)
 
 
+async def test_of_the_jobs_sharing_a_once_key_only_the_first_runs_even_after_a_crash(
+    queues: Queues, raw: redis.asyncio.Redis
+) -> None:
+    poster = Poster()
+    dropped = REGISTRY.get_sample_value("digestbot_events_duplicate_total") or 0
+    first = queues.make(poster.handler(lambda: first, hang="before"))
+    await first.start()
+    await first.enqueue({"n": 5}, once="Ev5")
+    await asyncio.wait_for(poster.started.wait(), 5)
+    await first.stop(grace_s=0)  # the owner of Ev5 dies mid-job
+    await first.enqueue({"n": 5}, once="Ev5")  # Slack's retry of the same event
+    await first.enqueue({"n": 6}, once="Ev6")
+    second = queues.make(poster.handler(lambda: second))
+    await second.start()
+    await drained(second)
+    assert poster.runs == Counter({5: 2, 6: 1})  # Ev5's first job ran again after the crash; its retry never ran
+    assert sorted(poster.posted) == [5, 6]
+    assert REGISTRY.get_sample_value("digestbot_events_duplicate_total") == dropped + 1
+    assert [key async for key in raw.scan_iter(f"{queues.settings.redis_prefix}*once:Ev5")]
+
+
 async def test_a_long_job_on_a_live_consumer_is_not_taken_over(queues: Queues) -> None:
     poster = Poster()
     slow = queues.make(poster.handler(lambda: slow, sleep_s=4 * VISIBILITY_S))

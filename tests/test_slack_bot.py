@@ -132,8 +132,8 @@ def test_a_message_without_links_is_counted_and_costs_no_redis_key(
     send(bot, message_event(f"<{pages.url('/rivers')}>", channel="C16"), event_id="Ev-link-1")
     slack.wait_for_posts("C16", 1)
     assert messages_received(bot) == received + 2
-    assert list(client.scan_iter("*event:Ev-link-1"))  # a message with work to do is deduped in Redis
-    assert not list(client.scan_iter("*event:Ev-chatter-1"))  # chatter is not
+    assert list(client.scan_iter("*once:Ev-link-1"))  # a message with work to do is deduped by the queue
+    assert not list(client.scan_iter("*:Ev-chatter-1"))  # chatter costs no Redis key at all
 
 
 def test_a_repeat_gets_first_shared_by(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
