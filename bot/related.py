@@ -453,12 +453,12 @@ class RelatedIndex:
         team = await self._synced(query.team_id)
         if not team.docs:
             return []
-        urls = [query.canonical_url, *query.exclude_urls]
-        excluded = {team.by_hash[h] for h in map(url_hash, urls) if h in team.by_hash}
+        own = url_hash(query.canonical_url)
+        excluded = {team.by_hash[h] for h in [own, *map(url_hash, query.exclude_urls)] if h in team.by_hash}
         first = team.first_pass(query.title, query.text)
         ids, scores, direct = team.rank(first, query.channel_id, excluded)
-        if query.canonical_url and (h := url_hash(query.canonical_url)) not in team.by_hash:
-            team.keep_expansion(h, team.expansion(first))  # the card's article is usually indexed next
+        if query.canonical_url and own not in team.by_hash:
+            team.keep_expansion(own, team.expansion(first))  # the card's article is usually indexed next
         sketch, title = textvec.shingle_sketch(query.text), textvec.title_tokens(query.title)
         hits: list[RelatedHit] = []
         shown: list[Doc] = []
