@@ -18,7 +18,7 @@ tag, so the keys of one URL (or one channel, or one team) share a slot and may b
 | `P ch:{C}:settings` | string | ChannelSettings JSON `{"v": 1, ...}` | none |
 | `P team:{T}:seen` | hash | U -> `{"C1": 1, "C2": 0}`: the channels of T that saw U, 1 if private | history |
 | `P roundups` | set | ids of channels whose roundup is enabled | none |
-| `P event:E` | string | `"1"`: Slack event E was handled (messages: bot/queue.py's `once`) | first_time(ttl_s) |
+| `P event:E` | string | `"1"`: Slack event E was handled (queued work: bot/queue.py's `once`) | first_time(ttl_s) |
 | `P budget:{N}:M` | string | how much of budget N was taken in minute M (Unix time // 60) | 2 minutes |
 | `P queue:digest`, `P done:M`, `P once:E` | stream, string | the work queue, its marks | see bot/queue.py |
 

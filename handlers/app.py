@@ -55,10 +55,10 @@ def build_app(settings: Settings, service: DigestService) -> tuple[AsyncApp, Wor
         EVENTS_DUPLICATE.inc()
         return False
 
+    # Queued events make no Redis call here for a retry check: the work queue runs one job per event id. A
+    # message without links asks for no work at all.
     @app.event("message")
     async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
-        # No Redis call here for a retry check: a message's retries are dropped by the work queue (one job per
-        # event id), and a message without links asks for no work at all.
         count_received(body)
         if links := links_to_digest(event, settings):
             team_id, event_id = body.get("team_id", ""), body.get("event_id", "")
@@ -66,9 +66,9 @@ def build_app(settings: Settings, service: DigestService) -> tuple[AsyncApp, Wor
 
     @app.event("link_shared")
     async def on_link_shared(event: dict[str, Any], body: dict[str, Any]) -> None:
-        if await first_delivery(body):
-            team_id, event_id = body.get("team_id", ""), body.get("event_id", "")
-            await handle_link_shared(event, team_id, app.client, service, queue, event_id)
+        count_received(body)
+        team_id, event_id = body.get("team_id", ""), body.get("event_id", "")
+        await handle_link_shared(event, team_id, app.client, service, queue, event_id)
 
     @app.event("app_home_opened")
     async def on_home(event: dict[str, Any], body: dict[str, Any]) -> None:

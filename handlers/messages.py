@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -121,19 +121,28 @@ async def handle_message(
     event: dict[str, Any], links: list[str], team_id: str, client: AsyncWebClient, service: DigestService,
     queue: WorkQueue, event_id: str = "",
 ) -> None:
-    """After the ack: the message's digest work goes to the queue any replica serves, one job per Slack event
-    however often Slack retries it (the consumers also check whether the channel is muted: no Redis round trip
-    on the ack path).
+    """After the ack: the message's digest work is queued (the consumers also check whether the channel is
+    muted: no Redis round trip on the ack path)."""
 
-    With Redis unreachable the work runs here instead (the queue logs the outage once), so no digest is lost;
-    this process's memory of event ids then drops the retries.
-    """
+    async def here() -> None:
+        await digest_links(links, event, team_id, client, service, queue, event_id)
+
+    await queue_event(event, team_id, event_id, service, queue, here)
+
+
+async def queue_event(
+    event: dict[str, Any], team_id: str, event_id: str, service: DigestService, queue: WorkQueue,
+    here: Callable[[], Awaitable[None]],
+) -> None:
+    """An event's work goes to the queue any replica serves, one job per Slack event however often Slack retries
+    it. With Redis unreachable `here` runs it in this process instead (the queue logs the outage once), so
+    nothing is lost; this process's memory of event ids then drops the retries."""
     if await queue.enqueue(DigestJob(team_id=team_id, event=event, event_id=event_id).model_dump(), once=event_id):
         return
     if event_id and not await service.store.first_time(event_id):
         EVENTS_DUPLICATE.inc()
         return
-    await digest_links(links, event, team_id, client, service, queue, event_id)
+    await here()
 
 
 class DigestJob(BaseModel):
@@ -301,9 +310,12 @@ async def handle_link_shared(
     event: dict[str, Any], team_id: str, client: AsyncWebClient, service: DigestService, queue: WorkQueue,
     event_id: str = "",
 ) -> None:
-    """After the ack: an unfurl's digests are queued like a message's (or made here while Redis is away)."""
-    if not await queue.enqueue(DigestJob(team_id=team_id, event=event, event_id=event_id).model_dump()):
+    """After the ack: an unfurl's digests are queued like a message's."""
+
+    async def here() -> None:
         await unfurl(event, client, service, event_id)
+
+    await queue_event(event, team_id, event_id, service, queue, here)
 
 
 async def unfurl(event: dict[str, Any], client: AsyncWebClient, service: DigestService, event_id: str = "") -> None:
