@@ -80,6 +80,7 @@ async def digest_html(html: str, source: str, url: str, settings: Settings) -> D
 async def digest_url(url: str, settings: Settings) -> Digest:
     page = await fetch_page(url, settings)
     digest = await digest_html(page.html, url, page.url, settings)
+    digest.private_address = page.private_address
     if page.truncated and not digest.warning:
         limit = settings.fetch_max_bytes // (1024 * 1024)
         digest.warning = f"the page is larger than {limit} MiB; only its beginning was read"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import http
+import ipaddress
 import ssl
 import weakref
 import zlib
@@ -23,7 +24,7 @@ from bot.config import Settings
 from bot.errors import DigestError
 from bot.metrics import FETCH_SECONDS
 from bot.models import Page
-from bot.netguard import GuardedBackend, GuardedTransport, Resolver, check_url
+from bot.netguard import GuardedBackend, GuardedTransport, Resolver, check_url, is_public
 from bot.urls import canonicalize
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -150,7 +151,20 @@ async def _read_page(response: httpx.Response, requested: str, settings: Setting
         status=response.status_code,
         content_type=mime or "text/html",
         truncated=truncated,
+        private_address=_from_private_address(response, settings),
     )
+
+
+def _from_private_address(response: httpx.Response, settings: Settings) -> bool:
+    """Whether a private or internal address served the page, which only happens when those are allowed."""
+    if not settings.allow_private_networks:
+        return False  # every address was vetted public before it was dialled
+    stream = response.extensions.get("network_stream")
+    peer = stream.get_extra_info("server_addr") if stream is not None else None
+    try:
+        return not is_public(ipaddress.ip_address(peer[0]))
+    except (TypeError, IndexError, ValueError):  # no peer known: treat it as private, to be refetched when barred
+        return True
 
 
 class _Decoder(Protocol):

@@ -16,6 +16,7 @@ class Page(BaseModel):
     status: int = 200
     content_type: str = "text/html"
     truncated: bool = False  # the body was cut at the byte cap
+    private_address: bool = False  # served by a private or internal address (fetched only when those are allowed)
 
 
 class Article(BaseModel):
@@ -50,3 +51,5 @@ class Digest(BaseModel):
     quotes: list[str] = Field(default_factory=list)
     text: str = ""
     warning: str | None = None
+    # Fetched from a private or internal address: served from the cache only while those are allowed.
+    private_address: bool = False

@@ -89,6 +89,14 @@ def check_ip(ip: IPAddress) -> None:
         raise DigestError("blocked_address", f"refused: {ip} is {kind} address")
 
 
+def is_public(ip: IPAddress) -> bool:
+    try:
+        check_ip(ip)
+    except DigestError:
+        return False
+    return True
+
+
 def _literal_ip(host: str) -> IPAddress | None:
     try:
         return ipaddress.ip_address(host.strip("[]"))

@@ -297,7 +297,10 @@ class Store:
         except ValueError as exc:
             await self._drop(key, exc)
             return None
-        return Digest.model_validate(record.model_dump(exclude={"v"}))
+        digest = Digest.model_validate(record.model_dump(exclude={"v"}))
+        if digest.private_address and not self._settings.allow_private_networks:
+            return None  # made while private addresses were allowed; barred now, so the fetch must refuse it
+        return digest
 
     async def put_digest(self, digest: Digest) -> None:
         await self._set_all(self._digest_values(digest.canonical_url, digest))

@@ -15,12 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from http_server import LocalServer, Reply, brotli_bomb, gzip_bomb, html, redirect
 
 from bot.config import Settings
 from bot.errors import DigestError
-from bot.fetch import fetch_page
+from bot.fetch import _from_private_address, fetch_page
 from bot.models import Page
 
 MIB = 1 << 20
@@ -59,10 +60,33 @@ async def test_plain_page_and_request_headers() -> None:
     assert page.url == server.url("/a")
     assert page.requested_url == server.url("/a?utm_source=slack#top")
     assert (page.status, page.content_type, page.truncated) == (200, "text/html", False)
+    assert page.private_address  # loopback served it: allowed here, and remembered
     sent = server.requests[0].headers
     assert sent["user-agent"] == "Mozilla/5.0 (X11; Linux x86_64) test"
     assert sent["accept-encoding"] == "gzip, deflate, br"
     assert "authorization" not in sent and "cookie" not in sent
+
+
+class PeerOnly:
+    """A network stream that knows only the address it is connected to."""
+
+    def __init__(self, peer: tuple[str, int] | None) -> None:
+        self.peer = peer
+
+    def get_extra_info(self, info: str) -> object:
+        return self.peer if info == "server_addr" else None
+
+
+@pytest.mark.parametrize(
+    ("peer", "private"),
+    [(("93.184.216.34", 443), False), (("10.0.0.7", 80), True), (("::1", 80), True), (None, True)],
+)
+def test_the_peer_address_tells_whether_a_private_one_served_the_page(
+    peer: tuple[str, int] | None, private: bool
+) -> None:
+    response = httpx.Response(200, extensions={"network_stream": PeerOnly(peer)})
+    assert _from_private_address(response, make_settings()) is private
+    assert _from_private_address(response, make_settings(DIGESTBOT_ALLOW_PRIVATE_NETWORKS=False)) is False
 
 
 async def test_environment_proxy_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 import redis.asyncio
+from articles import article_html
+from http_server import LocalServer, html
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.sentinel import SentinelConnectionPool
 
@@ -20,6 +22,7 @@ from bot.config import Settings
 from bot.errors import DigestError
 from bot.models import Digest
 from bot.redis_conn import connect
+from bot.service import DigestService
 from bot.store import ChannelSettings, Share, Store, url_hash
 from bot.urls import canonicalize
 
@@ -203,6 +206,28 @@ async def test_poisoned_digest_is_dropped_and_refetched(store: Store, store_sett
 
     assert await store.digest_once(url, produce) == make_digest(url)
     await client.aclose()
+
+
+async def test_a_digest_fetched_from_a_private_address_is_not_served_once_those_are_barred(
+    store: Store, store_settings: Settings
+) -> None:
+    """Allowed, a page on 127.0.0.1 is digested and cached; barred later, the cache must not hand it out."""
+    allowed = store_settings.model_copy(update={"allow_private_networks": True})
+    with LocalServer({"/wiki": html(article_html("rivers"))}) as pages:
+        url = pages.url("/wiki")
+        first = DigestService.open(allowed)
+        digest = await first.digest(url)
+        assert digest.private_address and digest.summary
+        assert await first.store.get_digest(digest.canonical_url) == digest  # cached, and served while allowed
+        await first.close()
+
+        assert await store.get_digest(digest.canonical_url) is None  # barred (the roundup's read)
+        barred = DigestService.open(store_settings)
+        with pytest.raises(DigestError) as caught:
+            await barred.digest(url)
+        await barred.close()
+    assert caught.value.reason == "blocked_address"
+    assert pages.requests and len(pages.requests) == 1  # refused before connecting: the page was fetched once
 
 
 async def test_poisoned_share_and_settings_read_as_missing(store: Store, store_settings: Settings) -> None:
