@@ -13,6 +13,8 @@ Every event links to a page of its own (a tests/articles.py article under a uniq
 fresh digest. The stand-in and the pages run in a child process, the floor and the engine in others: their work
 never competes with the load generator for this process's GIL (which would flatter the floor's acks). The floor
 and digestbot run side by side and take turns, in ROUNDS alternating rounds; the engine and the core path follow.
+A second table gives each system's CPU per digest (its processes, Redis, the harness) and the rate the machine's
+CPUs could sustain at that cost: where the offered rate passes a system's ceiling, it is measured saturated.
 BENCH_EVENTS_RATE (events/s, default 100) and BENCH_EVENTS_SECONDS (default 30) set the load.
 """
 
@@ -27,10 +29,10 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from multiprocessing import get_context
@@ -41,6 +43,7 @@ from typing import NamedTuple, Self
 
 import aiohttp
 import httpx
+import psutil
 import redis
 from aiohttp import web
 from rich.console import Console
@@ -65,6 +68,8 @@ from bot_process import SECRET, TOKEN, running_bot  # noqa: E402
 from http_server import LocalServer, html  # noqa: E402
 from redis_server import CI_REDIS_URL, answers, free_port  # noqa: E402
 from slack_standin import JSON, SlackStandIn, event_body, message_event, sign  # noqa: E402
+
+from bench.procs import bot_pid, own_cpu, redis_server, tree_cpu  # noqa: E402
 
 RATE = float(os.environ.get("BENCH_EVENTS_RATE", "100"))
 SECONDS = float(os.environ.get("BENCH_EVENTS_SECONDS", "30"))
@@ -134,6 +139,38 @@ class World:
     def posts(self) -> list[Post]:
         self._conn.send("posts")
         return self._conn.recv()
+
+    @property
+    def process(self) -> psutil.Process:
+        return psutil.Process(self._process.pid)
+
+
+# --- CPU per digest --------------------------------------------------------------------------------------------
+
+
+class CpuMeter:
+    """CPU seconds used while a system is being measured: by its processes (descendants included), by Redis,
+    and by the harness (this load generator, the stand-in and the pages), summed over the spans counted."""
+
+    def __init__(self, system: psutil.Process, world: World) -> None:
+        redis_process = redis_server(CI_REDIS_URL.rsplit(":", 1)[1].split("/")[0])
+        world_process = world.process
+        self._readers: dict[str, Callable[[], float]] = {
+            "system": lambda: tree_cpu(system),
+            "redis": lambda: own_cpu(redis_process) if redis_process else math.nan,
+            "harness": lambda: own_cpu(psutil.Process()) + tree_cpu(world_process),
+        }
+        self.used = dict.fromkeys(self._readers, 0.0)
+
+    @contextmanager
+    def counting(self) -> Iterator[None]:
+        start = self._now()
+        yield
+        for part, seconds in self._now().items():
+            self.used[part] += seconds - start[part]
+
+    def _now(self) -> dict[str, float]:
+        return {part: read() for part, read in self._readers.items()}
 
 
 # --- the floor: a bare bolt app that only acks, in a child process -------------------------------------------------
@@ -329,6 +366,7 @@ class Result:
     failures: int  # honest failure notices (or DigestErrors) instead of digests
     digests_per_s: float
     load: float = math.nan  # the host's 1-minute load average as the phase ended: other jobs skew latencies
+    cpu_s: dict[str, float] = field(default_factory=dict)  # CpuMeter.used while the digests were made
 
 
 def acked(system: str, sent: list[Sent]) -> Result:
@@ -353,12 +391,14 @@ def measure_acks(world: World, warmup: list[str], links: list[str], tmp: Path) -
         running_bot(world.slack_url, CI_REDIS_URL, tmp, **consumers) as (base, _),
     ):
         bot_url = f"{base}/slack/events"
+        meter = CpuMeter(psutil.Process(bot_pid(base)), world)
         asyncio.run(drive(floor_url, warmup, RATE))
         wait_for_answers(world, asyncio.run(drive(bot_url, warmup, RATE)))
         for chunk in (links[i::ROUNDS] for i in range(ROUNDS)):
             floor_sent += asyncio.run(drive(floor_url, chunk, RATE))  # the floor fetches nothing: same links
-            sent = asyncio.run(drive(bot_url, chunk, RATE))
-            answered = wait_for_answers(world, sent)
+            with meter.counting():
+                sent = asyncio.run(drive(bot_url, chunk, RATE))
+                answered = wait_for_answers(world, sent)
             if answered:
                 spans.append(max(p.time for p in answered.values()) - min(s.sent_at for s in sent))
             bot_sent += sent
@@ -370,17 +410,23 @@ def measure_acks(world: World, warmup: list[str], links: list[str], tmp: Path) -
     result.failures = len(answered_pairs) - result.digests
     if spans:
         result.digests_per_s = result.digests / sum(spans)
+    result.cpu_s = meter.used
     return acked("bare bolt app (floor)", floor_sent), result
 
 
-def measure_engine(warmup: list[str], links: list[str], core: bool = False) -> Result:
+def measure_engine(world: World, warmup: list[str], links: list[str], core: bool = False) -> Result:
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-        done = pool.submit(run_engine, warmup, links, RATE, CONSUMERS, core).result()
+        pool.submit(run_engine, [], warmup, RATE, CONSUMERS, core).result()  # imports, extraction processes
+        meter = CpuMeter(psutil.Process(pool.submit(os.getpid).result()), world)
+        with meter.counting():
+            done = pool.submit(run_engine, [], links, RATE, CONSUMERS, core).result()
     ok = [d for d in done if d.ok]
     span = max(d.finished for d in done) - min(d.arrived for d in done)
     latencies = [d.finished - d.arrived for d in ok]
     name = "core path alone (+ related, memory)" if core else "digest engine alone"
-    return Result(name, len(done), [], 0, latencies, len(ok), len(done) - len(ok), len(ok) / span)
+    result = Result(name, len(done), [], 0, latencies, len(ok), len(done) - len(ok), len(ok) / span)
+    result.cpu_s = meter.used
+    return result
 
 
 # --- the report ----------------------------------------------------------------------------------------------------
@@ -410,6 +456,7 @@ def report(results: list[Result], console: Console) -> None:
             cell(r.digests_per_s, ".1f"), cell(r.load, ".1f"),
         )  # fmt: skip
     console.print(table)
+    console.print(cpu_table(results))
     floor, bot, engine, core = results
     ack_ratio = percentile(bot.ack_ms, 99) / percentile(floor.ack_ms, 99)
     ack_ok = ack_ratio <= ACK_TARGET and percentile(bot.ack_ms, 99) < SLACK_ACK_LIMIT_MS
@@ -420,6 +467,24 @@ def report(results: list[Result], console: Console) -> None:
                   f"{verdict(rate_ratio >= THROUGHPUT_TARGET)}")  # fmt: skip
     # Not the issue's target, which predates related reading: how much the Slack path adds to the core's work.
     console.print(f"digests/s digestbot / core path alone: {bot.digests_per_s / core.digests_per_s:.0%}")
+
+
+def cpu_table(results: list[Result]) -> Table:
+    """Where each system's CPU went per digest, and the rate this machine's CPUs could sustain at that cost:
+    digests/s can only be compared where both systems stay under their ceilings."""
+    cpus = os.cpu_count() or 1
+    table = Table(title=f"CPU per digest, ms, while each system ran ({cpus} CPUs)")
+    for column in ("system", "its processes", "redis-server", "harness", "total", "CPU ceiling, digests/s"):
+        table.add_column(column, justify="left" if column == "system" else "right")
+    for r in results:
+        made = r.digests + r.failures
+        if not r.cpu_s or not made:
+            continue
+        per = {part: seconds * 1000 / made for part, seconds in r.cpu_s.items()}
+        total = math.fsum(v for v in per.values() if not math.isnan(v))
+        table.add_row(r.system, cell(per["system"], ".1f"), cell(per["redis"], ".1f"), cell(per["harness"], ".1f"),
+                      cell(total, ".1f"), cell(cpus * 1000 / total, ".0f"))  # fmt: skip
+    return table
 
 
 def verdict(ok: bool) -> str:
@@ -438,7 +503,7 @@ def main() -> None:
         floor.load = bot.load = os.getloadavg()[0]
         results = [floor, bot]
         for measure in (measure_engine, partial(measure_engine, core=True)):
-            results.append(measure(warmup, measured))
+            results.append(measure(world, warmup, measured))
             results[-1].load = os.getloadavg()[0]
     report(results, Console(width=160))
 

@@ -41,6 +41,8 @@ from http_server import LocalServer, Reply  # noqa: E402
 from redis_server import CI_REDIS_URL, RedisServer, answers  # noqa: E402
 from slack_standin import SlackStandIn, event_body, message_event, sign  # noqa: E402
 
+from bench.procs import bot_pid, own_cpu, redis_server, tree_cpu  # noqa: E402
+
 RESULTS = REPO / "bench" / "results" / "soak.json"
 DRAIN_S = 180  # after the load stops, how long replies may keep arriving before the missing ones count as lost
 SAMPLE_S = 5.0
@@ -136,33 +138,25 @@ class Load:
     keys: list[str] = field(default_factory=list)  # channel/ts of every event acked
 
 
-def cpu_seconds(process: psutil.Process) -> float:
-    try:
-        times = process.cpu_times()
-        return times.user + times.system
-    except psutil.Error:
-        return 0.0
-
-
 class Processes:
     """The processes taking part, for CPU shares and memory: this one, the fixtures child, the bot and its
     children (digest workers and their extraction processes), redis-server."""
 
     def __init__(self, bot_pid: int, fixtures_pid: int, redis_port: str) -> None:
         self.bot = psutil.Process(bot_pid)
-        self.named = {"load generator": psutil.Process(), "slack stand-in + pages": psutil.Process(fixtures_pid),
-                      "bot": self.bot}  # fmt: skip
-        for process in psutil.process_iter(["name", "cmdline"]):
-            if process.info["name"] == "redis-server" and redis_port in " ".join(process.info["cmdline"] or []):
-                self.named["redis-server"] = process
+        self.fixtures = psutil.Process(fixtures_pid)
+        self.redis = redis_server(redis_port)
         self._start = self.cpu()
 
     def workers(self) -> list[psutil.Process]:
         return self.bot.children(recursive=True)
 
     def cpu(self) -> dict[str, float]:
-        usage = {name: cpu_seconds(p) for name, p in self.named.items()}
-        usage["digest workers + extraction (live ones)"] = sum(cpu_seconds(p) for p in self.workers())
+        bot = own_cpu(self.bot)
+        usage = {"load generator": own_cpu(psutil.Process()), "slack stand-in + pages": tree_cpu(self.fixtures),
+                 "bot": bot, "digest workers + extraction": tree_cpu(self.bot) - bot}  # fmt: skip
+        if self.redis:
+            usage["redis-server"] = own_cpu(self.redis)
         return usage
 
     def cpu_used(self) -> dict[str, float]:
@@ -177,14 +171,6 @@ class Processes:
             except psutil.Error:
                 continue
         return self.bot.memory_info().rss / 2**20, workers / 2**20
-
-
-def bot_pid(base: str) -> int:
-    port = base.rsplit(":", 1)[1]
-    for child in psutil.Process().children(recursive=True):
-        if "serve" in child.cmdline() and port in child.cmdline():
-            return child.pid
-    raise LookupError("the bot process was not found")
 
 
 def percentile(values: list[float], q: float) -> float:
