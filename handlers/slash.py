@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ages import age
 from bot.errors import DigestError
 from bot.service import DigestService
+from bot.store import Share
 from handlers.cards import Block, digest_card, escape, failure_notice, related_lines, slack_link
 from handlers.commands import HELP, Command, CommandError, parse_command
 from handlers.roundups import roundup_command
@@ -94,14 +97,41 @@ async def answer_command(
 
 
 async def share_to_channel(body: dict[str, Any], client: AsyncWebClient, service: DigestService) -> None:
-    """The "Share in channel" button: post the cached digest for everyone, as the card a paste would give."""
+    """The "Share in channel" button: post the cached digest for everyone, as the card a paste would give, and
+    remember it as that person's share, as a paste would be (repeat notes, roundups, related reading)."""
     action = body["actions"][0]
     url = json.loads(action["value"])["url"]
     channel = body.get("channel", {}).get("id") or body.get("container", {}).get("channel_id")
+    user = body["user"]["id"]
     try:
         digest = await service.digest(url)
     except DigestError as error:
-        await client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=failure_notice(url, str(error)))
+        await client.chat_postEphemeral(channel=channel, user=user, text=failure_notice(url, str(error)))
         return
-    text, blocks = digest_card(digest, shared_by=body["user"]["id"])
-    await client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False)
+    text, blocks = digest_card(digest, shared_by=user)
+    posted = await client.chat_postMessage(
+        channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+    )
+    share = Share(
+        team_id=body.get("team", {}).get("id", ""),
+        channel_id=channel,
+        channel_is_private=await is_private_channel(client, channel),
+        canonical_url=digest.canonical_url,
+        user_id=user,
+        ts=posted["ts"],
+        title=digest.title or digest.canonical_url,
+        shared_at=datetime.now(UTC),
+    )
+    await service.remember(share, digest)
+
+
+async def is_private_channel(client: AsyncWebClient, channel: str) -> bool:
+    """Whether a channel's shares must stay in it. A button's payload does not say, so Slack is asked; when it
+    cannot tell (a DM needs a scope the bot does not have), the answer is the safe one: private."""
+    if channel.startswith("D"):
+        return True
+    try:
+        info = (await client.conversations_info(channel=channel))["channel"]
+    except (SlackApiError, KeyError):
+        return True
+    return bool(info.get("is_private") or info.get("is_im") or info.get("is_mpim"))

@@ -13,6 +13,7 @@ import redis
 from articles import article_html
 from bot_process import SECRET, TOKEN, running_bot
 from http_server import LocalServer, Reply, html
+from slack_sdk.web.async_client import AsyncWebClient
 from slack_standin import (
     FORM,
     JSON,
@@ -27,6 +28,8 @@ from slack_standin import (
     slash_body,
     url_verification_body,
 )
+
+from handlers.slash import is_private_channel
 
 
 def slow_page(_: object) -> Reply:
@@ -200,6 +203,22 @@ def test_slash_digest_answers_only_the_caller_with_a_share_button(
     assert post_signed(f"{bot}/slack/events", interaction_body(click), SECRET, FORM).status_code == 200
     [shared] = slack.wait_for_posts("C17", 1)
     assert "A teenager wins" in json.dumps(shared.params["blocks"])
+    # The shared card is U9's share of the link, as a paste would be: pasting it there again gets the note.
+    send(bot, message_event(f"<{pages.url('/chess')}>", channel="C17", user="U10", ts="1764000017.000100"))
+    notice = slack.wait_for_posts("C17", 2)[1]
+    assert notice.params["text"].startswith("First shared by <@U9>") and "blocks" not in notice.params
+    assert f"/archives/C17/p{shared.response['ts'].replace('.', '')}|" in notice.params["text"]
+
+
+async def test_a_shared_card_counts_as_private_unless_slack_says_the_channel_is_public() -> None:
+    with SlackStandIn(channels={"C2": {"is_private": True}}) as slack:
+        client = AsyncWebClient(token=TOKEN, base_url=slack.base_url)
+        assert not await is_private_channel(client, "C1")
+        assert await is_private_channel(client, "C2")
+        assert await is_private_channel(client, "D1")  # a DM: not asked (the bot may not read DMs' info)
+        slack.error_next("conversations.info", "channel_not_found")
+        assert await is_private_channel(client, "C1")  # Slack could not tell: kept in the channel
+    assert [c.params["channel"] for c in slack.calls("conversations.info")] == ["C1", "C2", "C1"]
 
 
 def test_malformed_slash_command_gets_help(bot: str, slack: SlackStandIn) -> None:
