@@ -13,7 +13,7 @@ tag, so the keys of one URL (or one channel, or one team) share a slot and may b
 | `P ch:{C}:n` | hash | U -> how many times U was shared again in C | history |
 | `P ch:{C}:who` | hash | U -> space-separated distinct ids of users who shared U again | history |
 | `P ch:{C}:time` | zset | U scored by the Unix time of its first share in C (at most MAX_CHANNEL_URLS) | history |
-| `P ch:{C}:msg` | hash | message ts -> U: which link each sharing message carried (for reactions) | history |
+| `P ch:{C}:msg` | hash | message ts -> U: the link each sharing message (or its card) carried (reactions) | history |
 | `P ch:{C}:reacts` | hash | U -> reactions added minus removed on the messages that shared U in C | history |
 | `P ch:{C}:settings` | string | ChannelSettings JSON `{"v": 1, ...}` | none |
 | `P team:{T}:seen` | hash | U -> `{"C1": 1, "C2": 0}`: the channels of T that saw U, 1 if private | history |
@@ -94,6 +94,7 @@ else
   end
 end
 redis.call('HSET', KEYS[5], ARGV[8], ARGV[1])
+if ARGV[9] ~= '' then redis.call('HSET', KEYS[5], ARGV[9], ARGV[1]) end
 for i = 1, 6 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
 return {first, n, who}
 """
@@ -135,6 +136,7 @@ class Share(BaseModel):
     user_id: str
     ts: str  # Slack message ts
     title: str | None = None
+    card_ts: str | None = None  # the bot's card in reply: reactions to it count for the link too
     shared_at: datetime  # naive means UTC
 
     @field_validator("shared_at")
@@ -421,7 +423,7 @@ class Store:
         field = url_hash(share.canonical_url)
         args = [
             field, _pack(_ShareRecord.model_validate(share.model_dump())), share.shared_at.timestamp(),
-            share.user_id, HISTORY_TTL_S, MAX_CHANNEL_URLS, MAX_SHARERS_BYTES, share.ts,
+            share.user_id, HISTORY_TTL_S, MAX_CHANNEL_URLS, MAX_SHARERS_BYTES, share.ts, share.card_ts or "",
         ]  # fmt: skip
         team_args = [field, share.channel_id, int(share.channel_is_private), HISTORY_TTL_S]
 

@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 
 async def count_reaction(event: dict[str, Any], delta: int, service: DigestService) -> None:
-    """Reactions on a message that shared a link make that link rank higher in the weekly roundup."""
+    """Reactions on a message that shared a link, or on the bot's card for it, make that link rank higher in the
+    weekly roundup."""
     item = event.get("item", {})
     if item.get("type") == "message" and item.get("channel") and item.get("ts"):
         await service.store.count_reaction(item["channel"], item["ts"], delta)

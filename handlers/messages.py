@@ -56,10 +56,14 @@ def shared_at(event: dict[str, Any]) -> datetime:
     return datetime.fromtimestamp(float(event["ts"]), UTC)
 
 
-async def post(client: AsyncWebClient, channel: str, thread_ts: str, text: str, blocks: list | None = None) -> None:
-    await client.chat_postMessage(
+async def post(
+    client: AsyncWebClient, channel: str, thread_ts: str, text: str, blocks: list | None = None
+) -> str | None:
+    """Post in a thread; the new message's ts."""
+    posted = await client.chat_postMessage(
         channel=channel, thread_ts=thread_ts, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
     )
+    return posted.get("ts")
 
 
 async def permalink(client: AsyncWebClient, channel: str, ts: str) -> str | None:
@@ -212,16 +216,18 @@ class Reply:
     async def already_posted(self) -> bool:
         return await self.queue.done(self.mark)
 
-    async def say(self, text: str, blocks: list | None = None) -> None:
+    async def say(self, text: str, blocks: list | None = None) -> str | None:
+        """Post the reply unless it was posted already; the ts of the one this call posted."""
         # Checked again here, after the digest: another replica may have posted meanwhile (it held this job,
         # froze past the visibility timeout and woke up). What remains is one window: a replica that dies after
         # Slack took the post and before mark_done lands (one Redis round trip) leaves the job unmarked, and
         # the replica that claims it posts a second time. Likewise if Redis is unreachable for the mark only.
         if await self.already_posted():
-            return
+            return None
         event = self.event
-        await post(self.client, event["channel"], event.get("thread_ts") or event["ts"], text, blocks)
+        ts = await post(self.client, event["channel"], event.get("thread_ts") or event["ts"], text, blocks)
         await self.queue.mark_done(self.mark)
+        return ts
 
 
 async def digest_links(
@@ -290,7 +296,7 @@ async def handle_link(
     text, blocks = digest_card(
         digest, shared_by=event["user"], comment=comment_without_links(event.get("text", "")), related=related
     )
-    await reply.say(text, blocks)
+    card_ts = await reply.say(text, blocks)
     DIGESTS.labels("ok").inc()
     share = Share(
         team_id=team_id,
@@ -301,6 +307,7 @@ async def handle_link(
         ts=ts,
         title=digest.title or digest.canonical_url,
         shared_at=shared_at(event),
+        card_ts=card_ts,
     )
     await service.remember(share, digest)
     return "ok"

@@ -338,22 +338,23 @@ def test_link_shared_gets_a_compact_unfurl(
     assert "failed (delivery" not in log_path.read_text()
 
 
-def test_reactions_on_a_sharing_message_are_counted_but_not_the_bots_own(
+def test_reactions_on_a_sharing_message_and_its_card_are_counted_but_not_the_bots_own(
     bot: str, slack: SlackStandIn, pages: LocalServer, redis_url: str
 ) -> None:
     send(bot, message_event(f"<{pages.url('/chess')}>", channel="C60", ts="1764000060.000100"))
-    slack.wait_for_posts("C60", 1)
+    [card] = slack.wait_for_posts("C60", 1)
     reaction = {"type": "reaction_added", "user": "U2", "reaction": "fire", "event_ts": "1764000061.000100",
                 "item": {"type": "message", "channel": "C60", "ts": "1764000060.000100"}}
+    on_card = {**reaction, "item": {"type": "message", "channel": "C60", "ts": card.response["ts"]}}
     # The bot's own working sign comes and goes on the same message: bolt drops its own events.
     own = {**reaction, "user": slack.bot_user_id, "reaction": "hourglass_flowing_sand"}
-    for event in (own, reaction, reaction, {**reaction, "type": "reaction_removed"}):
+    for event in (own, reaction, reaction, {**reaction, "type": "reaction_removed"}, on_card):
         assert send(bot, event).status_code == 200
     client = redis.Redis.from_url(redis_url)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         counts = [int(v) for key in client.scan_iter("*v1:ch:{C60}:reacts") for v in client.hvals(key)]
-        if counts == [1]:
+        if counts == [2]:
             break
         time.sleep(0.05)
-    assert counts == [1]
+    assert counts == [2]
