@@ -309,16 +309,15 @@ async def core_path(service: DigestService, link: str, index: int) -> None:
     await service.remember(share, digest)
 
 
-def run_engine(warmup: list[str], links: list[str], rate: float, concurrency: int, core: bool) -> list[Done]:
-    return asyncio.run(_engine(warmup, links, rate, concurrency, core))
+def run_engine(links: list[str], rate: float, concurrency: int, core: bool, prefix: str) -> list[Done]:
+    return asyncio.run(_engine(links, rate, concurrency, core, prefix))
 
 
-async def _engine(warmup: list[str], links: list[str], rate: float, concurrency: int, core: bool) -> list[Done]:
-    redis_url = CI_REDIS_URL
-    prefix = f"bench-{uuid.uuid4().hex[:8]}:"
+async def _engine(links: list[str], rate: float, concurrency: int, core: bool, prefix: str) -> list[Done]:
+    """Digest `links` at `rate`, under the Redis key prefix `prefix` (a second call finds the first's work)."""
     with tempfile.TemporaryDirectory() as data_dir:
         settings = Settings.model_validate({
-            "REDIS_URL": redis_url, "DIGESTBOT_REDIS_PREFIX": prefix, "DIGESTBOT_DATA_DIR": data_dir,
+            "REDIS_URL": CI_REDIS_URL, "DIGESTBOT_REDIS_PREFIX": prefix, "DIGESTBOT_DATA_DIR": data_dir,
             "DIGESTBOT_ALLOW_PRIVATE_NETWORKS": True,
         })  # fmt: skip
         service = DigestService.open(settings)
@@ -334,7 +333,6 @@ async def _engine(warmup: list[str], links: list[str], rate: float, concurrency:
             return Done(arrived, time.time(), True)
 
         try:
-            await asyncio.gather(*(one(link, -1 - i) for i, link in enumerate(warmup)))
             start, tasks = perf_counter(), []
             for i, link in enumerate(links):
                 await asyncio.sleep(max(0.0, start + i / rate - perf_counter()))
@@ -342,7 +340,6 @@ async def _engine(warmup: list[str], links: list[str], rate: float, concurrency:
             return list(await asyncio.gather(*tasks))
         finally:
             await service.close()
-            delete_prefix(redis_url, prefix)
 
 
 def delete_prefix(redis_url: str, prefix: str) -> None:
@@ -415,11 +412,13 @@ def measure_acks(world: World, warmup: list[str], links: list[str], tmp: Path) -
 
 
 def measure_engine(world: World, warmup: list[str], links: list[str], core: bool = False) -> Result:
+    prefix = f"bench-{uuid.uuid4().hex[:8]}:"
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-        pool.submit(run_engine, [], warmup, RATE, CONSUMERS, core).result()  # imports, extraction processes
+        pool.submit(run_engine, warmup, RATE, CONSUMERS, core, prefix).result()  # imports, extraction processes
         meter = CpuMeter(psutil.Process(pool.submit(os.getpid).result()), world)
         with meter.counting():
-            done = pool.submit(run_engine, [], links, RATE, CONSUMERS, core).result()
+            done = pool.submit(run_engine, links, RATE, CONSUMERS, core, prefix).result()
+    delete_prefix(CI_REDIS_URL, prefix)
     ok = [d for d in done if d.ok]
     span = max(d.finished for d in done) - min(d.arrived for d in done)
     latencies = [d.finished - d.arrived for d in ok]

@@ -37,7 +37,9 @@ def _children(process: psutil.Process) -> list[psutil.Process]:
 def redis_server(port: str) -> psutil.Process | None:
     """The redis-server listening on `port` of this machine, if this user may see it."""
     for process in psutil.process_iter(["name", "cmdline"]):
-        if process.info["name"] == "redis-server" and port in " ".join(process.info["cmdline"] or []):
+        if process.info["name"] == "redis-server" and any(
+            arg.endswith(f":{port}") for arg in process.info["cmdline"] or []
+        ):
             return process
     return None
 

@@ -139,6 +139,7 @@ async def _read_page(response: httpx.Response, requested: str, settings: Setting
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:
         raise DigestError("too_large", f"The page is too large ({int(declared):,} bytes, limit {cap:,})")
+    private_address = _from_private_address(response, settings)  # now: once the body is read, the socket may be gone
     body, truncated = await _read_body(response, cap)
     if not mime and not _sniff_html(body):
         raise DigestError("not_html", "not an HTML page (no content type, and it does not look like HTML)")
@@ -151,7 +152,7 @@ async def _read_page(response: httpx.Response, requested: str, settings: Setting
         status=response.status_code,
         content_type=mime or "text/html",
         truncated=truncated,
-        private_address=_from_private_address(response, settings),
+        private_address=private_address,
     )
 
 

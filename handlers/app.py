@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot.config import Settings
 from bot.metrics import EVENTS_DUPLICATE, EVENTS_RECEIVED
@@ -92,9 +92,9 @@ def build_app(settings: Settings, service: DigestService) -> tuple[AsyncApp, Wor
         await run_command(body, respond, service, app.client)
 
     @app.action(SHARE_ACTION)
-    async def on_share(ack: Any, body: dict[str, Any]) -> None:
+    async def on_share(ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        await share_to_channel(body, app.client, service)
+        await share_to_channel(body, context.team_id or "", app.client, service)
 
     @app.action(MUTE_ACTION)
     async def on_home_mute(ack: Any, body: dict[str, Any]) -> None:

@@ -264,7 +264,7 @@ async def reply_if_repeat(canonical_url: str, event: dict[str, Any], service: Di
     # Looked up only now: most links are never repeated, so the first share's post skips this Slack call.
     link = await permalink(reply.client, first.channel_id, first.ts)
     await reply.say(repeat_notice(first.user_id, first.shared_at, link))
-    again = {"user_id": event["user"], "ts": event["ts"], "shared_at": shared_at(event)}
+    again = {"user_id": event["user"], "ts": event["ts"], "shared_at": shared_at(event), "card_ts": None}
     await service.store.record_share(first.model_copy(update=again))
     DIGESTS.labels("repeat").inc()
     return True

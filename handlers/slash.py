@@ -96,9 +96,10 @@ async def answer_command(
     return {"text": HELP}
 
 
-async def share_to_channel(body: dict[str, Any], client: AsyncWebClient, service: DigestService) -> None:
+async def share_to_channel(body: dict[str, Any], team_id: str, client: AsyncWebClient, service: DigestService) -> None:
     """The "Share in channel" button: post the cached digest for everyone, as the card a paste would give, and
-    remember it as that person's share, as a paste would be (repeat notes, roundups, related reading)."""
+    remember it as that person's share in the workspace `team_id`, as a paste would be (repeat notes, roundups,
+    related reading)."""
     action = body["actions"][0]
     url = json.loads(action["value"])["url"]
     channel = body.get("channel", {}).get("id") or body.get("container", {}).get("channel_id")
@@ -113,7 +114,7 @@ async def share_to_channel(body: dict[str, Any], client: AsyncWebClient, service
         channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
     )
     share = Share(
-        team_id=body.get("team", {}).get("id", ""),
+        team_id=team_id,
         channel_id=channel,
         channel_is_private=await is_private_channel(client, channel),
         canonical_url=digest.canonical_url,

@@ -21,6 +21,10 @@ import httpx
 import redis
 from redis_server import free_port
 
+from bot.related import url_hash as related_hash
+from bot.store import url_hash as store_hash
+from bot.urls import canonicalize
+
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "xoxb-test-token-0123456789"
 SECRET = "test-signing-secret-0123456789"
@@ -64,6 +68,27 @@ def running_bot(
                     client.delete(key)
     text = log_path.read_text(errors="replace")
     assert TOKEN not in text and SECRET not in text, "a secret reached the bot's logs"
+
+
+def wait_remembered(redis_url: str, channel: str, url: str, team: str = "T1") -> None:
+    """Until the bot has remembered `url` as shared in `channel`: the channel's record and the related index's.
+    A card is posted before its share is recorded, so a test acting the moment a card shows would race that."""
+    canonical = canonicalize(url)
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + 10
+    try:
+        while not _remembered(client, channel, team, canonical):
+            assert time.monotonic() < deadline, f"{url} was never remembered as shared in {channel}"
+            time.sleep(0.05)
+    finally:
+        client.close()
+
+
+def _remembered(client: redis.Redis, channel: str, team: str, canonical: str) -> bool:
+    firsts = client.scan_iter(f"*v1:ch:{{{channel}}}:first")
+    if not any(client.hexists(key, store_hash(canonical)) for key in firsts):
+        return False
+    return any(True for _ in client.scan_iter(f"*v1:related:{{{team}}}:i:{related_hash(canonical).hex()}"))
 
 
 def worker_pids(log_path: Path) -> list[int]:

@@ -89,6 +89,17 @@ def test_the_peer_address_tells_whether_a_private_one_served_the_page(
     assert _from_private_address(response, make_settings(DIGESTBOT_ALLOW_PRIVATE_NETWORKS=False)) is False
 
 
+async def test_the_address_that_served_a_page_is_read_before_the_connection_closes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # LocalServer closes each connection after the body: read any later, the peer would be unknown (and so
+    # taken for private). Here 127.0.0.1 counts as public, so only the real peer gives False.
+    monkeypatch.setattr("bot.fetch.is_public", lambda ip: str(ip) == "127.0.0.1")
+    with LocalServer({"/a": html("<p>served</p>")}) as server:
+        page = await fetch(server, "/a")
+    assert page.html == "<p>served</p>" and not page.private_address
+
+
 async def test_environment_proxy_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
     # A proxy would resolve and connect on our behalf, skipping the connect-time check (A21).
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):

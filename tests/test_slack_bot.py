@@ -11,7 +11,7 @@ import httpx
 import pytest
 import redis
 from articles import article_html
-from bot_process import SECRET, TOKEN, running_bot
+from bot_process import SECRET, TOKEN, running_bot, wait_remembered
 from http_server import LocalServer, Reply, html
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_standin import (
@@ -139,9 +139,10 @@ def test_a_message_without_links_is_counted_and_costs_no_redis_key(
     assert not list(client.scan_iter("*:Ev-chatter-1"))  # chatter costs no Redis key at all
 
 
-def test_a_repeat_gets_first_shared_by(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
+def test_a_repeat_gets_first_shared_by(bot: str, slack: SlackStandIn, pages: LocalServer, redis_url: str) -> None:
     send(bot, message_event(f"<{pages.url('/drought')}>", channel="C12", user="U5", ts="1764000002.000100"))
     slack.wait_for_posts("C12", 1)
+    wait_remembered(redis_url, "C12", pages.url("/drought"))
     send(bot, message_event(f"again <{pages.url('/drought')}?fbclid=abc>", channel="C12", user="U6",
                             ts="1764000003.000100"))
     notice = slack.wait_for_posts("C12", 2)[1]
@@ -188,7 +189,7 @@ def test_url_verification_is_answered(bot: str) -> None:
 
 
 def test_slash_digest_answers_only_the_caller_with_a_share_button(
-    bot: str, slack: SlackStandIn, pages: LocalServer
+    bot: str, slack: SlackStandIn, pages: LocalServer, redis_url: str
 ) -> None:
     body = slash_body(pages.url("/chess"), channel_id="C17", response_url=slack.response_url("d1"))
     response = post_signed(f"{bot}/slack/events", body, SECRET, FORM)
@@ -203,6 +204,7 @@ def test_slash_digest_answers_only_the_caller_with_a_share_button(
     assert post_signed(f"{bot}/slack/events", interaction_body(click), SECRET, FORM).status_code == 200
     [shared] = slack.wait_for_posts("C17", 1)
     assert "A teenager wins" in json.dumps(shared.params["blocks"])
+    wait_remembered(redis_url, "C17", pages.url("/chess"))
     # The shared card is U9's share of the link, as a paste would be: pasting it there again gets the note.
     send(bot, message_event(f"<{pages.url('/chess')}>", channel="C17", user="U10", ts="1764000017.000100"))
     notice = slack.wait_for_posts("C17", 2)[1]
@@ -343,6 +345,7 @@ def test_reactions_on_a_sharing_message_and_its_card_are_counted_but_not_the_bot
 ) -> None:
     send(bot, message_event(f"<{pages.url('/chess')}>", channel="C60", ts="1764000060.000100"))
     [card] = slack.wait_for_posts("C60", 1)
+    wait_remembered(redis_url, "C60", pages.url("/chess"))  # which link the message and the card carried
     reaction = {"type": "reaction_added", "user": "U2", "reaction": "fire", "event_ts": "1764000061.000100",
                 "item": {"type": "message", "channel": "C60", "ts": "1764000060.000100"}}
     on_card = {**reaction, "item": {"type": "message", "channel": "C60", "ts": card.response["ts"]}}
