@@ -47,6 +47,7 @@ RESULTS = REPO / "bench" / "results" / "soak.json"
 DRAIN_S = 180  # after the load stops, how long replies may keep arriving before the missing ones count as lost
 SAMPLE_S = 5.0
 WEB_API_METHODS = ("chat.postMessage", "reactions.add", "reactions.remove", "chat.getPermalink")
+SIGNS_SETTLE_S = 10.0  # after the last reply, how long the last hourglass signs may take to come off
 MAX_IN_FLIGHT = 256  # open requests at once; beyond this the generator waits (and says so in "late")
 WORDS = ["river", "drought", "harvest", "market", "council", "election", "vaccine", "orbit", "telescope", "glacier",
          "reactor", "festival", "museum", "tariff", "railway", "harbour", "satellite", "volcano", "migration",
@@ -79,6 +80,10 @@ def serve_fixtures(conn: Connection, urls: int) -> None:
             if command == "count":
                 conn.send(len(slack.calls("chat.postMessage")))
             elif command == "report":
+                # A sign comes off after its card is posted and the share recorded: give the last ones time.
+                deadline = time.monotonic() + SIGNS_SETTLE_S
+                while slack.reactions_on() and time.monotonic() < deadline:
+                    time.sleep(0.1)
                 conn.send(standin_report(slack))
                 return
 
@@ -97,6 +102,7 @@ def standin_report(slack: SlackStandIn) -> dict[str, Any]:
         "repeat_notes": sum(1 for c in ok if str(c.params.get("text", "")).startswith("First shared by")),
         "failures": sum(1 for c in ok if str(c.params.get("text", "")).startswith("Couldn't read")),
         "rejected_posts": len(posts) - len(ok),
+        "signs_left_on": len(slack.reactions_on()),
         "calls": {m: len(slack.calls(m)) for m in WEB_API_METHODS},
     }
 

@@ -233,6 +233,11 @@ class SlackStandIn:
                 raise TimeoutError(f"{len(self.posts(channel))} of {count} posts in {channel} after {timeout}s")
             return self.posts(channel)
 
+    def reactions_on(self) -> set[tuple[str, str, str]]:
+        """The reactions messages carry now, as (channel, ts, name)."""
+        with self._cond:
+            return set(self._reactions)
+
     def reset(self) -> None:
         """Forget recorded calls, pending faults and reactions (channels, users and ts keep going)."""
         with self._cond:
