@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -69,7 +69,7 @@ from http_server import LocalServer, html  # noqa: E402
 from redis_server import CI_REDIS_URL, answers, free_port  # noqa: E402
 from slack_standin import JSON, SlackStandIn, event_body, message_event, sign  # noqa: E402
 
-from bench.procs import bot_pid, own_cpu, redis_server, tree_cpu  # noqa: E402
+from bench.procs import CpuMeter, bot_pid, own_cpu, redis_server, tree_cpu  # noqa: E402
 
 RATE = float(os.environ.get("BENCH_EVENTS_RATE", "100"))
 SECONDS = float(os.environ.get("BENCH_EVENTS_SECONDS", "30"))
@@ -148,29 +148,16 @@ class World:
 # --- CPU per digest --------------------------------------------------------------------------------------------
 
 
-class CpuMeter:
-    """CPU seconds used while a system is being measured: by its processes (descendants included), by Redis,
-    and by the harness (this load generator, the stand-in and the pages), summed over the spans counted."""
-
-    def __init__(self, system: psutil.Process, world: World) -> None:
-        redis_process = redis_server(CI_REDIS_URL.rsplit(":", 1)[1].split("/")[0])
-        world_process = world.process
-        self._readers: dict[str, Callable[[], float]] = {
-            "system": lambda: tree_cpu(system),
-            "redis": lambda: own_cpu(redis_process) if redis_process else math.nan,
-            "harness": lambda: own_cpu(psutil.Process()) + tree_cpu(world_process),
-        }
-        self.used = dict.fromkeys(self._readers, 0.0)
-
-    @contextmanager
-    def counting(self) -> Iterator[None]:
-        start = self._now()
-        yield
-        for part, seconds in self._now().items():
-            self.used[part] += seconds - start[part]
-
-    def _now(self) -> dict[str, float]:
-        return {part: read() for part, read in self._readers.items()}
+def cpu_meter(system: psutil.Process, world: World) -> CpuMeter:
+    """CPU while a system is measured: its processes (descendants included), Redis, and the harness (this load
+    generator, the stand-in and the pages)."""
+    redis_process = redis_server(CI_REDIS_URL)
+    world_process = world.process
+    return CpuMeter({
+        "system": lambda: tree_cpu(system),
+        "redis": lambda: own_cpu(redis_process) if redis_process else math.nan,
+        "harness": lambda: own_cpu(psutil.Process()) + tree_cpu(world_process),
+    })  # fmt: skip
 
 
 # --- the floor: a bare bolt app that only acks, in a child process -------------------------------------------------
@@ -363,7 +350,7 @@ class Result:
     failures: int  # honest failure notices (or DigestErrors) instead of digests
     digests_per_s: float
     load: float = math.nan  # the host's 1-minute load average as the phase ended: other jobs skew latencies
-    cpu_s: dict[str, float] = field(default_factory=dict)  # CpuMeter.used while the digests were made
+    cpu_s: dict[str, float] = field(default_factory=dict)  # cpu_meter()'s use while the digests were made
 
 
 def acked(system: str, sent: list[Sent]) -> Result:
@@ -388,7 +375,7 @@ def measure_acks(world: World, warmup: list[str], links: list[str], tmp: Path) -
         running_bot(world.slack_url, CI_REDIS_URL, tmp, **consumers) as (base, _),
     ):
         bot_url = f"{base}/slack/events"
-        meter = CpuMeter(psutil.Process(bot_pid(base)), world)
+        meter = cpu_meter(psutil.Process(bot_pid(base)), world)
         asyncio.run(drive(floor_url, warmup, RATE))
         wait_for_answers(world, asyncio.run(drive(bot_url, warmup, RATE)))
         for chunk in (links[i::ROUNDS] for i in range(ROUNDS)):
@@ -415,7 +402,7 @@ def measure_engine(world: World, warmup: list[str], links: list[str], core: bool
     prefix = f"bench-{uuid.uuid4().hex[:8]}:"
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
         pool.submit(run_engine, warmup, RATE, CONSUMERS, core, prefix).result()  # imports, extraction processes
-        meter = CpuMeter(psutil.Process(pool.submit(os.getpid).result()), world)
+        meter = cpu_meter(psutil.Process(pool.submit(os.getpid).result()), world)
         with meter.counting():
             done = pool.submit(run_engine, links, RATE, CONSUMERS, core, prefix).result()
     delete_prefix(CI_REDIS_URL, prefix)

@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 import psutil
+
+
+class CpuMeter:
+    """CPU seconds used by named parts (each read by a function of the CPU seconds used so far), summed over the
+    spans counted."""
+
+    def __init__(self, readers: dict[str, Callable[[], float]]) -> None:
+        self._readers = readers
+        self.used = dict.fromkeys(readers, 0.0)
+
+    @contextmanager
+    def counting(self) -> Iterator[None]:
+        start = self._now()
+        yield
+        for part, seconds in self._now().items():
+            self.used[part] += seconds - start[part]
+
+    def _now(self) -> dict[str, float]:
+        return {part: read() for part, read in self._readers.items()}
 
 
 def tree_cpu(process: psutil.Process) -> float:
@@ -34,8 +56,9 @@ def _children(process: psutil.Process) -> list[psutil.Process]:
         return []
 
 
-def redis_server(port: str) -> psutil.Process | None:
-    """The redis-server listening on `port` of this machine, if this user may see it."""
+def redis_server(url: str) -> psutil.Process | None:
+    """The redis-server of this machine that `url` (redis://host:port/db) names, if this user may see it."""
+    port = url.rsplit(":", 1)[1].split("/")[0]
     for process in psutil.process_iter(["name", "cmdline"]):
         if process.info["name"] == "redis-server" and any(
             arg.endswith(f":{port}") for arg in process.info["cmdline"] or []

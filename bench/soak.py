@@ -41,7 +41,7 @@ from http_server import LocalServer, Reply  # noqa: E402
 from redis_server import CI_REDIS_URL, RedisServer, answers  # noqa: E402
 from slack_standin import SlackStandIn, event_body, message_event, sign  # noqa: E402
 
-from bench.procs import bot_pid, own_cpu, redis_server, tree_cpu  # noqa: E402
+from bench.procs import CpuMeter, bot_pid, own_cpu, redis_server, tree_cpu  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "soak.json"
 DRAIN_S = 180  # after the load stops, how long replies may keep arriving before the missing ones count as lost
@@ -148,26 +148,19 @@ class Processes:
     """The processes taking part, for CPU shares and memory: this one, the fixtures child, the bot and its
     children (digest workers and their extraction processes), redis-server."""
 
-    def __init__(self, bot_pid: int, fixtures_pid: int, redis_port: str) -> None:
+    def __init__(self, bot_pid: int, fixtures_pid: int, redis_url: str) -> None:
         self.bot = psutil.Process(bot_pid)
-        self.fixtures = psutil.Process(fixtures_pid)
-        self.redis = redis_server(redis_port)
-        self._start = self.cpu()
+        fixtures, redis = psutil.Process(fixtures_pid), redis_server(redis_url)
+        self.cpu = CpuMeter({
+            "load generator": lambda: own_cpu(psutil.Process()),
+            "slack stand-in + pages": lambda: tree_cpu(fixtures),
+            "bot": lambda: own_cpu(self.bot),
+            "digest workers + extraction": lambda: tree_cpu(self.bot) - own_cpu(self.bot),
+            **({"redis-server": lambda: own_cpu(redis)} if redis else {}),
+        })  # fmt: skip
 
     def workers(self) -> list[psutil.Process]:
         return self.bot.children(recursive=True)
-
-    def cpu(self) -> dict[str, float]:
-        bot = own_cpu(self.bot)
-        usage = {"load generator": own_cpu(psutil.Process()), "slack stand-in + pages": tree_cpu(self.fixtures),
-                 "bot": bot, "digest workers + extraction": tree_cpu(self.bot) - bot}  # fmt: skip
-        if self.redis:
-            usage["redis-server"] = own_cpu(self.redis)
-        return usage
-
-    def cpu_used(self) -> dict[str, float]:
-        now = self.cpu()
-        return {name: round(now[name] - self._start.get(name, 0.0), 1) for name in now}
 
     def rss(self) -> tuple[float, float]:
         workers = 0.0
@@ -244,8 +237,7 @@ def run_soak(plan: Plan) -> dict[str, Any]:
         redis_url = redis.url if redis else CI_REDIS_URL
         try:
             with running_bot(slack_url, redis_url, Path(tmp)) as (base, _log):
-                redis_port = redis_url.rsplit(":", 1)[1].split("/")[0]
-                processes = Processes(bot_pid(base), fixtures.pid or 0, redis_port)
+                processes = Processes(bot_pid(base), fixtures.pid or 0, redis_url)
                 result = soak_bot(f"{base}/slack/events", parent, processes, page_base, plan)
         finally:
             if redis:
@@ -268,10 +260,11 @@ def soak_bot(events_url: str, fixtures: Connection, processes: Processes, page_b
               f"workers RSS={last.workers_rss_mib} MiB load={last.load_1m:.1f}", flush=True)  # fmt: skip
 
     print(f"soak: {plan.rate:g} events/s for {plan.seconds:g} s, {plan.urls} articles, {plan.channels} channels")
-    asyncio.run(drive(events_url, page_base, plan, load, tick))
-    load_s = time.perf_counter() - began
-    drained_at = drain(fixtures, load.acked, began, tick)
-    cpu = processes.cpu_used()
+    with processes.cpu.counting():
+        asyncio.run(drive(events_url, page_base, plan, load, tick))
+        load_s = time.perf_counter() - began
+        drained_at = drain(fixtures, load.acked, began, tick)
+    cpu = {part: round(seconds, 1) for part, seconds in processes.cpu.used.items()}
     fixtures.send("report")
     report = fixtures.recv()
     return summarise(plan, load, load_s, drained_at, samples, report, cpu, vm_hwm_mib(processes.bot.pid))
