@@ -76,15 +76,7 @@ OUTAGE_ERRORS = (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_
 RECORD_SHARE = """
 local first = redis.call('HGET', KEYS[1], ARGV[1])
 local n, who = 0, ''
-if first then
-  n = redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
-  who = redis.call('HGET', KEYS[3], ARGV[1]) or ''
-  local known = string.find(' ' .. who .. ' ', ' ' .. ARGV[4] .. ' ', 1, true)
-  if not known and #who < tonumber(ARGV[7]) then
-    if who == '' then who = ARGV[4] else who = who .. ' ' .. ARGV[4] end
-    redis.call('HSET', KEYS[3], ARGV[1], who)
-  end
-else
+if not first then
   first = ARGV[2]
   redis.call('HSET', KEYS[1], ARGV[1], first)
   redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
@@ -92,9 +84,19 @@ else
     local oldest = redis.call('ZPOPMIN', KEYS[4])[1]
     for _, i in ipairs({1, 2, 3, 6}) do redis.call('HDEL', KEYS[i], oldest) end
   end
+elseif redis.call('HGET', KEYS[5], ARGV[8]) == ARGV[1] then
+  n = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+  who = redis.call('HGET', KEYS[3], ARGV[1]) or ''
+else
+  n = redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+  who = redis.call('HGET', KEYS[3], ARGV[1]) or ''
+  local known = string.find(' ' .. who .. ' ', ' ' .. ARGV[4] .. ' ', 1, true)
+  if not known and #who < tonumber(ARGV[7]) then
+    if who == '' then who = ARGV[4] else who = who .. ' ' .. ARGV[4] end
+    redis.call('HSET', KEYS[3], ARGV[1], who)
+  end
 end
 redis.call('HSET', KEYS[5], ARGV[8], ARGV[1])
-if ARGV[9] ~= '' then redis.call('HSET', KEYS[5], ARGV[9], ARGV[1]) end
 for i = 1, 6 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
 return {first, n, who}
 """
@@ -136,7 +138,6 @@ class Share(BaseModel):
     user_id: str
     ts: str  # Slack message ts
     title: str | None = None
-    card_ts: str | None = None  # the bot's card in reply: reactions to it count for the link too
     shared_at: datetime  # naive means UTC
 
     @field_validator("shared_at")
@@ -149,7 +150,7 @@ class ShareResult(BaseModel):
     """What record_share learned: the first share of that URL in the channel, and how often it came back."""
 
     first: Share
-    is_first: bool  # this share is the first
+    is_first: bool  # this share's message is the first (also when its job runs again after a crash)
     repeats: int  # times shared again after the first
     sharers: list[str]  # distinct users who shared it, the first sharer first
 
@@ -418,12 +419,15 @@ class Store:
         return f"{self._p}team:{{{team_id}}}:seen"
 
     async def record_share(self, share: Share) -> ShareResult:
-        """Remember a share; report whether the channel saw this URL before, first when and by whom."""
+        """Remember a share; report whether the channel saw this URL before, first when and by whom.
+
+        The same message recorded again (its job ran again after a crash) counts once.
+        """
         keys = self._channel_keys(share.channel_id)
         field = url_hash(share.canonical_url)
         args = [
             field, _pack(_ShareRecord.model_validate(share.model_dump())), share.shared_at.timestamp(),
-            share.user_id, HISTORY_TTL_S, MAX_CHANNEL_URLS, MAX_SHARERS_BYTES, share.ts, share.card_ts or "",
+            share.user_id, HISTORY_TTL_S, MAX_CHANNEL_URLS, MAX_SHARERS_BYTES, share.ts,
         ]  # fmt: skip
         team_args = [field, share.channel_id, int(share.channel_is_private), HISTORY_TTL_S]
 
@@ -444,7 +448,19 @@ class Store:
         if first is None:  # a poisoned record was dropped: this share becomes the first
             return await self.record_share(share)
         sharers = list(dict.fromkeys([first.user_id, *who.decode().split()]))
-        return ShareResult(first=first, is_first=repeats == 0, repeats=repeats, sharers=sharers)
+        return ShareResult(first=first, is_first=first.ts == share.ts, repeats=repeats, sharers=sharers)
+
+    async def note_card(self, channel_id: str, canonical_url: str, card_ts: str) -> None:
+        """The bot's card for a share: reactions to it count for its link as reactions to the share do."""
+        key = self._channel_keys(channel_id)[4]
+
+        async def call() -> None:
+            async with self._r.pipeline(transaction=False) as pipe:
+                pipe.hset(key, card_ts, url_hash(canonical_url))
+                pipe.expire(key, HISTORY_TTL_S)
+                await pipe.execute()
+
+        await self._run(call, None)
 
     async def _parse_share(self, key: str, field: str | bytes, raw: bytes | None) -> Share | None:
         if raw is None:

@@ -257,17 +257,21 @@ async def digest_links(
 
 
 async def reply_if_repeat(canonical_url: str, event: dict[str, Any], service: DigestService, reply: Reply) -> bool:
-    """A link this channel already saw gets one short note instead of a second card."""
+    """A link this channel already saw (in another message) gets one short note instead of a second card."""
     first = await service.store.first_share(event["channel"], canonical_url)
-    if first is None:
+    if first is None or first.ts == event["ts"]:
         return False
+    await say_repeat(first, reply)
+    again = {"user_id": event["user"], "ts": event["ts"], "shared_at": shared_at(event)}
+    await service.store.record_share(first.model_copy(update=again))
+    return True
+
+
+async def say_repeat(first: Share, reply: Reply) -> None:
     # Looked up only now: most links are never repeated, so the first share's post skips this Slack call.
     link = await permalink(reply.client, first.channel_id, first.ts)
     await reply.say(repeat_notice(first.user_id, first.shared_at, link))
-    again = {"user_id": event["user"], "ts": event["ts"], "shared_at": shared_at(event), "card_ts": None}
-    await service.store.record_share(first.model_copy(update=again))
     DIGESTS.labels("repeat").inc()
-    return True
 
 
 async def handle_link(
@@ -293,11 +297,6 @@ async def handle_link(
     if repeats and moved and await reply_if_repeat(digest.canonical_url, event, service, reply):
         return "repeat"
     related = await service.related(digest, team_id, channel)
-    text, blocks = digest_card(
-        digest, shared_by=event["user"], comment=comment_without_links(event.get("text", "")), related=related
-    )
-    card_ts = await reply.say(text, blocks)
-    DIGESTS.labels("ok").inc()
     share = Share(
         team_id=team_id,
         channel_id=channel,
@@ -307,9 +306,19 @@ async def handle_link(
         ts=ts,
         title=digest.title or digest.canonical_url,
         shared_at=shared_at(event),
-        card_ts=card_ts,
     )
-    await service.remember(share, digest)
+    # Remembered before the card goes out, atomically: of two messages sharing the link at once, one is first
+    # and gets the card, the other the note.
+    remembered = await service.remember(share, digest)
+    if repeats and not remembered.is_first:
+        await say_repeat(remembered.first, reply)
+        return "repeat"
+    text, blocks = digest_card(
+        digest, shared_by=event["user"], comment=comment_without_links(event.get("text", "")), related=related
+    )
+    if card_ts := await reply.say(text, blocks):
+        await service.store.note_card(channel, digest.canonical_url, card_ts)
+    DIGESTS.labels("ok").inc()
     return "ok"
 
 

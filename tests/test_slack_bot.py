@@ -37,12 +37,18 @@ def slow_page(_: object) -> Reply:
     return html(article_html("chess"))
 
 
+def slowish_page(_: object) -> Reply:
+    time.sleep(1.0)  # two pastes of it are both still being digested when the first digest lands
+    return html(article_html("drought"))
+
+
 @pytest.fixture(scope="module")
 def pages() -> Iterator[LocalServer]:
     routes = {f"/{key}": html(article_html(key)) for key in ("rivers", "drought", "chess")}
     routes["/missing"] = Reply(status=404, body=b"gone")
     routes["/report.pdf"] = Reply(headers=[("Content-Type", "application/pdf")], body=b"%PDF-1.4")
     routes["/slow"] = slow_page
+    routes["/slowish"] = slowish_page
     with LocalServer(routes) as server:
         yield server
 
@@ -149,6 +155,20 @@ def test_a_repeat_gets_first_shared_by(bot: str, slack: SlackStandIn, pages: Loc
     assert notice.params["text"].startswith("First shared by <@U5>") and "blocks" not in notice.params
     assert notice.params["thread_ts"] == "1764000003.000100"
     assert "/archives/C12/p1764000002000100|see the first message>" in notice.params["text"]
+
+
+def test_two_pastes_at_once_get_one_card_and_one_note(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
+    link = f"<{pages.url('/slowish')}>"
+    send(bot, message_event(link, channel="C18", user="U5", ts="1764000018.000100"))
+    send(bot, message_event(f"me too {link}", channel="C18", user="U6", ts="1764000018.000200"))
+    slack.wait_for_posts("C18", 2)
+    time.sleep(1.5)  # a second card would come as soon as the note did
+    replies = slack.posts("C18")
+    [card] = [r for r in replies if "blocks" in r.params]
+    [note] = [r for r in replies if "blocks" not in r.params]
+    first_user = {"1764000018.000100": "U5", "1764000018.000200": "U6"}[card.params["thread_ts"]]
+    assert note.params["text"].startswith(f"First shared by <@{first_user}>")
+    assert note.params["thread_ts"] != card.params["thread_ts"]
 
 
 def test_unreadable_pages_get_an_honest_reply(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:

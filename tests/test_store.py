@@ -263,12 +263,24 @@ async def test_first_share_then_repeats_with_sharers(store: Store) -> None:
     assert (await store.record_share(make_share("C2", url, "U9", 40))).is_first
 
 
+async def test_a_message_recorded_again_counts_once(store: Store) -> None:
+    """A job run again after a crash records its message's share a second time."""
+    url = "https://a.example/twice"
+    first, again = make_share("C1", url, "U1", 0), make_share("C1", url, "U2", 10)
+    for _ in range(2):
+        assert (await store.record_share(first)).is_first  # still the first, not a repeat of itself
+    for _ in range(2):
+        result = await store.record_share(again)
+        assert not result.is_first and result.first == first
+        assert result.repeats == 1 and result.sharers == ["U1", "U2"]
+
+
 async def test_channel_queries(store: Store) -> None:
     urls = [f"https://a.example/{i}" for i in range(6)]
     for i, url in enumerate(urls):
         await store.record_share(make_share("C1", url, "U1", minutes=i * 60))
-    for _ in range(3):
-        await store.record_share(make_share("C1", urls[4], "U2", minutes=500))
+    for k in range(3):
+        await store.record_share(make_share("C1", urls[4], "U2", minutes=500 + k))
     await store.record_share(make_share("C1", urls[1], "U2", minutes=500))
     await store.record_share(make_share("C9", "https://other.example/", "U1", minutes=60))
 
@@ -397,8 +409,9 @@ async def test_reactions_count_for_the_link_their_message_shared(store: Store) -
     await store.record_share(first)
     await store.record_share(again)
     await store.record_share(make_share("C1", "https://a.example/plain", "U1", minutes=10))
-    for ts, delta in ((first.ts, 1), (again.ts, 1), (again.ts, 1), (again.ts, -1), ("999.000", 1)):
+    await store.note_card("C1", "https://a.example/liked", "555.000")  # the bot's card for the first share
+    for ts, delta in ((first.ts, 1), (again.ts, 1), (again.ts, 1), (again.ts, -1), ("555.000", 1), ("999.000", 1)):
         await store.count_reaction("C1", ts, delta)  # the last one is a message that shared nothing
     counts = await store.reactions("C1", ["https://a.example/liked", "https://a.example/plain"])
-    assert counts == {"https://a.example/liked": 2, "https://a.example/plain": 0}
+    assert counts == {"https://a.example/liked": 3, "https://a.example/plain": 0}
     assert await store.reactions("C2", ["https://a.example/liked"]) == {"https://a.example/liked": 0}
