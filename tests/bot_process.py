@@ -70,23 +70,27 @@ def running_bot(
     assert TOKEN not in text and SECRET not in text, "a secret reached the bot's logs"
 
 
-def wait_remembered(redis_url: str, channel: str, url: str, team: str = "T1") -> None:
-    """Until the bot has remembered `url` as shared in `channel`: the channel's record and the related index's.
-    A card is posted before its share is recorded, so a test acting the moment a card shows would race that."""
+def wait_remembered(redis_url: str, channel: str, url: str, team: str = "T1", card_ts: str | None = None) -> None:
+    """Until the bot has remembered `url` as shared in `channel`: the channel's record and the related index's,
+    and with `card_ts` that card as the link's. A pasted link's share is recorded before its card is posted but
+    the card after it, and a share button's share after its card: a test acting the moment a card shows races it.
+    """
     canonical = canonicalize(url)
     client = redis.Redis.from_url(redis_url)
     deadline = time.monotonic() + 10
     try:
-        while not _remembered(client, channel, team, canonical):
+        while not _remembered(client, channel, team, canonical, card_ts):
             assert time.monotonic() < deadline, f"{url} was never remembered as shared in {channel}"
             time.sleep(0.05)
     finally:
         client.close()
 
 
-def _remembered(client: redis.Redis, channel: str, team: str, canonical: str) -> bool:
+def _remembered(client: redis.Redis, channel: str, team: str, canonical: str, card_ts: str | None) -> bool:
     firsts = client.scan_iter(f"*v1:ch:{{{channel}}}:first")
     if not any(client.hexists(key, store_hash(canonical)) for key in firsts):
+        return False
+    if card_ts and not any(client.hexists(key, card_ts) for key in client.scan_iter(f"*v1:ch:{{{channel}}}:msg")):
         return False
     return any(True for _ in client.scan_iter(f"*v1:related:{{{team}}}:i:{related_hash(canonical).hex()}"))
 

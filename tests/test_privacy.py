@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 from articles import ARTICLES, article_html
-from bot_process import SECRET, running_bot, wait_remembered
+from bot_process import SECRET, running_bot
 from http_server import LocalServer, html
 from slack_standin import (
     FORM,
@@ -38,7 +38,6 @@ class Workspace:
     events_url: str
     slack: SlackStandIn
     pages: LocalServer
-    redis_url: str
 
     def share(self, path: str, channel: str, channel_type: str = "channel") -> dict:
         """Paste a link as a person would and return the card posted in its thread."""
@@ -48,8 +47,7 @@ class Workspace:
         while time.monotonic() < deadline:
             cards = [c for c in self.slack.calls("chat.postMessage")
                      if c.params.get("channel") == channel and c.params.get("thread_ts") == event["ts"]]  # fmt: skip
-            if cards:
-                wait_remembered(self.redis_url, channel, self.pages.url(path))  # what the next share relies on
+            if cards:  # its share was remembered before it went out: the next share can rely on it
                 return cards[0].params
             time.sleep(0.05)
         raise AssertionError(f"no card for {path} in {channel}")
@@ -80,7 +78,7 @@ def workspace(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         # U1 is in the private channel, U2 only in public ones: App Home shows each their own channels' links
         slack.memberships |= {"U1": [PRIVATE, PUBLIC], "U2": [PUBLIC, OTHER]}
         with running_bot(slack.base_url, redis_url, tmp_path_factory.mktemp("privacy")) as (base, _log):
-            space = Workspace(f"{base}/slack/events", slack, pages, redis_url)
+            space = Workspace(f"{base}/slack/events", slack, pages)
             space.share("/drought", PRIVATE, "group")
             space.share("/chess", DM, "im")
             space.share("/reservoirs", OTHER)

@@ -189,6 +189,21 @@ def test_a_worker_killed_mid_digest_has_its_job_finished_by_another(
         assert "digestbot_queue_depth 0.0" in httpx.get(f"{base}/metrics").text
 
 
+def test_a_job_run_again_after_its_share_was_recorded_still_posts_the_card(
+    replicas: list[str], slack: SlackStandIn, pages: LocalServer, redis_url: str, prefix: str
+) -> None:
+    slack.error_next("chat.postMessage", "internal_error")  # the card fails after the share was remembered
+    url = pages.url("/story-1")
+    send(replicas[0], message_event(f"<{url}>", channel="CAGAIN", user="U7", ts="1765000300.000100"), "EvAgain")
+    [card] = slack.wait_for_posts("CAGAIN", 1, timeout=VISIBILITY_TIMEOUT_S + 20)  # on the job's second run
+    assert "blocks" in card.params and card.params["thread_ts"] == "1765000300.000100"  # not a note to itself
+    failed = [c for c in slack.calls("chat.postMessage") if c.params.get("channel") == "CAGAIN" and c is not card]
+    assert [c.response.get("error") for c in failed] == ["internal_error"]
+    client = redis.Redis.from_url(redis_url)
+    assert not client.hget(f"{prefix}v1:ch:{{CAGAIN}}:n", url_hash(canonicalize(url)))  # counted once, not a repeat
+    client.close()
+
+
 def test_with_redis_down_a_replica_digests_in_process(
     throwaway_redis: RedisServer, slack: SlackStandIn, pages: LocalServer, tmp_path: Path
 ) -> None:

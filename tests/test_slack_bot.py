@@ -145,10 +145,9 @@ def test_a_message_without_links_is_counted_and_costs_no_redis_key(
     assert not list(client.scan_iter("*:Ev-chatter-1"))  # chatter costs no Redis key at all
 
 
-def test_a_repeat_gets_first_shared_by(bot: str, slack: SlackStandIn, pages: LocalServer, redis_url: str) -> None:
+def test_a_repeat_gets_first_shared_by(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
     send(bot, message_event(f"<{pages.url('/drought')}>", channel="C12", user="U5", ts="1764000002.000100"))
-    slack.wait_for_posts("C12", 1)
-    wait_remembered(redis_url, "C12", pages.url("/drought"))
+    slack.wait_for_posts("C12", 1)  # the share was remembered before its card went out
     send(bot, message_event(f"again <{pages.url('/drought')}?fbclid=abc>", channel="C12", user="U6",
                             ts="1764000003.000100"))
     notice = slack.wait_for_posts("C12", 2)[1]
@@ -365,7 +364,7 @@ def test_reactions_on_a_sharing_message_and_its_card_are_counted_but_not_the_bot
 ) -> None:
     send(bot, message_event(f"<{pages.url('/chess')}>", channel="C60", ts="1764000060.000100"))
     [card] = slack.wait_for_posts("C60", 1)
-    wait_remembered(redis_url, "C60", pages.url("/chess"))  # which link the message and the card carried
+    wait_remembered(redis_url, "C60", pages.url("/chess"), card_ts=card.response["ts"])  # which link each carried
     reaction = {"type": "reaction_added", "user": "U2", "reaction": "fire", "event_ts": "1764000061.000100",
                 "item": {"type": "message", "channel": "C60", "ts": "1764000060.000100"}}
     on_card = {**reaction, "item": {"type": "message", "channel": "C60", "ts": card.response["ts"]}}
