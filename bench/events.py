@@ -15,6 +15,8 @@ never competes with the load generator for this process's GIL (which would flatt
 and digestbot run side by side and take turns, in ROUNDS alternating rounds; the engine and the core path follow.
 A second table gives each system's CPU per digest (its processes, Redis, the harness) and the rate the machine's
 CPUs could sustain at that cost: where the offered rate passes a system's ceiling, it is measured saturated.
+A last line gives the time the floor and digestbot's serve spent runnable but waiting for a CPU, per event: the
+ack's tail under digest load is that wait (see the README).
 BENCH_EVENTS_RATE (events/s, default 100) and BENCH_EVENTS_SECONDS (default 30) set the load.
 """
 
@@ -69,7 +71,7 @@ from http_server import LocalServer, html  # noqa: E402
 from redis_server import CI_REDIS_URL, answers, free_port  # noqa: E402
 from slack_standin import JSON, SlackStandIn, event_body, message_event, sign  # noqa: E402
 
-from bench.procs import CpuMeter, bot_pid, own_cpu, redis_server, tree_cpu  # noqa: E402
+from bench.procs import CpuMeter, bot_pid, cpu_wait, own_cpu, redis_server, tree_cpu  # noqa: E402
 
 RATE = float(os.environ.get("BENCH_EVENTS_RATE", "100"))
 SECONDS = float(os.environ.get("BENCH_EVENTS_SECONDS", "30"))
@@ -195,13 +197,14 @@ async def _floor(port: int, slack_url: str) -> None:
 
 
 @contextmanager
-def floor_process(slack_url: str) -> Iterator[str]:
+def floor_process(slack_url: str) -> Iterator[tuple[str, psutil.Process]]:
+    """The floor's events URL, and its process."""
     port = free_port()
     process = get_context("spawn").Process(target=serve_floor, args=(port, slack_url), daemon=True)
     process.start()
     try:
         wait_healthy(f"http://127.0.0.1:{port}")
-        yield f"http://127.0.0.1:{port}/slack/events"
+        yield f"http://127.0.0.1:{port}/slack/events", psutil.Process(process.pid)
     finally:
         process.terminate()
         process.join(10)
@@ -351,6 +354,7 @@ class Result:
     digests_per_s: float
     load: float = math.nan  # the host's 1-minute load average as the phase ended: other jobs skew latencies
     cpu_s: dict[str, float] = field(default_factory=dict)  # cpu_meter()'s use while the digests were made
+    cpu_wait_s: float = math.nan  # the acking process's time runnable but waiting for a CPU, while events came
 
 
 def acked(system: str, sent: list[Sent]) -> Result:
@@ -371,17 +375,21 @@ def measure_acks(world: World, warmup: list[str], links: list[str], tmp: Path) -
     spans: list[float] = []
     consumers = {"DIGESTBOT_QUEUE_CONSUMERS": str(CONSUMERS)}
     with (
-        floor_process(world.slack_url) as floor_url,
+        floor_process(world.slack_url) as (floor_url, floor),
         running_bot(world.slack_url, CI_REDIS_URL, tmp, **consumers) as (base, _),
     ):
         bot_url = f"{base}/slack/events"
-        meter = cpu_meter(psutil.Process(bot_pid(base)), world)
+        serve = psutil.Process(bot_pid(base))
+        meter = cpu_meter(serve, world)
+        floor_wait, serve_wait = (CpuMeter({"wait": partial(cpu_wait, p)}) for p in (floor, serve))
         asyncio.run(drive(floor_url, warmup, RATE))
         wait_for_answers(world, asyncio.run(drive(bot_url, warmup, RATE)))
         for chunk in (links[i::ROUNDS] for i in range(ROUNDS)):
-            floor_sent += asyncio.run(drive(floor_url, chunk, RATE))  # the floor fetches nothing: same links
+            with floor_wait.counting():
+                floor_sent += asyncio.run(drive(floor_url, chunk, RATE))  # the floor fetches nothing: same links
             with meter.counting():
-                sent = asyncio.run(drive(bot_url, chunk, RATE))
+                with serve_wait.counting():
+                    sent = asyncio.run(drive(bot_url, chunk, RATE))
                 answered = wait_for_answers(world, sent)
             if answered:
                 spans.append(max(p.time for p in answered.values()) - min(s.sent_at for s in sent))
@@ -394,8 +402,10 @@ def measure_acks(world: World, warmup: list[str], links: list[str], tmp: Path) -
     result.failures = len(answered_pairs) - result.digests
     if spans:
         result.digests_per_s = result.digests / sum(spans)
-    result.cpu_s = meter.used
-    return acked("bare bolt app (floor)", floor_sent), result
+    result.cpu_s, result.cpu_wait_s = meter.used, serve_wait.used["wait"]
+    floor_result = acked("bare bolt app (floor)", floor_sent)
+    floor_result.cpu_wait_s = floor_wait.used["wait"]
+    return floor_result, result
 
 
 def measure_engine(world: World, warmup: list[str], links: list[str], core: bool = False) -> Result:
@@ -451,6 +461,9 @@ def report(results: list[Result], console: Console) -> None:
                   f"{verdict(ack_ok)}")  # fmt: skip
     console.print(f"digests/s digestbot / engine alone: {rate_ratio:.0%} (target ≥ {THROUGHPUT_TARGET:.0%}): "
                   f"{verdict(rate_ratio >= THROUGHPUT_TARGET)}")  # fmt: skip
+    # Why the ack's tail grows under digest load: the acking process waits for a CPU that digest work holds.
+    waits = (f"{r.cpu_wait_s * 1e6 / len(r.ack_ms):.0f} µs" if r.ack_ms else "–" for r in (floor, bot))
+    console.print("waiting for a CPU while runnable, per event: floor {}, digestbot's serve {}".format(*waits))
     # Not the issue's target, which predates related reading: how much the Slack path adds to the core's work.
     console.print(f"digests/s digestbot / core path alone: {bot.digests_per_s / core.digests_per_s:.0%}")
 

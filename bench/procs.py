@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import psutil
 
@@ -47,6 +50,25 @@ def own_cpu(process: psutil.Process) -> float:
     except psutil.Error:
         return 0.0
     return times.user + times.system
+
+
+def cpu_wait(process: psutil.Process) -> float:
+    """Seconds the process's threads spent runnable but waiting for a CPU (Linux's schedstat; NaN elsewhere)."""
+    waited, found = 0, False
+    for tid in _threads(process):
+        try:
+            waited += int(Path(f"/proc/{process.pid}/task/{tid}/schedstat").read_text().split()[1])
+            found = True
+        except (OSError, IndexError, ValueError):  # the thread ended meanwhile, or no schedstat here
+            continue
+    return waited / 1e9 if found else math.nan
+
+
+def _threads(process: psutil.Process) -> list[str]:
+    try:
+        return os.listdir(f"/proc/{process.pid}/task")
+    except OSError:
+        return []
 
 
 def _children(process: psutil.Process) -> list[psutil.Process]:
