@@ -89,7 +89,7 @@ def build_app(settings: Settings, service: DigestService) -> tuple[AsyncApp, Wor
     @app.command("/digest")
     async def on_command(ack: Any, body: dict[str, Any], respond: Any) -> None:
         await ack()  # within Slack's 3 seconds; the answer follows through response_url
-        await run_command(body, respond, service, app.client)
+        await run_command(body, respond, service, app.client, queue)
 
     @app.action(SHARE_ACTION)
     async def on_share(ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:

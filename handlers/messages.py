@@ -2,7 +2,8 @@
 
 The event listener only looks at a message and queues it (bot/queue.py); a consumer on any replica digests its
 links and posts each link's one reply, at most once per (channel, message, link) even if the job runs again.
-Unfurls (link_shared) travel the same queue, so no digest is made in the process that acks Slack.
+Unfurls (link_shared) and page-reading `/digest` commands (handlers/slash.py) travel the same queue, so no
+digest is made in the process that acks Slack.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -29,7 +29,9 @@ from bot.service import DigestService
 from bot.store import Share, Store, url_hash
 from bot.urls import canonicalize, domain
 from handlers.cards import digest_card, failure_notice, repeat_notice
+from handlers.jobs import SLASH_COMMAND, DigestJob, parse_job
 from handlers.links import comment_without_links, links_in_text
+from handlers.slash import answer_queued_command, apologise_for_command
 
 log = logging.getLogger(__name__)
 
@@ -149,21 +151,6 @@ async def queue_event(
     await here()
 
 
-class DigestJob(BaseModel):
-    v: Literal[1] = 1
-    team_id: str
-    event: dict[str, Any]  # a message, or a link_shared event (an unfurl)
-    event_id: str = ""  # for the logs
-
-
-def parse_job(job: dict[str, Any]) -> DigestJob | None:
-    try:
-        return DigestJob.model_validate(job)
-    except ValidationError:
-        log.warning("dropping a malformed digest job")
-        return None
-
-
 async def run_job(job: dict[str, Any], client: AsyncWebClient, service: DigestService, queue: WorkQueue) -> None:
     """A queued message or unfurl, on whichever replica's consumer took it (maybe again, after a crash)."""
     if not (parsed := parse_job(job)):
@@ -172,16 +159,22 @@ async def run_job(job: dict[str, Any], client: AsyncWebClient, service: DigestSe
     if event.get("type") == "link_shared":
         await unfurl(event, client, service, parsed.event_id)
         return
+    if event.get("type") == SLASH_COMMAND:
+        await answer_queued_command(event, client, service)
+        return
     links = wanted_links(event, service.settings)
     await digest_links(links, event, parsed.team_id, client, service, queue, parsed.event_id)
 
 
 async def give_up_job(job: dict[str, Any], client: AsyncWebClient, service: DigestService, queue: WorkQueue) -> None:
-    """The job failed MAX_DELIVERIES times: say so for every link that got no reply yet (an unfurl that
-    never came leaves Slack's own preview, which needs no apology)."""
+    """The job failed MAX_DELIVERIES times: say so for every link that got no reply yet, or to the command's
+    caller (an unfurl that never came leaves Slack's own preview, which needs no apology)."""
     if not (parsed := parse_job(job)) or parsed.event.get("type") == "link_shared":
         return
     event = parsed.event
+    if event.get("type") == SLASH_COMMAND:
+        await apologise_for_command(event, GAVE_UP)
+        return
     for url in wanted_links(event, service.settings):
         await Reply(client, queue, event, url).say(failure_notice(url, GAVE_UP))
     await react(client, event["channel"], event["ts"], add=False)

@@ -23,6 +23,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncSlackResponse, AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.config import Settings
 from bot.metrics import SLACK_CALLS, SLACK_RATE_LIMITED
@@ -113,12 +114,22 @@ def make_client(token: str | None, base_url: str) -> AsyncWebClient:
     client = CountingWebClient(
         token=token, base_url=base_url if base_url.endswith("/") else base_url + "/", session=session
     )
-    client.retry_handlers = [
+    client.retry_handlers = retry_handlers()
+    return client
+
+
+def retry_handlers() -> list[AsyncRetryHandler]:
+    return [
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
         RateLimitRetryHandler(max_retry_count=3),
         AsyncServerErrorRetryHandler(max_retry_count=2),
     ]
-    return client
+
+
+def response_client(response_url: str) -> AsyncWebhookClient:
+    """A client for a slash command's response_url, on the shared session, retrying as the Web API client does."""
+    session = _shared if _shared is not None and not _shared.closed else None
+    return AsyncWebhookClient(response_url, session=session, retry_handlers=retry_handlers())
 
 
 def bot_client(settings: Settings) -> AsyncWebClient:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -12,14 +13,20 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ages import age
 from bot.errors import DigestError
+from bot.queue import WorkQueue
 from bot.service import DigestService
 from bot.store import Share
 from handlers.cards import Block, digest_card, escape, failure_notice, related_lines, slack_link
 from handlers.commands import HELP, Command, CommandError, parse_command
+from handlers.jobs import SLASH_COMMAND, DigestJob
 from handlers.roundups import roundup_command
+from handlers.slack_client import response_client
+
+log = logging.getLogger(__name__)
 
 Respond = Callable[..., Awaitable[Any]]
 SHARE_ACTION = "share_digest"
+WORKER_COMMANDS = ("digest", "related", "search")  # they fetch and digest pages, or read the related index
 
 
 def share_button(url: str) -> Block:
@@ -36,14 +43,47 @@ def share_button(url: str) -> Block:
     }
 
 
-async def run_command(body: dict[str, Any], respond: Respond, service: DigestService, client: AsyncWebClient) -> None:
+async def run_command(
+    body: dict[str, Any], respond: Respond, service: DigestService, client: AsyncWebClient,
+    queue: WorkQueue | None = None,
+) -> None:
+    """`/digest`, after the ack. What fetches pages or reads the related index goes to the digest workers, as a
+    pasted link does, and its answer follows at the command's response_url; the acking process only queues it.
+    Settings and listings are answered here, and everything is while Redis cannot take the job."""
     try:
         command = parse_command(body.get("text", ""))
     except CommandError as error:
         await respond(text=str(error), response_type="ephemeral")
         return
+    if queue is not None and command.name in WORKER_COMMANDS:
+        job = DigestJob(team_id=body.get("team_id", ""), event={"type": SLASH_COMMAND} | _command_fields(body))
+        if await queue.enqueue(job.model_dump()):
+            return
     answer = await answer_command(command, body, service, client)
     await respond(response_type="ephemeral", replace_original=False, **answer)
+
+
+def _command_fields(body: dict[str, Any]) -> dict[str, str]:
+    return {name: str(body.get(name, "")) for name in ("text", "channel_id", "team_id", "user_id", "response_url")}
+
+
+async def answer_queued_command(event: dict[str, Any], client: AsyncWebClient, service: DigestService) -> None:
+    """A queued `/digest`, on a digest worker: answered to its caller at the command's response_url."""
+    command = parse_command(event.get("text", ""))
+    answer = await answer_command(command, event, service, client)
+    await _respond_later(event, {"response_type": "ephemeral", "replace_original": False, **answer})
+    log.info("command answered", extra={"command": command.name, "channel": event.get("channel_id")})
+
+
+async def apologise_for_command(event: dict[str, Any], reason: str) -> None:
+    await _respond_later(event, {"response_type": "ephemeral", "replace_original": False, "text": f"Sorry: {reason}"})
+
+
+async def _respond_later(event: dict[str, Any], answer: dict[str, Any]) -> None:
+    # A response_url takes five answers within 30 minutes; past that the caller misses this one (logged).
+    response = await response_client(event["response_url"]).send_dict(answer)
+    if response.status_code != 200:
+        log.warning("a /digest answer was refused at its response_url: HTTP %d", response.status_code)
 
 
 async def answer_command(

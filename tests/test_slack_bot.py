@@ -29,7 +29,9 @@ from slack_standin import (
     url_verification_body,
 )
 
-from handlers.slash import is_private_channel
+from handlers.jobs import SLASH_COMMAND
+from handlers.messages import GAVE_UP
+from handlers.slash import apologise_for_command, is_private_channel
 
 
 def slow_page(_: object) -> Reply:
@@ -208,13 +210,15 @@ def test_url_verification_is_answered(bot: str) -> None:
 
 
 def test_slash_digest_answers_only_the_caller_with_a_share_button(
-    bot: str, slack: SlackStandIn, pages: LocalServer, redis_url: str
+    bot_and_log: tuple[str, Path], slack: SlackStandIn, pages: LocalServer, redis_url: str
 ) -> None:
+    bot, log_path = bot_and_log
     body = slash_body(pages.url("/chess"), channel_id="C17", response_url=slack.response_url("d1"))
     response = post_signed(f"{bot}/slack/events", body, SECRET, FORM)
     assert response.status_code == 200
     answer = answer_at(slack, "d1")
     assert answer.params["response_type"] == "ephemeral"
+    assert '"command": "digest"' in log_path.read_text()  # a digest worker answered it, not the acking process
     assert "A teenager wins" in json.dumps(answer.params["blocks"]) and "share_digest" in json.dumps(answer.params)
     click = {"type": "block_actions", "user": {"id": "U9"}, "channel": {"id": "C17"}, "team": {"id": "T1"},
              "actions": [{"action_id": "share_digest", "value": json.dumps({"url": pages.url("/chess")})}],
@@ -240,6 +244,15 @@ async def test_a_shared_card_counts_as_private_unless_slack_says_the_channel_is_
         slack.error_next("conversations.info", "channel_not_found")
         assert await is_private_channel(client, "C1")  # Slack could not tell: kept in the channel
     assert [c.params["channel"] for c in slack.calls("conversations.info")] == ["C1", "C2", "C1"]
+
+
+async def test_a_queued_command_that_kept_failing_gets_an_apology() -> None:
+    with SlackStandIn() as slack:
+        event = {"type": SLASH_COMMAND, "text": "https://x.example/a", "channel_id": "C1", "team_id": "T1",
+                 "user_id": "U1", "response_url": slack.response_url("gave-up")}  # fmt: skip
+        await apologise_for_command(event, GAVE_UP)
+        answer = answer_at(slack, "gave-up")
+    assert answer.params == {"response_type": "ephemeral", "replace_original": False, "text": f"Sorry: {GAVE_UP}"}
 
 
 def test_malformed_slash_command_gets_help(bot: str, slack: SlackStandIn) -> None:

@@ -28,7 +28,7 @@ from slack_standin import JSON, SlackStandIn, event_body, link_shared_event, mes
 
 from bot.config import usable_cpus
 from bot.queue import WorkQueue
-from handlers.messages import DigestJob
+from handlers.jobs import DigestJob
 from handlers.slack_client import close_shared_session, make_client, open_shared_session
 from handlers.worker import merged
 
