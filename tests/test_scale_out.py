@@ -23,7 +23,7 @@ from articles import ARTICLES, article_html
 from bot_process import SECRET, running_bot
 from http_server import LocalServer, Reply, Request, html
 from redis_server import RedisServer
-from slack_standin import JSON, SlackStandIn, event_body, message_event, post_signed
+from slack_standin import FORM, JSON, SlackStandIn, event_body, message_event, post_signed, slash_body
 
 from bot.config import usable_cpus
 from bot.queue import GROUP
@@ -215,6 +215,11 @@ def test_with_redis_down_a_replica_digests_in_process(
                 send(base, event, f"EvOutage{n}")
                 [card] = slack.wait_for_posts(f"COUT{n}", 1)
                 assert ARTICLES[TOPICS[n]]["title"] in json.dumps(card.params["blocks"])
+            # A page-reading /digest, which the queue would take to a worker, is answered in place.
+            command = slash_body(pages.url("/story-3"), channel_id="COUT3", response_url=slack.response_url("out"))
+            assert post_signed(f"{base}/slack/events", command, SECRET, FORM).status_code == 200
+            answer = slack.wait_for("response_url", timeout=20)[-1]
+            assert answer.path.endswith("/out") and ARTICLES[TOPICS[3]]["title"] in json.dumps(answer.params["blocks"])
         finally:
             throwaway_redis.start()  # the bot's own teardown cleans its keys
         # Once per process, not per event: the replica's HTTP process (its enqueue) and each worker (its consumers).
