@@ -44,8 +44,7 @@ def share_button(url: str) -> Block:
 
 
 async def run_command(
-    body: dict[str, Any], respond: Respond, service: DigestService, client: AsyncWebClient,
-    queue: WorkQueue | None = None,
+    body: dict[str, Any], respond: Respond, service: DigestService, client: AsyncWebClient, queue: WorkQueue
 ) -> None:
     """`/digest`, after the ack. What fetches pages or reads the related index goes to the digest workers, as a
     pasted link does, and its answer follows at the command's response_url; the acking process only queues it.
@@ -55,7 +54,7 @@ async def run_command(
     except CommandError as error:
         await respond(text=str(error), response_type="ephemeral")
         return
-    if queue is not None and command.name in WORKER_COMMANDS:
+    if command.name in WORKER_COMMANDS:
         job = DigestJob(team_id=body.get("team_id", ""), event={"type": SLASH_COMMAND} | _command_fields(body))
         if await queue.enqueue(job.model_dump()):
             return
