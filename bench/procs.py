@@ -53,7 +53,9 @@ def own_cpu(process: psutil.Process) -> float:
 
 
 def cpu_wait(process: psutil.Process) -> float:
-    """Seconds the process's threads spent runnable but waiting for a CPU (Linux's schedstat; NaN elsewhere)."""
+    """Seconds the process's threads spent runnable but waiting for a CPU (Linux's schedstat; NaN elsewhere).
+
+    Only threads alive at the reading count: measure a span over which the process keeps its threads."""
     waited, found = 0, False
     for tid in _threads(process):
         try:

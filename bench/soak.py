@@ -26,6 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -40,7 +41,7 @@ sys.path.insert(0, str(REPO / "tests"))  # the stand-in, page server and bot lau
 from bot_process import SECRET, running_bot  # noqa: E402
 from http_server import LocalServer, Reply  # noqa: E402
 from redis_server import CI_REDIS_URL, RedisServer, answers  # noqa: E402
-from slack_standin import SlackStandIn, event_body, message_event, sign  # noqa: E402
+from slack_standin import Call, SlackStandIn, event_body, message_event, sign  # noqa: E402
 
 from bench.procs import CpuMeter, bot_pid, own_cpu, redis_server, tree_cpu  # noqa: E402
 
@@ -91,21 +92,22 @@ def serve_fixtures(conn: Connection, urls: int) -> None:
 
 def standin_report(slack: SlackStandIn) -> dict[str, Any]:
     posts = slack.calls("chat.postMessage")
-    replies: dict[str, int] = {}
-    for call in posts:
-        if call.status == 200:
-            key = f"{call.params.get('channel')}/{call.params.get('thread_ts')}"
-            replies[key] = replies.get(key, 0) + 1
     ok = [c for c in posts if c.status == 200]
     return {
-        "replies": replies,
+        "replies": Counter(thread(c) for c in ok),
         "cards": sum(1 for c in ok if c.params.get("blocks")),
+        "card_threads": [thread(c) for c in ok if c.params.get("blocks")],
         "repeat_notes": sum(1 for c in ok if str(c.params.get("text", "")).startswith("First shared by")),
         "failures": sum(1 for c in ok if str(c.params.get("text", "")).startswith("Couldn't read")),
         "rejected_posts": len(posts) - len(ok),
         "signs_left_on": len(slack.reactions_on()),
         "calls": {m: len(slack.calls(m)) for m in WEB_API_METHODS},
     }
+
+
+def thread(post: Call) -> str:
+    """channel/thread_ts: the event a reply answers."""
+    return f"{post.params.get('channel')}/{post.params.get('thread_ts')}"
 
 
 # --- measurement -----------------------------------------------------------------------------------------
@@ -142,8 +144,7 @@ class Load:
     errors: int = 0
     late: int = 0  # events the generator could not start on schedule (it, not the bot, fell behind)
     latencies_ms: list[float] = field(default_factory=list)
-    keys: list[str] = field(default_factory=list)  # channel/ts of every event acked
-    shared: set[str] = field(default_factory=set)  # channel/article of every event acked: one card each
+    articles: dict[str, str] = field(default_factory=dict)  # channel/ts of every event acked -> channel/article
 
 
 class Processes:
@@ -193,8 +194,7 @@ async def send_one(client: httpx.AsyncClient, url: str, event: dict[str, Any], a
     load.latencies_ms.append((time.perf_counter() - started) * 1000)
     if response.status_code == 200:
         load.acked += 1
-        load.keys.append(f"{event['channel']}/{event['ts']}")
-        load.shared.add(f"{event['channel']}/{article}")
+        load.articles[f"{event['channel']}/{event['ts']}"] = f"{event['channel']}/{article}"
     else:
         load.errors += 1
 
@@ -292,7 +292,8 @@ def drain(fixtures: Connection, expected: int, began: float, tick: Any) -> float
 def summarise(plan: Plan, load: Load, load_s: float, drained_at: float | None, samples: list[Sample],
               report: dict[str, Any], cpu: dict[str, float], bot_hwm_mib: float) -> dict[str, Any]:  # fmt: skip
     replies = report.pop("replies")
-    acked = set(load.keys)
+    cards_per_pair = Counter(load.articles.get(thread) for thread in report.pop("card_threads"))
+    acked = set(load.articles)
     third = max(1, len(samples) // 3)
 
     def thirds(values: list[float]) -> list[int]:
@@ -311,7 +312,7 @@ def summarise(plan: Plan, load: Load, load_s: float, drained_at: float | None, s
         | {"max": round(max(load.latencies_ms, default=0.0), 1)},
         "replies_posted": sum(replies.values()),
         "digest_cards": report["cards"],
-        "second_cards": report["cards"] - len(load.shared),  # a channel's repeat got a card, not a note
+        "second_cards": sum(n - 1 for n in cards_per_pair.values()),  # a channel's repeat got a card, not a note
         "repeat_notes": report["repeat_notes"],
         "failure_notes": report["failures"],
         "duplicates": sum(n - 1 for n in replies.values() if n > 1),

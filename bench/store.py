@@ -169,7 +169,8 @@ async def bench_share_memory(store: Store, raw: Redis, prefix: str) -> None:
             for u in range(per_channel)
         ]  # fmt: skip
         await asyncio.gather(*(store.record_share(s) for s in shares))
-        await asyncio.gather(*(store.record_share(s.model_copy(update={"user_id": "U9"})) for s in shares[:25]))
+        again = [s.model_copy(update={"user_id": "U9", "ts": s.ts + "1"}) for s in shares[:25]]  # new messages
+        await asyncio.gather(*(store.record_share(s) for s in again))
     grown = await used_memory(raw) - before
     stored = sum([await raw.zcard(f"{prefix}v1:ch:{{C{c:010d}}}:time") for c in range(CHANNELS)])
     assert stored == RECORDS, f"only {stored} of {RECORDS} records were stored"

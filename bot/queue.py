@@ -8,7 +8,8 @@ Keys (`P` = settings.redis_prefix + "v1:", as in bot/store.py; `M` = a mark chos
 | `P done:M` | string | `"1"`: side effect M (one posted reply) happened; a rerun skips it | DONE_TTL_S |
 | `P once:K` | string | the entry id of the one job that may run for key K (a Slack event id) | ONCE_TTL_S |
 
-`N` is the queue's name: `digest` for the digest work. Digest replies use `M` = `{C}:<message ts>:U`.
+`N` is the queue's name: `digest` for the digest work. Digest replies use `M` = `{C}:<message ts>:U`, answers to
+a queued `/digest` `M` = `cmd:<sha256 of its response_url>`.
 
 How a job travels: enqueue() XADDs it, with a `once` key if only one job per key may run (Slack retries an event
 it thinks we missed: each delivery is queued, the first entry to start claims the key, the others are dropped;

@@ -13,7 +13,7 @@ tag, so the keys of one URL (or one channel, or one team) share a slot and may b
 | `P ch:{C}:n` | hash | U -> how many times U was shared again in C | history |
 | `P ch:{C}:who` | hash | U -> space-separated distinct ids of users who shared U again | history |
 | `P ch:{C}:time` | zset | U scored by the Unix time of its first share in C (at most MAX_CHANNEL_URLS) | history |
-| `P ch:{C}:msg` | hash | message ts -> U: the link each sharing message (or its card) carried (reactions) | history |
+| `P ch:{C}:msg` | hash | message ts -> U: the link each sharing message (or its card) carried (see below) | history |
 | `P ch:{C}:reacts` | hash | U -> reactions added minus removed on the messages that shared U in C | history |
 | `P ch:{C}:settings` | string | ChannelSettings JSON `{"v": 1, ...}` | none |
 | `P team:{T}:seen` | hash | U -> `{"C1": 1, "C2": 0}`: the channels of T that saw U, 1 if private | history |
@@ -23,7 +23,9 @@ tag, so the keys of one URL (or one channel, or one team) share a slot and may b
 | `P queue:digest`, `P done:M`, `P once:E` | stream, string | the work queue, its marks | see bot/queue.py |
 
 `history` = HISTORY_TTL_S, renewed by every share in that channel (or team). Counters, user lists and channel maps
-inside hashes carry no "v" of their own: the `v1` in the key name versions them.
+inside hashes carry no "v" of their own: the `v1` in the key name versions them. `ch:{C}:msg` lets a reaction
+count for the link its message shared, and a message recorded again (its job ran again) count once; a message
+with several links keeps only its last there.
 
 Every value is validated on read (size, version, schema); a value that fails is deleted and read as a miss.
 While Redis is unreachable, reads miss and writes are skipped, so the bot keeps making digests uncached; the

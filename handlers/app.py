@@ -35,7 +35,8 @@ def count_received(body: dict[str, Any]) -> None:
 
 
 def build_app(settings: Settings, service: DigestService) -> tuple[AsyncApp, WorkQueue]:
-    """The app, and the digest queue its message and unfurl listeners feed (start and stop it with the server)."""
+    """The app, and the digest queue its message, unfurl and `/digest` listeners feed (start and stop it with the
+    server)."""
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     app = AsyncApp(
         signing_secret=secret,

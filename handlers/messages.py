@@ -152,7 +152,8 @@ async def queue_event(
 
 
 async def run_job(job: dict[str, Any], client: AsyncWebClient, service: DigestService, queue: WorkQueue) -> None:
-    """A queued message or unfurl, on whichever replica's consumer took it (maybe again, after a crash)."""
+    """A queued message, unfurl or `/digest` command, on whichever replica's consumer took it (maybe again, after
+    a crash)."""
     if not (parsed := parse_job(job)):
         return
     event = parsed.event
@@ -160,7 +161,7 @@ async def run_job(job: dict[str, Any], client: AsyncWebClient, service: DigestSe
         await unfurl(event, client, service, parsed.event_id)
         return
     if event.get("type") == SLASH_COMMAND:
-        await answer_queued_command(event, client, service)
+        await answer_queued_command(event, client, service, queue)
         return
     links = wanted_links(event, service.settings)
     await digest_links(links, event, parsed.team_id, client, service, queue, parsed.event_id)

@@ -109,10 +109,13 @@ class CountingWebClient(AsyncWebClient):
             SLACK_CALLS.labels(api_method, outcome).inc()
 
 
+def _session() -> aiohttp.ClientSession | None:
+    return _shared if _shared is not None and not _shared.closed else None
+
+
 def make_client(token: str | None, base_url: str) -> AsyncWebClient:
-    session = _shared if _shared is not None and not _shared.closed else None
     client = CountingWebClient(
-        token=token, base_url=base_url if base_url.endswith("/") else base_url + "/", session=session
+        token=token, base_url=base_url if base_url.endswith("/") else base_url + "/", session=_session()
     )
     client.retry_handlers = retry_handlers()
     return client
@@ -128,8 +131,7 @@ def retry_handlers() -> list[AsyncRetryHandler]:
 
 def response_client(response_url: str) -> AsyncWebhookClient:
     """A client for a slash command's response_url, on the shared session, retrying as the Web API client does."""
-    session = _shared if _shared is not None and not _shared.closed else None
-    return AsyncWebhookClient(response_url, session=session, retry_handlers=retry_handlers())
+    return AsyncWebhookClient(response_url, session=_session(), retry_handlers=retry_handlers())
 
 
 def bot_client(settings: Settings) -> AsyncWebClient:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -66,23 +67,32 @@ def _command_fields(body: dict[str, Any]) -> dict[str, str]:
     return {name: str(body.get(name, "")) for name in ("text", "channel_id", "team_id", "user_id", "response_url")}
 
 
-async def answer_queued_command(event: dict[str, Any], client: AsyncWebClient, service: DigestService) -> None:
-    """A queued `/digest`, on a digest worker: answered to its caller at the command's response_url."""
+async def answer_queued_command(
+    event: dict[str, Any], client: AsyncWebClient, service: DigestService, queue: WorkQueue
+) -> None:
+    """A queued `/digest`, on a digest worker: answered to its caller at the command's response_url, once even
+    if the job runs again (its done mark is the response_url's, which is unique to the invocation)."""
+    mark = "cmd:" + hashlib.sha256(event["response_url"].encode()).hexdigest()
+    if await queue.done(mark):
+        return
     command = parse_command(event.get("text", ""))
     answer = await answer_command(command, event, service, client)
-    await _respond_later(event, {"response_type": "ephemeral", "replace_original": False, **answer})
-    log.info("command answered", extra={"command": command.name, "channel": event.get("channel_id")})
+    if await respond_later(event, {"response_type": "ephemeral", "replace_original": False, **answer}):
+        await queue.mark_done(mark)
+        log.info("command answered", extra={"command": command.name, "channel": event.get("channel_id")})
 
 
 async def apologise_for_command(event: dict[str, Any], reason: str) -> None:
-    await _respond_later(event, {"response_type": "ephemeral", "replace_original": False, "text": f"Sorry: {reason}"})
+    await respond_later(event, {"response_type": "ephemeral", "replace_original": False, "text": f"Sorry: {reason}"})
 
 
-async def _respond_later(event: dict[str, Any], answer: dict[str, Any]) -> None:
-    # A response_url takes five answers within 30 minutes; past that the caller misses this one (logged).
+async def respond_later(event: dict[str, Any], answer: dict[str, Any]) -> bool:
+    """Send an answer to the command's response_url; False if Slack refused it (it is logged, not retried: a
+    response_url takes five answers within 30 minutes, and a refusal does not get better)."""
     response = await response_client(event["response_url"]).send_dict(answer)
     if response.status_code != 200:
         log.warning("a /digest answer was refused at its response_url: HTTP %d", response.status_code)
+    return response.status_code == 200
 
 
 async def answer_command(

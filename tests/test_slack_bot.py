@@ -29,9 +29,7 @@ from slack_standin import (
     url_verification_body,
 )
 
-from handlers.jobs import SLASH_COMMAND
-from handlers.messages import GAVE_UP
-from handlers.slash import apologise_for_command, is_private_channel
+from handlers.slash import is_private_channel
 
 
 def slow_page(_: object) -> Reply:
@@ -244,15 +242,6 @@ async def test_a_shared_card_counts_as_private_unless_slack_says_the_channel_is_
         slack.error_next("conversations.info", "channel_not_found")
         assert await is_private_channel(client, "C1")  # Slack could not tell: kept in the channel
     assert [c.params["channel"] for c in slack.calls("conversations.info")] == ["C1", "C2", "C1"]
-
-
-async def test_a_queued_command_that_kept_failing_gets_an_apology() -> None:
-    with SlackStandIn() as slack:
-        event = {"type": SLASH_COMMAND, "text": "https://x.example/a", "channel_id": "C1", "team_id": "T1",
-                 "user_id": "U1", "response_url": slack.response_url("gave-up")}  # fmt: skip
-        await apologise_for_command(event, GAVE_UP)
-        answer = answer_at(slack, "gave-up")
-    assert answer.params == {"response_type": "ephemeral", "replace_original": False, "text": f"Sorry: {GAVE_UP}"}
 
 
 def test_malformed_slash_command_gets_help(bot: str, slack: SlackStandIn) -> None:
