@@ -93,10 +93,11 @@ def serve_fixtures(conn: Connection, urls: int) -> None:
 def standin_report(slack: SlackStandIn) -> dict[str, Any]:
     posts = slack.calls("chat.postMessage")
     ok = [c for c in posts if c.status == 200]
+    card_threads = [thread(c) for c in ok if c.params.get("blocks")]
     return {
         "replies": Counter(thread(c) for c in ok),
-        "cards": sum(1 for c in ok if c.params.get("blocks")),
-        "card_threads": [thread(c) for c in ok if c.params.get("blocks")],
+        "cards": len(card_threads),
+        "card_threads": card_threads,
         "repeat_notes": sum(1 for c in ok if str(c.params.get("text", "")).startswith("First shared by")),
         "failures": sum(1 for c in ok if str(c.params.get("text", "")).startswith("Couldn't read")),
         "rejected_posts": len(posts) - len(ok),

@@ -77,19 +77,21 @@ async def answer_queued_command(
         return
     command = parse_command(event.get("text", ""))
     answer = await answer_command(command, event, service, client)
-    if await respond_later(event, {"response_type": "ephemeral", "replace_original": False, **answer}):
+    if await respond_later(event, answer):
         await queue.mark_done(mark)
         log.info("command answered", extra={"command": command.name, "channel": event.get("channel_id")})
 
 
 async def apologise_for_command(event: dict[str, Any], reason: str) -> None:
-    await respond_later(event, {"response_type": "ephemeral", "replace_original": False, "text": f"Sorry: {reason}"})
+    await respond_later(event, {"text": f"Sorry: {reason}"})
 
 
 async def respond_later(event: dict[str, Any], answer: dict[str, Any]) -> bool:
-    """Send an answer to the command's response_url; False if Slack refused it (it is logged, not retried: a
-    response_url takes five answers within 30 minutes, and a refusal does not get better)."""
-    response = await response_client(event["response_url"]).send_dict(answer)
+    """Send an answer (text and maybe blocks) to the command's caller alone, at its response_url; False if Slack
+    refused it (it is logged, not retried: a response_url takes five answers within 30 minutes, and a refusal
+    does not get better)."""
+    body = {"response_type": "ephemeral", "replace_original": False, **answer}
+    response = await response_client(event["response_url"]).send_dict(body)
     if response.status_code != 200:
         log.warning("a /digest answer was refused at its response_url: HTTP %d", response.status_code)
     return response.status_code == 200
