@@ -55,6 +55,7 @@ from bot.errors import DigestError
 from bot.metrics import DIGEST_CACHE, REDIS_ERRORS
 from bot.models import Digest
 from bot.redis_conn import Client, connect
+from bot.urls import canonicalize
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -308,14 +309,19 @@ class Store:
         return digest
 
     async def put_digest(self, digest: Digest) -> None:
-        await self._set_all(self._digest_values(digest.canonical_url, digest))
+        """Cache a digest under the address its page was fetched from."""
+        await self._set_all(self._digest_values(digest.url, digest))
 
     def _digest_values(self, canonical_url: str, digest: Digest) -> list[tuple[str, bytes, int]]:
-        """(key, value, TTL) to cache a digest under the URL asked for and the canonical URL the page names."""
+        """(key, value, TTL) to cache a digest under the URL asked for and the URL the page was fetched from.
+
+        Never under the canonical URL the page declares: any page can name any same-site address, and a digest
+        kept there would replace that article's card for everyone (its real page would never be fetched).
+        """
         value = _pack(_DigestRecord.model_validate(digest.model_dump()), compress=True)
         if len(value) > MAX_VALUE_BYTES:
             return []  # would be dropped as poison on read
-        ttl, urls = self._settings.cache_ttl_days * 86400, dict.fromkeys((canonical_url, digest.canonical_url))
+        ttl, urls = self._settings.cache_ttl_days * 86400, dict.fromkeys((canonical_url, canonicalize(digest.url)))
         return [(self._url_key("digest", url), value, ttl) for url in urls]
 
     async def _set_all(self, values: list[tuple[str, bytes, int]], release: tuple[str, str] | None = None) -> None:

@@ -169,13 +169,25 @@ async def test_waiting_replica_sees_the_winners_failure(store: Store, store_sett
     assert [getattr(r, "reason", None) for r in results] == ["paywall", "paywall"]
 
 
-async def test_digest_found_under_its_own_canonical_url_is_cached_under_both(store: Store) -> None:
+async def test_a_redirected_link_is_cached_under_the_link_and_where_it_led(store: Store) -> None:
     async def produce() -> Digest:
-        return make_digest("https://site.example/real")
+        return make_digest("https://site.example/real")  # fetched there, after a redirect
 
     await store.digest_once("https://site.example/alias", produce)
-    assert await store.get_digest("https://site.example/alias") is not None
-    assert await store.get_digest("https://site.example/real") is not None
+    assert await store.get_digest("https://site.example/alias") == make_digest("https://site.example/real")
+    assert await store.get_digest("https://site.example/real") == make_digest("https://site.example/real")
+
+
+async def test_a_declared_canonical_url_is_never_cached_for(store: Store) -> None:
+    """A page names another article as its canonical: the other article's cache entry stays its own."""
+
+    async def produce() -> Digest:
+        fetched = make_digest("https://site.example/user/mallory/post")
+        return fetched.model_copy(update={"canonical_url": "https://site.example/2026/real-story"})
+
+    await store.digest_once("https://site.example/user/mallory/post", produce)
+    assert await store.get_digest("https://site.example/user/mallory/post") is not None
+    assert await store.get_digest("https://site.example/2026/real-story") is None
 
 
 # --- poisoned values ------------------------------------------------------------------------------------------
