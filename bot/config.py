@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     queue_consumers: int = Field(32, alias="DIGESTBOT_QUEUE_CONSUMERS")
     queue_visibility_timeout_s: float = Field(60.0, alias="DIGESTBOT_QUEUE_VISIBILITY_TIMEOUT")
     workers: int = Field(default_factory=usable_cpus, alias="DIGESTBOT_WORKERS")
+    worker_niceness: int = Field(3, ge=0, le=19, alias="DIGESTBOT_WORKER_NICENESS")
 
     # Slack
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")

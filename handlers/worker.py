@@ -42,7 +42,6 @@ RESTART_BACKOFF_S = (1.0, 30.0)  # first and longest pause before restarting a w
 STEADY_S = 60.0  # a worker that ran this long before dying is restarted after the first pause again
 EXIT_GRACE_S = STOP_GRACE_S + 5  # a stopping worker's jobs get STOP_GRACE_S, then it closes its clients
 SCRAPE_TIMEOUT_S = 2.0
-FALLBACK_NICENESS = 10  # where SCHED_IDLE is unavailable
 SUMMED_TYPES = ("counter", "histogram", "summary")  # gauges (the queue depth) are the supervisor's own
 
 
@@ -52,7 +51,7 @@ SUMMED_TYPES = ("counter", "histogram", "summary")  # gauges (the queue depth) a
 async def work(settings: Settings, metrics_socket: Path | None = None, parent_pid: int | None = None) -> None:
     """Run this process's digest consumers until SIGTERM, SIGINT or (with parent_pid) the parent's exit."""
     if parent_pid:
-        yield_cpu_to_serve()
+        lower_priority(settings.worker_niceness)
     await open_shared_session()
     service = DigestService.open(settings)
     queue = digest_queue(settings, bot_client(settings), service)
@@ -76,21 +75,18 @@ async def work(settings: Settings, metrics_socket: Path | None = None, parent_pi
     log.info("digest worker %d stopped", os.getpid())
 
 
-def yield_cpu_to_serve() -> None:
-    """Beside its serve process, a worker only gets the CPU time serve leaves: no ack waits behind a digest.
+def lower_priority(niceness: int) -> None:
+    """Beside its serve process a worker runs at a higher niceness: a waking serve takes the CPU first, so acks
+    stay prompt, yet a worker still gets its share beside other busy processes on the machine.
 
-    SCHED_IDLE, not niceness: at nice 10 a busy worker still delayed a waking serve by milliseconds (the events
-    benchmark's ack p99 fell by a fifth with SCHED_IDLE). Only this machine's (or this container's) processes at
-    normal priority outrank it; serve uses one core at most, but if such processes kept every core busy, digests
-    would wait, and extraction's timeout would turn slow ones into metadata-only cards. Set before any thread
-    or process starts: the policy is per thread, and later threads and the extraction processes inherit it.
+    Not SCHED_IDLE: an idle-class worker only runs when nothing else wants the CPU, so two busy processes of any
+    niceness on a 2-core machine held a pasted link's card back for over 15 s. Set before any thread or process
+    starts: the extraction processes inherit it.
     """
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        log.info("digest worker %d runs at idle CPU priority (SCHED_IDLE)", os.getpid())
-    except (AttributeError, OSError) as error:  # not Linux, or forbidden (some sandboxes)
-        os.nice(FALLBACK_NICENESS)
-        log.info("digest worker %d runs at niceness %d (no SCHED_IDLE: %s)", os.getpid(), FALLBACK_NICENESS, error)
+    current = os.getpriority(os.PRIO_PROCESS, 0)
+    if niceness > current:  # only ever lowered: raising needs privileges the deploy files withhold
+        os.setpriority(os.PRIO_PROCESS, 0, niceness)
+    log.info("digest worker %d runs at niceness %d", os.getpid(), max(niceness, current))
 
 
 async def _serve_metrics(path: Path) -> web.AppRunner:
