@@ -60,10 +60,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.errors import DigestError
-from bot.queue import CONSUMERS
+from bot.memory.store import Share
+from bot.pipeline.urls import canonicalize
+from bot.runtime.queue import CONSUMERS
 from bot.service import DigestService
-from bot.store import Share
-from bot.urls import canonicalize
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the stand-in, the article server and BotProcess live with the tests

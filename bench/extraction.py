@@ -72,7 +72,7 @@ def _readability(page: Page) -> str:
     import lxml.html
     from readability import Document
 
-    from bot.extract import block_texts
+    from bot.pipeline.extract import block_texts
 
     summary = Document(page.html).summary(html_partial=True)
     return "\n".join(block_texts(lxml.html.fragment_fromstring(summary, create_parent="div"))) if summary else ""
@@ -88,7 +88,7 @@ def _newspaper(page: Page) -> str:
 
 
 def _digestbot(page: Page) -> str:
-    from bot.extract import extract_article
+    from bot.pipeline.extract import extract_article
 
     return extract_article(page.html, page.url).text
 
@@ -132,8 +132,8 @@ def paired_seconds(pages: list[Page]) -> tuple[float, float, float]:
     (caches, garbage collector, CPU clock); separate passes minutes apart differed by up to 1.6x here.
     """
     from bot.config import Settings
-    from bot.digest import digest_article
-    from bot.extract import extract_article
+    from bot.pipeline.digest import digest_article
+    from bot.pipeline.extract import extract_article
 
     settings, trafilatura_alone = Settings(), _trafilatura()
     trafilatura_s = extract_s = summary_s = 0.0

@@ -29,7 +29,7 @@ import numpy as np
 import redis.asyncio
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-from bot.related import SHOW_THRESHOLD, RelatedIndex, RelatedItem, RelatedQuery
+from bot.memory.related import SHOW_THRESHOLD, RelatedIndex, RelatedItem, RelatedQuery
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "related" / "articles.jsonl.gz"
 REDIS_URL = "redis://127.0.0.1:6379/0"

@@ -25,9 +25,9 @@ import redis
 from redis.asyncio import Redis
 
 from bot.config import Settings
+from bot.memory.connection import Client, connect
+from bot.memory.store import Share, Store, url_hash
 from bot.models import Digest
-from bot.redis_conn import Client, connect
-from bot.store import Share, Store, url_hash
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "summaries" / "articles.jsonl.gz"
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"

@@ -1,7 +1,7 @@
 """Summary benchmark: ROUGE of the project's summarizer against Lead-k and sumy on 47 CNN/DailyMail stories.
 
 Each story is rendered as the README says (title in <title>/<h1>, three sentences per <p>), run through the
-project's extraction (`bot.extract.extract_article`) and `summarize`, and scored with Google's rouge-score
+project's extraction (`bot.pipeline.extract.extract_article`) and `summarize`, and scored with Google's rouge-score
 (use_stemmer=True) against the newsroom's highlights. The baselines run on the raw `text` in the same process,
 with the README's regex sentence splitter.
 """
@@ -19,9 +19,9 @@ from pathlib import Path
 
 from rouge_score import rouge_scorer
 
-from bot.extract import extract_article
 from bot.models import Article
-from bot.summarize import summarize
+from bot.pipeline.extract import extract_article
+from bot.pipeline.summarize import summarize
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "summaries" / "articles.jsonl.gz"
 # After the end mark and its optional closing quote/bracket; the next sentence may open with a quote/bracket.
@@ -103,7 +103,7 @@ def evaluate(stories: list[Story]) -> dict[str, tuple[tuple[float, ...], float]]
     """system name -> ((R1, R2, RL) averaged over stories, ms per story)."""
     scorer = rouge_scorer.RougeScorer(list(_METRICS), use_stemmer=True)
     systems: dict[str, Callable[[Story], str]] = {
-        # What `digestbot digest --json` puts in `summary` (bot.digest.digest_article joins the same way).
+        # What `digestbot digest --json` puts in `summary` (bot.pipeline.digest.digest_article joins the same way).
         "digestbot (HTML -> extract_article -> summarize)": lambda s: " ".join(
             summarize(extract_article(render_html(s), f"https://example.com/{s.id}"))
         ),

@@ -23,11 +23,11 @@ from rich.panel import Panel
 from bot import __version__
 from bot.ages import age
 from bot.config import Settings
-from bot.digest import digest_source, is_url
 from bot.errors import DigestError
-from bot.logs import configure_logging, settings_secrets
 from bot.models import Digest
+from bot.pipeline.digest import digest_source, is_url
 from bot.roundup import Roundup, channel_roundup
+from bot.runtime.logs import configure_logging, settings_secrets
 from bot.service import DigestService
 
 

@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
-from bot.redis_conn import Client, connect, embedded_socket
+from bot.memory.connection import Client, connect, embedded_socket
 
 DEFAULT_EGRESS = "slack.com:443"
 NETWORK_TIMEOUT_S = 5.0

@@ -1,6 +1,6 @@
 """A channel's weekly roundup: what it shared in a week, most shared first, and related reading it has not seen.
 
-Slack-free: handlers/roundups.py turns a Roundup into Block Kit, bot/scheduler.py decides when to build one.
+Slack-free: handlers/roundups.py turns a Roundup into Block Kit, bot/runtime/scheduler.py decides when to build one.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, Field
 
+from bot.memory.related import SAME_STORY_TITLE, RelatedHit, RelatedQuery, one_line
+from bot.memory.store import Share
+from bot.memory.textvec import title_tokens
 from bot.models import Digest
-from bot.related import SAME_STORY_TITLE, RelatedHit, RelatedQuery, one_line
 from bot.service import DigestService
-from bot.store import Share
-from bot.textvec import title_tokens
 
 MAX_ITEMS = 15  # a roundup is a digest of the week, not its full log
 MAX_CANDIDATES = 500  # bounds the work for a channel that shared hundreds of links in a week

@@ -6,12 +6,12 @@ import logging
 from dataclasses import dataclass
 
 from bot.config import Settings
-from bot.digest import digest_url
+from bot.memory.connection import connect
+from bot.memory.related import RelatedHit, RelatedIndex, RelatedItem, RelatedQuery
+from bot.memory.store import OUTAGE_ERRORS, Share, ShareResult, Store
 from bot.models import Digest
-from bot.redis_conn import connect
-from bot.related import RelatedHit, RelatedIndex, RelatedItem, RelatedQuery
-from bot.store import OUTAGE_ERRORS, Share, ShareResult, Store
-from bot.urls import canonicalize, domain
+from bot.pipeline.digest import digest_url
+from bot.pipeline.urls import canonicalize, domain
 
 log = logging.getLogger(__name__)
 SEARCH_THRESHOLD = 0.02  # a few query words share little with a whole article; any real match counts

@@ -1,6 +1,6 @@
 """The bolt app: listeners for every event the manifest subscribes to, dedupe of retries, the slash command.
 
-Shared links become jobs on the digest work queue (bot/queue.py), which every replica's consumers serve.
+Shared links become jobs on the digest work queue (bot/runtime/queue.py), which every replica's consumers serve.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot.config import Settings
-from bot.metrics import EVENTS_DUPLICATE, EVENTS_RECEIVED
-from bot.queue import WorkQueue
+from bot.runtime.metrics import EVENTS_DUPLICATE, EVENTS_RECEIVED
+from bot.runtime.queue import WorkQueue
 from bot.service import DigestService
 from handlers.home import MUTE_ACTION, publish_home, toggle_mute
 from handlers.messages import digest_queue, handle_link_shared, handle_message, links_to_digest

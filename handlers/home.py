@@ -8,8 +8,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ages import age
+from bot.memory.store import ChannelSettings, Share
 from bot.service import DigestService
-from bot.store import ChannelSettings, Share
 from handlers.cards import Block, clip, slack_link
 from handlers.commands import DAYS, HELP
 

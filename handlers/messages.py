@@ -1,6 +1,6 @@
 """Links pasted into conversations become threaded digest cards (or a short "first shared by" note).
 
-The event listener only looks at a message and queues it (bot/queue.py); a consumer on any replica digests its
+The event listener only looks at a message and queues it (bot/runtime/queue.py); a consumer on any replica digests its
 links and posts each link's one reply, at most once per (channel, message, link) even if the job runs again.
 Unfurls (link_shared) and page-reading `/digest` commands (handlers/slash.py) travel the same queue, so no
 digest is made in the process that acks Slack.
@@ -23,11 +23,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.errors import DigestError
-from bot.metrics import DIGEST_SECONDS, DIGESTS, EVENTS_DUPLICATE
-from bot.queue import MAX_DELIVERIES, WorkQueue
+from bot.memory.store import Share, Store, url_hash
+from bot.pipeline.urls import canonicalize, domain
+from bot.runtime.metrics import DIGEST_SECONDS, DIGESTS, EVENTS_DUPLICATE
+from bot.runtime.queue import MAX_DELIVERIES, WorkQueue
 from bot.service import DigestService
-from bot.store import Share, Store, url_hash
-from bot.urls import canonicalize, domain
 from handlers.cards import digest_card, failure_notice, repeat_notice
 from handlers.jobs import SLASH_COMMAND, DigestJob, parse_job
 from handlers.links import comment_without_links, links_in_text

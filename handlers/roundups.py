@@ -11,11 +11,11 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.metrics import ROUNDUPS_POSTED
+from bot.memory.store import ChannelSettings
 from bot.roundup import WEEK, Roundup, RoundupItem, build_roundup
-from bot.scheduler import next_fire, settings_changed
+from bot.runtime.metrics import ROUNDUPS_POSTED
+from bot.runtime.scheduler import next_fire, settings_changed
 from bot.service import DigestService
-from bot.store import ChannelSettings
 from handlers.cards import CARD_BUDGET, SECTION_LIMIT, Block, clip, escape, related_lines, slack_link
 from handlers.commands import DAYS, Command
 from handlers.slack_client import bot_client

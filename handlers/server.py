@@ -21,8 +21,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Settings
-from bot.queue import WorkQueue
-from bot.scheduler import RoundupScheduler
+from bot.runtime.queue import WorkQueue
+from bot.runtime.scheduler import RoundupScheduler
 from bot.service import DigestService
 from handlers.app import build_app
 from handlers.roundups import post_quiet_line, post_roundup

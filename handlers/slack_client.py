@@ -26,7 +26,7 @@ from slack_sdk.web.async_client import AsyncSlackResponse, AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.config import Settings
-from bot.metrics import SLACK_CALLS, SLACK_RATE_LIMITED
+from bot.runtime.metrics import SLACK_CALLS, SLACK_RATE_LIMITED
 
 MAX_RETRY_AFTER_S = 30.0  # Slack may ask for an hour; a worker must not sleep that long
 CALL_TIMEOUT_S = 30  # slack_sdk's default per call, which it applies only to the sessions it opens itself

@@ -14,9 +14,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ages import age
 from bot.errors import DigestError
-from bot.queue import WorkQueue
+from bot.memory.store import Share
+from bot.runtime.queue import WorkQueue
 from bot.service import DigestService
-from bot.store import Share
 from handlers.cards import Block, digest_card, escape, failure_notice, related_lines, slack_link
 from handlers.commands import HELP, Command, CommandError, parse_command
 from handlers.jobs import SLASH_COMMAND, DigestJob

@@ -30,7 +30,7 @@ from prometheus_client.registry import Collector
 from prometheus_client.samples import Sample
 
 from bot.config import Settings
-from bot.queue import STOP_GRACE_S
+from bot.runtime.queue import STOP_GRACE_S
 from bot.service import DigestService
 from handlers.messages import digest_queue
 from handlers.slack_client import bot_client, close_shared_session, open_shared_session

@@ -21,9 +21,9 @@ import httpx
 import redis
 from redis_server import free_port
 
-from bot.related import url_hash as related_hash
-from bot.store import url_hash as store_hash
-from bot.urls import canonicalize
+from bot.memory.related import url_hash as related_hash
+from bot.memory.store import url_hash as store_hash
+from bot.pipeline.urls import canonicalize
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "xoxb-test-token-0123456789"

@@ -22,9 +22,9 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports(include=["bot", "handlers"]):
-    from bot.extract import extract_article
-    from bot.fetch import decode_html
-    from bot.walls import detect_wall
+    from bot.pipeline.extract import extract_article
+    from bot.pipeline.fetch import decode_html
+    from bot.pipeline.walls import detect_wall
     from handlers.commands import CommandError, parse_command
     from handlers.links import comment_without_links, links_in_text
 

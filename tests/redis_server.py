@@ -19,8 +19,8 @@ import redis
 import redis.asyncio
 
 from bot.config import Settings
-from bot.redis_conn import redis_server_command
-from bot.store import Store
+from bot.memory.connection import redis_server_command
+from bot.memory.store import Store
 
 CI_REDIS_URL = "redis://127.0.0.1:6379/0"
 

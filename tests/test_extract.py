@@ -1,4 +1,4 @@
-"""Main-text extraction (bot/extract.py): fixtures, benchmark pages, hostile input, the killable worker."""
+"""Main-text extraction (bot/pipeline/extract.py): fixtures, benchmark pages, hostile input, the killable worker."""
 
 from __future__ import annotations
 
@@ -13,9 +13,15 @@ import pytest
 from bs4 import UnicodeDammit
 
 from bench.metric import score_page
-from bot import extract
 from bot.config import Settings
-from bot.extract import TIMEOUT_WARNING, clean_lines, extract_article, extract_article_bounded, shutdown_workers
+from bot.pipeline import extract
+from bot.pipeline.extract import (
+    TIMEOUT_WARNING,
+    clean_lines,
+    extract_article,
+    extract_article_bounded,
+    shutdown_workers,
+)
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "extraction"

@@ -1,4 +1,4 @@
-"""bot.fetch against real local servers (reliability.md section B): redirects, bombs, deadlines,
+"""bot.pipeline.fetch against real local servers (reliability.md section B): redirects, bombs, deadlines,
 content types, charsets, HTTP errors and TLS. No httpx mocks: every byte crosses a socket."""
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from http_server import LocalServer, Reply, brotli_bomb, gzip_bomb, html, redire
 
 from bot.config import Settings
 from bot.errors import DigestError
-from bot.fetch import _from_private_address, fetch_page
 from bot.models import Page
+from bot.pipeline.fetch import _from_private_address, fetch_page
 
 MIB = 1 << 20
 
@@ -94,7 +94,7 @@ async def test_the_address_that_served_a_page_is_read_before_the_connection_clos
 ) -> None:
     # LocalServer closes each connection after the body: read any later, the peer would be unknown (and so
     # taken for private). Here 127.0.0.1 counts as public, so only the real peer gives False.
-    monkeypatch.setattr("bot.fetch.is_public", lambda ip: str(ip) == "127.0.0.1")
+    monkeypatch.setattr("bot.pipeline.fetch.is_public", lambda ip: str(ip) == "127.0.0.1")
     with LocalServer({"/a": html("<p>served</p>")}) as server:
         page = await fetch(server, "/a")
     assert page.html == "<p>served</p>" and not page.private_address

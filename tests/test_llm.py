@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 import pytest
 from aiohttp import web
 
-from bot import llm
 from bot.config import Settings
-from bot.llm import llm_summarize
 from bot.models import Article
+from bot.pipeline import llm
+from bot.pipeline.llm import llm_summarize
 
 API_KEY = "sk-test-5f2c9e0d-never-log-me"
 ARTICLE = Article(
@@ -128,7 +128,7 @@ async def test_bad_answers_fall_back_with_a_warning(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     assert await llm_summarize(ARTICLE, _settings(endpoint.url, model)) is None
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and r.name == "bot.llm"]
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and r.name == "bot.pipeline.llm"]
     assert len(warnings) == 1
     assert reason in warnings[0].getMessage()
     assert API_KEY not in caplog.text

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from bot.logs import REDACTED, configure_logging, settings_secrets
+from bot.runtime.logs import REDACTED, configure_logging, settings_secrets
 
 BOT_TOKEN = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp"
 APP_TOKEN = "xapp-1-A0123456789-1234567890123-0123456789abcdef"

@@ -1,4 +1,4 @@
-"""Metadata from JSON-LD, OpenGraph, meta tags and bylines (bot/metadata.py)."""
+"""Metadata from JSON-LD, OpenGraph, meta tags and bylines (bot/pipeline/metadata.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.metadata import clean_title, extract_metadata, join_names
+from bot.pipeline.metadata import clean_title, extract_metadata, join_names
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 

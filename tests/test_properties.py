@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from bot.extract import extract_article
-from bot.fetch import decode_html
 from bot.models import Article, Digest
-from bot.urls import canonicalize
+from bot.pipeline.extract import extract_article
+from bot.pipeline.fetch import decode_html
+from bot.pipeline.urls import canonicalize
 from handlers.cards import CARD_BUDGET, SECTION_LIMIT, digest_card
 from handlers.commands import Command, CommandError, parse_command
 from handlers.links import comment_without_links, links_in_text

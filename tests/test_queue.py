@@ -1,4 +1,4 @@
-"""The digest work queue (bot/queue.py) against real Redis: delivery, crash recovery, renewal, poison jobs."""
+"""The digest work queue (bot/runtime/queue.py) against real Redis: delivery, crash recovery, renewal, poison jobs."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY
 from redis_server import delete_prefix, make_settings
 
 from bot.config import Settings
-from bot.queue import GROUP, MAX_DELIVERIES, Job, WorkQueue
+from bot.runtime.queue import GROUP, MAX_DELIVERIES, Job, WorkQueue
 
 VISIBILITY_S = 0.6
 Handler = Callable[[Job], Awaitable[None]]

@@ -9,7 +9,7 @@ from bot_process import TOKEN
 from slack_standin import SlackStandIn
 
 from bot.config import Settings
-from bot.queue import WorkQueue
+from bot.runtime.queue import WorkQueue
 from bot.service import DigestService
 from handlers.jobs import SLASH_COMMAND, DigestJob
 from handlers.messages import GAVE_UP, give_up_job

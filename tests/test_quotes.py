@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.extract import extract_article
 from bot.models import Article
-from bot.quotes import pick_quotes, verbatim_only
-from bot.sentences import leans_on_context
-from bot.summarize import summarize
+from bot.pipeline.extract import extract_article
+from bot.pipeline.quotes import pick_quotes, verbatim_only
+from bot.pipeline.sentences import leans_on_context
+from bot.pipeline.summarize import summarize
 
 
 def _unwrap(text: str) -> str:

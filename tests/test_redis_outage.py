@@ -18,8 +18,8 @@ import redis
 
 from bot.config import Settings
 from bot.errors import DigestError
+from bot.memory.store import ChannelSettings, Share, Store
 from bot.models import Digest
-from bot.store import ChannelSettings, Share, Store
 
 if TYPE_CHECKING:
     from redis_server import RedisServer, SilentServer
@@ -52,7 +52,7 @@ def messages(caplog: pytest.LogCaptureFixture, text: str) -> list[logging.LogRec
 async def test_store_degrades_while_redis_is_down_and_recovers_everything(
     throwaway_redis: RedisServer, settings_for: Callable[..., Settings], caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.store")
+    caplog.set_level(logging.INFO, logger="bot.memory.store")
     settings = settings_for(throwaway_redis.url)
     store = Store.from_settings(settings)
     await store.put_digest(digest())
@@ -95,7 +95,7 @@ async def test_store_degrades_while_redis_is_down_and_recovers_everything(
 async def test_a_server_that_accepts_and_never_answers_costs_about_a_second(
     silent_server: SilentServer, settings_for: Callable[..., Settings], caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.store")
+    caplog.set_level(logging.INFO, logger="bot.memory.store")
     store = Store.from_settings(settings_for(silent_server.url))
     for call in (lambda: store.get_digest(URL), lambda: store.first_time("Ev1"), store.ping):
         assert await timed(call) < BOUND_S
@@ -115,7 +115,7 @@ EMBEDDED_SCRIPT = """
 import asyncio, sys
 from bot.config import Settings
 from bot.models import Digest
-from bot.store import ChannelSettings, Store
+from bot.memory.store import ChannelSettings, Store
 
 async def main(mode: str) -> None:
     store = Store.from_settings(Settings())

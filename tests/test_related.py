@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis.asyncio
 
-from bot.related import RelatedIndex, RelatedItem, RelatedQuery, one_line
+from bot.memory.related import RelatedIndex, RelatedItem, RelatedQuery, one_line
 
 pytest_plugins = ["redis_server"]
 

@@ -19,10 +19,10 @@ from bot_process import REPO
 from slack_standin import SlackStandIn
 
 from bot.config import Settings
+from bot.memory.store import ChannelSettings, Share
 from bot.models import Digest
 from bot.roundup import MAX_RELATED, Roundup, RoundupItem, build_roundup, channel_roundup, iso_week
 from bot.service import DigestService
-from bot.store import ChannelSettings, Share
 from handlers.cards import CARD_BUDGET
 from handlers.commands import parse_command
 from handlers.roundups import QUIET_LINE, roundup_blocks, roundup_command

@@ -26,9 +26,9 @@ from redis_server import RedisServer
 from slack_standin import FORM, JSON, SlackStandIn, event_body, message_event, post_signed, slash_body
 
 from bot.config import usable_cpus
-from bot.queue import GROUP
-from bot.store import LOCK_TTL_MS, url_hash
-from bot.urls import canonicalize
+from bot.memory.store import LOCK_TTL_MS, url_hash
+from bot.pipeline.urls import canonicalize
+from bot.runtime.queue import GROUP
 
 VISIBILITY_TIMEOUT_S = 3  # the replicas' DIGESTBOT_QUEUE_VISIBILITY_TIMEOUT: how long a silent job waits
 MESSAGES = 12

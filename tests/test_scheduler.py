@@ -25,11 +25,11 @@ import redis.asyncio
 from slack_standin import SlackStandIn
 
 from bot.config import Settings
+from bot.memory.store import ChannelSettings, Share
 from bot.models import Digest
 from bot.roundup import Roundup, iso_week
-from bot.scheduler import RoundupScheduler, fire_second, last_fire, next_fire
+from bot.runtime.scheduler import RoundupScheduler, fire_second, last_fire, next_fire
 from bot.service import DigestService
-from bot.store import ChannelSettings, Share
 from handlers.commands import parse_command
 from handlers.roundups import post_roundup, roundup_command
 from handlers.slack_client import make_client

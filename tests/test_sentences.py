@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.sentences import leans_on_context, split_sentences
+from bot.pipeline.sentences import leans_on_context, split_sentences
 
 
 @pytest.mark.parametrize(

@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 from bot.config import Settings
 from bot.errors import DigestError
-from bot.fetch import fetch_page, fetch_with_transport
 from bot.models import Page
-from bot.netguard import GuardedBackend, GuardedTransport, Resolver, check_ip, check_url, system_resolver
+from bot.pipeline.fetch import fetch_page, fetch_with_transport
+from bot.pipeline.netguard import GuardedBackend, GuardedTransport, Resolver, check_ip, check_url, system_resolver
 
 PUBLIC = "93.184.215.14"  # a public address: never dialled for real, the recorder redirects it
 

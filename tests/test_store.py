@@ -20,11 +20,11 @@ from redis.asyncio.sentinel import SentinelConnectionPool
 
 from bot.config import Settings
 from bot.errors import DigestError
+from bot.memory.connection import connect
+from bot.memory.store import ChannelSettings, Share, Store, url_hash
 from bot.models import Digest
-from bot.redis_conn import connect
+from bot.pipeline.urls import canonicalize
 from bot.service import DigestService
-from bot.store import ChannelSettings, Share, Store, url_hash
-from bot.urls import canonicalize
 
 if TYPE_CHECKING:
     from redis_server import SilentServer

@@ -8,8 +8,8 @@ import py3langid
 import pytest
 
 from bot.models import Article
-from bot.sentences import split_sentences
-from bot.summarize import summarize
+from bot.pipeline.sentences import split_sentences
+from bot.pipeline.summarize import summarize
 
 
 def _unwrap(text: str) -> str:

@@ -1,4 +1,4 @@
-"""bot.urls: canonical form, site comparison, canonical choice, display domain."""
+"""bot.pipeline.urls: canonical form, site comparison, canonical choice, display domain."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.urls import canonicalize, choose_canonical, domain, same_site
+from bot.pipeline.urls import canonicalize, choose_canonical, domain, same_site
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Wall detection (bot/walls.py): each kind of wall is recognised, real articles never are."""
+"""Wall detection (bot/pipeline/walls.py): each kind of wall is recognised, real articles never are."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.extract import extract_article
-from bot.walls import detect_wall
+from bot.pipeline.extract import extract_article
+from bot.pipeline.walls import detect_wall
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "extraction"

@@ -27,7 +27,7 @@ from redis_server import make_settings
 from slack_standin import JSON, SlackStandIn, event_body, link_shared_event, message_event, post_signed
 
 from bot.config import Settings, usable_cpus
-from bot.queue import WorkQueue
+from bot.runtime.queue import WorkQueue
 from handlers.jobs import DigestJob
 from handlers.slack_client import close_shared_session, make_client, open_shared_session
 from handlers.worker import merged

@@ -11,7 +11,7 @@ import pytest
 from bot_process import TOKEN
 from slack_standin import SlackStandIn
 
-from bot.store import Store
+from bot.memory.store import Store
 from handlers import messages
 from handlers.slack_client import make_client
 

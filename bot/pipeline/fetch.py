@@ -22,10 +22,10 @@ from bs4.dammit import EncodingDetector, UnicodeDammit
 
 from bot.config import Settings
 from bot.errors import DigestError
-from bot.metrics import FETCH_SECONDS
 from bot.models import Page
-from bot.netguard import GuardedBackend, GuardedTransport, Resolver, check_url, is_public
-from bot.urls import canonicalize
+from bot.pipeline.netguard import GuardedBackend, GuardedTransport, Resolver, check_url, is_public
+from bot.pipeline.urls import canonicalize
+from bot.runtime.metrics import FETCH_SECONDS
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})

@@ -36,7 +36,7 @@ import redis.asyncio
 from pydantic import BaseModel, Field
 from redis.exceptions import WatchError
 
-from bot import textvec
+from bot.memory import textvec
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """A durable work queue on a Redis stream with a consumer group, shared by every replica.
 
-Keys (`P` = settings.redis_prefix + "v1:", as in bot/store.py; `M` = a mark chosen by the caller):
+Keys (`P` = settings.redis_prefix + "v1:", as in bot/memory/store.py; `M` = a mark chosen by the caller):
 
 | key | type | value | TTL |
 | --- | --- | --- | --- |
@@ -43,9 +43,9 @@ from redis import exceptions as redis_errors
 from redis.asyncio.cluster import RedisCluster
 
 from bot.config import Settings
-from bot.metrics import EVENTS_DUPLICATE
-from bot.redis_conn import Client, connect
-from bot.store import CALL_DEADLINE_S, OUTAGE_ERRORS, SCHEMA
+from bot.memory.connection import Client, connect
+from bot.memory.store import CALL_DEADLINE_S, OUTAGE_ERRORS, SCHEMA
+from bot.runtime.metrics import EVENTS_DUPLICATE
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -9,14 +9,14 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.errors import DigestError
-from bot.extract import extract_article_bounded
-from bot.fetch import decode_html, fetch_page
-from bot.llm import llm_summarize
 from bot.models import Article, Digest
-from bot.quotes import pick_quotes, verbatim_only
-from bot.summarize import summarize
-from bot.urls import canonicalize, choose_canonical
-from bot.walls import detect_wall
+from bot.pipeline.extract import extract_article_bounded
+from bot.pipeline.fetch import decode_html, fetch_page
+from bot.pipeline.llm import llm_summarize
+from bot.pipeline.quotes import pick_quotes, verbatim_only
+from bot.pipeline.summarize import summarize
+from bot.pipeline.urls import canonicalize, choose_canonical
+from bot.pipeline.walls import detect_wall
 
 log = logging.getLogger(__name__)
 

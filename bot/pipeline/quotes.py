@@ -14,8 +14,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from bot.models import Article
-from bot.sentences import leans_on_context
-from bot.summarize import (
+from bot.pipeline.sentences import leans_on_context
+from bot.pipeline.summarize import (
     Terms,
     considered_sentences,
     is_boilerplate,

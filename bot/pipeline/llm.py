@@ -15,7 +15,7 @@ import httpx
 
 from bot.config import Settings
 from bot.models import Article
-from bot.sentences import split_sentences
+from bot.pipeline.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 

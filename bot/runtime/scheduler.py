@@ -32,10 +32,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.redis_conn import connect
+from bot.memory.connection import connect
+from bot.memory.store import OUTAGE_ERRORS, ChannelSettings
 from bot.roundup import WEEK, Roundup, channel_roundup, iso_week
 from bot.service import DigestService
-from bot.store import OUTAGE_ERRORS, ChannelSettings
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ import re
 
 from lxml.html import HtmlElement
 
-from bot.metadata import article_json_ld, element_text, json_ld_objects, parse_html, strip_code
 from bot.models import Article
+from bot.pipeline.metadata import article_json_ld, element_text, json_ld_objects, parse_html, strip_code
 
 _MAX_CHARS = 1024 * 1024
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.models import Article
-from bot.sentences import leans_on_context, quotes_first_person, split_sentences
+from bot.pipeline.sentences import leans_on_context, quotes_first_person, split_sentences
 
 _MIN_WORDS = 5
 _MAX_WORDS = 60

@@ -32,7 +32,8 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from bot.config import Settings, get_settings
-from bot.metadata import (
+from bot.models import Article
+from bot.pipeline.metadata import (
     element_text,
     extract_metadata,
     metadata_from_tree,
@@ -41,8 +42,7 @@ from bot.metadata import (
     strip_code,
     title_candidates,
 )
-from bot.metrics import EXTRACT_SECONDS
-from bot.models import Article
+from bot.runtime.metrics import EXTRACT_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -345,7 +345,7 @@ def _preload() -> list[str]:
     """What the fork server imports once for all its workers: the main module (a forked worker runs it again
     as __mp_main__, which then costs no imports) and the warmed-up extractor."""
     spec = getattr(sys.modules["__main__"], "__spec__", None)
-    return ["__main__", *([spec.name] if spec else []), "bot.extract_server"]
+    return ["__main__", *([spec.name] if spec else []), "bot.pipeline.extract_server"]
 
 
 def _serve(conn: Connection) -> None:

@@ -1,4 +1,4 @@
-"""Preloaded by the extraction fork server (bot/extract.py): importing this module warms the extractor once.
+"""Preloaded by the extraction fork server (bot/pipeline/extract.py): importing this module warms the extractor once.
 
 Every worker is forked from the server, so each starts with trafilatura's and the language identifier's lazy
 state already loaded (about 0.6 s of CPU a worker would otherwise pay on its first page, and workers are
@@ -7,7 +7,7 @@ recycled every few hundred pages).
 
 import logging
 
-from bot.extract import extract_article
+from bot.pipeline.extract import extract_article
 
 _SAMPLE = (
     "<html lang='en'><head><title>Warm-up</title></head><body><article><h1>Warm-up</h1>"

@@ -18,9 +18,9 @@ tag, so the keys of one URL (or one channel, or one team) share a slot and may b
 | `P ch:{C}:settings` | string | ChannelSettings JSON `{"v": 1, ...}` | none |
 | `P team:{T}:seen` | hash | U -> `{"C1": 1, "C2": 0}`: the channels of T that saw U, 1 if private | history |
 | `P roundups` | set | ids of channels whose roundup is enabled | none |
-| `P event:E` | string | `"1"`: Slack event E was handled (queued work: bot/queue.py's `once`) | first_time(ttl_s) |
+| `P event:E` | string | `"1"`: Slack event E was handled (queued work: the queue's `once`) | first_time(ttl_s) |
 | `P budget:{N}:M` | string | how much of budget N was taken in minute M (Unix time // 60) | 2 minutes |
-| `P queue:digest`, `P done:M`, `P once:E` | stream, string | the work queue, its marks | see bot/queue.py |
+| `P queue:digest`, `P done:M`, `P once:E` | stream, string | the work queue, its marks | see bot/runtime/queue.py |
 
 `history` = HISTORY_TTL_S, renewed by every share in that channel (or team). Counters, user lists and channel maps
 inside hashes carry no "v" of their own: the `v1` in the key name versions them. `ch:{C}:msg` lets a reaction
@@ -52,10 +52,10 @@ from redis import exceptions as redis_errors
 
 from bot.config import Settings
 from bot.errors import DigestError
-from bot.metrics import DIGEST_CACHE, REDIS_ERRORS
+from bot.memory.connection import Client, connect
 from bot.models import Digest
-from bot.redis_conn import Client, connect
-from bot.urls import canonicalize
+from bot.pipeline.urls import canonicalize
+from bot.runtime.metrics import DIGEST_CACHE, REDIS_ERRORS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
