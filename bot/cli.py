@@ -1,38 +1,107 @@
-"""The `digestbot` command line: `digest` and `roundup` for the terminal, `serve` for Slack, `doctor` for operators.
+"""digestbot's core commands, Slack-free: `digest` links and saved pages, preview a channel's `roundup`.
 
-`worker` runs only digest queue consumers: `serve` starts DIGESTBOT_WORKERS of them itself.
+`digestbot` (handlers/cli.py) adds the Slack commands to these; `python -m bot` runs these alone. Every command
+imports what it uses only when it runs, so `--version` and `--help` answer at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import sys
-from collections.abc import Coroutine
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
-from rich.console import Console
-from rich.markup import escape
-from rich.panel import Panel
+from typing import TYPE_CHECKING, TypeVar
 
 from bot import __version__
-from bot.ages import age
-from bot.config import Settings
-from bot.errors import DigestError
-from bot.models import Digest
-from bot.pipeline.digest import digest_source, is_url
-from bot.roundup import Roundup, channel_roundup
-from bot.runtime.logs import configure_logging, settings_secrets
-from bot.service import DigestService
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from bot.config import Settings
+    from bot.models import Digest
+    from bot.roundup import Roundup
+    from bot.service import DigestService
+
+S = TypeVar("S", bound="Settings")
+Command = Callable[[argparse.Namespace], int]
+
+
+def load_settings(kind: type[S]) -> S:
+    """The settings, or one clear line per bad variable on stderr and exit status 2."""
+    from pydantic import ValidationError
+
+    from bot.config import problems
+
+    try:
+        return kind()
+    except ValidationError as error:
+        for line in problems(error):
+            print(f"digestbot: {line}", file=sys.stderr)
+        sys.exit(2)
+
+
+def fail(message: str) -> None:
+    print(f"digestbot: {message}", file=sys.stderr)
+
+
+# --- digest ------------------------------------------------------------------------------------------------
+
+
+def digest_command(args: argparse.Namespace) -> int:
+    from bot.config import Settings
+
+    settings = load_settings(Settings)
+    use_cache = not args.no_cache and any(source.lower().startswith(("http://", "https://")) for source in args.sources)
+    if use_cache and not settings.redis_url and (problem := settings.data_dir_problem()):
+        fail(f"{problem}; digesting without the cache")
+        use_cache = False
+    return asyncio.run(_digest_all(args.sources, args.json, settings, use_cache))
+
+
+async def _digest_all(sources: list[str], as_json: bool, settings: Settings, use_cache: bool) -> int:
+    from bot.service import DigestService
+
+    service = DigestService.open(settings) if use_cache else None
+    try:
+        return await _print_digests(sources, as_json, settings, service)
+    finally:
+        if service:
+            await service.close()
+
+
+async def _print_digests(sources: list[str], as_json: bool, settings: Settings, service: DigestService | None) -> int:
+    from rich.console import Console
+    from rich.markup import escape
+
+    from bot.errors import DigestError
+    from bot.pipeline.digest import digest_source, is_url
+
+    out, err = Console(highlight=False), Console(highlight=False, stderr=True)
+    failed = 0
+    for source in sources:
+        try:  # URLs go through the Redis cache (one fetch per article), saved files are read directly
+            digest = await (service.digest(source) if service and is_url(source) else digest_source(source, settings))
+        except DigestError as error:
+            failed += 1
+            if as_json:
+                print(json.dumps({"source": source, "error": str(error), "reason": error.reason}), flush=True)
+            else:
+                err.print(f"[red]✗ {escape(source)}[/red]: {escape(str(error))}")
+            continue
+        if as_json:
+            print(digest.model_dump_json(), flush=True)
+        else:
+            render(digest, out)
+    return 1 if failed else 0
 
 
 def render(digest: Digest, console: Console) -> None:
     """A readable digest: headline, byline facts, summary, quotes and the canonical link."""
+    from rich.markup import escape
+    from rich.panel import Panel
+
     facts = [
         digest.site_name,
         digest.author,
@@ -53,8 +122,43 @@ def render(digest: Digest, console: Console) -> None:
     console.print(Panel("\n".join(body), title=f"[bold]{title}[/bold]", title_align="left"))
 
 
+# --- roundup -----------------------------------------------------------------------------------------------
+
+
+def roundup_command(args: argparse.Namespace) -> int:
+    """Preview a channel's roundup of the last 7 days in the terminal (or as JSON)."""
+    from bot.config import Settings
+
+    roundup = asyncio.run(week_of(args.channel, load_settings(Settings)))
+    if args.json:
+        print(roundup.model_dump_json() if roundup else json.dumps(None))
+    elif roundup is None:
+        print(f"Nothing was shared in {args.channel} in the last 7 days.")
+    else:
+        from rich.console import Console
+
+        render_roundup(roundup, Console(highlight=False))
+    return 0
+
+
+async def week_of(channel_id: str, settings: Settings) -> Roundup | None:
+    from bot.roundup import channel_roundup
+    from bot.service import DigestService
+
+    service = DigestService.open(settings)
+    try:
+        return await channel_roundup(service, channel_id, datetime.now(UTC))
+    finally:
+        await service.close()
+
+
 def render_roundup(roundup: Roundup, console: Console) -> None:
     """The week's links, most shared first, then related reading the channel has not seen."""
+    from rich.markup import escape
+    from rich.panel import Panel
+
+    from bot.ages import age
+
     count = len(roundup.items) + roundup.more
     body = [f"[dim]{count} link{'s' if count > 1 else ''} shared since {roundup.start:%Y-%m-%d %H:%M} UTC, "
             "most shared first[/dim]", ""]  # fmt: skip
@@ -74,164 +178,34 @@ def render_roundup(roundup: Roundup, console: Console) -> None:
     console.print(Panel("\n".join(body), title=f"[bold]{title}[/bold]", title_align="left"))
 
 
-async def _digest_one(source: str, settings: Settings, service: DigestService | None) -> Digest:
-    """URLs go through the Redis cache (one fetch per article), saved files are read directly."""
-    if service and is_url(source):
-        return await service.digest(source)
-    return await digest_source(source, settings)
+# --- the parser --------------------------------------------------------------------------------------------
 
 
-async def _digest_all(sources: list[str], as_json: bool, settings: Settings, use_cache: bool) -> int:
-    console = Console(highlight=False)
-    service = DigestService.open(settings) if use_cache else None
-    try:
-        return await _print_digests(sources, as_json, settings, service, console)
-    finally:
-        if service:
-            await service.close()
-
-
-async def _print_digests(
-    sources: list[str], as_json: bool, settings: Settings, service: DigestService | None, console: Console
-) -> int:
-    failed = 0
-    for source in sources:
-        try:
-            digest = await _digest_one(source, settings, service)
-        except DigestError as error:
-            failed += 1
-            if as_json:
-                print(json.dumps({"source": source, "error": str(error), "reason": error.reason}), flush=True)
-            else:
-                console.print(f"[red]✗ {escape(source)}[/red]: {escape(str(error))}")
-            continue
-        if as_json:
-            print(digest.model_dump_json(), flush=True)
-        else:
-            render(digest, console)
-    return 1 if failed else 0
-
-
-async def _roundup(channel_id: str, post: bool, as_json: bool, settings: Settings) -> int:
-    """Preview a channel's roundup of the last 7 days in the terminal, or (post) post it to the channel."""
-    service = DigestService.open(settings)
-    try:
-        roundup = await channel_roundup(service, channel_id, datetime.now(UTC))
-    finally:
-        await service.close()
-    if post:
-        return await _post_roundup(channel_id, roundup, settings)
-    if as_json:
-        print(roundup.model_dump_json() if roundup else json.dumps(None))
-    elif roundup is None:
-        print(f"Nothing was shared in {channel_id} in the last 7 days.")
-    else:
-        render_roundup(roundup, Console(highlight=False))
-    return 0
-
-
-async def _post_roundup(channel_id: str, roundup: Roundup | None, settings: Settings) -> int:
-    from slack_sdk.errors import SlackApiError  # Slack glue loads only when posting
-
-    from handlers.roundups import post_quiet_line, post_roundup
-    from handlers.slack_client import bot_client, client_problems
-
-    if problems := client_problems(settings):
-        print("\n".join(f"digestbot: {problem}" for problem in problems), file=sys.stderr)
-        return 2
-    client = bot_client(settings)
-    try:
-        if roundup:
-            await post_roundup(client, channel_id, roundup)
-        elif settings.roundup_quiet_line:
-            await post_quiet_line(client, channel_id)
-        else:
-            print(f"Nothing was shared in {channel_id} in the last 7 days: nothing posted.")
-            return 0
-    except SlackApiError as error:
-        print(f"digestbot: Slack refused the post to {channel_id}: {error.response.get('error')}", file=sys.stderr)
-        return 1
-    print(f"Posted the roundup in {channel_id}.")
-    return 0
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="digestbot", description=__doc__)
+def build_parser(description: str | None = __doc__) -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
+    """The core's commands; handlers/cli.py adds the Slack ones to the same parser."""
+    parser = argparse.ArgumentParser(prog="digestbot", description=description)
     parser.add_argument("--version", action="version", version=f"digestbot {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     digest = commands.add_parser("digest", help="digest article URLs or saved HTML files")
     digest.add_argument("sources", nargs="+", metavar="SOURCE", help="an http(s) URL or a saved HTML file")
     digest.add_argument("--json", action="store_true", help="one JSON object per source, one per line")
     digest.add_argument("--no-cache", action="store_true", help="fetch every URL afresh, skip Redis")
-    roundup = commands.add_parser("roundup", help="preview a channel's roundup of the last 7 days, or post it")
+    digest.set_defaults(run=digest_command)
+    roundup = commands.add_parser("roundup", help="preview a channel's roundup of the last 7 days")
     roundup.add_argument("--channel", required=True, metavar="CHANNEL_ID", help="the Slack channel id, e.g. C0123ABC")
-    roundup.add_argument("--post", action="store_true", help="post it to the channel (needs SLACK_BOT_TOKEN)")
     roundup.add_argument("--json", action="store_true", help="print the roundup as one JSON object (null if quiet)")
-    serve = commands.add_parser("serve", help="run the Slack bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
-    serve.add_argument("--host", default="0.0.0.0", help="interface for health, metrics, HTTP-mode events")
-    serve.add_argument("--port", type=int, default=None, help="port for the same (default $PORT or 3000)")
-    worker = commands.add_parser("worker", help="run only digest queue consumers (serve starts its own)")
-    worker.add_argument("--metrics-socket", type=Path, help="answer GET /metrics on this unix socket")
-    worker.add_argument("--parent-pid", type=int, help="stop when this process is no longer the parent")
-    doctor = commands.add_parser("doctor", help="check settings, Slack, Redis and network; exit 1 on any failure")
-    doctor.add_argument("--egress", default="slack.com:443", metavar="HOST:PORT", help="where to test outbound TCP")
-    return parser
+    roundup.set_defaults(run=roundup_command)
+    return parser, commands
 
 
-def _run_slack_process(problems: list[str], settings: Settings, main: Coroutine[Any, Any, None]) -> int:
-    """Refuse to start on bad settings (one clear line each), else run `main` with secret-safe logging."""
-    for problem in problems:
-        print(f"digestbot: {problem}", file=sys.stderr)
-    if problems:
-        main.close()
-        return 2
-    configure_logging(secrets=settings_secrets(settings))
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main)
-    return 0
-
-
-def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from handlers.server import serve, settings_problems  # Slack glue loads only when serving
-
-    main = serve(settings, args.host, args.port or settings.port)
-    return _run_slack_process(settings_problems(settings), settings, main)
-
-
-def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    from handlers.slack_client import client_problems
-    from handlers.worker import work
-
-    return _run_slack_process(client_problems(settings), settings, work(settings, args.metrics_socket, args.parent_pid))
-
-
-def _doctor(args: argparse.Namespace) -> int:
-    from bot.doctor import diagnose, exit_code, render
-
-    checks = asyncio.run(diagnose(args.egress))
-    Console(highlight=False).print(render(checks))
-    return exit_code(checks)
+def run(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> None:
+    args = parser.parse_args(argv)
+    command: Command = args.run
+    sys.exit(command(args))
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = _parser().parse_args(argv)
-    if args.command == "doctor":  # before Settings(): a bad variable is one of the things doctor reports
-        sys.exit(_doctor(args))
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        for problem in error.errors():
-            name = ".".join(str(part) for part in problem["loc"])
-            print(f"digestbot: {name}: {problem['msg']}", file=sys.stderr)
-        sys.exit(2)
-    if args.command == "digest":
-        sys.exit(asyncio.run(_digest_all(args.sources, args.json, settings, not args.no_cache)))
-    if args.command == "roundup":
-        sys.exit(asyncio.run(_roundup(args.channel, args.post, args.json, settings)))
-    if args.command == "serve":
-        sys.exit(_serve(args, settings))
-    if args.command == "worker":
-        sys.exit(_worker(args, settings))
+    run(build_parser()[0], argv)
 
 
 if __name__ == "__main__":

@@ -1,14 +1,22 @@
-"""Every setting in one place, read from the environment and an optional `.env` file."""
+"""The core's settings in one place, read from the environment and an optional `.env` file, and checked there.
+
+Every range and format rule lives on the fields below, so `digestbot digest`, `serve` and `doctor` refuse the
+same values with the same words. The Slack settings extend these in `handlers/settings.py`.
+"""
 
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from pathlib import Path
+from typing import Self
+from urllib.parse import urlsplit
 
 from platformdirs import user_data_dir
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REDIS_SCHEMES = ("redis", "rediss", "unix", "redis+sentinel", "rediss+sentinel", "redis+cluster", "rediss+cluster")
+ENV_FILE = ".env"  # read from the working directory; the environment wins over it
 
 
 def usable_cpus() -> int:
@@ -16,53 +24,104 @@ def usable_cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def http_url(value: str, name: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{name} must be an http(s) URL, not {value[:80]!r}")
+    return value
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore")
 
     # Fetching
     allow_private_networks: bool = Field(False, alias="DIGESTBOT_ALLOW_PRIVATE_NETWORKS")
-    fetch_deadline_s: float = Field(15.0, alias="DIGESTBOT_FETCH_DEADLINE")
-    fetch_max_bytes: int = Field(2 * 1024 * 1024, alias="DIGESTBOT_FETCH_MAX_BYTES")
-    max_redirects: int = Field(5, alias="DIGESTBOT_MAX_REDIRECTS")
+    fetch_deadline_s: float = Field(15.0, gt=0, alias="DIGESTBOT_FETCH_DEADLINE")
+    fetch_max_bytes: int = Field(2 * 1024 * 1024, ge=1024, alias="DIGESTBOT_FETCH_MAX_BYTES")
+    max_redirects: int = Field(5, ge=0, le=20, alias="DIGESTBOT_MAX_REDIRECTS")
     user_agent: str = Field(
         "Mozilla/5.0 (compatible; digestbot/0.1; +https://github.com/digestbot/digestbot)",
+        min_length=1,
         alias="DIGESTBOT_USER_AGENT",
     )
 
     # Extraction
-    extract_max_chars: int = Field(1024 * 1024, alias="DIGESTBOT_EXTRACT_MAX_CHARS")
-    extract_timeout_s: float = Field(10.0, alias="DIGESTBOT_EXTRACT_TIMEOUT")
+    extract_max_chars: int = Field(1024 * 1024, ge=1024, alias="DIGESTBOT_EXTRACT_MAX_CHARS")
+    extract_timeout_s: float = Field(10.0, gt=0, alias="DIGESTBOT_EXTRACT_TIMEOUT")
 
     # Optional LLM summarizer (any OpenAI-compatible endpoint)
     llm_url: str | None = Field(None, alias="DIGESTBOT_LLM_URL")
     llm_model: str | None = Field(None, alias="DIGESTBOT_LLM_MODEL")
     llm_api_key: SecretStr | None = Field(None, alias="DIGESTBOT_LLM_API_KEY")
-    llm_timeout_s: float = Field(20.0, alias="DIGESTBOT_LLM_TIMEOUT")
+    llm_timeout_s: float = Field(20.0, gt=0, alias="DIGESTBOT_LLM_TIMEOUT")
 
     # Redis
     redis_url: str | None = Field(None, alias="REDIS_URL")
     redis_prefix: str = Field("digestbot:", alias="DIGESTBOT_REDIS_PREFIX")
     data_dir: Path = Field(Path(user_data_dir("digestbot")), alias="DIGESTBOT_DATA_DIR")
-    cache_ttl_days: int = Field(30, alias="DIGESTBOT_CACHE_TTL_DAYS")
-    negative_cache_minutes: int = Field(10, alias="DIGESTBOT_NEGATIVE_CACHE_MINUTES")
+    cache_ttl_days: int = Field(30, ge=1, alias="DIGESTBOT_CACHE_TTL_DAYS")
+    negative_cache_minutes: int = Field(10, ge=0, alias="DIGESTBOT_NEGATIVE_CACHE_MINUTES")
 
     # Digest work queue
-    queue_consumers: int = Field(32, alias="DIGESTBOT_QUEUE_CONSUMERS")
-    queue_visibility_timeout_s: float = Field(60.0, alias="DIGESTBOT_QUEUE_VISIBILITY_TIMEOUT")
-    workers: int = Field(default_factory=usable_cpus, alias="DIGESTBOT_WORKERS")
+    queue_consumers: int = Field(32, ge=1, le=1024, alias="DIGESTBOT_QUEUE_CONSUMERS")
+    queue_visibility_timeout_s: float = Field(60.0, ge=1, alias="DIGESTBOT_QUEUE_VISIBILITY_TIMEOUT")
+    workers: int = Field(default_factory=usable_cpus, ge=0, le=64, alias="DIGESTBOT_WORKERS")
     worker_niceness: int = Field(3, ge=0, le=19, alias="DIGESTBOT_WORKER_NICENESS")
 
-    # Slack
-    slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
-    slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
-    slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
-    slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
-    port: int = Field(3000, alias="PORT")
-    ignore_domains: str = Field("", alias="DIGESTBOT_IGNORE_DOMAINS")
-    max_links_per_message: int = Field(3, alias="DIGESTBOT_MAX_LINKS_PER_MESSAGE")
-    roundup_quiet_line: bool = Field(False, alias="DIGESTBOT_ROUNDUP_QUIET_LINE")
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None  # an empty REDIS_URL= in .env means the embedded server, like an unset one
+        parts = urlsplit(value)
+        if parts.scheme not in REDIS_SCHEMES:
+            schemes = ", ".join(f"{s}://" for s in REDIS_SCHEMES)
+            raise ValueError(f"REDIS_URL must start with one of {schemes}")
+        if parts.scheme.endswith("+sentinel") and not parts.path.strip("/"):
+            raise ValueError("REDIS_URL for Sentinel needs a service name: redis+sentinel://host:26379/mymaster")
+        if parts.scheme == "unix":
+            return value
+        for node in parts.netloc.rpartition("@")[2].split(","):  # Sentinel lists several nodes
+            try:
+                host, port = urlsplit(f"//{node}").hostname, urlsplit(f"//{node}").port
+            except ValueError as exc:
+                raise ValueError(f"REDIS_URL does not parse: {exc}") from None
+            if not host or port == 0:
+                raise ValueError(f"REDIS_URL names no host and port in {node or 'its address'!r}")
+        return value
+
+    @field_validator("llm_url")
+    @classmethod
+    def _llm_url(cls, value: str | None) -> str | None:
+        return http_url(value, "DIGESTBOT_LLM_URL") if value else None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if bool(self.llm_url) != bool(self.llm_model):
+            raise ValueError("DIGESTBOT_LLM_URL and DIGESTBOT_LLM_MODEL go together: set both or neither")
+        return self
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret (tokens, keys), for the log redaction."""
+        values = (getattr(self, name) for name in type(self).model_fields)
+        return [v.get_secret_value() for v in values if isinstance(v, SecretStr) and v.get_secret_value()]
+
+    def data_dir_problem(self) -> str | None:
+        """Why the embedded Redis could not keep its files in DIGESTBOT_DATA_DIR, if it cannot; None if it can."""
+        try:
+            self.data_dir.expanduser().mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return f"DIGESTBOT_DATA_DIR {self.data_dir} cannot be created ({exc.strerror}): set it or REDIS_URL"
+        if not os.access(self.data_dir.expanduser(), os.W_OK | os.X_OK):
+            return f"DIGESTBOT_DATA_DIR {self.data_dir} is not writable: set it to a folder you own, or set REDIS_URL"
+        return None
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()
+def problems(error: ValidationError) -> list[str]:
+    """One line per bad setting, naming the variable and never echoing its value back."""
+    lines = []
+    for problem in error.errors():
+        name = ".".join(str(part) for part in problem["loc"])
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"{name}: {message}" if name else message)
+    return lines

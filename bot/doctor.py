@@ -1,6 +1,6 @@
-"""`digestbot doctor`: check the settings, Slack, Redis and the network, and say what to do about each failure.
+"""`digestbot doctor`'s core checks: the settings, Redis and the network, and what to do about each failure.
 
-Secrets are never shown: a token appears as its prefix only ("xoxb-…"), a Redis URL without its password.
+handlers/doctor.py adds the Slack checks. Secrets are never shown: a Redis URL appears without its password.
 """
 
 from __future__ import annotations
@@ -11,22 +11,20 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 from redis import RedisError
 from rich.markup import escape
 from rich.table import Table
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import Settings
+from bot.config import Settings, problems
 from bot.memory.connection import Client, connect, embedded_socket
 
+S = TypeVar("S", bound=Settings)
 DEFAULT_EGRESS = "slack.com:443"
 NETWORK_TIMEOUT_S = 5.0
-REDIS_SCHEMES = ("redis", "rediss", "unix", "redis+sentinel", "rediss+sentinel", "redis+cluster", "rediss+cluster")
-TOKEN_PREFIXES = ("xoxb-", "xoxp-", "xapp-", "xoxe.", "xoxe-", "xoxa-", "xoxo-", "xoxs-", "xoxr-")
 
 
 @dataclass(frozen=True)
@@ -37,15 +35,6 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
-
-
-def mask(secret: SecretStr | None) -> str:
-    """What may be shown of a secret: its token-type prefix, never a character of the secret part."""
-    if secret is None or not secret.get_secret_value():
-        return "unset"
-    value = secret.get_secret_value()
-    prefix = next((p for p in TOKEN_PREFIXES if value.startswith(p)), "")
-    return f"{prefix}… ({len(value)} characters)"
 
 
 def safe_url(url: str) -> str:
@@ -60,92 +49,19 @@ def safe_url(url: str) -> str:
 # --- settings -------------------------------------------------------------------------------------------
 
 
-def load_settings() -> Settings | Check:
+def load_settings(kind: type[S]) -> S | Check:
     """Settings from the environment and .env, or a failed check naming each bad variable (never its value)."""
     try:
-        return Settings()
+        settings = kind()
     except ValidationError as error:
-        bad = [f"{e['loc'][0] if e['loc'] else '?'}: {e['msg']}" for e in error.errors()]
-        return Check("settings", False, "; ".join(bad), "Correct these variables in the environment or .env.")
+        return Check("settings", False, "; ".join(problems(error)), "Correct these variables (deploy/.env.example).")
+    return settings
 
 
-def setting_problems(s: Settings) -> list[str]:
-    """Values pydantic accepts but the bot cannot work with."""
-    rules = [
-        (1 <= s.port <= 65535, "PORT must be 1-65535"),
-        (min(s.fetch_deadline_s, s.extract_timeout_s, s.llm_timeout_s) > 0, "timeouts must be positive"),
-        (min(s.fetch_max_bytes, s.extract_max_chars, s.max_links_per_message, s.cache_ttl_days) > 0,
-         "sizes, counts and DIGESTBOT_CACHE_TTL_DAYS must be positive"),
-        (min(s.max_redirects, s.negative_cache_minutes) >= 0, "counts and minutes cannot be negative"),
-        (s.slack_api_url.startswith(("http://", "https://")) and s.slack_api_url.endswith("/"),
-         "SLACK_API_URL must be an http(s) URL ending in / (https://slack.com/api/)"),
-        (not s.redis_url or urlsplit(s.redis_url).scheme in REDIS_SCHEMES,
-         f"REDIS_URL must start with one of {', '.join(s + '://' for s in REDIS_SCHEMES)}"),
-        (bool(s.llm_url) == bool(s.llm_model), "DIGESTBOT_LLM_URL and DIGESTBOT_LLM_MODEL go together"),
-        (not s.llm_url or s.llm_url.startswith(("http://", "https://")), "DIGESTBOT_LLM_URL must be http(s)"),
-    ]  # fmt: skip
-    return [message for ok, message in rules if not ok]
-
-
-def check_settings(s: Settings) -> Check:
-    problems = setting_problems(s)
-    if problems:
-        return Check("settings", False, "; ".join(problems), "Correct these variables (see deploy/.env.example).")
-    return Check("settings", True, f"all {len(Settings.model_fields)} settings parse and make sense")
-
-
-def check_tokens(s: Settings) -> list[Check]:
-    bot = s.slack_bot_token.get_secret_value() if s.slack_bot_token else ""
-    app = s.slack_app_token.get_secret_value() if s.slack_app_token else None
-    where = "api.slack.com/apps > your app > "
-    checks = [
-        Check("slack bot token", bot.startswith("xoxb-"), mask(s.slack_bot_token),
-              "" if bot.startswith("xoxb-") else f"Set SLACK_BOT_TOKEN to the Bot User OAuth Token ({where}"
-              "OAuth & Permissions); it starts with xoxb-."),
-    ]  # fmt: skip
-    if app is None:
-        checks.append(Check("slack app token", True, "unset: HTTP mode on /slack/events"))
-    else:
-        ok = app.startswith("xapp-")
-        fix = "" if ok else f"Set SLACK_APP_TOKEN to an app-level token ({where}Basic Information), or unset it."
-        checks.append(Check("slack app token", ok, f"{mask(s.slack_app_token)}: Socket Mode", fix))
-    secret = s.slack_signing_secret.get_secret_value() if s.slack_signing_secret else ""
-    needed = app is None
-    fix = f"Set SLACK_SIGNING_SECRET ({where}Basic Information > App Credentials > Signing Secret)."
-    if secret:
-        checks.append(Check("signing secret", True, f"set ({len(secret)} characters)"))
-    else:
-        checks.append(Check("signing secret", not needed, "unset" + ("" if needed else " (not needed in Socket Mode)"),
-                            fix if needed else ""))  # fmt: skip
-    return checks
-
-
-# --- Slack ----------------------------------------------------------------------------------------------
-
-AUTH_FIXES = {
-    "invalid_auth": "SLACK_BOT_TOKEN is wrong: copy the Bot User OAuth Token again (OAuth & Permissions).",
-    "not_authed": "SLACK_BOT_TOKEN is empty: set it to the Bot User OAuth Token.",
-    "account_inactive": "The app was uninstalled or the token revoked: reinstall the app, then update the token.",
-    "token_revoked": "The token was revoked: reinstall the app to the workspace and update SLACK_BOT_TOKEN.",
-}
-
-
-async def check_slack(s: Settings) -> Check:
-    name = "slack auth.test"
-    if not s.slack_bot_token or not s.slack_bot_token.get_secret_value():
-        return Check(name, False, "not tried: no bot token", "Set SLACK_BOT_TOKEN first.")
-    client = AsyncWebClient(s.slack_bot_token.get_secret_value(), base_url=s.slack_api_url, timeout=NETWORK_TIMEOUT_S)
-    try:
-        answer = await client.auth_test()
-    except SlackApiError as error:
-        code = str(error.response.get("error", "unknown"))
-        fix = AUTH_FIXES.get(code, "See https://api.slack.com/methods/auth.test for this error.")
-        return Check(name, False, f"{s.slack_api_url} answered {code}", fix)
-    except Exception as error:  # aiohttp, DNS, TLS and timeout errors all mean "could not reach Slack"
-        return Check(name, False, f"cannot reach {s.slack_api_url}: {type(error).__name__}: {error}",
-                     "Allow outbound HTTPS to Slack from this host, or correct SLACK_API_URL.")  # fmt: skip
-    who = f"workspace {answer.get('team')} ({answer.get('team_id')}), bot {answer.get('user')}"
-    return Check(name, True, f"{who} via {s.slack_api_url}")
+def check_settings(settings: Settings) -> Check:
+    if not settings.redis_url and (problem := settings.data_dir_problem()):
+        return Check("settings", False, problem, "Point DIGESTBOT_DATA_DIR at a writable folder, or set REDIS_URL.")
+    return Check("settings", True, f"all {len(type(settings).model_fields)} settings parse and make sense")
 
 
 # --- Redis ----------------------------------------------------------------------------------------------
@@ -254,16 +170,12 @@ async def check_egress(target: str = DEFAULT_EGRESS) -> Check:
 # --- all of it ------------------------------------------------------------------------------------------
 
 
-async def run_checks(settings: Settings, egress: str = DEFAULT_EGRESS) -> list[Check]:
-    """Every check, in display order; the network-bound ones run concurrently."""
-    head = [check_settings(settings), *check_tokens(settings)]
+async def redis_checks(settings: Settings) -> list[Check]:
+    """The embedded server (when REDIS_URL is unset), then Redis itself."""
     embedded = await check_embedded(settings)  # before Redis, so a server it starts is the one Redis uses
-    slack, redis_checks, network = await asyncio.gather(
-        check_slack(settings), check_redis(settings), check_egress(egress)
-    )
     if not embedded.ok:
-        redis_checks = []  # the embedded failure already says why there is no Redis
-    return [*head, slack, embedded, *redis_checks, network]
+        return [embedded]  # it already says why there is no Redis
+    return [embedded, *await check_redis(settings)]
 
 
 def render(checks: Sequence[Check]) -> Table:
@@ -280,11 +192,3 @@ def render(checks: Sequence[Check]) -> Table:
 
 def exit_code(checks: Sequence[Check]) -> int:
     return 0 if all(check.ok for check in checks) else 1
-
-
-async def diagnose(egress: str = DEFAULT_EGRESS) -> list[Check]:
-    """What `digestbot doctor` runs: settings from the environment, then every check."""
-    loaded = load_settings()
-    if isinstance(loaded, Check):
-        return [loaded]  # nothing else can be checked without settings
-    return await run_checks(loaded, egress)

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from bot.config import Settings
-from bot.memory.connection import connect
+from bot.memory.connection import Client, connect
 from bot.memory.related import RelatedHit, RelatedIndex, RelatedItem, RelatedQuery
 from bot.memory.store import OUTAGE_ERRORS, Share, ShareResult, Store
 from bot.models import Digest
@@ -19,7 +19,10 @@ SEARCH_THRESHOLD = 0.02  # a few query words share little with a whole article; 
 
 @dataclass
 class DigestService:
+    """The core for one process: its one Redis client (every part shares it) and what is kept there."""
+
     settings: Settings
+    redis: Client
     store: Store
     related_index: RelatedIndex
 
@@ -27,10 +30,10 @@ class DigestService:
     def open(cls, settings: Settings) -> DigestService:
         redis = connect(settings)
         related = RelatedIndex(redis, settings.redis_prefix + "v1:related:")
-        return cls(settings, Store(redis, settings), related)
+        return cls(settings, redis, Store(redis, settings), related)
 
     async def close(self) -> None:
-        await self.store.close()
+        await self.redis.aclose()
 
     async def digest(self, url: str) -> Digest:
         """One fetch per article, whatever tracking parameters the link carries, however many replicas ask."""

@@ -14,11 +14,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.memory.store import ChannelSettings
 from bot.roundup import WEEK, Roundup, RoundupItem, build_roundup
 from bot.runtime.metrics import ROUNDUPS_POSTED
-from bot.runtime.scheduler import next_fire, settings_changed
-from bot.service import DigestService
+from bot.runtime.scheduler import next_fire
+from handlers.bot import SlackBot
 from handlers.cards import CARD_BUDGET, SECTION_LIMIT, Block, clip, escape, related_lines, slack_link
-from handlers.commands import DAYS, Command
-from handlers.slack_client import bot_client
+from handlers.command_text import DAYS, Command
 
 QUIET_LINE = "Nothing was shared here in the last 7 days."
 ITEMS_BUDGET = CARD_BUDGET - 3000  # what the week's links may take; the rest is for the header and related reading
@@ -80,42 +79,37 @@ async def post_quiet_line(client: AsyncWebClient, channel_id: str) -> None:
     await client.chat_postMessage(channel=channel_id, text=QUIET_LINE)
 
 
-async def roundup_command(
-    command: Command, body: dict[str, Any], service: DigestService, client: AsyncWebClient | None = None
-) -> dict[str, Any]:
+async def roundup_command(command: Command, where: dict[str, str], bot: SlackBot) -> dict[str, Any]:
     """`/digest roundup on|off|preview|now`: the caller's answer, as chat.postMessage-style kwargs."""
-    channel_id = body.get("channel_id", "")
-    client = client or bot_client(service.settings)
+    channel_id = where["channel_id"]
     if command.switch == "on":
-        return await _switch_on(command, channel_id, body.get("user_id", ""), service, client)
+        return await _switch_on(command, channel_id, where["user_id"], bot)
     if command.switch == "off":
-        settings = await service.store.get_channel_settings(channel_id)
-        await _save(service, channel_id, settings, roundup_enabled=False)
+        settings = await bot.service.store.get_channel_settings(channel_id)
+        await _save(bot, channel_id, settings, roundup_enabled=False)
         return {"text": "Weekly roundup off for this channel. `/digest roundup on` brings it back."}
     now = datetime.now(UTC)
-    roundup = await build_roundup(service, body.get("team_id", ""), channel_id, now - WEEK, now)
+    roundup = await build_roundup(bot.service, where["team_id"], channel_id, now - WEEK, now)
     if roundup is None:
         return {"text": QUIET_LINE}
     if command.switch == "preview":
         text, blocks = roundup_blocks(roundup)
         return {"text": text, "blocks": blocks}
     try:
-        await post_roundup(client, channel_id, roundup)
+        await post_roundup(bot.client, channel_id, roundup)
     except SlackApiError as error:
         return {"text": f"I couldn't post here ({error.response.get('error')}): `/invite` me, then try again."}
     return {"text": "Posted this week's roundup in the channel."}
 
 
-async def _switch_on(
-    command: Command, channel_id: str, user_id: str, service: DigestService, client: AsyncWebClient
-) -> dict[str, Any]:
-    zone = known_timezone(command.timezone) if command.timezone else await user_timezone(client, user_id)
+async def _switch_on(command: Command, channel_id: str, user_id: str, bot: SlackBot) -> dict[str, Any]:
+    zone = known_timezone(command.timezone) if command.timezone else await user_timezone(bot.client, user_id)
     if zone is None:
         return {"text": f"I don't know the timezone `{clip(command.timezone or '', 60)}`: use a name like "
                         "`Europe/Berlin`, `America/New_York` or `UTC`."}  # fmt: skip
-    settings = await service.store.get_channel_settings(channel_id)
+    settings = await bot.service.store.get_channel_settings(channel_id)
     day, time = command.day or 0, command.time or "09:00"  # Monday 09:00 unless told otherwise
-    settings = await _save(service, channel_id, settings, roundup_enabled=True, roundup_day=day, roundup_time=time,
+    settings = await _save(bot, channel_id, settings, roundup_enabled=True, roundup_day=day, roundup_time=time,
                            timezone=zone)  # fmt: skip
     due = int(next_fire(channel_id, settings, datetime.now(UTC)).timestamp())
     return {"text": (
@@ -125,11 +119,13 @@ async def _switch_on(
     )}  # fmt: skip
 
 
-async def _save(service: DigestService, channel_id: str, settings: ChannelSettings, **change: Any) -> ChannelSettings:
-    """Store the changed settings and have this replica's scheduler pick them up at once."""
+async def _save(bot: SlackBot, channel_id: str, settings: ChannelSettings, **change: Any) -> ChannelSettings:
+    """Store the changed settings and have this replica's scheduler pick them up at once (the other replicas'
+    follow within their next sync)."""
     settings = ChannelSettings.model_validate(settings.model_dump() | change)
-    await service.store.put_channel_settings(channel_id, settings)
-    await settings_changed()
+    await bot.service.store.put_channel_settings(channel_id, settings)
+    if bot.scheduler is not None:
+        await bot.scheduler.sync()
     return settings
 
 

@@ -20,14 +20,14 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
-from bot.config import Settings
-from bot.runtime.queue import WorkQueue
+from bot.runtime.metrics import exposition
 from bot.runtime.scheduler import RoundupScheduler
-from bot.service import DigestService
 from handlers.app import build_app
+from handlers.bot import SlackBot
+from handlers.listeners import give_up_job, run_job
 from handlers.roundups import post_quiet_line, post_roundup
-from handlers.slack_client import client_problems, close_shared_session, open_shared_session
-from handlers.worker import WorkerPool
+from handlers.settings import SlackSettings
+from handlers.worker import worker_pool
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +40,10 @@ def signature_ok(verifier: SignatureVerifier, body: bytes, headers: dict[str, st
         return False
 
 
-def http_app(
-    settings: Settings, app: AsyncApp, service: DigestService, queue: WorkQueue, workers: WorkerPool
-) -> web.Application:
+def http_app(bot: SlackBot, app: AsyncApp) -> web.Application:
     """/healthz, /readyz and /metrics; in HTTP mode (no app token) also Slack's POST /slack/events."""
-    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-    verifier = SignatureVerifier(secret)
+    secret = bot.settings.slack_signing_secret
+    verifier = SignatureVerifier(secret.get_secret_value() if secret else "")
 
     async def events(request: web.Request) -> web.Response:
         body = await request.read()
@@ -59,32 +57,31 @@ def http_app(
         return web.Response(text="ok")
 
     async def readyz(_: web.Request) -> web.Response:
-        redis_ok = await service.store.ping()
+        redis_ok = await bot.service.store.ping()
         try:
-            slack_ok = bool((await app.client.auth_test()).get("ok"))
+            slack_ok = bool((await bot.client.auth_test()).get("ok"))
         except Exception:  # any failure to reach Slack means "not ready", whatever its type
             slack_ok = False
         status = 200 if redis_ok and slack_ok else 503
         return web.json_response({"redis": redis_ok, "slack": slack_ok}, status=status)
 
     async def metrics(_: web.Request) -> web.Response:
-        await queue.refresh_depth()
-        return web.Response(body=await workers.metrics(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+        await bot.queue.refresh_depth()
+        return web.Response(body=exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app.add_routes([web.get("/healthz", healthz), web.get("/readyz", readyz), web.get("/metrics", metrics)])
-    if not settings.slack_app_token:
+    if not bot.settings.socket_mode:
         web_app.add_routes([web.post("/slack/events", events)])
     return web_app
 
 
-async def serve(settings: Settings, host: str, port: int) -> None:
-    await open_shared_session()
-    service = DigestService.open(settings)  # first: it starts the embedded Redis the workers then reuse
-    app, queue = build_app(settings, service)
-    quiet = partial(post_quiet_line, app.client) if settings.roundup_quiet_line else None
-    scheduler = RoundupScheduler(service, partial(post_roundup, app.client), on_quiet=quiet)
-    workers = WorkerPool(settings.workers)
+async def serve(settings: SlackSettings, host: str, port: int) -> None:
+    bot = await SlackBot.open(settings)  # first: the service starts the embedded Redis the workers then reuse
+    app = build_app(bot)
+    quiet = partial(post_quiet_line, bot.client) if settings.roundup_quiet_line else None
+    bot.scheduler = RoundupScheduler(bot.service, partial(post_roundup, bot.client), on_quiet=quiet)
+    workers = worker_pool(settings)
     stopping = asyncio.Event()
 
     def stop() -> None:
@@ -93,14 +90,14 @@ async def serve(settings: Settings, host: str, port: int) -> None:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(signum, stop)
-    await scheduler.start()
+    await bot.scheduler.start()
     if settings.workers > 0:
         workers.start()
     else:
-        await queue.start()
+        await bot.queue.start(partial(run_job, bot=bot), partial(give_up_job, bot=bot))
     # No access log: a line per Slack event (and per probe) cost 8% of this process's CPU and said little;
     # refused requests are logged where they are refused, and the outcome of every link by its worker.
-    runner = web.AppRunner(http_app(settings, app, service, queue, workers), access_log=None)
+    runner = web.AppRunner(http_app(bot, app), access_log=None)
     socket_mode = None
     try:
         await runner.setup()
@@ -117,18 +114,5 @@ async def serve(settings: Settings, host: str, port: int) -> None:
             await socket_mode.close_async()
         await runner.cleanup()
         await workers.stop()
-        await queue.stop()
-        await scheduler.shutdown()
-        await service.close()
-        await close_shared_session()
-
-
-def settings_problems(settings: Settings) -> list[str]:
-    """One clear line per missing or malformed Slack setting, checked before anything starts."""
-    problems = client_problems(settings)
-    app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
-    if app_token is not None and not app_token.startswith("xapp-"):
-        problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp- (or unset for HTTP mode).")
-    if app_token is None and not settings.slack_signing_secret:
-        problems.append("SLACK_SIGNING_SECRET must be set in HTTP mode (Basic Information > App Credentials).")
-    return problems
+        await bot.scheduler.shutdown()
+        await bot.close()

@@ -1,7 +1,7 @@
 """The Slack Web API client: pointed at SLACK_API_URL, retrying 429s and 5xx politely.
 
-A long-running process (serve, worker) opens one aiohttp session for all its clients with open_shared_session():
-without it slack_sdk opens and closes a session, and a TCP (and TLS) connection, for every single call.
+A long-running process (serve, worker) owns one SlackSession for all its clients: without it slack_sdk opens
+and closes an aiohttp session, and a TCP (and TLS) connection, for every single call.
 """
 
 from __future__ import annotations
@@ -25,14 +25,11 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncSlackResponse, AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.config import Settings
 from bot.runtime.metrics import SLACK_CALLS, SLACK_RATE_LIMITED
+from handlers.settings import SlackSettings
 
 MAX_RETRY_AFTER_S = 30.0  # Slack may ask for an hour; a worker must not sleep that long
 CALL_TIMEOUT_S = 30  # slack_sdk's default per call, which it applies only to the sessions it opens itself
-
-_shared: aiohttp.ClientSession | None = None
-
 
 def retry_after_seconds(value: str | None) -> float:
     """Retry-After as seconds: an integer, a float or an HTTP date (slack_sdk's own handler crashes on the last two)."""
@@ -77,22 +74,6 @@ class RateLimitRetryHandler(AsyncRetryHandler):
         state.increment_current_attempt()
 
 
-async def open_shared_session() -> aiohttp.ClientSession:
-    """The session every later make_client() in this process uses (opened in, and bound to, the running loop)."""
-    global _shared
-    if _shared is None or _shared.closed:
-        _shared = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CALL_TIMEOUT_S))
-    return _shared
-
-
-async def close_shared_session() -> None:
-    """At shutdown; clients made afterwards open a session per call again."""
-    global _shared
-    if _shared is not None:
-        await _shared.close()
-        _shared = None
-
-
 class CountingWebClient(AsyncWebClient):
     """Counts every Web API call by method and outcome for /metrics."""
 
@@ -109,14 +90,8 @@ class CountingWebClient(AsyncWebClient):
             SLACK_CALLS.labels(api_method, outcome).inc()
 
 
-def _session() -> aiohttp.ClientSession | None:
-    return _shared if _shared is not None and not _shared.closed else None
-
-
-def make_client(token: str | None, base_url: str) -> AsyncWebClient:
-    client = CountingWebClient(
-        token=token, base_url=base_url if base_url.endswith("/") else base_url + "/", session=_session()
-    )
+def make_client(token: str | None, base_url: str, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+    client = CountingWebClient(token=token, base_url=base_url, session=session)
     client.retry_handlers = retry_handlers()
     return client
 
@@ -129,23 +104,29 @@ def retry_handlers() -> list[AsyncRetryHandler]:
     ]
 
 
-def response_client(response_url: str) -> AsyncWebhookClient:
-    """A client for a slash command's response_url, on the shared session, retrying as the Web API client does."""
-    return AsyncWebhookClient(response_url, session=_session(), retry_handlers=retry_handlers())
+def bot_client(settings: SlackSettings, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+    """A Web API client with the bot token and SLACK_API_URL from `settings`."""
+    return make_client(settings.bot_token(), settings.slack_api_url, session)
 
 
-def bot_client(settings: Settings) -> AsyncWebClient:
-    """make_client() with the bot token and SLACK_API_URL from `settings`."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return make_client(token, settings.slack_api_url)
+class SlackSession:
+    """The one aiohttp session a long-running process's Slack clients share, from open() to close()."""
 
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
 
-def client_problems(settings: Settings) -> list[str]:
-    """One clear line per missing or malformed setting the Web API client needs (serve and worker)."""
-    problems = []
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
-    if not token.startswith("xoxb-"):
-        problems.append("SLACK_BOT_TOKEN must be set to the bot token (it starts with xoxb-).")
-    if not settings.slack_api_url.startswith(("http://", "https://")):
-        problems.append("SLACK_API_URL must be an http(s) URL such as https://slack.com/api/.")
-    return problems
+    async def open(self) -> SlackSession:
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CALL_TIMEOUT_S))
+        return self
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def bot_client(self, settings: SlackSettings) -> AsyncWebClient:
+        return bot_client(settings, self._session)
+
+    def response_client(self, response_url: str) -> AsyncWebhookClient:
+        """A client for a slash command's response_url, retrying as the Web API client does."""
+        return AsyncWebhookClient(response_url, session=self._session, retry_handlers=retry_handlers())

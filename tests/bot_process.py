@@ -21,9 +21,15 @@ import httpx
 import redis
 from redis_server import free_port
 
+from bot.config import Settings
 from bot.memory.related import url_hash as related_hash
 from bot.memory.store import url_hash as store_hash
 from bot.pipeline.urls import canonicalize
+from bot.runtime.queue import WorkQueue
+from bot.service import DigestService
+from handlers.bot import SlackBot
+from handlers.settings import SlackSettings
+from handlers.slack_client import SlackSession, bot_client
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "xoxb-test-token-0123456789"
@@ -53,7 +59,7 @@ def running_bot(
     log_path = data_dir / "bot.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "handlers.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
         )
         base = f"http://127.0.0.1:{port}"
@@ -94,6 +100,19 @@ def _remembered(client: redis.Redis, channel: str, team: str, canonical: str, ca
     if card_ts and not any(client.hexists(key, card_ts) for key in client.scan_iter(f"*v1:ch:{{{channel}}}:msg")):
         return False
     return any(True for _ in client.scan_iter(f"*v1:related:{{{team}}}:i:{related_hash(canonical).hex()}"))
+
+
+def slack_settings(base: Settings, slack_api_url: str) -> SlackSettings:
+    """`base` (a test's Redis and prefix) with the test token, pointed at a Slack stand-in."""
+    return SlackSettings.model_validate(
+        base.model_dump(by_alias=True) | {"SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack_api_url}
+    )
+
+
+def bot_for(service: DigestService, slack_api_url: str) -> SlackBot:
+    """A SlackBot around a test's service, talking to a Slack stand-in (no session: a client session per call)."""
+    settings = slack_settings(service.settings, slack_api_url)
+    return SlackBot(settings, service, SlackSession(), bot_client(settings), WorkQueue.open(settings, service.redis))
 
 
 def worker_pids(log_path: Path) -> list[int]:

@@ -25,7 +25,7 @@ with atheris.instrument_imports(include=["bot", "handlers"]):
     from bot.pipeline.extract import extract_article
     from bot.pipeline.fetch import decode_html
     from bot.pipeline.walls import detect_wall
-    from handlers.commands import CommandError, parse_command
+    from handlers.command_text import CommandError, parse_command
     from handlers.links import comment_without_links, links_in_text
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"

@@ -35,7 +35,7 @@ def cli(redis_url: str, tmp_path: Path) -> Iterator[DigestCli]:
 
     def run(*sources: str, **settings: str) -> list[dict[str, Any]]:
         done = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "digest", "--json", *sources],
+            [sys.executable, "-m", "handlers.cli", "digest", "--json", *sources],
             capture_output=True, text=True, env=env | settings, cwd=REPO, timeout=600,
         )  # fmt: skip
         assert "Traceback" not in done.stderr, done.stderr

@@ -48,7 +48,7 @@ def pages() -> Iterator[LocalServer]:
 
 def digestbot(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true"}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=env,
+    return subprocess.run([sys.executable, "-m", "handlers.cli", *args], capture_output=True, text=True, env=env,
                           timeout=120, cwd=Path(__file__).parent.parent)
 
 
@@ -80,23 +80,74 @@ def test_a_failing_source_is_reported_and_the_rest_still_digested(pages: LocalSe
 def test_readable_output(pages: LocalServer) -> None:
     result = digestbot("digest", pages.url("/rivers"), "/no/such/file.html")
     assert result.returncode == 1
-    for expected in ("Rivers are running dry", "Summary", "Key quotes", "pulled", "Lois Lane", "min read",
-                     "Could not read /no/such/file.html"):
+    for expected in ("Rivers are running dry", "Summary", "Key quotes", "pulled", "Lois Lane", "min read"):
         assert expected in result.stdout
+    assert "Could not read /no/such/file.html" in result.stderr
 
 
 def test_bad_settings_fail_with_one_clear_line() -> None:
     env = {**os.environ, "DIGESTBOT_FETCH_DEADLINE": "soon"}
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "digest", "x"], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "handlers.cli", "digest", "x"], capture_output=True, text=True,
                             env=env, timeout=60, cwd=Path(__file__).parent.parent)
     assert result.returncode == 2
     assert result.stderr.strip().startswith("digestbot: DIGESTBOT_FETCH_DEADLINE")
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("command", ["digest", "serve", "worker", "roundup"])
+def test_a_garbage_redis_url_is_one_clear_line_for_every_command(command: str) -> None:
+    env = {**os.environ, "REDIS_URL": "garbage", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
+    args = {"digest": ["https://example.org/a"], "roundup": ["--channel", "C1"]}.get(command, [])
+    result = subprocess.run([sys.executable, "-m", "handlers.cli", command, *args], capture_output=True, text=True,
+                            env=env, timeout=60, cwd=Path(__file__).parent.parent)  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "digestbot: REDIS_URL: REDIS_URL must start with one of redis://, rediss://, unix://, redis+sentinel://, "
+        "rediss+sentinel://, redis+cluster://, rediss+cluster://"
+    ]
+
+
+def test_a_data_dir_that_cannot_be_made_is_one_clear_line(tmp_path: Path) -> None:
+    blocked = tmp_path / "a-file"  # permissions do not stop root: a file where a folder must go does
+    blocked.write_text("")
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"} | {"DIGESTBOT_DATA_DIR": str(blocked / "data")}
+    env |= {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true"}
+    with LocalServer({"/rivers": html(article_html("rivers"))}) as server:
+        digest = subprocess.run([sys.executable, "-m", "handlers.cli", "digest", "--json", server.url("/rivers")],
+                                capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)  # fmt: skip
+    assert digest.returncode == 0 and json.loads(digest.stdout)["title"].startswith("Rivers are running dry")
+    assert digest.stderr.startswith("digestbot: DIGESTBOT_DATA_DIR") and "without the cache" in digest.stderr
+    assert "Traceback" not in digest.stderr
+    serve = subprocess.run([sys.executable, "-m", "handlers.cli", "serve"], capture_output=True, text=True, env=env,
+                           timeout=60, cwd=tmp_path)  # fmt: skip
+    assert serve.returncode == 2 and serve.stderr.startswith("digestbot: DIGESTBOT_DATA_DIR")
+    assert "Traceback" not in serve.stderr
+
+
+def test_a_failed_source_is_reported_on_stderr(pages: LocalServer) -> None:
+    result = digestbot("digest", "--no-cache", pages.url("/gone"))
+    assert result.returncode == 1 and result.stdout == ""
+    assert "404" in result.stderr
+
+
+def test_version_and_help_answer_without_importing_the_pipeline() -> None:
+    script = ("import sys\nfrom handlers.cli import main\ntry:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+              "print(sorted(m for m in ('trafilatura', 'bot.pipeline', 'slack_bolt', 'redis', 'httpx') "
+              "if m in sys.modules))")  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                            cwd=Path(__file__).parent.parent)  # fmt: skip
+    assert result.stdout.splitlines() == ["digestbot 0.1.0", "[]"]
+
+
+def test_the_core_runs_as_python_m_bot_without_slack_commands() -> None:
+    result = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, timeout=60,
+                            cwd=Path(__file__).parent.parent)  # fmt: skip
+    assert result.returncode == 0 and "digest" in result.stdout and "serve" not in result.stdout
+
+
 def test_serve_without_slack_settings_names_each_missing_one() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "serve"], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "handlers.cli", "serve"], capture_output=True, text=True,
                             env=env, timeout=60, cwd=Path(__file__).parent.parent)
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN" in result.stderr and "SLACK_SIGNING_SECRET" in result.stderr

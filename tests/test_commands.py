@@ -1,6 +1,6 @@
 import pytest
 
-from handlers.commands import CommandError, parse_command
+from handlers.command_text import CommandError, parse_command
 
 
 @pytest.mark.parametrize(

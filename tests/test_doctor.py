@@ -15,8 +15,9 @@ from redis_server import RedisServer, free_port, make_settings
 from rich.console import Console
 from slack_standin import INVALID_TOKEN, SlackStandIn
 
-from bot.config import Settings
-from bot.doctor import Check, check_egress, check_settings, check_tokens, exit_code, load_settings, render, run_checks
+from bot.doctor import Check, check_egress, check_settings, exit_code, load_settings, render
+from handlers.doctor import check_tokens, run_checks
+from handlers.settings import SlackSettings
 
 TOKEN = "xoxb-1111-2222-doctorsecretpart"
 SIGNING_SECRET = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
@@ -31,7 +32,7 @@ def standin() -> Iterator[SlackStandIn]:
         yield server
 
 
-def settings(url: str | None, standin: SlackStandIn, tmp_path: Path, **extra: object) -> Settings:
+def settings(url: str | None, standin: SlackStandIn, tmp_path: Path, **extra: object) -> SlackSettings:
     values = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": standin.base_url}
     values |= {
         "DIGESTBOT_LLM_URL": "http://127.0.0.1:9/v1",
@@ -39,8 +40,8 @@ def settings(url: str | None, standin: SlackStandIn, tmp_path: Path, **extra: ob
         "DIGESTBOT_LLM_API_KEY": LLM_KEY,
     }
     if url is None:
-        return Settings.model_validate({"DIGESTBOT_DATA_DIR": tmp_path} | values | extra)
-    return make_settings(url, tmp_path, **(values | extra))
+        return SlackSettings.model_validate({"DIGESTBOT_DATA_DIR": tmp_path} | values | extra)
+    return SlackSettings.model_validate(make_settings(url, tmp_path).model_dump(by_alias=True) | values | extra)
 
 
 def by_name(checks: list[Check]) -> dict[str, Check]:
@@ -124,42 +125,53 @@ async def test_eviction_of_all_keys_fails_and_no_persistence_warns(standin: Slac
     assert "!" in printed([persistence]) and "✗" not in printed([persistence])
 
 
-def test_settings_that_parse_but_cannot_work_are_named(tmp_path: Path) -> None:
-    config = Settings.model_validate(
-        {
-            "PORT": 0,
-            "SLACK_API_URL": "https://slack.com/api",
-            "DIGESTBOT_LLM_URL": "http://h/v1",
-            "REDIS_URL": "tcp://h",
-        }
-    )
-    check = check_settings(config)
-    assert not check.ok and check.fix
-    for word in ("PORT", "SLACK_API_URL", "DIGESTBOT_LLM_MODEL", "REDIS_URL"):
-        assert word in check.detail
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """Only what a test sets, from no .env."""
+    monkeypatch.chdir(tmp_path)
+    for name in [k for k in os.environ if k.startswith(("SLACK_", "DIGESTBOT_", "REDIS_URL", "PORT"))]:
+        monkeypatch.delenv(name)
+    return monkeypatch
 
 
-def test_unparseable_variable_is_named_without_its_value(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    monkeypatch.setenv("DIGESTBOT_FETCH_MAX_BYTES", "lots-of-secret-bytes")
-    check = load_settings()
-    assert isinstance(check, Check) and not check.ok
-    assert "DIGESTBOT_FETCH_MAX_BYTES" in check.detail and "lots-of-secret-bytes" not in check.detail
+def test_settings_that_cannot_work_are_named_each_without_its_value(environment: pytest.MonkeyPatch) -> None:
+    for name, value in {"PORT": "0", "SLACK_API_URL": "ftp://slack.com/api", "REDIS_URL": "tcp://h",
+                        "DIGESTBOT_FETCH_MAX_BYTES": "lots-of-secret-bytes", "DIGESTBOT_FETCH_DEADLINE": "-1",
+                        "SLACK_BOT_TOKEN": "xoxp-user-token", "SLACK_APP_TOKEN": "xoxb-not-an-app"}.items():
+        environment.setenv(name, value)
+    check = load_settings(SlackSettings)
+    assert isinstance(check, Check) and not check.ok and check.fix
+    for name in ("PORT", "SLACK_API_URL", "REDIS_URL", "DIGESTBOT_FETCH_MAX_BYTES", "DIGESTBOT_FETCH_DEADLINE",
+                 "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"):  # fmt: skip
+        assert name in check.detail
+    assert not [v for v in ("lots-of-secret-bytes", "xoxp-user-token", "xoxb-not-an-app") if v in check.detail]
 
 
-def test_token_shapes_and_socket_mode() -> None:
-    socket_mode = by_name(
-        check_tokens(Settings.model_validate({"SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": "xapp-1"}))
-    )
+def test_an_llm_url_without_a_model_is_named(environment: pytest.MonkeyPatch) -> None:
+    environment.setenv("DIGESTBOT_LLM_URL", "http://h/v1")
+    check = load_settings(SlackSettings)
+    assert isinstance(check, Check) and "DIGESTBOT_LLM_MODEL" in check.detail
+
+
+def test_an_unwritable_data_dir_is_named_when_the_embedded_redis_needs_it(tmp_path: Path) -> None:
+    blocked = tmp_path / "a-file"  # permissions do not stop root: a file where a folder must go does
+    blocked.write_text("")
+    check = check_settings(SlackSettings.model_validate({"DIGESTBOT_DATA_DIR": blocked / "data"}))
+    assert not check.ok and "DIGESTBOT_DATA_DIR" in check.detail and "REDIS_URL" in check.fix
+    with_redis = {"DIGESTBOT_DATA_DIR": blocked / "data", "REDIS_URL": "redis://h"}
+    assert check_settings(SlackSettings.model_validate(with_redis)).ok
+
+
+def test_token_needs_in_socket_and_http_mode() -> None:
+    socket_mode = by_name(check_tokens(SlackSettings.model_validate({"SLACK_BOT_TOKEN": TOKEN,
+                                                                      "SLACK_APP_TOKEN": "xapp-1"})))  # fmt: skip
     assert all(c.ok for c in socket_mode.values())  # no signing secret needed in Socket Mode
     assert "Socket Mode" in socket_mode["slack app token"].detail
 
-    wrong = by_name(check_tokens(Settings.model_validate({"SLACK_BOT_TOKEN": "xoxp-user", "SLACK_APP_TOKEN": "xoxb-"})))
-    assert not wrong["slack bot token"].ok and "xoxb-" in wrong["slack bot token"].fix
-    assert not wrong["slack app token"].ok and wrong["signing secret"].ok
-
-    http_mode = by_name(check_tokens(Settings.model_validate({"SLACK_BOT_TOKEN": TOKEN})))
-    assert not http_mode["signing secret"].ok and "Signing Secret" in http_mode["signing secret"].fix
+    http_mode = by_name(check_tokens(SlackSettings.model_validate({"SLACK_BOT_TOKEN": TOKEN})))
+    assert not http_mode["signing secret"].ok and "SLACK_SIGNING_SECRET" in http_mode["signing secret"].fix
+    no_token = by_name(check_tokens(SlackSettings.model_validate({"SLACK_APP_TOKEN": "xapp-1"})))
+    assert not no_token["slack bot token"].ok and "xoxb-" in no_token["slack bot token"].fix
 
 
 async def test_unresolvable_host_explains_missing_egress() -> None:

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 
 import pytest
 from aiohttp import web
+from pydantic import ValidationError
 
-from bot.config import Settings
+from bot.config import Settings, problems
 from bot.models import Article
 from bot.pipeline import llm
 from bot.pipeline.llm import llm_summarize
@@ -141,13 +142,19 @@ async def test_slow_answer_times_out(endpoint: StandIn, caplog: pytest.LogCaptur
     assert API_KEY not in caplog.text
 
 
-# Port 9 (discard) on loopback: nothing listens there, so the connection is refused at once.
-@pytest.mark.parametrize("url", ["http://127.0.0.1:9/v1", "http://[not-a-host/v1", "ftp://127.0.0.1/v1"])
-async def test_unreachable_or_malformed_endpoint_falls_back(caplog: pytest.LogCaptureFixture, url: str) -> None:
+async def test_unreachable_endpoint_falls_back(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    assert await llm_summarize(ARTICLE, _settings(url, "good")) is None
+    # Port 9 (discard) on loopback: nothing listens there, so the connection is refused at once.
+    assert await llm_summarize(ARTICLE, _settings("http://127.0.0.1:9/v1", "good")) is None
     assert "request failed" in caplog.text
     assert API_KEY not in caplog.text
+
+
+@pytest.mark.parametrize("url", ["http://[not-a-host/v1", "ftp://127.0.0.1/v1"])
+def test_a_malformed_endpoint_is_refused_with_the_settings(url: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        _settings(url, "good")
+    assert problems(refused.value)[0].startswith("DIGESTBOT_LLM_URL:")
 
 
 async def test_not_configured_means_no_call() -> None:

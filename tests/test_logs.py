@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
-from bot.runtime.logs import REDACTED, configure_logging, settings_secrets
+from bot.runtime.logs import REDACTED, configure_logging
+from handlers.settings import SlackSettings
 
 BOT_TOKEN = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp"
 APP_TOKEN = "xapp-1-A0123456789-1234567890123-0123456789abcdef"
@@ -112,11 +112,11 @@ def test_other_loggers_are_covered_and_level_applies() -> None:
     assert entry["logger"] == "slack_bolt.App" and entry["message"] == f"token xoxb-{REDACTED}"
 
 
-def test_settings_secrets_lists_every_configured_secret() -> None:
-    settings = Settings.model_validate(
+def test_settings_list_every_configured_secret() -> None:
+    settings = SlackSettings.model_validate(
         {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "DIGESTBOT_LLM_API_KEY": LLM_KEY}
     )
-    assert set(settings_secrets(settings)) == {BOT_TOKEN, SIGNING_SECRET, LLM_KEY}
+    assert set(settings.secret_values()) == {BOT_TOKEN, SIGNING_SECRET, LLM_KEY}
 
 
 def test_short_secrets_do_not_redact_ordinary_words() -> None:

@@ -16,7 +16,7 @@ from bot.pipeline.extract import extract_article
 from bot.pipeline.fetch import decode_html
 from bot.pipeline.urls import canonicalize
 from handlers.cards import CARD_BUDGET, SECTION_LIMIT, digest_card
-from handlers.commands import Command, CommandError, parse_command
+from handlers.command_text import Command, CommandError, parse_command
 from handlers.links import comment_without_links, links_in_text
 
 FAST = settings(max_examples=300, deadline=None)

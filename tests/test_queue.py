@@ -14,6 +14,7 @@ from prometheus_client import REGISTRY
 from redis_server import delete_prefix, make_settings
 
 from bot.config import Settings
+from bot.memory.connection import Client, connect
 from bot.runtime.queue import GROUP, MAX_DELIVERIES, Job, WorkQueue
 
 VISIBILITY_S = 0.6
@@ -45,12 +46,22 @@ class Queues:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.made: list[WorkQueue] = []
+        self.made: dict[WorkQueue, tuple[Handler, Handler, Client]] = {}
 
     def make(self, handler: Handler, give_up: Handler = nothing, consumers: int = 1) -> WorkQueue:
-        queue = WorkQueue.open(self.settings, handler, give_up, consumers=consumers, visibility_timeout_s=VISIBILITY_S)
-        self.made.append(queue)
+        client = connect(self.settings)  # a replica's own client, as each process has
+        queue = WorkQueue.open(self.settings, client, consumers=consumers, visibility_timeout_s=VISIBILITY_S)
+        self.made[queue] = (handler, give_up, client)
         return queue
+
+    async def start(self, queue: WorkQueue) -> None:
+        handler, give_up, _ = self.made[queue]
+        await queue.start(handler, give_up)
+
+    async def stop_all(self) -> None:
+        for queue, (_, _, client) in self.made.items():
+            await queue.stop(grace_s=0)
+            await client.aclose()
 
 
 @pytest.fixture
@@ -58,8 +69,7 @@ async def queues(redis_url: str, tmp_path: Path) -> AsyncIterator[Queues]:
     settings = make_settings(redis_url, tmp_path)
     made = Queues(settings)
     yield made
-    for queue in made.made:
-        await queue.stop(grace_s=0)
+    await made.stop_all()
     cleanup = redis.asyncio.Redis.from_url(redis_url)
     await delete_prefix(cleanup, settings.redis_prefix)
     await cleanup.aclose()
@@ -105,7 +115,7 @@ async def test_each_job_is_consumed_once(queues: Queues, raw: redis.asyncio.Redi
         seen.append(job["n"])
 
     queue = queues.make(handler, consumers=4)
-    await queue.start()
+    await queues.start(queue)
     for n in range(20):
         assert await queue.enqueue({"n": n})
     await until(lambda: len(seen) == 20)
@@ -128,12 +138,12 @@ async def test_depth_counts_queued_jobs_and_is_exported(queues: Queues) -> None:
 async def test_a_job_whose_consumer_died_is_finished_by_another_and_posted_once(queues: Queues, hang: str) -> None:
     poster = Poster()
     first = queues.make(poster.handler(lambda: first, hang=hang))
-    await first.start()
+    await queues.start(first)
     await first.enqueue({"n": 7})
     await asyncio.wait_for(poster.started.wait(), 5)
     await first.stop(grace_s=0)  # the consumer dies mid-job: cancelled before its XACK
     second = queues.make(poster.handler(lambda: second))
-    await second.start()
+    await queues.start(second)
     await until(lambda: poster.runs[7] == 2)
     await until(lambda: len(poster.posted) >= 1)
     await asyncio.sleep(3 * VISIBILITY_S)
@@ -147,14 +157,14 @@ async def test_of_the_jobs_sharing_a_once_key_only_the_first_runs_even_after_a_c
     poster = Poster()
     dropped = REGISTRY.get_sample_value("digestbot_events_duplicate_total") or 0
     first = queues.make(poster.handler(lambda: first, hang="before"))
-    await first.start()
+    await queues.start(first)
     await first.enqueue({"n": 5}, once="Ev5")
     await asyncio.wait_for(poster.started.wait(), 5)
     await first.stop(grace_s=0)  # the owner of Ev5 dies mid-job
     await first.enqueue({"n": 5}, once="Ev5")  # Slack's retry of the same event
     await first.enqueue({"n": 6}, once="Ev6")
     second = queues.make(poster.handler(lambda: second))
-    await second.start()
+    await queues.start(second)
     await drained(second)
     assert poster.runs == Counter({5: 2, 6: 1})  # Ev5's first job ran again after the crash; its retry never ran
     assert sorted(poster.posted) == [5, 6]
@@ -165,11 +175,11 @@ async def test_of_the_jobs_sharing_a_once_key_only_the_first_runs_even_after_a_c
 async def test_a_long_job_on_a_live_consumer_is_not_taken_over(queues: Queues) -> None:
     poster = Poster()
     slow = queues.make(poster.handler(lambda: slow, sleep_s=4 * VISIBILITY_S))
-    await slow.start()
+    await queues.start(slow)
     await slow.enqueue({"n": 1})
     await asyncio.wait_for(poster.started.wait(), 5)
     idle = queues.make(poster.handler(lambda: idle), consumers=2)
-    await idle.start()
+    await queues.start(idle)
     await until(lambda: poster.posted == [1])
     await asyncio.sleep(2 * VISIBILITY_S)
     assert poster.runs[1] == 1  # renewed every third of the timeout, so never claimed
@@ -188,7 +198,7 @@ async def test_a_poison_job_is_given_up_after_three_deliveries(queues: Queues) -
         gave_up.append(job["n"])
 
     queue = queues.make(explode, give_up, consumers=2)
-    await queue.start()
+    await queues.start(queue)
     await queue.enqueue({"n": 3})
     await until(lambda: gave_up == [3])
     await asyncio.sleep(3 * VISIBILITY_S)
@@ -203,7 +213,7 @@ async def test_a_malformed_entry_is_dropped(queues: Queues, raw: redis.asyncio.R
         seen.append(job)
 
     queue = queues.make(handler)
-    await queue.start()
+    await queues.start(queue)
     await raw.xadd(queue.key, {"job": b"not json"})
     await raw.xadd(queue.key, {"other": b"{}"})
     await queue.enqueue({"n": 1})
@@ -212,9 +222,12 @@ async def test_a_malformed_entry_is_dropped(queues: Queues, raw: redis.asyncio.R
 
 
 async def test_with_redis_unreachable_enqueue_says_so_at_once(refused_url: str, tmp_path: Path) -> None:
-    queue = WorkQueue.open(make_settings(refused_url, tmp_path), nothing, nothing)
+    settings = make_settings(refused_url, tmp_path)
+    client = connect(settings)
+    queue = WorkQueue.open(settings, client)
     started = time.monotonic()
     assert not await queue.enqueue({"n": 1})
     assert not await queue.done("anything")
     assert time.monotonic() - started < 3
     await queue.stop()
+    await client.aclose()

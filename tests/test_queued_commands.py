@@ -1,20 +1,19 @@
-"""`/digest` commands a digest worker answers (handlers/slash.py), against the Slack stand-in and real Redis."""
+"""`/digest` commands a digest worker answers (handlers/listeners/commands.py), against the Slack stand-in and
+real Redis."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from bot_process import TOKEN
+from bot_process import slack_settings
 from slack_standin import SlackStandIn
 
 from bot.config import Settings
-from bot.runtime.queue import WorkQueue
-from bot.service import DigestService
-from handlers.jobs import SLASH_COMMAND, DigestJob
-from handlers.messages import GAVE_UP, give_up_job
-from handlers.slack_client import make_client
-from handlers.slash import answer_queued_command
+from handlers.bot import SlackBot
+from handlers.jobs import CommandJob
+from handlers.listeners import give_up_job, run_job
+from handlers.listeners.messages import GAVE_UP
 
 
 @pytest.fixture
@@ -24,38 +23,28 @@ def slack() -> Iterator[SlackStandIn]:
 
 
 @pytest.fixture
-async def service(store_settings: Settings) -> AsyncIterator[DigestService]:
-    opened = DigestService.open(store_settings)
+async def bot(store_settings: Settings, slack: SlackStandIn) -> AsyncIterator[SlackBot]:
+    opened = await SlackBot.open(slack_settings(store_settings, slack.base_url))
     yield opened
     await opened.close()
 
 
 def command(slack: SlackStandIn, text: str, tag: str) -> dict[str, str]:
-    return {"type": SLASH_COMMAND, "text": text, "channel_id": "C1", "team_id": "T1", "user_id": "U1",
-            "response_url": slack.response_url(tag)}  # fmt: skip
-
-
-async def nothing(_: dict) -> None:
-    """The queue's handlers: these tests call the job functions themselves."""
+    return CommandJob(text=text, channel_id="C1", team_id="T1", user_id="U1",
+                      response_url=slack.response_url(tag)).model_dump()  # fmt: skip
 
 
 async def test_a_queued_command_is_answered_once_however_often_its_job_runs(
-    slack: SlackStandIn, service: DigestService, store_settings: Settings
+    slack: SlackStandIn, bot: SlackBot
 ) -> None:
-    queue = WorkQueue.open(store_settings, nothing, nothing)
-    client = make_client(TOKEN, slack.base_url)
-    event = command(slack, "search rivers", "once")
+    job = command(slack, "search rivers", "once")
     for _ in range(2):  # the second run is the job claimed again after a crash
-        await answer_queued_command(event, client, service, queue)
+        await run_job(job, bot)
     [answer] = slack.calls("response_url")
     assert answer.params["response_type"] == "ephemeral" and "No digest matches" in answer.params["text"]
 
 
-async def test_a_command_given_up_on_gets_an_apology(
-    slack: SlackStandIn, service: DigestService, store_settings: Settings
-) -> None:
-    queue = WorkQueue.open(store_settings, nothing, nothing)
-    job = DigestJob(team_id="T1", event=command(slack, "https://x.example/a", "gave-up")).model_dump()
-    await give_up_job(job, make_client(TOKEN, slack.base_url), service, queue)
+async def test_a_command_given_up_on_gets_an_apology(slack: SlackStandIn, bot: SlackBot) -> None:
+    await give_up_job(command(slack, "https://x.example/a", "gave-up"), bot)
     [answer] = slack.calls("response_url")
     assert answer.params == {"response_type": "ephemeral", "replace_original": False, "text": f"Sorry: {GAVE_UP}"}

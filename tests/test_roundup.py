@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import redis.asyncio
-from bot_process import REPO
+from bot_process import REPO, bot_for
 from slack_standin import SlackStandIn
 
 from bot.config import Settings
@@ -24,10 +24,9 @@ from bot.models import Digest
 from bot.roundup import MAX_RELATED, Roundup, RoundupItem, build_roundup, channel_roundup, iso_week
 from bot.service import DigestService
 from handlers.cards import CARD_BUDGET
-from handlers.commands import parse_command
+from handlers.command_text import parse_command
+from handlers.listeners.commands import answer_command
 from handlers.roundups import QUIET_LINE, roundup_blocks, roundup_command
-from handlers.slack_client import make_client
-from handlers.slash import answer_command
 
 END = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday morning
 START = END - timedelta(days=7)
@@ -126,7 +125,7 @@ def slack() -> Iterator[SlackStandIn]:
 async def service(redis_url: str, slack: SlackStandIn, tmp_path: Path) -> AsyncIterator[DigestService]:
     settings = Settings.model_validate({
         "REDIS_URL": redis_url, "DIGESTBOT_REDIS_PREFIX": f"test:roundup:{uuid.uuid4().hex}:",
-        "DIGESTBOT_DATA_DIR": tmp_path, "SLACK_API_URL": slack.base_url, "SLACK_BOT_TOKEN": "xoxb-test",
+        "DIGESTBOT_DATA_DIR": tmp_path,
     })  # fmt: skip
     svc = DigestService.open(settings)
     yield svc
@@ -296,8 +295,7 @@ def body(channel: str = "C1", user: str = "U1") -> dict[str, str]:
 
 
 async def run(service: DigestService, slack: SlackStandIn, text: str, channel: str = "C1", user: str = "U1") -> str:
-    client = make_client("xoxb-test", slack.base_url)
-    answer = await roundup_command(parse_command(text), body(channel, user), service, client)
+    answer = await roundup_command(parse_command(text), body(channel, user), bot_for(service, slack.base_url))
     return str(answer["text"])
 
 
@@ -344,7 +342,7 @@ async def test_off_keeps_the_rest_of_the_settings(service: DigestService, slack:
 async def test_preview_answers_only_the_caller(workspace: DigestService, slack: SlackStandIn) -> None:
     now = datetime.now(UTC)
     await share(workspace, "C3", "blitz", "U1", now - timedelta(hours=2))
-    answer = await answer_command(parse_command("roundup preview"), body("C3"), workspace)  # slash.py's wiring
+    answer = await answer_command(parse_command("roundup preview"), body("C3"), bot_for(workspace, slack.base_url))
     assert answer["text"].startswith("This week in <#C3>")
     assert url("blitz") in json.dumps(answer["blocks"])
     assert not slack.calls("chat.postMessage")
@@ -380,7 +378,7 @@ async def cli(service: DigestService, *args: str, **env: str) -> subprocess.Comp
         "REDIS_URL": settings.redis_url or "", "DIGESTBOT_REDIS_PREFIX": settings.redis_prefix,
         "DIGESTBOT_DATA_DIR": str(settings.data_dir), "COLUMNS": "200", **env,
     }  # fmt: skip
-    command = [sys.executable, "-m", "bot.cli", "roundup", *args]
+    command = [sys.executable, "-m", "handlers.cli", "roundup", *args]
     return await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, env=environment,
                                    timeout=60, cwd=REPO)  # fmt: skip
 

@@ -152,7 +152,7 @@ def replica_holding_the_job(redis_url: str, prefix: str, replicas: list[str]) ->
     status = Path(f"/proc/{pid}/status").read_text()
     [parent] = [int(line.split()[1]) for line in status.splitlines() if line.startswith("PPid:")]
     cmdline = Path(f"/proc/{parent}/cmdline").read_bytes().split(b"\0")
-    [base] = [b for b in replicas if b.rsplit(":", 1)[1].encode() in cmdline and b"bot.cli" in cmdline]
+    [base] = [b for b in replicas if b.rsplit(":", 1)[1].encode() in cmdline and b"handlers.cli" in cmdline]
     return pid, base
 
 

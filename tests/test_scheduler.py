@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import redis.asyncio
+from bot_process import bot_for
 from slack_standin import SlackStandIn
 
 from bot.config import Settings
@@ -30,7 +31,7 @@ from bot.models import Digest
 from bot.roundup import Roundup, iso_week
 from bot.runtime.scheduler import RoundupScheduler, fire_second, last_fire, next_fire
 from bot.service import DigestService
-from handlers.commands import parse_command
+from handlers.command_text import parse_command
 from handlers.roundups import post_roundup, roundup_command
 from handlers.slack_client import make_client
 
@@ -39,17 +40,16 @@ REPO = Path(__file__).resolve().parents[1]  # on the replica's PYTHONPATH, besid
 # --- one replica, as a process -----------------------------------------------------------------------------------
 
 
-def replica_settings(redis_url: str, prefix: str, slack_url: str, data_dir: str) -> Settings:
+def replica_settings(redis_url: str, prefix: str, data_dir: str) -> Settings:
     return Settings.model_validate({
         "REDIS_URL": redis_url, "DIGESTBOT_REDIS_PREFIX": prefix, "DIGESTBOT_DATA_DIR": data_dir,
-        "SLACK_API_URL": slack_url, "SLACK_BOT_TOKEN": "xoxb-test",
     })  # fmt: skip
 
 
 async def replica(args: argparse.Namespace) -> None:
     """Run a RoundupScheduler posting to the Slack stand-in until SIGTERM or `run_for` seconds."""
     with tempfile.TemporaryDirectory() as data_dir:
-        service = DigestService.open(replica_settings(args.redis_url, args.prefix, args.slack_url, data_dir))
+        service = DigestService.open(replica_settings(args.redis_url, args.prefix, data_dir))
         post = functools.partial(post_roundup, make_client("xoxb-test", args.slack_url))
         scheduler = RoundupScheduler(service, post, sync_every_s=0.2, grace_s=args.grace)
         stop = asyncio.Event()
@@ -74,8 +74,8 @@ def main() -> None:
 class Replica:
     """A replica process; it is ready once its scheduler has started."""
 
-    def __init__(self, settings: Settings, *extra: str) -> None:
-        argv = [sys.executable, __file__, settings.redis_url or "", settings.redis_prefix, settings.slack_api_url]
+    def __init__(self, settings: Settings, slack_url: str, *extra: str) -> None:
+        argv = [sys.executable, __file__, settings.redis_url or "", settings.redis_prefix, slack_url]
         env = os.environ | {"PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
         self.process = subprocess.Popen([*argv, *extra], stdout=subprocess.PIPE, text=True, env=env, cwd=REPO)
 
@@ -104,7 +104,7 @@ def slack() -> Iterator[SlackStandIn]:
 
 @pytest.fixture
 async def service(redis_url: str, slack: SlackStandIn, tmp_path: Path) -> AsyncIterator[DigestService]:
-    settings = replica_settings(redis_url, f"test:sched:{uuid.uuid4().hex}:", slack.base_url, str(tmp_path))
+    settings = replica_settings(redis_url, f"test:sched:{uuid.uuid4().hex}:", str(tmp_path))
     svc = DigestService.open(settings)
     yield svc
     client = redis.asyncio.Redis.from_url(redis_url)
@@ -161,7 +161,7 @@ def test_last_and_next_fire_follow_the_channels_zone_and_second() -> None:
 
 
 async def test_two_replicas_post_a_due_roundup_once(service: DigestService, slack: SlackStandIn) -> None:
-    replicas = [Replica(service.settings) for _ in range(2)]  # both start before anything is due
+    replicas = [Replica(service.settings, slack.base_url) for _ in range(2)]  # both start before anything is due
     try:
         for r in replicas:
             r.ready()
@@ -210,7 +210,7 @@ async def test_a_missed_run_posts_once_and_never_twice(service: DigestService, s
     channel = channel_firing_at(5)
     link = await seed(service, channel, missed - timedelta(days=1))
     await service.store.put_channel_settings(channel, due_at(missed))
-    first = Replica(service.settings, "--run-for", "30").ready()
+    first = Replica(service.settings, slack.base_url, "--run-for", "30").ready()
     try:
         (post,) = await asyncio.to_thread(slack.wait_for, "chat.postMessage", 1, 15)
     finally:
@@ -218,7 +218,8 @@ async def test_a_missed_run_posts_once_and_never_twice(service: DigestService, s
     assert link in str(post.params["blocks"])
     fire = last_fire(channel, due_at(missed), datetime.now(UTC))
     assert await run_key_holder(service, channel, fire)
-    again = Replica(service.settings, "--run-for", "1.5").ready()  # restarted: it catches up, finds the key
+    # Restarted: it catches up, and finds the key.
+    again = Replica(service.settings, slack.base_url, "--run-for", "1.5").ready()
     assert again.wait() == 0
     assert len(slack.calls("chat.postMessage")) == 1
 
@@ -249,14 +250,15 @@ async def test_a_settings_change_reaches_the_running_scheduler_at_once(
 
     scheduler = RoundupScheduler(service, post, sync_every_s=3600)  # no periodic sync during the test
     await scheduler.start()
-    client = make_client("xoxb-test", slack.base_url)
+    bot = bot_for(service, slack.base_url)
+    bot.scheduler = scheduler  # as serve's bot holds it
     body = {"channel_id": "C42", "user_id": "U1", "team_id": "T1"}
     try:
         assert scheduler.next_run("C42") is None
-        await roundup_command(parse_command("roundup on thu 08:15 Asia/Tokyo"), body, service, client)
+        await roundup_command(parse_command("roundup on thu 08:15 Asia/Tokyo"), body, bot)
         settings = await service.store.get_channel_settings("C42")
         assert scheduler.next_run("C42") == next_fire("C42", settings, datetime.now(UTC))
-        await roundup_command(parse_command("roundup off"), body, service, client)
+        await roundup_command(parse_command("roundup off"), body, bot)
         assert scheduler.next_run("C42") is None
     finally:
         await scheduler.shutdown()

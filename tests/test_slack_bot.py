@@ -29,7 +29,7 @@ from slack_standin import (
     url_verification_body,
 )
 
-from handlers.slash import is_private_channel
+from handlers.listeners.commands import is_private_channel
 
 
 def slow_page(_: object) -> Reply:

@@ -19,18 +19,16 @@ import httpx
 import pytest
 import redis
 from articles import ARTICLES, article_html
-from bot_process import REPO, SECRET, TOKEN, running_bot, worker_pids
+from bot_process import REPO, SECRET, TOKEN, running_bot, slack_settings, worker_pids
 from http_server import LocalServer, Reply, Request, html
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.metrics_core import Metric
 from redis_server import make_settings
 from slack_standin import JSON, SlackStandIn, event_body, link_shared_event, message_event, post_signed
 
 from bot.config import Settings, usable_cpus
+from bot.memory.connection import connect
 from bot.runtime.queue import WorkQueue
-from handlers.jobs import DigestJob
-from handlers.slack_client import close_shared_session, make_client, open_shared_session
-from handlers.worker import merged
+from handlers.jobs import MessageJob, UnfurlJob
+from handlers.slack_client import SlackSession, bot_client
 
 SLOW_PAGE_S = 1.5
 
@@ -99,16 +97,17 @@ async def test_a_worker_digests_queued_jobs_and_finishes_its_running_job_on_sigt
             "DIGESTBOT_REDIS_PREFIX": settings.redis_prefix, "DIGESTBOT_DATA_DIR": str(tmp_path),
             "DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true", "DIGESTBOT_QUEUE_CONSUMERS": "2"}  # fmt: skip
     log_path = tmp_path / "worker.log"
-    producer = WorkQueue.open(settings, _never, _never)
+    client = connect(settings)
+    producer = WorkQueue.open(settings, client)
     with log_path.open("wb") as log:
-        worker = subprocess.Popen([sys.executable, "-m", "bot.cli", "worker"], env=env, stdout=log,
+        worker = subprocess.Popen([sys.executable, "-m", "handlers.cli", "worker"], env=env, stdout=log,
                                   stderr=subprocess.STDOUT, cwd=REPO)  # fmt: skip
     try:
         for channel, path in (("CWORK1", "/rivers"), ("CWORK2", "/slow")):
             event = message_event(f"<{pages.url(path)}>", channel=channel)
-            assert await producer.enqueue(DigestJob(team_id="T1", event=event).model_dump())
+            assert await producer.enqueue(MessageJob(team_id="T1", event=event).model_dump())
         unfurl_event = link_shared_event([pages.url("/drought")], channel="CWORK3")
-        assert await producer.enqueue(DigestJob(team_id="T1", event=unfurl_event).model_dump())
+        assert await producer.enqueue(UnfurlJob(team_id="T1", event=unfurl_event).model_dump())
         [card] = slack.wait_for_posts("CWORK1")
         assert title("rivers") in json.dumps(card.params["blocks"])
         slack.wait_for("chat.unfurl")  # unfurls are queued work too
@@ -123,6 +122,7 @@ async def test_a_worker_digests_queued_jobs_and_finishes_its_running_job_on_sigt
     finally:
         worker.kill()
         await producer.stop()
+        await client.aclose()
         client = redis.Redis.from_url(redis_url)
         for key in client.scan_iter(f"{settings.redis_prefix}*"):
             client.delete(key)
@@ -130,13 +130,9 @@ async def test_a_worker_digests_queued_jobs_and_finishes_its_running_job_on_sigt
     assert "running 2 consumers" in text and TOKEN not in text
 
 
-async def _never(job: dict) -> None:
-    raise AssertionError("the test's producer never consumes")
-
-
 def test_a_worker_without_a_bot_token_says_so() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "worker"], env=env, cwd=REPO, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "handlers.cli", "worker"], env=env, cwd=REPO, capture_output=True,
                           text=True, timeout=30)  # fmt: skip
     assert done.returncode == 2 and "SLACK_BOT_TOKEN" in done.stderr
 
@@ -220,47 +216,15 @@ def descendants(pid: int) -> list[int]:
 # --- pieces ---------------------------------------------------------------------------------------------------
 
 
-def registry_with(counted: float, depth: float, observed: list[float], extra: bool = False) -> CollectorRegistry:
-    registry = CollectorRegistry()
-    Counter("jobs_total", "Jobs", ["outcome"], registry=registry).labels("ok").inc(counted)
-    Gauge("depth", "Depth", registry=registry).set(depth)
-    histogram = Histogram("job_seconds", "Time", buckets=(1.0,), registry=registry)
-    for value in observed:
-        histogram.observe(value)
-    if extra:
-        Counter("only_workers_total", "Only in workers", registry=registry).inc()
-    return registry
-
-
-class Families:
-    def __init__(self, families: list[Metric]) -> None:
-        self.families = families
-
-    def collect(self) -> list[Metric]:
-        return self.families
-
-
-def test_merged_metrics_add_counters_and_histograms_and_keep_the_own_gauges() -> None:
-    own = registry_with(1, 7, [0.5])
-    workers = [generate_latest(registry_with(2, 99, [2.0], extra=True)).decode(),
-               generate_latest(registry_with(4, 99, [])).decode()]  # fmt: skip
-    text = generate_latest(Families(merged(own.collect(), workers))).decode()  # type: ignore[arg-type]
-    assert 'jobs_total{outcome="ok"} 7.0' in text
-    assert "depth 7.0" in text  # the supervisor's own queue depth, not a sum
-    assert 'job_seconds_bucket{le="1.0"} 1.0' in text and 'job_seconds_bucket{le="+Inf"} 2.0' in text
-    assert "job_seconds_count 2.0" in text and "job_seconds_sum 2.5" in text
-    assert "only_workers_total 1.0" in text
-    assert text.count("# TYPE jobs_total counter") == 1
-
-
-async def test_clients_share_the_process_session_once_it_is_open(slack: SlackStandIn) -> None:
-    assert make_client(TOKEN, slack.base_url).session is None  # before: slack_sdk opens a session per call
-    session = await open_shared_session()
+async def test_a_processs_slack_clients_share_its_session_until_it_closes(slack: SlackStandIn) -> None:
+    settings = slack_settings(Settings(_env_file=None), slack.base_url)
+    assert bot_client(settings).session is None  # without a SlackSession: slack_sdk opens a session per call
+    session = await SlackSession().open()
     try:
-        first, second = make_client(TOKEN, slack.base_url), make_client(TOKEN, slack.base_url)
-        assert first.session is session and second.session is session
+        first, second = session.bot_client(settings), session.bot_client(settings)
+        assert first.session is second.session is not None
         assert (await first.auth_test())["ok"] and (await second.auth_test())["ok"]
-        assert not session.closed
+        assert not first.session.closed
     finally:
-        await close_shared_session()
-    assert session.closed and make_client(TOKEN, slack.base_url).session is None
+        await session.close()
+    assert first.session.closed

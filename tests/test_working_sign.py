@@ -12,7 +12,7 @@ from bot_process import TOKEN
 from slack_standin import SlackStandIn
 
 from bot.memory.store import Store
-from handlers import messages
+from handlers.listeners import messages
 from handlers.slack_client import make_client
 
 

@@ -31,7 +31,7 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 
-from bot.config import Settings, get_settings
+from bot.config import Settings
 from bot.models import Article
 from bot.pipeline.metadata import (
     element_text,
@@ -108,8 +108,8 @@ _EMBED_QUOTE = re.compile(r"pic\.twitter\.com|\(@\w+\)|instagram\.com|tiktok\.co
 
 
 def extract_article(html: str, url: str | None = None) -> Article:
-    """Metadata and main text of a page; never raises on hostile markup."""
-    return _extract(html, url, get_settings().extract_max_chars)
+    """Metadata and main text of a page, in this process and unbounded in time; never raises on hostile markup."""
+    return _extract(html, url, Settings.model_fields["extract_max_chars"].default)
 
 
 def _extract(html: str, url: str | None, max_chars: int) -> Article:

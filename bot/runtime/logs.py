@@ -19,8 +19,6 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.logging import RichHandler
 
-from bot.config import Settings
-
 # xoxe.xoxb-... (rotating) tokens are caught by their inner xoxb- part.
 TOKEN_PATTERN = re.compile(r"\b(xox[abposre]|xapp)-[A-Za-z0-9-]+")
 REDACTED = "[REDACTED]"
@@ -28,12 +26,6 @@ MIN_SECRET_CHARS = 6  # shorter "secrets" would redact ordinary words
 
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
-
-
-def settings_secrets(settings: Settings) -> list[str]:
-    """The secret values in settings, to hand to configure_logging()."""
-    fields = (settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret, settings.llm_api_key)
-    return [f.get_secret_value() for f in fields if f is not None and f.get_secret_value()]
 
 
 class RedactingFilter(logging.Filter):

@@ -1,8 +1,10 @@
-"""Prometheus metrics, one registry for the process; `GET /metrics` serves them."""
+"""Prometheus metrics; `GET /metrics` serves them (exposition()), for serve and its digest workers together."""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+import os
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 
 EVENTS_RECEIVED = Counter("digestbot_events_received_total", "Slack events received", ["type"])
 EVENTS_DUPLICATE = Counter(
@@ -17,3 +19,25 @@ DIGEST_CACHE = Counter("digestbot_digest_cache_total", "Digest cache lookups by 
 FETCH_SECONDS = Histogram("digestbot_fetch_seconds", "Time to fetch a page, redirects included")
 EXTRACT_SECONDS = Histogram("digestbot_extract_seconds", "Time to extract an article in a worker process")
 REDIS_ERRORS = Counter("digestbot_redis_errors_total", "Redis calls that failed (the bot carried on without them)")
+QUEUE_DEPTH = Gauge(
+    "digestbot_queue_depth", "Digest jobs queued or running (entries in the work stream)",
+    multiprocess_mode="mostrecent",  # set by serve alone, when scraped
+)
+
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def exposition() -> bytes:
+    """/metrics: this process's metrics, and with PROMETHEUS_MULTIPROC_DIR set (serve sets it for itself and its
+    digest workers before anything imports prometheus_client) every process's, added up."""
+    if os.environ.get(MULTIPROCESS_DIR):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry)
+    return generate_latest(REGISTRY)
+
+
+def forget_process(pid: int) -> None:
+    """A worker exited: its gauges go (its counters stay in the sums, as Prometheus counters must)."""
+    if os.environ.get(MULTIPROCESS_DIR):
+        multiprocess.mark_process_dead(pid)

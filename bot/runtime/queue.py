@@ -38,14 +38,13 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from prometheus_client import Gauge
 from redis import exceptions as redis_errors
 from redis.asyncio.cluster import RedisCluster
 
 from bot.config import Settings
 from bot.memory.connection import Client, connect
 from bot.memory.store import CALL_DEADLINE_S, OUTAGE_ERRORS, SCHEMA
-from bot.runtime.metrics import EVENTS_DUPLICATE
+from bot.runtime.metrics import EVENTS_DUPLICATE, QUEUE_DEPTH
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -61,8 +60,6 @@ READ_TIMEOUT_S = BLOCK_MS / 1000 + 5  # the blocking client's socket timeout mus
 OUTAGE_PAUSE_S = 1.0
 STOP_GRACE_S = 10.0  # on shutdown, running jobs get this long to finish before they are left to other replicas
 IDLE_CONSUMER_MS = 86_400_000  # consumers of replicas long gone, with nothing pending, are forgotten at start
-
-QUEUE_DEPTH = Gauge("digestbot_queue_depth", "Digest jobs queued or running (entries in the work stream)")
 
 Job = dict[str, Any]
 Entry = tuple[bytes, dict[bytes, bytes], int]  # entry id, fields, deliveries so far
@@ -89,6 +86,10 @@ end
 if owner == ARGV[1] then return 1 end
 return 0
 """
+
+
+async def _not_consuming(job: Job) -> None:
+    raise RuntimeError("a queue runs jobs only after start()")
 
 
 class TakenOver(Exception):
@@ -120,24 +121,29 @@ def _decode(fields: dict[bytes, bytes]) -> Job | None:
 
 
 class WorkQueue:
-    """enqueue() from any process; start() runs this process's consumers, which call `handler` for each job."""
+    """enqueue() from any process; start() runs this process's consumers, which call `handler` for each job.
+
+    The queue borrows its owner's Redis client for everything but the consumers' blocking reads, which get a
+    client of their own at start() (a process that only enqueues never opens one).
+    """
 
     def __init__(
         self,
+        settings: Settings,
         client: Client,
-        reader: Client,
-        prefix: str,
-        handler: Handler,
-        give_up: Handler,
         *,
         name: str = "digest",
         consumers: int,
         visibility_timeout_s: float,
     ) -> None:
-        self._r, self._reader = client, reader
+        self._settings = settings
+        self._r = client
+        self._reader: Client | None = None  # the consumers' own, from start() to stop()
+        prefix = settings.redis_prefix
         self.key = f"{prefix}{SCHEMA}queue:{name}"
         self._done = f"{prefix}{SCHEMA}done:"
-        self._handler, self._give_up = handler, give_up
+        self._handler: Handler = _not_consuming
+        self._give_up: Handler = _not_consuming
         self._consumers = consumers
         self._idle_ms = int(visibility_timeout_s * 1000)
         self._block_ms = min(BLOCK_MS, self._idle_ms // 2)  # look for abandoned jobs at least twice per timeout
@@ -150,11 +156,10 @@ class WorkQueue:
         self._healthy = True
 
     @classmethod
-    def open(cls, settings: Settings, handler: Handler, give_up: Handler, **options: Any) -> WorkQueue:
-        """A queue sized by settings (DIGESTBOT_QUEUE_*); `options` override them, as tests do."""
+    def open(cls, settings: Settings, client: Client, **options: Any) -> WorkQueue:
+        """A queue on `client`, sized by settings (DIGESTBOT_QUEUE_*); `options` override them, as tests do."""
         sizing = {"consumers": settings.queue_consumers, "visibility_timeout_s": settings.queue_visibility_timeout_s}
-        client, reader = connect(settings), blocking_client(settings)
-        return cls(client, reader, settings.redis_prefix, handler, give_up, **(sizing | options))
+        return cls(settings, client, **(sizing | options))
 
     # --- producers ----------------------------------------------------------------------------------------
 
@@ -181,12 +186,15 @@ class WorkQueue:
 
     # --- lifecycle ----------------------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, handler: Handler, give_up: Handler) -> None:
+        """Run this process's consumers: `handler` for each job, `give_up` for one that failed MAX_DELIVERIES times."""
+        self._handler, self._give_up = handler, give_up
+        self._reader = reader = blocking_client(self._settings)
         await self._ensure_group()
         await self._forget_idle_consumers()
         # host/pid/instance/n: readable in XINFO CONSUMERS, unique even for two queues in one process.
         me = f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(3)}"
-        self._tasks = [asyncio.create_task(self._consume(f"{me}/{i}")) for i in range(self._consumers)]
+        self._tasks = [asyncio.create_task(self._consume(f"{me}/{i}", reader)) for i in range(self._consumers)]
 
     async def stop(self, grace_s: float = STOP_GRACE_S) -> None:
         """Stop taking jobs; running ones get grace_s to finish, the rest stay pending for another replica."""
@@ -196,8 +204,9 @@ class WorkQueue:
             for task in running:
                 task.cancel()
             await asyncio.gather(*running, return_exceptions=True)
-        await self._r.aclose()
-        await self._reader.aclose()
+        if self._reader is not None:
+            await self._reader.aclose()
+            self._reader = None
 
     async def _ensure_group(self) -> None:
         try:
@@ -216,7 +225,7 @@ class WorkQueue:
 
     # --- consumers ----------------------------------------------------------------------------------------
 
-    async def _consume(self, name: str) -> None:
+    async def _consume(self, name: str, reader: Client) -> None:
         cursor = b"0-0"
         look_again_at = 0.0  # when this consumer next looks for abandoned jobs
         while not self._stopping:
@@ -226,7 +235,7 @@ class WorkQueue:
                 if time.monotonic() >= look_again_at:
                     claimed, cursor = await self._claim(name, cursor)
                     look_again_at = 0.0 if claimed else time.monotonic() + self._block_ms / 1000
-                entry = claimed or await self._read(name)
+                entry = claimed or await self._read(name, reader)
             except (*OUTAGE_ERRORS, TimeoutError) as exc:
                 self._outage(exc)
                 await asyncio.sleep(OUTAGE_PAUSE_S)
@@ -253,8 +262,8 @@ class WorkQueue:
         deliveries = pending[0]["times_delivered"] if pending else MAX_DELIVERIES
         return (entry_id, fields or {}, deliveries), cursor
 
-    async def _read(self, name: str) -> Entry | None:
-        reply = await self._reader.xreadgroup(GROUP, name, {self.key: ">"}, count=1, block=self._block_ms)
+    async def _read(self, name: str, reader: Client) -> Entry | None:
+        reply = await reader.xreadgroup(GROUP, name, {self.key: ">"}, count=1, block=self._block_ms)
         if not reply:
             return None
         entry_id, fields = reply[0][1][0]

@@ -3,7 +3,7 @@
 Every replica keeps its own in-memory jobs (APScheduler 3's Redis job store pickles jobs, so whoever can write
 Redis could run code, and one job store must not be shared by several schedulers). Each replica rebuilds its
 jobs from `store.channels_with_roundups()` at start, every SYNC_EVERY_S, and right after a settings change it
-made itself (`settings_changed()`). When a job fires, every replica races for one Redis key per channel and
+made itself (its owner calls `sync()`). When a job fires, every replica races for one Redis key per channel and
 ISO week (`SET NX EX`): the winner builds and posts the roundup, the others do nothing, also across restarts.
 
 Delivery is at most once: the key is taken before posting, so a post that fails is logged, never repeated.
@@ -22,7 +22,6 @@ import logging
 import os
 import secrets
 import socket
-import weakref
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -32,7 +31,6 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.memory.connection import connect
 from bot.memory.store import OUTAGE_ERRORS, ChannelSettings
 from bot.roundup import WEEK, Roundup, channel_roundup, iso_week
 from bot.service import DigestService
@@ -47,9 +45,6 @@ SYNC_JOB = "roundup-sync"
 
 Post = Callable[[str, Roundup], Awaitable[None]]
 Quiet = Callable[[str], Awaitable[None]]
-
-_running: weakref.WeakSet[RoundupScheduler] = weakref.WeakSet()
-
 
 def fire_second(channel_id: str) -> int:
     return int.from_bytes(hashlib.sha1(channel_id.encode()).digest()[:4], "big") % 60
@@ -77,12 +72,6 @@ def last_fire(channel_id: str, settings: ChannelSettings, now: datetime) -> date
     return fire.astimezone(UTC)
 
 
-async def settings_changed() -> None:
-    """Rebuild the jobs of every scheduler running in this process now (other replicas follow within a sync)."""
-    for scheduler in list(_running):
-        await scheduler.sync()
-
-
 class RoundupScheduler:
     """Posts each channel's weekly roundup through `post`; `on_quiet` (if given) is told of a quiet week."""
 
@@ -97,7 +86,7 @@ class RoundupScheduler:
     ) -> None:
         self._service, self._post, self._on_quiet = service, post, on_quiet
         self._sync_every_s, self._grace = sync_every_s, timedelta(seconds=grace_s)
-        self._redis = connect(service.settings)
+        self._redis = service.redis
         self._run_prefix = f"{service.settings.redis_prefix}v1:roundup-run:"
         self._replica = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._scheduler = AsyncIOScheduler(
@@ -111,7 +100,6 @@ class RoundupScheduler:
         await self.sync()
         self._scheduler.add_job(self.sync, IntervalTrigger(seconds=self._sync_every_s), id=SYNC_JOB)
         self._scheduler.start()
-        _running.add(self)
         now = datetime.now(UTC)
         for channel_id, settings in self._jobs.items():
             if now - last_fire(channel_id, settings, now) <= self._grace:
@@ -119,11 +107,9 @@ class RoundupScheduler:
 
     async def shutdown(self) -> None:
         """Stop firing; a roundup being built right now is cancelled."""
-        _running.discard(self)
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
             await asyncio.sleep(0)  # AsyncIOScheduler shuts down in its next loop turn
-        await self._redis.aclose()
 
     def next_run(self, channel_id: str) -> datetime | None:
         """When this replica will next fire the channel's roundup job (None: no roundup here)."""

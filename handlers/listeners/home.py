@@ -4,18 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ages import age
 from bot.memory.store import ChannelSettings, Share
 from bot.service import DigestService
+from handlers.bot import SlackBot
 from handlers.cards import Block, clip, slack_link
-from handlers.commands import DAYS, HELP
+from handlers.command_text import DAYS, HELP
 
 MUTE_ACTION = "home_toggle_mute"
 MAX_CHANNELS = 20  # keeps the view under App Home's 100 blocks
 LATEST = 10
+
+
+def register(app: AsyncApp) -> None:
+    @app.event("app_home_opened")
+    async def on_home(event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext) -> None:
+        bot: SlackBot = context["bot"]
+        if await bot.first_delivery(body) and event.get("tab", "home") == "home":
+            await publish_home(event["user"], bot.client, bot.service)
+
+    @app.action(MUTE_ACTION)
+    async def on_home_mute(ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        bot: SlackBot = context["bot"]
+        await toggle_mute(body, bot.client, bot.service)
 
 
 async def user_channels(client: AsyncWebClient, user_id: str) -> list[str]:

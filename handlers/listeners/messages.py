@@ -1,9 +1,8 @@
 """Links pasted into conversations become threaded digest cards (or a short "first shared by" note).
 
-The event listener only looks at a message and queues it (bot/runtime/queue.py); a consumer on any replica digests its
-links and posts each link's one reply, at most once per (channel, message, link) even if the job runs again.
-Unfurls (link_shared) and page-reading `/digest` commands (handlers/slash.py) travel the same queue, so no
-digest is made in the process that acks Slack.
+The listener only looks at a message and queues it (bot/runtime/queue.py); a consumer on any replica runs the
+MessageJob: it digests the links and posts each link's one reply, at most once per (channel, message, link)
+even if the job runs again.
 """
 
 from __future__ import annotations
@@ -18,20 +17,20 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import Settings
 from bot.errors import DigestError
 from bot.memory.store import Share, Store, url_hash
 from bot.pipeline.urls import canonicalize, domain
-from bot.runtime.metrics import DIGEST_SECONDS, DIGESTS, EVENTS_DUPLICATE
-from bot.runtime.queue import MAX_DELIVERIES, WorkQueue
-from bot.service import DigestService
+from bot.runtime.metrics import DIGEST_SECONDS, DIGESTS, EVENTS_DUPLICATE, EVENTS_RECEIVED
+from bot.runtime.queue import MAX_DELIVERIES
+from handlers.bot import SlackBot
 from handlers.cards import digest_card, failure_notice, repeat_notice
-from handlers.jobs import SLASH_COMMAND, DigestJob, parse_job
+from handlers.jobs import MessageJob, UnfurlJob
 from handlers.links import comment_without_links, links_in_text
-from handlers.slash import answer_queued_command, apologise_for_command
+from handlers.settings import SlackSettings
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +44,18 @@ PERSON_SUBTYPES = (None, "thread_broadcast", "file_share", "me_message")
 GAVE_UP = f"something on my side failed {MAX_DELIVERIES} times in a row, so I gave up. `/digest` it to try again."
 
 
+def register(app: AsyncApp) -> None:
+    # Queued events make no Redis call here for a retry check: the work queue runs one job per event id. A
+    # message without links asks for no work at all.
+    @app.event("message")
+    async def on_message(event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext) -> None:
+        EVENTS_RECEIVED.labels("message").inc()
+        bot: SlackBot = context["bot"]
+        if links_to_digest(event, bot.settings):
+            job = MessageJob(team_id=body.get("team_id", ""), event_id=body.get("event_id", ""), event=event)
+            await queue_job(bot, job, lambda: run_message(job, bot))
+
+
 def is_from_person(event: dict[str, Any]) -> bool:
     return event.get("subtype") in PERSON_SUBTYPES and not event.get("bot_id") and bool(event.get("user"))
 
@@ -56,6 +67,42 @@ def is_private(event: dict[str, Any]) -> bool:
 
 def shared_at(event: dict[str, Any]) -> datetime:
     return datetime.fromtimestamp(float(event["ts"]), UTC)
+
+
+def wanted_links(event: dict[str, Any], settings: SlackSettings) -> list[str]:
+    return links_in_text(event.get("text", ""), settings.ignored_domains(), settings.max_links_per_message)
+
+
+def links_to_digest(event: dict[str, Any], settings: SlackSettings) -> list[str]:
+    """What a message asks of the bot: the links a person shared in it, if any."""
+    return wanted_links(event, settings) if is_from_person(event) else []
+
+
+async def queue_job(bot: SlackBot, job: MessageJob | UnfurlJob, here: Callable[[], Awaitable[None]]) -> None:
+    """An event's work goes to the queue any replica serves, one job per Slack event however often Slack retries
+    it. With Redis unreachable `here` runs it in this process instead (the queue logs the outage once), so
+    nothing is lost; this process's memory of event ids then drops the retries."""
+    if await bot.queue.enqueue(job.model_dump(), once=job.event_id):
+        return
+    if job.event_id and not await bot.service.store.first_time(job.event_id):
+        EVENTS_DUPLICATE.inc()
+        return
+    await here()
+
+
+# --- the job -----------------------------------------------------------------------------------------------
+
+
+async def run_message(job: MessageJob, bot: SlackBot) -> None:
+    """A queued message, on whichever replica's consumer took it (maybe again, after a crash)."""
+    await digest_links(wanted_links(job.event, bot.settings), job, bot)
+
+
+async def give_up_message(job: MessageJob, bot: SlackBot) -> None:
+    """The job failed MAX_DELIVERIES times: say so for every link that got no reply yet."""
+    for url in wanted_links(job.event, bot.settings):
+        await Reply(bot, job.event, url).say(failure_notice(url, GAVE_UP))
+    await react(bot.client, job.event["channel"], job.event["ts"], add=False)
 
 
 async def post(
@@ -113,93 +160,11 @@ async def working_sign(
             later.cancel()
 
 
-def wanted_links(event: dict[str, Any], settings: Settings) -> list[str]:
-    ignore = tuple(d.strip().lower() for d in settings.ignore_domains.split(",") if d.strip())
-    return links_in_text(event.get("text", ""), ignore, settings.max_links_per_message)
-
-
-def links_to_digest(event: dict[str, Any], settings: Settings) -> list[str]:
-    """What a message asks of the bot: the links a person shared in it, if any."""
-    return wanted_links(event, settings) if is_from_person(event) else []
-
-
-async def handle_message(
-    event: dict[str, Any], links: list[str], team_id: str, client: AsyncWebClient, service: DigestService,
-    queue: WorkQueue, event_id: str = "",
-) -> None:
-    """After the ack: the message's digest work is queued (the consumers also check whether the channel is
-    muted: no Redis round trip on the ack path)."""
-
-    async def here() -> None:
-        await digest_links(links, event, team_id, client, service, queue, event_id)
-
-    await queue_event(event, team_id, event_id, service, queue, here)
-
-
-async def queue_event(
-    event: dict[str, Any], team_id: str, event_id: str, service: DigestService, queue: WorkQueue,
-    here: Callable[[], Awaitable[None]],
-) -> None:
-    """An event's work goes to the queue any replica serves, one job per Slack event however often Slack retries
-    it. With Redis unreachable `here` runs it in this process instead (the queue logs the outage once), so
-    nothing is lost; this process's memory of event ids then drops the retries."""
-    if await queue.enqueue(DigestJob(team_id=team_id, event=event, event_id=event_id).model_dump(), once=event_id):
-        return
-    if event_id and not await service.store.first_time(event_id):
-        EVENTS_DUPLICATE.inc()
-        return
-    await here()
-
-
-async def run_job(job: dict[str, Any], client: AsyncWebClient, service: DigestService, queue: WorkQueue) -> None:
-    """A queued message, unfurl or `/digest` command, on whichever replica's consumer took it (maybe again, after
-    a crash)."""
-    if not (parsed := parse_job(job)):
-        return
-    event = parsed.event
-    if event.get("type") == "link_shared":
-        await unfurl(event, client, service, parsed.event_id)
-        return
-    if event.get("type") == SLASH_COMMAND:
-        await answer_queued_command(event, client, service, queue)
-        return
-    links = wanted_links(event, service.settings)
-    await digest_links(links, event, parsed.team_id, client, service, queue, parsed.event_id)
-
-
-async def give_up_job(job: dict[str, Any], client: AsyncWebClient, service: DigestService, queue: WorkQueue) -> None:
-    """The job failed MAX_DELIVERIES times: say so for every link that got no reply yet, or to the command's
-    caller (an unfurl that never came leaves Slack's own preview, which needs no apology)."""
-    if not (parsed := parse_job(job)) or parsed.event.get("type") == "link_shared":
-        return
-    event = parsed.event
-    if event.get("type") == SLASH_COMMAND:
-        await apologise_for_command(event, GAVE_UP)
-        return
-    for url in wanted_links(event, service.settings):
-        await Reply(client, queue, event, url).say(failure_notice(url, GAVE_UP))
-    await react(client, event["channel"], event["ts"], add=False)
-
-
-def digest_queue(settings: Settings, client: AsyncWebClient, service: DigestService) -> WorkQueue:
-    """The shared queue of digest work; its consumers post through `client`."""
-
-    async def run(job: dict[str, Any]) -> None:
-        await run_job(job, client, service, queue)
-
-    async def give_up(job: dict[str, Any]) -> None:
-        await give_up_job(job, client, service, queue)
-
-    queue = WorkQueue.open(settings, run, give_up)
-    return queue
-
-
 @dataclass
 class Reply:
     """The one reply a link in a message gets, in the message's thread, posted once whoever runs the job."""
 
-    client: AsyncWebClient
-    queue: WorkQueue
+    bot: SlackBot
     event: dict[str, Any]
     url: str
 
@@ -208,7 +173,7 @@ class Reply:
         return f"{{{self.event['channel']}}}:{self.event['ts']}:{url_hash(canonicalize(self.url))}"
 
     async def already_posted(self) -> bool:
-        return await self.queue.done(self.mark)
+        return await self.bot.queue.done(self.mark)
 
     async def say(self, text: str, blocks: list | None = None) -> str | None:
         """Post the reply unless it was posted already; the ts of the one this call posted."""
@@ -219,65 +184,58 @@ class Reply:
         if await self.already_posted():
             return None
         event = self.event
-        ts = await post(self.client, event["channel"], event.get("thread_ts") or event["ts"], text, blocks)
-        await self.queue.mark_done(self.mark)
+        ts = await post(self.bot.client, event["channel"], event.get("thread_ts") or event["ts"], text, blocks)
+        await self.bot.queue.mark_done(self.mark)
         return ts
 
 
-async def digest_links(
-    links: list[str],
-    event: dict[str, Any],
-    team_id: str,
-    client: AsyncWebClient,
-    service: DigestService,
-    queue: WorkQueue,
-    event_id: str = "",
-) -> None:
+async def digest_links(links: list[str], job: MessageJob, bot: SlackBot) -> None:
+    event = job.event
     channel, ts = event["channel"], event["ts"]
-    channel_settings = await service.store.get_channel_settings(channel)
+    channel_settings = await bot.service.store.get_channel_settings(channel)
     if channel_settings.muted:
         return
-    async with working_sign(client, service.store, team_id, channel, ts):
+    async with working_sign(bot.client, bot.service.store, job.team_id, channel, ts):
         for url in links:
-            reply = Reply(client, queue, event, url)
+            reply = Reply(bot, event, url)
             # A job claimed again after a crash skips what its first owner finished (and its channel memory).
             if not await reply.already_posted():
                 started = time.monotonic()
-                outcome = await handle_link(url, event, team_id, service, reply, channel_settings.repeats)
+                outcome = await handle_link(url, job, bot, reply, channel_settings.repeats)
                 # One structured line per link; never the message text, which is the users' own words.
                 duration_ms = round((time.monotonic() - started) * 1000)
-                log.info("link handled", extra={"event_id": event_id, "channel": channel, "host": domain(url),
+                log.info("link handled", extra={"event_id": job.event_id, "channel": channel, "host": domain(url),
                                                 "outcome": outcome, "duration_ms": duration_ms})
 
 
-async def reply_if_repeat(canonical_url: str, event: dict[str, Any], service: DigestService, reply: Reply) -> bool:
+async def reply_if_repeat(canonical_url: str, event: dict[str, Any], bot: SlackBot, reply: Reply) -> bool:
     """A link this channel already saw (in another message) gets one short note instead of a second card."""
-    first = await service.store.first_share(event["channel"], canonical_url)
+    store = bot.service.store
+    first = await store.first_share(event["channel"], canonical_url)
     if first is None or first.ts == event["ts"]:
         return False
     await say_repeat(first, reply)
     again = {"user_id": event["user"], "ts": event["ts"], "shared_at": shared_at(event)}
-    await service.store.record_share(first.model_copy(update=again))
+    await store.record_share(first.model_copy(update=again))
     return True
 
 
 async def say_repeat(first: Share, reply: Reply) -> None:
     # Looked up only now: most links are never repeated, so the first share's post skips this Slack call.
-    link = await permalink(reply.client, first.channel_id, first.ts)
+    link = await permalink(reply.bot.client, first.channel_id, first.ts)
     await reply.say(repeat_notice(first.user_id, first.shared_at, link))
     DIGESTS.labels("repeat").inc()
 
 
-async def handle_link(
-    url: str, event: dict[str, Any], team_id: str, service: DigestService, reply: Reply, repeats: bool
-) -> str:
+async def handle_link(url: str, job: MessageJob, bot: SlackBot, reply: Reply, repeats: bool) -> str:
     """Digest one link and post its reply; the outcome ("ok", "repeat", "failed_<reason>") is returned.
 
     `repeats`: the channel wants a short note instead of a second card for a link it saw before.
     """
+    event, service = job.event, bot.service
     channel, ts = event["channel"], event["ts"]
     canonical_url = canonicalize(url)
-    if repeats and await reply_if_repeat(canonical_url, event, service, reply):
+    if repeats and await reply_if_repeat(canonical_url, event, bot, reply):
         return "repeat"
     try:
         with DIGEST_SECONDS.time():
@@ -288,11 +246,11 @@ async def handle_link(
         return f"failed_{error.reason}"
     # A shortener resolves to the article itself: it may be a repeat after all.
     moved = digest.canonical_url != canonical_url
-    if repeats and moved and await reply_if_repeat(digest.canonical_url, event, service, reply):
+    if repeats and moved and await reply_if_repeat(digest.canonical_url, event, bot, reply):
         return "repeat"
-    related = await service.related(digest, team_id, channel)
+    related = await service.related(digest, job.team_id, channel)
     share = Share(
-        team_id=team_id,
+        team_id=job.team_id,
         channel_id=channel,
         channel_is_private=is_private(event),
         canonical_url=digest.canonical_url,
@@ -314,44 +272,3 @@ async def handle_link(
         await service.store.note_card(channel, digest.canonical_url, card_ts)
     DIGESTS.labels("ok").inc()
     return "ok"
-
-
-async def handle_link_shared(
-    event: dict[str, Any], team_id: str, client: AsyncWebClient, service: DigestService, queue: WorkQueue,
-    event_id: str = "",
-) -> None:
-    """After the ack: an unfurl's digests are queued like a message's."""
-
-    async def here() -> None:
-        await unfurl(event, client, service, event_id)
-
-    await queue_event(event, team_id, event_id, service, queue, here)
-
-
-async def unfurl(event: dict[str, Any], client: AsyncWebClient, service: DigestService, event_id: str = "") -> None:
-    """Registered unfurl domains: a compact digest through chat.unfurl (also while the user is still typing).
-
-    Best effort: a link that cannot be digested keeps Slack's own preview, and a refused chat.unfurl is logged,
-    not retried (Slack's preview is already there). A job run again after a crash unfurls again, which only
-    replaces the same preview.
-    """
-    links = event.get("links", [])[: service.settings.max_links_per_message]
-    unfurls: dict[str, Any] = {}
-    for link in links:
-        try:
-            digest = await service.digest(link["url"])
-        except DigestError:
-            continue
-        _, blocks = digest_card(digest)
-        unfurls[link["url"]] = {"blocks": blocks[:4]}
-    error = None
-    if unfurls:
-        try:
-            await client.chat_unfurl(
-                channel=event.get("channel"), ts=event.get("message_ts"), unfurl_id=event.get("unfurl_id"),
-                source=event.get("source"), unfurls=unfurls,
-            )
-        except SlackApiError as refused:
-            error = refused.response.get("error")
-    log.info("unfurl handled", extra={"event_id": event_id, "channel": event.get("channel"), "links": len(links),
-                                      "unfurled": 0 if error else len(unfurls), "error": error})

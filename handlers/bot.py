@@ -1,0 +1,53 @@
+"""What every Slack surface works with, owned by the process that runs it (serve or a digest worker).
+
+Listeners get it from bolt's context (`context["bot"]`, set by a middleware in handlers/app.py); queued jobs get
+it from the consumer that runs them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.runtime.metrics import EVENTS_DUPLICATE, EVENTS_RECEIVED
+from bot.runtime.queue import WorkQueue
+from bot.runtime.scheduler import RoundupScheduler
+from bot.service import DigestService
+from handlers.settings import SlackSettings
+from handlers.slack_client import SlackSession
+
+
+@dataclass
+class SlackBot:
+    settings: SlackSettings
+    service: DigestService
+    slack: SlackSession
+    client: AsyncWebClient
+    queue: WorkQueue
+    scheduler: RoundupScheduler | None = None  # serve's: a settings change it makes reschedules at once
+
+    @classmethod
+    async def open(cls, settings: SlackSettings) -> SlackBot:
+        """The service (which starts the embedded Redis, if any, first), one Slack session and the work queue."""
+        service = DigestService.open(settings)
+        slack = await SlackSession().open()
+        queue = WorkQueue.open(settings, service.redis)
+        return cls(settings, service, slack, slack.bot_client(settings), queue)
+
+    async def close(self) -> None:
+        await self.queue.stop()
+        await self.service.close()
+        await self.slack.close()
+
+    async def first_delivery(self, body: dict[str, Any]) -> bool:
+        """For events answered in this process: False for one Slack retried (it thought we missed it) or anyone
+        replayed inside the window. Asked after the ack, so no ack waits for Redis; a retry is still answered 200,
+        as Slack needs. (Queued events are deduplicated by the queue instead: one job per event id.)"""
+        EVENTS_RECEIVED.labels(body.get("event", {}).get("type", "unknown")).inc()
+        event_id = body.get("event_id")
+        if not event_id or await self.service.store.first_time(event_id):
+            return True
+        EVENTS_DUPLICATE.inc()
+        return False

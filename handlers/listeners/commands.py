@@ -1,0 +1,222 @@
+"""`/digest`: lookups answered only to the caller, the settings a channel can change, and the Share button.
+
+What reads pages or the related index (`<url>`, `related`, `search`) is queued as a CommandJob and answered by
+a digest worker at the command's response_url, as a pasted link is; settings and listings are answered here,
+and so is everything while Redis cannot take the job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.ages import age
+from bot.errors import DigestError
+from bot.memory.store import Share
+from handlers.bot import SlackBot
+from handlers.cards import Block, digest_card, escape, failure_notice, related_lines, slack_link
+from handlers.command_text import HELP, Command, CommandError, parse_command
+from handlers.jobs import CommandJob
+from handlers.listeners.messages import GAVE_UP
+from handlers.roundups import roundup_command
+
+log = logging.getLogger(__name__)
+
+Respond = Callable[..., Awaitable[Any]]
+SHARE_ACTION = "share_digest"
+WORKER_COMMANDS = ("digest", "related", "search")  # they fetch and digest pages, or read the related index
+
+
+def register(app: AsyncApp) -> None:
+    @app.command("/digest")
+    async def on_command(ack: Any, body: dict[str, Any], respond: Respond, context: AsyncBoltContext) -> None:
+        await ack()  # within Slack's 3 seconds; the answer follows through response_url
+        await run_command(body, respond, context["bot"])
+
+    @app.action(SHARE_ACTION)
+    async def on_share(ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        await share_to_channel(body, context.team_id or "", context["bot"])
+
+
+def share_button(url: str) -> Block:
+    return {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Share in channel"},
+                "action_id": SHARE_ACTION,
+                "value": json.dumps({"url": url})[:2000],
+            }
+        ],
+    }
+
+
+async def run_command(body: dict[str, Any], respond: Respond, bot: SlackBot) -> None:
+    """`/digest`, after the ack: queued for a digest worker, or answered here."""
+    try:
+        command = parse_command(body.get("text", ""))
+    except CommandError as error:
+        await respond(text=str(error), response_type="ephemeral")
+        return
+    if command.name in WORKER_COMMANDS:
+        job = CommandJob(**{name: str(body.get(name, "")) for name in CommandJob.model_fields if name != "kind"})
+        if await bot.queue.enqueue(job.model_dump()):
+            return
+    answer = await answer_command(command, _where(body), bot)
+    await respond(response_type="ephemeral", replace_original=False, **answer)
+
+
+def _where(body: dict[str, Any] | CommandJob) -> dict[str, str]:
+    fields = body.model_dump() if isinstance(body, CommandJob) else body
+    return {name: str(fields.get(name, "")) for name in ("team_id", "channel_id", "user_id")}
+
+
+# --- the job -----------------------------------------------------------------------------------------------
+
+
+async def run_queued_command(job: CommandJob, bot: SlackBot) -> None:
+    """A queued `/digest`, on a digest worker: answered to its caller at the command's response_url, once even
+    if the job runs again (its done mark is the response_url's, which is unique to the invocation)."""
+    mark = "cmd:" + hashlib.sha256(job.response_url.encode()).hexdigest()
+    if await bot.queue.done(mark):
+        return
+    command = parse_command(job.text)
+    answer = await answer_command(command, _where(job), bot)
+    if await respond_later(bot, job, answer):
+        await bot.queue.mark_done(mark)
+        log.info("command answered", extra={"command": command.name, "channel": job.channel_id})
+
+
+async def give_up_command(job: CommandJob, bot: SlackBot) -> None:
+    await respond_later(bot, job, {"text": f"Sorry: {GAVE_UP}"})
+
+
+async def respond_later(bot: SlackBot, job: CommandJob, answer: dict[str, Any]) -> bool:
+    """Send an answer (text and maybe blocks) to the command's caller alone, at its response_url; False if Slack
+    refused it (it is logged, not retried: a response_url takes five answers within 30 minutes, and a refusal
+    does not get better)."""
+    body = {"response_type": "ephemeral", "replace_original": False, **answer}
+    response = await bot.slack.response_client(job.response_url).send_dict(body)
+    if response.status_code != 200:
+        log.warning("a /digest answer was refused at its response_url: HTTP %d", response.status_code)
+    return response.status_code == 200
+
+
+# --- answers -----------------------------------------------------------------------------------------------
+
+
+async def answer_command(command: Command, where: dict[str, str], bot: SlackBot) -> dict[str, Any]:
+    """What the caller sees, as chat.postMessage-style kwargs (text and maybe blocks)."""
+    channel, team = where["channel_id"], where["team_id"]
+    store = bot.service.store
+    if command.name in ("mute", "unmute"):
+        settings = await store.get_channel_settings(channel)
+        await store.put_channel_settings(channel, settings.model_copy(update={"muted": command.name == "mute"}))
+        return {"text": "Muted: I won't digest links here until `/digest unmute`." if command.name == "mute"
+                else "Unmuted: I'll digest links shared here again."}  # fmt: skip
+    if command.name == "repeats":
+        settings = await store.get_channel_settings(channel)
+        await store.put_channel_settings(channel, settings.model_copy(update={"repeats": command.switch == "on"}))
+        return {"text": f"Repeat notices are {command.switch} in this channel."}
+    if command.name == "recent":
+        return await _recent(bot, channel, command.count)
+    if command.name == "digest" and command.url:
+        return await _digest(bot, command.url, team, channel)
+    if command.name == "related" and command.url:
+        return await _related(bot, command.url, team, channel)
+    if command.name == "search":
+        return await _search(bot, command.words, team, channel)
+    if command.name == "roundup":
+        return await roundup_command(command, where, bot)
+    return {"text": HELP}
+
+
+async def _recent(bot: SlackBot, channel: str, count: int) -> dict[str, Any]:
+    shares = await bot.service.store.recent(channel, count)
+    if not shares:
+        return {"text": "Nothing shared in this channel yet."}
+    lines = [f"• {slack_link(s.canonical_url, s.title or s.canonical_url)} — <@{s.user_id}>, {age(s.shared_at)}"
+             for s in shares]  # fmt: skip
+    return {"text": "*Recently shared here*\n" + "\n".join(lines)}
+
+
+async def _digest(bot: SlackBot, url: str, team: str, channel: str) -> dict[str, Any]:
+    try:
+        digest = await bot.service.digest(url)
+    except DigestError as error:
+        return {"text": failure_notice(url, str(error))}
+    text, blocks = digest_card(digest, related=await bot.service.related(digest, team, channel))
+    return {"text": text, "blocks": [*blocks, share_button(digest.canonical_url)]}
+
+
+async def _related(bot: SlackBot, url: str, team: str, channel: str) -> dict[str, Any]:
+    try:
+        digest = await bot.service.digest(url)
+    except DigestError as error:
+        return {"text": failure_notice(url, str(error))}
+    hits = await bot.service.related(digest, team, channel)
+    if not hits:
+        return {"text": "I found nothing closely related among the links this workspace has shared."}
+    return {"text": f"*Related to {escape(digest.title or digest.canonical_url)}*\n{related_lines(hits)}"}
+
+
+async def _search(bot: SlackBot, words: str, team: str, channel: str) -> dict[str, Any]:
+    hits = await bot.service.search(words, team, channel)
+    if not hits:
+        return {"text": f"No digest matches “{escape(words)}”."}
+    return {"text": f"*Digests matching “{escape(words)}”*\n{related_lines(hits)}"}
+
+
+# --- the Share in channel button ---------------------------------------------------------------------------
+
+
+async def share_to_channel(body: dict[str, Any], team_id: str, bot: SlackBot) -> None:
+    """The "Share in channel" button: post the cached digest for everyone, as the card a paste would give, and
+    remember it as that person's share in the workspace `team_id`, as a paste would be (repeat notes, roundups,
+    related reading)."""
+    action = body["actions"][0]
+    url = json.loads(action["value"])["url"]
+    channel = body.get("channel", {}).get("id") or body.get("container", {}).get("channel_id")
+    user = body["user"]["id"]
+    try:
+        digest = await bot.service.digest(url)
+    except DigestError as error:
+        await bot.client.chat_postEphemeral(channel=channel, user=user, text=failure_notice(url, str(error)))
+        return
+    text, blocks = digest_card(digest, shared_by=user)
+    posted = await bot.client.chat_postMessage(
+        channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+    )
+    share = Share(
+        team_id=team_id,
+        channel_id=channel,
+        channel_is_private=await is_private_channel(bot.client, channel),
+        canonical_url=digest.canonical_url,
+        user_id=user,
+        ts=posted["ts"],
+        title=digest.title or digest.canonical_url,
+        shared_at=datetime.now(UTC),
+    )
+    await bot.service.remember(share, digest)
+
+
+async def is_private_channel(client: AsyncWebClient, channel: str) -> bool:
+    """Whether a channel's shares must stay in it. A button's payload does not say, so Slack is asked; when it
+    cannot tell (a DM needs a scope the bot does not have), the answer is the safe one: private."""
+    if channel.startswith("D"):
+        return True
+    try:
+        info = (await client.conversations_info(channel=channel))["channel"]
+    except (SlackApiError, KeyError):
+        return True
+    return bool(info.get("is_private") or info.get("is_im") or info.get("is_mpim"))
