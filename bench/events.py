@@ -60,7 +60,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.errors import DigestError
-from bot.memory.store import Share
+from bot.memory.channels import Share
 from bot.pipeline.urls import canonicalize
 from bot.runtime.queue import CONSUMERS
 from bot.service import DigestService
@@ -292,7 +292,7 @@ async def core_path(service: DigestService, link: str, index: int) -> None:
     """What bot/ does for a message with a link, as the bot calls it, without Slack: the channel's repeat check,
     the digest, related reading for the card, and the channel's memory (with the related index)."""
     channel = f"C{index % CHANNELS:04d}"
-    await service.store.first_share(channel, canonicalize(link))
+    await service.store.channels.first_share(channel, canonicalize(link))
     digest = await service.digest(link)
     await service.related(digest, TEAM, channel)
     share = Share(

@@ -29,6 +29,7 @@ import numpy as np
 import redis.asyncio
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
+from bot.memory.keys import Keys
 from bot.memory.related import SHOW_THRESHOLD, RelatedIndex, RelatedItem, RelatedQuery
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "related" / "articles.jsonl.gz"
@@ -120,7 +121,7 @@ async def digestbot_quality(
     docs: Sequence[Doc], client: redis.asyncio.Redis
 ) -> tuple[Result, list[list[float]], list[float]]:
     """Index every article, then query each one (its own URL is excluded, as a re-share would be)."""
-    index = RelatedIndex(client, f"bench:{uuid.uuid4().hex}:", threshold=float("-inf"))
+    index = RelatedIndex(client, Keys(f"bench:{uuid.uuid4().hex}:"), threshold=float("-inf"))
     by_url = {d.url: d for d in docs}
     start = time.perf_counter()
     for d in docs:
@@ -198,7 +199,7 @@ def synthetic(docs: Sequence[Doc], n: int, rng: random.Random) -> list[tuple[Rel
 async def scale(docs: Sequence[Doc], client: redis.asyncio.Redis) -> None:
     rng = random.Random(5)
     held_out = rng.sample(list(docs), 300)
-    index = RelatedIndex(client, f"bench:{uuid.uuid4().hex}:")
+    index = RelatedIndex(client, Keys(f"bench:{uuid.uuid4().hex}:"))
     items = synthetic(docs, SCALES[-1], rng)
     print("\nScale (synthetic spliced 20NG articles; 300 held-out 20NG queries from a public channel):")
     print(f"{'indexed':>8} {'index/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'record B':>8} {'all keys B/article':>18}")

@@ -25,8 +25,10 @@ import redis
 from redis.asyncio import Redis
 
 from bot.config import Settings
+from bot.memory.channels import Share
 from bot.memory.connection import Client, connect
-from bot.memory.store import Share, Store, url_hash
+from bot.memory.keys import url_hash
+from bot.memory.store import Store
 from bot.models import Digest
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "summaries" / "articles.jsonl.gz"
@@ -110,15 +112,15 @@ async def used_memory(client: Client) -> int:
 
 
 async def bench_lookups(store: Store, raw: Redis, digest: Digest, prefix: str) -> None:
-    await store.put_digest(digest)
+    await store.cache.put(digest)
     key = f"{prefix}v1:digest:{{{url_hash(digest.canonical_url)}}}"
     stored = await raw.get(key)
     print(f"Cached digest lookups: {len(digest.text)} chars of text, {len(digest.model_dump_json())} B JSON, "
           f"stored as {len(stored)} B ({'zlib' if stored[:1] == b'z' else 'plain JSON'})")  # fmt: skip
     peers: dict[str, Callable[[], Awaitable[object]]] = {
         "redis-py GET, same bytes (floor)": lambda: raw.get(key),
-        "Store.get_digest": lambda: store.get_digest(digest.canonical_url),
-        "Store.digest_once (cached)": lambda: store.digest_once(digest.canonical_url, _never),
+        "Store.get_digest": lambda: store.cache.get(digest.canonical_url),
+        "Store.digest_once (cached)": lambda: store.cache.digest_once(digest.canonical_url, _never),
     }
     print(f"{'path':<34} {'lookups/s':>10} {'p50 µs':>8} {'p99 µs':>8} {'p99 vs GET':>10} {'x32 tasks/s':>12}")
     floor = 0.0
@@ -145,7 +147,7 @@ async def bench_digest_memory(store: Store, raw: Redis, digests: list[Digest]) -
             base = digests[i % len(digests)]
             url = f"{base.canonical_url}/{i}"
             batch.append(base.model_copy(update={"url": url, "canonical_url": url, "title": f"{base.title} #{i}"}))
-        await asyncio.gather(*(store.put_digest(d) for d in batch))
+        await asyncio.gather(*(store.cache.put(d) for d in batch))
     grown = await used_memory(raw) - before
     json_bytes = statistics.mean(len(d.model_dump_json()) for d in digests)
     print(f"Memory: {DIGESTS:,} cached digests use {grown / 2**20:.1f} MiB in Redis, {grown / DIGESTS:,.0f} B each "
@@ -168,9 +170,9 @@ async def bench_share_memory(store: Store, raw: Redis, prefix: str) -> None:
             )
             for u in range(per_channel)
         ]  # fmt: skip
-        await asyncio.gather(*(store.record_share(s) for s in shares))
+        await asyncio.gather(*(store.channels.record_share(s) for s in shares))
         again = [s.model_copy(update={"user_id": "U9", "ts": s.ts + "1"}) for s in shares[:25]]  # new messages
-        await asyncio.gather(*(store.record_share(s) for s in again))
+        await asyncio.gather(*(store.channels.record_share(s) for s in again))
     grown = await used_memory(raw) - before
     stored = sum([await raw.zcard(f"{prefix}v1:ch:{{C{c:010d}}}:time") for c in range(CHANNELS)])
     assert stored == RECORDS, f"only {stored} of {RECORDS} records were stored"

@@ -1,4 +1,5 @@
-"""How long ago something happened, the way people say it in chat ("3d ago"): cards, App Home and the CLI."""
+"""Times as the bot shows and keeps them: how long ago something happened, the way people say it in chat ("3d
+ago"), and datetimes in UTC."""
 
 from __future__ import annotations
 
@@ -13,3 +14,8 @@ def age(when: datetime, now: datetime | None = None) -> str:
         if seconds >= size:
             return f"{int(seconds // size)}{unit} ago"
     return "just now"
+
+
+def utc(moment: datetime) -> datetime:
+    """An aware datetime in UTC; a naive one is taken to be UTC already."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, Field
 
+from bot.memory.channels import Share
 from bot.memory.related import SAME_STORY_TITLE, RelatedHit, RelatedQuery, one_line
-from bot.memory.store import Share
 from bot.memory.textvec import title_tokens
 from bot.models import Digest
 from bot.service import DigestService
@@ -61,13 +61,13 @@ async def build_roundup(
     service: DigestService, team_id: str, channel_id: str, start: datetime, end: datetime
 ) -> Roundup | None:
     """The roundup of links first shared in the channel within [start, end]; None for a quiet week."""
-    top = await service.store.top_shared(channel_id, start, MAX_CANDIDATES)
+    top = await service.store.channels.top_shared(channel_id, start, MAX_CANDIDATES)
     week = [(share, count) for share, count in top if share.shared_at <= _utc(end)]
     if not week:
         return None
-    liked = await service.store.reactions(channel_id, [share.canonical_url for share, _ in week])
+    liked = await service.store.channels.reactions(channel_id, [share.canonical_url for share, _ in week])
     week.sort(key=lambda pair: (-pair[1], -liked[pair[0].canonical_url], pair[0].shared_at))  # most shared/reacted
-    digests = [await service.store.get_digest(share.canonical_url) for share, _ in week[:MAX_ITEMS]]
+    digests = [await service.store.cache.get(share.canonical_url) for share, _ in week[:MAX_ITEMS]]
     items = [_item(share, count, digest) for (share, count), digest in zip(week, digests, strict=False)]
     exclude = [share.canonical_url for share, _ in week]
     queries = [_query(team_id, channel_id, item, digest, exclude) for item, digest in zip(items, digests, strict=True)]
@@ -79,7 +79,7 @@ async def build_roundup(
 
 async def channel_roundup(service: DigestService, channel_id: str, end: datetime) -> Roundup | None:
     """The roundup of the 7 days before `end`, for a channel known only by its id (scheduler, CLI)."""
-    recent = await service.store.recent(channel_id, 1)  # channel settings carry no team: its shares do
+    recent = await service.store.channels.recent(channel_id, 1)  # channel settings carry no team: its shares do
     if not recent:
         return None
     return await build_roundup(service, recent[0].team_id, channel_id, end - WEEK, end)
@@ -122,7 +122,7 @@ async def _unseen_related(
         tokens = title_tokens(hit.title)
         if hit.canonical_url in chosen or any(_same_title(tokens, t) for t in seen_titles):
             continue  # one story listed once, even when two sites carried it
-        if await service.store.first_share(channel_id, hit.canonical_url):
+        if await service.store.channels.first_share(channel_id, hit.canonical_url):
             continue  # this channel saw it in an earlier week
         seen_titles.append(tokens)
         chosen[hit.canonical_url] = RelatedReading.model_validate(hit.model_dump())

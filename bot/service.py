@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.memory.channels import Share, ShareResult
 from bot.memory.connection import Client, connect
+from bot.memory.guard import RedisGuard
 from bot.memory.related import RelatedHit, RelatedIndex, RelatedItem, RelatedQuery
-from bot.memory.store import OUTAGE_ERRORS, Share, ShareResult, Store
+from bot.memory.store import Store
 from bot.models import Digest
 from bot.pipeline.digest import digest_url
-from bot.pipeline.urls import canonicalize, domain
+from bot.pipeline.urls import domain
 
-log = logging.getLogger(__name__)
 SEARCH_THRESHOLD = 0.02  # a few query words share little with a whole article; any real match counts
 
 
@@ -29,40 +29,42 @@ class DigestService:
     @classmethod
     def open(cls, settings: Settings) -> DigestService:
         redis = connect(settings)
-        related = RelatedIndex(redis, settings.redis_prefix + "v1:related:")
-        return cls(settings, redis, Store(redis, settings), related)
+        store = Store(redis, settings)
+        return cls(settings, redis, store, RelatedIndex(redis, store.keys))
+
+    @property
+    def guard(self) -> RedisGuard:
+        """The process's one outage policy, for every part that talks to Redis."""
+        return self.store.guard
 
     async def close(self) -> None:
         await self.redis.aclose()
 
     async def digest(self, url: str) -> Digest:
         """One fetch per article, whatever tracking parameters the link carries, however many replicas ask."""
-        return await self.store.digest_once(canonicalize(url), lambda: digest_url(url, self.settings))
+        return await self.store.cache.digest_once(url, lambda: digest_url(url, self.settings))
 
     async def remember(self, share: Share, digest: Digest) -> ShareResult:
         """Record a share in the channel's memory and add the article to the workspace's related index."""
-        result = await self.store.record_share(share)
+        result = await self.store.channels.record_share(share)
         if result.is_first:
             await self._index(share, digest)
         return result
 
     async def _index(self, share: Share, digest: Digest) -> None:
-        try:
-            await self.related_index.add(
-                RelatedItem(
-                    team_id=share.team_id,
-                    canonical_url=digest.canonical_url,
-                    title=digest.title or digest.canonical_url,
-                    summary=digest.summary,
-                    text=digest.text,
-                    domain=domain(digest.canonical_url),
-                    channel_id=share.channel_id,
-                    channel_is_private=share.channel_is_private,
-                    shared_at=share.shared_at,
-                )
-            )
-        except OUTAGE_ERRORS:  # the store logs the outage; this article just misses the related index
-            log.info("related index unreachable; %s not indexed", domain(digest.canonical_url))
+        """With Redis away the article just misses the related index (the guard logs the outage)."""
+        item = RelatedItem(
+            team_id=share.team_id,
+            canonical_url=digest.canonical_url,
+            title=digest.title or digest.canonical_url,
+            summary=digest.summary,
+            text=digest.text,
+            domain=domain(digest.canonical_url),
+            channel_id=share.channel_id,
+            channel_is_private=share.channel_is_private,
+            shared_at=share.shared_at,
+        )
+        await self.guard.run(lambda: self.related_index.add(item), None, bounded=False)
 
     async def search(self, words: str, team_id: str, channel_id: str, k: int = 10) -> list[RelatedHit]:
         """Digests this workspace has seen that match some words, from channels the caller's channel may see."""
@@ -82,7 +84,5 @@ class DigestService:
 
     async def _related(self, query: RelatedQuery, k: int, threshold: float | None = None) -> list[RelatedHit]:
         """Related reading is an extra: with Redis away a card goes out without it."""
-        try:
-            return await self.related_index.related(query, k=k, threshold=threshold)
-        except OUTAGE_ERRORS:
-            return []
+        return await self.guard.run(lambda: self.related_index.related(query, k=k, threshold=threshold), [],
+                                    bounded=False)  # fmt: skip

@@ -33,7 +33,7 @@ class SlackBot:
         """The service (which starts the embedded Redis, if any, first), one Slack session and the work queue."""
         service = DigestService.open(settings)
         slack = await SlackSession().open()
-        queue = WorkQueue.open(settings, service.redis)
+        queue = WorkQueue.open(settings, service.redis, service.guard)
         return cls(settings, service, slack, slack.bot_client(settings), queue)
 
     async def close(self) -> None:
@@ -47,7 +47,7 @@ class SlackBot:
         as Slack needs. (Queued events are deduplicated by the queue instead: one job per event id.)"""
         EVENTS_RECEIVED.labels(body.get("event", {}).get("type", "unknown")).inc()
         event_id = body.get("event_id")
-        if not event_id or await self.service.store.first_time(event_id):
+        if not event_id or await self.service.store.events.first_time(event_id):
             return True
         EVENTS_DUPLICATE.inc()
         return False

@@ -11,7 +11,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.memory.store import ChannelSettings
+from bot.memory.channel_settings import ChannelSettings
 from bot.roundup import WEEK, Roundup, RoundupItem, build_roundup
 from bot.runtime.metrics import ROUNDUPS_POSTED
 from bot.runtime.scheduler import next_fire
@@ -85,7 +85,7 @@ async def roundup_command(command: Command, where: dict[str, str], bot: SlackBot
     if command.switch == "on":
         return await _switch_on(command, channel_id, where["user_id"], bot)
     if command.switch == "off":
-        settings = await bot.service.store.get_channel_settings(channel_id)
+        settings = await bot.service.store.channel_settings.get(channel_id)
         await _save(bot, channel_id, settings, roundup_enabled=False)
         return {"text": "Weekly roundup off for this channel. `/digest roundup on` brings it back."}
     now = datetime.now(UTC)
@@ -107,7 +107,7 @@ async def _switch_on(command: Command, channel_id: str, user_id: str, bot: Slack
     if zone is None:
         return {"text": f"I don't know the timezone `{clip(command.timezone or '', 60)}`: use a name like "
                         "`Europe/Berlin`, `America/New_York` or `UTC`."}  # fmt: skip
-    settings = await bot.service.store.get_channel_settings(channel_id)
+    settings = await bot.service.store.channel_settings.get(channel_id)
     day, time = command.day or 0, command.time or "09:00"  # Monday 09:00 unless told otherwise
     settings = await _save(bot, channel_id, settings, roundup_enabled=True, roundup_day=day, roundup_time=time,
                            timezone=zone)  # fmt: skip
@@ -123,7 +123,7 @@ async def _save(bot: SlackBot, channel_id: str, settings: ChannelSettings, **cha
     """Store the changed settings and have this replica's scheduler pick them up at once (the other replicas'
     follow within their next sync)."""
     settings = ChannelSettings.model_validate(settings.model_dump() | change)
-    await bot.service.store.put_channel_settings(channel_id, settings)
+    await bot.service.store.channel_settings.put(channel_id, settings)
     if bot.scheduler is not None:
         await bot.scheduler.sync()
     return settings

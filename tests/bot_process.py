@@ -22,8 +22,8 @@ import redis
 from redis_server import free_port
 
 from bot.config import Settings
+from bot.memory.keys import url_hash as store_hash
 from bot.memory.related import url_hash as related_hash
-from bot.memory.store import url_hash as store_hash
 from bot.pipeline.urls import canonicalize
 from bot.runtime.queue import WorkQueue
 from bot.service import DigestService
@@ -112,7 +112,8 @@ def slack_settings(base: Settings, slack_api_url: str) -> SlackSettings:
 def bot_for(service: DigestService, slack_api_url: str) -> SlackBot:
     """A SlackBot around a test's service, talking to a Slack stand-in (no session: a client session per call)."""
     settings = slack_settings(service.settings, slack_api_url)
-    return SlackBot(settings, service, SlackSession(), bot_client(settings), WorkQueue.open(settings, service.redis))
+    queue = WorkQueue.open(settings, service.redis, service.guard)
+    return SlackBot(settings, service, SlackSession(), bot_client(settings), queue)
 
 
 def worker_pids(log_path: Path) -> list[int]:

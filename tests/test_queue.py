@@ -15,6 +15,7 @@ from redis_server import delete_prefix, make_settings
 
 from bot.config import Settings
 from bot.memory.connection import Client, connect
+from bot.memory.guard import RedisGuard
 from bot.runtime.queue import GROUP, MAX_DELIVERIES, Job, WorkQueue
 
 VISIBILITY_S = 0.6
@@ -50,7 +51,8 @@ class Queues:
 
     def make(self, handler: Handler, give_up: Handler = nothing, consumers: int = 1) -> WorkQueue:
         client = connect(self.settings)  # a replica's own client, as each process has
-        queue = WorkQueue.open(self.settings, client, consumers=consumers, visibility_timeout_s=VISIBILITY_S)
+        sizing = {"consumers": consumers, "visibility_timeout_s": VISIBILITY_S}
+        queue = WorkQueue.open(self.settings, client, RedisGuard(), **sizing)
         self.made[queue] = (handler, give_up, client)
         return queue
 
@@ -224,7 +226,7 @@ async def test_a_malformed_entry_is_dropped(queues: Queues, raw: redis.asyncio.R
 async def test_with_redis_unreachable_enqueue_says_so_at_once(refused_url: str, tmp_path: Path) -> None:
     settings = make_settings(refused_url, tmp_path)
     client = connect(settings)
-    queue = WorkQueue.open(settings, client)
+    queue = WorkQueue.open(settings, client, RedisGuard())
     started = time.monotonic()
     assert not await queue.enqueue({"n": 1})
     assert not await queue.done("anything")

@@ -18,7 +18,9 @@ import redis
 
 from bot.config import Settings
 from bot.errors import DigestError
-from bot.memory.store import ChannelSettings, Share, Store
+from bot.memory.channel_settings import ChannelSettings
+from bot.memory.channels import Share
+from bot.memory.store import Store
 from bot.models import Digest
 
 if TYPE_CHECKING:
@@ -55,40 +57,40 @@ async def test_store_degrades_while_redis_is_down_and_recovers_everything(
     caplog.set_level(logging.INFO, logger="bot.memory.store")
     settings = settings_for(throwaway_redis.url)
     store = Store.from_settings(settings)
-    await store.put_digest(digest())
-    await store.record_share(SHARE)
-    await store.put_channel_settings("C1", ChannelSettings(roundup_enabled=True, timezone="Asia/Tokyo"))
-    assert await store.first_time("Ev1")
+    await store.cache.put(digest())
+    await store.channels.record_share(SHARE)
+    await store.channel_settings.put("C1", ChannelSettings(roundup_enabled=True, timezone="Asia/Tokyo"))
+    assert await store.events.first_time("Ev1")
 
     throwaway_redis.stop()
     for _ in range(3):
-        assert await timed(lambda: store.get_digest(URL)) < BOUND_S
-    assert await store.get_digest(URL) is None
-    assert await store.first_share("C1", URL) is None
-    assert await store.get_channel_settings("C1") == ChannelSettings()
+        assert await timed(lambda: store.cache.get(URL)) < BOUND_S
+    assert await store.cache.get(URL) is None
+    assert await store.channels.first_share("C1", URL) is None
+    assert await store.channel_settings.get("C1") == ChannelSettings()
     assert not store.healthy and not await store.ping()
-    assert not await store.first_time("Ev1")  # remembered in process
-    assert await store.first_time("Ev2") and not await store.first_time("Ev2")
+    assert not await store.events.first_time("Ev1")  # remembered in process
+    assert await store.events.first_time("Ev2") and not await store.events.first_time("Ev2")
 
     async def produce() -> Digest:
         return digest("https://a.example/new")
 
-    assert await store.digest_once("https://a.example/new", produce) == digest("https://a.example/new")
-    assert (await store.record_share(SHARE)).is_first  # a miss, not a crash
+    assert await store.cache.digest_once("https://a.example/new", produce) == digest("https://a.example/new")
+    assert (await store.channels.record_share(SHARE)).is_first  # a miss, not a crash
     outage = messages(caplog, "Redis is unreachable")
     assert len(outage) == 1 and outage[0].levelno == logging.ERROR
 
     throwaway_redis.start()  # same port, same data dir: the client reconnects by itself
     assert await store.ping() and store.healthy
     assert len(messages(caplog, "Redis is reachable again")) == 1
-    assert await store.get_digest(URL) == digest()
-    assert await store.first_share("C1", URL) == SHARE
-    assert (await store.get_channel_settings("C1")).timezone == "Asia/Tokyo"
+    assert await store.cache.get(URL) == digest()
+    assert await store.channels.first_share("C1", URL) == SHARE
+    assert (await store.channel_settings.get("C1")).timezone == "Asia/Tokyo"
     await store.close()
 
     restarted_bot = Store.from_settings(settings)  # a fresh process: no in-process memory
-    assert not await restarted_bot.first_time("Ev1")
-    assert await restarted_bot.channels_for_url("T1", URL) == {"C1": True}
+    assert not await restarted_bot.events.first_time("Ev1")
+    assert await restarted_bot.channels.channels_for_url("T1", URL) == {"C1": True}
     await restarted_bot.close()
 
 
@@ -97,7 +99,7 @@ async def test_a_server_that_accepts_and_never_answers_costs_about_a_second(
 ) -> None:
     caplog.set_level(logging.INFO, logger="bot.memory.store")
     store = Store.from_settings(settings_for(silent_server.url))
-    for call in (lambda: store.get_digest(URL), lambda: store.first_time("Ev1"), store.ping):
+    for call in (lambda: store.cache.get(URL), lambda: store.events.first_time("Ev1"), store.ping):
         assert await timed(call) < BOUND_S
     assert len(messages(caplog, "Redis is unreachable")) == 1
 
@@ -106,7 +108,7 @@ async def test_a_server_that_accepts_and_never_answers_costs_about_a_second(
 
     started = monotonic()
     with pytest.raises(DigestError):  # one bounded cache read, then the fetch; no lock, no cache write
-        await store.digest_once(URL, failing)
+        await store.cache.digest_once(URL, failing)
     assert monotonic() - started < BOUND_S
     await store.close()
 
@@ -115,17 +117,18 @@ EMBEDDED_SCRIPT = """
 import asyncio, sys
 from bot.config import Settings
 from bot.models import Digest
-from bot.memory.store import ChannelSettings, Store
+from bot.memory.channel_settings import ChannelSettings
+from bot.memory.store import Store
 
 async def main(mode: str) -> None:
     store = Store.from_settings(Settings())
     url = "https://a.example/kept"
     if mode == "write":
-        await store.put_digest(Digest(source=url, url=url, canonical_url=url, title="kept"))
-        await store.put_channel_settings("C1", ChannelSettings(roundup_enabled=True))
+        await store.cache.put(Digest(source=url, url=url, canonical_url=url, title="kept"))
+        await store.channel_settings.put("C1", ChannelSettings(roundup_enabled=True))
     else:
-        found = await store.get_digest(url)
-        print(found and found.title, (await store.get_channel_settings("C1")).roundup_enabled)
+        found = await store.cache.get(url)
+        print(found and found.title, (await store.channel_settings.get("C1")).roundup_enabled)
     await store.close()
 
 asyncio.run(main(sys.argv[1]))

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis.asyncio
 
+from bot.memory.keys import Keys
 from bot.memory.related import RelatedIndex, RelatedItem, RelatedQuery, one_line
 
 pytest_plugins = ["redis_server"]
@@ -139,7 +140,7 @@ async def prefix(client: redis.asyncio.Redis) -> AsyncIterator[str]:
 @pytest.fixture
 async def index(client: redis.asyncio.Redis, prefix: str) -> RelatedIndex:
     """An index holding all fifteen articles, shared in one public channel."""
-    index = RelatedIndex(client, prefix)
+    index = RelatedIndex(client, Keys(prefix))
     for topic in ARTICLES:
         for n in range(1, 5):
             await index.add(item(topic, n))
@@ -189,7 +190,7 @@ async def test_a_near_duplicate_of_the_query_or_of_a_hit_is_the_same_story(index
 
 
 async def test_a_private_channel_item_stays_in_its_channel(client: redis.asyncio.Redis, prefix: str) -> None:
-    index = RelatedIndex(client, prefix)
+    index = RelatedIndex(client, Keys(prefix))
     await index.add(item("football", 4, channel="GSECRET", private=True))
     await index.add(item("football", 1, channel="CPUB"))
     elsewhere = {h.canonical_url for h in await index.related(query("football", 2, channel="COTHER"))}
@@ -199,7 +200,7 @@ async def test_a_private_channel_item_stays_in_its_channel(client: redis.asyncio
 
 
 async def test_one_url_in_two_channels_counts_once(client: redis.asyncio.Redis, prefix: str) -> None:
-    index = RelatedIndex(client, prefix)
+    index = RelatedIndex(client, Keys(prefix))
     await index.add(item("cooking", 4, channel="GSECRET", private=True, days=3))
     await index.add(item("cooking", 4, channel="CPUB", days=5))
     await index.add(item("cooking", 2, channel="CPUB", days=4))
@@ -210,7 +211,7 @@ async def test_one_url_in_two_channels_counts_once(client: redis.asyncio.Redis, 
 
 
 async def test_another_replica_sees_what_the_first_added(client: redis.asyncio.Redis, prefix: str) -> None:
-    first, second = RelatedIndex(client, prefix), RelatedIndex(client, prefix)
+    first, second = RelatedIndex(client, Keys(prefix)), RelatedIndex(client, Keys(prefix))
     await first.add(item("space", 4))
     assert [h.canonical_url for h in await second.related(query("space", 1))] == [article("space", 4)[0]]
     await first.add(item("space", 0))  # after the second replica built its index: it tails the log
@@ -238,7 +239,7 @@ async def test_indexing_after_a_lookup_stores_what_indexing_alone_would(
     client: redis.asyncio.Redis, prefix: str
 ) -> None:
     """The card's lookup keeps the article's first pass for its indexing: the stored signature is the same."""
-    looked_up, direct = RelatedIndex(client, prefix + "a:"), RelatedIndex(client, prefix + "b:")
+    looked_up, direct = RelatedIndex(client, Keys(prefix + "a:")), RelatedIndex(client, Keys(prefix + "b:"))
     for index in (looked_up, direct):
         for topic in ARTICLES:
             for n in range(1, 5):

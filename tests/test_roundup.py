@@ -19,7 +19,8 @@ from bot_process import REPO, bot_for
 from slack_standin import SlackStandIn
 
 from bot.config import Settings
-from bot.memory.store import ChannelSettings, Share
+from bot.memory.channel_settings import ChannelSettings
+from bot.memory.channels import Share
 from bot.models import Digest
 from bot.roundup import MAX_RELATED, Roundup, RoundupItem, build_roundup, channel_roundup, iso_week
 from bot.service import DigestService
@@ -100,7 +101,7 @@ def when(days_before_end: float) -> datetime:
 async def share(service: DigestService, channel: str, key: str, user: str, at: datetime, private: bool = False) -> None:
     """A link shared in a channel: digest cached, share recorded, article indexed (as the message handler does)."""
     d = digest(key)
-    await service.store.put_digest(d)
+    await service.store.cache.put(d)
     record = Share(
         team_id="T1", channel_id=channel, channel_is_private=private, canonical_url=d.canonical_url, user_id=user,
         ts=f"{int(at.timestamp())}.000100", title=d.title, shared_at=at,
@@ -188,8 +189,8 @@ async def test_among_equal_shares_the_most_reacted_comes_first(service: DigestSe
     for key, days in (("blitz", 2), ("openings", 5), ("candidates", 3)):
         await share(service, "C6", key, "U1", when(days))
     for _ in range(2):
-        await service.store.count_reaction("C6", f"{int(when(2).timestamp())}.000100", +1)  # blitz's message
-    await service.store.count_reaction("C6", f"{int(when(3).timestamp())}.000100", +1)  # candidates' message
+        await service.store.channels.count_reaction("C6", f"{int(when(2).timestamp())}.000100", +1)  # blitz's message
+    await service.store.channels.count_reaction("C6", f"{int(when(3).timestamp())}.000100", +1)  # candidates' message
     roundup = await build_roundup(service, "T1", "C6", START, END)
     assert roundup is not None
     assert [i.canonical_url for i in roundup.items] == [url("blitz"), url("candidates"), url("openings")]
@@ -306,37 +307,37 @@ async def test_on_defaults_to_monday_nine_in_the_callers_slack_timezone(
     assert "every Monday at 09:00 (Asia/Tokyo)" in reply
     assert slack.calls("users.info")[0].params["user"] == "U1"
     expected = ChannelSettings(roundup_enabled=True, roundup_day=0, roundup_time="09:00", timezone="Asia/Tokyo")
-    assert await service.store.get_channel_settings("C1") == expected
-    assert await service.store.channels_with_roundups() == [("C1", expected)]
+    assert await service.store.channel_settings.get("C1") == expected
+    assert await service.store.channel_settings.with_roundups() == [("C1", expected)]
 
 
 async def test_on_with_day_time_and_zone(service: DigestService, slack: SlackStandIn) -> None:
     reply = await run(service, slack, "roundup on fri 16:30 europe/berlin")
     assert "every Friday at 16:30 (Europe/Berlin)" in reply
     assert not slack.calls("users.info")  # the zone was given
-    settings = await service.store.get_channel_settings("C1")
+    settings = await service.store.channel_settings.get("C1")
     assert (settings.roundup_day, settings.roundup_time, settings.timezone) == (4, "16:30", "Europe/Berlin")
 
 
 async def test_an_unknown_timezone_is_refused_clearly(service: DigestService, slack: SlackStandIn) -> None:
     reply = await run(service, slack, "roundup on Mars/Olympus_Mons")
     assert "I don't know the timezone `Mars/Olympus_Mons`" in reply and "Europe/Berlin" in reply
-    assert not (await service.store.get_channel_settings("C1")).roundup_enabled
+    assert not (await service.store.channel_settings.get("C1")).roundup_enabled
 
 
 async def test_slack_not_answering_users_info_means_utc(service: DigestService, slack: SlackStandIn) -> None:
     slack.error_next("users.info", "user_not_found")
     assert "(UTC)" in await run(service, slack, "roundup on tue 07:15", user="U404")
-    assert (await service.store.get_channel_settings("C1")).timezone == "UTC"
+    assert (await service.store.channel_settings.get("C1")).timezone == "UTC"
 
 
 async def test_off_keeps_the_rest_of_the_settings(service: DigestService, slack: SlackStandIn) -> None:
     await run(service, slack, "roundup on wed 10:00 UTC")
     reply = await run(service, slack, "roundup off")
     assert "off" in reply
-    settings = await service.store.get_channel_settings("C1")
+    settings = await service.store.channel_settings.get("C1")
     assert (settings.roundup_enabled, settings.roundup_day) == (False, 2)
-    assert await service.store.channels_with_roundups() == []
+    assert await service.store.channel_settings.with_roundups() == []
 
 
 async def test_preview_answers_only_the_caller(workspace: DigestService, slack: SlackStandIn) -> None:

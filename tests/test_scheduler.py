@@ -26,7 +26,8 @@ from bot_process import bot_for
 from slack_standin import SlackStandIn
 
 from bot.config import Settings
-from bot.memory.store import ChannelSettings, Share
+from bot.memory.channel_settings import ChannelSettings
+from bot.memory.channels import Share
 from bot.models import Digest
 from bot.roundup import Roundup, iso_week
 from bot.runtime.scheduler import RoundupScheduler, fire_second, last_fire, next_fire
@@ -118,7 +119,7 @@ async def seed(service: DigestService, channel: str, at: datetime) -> str:
     """One link shared in the channel at `at`, with its digest cached; returns its URL."""
     link = f"https://news.example.com/{channel.lower()}"
     digest = Digest(source=link, url=link, canonical_url=link, title=f"Story for {channel}", summary="Summary.")
-    await service.store.put_digest(digest)
+    await service.store.cache.put(digest)
     share = Share(team_id="T1", channel_id=channel, channel_is_private=False, canonical_url=link, user_id="U1",
                   ts=f"{int(at.timestamp())}.000100", title=digest.title, shared_at=at)  # fmt: skip
     await service.remember(share, digest)
@@ -168,7 +169,7 @@ async def test_two_replicas_post_a_due_roundup_once(service: DigestService, slac
         due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)  # 3 to 4 s from now
         channel = channel_firing_at(due.second)
         link = await seed(service, channel, due - timedelta(hours=5))
-        await service.store.put_channel_settings(channel, due_at(due))  # the replicas sync within 0.2 s
+        await service.store.channel_settings.put(channel, due_at(due))  # the replicas sync within 0.2 s
         (post,) = await asyncio.to_thread(slack.wait_for, "chat.postMessage", 1, 15)
         await asyncio.sleep(1.5)  # time for a second post, if there were to be one
         assert len(slack.calls("chat.postMessage")) == 1
@@ -183,7 +184,7 @@ async def test_two_replicas_post_a_due_roundup_once(service: DigestService, slac
 async def test_settings_survive_a_restart(service: DigestService, slack: SlackStandIn) -> None:
     channel = channel_firing_at(30)
     settings = ChannelSettings(roundup_enabled=True, roundup_day=4, roundup_time="16:30", timezone="America/Chicago")
-    await service.store.put_channel_settings(channel, settings)
+    await service.store.channel_settings.put(channel, settings)
     posts: list[tuple[str, Roundup]] = []
 
     async def post(channel_id: str, roundup: Roundup) -> None:
@@ -209,7 +210,7 @@ async def test_a_missed_run_posts_once_and_never_twice(service: DigestService, s
     missed = datetime.now(UTC) - timedelta(minutes=10)  # the bot was down then
     channel = channel_firing_at(5)
     link = await seed(service, channel, missed - timedelta(days=1))
-    await service.store.put_channel_settings(channel, due_at(missed))
+    await service.store.channel_settings.put(channel, due_at(missed))
     first = Replica(service.settings, slack.base_url, "--run-for", "30").ready()
     try:
         (post,) = await asyncio.to_thread(slack.wait_for, "chat.postMessage", 1, 15)
@@ -228,7 +229,7 @@ async def test_a_run_missed_beyond_the_grace_period_is_skipped(service: DigestSe
     missed = datetime.now(UTC) - timedelta(minutes=10)
     channel = channel_firing_at(5)
     await seed(service, channel, missed - timedelta(days=1))
-    await service.store.put_channel_settings(channel, due_at(missed))
+    await service.store.channel_settings.put(channel, due_at(missed))
     posts: list[str] = []
 
     async def post(channel_id: str, roundup: Roundup) -> None:
@@ -256,7 +257,7 @@ async def test_a_settings_change_reaches_the_running_scheduler_at_once(
     try:
         assert scheduler.next_run("C42") is None
         await roundup_command(parse_command("roundup on thu 08:15 Asia/Tokyo"), body, bot)
-        settings = await service.store.get_channel_settings("C42")
+        settings = await service.store.channel_settings.get("C42")
         assert scheduler.next_run("C42") == next_fire("C42", settings, datetime.now(UTC))
         await roundup_command(parse_command("roundup off"), body, bot)
         assert scheduler.next_run("C42") is None

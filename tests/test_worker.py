@@ -26,6 +26,7 @@ from slack_standin import JSON, SlackStandIn, event_body, link_shared_event, mes
 
 from bot.config import Settings, usable_cpus
 from bot.memory.connection import connect
+from bot.memory.guard import RedisGuard
 from bot.runtime.queue import WorkQueue
 from handlers.jobs import MessageJob, UnfurlJob
 from handlers.slack_client import SlackSession, bot_client
@@ -98,7 +99,7 @@ async def test_a_worker_digests_queued_jobs_and_finishes_its_running_job_on_sigt
             "DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true", "DIGESTBOT_QUEUE_CONSUMERS": "2"}  # fmt: skip
     log_path = tmp_path / "worker.log"
     client = connect(settings)
-    producer = WorkQueue.open(settings, client)
+    producer = WorkQueue.open(settings, client, RedisGuard())
     with log_path.open("wb") as log:
         worker = subprocess.Popen([sys.executable, "-m", "handlers.cli", "worker"], env=env, stdout=log,
                                   stderr=subprocess.STDOUT, cwd=REPO)  # fmt: skip

@@ -37,6 +37,7 @@ from pydantic import BaseModel, Field
 from redis.exceptions import WatchError
 
 from bot.memory import textvec
+from bot.memory.keys import Keys
 
 log = logging.getLogger(__name__)
 
@@ -379,15 +380,15 @@ def same_story(sketch: tuple[int, ...], title: frozenset[str], doc: Doc) -> bool
 class RelatedIndex:
     """The workspace-wide related-reading index shared by every replica through Redis."""
 
-    def __init__(self, redis: redis.asyncio.Redis, prefix: str, threshold: float = SHOW_THRESHOLD) -> None:
+    def __init__(self, redis: redis.asyncio.Redis, keys: Keys, threshold: float = SHOW_THRESHOLD) -> None:
         self.redis = redis
-        self.prefix = prefix
+        self.keys = keys
         self.threshold = threshold
         self._teams: dict[str, TeamIndex] = {}
         self._add_script = redis.register_script(_ADD_ARTICLE)
 
     def _key(self, team_id: str, name: str) -> str:
-        return f"{self.prefix}{{{team_id}}}:{name}"
+        return self.keys.related(team_id, name)
 
     def item_key(self, team_id: str, canonical_url: str) -> str:
         return self._key(team_id, "i:" + url_hash(canonical_url).hex())

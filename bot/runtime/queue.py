@@ -1,15 +1,8 @@
 """A durable work queue on a Redis stream with a consumer group, shared by every replica.
 
-Keys (`P` = settings.redis_prefix + "v1:", as in bot/memory/store.py; `M` = a mark chosen by the caller):
-
-| key | type | value | TTL |
-| --- | --- | --- | --- |
-| `P queue:N` | stream | entries `{"job": JSON[, "once": K]}`, group `workers`; gone when done | MAXLEN ~ MAX_ENTRIES |
-| `P done:M` | string | `"1"`: side effect M (one posted reply) happened; a rerun skips it | DONE_TTL_S |
-| `P once:K` | string | the entry id of the one job that may run for key K (a Slack event id) | ONCE_TTL_S |
-
-`N` is the queue's name: `digest` for the digest work. Digest replies use `M` = `{C}:<message ts>:U`, answers to
-a queued `/digest` `M` = `cmd:<sha256 of its response_url>`.
+Its keys (bot/memory/keys.py): the stream `queue:N` (entries `{"job": JSON[, "once": K]}`, group `workers`; `N`
+is `digest` for the digest work), `done:M` marks (digest replies use `M` = `{C}:<message ts>:U`, answers to a
+queued `/digest` `M` = `cmd:<sha256 of its response_url>`) and `once:K` claims (K a Slack event id).
 
 How a job travels: enqueue() XADDs it, with a `once` key if only one job per key may run (Slack retries an event
 it thinks we missed: each delivery is queued, the first entry to start claims the key, the others are dropped;
@@ -23,7 +16,7 @@ A finished job is XACKed and XDELed. A job that raised stays pending and is clai
 delivery the give-up handler runs instead (an honest reply), and the entry is dropped.
 
 Jobs run at least once. The handler makes its side effects exactly once with done() / mark_done(): see the
-window described in handlers/messages.py.
+window described in handlers/listeners/messages.py.
 """
 
 from __future__ import annotations
@@ -43,7 +36,9 @@ from redis.asyncio.cluster import RedisCluster
 
 from bot.config import Settings
 from bot.memory.connection import Client, connect
-from bot.memory.store import CALL_DEADLINE_S, OUTAGE_ERRORS, SCHEMA
+from bot.memory.guard import OUTAGE_ERRORS, RedisGuard
+from bot.memory.keys import Keys
+from bot.memory.scripts import CLAIM_ONCE, RENEW_ENTRY
 from bot.runtime.metrics import EVENTS_DUPLICATE, QUEUE_DEPTH
 
 log = logging.getLogger(__name__)
@@ -65,27 +60,6 @@ Job = dict[str, Any]
 Entry = tuple[bytes, dict[bytes, bytes], int]  # entry id, fields, deliveries so far
 Handler = Callable[[Job], Awaitable[None]]
 
-# Renew an entry only while this consumer still owns it: never take a job back from its new owner.
-RENEW = """
-local entry = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)[1]
-if entry and entry[2] == ARGV[2] then
-  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'JUSTID')
-  return 1
-end
-return 0
-"""
-
-
-# The first entry to ask owns the key; later asks by that entry (a redelivery) are allowed, others are not.
-CLAIM_ONCE = """
-local owner = redis.call('GET', KEYS[1])
-if not owner then
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-  return 1
-end
-if owner == ARGV[1] then return 1 end
-return 0
-"""
 
 
 async def _not_consuming(job: Job) -> None:
@@ -131,35 +105,32 @@ class WorkQueue:
         self,
         settings: Settings,
         client: Client,
+        guard: RedisGuard,
         *,
         name: str = "digest",
         consumers: int,
         visibility_timeout_s: float,
     ) -> None:
         self._settings = settings
-        self._r = client
+        self._r, self._guard, self._keys = client, guard, Keys(settings.redis_prefix)
         self._reader: Client | None = None  # the consumers' own, from start() to stop()
-        prefix = settings.redis_prefix
-        self.key = f"{prefix}{SCHEMA}queue:{name}"
-        self._done = f"{prefix}{SCHEMA}done:"
+        self.key = self._keys.queue(name)
         self._handler: Handler = _not_consuming
         self._give_up: Handler = _not_consuming
         self._consumers = consumers
         self._idle_ms = int(visibility_timeout_s * 1000)
         self._block_ms = min(BLOCK_MS, self._idle_ms // 2)  # look for abandoned jobs at least twice per timeout
         self._renew_every_s = visibility_timeout_s / 3
-        self._renew = client.register_script(RENEW)
+        self._renew = client.register_script(RENEW_ENTRY)
         self._claim_once = client.register_script(CLAIM_ONCE)
-        self._once = f"{prefix}{SCHEMA}once:"
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
-        self._healthy = True
 
     @classmethod
-    def open(cls, settings: Settings, client: Client, **options: Any) -> WorkQueue:
+    def open(cls, settings: Settings, client: Client, guard: RedisGuard, **options: Any) -> WorkQueue:
         """A queue on `client`, sized by settings (DIGESTBOT_QUEUE_*); `options` override them, as tests do."""
         sizing = {"consumers": settings.queue_consumers, "visibility_timeout_s": settings.queue_visibility_timeout_s}
-        return cls(settings, client, **(sizing | options))
+        return cls(settings, client, guard, **(sizing | options))
 
     # --- producers ----------------------------------------------------------------------------------------
 
@@ -172,10 +143,10 @@ class WorkQueue:
 
     async def done(self, mark: str) -> bool:
         """True if mark_done(mark) happened (False while Redis is away: the work is then done again)."""
-        return bool(await self._call(lambda: self._r.exists(self._done + mark)))
+        return bool(await self._call(lambda: self._r.exists(self._keys.done(mark))))
 
     async def mark_done(self, mark: str) -> None:
-        await self._call(lambda: self._r.set(self._done + mark, b"1", ex=DONE_TTL_S))
+        await self._call(lambda: self._r.set(self._keys.done(mark), b"1", ex=DONE_TTL_S))
 
     async def refresh_depth(self) -> int:
         """Jobs queued or running, also published as the digestbot_queue_depth gauge."""
@@ -215,7 +186,7 @@ class WorkQueue:
             if "BUSYGROUP" not in str(exc):
                 raise
         except (*OUTAGE_ERRORS, TimeoutError) as exc:
-            self._outage(exc)  # the consumers create it once Redis answers
+            self._guard.outage(exc)  # the consumers create it once Redis answers
 
     async def _forget_idle_consumers(self) -> None:
         found = await self._call(lambda: self._r.xinfo_consumers(self.key, GROUP)) or []
@@ -237,7 +208,7 @@ class WorkQueue:
                     look_again_at = 0.0 if claimed else time.monotonic() + self._block_ms / 1000
                 entry = claimed or await self._read(name, reader)
             except (*OUTAGE_ERRORS, TimeoutError) as exc:
-                self._outage(exc)
+                self._guard.outage(exc)
                 await asyncio.sleep(OUTAGE_PAUSE_S)
                 continue
             except redis_errors.ResponseError as exc:
@@ -247,7 +218,7 @@ class WorkQueue:
                     log.error("work queue read failed: %s", exc)
                     await asyncio.sleep(OUTAGE_PAUSE_S)
                 continue
-            self._recovered()
+            self._guard.recovered()
             if entry is not None:
                 await self._process(name, *entry)
 
@@ -309,7 +280,7 @@ class WorkQueue:
 
     async def _first_for(self, once: bytes, entry_id: bytes) -> bool:
         """Whether this entry owns its `once` key (or Redis cannot say: then it runs, as at-least-once allows)."""
-        key = self._once + once.decode(errors="replace")
+        key = self._keys.once(once.decode(errors="replace"))
         owned = await self._call(lambda: self._claim_once(keys=[key], args=[entry_id, ONCE_TTL_S]))
         return owned != 0
 
@@ -330,33 +301,6 @@ class WorkQueue:
 
         await self._call(ack_and_delete)
 
-    # --- Redis health -------------------------------------------------------------------------------------
-
     async def _call(self, call: Callable[[], Awaitable[T]]) -> T | None:
-        """One bounded Redis call; None when Redis is away or refused it."""
-        try:
-            async with asyncio.timeout(CALL_DEADLINE_S):
-                result = await call()
-        except (*OUTAGE_ERRORS, TimeoutError) as exc:
-            self._outage(exc)
-            return None
-        except redis_errors.RedisError as exc:
-            log.warning("Redis refused a work queue command: %s: %s", type(exc).__name__, exc)
-            return None
-        self._recovered()
-        return result
-
-    def _outage(self, exc: BaseException) -> None:
-        if self._healthy:
-            self._healthy = False
-            log.error(
-                "work queue: Redis is unreachable (%s: %s): new digest work runs in the replica that received it, "
-                "queued work waits until Redis is back",
-                type(exc).__name__,
-                str(exc) or "no answer in time",
-            )
-
-    def _recovered(self) -> None:
-        if not self._healthy:
-            self._healthy = True
-            log.warning("work queue: Redis is reachable again")
+        """One bounded Redis call; None when Redis is away or refused it (the guard logs the outage once)."""
+        return await self._guard.run(call, None)

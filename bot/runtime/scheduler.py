@@ -2,7 +2,7 @@
 
 Every replica keeps its own in-memory jobs (APScheduler 3's Redis job store pickles jobs, so whoever can write
 Redis could run code, and one job store must not be shared by several schedulers). Each replica rebuilds its
-jobs from `store.channels_with_roundups()` at start, every SYNC_EVERY_S, and right after a settings change it
+jobs from `store.channel_settings.with_roundups()` at start, every SYNC_EVERY_S, and right after a settings change it
 made itself (its owner calls `sync()`). When a job fires, every replica races for one Redis key per channel and
 ISO week (`SET NX EX`): the winner builds and posts the roundup, the others do nothing, also across restarts.
 
@@ -31,7 +31,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.memory.store import OUTAGE_ERRORS, ChannelSettings
+from bot.memory.channel_settings import ChannelSettings
 from bot.roundup import WEEK, Roundup, channel_roundup, iso_week
 from bot.service import DigestService
 
@@ -87,7 +87,6 @@ class RoundupScheduler:
         self._service, self._post, self._on_quiet = service, post, on_quiet
         self._sync_every_s, self._grace = sync_every_s, timedelta(seconds=grace_s)
         self._redis = service.redis
-        self._run_prefix = f"{service.settings.redis_prefix}v1:roundup-run:"
         self._replica = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._scheduler = AsyncIOScheduler(
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": int(grace_s)}
@@ -119,7 +118,7 @@ class RoundupScheduler:
     async def sync(self) -> None:
         """Make the jobs match the settings in Redis: one cron job per channel with its roundup on."""
         async with self._sync_lock:
-            wanted = dict(await self._service.store.channels_with_roundups())
+            wanted = dict(await self._service.store.channel_settings.with_roundups())
             if not self._service.store.healthy:
                 return  # Redis is away: keep the jobs we have rather than drop them all
             for channel_id in self._jobs.keys() - wanted.keys():
@@ -135,7 +134,7 @@ class RoundupScheduler:
     async def _run(self, channel_id: str) -> None:
         """The job: if the roundup is (still) due and no replica claimed this week's run, build and post it."""
         store, now = self._service.store, datetime.now(UTC)
-        settings = await store.get_channel_settings(channel_id)
+        settings = await store.channel_settings.get(channel_id)
         if not store.healthy:
             self._retry(channel_id, now)
             return
@@ -150,12 +149,13 @@ class RoundupScheduler:
 
     async def _claim(self, channel_id: str, fire: datetime) -> bool | None:
         """True if this replica won this week's run, False if another did, None if Redis could not say."""
-        key = f"{self._run_prefix}{channel_id}:{iso_week(fire)}"
-        try:
-            return bool(await self._redis.set(key, self._replica, nx=True, ex=RUN_KEY_TTL_S))
-        except OUTAGE_ERRORS as exc:
-            log.warning("cannot claim the roundup run for %s (%s): retrying in %.0f s", channel_id, exc, RETRY_S)
+        key = self._service.store.keys.roundup_run(channel_id, iso_week(fire))
+        claim = self._redis.set(key, self._replica, nx=True, ex=RUN_KEY_TTL_S)
+        won = await self._service.guard.run(lambda: claim, None)
+        if won is None:
+            log.warning("cannot claim the roundup run for %s: retrying in %.0f s", channel_id, RETRY_S)
             return None
+        return bool(won)
 
     def _retry(self, channel_id: str, now: datetime) -> None:
         when = now + timedelta(seconds=RETRY_S)

@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ages import age
 from bot.errors import DigestError
-from bot.memory.store import Share
+from bot.memory.channels import Share
 from handlers.bot import SlackBot
 from handlers.cards import Block, digest_card, escape, failure_notice, related_lines, slack_link
 from handlers.command_text import HELP, Command, CommandError, parse_command
@@ -120,13 +120,13 @@ async def answer_command(command: Command, where: dict[str, str], bot: SlackBot)
     channel, team = where["channel_id"], where["team_id"]
     store = bot.service.store
     if command.name in ("mute", "unmute"):
-        settings = await store.get_channel_settings(channel)
-        await store.put_channel_settings(channel, settings.model_copy(update={"muted": command.name == "mute"}))
+        settings = await store.channel_settings.get(channel)
+        await store.channel_settings.put(channel, settings.model_copy(update={"muted": command.name == "mute"}))
         return {"text": "Muted: I won't digest links here until `/digest unmute`." if command.name == "mute"
                 else "Unmuted: I'll digest links shared here again."}  # fmt: skip
     if command.name == "repeats":
-        settings = await store.get_channel_settings(channel)
-        await store.put_channel_settings(channel, settings.model_copy(update={"repeats": command.switch == "on"}))
+        settings = await store.channel_settings.get(channel)
+        await store.channel_settings.put(channel, settings.model_copy(update={"repeats": command.switch == "on"}))
         return {"text": f"Repeat notices are {command.switch} in this channel."}
     if command.name == "recent":
         return await _recent(bot, channel, command.count)
@@ -142,7 +142,7 @@ async def answer_command(command: Command, where: dict[str, str], bot: SlackBot)
 
 
 async def _recent(bot: SlackBot, channel: str, count: int) -> dict[str, Any]:
-    shares = await bot.service.store.recent(channel, count)
+    shares = await bot.service.store.channels.recent(channel, count)
     if not shares:
         return {"text": "Nothing shared in this channel yet."}
     lines = [f"• {slack_link(s.canonical_url, s.title or s.canonical_url)} — <@{s.user_id}>, {age(s.shared_at)}"

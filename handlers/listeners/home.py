@@ -9,7 +9,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ages import age
-from bot.memory.store import ChannelSettings, Share
+from bot.memory.channel_settings import ChannelSettings
+from bot.memory.channels import Share
 from bot.service import DigestService
 from handlers.bot import SlackBot
 from handlers.cards import Block, clip, slack_link
@@ -76,7 +77,7 @@ def latest_lines(shares: list[Share]) -> str:
 async def home_view(user_id: str, client: AsyncWebClient, service: DigestService) -> dict[str, Any]:
     store = service.store
     channels = await user_channels(client, user_id)
-    shares = [share for channel in channels for share in await store.recent(channel, LATEST)]
+    shares = [share for channel in channels for share in await store.channels.recent(channel, LATEST)]
     shares.sort(key=lambda share: share.shared_at, reverse=True)
     blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": "digestbot"}}]
     latest = latest_lines(shares[:LATEST]) or "Nothing shared in your channels yet. Paste a link in one!"
@@ -84,7 +85,7 @@ async def home_view(user_id: str, client: AsyncWebClient, service: DigestService
     if channels:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "*Your channels*"}})
     for channel in channels:
-        settings = await store.get_channel_settings(channel)
+        settings = await store.channel_settings.get(channel)
         blocks.append({
             "type": "section",
             "text": {"type": "mrkdwn", "text": settings_line(channel, settings)},
@@ -102,6 +103,6 @@ async def toggle_mute(body: dict[str, Any], client: AsyncWebClient, service: Dig
     """The Home tab's Mute/Unmute button, allowed only for channels the user is in."""
     user_id, channel_id = body["user"]["id"], body["actions"][0]["value"]
     if channel_id in await user_channels(client, user_id):
-        settings = await service.store.get_channel_settings(channel_id)
-        await service.store.put_channel_settings(channel_id, settings.model_copy(update={"muted": not settings.muted}))
+        settings = await service.store.channel_settings.get(channel_id)
+        await service.store.channel_settings.put(channel_id, settings.model_copy(update={"muted": not settings.muted}))
     await publish_home(user_id, client, service)

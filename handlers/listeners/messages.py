@@ -22,7 +22,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import DigestError
-from bot.memory.store import Share, Store, url_hash
+from bot.memory.channels import Share
+from bot.memory.keys import url_hash
+from bot.memory.store import Store
 from bot.pipeline.urls import canonicalize, domain
 from bot.runtime.metrics import DIGEST_SECONDS, DIGESTS, EVENTS_DUPLICATE, EVENTS_RECEIVED
 from bot.runtime.queue import MAX_DELIVERIES
@@ -84,7 +86,7 @@ async def queue_job(bot: SlackBot, job: MessageJob | UnfurlJob, here: Callable[[
     nothing is lost; this process's memory of event ids then drops the retries."""
     if await bot.queue.enqueue(job.model_dump(), once=job.event_id):
         return
-    if job.event_id and not await bot.service.store.first_time(job.event_id):
+    if job.event_id and not await bot.service.store.events.first_time(job.event_id):
         EVENTS_DUPLICATE.inc()
         return
     await here()
@@ -144,7 +146,7 @@ async def working_sign(
     async def show() -> None:
         nonlocal shown
         await asyncio.sleep(WORKING_AFTER_S)
-        if not await store.take_budget(f"signs:{team_id}", SIGNS_PER_MINUTE):
+        if not await store.budgets.take(f"signs:{team_id}", SIGNS_PER_MINUTE):
             return
         shown = True
         await react(client, channel, ts, add=True)
@@ -192,7 +194,7 @@ class Reply:
 async def digest_links(links: list[str], job: MessageJob, bot: SlackBot) -> None:
     event = job.event
     channel, ts = event["channel"], event["ts"]
-    channel_settings = await bot.service.store.get_channel_settings(channel)
+    channel_settings = await bot.service.store.channel_settings.get(channel)
     if channel_settings.muted:
         return
     async with working_sign(bot.client, bot.service.store, job.team_id, channel, ts):
@@ -211,12 +213,12 @@ async def digest_links(links: list[str], job: MessageJob, bot: SlackBot) -> None
 async def reply_if_repeat(canonical_url: str, event: dict[str, Any], bot: SlackBot, reply: Reply) -> bool:
     """A link this channel already saw (in another message) gets one short note instead of a second card."""
     store = bot.service.store
-    first = await store.first_share(event["channel"], canonical_url)
+    first = await store.channels.first_share(event["channel"], canonical_url)
     if first is None or first.ts == event["ts"]:
         return False
     await say_repeat(first, reply)
     again = {"user_id": event["user"], "ts": event["ts"], "shared_at": shared_at(event)}
-    await store.record_share(first.model_copy(update=again))
+    await store.channels.record_share(first.model_copy(update=again))
     return True
 
 
@@ -269,6 +271,6 @@ async def handle_link(url: str, job: MessageJob, bot: SlackBot, reply: Reply, re
         digest, shared_by=event["user"], comment=comment_without_links(event.get("text", "")), related=related
     )
     if card_ts := await reply.say(text, blocks):
-        await service.store.note_card(channel, digest.canonical_url, card_ts)
+        await service.store.channels.note_card(channel, digest.canonical_url, card_ts)
     DIGESTS.labels("ok").inc()
     return "ok"

@@ -24,4 +24,4 @@ async def count_reaction(event: dict[str, Any], body: dict[str, Any], delta: int
     if not await bot.first_delivery(body):
         return
     if item.get("type") == "message" and item.get("channel") and item.get("ts"):
-        await bot.service.store.count_reaction(item["channel"], item["ts"], delta)
+        await bot.service.store.channels.count_reaction(item["channel"], item["ts"], delta)
