@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     extract_max_chars: int = Field(1024 * 1024, alias="DIGESTBOT_EXTRACT_MAX_CHARS")
     extract_timeout_s: float = Field(10.0, alias="DIGESTBOT_EXTRACT_TIMEOUT")
 
+    # Links that are not HTML articles (bot/kinds.py)
+    pdf_max_bytes: int = Field(20 * 1024 * 1024, alias="DIGESTBOT_PDF_MAX_BYTES")
+    pdf_max_pages: int = Field(50, alias="DIGESTBOT_PDF_MAX_PAGES")
+    # Endpoint base URLs by name (bot/providers.py), as JSON: {"youtube": "http://127.0.0.1:8080/yt"}. Only for
+    # tests and mirrors; every such URL is fetched through the same SSRF guard as any link.
+    provider_urls: dict[str, str] = Field(default_factory=dict, alias="DIGESTBOT_PROVIDER_URLS")
+
     # Optional LLM summarizer (any OpenAI-compatible endpoint)
     llm_url: str | None = Field(None, alias="DIGESTBOT_LLM_URL")
     llm_model: str | None = Field(None, alias="DIGESTBOT_LLM_MODEL")
