@@ -7,8 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.providers import DEFAULT_URLS
 
 
 def usable_cpus() -> int:
@@ -67,6 +69,13 @@ class Settings(BaseSettings):
     ignore_domains: str = Field("", alias="DIGESTBOT_IGNORE_DOMAINS")
     max_links_per_message: int = Field(3, alias="DIGESTBOT_MAX_LINKS_PER_MESSAGE")
     roundup_quiet_line: bool = Field(False, alias="DIGESTBOT_ROUNDUP_QUIET_LINE")
+
+    @field_validator("provider_urls")
+    @classmethod
+    def _known_endpoints(cls, urls: dict[str, str]) -> dict[str, str]:
+        if unknown := sorted(set(urls) - set(DEFAULT_URLS)):
+            raise ValueError(f"unknown endpoint names {unknown}; known: {', '.join(DEFAULT_URLS)}")
+        return urls
 
 
 @lru_cache(maxsize=1)

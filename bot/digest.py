@@ -1,4 +1,6 @@
-"""The pipeline: a URL or a saved HTML file in, a Digest out (fetch, extract, check walls, summarize, quote)."""
+"""The pipeline: a URL or a saved file in, a Digest out (fetch, extract, check walls, summarize, quote).
+
+Links that are not HTML articles (PDFs, videos, posts, code, papers) are told apart in bot/kinds.py."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ from pathlib import Path
 from bot.config import Settings
 from bot.errors import DigestError
 from bot.extract import extract_article_bounded
-from bot.fetch import decode_html, fetch_page
 from bot.llm import llm_summarize
 from bot.models import Article, Digest
 from bot.quotes import pick_quotes, verbatim_only
@@ -35,7 +36,7 @@ def digest_article(article: Article, source: str, url: str, settings: Settings) 
     return _assemble(article, source, url, summary, pick_quotes(article, summary))
 
 
-def _canonical(url: str, declared: str | None) -> str:
+def canonical_for(url: str, declared: str | None) -> str:
     # A saved page has no site of its own to compare with: the address it declares is the best we know.
     if url.startswith("file:") and declared and is_url(declared):
         return canonicalize(declared)
@@ -46,7 +47,7 @@ def _assemble(article: Article, source: str, url: str, summary: list[str], quote
     return Digest(
         source=source,
         url=url,
-        canonical_url=_canonical(url, article.canonical_url),
+        canonical_url=canonical_for(url, article.canonical_url),
         title=article.title,
         site_name=article.site_name,
         author=article.author,
@@ -63,11 +64,21 @@ def _assemble(article: Article, source: str, url: str, summary: list[str], quote
 async def digest_html(html: str, source: str, url: str, settings: Settings) -> Digest:
     """Digest an already-decoded page: extraction in a killable worker, then the wall check, then summaries."""
     article = await extract_article_bounded(html, url, settings)
+    return await digest_extracted(article, html, source, url, settings)
+
+
+async def digest_extracted(article: Article, html: str, source: str, url: str, settings: Settings) -> Digest:
+    """An extracted page's digest, or DigestError when it is a wall or has no article text."""
     wall = detect_wall(html, article)
     if wall:
         raise DigestError(*wall)
     if not article.text.strip() and not article.warning:
         raise DigestError("empty", "Found no article text on this page.")
+    return await digest_text(article, source, url, settings)
+
+
+async def digest_text(article: Article, source: str, url: str, settings: Settings) -> Digest:
+    """Summary and quotes of a text (an article's, a PDF's): the LLM's when one is set up and answers."""
     if settings.llm_url and settings.llm_model and article.text:
         proposed = await llm_summarize(article, settings)
         if proposed:
@@ -78,21 +89,21 @@ async def digest_html(html: str, source: str, url: str, settings: Settings) -> D
 
 
 async def digest_url(url: str, settings: Settings) -> Digest:
-    page = await fetch_page(url, settings)
-    digest = await digest_html(page.html, url, page.url, settings)
-    digest.private_address = page.private_address
-    if page.truncated and not digest.warning:
-        limit = settings.fetch_max_bytes // (1024 * 1024)
-        digest.warning = f"the page is larger than {limit} MiB; only its beginning was read"
-    return digest
+    """A link's digest, whatever it is: an article, a PDF, a video, a post, a repository, a paper."""
+    from bot.kinds import digest_link  # bot/kinds.py builds on this module: imported when first needed
+
+    return await digest_link(url, settings)
 
 
 async def digest_file(path: Path, settings: Settings) -> Digest:
+    """A saved page or PDF."""
+    from bot.kinds import digest_saved
+
     try:
         raw = path.read_bytes()
     except OSError as error:
         raise DigestError("unreadable", f"Could not read {path}: {error.strerror}.") from error
-    return await digest_html(decode_html(raw, None), str(path), path.resolve().as_uri(), settings)
+    return await digest_saved(raw, str(path), path.resolve().as_uri(), settings)
 
 
 def is_url(source: str) -> bool:

@@ -431,6 +431,11 @@ async def extract_article_bounded(html: str, url: str | None, settings: Settings
         return await asyncio.get_running_loop().run_in_executor(_POOL.threads, _POOL.run, html, url, settings)
 
 
+def metadata_only(html: str, url: str | None) -> dict[str, Any]:
+    """A worker task: a page's metadata without its main text (a video's page, whose text is not wanted)."""
+    return extract_metadata(html, url).model_dump()
+
+
 async def run_in_worker(function: str, args: tuple[Any, ...], timeout: float) -> dict[str, Any]:
     """`module:function(*args)` in a warm extraction worker, killed after `timeout` seconds (TimeoutError); a
     worker that dies on it (a library abort, a memory limit) raises EOFError. The function returns a dict."""

@@ -7,6 +7,7 @@ costlier lookups run only when a cheap marker says they can find something.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -24,6 +25,8 @@ _ABSTRACT_BLOCKS = (
 )
 _LEADING_LABEL = re.compile(r"^\s*abstract\s*[:.]?\s*", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
+_CITATION_DATE = re.compile(r"^\s*(\d{4})(?:[/-](\d{1,2}))?(?:[/-](\d{1,2}))?")  # 2017/06/12, 2017-06, 2017
+_PAPER_DATES = ("citation_publication_date", "citation_date", "citation_online_date", "citation_cover_date")
 
 
 Media = tuple[dict[str, Any], set[str]]  # a schema.org media object and its types
@@ -36,7 +39,10 @@ def page_facts(tree: HtmlElement, meta: dict[str, str], ld: dict[str, Any], ld_k
     facts = PageFacts(oembed_url=oembed_link(tree, url))
     if "citation_title" in meta:
         facts.kind = "paper"
-        facts.authors = _all_meta(tree, "citation_author")
+        facts.title = _text(meta["citation_title"])
+        facts.authors = [_first_last(name) for name in _all_meta(tree, "citation_author")]
+        facts.published = next(filter(None, (_paper_date(meta.get(name)) for name in _PAPER_DATES)), None)
+        facts.venue = _text(meta.get("citation_journal_title")) or _text(meta.get("citation_conference_title"))
         facts.abstract = _abstract(tree, meta)
     elif (kind := _media_kind(meta, media)) is not None:
         facts.kind = kind
@@ -65,6 +71,20 @@ def _all_meta(tree: HtmlElement, name: str) -> list[str]:
     found = [_SPACE.sub(" ", el.get("content") or "").strip() for el in tree.iter("meta")
              if (el.get("name") or "").strip().lower() == name]  # fmt: skip
     return list(dict.fromkeys(value for value in found if value))
+
+
+def _paper_date(value: str | None) -> date | None:
+    match = _CITATION_DATE.match(value or "")
+    try:
+        return date(int(match[1]), int(match[2] or 1), int(match[3] or 1)) if match else None
+    except ValueError:
+        return None
+
+
+def _first_last(name: str) -> str:
+    """Citation tags often write "Curie, Marie": a card reads "Marie Curie"."""
+    last, comma, first = name.partition(",")
+    return f"{first.strip()} {last.strip()}" if comma and first.strip() and "," not in first else name
 
 
 def _abstract(tree: HtmlElement, meta: dict[str, str]) -> str | None:
