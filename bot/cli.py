@@ -11,7 +11,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Coroutine
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from bot.ages import age
 from bot.config import Settings
 from bot.digest import digest_source, is_url
 from bot.errors import DigestError
+from bot.facts import KIND_LABELS, kind_facts, summary_heading
 from bot.logs import configure_logging, settings_secrets
 from bot.models import Digest
 from bot.roundup import Roundup, channel_roundup
@@ -33,7 +34,7 @@ from bot.service import DigestService
 
 def render(digest: Digest, console: Console) -> None:
     """A readable digest: headline, byline facts, summary, quotes and the canonical link."""
-    facts = [
+    facts = kind_facts(digest, date.isoformat) or [
         digest.site_name,
         digest.author,
         digest.published.isoformat() if digest.published else None,
@@ -43,7 +44,7 @@ def render(digest: Digest, console: Console) -> None:
     body = [f"[dim]{escape(' · '.join(f for f in facts if f))}[/dim]", ""]
     if digest.warning:
         body += [f"[yellow]⚠ {escape(digest.warning)}[/yellow]", ""]
-    body += ["[bold]Summary[/bold]", escape(digest.summary or "(no summary)"), ""]
+    body += [f"[bold]{summary_heading(digest)}[/bold]", escape(digest.summary or "(no summary)"), ""]
     if digest.quotes:
         body.append(f"[bold]Key quotes[/bold] [dim]· {len(digest.quotes)} pulled[/dim]")
         body += [f"  “{escape(q)}”" for q in digest.quotes]
@@ -61,7 +62,8 @@ def render_roundup(roundup: Roundup, console: Console) -> None:
     for item in roundup.items:
         times = f" (×{item.shares})" if item.shares > 1 else ""
         by = f"shared by {escape(item.shared_by)}, {age(item.shared_at)}"
-        body.append(f"• [bold]{escape(item.title)}[/bold]{times} — {by}")
+        kind = f" [dim]({KIND_LABELS[item.kind]})[/dim]" if KIND_LABELS[item.kind] else ""
+        body.append(f"• [bold]{escape(item.title)}[/bold]{kind}{times} — {by}")
         body += [f"  {escape(line)}" for line in (item.one_line, item.canonical_url) if line]
     if roundup.more:
         body.append(f"[dim]…and {roundup.more} more[/dim]")

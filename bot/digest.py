@@ -111,7 +111,7 @@ def is_url(source: str) -> bool:
 
 
 async def digest_source(source: str, settings: Settings) -> Digest:
-    """A URL is fetched; anything else is read as a saved HTML file."""
+    """A URL is fetched; anything else is read as a saved HTML page or PDF."""
     if is_url(source):
         return await digest_url(source, settings)
     if "://" in source:
