@@ -25,7 +25,7 @@ from bot.extract import _detect_language as detect_language  # the article extra
 from bot.extract import run_in_worker
 
 MEMORY_BUDGET = 768 * 1024 * 1024  # address space a PDF may add to its worker (a bomb inflates GiBs)
-TITLE_SCAN_CHARS = 2000  # the first page's title is looked for among its first characters
+TITLE_SCAN_CHARS = 800  # the first page's title is looked for among its first characters
 _SIGNATURE = b"%PDF-"
 _PASSWORD, _SECURITY = 4, 5  # PDFium's FPDF_ERR_PASSWORD and FPDF_ERR_SECURITY
 _JUNK_TITLE = re.compile(
@@ -118,50 +118,48 @@ def _read(data: bytes, max_pages: int) -> PdfText:
     try:
         meta = document.get_metadata_dict(skip_empty=True)
         count = len(document)
-        pages = [_page_text(document, index) for index in range(min(count, max_pages))]
-        first_title = _largest_text(document) if count else None
+        read = [_page_text(document, index) for index in range(min(count, max_pages))]
     finally:
         document.close()
-    paragraphs = page_paragraphs(pages)
+    headline = read[0][1] if read else None
+    paragraphs = _without_headline(page_paragraphs([text for text, _ in read]), headline)
     text = "\n\n".join(paragraphs)
     return PdfText(
-        title=_title(meta.get("Title"), first_title, paragraphs),
+        title=_title(meta.get("Title"), headline, paragraphs),
         author=_author(meta.get("Author")),
         published=pdf_date(meta.get("CreationDate")) or pdf_date(meta.get("ModDate")),
         language=detect_language(text),
         pages=count,
-        pages_read=len(pages),
+        pages_read=len(read),
         paragraphs=paragraphs,
     )
 
 
-def _page_text(document: pdfium.PdfDocument, index: int) -> str:
+def _page_text(document: pdfium.PdfDocument, index: int) -> tuple[str, str | None]:
+    """A page's text, and on the first page the text in its largest type (usually the title)."""
     page = document[index]
     try:
         textpage = page.get_textpage()
         try:
-            return textpage.get_text_bounded()
+            return textpage.get_text_bounded(), _largest_text(textpage) if index == 0 else None
         finally:
             textpage.close()
     finally:
         page.close()
 
 
-def _largest_text(document: pdfium.PdfDocument) -> str | None:
-    """The first page's text in its largest font near the top, when that font stands out: usually the title."""
-    page = document[0]
-    textpage = page.get_textpage()
-    try:
-        count = min(textpage.count_chars(), TITLE_SCAN_CHARS)
-        chars = [(chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i)), pdfium_c.FPDFText_GetFontSize(textpage.raw, i))
-                 for i in range(count)]  # fmt: skip
-    finally:
-        textpage.close()
-        page.close()
-    sizes = [size for char, size in chars if not char.isspace()]
-    if not sizes or max(sizes) < 1.15 * Counter(sizes).most_common(1)[0][0]:
+def _largest_text(textpage: pdfium.PdfTextPage) -> str | None:
+    """The first characters in the page's largest font, when that font stands out from the body's."""
+    count = min(textpage.count_chars(), TITLE_SCAN_CHARS)
+    text = textpage.get_text_range(0, count)
+    if len(text) != count:  # characters outside the BMP shift the indices: no title from type sizes then
         return None
-    top = max(sizes)
+    sizes = [pdfium_c.FPDFText_GetFontSize(textpage.raw, i) for i in range(count)]
+    chars = list(zip(text, sizes, strict=True))
+    printed = [size for char, size in chars if not char.isspace()]
+    if not printed or max(printed) < 1.15 * Counter(printed).most_common(1)[0][0]:
+        return None
+    top = max(printed)
     start = next(i for i, (char, size) in enumerate(chars) if size >= 0.95 * top and not char.isspace())
     run = []
     for char, size in chars[start:]:
@@ -169,6 +167,15 @@ def _largest_text(document: pdfium.PdfDocument) -> str | None:
             break
         run.append(char)
     return _SPACE.sub(" ", "".join(run)).strip() or None
+
+
+def _without_headline(paragraphs: list[str], headline: str | None) -> list[str]:
+    """The headline set in large type runs into the first paragraph in the text layer: it is the title, not
+    the text's first sentence."""
+    if not headline or not paragraphs or not paragraphs[0].startswith(headline):
+        return paragraphs
+    rest = paragraphs[0][len(headline) :].strip()
+    return ([rest] if rest else []) + paragraphs[1:]
 
 
 def _title(declared: str | None, largest: str | None, paragraphs: list[str]) -> str | None:
