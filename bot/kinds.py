@@ -85,7 +85,7 @@ async def _by_kind(url: str, web: Web) -> Digest:
 async def page_digest(page: Page, source: str, web: Web) -> Digest:
     settings = web.settings
     article = await extract_article_bounded(page.html, page.url, settings)
-    url = choose_canonical(page.url, article.canonical_url) if not page.url.startswith("file:") else page.url
+    url = _canonical(page, article)
     kind = article.facts.kind
     if kind == "paper":
         digest = paper_digest(article, source, url)
@@ -107,8 +107,12 @@ async def _article_or_embed(page: Page, article: Article, source: str, web: Web)
         answer = await discovered_oembed(article, web) if error.reason in NO_ARTICLE else None
         if answer is None:
             raise
-    url = choose_canonical(page.url, article.canonical_url) if not page.url.startswith("file:") else page.url
-    return embed_digest(article, source, url, answer)
+    return embed_digest(article, source, _canonical(page, article), answer)
+
+
+def _canonical(page: Page, article: Article) -> str:
+    """The page's declared canonical URL when it is on the same site; a saved page keeps its file's URL."""
+    return page.url if page.url.startswith("file:") else choose_canonical(page.url, article.canonical_url)
 
 
 def paper_digest(article: Article, source: str, url: str) -> Digest:
