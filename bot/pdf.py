@@ -35,6 +35,18 @@ _JUNK_TITLE = re.compile(
 )
 _JUNK_AUTHOR = re.compile(r"^(user|admin|administrator|owner|author|unknown|anonymous|\W*)$", re.IGNORECASE)
 _PDF_DATE = re.compile(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?")
+COVER_LINES = 12  # a byline or date this near the top of the first page belongs to the document
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december"]  # fmt: skip
+_MONTH_DATE = re.compile(
+    rf"\b(?:(?P<day_first>\d{{1,2}})\s+)?(?P<month>{'|'.join(_MONTHS)})\s+(?:(?P<day_after>\d{{1,2}}),?\s+)?"
+    r"(?P<year>(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+_ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
+_BYLINE = re.compile(r"^(?:by|written by|authors?:)\s+(.+)$", re.IGNORECASE)
+_NAME = r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,4}"  # two to five capitalised words: a name, not a sentence
+_NAMES = re.compile(rf"^{_NAME}(?:(?:,|,? and|&)\s+{_NAME}){{0,9}}$")
 _PAGE_NUMBER = re.compile(r"^\W*(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?\W*$", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
@@ -122,12 +134,17 @@ def _read(data: bytes, max_pages: int) -> PdfText:
     finally:
         document.close()
     headline = read[0][1] if read else None
-    paragraphs = _without_headline(page_paragraphs([text for text, _ in read]), headline)
+    texts = [text for text, _ in read]
+    cover = _cover(texts[0]) if texts else Cover()
+    if cover.lines:
+        texts[0] = "\n".join(line for line in texts[0].splitlines() if line.strip() not in cover.lines)
+    paragraphs = _without_headline(page_paragraphs(texts), headline)
     text = "\n\n".join(paragraphs)
     return PdfText(
         title=_title(meta.get("Title"), headline, paragraphs),
-        author=_author(meta.get("Author")),
-        published=pdf_date(meta.get("CreationDate")) or pdf_date(meta.get("ModDate")),
+        author=_author(meta.get("Author")) or cover.author,
+        # a date printed atop the first page is the one its authors meant; the file's creation date comes next
+        published=cover.published or pdf_date(meta.get("CreationDate")) or pdf_date(meta.get("ModDate")),
         language=detect_language(text),
         pages=count,
         pages_read=len(read),
@@ -167,6 +184,42 @@ def _largest_text(textpage: pdfium.PdfTextPage) -> str | None:
             break
         run.append(char)
     return _SPACE.sub(" ", "".join(run)).strip() or None
+
+
+class Cover(BaseModel):
+    """A byline and a date printed atop the first page, and the lines they were read from."""
+
+    author: str | None = None
+    published: date | None = None
+    lines: set[str] = Field(default_factory=set)
+
+
+def _cover(first_page: str) -> Cover:
+    cover = Cover()
+    for line in [line.strip() for line in first_page.splitlines() if line.strip()][:COVER_LINES]:
+        if cover.author is None and (byline := _BYLINE.match(line)) and _NAMES.match(byline[1].strip()):
+            name = byline[1].strip()
+            cover.author = name.title() if name.isupper() else name
+            cover.lines.add(line)
+        elif cover.published is None and len(line) <= 40 and (found := printed_date(line)):
+            cover.published = found
+            cover.lines.add(line)
+    return cover
+
+
+def printed_date(text: str) -> date | None:
+    """A full date as printed: 2026-11-04, 4 November 2026, November 4, 2026."""
+    if match := _ISO_DATE.search(text):
+        parts = (int(match[1]), int(match[2]), int(match[3]))
+    elif match := _MONTH_DATE.search(text):
+        day = match["day_first"] or match["day_after"]
+        parts = (int(match["year"]), _MONTHS.index(match["month"].lower()) + 1, int(day)) if day else (0, 0, 0)
+    else:
+        return None
+    try:
+        return date(*parts)
+    except ValueError:
+        return None
 
 
 def _without_headline(paragraphs: list[str], headline: str | None) -> list[str]:

@@ -33,10 +33,11 @@ class _Report(FPDF):
 
 def report_pdf(
     paragraphs: list[str], *, title: str | None = None, headline: str | None = None, author: str | None = None,
-    created: datetime | None = None, pages: int = 1, password: str | None = None,
+    created: datetime | None = None, pages: int = 1, password: str | None = None, cover: tuple[str, ...] = (),
 ) -> bytes:
     """`paragraphs` on each of `pages` pages (each page's copy numbered, so no two pages read the same);
-    `title` and `author` go in the document's metadata, `headline` in large type atop the first page."""
+    `title` and `author` go in the document's metadata, `headline` in large type atop the first page, then the
+    `cover` lines (a byline, a date)."""
     pdf = _Report()
     pdf.set_creation_date(created or datetime(2026, 3, 4, 9, 30))
     if title:
@@ -50,6 +51,11 @@ def report_pdf(
         if headline and number == 1:
             pdf.set_font("helvetica", style="B", size=22)
             pdf.multi_cell(0, 10, headline)
+            pdf.ln(4)
+        if number == 1:
+            pdf.set_font("helvetica", size=10)
+            for line in cover:
+                pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
             pdf.ln(4)
         pdf.set_font("helvetica", size=11)
         for paragraph in paragraphs:

@@ -149,11 +149,15 @@ def test_a_player_page_is_described_by_its_discovered_oembed(digests: dict[str, 
 
 def test_saved_pdfs_scans_and_page_limits(tmp_path: Path) -> None:
     long_report, scan, locked = tmp_path / "long.pdf", tmp_path / "scan.pdf", tmp_path / "locked.pdf"
-    long_report.write_bytes(report_pdf(PDF_PARAGRAPHS[:2], headline="Rivers, month by month", pages=8))
+    long_report.write_bytes(report_pdf(PDF_PARAGRAPHS[:2], headline="Rivers, month by month", pages=8,
+                                       cover=("By Marta Rossi and Rui Santos", "4 November 2026")))
     scan.write_bytes(scanned_pdf())
     locked.write_bytes(report_pdf(PDF_PARAGRAPHS, title="Confidential", password="hunter2"))
     first, second, third = digestbot(str(long_report), str(scan), str(locked), DIGESTBOT_PDF_MAX_PAGES="5")
     assert first["title"] == "Rivers, month by month" and first["pages"] == 8
+    # no author in the metadata: the first page's byline; its printed date beats the file's creation date
+    assert (first["author"], first["published"]) == ("Marta Rossi and Rui Santos", "2026-11-04")
+    assert first["summary"].startswith("Rivers across southern Europe")  # the cover lines are not the text
     assert first["warning"] == "only the first 5 of its 8 pages were read" and "Part 5:" in first["text"]
     assert "Part 6:" not in first["text"] and not first["summary"].startswith("Rivers, month by month")
     assert second["kind"] == "pdf" and second["pages"] == 2 and second["summary"] == ""
