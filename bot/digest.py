@@ -36,7 +36,7 @@ def digest_article(article: Article, source: str, url: str, settings: Settings) 
     return _assemble(article, source, url, summary, pick_quotes(article, summary))
 
 
-def canonical_for(url: str, declared: str | None) -> str:
+def _canonical(url: str, declared: str | None) -> str:
     # A saved page has no site of its own to compare with: the address it declares is the best we know.
     if url.startswith("file:") and declared and is_url(declared):
         return canonicalize(declared)
@@ -47,7 +47,7 @@ def _assemble(article: Article, source: str, url: str, summary: list[str], quote
     return Digest(
         source=source,
         url=url,
-        canonical_url=canonical_for(url, article.canonical_url),
+        canonical_url=_canonical(url, article.canonical_url),
         title=article.title,
         site_name=article.site_name,
         author=article.author,
