@@ -166,6 +166,21 @@ def test_saved_pdfs_scans_and_page_limits(tmp_path: Path) -> None:
                      "reason": "encrypted"}
 
 
+def test_pdfs_and_provider_answers_are_cached_like_articles(server: LocalServer, tmp_path: Path) -> None:
+    """Without --no-cache the digests go through Redis (an embedded one here): the second run fetches nothing."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DIGESTBOT_", "REDIS_URL"))}
+    env |= {"DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true", "DIGESTBOT_PROVIDER_URLS": provider_urls(server),
+            "DIGESTBOT_DATA_DIR": str(tmp_path)}  # fmt: skip
+    links = [server.url("/reports/rivers.pdf?utm_source=mail"), "https://vimeo.com/76979871"]
+    before = len(server.requests)
+    runs = [subprocess.run([sys.executable, "-m", "bot.cli", "digest", "--json", *links], capture_output=True,
+                           text=True, env=env, timeout=170, cwd=REPO) for _ in range(2)]  # fmt: skip
+    assert [run.returncode for run in runs] == [0, 0], runs[0].stderr + runs[1].stderr
+    assert runs[0].stdout == runs[1].stdout and '"kind":"pdf"' in runs[0].stdout
+    asked = [request.path for request in server.requests[before:]]
+    assert asked.count("/reports/rivers.pdf") == 1 and asked.count("/vimeo-oembed") == 1
+
+
 def test_readable_output_names_the_kind(server: LocalServer) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIGESTBOT_")}
     env |= {"DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true", "DIGESTBOT_PROVIDER_URLS": provider_urls(server)}

@@ -153,9 +153,13 @@ def test_odd_but_readable_pdfs_get_a_card_that_says_what_they_are(
     assert says in card_text(reply)
 
 
-def test_the_bot_still_digests_after_the_hostile_ones(
-    bot: str, slack: SlackStandIn, server: LocalServer, hostile_replies: dict[str, list[Call]]
+def test_the_bot_still_digests_after_the_hostile_ones_and_a_pdf_is_related_reading(
+    bot: str, slack: SlackStandIn, server: LocalServer, hostile_replies: dict[str, list[Call]], cards: dict[str, str]
 ) -> None:
     share(bot, server.url("/article"), "CAFTERKINDS", "1764400000.000001")
     [card] = slack.wait_for_posts("CAFTERKINDS", 1, timeout=REPLY_WITHIN_S)
-    assert "Drought forces farmers in Spain to abandon olive groves" in card_text(card)
+    text = card_text(card)
+    assert "Drought forces farmers in Spain to abandon olive groves" in text
+    # the drought story's related reading includes the rivers report the other channel shared as a PDF
+    related = text.split("You might also want to read", 1)[1]
+    assert "The summer the rivers ran dry" in related
