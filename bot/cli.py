@@ -11,7 +11,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from bot import __version__
@@ -102,7 +102,9 @@ def render(digest: Digest, console: Console) -> None:
     from rich.markup import escape
     from rich.panel import Panel
 
-    facts = [
+    from bot.pipeline.facts import kind_facts, summary_heading
+
+    facts = kind_facts(digest, date.isoformat) or [
         digest.site_name,
         digest.author,
         digest.published.isoformat() if digest.published else None,
@@ -112,7 +114,7 @@ def render(digest: Digest, console: Console) -> None:
     body = [f"[dim]{escape(' · '.join(f for f in facts if f))}[/dim]", ""]
     if digest.warning:
         body += [f"[yellow]⚠ {escape(digest.warning)}[/yellow]", ""]
-    body += ["[bold]Summary[/bold]", escape(digest.summary or "(no summary)"), ""]
+    body += [f"[bold]{summary_heading(digest)}[/bold]", escape(digest.summary or "(no summary)"), ""]
     if digest.quotes:
         body.append(f"[bold]Key quotes[/bold] [dim]· {len(digest.quotes)} pulled[/dim]")
         body += [f"  “{escape(q)}”" for q in digest.quotes]
@@ -158,6 +160,7 @@ def render_roundup(roundup: Roundup, console: Console) -> None:
     from rich.panel import Panel
 
     from bot.ages import age
+    from bot.pipeline.facts import KIND_LABELS
 
     count = len(roundup.items) + roundup.more
     body = [f"[dim]{count} link{'s' if count > 1 else ''} shared since {roundup.start:%Y-%m-%d %H:%M} UTC, "
@@ -165,7 +168,8 @@ def render_roundup(roundup: Roundup, console: Console) -> None:
     for item in roundup.items:
         times = f" (×{item.shares})" if item.shares > 1 else ""
         by = f"shared by {escape(item.shared_by)}, {age(item.shared_at)}"
-        body.append(f"• [bold]{escape(item.title)}[/bold]{times} — {by}")
+        kind = f" [dim]({KIND_LABELS[item.kind]})[/dim]" if KIND_LABELS[item.kind] else ""
+        body.append(f"• [bold]{escape(item.title)}[/bold]{kind}{times} — {by}")
         body += [f"  {escape(line)}" for line in (item.one_line, item.canonical_url) if line]
     if roundup.more:
         body.append(f"[dim]…and {roundup.more} more[/dim]")

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     extract_max_chars: int = Field(1024 * 1024, ge=1024, alias="DIGESTBOT_EXTRACT_MAX_CHARS")
     extract_timeout_s: float = Field(10.0, gt=0, alias="DIGESTBOT_EXTRACT_TIMEOUT")
 
+    # Links that are not HTML articles (bot/pipeline/kinds.py)
+    pdf_max_bytes: int = Field(20 * 1024 * 1024, ge=1024, alias="DIGESTBOT_PDF_MAX_BYTES")
+    pdf_max_pages: int = Field(50, ge=1, alias="DIGESTBOT_PDF_MAX_PAGES")
+    # Endpoint base URLs by name (bot/pipeline/providers.py), as JSON: {"youtube": "http://127.0.0.1:8080/yt"}.
+    # Only for tests and mirrors; every such URL is fetched through the same SSRF guard as any link.
+    provider_urls: dict[str, str] = Field(default_factory=dict, alias="DIGESTBOT_PROVIDER_URLS")
+
     # Optional LLM summarizer (any OpenAI-compatible endpoint)
     llm_url: str | None = Field(None, alias="DIGESTBOT_LLM_URL")
     llm_model: str | None = Field(None, alias="DIGESTBOT_LLM_MODEL")
@@ -89,6 +96,15 @@ class Settings(BaseSettings):
             if not host or port == 0:
                 raise ValueError(f"REDIS_URL names no host and port in {node or 'its address'!r}")
         return value
+
+    @field_validator("provider_urls")
+    @classmethod
+    def _known_endpoints(cls, urls: dict[str, str]) -> dict[str, str]:
+        from bot.pipeline.providers import DEFAULT_URLS  # the provider table, loaded only when endpoints are named
+
+        if unknown := sorted(set(urls) - set(DEFAULT_URLS)):
+            raise ValueError(f"unknown endpoint names {unknown}; known: {', '.join(DEFAULT_URLS)}")
+        return {name: http_url(url, "DIGESTBOT_PROVIDER_URLS") for name, url in urls.items()}
 
     @field_validator("llm_url")
     @classmethod

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from bot.memory.channels import Share
 from bot.memory.related import SAME_STORY_TITLE, RelatedHit, RelatedQuery, one_line
 from bot.memory.textvec import title_tokens
-from bot.models import Digest
+from bot.models import Digest, Kind
 from bot.service import DigestService
 
 MAX_ITEMS = 15  # a roundup is a digest of the week, not its full log
@@ -30,6 +30,7 @@ class RoundupItem(BaseModel):
     shared_at: datetime
     one_line: str  # from the cached digest's summary; empty when no digest is cached
     shares: int  # times shared in the channel in all
+    kind: Kind = "article"  # what the link is (a PDF, a video, ...), from the cached digest
 
 
 class RelatedReading(BaseModel):
@@ -93,6 +94,7 @@ def _item(share: Share, count: int, digest: Digest | None) -> RoundupItem:
         shared_at=share.shared_at,
         one_line=one_line(digest.summary) if digest else "",
         shares=count,
+        kind=digest.kind if digest else "article",
     )
 
 

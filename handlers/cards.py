@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from bot.ages import age
 from bot.models import Digest
+from bot.pipeline.facts import kind_facts, summary_heading
 
 Block = dict[str, Any]
 SECTION_LIMIT = 3000  # Slack's cap on a section's text
@@ -62,6 +63,8 @@ def _context(text: str) -> Block:
 
 
 def byline(digest: Digest) -> str:
+    if (facts := kind_facts(digest, lambda day: day.strftime("%b %-d, %Y"))) is not None:
+        return " · ".join(escape(p) for p in facts)
     parts = [
         digest.site_name,
         digest.author,
@@ -98,7 +101,7 @@ def digest_card(
     if digest.warning:
         blocks.append(_context(f":warning: {escape(digest.warning)}"))
     if digest.summary:
-        blocks.append(_section(f"*Summary*\n{escape(clip(digest.summary, 1500))}"))
+        blocks.append(_section(f"*{summary_heading(digest)}*\n{escape(clip(digest.summary, 1500))}"))
     if digest.quotes:
         quotes = "\n".join(f"> {escape(clip(q, 400))}" for q in digest.quotes)
         blocks.append(_section(f"*Key quotes* · {len(digest.quotes)} pulled\n{quotes}"))

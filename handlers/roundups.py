@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.memory.channel_settings import ChannelSettings
+from bot.pipeline.facts import KIND_LABELS
 from bot.roundup import WEEK, Roundup, RoundupItem, build_roundup
 from bot.runtime.metrics import ROUNDUPS_POSTED
 from bot.runtime.scheduler import next_fire
@@ -29,7 +30,8 @@ def _section(text: str) -> Block:
 
 def item_line(item: RoundupItem) -> str:
     times = f" (×{item.shares})" if item.shares > 1 else ""
-    line = f"• {slack_link(item.canonical_url, clip(item.title, 150))} — shared by <@{item.shared_by}>{times}"
+    kind = f" · _{KIND_LABELS[item.kind]}_" if KIND_LABELS[item.kind] else ""  # articles, most links, go unlabelled
+    line = f"• {slack_link(item.canonical_url, clip(item.title, 150))}{kind} — shared by <@{item.shared_by}>{times}"
     return line + (f"\n   {escape(item.one_line)}" if item.one_line else "")
 
 

@@ -54,7 +54,7 @@ def messages(caplog: pytest.LogCaptureFixture, text: str) -> list[logging.LogRec
 async def test_store_degrades_while_redis_is_down_and_recovers_everything(
     throwaway_redis: RedisServer, settings_for: Callable[..., Settings], caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.memory.store")
+    caplog.set_level(logging.INFO, logger="bot.memory.guard")
     settings = settings_for(throwaway_redis.url)
     store = Store.from_settings(settings)
     await store.cache.put(digest())
@@ -97,7 +97,7 @@ async def test_store_degrades_while_redis_is_down_and_recovers_everything(
 async def test_a_server_that_accepts_and_never_answers_costs_about_a_second(
     silent_server: SilentServer, settings_for: Callable[..., Settings], caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.memory.store")
+    caplog.set_level(logging.INFO, logger="bot.memory.guard")
     store = Store.from_settings(settings_for(silent_server.url))
     for call in (lambda: store.cache.get(URL), lambda: store.events.first_time("Ev1"), store.ping):
         assert await timed(call) < BOUND_S

@@ -1,4 +1,6 @@
-"""The pipeline: a URL or a saved HTML file in, a Digest out (fetch, extract, check walls, summarize, quote)."""
+"""The pipeline: a URL or a saved file in, a Digest out (fetch, extract, check walls, summarize, quote).
+
+Links that are not HTML articles (PDFs, videos, posts, code, papers) are told apart in bot/pipeline/kinds.py."""
 
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ from bot.config import Settings
 from bot.errors import DigestError
 from bot.models import Article, Digest
 from bot.pipeline.extract import extract_article_bounded
-from bot.pipeline.fetch import decode_html, fetch_page
 from bot.pipeline.llm import llm_summarize
 from bot.pipeline.quotes import pick_quotes, verbatim_only
 from bot.pipeline.summarize import summarize
@@ -63,11 +64,21 @@ def _assemble(article: Article, source: str, url: str, summary: list[str], quote
 async def digest_html(html: str, source: str, url: str, settings: Settings) -> Digest:
     """Digest an already-decoded page: extraction in a killable worker, then the wall check, then summaries."""
     article = await extract_article_bounded(html, url, settings)
+    return await digest_extracted(article, html, source, url, settings)
+
+
+async def digest_extracted(article: Article, html: str, source: str, url: str, settings: Settings) -> Digest:
+    """An extracted page's digest, or DigestError when it is a wall or has no article text."""
     wall = detect_wall(html, article)
     if wall:
         raise DigestError(*wall)
     if not article.text.strip() and not article.warning:
         raise DigestError("empty", "Found no article text on this page.")
+    return await digest_text(article, source, url, settings)
+
+
+async def digest_text(article: Article, source: str, url: str, settings: Settings) -> Digest:
+    """Summary and quotes of a text (an article's, a PDF's): the LLM's when one is set up and answers."""
     if settings.llm_url and settings.llm_model and article.text:
         proposed = await llm_summarize(article, settings)
         if proposed:
@@ -78,21 +89,23 @@ async def digest_html(html: str, source: str, url: str, settings: Settings) -> D
 
 
 async def digest_url(url: str, settings: Settings) -> Digest:
-    page = await fetch_page(url, settings)
-    digest = await digest_html(page.html, url, page.url, settings)
-    digest.private_address = page.private_address
-    if page.truncated and not digest.warning:
-        limit = settings.fetch_max_bytes // (1024 * 1024)
-        digest.warning = f"the page is larger than {limit} MiB; only its beginning was read"
-    return digest
+    """A link's digest, whatever it is: an article, a PDF, a video, a post, a repository, a paper."""
+    from bot.pipeline.kinds import (
+        digest_link,  # bot/pipeline/kinds.py builds on this module: imported when first needed
+    )
+
+    return await digest_link(url, settings)
 
 
 async def digest_file(path: Path, settings: Settings) -> Digest:
+    """A saved page or PDF."""
+    from bot.pipeline.kinds import digest_saved
+
     try:
         raw = path.read_bytes()
     except OSError as error:
         raise DigestError("unreadable", f"Could not read {path}: {error.strerror}.") from error
-    return await digest_html(decode_html(raw, None), str(path), path.resolve().as_uri(), settings)
+    return await digest_saved(raw, str(path), path.resolve().as_uri(), settings)
 
 
 def is_url(source: str) -> bool:
@@ -100,7 +113,7 @@ def is_url(source: str) -> bool:
 
 
 async def digest_source(source: str, settings: Settings) -> Digest:
-    """A URL is fetched; anything else is read as a saved HTML file."""
+    """A URL is fetched; anything else is read as a saved HTML page or PDF."""
     if is_url(source):
         return await digest_url(source, settings)
     if "://" in source:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import importlib
 import logging
 import multiprocessing
 import os
@@ -316,6 +317,7 @@ def _detect_language(text: str) -> str | None:
 TIMEOUT_WARNING = "the page was too large to read in time; showing its metadata only"
 _MAX_WORKERS = max(1, min(4, os.cpu_count() or 1))
 _TASKS_PER_WORKER = 500  # recycle now and then: lxml/trafilatura caches only ever grow
+_CALL = "call"
 
 
 class _Worker:
@@ -328,7 +330,7 @@ class _Worker:
         child.close()
         self.tasks = 0
 
-    def run(self, payload: tuple[str, str | None, int], timeout: float) -> dict[str, Any]:
+    def run(self, payload: tuple[Any, ...], timeout: float) -> dict[str, Any]:
         self.tasks += 1
         self.conn.send(payload)
         if not self.conn.poll(timeout):
@@ -349,12 +351,18 @@ def _preload() -> list[str]:
 
 
 def _serve(conn: Connection) -> None:
-    """Worker loop: one (html, url, max_chars) in, one Article dict out, until the pipe closes."""
+    """Worker loop: one task in, one dict out, until the pipe closes. A task is (html, url, max_chars), whose
+    answer is an Article dict, or ("call", "module:function", args) for other bounded work (bot/pipeline/pdf.py)."""
     while True:
         try:
-            html, url, max_chars = conn.recv()
+            task = conn.recv()
         except (EOFError, OSError):
             return
+        if isinstance(task[2], tuple):  # ("call", "module:function", args)
+            module, function = task[1].split(":")
+            conn.send(getattr(importlib.import_module(module), function)(*task[2]))
+            continue
+        html, url, max_chars = task
         conn.send(_extract(html, url, max_chars).model_dump())
 
 
@@ -367,17 +375,25 @@ class _Pool:
         self.threads = ThreadPoolExecutor(_MAX_WORKERS, thread_name_prefix="digestbot-extract")
 
     def run(self, html: str, url: str | None, settings: Settings) -> Article:
-        worker = self._take()
         try:
-            result = worker.run((html, url, settings.extract_max_chars), settings.extract_timeout_s)
+            result = self.call((html, url, settings.extract_max_chars), settings.extract_timeout_s)
         except (TimeoutError, EOFError, OSError) as error:
-            worker.kill()
             log.warning("extraction of %s stopped (%s); using metadata only", url, type(error).__name__)
             article = extract_metadata(html, url)
             article.warning = TIMEOUT_WARNING
             return article
-        self._give_back(worker)
         return Article.model_validate(result)
+
+    def call(self, task: tuple[Any, ...], timeout: float) -> dict[str, Any]:
+        """One task's answer; TimeoutError when it overran, EOFError or OSError when its worker died (killed)."""
+        worker = self._take()
+        try:
+            result = worker.run(task, timeout)
+        except (TimeoutError, EOFError, OSError):
+            worker.kill()
+            raise
+        self._give_back(worker)
+        return result
 
     def _take(self) -> _Worker:
         with self._lock:
@@ -413,6 +429,18 @@ async def extract_article_bounded(html: str, url: str | None, settings: Settings
     """
     with EXTRACT_SECONDS.time():
         return await asyncio.get_running_loop().run_in_executor(_POOL.threads, _POOL.run, html, url, settings)
+
+
+def metadata_only(html: str, url: str | None) -> dict[str, Any]:
+    """A worker task: a page's metadata without its main text (a video's page, whose text is not wanted)."""
+    return extract_metadata(html, url).model_dump()
+
+
+async def run_in_worker(function: str, args: tuple[Any, ...], timeout: float) -> dict[str, Any]:
+    """`module:function(*args)` in a warm extraction worker, killed after `timeout` seconds (TimeoutError); a
+    worker that dies on it (a library abort, a memory limit) raises EOFError. The function returns a dict."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_POOL.threads, _POOL.call, (_CALL, function, args), timeout)
 
 
 def shutdown_workers() -> None:

@@ -7,6 +7,7 @@ recycled every few hundred pages).
 
 import logging
 
+import bot.pipeline.pdf  # noqa: F401  (loads the PDF library once, for every worker)
 from bot.pipeline.extract import extract_article
 
 _SAMPLE = (

@@ -14,7 +14,9 @@ import ipaddress
 import ssl
 import weakref
 import zlib
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 import brotli
 import httpx
@@ -22,7 +24,7 @@ from bs4.dammit import EncodingDetector, UnicodeDammit
 
 from bot.config import Settings
 from bot.errors import DigestError
-from bot.models import Page
+from bot.models import Download, Page
 from bot.pipeline.netguard import GuardedBackend, GuardedTransport, Resolver, check_url, is_public
 from bot.pipeline.urls import canonicalize
 from bot.runtime.metrics import FETCH_SECONDS
@@ -32,6 +34,7 @@ REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 TIMEOUTS = httpx.Timeout(10.0, connect=5.0)
 MAX_CONCURRENT_FETCHES = 8  # per event loop
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
+DOCUMENT_ACCEPT = "text/html,application/xhtml+xml;q=0.9,application/pdf;q=0.8,*/*;q=0.5"
 
 # WHATWG: these labels mean windows-1252 in a browser; Python's latin-1 would turn quotes into C1 controls.
 _WINDOWS_1252_LABELS = frozenset({"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii"})
@@ -59,15 +62,25 @@ async def fetch_page(url: str, settings: Settings, *, resolver: Resolver | None 
         return await fetch_with_transport(url, settings, GuardedTransport(backend))
 
 
-async def fetch_with_transport(url: str, settings: Settings, transport: httpx.AsyncBaseTransport) -> Page:
-    """`fetch_page` over a given transport; tests pass one whose backend dials through a recorder."""
+T = TypeVar("T")
+# Reads the final (non-redirect) response: `_read_page` for HTML, `_reader(rule)` for PDFs and JSON.
+Reader = Callable[[httpx.Response, str, Settings], Awaitable[T]]
+
+
+async def fetch_with_transport(
+    url: str, settings: Settings, transport: httpx.AsyncBaseTransport, *, read: Reader[T] | None = None,
+    extra_headers: dict[str, str] | None = None,
+) -> T:
+    """`fetch_page` over a given transport; tests pass one whose backend dials through a recorder.
+
+    `read` and `extra_headers` serve bodies other than HTML pages (see `fetch_body`)."""
     target = _parse(url)
     headers = {
         "User-Agent": settings.user_agent,
         "Accept": ACCEPT,
         "Accept-Language": "en-US,en;q=0.8,*;q=0.5",
         "Accept-Encoding": "gzip, deflate, br",
-    }
+    } | (extra_headers or {})
     async with _slot():
         try:
             async with (
@@ -76,7 +89,7 @@ async def fetch_with_transport(url: str, settings: Settings, transport: httpx.As
                     transport=transport, headers=headers, timeout=TIMEOUTS, follow_redirects=False, trust_env=False
                 ) as client,
             ):
-                return await _follow(client, url.strip(), target, settings)
+                return await _follow(client, url.strip(), target, settings, read or _read_page)
         except TimeoutError:
             raise DigestError(
                 "timeout", f"The site took longer than {settings.fetch_deadline_s:g} s to send the page"
@@ -93,7 +106,9 @@ def _parse(url: str) -> httpx.URL:
         raise DigestError("bad_url", f"not a valid link: {exc}") from exc
 
 
-async def _follow(client: httpx.AsyncClient, requested: str, target: httpx.URL, settings: Settings) -> Page:
+async def _follow(
+    client: httpx.AsyncClient, requested: str, target: httpx.URL, settings: Settings, read: Reader[T]
+) -> T:
     """GET `target`, following at most `settings.max_redirects` redirects, each hop re-checked."""
     current, seen = target, {str(target)}
     for _ in range(settings.max_redirects + 1):
@@ -101,7 +116,7 @@ async def _follow(client: httpx.AsyncClient, requested: str, target: httpx.URL, 
         response = await client.send(client.build_request("GET", current), stream=True)
         try:
             if response.status_code not in REDIRECT_CODES:
-                return await _read_page(response, requested, settings)
+                return await read(response, requested, settings)
             current = _next_hop(response, current)
         finally:
             await response.aclose()
@@ -320,3 +335,80 @@ def _transport_error(exc: httpx.HTTPError) -> DigestError:
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
         return DigestError("bad_url", f"not a valid link: {exc}")
     return DigestError("unreachable", "The connection broke before the page was complete")
+
+
+# --- bodies other than HTML pages: PDFs, oEmbed and API answers ------------------------------------------
+# The same guarded client, redirects, decoders and deadline as pages; each rule has its own content types and
+# byte cap, and a body past its cap is refused (a cut PDF or JSON document cannot be read).
+
+
+@dataclass(frozen=True)
+class BodyRule:
+    label: str  # what the body is, for messages: "PDF", "JSON", "text"
+    types: frozenset[str]
+    max_bytes: int
+    accept: str
+
+
+async def fetch_body(
+    url: str, settings: Settings, rule: BodyRule, *, transport: httpx.AsyncBaseTransport | None = None,
+    headers: dict[str, str] | None = None,
+) -> Download:
+    """Fetch `url` expecting a body `rule` accepts, or raise DigestError (not_<label>, too_large, ...)."""
+    with FETCH_SECONDS.time():
+        return await fetch_with_transport(url, settings, transport or _guarded(settings), read=_reader(rule),
+                                          extra_headers={"Accept": rule.accept} | (headers or {}))  # fmt: skip
+
+
+async def fetch_document(
+    url: str, settings: Settings, pdf: BodyRule, *, transport: httpx.AsyncBaseTransport | None = None
+) -> Page | Download:
+    """A link's one fetch: an HTML page as `fetch_page` reads it, or a PDF (by its content type, or a generic
+    binary type on a path ending in .pdf) read as `pdf` allows."""
+
+    async def read(response: httpx.Response, requested: str, settings: Settings) -> Page | Download:
+        if _is_pdf(response):
+            return await _reader(pdf)(response, requested, settings)
+        return await _read_page(response, requested, settings)
+
+    with FETCH_SECONDS.time():
+        return await fetch_with_transport(url, settings, transport or _guarded(settings), read=read,
+                                          extra_headers={"Accept": DOCUMENT_ACCEPT})  # fmt: skip
+
+
+def _guarded(settings: Settings) -> GuardedTransport:
+    return GuardedTransport(GuardedBackend(allow_private=settings.allow_private_networks))
+
+
+_PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
+_BINARY_TYPES = frozenset({"application/octet-stream", "binary/octet-stream", "application/download"})
+
+
+def _mime(response: httpx.Response) -> str:
+    return response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+def _is_pdf(response: httpx.Response) -> bool:
+    mime = _mime(response)
+    return mime in _PDF_TYPES or (mime in _BINARY_TYPES and response.url.path.lower().endswith(".pdf"))
+
+
+def _reader(rule: BodyRule) -> Reader[Download]:
+    async def read(response: httpx.Response, requested: str, settings: Settings) -> Download:
+        if not 200 <= response.status_code < 300:
+            raise DigestError("http_status", f"The site answered {_status_text(response)}")
+        mime = _mime(response)
+        if mime not in rule.types and not (rule.types & _PDF_TYPES and _is_pdf(response)):
+            raise DigestError(f"not_{rule.label.lower()}", f"not {rule.label} ({mime or 'no content type'})")
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > rule.max_bytes:
+            raise DigestError("too_large", f"The {rule.label} is too large ({int(declared):,} bytes, limit "
+                                           f"{rule.max_bytes:,})")  # fmt: skip
+        private_address = _from_private_address(response, settings)
+        body, truncated = await _read_body(response, rule.max_bytes)
+        if truncated:
+            raise DigestError("too_large", f"The {rule.label} is larger than {rule.max_bytes:,} bytes")
+        return Download(url=canonicalize(str(response.url)), content_type=mime, body=body,
+                        charset=response.charset_encoding, private_address=private_address)  # fmt: skip
+
+    return read

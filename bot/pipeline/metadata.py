@@ -21,6 +21,7 @@ from lxml import etree
 from lxml.html import HtmlElement, HTMLParser
 
 from bot.models import Article
+from bot.pipeline.pagefacts import MEDIA_TYPES, Media, page_facts
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,14 @@ def metadata_from_tree(tree: HtmlElement | None, url: str | None) -> Article:
             meta.get("og:description"), meta.get("description"), meta.get("twitter:description"),
             _ld_text(ld.get("description")),
         ),
+        facts=page_facts(tree, meta, ld, ld_types(ld), None if ld else _media_object(tree), url),
     )  # fmt: skip
+
+
+def _media_object(tree: HtmlElement) -> Media | None:
+    """The page's first schema.org video or audio object, with its types."""
+    found = ((obj, ld_types(obj)) for obj in json_ld_objects(tree))
+    return next(((obj, types) for obj, types in found if types & MEDIA_TYPES.keys()), None)
 
 
 def _first(*values: str | None) -> str | None:

@@ -1,0 +1,187 @@
+"""Code hosting through the hosts' REST APIs: a repository's description and its README's opening, an issue's
+or pull request's title, state, author and opening comment, a release's name and notes.
+
+GitHub: `GET /repos/{owner}/{repo}` (+ `/readme`), `/issues/{n}`, `/pulls/{n}`, `/releases/tags/{tag}` and
+`/releases/latest`, unauthenticated (60 requests an hour per address; past that the link falls back to its
+page). GitLab: `GET /projects/{path}` (+ the README file), `/issues/{iid}`, `/merge_requests/{iid}`,
+`/releases/{tag}`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from datetime import date
+from itertools import pairwise
+from typing import Any
+from urllib.parse import quote
+
+from markdown_it import MarkdownIt
+
+from bot.errors import DigestError
+from bot.models import Digest
+from bot.pipeline.facts import first_sentences
+from bot.pipeline.metadata import parse_date
+from bot.pipeline.providers import Link, endpoints
+from bot.pipeline.web import Web
+
+log = logging.getLogger(__name__)
+GITHUB_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+OPENING_SENTENCES = 4
+OPENING_CHARS = 700
+TEXT_CHARS = 20_000  # what related reading and search see of a README or a long issue
+_MARKDOWN = MarkdownIt("commonmark")
+_GITLAB_STATES = {"opened": "open"}
+
+
+def markdown_paragraphs(markdown: str) -> list[str]:
+    """The prose paragraphs of a README or comment: no headings, badges, raw HTML or code blocks."""
+    paragraphs: list[str] = []
+    tokens = _MARKDOWN.parse(markdown[: TEXT_CHARS * 2])
+    for opener, token in pairwise(tokens):
+        if opener.type != "paragraph_open" or not token.children:
+            continue
+        words = "".join(_inline_text(child) for child in token.children).strip()
+        if any(ch.isalpha() for ch in words):
+            paragraphs.append(" ".join(words.split()))
+    return paragraphs
+
+
+def _inline_text(token: Any) -> str:
+    if token.type in ("text", "code_inline"):
+        return token.content
+    return " " if token.type in ("softbreak", "hardbreak") else ""
+
+
+def code_digest(source: str, url: str, site: str, title: str, item: str, author: str | None, when: Any,
+                body: str, state: str | None = None) -> Digest:  # fmt: skip
+    paragraphs = markdown_paragraphs(body)
+    text = "\n\n".join(paragraphs)[:TEXT_CHARS]
+    return Digest(
+        source=source, url=url, canonical_url=url, kind="code", title=title, site_name=site, item=item,
+        state=state, author=author, published=_date(when),
+        summary=first_sentences(text, None, OPENING_SENTENCES, OPENING_CHARS), text=text,
+    )  # fmt: skip
+
+
+def _date(value: Any) -> date | None:
+    return parse_date(value) if isinstance(value, str) else None
+
+
+# --- GitHub ----------------------------------------------------------------------------------------
+
+
+async def github_digest(link: Link, web: Web, source: str) -> Digest:
+    bases = endpoints(web.settings)
+    owner, repo = link.parts[:2]
+    api, site = f"{bases['github_api']}/repos/{owner}/{repo}", f"{bases['github']}/{owner}/{repo}"
+    if link.what == "repository":
+        about = await _github(web, api)
+        readme = await _github_readme(web, api)
+        body = "\n\n".join(part for part in (about.get("description") or "", readme) if part)
+        return code_digest(source, site, "GitHub", str(about.get("full_name") or f"{owner}/{repo}"), "repository",
+                           _login(about.get("owner")), about.get("pushed_at") or about.get("created_at"), body)
+    if link.what == "release":
+        tag = link.parts[2]
+        path = "latest" if tag == "latest" else f"tags/{quote(tag, safe='')}"
+        release = await _github(web, f"{api}/releases/{path}")
+        name = str(release.get("tag_name") or tag)
+        return code_digest(source, f"{site}/releases/tag/{quote(name, safe='')}", "GitHub",
+                           str(release.get("name") or name), f"release {name} of {owner}/{repo}",
+                           _login(release.get("author")), release.get("published_at"), str(release.get("body") or ""))
+    number = link.parts[2]
+    is_pull = link.what == "pull"
+    found = await _github(web, f"{api}/{'pulls' if is_pull else 'issues'}/{number}")
+    is_pull = is_pull or "pull_request" in found
+    what = "pull request" if is_pull else "issue"
+    return code_digest(source, f"{site}/{'pull' if is_pull else 'issues'}/{number}", "GitHub",
+                       str(found.get("title") or f"{what} #{number}"), f"{what} {owner}/{repo}#{number}",
+                       _login(found.get("user")), found.get("created_at"), str(found.get("body") or ""),
+                       _github_state(found))  # fmt: skip
+
+
+async def _github(web: Web, url: str) -> dict[str, Any]:
+    answer = await web.json(url, GITHUB_HEADERS)
+    if not isinstance(answer, dict):
+        raise DigestError("not_json", "GitHub's answer is not an object.")
+    return answer
+
+
+async def _github_readme(web: Web, api: str) -> str:
+    """The README's markdown, or "" when there is none or it cannot be read (the description still serves)."""
+    try:
+        answer = await _github(web, f"{api}/readme")
+        return base64.b64decode(str(answer.get("content") or "")).decode("utf-8", errors="replace")
+    except (DigestError, binascii.Error, ValueError) as error:
+        log.info("README not read: %s", error)
+        return ""
+
+
+def _login(user: Any) -> str | None:
+    return str(user["login"]) if isinstance(user, dict) and user.get("login") else None
+
+
+def _github_state(found: dict[str, Any]) -> str | None:
+    if found.get("merged") or found.get("merged_at"):
+        return "merged"
+    if found.get("draft") and found.get("state") == "open":
+        return "draft"
+    return str(found["state"]) if found.get("state") else None
+
+
+# --- GitLab ----------------------------------------------------------------------------------------
+
+
+async def gitlab_digest(link: Link, web: Web, source: str) -> Digest:
+    bases = endpoints(web.settings)
+    path = link.parts[0]
+    api, site = f"{bases['gitlab_api']}/projects/{quote(path, safe='')}", f"{bases['gitlab']}/{path}"
+    if link.what == "repository":
+        project = await _gitlab(web, api)
+        readme = await _gitlab_readme(web, api, project)
+        body = "\n\n".join(part for part in (project.get("description") or "", readme) if part)
+        return code_digest(source, site, "GitLab", str(project.get("path_with_namespace") or path), "repository",
+                           (project.get("namespace") or {}).get("name"), project.get("last_activity_at"), body)
+    if link.what == "release":
+        tag = link.parts[1]
+        release = await _gitlab(web, f"{api}/releases/{quote(tag, safe='')}")
+        return code_digest(source, f"{site}/-/releases/{quote(tag, safe='')}", "GitLab",
+                           str(release.get("name") or tag), f"release {tag} of {path}",
+                           _username(release.get("author")), release.get("released_at"),
+                           str(release.get("description") or ""))
+    number = link.parts[1]
+    is_mr = link.what == "merge_request"
+    found = await _gitlab(web, f"{api}/{'merge_requests' if is_mr else 'issues'}/{number}")
+    state = str(found.get("state") or "") or None
+    return code_digest(source, f"{site}/-/{'merge_requests' if is_mr else 'issues'}/{number}", "GitLab",
+                       str(found.get("title") or f"#{number}"),
+                       f"{'merge request' if is_mr else 'issue'} {path}{'!' if is_mr else '#'}{number}",
+                       _username(found.get("author")), found.get("created_at"), str(found.get("description") or ""),
+                       "draft" if found.get("draft") and state == "opened" else _GITLAB_STATES.get(state, state))
+
+
+async def _gitlab(web: Web, url: str) -> dict[str, Any]:
+    answer = await web.json(url)
+    if not isinstance(answer, dict):
+        raise DigestError("not_json", "GitLab's answer is not an object.")
+    return answer
+
+
+async def _gitlab_readme(web: Web, api: str, project: dict[str, Any]) -> str:
+    """The README named by the project's readme_url, read raw from its default branch."""
+    readme_url, branch = str(project.get("readme_url") or ""), str(project.get("default_branch") or "")
+    name = readme_url.split(f"/-/blob/{branch}/", 1)[-1] if branch and f"/-/blob/{branch}/" in readme_url else ""
+    if not name:
+        return ""
+    try:
+        return await web.text(f"{api}/repository/files/{quote(name, safe='')}/raw?ref={quote(branch, safe='')}")
+    except DigestError as error:
+        log.info("README not read: %s", error)
+        return ""
+
+
+def _username(user: Any) -> str | None:
+    if not isinstance(user, dict):
+        return None
+    return str(user.get("name") or user.get("username") or "") or None

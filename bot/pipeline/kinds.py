@@ -1,0 +1,149 @@
+"""What kind of link it is, and how each kind is digested.
+
+1. A provider's link (bot/pipeline/providers.py) goes to its API or oEmbed endpoint: YouTube and Vimeo videos, posts on
+   X, Mastodon and Bluesky, GitHub and GitLab repositories, issues, pull requests and releases. arXiv's PDF
+   links are read as their abstract pages. Where the provider's link is also a readable page (Mastodon's,
+   GitHub's, GitLab's, YouTube's), a failed API call falls back to reading the page.
+2. Anything else is fetched once: a PDF (by content type) is read in the extraction worker; an HTML page is
+   extracted, then digested as what it says it is (bot/pipeline/pagefacts.py): a paper (citation_* tags), a video or
+   audio, a social post, or an article. A page with no article text (a player, an app shell) that links an
+   oEmbed answer is described by that answer.
+Every fetch goes through the guarded fetcher (bot/pipeline/web.py); the digest is marked when any answer came from a
+private address.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from bot.config import Settings
+from bot.errors import DigestError
+from bot.models import Article, Digest, Download, Page
+from bot.pipeline.codehosts import github_digest, gitlab_digest
+from bot.pipeline.digest import digest_extracted, digest_text
+from bot.pipeline.extract import extract_article_bounded
+from bot.pipeline.fetch import decode_html
+from bot.pipeline.media import discovered_oembed, embed_digest, media_digest, vimeo_digest, youtube_digest
+from bot.pipeline.metadata import join_names
+from bot.pipeline.pdf import looks_like_pdf, read_pdf_bounded
+from bot.pipeline.providers import Link, endpoints, provider_link
+from bot.pipeline.quotes import pick_quotes
+from bot.pipeline.social import bluesky_digest, mastodon_digest, page_post_digest, twitter_digest
+from bot.pipeline.urls import choose_canonical
+from bot.pipeline.web import Web
+
+log = logging.getLogger(__name__)
+Handler = Callable[[Link, Web, str], Awaitable[Digest]]
+HANDLERS: dict[str, Handler] = {
+    "youtube": youtube_digest, "vimeo": vimeo_digest, "twitter": twitter_digest, "mastodon": mastodon_digest,
+    "bluesky": bluesky_digest, "github": github_digest, "gitlab": gitlab_digest,
+}  # fmt: skip
+PAGE_FALLBACK = {"youtube", "mastodon", "github", "gitlab"}  # their links are readable pages as well
+NO_ARTICLE = {"empty", "javascript_only"}  # what a page that is only a player or an app shell gets
+NO_TEXT_LAYER = "this PDF has no text layer (a scan?), so there is nothing to summarise or quote"
+
+
+async def digest_link(url: str, settings: Settings, web: Web | None = None) -> Digest:
+    web = web or Web(settings)
+    digest = await _by_kind(url, web)
+    digest.private_address = web.private_address
+    return digest
+
+
+async def digest_saved(raw: bytes, source: str, file_url: str, settings: Settings) -> Digest:
+    """A saved PDF or HTML page (an oEmbed link it declares is still fetched, through the guard)."""
+    web = Web(settings)
+    if looks_like_pdf(raw):
+        return await pdf_digest(raw, source, file_url, settings)
+    page = Page(requested_url=file_url, url=file_url, html=decode_html(raw, None))
+    digest = await page_digest(page, source, web)
+    digest.private_address = web.private_address
+    return digest
+
+
+async def _by_kind(url: str, web: Web) -> Digest:
+    link = provider_link(url, web.settings)
+    fetch = url
+    if link is not None and link.site == "arxiv":
+        fetch = f"{endpoints(web.settings)['arxiv']}/abs/{link.parts[0]}"
+    elif link is not None:
+        try:
+            return await HANDLERS[link.site](link, web, url)
+        except DigestError as error:
+            if link.site not in PAGE_FALLBACK:
+                raise
+            log.info("%s API failed (%s); reading the page instead", link.site, error.reason)
+    found = await web.document(fetch)
+    if isinstance(found, Download):
+        return await pdf_digest(found.body, url, found.url, web.settings)
+    return await page_digest(found, url, web)
+
+
+async def page_digest(page: Page, source: str, web: Web) -> Digest:
+    settings = web.settings
+    article = await extract_article_bounded(page.html, page.url, settings)
+    url = _canonical(page, article)
+    kind = article.facts.kind
+    if kind == "paper":
+        digest = paper_digest(article, source, url)
+    elif kind in ("video", "audio"):
+        digest = media_digest(article, source, url, kind, await discovered_oembed(article, web))
+    elif kind == "post" and article.facts.post_text:
+        digest = page_post_digest(article, source, url)
+    else:
+        digest = await _article_or_embed(page, article, source, web)
+    if page.truncated and not digest.warning:
+        digest.warning = f"the page is larger than {settings.fetch_max_bytes >> 20} MiB; only its beginning was read"
+    return digest
+
+
+async def _article_or_embed(page: Page, article: Article, source: str, web: Web) -> Digest:
+    try:
+        return await digest_extracted(article, page.html, source, page.url, web.settings)
+    except DigestError as error:
+        answer = await discovered_oembed(article, web) if error.reason in NO_ARTICLE else None
+        if answer is None:
+            raise
+    return embed_digest(article, source, _canonical(page, article), answer)
+
+
+def _canonical(page: Page, article: Article) -> str:
+    """The page's declared canonical URL when it is on the same site; a saved page keeps its file's URL."""
+    return page.url if page.url.startswith("file:") else choose_canonical(page.url, article.canonical_url)
+
+
+def paper_digest(article: Article, source: str, url: str) -> Digest:
+    """Title, every author, date, the abstract as the summary, and quotes from the abstract."""
+    facts = article.facts
+    abstract = facts.abstract or article.description or ""
+    quotes = pick_quotes(Article(title=facts.title, text=abstract, language=article.language), [])
+    return Digest(
+        source=source, url=url, canonical_url=url, kind="paper", title=facts.title or article.title,
+        site_name=facts.venue or article.site_name, author=join_names(facts.authors) if facts.authors else
+        article.author, published=facts.published or article.published, language=article.language,
+        summary=abstract, quotes=quotes, text=abstract,
+    )  # fmt: skip
+
+
+async def pdf_digest(data: bytes, source: str, url: str, settings: Settings) -> Digest:
+    """A PDF's text summarised and quoted like an article's; a PDF with no text says so."""
+    pdf = await read_pdf_bounded(data, settings)
+    article = Article(title=pdf.title or _file_name(url), author=pdf.author, published=pdf.published,
+                      language=pdf.language, text=pdf.text, paragraphs=pdf.paragraphs)  # fmt: skip
+    if pdf.text.strip():
+        digest = await digest_text(article, source, url, settings)
+    else:
+        digest = Digest(source=source, url=url, canonical_url=choose_canonical(url, None), title=article.title,
+                        author=pdf.author, published=pdf.published, warning=NO_TEXT_LAYER)  # fmt: skip
+    digest.kind, digest.pages = "pdf", pdf.pages
+    if pdf.pages > pdf.pages_read and not digest.warning:
+        digest.warning = f"only the first {pdf.pages_read} of its {pdf.pages} pages were read"
+    return digest
+
+
+def _file_name(url: str) -> str | None:
+    name = unquote(PurePosixPath(urlsplit(url).path).name)
+    return name or None

@@ -1,0 +1,93 @@
+"""Videos and audio: YouTube (oEmbed for title and channel, the watch page for duration, date and description),
+Vimeo (its oEmbed answer carries all of them), any page that is itself a video or an episode (its own
+metadata), and pages that are only a player, described by their discovered oEmbed answer. No quotes: there is
+no text to quote, only a description.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.errors import DigestError
+from bot.models import Article, Digest, Page
+from bot.pipeline.extract import run_in_worker
+from bot.pipeline.facts import first_sentences
+from bot.pipeline.metadata import parse_date
+from bot.pipeline.oembed import OEmbed, endpoint_url, fetch_oembed
+from bot.pipeline.providers import Link, endpoints
+from bot.pipeline.web import Web
+
+log = logging.getLogger(__name__)
+
+
+async def youtube_digest(link: Link, web: Web, source: str) -> Digest:
+    bases = endpoints(web.settings)
+    watch = f"{bases['youtube']}/watch?v={link.parts[0]}"
+    oembed, page = await asyncio.gather(
+        fetch_oembed(endpoint_url(bases["youtube_oembed"], watch, format="json"), web),
+        _page_metadata(watch, web),
+        return_exceptions=True,
+    )
+    if isinstance(oembed, BaseException) and isinstance(page, BaseException):
+        raise oembed  # the video is private, removed or the site unreachable: the endpoint says which
+    article = page if isinstance(page, Article) else Article()
+    answer = oembed if isinstance(oembed, OEmbed) else None
+    return media_digest(article, source, watch, "video", answer, provider="YouTube")
+
+
+async def vimeo_digest(link: Link, web: Web, source: str) -> Digest:
+    bases = endpoints(web.settings)
+    video = f"{bases['vimeo']}/{link.parts[0]}"
+    answer = await fetch_oembed(endpoint_url(bases["vimeo_oembed"], video), web)
+    return media_digest(Article(), source, video, "video", answer, provider="Vimeo")
+
+
+async def _page_metadata(url: str, web: Web) -> Article:
+    page = await web.document(url)
+    if not isinstance(page, Page):
+        raise DigestError("not_html", "The video's page is not an HTML page.")
+    job, timeout = "bot.pipeline.extract:metadata_only", web.settings.extract_timeout_s
+    answer = await run_in_worker(job, (page.html, page.url), timeout)
+    return Article.model_validate(answer)
+
+
+async def discovered_oembed(article: Article, web: Web) -> OEmbed | None:
+    """The page's own oEmbed answer, when it links one; a bad or refused answer is logged and skipped."""
+    if not article.facts.oembed_url:
+        return None
+    try:
+        return await fetch_oembed(article.facts.oembed_url, web)
+    except DigestError as error:
+        log.info("oEmbed discovery answer refused (%s): %s", error.reason, error)
+        return None
+
+
+def media_digest(article: Article, source: str, url: str, kind: str, answer: OEmbed | None,
+                 provider: str | None = None) -> Digest:  # fmt: skip
+    """A video's or audio's digest from its page's metadata and its oEmbed answer (either may be empty)."""
+    answer = answer or OEmbed(type="video")
+    description = answer.description or article.description or ""
+    duration = answer.duration if answer.duration is not None else article.facts.duration_s
+    return Digest(
+        source=source, url=url, canonical_url=url, kind="audio" if kind == "audio" else "video",
+        title=answer.title or article.title, site_name=provider or answer.provider_name or article.site_name,
+        author=answer.author_name or article.author,
+        published=parse_date(answer.upload_date) or article.published, language=article.language,
+        summary=first_sentences(description, article.language), text=description,
+        duration_s=round(duration) if duration else None,
+    )  # fmt: skip
+
+
+def embed_digest(article: Article, source: str, url: str, answer: OEmbed) -> Digest:
+    """A page that is only a player or an app shell, described by its oEmbed answer: at least title, author
+    and provider."""
+    if answer.type == "video":
+        return media_digest(article, source, url, "video", answer)
+    description = answer.description or article.description or ""
+    return Digest(
+        source=source, url=url, canonical_url=url, kind="embed", title=answer.title or article.title,
+        site_name=answer.provider_name or article.site_name, author=answer.author_name or article.author,
+        published=article.published, language=article.language,
+        summary=first_sentences(description, article.language), text=description,
+    )  # fmt: skip

@@ -1,0 +1,144 @@
+"""What a page says it is, beyond an article: a paper (Highwire `citation_*` tags, as arXiv and DOI landing
+pages carry), a video or audio (OpenGraph type, schema.org media objects), a social post (schema.org
+SocialMediaPosting), and its oEmbed discovery link. Read from the tree bot/pipeline/metadata.py already parsed; the
+costlier lookups run only when a cheap marker says they can find something.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from lxml.html import HtmlElement
+
+from bot.models import PageFacts
+
+OEMBED_JSON = "application/json+oembed"
+MEDIA_TYPES = {"videoobject": "video", "audioobject": "audio", "podcastepisode": "audio", "musicrecording": "audio"}
+POST_TYPES = {"socialmediaposting", "discussionforumposting"}
+_ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$", re.IGNORECASE)
+_ABSTRACT_BLOCKS = (
+    '//blockquote[contains(@class, "abstract")] | //section[contains(@class, "abstract")]'
+    ' | //div[contains(@class, "abstract")] | //*[@id="abstract"]'
+)
+_LEADING_LABEL = re.compile(r"^\s*abstract\s*[:.]?\s*", re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
+_CITATION_DATE = re.compile(r"^\s*(\d{4})(?:[/-](\d{1,2}))?(?:[/-](\d{1,2}))?")  # 2017/06/12, 2017-06, 2017
+_PAPER_DATES = ("citation_publication_date", "citation_date", "citation_online_date", "citation_cover_date")
+
+
+Media = tuple[dict[str, Any], set[str]]  # a schema.org media object and its types
+
+
+def page_facts(tree: HtmlElement, meta: dict[str, str], ld: dict[str, Any], ld_kinds: set[str],
+               media: Media | None, url: str | None) -> PageFacts:  # fmt: skip
+    """`meta`: the first content per meta name; `ld`: the page's main JSON-LD object and `ld_kinds` its types;
+    `media`: the page's first schema.org media object when it has no main object."""
+    facts = PageFacts(oembed_url=oembed_link(tree, url))
+    if "citation_title" in meta:
+        facts.kind = "paper"
+        facts.title = _text(meta["citation_title"])
+        facts.authors = [_first_last(name) for name in _all_meta(tree, "citation_author")]
+        facts.published = next(filter(None, (_paper_date(meta.get(name)) for name in _PAPER_DATES)), None)
+        facts.venue = _text(meta.get("citation_journal_title")) or _text(meta.get("citation_conference_title"))
+        facts.abstract = _abstract(tree, meta)
+    elif (kind := _media_kind(meta, media)) is not None:
+        facts.kind = kind
+        facts.duration_s = _duration(meta, media[0] if media else {})
+    elif ld_kinds & POST_TYPES:
+        facts.kind = "post"
+        facts.post_text = _text(ld.get("articleBody")) or _text(ld.get("text")) or meta.get("og:description")
+        facts.handle = _handle(ld.get("author"))
+    return facts
+
+
+def oembed_link(tree: HtmlElement, url: str | None) -> str | None:
+    """The page's JSON oEmbed discovery link, made absolute (http or https only)."""
+    for link in tree.iter("link"):
+        if (link.get("type") or "").strip().lower() != OEMBED_JSON or not link.get("href"):
+            continue
+        if "alternate" not in (link.get("rel") or "").lower().split():
+            continue
+        href = urljoin(url or "", link.get("href", "").strip())
+        if urlsplit(href).scheme in ("http", "https"):
+            return href
+    return None
+
+
+def _all_meta(tree: HtmlElement, name: str) -> list[str]:
+    found = [_SPACE.sub(" ", el.get("content") or "").strip() for el in tree.iter("meta")
+             if (el.get("name") or "").strip().lower() == name]  # fmt: skip
+    return list(dict.fromkeys(value for value in found if value))
+
+
+def _paper_date(value: str | None) -> date | None:
+    match = _CITATION_DATE.match(value or "")
+    try:
+        return date(int(match[1]), int(match[2] or 1), int(match[3] or 1)) if match else None
+    except ValueError:
+        return None
+
+
+def _first_last(name: str) -> str:
+    """Citation tags often write "Curie, Marie": a card reads "Marie Curie"."""
+    last, comma, first = name.partition(",")
+    return f"{first.strip()} {last.strip()}" if comma and first.strip() and "," not in first else name
+
+
+def _abstract(tree: HtmlElement, meta: dict[str, str]) -> str | None:
+    """The paper's abstract: its meta tag, else the page's abstract block, else its description."""
+    if text := _text(meta.get("citation_abstract")):
+        return _LEADING_LABEL.sub("", text)
+    for block in tree.xpath(_ABSTRACT_BLOCKS)[:3]:
+        text = _SPACE.sub(" ", " ".join(block.itertext())).strip()
+        if len(text) > 80:
+            return _LEADING_LABEL.sub("", text)
+    return _text(meta.get("dc.description")) or _text(meta.get("og:description")) or _text(meta.get("description"))
+
+
+def _media_kind(meta: dict[str, str], media: Media | None) -> str | None:
+    """video or audio when the page itself is one (its og:type, or schema.org media without an article)."""
+    og_type = meta.get("og:type", "").lower()
+    if og_type.startswith("video"):
+        return "video"
+    if og_type.startswith("music"):
+        return "audio"
+    if media is not None:
+        return next((MEDIA_TYPES[t] for t in media[1] if t in MEDIA_TYPES), None)
+    return None
+
+
+def _duration(meta: dict[str, str], media_ld: dict[str, Any]) -> int | None:
+    for value in (media_ld.get("duration"), meta.get("duration")):
+        if isinstance(value, str) and (seconds := iso_duration(value)) is not None:
+            return seconds
+    for name in ("video:duration", "og:video:duration", "music:duration"):
+        if meta.get(name, "").strip().isdigit():
+            return int(meta[name])
+    return None
+
+
+def iso_duration(value: str) -> int | None:
+    """Seconds in an ISO 8601 duration like PT1H2M3S (schema.org's form), or None."""
+    match = _ISO_DURATION.match(value.strip())
+    if not match or not any(match.groups()):
+        return None
+    days, hours, minutes, seconds = (float(part or 0) for part in match.groups())
+    return round(((days * 24 + hours) * 60 + minutes) * 60 + seconds)
+
+
+def _text(value: Any) -> str | None:
+    return _SPACE.sub(" ", value).strip() or None if isinstance(value, str) else None
+
+
+def _handle(author: Any) -> str | None:
+    """@name from a post author's profile URL (linkedin.com/in/name, example.social/@name)."""
+    if isinstance(author, list):
+        author = author[0] if author else None
+    profile = author.get("url") if isinstance(author, dict) else None
+    if not isinstance(profile, str):
+        return None
+    last = urlsplit(profile).path.rstrip("/").rsplit("/", 1)[-1]
+    return f"@{last.lstrip('@')}" if last else None

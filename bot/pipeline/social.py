@@ -1,0 +1,121 @@
+"""Social posts: the post's own words verbatim as the summary, its author and handle, its date.
+
+X/Twitter through its public oEmbed endpoint (the post is the blockquote in the answer's `html`), Mastodon
+through the server's public status API (`/api/v1/statuses/:id`), Bluesky through its public AppView
+(`com.atproto.identity.resolveHandle`, `app.bsky.feed.getPosts`). Pages that declare a schema.org
+SocialMediaPosting (LinkedIn's public posts) are read from their own metadata (bot/pipeline/kinds.py).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from bot.errors import DigestError
+from bot.models import Article, Digest
+from bot.pipeline.facts import html_text
+from bot.pipeline.metadata import parse_date
+from bot.pipeline.oembed import endpoint_url, fetch_oembed
+from bot.pipeline.providers import Link, endpoints
+from bot.pipeline.web import Web
+
+_BY_LINE = re.compile(r"\(@(\w{1,15})\)")  # "— Name (@handle) <a>date</a>" after the post in X's blockquote
+
+
+def post_digest(source: str, url: str, site: str, author: str | None, handle: str | None, text: str,
+                when: Any = None, language: str | None = None, warning: str | None = None) -> Digest:  # fmt: skip
+    if not text.strip():
+        raise DigestError("empty", f"The {site} post has no text to show.")
+    name = author or handle or "Someone"
+    return Digest(
+        source=source, url=url, canonical_url=url, kind="post", title=f"{name} on {site}", site_name=site,
+        author=author, handle=handle, published=parse_date(when) if isinstance(when, str) else when,
+        language=language, summary=text.strip(), text=text.strip(), warning=warning,
+    )  # fmt: skip
+
+
+async def twitter_digest(link: Link, web: Web, source: str) -> Digest:
+    user, status = link.parts
+    bases = endpoints(web.settings)
+    url = f"{bases['twitter']}/{user}/status/{status}"
+    answer = await fetch_oembed(endpoint_url(bases["twitter_oembed"], url, omit_script="true", dnt="true"), web)
+    text, by_line, when = _tweet_parts(answer.html or "")
+    handle = _BY_LINE.search(by_line)
+    return post_digest(source, url, "X", answer.author_name, f"@{handle[1]}" if handle else f"@{user}", text,
+                       _tweet_date(when))  # fmt: skip
+
+
+def _tweet_parts(html: str) -> tuple[str, str, str]:
+    """(the post's text, the line naming its author, its date's text) from X's embed blockquote."""
+    try:
+        quote_el = lxml.html.fragment_fromstring(html, create_parent="div").find(".//blockquote")
+    except (etree.ParserError, ValueError):
+        quote_el = None
+    if quote_el is None:
+        raise DigestError("not_oembed", "X's embed answer holds no post.")
+    paragraph = quote_el.find(".//p")
+    text = html_text(lxml.html.tostring(paragraph, encoding="unicode")) if paragraph is not None else ""
+    links = quote_el.findall("a")
+    when = links[-1].text_content() if links else ""
+    by_line = "".join(quote_el.itertext())
+    return text, by_line, when
+
+
+def _tweet_date(text: str) -> Any:
+    try:
+        return datetime.strptime(text.strip(), "%B %d, %Y").date()
+    except ValueError:
+        return None
+
+
+async def mastodon_digest(link: Link, web: Web, source: str) -> Digest:
+    server, status_id = link.parts
+    status = await web.json(f"{server}/api/v1/statuses/{status_id}")
+    if not isinstance(status, dict) or not isinstance(status.get("account"), dict):
+        raise DigestError("not_json", "The server's answer is not a Mastodon status.")
+    shown = status["reblog"] if isinstance(status.get("reblog"), dict) else status
+    account = shown.get("account") or {}
+    acct = str(account.get("acct") or account.get("username") or "")
+    handle = f"@{acct}" if "@" in acct else f"@{acct}@{urlsplit(server).netloc}"
+    warning = f"content warning: {shown['spoiler_text']}" if shown.get("spoiler_text") else None
+    url = str(shown.get("url") or f"{server}/@{acct}/{status_id}")
+    return post_digest(source, url if url.startswith(("http://", "https://")) else source, "Mastodon",
+                       account.get("display_name") or None, handle, html_text(str(shown.get("content") or "")),
+                       shown.get("created_at"), shown.get("language"), warning)  # fmt: skip
+
+
+async def bluesky_digest(link: Link, web: Web, source: str) -> Digest:
+    actor, post_id = link.parts
+    bases = endpoints(web.settings)
+    api = bases["bluesky_api"]
+    did = actor if actor.startswith("did:") else await _resolve_handle(api, actor, web)
+    answer = await web.json(f"{api}/app.bsky.feed.getPosts?uris={quote(f'at://{did}/app.bsky.feed.post/{post_id}')}")
+    posts = answer.get("posts") if isinstance(answer, dict) else None
+    if not posts or not isinstance(posts[0], dict):
+        raise DigestError("http_status", "Bluesky has no such post (deleted, or visible only when signed in).")
+    post = posts[0]
+    author, record = post.get("author") or {}, post.get("record") or {}
+    handle = str(author.get("handle") or actor)
+    languages = record.get("langs") or [None]
+    return post_digest(source, f"{bases['bluesky']}/profile/{handle}/post/{post_id}", "Bluesky",
+                       author.get("displayName") or None, f"@{handle}", str(record.get("text") or ""),
+                       record.get("createdAt"), languages[0])  # fmt: skip
+
+
+async def _resolve_handle(api: str, handle: str, web: Web) -> str:
+    answer = await web.json(f"{api}/com.atproto.identity.resolveHandle?handle={quote(handle)}")
+    did = answer.get("did") if isinstance(answer, dict) else None
+    if not isinstance(did, str) or not did.startswith("did:"):
+        raise DigestError("http_status", f"Bluesky does not know the handle {handle}.")
+    return did
+
+
+def page_post_digest(article: Article, source: str, url: str) -> Digest:
+    """A page that declares itself a social post (LinkedIn's public posts do), from its own metadata."""
+    return post_digest(source, url, article.site_name or "post", article.author, article.facts.handle,
+                       article.facts.post_text or "", article.published, article.language)  # fmt: skip

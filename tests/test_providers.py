@@ -1,0 +1,70 @@
+"""Which provider a link belongs to, and the small parsers the kinds of link rely on."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import Settings
+from bot.pipeline.facts import duration_text
+from bot.pipeline.pagefacts import iso_duration
+from bot.pipeline.pdf import page_paragraphs, pdf_date
+from bot.pipeline.providers import provider_link
+
+LINKS = [
+    ("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42s", "youtube", "video", ("dQw4w9WgXcQ",)),
+    ("https://youtu.be/dQw4w9WgXcQ?si=abc", "youtube", "video", ("dQw4w9WgXcQ",)),
+    ("https://m.youtube.com/shorts/dQw4w9WgXcQ", "youtube", "video", ("dQw4w9WgXcQ",)),
+    ("https://vimeo.com/channels/staffpicks/76979871", "vimeo", "video", ("76979871",)),
+    ("https://x.com/riverwatch/status/1850000000000000001?s=20", "twitter", "post",
+     ("riverwatch", "1850000000000000001")),
+    ("https://bsky.app/profile/marta.bsky.social/post/3kabcxyz", "bluesky", "post", ("marta.bsky.social", "3kabcxyz")),
+    ("https://mastodon.social/@Gargron/109876543210123456", "mastodon", "post",
+     ("https://mastodon.social", "109876543210123456")),
+    ("https://github.com/psf/requests", "github", "repository", ("psf", "requests")),
+    ("https://github.com/psf/requests/pull/6710/files", "github", "pull", ("psf", "requests", "6710")),
+    ("https://github.com/psf/requests/releases/latest", "github", "release", ("psf", "requests", "latest")),
+    ("https://gitlab.com/gitlab-org/cli/-/merge_requests/7", "gitlab", "merge_request", ("gitlab-org/cli", "7")),
+    ("https://arxiv.org/pdf/2411.01234v2", "arxiv", "paper", ("2411.01234",)),
+]  # fmt: skip
+NOT_PROVIDERS = ["https://www.youtube.com/feed/subscriptions", "https://github.com/topics/python",
+                 "https://github.com/psf/requests/blob/main/README.md", "https://example.org/@alice/12",
+                 "https://www.example.org/news/2026/11/rivers"]  # fmt: skip
+
+
+@pytest.mark.parametrize(("url", "site", "what", "parts"), LINKS)
+def test_provider_links(url: str, site: str, what: str, parts: tuple[str, ...]) -> None:
+    link = provider_link(url, Settings())
+    assert link is not None and (link.site, link.what, link.parts) == (site, what, parts)
+
+
+@pytest.mark.parametrize("url", NOT_PROVIDERS)
+def test_other_links_are_read_as_pages(url: str) -> None:
+    assert provider_link(url, Settings()) is None
+
+
+def test_a_replaced_site_base_is_recognised_in_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIGESTBOT_PROVIDER_URLS", '{"youtube": "http://127.0.0.1:8080/yt"}')
+    link = provider_link("http://127.0.0.1:8080/yt/watch?v=dQw4w9WgXcQ", Settings())
+    assert link is not None and link.site == "youtube"
+
+
+def test_durations_and_dates() -> None:
+    assert [iso_duration(v) for v in ("PT12M34S", "PT1H2M3S", "P1DT1S", "PT", "12:34")] == [754, 3723, 86401,
+                                                                                         None, None]  # fmt: skip
+    assert [duration_text(s) for s in (754, 3723, 5)] == ["12:34", "1:02:03", "0:05"]
+    assert [str(pdf_date(v)) for v in ("D:20260304093000+01'00'", "D:2026", "D:20261399", "garbage")] == [
+        "2026-03-04", "2026-01-01", "None", "None"]  # fmt: skip
+
+
+def test_pdf_lines_become_paragraphs_without_running_headers_or_page_numbers() -> None:
+    body = ["the reservoir fell by a third over the summer, and the water board warned that the wells in the",
+            "valley would run dry by October unless it rained. Farmers were told to ration what was left and to",
+            "water at night.", "", "A second paragraph begins here and is accus-"]  # fmt: skip
+    # each page's first and last lines differ, as in any real document; the header and footer do not
+    pages = ["\r\n".join(["Water Board Report 2026", f"On the {river}, {body[0]}", *body[1:],
+                           f"ed of nothing on the {river}.", f"Page {n} of 3"])
+             for n, river in enumerate(("Po", "Ebro", "Tagus"), 1)]  # fmt: skip
+    paragraphs = page_paragraphs(pages)
+    assert paragraphs[0].startswith("On the Po, the reservoir fell") and paragraphs[0].endswith("water at night.")
+    assert paragraphs[1] == "A second paragraph begins here and is accused of nothing on the Po."
+    assert len(paragraphs) == 6 and not any("Water Board Report" in p or "Page" in p for p in paragraphs)
