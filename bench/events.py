@@ -66,15 +66,13 @@ from bot.runtime.queue import CONSUMERS
 from bot.service import DigestService
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))  # the stand-in, the article server and BotProcess live with the tests
-
-from articles import ARTICLES, article_html  # noqa: E402
-from bot_process import SECRET, TOKEN, running_bot  # noqa: E402
-from http_server import LocalServer, html  # noqa: E402
-from redis_server import CI_REDIS_URL, answers, free_port  # noqa: E402
-from slack_standin import JSON, SlackStandIn, event_body, message_event, sign  # noqa: E402
 
 from bench.procs import CpuMeter, bot_pid, cpu_wait, own_cpu, redis_server, tree_cpu  # noqa: E402
+from tests.support.articles import ARTICLES, article_html  # noqa: E402
+from tests.support.bot_process import SECRET, TOKEN, running_bot  # noqa: E402
+from tests.support.http_server import LocalServer, html  # noqa: E402
+from tests.support.redis_server import CI_REDIS_URL, answers, free_port  # noqa: E402
+from tests.support.slack_standin import JSON, SlackStandIn, event_body, message_event, sign  # noqa: E402
 
 JUDGED_RATE = 70.0  # the rate the ack target is judged at: the machine is not saturated there
 RATE = float(os.environ.get("BENCH_EVENTS_RATE", str(JUDGED_RATE)))

@@ -36,14 +36,12 @@ import httpx
 import psutil
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))  # the stand-in, page server and bot launcher live with the tests
-
-from bot_process import SECRET, running_bot  # noqa: E402
-from http_server import LocalServer, Reply  # noqa: E402
-from redis_server import CI_REDIS_URL, RedisServer, answers  # noqa: E402
-from slack_standin import Call, SlackStandIn, event_body, message_event, sign  # noqa: E402
 
 from bench.procs import CpuMeter, bot_pid, own_cpu, redis_server, tree_cpu  # noqa: E402
+from tests.support.bot_process import SECRET, running_bot  # noqa: E402
+from tests.support.http_server import LocalServer, Reply  # noqa: E402
+from tests.support.redis_server import CI_REDIS_URL, RedisServer, answers  # noqa: E402
+from tests.support.slack_standin import Call, SlackStandIn, event_body, message_event, sign  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "soak.json"
 DRAIN_S = 180  # after the load stops, how long replies may keep arriving before the missing ones count as lost

@@ -1,3 +1,3 @@
 """Shared fixtures: a real Redis (tests/redis_server.py) for every test module that asks for one."""
 
-pytest_plugins = ["redis_server"]
+pytest_plugins = ["tests.support.redis_server"]

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from articles import ARTICLES, article_html
-from http_server import LocalServer, html
+
+from tests.support.articles import ARTICLES, article_html
+from tests.support.http_server import LocalServer, html
 
 REPO = Path(__file__).resolve().parent.parent
 DigestCli = Callable[..., list[dict[str, Any]]]

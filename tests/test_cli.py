@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from articles import article_html
-from http_server import LocalServer, Reply, html
+
+from tests.support.articles import article_html
+from tests.support.http_server import LocalServer, Reply, html
 
 KEYS = {"source", "url", "canonical_url", "title", "site_name", "author", "published", "language",
         "reading_minutes", "summary", "quotes", "text"}

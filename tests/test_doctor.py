@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 import redis
-from redis_server import RedisServer, free_port, make_settings
 from rich.console import Console
-from slack_standin import INVALID_TOKEN, SlackStandIn
 
 from bot.doctor import Check, check_egress, check_settings, exit_code, load_settings, render
 from handlers.doctor import check_tokens, run_checks
 from handlers.settings import SlackSettings
+from tests.support.redis_server import RedisServer, free_port, make_settings
+from tests.support.slack_standin import INVALID_TOKEN, SlackStandIn
 
 TOKEN = "xoxb-1111-2222-doctorsecretpart"
 SIGNING_SECRET = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"

@@ -1,4 +1,4 @@
-"""bot.pipeline.fetch against real local servers (reliability.md section B): redirects, bombs, deadlines,
+"""bot.pipeline.fetch against real local servers: redirects, bombs, deadlines,
 content types, charsets, HTTP errors and TLS. No httpx mocks: every byte crosses a socket."""
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from typing import Any
 
 import httpx
 import pytest
-from http_server import LocalServer, Reply, brotli_bomb, gzip_bomb, html, redirect
 
 from bot.config import Settings
 from bot.errors import DigestError
 from bot.models import Page
 from bot.pipeline.fetch import _from_private_address, fetch_page
+from tests.support.http_server import LocalServer, Reply, brotli_bomb, gzip_bomb, html, redirect
 
 MIB = 1 << 20
 

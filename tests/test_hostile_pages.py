@@ -17,10 +17,11 @@ from pathlib import Path
 
 import psutil
 import pytest
-from articles import article_html
-from bot_process import SECRET, running_bot
-from http_server import LocalServer, Reply, brotli_bomb, gzip_bomb, html, redirect
-from slack_standin import JSON, Call, SlackStandIn, event_body, message_event, post_signed
+
+from tests.support.articles import article_html
+from tests.support.bot_process import SECRET, running_bot
+from tests.support.http_server import LocalServer, Reply, brotli_bomb, gzip_bomb, html, redirect
+from tests.support.slack_standin import JSON, Call, SlackStandIn, event_body, message_event, post_signed
 
 # Reading 2 MiB of a chunked page while 17 other hostile pages load took over 2 s in CI, and over 5 s on the
 # slow 2-core machine of 2026-11-29's evening (the same work's CPU varied 3-4x between hours that day).

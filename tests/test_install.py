@@ -16,8 +16,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from redis_server import free_port
-from slack_standin import SlackStandIn
+
+from tests.support.redis_server import free_port
+from tests.support.slack_standin import SlackStandIn
 
 REPO = Path(__file__).resolve().parent.parent
 PAGE = REPO / "tests" / "fixtures" / "pages" / "jsonld_article.html"

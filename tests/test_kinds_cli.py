@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from http_server import LocalServer, Reply
-from pdfs import report_pdf, scanned_pdf
-from provider_pages import (
+
+from tests.support.http_server import LocalServer, Reply
+from tests.support.pdfs import report_pdf, scanned_pdf
+from tests.support.provider_pages import (
     ABSTRACT,
     MASTODON_ID,
     PDF_PARAGRAPHS,

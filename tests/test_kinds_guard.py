@@ -12,15 +12,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from http_server import LocalServer, redirect
-from provider_pages import PLAYER_OEMBED, json_reply, shell_with_oembed
-from test_ssrf import PUBLIC, RecordingDialer, StubDNS
 
 from bot.config import Settings
 from bot.errors import DigestError
 from bot.pipeline.kinds import digest_link
 from bot.pipeline.netguard import GuardedBackend, GuardedTransport
 from bot.pipeline.web import Web
+from tests.support.http_server import LocalServer, redirect
+from tests.support.network import PUBLIC, RecordingDialer, StubDNS
+from tests.support.provider_pages import PLAYER_OEMBED, json_reply, shell_with_oembed
 
 REPO = Path(__file__).resolve().parent.parent
 METADATA = "http://169.254.169.254/latest/meta-data/"

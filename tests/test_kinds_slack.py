@@ -9,11 +9,21 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from bot_process import SECRET, running_bot
-from http_server import LocalServer, Reply
-from pdfs import nested_pdf, report_pdf, scanned_pdf, stream_bomb_pdf, text_bomb_pdf
-from provider_pages import VIDEO_ID, provider_routes, provider_urls, shell_with_oembed
-from slack_standin import FORM, JSON, Call, SlackStandIn, event_body, message_event, post_signed, slash_body
+
+from tests.support.bot_process import SECRET, running_bot
+from tests.support.http_server import LocalServer, Reply
+from tests.support.pdfs import nested_pdf, report_pdf, scanned_pdf, stream_bomb_pdf, text_bomb_pdf
+from tests.support.provider_pages import VIDEO_ID, provider_routes, provider_urls, shell_with_oembed
+from tests.support.slack_standin import (
+    FORM,
+    JSON,
+    Call,
+    SlackStandIn,
+    event_body,
+    message_event,
+    post_signed,
+    slash_body,
+)
 
 FETCH_DEADLINE_S = 10
 EXTRACT_TIMEOUT_S = 5

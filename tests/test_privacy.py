@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from articles import ARTICLES, article_html
-from bot_process import SECRET, running_bot
-from http_server import LocalServer, html
-from slack_standin import (
+
+from tests.support.articles import ARTICLES, article_html
+from tests.support.bot_process import SECRET, running_bot
+from tests.support.http_server import LocalServer, html
+from tests.support.slack_standin import (
     FORM,
     JSON,
     SlackStandIn,

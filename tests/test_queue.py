@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import redis.asyncio
 from prometheus_client import REGISTRY
-from redis_server import delete_prefix, make_settings
 
 from bot.config import Settings
 from bot.memory.connection import Client, connect
 from bot.memory.guard import RedisGuard
 from bot.runtime.queue import GROUP, MAX_DELIVERIES, Job, WorkQueue
+from tests.support.redis_server import delete_prefix, make_settings
 
 VISIBILITY_S = 0.6
 Handler = Callable[[Job], Awaitable[None]]

@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from bot_process import slack_settings
-from slack_standin import SlackStandIn
 
 from bot.config import Settings
 from handlers.bot import SlackBot
 from handlers.jobs import CommandJob
 from handlers.listeners import give_up_job, run_job
 from handlers.listeners.messages import GAVE_UP
+from tests.support.bot_process import slack_settings
+from tests.support.slack_standin import SlackStandIn
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -196,8 +194,7 @@ _DANGLING_START = re.compile(r"[\"'“‘«„]?(?:This|That|These|Those|It|He|S
 
 
 def _news_quotes(key: str) -> tuple[Article, list[str], list[str]]:
-    sys.path.insert(0, str(Path(__file__).parent))
-    from articles import article_html
+    from tests.support.articles import article_html
 
     article = extract_article(article_html(key), f"https://example.com/{key}")
     summary = summarize(article)

@@ -24,7 +24,7 @@ from bot.memory.store import Store
 from bot.models import Digest
 
 if TYPE_CHECKING:
-    from redis_server import RedisServer, SilentServer
+    from tests.support.redis_server import RedisServer, SilentServer
 
 
 REPO = Path(__file__).resolve().parent.parent

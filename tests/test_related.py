@@ -12,7 +12,7 @@ import redis.asyncio
 from bot.memory.keys import Keys
 from bot.memory.related import RelatedIndex, RelatedItem, RelatedQuery, one_line
 
-pytest_plugins = ["redis_server"]
+pytest_plugins = ["tests.support.redis_server"]
 
 TEAM = "T1"
 DAY0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)

@@ -15,8 +15,6 @@ from pathlib import Path
 
 import pytest
 import redis.asyncio
-from bot_process import REPO, bot_for
-from slack_standin import SlackStandIn
 
 from bot.config import Settings
 from bot.memory.channel_settings import ChannelSettings
@@ -28,6 +26,8 @@ from handlers.cards import CARD_BUDGET
 from handlers.command_text import parse_command
 from handlers.listeners.commands import answer_command
 from handlers.roundups import QUIET_LINE, roundup_blocks, roundup_command
+from tests.support.bot_process import REPO, bot_for
+from tests.support.slack_standin import SlackStandIn
 
 END = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday morning
 START = END - timedelta(days=7)

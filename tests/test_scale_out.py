@@ -19,17 +19,17 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
-from articles import ARTICLES, article_html
-from bot_process import SECRET, running_bot
-from http_server import LocalServer, Reply, Request, html
-from redis_server import RedisServer
-from slack_standin import FORM, JSON, SlackStandIn, event_body, message_event, post_signed, slash_body
 
 from bot.config import usable_cpus
 from bot.memory.cache import LOCK_TTL_MS
 from bot.memory.keys import url_hash
 from bot.pipeline.urls import canonicalize
 from bot.runtime.queue import GROUP
+from tests.support.articles import ARTICLES, article_html
+from tests.support.bot_process import SECRET, running_bot
+from tests.support.http_server import LocalServer, Reply, Request, html
+from tests.support.redis_server import RedisServer
+from tests.support.slack_standin import FORM, JSON, SlackStandIn, event_body, message_event, post_signed, slash_body
 
 VISIBILITY_TIMEOUT_S = 3  # the replicas' DIGESTBOT_QUEUE_VISIBILITY_TIMEOUT: how long a silent job waits
 MESSAGES = 12

@@ -22,8 +22,6 @@ from pathlib import Path
 
 import pytest
 import redis.asyncio
-from bot_process import bot_for
-from slack_standin import SlackStandIn
 
 from bot.config import Settings
 from bot.memory.channel_settings import ChannelSettings
@@ -35,6 +33,8 @@ from bot.service import DigestService
 from handlers.command_text import parse_command
 from handlers.roundups import post_roundup, roundup_command
 from handlers.slack_client import make_client
+from tests.support.bot_process import bot_for
+from tests.support.slack_standin import SlackStandIn
 
 REPO = Path(__file__).resolve().parents[1]  # on the replica's PYTHONPATH, beside tests/ (the script's own folder)
 

@@ -10,11 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
-from articles import article_html
-from bot_process import SECRET, TOKEN, running_bot, wait_remembered
-from http_server import LocalServer, Reply, html
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_standin import (
+
+from handlers.listeners.commands import is_private_channel
+from tests.support.articles import article_html
+from tests.support.bot_process import SECRET, TOKEN, running_bot, wait_remembered
+from tests.support.http_server import LocalServer, Reply, html
+from tests.support.slack_standin import (
     FORM,
     JSON,
     Call,
@@ -28,8 +30,6 @@ from slack_standin import (
     slash_body,
     url_verification_body,
 )
-
-from handlers.listeners.commands import is_private_channel
 
 
 def slow_page(_: object) -> Reply:

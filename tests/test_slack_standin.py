@@ -15,7 +15,8 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook import WebhookClient
-from slack_standin import (
+
+from tests.support.slack_standin import (
     FORM,
     INVALID_TOKEN,
     SlackStandIn,

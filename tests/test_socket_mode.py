@@ -9,11 +9,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from articles import article_html
-from bot_process import running_bot
-from http_server import LocalServer, html
-from slack_standin import SlackStandIn, event_body, message_event
-from socket_mode import SocketModeServer
+
+from tests.support.articles import article_html
+from tests.support.bot_process import running_bot
+from tests.support.http_server import LocalServer, html
+from tests.support.slack_standin import SlackStandIn, event_body, message_event
+from tests.support.socket_mode import SocketModeServer
 
 APP_TOKEN = "xapp-1-A1-socket-mode-test-token"
 

@@ -1,4 +1,4 @@
-"""The SSRF guard, table-driven over reliability.md checklist A1–A23.
+"""The SSRF guard, table-driven over the address forms, ports and redirects a hostile link can use.
 
 No test sends traffic to a real private or public address: the guard's dialer is replaced by a
 recorder that logs every address the guard decided to dial and then connects to a local test server
@@ -9,13 +9,9 @@ server counted no accept.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
-from typing import Any
 
-import httpcore
 import httpx
 import pytest
-from http_server import LocalServer, html, redirect
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,63 +20,8 @@ from bot.errors import DigestError
 from bot.models import Page
 from bot.pipeline.fetch import fetch_page, fetch_with_transport
 from bot.pipeline.netguard import GuardedBackend, GuardedTransport, Resolver, check_ip, check_url, system_resolver
-
-PUBLIC = "93.184.215.14"  # a public address: never dialled for real, the recorder redirects it
-
-DNS: dict[str, list[str]] = {
-    "public.test": [PUBLIC],
-    "localhost": ["127.0.0.1", "::1"],
-    "lvh.me": ["127.0.0.1"],
-    "internal.test": ["192.168.1.1"],
-    "metadata.test": ["169.254.169.254"],
-    "cgnat.test": ["100.64.0.1"],
-    "mapped.test": ["::ffff:127.0.0.1"],
-    "nat64.test": ["64:ff9b::a9fe:a9fe"],
-    "mixed.test": [PUBLIC, "10.0.0.1"],  # A14: one public and one private answer
-}
-
-
-class StubDNS:
-    """Answers from a table; a name with several answer lists gives the next one per query (rebinding)."""
-
-    def __init__(self, table: dict[str, list[str]] | None = None, sequences: dict[str, list[list[str]]] | None = None):
-        self.table = dict(table or DNS)
-        self.sequences = {name: list(answers) for name, answers in (sequences or {}).items()}
-        self.queries: list[str] = []
-
-    async def __call__(self, host: str, port: int) -> list[str]:
-        self.queries.append(host)
-        if host in self.sequences:
-            return self.sequences[host].pop(0) if len(self.sequences[host]) > 1 else self.sequences[host][0]
-        if host not in self.table:
-            raise DigestError("dns", f"could not resolve host {host}")
-        return self.table[host]
-
-
-class RecordingDialer(httpcore.AsyncNetworkBackend):
-    """Logs each (ip, port) the guard dials, then connects to the local test server instead."""
-
-    def __init__(self, local_port: int) -> None:
-        self.dials: list[tuple[str, int]] = []
-        self._local_port = local_port
-        self._real = httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        self.dials.append((host, port))
-        return await self._real.connect_tcp("127.0.0.1", self._local_port, timeout=timeout)
-
-    async def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Any = None) -> Any:
-        raise AssertionError("never used")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._real.sleep(seconds)
+from tests.support.http_server import LocalServer, html, redirect
+from tests.support.network import PUBLIC, RecordingDialer, StubDNS
 
 
 async def guarded_fetch(

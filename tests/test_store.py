@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 import redis.asyncio
-from articles import article_html
-from http_server import LocalServer, html
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.sentinel import SentinelConnectionPool
 
@@ -28,9 +26,11 @@ from bot.memory.store import Store
 from bot.models import Digest
 from bot.pipeline.urls import canonicalize
 from bot.service import DigestService
+from tests.support.articles import article_html
+from tests.support.http_server import LocalServer, html
 
 if TYPE_CHECKING:
-    from redis_server import SilentServer
+    from tests.support.redis_server import SilentServer
 
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)

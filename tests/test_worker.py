@@ -18,11 +18,6 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
-from articles import ARTICLES, article_html
-from bot_process import REPO, SECRET, TOKEN, running_bot, slack_settings, worker_pids
-from http_server import LocalServer, Reply, Request, html
-from redis_server import make_settings
-from slack_standin import JSON, SlackStandIn, event_body, link_shared_event, message_event, post_signed
 
 from bot.config import Settings, usable_cpus
 from bot.memory.connection import connect
@@ -30,6 +25,11 @@ from bot.memory.guard import RedisGuard
 from bot.runtime.queue import WorkQueue
 from handlers.jobs import MessageJob, UnfurlJob
 from handlers.slack_client import SlackSession, bot_client
+from tests.support.articles import ARTICLES, article_html
+from tests.support.bot_process import REPO, SECRET, TOKEN, running_bot, slack_settings, worker_pids
+from tests.support.http_server import LocalServer, Reply, Request, html
+from tests.support.redis_server import make_settings
+from tests.support.slack_standin import JSON, SlackStandIn, event_body, link_shared_event, message_event, post_signed
 
 SLOW_PAGE_S = 1.5
 

@@ -8,12 +8,12 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from bot_process import TOKEN
-from slack_standin import SlackStandIn
 
 from bot.memory.store import Store
 from handlers.listeners import messages
 from handlers.slack_client import make_client
+from tests.support.bot_process import TOKEN
+from tests.support.slack_standin import SlackStandIn
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The SSRF guard: which URLs and addresses a fetch may reach, enforced where the socket is opened.
 
-Rule (reliability.md, section A): resolve the name once, classify every address, connect to the exact
+Rule: resolve the name once, classify every address, connect to the exact
 address that was classified, and re-check every redirect hop. Checking the URL string alone is not
 enough (`http://2130706433/` is 127.0.0.1 to getaddrinfo), so the decisive check sits in
 `GuardedBackend.connect_tcp`, which httpcore calls for every new connection.

@@ -6,7 +6,7 @@ misbehave: slow drip, endless chunked body, headers never sent, raw bytes, compr
 
 Each connection serves one request and closes (Connection: close). Every accepted connection is
 counted in `accepts`, every parsed request kept in `requests`, so a test can prove that no TCP
-connection was made. Import with `from http_server import ...` (pytest puts tests/ on sys.path).
+connection was made. Import with `from tests.support.http_server import ...`.
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ import base64
 import json
 from typing import Any
 
-from articles import ARTICLES, article_html
-from http_server import LocalServer, Reply, html, redirect
-from pdfs import report_pdf
+from tests.support.articles import ARTICLES, article_html
+from tests.support.http_server import LocalServer, Reply, html, redirect
+from tests.support.pdfs import report_pdf
 
 VIDEO_ID = "dQw4w9WgXcQ"
 MASTODON_ID = "109876543210123456"

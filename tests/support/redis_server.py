@@ -1,8 +1,8 @@
 """Real Redis for tests: a throwaway redis-server on a free port, a silent socket, and store fixtures.
 
 The store fixtures use the CI Redis at 127.0.0.1:6379 when it answers, else one throwaway server for the whole
-session; each test gets its own key prefix, and its keys are deleted afterwards. A test module loads the fixtures
-with `pytest_plugins = ["redis_server"]` (pytest puts tests/ on sys.path) and imports names only for typing.
+session; each test gets its own key prefix, and its keys are deleted afterwards. tests/conftest.py loads the
+fixtures for every test module.
 """
 
 from __future__ import annotations

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import httpx
 import redis
-from redis_server import free_port
 
 from bot.config import Settings
 from bot.memory.keys import url_hash as store_hash
@@ -30,8 +29,9 @@ from bot.service import DigestService
 from handlers.bot import SlackBot
 from handlers.settings import SlackSettings
 from handlers.slack_client import SlackSession, bot_client
+from tests.support.redis_server import free_port
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 TOKEN = "xoxb-test-token-0123456789"
 SECRET = "test-signing-secret-0123456789"
 HANG_S = 300  # only a hung bot takes this long: a busy machine is slow, not stuck
