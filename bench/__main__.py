@@ -7,7 +7,7 @@ import pkgutil
 import sys
 from pathlib import Path
 
-_NOT_BENCHMARKS = {"metric"}  # shared helpers, not runnable benchmarks
+_NOT_BENCHMARKS = {"metric", "isolated", "product"}  # shared helpers, not runnable benchmarks
 
 
 def available() -> list[str]:

@@ -74,6 +74,26 @@ def test_clean_lines_drops_headline_link_lists_and_furniture() -> None:
     assert clean_lines(lines, ["Storm hits the coast | Coast News"]) == [lines[1], lines[6]]
 
 
+@pytest.mark.parametrize(
+    ("furniture", "why"),
+    [
+        (["Ähnliche Beiträge", "- Der Winter kommt", "- Neue Radwege in der Stadt"], "a German link list"),
+        (["Le puede interesar: Nuevos casos en el tribunal"], "a Spanish inline link"),
+        (["| \xa0Kommentierte\xa0Artikel |"], "a link list's heading in a table cell"),
+        (["To view the full story, please subscribe to The Herald."], "a subscription cut"),
+        (["Mit top+ weiterlesen"], "a German subscription cut"),
+        (["Alle Angaben ohne Gewähr"], "a German disclaimer"),
+        (["Foto: dpa"], "a photo credit"),
+        (["Jetzt zum Newsletter anmelden und nichts mehr verpassen!"], "a German newsletter prompt"),
+        (["We may receive compensation if you visit partners we recommend."], "an affiliate disclosure"),
+    ],
+)
+def test_clean_lines_knows_furniture_in_other_languages(furniture: list[str], why: str) -> None:
+    story = ["Der Stadtrat hat am Montag den Haushalt für das kommende Jahr beschlossen.",
+             "Die Opposition kritisierte die hohen Ausgaben für den Straßenbau."]  # fmt: skip
+    assert clean_lines([story[0], *furniture, story[1]], []) == story, why
+
+
 def test_input_cap_cuts_text_but_not_because_of_inline_code() -> None:
     settings = Settings().model_copy(update={"extract_max_chars": 6000})
     first = "The first paragraph of the story talks about the harbour and the boats in it. " * 6

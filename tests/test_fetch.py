@@ -363,8 +363,9 @@ RUSSIAN = "Привет, мир! Это статья на русском язы�
         ),
         # A header that cannot decode the bytes is a lie; fall back to the meta.
         (f'<meta charset="windows-1251"><p>{RUSSIAN}</p>'.encode("cp1251"), "text/html; charset=utf-8", RUSSIAN),
-        # Nothing declared at all: detection.
+        # Nothing declared at all: valid UTF-8 is UTF-8, anything else goes to detection.
         (f"<p>{RUSSIAN} {RUSSIAN}</p>".encode(), "text/html", RUSSIAN),
+        (f"<p>{RUSSIAN} {RUSSIAN} {RUSSIAN}</p>".encode("cp1251"), "text/html", RUSSIAN),
     ],
 )  # fmt: skip
 async def test_charsets(body: bytes, content_type: str, expected: str) -> None:

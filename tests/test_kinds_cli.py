@@ -39,7 +39,7 @@ def digestbot(*sources: str, **env: str) -> list[dict[str, Any]]:
     """Each source's JSON line, in order (`--no-cache`: every run reads afresh)."""
     variables = {k: v for k, v in os.environ.items() if not k.startswith("DIGESTBOT_")}
     variables |= {"DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true", "DIGESTBOT_EXTRACT_TIMEOUT": "20", **env}
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "digest", "--json", "--no-cache", *sources],
+    result = subprocess.run([sys.executable, "-m", "handlers.cli", "digest", "--json", "--no-cache", *sources],
                             capture_output=True, text=True, env=variables, timeout=170, cwd=REPO)  # fmt: skip
     assert "Traceback" not in result.stderr, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
@@ -174,7 +174,7 @@ def test_pdfs_and_provider_answers_are_cached_like_articles(server: LocalServer,
             "DIGESTBOT_DATA_DIR": str(tmp_path)}  # fmt: skip
     links = [server.url("/reports/rivers.pdf?utm_source=mail"), "https://vimeo.com/76979871"]
     before = len(server.requests)
-    runs = [subprocess.run([sys.executable, "-m", "bot.cli", "digest", "--json", *links], capture_output=True,
+    runs = [subprocess.run([sys.executable, "-m", "handlers.cli", "digest", "--json", *links], capture_output=True,
                            text=True, env=env, timeout=170, cwd=REPO) for _ in range(2)]  # fmt: skip
     assert [run.returncode for run in runs] == [0, 0], runs[0].stderr + runs[1].stderr
     assert runs[0].stdout == runs[1].stdout and '"kind":"pdf"' in runs[0].stdout
@@ -185,9 +185,9 @@ def test_pdfs_and_provider_answers_are_cached_like_articles(server: LocalServer,
 def test_readable_output_names_the_kind(server: LocalServer) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIGESTBOT_")}
     env |= {"DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true", "DIGESTBOT_PROVIDER_URLS": provider_urls(server)}
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "digest", "--no-cache", server.url("/reports/rivers.pdf"),
-                             server.url(f"/yt/watch?v={VIDEO_ID}")], capture_output=True, text=True, env=env,
-                            timeout=170, cwd=REPO)  # fmt: skip
+    links = [server.url("/reports/rivers.pdf"), server.url(f"/yt/watch?v={VIDEO_ID}")]
+    result = subprocess.run([sys.executable, "-m", "handlers.cli", "digest", "--no-cache", *links],
+                            capture_output=True, text=True, env=env, timeout=170, cwd=REPO)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "PDF · 12 pages ·" in result.stdout and "min read" in result.stdout
     assert "▶ YouTube · River Stories · 12:34" in result.stdout

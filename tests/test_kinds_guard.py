@@ -66,7 +66,7 @@ def test_an_internal_oembed_link_is_refused_when_private_addresses_are_not_allow
     saved = tmp_path / "player.html"
 
     def digest(**extra: str) -> dict:
-        result = subprocess.run([sys.executable, "-m", "bot.cli", "digest", "--json", "--no-cache", str(saved)],
+        result = subprocess.run([sys.executable, "-m", "handlers.cli", "digest", "--json", "--no-cache", str(saved)],
                                 capture_output=True, text=True, env=env | extra, timeout=120, cwd=REPO)  # fmt: skip
         return json.loads(result.stdout)
 

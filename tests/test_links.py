@@ -1,3 +1,5 @@
+import pytest
+
 from handlers.links import comment_without_links, links_in_text
 
 
@@ -26,6 +28,24 @@ def test_at_most_the_limit_and_only_http() -> None:
 def test_comment_is_the_text_without_links() -> None:
     assert comment_without_links("worth a read <https://a.example/x|a.example> <@U1>  ") == "worth a read <@U1>"
     assert comment_without_links("<https://a.example/x>") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("space stuff <https://a.example/x> and <https://b.example/y>", "space stuff"),
+        ("<https://a.example/x> and <https://b.example/y> are both good", "are both good"),
+        ("two takes, <https://a.example/x> &amp; <https://b.example/y>", "two takes"),
+        ("worth a read, via <https://a.example/x>", "worth a read"),
+        ("read <https://a.example/x|this thread> before Friday", "read this thread before Friday"),
+        ("Rock and roll <https://a.example/x>", "Rock and roll"),
+        ("pros and cons: <https://a.example/x>", "pros and cons"),
+        ("<https://a.example/x> Wow, what a story", "Wow, what a story"),
+        ("on point <https://a.example/x>", "on point"),
+    ],
+)
+def test_comment_keeps_no_dangling_joiners_where_links_were(text: str, expected: str) -> None:
+    assert comment_without_links(text) == expected
 
 
 def test_garbage_never_raises() -> None:

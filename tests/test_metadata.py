@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.pipeline.metadata import clean_title, extract_metadata, join_names
+from bot.pipeline.metadata import clean_title, extract_metadata, join_names, person_names
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 
@@ -45,18 +45,22 @@ def test_opengraph_only_page() -> None:
 
 
 @pytest.mark.parametrize(
-    ("title", "site", "h1", "url", "expected"),
+    ("title", "site", "url", "expected"),
     [
-        ("Big news today | The Guardian", "The Guardian", None, None, "Big news today"),
-        ("The Guardian - Big news today", "The Guardian", None, None, "Big news today"),
-        ("BBC News - Storm hits - the coast", None, None, "https://www.bbc.co.uk/news/1", "Storm hits - the coast"),
-        ("Storm hits the coast – Weather Desk", None, "Storm hits the coast", None, "Storm hits the coast"),
-        ("Brexit: what now? | Site", "Site", None, None, "Brexit: what now?"),
-        ("Part one - Part two", None, None, "https://example.org/a", "Part one - Part two"),
+        ("Big news today | The Guardian", "The Guardian", None, "Big news today"),
+        ("The Guardian - Big news today", "The Guardian", None, "Big news today"),
+        ("BBC News - Storm hits - the coast", None, "https://www.bbc.co.uk/news/1", "Storm hits - the coast"),
+        ("Brexit: what now? | Site", "Site", None, "Brexit: what now?"),
+        ("Part one - Part two", None, "https://example.org/a", "Part one - Part two"),
     ],
 )
-def test_title_suffixes(title: str, site: str | None, h1: str | None, url: str | None, expected: str) -> None:
-    assert clean_title(title, site, h1, url) == expected
+def test_title_suffixes(title: str, site: str | None, url: str | None, expected: str) -> None:
+    assert clean_title(title, site, url) == expected
+
+
+def test_the_h1_the_title_repeats_is_the_headline() -> None:
+    html = page("<title>Storm hits the coast – Weather Desk</title>", "<h1>Storm hits the coast</h1><p>Text.</p>")
+    assert extract_metadata(html, None).title == "Storm hits the coast"
 
 
 def test_title_from_title_tag_uses_site_name() -> None:
@@ -142,3 +146,188 @@ def test_join_names() -> None:
     assert join_names(["A"]) == "A"
     assert join_names(["A", "B"]) == "A and B"
     assert join_names(["A", "B", "C"]) == "A, B and C"
+
+
+# --- the byline on the diverse web: each class of problem with a page written for the test --------------
+
+
+def article_page(head: str, body: str, lang: str = "de") -> str:
+    filler = "<p>" + "Der Stadtrat hat am Abend über den Haushalt für das kommende Jahr beraten. " * 6 + "</p>"
+    return page(head, body + filler, lang)
+
+
+def test_the_visible_headline_beats_a_social_title() -> None:
+    html = article_page(
+        '<meta property="og:title" content="Brexit: Nervenkrieg geht weiter"><title>Brexit: Nervenkrieg</title>',
+        "<article><h1>Der Nervenkrieg um den Brexit geht in die nächste Runde</h1></article>",
+    )
+    assert extract_metadata(html, None).title == "Der Nervenkrieg um den Brexit geht in die nächste Runde"
+
+
+def test_logo_menu_and_widget_headings_are_not_the_headline() -> None:
+    html = article_page(
+        "<title>Schneeschuhe im Test | Bergblog</title>",
+        '<header class="site-header"><h1 class="site-title"><a href="https://bergblog.example/" rel="home">'
+        'Bergblog</a></h1></header><nav><h1>Menü</h1></nav>'
+        '<article><h1 class="entry-title">Schneeschuhe im Test</h1></article>'
+        '<aside class="widget"><h1>Archiv</h1></aside>',
+    )
+    assert extract_metadata(html, None).title == "Schneeschuhe im Test"
+
+
+def test_a_logo_heading_names_the_site_for_the_title() -> None:
+    # no <h1> but the logo, no og:site_name: the logo's text is the site to cut from the <title>
+    html = article_page(
+        "<title>Zeitgeist » Blog Archiv » Neue Kinosäle in der Schweiz</title>",
+        '<div id="kopf"><h1><a href="https://zeitgeist.example/">Zeitgeist</a></h1></div><div class="post"></div>',
+    )
+    assert extract_metadata(html, None).title == "Neue Kinosäle in der Schweiz"
+
+
+def test_a_kicker_inside_the_headline_is_dropped() -> None:
+    html = article_page(
+        "<title>Nach den Lockerungen: Autohäuser rechnen mit langsamem Anlaufen</title>",
+        '<h1><span class="dachzeile">Nach den Lockerungen</span> '
+        '<span class="headline">Autohäuser rechnen mit langsamem Anlaufen</span></h1>',
+    )
+    assert extract_metadata(html, None).title == "Autohäuser rechnen mit langsamem Anlaufen"
+    html = article_page("", '<h1><span class="overline">Zukunft der Arbeit</span>„Wir dekorieren um“</h1>')
+    assert extract_metadata(html, None).title == "„Wir dekorieren um“"
+
+
+def test_a_headline_in_a_breadcrumb_is_found_when_the_title_repeats_it() -> None:
+    html = article_page(
+        '<title>Stadt verklagt die Baufirma wegen schlechter Pflastersteine | Stadt-Anzeiger</title>'
+        '<meta property="og:site_name" content="Stadt-Anzeiger">',
+        '<nav><ol class="breadcrumb"><li>Region</li><li><h1>Stadt verklagt die Baufirma wegen schlechter '
+        "Pflastersteine</h1></li></ol></nav><h2>Pflaster-Desaster in der Fußgängerzone</h2>",
+    )
+    assert extract_metadata(html, None).title == "Stadt verklagt die Baufirma wegen schlechter Pflastersteine"
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "expected"),
+    [
+        ("Podcasts in Plex einbinden › Techblog", "Techblog", "Podcasts in Plex einbinden"),
+        ("Patch 4.47 is live | Patch Notes | Heroes Forums", "Heroes Forums", "Patch 4.47 is live"),
+        ("Cold war - part two | Heroes Forums", "Heroes Forums", "Cold war - part two"),
+        ("Ein Quantensprung für den Norden : 06.11.2023, 11.41 Uhr", None, "Ein Quantensprung für den Norden"),
+        ("Der historische Purzelbaum -", None, "Der historische Purzelbaum"),
+        ("Techblog: Podcasts in Plex einbinden", "Techblog", "Podcasts in Plex einbinden"),
+        ("www.techblog.de: Podcasts in Plex einbinden", None, "Podcasts in Plex einbinden"),
+        ("Frauen im THW: Vergangenheit und Zukunft", "THW", "Frauen im THW: Vergangenheit und Zukunft"),
+    ],
+)
+def test_title_decorations_with_other_separators(title: str, site: str | None, expected: str) -> None:
+    assert clean_title(title, site, None) == expected
+
+
+def test_a_truncated_declared_title_gives_way_to_the_full_one() -> None:
+    html = page(
+        ld({"@type": "NewsArticle", "headline": "Taiwan's president offers a playbook for Hong Kong..."})
+        + "<title>Taiwan's president offers a playbook for Hong Kong leaders | Morning Post</title>"
+        + '<meta property="og:site_name" content="Morning Post">'
+    )
+    assert extract_metadata(html, None).title == "Taiwan's president offers a playbook for Hong Kong leaders"
+
+
+def yoast_graph(person: str) -> str:
+    site = "https://reiseblog.example"
+    return ld({"@context": "https://schema.org", "@graph": [
+        {"@type": "WebSite", "@id": f"{site}/#website", "name": "Reiseblog"},
+        {"@type": "Article", "@id": f"{site}/a/#article", "headline": "Lounge",
+         "author": {"@id": f"{site}/#/schema/person/1"}},
+        {"@type": "Person", "@id": f"{site}/#/schema/person/1", "name": person},
+    ]})  # fmt: skip
+
+
+def test_json_ld_author_references_are_followed() -> None:
+    assert extract_metadata(page(yoast_graph("David")), None).author == "David"
+    assert extract_metadata(page(yoast_graph("Marta Rossi")), None).author == "Marta Rossi"
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ('<p class="post-byline">29. Juni 2017 · von <a href="/author/tobi/" rel="author">Tobi</a></p>', "Tobi"),
+        ('<span class="author vcard"><a class="url fn" href="/author/eseppelt">eseppelt</a></span>', "eseppelt"),
+        ('<span itemprop="author"><meta itemprop="name" content="Cosima Künzel"></span>', "Cosima Künzel"),
+        ("<p><i>Von Daniela Obers</i></p>", "Daniela Obers"),
+        ("<p><em>Text von Christian Seiler<br>Illustration von Markus Roost</em></p>", "Christian Seiler"),
+        ('<div><h5>Datum:</h5>03.11.2021<br><h5>Autor:</h5>Peter Maahn/SP-X</div>', "Peter Maahn"),
+        ('<span class="signature">Par <a href="/node/hy">Matthieu Hy</a></span>', "Matthieu Hy"),
+        ("<p>Por María de la Paz Gómez</p>", "María de la Paz Gómez"),
+        ("<p>door Jan de Vries</p>", "Jan de Vries"),
+        ('<p class="byline">By Rob Picheta, CNN</p>', "Rob Picheta"),
+        ('<div class="author">Georg Quaas, 21. Jan. 2015 Eine Interpretation des Multiplikators</div>', "Georg Quaas"),
+        ("<p>Autoren Jelko Djuren und Jutta Klaukien</p>", "Jelko Djuren and Jutta Klaukien"),
+        ("<p>Text &amp; Fotos: Ivan Valetny</p>", "Ivan Valetny"),
+        ("<p><em>Von Roland Brockmann und Sebastian Drescher<br>Kakuma/Kenia</em></p>",
+         "Roland Brockmann and Sebastian Drescher"),
+    ],
+)  # fmt: skip
+def test_bylines_in_markup_and_in_many_languages(byline: str, expected: str) -> None:
+    html = article_page("", f"<article><h1>Die Schlagzeile</h1>{byline}</article>")
+    assert extract_metadata(html, None).author == expected
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        '<span class="author">Redaktion</span>',
+        '<span class="byline">von Webredaktion, 24. Januar 2022</span>',
+        '<p class="byline">By Staff</p>',
+        '<p class="author">hessenschau.de, Frankfurt, Germany</p>',
+        '<p class="byline">Veröffentlicht am 12.03.2022</p>',
+        '<div class="author-bio">Alles über Lautsprecher, Heimkino und HiFi-Trends</div>',
+    ],
+)
+def test_desks_places_and_page_furniture_are_not_authors(byline: str) -> None:
+    html = article_page("", f"<article><h1>Die Schlagzeile</h1>{byline}</article>")
+    assert extract_metadata(html, None).author is None
+
+
+def test_comment_authors_are_never_the_byline() -> None:
+    comments = '<div class="comment-list"><div class="comment-author"><cite class="fn">Hella Berg</cite></div></div>'
+    html = article_page("", f"<article><h1>Die Schlagzeile</h1></article>{comments}")
+    assert extract_metadata(html, None).author is None
+
+
+def test_the_visible_byline_beats_the_site_owner_in_meta() -> None:
+    html = article_page('<meta name="author" content="Matthias Hille">',
+                        '<article><h1>Die Schlagzeile</h1><p class="date">erstellt von '
+                        '<a href="/author/fabian/">Fabian</a> am Dienstag, 6. Mai 2014</p></article>')  # fmt: skip
+    assert extract_metadata(html, None).author == "Fabian"
+
+
+def test_twitter_card_written_by_line() -> None:
+    head = '<meta name="twitter:label1" content="Verfasst von"><meta name="twitter:data1" content="Steffi">'
+    assert extract_metadata(page(head), None).author == "Steffi"
+
+
+def test_a_republished_page_keeps_its_published_meta_date() -> None:
+    head = ('<meta property="article:published_time" content="2022-12-15T09:13:00">'
+            + ld({"@type": "Article", "headline": "H", "datePublished": "2021-12-06 14:36"}))  # fmt: skip
+    assert extract_metadata(page(head), None).published == date(2022, 12, 15)
+    head = '<meta property="og:article:published_time" content="2020-01-19T12:25:36Z">'
+    assert extract_metadata(page(head + '<meta name="sailthru.date" content="2020-01-20">'), None).published == date(
+        2020, 1, 19
+    )
+
+
+def test_the_page_s_own_date_is_kept_not_moved_to_utc() -> None:
+    head = '<meta property="article:published_time" content="2022-05-03T23:30:00-03:00">'
+    assert extract_metadata(page(head), None).published == date(2022, 5, 3)
+
+
+def test_a_time_in_a_list_of_other_articles_is_not_the_date() -> None:
+    others = '<aside class="sidebar"><ul><li><time datetime="2020-12-03">3. Dezember 2020</time></li></ul></aside>'
+    body = f'<article><h1>Die Schlagzeile</h1><span class="published">31. Oktober 2023</span></article>{others}'
+    assert extract_metadata(page(body=body, lang="de"), None).published == date(2023, 10, 31)
+
+
+def test_person_names_keeps_people_and_drops_outlets() -> None:
+    assert person_names("Rob Picheta, CNN") == ["Rob Picheta"]
+    assert person_names("Jelko Djuren und Jutta Klaukien") == ["Jelko Djuren", "Jutta Klaukien"]
+    assert person_names("Die Redaktion von Battery News") == []
+    assert person_names("ThE_PaiN") == ["ThE_PaiN"]

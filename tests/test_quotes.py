@@ -231,3 +231,38 @@ def test_fragments_and_listings_are_not_quotes() -> None:
         "Scores were 21 14 7 3 and 28 in the five rounds.",  # mostly figures
     ]
     assert verbatim_only(lines, " ".join(lines)) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "quotable"),
+    [
+        ("Are people using AI, or is the organization learning from it?", True),
+        ("Who moves discoveries from individuals to teams to organizational capabilities?", True),
+        ("What makes that pain go away?", False),  # "that pain": something said before it
+        ("Why did they leave the company after only two years?", False),  # "they": someone named before
+        ("Warum hilft dieses Mittel so vielen Menschen mit Rückenschmerzen?", False),
+        ("What now?", False),  # too short to say what it asks about
+    ],
+)
+def test_a_question_is_a_quote_only_when_it_stands_on_its_own(question: str, quotable: bool) -> None:
+    assert bool(verbatim_only([question], f"{TEXT} {question}")) is quotable
+
+
+def test_a_quote_is_a_whole_sentence() -> None:
+    text = (
+        "The company reported record sales in the third quarter. Shares rose sharply after the announcement. "
+        "“We expect growth to slow …and continue to see strong demand from Asia,” Mayer said. "
+        "Investors will hear more about the plans at the annual meeting in May."
+    )
+    assert verbatim_only(["“We expect growth to slow …and continue to see strong demand from Asia,” Mayer said."],
+                         text) == []  # fmt: skip
+
+
+def test_subheadings_never_become_quotes() -> None:
+    text = "\n\n".join([
+        "Delhi's air turns toxic every November, and this year the city closed its schools for a week.",
+        "Why does Delhi's air get so bad every single year?",
+        "Farmers in neighbouring states burn the stubble left after the rice harvest, doctors said.",
+        "Winds drop at the same time, so the smoke hangs over the city for weeks, according to the report.",
+    ])  # fmt: skip
+    assert all("Why does" not in q for q in pick_quotes(Article(text=text), []))

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.pipeline.sentences import leans_on_context, split_sentences
+from bot.pipeline.sentences import headings, leans_on_context, split_sentences
 
 
 @pytest.mark.parametrize(
@@ -170,3 +170,15 @@ def test_splitting_loses_and_invents_no_text(text: str) -> None:
     sentences = split_sentences(text)
     assert all(s and s == s.strip() for s in sentences)
     assert "".join("".join(sentences).split()) == "".join(text.split())
+
+
+def test_headings_are_short_lines_without_a_full_stop_and_lone_short_questions() -> None:
+    text = "\n\n".join([
+        "What the council decided",
+        "The council voted on Tuesday to close the bridge. Repairs will take six months.",
+        "Why now?",
+        "Engineers found cracks in two supports during the spring inspection, the report said.",
+        "Will the bridge ever reopen?",
+    ])  # fmt: skip
+    # the last question ends the article: a closing question, not a subheading
+    assert headings(text) == {"What the council decided", "Why now?"}

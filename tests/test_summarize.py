@@ -157,3 +157,16 @@ def test_page_furniture_is_dropped_whatever_its_case() -> None:
         ]
     )
     assert summarize(Article(title="Riverside bridge closed", text=text), max_sentences=5) == story
+
+
+def test_headings_never_enter_the_summary() -> None:
+    story = [
+        "The city of Delhi closed its primary schools on Friday as smog reached the worst level of the year.",
+        "Why Delhi's air pollution gets so bad this time of year",
+        "Farmers in the neighbouring states burn the stubble of the rice harvest in the autumn, doctors said.",
+        "Why does the smoke stay over the city for so long?",
+        "Cold air and weak winds trap the smoke close to the ground for weeks, according to the weather office.",
+        "Officials said the schools would stay closed until the air improves and the wind picks up again.",
+    ]
+    summary = summarize(Article(title="Delhi closes schools as smog thickens", text="\n\n".join(story)))
+    assert summary and all(line not in (story[1], story[3]) for line in summary)

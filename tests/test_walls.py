@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
+from bot.errors import DigestError
+from bot.pipeline.digest import digest_file
 from bot.pipeline.extract import extract_article
-from bot.pipeline.walls import detect_wall
+from bot.pipeline.walls import TEASER_WARNING, detect_wall, readable_teaser
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "extraction"
@@ -59,6 +62,56 @@ def test_noscript_notice_on_a_full_article_is_not_a_wall() -> None:
     assert wall_of(html) is None
 
 
+SHORT_STORY = ("<p>The village hall reopened on Saturday after a two-year renovation, with a concert by the "
+               "school choir.</p><p>The roof, the heating and the kitchen were replaced.</p>")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("extra", "why"),
+    [
+        ("<noscript>Please enable JavaScript to see the comments.</noscript>" + "<p>Menu item</p>" * 80,
+         "an 'enable JavaScript' notice beside a page full of text"),
+        ('<div id="cookie-banner">We use cookies to improve your experience. Accept all</div>',
+         "a cookie banner over a short story"),
+        ('<form class="contact">' + "<p>Write to us about anything.</p>" * 70 + "<label>Captcha</label></form>",
+         "a captcha in a long page's contact form"),
+        ('<div class="login">Already a subscriber? Sign in</div>', "a login link in the header"),
+    ],
+)  # fmt: skip
+def test_short_articles_are_not_walls(extra: str, why: str) -> None:
+    html = f"<html><head><title>Hall reopens</title></head><body>{extra}<article><h1>Hall reopens</h1>" \
+           f"{SHORT_STORY}</article></body></html>"  # fmt: skip
+    assert wall_of(html) is None, why
+
+
+TEASER = ("<p>Gaming used to be so simple. We would buy a game, sit down in front of a console and play it to the "
+          "end, then start again.</p><p>Now we spend money over and over on virtual perks, and we play on phones "
+          "with friends far away.</p>")  # fmt: skip
+
+
+def paywalled(teaser: str) -> str:
+    schema = '{"@type": "NewsArticle", "headline": "So many ways to play", "isAccessibleForFree": false}'
+    return f'<html><head><title>So many ways to play</title><script type="application/ld+json">{schema}' \
+           f"</script></head><body><article><h1>So many ways to play</h1>{teaser}</article></body></html>"  # fmt: skip
+
+
+async def test_a_paywall_teaser_of_prose_is_digested_with_a_warning(tmp_path: Path) -> None:
+    page = tmp_path / "teaser.html"
+    page.write_text(paywalled(TEASER))
+    assert wall_of(paywalled(TEASER)) == "paywall"
+    digest = await digest_file(page, Settings())
+    assert digest.warning == TEASER_WARNING
+    assert digest.summary.startswith("Gaming used to be so simple.")
+
+
+async def test_a_paywall_without_a_readable_teaser_is_refused(tmp_path: Path) -> None:
+    page = tmp_path / "paywall.html"
+    page.write_text((PAGES / "paywall.html").read_text())
+    with pytest.raises(DigestError) as refused:
+        await digest_file(page, Settings())
+    assert refused.value.reason == "paywall"
+
+
 def test_no_false_positives_on_the_benchmark_pages() -> None:
     if not (BENCH / "ground-truth.json").is_file():
         pytest.skip(f"the shared extraction benchmark is not at {BENCH}")
@@ -70,9 +123,12 @@ def test_no_false_positives_on_the_benchmark_pages() -> None:
         if found:
             flagged[page.id[:8]] = (found[0], page.url)
     # Measured: exactly two pages, both WSJ teasers that declare isAccessibleForFree=false and whose
-    # annotated article body is itself only the teaser (one ends in "All..."): true paywalls, not errors.
+    # annotated article body is itself only the teaser (one ends in "All..."): true paywalls. Their teasers
+    # are prose, so the digest is a card of the teaser with a warning, not a refusal.
     assert flagged == {
         "042bb7b5": ("paywall", flagged.get("042bb7b5", ("", ""))[1]),
         "7ab16ade": ("paywall", flagged.get("7ab16ade", ("", ""))[1]),
     }
     assert all("wsj.com" in url for _, url in flagged.values())
+    teasers = [page for page in load_pages(BENCH) if page.id[:8] in flagged]
+    assert all(readable_teaser(extract_article(page.html, page.url).text) for page in teasers)

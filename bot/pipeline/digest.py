@@ -17,7 +17,7 @@ from bot.pipeline.llm import llm_summarize
 from bot.pipeline.quotes import pick_quotes, verbatim_only
 from bot.pipeline.summarize import summarize
 from bot.pipeline.urls import canonicalize, choose_canonical
-from bot.pipeline.walls import detect_wall
+from bot.pipeline.walls import TEASER_WARNING, detect_wall, readable_teaser
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +68,14 @@ async def digest_html(html: str, source: str, url: str, settings: Settings) -> D
 
 
 async def digest_extracted(article: Article, html: str, source: str, url: str, settings: Settings) -> Digest:
-    """An extracted page's digest, or DigestError when it is a wall or has no article text."""
+    """An extracted page's digest, or DigestError when it is a wall or has no article text.
+
+    A paywall whose teaser is real prose is digested as a teaser, with a warning; other walls are refused.
+    """
     wall = detect_wall(html, article)
-    if wall:
+    if wall and wall[0] == "paywall" and readable_teaser(article.text):
+        article.warning = TEASER_WARNING
+    elif wall:
         raise DigestError(*wall)
     if not article.text.strip() and not article.warning:
         raise DigestError("empty", "Found no article text on this page.")

@@ -73,37 +73,67 @@ _LINKS_HEADER = re.compile(
     r"^(related( (articles?|stories|posts?|content|coverage|links|reading|news))?|read more|see more|more|also|"
     r"also read|read also|leggi anche|lesen sie auch|lire aussi|leia também|lee también|don'?t miss|"
     r"you (may|might) also like|recommended( for you)?|more from [\w .]+|most (read|popular|viewed)( [\w ]+)?|"
-    r"trending( now)?|popular( stories| posts)?|further reading|see also|more stories|top stories|latest news)"
-    r"\s*[:.…!]*$",
+    r"trending( now)?|popular( stories| posts)?|further reading|see also|more stories|top stories|latest news|"
+    # the same in the other languages the bot sees most
+    r"ähnliche (beiträge|artikel)|weitere (artikel|beiträge)( zum thema)?|mehr zum thema( [\w .]+)?|auch interessant|"
+    r"das könnte (dich|sie) auch interessieren|schon gelesen|kommentierte artikel|meistgelesen(e artikel)?|"
+    r"à lire aussi|sur le même sujet|articles similaires|(le|te) puede interesar|vea también|lea también|"
+    r"noticias relacionadas|artículos relacionados|veja também|notícias relacionadas|articoli correlati|lees ook|"
+    r"gerelateerde artikelen|zobacz (też|także)|czytaj (też|także))"
+    r"\s*[:.…!?]*$",
     re.IGNORECASE,
 )
 # a link to another article, announced inline ("Related: Title of another story")
 _LINK_PREFIX = re.compile(
     r"^\[?(related|read more|see more|also read|read also|more|watch|also on [\w.]+|related post|leggi anche|"
-    r"see also|recommended|don'?t miss|must read|click here)\s*[:|]?\s*(?=\S)",
+    r"see also|recommended|don'?t miss|must read|click here|lesen sie auch|siehe auch|mehr zum thema|auch interessant|"
+    r"lire aussi|à lire aussi|voir aussi|(le|te) puede interesar|lea también|vea también|leia também|veja também)"
+    r"\s*[:|]?\s*(?=\S)",
     re.IGNORECASE,
 )
-# short lines that are page furniture, not article text
-_FURNITURE = [
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"^(advertisement|advertisements|sponsored( content)?|ad|anzeige|publicidade|publicité|pubblicità)$",
-        r"^(share|share this( article| story| post)?|share on \w+|tweet|email|print|comments?|\d+ comments?|tags?|"
-        r"filed under|categories|category|tell us what you think|leave a (comment|reply)|post a comment)"
-        r"\s*[:.…!|]*$",
-        r"^(tags?|filed under|categories|category)\s*:",
-        r"\b(like|enjoy(ed)?) this (story|article|post)\b.*\bshare\b",
-        r"\bfollow\b.{0,80}\b(on|at|via) (twitter|facebook|instagram|linkedin|youtube)\b",
-        r"\bfollow (us|me|him|her|them)\b.{0,40}@\w+",
-        r"^(copyright|©|\(c\))\s*(\d{4}|[\w ]{0,40}\d{4})",
-        r"\ball rights reserved\b",
-        r"\b(sign up|subscribe|register)\b.{0,100}\b(newsletters?|inbox)\b",
-        r"\bnewsletters?\b.{0,100}\b(sign up|subscribe)\b",
-        r"\bclick here\b",
-        r"\bfor your personal,? non-commercial use\b",
-        r"^(image|photo|picture|video) (source|credit)s?\s*:",
-    )
-]
+# short lines that are page furniture, not article text (one alternation: a single search per line)
+_FURNITURE = re.compile(
+    "|".join(
+        f"(?:{p})"
+        for p in (
+            r"^(advertisement|advertisements|sponsored( content)?|ad|anzeige|publicidade|publicité|pubblicità)$",
+            r"^(share|share this( article| story| post)?|share on \w+|tweet|email|print|comments?|\d+ comments?|tags?|"
+            r"filed under|categories|category|tell us what you think|leave a (comment|reply)|post a comment)"
+            r"\s*[:.…!|]*$",
+            r"^(tags?|filed under|categories|category)\s*:",
+            r"\b(like|enjoy(ed)?) this (story|article|post)\b.*\bshare\b",
+            r"\bfollow\b.{0,80}\b(on|at|via) (twitter|facebook|instagram|linkedin|youtube)\b",
+            r"\bfollow (us|me|him|her|them)\b.{0,40}@\w+",
+            r"^(copyright|©|\(c\))\s*(\d{4}|[\w ]{0,40}\d{4})",
+            r"\ball rights reserved\b",
+            r"\b(sign up|subscribe|register)\b.{0,100}\b(newsletters?|inbox)\b",
+            r"\bnewsletters?\b.{0,100}\b(sign up|subscribe)\b",
+            r"\b(click here|hier klicken|klicken sie hier|cliquez ici|haga clic aquí|clicca qui)\b",
+            r"\b(tell us|let us know|we want to hear|we'd like to hear) what you think\b",
+            r"\bwe may (receive|earn) (a )?(compensation|commission)\b|\baffiliate (links?|commissions?)\b",
+            r"\bfor your personal,? non-commercial use\b",
+            r"\b(we|this (site|website)|our (site|website)) uses? cookies\b|\baccept (all )?cookies\b",
+            r"^(image|photo|picture|video) (source|credit)s?\s*:",
+            # the same kinds of furniture in the other languages the bot sees most
+            r"^(keine kommentare|kommentare|no comments|inhaltsverzeichnis|table of contents|contents|inhalt|"
+            r"teilen|drucken|artikel teilen|partager|compartir|condividi)\s*[:.…!|]*$",
+            r"^(bild|bilder|foto|fotos|bildquelle|quelle|crédits? photos?|crédit|fuente|fonte)\s*:",
+            r"\bnewsletter\b.{0,80}\b(anmelden|abonnieren|bestellen|inscri(vez|bete)|suscr[ií]b)",
+            r"\b(zum|unseren?) newsletter\b",
+            r"\balle angaben ohne gewähr\b",
+            r"^(letzte änderung|zuletzt (aktualisiert|geändert)|last (updated|modified)"
+            r"|dieser (eintrag|beitrag) wurde)\b",
+            # a subscription prompt where the free part of an article ends
+            r"\bsubscri(be|ption|bers?)\b.{0,80}"
+            r"\b(full (story|article)|continue reading|keep reading|unlimited access)\b",
+            r"\b(to (view|read) the full (story|article)|already a subscriber)\b",
+            r"\b(jetzt abonnieren|weiterlesen mit|mit \S+ weiterlesen|abonnez-vous|suscríbete)\b",
+            r"\b(youtube|telegram|whatsapp)[- ]?(channel|canal|kanal)\b",
+            r"\b(channel|canal|kanal) (de|on|auf) (youtube|telegram)",
+        )
+    ),
+    re.IGNORECASE,
+)
 _SENTENCE_END = (".", "?", "!", ":", '"', "”", "»", "…")
 _EMBED_QUOTE = re.compile(r"pic\.twitter\.com|\(@\w+\)|instagram\.com|tiktok\.com", re.IGNORECASE)
 
@@ -246,7 +276,8 @@ def clean_lines(lines: list[str], titles: list[str]) -> list[str]:
     kept: list[str] = []
     in_link_list = False
     for index, line in enumerate(lines):
-        bare = line[2:] if line.startswith("- ") else line
+        # a list item, or a table row's cells as trafilatura writes them ("| Kommentierte Artikel |")
+        bare = (line[2:] if line.startswith("- ") else line).replace("\xa0", " ").strip("| ")
         if index < 3 and _is_headline(bare, title_keys):
             continue
         if _LINKS_HEADER.match(bare):
@@ -270,7 +301,7 @@ def is_furniture(line: str) -> bool:
     if not _HAS_LETTER.search(line):
         return True
     words = len(line.split())
-    if words <= 40 and any(p.search(line) for p in _FURNITURE):
+    if words <= 40 and _FURNITURE.search(line):
         return True
     return words <= 30 and bool(_LINK_PREFIX.match(line)) and not line.endswith(_SENTENCE_END)
 

@@ -9,6 +9,7 @@ one-byte-every-five-seconds server would never trip them).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http
 import ipaddress
 import ssl
@@ -281,7 +282,7 @@ def _looks_like_markup(body: bytes) -> bool:
 
 
 def decode_html(body: bytes, header_charset: str | None) -> str:
-    """Bytes to text: BOM, then the HTTP charset, then <meta charset>, then detection.
+    """Bytes to text: BOM, then the HTTP charset, then <meta charset>, then valid UTF-8, then detection.
 
     A header charset that fails to decode the bytes (a lying server) falls through to the next.
     """
@@ -292,6 +293,11 @@ def decode_html(body: bytes, header_charset: str | None) -> str:
     known = ["windows-1252" if label in _WINDOWS_1252_LABELS else label] if label else []
     if known and (text := _mostly_decodes(data, known[0])) is not None:
         return text
+    if not known and not EncodingDetector.find_declared_encoding(data, is_html=True):
+        # Nothing declared: bytes that are valid UTF-8 are UTF-8 (ASCII reads the same in every charset we
+        # would guess). Detection is for the rest: it reads the whole body and costs seconds on a large page.
+        with contextlib.suppress(UnicodeDecodeError):
+            return data.decode("utf-8")
     text = UnicodeDammit(data, known_definite_encodings=known, is_html=True).unicode_markup
     return text if text is not None else data.decode("utf-8", errors="replace")
 

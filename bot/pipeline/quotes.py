@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from bot.models import Article
-from bot.pipeline.sentences import leans_on_context
+from bot.pipeline.sentences import ends_a_sentence, leans_on_context
 from bot.pipeline.summarize import (
     Terms,
     considered_sentences,
@@ -65,8 +65,17 @@ _FOLD = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"',
 _GLUED_QUOTE = re.compile(r"[.!?,]['\"]\w")  # "... recalled.'He had": two sentences run together
 _CLOSING_SINGLE = re.compile(r"[.!?,]'$")
 _QUOTE_MARKS = "\"'“”‘’«»„ "
-_CLOSING = "\"'”’»」』) "
-_TERMINAL = (".", "!", "?", "…", "。", "！", "？", "｡")
+# A quotation with words left out ("…and continue to see"): not the whole sentence as it was said or written.
+_ELIDED = re.compile(r"(?:…|\.\.\.)\s*[a-zà-ÿ]")
+# A question leans on the text around it when it points at something there: a demonstrative ("What makes that
+# pain go away?", "Warum hilft dieses Mittel?") or a pronoun as its subject ("Why did they leave?").
+_POINTING = re.compile(
+    r"\b(?:this|that|these|those|such|diese[rsmn]?|jene[rsmn]?|cet|cette|ces|este|esta|estos|estas|ese|esa|esos"
+    r"|esas|questo|questa|questi|queste)\s+[a-zà-ÿ]"
+    r"|^\W*(?:\w+\s+){1,2}(?:it|he|she|they|er|sie|es|il|elle|ils|elles)\b",
+    re.IGNORECASE,
+)
+_QUESTION_MIN_WORDS = 8
 
 
 @dataclass(frozen=True)
@@ -158,7 +167,7 @@ def _strength(sentence: str) -> float:
         + 0.5 * bool(_CLAIM.search(lower))
         + 0.5 * bool(_SUPERLATIVE.search(lower))
         + _speech(sentence)
-        + 1.25 * sentence.rstrip(_QUOTE_MARKS).endswith(("?", "？"))  # readers pick questions (see the notes' card)
+        + 1.25 * _is_question(sentence)  # readers pick questions (see the notes' card)
         - _POSSESSIVE_PENALTY * bool(_POSSESSIVE_START.match(sentence))
     )
 
@@ -176,14 +185,21 @@ def _is_quotable(sentence: str) -> bool:
         return False
     if is_boilerplate(sentence) or looks_like_caption(sentence):
         return False
-    if not _ends_a_sentence(sentence) or not _balanced(sentence) or _listing(sentence):
+    if not ends_a_sentence(sentence) or not _balanced(sentence) or _listing(sentence) or _ELIDED.search(sentence):
+        return False
+    if _is_question(sentence) and not _stands_alone(sentence):
         return False
     return not leans_on_context(sentence) or _POSSESSIVE_START.match(sentence) is not None
 
 
-def _ends_a_sentence(sentence: str) -> bool:
-    """Terminal punctuation, maybe inside a closing quote: a heading or a cut-off line has none."""
-    return sentence.rstrip(_CLOSING).endswith(_TERMINAL)
+def _is_question(sentence: str) -> bool:
+    return sentence.rstrip(_QUOTE_MARKS).endswith(("?", "？"))
+
+
+def _stands_alone(question: str) -> bool:
+    """A question makes a quote only when a reader needs nothing before it: long enough to say what it asks
+    about, and pointing at nothing in the text around it."""
+    return len(question.split()) >= _QUESTION_MIN_WORDS and not _POINTING.search(question.lstrip(_QUOTE_MARKS))
 
 
 def _listing(sentence: str) -> bool:

@@ -148,3 +148,32 @@ def quotes_first_person(sentence: str) -> bool:
     first = sentence.lstrip(_QUOTE_MARKS)
     quoted = len(first) < len(sentence.lstrip())
     return quoted and _NON_WORD.split(first, maxsplit=1)[0].lower() in _SPEAKER
+
+
+_CLOSING = "\"'”’»」』) "
+_TERMINAL = (".", "!", "?", "…", "。", "！", "？", "｡")
+_HEADING_WORDS = 20  # a line longer than this without a full stop is prose that lost it, not a heading
+_SUBHEADING_QUESTION_WORDS = 12
+
+
+def headings(text: str) -> frozenset[str]:
+    """Paragraphs of `text` that are headings rather than prose, whitespace-normalised as split_sentences gives them.
+
+    A short line without closing punctuation ("Why the air gets so bad this time of year"), or a short question
+    standing alone between paragraphs, as subheadings are set ("Why does the air get so bad?").
+    """
+    paragraphs = [" ".join(p.split()) for p in _PARAGRAPH_BREAK.split(text) if p.strip()]
+    return frozenset(p for i, p in enumerate(paragraphs) if _is_heading(p, last=i == len(paragraphs) - 1))
+
+
+def ends_a_sentence(text: str) -> bool:
+    """Terminal punctuation, maybe inside a closing quote: a heading or a cut-off line has none."""
+    return text.rstrip(_CLOSING).endswith(_TERMINAL)
+
+
+def _is_heading(paragraph: str, *, last: bool) -> bool:
+    words = len(paragraph.split())
+    if not (ends_a_sentence(paragraph) or paragraph.endswith((":", ";"))):  # a colon introduces a list: prose
+        return words <= _HEADING_WORDS
+    question = paragraph.endswith(("?", "？")) and words <= _SUBHEADING_QUESTION_WORDS
+    return question and not last and len(_split_paragraph(paragraph, "")) == 1

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.models import Article
-from bot.pipeline.sentences import leans_on_context, quotes_first_person, split_sentences
+from bot.pipeline.sentences import headings, leans_on_context, quotes_first_person, split_sentences
 
 _MIN_WORDS = 5
 _MAX_WORDS = 60
@@ -128,8 +128,11 @@ def _candidates(article: Article) -> list[_Candidate]:
 
 @lru_cache(maxsize=8)
 def considered_sentences(text: str, language: str | None) -> tuple[str, ...]:
-    """The sentences summary and quotes work on (split once for both)."""
-    return tuple(split_sentences(text, language)[:MAX_CONSIDERED])
+    """The sentences summary and quotes work on (split once for both): headings are not sentences of the story."""
+    sentences = split_sentences(text, language)
+    heads = headings(text)
+    prose = [s for s in sentences if s not in heads]
+    return tuple(prose or sentences)[:MAX_CONSIDERED]  # a page of headings alone still has something to say
 
 
 def strip_dateline(sentence: str) -> str:

@@ -1,5 +1,11 @@
 """Recognise pages that are a wall rather than an article: a JavaScript-only shell, a bot or consent wall,
-or a paywall teaser. Each rule also requires the extracted text to be short, so real articles pass."""
+or a paywall teaser.
+
+A wall needs positive evidence: a robot check or sign-in demand that is the page itself (its title, or the
+little it shows), a consent notice that is all the article text there is, paywall markup or schema.org's
+isAccessibleForFree=false, a "subscribe to continue reading" cut, an empty application root or an "enable
+JavaScript" notice with nothing else to read. Short text alone is never a wall: short articles exist. The
+extracted text must be short as well, so full articles that carry such markup on every page pass."""
 
 from __future__ import annotations
 
@@ -9,11 +15,13 @@ from lxml.html import HtmlElement
 
 from bot.models import Article
 from bot.pipeline.metadata import article_json_ld, element_text, json_ld_objects, parse_html, strip_code
+from bot.pipeline.sentences import ends_a_sentence, split_sentences
 
 _MAX_CHARS = 1024 * 1024
 
 # below this much article text a page may be a shell or a wall; full articles are far longer
 _SHELL_TEXT = 300
+_SHELL_PAGE_TEXT = 1000  # visible text of a page that shows nothing without JavaScript
 _WALL_TEXT = 600
 _TEASER_TEXT = 1500
 
@@ -34,10 +42,12 @@ _CONSENT = re.compile(
     r"manage (your )?(privacy|consent)|consent to (the use of|our use of)|your privacy choices",
     re.IGNORECASE,
 )
+# A cut where the article stops for a subscription. ("Already a subscriber?" alone is a login link that many
+# sites show on every page: it counts only beside paywall markup.)
 _PAYWALL_TEXT = re.compile(
     r"subscribe (now )?to (continue|keep) reading|to continue reading,? (please )?(subscribe|sign in|log in)|"
     r"this (article|story|content) is (only )?(available|reserved|exclusive) (to|for) (paying )?(subscribers|members)|"
-    r"already a (subscriber|member)\?|subscribe to read|become a (member|subscriber) to (read|continue)|"
+    r"subscribe to read|become a (member|subscriber) to (read|continue)|"
     r"for subscribers only|unlock (this|the full) (article|story)|start your (free )?trial to (read|continue)",
     re.IGNORECASE,
 )
@@ -47,7 +57,17 @@ _PAYWALL_MARKUP = (
     ' or contains(@class, "tp-modal") or contains(@class, "article-locked")]'
 )
 
-_SUBSCRIBE = re.compile(r"\bsubscri(be|ption)|\bbecome a member", re.IGNORECASE)
+_SUBSCRIBE = re.compile(r"\bsubscri(be|ption)|\bbecome a member|already a (subscriber|member)", re.IGNORECASE)
+# A wall's own page shows little besides it; a robot check word on a page full of text is a form's captcha.
+_WALL_PAGE_TEXT = 2000
+# Article text this short is no article: what little there is may be the wall's own buttons.
+_NO_TEXT = 50
+
+# A paywalled page whose readable teaser is real prose gets a card of that teaser, with this warning, rather
+# than a refusal: the title, byline and opening are worth showing, and the warning says what is missing.
+TEASER_WARNING = "the article is behind a paywall: this digest covers only the teaser that was readable"
+_TEASER_SENTENCES = 2
+_TEASER_SENTENCE_WORDS = 8
 
 MESSAGES = {
     "javascript_only": "This page only shows its content with JavaScript, so there was no article text to read.",
@@ -66,7 +86,7 @@ def detect_wall(html: str, article: Article) -> tuple[str, str] | None:
         return None
     visible = _visible_text(tree)
     reason = None
-    if text_size < _WALL_TEXT and _is_bot_wall(tree, visible):
+    if text_size < _WALL_TEXT and _is_bot_wall(tree, visible, article.text):
         reason = "bot_wall"
     elif _is_paywalled(tree, visible, text_size):
         reason = "paywall"
@@ -88,19 +108,23 @@ def _title(tree: HtmlElement) -> str:
 
 
 def _is_js_shell(html: str, tree: HtmlElement, visible: str) -> bool:
+    """An "enable JavaScript" notice or an empty application root, with next to nothing else to read."""
     noscript = " ".join(element_text(el) for el in tree.iter("noscript"))
-    if _ENABLE_JS.search(noscript) or _ENABLE_JS.search(visible):
+    if (_ENABLE_JS.search(noscript) or _ENABLE_JS.search(visible)) and len(visible) < _SHELL_PAGE_TEXT:
         return True
-    # an empty application root filled in by scripts, and next to no text outside it
     empty_root = any(not element_text(el) for el in tree.xpath(_APP_ROOT))
     return empty_root and len(visible) < 200 and html.lower().count("<script") >= 1
 
 
-def _is_bot_wall(tree: HtmlElement, visible: str) -> bool:
-    if _BOT_WALL.search(_title(tree)) or _BOT_WALL.search(visible[:3000]):
+def _is_bot_wall(tree: HtmlElement, visible: str, text: str) -> bool:
+    """A robot check or sign-in demand in the title, or as the page's own little text; a consent notice that is
+    all the article text there is."""
+    if _BOT_WALL.search(_title(tree)):
         return True
-    # a consent page: the only thing it says is about cookies
-    return len(visible) < 1500 and len(_CONSENT.findall(visible)) >= 1 and len(visible.split()) < 250
+    if _BOT_WALL.search(text) or (len(visible) < _WALL_PAGE_TEXT and _BOT_WALL.search(visible)):
+        return True
+    consent_only = len(visible) < 1500 and _CONSENT.search(visible) is not None and len(visible.split()) < 250
+    return consent_only and (len(text) < _NO_TEXT or _CONSENT.search(text) is not None)
 
 
 def _is_paywalled(tree: HtmlElement, visible: str, text_size: int) -> bool:
@@ -124,3 +148,9 @@ def _declares_not_free(tree: HtmlElement) -> bool:
             if isinstance(part, dict) and str(part.get("isAccessibleForFree")).lower() == "false":
                 return True
     return False
+
+
+def readable_teaser(text: str) -> bool:
+    """At least two whole sentences of prose: a teaser worth a card (a subscription offer's fragments are not)."""
+    whole = [s for s in split_sentences(text) if len(s.split()) >= _TEASER_SENTENCE_WORDS and ends_a_sentence(s)]
+    return len(whole) >= _TEASER_SENTENCES
