@@ -83,8 +83,21 @@ def test_deployment_runs_replicas_with_probes_resources_and_secret_tokens() -> N
     assert sources == {"configMapRef": k8s("ConfigMap")["metadata"]["name"], "secretRef": "digestbot-slack"}
 
 
-def test_the_secret_is_a_template_without_values() -> None:
-    secret = k8s("Secret")
+SECRET_EXAMPLE = DEPLOY / "kubernetes-secret.example.yaml"
+
+
+def test_applying_the_manifests_never_overwrites_the_slack_secret() -> None:
+    # `kubectl apply -f deploy/kubernetes/` must not replace the Secret created with `kubectl create secret`.
+    assert [w for w, d in k8s_docs() if d["kind"] == "Secret"] == []
+    secret = yaml.safe_load(SECRET_EXAMPLE.read_text())
+    (container,) = k8s("Deployment")["spec"]["template"]["spec"]["containers"]
+    referenced = {s["secretRef"]["name"] for s in container["envFrom"] if "secretRef" in s}
+    assert referenced == {secret["metadata"]["name"]}
+
+
+def test_the_secret_example_validates_and_holds_no_values() -> None:
+    secret = yaml.safe_load(SECRET_EXAMPLE.read_text())
+    kubernetes_validate.validate(secret, K8S_VERSION, strict=True)
     assert {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"} <= set(secret["stringData"])
     assert all(value == "" for value in secret["stringData"].values())
     assert "data" not in secret
@@ -158,7 +171,7 @@ def test_compose_file_follows_the_compose_spec() -> None:
     assert set(services) == {"bot", "redis"}
     bot, redis = services["bot"], services["redis"]
     assert bot["environment"]["REDIS_URL"] == "redis://redis:6379/0"
-    assert [e["path"] for e in bot["env_file"]] == [".env"]
+    assert [e["path"] for e in bot["env_file"]] == ["../.env"]  # the repository root
     assert bot["depends_on"]["redis"]["condition"] == "service_healthy"
     assert bot["ports"] == ["3000:3000"]
     assert redis["image"].startswith("redis:7")
@@ -173,11 +186,37 @@ def test_a_typo_in_compose_is_caught() -> None:
         PyCompose.from_yaml(text).validate()
 
 
+def test_every_deployment_reads_the_same_env_file() -> None:
+    # One answer: .env at the repository root (the checkout, compose) or /etc/digestbot/.env (systemd).
+    compose = yaml.safe_load((DEPLOY / "compose.yml").read_text())
+    (env_file,) = compose["services"]["bot"]["env_file"]
+    assert (DEPLOY / env_file["path"]).resolve() == ROOT / ".env"
+    unit = (DEPLOY / "digestbot.service").read_text()
+    assert re.findall(r"^EnvironmentFile=(.+)$", unit, re.M) == ["/etc/digestbot/.env"]
+    assert "deploy/.env.example /etc/digestbot/.env" in unit  # its install steps copy the example there
+    header = (DEPLOY / ".env.example").read_text().split("\n\n")[0]
+    assert ".env at the repository root" in header and "/etc/digestbot/.env" in header
+    readme = (ROOT / "README.md").read_text()
+    assert "cp deploy/.env.example .env" in readme
+    for elsewhere in ("deploy/.env ", "deploy/.env`", "digestbot.env", "--env-file .env -f"):
+        assert elsewhere not in readme + header + unit, f"{elsewhere!r} names another env file"
+
+
 def test_env_example_lists_every_setting() -> None:
     listed = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", (DEPLOY / ".env.example").read_text(), re.M))
     aliases = {field.alias or name for name, field in SlackSettings.model_fields.items()}
     assert aliases - listed == set(), "add these to deploy/.env.example"
     assert listed - aliases == set(), "deploy/.env.example lists variables no setting reads"
+
+
+def test_the_readme_configuration_table_lists_every_setting() -> None:
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    listed = {name for row in rows for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split(" | ")[0])}
+    aliases = {field.alias or name for name, field in SlackSettings.model_fields.items()}
+    assert aliases - listed == set(), "add these to the README's configuration table"
+    assert listed - aliases == set(), "the README's configuration table lists variables no setting reads"
 
 
 # --- Slack app manifest ---------------------------------------------------------------------------------
