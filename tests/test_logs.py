@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 import json
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +23,7 @@ SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 LLM_KEY = "sk-proj-abcdefghijklmnop"
 ALL_SECRETS = (BOT_TOKEN, APP_TOKEN, USER_TOKEN, SIGNING_SECRET, LLM_KEY)
 log = logging.getLogger("digestbot.test")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Terminal(io.StringIO):
@@ -124,3 +128,25 @@ def test_short_secrets_do_not_redact_ordinary_words() -> None:
     configure_logging(stream=stream, secrets=["ok", ""])
     log.info("ok")
     assert json_lines(stream)[0]["message"] == "ok"
+
+
+def test_extraction_workers_log_in_the_same_format_as_serve() -> None:
+    # What a library logs or warns inside an extraction worker reaches stderr as JSON lines, like serve's own.
+    script = """
+import asyncio
+from bot.pipeline.extract import run_in_worker, shutdown_workers
+
+async def main() -> None:
+    await run_in_worker("logging:warning", ("a library complains about a page",), 120)
+    await run_in_worker("warnings:warn", ("a library warns about a page",), 120)
+
+asyncio.run(main())
+shutdown_workers()
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stderr.splitlines()]  # every line is JSON, or this raises
+    messages = [r["message"] for r in records]
+    assert "a library complains about a page" in messages
+    assert any("a library warns about a page" in m for m in messages)
+    assert {r["level"] for r in records} == {"WARNING"}

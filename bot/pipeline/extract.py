@@ -43,6 +43,7 @@ from bot.pipeline.metadata import (
     strip_code,
     title_candidates,
 )
+from bot.runtime.logs import configure_logging
 from bot.runtime.metrics import EXTRACT_SECONDS
 
 log = logging.getLogger(__name__)
@@ -383,7 +384,11 @@ def _preload() -> list[str]:
 
 def _serve(conn: Connection) -> None:
     """Worker loop: one task in, one dict out, until the pipe closes. A task is (html, url, max_chars), whose
-    answer is an Article dict, or ("call", "module:function", args) for other bounded work (bot/pipeline/pdf.py)."""
+    answer is an Article dict, or ("call", "module:function", args) for other bounded work (bot/pipeline/pdf.py).
+
+    A fork-server child starts with no logging set up: without this, what the libraries warn about a hostile page
+    would reach serve's stderr as bare text lines between its JSON ones."""
+    configure_logging("WARNING")
     while True:
         try:
             task = conn.recv()

@@ -95,3 +95,4 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str] = (), stream: 
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    logging.captureWarnings(True)  # libraries' warnings.warn() calls become records in the same format
