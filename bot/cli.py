@@ -61,6 +61,7 @@ def digest_command(args: argparse.Namespace) -> int:
 
 
 async def _digest_all(sources: list[str], as_json: bool, settings: Settings, use_cache: bool) -> int:
+    from bot.pipeline.extract import shutdown_workers
     from bot.service import DigestService
 
     service = DigestService.open(settings) if use_cache else None
@@ -69,6 +70,7 @@ async def _digest_all(sources: list[str], as_json: bool, settings: Settings, use
     finally:
         if service:
             await service.close()
+        shutdown_workers()
 
 
 async def _print_digests(sources: list[str], as_json: bool, settings: Settings, service: DigestService | None) -> int:

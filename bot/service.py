@@ -12,6 +12,7 @@ from bot.memory.related import RelatedHit, RelatedIndex, RelatedItem, RelatedQue
 from bot.memory.store import Store
 from bot.models import Digest
 from bot.pipeline.digest import digest_url
+from bot.pipeline.extract import shutdown_workers
 from bot.pipeline.urls import domain
 
 SEARCH_THRESHOLD = 0.02  # a few query words share little with a whole article; any real match counts
@@ -39,6 +40,7 @@ class DigestService:
 
     async def close(self) -> None:
         await self.redis.aclose()
+        shutdown_workers()  # the extraction workers live as long as the service that digests
 
     async def digest(self, url: str) -> Digest:
         """One fetch per article, whatever tracking parameters the link carries, however many replicas ask."""
