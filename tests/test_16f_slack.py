@@ -103,8 +103,10 @@ def test_a_redirect_to_a_non_web_scheme_gets_one_honest_answer(
     paste(bot, f"<{pages.url('/to-data')}>", "C16D")
     text = only_reply(slack, "C16D").params["text"]
     assert text.startswith("Couldn't read") and "only http and https links are fetched, not data:" in text
-    log = log_path.read_text()
-    assert '"outcome": "failed_bad_url"' in log  # the job finished with its answer: nothing left to retry
+    deadline = time.monotonic() + HANG_S  # the job logs its outcome just after the reply: it finished, unretried
+    while '"outcome": "failed_bad_url"' not in (log := log_path.read_text()):
+        assert time.monotonic() < deadline, "the job never finished"
+        time.sleep(0.05)
     assert "failed (delivery" not in log and "something on my side failed" not in text
 
 
@@ -114,6 +116,7 @@ def test_the_private_network_setting_takes_effect_at_once(
     prefix = f"test-{uuid.uuid4().hex[:8]}:"  # one memory for the three bots below, as after a restart
 
     def paste_with(allowed: str, channel: str) -> Call:
+        (tmp_path / channel).mkdir()
         with running_bot(slack.base_url, redis_url, tmp_path / channel, DIGESTBOT_REDIS_PREFIX=prefix,
                          DIGESTBOT_ALLOW_PRIVATE_NETWORKS=allowed) as (bot, _log):  # fmt: skip
             paste(bot, f"<{pages.url('/story')}?from=intranet>", channel)
