@@ -96,8 +96,8 @@ async def fetch_with_transport(
         ) from None
     except httpx.HTTPError as exc:
         raise _transport_error(exc) from exc
-    except (httpx.InvalidURL, httpx.StreamError, ValueError) as exc:  # whatever else a hostile answer provokes
-        raise DigestError("bad_answer", f"The site sent an answer that cannot be read ({exc})") from exc
+    except httpx.InvalidURL as exc:  # a Location httpx reads differently from us ("http:path"): still invalid
+        raise DigestError("bad_url", f"The site redirected to an invalid link: {exc}") from exc
 
 
 @asynccontextmanager
