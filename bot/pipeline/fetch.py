@@ -149,13 +149,8 @@ def _status_text(response: httpx.Response) -> str:
 async def _vet_redirect(response: httpx.Response, *, allow_private: bool) -> None:
     """A redirect's target, checked as it arrives: httpx parses the Location of every redirect it is handed, even
     unfollowed, and a `data:` or `mailto:` one would escape from it as a bare InvalidURL."""
-    if response.status_code not in REDIRECT_CODES:
-        return
-    target = _next_hop(response, response.request.url)
-    try:
-        check_url(target, allow_private=allow_private)
-    except DigestError as exc:
-        raise DigestError(exc.reason, f"{exc} (where the site redirected)") from None
+    if response.status_code in REDIRECT_CODES:
+        check_url(_next_hop(response, response.request.url), allow_private=allow_private)
 
 
 def _next_hop(response: httpx.Response, current: httpx.URL) -> httpx.URL:
