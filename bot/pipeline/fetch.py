@@ -174,6 +174,9 @@ async def _read_page(response: httpx.Response, requested: str, settings: Setting
     if declared.isdigit() and int(declared) > cap:
         raise DigestError("too_large", f"The page is too large ({int(declared):,} bytes, limit {cap:,})")
     body, truncated = await _read_body(response, cap)
+    if truncated and not isinstance(_decoder(response.headers.get("content-encoding", "")), _Identity):
+        # A bomb, or a page as large: refused like one that declares its size, never cut and extracted.
+        raise DigestError("too_large", f"The page is larger than {cap:,} bytes once decompressed")
     if not mime and not _sniff_html(body):
         raise DigestError("not_html", "not an HTML page (no content type, and it does not look like HTML)")
     if truncated and not _looks_like_markup(body):
@@ -269,8 +272,6 @@ async def _read_body(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
             out = decoder.decode(raw, cap + 1 - size)  # one byte over the cap tells us there is more
             parts.append(out)
             size += len(out)
-            if size > cap and not isinstance(decoder, _Identity):  # a bomb, or a page as large: never cut
-                raise DigestError("too_large", f"The page is larger than {cap:,} bytes once decompressed")
             if size > cap:
                 return _cut_at_tag(b"".join(parts)[:cap]), True
     except (zlib.error, brotli.error) as exc:
