@@ -23,11 +23,16 @@ SLOW_LANE_FETCHES = 2
 SLOW_FOR_S = 600.0  # how long a site that ran out of time stays in the slow lane
 
 
-def site(url: httpx.URL) -> tuple[str, str, int | None]:
+Site = tuple[str, str, int | None]  # scheme, host, port: what a browser counts connections per
+
+
+def site(url: httpx.URL) -> Site:
     return url.scheme, url.host, url.port
 
 
 class FetchSlots:
+    """The slots of one process (see the module's docstring); `hold(url)` around each hop of a fetch."""
+
     def __init__(
         self, per_host: int, total: int = MAX_CONCURRENT_FETCHES, slow_lane: int = SLOW_LANE_FETCHES,
         slow_for_s: float = SLOW_FOR_S,
@@ -36,17 +41,13 @@ class FetchSlots:
         self._general = asyncio.Semaphore(total)
         self._slow_lane = asyncio.Semaphore(slow_lane)
         self._slow_for_s = slow_for_s
-        self._sites: dict[tuple[str, str, int | None], tuple[asyncio.Semaphore, int]] = {}  # slots, fetches
-        self._slow_until: dict[tuple[str, str, int | None], float] = {}
+        self._sites: dict[Site, tuple[asyncio.Semaphore, int]] = {}  # its slots, fetches holding or awaiting one
+        self._slow_until: dict[Site, float] = {}  # monotonic time
 
     def is_slow(self, url: httpx.URL) -> bool:
-        until = self._slow_until.get(site(url))
-        if until is not None and until <= monotonic():
-            del self._slow_until[site(url)]
-            return False
-        return until is not None
+        return self._slow_until.get(site(url), 0.0) > monotonic()
 
-    def _proved_slow(self, key: tuple[str, str, int | None]) -> None:
+    def _proved_slow(self, key: Site) -> None:
         now = monotonic()
         self._slow_until = {k: until for k, until in self._slow_until.items() if until > now}  # forget the past
         self._slow_until[key] = now + self._slow_for_s
