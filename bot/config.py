@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     fetch_deadline_s: float = Field(15.0, gt=0, alias="DIGESTBOT_FETCH_DEADLINE")
     fetch_max_bytes: int = Field(2 * 1024 * 1024, ge=1024, alias="DIGESTBOT_FETCH_MAX_BYTES")
     max_redirects: int = Field(5, ge=0, le=20, alias="DIGESTBOT_MAX_REDIRECTS")
+    # Fetches one process runs at once to one site (scheme, host, port), of its 8 (bot/pipeline/slots.py).
+    fetches_per_host: int = Field(2, ge=1, le=8, alias="DIGESTBOT_FETCHES_PER_HOST")
     user_agent: str = Field(
         "Mozilla/5.0 (compatible; digestbot/0.1; +https://github.com/digestbot/digestbot)",
         min_length=1,

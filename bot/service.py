@@ -13,6 +13,7 @@ from bot.memory.store import Store
 from bot.models import Digest
 from bot.pipeline.digest import digest_url
 from bot.pipeline.extract import shutdown_workers
+from bot.pipeline.slots import FetchSlots
 from bot.pipeline.urls import domain
 
 SEARCH_THRESHOLD = 0.02  # a few query words share little with a whole article; any real match counts
@@ -26,12 +27,13 @@ class DigestService:
     redis: Client
     store: Store
     related_index: RelatedIndex
+    fetch_slots: FetchSlots  # every digest this process makes shares them: one slow site cannot take them all
 
     @classmethod
     def open(cls, settings: Settings) -> DigestService:
         redis = connect(settings)
         store = Store(redis, settings)
-        return cls(settings, redis, store, RelatedIndex(redis, store.keys))
+        return cls(settings, redis, store, RelatedIndex(redis, store.keys), FetchSlots(settings.fetches_per_host))
 
     @property
     def guard(self) -> RedisGuard:
@@ -44,7 +46,7 @@ class DigestService:
 
     async def digest(self, url: str) -> Digest:
         """One fetch per article, whatever tracking parameters the link carries, however many replicas ask."""
-        return await self.store.cache.digest_once(url, lambda: digest_url(url, self.settings))
+        return await self.store.cache.digest_once(url, lambda: digest_url(url, self.settings, self.fetch_slots))
 
     async def remember(self, share: Share, digest: Digest) -> ShareResult:
         """Record a share in the channel's memory and add the article to the workspace's related index."""

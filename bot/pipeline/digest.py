@@ -15,6 +15,7 @@ from bot.models import Article, Digest
 from bot.pipeline.extract import extract_article_bounded
 from bot.pipeline.llm import llm_summarize
 from bot.pipeline.quotes import pick_quotes, verbatim_only
+from bot.pipeline.slots import FetchSlots
 from bot.pipeline.summarize import summarize
 from bot.pipeline.urls import canonicalize, choose_canonical
 from bot.pipeline.walls import TEASER_WARNING, detect_wall, readable_teaser
@@ -93,13 +94,13 @@ async def digest_text(article: Article, source: str, url: str, settings: Setting
     return digest_article(article, source, url, settings)
 
 
-async def digest_url(url: str, settings: Settings) -> Digest:
-    """A link's digest, whatever it is: an article, a PDF, a video, a post, a repository, a paper."""
-    from bot.pipeline.kinds import (
-        digest_link,  # bot/pipeline/kinds.py builds on this module: imported when first needed
-    )
+async def digest_url(url: str, settings: Settings, slots: FetchSlots | None = None) -> Digest:
+    """A link's digest, whatever it is: an article, a PDF, a video, a post, a repository, a paper. `slots`: the
+    process's fetch slots, when its other digests share them."""
+    from bot.pipeline.kinds import digest_link  # kinds.py builds on this module: imported when first needed
+    from bot.pipeline.web import Web
 
-    return await digest_link(url, settings)
+    return await digest_link(url, settings, Web(settings, slots=slots))
 
 
 async def digest_file(path: Path, settings: Settings) -> Digest:

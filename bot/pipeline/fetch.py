@@ -2,8 +2,9 @@
 
 Everything a hostile server can do is bounded: the decoded body (bombs included) by
 `settings.fetch_max_bytes`, the redirects by `settings.max_redirects`, the time by
-`settings.fetch_deadline_s` around the whole fetch (httpx's timeouts are per operation only, so a
-one-byte-every-five-seconds server would never trip them).
+`settings.fetch_deadline_s` around the whole fetch, the wait for a fetch slot included (httpx's timeouts are per
+operation only, so a one-byte-every-five-seconds server would never trip them). Whatever goes wrong on the way
+becomes one DigestError.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import contextlib
 import http
 import ipaddress
 import ssl
-import weakref
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol, TypeVar
 
 import brotli
@@ -27,13 +29,13 @@ from bot.config import Settings
 from bot.errors import DigestError
 from bot.models import Download, Page
 from bot.pipeline.netguard import GuardedBackend, GuardedTransport, Resolver, check_url, is_public
+from bot.pipeline.slots import FetchSlots
 from bot.pipeline.urls import canonicalize
 from bot.runtime.metrics import FETCH_SECONDS
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 TIMEOUTS = httpx.Timeout(10.0, connect=5.0)
-MAX_CONCURRENT_FETCHES = 8  # per event loop
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 DOCUMENT_ACCEPT = "text/html,application/xhtml+xml;q=0.9,application/pdf;q=0.8,*/*;q=0.5"
 
@@ -45,17 +47,6 @@ _HTML_STARTS = tuple(
                           "table", "a", "style", "title", "b", "br", "p", "meta", "link")
 )  # fmt: skip
 
-# One semaphore per event loop: an asyncio.Semaphore is bound to the loop that first waits on it.
-_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
-
-
-def _slot() -> asyncio.Semaphore:
-    loop = asyncio.get_running_loop()
-    if loop not in _slots:
-        _slots[loop] = asyncio.Semaphore(MAX_CONCURRENT_FETCHES)
-    return _slots[loop]
-
-
 async def fetch_page(url: str, settings: Settings, *, resolver: Resolver | None = None) -> Page:
     """Fetch `url` and return its HTML decoded to text, or raise DigestError with a clear message."""
     backend = GuardedBackend(allow_private=settings.allow_private_networks, resolver=resolver)
@@ -63,18 +54,24 @@ async def fetch_page(url: str, settings: Settings, *, resolver: Resolver | None 
         return await fetch_with_transport(url, settings, GuardedTransport(backend))
 
 
-T = TypeVar("T")
+class Fetched(Protocol):
+    private_address: bool
+
+
+T = TypeVar("T", bound=Fetched)
 # Reads the final (non-redirect) response: `_read_page` for HTML, `_reader(rule)` for PDFs and JSON.
 Reader = Callable[[httpx.Response, str, Settings], Awaitable[T]]
+Hold = Callable[[httpx.URL], AbstractAsyncContextManager[None]]
 
 
 async def fetch_with_transport(
     url: str, settings: Settings, transport: httpx.AsyncBaseTransport, *, read: Reader[T] | None = None,
-    extra_headers: dict[str, str] | None = None,
+    extra_headers: dict[str, str] | None = None, slots: FetchSlots | None = None,
 ) -> T:
     """`fetch_page` over a given transport; tests pass one whose backend dials through a recorder.
 
-    `read` and `extra_headers` serve bodies other than HTML pages (see `fetch_body`)."""
+    `read` and `extra_headers` serve bodies other than HTML pages (see `fetch_body`); `slots`, when given, are the
+    process's, shared with its other fetches (without them this fetch competes with nothing)."""
     target = _parse(url)
     headers = {
         "User-Agent": settings.user_agent,
@@ -82,21 +79,30 @@ async def fetch_with_transport(
         "Accept-Language": "en-US,en;q=0.8,*;q=0.5",
         "Accept-Encoding": "gzip, deflate, br",
     } | (extra_headers or {})
-    async with _slot():
-        try:
-            async with (
-                asyncio.timeout(settings.fetch_deadline_s),
-                httpx.AsyncClient(
-                    transport=transport, headers=headers, timeout=TIMEOUTS, follow_redirects=False, trust_env=False
-                ) as client,
-            ):
-                return await _follow(client, url.strip(), target, settings, read or _read_page)
-        except TimeoutError:
-            raise DigestError(
-                "timeout", f"The site took longer than {settings.fetch_deadline_s:g} s to send the page"
-            ) from None
-        except httpx.HTTPError as exc:
-            raise _transport_error(exc) from exc
+    hooks = {"response": [partial(_vet_redirect, allow_private=settings.allow_private_networks)]}
+    try:
+        async with (
+            asyncio.timeout(settings.fetch_deadline_s),
+            httpx.AsyncClient(
+                transport=transport, headers=headers, timeout=TIMEOUTS, follow_redirects=False, trust_env=False,
+                event_hooks=hooks,
+            ) as client,
+        ):  # fmt: skip
+            hold = slots.hold if slots else _unlimited
+            return await _follow(client, url.strip(), target, settings, read or _read_page, hold)
+    except TimeoutError:
+        raise DigestError(
+            "timeout", f"The site took longer than {settings.fetch_deadline_s:g} s to send the page"
+        ) from None
+    except httpx.HTTPError as exc:
+        raise _transport_error(exc) from exc
+    except httpx.InvalidURL as exc:  # a Location httpx reads differently from us ("http:path"): still invalid
+        raise DigestError("bad_url", f"The site redirected to an invalid link: {exc}") from exc
+
+
+@asynccontextmanager
+async def _unlimited(url: httpx.URL) -> AsyncIterator[None]:
+    yield
 
 
 def _parse(url: str) -> httpx.URL:
@@ -108,19 +114,24 @@ def _parse(url: str) -> httpx.URL:
 
 
 async def _follow(
-    client: httpx.AsyncClient, requested: str, target: httpx.URL, settings: Settings, read: Reader[T]
+    client: httpx.AsyncClient, requested: str, target: httpx.URL, settings: Settings, read: Reader[T], hold: Hold
 ) -> T:
-    """GET `target`, following at most `settings.max_redirects` redirects, each hop re-checked."""
-    current, seen = target, {str(target)}
+    """GET `target`, following at most `settings.max_redirects` redirects, each hop re-checked and each holding a
+    fetch slot of its own site while it talks to it. The result is marked private if any hop was."""
+    current, seen, private = target, {str(target)}, False
     for _ in range(settings.max_redirects + 1):
         check_url(current, allow_private=settings.allow_private_networks)
-        response = await client.send(client.build_request("GET", current), stream=True)
-        try:
-            if response.status_code not in REDIRECT_CODES:
-                return await read(response, requested, settings)
-            current = _next_hop(response, current)
-        finally:
-            await response.aclose()
+        async with hold(current):
+            response = await client.send(client.build_request("GET", current), stream=True)
+            try:
+                private |= _from_private_address(response, settings)
+                if response.status_code not in REDIRECT_CODES:
+                    found = await read(response, requested, settings)
+                    found.private_address = private
+                    return found
+                current = _next_hop(response, current)
+            finally:
+                await response.aclose()
         if str(current) in seen:
             raise DigestError("too_many_redirects", "The site redirects in a loop")
         seen.add(str(current))
@@ -133,6 +144,13 @@ def _status_text(response: httpx.Response) -> str:
     except ValueError:
         phrase = response.reason_phrase
     return f"{response.status_code} {phrase}".strip()
+
+
+async def _vet_redirect(response: httpx.Response, *, allow_private: bool) -> None:
+    """A redirect's target, checked as it arrives: httpx parses the Location of every redirect it is handed, even
+    unfollowed, and a `data:` or `mailto:` one would escape from it as a bare InvalidURL."""
+    if response.status_code in REDIRECT_CODES:
+        check_url(_next_hop(response, response.request.url), allow_private=allow_private)
 
 
 def _next_hop(response: httpx.Response, current: httpx.URL) -> httpx.URL:
@@ -155,8 +173,10 @@ async def _read_page(response: httpx.Response, requested: str, settings: Setting
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:
         raise DigestError("too_large", f"The page is too large ({int(declared):,} bytes, limit {cap:,})")
-    private_address = _from_private_address(response, settings)  # now: once the body is read, the socket may be gone
     body, truncated = await _read_body(response, cap)
+    if truncated and not isinstance(_decoder(response.headers.get("content-encoding", "")), _Identity):
+        # A bomb, or a page as large: refused like one that declares its size, never cut and extracted.
+        raise DigestError("too_large", f"The page is larger than {cap:,} bytes once decompressed")
     if not mime and not _sniff_html(body):
         raise DigestError("not_html", "not an HTML page (no content type, and it does not look like HTML)")
     if truncated and not _looks_like_markup(body):
@@ -168,12 +188,12 @@ async def _read_page(response: httpx.Response, requested: str, settings: Setting
         status=response.status_code,
         content_type=mime or "text/html",
         truncated=truncated,
-        private_address=private_address,
     )
 
 
 def _from_private_address(response: httpx.Response, settings: Settings) -> bool:
-    """Whether a private or internal address served the page, which only happens when those are allowed."""
+    """Whether a private or internal address sent this answer, which only happens when those are allowed. Asked
+    before the body is read: once it is, the socket may be gone."""
     if not settings.allow_private_networks:
         return False  # every address was vetted public before it was dialled
     stream = response.extensions.get("network_stream")
@@ -358,16 +378,18 @@ class BodyRule:
 
 async def fetch_body(
     url: str, settings: Settings, rule: BodyRule, *, transport: httpx.AsyncBaseTransport | None = None,
-    headers: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None, slots: FetchSlots | None = None,
 ) -> Download:
     """Fetch `url` expecting a body `rule` accepts, or raise DigestError (not_<label>, too_large, ...)."""
     with FETCH_SECONDS.time():
         return await fetch_with_transport(url, settings, transport or _guarded(settings), read=_reader(rule),
-                                          extra_headers={"Accept": rule.accept} | (headers or {}))  # fmt: skip
+                                          extra_headers={"Accept": rule.accept} | (headers or {}),
+                                          slots=slots)  # fmt: skip
 
 
 async def fetch_document(
-    url: str, settings: Settings, pdf: BodyRule, *, transport: httpx.AsyncBaseTransport | None = None
+    url: str, settings: Settings, pdf: BodyRule, *, transport: httpx.AsyncBaseTransport | None = None,
+    slots: FetchSlots | None = None,
 ) -> Page | Download:
     """A link's one fetch: an HTML page as `fetch_page` reads it, or a PDF (by its content type, or a generic
     binary type on a path ending in .pdf) read as `pdf` allows."""
@@ -379,7 +401,7 @@ async def fetch_document(
 
     with FETCH_SECONDS.time():
         return await fetch_with_transport(url, settings, transport or _guarded(settings), read=read,
-                                          extra_headers={"Accept": DOCUMENT_ACCEPT})  # fmt: skip
+                                          extra_headers={"Accept": DOCUMENT_ACCEPT}, slots=slots)  # fmt: skip
 
 
 def _guarded(settings: Settings) -> GuardedTransport:
@@ -410,11 +432,10 @@ def _reader(rule: BodyRule) -> Reader[Download]:
         if declared.isdigit() and int(declared) > rule.max_bytes:
             raise DigestError("too_large", f"The {rule.label} is too large ({int(declared):,} bytes, limit "
                                            f"{rule.max_bytes:,})")  # fmt: skip
-        private_address = _from_private_address(response, settings)
         body, truncated = await _read_body(response, rule.max_bytes)
         if truncated:
             raise DigestError("too_large", f"The {rule.label} is larger than {rule.max_bytes:,} bytes")
         return Download(url=canonicalize(str(response.url)), content_type=mime, body=body,
-                        charset=response.charset_encoding, private_address=private_address)  # fmt: skip
+                        charset=response.charset_encoding)  # fmt: skip
 
     return read

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.errors import DigestError
 from bot.models import Download, Page
 from bot.pipeline.fetch import BodyRule, decode_html, fetch_body, fetch_document
+from bot.pipeline.slots import FetchSlots
 
 JSON_MAX_BYTES = 512 * 1024  # oEmbed answers are a few KiB; a README in an API answer fits many times over
 JSON = BodyRule(
@@ -30,12 +31,16 @@ TransportFactory = Callable[[], httpx.AsyncBaseTransport]
 
 
 class Web:
-    """One digest's fetches. `transport` makes each fetch's transport (tests dial through a recorder);
-    `private_address` says whether any answer came from a private or internal address."""
+    """One digest's fetches. `transport` makes each fetch's transport (tests dial through a recorder); `slots` are
+    the process's fetch slots (bot/pipeline/slots.py), if it shares them; `private_address` says whether any answer
+    came from a private or internal address."""
 
-    def __init__(self, settings: Settings, transport: TransportFactory | None = None) -> None:
+    def __init__(
+        self, settings: Settings, transport: TransportFactory | None = None, slots: FetchSlots | None = None
+    ) -> None:
         self.settings = settings
         self._transport = transport
+        self._slots = slots
         self.private_address = False
 
     @property
@@ -45,7 +50,7 @@ class Web:
 
     async def document(self, url: str) -> Page | Download:
         """The link itself: an HTML page, or a PDF."""
-        found = await fetch_document(url, self.settings, self.pdf, transport=self._new_transport())
+        found = await fetch_document(url, self.settings, self.pdf, transport=self._new_transport(), slots=self._slots)
         self.private_address |= found.private_address
         return found
 
@@ -62,7 +67,8 @@ class Web:
         return decode_html(body.body, body.charset)
 
     async def _fetch(self, url: str, rule: BodyRule, headers: dict[str, str] | None) -> Download:
-        body = await fetch_body(url, self.settings, rule, transport=self._new_transport(), headers=headers)
+        body = await fetch_body(url, self.settings, rule, transport=self._new_transport(), headers=headers,
+                                slots=self._slots)
         self.private_address |= body.private_address
         return body
 
