@@ -259,6 +259,7 @@ _PAGE_HEADER = re.compile(r"(?<![a-z])(?:header|masthead|banner|top)(?![a-z])", 
 _STAMP = re.compile(r"^[\d\s.,:/-]+(?:uhr|h|am|pm)?$|^(?:blog )?archiv(?:e|es)?$", re.IGNORECASE)
 _WAYBACK = re.compile(r"^https?://web\.archive\.org/web/[^/]+/", re.IGNORECASE)
 _TRUNCATED = ("...", "…")
+_NOT_A_PAGE = ("#", "javascript:", "mailto:", "tel:")
 
 
 def _letters(text: str) -> str:
@@ -336,7 +337,10 @@ def _is_page_header(header: HtmlElement) -> bool:
 def _is_home_link(el: HtmlElement) -> bool:
     """The heading links to the site's front page: it is the site's name or logo, as many themes set it."""
     for link in el.xpath("descendant-or-self::a[@href]"):
-        if "home" in (link.get("rel") or "") or urlsplit(_WAYBACK.sub("", link.get("href"))).path in ("", "/"):
+        href = _WAYBACK.sub("", link.get("href")).strip()
+        if href.startswith(_NOT_A_PAGE):  # "#" opens a pop-up, "mailto:" a mail: neither is the front page
+            continue
+        if "home" in (link.get("rel") or "") or urlsplit(href).path in ("", "/"):
             return True
     return False
 
@@ -461,14 +465,21 @@ _BYLINE_INSIDE = re.compile(
     r"\s+(?=\S)",
     re.IGNORECASE,
 )
+# A date, then the name: "11.12.2019 - Jane Doe" (a meta line under a headline); the match ends where the name starts
+_DATED_NAME = re.compile(
+    r"^\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\s+[-|·–—]\s+(?=(?:[^\W\d_][\w'’.-]*\s+){1,3}[^\W\d_][\w'’.-]*$)"
+)
 # Where the name ends: a date or time, "am"/"on"/"le" before one, a separator, a parenthesis.
 _BYLINE_END = re.compile(
     r"\s+(?:am|on|le|el|il|em|op|den|updated|aktualisiert|veröffentlicht|published)\s+.*$|\s*[|·•(\[–—]\s*.*$|\s+-\s+.*$"
-    r"|\s*\d.*$|\s+(?:tags?|kategorie|category|foto|fotos|bild|illustration|photos?)\b.*$",
+    r"|\s*(?<![^\W_])\d.*$|\s+(?:tags?|kategorie|category|foto|fotos|bild|illustration|photos?)\b.*$",
     re.IGNORECASE,
 )
-_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|/|\+|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bwith\b|\bmit\b|\bu\.)\s*",
-                         re.IGNORECASE)  # fmt: skip
+_NAME_SPLIT = re.compile(
+    r"\s*(?:,|;|&|/|\+|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bwith\b|\bmit\b|\bu\."
+    r"|\bim gespräch mit\b|\bin conversation with\b)\s*",  # an interview's byline names both people
+    re.IGNORECASE,
+)
 # Words that make a name a desk, an agency or a company rather than a person ("Webredaktion" included).
 _NOT_A_PERSON = re.compile(
     r"\b(staff|editors?|editorial|team|desk|newsroom|webmaster|contributors?|correspondents?|"
@@ -497,7 +508,7 @@ _DOMAIN = re.compile(r"\.(?:com|net|org|de|at|ch|fr|es|it|nl|be|pl|cz|eu|info|io
 _AUTHOR_CLASS = re.compile(r"author|byline|autor|writer|verfasser|(?<![\w-])fn(?![\w-])", re.IGNORECASE)
 # Class or id words of areas whose names are not the article's byline; a word of its own ("comment-list",
 # "site-footer"), not the tail of a layout name ("layoutTwoColumnsRightSidebar").
-_NOT_BYLINE_AREA = re.compile(r"(?<![a-z])(?:sidebar|widget|related|teaser|recommend|footer|menu|nav|share)",
+_NOT_BYLINE_AREA = re.compile(r"(?<![a-z])(?:sidebar|widget|related|teaser|recommend|listing|footer|menu|nav|share)",
                               re.IGNORECASE)  # fmt: skip
 _COMMENTS = re.compile(r"(?<![a-z])(?:comment|respond|reply)", re.IGNORECASE)
 _AUTHOR_LABELS = re.compile(r"^(?:written by|author|verfasst von|geschrieben von|escrito por|écrit par|auteur|autor)$",
@@ -508,6 +519,10 @@ _MAX_MARKED_TEXT = 200
 _BYLINE_AREA_DEPTH = 6
 _MAX_MARKED = 30  # elements marked as an author, in page order
 _MAX_TEXT_BYLINES = 8
+# A signature: the last paragraph of its block, after a paragraph of prose at least this long.
+_SIGNATURE = "//p[not(following-sibling::p)][preceding-sibling::*[1][self::p]]"
+_SIGNED_PROSE = 40
+_MAX_SIGNATURE = 60
 
 
 def _author(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, site_name: str | None) -> str | None:
@@ -531,6 +546,12 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
     # Yoast's "Written by" line for Twitter cards
     if _AUTHOR_LABELS.match(meta.get("twitter:label1", "")):
         yield meta.get("twitter:data1")
+    # a forum thread's opening post names its writer (<article class="message" data-author="...">, in a container
+    # of replies); a quote's data-author names whom a post quotes, and a comment's is no byline
+    posts = [el for el in tree.xpath("//*[@data-author]")[:5]
+             if el.tag == "article" or (el.tag != "blockquote" and _byline_area(el) == 0)]  # fmt: skip
+    yield posts[0].get("data-author") if posts else None
+    yield _signature(tree)
     yield from marked[1]
     yield from lines[1]
 
@@ -575,12 +596,27 @@ def _marked_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
         area = _byline_area(el)
         if area is None or _is_home_link(el):
             continue
-        named = el.xpath('.//*[@itemprop="name"]')
-        text = (named[0].get("content") or element_text(named[0])) if named else el.get("content") or element_text(el)
-        # a byline box may go on after the name ("Jane Doe, 21. Jan. 2015 ..."): its start is kept
-        if name := _byline_name(text[:_MAX_MARKED_TEXT]):
+        if name := _marked_name(el):
             found[area].append(name)
     return found
+
+
+def _marked_name(el: HtmlElement) -> str:
+    """The name in an element marked as the author: an inner itemprop=name or a content attribute, else its text.
+
+    A byline box may go on after the name ("Jane Doe, 21. Jan. 2015 ...", "Jane Doe Alle Artikel Kontakt"): its
+    start is kept; where the box's first piece of text is a name that the rest does not add names to, that piece.
+    """
+    named = el.xpath('.//*[@itemprop="name"]')
+    if named or el.get("content"):
+        text = (named[0].get("content") or element_text(named[0])) if named else el.get("content")
+        return _byline_name(squash(text)[:_MAX_MARKED_TEXT])
+    name = _byline_name(element_text(el)[:_MAX_MARKED_TEXT])
+    first = next((piece for t in el.itertext() if (piece := squash(t))), "")
+    rest = name[len(first) :] if first != name and name.startswith(first) else ""
+    if rest and not _NAME_SPLIT.match(rest) and person_names(first):
+        return first
+    return name
 
 
 def _author_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
@@ -608,7 +644,9 @@ def _text_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
         return found
     for el in body.iter(*_TEXT_BYLINE_TAGS):
         own = squash(el.text)
-        if not own or len(own) > _MAX_BYLINE or not (_BYLINE_START.match(own) or _BYLINE_PREFIX.fullmatch(own)):
+        if not own or len(own) > _MAX_BYLINE:
+            continue
+        if not (_BYLINE_START.match(own) or _BYLINE_PREFIX.fullmatch(own) or _DATED_NAME.match(own)):
             continue
         text = _first_line(el)
         if _BYLINE_PREFIX.fullmatch(text):  # a label whose name follows it: "<h5>Autor:</h5>Jane Doe"
@@ -619,6 +657,25 @@ def _text_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
         if sum(map(len, found)) >= _MAX_TEXT_BYLINES:
             break
     return found
+
+
+def _signature(tree: HtmlElement) -> str | None:
+    """A name that signs off the text: the last paragraph of a block of prose, set apart (emphasised, or the name
+    above a role on a line of its own: "<p>Kazim Türkmen<br>Bundesvorsitzender</p>")."""
+    for el in tree.xpath(_SIGNATURE):
+        prose = el.getprevious()
+        if prose is None or len(element_text(prose)) < _SIGNED_PROSE or _byline_area(el) != 0:
+            continue
+        name = _first_line(el)
+        if len(name) <= _MAX_SIGNATURE and (name != element_text(el) or _emphasised(el)):
+            return name
+    return None
+
+
+def _emphasised(el: HtmlElement) -> bool:
+    """All the paragraph's text is inside emphasis (<em>, <i>, <b>, <strong>)."""
+    own = squash(el.text) or any(squash(child.tail) for child in el)
+    return not own and len(el) == 1 and el[0].tag in ("em", "i", "b", "strong")
 
 
 def _first_line(el: HtmlElement) -> str:
@@ -648,7 +705,7 @@ def _text_after(el: HtmlElement) -> str:
 def _byline_name(text: str) -> str:
     """The name part of a byline text: "29. Juni 2017 · von Tobi" gives "Tobi"; "By Rob Picheta, CNN" gives
     "Rob Picheta, CNN" (the outlet is dropped later)."""
-    match = _BYLINE_INSIDE.search(text)
+    match = _BYLINE_INSIDE.search(text) or _DATED_NAME.match(text)
     return _BYLINE_END.sub("", text[match.end() :] if match else text).strip(" ,.:;")
 
 
@@ -671,7 +728,10 @@ def person_names(value: Any, site_name: str | None = None) -> list[str]:
     parts = [p.strip(" .,:;|") for p in _NAME_SPLIT.split(text)]
     parts = [p for p in parts if p and not _ROLE.search(p) and not _is_outlet(p, site_name)]
     parts = [p.title() if p.isupper() and " " in p else p for p in parts]
-    # a handle stands alone: single words in a list are places, sections or outlets ("Frankfurt, Germany")
+    # a handle stands alone: single words in a list are places, sections or outlets ("Jane Doe, London"), and a
+    # list of nothing else is no byline ("Frankfurt, Germany")
+    if len(parts) > 1:
+        parts = [p for p in parts if " " in p] or parts
     names = [p for p in parts if _is_person(p, site_name) and (len(parts) == 1 or " " in p)]
     if len(names) != len(parts):
         return []
@@ -716,6 +776,8 @@ def join_names(names: list[str]) -> str:
 # --- date ----------------------------------------------------------------------------------------
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+# A day-first date as pages print it: "31.03.2020", "7.11.2023, 07:30 Uhr"
+_DMY_DATE = re.compile(r"(?<!\d)(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})(?!\d)")
 # Meta tags that name the publication date, then generic date tags (often the last change) as a late fallback.
 _PUBLISHED_META = ("article:published_time", "og:article:published_time", "og:published_time", "article:published",
                    "published_time", "datepublished", "pubdate", "publishdate", "publish-date", "publish_date",
@@ -730,9 +792,10 @@ def parse_date(value: Any) -> date | None:
         return None
     value = value.strip()
     found: date | None = None
-    if m := _ISO_DATE.search(value):
+    if m := _ISO_DATE.search(value) or _DMY_DATE.search(value):
+        year, month, day = (m[1], m[2], m[3]) if len(m[1]) == 4 else (m[3], m[2], m[1])
         try:
-            found = date(int(m[1]), int(m[2]), int(m[3]))
+            found = date(int(year), int(month), int(day))
         except ValueError:
             found = None
     else:
@@ -775,9 +838,9 @@ def _date_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement
     yield ld.get("dateCreated")
     for el in tree.xpath(_PUBLISHED_MARKUP)[:3]:
         yield el.get("datetime") or el.get("content")
-    for el in tree.xpath("//time[@datetime]")[:5]:
-        if _byline_area(el) == 0:
-            yield el.get("datetime")
+    for el in tree.xpath("//time")[:5]:
+        if _byline_area(el) == 0:  # its machine-readable date, else the one it prints
+            yield el.get("datetime") or element_text(el)
     yield from (meta.get(k) for k in _DATE_META)
 
 
