@@ -328,6 +328,16 @@ def test_a_forum_thread_s_opening_post_names_its_writer() -> None:
     assert extract_metadata(html, None).author == "Tiberia"
 
 
+@pytest.mark.parametrize(
+    "credit",
+    ['<div class="image-caption"><span class="copyright">Quelle: Lutz Weber</span></div>',
+     '<figure><img src="a.jpg" alt=""><div><span>Von Lutz Weber</span></div></figure>'],
+)  # fmt: skip
+def test_a_photo_credit_is_not_the_byline(credit: str) -> None:
+    html = page(body=f"<article><h1>Die Schlagzeile</h1>{credit}{PROSE}<p><em>Von Cosima Berg</em></p></article>")
+    assert extract_metadata(html, None).author == "Cosima Berg"
+
+
 def test_comment_authors_are_never_the_byline() -> None:
     comments = '<div class="comment-list"><div class="comment-author"><cite class="fn">Hella Berg</cite></div></div>'
     html = article_page("", f"<article><h1>Die Schlagzeile</h1></article>{comments}")

@@ -511,6 +511,9 @@ _AUTHOR_CLASS = re.compile(r"author|byline|autor|writer|verfasser|(?<![\w-])fn(?
 _NOT_BYLINE_AREA = re.compile(r"(?<![a-z])(?:sidebar|widget|related|teaser|recommend|listing|footer|menu|nav|share)",
                               re.IGNORECASE)  # fmt: skip
 _COMMENTS = re.compile(r"(?<![a-z])(?:comment|respond|reply)", re.IGNORECASE)
+# A picture's caption or credit (not a "credits" box of the article, nor a video teaser's "item-caption")
+_CAPTION = re.compile(r"copyright|(?:photo|image|img|picture|bild|foto)[-_]?(?:credit|caption|source|quelle)"
+                      r"|wp-caption|bildunterschrift|bildquelle", re.IGNORECASE)  # fmt: skip
 _AUTHOR_LABELS = re.compile(r"^(?:written by|author|verfasst von|geschrieben von|escrito por|écrit par|auteur|autor)$",
                             re.IGNORECASE)  # fmt: skip
 _TEXT_BYLINE_TAGS = ("p", "span", "em", "i", "b", "strong", "small", "div", "li", "address", "h5", "h6", "td", "font")
@@ -571,17 +574,20 @@ def _resolved(value: Any, index: dict[str, dict[str, Any]]) -> Any:
 
 def _byline_area(el: HtmlElement) -> int | None:
     """0 for the article's own byline; 1 inside a sidebar, a menu, a teaser of another article or a footer (where
-    the article's byline is sometimes set, and names of other articles' authors often are); None in comments.
+    the article's byline is sometimes set, and names of other articles' authors often are); None in comments and
+    in a picture's caption or credit (a photographer's name, "Quelle: Jane Doe").
 
     Only the few containers nearest the name count, up to the article: page-wide wrappers are named after the
     layout ("with-navigation", "one-sidebar") and say nothing about where the name stands.
     """
+    if _CAPTION.search(_class_and_id(el)):
+        return None
     area = 0
     for depth, node in enumerate(el.iterancestors()):
         if node.tag in ("body", "html", "article", "main") or depth >= _BYLINE_AREA_DEPTH:
             break
         names = _class_and_id(node)
-        if _COMMENTS.search(names):
+        if _COMMENTS.search(names) or node.tag in ("figure", "figcaption") or _CAPTION.search(names):
             return None
         if node.tag in ("nav", "aside", "footer") or _NOT_BYLINE_AREA.search(names):
             area = 1
