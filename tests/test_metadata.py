@@ -328,6 +328,15 @@ def test_a_forum_thread_s_opening_post_names_its_writer() -> None:
     assert extract_metadata(html, None).author == "Tiberia"
 
 
+def test_a_calendar_of_dated_lines_is_not_a_byline() -> None:
+    calendar = "".join(
+        f"<p>{day}.11.2022 - {band}</p>"
+        for day, band in ((16, "Hikee Bikini - Kulturhaus"), (17, "Aymz Grelle"), (22, "Volbeat - Halle"))
+    )
+    html = page(body=f"<article><h1>Konzerte im November</h1>{PROSE}{calendar}</article>")
+    assert extract_metadata(html, None).author is None
+
+
 @pytest.mark.parametrize(
     "credit",
     ['<div class="image-caption"><span class="copyright">Quelle: Lutz Weber</span></div>',

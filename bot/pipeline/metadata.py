@@ -466,9 +466,8 @@ _BYLINE_INSIDE = re.compile(
     re.IGNORECASE,
 )
 # A date, then the name: "11.12.2019 - Jane Doe" (a meta line under a headline); the match ends where the name starts
-_DATED_NAME = re.compile(
-    r"^\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\s+[-|·–—]\s+(?=(?:[^\W\d_][\w'’.-]*\s+){1,3}[^\W\d_][\w'’.-]*$)"
-)
+_DATED_LINE = re.compile(r"^\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\s+[-|·–—]\s+")
+_DATED_NAME = re.compile(_DATED_LINE.pattern + r"(?=(?:[^\W\d_][\w'’.-]*\s+){1,3}[^\W\d_][\w'’.-]*$)")
 # Where the name ends: a date or time, "am"/"on"/"le" before one, a separator, a parenthesis.
 _BYLINE_END = re.compile(
     r"\s+(?:am|on|le|el|il|em|op|den|updated|aktualisiert|veröffentlicht|published)\s+.*$|\s*[|·•(\[–—]\s*.*$|\s+-\s+.*$"
@@ -643,16 +642,20 @@ def _author_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
 
 def _text_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
     """Short visible lines that open with a byline word ("Von Jane Doe", "Autor: Jane Doe", "By Jane Doe"), by
-    area (see _byline_area)."""
+    area (see _byline_area); failing those, the page's one line of a date and a name ("11.12.2019 - Jane Doe":
+    a list of such lines is a calendar)."""
     found: tuple[list[str], list[str]] = ([], [])
     body = next(tree.iter("body"), None)
     if body is None:
         return found
+    dated: list[HtmlElement] = []
     for el in body.iter(*_TEXT_BYLINE_TAGS):
         own = squash(el.text)
         if not own or len(own) > _MAX_BYLINE:
             continue
-        if not (_BYLINE_START.match(own) or _BYLINE_PREFIX.fullmatch(own) or _DATED_NAME.match(own)):
+        if _DATED_LINE.match(own):
+            dated.append(el)
+        if not (_BYLINE_START.match(own) or _BYLINE_PREFIX.fullmatch(own)):
             continue
         text = _first_line(el)
         if _BYLINE_PREFIX.fullmatch(text):  # a label whose name follows it: "<h5>Autor:</h5>Jane Doe"
@@ -662,6 +665,9 @@ def _text_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
             found[area].append(name)
         if sum(map(len, found)) >= _MAX_TEXT_BYLINES:
             break
+    lone = squash(dated[0].text) if len(dated) == 1 and not any(found) else ""
+    if _DATED_NAME.match(lone) and (area := _byline_area(dated[0])) is not None:
+        found[area].append(_byline_name(lone))
     return found
 
 
