@@ -241,6 +241,16 @@ def yoast_graph(person: str) -> str:
     ]})  # fmt: skip
 
 
+def test_a_json_ld_person_named_in_parts() -> None:
+    person = {"@type": "Person", "givenName": "Lena", "familyName": "Brandt"}
+    assert extract_metadata(page(ld({"@type": "NewsArticle", "author": person})), None).author == "Lena Brandt"
+
+
+@pytest.mark.parametrize("key", ["og:article:author", "citation_author", "cxenseparse:author"])
+def test_more_author_meta_tags(key: str) -> None:
+    assert extract_metadata(page(f'<meta property="{key}" content="Lena Brandt">'), None).author == "Lena Brandt"
+
+
 def test_json_ld_author_references_are_followed() -> None:
     assert extract_metadata(page(yoast_graph("David")), None).author == "David"
     assert extract_metadata(page(yoast_graph("Marta Rossi")), None).author == "Marta Rossi"
@@ -264,6 +274,10 @@ def test_json_ld_author_references_are_followed() -> None:
         ("<p>Text &amp; Fotos: Ivan Valetny</p>", "Ivan Valetny"),
         ("<p><em>Von Roland Brockmann und Sebastian Drescher<br>Kakuma/Kenia</em></p>",
          "Roland Brockmann and Sebastian Drescher"),
+        ("<p>Autorka: Jana Nováková</p>", "Jana Nováková"),
+        ("<p>Napsal Petr Svoboda</p>", "Petr Svoboda"),
+        ("<p>Tekst: Anna Kowalska</p>", "Anna Kowalska"),
+        ("<p>Yazar: Ayşe Yılmaz</p>", "Ayşe Yılmaz"),
         # a handle with digits in it, after the label
         ('<div class="meta">22. Januar 2020 @ 18:13 // Autor: <a href="/author/k3nny/" rel="author">k3nny</a>'
          " // Lesezeit: 1 Minute</div>", "k3nny"),

@@ -446,10 +446,11 @@ def _without_site_prefix(title: str, site_name: str | None, url: str | None) -> 
 _BYLINE_WORDS = (
     r"(?:(?:written|posted|published|reported|created|story|words|text|ein (?:beitrag|artikel|kommentar|gastbeitrag)"
     r"|verfasst|geschrieben|erstellt|escrito|écrit|rédigé|scritto|geschreven|skrevet|publicado)\s+)?"
-    r"(?:by|von|vom|par|por|di|door|av|af)"
+    r"(?:by|von|vom|par|por|di|door|av|af|napsal|napsala|napisał|napisała)"
 )
 _BYLINE_LABEL = (
-    r"(?:author|autor|autorin|autoren|auteur|autore|auteurs|text|texte|interview|verfasser|verfasserin|quelle)"
+    r"(?:author|autor|autorin|autoren|auteur|autore|auteurs|autora|autorka|autorzy|text|texte|tekst|interview"
+    r"|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja)"
     r"(?:\s*(?:&|und|and|/|\+)\s*(?:fotos?|bilder?|photos?|images?))?"  # "Text & Fotos:"
 )
 # A byline's opening words: "By", "Von", "Text von", "Autor:" (what follows is the name)
@@ -517,6 +518,8 @@ _AUTHOR_LABELS = re.compile(r"^(?:written by|author|verfasst von|geschrieben von
                             re.IGNORECASE)  # fmt: skip
 _TEXT_BYLINE_TAGS = ("p", "span", "em", "i", "b", "strong", "small", "div", "li", "address", "h5", "h6", "td", "font")
 _MAX_BYLINE = 120
+_AUTHOR_META = ("author", "article:author", "og:article:author", "byl", "parsely-author", "sailthru.author",
+                "cxenseparse:author", "dc.creator", "dcterms.creator", "citation_author")  # fmt: skip
 _MAX_MARKED_TEXT = 200
 _BYLINE_AREA_DEPTH = 6
 _MAX_MARKED = 30  # elements marked as an author, in page order
@@ -543,8 +546,7 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
     yield from marked[0]
     lines = _text_bylines(tree)
     yield from lines[0]
-    yield from (meta.get(k) for k in ("author", "article:author", "byl", "parsely-author", "sailthru.author",
-                                      "dc.creator", "dcterms.creator"))  # fmt: skip
+    yield from (meta.get(k) for k in _AUTHOR_META)
     # Yoast's "Written by" line for Twitter cards
     if _AUTHOR_LABELS.match(meta.get("twitter:label1", "")):
         yield meta.get("twitter:data1")
@@ -732,7 +734,10 @@ def person_names(value: Any, site_name: str | None = None) -> list[str]:
     if isinstance(value, dict):
         if ld_types(value) & ORG_TYPES:
             return []
-        return person_names(value.get("name"), site_name)
+        # schema.org allows a Person's name in parts only
+        parts = (value.get("givenName"), value.get("familyName"))
+        name = value.get("name") or " ".join(n for n in parts if isinstance(n, str))
+        return person_names(name, site_name)
     if not isinstance(value, str) or "http" in value or "@" in value or "www." in value.lower():
         return []
     text = _BYLINE_PREFIX.sub("", _unescaped(value))
