@@ -525,7 +525,6 @@ _BYLINE_AREA_DEPTH = 6
 _MAX_MARKED = 30  # elements marked as an author, in page order
 _MAX_TEXT_BYLINES = 8
 # A signature: the last paragraph of its block, after a paragraph of prose at least this long.
-_SIGNATURE = "//p[not(following-sibling::p)][preceding-sibling::*[1][self::p]]"
 _SIGNED_PROSE = 40
 _MAX_SIGNATURE = 60
 
@@ -676,9 +675,11 @@ def _text_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
 def _signature(tree: HtmlElement) -> str | None:
     """A name that signs off the text: the last paragraph of a block of prose, set apart (emphasised, or the name
     above a role on a line of its own: "<p>Kazim Türkmen<br>Bundesvorsitzender</p>")."""
-    for el in tree.xpath(_SIGNATURE):
-        prose = el.getprevious()
-        if prose is None or len(element_text(prose)) < _SIGNED_PROSE or _byline_area(el) != 0:
+    blocks = dict.fromkeys(p.getparent() for p in tree.iter("p"))  # in page order; one pass, whatever the size
+    for block in blocks:
+        el = next((child for child in reversed(block) if child.tag == "p"), None) if block is not None else None
+        prose = el.getprevious() if el is not None else None
+        if prose is None or prose.tag != "p" or len(element_text(prose)) < _SIGNED_PROSE or _byline_area(el) != 0:
             continue
         name = _first_line(el)
         if len(name) <= _MAX_SIGNATURE and (name != element_text(el) or _emphasised(el)):
