@@ -34,11 +34,11 @@ def run_isolated(module: str, system: str) -> dict[str, Any]:
 
 
 def child_arguments(argv: list[str] | None) -> argparse.Namespace | None:
-    """The child's --system and --out, or None when the module runs as the parent (no arguments)."""
-    parser = argparse.ArgumentParser()
+    """The child's --system and --out, or None when the module runs as the parent (its own options are left to it)."""
+    parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--system")
     parser.add_argument("--out", type=Path)
-    args = parser.parse_args(argv)
+    args, _ = parser.parse_known_args(argv)
     return args if args.system and args.out else None
 
 

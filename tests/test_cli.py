@@ -171,3 +171,27 @@ def test_a_page_cut_at_the_size_cap_says_so(pages: LocalServer) -> None:
     assert digest["title"].startswith("A teenager wins")
     assert digest["warning"] in ("the page is larger than 2 MiB; only its beginning was read",
                                  "the page was too large to read in time; showing its metadata only")
+
+
+def test_the_card_s_byline_on_a_small_site(tmp_path: Path) -> None:
+    """A club's page: no structured data, the date printed in a <time> without datetime, the writer signing off
+    under the text; the digest's byline shows both."""
+    prose = "".join(
+        f"<p>{sentence} Die Mannschaft trainiert jeden Dienstag in der Halle am Fluss, und neue Mitglieder sind "
+        "willkommen. Der Verein zählt inzwischen mehr als zweihundert Mitglieder aus der ganzen Region.</p>"
+        for sentence in ("Das Turnier endete am Sonntag mit einem knappen Sieg.",
+                         "Im Halbfinale setzte sich die Jugend gegen den Favoriten durch.",
+                         "Der Vorstand dankte allen Helferinnen und Helfern für ihren Einsatz.",
+                         "Im kommenden Jahr richtet der Verein das Turnier erneut aus.")
+    )  # fmt: skip
+    saved = tmp_path / "turnier.html"
+    saved.write_text(
+        "<!DOCTYPE html><html lang='de'><head><title>Turnier gewonnen | TV Musterstadt</title></head><body>"
+        "<article><h1>Turnier gewonnen</h1><time class='date'>07.11.2023</time>"
+        f"<div class='text'>{prose}<p><b><i>Stefan Meier</i></b></p></div></article></body></html>",
+        encoding="utf-8",
+    )
+    result = digestbot("digest", "--json", str(saved))
+    assert result.returncode == 0, result.stderr
+    card = json.loads(result.stdout)
+    assert (card["title"], card["author"], card["published"]) == ("Turnier gewonnen", "Stefan Meier", "2023-11-07")

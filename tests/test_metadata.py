@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.pipeline.metadata import clean_title, extract_metadata, join_names, person_names
+from bot.pipeline.metadata import clean_title, extract_metadata, join_names, parse_date, person_names
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 
@@ -241,6 +241,16 @@ def yoast_graph(person: str) -> str:
     ]})  # fmt: skip
 
 
+def test_a_json_ld_person_named_in_parts() -> None:
+    person = {"@type": "Person", "givenName": "Lena", "familyName": "Brandt"}
+    assert extract_metadata(page(ld({"@type": "NewsArticle", "author": person})), None).author == "Lena Brandt"
+
+
+@pytest.mark.parametrize("key", ["og:article:author", "citation_author", "cxenseparse:author"])
+def test_more_author_meta_tags(key: str) -> None:
+    assert extract_metadata(page(f'<meta property="{key}" content="Lena Brandt">'), None).author == "Lena Brandt"
+
+
 def test_json_ld_author_references_are_followed() -> None:
     assert extract_metadata(page(yoast_graph("David")), None).author == "David"
     assert extract_metadata(page(yoast_graph("Marta Rossi")), None).author == "Marta Rossi"
@@ -264,6 +274,25 @@ def test_json_ld_author_references_are_followed() -> None:
         ("<p>Text &amp; Fotos: Ivan Valetny</p>", "Ivan Valetny"),
         ("<p><em>Von Roland Brockmann und Sebastian Drescher<br>Kakuma/Kenia</em></p>",
          "Roland Brockmann and Sebastian Drescher"),
+        ("<p>Autorka: Jana Nováková</p>", "Jana Nováková"),
+        ("<p>Napsal Petr Svoboda</p>", "Petr Svoboda"),
+        ("<p>Tekst: Anna Kowalska</p>", "Anna Kowalska"),
+        ("<p>Yazar: Ayşe Yılmaz</p>", "Ayşe Yılmaz"),
+        # a handle with digits in it, after the label
+        ('<div class="meta">22. Januar 2020 @ 18:13 // Autor: <a href="/author/k3nny/" rel="author">k3nny</a>'
+         " // Lesezeit: 1 Minute</div>", "k3nny"),
+        # an author box whose name goes on with links: the name alone, and a pop-up link is not the front page
+        ('<div class="author-box"><h3>Marta Weiss</h3><a href="/autorin/marta">Alle Artikel</a></div>', "Marta Weiss"),
+        ('<div class="author-bio"><h3>Marta Weiss</h3><a href="#" class="popup">Kontakt</a></div>', "Marta Weiss"),
+        # ... while a box that lists more names keeps them all
+        ('<span class="autor"><a href="/a/1">Clara Vogt</a> , <a href="/a/2">Siddharth Rao</a> &amp; '
+         '<a href="/a/3">Klaus Wendt</a></span>', "Clara Vogt, Siddharth Rao and Klaus Wendt"),
+        # a place beside the names is dropped, the names stay
+        ('<span class="author">Markus Weber, London, Beat Keller</span>', "Markus Weber and Beat Keller"),
+        # an interview names both people
+        ('<p class="author">Richard Brandt im Gespräch mit Karin Vogel</p>', "Richard Brandt and Karin Vogel"),
+        # a date, then the name, on the line under the headline
+        ('<p class="text-muted">03.02.2021 - Ines Kranich</p>', "Ines Kranich"),
     ],
 )  # fmt: skip
 def test_bylines_in_markup_and_in_many_languages(byline: str, expected: str) -> None:
@@ -285,6 +314,51 @@ def test_bylines_in_markup_and_in_many_languages(byline: str, expected: str) -> 
 def test_desks_places_and_page_furniture_are_not_authors(byline: str) -> None:
     html = article_page("", f"<article><h1>Die Schlagzeile</h1>{byline}</article>")
     assert extract_metadata(html, None).author is None
+
+
+PROSE = "<p>" + "Die Saison endet mit einem Sieg vor vollem Haus in der alten Halle am Fluss. " * 3 + "</p>"
+
+
+@pytest.mark.parametrize(
+    ("signature", "expected"),
+    [
+        ("<p><b><i>Stefan Meier</i></b></p>", "Stefan Meier"),
+        ('<p align="right"><em>Denise Clément</em></p>', "Denise Clément"),
+        ("<p>Kerem Yilmaz<br>Bundesvorsitzender</p>", "Kerem Yilmaz"),
+        ("<p>Frohe Ostern</p>", None),  # a closing line of text, not set apart as a signature
+        ("<p><b>Frohe Ostern!</b></p>", None),  # set apart, but no name
+    ],
+)
+def test_a_signature_under_the_text_names_its_writer(signature: str, expected: str | None) -> None:
+    html = page(body=f"<article><h1>Die Schlagzeile</h1><div class='text'>{PROSE}{PROSE}{signature}</div></article>")
+    assert extract_metadata(html, None).author == expected
+
+
+def test_a_forum_thread_s_opening_post_names_its_writer() -> None:
+    quote = '<blockquote data-author="Zitierte Person"><p>Wie geht das?</p></blockquote>'
+    posts = (f'<article class="message" data-author="Tiberia">{quote}{PROSE}</article>'
+             f'<article class="message" data-author="Bluerider">{PROSE}</article>')  # fmt: skip
+    html = page(body=f"<h1>Neue Quests ab Montag</h1><div class='js-replyNewMessageContainer'>{posts}</div>")
+    assert extract_metadata(html, None).author == "Tiberia"
+
+
+def test_a_calendar_of_dated_lines_is_not_a_byline() -> None:
+    calendar = "".join(
+        f"<p>{day}.11.2022 - {band}</p>"
+        for day, band in ((16, "Hikee Bikini - Kulturhaus"), (17, "Aymz Grelle"), (22, "Volbeat - Halle"))
+    )
+    html = page(body=f"<article><h1>Konzerte im November</h1>{PROSE}{calendar}</article>")
+    assert extract_metadata(html, None).author is None
+
+
+@pytest.mark.parametrize(
+    "credit",
+    ['<div class="image-caption"><span class="copyright">Quelle: Lutz Weber</span></div>',
+     '<figure><img src="a.jpg" alt=""><div><span>Von Lutz Weber</span></div></figure>'],
+)  # fmt: skip
+def test_a_photo_credit_is_not_the_byline(credit: str) -> None:
+    html = page(body=f"<article><h1>Die Schlagzeile</h1>{credit}{PROSE}<p><em>Von Cosima Berg</em></p></article>")
+    assert extract_metadata(html, None).author == "Cosima Berg"
 
 
 def test_comment_authors_are_never_the_byline() -> None:
@@ -324,6 +398,20 @@ def test_a_time_in_a_list_of_other_articles_is_not_the_date() -> None:
     others = '<aside class="sidebar"><ul><li><time datetime="2020-12-03">3. Dezember 2020</time></li></ul></aside>'
     body = f'<article><h1>Die Schlagzeile</h1><span class="published">31. Oktober 2023</span></article>{others}'
     assert extract_metadata(page(body=body, lang="de"), None).published == date(2023, 10, 31)
+
+
+def test_a_printed_time_without_datetime_is_the_date() -> None:
+    body = '<article><h1>Die Schlagzeile</h1><time class="create-date"> 31.03.2020 </time>' + PROSE + "</article>"
+    assert extract_metadata(page(body=body, lang="de"), None).published == date(2020, 3, 31)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("7.11.2023, 07:30 Uhr", date(2023, 11, 7)), ("Stand: 28.04.2020 18:00 Uhr", date(2020, 4, 28)),
+     ("31.02.2020", None), ("2020-04-28T18:00", date(2020, 4, 28))],
+)  # fmt: skip
+def test_parse_date_reads_day_first_dates(text: str, expected: date | None) -> None:
+    assert parse_date(text) == expected
 
 
 def test_person_names_keeps_people_and_drops_outlets() -> None:

@@ -259,6 +259,7 @@ _PAGE_HEADER = re.compile(r"(?<![a-z])(?:header|masthead|banner|top)(?![a-z])", 
 _STAMP = re.compile(r"^[\d\s.,:/-]+(?:uhr|h|am|pm)?$|^(?:blog )?archiv(?:e|es)?$", re.IGNORECASE)
 _WAYBACK = re.compile(r"^https?://web\.archive\.org/web/[^/]+/", re.IGNORECASE)
 _TRUNCATED = ("...", "…")
+_NOT_A_PAGE = ("#", "javascript:", "mailto:", "tel:")
 
 
 def _letters(text: str) -> str:
@@ -336,7 +337,10 @@ def _is_page_header(header: HtmlElement) -> bool:
 def _is_home_link(el: HtmlElement) -> bool:
     """The heading links to the site's front page: it is the site's name or logo, as many themes set it."""
     for link in el.xpath("descendant-or-self::a[@href]"):
-        if "home" in (link.get("rel") or "") or urlsplit(_WAYBACK.sub("", link.get("href"))).path in ("", "/"):
+        href = _WAYBACK.sub("", link.get("href")).strip()
+        if href.startswith(_NOT_A_PAGE):  # "#" opens a pop-up, "mailto:" a mail: neither is the front page
+            continue
+        if "home" in (link.get("rel") or "") or urlsplit(href).path in ("", "/"):
             return True
     return False
 
@@ -442,10 +446,11 @@ def _without_site_prefix(title: str, site_name: str | None, url: str | None) -> 
 _BYLINE_WORDS = (
     r"(?:(?:written|posted|published|reported|created|story|words|text|ein (?:beitrag|artikel|kommentar|gastbeitrag)"
     r"|verfasst|geschrieben|erstellt|escrito|écrit|rédigé|scritto|geschreven|skrevet|publicado)\s+)?"
-    r"(?:by|von|vom|par|por|di|door|av|af)"
+    r"(?:by|von|vom|par|por|di|door|av|af|napsal|napsala|napisał|napisała)"
 )
 _BYLINE_LABEL = (
-    r"(?:author|autor|autorin|autoren|auteur|autore|auteurs|text|texte|interview|verfasser|verfasserin|quelle)"
+    r"(?:author|autor|autorin|autoren|auteur|autore|auteurs|autora|autorka|autorzy|text|texte|tekst|interview"
+    r"|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja)"
     r"(?:\s*(?:&|und|and|/|\+)\s*(?:fotos?|bilder?|photos?|images?))?"  # "Text & Fotos:"
 )
 # A byline's opening words: "By", "Von", "Text von", "Autor:" (what follows is the name)
@@ -461,14 +466,20 @@ _BYLINE_INSIDE = re.compile(
     r"\s+(?=\S)",
     re.IGNORECASE,
 )
+# A date, then the name: "11.12.2019 - Jane Doe" (a meta line under a headline); the match ends where the name starts
+_DATED_LINE = re.compile(r"^\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\s+[-|·–—]\s+")
+_DATED_NAME = re.compile(_DATED_LINE.pattern + r"(?=(?:[^\W\d_][\w'’.-]*\s+){1,3}[^\W\d_][\w'’.-]*$)")
 # Where the name ends: a date or time, "am"/"on"/"le" before one, a separator, a parenthesis.
 _BYLINE_END = re.compile(
     r"\s+(?:am|on|le|el|il|em|op|den|updated|aktualisiert|veröffentlicht|published)\s+.*$|\s*[|·•(\[–—]\s*.*$|\s+-\s+.*$"
-    r"|\s*\d.*$|\s+(?:tags?|kategorie|category|foto|fotos|bild|illustration|photos?)\b.*$",
+    r"|\s*(?<![^\W_])\d.*$|\s+(?:tags?|kategorie|category|foto|fotos|bild|illustration|photos?)\b.*$",
     re.IGNORECASE,
 )
-_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|/|\+|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bwith\b|\bmit\b|\bu\.)\s*",
-                         re.IGNORECASE)  # fmt: skip
+_NAME_SPLIT = re.compile(
+    r"\s*(?:,|;|&|/|\+|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bwith\b|\bmit\b|\bu\."
+    r"|\bim gespräch mit\b|\bin conversation with\b)\s*",  # an interview's byline names both people
+    re.IGNORECASE,
+)
 # Words that make a name a desk, an agency or a company rather than a person ("Webredaktion" included).
 _NOT_A_PERSON = re.compile(
     r"\b(staff|editors?|editorial|team|desk|newsroom|webmaster|contributors?|correspondents?|"
@@ -497,17 +508,25 @@ _DOMAIN = re.compile(r"\.(?:com|net|org|de|at|ch|fr|es|it|nl|be|pl|cz|eu|info|io
 _AUTHOR_CLASS = re.compile(r"author|byline|autor|writer|verfasser|(?<![\w-])fn(?![\w-])", re.IGNORECASE)
 # Class or id words of areas whose names are not the article's byline; a word of its own ("comment-list",
 # "site-footer"), not the tail of a layout name ("layoutTwoColumnsRightSidebar").
-_NOT_BYLINE_AREA = re.compile(r"(?<![a-z])(?:sidebar|widget|related|teaser|recommend|footer|menu|nav|share)",
+_NOT_BYLINE_AREA = re.compile(r"(?<![a-z])(?:sidebar|widget|related|teaser|recommend|listing|footer|menu|nav|share)",
                               re.IGNORECASE)  # fmt: skip
 _COMMENTS = re.compile(r"(?<![a-z])(?:comment|respond|reply)", re.IGNORECASE)
+# A picture's caption or credit (not a "credits" box of the article, nor a video teaser's "item-caption")
+_CAPTION = re.compile(r"copyright|(?:photo|image|img|picture|bild|foto)[-_]?(?:credit|caption|source|quelle)"
+                      r"|wp-caption|bildunterschrift|bildquelle", re.IGNORECASE)  # fmt: skip
 _AUTHOR_LABELS = re.compile(r"^(?:written by|author|verfasst von|geschrieben von|escrito por|écrit par|auteur|autor)$",
                             re.IGNORECASE)  # fmt: skip
 _TEXT_BYLINE_TAGS = ("p", "span", "em", "i", "b", "strong", "small", "div", "li", "address", "h5", "h6", "td", "font")
 _MAX_BYLINE = 120
+_AUTHOR_META = ("author", "article:author", "og:article:author", "byl", "parsely-author", "sailthru.author",
+                "cxenseparse:author", "dc.creator", "dcterms.creator", "citation_author")  # fmt: skip
 _MAX_MARKED_TEXT = 200
 _BYLINE_AREA_DEPTH = 6
 _MAX_MARKED = 30  # elements marked as an author, in page order
 _MAX_TEXT_BYLINES = 8
+# A signature: the last paragraph of its block, after a paragraph of prose at least this long.
+_SIGNED_PROSE = 40
+_MAX_SIGNATURE = 60
 
 
 def _author(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, site_name: str | None) -> str | None:
@@ -526,11 +545,16 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
     yield from marked[0]
     lines = _text_bylines(tree)
     yield from lines[0]
-    yield from (meta.get(k) for k in ("author", "article:author", "byl", "parsely-author", "sailthru.author",
-                                      "dc.creator", "dcterms.creator"))  # fmt: skip
+    yield from (meta.get(k) for k in _AUTHOR_META)
     # Yoast's "Written by" line for Twitter cards
     if _AUTHOR_LABELS.match(meta.get("twitter:label1", "")):
         yield meta.get("twitter:data1")
+    # a forum thread's opening post names its writer (<article class="message" data-author="...">, in a container
+    # of replies); a quote's data-author names whom a post quotes, and a comment's is no byline
+    posts = [el for el in tree.xpath("//*[@data-author]")[:5]
+             if el.tag == "article" or (el.tag != "blockquote" and _byline_area(el) == 0)]  # fmt: skip
+    yield posts[0].get("data-author") if posts else None
+    yield _signature(tree)
     yield from marked[1]
     yield from lines[1]
 
@@ -550,17 +574,20 @@ def _resolved(value: Any, index: dict[str, dict[str, Any]]) -> Any:
 
 def _byline_area(el: HtmlElement) -> int | None:
     """0 for the article's own byline; 1 inside a sidebar, a menu, a teaser of another article or a footer (where
-    the article's byline is sometimes set, and names of other articles' authors often are); None in comments.
+    the article's byline is sometimes set, and names of other articles' authors often are); None in comments and
+    in a picture's caption or credit (a photographer's name, "Quelle: Jane Doe").
 
     Only the few containers nearest the name count, up to the article: page-wide wrappers are named after the
     layout ("with-navigation", "one-sidebar") and say nothing about where the name stands.
     """
+    if _CAPTION.search(_class_and_id(el)):
+        return None
     area = 0
     for depth, node in enumerate(el.iterancestors()):
         if node.tag in ("body", "html", "article", "main") or depth >= _BYLINE_AREA_DEPTH:
             break
         names = _class_and_id(node)
-        if _COMMENTS.search(names):
+        if _COMMENTS.search(names) or node.tag in ("figure", "figcaption") or _CAPTION.search(names):
             return None
         if node.tag in ("nav", "aside", "footer") or _NOT_BYLINE_AREA.search(names):
             area = 1
@@ -575,12 +602,27 @@ def _marked_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
         area = _byline_area(el)
         if area is None or _is_home_link(el):
             continue
-        named = el.xpath('.//*[@itemprop="name"]')
-        text = (named[0].get("content") or element_text(named[0])) if named else el.get("content") or element_text(el)
-        # a byline box may go on after the name ("Jane Doe, 21. Jan. 2015 ..."): its start is kept
-        if name := _byline_name(text[:_MAX_MARKED_TEXT]):
+        if name := _marked_name(el):
             found[area].append(name)
     return found
+
+
+def _marked_name(el: HtmlElement) -> str:
+    """The name in an element marked as the author: an inner itemprop=name or a content attribute, else its text.
+
+    A byline box may go on after the name ("Jane Doe, 21. Jan. 2015 ...", "Jane Doe Alle Artikel Kontakt"): its
+    start is kept; where the box's first piece of text is a name that the rest does not add names to, that piece.
+    """
+    named = el.xpath('.//*[@itemprop="name"]')
+    if named or el.get("content"):
+        text = (named[0].get("content") or element_text(named[0])) if named else el.get("content")
+        return _byline_name(squash(text)[:_MAX_MARKED_TEXT])
+    name = _byline_name(element_text(el)[:_MAX_MARKED_TEXT])
+    first = next((piece for t in el.itertext() if (piece := squash(t))), "")
+    rest = name[len(first) :] if first != name and name.startswith(first) else ""
+    if rest and not _NAME_SPLIT.match(rest) and person_names(first):
+        return first
+    return name
 
 
 def _author_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
@@ -601,14 +643,20 @@ def _author_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
 
 def _text_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
     """Short visible lines that open with a byline word ("Von Jane Doe", "Autor: Jane Doe", "By Jane Doe"), by
-    area (see _byline_area)."""
+    area (see _byline_area); failing those, the page's one line of a date and a name ("11.12.2019 - Jane Doe":
+    a list of such lines is a calendar)."""
     found: tuple[list[str], list[str]] = ([], [])
     body = next(tree.iter("body"), None)
     if body is None:
         return found
+    dated: list[HtmlElement] = []
     for el in body.iter(*_TEXT_BYLINE_TAGS):
         own = squash(el.text)
-        if not own or len(own) > _MAX_BYLINE or not (_BYLINE_START.match(own) or _BYLINE_PREFIX.fullmatch(own)):
+        if not own or len(own) > _MAX_BYLINE:
+            continue
+        if _DATED_LINE.match(own):
+            dated.append(el)
+        if not (_BYLINE_START.match(own) or _BYLINE_PREFIX.fullmatch(own)):
             continue
         text = _first_line(el)
         if _BYLINE_PREFIX.fullmatch(text):  # a label whose name follows it: "<h5>Autor:</h5>Jane Doe"
@@ -618,7 +666,31 @@ def _text_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
             found[area].append(name)
         if sum(map(len, found)) >= _MAX_TEXT_BYLINES:
             break
+    lone = squash(dated[0].text) if len(dated) == 1 and not any(found) else ""
+    if _DATED_NAME.match(lone) and (area := _byline_area(dated[0])) is not None:
+        found[area].append(_byline_name(lone))
     return found
+
+
+def _signature(tree: HtmlElement) -> str | None:
+    """A name that signs off the text: the last paragraph of a block of prose, set apart (emphasised, or the name
+    above a role on a line of its own: "<p>Kazim Türkmen<br>Bundesvorsitzender</p>")."""
+    blocks = dict.fromkeys(p.getparent() for p in tree.iter("p"))  # in page order; one pass, whatever the size
+    for block in blocks:
+        el = next((child for child in reversed(block) if child.tag == "p"), None) if block is not None else None
+        prose = el.getprevious() if el is not None else None
+        if prose is None or prose.tag != "p" or len(element_text(prose)) < _SIGNED_PROSE or _byline_area(el) != 0:
+            continue
+        name = _first_line(el)
+        if len(name) <= _MAX_SIGNATURE and (name != element_text(el) or _emphasised(el)):
+            return name
+    return None
+
+
+def _emphasised(el: HtmlElement) -> bool:
+    """All the paragraph's text is inside emphasis (<em>, <i>, <b>, <strong>)."""
+    own = squash(el.text) or any(squash(child.tail) for child in el)
+    return not own and len(el) == 1 and el[0].tag in ("em", "i", "b", "strong")
 
 
 def _first_line(el: HtmlElement) -> str:
@@ -648,7 +720,7 @@ def _text_after(el: HtmlElement) -> str:
 def _byline_name(text: str) -> str:
     """The name part of a byline text: "29. Juni 2017 · von Tobi" gives "Tobi"; "By Rob Picheta, CNN" gives
     "Rob Picheta, CNN" (the outlet is dropped later)."""
-    match = _BYLINE_INSIDE.search(text)
+    match = _BYLINE_INSIDE.search(text) or _DATED_NAME.match(text)
     return _BYLINE_END.sub("", text[match.end() :] if match else text).strip(" ,.:;")
 
 
@@ -663,7 +735,10 @@ def person_names(value: Any, site_name: str | None = None) -> list[str]:
     if isinstance(value, dict):
         if ld_types(value) & ORG_TYPES:
             return []
-        return person_names(value.get("name"), site_name)
+        # schema.org allows a Person's name in parts only
+        parts = (value.get("givenName"), value.get("familyName"))
+        name = value.get("name") or " ".join(n for n in parts if isinstance(n, str))
+        return person_names(name, site_name)
     if not isinstance(value, str) or "http" in value or "@" in value or "www." in value.lower():
         return []
     text = _BYLINE_PREFIX.sub("", _unescaped(value))
@@ -671,7 +746,10 @@ def person_names(value: Any, site_name: str | None = None) -> list[str]:
     parts = [p.strip(" .,:;|") for p in _NAME_SPLIT.split(text)]
     parts = [p for p in parts if p and not _ROLE.search(p) and not _is_outlet(p, site_name)]
     parts = [p.title() if p.isupper() and " " in p else p for p in parts]
-    # a handle stands alone: single words in a list are places, sections or outlets ("Frankfurt, Germany")
+    # a handle stands alone: single words in a list are places, sections or outlets ("Jane Doe, London"), and a
+    # list of nothing else is no byline ("Frankfurt, Germany")
+    if len(parts) > 1:
+        parts = [p for p in parts if " " in p] or parts
     names = [p for p in parts if _is_person(p, site_name) and (len(parts) == 1 or " " in p)]
     if len(names) != len(parts):
         return []
@@ -716,6 +794,8 @@ def join_names(names: list[str]) -> str:
 # --- date ----------------------------------------------------------------------------------------
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+# A day-first date as pages print it: "31.03.2020", "7.11.2023, 07:30 Uhr"
+_DMY_DATE = re.compile(r"(?<!\d)(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})(?!\d)")
 # Meta tags that name the publication date, then generic date tags (often the last change) as a late fallback.
 _PUBLISHED_META = ("article:published_time", "og:article:published_time", "og:published_time", "article:published",
                    "published_time", "datepublished", "pubdate", "publishdate", "publish-date", "publish_date",
@@ -730,9 +810,10 @@ def parse_date(value: Any) -> date | None:
         return None
     value = value.strip()
     found: date | None = None
-    if m := _ISO_DATE.search(value):
+    if m := _ISO_DATE.search(value) or _DMY_DATE.search(value):
+        year, month, day = (m[1], m[2], m[3]) if len(m[1]) == 4 else (m[3], m[2], m[1])
         try:
-            found = date(int(m[1]), int(m[2]), int(m[3]))
+            found = date(int(year), int(month), int(day))
         except ValueError:
             found = None
     else:
@@ -775,9 +856,9 @@ def _date_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement
     yield ld.get("dateCreated")
     for el in tree.xpath(_PUBLISHED_MARKUP)[:3]:
         yield el.get("datetime") or el.get("content")
-    for el in tree.xpath("//time[@datetime]")[:5]:
-        if _byline_area(el) == 0:
-            yield el.get("datetime")
+    for el in tree.xpath("//time")[:5]:
+        if _byline_area(el) == 0:  # its machine-readable date, else the one it prints
+            yield el.get("datetime") or element_text(el)
     yield from (meta.get(k) for k in _DATE_META)
 
 
