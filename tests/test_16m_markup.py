@@ -69,7 +69,8 @@ def slack() -> Iterator[SlackStandIn]:
 
 @pytest.fixture(scope="module")
 def bot(slack: SlackStandIn, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_bot(slack.base_url, redis_url, tmp_path_factory.mktemp("bot")) as (base, _):
+    # One digest worker: what a process remembers (users' names) is then what the bot remembers.
+    with running_bot(slack.base_url, redis_url, tmp_path_factory.mktemp("bot"), DIGESTBOT_WORKERS="1") as (base, _):
         yield base
 
 
@@ -111,6 +112,10 @@ def test_a_repeat_note_names_the_first_sharer_without_a_mention(
     note = slack.wait_for_posts("C201", 2)[1].params["text"]
     assert note.startswith("First shared by Bo &lt;b&gt; &amp; co ")  # the name Slack shows, escaped
     assert not PINGS.search(note)
+    # A busy channel names the same people over and over: users.info (about 100 calls a minute) is asked once.
+    send(bot, message_event(f"and again <{pages.url('/repeat')}>", channel="C201", user="U7"))
+    assert slack.wait_for_posts("C201", 3)[2].params["text"].startswith("First shared by Bo &lt;b&gt; &amp; co ")
+    assert [c.params["user"] for c in slack.calls("users.info")].count("U5") == 1
 
 
 def invisible(text: str) -> set[str]:
