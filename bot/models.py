@@ -2,13 +2,70 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 # What a link is (bot/pipeline/kinds.py): an HTML article unless it is one of the others.
 Kind = Literal["article", "pdf", "video", "audio", "post", "code", "paper", "embed"]
+
+
+# Longest title, site name and author a digest keeps (cards, records and the related index show no more): a page
+# cannot make a share record or a related-index record outgrow its 1 KB, nor a card's fallback text Slack's limit.
+TITLE_MAX_CHARS = 200
+SITE_MAX_CHARS = 80
+AUTHOR_MAX_CHARS = 120
+_CLIPPED = {"title": TITLE_MAX_CHARS, "site_name": SITE_MAX_CHARS, "author": AUTHOR_MAX_CHARS,
+            "handle": AUTHOR_MAX_CHARS, "item": TITLE_MAX_CHARS}  # fmt: skip
+# Format characters (Unicode category Cf, all in planes 0, 1 and 14) are invisible in a card: bidi overrides
+# and isolates (U+202E, U+2066-2069) reorder what it shows, zero-width ones (U+200B, U+FEFF) hide in words.
+# ZWNJ and ZWJ stay: Persian and Indic words and emoji sequences need them, and they reorder nothing.
+_ADDRESSES = ("source", "url", "canonical_url")  # keys of the cache: never rewritten here
+
+
+def _ranges(code_points: list[int]) -> str:
+    """A regex character class of these code points as ranges (one item per run: a class of 160 single
+    characters is scanned item by item, 40 times slower)."""
+    runs: list[list[int]] = []
+    for cp in code_points:
+        if runs and cp == runs[-1][1] + 1:
+            runs[-1][1] = cp
+        else:
+            runs.append([cp, cp])
+    return "[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in runs) + "]"
+
+
+_INVISIBLE = re.compile(
+    _ranges([
+        cp
+        for block in (range(0x80, 0x20000), range(0xE0000, 0xE1000))
+        for cp in block
+        if unicodedata.category(chr(cp)) == "Cf" and cp not in (0x200C, 0x200D)
+    ])
+)  # fmt: skip
+
+
+def visible(text: str) -> str:
+    """`text` without invisible format characters."""
+    return text if text.isascii() else _INVISIBLE.sub("", text)
+
+
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word boundary with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[limit // 2 :] else cut).rstrip(" ,;:.") + "…"
+
+
+def clip_bytes(text: str, limit: int) -> str:
+    """At most `limit` bytes of UTF-8 (a record's budget), cut between characters, with an ellipsis."""
+    if len(text.encode()) <= limit:
+        return text
+    return text.encode()[: limit - 3].decode(errors="ignore") + "…"
 
 
 class Page(BaseModel):
@@ -89,3 +146,19 @@ class Digest(BaseModel):
     handle: str | None = None  # a post's author: @name, @name@server.example, @name.bsky.social
     item: str | None = None  # what it is on a code host: "repository", "pull request owner/repo#7", ...
     state: str | None = None  # an issue's or pull request's state: open, closed, merged, draft
+
+    @model_validator(mode="before")
+    @classmethod
+    def _page_text_made_safe(cls, data: Any) -> Any:
+        """Whatever built it (any kind of link, or the cache): page text without invisible characters, and the
+        title, site and author within their limits."""
+        # Once per digest read back: the cache's record type (a subclass) is read into a Digest, which cleans it.
+        if cls is not Digest or not isinstance(data, dict):
+            return data
+        clean = {k: visible(v) if isinstance(v, str) and k not in _ADDRESSES else v for k, v in data.items()}
+        if isinstance(quotes := clean.get("quotes"), list):
+            clean["quotes"] = [visible(q) if isinstance(q, str) else q for q in quotes]
+        for name, limit in _CLIPPED.items():
+            if isinstance(clean.get(name), str):
+                clean[name] = clip(clean[name], limit)
+        return clean

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from handlers import listeners
@@ -26,6 +27,15 @@ def build_app(bot: SlackBot) -> AsyncApp:
         context["bot"] = bot
         await next()
 
+    @app.middleware
+    async def only_where_installed(
+        context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        if installed_here(context):
+            return await next()
+        log.info("ignored a request from workspace %s: the bot is not installed there", context.team_id)
+        return BoltResponse(status=200, body="")  # answered, so Slack does not retry it
+
     listeners.register(app)
 
     @app.error
@@ -33,3 +43,15 @@ def build_app(bot: SlackBot) -> AsyncApp:
         log.error("listener failed: %s", type(error).__name__, exc_info=error)
 
     return app
+
+
+def installed_here(context: AsyncBoltContext) -> bool:
+    """Whether a request comes from the workspace the bot's token belongs to (auth.test's team), or from an
+    organization the app is installed in org-wide. Anyone who knows the signing secret's app can be installed
+    elsewhere too: a signed request from another workspace is not ours to act on."""
+    ours = context.authorize_result
+    if ours is None or context.team_id is None:  # url_verification and ssl_check carry no workspace
+        return True
+    if context.team_id == ours.team_id:
+        return True
+    return bool(context.is_enterprise_install and ours.enterprise_id and context.enterprise_id == ours.enterprise_id)

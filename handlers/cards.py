@@ -12,6 +12,7 @@ from bot.pipeline.facts import kind_facts, summary_heading
 
 Block = dict[str, Any]
 SECTION_LIMIT = 3000  # Slack's cap on a section's text
+FALLBACK_LIMIT = 400  # a card's plain-text fallback (notifications): one line
 CARD_BUDGET = 9000  # Slack rejects messages whose blocks hold roughly 13,000 characters; stay well under
 
 
@@ -109,12 +110,14 @@ def digest_card(
         blocks.append(_section(f"*You might also want to read*\n{related_lines(related)}"))
     while sum(len(str(b)) for b in blocks) > CARD_BUDGET and len(blocks) > 1:
         blocks.pop()  # the least essential parts come last
-    return escape(f"{clip(title, 200)} — {digest.site_name or digest.canonical_url}"), blocks
+    # The one-line fallback: well inside Slack's 40,000 characters even when every character is escaped.
+    return escape(clip(f"{clip(title, 200)} — {digest.site_name or digest.canonical_url}", FALLBACK_LIMIT)), blocks
 
 
-def repeat_notice(user_id: str, shared_at: datetime, permalink: str | None, now: datetime | None = None) -> str:
+def repeat_notice(name: str, shared_at: datetime, permalink: str | None, now: datetime | None = None) -> str:
+    """The note on a link shared again: the first sharer by name, not a mention (every repeat would ping them)."""
     where = f" ({slack_link(permalink, 'see the first message')})" if permalink else ""
-    return f"First shared by <@{user_id}> {age(shared_at, now)}, on {slack_date(shared_at)}{where}."
+    return f"First shared by {escape(name)} {age(shared_at, now)}, on {slack_date(shared_at)}{where}."
 
 
 def failure_notice(url: str, reason: str) -> str:

@@ -40,7 +40,7 @@ def worker_command(args: argparse.Namespace) -> int:
     from handlers.worker import work
 
     settings = load_settings(SlackSettings)
-    return _run_slack_process(settings.needs(serving=False), settings, work(settings, args.parent_pid))
+    return _run_slack_process(settings.needs(serving=False), settings, work(settings, args.parent_pid, args.ready_fd))
 
 
 def doctor_command(args: argparse.Namespace) -> int:
@@ -129,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=serve_command)
     worker = commands.add_parser("worker", help="run only digest queue consumers (serve starts its own)")
     worker.add_argument("--parent-pid", type=int, help="stop when this process is no longer the parent")
+    worker.add_argument("--ready-fd", type=int, help="write a byte to this file descriptor once consumers run")
     worker.set_defaults(run=worker_command)
     doctor = commands.add_parser("doctor", help="check settings, Slack, Redis and network; exit 1 on any failure")
     doctor.add_argument("--egress", default="slack.com:443", metavar="HOST:PORT", help="where to test outbound TCP")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 # Slack wraps every link, mention and special in angle brackets; a link is `<url>` or `<url|label>`.
@@ -14,6 +15,10 @@ SLACK_HOSTS = ("slack.com", "slack-edge.com", "slack-files.com", "slack-redir.ne
 def _unescape(text: str) -> str:
     # Slack escapes exactly &, < and >; html.unescape would also turn "&copy" and friends into symbols.
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _host(url: str) -> str:
@@ -52,19 +57,42 @@ _LINK = "\x00"  # where a link was, while the joiners beside it are found
 _BARE_ADDRESS = re.compile(r"^\S+\.\S+$")  # a label that only repeats the link ("a.example/x")
 
 
-def comment_without_links(text: str) -> str:
-    """What the sharer said around the links: link markup removed (a link's own words kept), mentions kept, the
-    words that only joined links dropped at either edge, whitespace tidied."""
+_WEB_SCHEMES = ("http://", "https://")
+_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
+_CHANNEL = re.compile(r"#[CG][A-Z0-9]+(\|[^<>]*)?")  # a channel link pings no one: kept as Slack wrote it
 
-    def keep(match: re.Match[str]) -> str:
+
+def mentioned_users(text: str) -> list[str]:
+    """The user ids a message mentions, in order, once each."""
+    return list(dict.fromkeys(_USER.findall(text or "")))
+
+
+def comment_without_links(text: str, names: Mapping[str, str] | None = None) -> str:
+    """What the sharer said around the links, in a form that pings no one when the bot posts it: web links'
+    markup removed (their own words kept), other links dropped but for their label, `<@U1>` shown as "@name"
+    (`names`: user id -> name), `<!here>`, `<!channel>`, `<!subteam^…|@team>` as plain "@here", "@team" (plain
+    text, which Slack turns into a mention only if a post asks it to with link_names), the words that only joined
+    links dropped at either edge, whitespace tidied."""
+    names = names or {}
+
+    def inert(match: re.Match[str]) -> str:
         inner = match.group(1)
-        if not inner.lower().startswith(("http://", "https://", "mailto:")):
+        target, _, label = inner.partition("|")
+        label = label.strip()
+        if _CHANNEL.fullmatch(inner):
             return match.group(0)
-        label = inner.partition("|")[2].strip()  # "<https://x|this thread>" reads "this thread"
-        return f" {_LINK} " if not label or _BARE_ADDRESS.match(label) else label
+        if target.startswith("@"):
+            name = names.get(target[1:])
+            return "@" + (_escape(name) if name else label.lstrip("@") or target[1:])
+        if target.startswith("!"):  # specials: <!here>, <!channel>, <!subteam^S1|@team>, <!date^…|fallback>
+            special = target[1:].split("^", 1)[0]
+            return label if special == "date" and label else "@" + (label.lstrip("@") or special)
+        if target.lower().startswith(_WEB_SCHEMES):  # "<https://x|this thread>" reads "this thread"
+            return f" {_LINK} " if not label or _BARE_ADDRESS.match(label) else label
+        return label or f" {_LINK} "  # ftp:, slack:, javascript:, mailto:...: never a live link in our post
 
-    # The comment stays in Slack's escaped form: it is posted back into Slack as it came.
-    words = _ANGLE.sub(keep, text or "").split()
+    # The comment stays in Slack's escaped form (&amp; &lt; &gt;): it is posted back into Slack as it came.
+    words = _ANGLE.sub(inert, text or "").split()
     words = _without_joined_links(words, at_end=True)
     words = _without_joined_links(words[::-1], at_end=False)[::-1]
     return " ".join(w for w in words if w != _LINK)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from functools import partial
 
 from aiohttp import web
@@ -18,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 
 from bot.runtime.metrics import exposition
@@ -40,8 +42,18 @@ def signature_ok(verifier: SignatureVerifier, body: bytes, headers: dict[str, st
         return False
 
 
-def http_app(bot: SlackBot, app: AsyncApp) -> web.Application:
-    """/healthz, /readyz and /metrics; in HTTP mode (no app token) also Slack's POST /slack/events."""
+def is_object(body: bytes, content_type: str) -> bool:
+    """Whether a verified body is what bolt can dispatch: a JSON object (an event, or an interaction's payload) or a
+    form (a slash command). Anything else is a client's mistake: 400, not a listener's crash and a 500."""
+    try:
+        return isinstance(parse_body(body.decode(), content_type), dict)
+    except ValueError:  # invalid JSON, or bytes that are not UTF-8
+        return False
+
+
+def http_app(bot: SlackBot, app: AsyncApp, workers_ready: Callable[[], bool] = lambda: True) -> web.Application:
+    """/healthz, /readyz and /metrics; in HTTP mode (no app token) also Slack's POST /slack/events. /readyz is
+    green once Redis and Slack answer and the digest workers' consumers run (`workers_ready`)."""
     secret = bot.settings.slack_signing_secret
     verifier = SignatureVerifier(secret.get_secret_value() if secret else "")
 
@@ -50,6 +62,9 @@ def http_app(bot: SlackBot, app: AsyncApp) -> web.Application:
         if not signature_ok(verifier, body, dict(request.headers)):
             log.info("refused a request to /slack/events from %s: bad, stale or missing signature", request.remote)
             return web.Response(status=401, text="invalid signature")
+        if not is_object(body, request.content_type):
+            log.info("refused a request to /slack/events from %s: not a JSON object or a form", request.remote)
+            return web.Response(status=400, text="not a JSON object")
         bolt_request = await to_bolt_request(request)
         return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
@@ -62,8 +77,9 @@ def http_app(bot: SlackBot, app: AsyncApp) -> web.Application:
             slack_ok = bool((await bot.client.auth_test()).get("ok"))
         except Exception:  # any failure to reach Slack means "not ready", whatever its type
             slack_ok = False
-        status = 200 if redis_ok and slack_ok else 503
-        return web.json_response({"redis": redis_ok, "slack": slack_ok}, status=status)
+        workers_ok = workers_ready()
+        status = 200 if redis_ok and slack_ok and workers_ok else 503
+        return web.json_response({"redis": redis_ok, "slack": slack_ok, "workers": workers_ok}, status=status)
 
     async def metrics(_: web.Request) -> web.Response:
         await bot.queue.refresh_depth()
@@ -97,7 +113,7 @@ async def serve(settings: SlackSettings, host: str, port: int) -> None:
         await bot.queue.start(partial(run_job, bot=bot), partial(give_up_job, bot=bot))
     # No access log: a line per Slack event (and per probe) cost 8% of this process's CPU and said little;
     # refused requests are logged where they are refused, and the outcome of every link by its worker.
-    runner = web.AppRunner(http_app(bot, app), access_log=None)
+    runner = web.AppRunner(http_app(bot, app, lambda: workers.ready), access_log=None)
     socket_mode = None
     try:
         await runner.setup()

@@ -29,8 +29,9 @@ def worker_pool(settings: SlackSettings) -> WorkerPool:
     return WorkerPool(settings.workers, [sys.executable, "-m", "handlers.cli", "worker"], EXIT_GRACE_S)
 
 
-async def work(settings: SlackSettings, parent_pid: int | None = None) -> None:
-    """Run this process's digest consumers until SIGTERM, SIGINT or (with parent_pid) the parent's exit."""
+async def work(settings: SlackSettings, parent_pid: int | None = None, ready_fd: int | None = None) -> None:
+    """Run this process's digest consumers until SIGTERM, SIGINT or (with parent_pid) the parent's exit; once they
+    run, say so on `ready_fd`."""
     if parent_pid:
         lower_priority(settings.worker_niceness)
     bot = await SlackBot.open(settings)
@@ -40,6 +41,9 @@ async def work(settings: SlackSettings, parent_pid: int | None = None) -> None:
     watch = asyncio.create_task(stop_when_orphaned(parent_pid, stopping)) if parent_pid else None
     await bot.queue.start(partial(run_job, bot=bot), partial(give_up_job, bot=bot))
     log.info("digest worker %d running %d consumers", os.getpid(), settings.queue_consumers)
+    if ready_fd is not None:  # tell serve (bot/runtime/workers.py): its /readyz waits for this
+        os.write(ready_fd, b"1")
+        os.close(ready_fd)
     try:
         await stopping.wait()
     finally:

@@ -74,5 +74,5 @@ def test_helpers() -> None:
     assert clip("one two three four", 10) == "one two…"
     now = datetime(2026, 11, 25, tzinfo=UTC)
     assert age(now - timedelta(days=3), now) == "3d ago" and age(now, now) == "just now"
-    note = repeat_notice("U7", now - timedelta(days=3), "https://slack.example/p1", now)
-    assert note.startswith("First shared by <@U7> 3d ago") and "https://slack.example/p1" in note
+    note = repeat_notice("Ana <x>", now - timedelta(days=3), "https://slack.example/p1", now)
+    assert note.startswith("First shared by Ana &lt;x&gt; 3d ago") and "https://slack.example/p1" in note

@@ -26,7 +26,8 @@ def test_at_most_the_limit_and_only_http() -> None:
 
 
 def test_comment_is_the_text_without_links() -> None:
-    assert comment_without_links("worth a read <https://a.example/x|a.example> <@U1>  ") == "worth a read <@U1>"
+    text = "worth a read <https://a.example/x|a.example> <@U1>  "
+    assert comment_without_links(text, {"U1": "ana"}) == "worth a read @ana"
     assert comment_without_links("<https://a.example/x>") == ""
 
 

@@ -63,7 +63,7 @@ def test_an_event_over_the_socket_is_acked_and_digested_once(
 def test_health_and_metrics_are_served_in_socket_mode_too(bot: tuple[str, Path]) -> None:
     base, log_path = bot
     assert httpx.get(f"{base}/healthz").status_code == 200
-    assert httpx.get(f"{base}/readyz").json() == {"redis": True, "slack": True}
+    assert httpx.get(f"{base}/readyz").json() == {"redis": True, "slack": True, "workers": True}
     assert "digestbot_events_received_total" in httpx.get(f"{base}/metrics").text
     assert httpx.post(f"{base}/slack/events", content=b"{}").status_code == 404  # events come over the socket
     assert "connected to Slack in Socket Mode" in log_path.read_text()

@@ -12,10 +12,12 @@ from bot.ages import utc
 from bot.memory.keys import url_hash
 from bot.memory.records import Part, pack, unpack
 from bot.memory.scripts import COUNT_REACTION, RECORD_SHARE, SEEN_IN_TEAM
+from bot.models import clip_bytes
 
 HISTORY_TTL_S = 400 * 86400  # a channel silent for over a year is forgotten
 MAX_CHANNEL_URLS = 100_000  # the oldest record is dropped past this
 MAX_SHARERS_BYTES = 1024
+TITLE_BYTES = 300  # a share record's title, in UTF-8 bytes
 PARTS = ("first", "n", "who", "time", "msg", "reacts")  # a channel's keys, in RECORD_SHARE's KEYS order
 
 
@@ -35,6 +37,12 @@ class Share(BaseModel):
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
         return utc(value)
+
+    @field_validator("title")
+    @classmethod
+    def _short(cls, value: str | None) -> str | None:
+        # Any title, in any script, leaves the record under 1 KB (plus its link's own length).
+        return clip_bytes(value, TITLE_BYTES) if value else value
 
 
 class ShareResult(BaseModel):

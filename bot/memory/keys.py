@@ -19,7 +19,9 @@ one URL (or one channel, or one team) share a slot and may be used together in o
 | `P team:{T}:seen` | hash | U -> `{"C1": 1, "C2": 0}`: the channels of T that saw U, 1 if private | history |
 | `P roundups` | set | ids of channels whose roundup is enabled | none |
 | `P roundup-run:C:W` | string | the replica that posted C's roundup of ISO week W | 8 days |
-| `P event:E` | string | `"1"`: Slack event E was handled in the process that acked it | 1 hour |
+| `P event:E` | string | `"1"`: Slack event E was handled in the process that acked it (E: an event id) | 1 hour |
+| `P event:trigger:I` | string | `"1"`: the command or click with trigger_id I was answered (replays are not) | 10 min |
+| `P event:share:C:U` | string | `"1"`: a Share in channel button is posting U's card in C | 1 hour |
 | `P budget:{N}:M` | string | how much of budget N was taken in minute M (Unix time // 60) | 2 minutes |
 | `P queue:N` | stream | the work queue N (`digest`), group `workers`: see bot/runtime/queue.py | MAXLEN ~ 10,000 |
 | `P done:M` | string | `"1"`: side effect M (one posted reply) happened; a rerun skips it | 7 days |

@@ -38,6 +38,7 @@ from redis.exceptions import WatchError
 
 from bot.memory import textvec
 from bot.memory.keys import Keys
+from bot.models import clip_bytes
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,9 @@ SAME_STORY_TITLE = 0.8  # title-token Jaccard from which two titles (4+ words) a
 # lowest IDF and two articles on one topic would look unrelated; past a few hundred articles it fades out.
 IDF_PRIOR_DOCS = 100
 ONE_LINE_CHARS = 140
+# A record's title and line in UTF-8 bytes (not characters: 140 of them can be 560 bytes): with the 467 bytes of
+# terms and sketch, a record stays under 1 KB for any page, plus its link's own length.
+TITLE_BYTES = LINE_BYTES = 200
 VECTOR_CACHE = 4096  # weighed document vectors kept per team (~1 KB each)
 EXPANSIONS_KEPT = 64  # looked-up articles whose expansion waits for their indexing (~50 KB each)
 DF_RELOAD_GROWTH = 0.05  # reload document frequencies once other replicas have added 5% more articles
@@ -406,7 +410,9 @@ class RelatedIndex:
         key = self.item_key(item.team_id, item.canonical_url)
         if h not in team.by_hash:
             expansion = team.expansions.pop(h, None) or team.expansion(team.first_pass(item.title, item.text))
-            doc = Doc(item.canonical_url, item.title, one_line(item.summary or item.text), item.domain,
+            title = clip_bytes(item.title, TITLE_BYTES)
+            line = clip_bytes(one_line(item.summary or item.text), LINE_BYTES)
+            doc = Doc(item.canonical_url, title, line, item.domain,
                       item.shared_at.timestamp(), {item.channel_id: item.channel_is_private},
                       team.signature(expansion), textvec.shingle_sketch(item.text))  # fmt: skip
             blob = doc.encode()

@@ -57,6 +57,7 @@ class WorkerPool:
         self._processes: dict[int, asyncio.subprocess.Process] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
+        self._ready: set[int] = set()  # the workers whose consumers run
 
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._supervise(n)) for n in range(self._count)]
@@ -95,13 +96,45 @@ class WorkerPool:
                 await asyncio.wait_for(self._stopping.wait(), pause)
             pause = min(pause * 2, RESTART_BACKOFF_S[1])
 
+    @property
+    def ready(self) -> bool:
+        """Whether every worker's consumers run: from then on queued work is taken (readiness waits for it)."""
+        return len(self._ready) >= self._count
+
     async def _run(self, n: int) -> str:
-        """Start worker n and wait for its exit; say how it ended."""
-        process = await asyncio.create_subprocess_exec(*self._argv, stdin=asyncio.subprocess.DEVNULL)
+        """Start worker n and wait for its exit; say how it ended. It is ready once it writes to its --ready-fd."""
+        read_fd, write_fd = os.pipe()
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *self._argv, "--ready-fd", str(write_fd), stdin=asyncio.subprocess.DEVNULL, pass_fds=(write_fd,)
+            )
+        except BaseException:
+            os.close(read_fd)
+            raise
+        finally:
+            os.close(write_fd)  # the child's copy is the only one left: its exit is the pipe's end
         self._processes[n] = process
         if self._stopping.is_set():  # stop_soon() ran while it was being started
             process.terminate()
-        code = await process.wait()
+        exited = asyncio.create_task(process.wait())
+        if await _signalled(read_fd) and process.returncode is None:
+            self._ready.add(n)
+        try:
+            code = await exited
+        finally:
+            self._ready.discard(n)
         forget_process(process.pid)
         ending = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
         return f"(pid {process.pid}) {ending}"
+
+
+async def _signalled(read_fd: int) -> bool:
+    """Wait for a worker's first byte on its ready pipe: True, or False at the end of the pipe (it exited first)."""
+    reader = asyncio.StreamReader()
+    pipe = os.fdopen(read_fd, "rb", buffering=0)
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), pipe)
+    try:
+        return bool(await reader.read(1))
+    finally:
+        transport.close()  # and the pipe with it

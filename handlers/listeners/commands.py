@@ -21,11 +21,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.ages import age
 from bot.errors import DigestError
 from bot.memory.channels import Share
+from bot.memory.keys import url_hash
+from bot.models import Digest
 from handlers.bot import SlackBot
-from handlers.cards import Block, digest_card, escape, failure_notice, related_lines, slack_link
+from handlers.cards import Block, digest_card, escape, failure_notice, related_lines, repeat_notice, slack_link
 from handlers.command_text import HELP, Command, CommandError, parse_command
 from handlers.jobs import CommandJob
-from handlers.listeners.messages import GAVE_UP
+from handlers.listeners.messages import GAVE_UP, permalink
+from handlers.names import user_name
 from handlers.roundups import roundup_command
 
 log = logging.getLogger(__name__)
@@ -33,18 +36,33 @@ log = logging.getLogger(__name__)
 Respond = Callable[..., Awaitable[Any]]
 SHARE_ACTION = "share_digest"
 WORKER_COMMANDS = ("digest", "related", "search")  # they fetch and digest pages, or read the related index
+REPLAY_WINDOW_S = 600  # past Slack's 5 minutes, after which a replayed request fails its signature check
+SHARED = "Shared in the channel."
+MEMORY_AWAY = "My memory of this channel is unavailable right now, so I can't list what was shared: try again soon."
 
 
 def register(app: AsyncApp) -> None:
     @app.command("/digest")
     async def on_command(ack: Any, body: dict[str, Any], respond: Respond, context: AsyncBoltContext) -> None:
         await ack()  # within Slack's 3 seconds; the answer follows through response_url
-        await run_command(body, respond, context["bot"])
+        if await first_delivery(body, context["bot"]):
+            await run_command(body, respond, context["bot"])
 
     @app.action(SHARE_ACTION)
     async def on_share(ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        await share_to_channel(body, context.team_id or "", context["bot"])
+        if await first_delivery(body, context["bot"]):
+            await share_to_channel(body, context.team_id or "", context["bot"])
+
+
+async def first_delivery(body: dict[str, Any], bot: SlackBot) -> bool:
+    """False for a signed command or click sent again inside the signature's 5 minutes (a replay: Slack sends each
+    once, with a trigger_id of its own), so that `/digest roundup now` replayed three times posts one roundup."""
+    trigger = str(body.get("trigger_id") or hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest())
+    if await bot.service.store.events.first_time(f"trigger:{trigger}", REPLAY_WINDOW_S):
+        return True
+    log.info("ignored a replayed %s", body.get("command") or "interaction")
+    return False
 
 
 def share_button(url: str) -> Block:
@@ -143,6 +161,8 @@ async def answer_command(command: Command, where: dict[str, str], bot: SlackBot)
 
 async def _recent(bot: SlackBot, channel: str, count: int) -> dict[str, Any]:
     shares = await bot.service.store.channels.recent(channel, count)
+    if not shares and not bot.service.guard.healthy:  # the call just made found Redis away
+        return {"text": MEMORY_AWAY}
     if not shares:
         return {"text": "Nothing shared in this channel yet."}
     lines = [f"• {slack_link(s.canonical_url, s.title or s.canonical_url)} — <@{s.user_id}>, {age(s.shared_at)}"
@@ -183,9 +203,9 @@ async def _search(bot: SlackBot, words: str, team: str, channel: str) -> dict[st
 async def share_to_channel(body: dict[str, Any], team_id: str, bot: SlackBot) -> None:
     """The "Share in channel" button: post the cached digest for everyone, as the card a paste would give, and
     remember it as that person's share in the workspace `team_id`, as a paste would be (repeat notes, roundups,
-    related reading)."""
-    action = body["actions"][0]
-    url = json.loads(action["value"])["url"]
+    related reading). The ephemeral answer is then replaced, button and all; a link the channel already has (a
+    second click, another person's `/digest`) gets the repeat note there instead of a second card."""
+    url = json.loads(body["actions"][0]["value"])["url"]
     channel = body.get("channel", {}).get("id") or body.get("container", {}).get("channel_id")
     user = body["user"]["id"]
     try:
@@ -193,6 +213,18 @@ async def share_to_channel(body: dict[str, Any], team_id: str, bot: SlackBot) ->
     except DigestError as error:
         await bot.client.chat_postEphemeral(channel=channel, user=user, text=failure_notice(url, str(error)))
         return
+    store = bot.service.store
+    first = await store.channels.first_share(channel, digest.canonical_url)
+    # Of two clicks at once, one shares; the other is told below, once the first is remembered.
+    claimed = first is None and await store.events.first_time(f"share:{channel}:{url_hash(digest.canonical_url)}")
+    if claimed:
+        await post_shared_card(digest, channel, user, team_id, bot)
+    first = first or await store.channels.first_share(channel, digest.canonical_url)
+    note = SHARED if claimed or first is None else await shared_before(bot, first)
+    await replace_answer(bot, body.get("response_url"), note)
+
+
+async def post_shared_card(digest: Digest, channel: str, user: str, team_id: str, bot: SlackBot) -> None:
     text, blocks = digest_card(digest, shared_by=user)
     posted = await bot.client.chat_postMessage(
         channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
@@ -208,6 +240,20 @@ async def share_to_channel(body: dict[str, Any], team_id: str, bot: SlackBot) ->
         shared_at=datetime.now(UTC),
     )
     await bot.service.remember(share, digest)
+
+
+async def shared_before(bot: SlackBot, first: Share) -> str:
+    link = await permalink(bot.client, first.channel_id, first.ts)
+    return repeat_notice(await user_name(bot.client, first.user_id), first.shared_at, link)
+
+
+async def replace_answer(bot: SlackBot, response_url: str | None, text: str) -> None:
+    """The ephemeral answer that carried the button becomes `text`: no button is left to click again."""
+    if not response_url:
+        return
+    response = await bot.slack.response_client(response_url).send_dict({"replace_original": True, "text": text})
+    if response.status_code != 200:
+        log.warning("the shared digest's ephemeral answer was not replaced: HTTP %d", response.status_code)
 
 
 async def is_private_channel(client: AsyncWebClient, channel: str) -> bool:

@@ -138,11 +138,13 @@ class SlackStandIn:
         bot_user_id: str = "UBOT",
         bot_id: str = "BBOT",
         socket_mode_url: str | None = None,
+        enterprise_id: str | None = None,
     ) -> None:
         self.channels = channels if channels is not None else {}
         self.users = users if users is not None else {}
         self.memberships: dict[str, list[str]] = {}  # user id -> channel ids, for users.conversations
         self.team_id, self.bot_user_id, self.bot_id = team_id, bot_user_id, bot_id
+        self.enterprise_id = enterprise_id  # the Enterprise Grid org of the workspace, if any (auth.test says it)
         self.socket_mode_url = socket_mode_url  # what apps.connections.open hands out (tests/socket_mode.py)
         self._cond = threading.Condition()
         self._calls: list[Call] = []
@@ -301,7 +303,7 @@ class SlackStandIn:
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
-        }
+        } | ({"enterprise_id": self.enterprise_id} if self.enterprise_id else {})
 
     def _message_error(self, params: Params) -> str | None:
         if not params.get("channel"):

@@ -1,0 +1,45 @@
+"""People named in what the bot posts: a plain name, never a mention, so a repost pings no one."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import aiohttp
+from slack_sdk.errors import SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+MAX_LOOKUPS = 10  # per message: a comment of 300 mentions costs no more users.info calls than this
+# users.info is Tier 4 (about 100 a minute): a busy channel's repeat notes name the same few people over and
+# over, so each process remembers names for a while (a renamed user shows the new name within NAME_TTL_S).
+NAME_TTL_S = 3600.0
+NAMES_KEPT = 10_000
+_known: OrderedDict[str, tuple[str, float]] = OrderedDict()  # user id -> (name, when it expires, monotonic)
+
+
+async def user_name(client: AsyncWebClient, user_id: str) -> str:
+    """The name Slack shows for a user (display name, else real name, else handle), or the id if Slack can't
+    say. Raw text: escape it where it goes into mrkdwn."""
+    now = time.monotonic()
+    if (known := _known.get(user_id)) and known[1] > now:
+        return known[0]
+    try:
+        user = (await client.users_info(user=user_id)).get("user") or {}
+    except (SlackClientError, aiohttp.ClientError, TimeoutError):
+        return user_id  # not remembered: asked again next time
+    profile = user.get("profile") or {}
+    names = (profile.get("display_name"), user.get("real_name"), user.get("name"))
+    name = next((n.strip() for n in names if isinstance(n, str) and n.strip()), user_id)
+    _known[user_id] = (name, now + NAME_TTL_S)
+    _known.move_to_end(user_id)
+    while len(_known) > NAMES_KEPT:
+        _known.popitem(last=False)
+    return name
+
+
+async def user_names(client: AsyncWebClient, user_ids: Sequence[str]) -> dict[str, str]:
+    """user id -> name for the first MAX_LOOKUPS ids; the others are left to the caller's fallback."""
+    wanted = list(user_ids)[:MAX_LOOKUPS]
+    return dict(zip(wanted, await asyncio.gather(*(user_name(client, u) for u in wanted)), strict=True))
