@@ -32,10 +32,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from redis import exceptions as redis_errors
-from redis.asyncio.cluster import RedisCluster
 
 from bot.config import Settings
-from bot.memory.connection import Client, connect
+from bot.memory.connection import Client, connect, load_topology
 from bot.memory.guard import OUTAGE_ERRORS, RedisGuard
 from bot.memory.keys import Keys
 from bot.memory.scripts import CLAIM_ONCE, RENEW_ENTRY
@@ -52,6 +51,7 @@ DONE_TTL_S = 7 * 86400
 ONCE_TTL_S = 3600  # Slack retries an event within minutes; replays of a signed request are refused after 5
 BLOCK_MS = 2_000  # also how often an idle consumer looks for abandoned jobs
 READ_TIMEOUT_S = BLOCK_MS / 1000 + 5  # the blocking client's socket timeout must outlast BLOCK
+READER_CONNECT_TIMEOUT_S = 5.0
 OUTAGE_PAUSE_S = 1.0
 STOP_GRACE_S = 10.0  # on shutdown, running jobs get this long to finish before they are left to other replicas
 IDLE_CONSUMER_MS = 86_400_000  # consumers of replicas long gone, with nothing pending, are forgotten at start
@@ -73,17 +73,12 @@ class TakenOver(Exception):
 def blocking_client(settings: Settings) -> Client:
     """A client of its own for XREADGROUP ... BLOCK: connect()'s server, with a socket timeout past BLOCK.
 
-    The shared clients time out after 0.5 s to protect Slack's ack. No connection exists yet, so the pool's
-    connection options can still be changed ("orig_" is what redis-py restores after a maintenance window).
+    The shared clients time out after 0.5 s to protect Slack's ack; nothing waits on these reads, so their
+    connects may take longer too. On a cluster, one connect timing out makes redis-py drop every connection to
+    that node, failing the other consumers' reads in flight: with 0.5 s, a worker's consumers all connecting at
+    start on a busy machine kept logging Redis as unreachable.
     """
-    client = connect(settings)
-    options = (
-        client.nodes_manager.connection_kwargs
-        if isinstance(client, RedisCluster)
-        else client.connection_pool.connection_kwargs
-    )
-    options["socket_timeout"] = options["orig_socket_timeout"] = READ_TIMEOUT_S
-    return client
+    return connect(settings, socket_timeout=READ_TIMEOUT_S, socket_connect_timeout=READER_CONNECT_TIMEOUT_S)
 
 
 def _decode(fields: dict[bytes, bytes]) -> Job | None:
@@ -201,6 +196,8 @@ class WorkQueue:
         look_again_at = 0.0  # when this consumer next looks for abandoned jobs
         while not self._stopping:
             try:
+                for client in (self._r, reader):  # at start, and after a failover made a client drop it
+                    await load_topology(client)
                 claimed = None
                 # Abandoned jobs are rare: a busy consumer looks once per block interval, not before every job.
                 if time.monotonic() >= look_again_at:

@@ -109,13 +109,17 @@ class Cluster:
     def start(self) -> Cluster:
         for node in self.nodes:
             node.start()
+        self.form()
+        return self
+
+    def form(self) -> None:
+        """Make the running nodes one cluster: slots spread over the masters, a replica for each."""
         addresses = [f"127.0.0.1:{node.port}" for node in self.nodes]
         subprocess.run(
             ["redis-cli", "--cluster", "create", *addresses, "--cluster-replicas", "1", "--cluster-yes"],
             check=True, capture_output=True, timeout=READY_S,
         )  # fmt: skip
         self.wait_whole()
-        return self
 
     def wait_whole(self) -> None:
         """Every node up and agreeing: all slots served, each master with a replica in sync."""
@@ -154,13 +158,21 @@ class Cluster:
         [node] = [n for n in self.nodes if n.port == port]
         return node
 
-    def fail_over(self, key: str) -> None:
-        """SIGKILL the master serving `key`; wait until its replica serves the slot; start it again as a replica."""
+    def kill_master_of(self, key: str) -> RedisServer:
+        """SIGKILL the master serving `key` (its replica takes over within a few node timeouts)."""
         dead = self.master_of(key)
         dead.kill()
+        return dead
+
+    def recover(self, dead: RedisServer) -> None:
+        """Wait until a replica took over from `dead`; start `dead` again, to rejoin as a replica."""
         wait_until(lambda: len(self.masters() - {dead.port}) == len(self.nodes) // 2, "a replica promoted")
         dead.start()
         self.wait_whole()
+
+    def fail_over(self, key: str) -> None:
+        """kill_master_of(key), then recover()."""
+        self.recover(self.kill_master_of(key))
 
     def stop(self) -> None:
         for node in self.nodes:
@@ -224,15 +236,23 @@ class SentinelSet:
         replica = self.replica if self.master_port() == self.master.port else self.master
         wait_until(lambda: _info(replica.port, "replication").get("master_link_status") == "up", "replica in sync")
 
-    def fail_over(self) -> None:
-        """SIGKILL the master; wait until the Sentinel promoted the replica; start the old master as its replica.
-
-        The restarted node is pointed at the new master at once (the Sentinel would do it within ~10 s); the
-        Sentinel itself sees it as a replica it could promote later, which the next fail_over() waits for.
-        """
+    def kill_master(self) -> RedisServer:
+        """SIGKILL the master, once the Sentinel could promote its replica (the Sentinel fails over in ~2 s)."""
         self.wait_whole()
         old = self.master if self.master_port() == self.master.port else self.replica
         old.kill()
+        return old
+
+    def fail_over(self) -> None:
+        """kill_master(), then recover()."""
+        self.recover(self.kill_master())
+
+    def recover(self, old: RedisServer) -> None:
+        """Wait until the Sentinel promoted the replica; start the old master again as the new one's replica.
+
+        The restarted node is pointed at the new master at once (the Sentinel would do it within ~10 s); the
+        Sentinel itself sees it as a replica it could promote later, which the next kill_master() waits for.
+        """
         wait_until(lambda: self.master_port() != old.port, "the Sentinel's failover")
         old.start()
         client = redis.Redis(port=old.port, socket_timeout=1)
