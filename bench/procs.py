@@ -81,11 +81,13 @@ def _children(process: psutil.Process) -> list[psutil.Process]:
 
 
 def redis_server(url: str) -> psutil.Process | None:
-    """The redis-server of this machine that `url` (redis://host:port/db) names, if this user may see it."""
+    """The redis-server of this machine that `url` (redis://host:port/db) names, if this user may see it
+    (started as `redis-server host:port`, or with `--port port` as the test fixtures start theirs)."""
     port = url.rsplit(":", 1)[1].split("/")[0]
     for process in psutil.process_iter(["name", "cmdline"]):
-        if process.info["name"] == "redis-server" and any(
-            arg.endswith(f":{port}") for arg in process.info["cmdline"] or []
+        argv = process.info["cmdline"] or []
+        if process.info["name"] == "redis-server" and (
+            any(arg.endswith(f":{port}") for arg in argv) or f" --port {port} " in f" {' '.join(argv)} "
         ):
             return process
     return None
