@@ -51,7 +51,6 @@ DONE_TTL_S = 7 * 86400
 ONCE_TTL_S = 3600  # Slack retries an event within minutes; replays of a signed request are refused after 5
 BLOCK_MS = 2_000  # also how often an idle consumer looks for abandoned jobs
 READ_TIMEOUT_S = BLOCK_MS / 1000 + 5  # the blocking client's socket timeout must outlast BLOCK
-READER_CONNECT_TIMEOUT_S = 5.0
 OUTAGE_PAUSE_S = 1.0
 STOP_GRACE_S = 10.0  # on shutdown, running jobs get this long to finish before they are left to other replicas
 IDLE_CONSUMER_MS = 86_400_000  # consumers of replicas long gone, with nothing pending, are forgotten at start
@@ -73,12 +72,9 @@ class TakenOver(Exception):
 def blocking_client(settings: Settings) -> Client:
     """A client of its own for XREADGROUP ... BLOCK: connect()'s server, with a socket timeout past BLOCK.
 
-    The shared clients time out after 0.5 s to protect Slack's ack; nothing waits on these reads, so their
-    connects may take longer too. On a cluster, one connect timing out makes redis-py drop every connection to
-    that node, failing the other consumers' reads in flight: with 0.5 s, a worker's consumers all connecting at
-    start on a busy machine kept logging Redis as unreachable.
+    The shared clients time out after 0.5 s to protect Slack's ack; these reads wait for BLOCK by design.
     """
-    return connect(settings, socket_timeout=READ_TIMEOUT_S, socket_connect_timeout=READER_CONNECT_TIMEOUT_S)
+    return connect(settings, socket_timeout=READ_TIMEOUT_S)
 
 
 def _decode(fields: dict[bytes, bytes]) -> Job | None:
