@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -82,13 +83,11 @@ def _children(process: psutil.Process) -> list[psutil.Process]:
 
 def redis_server(url: str) -> psutil.Process | None:
     """The redis-server of this machine that `url` (redis://host:port/db) names, if this user may see it
-    (started as `redis-server host:port`, or with `--port port` as the test fixtures start theirs)."""
+    (redis-server retitles itself `redis-server host:port`, with ` [cluster]` after it on a cluster node)."""
     port = url.rsplit(":", 1)[1].split("/")[0]
+    title = re.compile(rf":{port}(\s|$)")
     for process in psutil.process_iter(["name", "cmdline"]):
-        argv = process.info["cmdline"] or []
-        if process.info["name"] == "redis-server" and (
-            any(arg.endswith(f":{port}") for arg in argv) or f" --port {port} " in f" {' '.join(argv)} "
-        ):
+        if process.info["name"] == "redis-server" and title.search(" ".join(process.info["cmdline"] or [])):
             return process
     return None
 
