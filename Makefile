@@ -32,7 +32,8 @@ test: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench
 
-# Not part of `make test`: signed events at SOAK_RATE/s for SOAK_SECONDS (default 100/s for 10 minutes).
+# Not part of `make test`: signed events at SOAK_RATE/s for SOAK_SECONDS (default 100/s for 10 minutes);
+# SOAK_REDIS=cluster or sentinel runs it on a local Redis Cluster or Sentinel set instead of one server.
 soak: $(TEST_STAMP)
 	$(BIN)/python -m bench.soak
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -81,12 +82,12 @@ def _children(process: psutil.Process) -> list[psutil.Process]:
 
 
 def redis_server(url: str) -> psutil.Process | None:
-    """The redis-server of this machine that `url` (redis://host:port/db) names, if this user may see it."""
+    """The redis-server of this machine that `url` (redis://host:port/db) names, if this user may see it
+    (redis-server retitles itself `redis-server host:port`, with ` [cluster]` after it on a cluster node)."""
     port = url.rsplit(":", 1)[1].split("/")[0]
+    title = re.compile(rf":{port}(\s|$)")
     for process in psutil.process_iter(["name", "cmdline"]):
-        if process.info["name"] == "redis-server" and any(
-            arg.endswith(f":{port}") for arg in process.info["cmdline"] or []
-        ):
+        if process.info["name"] == "redis-server" and title.search(" ".join(process.info["cmdline"] or [])):
             return process
     return None
 

@@ -1,6 +1,7 @@
 """Soak: the real bot under a steady stream of signed Slack message events (`make soak`, not part of `make test`).
 
     SOAK_RATE=100 SOAK_SECONDS=600 python -m bench.soak
+    SOAK_REDIS=cluster make soak    # on a local 3-master Redis Cluster (a replica each); or `sentinel`
 
 The bot runs in HTTP mode against real Redis; the Slack stand-in and a page server with SOAK_URLS distinct
 articles run in a child process (so they do not share a GIL with the load); this process sends signed
@@ -17,6 +18,7 @@ Deliberately not named `main`: `python -m bench` runs every module's main(), and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import json
 import multiprocessing
@@ -27,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -42,8 +45,12 @@ from tests.support.bot_process import SECRET, running_bot  # noqa: E402
 from tests.support.http_server import LocalServer, Reply  # noqa: E402
 from tests.support.redis_server import CI_REDIS_URL, RedisServer, answers  # noqa: E402
 from tests.support.slack_standin import Call, SlackStandIn, event_body, message_event, sign  # noqa: E402
+from tests.support.topologies import TOPOLOGIES, Cluster, SentinelSet  # noqa: E402
 
-RESULTS = REPO / "bench" / "results" / "soak.json"
+TOPOLOGY = os.environ.get("SOAK_REDIS", "single")
+if TOPOLOGY not in TOPOLOGIES:
+    sys.exit(f"SOAK_REDIS must be one of {', '.join(TOPOLOGIES)}, not {TOPOLOGY!r}")
+RESULTS = REPO / "bench" / "results" / ("soak.json" if TOPOLOGY == "single" else f"soak-{TOPOLOGY}.json")
 DRAIN_S = 180  # after the load stops, how long replies may keep arriving before the missing ones count as lost
 SAMPLE_S = 5.0
 WEB_API_METHODS = ("chat.postMessage", "reactions.add", "reactions.remove", "chat.getPermalink")
@@ -148,17 +155,18 @@ class Load:
 
 class Processes:
     """The processes taking part, for CPU shares and memory: this one, the fixtures child, the bot and its
-    children (digest workers and their extraction processes), redis-server."""
+    children (digest workers and their extraction processes), the redis-servers (every node of a cluster)."""
 
-    def __init__(self, bot_pid: int, fixtures_pid: int, redis_url: str) -> None:
+    def __init__(self, bot_pid: int, fixtures_pid: int, redis_urls: list[str]) -> None:
         self.bot = psutil.Process(bot_pid)
-        fixtures, redis = psutil.Process(fixtures_pid), redis_server(redis_url)
+        fixtures = psutil.Process(fixtures_pid)
+        servers = [server for url in redis_urls if (server := redis_server(url))]
         self.cpu = CpuMeter({
             "load generator": lambda: own_cpu(psutil.Process()),
             "slack stand-in + pages": lambda: tree_cpu(fixtures),
             "bot": lambda: own_cpu(self.bot),
             "digest workers + extraction": lambda: tree_cpu(self.bot) - own_cpu(self.bot),
-            **({"redis-server": lambda: own_cpu(redis)} if redis else {}),
+            **({"redis-server": lambda: sum(own_cpu(s) for s in servers)} if servers else {}),
         })  # fmt: skip
 
     def workers(self) -> list[psutil.Process]:
@@ -235,18 +243,39 @@ def run_soak(plan: Plan) -> dict[str, Any]:
     fixtures = multiprocessing.get_context("spawn").Process(target=serve_fixtures, args=(child, plan.urls))
     fixtures.start()
     slack_url, page_base = parent.recv()
-    with tempfile.TemporaryDirectory(prefix="digestbot-soak-") as tmp:
-        redis = None if answers(CI_REDIS_URL) else RedisServer(Path(tmp) / "redis").start()
-        redis_url = redis.url if redis else CI_REDIS_URL
-        try:
-            with running_bot(slack_url, redis_url, Path(tmp)) as (base, _log):
-                processes = Processes(bot_pid(base), fixtures.pid or 0, redis_url)
-                result = soak_bot(f"{base}/slack/events", parent, processes, page_base, plan)
-        finally:
-            if redis:
-                redis.stop()
+    with (
+        tempfile.TemporaryDirectory(prefix="digestbot-soak-") as tmp,
+        soak_redis(Path(tmp)) as (url, nodes),
+        running_bot(slack_url, url, Path(tmp)) as (base, _log),
+    ):
+        processes = Processes(bot_pid(base), fixtures.pid or 0, nodes)
+        result = soak_bot(f"{base}/slack/events", parent, processes, page_base, plan)
     fixtures.join(10)
-    return result
+    return result | {"redis": TOPOLOGY}
+
+
+@contextlib.contextmanager
+def soak_redis(tmp: Path) -> Iterator[tuple[str, list[str]]]:
+    """(REDIS_URL for the bot, redis:// URLs of its servers) for SOAK_REDIS: the CI Redis or a throwaway one
+    (`single`), or a local Redis Cluster or Sentinel set (tests/support/topologies.py), stopped afterwards."""
+    if TOPOLOGY == "single" and answers(CI_REDIS_URL):
+        yield CI_REDIS_URL, [CI_REDIS_URL]
+        return
+    servers: RedisServer | Cluster | SentinelSet
+    if TOPOLOGY == "cluster":
+        servers = Cluster(tmp / "cluster")
+        nodes = servers.nodes
+    elif TOPOLOGY == "sentinel":
+        servers = SentinelSet(tmp / "sentinel")
+        nodes = [servers.master, servers.replica]
+    else:
+        servers = RedisServer(tmp / "redis")
+        nodes = [servers]
+    servers.start()
+    try:
+        yield servers.url, [node.url for node in nodes]
+    finally:
+        servers.stop()
 
 
 def soak_bot(events_url: str, fixtures: Connection, processes: Processes, page_base: str, plan: Plan) -> dict[str, Any]:

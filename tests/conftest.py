@@ -1,3 +1,4 @@
-"""Shared fixtures: a real Redis (tests/redis_server.py) for every test module that asks for one."""
+"""Shared fixtures: a real Redis (tests/support/redis_server.py) and real Redis Cluster and Sentinel topologies
+(tests/support/topologies.py) for every test module that asks for one."""
 
-pytest_plugins = ["tests.support.redis_server"]
+pytest_plugins = ["tests.support.redis_server", "tests.support.topologies"]

@@ -20,8 +20,11 @@ import kubernetes_validate
 import pytest
 import yaml
 from compose_spec import PyCompose
+from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.sentinel import SentinelConnectionPool
 
 from bot import __version__
+from bot.memory.connection import connect
 from handlers.settings import SlackSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,6 +126,26 @@ def test_redis_statefulset_persists_with_aof_and_never_evicts() -> None:
     service = k8s("Service", redis["spec"]["serviceName"])
     assert k8s("ConfigMap")["data"]["REDIS_URL"] == f"redis://{service['metadata']['name']}:6379/0"
     assert "Managed Redis instead" in (DEPLOY / "kubernetes" / "redis.yaml").read_text()
+
+
+VARIANTS = {"cluster.yaml": RedisCluster, "sentinel.yaml": SentinelConnectionPool}  # managed-redis/ -> client
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_managed_redis_variants_are_the_configmap_with_another_redis_url(name: str, tmp_path: Path) -> None:
+    """deploy/kubernetes/managed-redis/: configmap.yaml for a Redis Cluster or a Sentinel set, nothing else changed."""
+    path = DEPLOY / "kubernetes" / "managed-redis" / name
+    [variant] = [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+    kubernetes_validate.validate(variant, K8S_VERSION, strict=True)
+    base = k8s("ConfigMap")
+    assert variant["metadata"] == base["metadata"]  # it replaces configmap.yaml in place
+    url = variant["data"].pop("REDIS_URL")
+    assert variant["data"] == {k: v for k, v in base["data"].items() if k != "REDIS_URL"}
+    settings = SlackSettings.model_validate(variant["data"] | {"REDIS_URL": url, "DIGESTBOT_DATA_DIR": tmp_path})
+    client = connect(settings)  # builds the client; nothing connects yet
+    assert isinstance(client if name == "cluster.yaml" else client.connection_pool, VARIANTS[name])
+    text = path.read_text()
+    assert f"kubectl apply -f deploy/kubernetes/managed-redis/{name}" in text and "secret.yaml" in text
 
 
 # --- Dockerfile -----------------------------------------------------------------------------------------

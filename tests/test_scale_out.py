@@ -1,7 +1,8 @@
 """Two real `digestbot serve` replicas behind one "load balancer" (this test), one Redis, one Slack stand-in.
 
 Events are spread over both replicas and Slack's retries land on the other one; then the worker process running a
-digest is killed (SIGKILL) in the middle of it. Every link must be digested, and posted exactly once.
+digest is killed (SIGKILL) in the middle of it. Every link must be digested, and posted exactly once. All of it
+runs on each Redis topology (tests/support/topologies.py): one server, a Redis Cluster and a Sentinel's master.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
 from bot.config import usable_cpus
 from bot.memory.cache import LOCK_TTL_MS
@@ -30,6 +30,7 @@ from tests.support.bot_process import SECRET, running_bot
 from tests.support.http_server import LocalServer, Reply, Request, html
 from tests.support.redis_server import RedisServer
 from tests.support.slack_standin import FORM, JSON, SlackStandIn, event_body, message_event, post_signed, slash_body
+from tests.support.topologies import TOPOLOGIES, redis_url_for, sync_client
 
 VISIBILITY_TIMEOUT_S = 3  # the replicas' DIGESTBOT_QUEUE_VISIBILITY_TIMEOUT: how long a silent job waits
 MESSAGES = 12
@@ -52,21 +53,32 @@ class StallOnce:
         return self.page
 
 
+@pytest.fixture(scope="module", params=TOPOLOGIES)
+def redis_url(request: pytest.FixtureRequest, redis_url: str) -> str:
+    """The replicas' Redis: the session's single server, the cluster or the Sentinel (the module runs on each)."""
+    return redis_url_for(request.param, request, redis_url)
+
+
+# Pages and Slack are made afresh for each topology (they depend on redis_url): counts start from zero.
+
+
 @pytest.fixture(scope="module")
-def stall() -> StallOnce:
+def stall(redis_url: str) -> StallOnce:
     return StallOnce(html(article_html("chess")))
+
+
+def story_routes() -> dict:
+    return {f"/story-{n}": html(article_html(TOPICS[n % len(TOPICS)])) for n in range(MESSAGES)}
 
 
 @pytest.fixture(scope="module")
 def pages(stall: StallOnce) -> Iterator[LocalServer]:
-    routes: dict = {f"/story-{n}": html(article_html(TOPICS[n % len(TOPICS)])) for n in range(MESSAGES)}
-    routes["/stall"] = stall
-    with LocalServer(routes) as server:
+    with LocalServer(story_routes() | {"/stall": stall}) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def slack() -> Iterator[SlackStandIn]:
+def slack(redis_url: str) -> Iterator[SlackStandIn]:
     with SlackStandIn() as standin:
         yield standin
 
@@ -75,7 +87,7 @@ def slack() -> Iterator[SlackStandIn]:
 def prefix(redis_url: str) -> Iterator[str]:
     shared = f"test-scale-{uuid.uuid4().hex[:8]}:"
     yield shared
-    client = redis.Redis.from_url(redis_url)
+    client = sync_client(redis_url)
     for key in client.scan_iter(f"{shared}*"):
         client.delete(key)
     client.close()
@@ -140,7 +152,7 @@ def test_events_spread_over_two_replicas_are_each_digested_and_posted_once(
 
 def replica_holding_the_job(redis_url: str, prefix: str, replicas: list[str]) -> tuple[int, str]:
     """(worker pid, replica base URL) of the consumer holding the one pending job, read from the consumer group."""
-    client = redis.Redis.from_url(redis_url)
+    client = sync_client(redis_url)
     deadline = time.monotonic() + 10
     while not (pending := client.xpending_range(f"{prefix}v1:queue:digest", GROUP, "-", "+", 10)):
         assert time.monotonic() < deadline, "no job is pending"
@@ -170,7 +182,7 @@ def test_a_worker_killed_mid_digest_has_its_job_finished_by_another(
     send(replicas[0], message_event(f"<{url}>", channel="CCRASH", ts="1765000100.000100"), "EvCrash")
     assert stall.stalled.wait(10)
     pid, dying = replica_holding_the_job(redis_url, prefix, replicas)
-    client = redis.Redis.from_url(redis_url)
+    client = sync_client(redis_url)
     lock = f"{prefix}v1:lock:{{{url_hash(canonicalize(url))}}}"
     assert client.exists(lock)  # the worker is mid-digest: it holds the URL's single-flight lock
     os.kill(pid, signal.SIGKILL)
@@ -200,15 +212,17 @@ def test_a_job_run_again_after_its_share_was_recorded_still_posts_the_card(
     assert "blocks" in card.params and card.params["thread_ts"] == "1765000300.000100"  # not a note to itself
     failed = [c for c in slack.calls("chat.postMessage") if c.params.get("channel") == "CAGAIN" and c is not card]
     assert [c.response.get("error") for c in failed] == ["internal_error"]
-    client = redis.Redis.from_url(redis_url)
+    client = sync_client(redis_url)
     assert not client.hget(f"{prefix}v1:ch:{{CAGAIN}}:n", url_hash(canonicalize(url)))  # counted once, not a repeat
     client.close()
 
 
-def test_with_redis_down_a_replica_digests_in_process(
-    throwaway_redis: RedisServer, slack: SlackStandIn, pages: LocalServer, tmp_path: Path
-) -> None:
-    with running_bot(slack.base_url, throwaway_redis.url, tmp_path) as (base, log_path):
+def test_with_redis_down_a_replica_digests_in_process(throwaway_redis: RedisServer, tmp_path: Path) -> None:
+    with (
+        SlackStandIn() as slack,
+        LocalServer(story_routes()) as pages,
+        running_bot(slack.base_url, throwaway_redis.url, tmp_path) as (base, log_path),
+    ):
         throwaway_redis.stop()
         try:
             for n in (1, 2):

@@ -21,7 +21,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import redis.asyncio
 
 from bot.config import Settings
 from bot.memory.channel_settings import ChannelSettings
@@ -35,6 +34,7 @@ from handlers.roundups import post_roundup, roundup_command
 from handlers.slack_client import make_client
 from tests.support.bot_process import bot_for
 from tests.support.slack_standin import SlackStandIn
+from tests.support.topologies import TOPOLOGIES, redis_url_for, sync_client
 
 REPO = Path(__file__).resolve().parents[1]  # on the replica's PYTHONPATH, beside tests/ (the script's own folder)
 
@@ -104,14 +104,20 @@ def slack() -> Iterator[SlackStandIn]:
 
 
 @pytest.fixture
+def redis_url(request: pytest.FixtureRequest, redis_url: str) -> str:
+    """The session's Redis, or (parametrized with indirect=True) the cluster's or the Sentinel's."""
+    return redis_url_for(getattr(request, "param", "single"), request, redis_url)
+
+
+@pytest.fixture
 async def service(redis_url: str, slack: SlackStandIn, tmp_path: Path) -> AsyncIterator[DigestService]:
     settings = replica_settings(redis_url, f"test:sched:{uuid.uuid4().hex}:", str(tmp_path))
     svc = DigestService.open(settings)
     yield svc
-    client = redis.asyncio.Redis.from_url(redis_url)
-    async for key in client.scan_iter(match=f"{settings.redis_prefix}*", count=1000):
-        await client.delete(key)
-    await client.aclose()
+    client = sync_client(redis_url)
+    for key in client.scan_iter(match=f"{settings.redis_prefix}*", count=1000):
+        client.delete(key)
+    client.close()
     await svc.close()
 
 
@@ -139,11 +145,7 @@ def due_at(moment: datetime) -> ChannelSettings:
 
 
 async def run_key_holder(service: DigestService, channel: str, fire: datetime) -> bytes | None:
-    client = redis.asyncio.Redis.from_url(service.settings.redis_url or "")
-    try:
-        return await client.get(f"{service.settings.redis_prefix}v1:roundup-run:{channel}:{iso_week(fire)}")
-    finally:
-        await client.aclose()
+    return await service.redis.get(f"{service.settings.redis_prefix}v1:roundup-run:{channel}:{iso_week(fire)}")
 
 
 # --- tests -------------------------------------------------------------------------------------------------------
@@ -161,6 +163,7 @@ def test_last_and_next_fire_follow_the_channels_zone_and_second() -> None:
     assert last_fire(channel, settings, at_fire) == at_fire
 
 
+@pytest.mark.parametrize("redis_url", TOPOLOGIES, indirect=True)
 async def test_two_replicas_post_a_due_roundup_once(service: DigestService, slack: SlackStandIn) -> None:
     replicas = [Replica(service.settings, slack.base_url) for _ in range(2)]  # both start before anything is due
     try:

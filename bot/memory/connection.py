@@ -64,27 +64,44 @@ def client_options() -> dict[str, Any]:
     }
 
 
-def connect(settings: Settings) -> Client:
-    """A client for REDIS_URL, or for the embedded server under settings.data_dir when it is unset."""
+def connect(settings: Settings, **overrides: Any) -> Client:
+    """A client for REDIS_URL, or for the embedded server under settings.data_dir when it is unset.
+
+    `overrides` replace client_options() (the work queue's blocking reads wait longer than the hot path).
+    Nothing is connected yet: a cluster's topology is loaded by the first command, so a Redis that is not
+    there (or a cluster not ready) is an outage for that command, never an error here.
+    """
     url = settings.redis_url or f"unix://{embedded_socket(settings.data_dir)}"
     scheme = urlsplit(url).scheme
+    options = client_options() | overrides
     if scheme in ("redis+sentinel", "rediss+sentinel"):
-        return _sentinel(url)
+        return _sentinel(url, options)
     if scheme in ("redis+cluster", "rediss+cluster"):
-        return RedisCluster.from_url(url.replace("+cluster", "", 1), **client_options())
+        return RedisCluster.from_url(url.replace("+cluster", "", 1), **options)
     # A burst of commands waits briefly for a free connection instead of failing at once (redis-py's default).
-    options = client_options() | {"max_connections": MAX_CONNECTIONS, "timeout": POOL_WAIT_S}
+    options |= {"max_connections": MAX_CONNECTIONS, "timeout": POOL_WAIT_S}
     return Redis.from_pool(BlockingConnectionPool.from_url(url, **options))
 
 
-def _sentinel(url: str) -> Redis:
+async def load_topology(client: Client) -> None:
+    """Before a cluster client's first use, and again after it dropped its topology (a failover): load it.
+
+    redis-py 8 routes a command issued while the topology is unknown to a random node, and on every fifth MOVED
+    reply closes every connection of the client, failing the commands of every other task in flight: a worker's
+    consumers starting together kept logging Redis as unreachable. Loading first (once, under the client's own
+    lock) routes every command by its key. A no-op for other clients and for a cluster client that knows it.
+    """
+    if isinstance(client, RedisCluster) and client._initialize:  # redis-py has no public "is initialized"
+        await client.initialize()
+
+
+def _sentinel(url: str, options: dict[str, Any]) -> Redis:
     parts = urlsplit(url)
     nodes = [urlsplit(f"//{node}") for node in parts.netloc.rpartition("@")[2].split(",")]
     hosts = [(node.hostname or "localhost", node.port or 26379) for node in nodes]
     path = [p for p in parts.path.split("/") if p]
     if not path:
         raise ValueError("REDIS_URL for Sentinel needs a service name: redis+sentinel://host:26379/mymaster")
-    options = client_options()
     sentinel = Sentinel(hosts, sentinel_kwargs={k: options[k] for k in ("socket_timeout", "socket_connect_timeout")})
     if parts.password:
         options["password"] = unquote(parts.password)

@@ -15,14 +15,22 @@ from typing import TypeVar
 
 from redis import exceptions as redis_errors
 
+from bot.memory.connection import Client, load_topology
 from bot.runtime.metrics import REDIS_ERRORS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CALL_DEADLINE_S = 1.5  # hard bound on one call: redis-py's retry + reconnect health check can take 2 s
-# Redis being away (or loading) is an outage; any other RedisError is a bug or a bad key.
-OUTAGE_ERRORS = (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.ClusterError, OSError)
+# Redis being away (or loading, or a cluster not ready: RedisClusterException is no RedisError) is an outage;
+# any other RedisError is a bug or a bad key.
+OUTAGE_ERRORS = (
+    redis_errors.ConnectionError,
+    redis_errors.TimeoutError,
+    redis_errors.ClusterError,
+    redis_errors.RedisClusterException,
+    OSError,
+)
 WHAT_STOPS = (
     "digests are made uncached, new work runs in the replica that received it, channel memory, related reading "
     "and settings are unavailable, and event dedupe is in-process only"
@@ -30,15 +38,18 @@ WHAT_STOPS = (
 
 
 class RedisGuard:
-    def __init__(self, deadline_s: float = CALL_DEADLINE_S) -> None:
+    def __init__(self, client: Client | None = None, deadline_s: float = CALL_DEADLINE_S) -> None:
         self.deadline_s = deadline_s
         self.healthy = True  # False from a failed call until the next call that succeeds
+        self._client = client  # a cluster client's topology is loaded before the calls that use it
 
     async def run(self, call: Callable[[], Awaitable[T]], default: T, *, bounded: bool = True) -> T:
         """`call()`, or `default` if Redis is away or refused it. `bounded=False` for calls that may rightly take
         long (loading a workspace's related index): redis-py's socket timeouts still bound each command."""
         try:
             async with asyncio.timeout(self.deadline_s if bounded else None):
+                if self._client is not None:
+                    await load_topology(self._client)
                 result = await call()
         except (*OUTAGE_ERRORS, TimeoutError) as exc:
             REDIS_ERRORS.inc()

@@ -28,7 +28,7 @@ from bot.memory.keys import Keys
 class Store:
     def __init__(self, client: Client, settings: Settings, guard: RedisGuard | None = None) -> None:
         self.client = client
-        self.guard = guard or RedisGuard()
+        self.guard = guard or RedisGuard(client)
         self.keys = Keys(settings.redis_prefix)
         parts = (client, self.guard, self.keys)
         self.cache = DigestCache(*parts, settings)

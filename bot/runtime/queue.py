@@ -32,10 +32,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from redis import exceptions as redis_errors
-from redis.asyncio.cluster import RedisCluster
 
 from bot.config import Settings
-from bot.memory.connection import Client, connect
+from bot.memory.connection import Client, connect, load_topology
 from bot.memory.guard import OUTAGE_ERRORS, RedisGuard
 from bot.memory.keys import Keys
 from bot.memory.scripts import CLAIM_ONCE, RENEW_ENTRY
@@ -73,17 +72,9 @@ class TakenOver(Exception):
 def blocking_client(settings: Settings) -> Client:
     """A client of its own for XREADGROUP ... BLOCK: connect()'s server, with a socket timeout past BLOCK.
 
-    The shared clients time out after 0.5 s to protect Slack's ack. No connection exists yet, so the pool's
-    connection options can still be changed ("orig_" is what redis-py restores after a maintenance window).
+    The shared clients time out after 0.5 s to protect Slack's ack; these reads wait for BLOCK by design.
     """
-    client = connect(settings)
-    options = (
-        client.nodes_manager.connection_kwargs
-        if isinstance(client, RedisCluster)
-        else client.connection_pool.connection_kwargs
-    )
-    options["socket_timeout"] = options["orig_socket_timeout"] = READ_TIMEOUT_S
-    return client
+    return connect(settings, socket_timeout=READ_TIMEOUT_S)
 
 
 def _decode(fields: dict[bytes, bytes]) -> Job | None:
@@ -201,6 +192,8 @@ class WorkQueue:
         look_again_at = 0.0  # when this consumer next looks for abandoned jobs
         while not self._stopping:
             try:
+                for client in (self._r, reader):  # at start, and after a failover made a client drop it
+                    await load_topology(client)
                 claimed = None
                 # Abandoned jobs are rare: a busy consumer looks once per block interval, not before every job.
                 if time.monotonic() >= look_again_at:

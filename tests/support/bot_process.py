@@ -30,6 +30,7 @@ from handlers.bot import SlackBot
 from handlers.settings import SlackSettings
 from handlers.slack_client import SlackSession, bot_client
 from tests.support.redis_server import free_port
+from tests.support.topologies import sync_client
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "xoxb-test-token-0123456789"
@@ -70,9 +71,10 @@ def running_bot(
             process.terminate()
             process.wait(15)
             if redis_url:  # the embedded one stopped with the bot; its files go with data_dir
-                client = redis.Redis.from_url(redis_url)
+                client = sync_client(redis_url)
                 for key in client.scan_iter(f"{prefix}*"):
                     client.delete(key)
+                client.close()
     text = log_path.read_text(errors="replace")
     assert TOKEN not in text and SECRET not in text, "a secret reached the bot's logs"
 
@@ -83,7 +85,7 @@ def wait_remembered(redis_url: str, channel: str, url: str, team: str = "T1", ca
     the card after it, and a share button's share after its card: a test acting the moment a card shows races it.
     """
     canonical = canonicalize(url)
-    client = redis.Redis.from_url(redis_url)
+    client = sync_client(redis_url)
     deadline = time.monotonic() + HANG_S
     try:
         while not _remembered(client, channel, team, canonical, card_ts):
@@ -93,7 +95,9 @@ def wait_remembered(redis_url: str, channel: str, url: str, team: str = "T1", ca
         client.close()
 
 
-def _remembered(client: redis.Redis, channel: str, team: str, canonical: str, card_ts: str | None) -> bool:
+def _remembered(
+    client: redis.Redis | redis.RedisCluster, channel: str, team: str, canonical: str, card_ts: str | None
+) -> bool:
     firsts = client.scan_iter(f"*v1:ch:{{{channel}}}:first")
     if not any(client.hexists(key, store_hash(canonical)) for key in firsts):
         return False

@@ -44,9 +44,10 @@ def answers(url: str) -> bool:
 class RedisServer:
     """A real redis-server child on 127.0.0.1:port, persisting (AOF) in data_dir; stop and start it at will."""
 
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, extra: list[str] | None = None) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
+        self._extra = extra or []  # more redis-server options (cluster mode, replicaof)
         self._process: subprocess.Popen[bytes] | None = None
         data_dir.mkdir(parents=True, exist_ok=True)
 
@@ -54,9 +55,13 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
+    @property
+    def running(self) -> bool:
+        return self._process is not None
+
     def start(self) -> RedisServer:
         self._process = subprocess.Popen(
-            redis_server_command(self.data_dir, port=self.port),
+            [*redis_server_command(self.data_dir, port=self.port), *self._extra],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         deadline = time.monotonic() + 10
@@ -67,9 +72,19 @@ class RedisServer:
         return self
 
     def stop(self) -> None:
-        """A clean shutdown (SIGTERM): the AOF is flushed, the port is freed."""
+        """A clean shutdown (SIGTERM): the AOF is flushed, the port is freed (SIGKILL if it hangs on the way)."""
         if self._process is not None:
             self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+            self._process = None
+
+    def kill(self) -> None:
+        """SIGKILL: what a crashed host looks like; writes not yet replicated or fsynced are lost."""
+        if self._process is not None:
+            self._process.kill()
             self._process.wait(timeout=10)
             self._process = None
 
