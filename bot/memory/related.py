@@ -105,6 +105,7 @@ class RelatedHit(BaseModel):
     shared_at: datetime  # first share
     score: float  # ranking score: cosine with the query expanded by its top matches
     similarity: float  # direct cosine with the query; SHOW_THRESHOLD applies to it
+    shown: bool = True  # whether a card shows it (ranking() lists the ones it does not, too)
 
 
 def one_line(summary: str, limit: int = ONE_LINE_CHARS) -> str:
@@ -323,8 +324,9 @@ class TeamIndex:
         allowed[list(excluded)] = False
         direct = np.where(allowed, first.scores, -1.0)
         near = _clearing(direct, FEEDBACK_DOCS)
-        if not near:
-            return np.empty(0, dtype=np.int64), direct, direct
+        if not near:  # nothing to learn from: the direct ranking, which shows nothing
+            top = _top(direct, 4 * FEEDBACK_DOCS)
+            return top[allowed[top]], direct, direct
         expanded = dict(first.query)
         # Feedback weighed by squared cosine: a weak 10th match pulls the query less toward a big
         # neighbouring topic (on the bench +0.5 points of P@5 macro over equal weights).
@@ -446,10 +448,16 @@ class RelatedIndex:
             log.warning("gave up adding channel %s to a related-reading record: it kept changing", item.channel_id)
 
     async def related(self, query: RelatedQuery, k: int = 5, threshold: float | None = None) -> list[RelatedHit]:
-        """Up to k earlier articles on the same topic that the reader's channel may see, best first.
-
-        `threshold` overrides the show threshold: a search for a few words matches weakly but still means it.
+        """Up to k earlier articles on the same topic that the reader's channel may see, best first: what a card
+        shows. `threshold` overrides the show threshold: a search for a few words matches weakly but still means it.
         """
+        return [hit for hit in await self.ranking(query, threshold=threshold) if hit.shown][:k]
+
+    async def ranking(
+        self, query: RelatedQuery, k: int | None = None, threshold: float | None = None
+    ) -> list[RelatedHit]:
+        """The best candidates (the k best, or all that were ranked), best first, each saying whether it is shown:
+        under the threshold, or the same story as the query or as an item shown before it, it is not."""
         threshold = self.threshold if threshold is None else threshold
         team = await self._synced(query.team_id)
         if not team.docs:
@@ -463,19 +471,26 @@ class RelatedIndex:
         sketch, title = textvec.shingle_sketch(query.text), textvec.title_tokens(query.title)
         hits: list[RelatedHit] = []
         shown: list[Doc] = []
-        for i in ids.tolist():
+        for i in ids.tolist()[:k]:
             doc = team.docs[i]
-            if len(hits) == k:
-                break
-            if (
+            shows = not (
                 direct[i] < threshold
                 or same_story(sketch, title, doc)
                 or any(same_story(d.sketch, d.title_tokens, doc) for d in shown)
-            ):
-                continue
-            shown.append(doc)
-            hits.append(_hit(doc, float(scores[i]), float(direct[i])))
+            )
+            if shows:
+                shown.append(doc)
+            hits.append(_hit(doc, float(scores[i]), float(direct[i]), shows))
         return hits
+
+    async def drop(self, team_id: str) -> None:
+        """Delete a team's whole index: every record its log names, the log and the term counts."""
+        log_key = self._key(team_id, "log")
+        hashes = list(dict.fromkeys(await self.redis.lrange(log_key, 0, -1)))
+        for start in range(0, len(hashes), LOG_SLICE):
+            await self.redis.delete(*(self._key(team_id, "i:" + h.hex()) for h in hashes[start : start + LOG_SLICE]))
+        await self.redis.delete(log_key, self._key(team_id, "df"))
+        self._teams.pop(team_id, None)
 
     async def _synced(self, team_id: str, own: tuple[int, bytes, bytes] | None = None) -> TeamIndex:
         """This team's index with every logged addition applied (built from Redis on first use).
@@ -532,9 +547,9 @@ class RelatedIndex:
         team.foreign = 0
 
 
-def _hit(doc: Doc, score: float, similarity: float) -> RelatedHit:
+def _hit(doc: Doc, score: float, similarity: float, shown: bool) -> RelatedHit:
     return RelatedHit(
         canonical_url=doc.url, title=doc.title, one_line=doc.one_line, domain=doc.domain,
         shared_at=datetime.fromtimestamp(doc.shared_at, UTC), score=round(score, 4),
-        similarity=round(similarity, 4),
+        similarity=round(similarity, 4), shown=shown,
     )  # fmt: skip
