@@ -204,7 +204,7 @@ async def test_one_url_in_two_channels_counts_once(client: redis.asyncio.Redis, 
     await index.add(item("cooking", 4, channel="GSECRET", private=True, days=3))
     await index.add(item("cooking", 4, channel="CPUB", days=5))
     await index.add(item("cooking", 2, channel="CPUB", days=4))
-    hits = await index.related(query("cooking", 0, channel="CANY"))
+    hits = await index.ranking(query("cooking", 0, channel="CANY"))  # every candidate it may see, shown or not
     assert sorted(h.canonical_url for h in hits) == [article("cooking", n)[0] for n in (2, 4)]
     first = next(h for h in hits if h.canonical_url == article("cooking", 4)[0])
     assert first.shared_at == DAY0 + timedelta(days=3)  # the first share, though it was private
@@ -216,7 +216,7 @@ async def test_another_replica_sees_what_the_first_added(client: redis.asyncio.R
     assert [h.canonical_url for h in await second.related(query("space", 1))] == [article("space", 4)[0]]
     await first.add(item("space", 0))  # after the second replica built its index: it tails the log
     await first.add(item("space", 3, channel="GSECRET", private=True))
-    later = {h.canonical_url for h in await second.related(query("space", 1))}
+    later = {h.canonical_url for h in await second.ranking(query("space", 1))}  # shown or not
     assert later == {article("space", n)[0] for n in (0, 4)}
 
 
@@ -233,21 +233,3 @@ def test_one_line_is_cut_at_a_word_boundary() -> None:
     assert len(line) <= 141 and line.endswith("…")
     assert summary.startswith(line[:-1]) and not summary[len(line) - 1].isalnum()
     assert one_line("  Short\n summary. ") == "Short summary."
-
-
-async def test_indexing_after_a_lookup_stores_what_indexing_alone_would(
-    client: redis.asyncio.Redis, prefix: str
-) -> None:
-    """The card's lookup keeps the article's first pass for its indexing: the stored signature is the same."""
-    looked_up, direct = RelatedIndex(client, Keys(prefix + "a:")), RelatedIndex(client, Keys(prefix + "b:"))
-    for index in (looked_up, direct):
-        for topic in ARTICLES:
-            for n in range(1, 5):
-                await index.add(item(topic, n))
-    assert await looked_up.related(query("space", 0))
-    assert looked_up._teams[TEAM].expansions  # the lookup kept what indexing needs
-    for index in (looked_up, direct):
-        await index.add(item("space", 0))
-    assert not looked_up._teams[TEAM].expansions
-    stored = [await client.get(index.item_key(TEAM, article("space", 0)[0])) for index in (looked_up, direct)]
-    assert stored[0] is not None and stored[0] == stored[1]

@@ -51,13 +51,16 @@ def keys_under(url: str, prefix: str) -> list[bytes]:
 
 
 def check_lines(stdout: str, rows: list[dict[str, object]], k: int) -> list[dict[str, object]]:
-    """One line per input in input order, k others each, best first."""
+    """One line per input in input order, k others each, best first, and every item shown on the query's topic
+    (in an index this small, the one of a workspace's first days, unrelated articles used to be shown)."""
     lines = [json.loads(line) for line in stdout.splitlines()]
     assert [line["id"] for line in lines] == [r["id"] for r in rows]
     for line in lines:
         ranked = line["related"]
         assert len(ranked) == k and line["id"] not in {r["id"] for r in ranked}
         assert [r["score"] for r in ranked] == sorted((r["score"] for r in ranked), reverse=True)
+        topic = str(line["id"]).split("-")[0]
+        assert all(str(r["id"]).startswith(topic) for r in ranked if r["shown"])
     return lines
 
 

@@ -12,9 +12,12 @@ Each replica rebuilds an inverted index from these on its first use of a team an
 reads the log entries it has not seen yet (one LRANGE when nothing changed).
 
 Ranking (measured on 20 Newsgroups, see bench/related.py): TF-IDF cosine over Snowball stems with a title
-boost; each stored signature is expanded at indexing time with its nearest public neighbours (document
-expansion), and each query is expanded with its top results weighted by squared cosine (Rocchio pseudo-relevance
-feedback). Items under SHOW_THRESHOLD are never shown: no related reading is better than unrelated reading.
+boost, the IDF backed by general English word frequencies so that a score means the same in a young index and
+a big one; each query is expanded with its top results weighted by squared cosine (Rocchio pseudo-relevance
+feedback). What a card shows is decided on the direct cosine (SHOW_THRESHOLD and the rest): no related
+reading is better than unrelated reading. Stored signatures are the articles' own terms: expanding them with
+their neighbours at indexing time gained ranking in a big index but, in a young one, filled early articles
+with the vocabulary of whatever topics came first.
 """
 
 from __future__ import annotations
@@ -45,19 +48,21 @@ TERMS_PER_DOC = 96  # stored signature size: 4 bytes a term (64 terms cost ~0.7 
 QUERY_TERMS = 100
 EXPANDED_QUERY_TERMS = 150
 FEEDBACK_DOCS = 10
-FEEDBACK_WEIGHT = 1.0  # Rocchio beta
-EXPANSION_DOCS = 10
-EXPANSION_WEIGHT = 1.0
+FEEDBACK_WEIGHT = 2.0  # Rocchio beta
+FEEDBACK_ROUNDS = 2  # the query expanded again from its expanded ranking: +1 point of P@5 on the tuning half
 MIN_FEEDBACK_SCORE = 0.05  # a first-pass neighbour must share at least this much to steer anything
-SHOW_THRESHOLD = 0.15  # direct cosine under which an item is not shown (chosen on the bench)
+SHOW_THRESHOLD = 0.15  # direct cosine under which an item is not shown (chosen on the bench's tuning half)
+SHOW_NEAR_BEST = 0.9  # nor one under this share of the best item's (a weaker runner-up is often off topic)...
+SHOW_SURE = 0.2  # ...unless it reaches this cosine (both chosen on the bench's tuning half)
 SAME_STORY_SKETCH = 0.5  # shingle Jaccard from which two texts are one story
 SAME_STORY_TITLE = 0.8  # title-token Jaccard from which two titles (4+ words) are one story
-# Pseudo-articles that contain no term: in a young index the few shared words would otherwise get the
-# lowest IDF and two articles on one topic would look unrelated; past a few hundred articles it fades out.
-IDF_PRIOR_DOCS = 100
+# General-English pseudo-articles (each term in its share of them, textvec.general_shares) added to the index's
+# document frequencies: a young index alone gives "think" or "use" the IDF of a topic word, and a fixed show
+# threshold meant something else at 30 and at 3,000 articles; past a few thousand articles the index's own
+# counts dominate.
+IDF_PRIOR_DOCS = 1000
 ONE_LINE_CHARS = 140
 VECTOR_CACHE = 4096  # weighed document vectors kept per team (~1 KB each)
-EXPANSIONS_KEPT = 64  # looked-up articles whose expansion waits for their indexing (~50 KB each)
 DF_RELOAD_GROWTH = 0.05  # reload document frequencies once other replicas have added 5% more articles
 # A new article in one round trip: its record (unless another replica stored it first: nil), its distinct terms
 # counted in the document frequencies (a pipeline of ~150 HINCRBY costs ~3 ms of parsing), and its log entry.
@@ -177,7 +182,6 @@ class TeamIndex:
     local: set[bytes] = field(default_factory=set)  # hashes this replica added and has not applied yet
     next_reweigh: int = 16
     vectors: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # recent doc_vector()s
-    expansions: dict[bytes, Expansion] = field(default_factory=dict)  # looked-up articles not indexed yet
     log_offset: int = 0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -229,11 +233,6 @@ class TeamIndex:
         }
         self.next_reweigh = 2 * len(self.docs)
 
-    def keep_expansion(self, h: bytes, expansion: Expansion) -> None:
-        self.expansions[h] = expansion
-        if len(self.expansions) > EXPANSIONS_KEPT:  # lookups that were never indexed (`/digest <url>`)
-            del self.expansions[next(iter(self.expansions))]
-
     def doc_vector(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """An article's stored terms and their weights under the IDF, normalised (signatures keep IDF-free
         weights). The last VECTOR_CACHE are kept, weighed as when first asked for, like postings, until the
@@ -249,7 +248,8 @@ class TeamIndex:
 
     def idf(self, terms: np.ndarray) -> np.ndarray:
         df = np.fromiter(map(self.df.get, terms.tolist(), repeat(0)), dtype=np.float64, count=len(terms))
-        return np.log((1 + IDF_PRIOR_DOCS + self.n_df) / (1 + df)) + 1.0
+        prior = IDF_PRIOR_DOCS * textvec.general_shares(terms)
+        return np.log((1 + IDF_PRIOR_DOCS + self.n_df) / (1 + df + prior)) + 1.0
 
     def vector(self, title: str, text: str) -> dict[int, float]:
         """The normalised TF-IDF vector of an article."""
@@ -262,9 +262,8 @@ class TeamIndex:
         """An article's vector, and the first-pass scores of its QUERY_TERMS heaviest terms against every article."""
         own = self.vector(title, text)
         heaviest = dict(heapq.nlargest(QUERY_TERMS, own.items(), key=lambda kv: kv[1]))
-        scale = math.sqrt(sum(w * w for w in heaviest.values())) or 1.0
-        query = {t: w / scale for t, w in heaviest.items()}
-        return FirstPass(own, query, scale, self.scores(query))
+        query = _normalised(heaviest)
+        return FirstPass(query, self.scores(query))
 
     def scores(self, query: dict[int, float]) -> np.ndarray:
         """Dot product of the query with every stored signature (only the query terms' postings are read)."""
@@ -294,26 +293,10 @@ class TeamIndex:
         weights = np.concatenate([w * (share / whole) for (_, w), share in zip(vectors, shares, strict=True)])
         return dict(zip(terms.tolist(), np.bincount(where, weights=weights).tolist(), strict=True))
 
-    def expansion(self, first: FirstPass) -> Expansion:
-        """What a new article's signature takes from the index: its nearest public neighbours.
-
-        Scored with its heaviest terms as they weigh in its whole vector (the first pass times its scale), so a
-        neighbour must share MIN_FEEDBACK_SCORE of the whole article, not of its heaviest terms alone.
-        """
-        s = np.where(self.visible(""), first.scores * first.scale, -1.0)
-        return Expansion(first.own, _clearing(s, EXPANSION_DOCS))
-
-    def signature(self, expansion: Expansion) -> bytes:
-        """A new article's stored terms: its TF-IDF vector plus the mean of its nearest public neighbours.
-
-        The heaviest terms are kept with the IDF divided out again, so that a replica loading them later weighs
-        them with the IDF of that day: early articles are not stuck with the IDF of a nearly empty index.
-        """
-        own = dict(expansion.own)
-        if expansion.near:
-            for t, w in self.centroid(expansion.near).items():
-                own[t] = own.get(t, 0.0) + EXPANSION_WEIGHT * w
-        top = heapq.nlargest(TERMS_PER_DOC, own.items(), key=lambda kv: kv[1])
+    def signature(self, title: str, text: str) -> bytes:
+        """A new article's stored terms: the heaviest of its TF-IDF vector, with the IDF divided out again so that
+        a replica loading them later weighs them with the IDF of that day."""
+        top = heapq.nlargest(TERMS_PER_DOC, self.vector(title, text).items(), key=lambda kv: kv[1])
         terms = np.array([t for t, _ in top], dtype=np.int64)
         weights = np.array([w for _, w in top]) / self.idf(terms)
         return textvec.pack_terms(dict(zip(terms.tolist(), weights.tolist(), strict=True)), TERMS_PER_DOC)
@@ -327,29 +310,24 @@ class TeamIndex:
         if not near:  # nothing to learn from: the direct ranking, which shows nothing
             top = _top(direct, 4 * FEEDBACK_DOCS)
             return top[allowed[top]], direct, direct
-        expanded = dict(first.query)
-        # Feedback weighed by squared cosine: a weak 10th match pulls the query less toward a big
-        # neighbouring topic (on the bench +0.5 points of P@5 macro over equal weights).
-        for t, w in self.centroid(near, [float(direct[i]) ** 2 for i in near]).items():
-            expanded[t] = expanded.get(t, 0.0) + FEEDBACK_WEIGHT * w
-        top_terms = heapq.nlargest(EXPANDED_QUERY_TERMS, expanded.items(), key=lambda kv: kv[1])
-        s = np.where(allowed, self.scores(_normalised(dict(top_terms))), -1.0)
+        s = direct
+        for _ in range(FEEDBACK_ROUNDS):
+            expanded = dict(first.query)
+            # Feedback weighed by squared cosine: a weak 10th match pulls the query less toward a big
+            # neighbouring topic (on the bench +0.5 points of P@5 macro over equal weights).
+            for t, w in self.centroid(near, [float(s[i]) ** 2 for i in near]).items():
+                expanded[t] = expanded.get(t, 0.0) + FEEDBACK_WEIGHT * w
+            top_terms = heapq.nlargest(EXPANDED_QUERY_TERMS, expanded.items(), key=lambda kv: kv[1])
+            s = np.where(allowed, self.scores(_normalised(dict(top_terms))), -1.0)
+            near = _clearing(s, FEEDBACK_DOCS)
         top = _top(s, 4 * FEEDBACK_DOCS)
         return top[allowed[top]], s, direct
 
 
 @dataclass
 class FirstPass:
-    own: dict[int, float]  # an article's whole normalised TF-IDF vector
-    query: dict[int, float]  # its QUERY_TERMS heaviest terms, normalised again
-    scale: float  # the weight of those terms within `own`
+    query: dict[int, float]  # an article's QUERY_TERMS heaviest TF-IDF terms, normalised
     scores: np.ndarray  # `query` against every article in the index
-
-
-@dataclass
-class Expansion:
-    own: dict[int, float]
-    near: list[int]  # the nearest public articles, best first
 
 
 def _clearing(scores: np.ndarray, limit: int) -> list[int]:
@@ -382,10 +360,9 @@ def same_story(sketch: tuple[int, ...], title: frozenset[str], doc: Doc) -> bool
 class RelatedIndex:
     """The workspace-wide related-reading index shared by every replica through Redis."""
 
-    def __init__(self, redis: redis.asyncio.Redis, keys: Keys, threshold: float = SHOW_THRESHOLD) -> None:
+    def __init__(self, redis: redis.asyncio.Redis, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
-        self.threshold = threshold
         self._teams: dict[str, TeamIndex] = {}
         self._add_script = redis.register_script(_ADD_ARTICLE)
 
@@ -407,10 +384,9 @@ class RelatedIndex:
         h = url_hash(item.canonical_url)
         key = self.item_key(item.team_id, item.canonical_url)
         if h not in team.by_hash:
-            expansion = team.expansions.pop(h, None) or team.expansion(team.first_pass(item.title, item.text))
             doc = Doc(item.canonical_url, item.title, one_line(item.summary or item.text), item.domain,
                       item.shared_at.timestamp(), {item.channel_id: item.channel_is_private},
-                      team.signature(expansion), textvec.shingle_sketch(item.text))  # fmt: skip
+                      team.signature(item.title, item.text), textvec.shingle_sketch(item.text))  # fmt: skip
             blob = doc.encode()
             terms = textvec.term_weights(item.title, item.text).keys()  # every distinct term of title and text
             keys = [key, self._key(item.team_id, "df"), self._key(item.team_id, "log")]
@@ -449,35 +425,35 @@ class RelatedIndex:
 
     async def related(self, query: RelatedQuery, k: int = 5, threshold: float | None = None) -> list[RelatedHit]:
         """Up to k earlier articles on the same topic that the reader's channel may see, best first: what a card
-        shows. `threshold` overrides the show threshold: a search for a few words matches weakly but still means it.
-        """
+        shows. `threshold` replaces the card's rule (see ranking())."""
         return [hit for hit in await self.ranking(query, threshold=threshold) if hit.shown][:k]
 
     async def ranking(
         self, query: RelatedQuery, k: int | None = None, threshold: float | None = None
     ) -> list[RelatedHit]:
-        """The best candidates (the k best, or all that were ranked), best first, each saying whether it is shown:
-        under the threshold, or the same story as the query or as an item shown before it, it is not."""
-        threshold = self.threshold if threshold is None else threshold
+        """The best candidates (the k best, or all that were ranked), best first, each saying whether it is shown.
+
+        A card shows an item whose direct cosine reaches SHOW_THRESHOLD and either SHOW_SURE or SHOW_NEAR_BEST of
+        the best one's, unless it is the same story as the query or as an item shown before it. `threshold`
+        replaces that rule: a search for a few words matches weakly but still means it.
+        """
         team = await self._synced(query.team_id)
         if not team.docs:
             return []
         own = url_hash(query.canonical_url)
         excluded = {team.by_hash[h] for h in [own, *map(url_hash, query.exclude_urls)] if h in team.by_hash}
-        first = team.first_pass(query.title, query.text)
-        ids, scores, direct = team.rank(first, query.channel_id, excluded)
-        if query.canonical_url and own not in team.by_hash:
-            team.keep_expansion(own, team.expansion(first))  # the card's article is usually indexed next
+        ids, scores, direct = team.rank(team.first_pass(query.title, query.text), query.channel_id, excluded)
         sketch, title = textvec.shingle_sketch(query.text), textvec.title_tokens(query.title)
+        other = {i for i in ids.tolist() if not same_story(sketch, title, team.docs[i])}
+        if threshold is None:
+            best = max((float(direct[i]) for i in other), default=0.0)
+            threshold = max(SHOW_THRESHOLD, min(SHOW_SURE, SHOW_NEAR_BEST * best))
         hits: list[RelatedHit] = []
         shown: list[Doc] = []
         for i in ids.tolist()[:k]:
             doc = team.docs[i]
-            shows = not (
-                direct[i] < threshold
-                or same_story(sketch, title, doc)
-                or any(same_story(d.sketch, d.title_tokens, doc) for d in shown)
-            )
+            shows = i in other and direct[i] >= threshold and not any(same_story(d.sketch, d.title_tokens, doc)
+                                                                      for d in shown)  # fmt: skip
             if shows:
                 shown.append(doc)
             hits.append(_hit(doc, float(scores[i]), float(direct[i]), shows))
