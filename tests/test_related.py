@@ -233,3 +233,43 @@ def test_one_line_is_cut_at_a_word_boundary() -> None:
     assert len(line) <= 141 and line.endswith("…")
     assert summary.startswith(line[:-1]) and not summary[len(line) - 1].isalnum()
     assert one_line("  Short\n summary. ") == "Short summary."
+
+
+# Two German articles on new bike lanes, one on baking bread, one on football.
+GERMAN = {
+    "rad1": ("Die Stadt baut neue Radwege in der Innenstadt",
+             "Der Stadtrat hat am Dienstag beschlossen, dass in der Innenstadt geschützte Radwege gebaut werden. Die "
+             "Radfahrer sollen mit Bordsteinen vom Autoverkehr getrennt werden, und an sechs Kreuzungen kommen "
+             "eigene Ampeln für Fahrräder. Die Geschäfte fürchten, dass Parkplätze wegfallen, aber Studien aus "
+             "anderen Städten zeigen, dass Radwege mehr Kunden bringen."),
+    "brot": ("Wie man zu Hause Sauerteigbrot backt",
+             "Für ein gutes Brot braucht man Mehl, Wasser, Salz und einen aktiven Sauerteig. Der Teig ruht über "
+             "Nacht im Kühlschrank, dann wird er im heißen Ofen gebacken. Wer das Brot im geschlossenen Topf "
+             "backt, bekommt eine knusprige Kruste, und mit Butter schmeckt es am besten."),
+    "rad2": ("Mehr Radfahrer auf den neuen Radwegen",
+             "Seit die Stadt die geschützten Radwege eröffnet hat, fahren doppelt so viele Radfahrer durch die "
+             "Innenstadt. Die Polizei meldet weniger Unfälle an den Kreuzungen, weil die Fahrräder eigene Ampeln "
+             "haben und die Autos getrennt fahren. Auch die Geschäfte an der Straße haben mehr Kunden als vorher."),
+    "fussball": ("Später Treffer bringt den Verein ins Pokalfinale",
+                 "Der Stürmer hat in der letzten Minute ein Tor geschossen, und der Verein hat damit das Halbfinale "
+                 "gegen den Rivalen gewonnen. Der Trainer lobte die Spieler, die Fans feierten den Sieg bis in die "
+                 "Nacht. Im Finale trifft die Mannschaft auf den Tabellenführer der Liga."),
+}  # fmt: skip
+
+
+async def test_an_article_is_analysed_in_its_own_language(client: redis.asyncio.Redis, prefix: str) -> None:
+    """German stems and stop words: the bike-lane articles meet on "Radweg", and the football one shares nothing
+    with the others (analysed as English, "der", "die", "und" made it about as close as the threshold)."""
+    index = RelatedIndex(client, Keys(prefix))
+    for key in ("rad1", "brot"):
+        title, text = GERMAN[key]
+        await index.add(RelatedItem(team_id=TEAM, canonical_url=key, title=title, text=text, channel_id="CPUB",
+                                    shared_at=DAY0, language="de"))  # fmt: skip
+
+    def german(key: str) -> RelatedQuery:
+        return RelatedQuery(team_id=TEAM, channel_id="CPUB", canonical_url=key, title=GERMAN[key][0],
+                            text=GERMAN[key][1], language="de-DE")  # fmt: skip
+
+    assert [h.canonical_url for h in await index.related(german("rad2"))] == ["rad1"]
+    assert max(h.similarity for h in await index.ranking(german("fussball"))) < 0.05
+    assert await client.hget(index.keys.related(TEAM, "df"), "l:de") == b"2"  # a replica loading it meets German

@@ -1,6 +1,7 @@
 """Related reading over anyone's export: `digestbot related --corpus FILE.jsonl [--k 5]`.
 
-Each line of the file is one article, `{"id": ..., "title": ..., "text": ..., "url": ...}` (`url` optional).
+Each line of the file is one article, `{"id": ..., "title": ..., "text": ..., "url": ..., "language": ...}`
+(`url` and `language`, an ISO 639-1 code, optional).
 They are indexed, in file order, as one workspace's public articles in a throwaway index: under a unique key
 prefix on the configured Redis, deleted afterwards, or without REDIS_URL in a private redis-server that keeps
 nothing. Each article is then looked up as its card looks it up (the same RelatedIndex, query and threshold),
@@ -39,6 +40,7 @@ class CorpusArticle(BaseModel):
     title: str = ""
     text: str
     url: str | None = None
+    language: str | None = None  # ISO 639-1; English when absent
 
     @property
     def key(self) -> str:
@@ -77,7 +79,7 @@ async def related_lines(articles: list[CorpusArticle], settings: Settings, k: in
             await index.add(_item(article))
         for article in articles:
             query = RelatedQuery(team_id=TEAM, channel_id=CHANNEL, canonical_url=article.key, title=article.title,
-                                 text=article.text, exclude_urls=[article.key])  # fmt: skip
+                                 text=article.text, exclude_urls=[article.key], language=article.language)  # fmt: skip
             hits = await index.ranking(query, k)
             related = [{"id": ids[h.canonical_url], "score": h.score, "shown": h.shown} for h in hits]
             yield json.dumps({"id": article.id, "related": related}, ensure_ascii=False)
@@ -87,7 +89,7 @@ def _item(article: CorpusArticle) -> RelatedItem:
     """The article as a card's share indexes it (bot/service.py), in one public channel."""
     return RelatedItem(team_id=TEAM, canonical_url=article.key, title=article.title or article.key,
                        text=article.text, domain=domain(article.url) if article.url else "",
-                       channel_id=CHANNEL, shared_at=SHARED_AT)  # fmt: skip
+                       channel_id=CHANNEL, shared_at=SHARED_AT, language=article.language)  # fmt: skip
 
 
 @asynccontextmanager

@@ -6,7 +6,7 @@ Redis holds, per team (keys share the `{team}` hash tag, so MGET works on a clus
 | --- | --- | --- |
 | `<prefix>{team}:i:<url hash>` | string | an article: packed terms, shingle sketch, title, one line, domain, channels |
 | `<prefix>{team}:log` | list | url hashes in the order they were added or re-shared; replicas tail it |
-| `<prefix>{team}:df` | hash | document frequency per 3-byte term hash, and `n`, the number of articles |
+| `<prefix>{team}:df` | hash | articles per 3-byte term hash; `n` articles in all, `l:<language>` in a language |
 
 Each replica rebuilds an inverted index from these on its first use of a team and then, before every call,
 reads the log entries it has not seen yet (one LRANGE when nothing changed).
@@ -79,6 +79,7 @@ LOG_SLICE = 5000  # log entries read (and records fetched) per round trip
 _FORMAT = 1
 _HEADER = struct.Struct("<BdBB")  # format, first shared (epoch s), terms, sketch hashes
 _SEP = "\x1f"
+_LANGUAGE = b"l:"  # in the df hash: how many articles of each language the index holds (its IDF counts theirs)
 
 
 class RelatedItem(BaseModel):
@@ -91,6 +92,7 @@ class RelatedItem(BaseModel):
     channel_id: str
     channel_is_private: bool = False
     shared_at: datetime
+    language: str | None = None  # ISO 639-1, as the digest detected it: the article is analysed in it
 
 
 class RelatedQuery(BaseModel):
@@ -100,6 +102,7 @@ class RelatedQuery(BaseModel):
     title: str = ""
     text: str = ""
     exclude_urls: list[str] = Field(default_factory=list)
+    language: str | None = None
 
 
 class RelatedHit(BaseModel):
@@ -251,16 +254,16 @@ class TeamIndex:
         prior = IDF_PRIOR_DOCS * textvec.general_shares(terms)
         return np.log((1 + IDF_PRIOR_DOCS + self.n_df) / (1 + df + prior)) + 1.0
 
-    def vector(self, title: str, text: str) -> dict[int, float]:
+    def vector(self, title: str, text: str, language: str) -> dict[int, float]:
         """The normalised TF-IDF vector of an article."""
-        counted = textvec.term_weights(title, text)
+        counted = textvec.term_weights(title, text, language)
         terms = np.fromiter(counted, dtype=np.int64, count=len(counted))
         weights = np.fromiter(counted.values(), dtype=np.float64, count=len(counted)) * self.idf(terms)
         return _normalised(dict(zip(terms.tolist(), weights.tolist(), strict=True)))
 
-    def first_pass(self, title: str, text: str) -> FirstPass:
+    def first_pass(self, title: str, text: str, language: str) -> FirstPass:
         """An article's vector, and the first-pass scores of its QUERY_TERMS heaviest terms against every article."""
-        own = self.vector(title, text)
+        own = self.vector(title, text, language)
         heaviest = dict(heapq.nlargest(QUERY_TERMS, own.items(), key=lambda kv: kv[1]))
         query = _normalised(heaviest)
         return FirstPass(query, self.scores(query))
@@ -293,10 +296,10 @@ class TeamIndex:
         weights = np.concatenate([w * (share / whole) for (_, w), share in zip(vectors, shares, strict=True)])
         return dict(zip(terms.tolist(), np.bincount(where, weights=weights).tolist(), strict=True))
 
-    def signature(self, title: str, text: str) -> bytes:
+    def signature(self, title: str, text: str, language: str) -> bytes:
         """A new article's stored terms: the heaviest of its TF-IDF vector, with the IDF divided out again so that
         a replica loading them later weighs them with the IDF of that day."""
-        top = heapq.nlargest(TERMS_PER_DOC, self.vector(title, text).items(), key=lambda kv: kv[1])
+        top = heapq.nlargest(TERMS_PER_DOC, self.vector(title, text, language).items(), key=lambda kv: kv[1])
         terms = np.array([t for t, _ in top], dtype=np.int64)
         weights = np.array([w for _, w in top]) / self.idf(terms)
         return textvec.pack_terms(dict(zip(terms.tolist(), weights.tolist(), strict=True)), TERMS_PER_DOC)
@@ -384,13 +387,15 @@ class RelatedIndex:
         h = url_hash(item.canonical_url)
         key = self.item_key(item.team_id, item.canonical_url)
         if h not in team.by_hash:
+            language = textvec.language_of(item.language)
             doc = Doc(item.canonical_url, item.title, one_line(item.summary or item.text), item.domain,
                       item.shared_at.timestamp(), {item.channel_id: item.channel_is_private},
-                      team.signature(item.title, item.text), textvec.shingle_sketch(item.text))  # fmt: skip
+                      team.signature(item.title, item.text, language), textvec.shingle_sketch(item.text))  # fmt: skip
             blob = doc.encode()
-            terms = textvec.term_weights(item.title, item.text).keys()  # every distinct term of title and text
+            terms = textvec.term_weights(item.title, item.text, language).keys()  # every distinct term of both
             keys = [key, self._key(item.team_id, "df"), self._key(item.team_id, "log")]
-            added = await self._add_script(keys=keys, args=[blob, h, *(t.to_bytes(3, "little") for t in terms)])
+            counted = [*(t.to_bytes(3, "little") for t in terms), _LANGUAGE + language.encode()]
+            added = await self._add_script(keys=keys, args=[blob, h, *counted])
             if added is not None:
                 team.local.add(h)
                 team.n_df = int(added[0])  # and counted locally too (exact counts come on reload)
@@ -442,7 +447,8 @@ class RelatedIndex:
             return []
         own = url_hash(query.canonical_url)
         excluded = {team.by_hash[h] for h in [own, *map(url_hash, query.exclude_urls)] if h in team.by_hash}
-        ids, scores, direct = team.rank(team.first_pass(query.title, query.text), query.channel_id, excluded)
+        first = team.first_pass(query.title, query.text, textvec.language_of(query.language))
+        ids, scores, direct = team.rank(first, query.channel_id, excluded)
         sketch, title = textvec.shingle_sketch(query.text), textvec.title_tokens(query.title)
         other = {i for i in ids.tolist() if not same_story(sketch, title, team.docs[i])}
         if threshold is None:
@@ -518,6 +524,9 @@ class RelatedIndex:
     async def _load_df(self, team_id: str, team: TeamIndex) -> None:
         raw = await self.redis.hgetall(self._key(team_id, "df"))
         team.n_df = int(raw.pop(b"n", 0))
+        for key in [key for key in raw if len(key) != 3]:  # terms are 3 bytes, the other fields count languages
+            raw.pop(key)
+            textvec.use_language(textvec.language_of(key.removeprefix(_LANGUAGE).decode(errors="replace")))
         team.df = {int.from_bytes(t, "little"): int(n) for t, n in raw.items()}
         team.vectors = {}
         team.foreign = 0
