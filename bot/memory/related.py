@@ -287,9 +287,8 @@ class TeamIndex:
             mask[np.frombuffer(own, dtype=np.int32)] = True
         return mask
 
-    def centroid(self, ids: list[int], shares: list[float] | None = None) -> dict[int, float]:
-        """The weighted mean of some articles' stored (normalised) signatures (equal weights by default)."""
-        shares = shares or [1.0] * len(ids)
+    def centroid(self, ids: list[int], shares: list[float]) -> dict[int, float]:
+        """The weighted mean of some articles' stored (normalised) signatures."""
         whole = sum(shares)
         vectors = [self.doc_vector(i) for i in ids]
         terms, where = np.unique(np.concatenate([t for t, _ in vectors]), return_inverse=True)
