@@ -1,9 +1,18 @@
-"""Related-reading benchmark: precision@5 on 20 Newsgroups beside TF-IDF and BM25, then speed and memory at scale.
+"""Related-reading benchmark: ranking and what cards show on 20 Newsgroups, beside TF-IDF and BM25; young
+workspaces; then speed and memory at scale.
 
 Quality follows ../shared/bench/related/README.md: every article in turn is the new one, all others are the
-index; rank on title + blank line + text. digestbot's engine runs for real (RelatedIndex on the local Redis at
-127.0.0.1:6379, under a unique prefix deleted afterwards); the baselines (scikit-learn TF-IDF with sublinear tf
-and English stop words, and BM25 k1 1.5 b 0.75 on the same tokens) run in the same process.
+index; rank on title + blank line + text. digestbot runs through the product's path: `digestbot related
+--corpus` (bot/memory/corpus.py: RelatedIndex on the local Redis at 127.0.0.1:6379 under a unique prefix, dropped
+afterwards), whose `shown` is what a card would show. The baselines (scikit-learn TF-IDF with sublinear tf and
+English stop words, shown at the 0.10 cosine threshold; BM25 k1 1.5 b 0.75 on the same tokens) run in the same
+process on the same articles.
+
+The set is split in two halves by a fixed hash of each article's id, decided before any tuning: the engine is
+tuned on the first half only, and the second ("held-out") says whether a choice holds on articles it was not
+tuned on. Each half is also scored on its own, as a corpus of its own; "whole" is the shared set.
+
+Young workspaces: 30, 100 and 300 random articles of a half (SEEDS draws each), each draw a corpus of its own.
 
 Scale: synthetic articles made by splicing the first half of one 20NG article onto the second half of another
 of the same topic (the first one's title, a fresh URL, one of 10 channels of which 2 are private), indexed
@@ -15,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gzip
+import hashlib
 import json
 import random
 import statistics
@@ -29,14 +39,19 @@ import numpy as np
 import redis.asyncio
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
+from bot.config import Settings
+from bot.memory.corpus import CorpusArticle, related_lines
 from bot.memory.keys import Keys
-from bot.memory.related import SHOW_THRESHOLD, RelatedIndex, RelatedItem, RelatedQuery
+from bot.memory.related import RelatedIndex, RelatedItem, RelatedQuery
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "related" / "articles.jsonl.gz"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 TEAM = "TBENCH"
+K = 5
 SCALES = (1_000, 10_000, 100_000)
-THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
+YOUNG_SIZES = (30, 100, 300)
+SEEDS = 5
+TFIDF_SHOWN = 0.10  # the cosine from which the plain TF-IDF peer "shows" an item (the issue's comparison)
 
 
 @dataclass(frozen=True)
@@ -50,6 +65,11 @@ class Doc:
     def url(self) -> str:
         return f"https://ng.example/{self.id}"
 
+    @property
+    def tuning(self) -> bool:
+        """The fixed split: an article whose id hashes even is in the tuning half."""
+        return int(hashlib.sha1(self.id.encode()).hexdigest(), 16) % 2 == 0
+
 
 def load_docs(path: Path = DATA) -> list[Doc]:
     with gzip.open(path, "rt", encoding="utf-8") as handle:
@@ -57,44 +77,53 @@ def load_docs(path: Path = DATA) -> list[Doc]:
     return [Doc(r["id"], r["topic"], r["title"], r["text"]) for r in rows]
 
 
-def item(doc: Doc, url: str, channel: str = "C0", private: bool = False) -> RelatedItem:
-    return RelatedItem(team_id=TEAM, canonical_url=url, title=doc.title, summary=doc.text[:300], text=doc.text,
-                       domain="ng.example", channel_id=channel, channel_is_private=private,
-                       shared_at=datetime(2024, 1, 1, tzinfo=UTC))  # fmt: skip
+def halves(docs: Sequence[Doc]) -> dict[str, list[Doc]]:
+    return {"tune": [d for d in docs if d.tuning], "held-out": [d for d in docs if not d.tuning], "whole": list(docs)}
 
 
-def query(doc: Doc, url: str) -> RelatedQuery:
-    return RelatedQuery(team_id=TEAM, channel_id="C0", canonical_url=url, title=doc.title, text=doc.text)
+# --- what an engine picks: per query, its top K as (on the query's topic, shown) -------------------------------
+
+Picks = list[list[tuple[bool, bool]]]
 
 
 @dataclass
-class Result:
+class Run:
     name: str
-    picks: list[list[str]]  # topics of each query's picks, best first
-    ms_per_query: float
-    build_s: float
+    picks: Picks
+    seconds: float
+    shows: bool = True  # whether the engine decides what to show (BM25 only ranks)
 
 
-def precision(docs: Sequence[Doc], picks: list[list[str]], k: int = 5) -> tuple[float, float, float]:
-    """P@k macro by topic, P@k over all queries, and the share of queries showing an off-topic item."""
-    per_query = [sum(t == d.topic for t in p[:k]) / k for d, p in zip(docs, picks, strict=True)]
-    by_topic: dict[str, list[float]] = {}
-    for d, p in zip(docs, per_query, strict=True):
-        by_topic.setdefault(d.topic, []).append(p)
-    macro = statistics.mean(statistics.mean(v) for v in by_topic.values())
-    off = [any(t != d.topic for t in p[:k]) for d, p in zip(docs, picks, strict=True)]
-    return macro, statistics.mean(per_query), statistics.mean(off)
-
-
-def matrix_result(name: str, docs: Sequence[Doc], build: Callable[[list[str]], np.ndarray]) -> Result:
-    """Rank with a dense similarity matrix from `build` (leave-one-out)."""
-    texts = [f"{d.title}\n\n{d.text}" for d in docs]
+async def digestbot(docs: Sequence[Doc]) -> Run:
+    """`digestbot related --corpus` on these articles, in process (the same generator the command prints)."""
+    topic = {d.id: d.topic for d in docs}
+    articles = [CorpusArticle(id=d.id, title=d.title, text=d.text) for d in docs]
+    picks: Picks = []
     start = time.perf_counter()
-    sims = build(texts)
-    elapsed = time.perf_counter() - start
+    async for line in related_lines(articles, Settings(REDIS_URL=REDIS_URL), K):
+        row = json.loads(line)
+        picks.append([(topic[r["id"]] == topic[row["id"]], r["shown"]) for r in row["related"]])
+    return Run("digestbot (`related --corpus`, as cards)", picks, time.perf_counter() - start)
+
+
+def matrix_run(name: str, docs: Sequence[Doc], build: Callable[[list[str]], np.ndarray], shown_from: float) -> Run:
+    """Rank with a dense similarity matrix from `build` (leave-one-out); items from `shown_from` are shown."""
+    start = time.perf_counter()
+    sims = build([f"{d.title}\n\n{d.text}" for d in docs])
     np.fill_diagonal(sims, -np.inf)
-    top = np.argsort(-sims, axis=1)[:, :5]
-    return Result(name, [[docs[j].topic for j in row] for row in top], 1000 * elapsed / len(docs), 0.0)
+    top = np.argsort(-sims, axis=1, kind="stable")[:, :K]
+    picks = [[(docs[j].topic == d.topic, bool(sims[i, j] >= shown_from)) for j in row]
+             for i, (d, row) in enumerate(zip(docs, top, strict=True))]  # fmt: skip
+    return Run(name, picks, time.perf_counter() - start, shows=shown_from < np.inf)
+
+
+def tfidf_run(docs: Sequence[Doc]) -> Run:
+    return matrix_run(f"TF-IDF (sublinear tf, English stop words), shown from {TFIDF_SHOWN}", docs, tfidf_sims,
+                      TFIDF_SHOWN)  # fmt: skip
+
+
+def bm25_run(docs: Sequence[Doc]) -> Run:
+    return matrix_run("BM25 (k1 1.5, b 0.75, whole article as query)", docs, bm25_sims, np.inf)
 
 
 def tfidf_sims(texts: list[str]) -> np.ndarray:
@@ -117,70 +146,99 @@ def bm25_sims(texts: list[str], k1: float = 1.5, b: float = 0.75) -> np.ndarray:
     return (queries @ docs.T).toarray()
 
 
-async def digestbot_quality(
-    docs: Sequence[Doc], client: redis.asyncio.Redis
-) -> tuple[Result, list[list[float]], list[float]]:
-    """Index every article, then query each one (its own URL is excluded, as a re-share would be)."""
-    index = RelatedIndex(client, Keys(f"bench:{uuid.uuid4().hex}:"), threshold=float("-inf"))
-    by_url = {d.url: d for d in docs}
-    start = time.perf_counter()
+# --- the figures ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Shown:
+    shown: int  # items shown
+    right: int  # of which on the query's topic
+    covered: int  # queries having another article of their topic that show one
+    coverable: int  # queries having another article of their topic
+    off: int  # queries showing an off-topic item
+    queries: int
+
+    def __add__(self, other: Shown) -> Shown:
+        return Shown(*(a + b for a, b in zip(self.astuple(), other.astuple(), strict=True)))
+
+    def astuple(self) -> tuple[int, ...]:
+        return (self.shown, self.right, self.covered, self.coverable, self.off, self.queries)
+
+    def cells(self) -> str:
+        precision = self.right / self.shown if self.shown else float("nan")
+        return (f"{precision:8.1%} {self.covered / max(self.coverable, 1):9.1%} {self.off / self.queries:10.1%}"
+                f" {self.shown / self.queries:6.2f}")  # fmt: skip
+
+
+def p_at_k(docs: Sequence[Doc], picks: Picks) -> float:
+    """P@K macro: the mean per topic of the share of each query's top K on its topic."""
+    by_topic: dict[str, list[float]] = {}
+    for d, p in zip(docs, picks, strict=True):
+        by_topic.setdefault(d.topic, []).append(sum(right for right, _ in p) / K)
+    return statistics.mean(statistics.mean(v) for v in by_topic.values())
+
+
+def shown(docs: Sequence[Doc], picks: Picks) -> Shown:
+    sizes: dict[str, int] = {}
     for d in docs:
-        await index.add(item(d, d.url))
-    build_s = time.perf_counter() - start
-    picks, scores = [], []
-    start = time.perf_counter()
-    for d in docs:
-        hits = await index.related(query(d, d.url))
-        picks.append([by_url[h.canonical_url].topic for h in hits])
-        scores.append([h.similarity for h in hits])
-    ms = 1000 * (time.perf_counter() - start) / len(docs)
-    absent = await absent_topic_scores(index, docs)
-    await delete_prefix(client, index.prefix)
-    return Result("digestbot (Snowball TF-IDF, title x2, doc + query expansion)", picks, ms, build_s), scores, absent
+        sizes[d.topic] = sizes.get(d.topic, 0) + 1
+    coverable = [sizes[d.topic] > 1 for d in docs]
+    return Shown(
+        shown=sum(s for p in picks for _, s in p),
+        right=sum(r and s for p in picks for r, s in p),
+        covered=sum(c and any(r and s for r, s in p) for c, p in zip(coverable, picks, strict=True)),
+        coverable=sum(coverable),
+        off=sum(any(s and not r for r, s in p) for p in picks),
+        queries=len(picks),
+    )
 
 
-async def absent_topic_scores(index: RelatedIndex, docs: Sequence[Doc]) -> list[float]:
-    """For every 4th article, its best direct similarity when its whole topic is excluded from the index."""
-    by_topic: dict[str, list[str]] = {}
-    for d in docs:
-        by_topic.setdefault(d.topic, []).append(d.url)
-    best = []
-    for d in docs[::4]:
-        hits = await index.related(query(d, d.url).model_copy(update={"exclude_urls": by_topic[d.topic]}))
-        best.append(max(h.similarity for h in hits) if hits else float("-inf"))
-    return best
+async def ranking_table(parts: dict[str, list[Doc]]) -> None:
+    runs = {name: [await digestbot(docs), tfidf_run(docs), bm25_run(docs)] for name, docs in parts.items()}
+    names = [r.name for r in next(iter(runs.values()))]
+    print(f"20 Newsgroups, leave-one-out, top {K}: " + ", ".join(f"{n} {len(d):,} articles" for n, d in parts.items()))
+    print(f"\nRanking, P@{K} macro:")
+    print(f"{'engine':60} " + " ".join(f"{n:>9}" for n in parts))
+    for i, name in enumerate(names):
+        print(f"{name:60} " + " ".join(f"{p_at_k(parts[n], runs[n][i].picks):9.1%}" for n in parts))
+    print("\nWhat cards show: items on topic / queries with a same-topic article that show one / queries showing an")
+    print("off-topic item / items shown per query:")
+    print(f"{'engine':60} {'half':>8} {'on topic':>8} {'coverage':>9} {'off-topic':>10} {'shown':>6} {'s':>5}")
+    for i, name in enumerate(names):
+        for n, docs in parts.items():
+            run = runs[n][i]
+            if run.shows:
+                print(f"{name:60} {n:>8} {shown(docs, run.picks).cells()} {run.seconds:5.1f}")
 
 
-def print_quality(docs: Sequence[Doc], results: list[Result]) -> None:
-    print(f"20 Newsgroups: {len(docs)} articles, {len({d.topic for d in docs})} topics, leave-one-out, top 5")
-    print(f"{'engine':62} {'P@5 macro':>9} {'P@5 all':>8} {'off-topic':>9} {'ms/query':>8} {'build s':>8}")
-    for r in results:
-        macro, overall, off = precision(docs, r.picks)
-        print(f"{r.name:62} {macro:9.1%} {overall:8.1%} {off:9.1%} {r.ms_per_query:8.2f} {r.build_s:8.1f}")
-    print("(baselines: ms/query is the whole similarity matrix divided by the queries; build is inside it)")
+async def young_table(parts: dict[str, list[Doc]], seeds: int = SEEDS) -> None:
+    print(f"\nYoung workspaces: {seeds} random draws of each size from a half, each a corpus of its own (pooled):")
+    print(f"{'engine':60} {'half':>8} {'size':>5} {'on topic':>8} {'coverage':>9} {'off-topic':>10} {'shown':>6}")
+    for name, docs in parts.items():
+        for size in YOUNG_SIZES:
+            totals: dict[str, Shown] = {}
+            for seed in range(seeds):
+                draw = random.Random(seed).sample(docs, size)
+                for run in (await digestbot(draw), tfidf_run(draw)):
+                    totals[run.name] = totals.get(run.name, Shown(0, 0, 0, 0, 0, 0)) + shown(draw, run.picks)
+            for engine, total in totals.items():
+                print(f"{engine:60} {name:>8} {size:5} {total.cells()}")
 
 
-def print_thresholds(
-    docs: Sequence[Doc], picks: list[list[str]], scores: list[list[float]], absent: list[float]
-) -> None:
-    """What a threshold on the final score does to normal queries, and to queries whose topic is absent."""
-    print(f"\ndigestbot at a similarity threshold (shipped: {SHOW_THRESHOLD}); the last column: queries whose")
-    print("whole topic was excluded from the index (anything shown is off-topic), share showing something:")
-    print(f"{'threshold':>9} {'off-topic':>9} {'precision of shown':>18} {'items shown':>11} {'nothing shown':>13}"
-          f" {'topic absent, shown':>19}")  # fmt: skip
-    for t in sorted({*THRESHOLDS, SHOW_THRESHOLD}):
-        kept = [[p for p, s in zip(ps, ss, strict=True) if s >= t] for ps, ss in zip(picks, scores, strict=True)]
-        off = statistics.mean(any(p != d.topic for p in k) for d, k in zip(docs, kept, strict=True))
-        shown = sum(len(k) for k in kept)
-        right = sum(p == d.topic for d, k in zip(docs, kept, strict=True) for p in k)
-        empty = statistics.mean(not k for k in kept)
-        wrong = statistics.mean(s >= t for s in absent)
-        print(
-            f"{t:9.2f} {off:9.1%} {right / max(shown, 1):18.1%} {shown / len(docs):11.2f} {empty:13.1%} {wrong:19.1%}"
-        )
+# --- scale ------------------------------------------------------------------------------------------------------
 
 
-def synthetic(docs: Sequence[Doc], n: int, rng: random.Random) -> list[tuple[RelatedItem, str]]:
+def item(doc: Doc, url: str, channel: str = "C0", private: bool = False) -> RelatedItem:
+    return RelatedItem(team_id=TEAM, canonical_url=url, title=doc.title, summary=doc.text[:300], text=doc.text,
+                       domain="ng.example", channel_id=channel, channel_is_private=private,
+                       shared_at=datetime(2024, 1, 1, tzinfo=UTC))  # fmt: skip
+
+
+def query(doc: Doc, url: str) -> RelatedQuery:
+    return RelatedQuery(team_id=TEAM, channel_id="C0", canonical_url=url, title=doc.title, text=doc.text)
+
+
+def synthetic(docs: Sequence[Doc], n: int, rng: random.Random) -> list[RelatedItem]:
     by_topic: dict[str, list[Doc]] = {}
     for d in docs:
         by_topic.setdefault(d.topic, []).append(d)
@@ -192,22 +250,22 @@ def synthetic(docs: Sequence[Doc], n: int, rng: random.Random) -> list[tuple[Rel
         text = " ".join(wa[: len(wa) // 2] + wb[len(wb) // 2 :])
         channel = rng.randrange(10)
         spliced = Doc(uuid.uuid4().hex, a.topic, a.title, text)
-        out.append((item(spliced, spliced.url, f"C{channel}", private=channel >= 8), a.topic))
+        out.append(item(spliced, spliced.url, f"C{channel}", private=channel >= 8))
     return out
 
 
-async def scale(docs: Sequence[Doc], client: redis.asyncio.Redis) -> None:
+async def scale(docs: Sequence[Doc], client: redis.asyncio.Redis, sizes: Sequence[int]) -> None:
     rng = random.Random(5)
     held_out = rng.sample(list(docs), 300)
     index = RelatedIndex(client, Keys(f"bench:{uuid.uuid4().hex}:"))
-    items = synthetic(docs, SCALES[-1], rng)
+    items = synthetic(docs, sizes[-1], rng)
     print("\nScale (synthetic spliced 20NG articles; 300 held-out 20NG queries from a public channel):")
     print(f"{'indexed':>8} {'index/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'record B':>8} {'all keys B/article':>18}")
     done = 0
     try:
-        for size in SCALES:
+        for size in sizes:
             start = time.perf_counter()
-            for it, _ in items[done:size]:
+            for it in items[done:size]:
                 await index.add(it)
             rate = (size - done) / (time.perf_counter() - start)
             done = size
@@ -216,52 +274,44 @@ async def scale(docs: Sequence[Doc], client: redis.asyncio.Redis) -> None:
                 t0 = time.perf_counter()
                 await index.related(query(d, d.url))
                 times.append(1000 * (time.perf_counter() - t0))
-            record, total = await memory(client, index, [it for it, _ in items[:size]], rng)
+            record, total = await memory(client, index, items[:size], rng)
             p50, p99 = np.percentile(times, [50, 99])
             print(f"{size:8,} {rate:8.0f} {p50:7.2f} {p99:7.2f} {record:8.0f} {total:18.0f}")
     finally:
-        await delete_prefix(client, index.prefix)
+        await index.drop(TEAM)
 
 
 async def memory(
     client: redis.asyncio.Redis, index: RelatedIndex, items: list[RelatedItem], rng: random.Random
 ) -> tuple[float, float]:
-    """Mean MEMORY USAGE of 200 article records, and of every key under the prefix divided by the articles."""
+    """Mean MEMORY USAGE of 200 article records, and of every key of the index divided by the articles."""
     sample = rng.sample(items, min(200, len(items)))
     keys = [index.item_key(it.team_id, it.canonical_url) for it in sample]
     record = statistics.mean([await client.memory_usage(k, samples=0) or 0 for k in keys])
-    shared = [index._key(TEAM, "log"), index._key(TEAM, "df")]
+    shared = [index.keys.related(TEAM, "log"), index.keys.related(TEAM, "df")]
     total = record * len(items) + sum([await client.memory_usage(k, samples=0) or 0 for k in shared])
     return record, total / len(items)
 
 
-async def delete_prefix(client: redis.asyncio.Redis, prefix: str) -> None:
-    async for key in client.scan_iter(match=f"{prefix}*", count=1000):
-        await client.delete(key)
-
-
-async def run(quality_only: bool) -> None:
+async def run(quick: bool, quality_only: bool) -> None:
     docs = load_docs()
-    client = redis.asyncio.Redis.from_url(REDIS_URL)
-    try:
-        ours, scores, absent = await digestbot_quality(docs, client)
-        results = [
-            matrix_result("TF-IDF cosine (scikit-learn, sublinear tf, English stop words)", docs, tfidf_sims),
-            matrix_result("BM25 (k1 1.5, b 0.75, same tokens, whole article as query)", docs, bm25_sims),
-            ours,
-        ]
-        print_quality(docs, results)
-        print_thresholds(docs, ours.picks, scores, absent)
-        if not quality_only:
-            await scale(docs, client)
-    finally:
-        await client.aclose()
+    parts = halves(docs)
+    await ranking_table(parts)
+    await young_table({n: parts[n] for n in ("tune", "held-out")})
+    if not quality_only:
+        client = redis.asyncio.Redis.from_url(REDIS_URL)
+        try:
+            await scale(docs, client, SCALES[:-1] if quick else SCALES)
+        finally:
+            await client.aclose()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quality-only", action="store_true", help="the 20NG table only, skip the scale runs")
-    asyncio.run(run(parser.parse_args().quality_only))
+    parser.add_argument("--quick", action="store_true", help="skip the 100k scale run")
+    parser.add_argument("--quality-only", action="store_true", help="the quality tables only, no scale runs")
+    args = parser.parse_args()
+    asyncio.run(run(args.quick, args.quality_only))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""digestbot's core commands, Slack-free: `digest` links and saved pages, preview a channel's `roundup`.
+"""digestbot's core commands, Slack-free: `digest` links and saved pages, preview a channel's `roundup`, measure
+`related` reading over an export.
 
 `digestbot` (handlers/cli.py) adds the Slack commands to these; `python -m bot` runs these alone. Every command
 imports what it uses only when it runs, so `--version` and `--help` answer at once.
@@ -12,6 +13,7 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from bot import __version__
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from bot.config import Settings
+    from bot.memory.corpus import CorpusArticle
     from bot.models import Digest
     from bot.roundup import Roundup
     from bot.service import DigestService
@@ -184,6 +187,34 @@ def render_roundup(roundup: Roundup, console: Console) -> None:
     console.print(Panel("\n".join(body), title=f"[bold]{title}[/bold]", title_align="left"))
 
 
+# --- related --corpus --------------------------------------------------------------------------------------
+
+
+def related_command(args: argparse.Namespace) -> int:
+    """Related reading for every article of a JSON Lines export, as cards would show it."""
+    from bot.config import Settings
+    from bot.memory.corpus import CorpusError, read_corpus
+
+    if args.k < 1:
+        fail("--k must be at least 1")
+        return 2
+    settings = load_settings(Settings)
+    try:
+        articles = read_corpus(args.corpus)
+    except CorpusError as error:
+        fail(str(error))
+        return 2
+    asyncio.run(_print_related(articles, settings, args.k))
+    return 0
+
+
+async def _print_related(articles: list[CorpusArticle], settings: Settings, k: int) -> None:
+    from bot.memory.corpus import related_lines
+
+    async for line in related_lines(articles, settings, k):
+        print(line, flush=True)
+
+
 # --- the parser --------------------------------------------------------------------------------------------
 
 
@@ -201,6 +232,11 @@ def build_parser(description: str | None = __doc__) -> tuple[argparse.ArgumentPa
     roundup.add_argument("--channel", required=True, metavar="CHANNEL_ID", help="the Slack channel id, e.g. C0123ABC")
     roundup.add_argument("--json", action="store_true", help="print the roundup as one JSON object (null if quiet)")
     roundup.set_defaults(run=roundup_command)
+    related = commands.add_parser("related", help="related reading for every article of a JSON Lines file")
+    related.add_argument("--corpus", required=True, type=Path, metavar="FILE.jsonl",
+                         help='one article a line: {"id": ..., "title": ..., "text": ..., "url": ...} (url optional)')
+    related.add_argument("--k", type=int, default=5, help="candidates listed per article (default 5)")
+    related.set_defaults(run=related_command)
     return parser, commands
 
 

@@ -106,6 +106,7 @@ def _query(team_id: str, channel_id: str, item: RoundupItem, digest: Digest | No
         title=item.title,
         text=digest.text if digest else item.one_line,
         exclude_urls=exclude,
+        language=digest.language if digest else None,
     )
 
 

@@ -67,6 +67,7 @@ class DigestService:
             channel_id=share.channel_id,
             channel_is_private=share.channel_is_private,
             shared_at=share.shared_at,
+            language=digest.language,
         )
         await self.guard.run(lambda: self.related_index.add(item), None, bounded=False)
 
@@ -83,6 +84,7 @@ class DigestService:
             title=digest.title or "",
             text=digest.text,
             exclude_urls=[digest.canonical_url],
+            language=digest.language,
         )
         return await self._related(query, k)
 

@@ -204,7 +204,7 @@ async def test_one_url_in_two_channels_counts_once(client: redis.asyncio.Redis, 
     await index.add(item("cooking", 4, channel="GSECRET", private=True, days=3))
     await index.add(item("cooking", 4, channel="CPUB", days=5))
     await index.add(item("cooking", 2, channel="CPUB", days=4))
-    hits = await index.related(query("cooking", 0, channel="CANY"))
+    hits = await index.ranking(query("cooking", 0, channel="CANY"))  # every candidate it may see, shown or not
     assert sorted(h.canonical_url for h in hits) == [article("cooking", n)[0] for n in (2, 4)]
     first = next(h for h in hits if h.canonical_url == article("cooking", 4)[0])
     assert first.shared_at == DAY0 + timedelta(days=3)  # the first share, though it was private
@@ -216,7 +216,7 @@ async def test_another_replica_sees_what_the_first_added(client: redis.asyncio.R
     assert [h.canonical_url for h in await second.related(query("space", 1))] == [article("space", 4)[0]]
     await first.add(item("space", 0))  # after the second replica built its index: it tails the log
     await first.add(item("space", 3, channel="GSECRET", private=True))
-    later = {h.canonical_url for h in await second.related(query("space", 1))}
+    later = {h.canonical_url for h in await second.ranking(query("space", 1))}  # shown or not
     assert later == {article("space", n)[0] for n in (0, 4)}
 
 
@@ -235,19 +235,41 @@ def test_one_line_is_cut_at_a_word_boundary() -> None:
     assert one_line("  Short\n summary. ") == "Short summary."
 
 
-async def test_indexing_after_a_lookup_stores_what_indexing_alone_would(
-    client: redis.asyncio.Redis, prefix: str
-) -> None:
-    """The card's lookup keeps the article's first pass for its indexing: the stored signature is the same."""
-    looked_up, direct = RelatedIndex(client, Keys(prefix + "a:")), RelatedIndex(client, Keys(prefix + "b:"))
-    for index in (looked_up, direct):
-        for topic in ARTICLES:
-            for n in range(1, 5):
-                await index.add(item(topic, n))
-    assert await looked_up.related(query("space", 0))
-    assert looked_up._teams[TEAM].expansions  # the lookup kept what indexing needs
-    for index in (looked_up, direct):
-        await index.add(item("space", 0))
-    assert not looked_up._teams[TEAM].expansions
-    stored = [await client.get(index.item_key(TEAM, article("space", 0)[0])) for index in (looked_up, direct)]
-    assert stored[0] is not None and stored[0] == stored[1]
+# Two German articles on new bike lanes, one on baking bread, one on football.
+GERMAN = {
+    "rad1": ("Die Stadt baut neue Radwege in der Innenstadt",
+             "Der Stadtrat hat am Dienstag beschlossen, dass in der Innenstadt geschützte Radwege gebaut werden. Die "
+             "Radfahrer sollen mit Bordsteinen vom Autoverkehr getrennt werden, und an sechs Kreuzungen kommen "
+             "eigene Ampeln für Fahrräder. Die Geschäfte fürchten, dass Parkplätze wegfallen, aber Studien aus "
+             "anderen Städten zeigen, dass Radwege mehr Kunden bringen."),
+    "brot": ("Wie man zu Hause Sauerteigbrot backt",
+             "Für ein gutes Brot braucht man Mehl, Wasser, Salz und einen aktiven Sauerteig. Der Teig ruht über "
+             "Nacht im Kühlschrank, dann wird er im heißen Ofen gebacken. Wer das Brot im geschlossenen Topf "
+             "backt, bekommt eine knusprige Kruste, und mit Butter schmeckt es am besten."),
+    "rad2": ("Mehr Radfahrer auf den neuen Radwegen",
+             "Seit die Stadt die geschützten Radwege eröffnet hat, fahren doppelt so viele Radfahrer durch die "
+             "Innenstadt. Die Polizei meldet weniger Unfälle an den Kreuzungen, weil die Fahrräder eigene Ampeln "
+             "haben und die Autos getrennt fahren. Auch die Geschäfte an der Straße haben mehr Kunden als vorher."),
+    "fussball": ("Später Treffer bringt den Verein ins Pokalfinale",
+                 "Der Stürmer hat in der letzten Minute ein Tor geschossen, und der Verein hat damit das Halbfinale "
+                 "gegen den Rivalen gewonnen. Der Trainer lobte die Spieler, die Fans feierten den Sieg bis in die "
+                 "Nacht. Im Finale trifft die Mannschaft auf den Tabellenführer der Liga."),
+}  # fmt: skip
+
+
+async def test_an_article_is_analysed_in_its_own_language(client: redis.asyncio.Redis, prefix: str) -> None:
+    """German stems and stop words: the bike-lane articles meet on "Radweg", and the football one shares nothing
+    with the others (analysed as English, "der", "die", "und" made it about as close as the threshold)."""
+    index = RelatedIndex(client, Keys(prefix))
+    for key in ("rad1", "brot"):
+        title, text = GERMAN[key]
+        await index.add(RelatedItem(team_id=TEAM, canonical_url=key, title=title, text=text, channel_id="CPUB",
+                                    shared_at=DAY0, language="de"))  # fmt: skip
+
+    def german(key: str) -> RelatedQuery:
+        return RelatedQuery(team_id=TEAM, channel_id="CPUB", canonical_url=key, title=GERMAN[key][0],
+                            text=GERMAN[key][1], language="de-DE")  # fmt: skip
+
+    assert [h.canonical_url for h in await index.related(german("rad2"))] == ["rad1"]
+    assert max(h.similarity for h in await index.ranking(german("fussball"))) < 0.05
+    assert await client.hget(index.keys.related(TEAM, "df"), "l:de") == b"2"  # a replica loading it meets German

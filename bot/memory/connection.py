@@ -22,11 +22,14 @@ one second per command, never a minute: Slack's 3-second ack must survive it.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import fcntl
 import importlib.util
 import shutil
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -122,18 +125,20 @@ def redis_server_binary() -> str:
     return found
 
 
-def redis_server_command(data_dir: Path, *, port: int = 0, unixsocket: Path | None = None) -> list[str]:
-    """argv for a foreground redis-server persisting (RDB + AOF) under data_dir, bound to loopback only."""
+def redis_server_command(
+    data_dir: Path, *, port: int = 0, unixsocket: Path | None = None, persist: bool = True
+) -> list[str]:
+    """argv for a foreground redis-server under data_dir, bound to loopback only, persisting (RDB + AOF) unless
+    `persist` is false (then it writes nothing but its log)."""
     cmd = [
         redis_server_binary(),
         "--port", str(port),
         "--bind", "127.0.0.1",
         "--dir", str(data_dir),
-        "--appendonly", "yes",
-        "--appendfsync", "everysec",
         "--daemonize", "no",
         "--logfile", str(data_dir / "redis.log"),
     ]  # fmt: skip
+    cmd += ["--appendonly", "yes", "--appendfsync", "everysec"] if persist else ["--appendonly", "no", "--save", ""]
     if unixsocket is not None:
         cmd += ["--unixsocket", str(unixsocket), "--unixsocketperm", "700"]
     return cmd
@@ -152,14 +157,15 @@ def embedded_socket(data_dir: Path) -> Path:
     with open(data_dir / "redis.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not _answers(sock):
-            _start(data_dir, sock)
+            atexit.register(_stop, _start(data_dir, sock))
     _servers[data_dir] = sock
     return sock
 
 
-def _start(data_dir: Path, sock: Path) -> None:
+def _start(data_dir: Path, sock: Path, persist: bool = True) -> subprocess.Popen[bytes]:
+    """A redis-server on `sock`, answering (or RuntimeError); the caller stops it."""
     process = subprocess.Popen(
-        redis_server_command(data_dir, unixsocket=sock),
+        redis_server_command(data_dir, unixsocket=sock, persist=persist),
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     deadline = time.monotonic() + START_TIMEOUT_S
@@ -168,7 +174,19 @@ def _start(data_dir: Path, sock: Path) -> None:
             process.kill()
             raise RuntimeError(f"embedded redis-server did not start; see {data_dir / 'redis.log'}")
         time.sleep(0.05)
-    atexit.register(_stop, process)
+    return process
+
+
+@contextlib.contextmanager
+def scratch_redis() -> Iterator[Redis]:
+    """A client of a private redis-server that keeps nothing: no persistence, its folder removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="digestbot-scratch-") as folder:
+        sock = Path(folder) / "redis.sock"
+        process = _start(Path(folder), sock, persist=False)
+        try:
+            yield Redis(unix_socket_path=str(sock), **client_options())
+        finally:
+            _stop(process)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -28,7 +28,7 @@ one URL (or one channel, or one team) share a slot and may be used together in o
 | `P once:E` | string | the queue entry id of the one job that may run for event E | 1 hour |
 | `P related:{T}:i:R` | string | an article of T's related index (R = related_id() hex) | none |
 | `P related:{T}:log` | list | related ids in the order they were added or re-shared; replicas tail it | none |
-| `P related:{T}:df` | hash | document frequency per 3-byte term hash, and `n`, the number of articles | none |
+| `P related:{T}:df` | hash | articles per 3-byte term hash; `n` articles in all, `l:<ISO 639-1>` in a language | none |
 
 `history` = channels.HISTORY_TTL_S, renewed by every share in that channel (or team). Counters, user lists and
 channel maps inside hashes carry no "v" of their own: the `v1` in the key name versions them. `ch:{C}:msg` lets a

@@ -6,15 +6,18 @@ Redis holds, per team (keys share the `{team}` hash tag, so MGET works on a clus
 | --- | --- | --- |
 | `<prefix>{team}:i:<url hash>` | string | an article: packed terms, shingle sketch, title, one line, domain, channels |
 | `<prefix>{team}:log` | list | url hashes in the order they were added or re-shared; replicas tail it |
-| `<prefix>{team}:df` | hash | document frequency per 3-byte term hash, and `n`, the number of articles |
+| `<prefix>{team}:df` | hash | articles per 3-byte term hash; `n` articles in all, `l:<language>` in a language |
 
 Each replica rebuilds an inverted index from these on its first use of a team and then, before every call,
 reads the log entries it has not seen yet (one LRANGE when nothing changed).
 
 Ranking (measured on 20 Newsgroups, see bench/related.py): TF-IDF cosine over Snowball stems with a title
-boost; each stored signature is expanded at indexing time with its nearest public neighbours (document
-expansion), and each query is expanded with its top results weighted by squared cosine (Rocchio pseudo-relevance
-feedback). Items under SHOW_THRESHOLD are never shown: no related reading is better than unrelated reading.
+boost, the IDF backed by general English word frequencies so that a score means the same in a young index and
+a big one; each query is expanded with its top results weighted by squared cosine (Rocchio pseudo-relevance
+feedback). What a card shows is decided on the direct cosine (SHOW_THRESHOLD and the rest): no related
+reading is better than unrelated reading. Stored signatures are the articles' own terms: expanding them with
+their neighbours at indexing time gained ranking in a big index but, in a young one, filled early articles
+with the vocabulary of whatever topics came first.
 """
 
 from __future__ import annotations
@@ -46,22 +49,24 @@ TERMS_PER_DOC = 96  # stored signature size: 4 bytes a term (64 terms cost ~0.7 
 QUERY_TERMS = 100
 EXPANDED_QUERY_TERMS = 150
 FEEDBACK_DOCS = 10
-FEEDBACK_WEIGHT = 1.0  # Rocchio beta
-EXPANSION_DOCS = 10
-EXPANSION_WEIGHT = 1.0
+FEEDBACK_WEIGHT = 2.0  # Rocchio beta
+FEEDBACK_ROUNDS = 2  # the query expanded again from its expanded ranking: +1 point of P@5 on the tuning half
 MIN_FEEDBACK_SCORE = 0.05  # a first-pass neighbour must share at least this much to steer anything
-SHOW_THRESHOLD = 0.15  # direct cosine under which an item is not shown (chosen on the bench)
+SHOW_THRESHOLD = 0.15  # direct cosine under which an item is not shown (chosen on the bench's tuning half)
+SHOW_NEAR_BEST = 0.9  # nor one under this share of the best item's (a weaker runner-up is often off topic)...
+SHOW_SURE = 0.2  # ...unless it reaches this cosine (both chosen on the bench's tuning half)
 SAME_STORY_SKETCH = 0.5  # shingle Jaccard from which two texts are one story
 SAME_STORY_TITLE = 0.8  # title-token Jaccard from which two titles (4+ words) are one story
-# Pseudo-articles that contain no term: in a young index the few shared words would otherwise get the
-# lowest IDF and two articles on one topic would look unrelated; past a few hundred articles it fades out.
-IDF_PRIOR_DOCS = 100
+# General-English pseudo-articles (each term in its share of them, textvec.general_shares) added to the index's
+# document frequencies: a young index alone gives "think" or "use" the IDF of a topic word, and a fixed show
+# threshold meant something else at 30 and at 3,000 articles; past a few thousand articles the index's own
+# counts dominate.
+IDF_PRIOR_DOCS = 1000
 ONE_LINE_CHARS = 140
 # A record's title and line in UTF-8 bytes (not characters: 140 of them can be 560 bytes): with the 467 bytes of
 # terms and sketch, a record stays under 1 KB for any page, plus its link's own length.
 TITLE_BYTES = LINE_BYTES = 200
 VECTOR_CACHE = 4096  # weighed document vectors kept per team (~1 KB each)
-EXPANSIONS_KEPT = 64  # looked-up articles whose expansion waits for their indexing (~50 KB each)
 DF_RELOAD_GROWTH = 0.05  # reload document frequencies once other replicas have added 5% more articles
 # A new article in one round trip: its record (unless another replica stored it first: nil), its distinct terms
 # counted in the document frequencies (a pipeline of ~150 HINCRBY costs ~3 ms of parsing), and its log entry.
@@ -78,6 +83,7 @@ LOG_SLICE = 5000  # log entries read (and records fetched) per round trip
 _FORMAT = 1
 _HEADER = struct.Struct("<BdBB")  # format, first shared (epoch s), terms, sketch hashes
 _SEP = "\x1f"
+_LANGUAGE = b"l:"  # in the df hash: how many articles of each language the index holds (its IDF counts theirs)
 
 
 class RelatedItem(BaseModel):
@@ -90,6 +96,7 @@ class RelatedItem(BaseModel):
     channel_id: str
     channel_is_private: bool = False
     shared_at: datetime
+    language: str | None = None  # ISO 639-1, as the digest detected it: the article is analysed in it
 
 
 class RelatedQuery(BaseModel):
@@ -99,6 +106,7 @@ class RelatedQuery(BaseModel):
     title: str = ""
     text: str = ""
     exclude_urls: list[str] = Field(default_factory=list)
+    language: str | None = None
 
 
 class RelatedHit(BaseModel):
@@ -109,6 +117,7 @@ class RelatedHit(BaseModel):
     shared_at: datetime  # first share
     score: float  # ranking score: cosine with the query expanded by its top matches
     similarity: float  # direct cosine with the query; SHOW_THRESHOLD applies to it
+    shown: bool = True  # whether a card shows it (ranking() lists the ones it does not, too)
 
 
 def one_line(summary: str, limit: int = ONE_LINE_CHARS) -> str:
@@ -180,7 +189,6 @@ class TeamIndex:
     local: set[bytes] = field(default_factory=set)  # hashes this replica added and has not applied yet
     next_reweigh: int = 16
     vectors: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # recent doc_vector()s
-    expansions: dict[bytes, Expansion] = field(default_factory=dict)  # looked-up articles not indexed yet
     log_offset: int = 0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -232,11 +240,6 @@ class TeamIndex:
         }
         self.next_reweigh = 2 * len(self.docs)
 
-    def keep_expansion(self, h: bytes, expansion: Expansion) -> None:
-        self.expansions[h] = expansion
-        if len(self.expansions) > EXPANSIONS_KEPT:  # lookups that were never indexed (`/digest <url>`)
-            del self.expansions[next(iter(self.expansions))]
-
     def doc_vector(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """An article's stored terms and their weights under the IDF, normalised (signatures keep IDF-free
         weights). The last VECTOR_CACHE are kept, weighed as when first asked for, like postings, until the
@@ -252,22 +255,22 @@ class TeamIndex:
 
     def idf(self, terms: np.ndarray) -> np.ndarray:
         df = np.fromiter(map(self.df.get, terms.tolist(), repeat(0)), dtype=np.float64, count=len(terms))
-        return np.log((1 + IDF_PRIOR_DOCS + self.n_df) / (1 + df)) + 1.0
+        prior = IDF_PRIOR_DOCS * textvec.general_shares(terms)
+        return np.log((1 + IDF_PRIOR_DOCS + self.n_df) / (1 + df + prior)) + 1.0
 
-    def vector(self, title: str, text: str) -> dict[int, float]:
+    def vector(self, title: str, text: str, language: str) -> dict[int, float]:
         """The normalised TF-IDF vector of an article."""
-        counted = textvec.term_weights(title, text)
+        counted = textvec.term_weights(title, text, language)
         terms = np.fromiter(counted, dtype=np.int64, count=len(counted))
         weights = np.fromiter(counted.values(), dtype=np.float64, count=len(counted)) * self.idf(terms)
         return _normalised(dict(zip(terms.tolist(), weights.tolist(), strict=True)))
 
-    def first_pass(self, title: str, text: str) -> FirstPass:
+    def first_pass(self, title: str, text: str, language: str) -> FirstPass:
         """An article's vector, and the first-pass scores of its QUERY_TERMS heaviest terms against every article."""
-        own = self.vector(title, text)
+        own = self.vector(title, text, language)
         heaviest = dict(heapq.nlargest(QUERY_TERMS, own.items(), key=lambda kv: kv[1]))
-        scale = math.sqrt(sum(w * w for w in heaviest.values())) or 1.0
-        query = {t: w / scale for t, w in heaviest.items()}
-        return FirstPass(own, query, scale, self.scores(query))
+        query = _normalised(heaviest)
+        return FirstPass(query, self.scores(query))
 
     def scores(self, query: dict[int, float]) -> np.ndarray:
         """Dot product of the query with every stored signature (only the query terms' postings are read)."""
@@ -288,35 +291,18 @@ class TeamIndex:
             mask[np.frombuffer(own, dtype=np.int32)] = True
         return mask
 
-    def centroid(self, ids: list[int], shares: list[float] | None = None) -> dict[int, float]:
-        """The weighted mean of some articles' stored (normalised) signatures (equal weights by default)."""
-        shares = shares or [1.0] * len(ids)
+    def centroid(self, ids: list[int], shares: list[float]) -> dict[int, float]:
+        """The weighted mean of some articles' stored (normalised) signatures."""
         whole = sum(shares)
         vectors = [self.doc_vector(i) for i in ids]
         terms, where = np.unique(np.concatenate([t for t, _ in vectors]), return_inverse=True)
         weights = np.concatenate([w * (share / whole) for (_, w), share in zip(vectors, shares, strict=True)])
         return dict(zip(terms.tolist(), np.bincount(where, weights=weights).tolist(), strict=True))
 
-    def expansion(self, first: FirstPass) -> Expansion:
-        """What a new article's signature takes from the index: its nearest public neighbours.
-
-        Scored with its heaviest terms as they weigh in its whole vector (the first pass times its scale), so a
-        neighbour must share MIN_FEEDBACK_SCORE of the whole article, not of its heaviest terms alone.
-        """
-        s = np.where(self.visible(""), first.scores * first.scale, -1.0)
-        return Expansion(first.own, _clearing(s, EXPANSION_DOCS))
-
-    def signature(self, expansion: Expansion) -> bytes:
-        """A new article's stored terms: its TF-IDF vector plus the mean of its nearest public neighbours.
-
-        The heaviest terms are kept with the IDF divided out again, so that a replica loading them later weighs
-        them with the IDF of that day: early articles are not stuck with the IDF of a nearly empty index.
-        """
-        own = dict(expansion.own)
-        if expansion.near:
-            for t, w in self.centroid(expansion.near).items():
-                own[t] = own.get(t, 0.0) + EXPANSION_WEIGHT * w
-        top = heapq.nlargest(TERMS_PER_DOC, own.items(), key=lambda kv: kv[1])
+    def signature(self, title: str, text: str, language: str) -> bytes:
+        """A new article's stored terms: the heaviest of its TF-IDF vector, with the IDF divided out again so that
+        a replica loading them later weighs them with the IDF of that day."""
+        top = heapq.nlargest(TERMS_PER_DOC, self.vector(title, text, language).items(), key=lambda kv: kv[1])
         terms = np.array([t for t, _ in top], dtype=np.int64)
         weights = np.array([w for _, w in top]) / self.idf(terms)
         return textvec.pack_terms(dict(zip(terms.tolist(), weights.tolist(), strict=True)), TERMS_PER_DOC)
@@ -327,31 +313,27 @@ class TeamIndex:
         allowed[list(excluded)] = False
         direct = np.where(allowed, first.scores, -1.0)
         near = _clearing(direct, FEEDBACK_DOCS)
-        if not near:
-            return np.empty(0, dtype=np.int64), direct, direct
-        expanded = dict(first.query)
-        # Feedback weighed by squared cosine: a weak 10th match pulls the query less toward a big
-        # neighbouring topic (on the bench +0.5 points of P@5 macro over equal weights).
-        for t, w in self.centroid(near, [float(direct[i]) ** 2 for i in near]).items():
-            expanded[t] = expanded.get(t, 0.0) + FEEDBACK_WEIGHT * w
-        top_terms = heapq.nlargest(EXPANDED_QUERY_TERMS, expanded.items(), key=lambda kv: kv[1])
-        s = np.where(allowed, self.scores(_normalised(dict(top_terms))), -1.0)
+        if not near:  # nothing to learn from: the direct ranking, which shows nothing
+            top = _top(direct, 4 * FEEDBACK_DOCS)
+            return top[allowed[top]], direct, direct
+        s = direct
+        for _ in range(FEEDBACK_ROUNDS):
+            expanded = dict(first.query)
+            # Feedback weighed by squared cosine: a weak 10th match pulls the query less toward a big
+            # neighbouring topic (on the bench +0.5 points of P@5 macro over equal weights).
+            for t, w in self.centroid(near, [float(s[i]) ** 2 for i in near]).items():
+                expanded[t] = expanded.get(t, 0.0) + FEEDBACK_WEIGHT * w
+            top_terms = heapq.nlargest(EXPANDED_QUERY_TERMS, expanded.items(), key=lambda kv: kv[1])
+            s = np.where(allowed, self.scores(_normalised(dict(top_terms))), -1.0)
+            near = _clearing(s, FEEDBACK_DOCS)
         top = _top(s, 4 * FEEDBACK_DOCS)
         return top[allowed[top]], s, direct
 
 
 @dataclass
 class FirstPass:
-    own: dict[int, float]  # an article's whole normalised TF-IDF vector
-    query: dict[int, float]  # its QUERY_TERMS heaviest terms, normalised again
-    scale: float  # the weight of those terms within `own`
+    query: dict[int, float]  # an article's QUERY_TERMS heaviest TF-IDF terms, normalised
     scores: np.ndarray  # `query` against every article in the index
-
-
-@dataclass
-class Expansion:
-    own: dict[int, float]
-    near: list[int]  # the nearest public articles, best first
 
 
 def _clearing(scores: np.ndarray, limit: int) -> list[int]:
@@ -384,10 +366,9 @@ def same_story(sketch: tuple[int, ...], title: frozenset[str], doc: Doc) -> bool
 class RelatedIndex:
     """The workspace-wide related-reading index shared by every replica through Redis."""
 
-    def __init__(self, redis: redis.asyncio.Redis, keys: Keys, threshold: float = SHOW_THRESHOLD) -> None:
+    def __init__(self, redis: redis.asyncio.Redis, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
-        self.threshold = threshold
         self._teams: dict[str, TeamIndex] = {}
         self._add_script = redis.register_script(_ADD_ARTICLE)
 
@@ -409,16 +390,17 @@ class RelatedIndex:
         h = url_hash(item.canonical_url)
         key = self.item_key(item.team_id, item.canonical_url)
         if h not in team.by_hash:
-            expansion = team.expansions.pop(h, None) or team.expansion(team.first_pass(item.title, item.text))
+            language = textvec.language_of(item.language)
             title = clip_bytes(item.title, TITLE_BYTES)
             line = clip_bytes(one_line(item.summary or item.text), LINE_BYTES)
             doc = Doc(item.canonical_url, title, line, item.domain,
                       item.shared_at.timestamp(), {item.channel_id: item.channel_is_private},
-                      team.signature(expansion), textvec.shingle_sketch(item.text))  # fmt: skip
+                      team.signature(item.title, item.text, language), textvec.shingle_sketch(item.text))  # fmt: skip
             blob = doc.encode()
-            terms = textvec.term_weights(item.title, item.text).keys()  # every distinct term of title and text
+            terms = textvec.term_weights(item.title, item.text, language).keys()  # every distinct term of both
             keys = [key, self._key(item.team_id, "df"), self._key(item.team_id, "log")]
-            added = await self._add_script(keys=keys, args=[blob, h, *(t.to_bytes(3, "little") for t in terms)])
+            counted = [*(t.to_bytes(3, "little") for t in terms), _LANGUAGE + language.encode()]
+            added = await self._add_script(keys=keys, args=[blob, h, *counted])
             if added is not None:
                 team.local.add(h)
                 team.n_df = int(added[0])  # and counted locally too (exact counts come on reload)
@@ -452,36 +434,50 @@ class RelatedIndex:
             log.warning("gave up adding channel %s to a related-reading record: it kept changing", item.channel_id)
 
     async def related(self, query: RelatedQuery, k: int = 5, threshold: float | None = None) -> list[RelatedHit]:
-        """Up to k earlier articles on the same topic that the reader's channel may see, best first.
+        """Up to k earlier articles on the same topic that the reader's channel may see, best first: what a card
+        shows. `threshold` replaces the card's rule (see ranking())."""
+        return [hit for hit in await self.ranking(query, threshold=threshold) if hit.shown][:k]
 
-        `threshold` overrides the show threshold: a search for a few words matches weakly but still means it.
+    async def ranking(
+        self, query: RelatedQuery, k: int | None = None, threshold: float | None = None
+    ) -> list[RelatedHit]:
+        """The best candidates (the k best, or all that were ranked), best first, each saying whether it is shown.
+
+        A card shows an item whose direct cosine reaches SHOW_THRESHOLD and either SHOW_SURE or SHOW_NEAR_BEST of
+        the best one's, unless it is the same story as the query or as an item shown before it. `threshold`
+        replaces that rule: a search for a few words matches weakly but still means it.
         """
-        threshold = self.threshold if threshold is None else threshold
         team = await self._synced(query.team_id)
         if not team.docs:
             return []
         own = url_hash(query.canonical_url)
         excluded = {team.by_hash[h] for h in [own, *map(url_hash, query.exclude_urls)] if h in team.by_hash}
-        first = team.first_pass(query.title, query.text)
+        first = team.first_pass(query.title, query.text, textvec.language_of(query.language))
         ids, scores, direct = team.rank(first, query.channel_id, excluded)
-        if query.canonical_url and own not in team.by_hash:
-            team.keep_expansion(own, team.expansion(first))  # the card's article is usually indexed next
         sketch, title = textvec.shingle_sketch(query.text), textvec.title_tokens(query.title)
+        other = {i for i in ids.tolist() if not same_story(sketch, title, team.docs[i])}
+        if threshold is None:
+            best = max((float(direct[i]) for i in other), default=0.0)
+            threshold = max(SHOW_THRESHOLD, min(SHOW_SURE, SHOW_NEAR_BEST * best))
         hits: list[RelatedHit] = []
         shown: list[Doc] = []
-        for i in ids.tolist():
+        for i in ids.tolist()[:k]:
             doc = team.docs[i]
-            if len(hits) == k:
-                break
-            if (
-                direct[i] < threshold
-                or same_story(sketch, title, doc)
-                or any(same_story(d.sketch, d.title_tokens, doc) for d in shown)
-            ):
-                continue
-            shown.append(doc)
-            hits.append(_hit(doc, float(scores[i]), float(direct[i])))
+            shows = i in other and direct[i] >= threshold and not any(same_story(d.sketch, d.title_tokens, doc)
+                                                                      for d in shown)  # fmt: skip
+            if shows:
+                shown.append(doc)
+            hits.append(_hit(doc, float(scores[i]), float(direct[i]), shows))
         return hits
+
+    async def drop(self, team_id: str) -> None:
+        """Delete a team's whole index: every record its log names, the log and the term counts."""
+        log_key = self._key(team_id, "log")
+        hashes = list(dict.fromkeys(await self.redis.lrange(log_key, 0, -1)))
+        for start in range(0, len(hashes), LOG_SLICE):
+            await self.redis.delete(*(self._key(team_id, "i:" + h.hex()) for h in hashes[start : start + LOG_SLICE]))
+        await self.redis.delete(log_key, self._key(team_id, "df"))
+        self._teams.pop(team_id, None)
 
     async def _synced(self, team_id: str, own: tuple[int, bytes, bytes] | None = None) -> TeamIndex:
         """This team's index with every logged addition applied (built from Redis on first use).
@@ -533,14 +529,17 @@ class RelatedIndex:
     async def _load_df(self, team_id: str, team: TeamIndex) -> None:
         raw = await self.redis.hgetall(self._key(team_id, "df"))
         team.n_df = int(raw.pop(b"n", 0))
+        for key in [key for key in raw if len(key) != 3]:  # terms are 3 bytes, the other fields count languages
+            raw.pop(key)
+            textvec.use_language(textvec.language_of(key.removeprefix(_LANGUAGE).decode(errors="replace")))
         team.df = {int.from_bytes(t, "little"): int(n) for t, n in raw.items()}
         team.vectors = {}
         team.foreign = 0
 
 
-def _hit(doc: Doc, score: float, similarity: float) -> RelatedHit:
+def _hit(doc: Doc, score: float, similarity: float, shown: bool) -> RelatedHit:
     return RelatedHit(
         canonical_url=doc.url, title=doc.title, one_line=doc.one_line, domain=doc.domain,
         shared_at=datetime.fromtimestamp(doc.shared_at, UTC), score=round(score, 4),
-        similarity=round(similarity, 4),
+        similarity=round(similarity, 4), shown=shown,
     )  # fmt: skip

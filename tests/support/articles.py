@@ -67,6 +67,116 @@ ARTICLES: dict[str, dict[str, object]] = {
             "game's growing popularity since the pandemic brought new players to chess.",
         ],
     },
+    # A young workspace's related reading (tests/test_related_young.py): three on AI language models, two on
+    # Redis, one on bike lanes.
+    "ai-chips": {
+        "title": "Chip makers race to build hardware for training large language models",
+        "site": "Tech Ledger",
+        "author": "Ada Byron",
+        "date": "2026-11-10",
+        "paragraphs": [
+            "Training a large language model now takes tens of thousands of GPUs running for months, and chip "
+            "makers are racing to build accelerators that can train artificial intelligence models faster.",
+            "The newest accelerators pair the GPU with high-bandwidth memory, because a neural network with "
+            "hundreds of billions of parameters spends most of its training time moving weights around.",
+            "\"Every lab wants to train a bigger model than last year,\" said Priya Nair, an engineer who designs "
+            "accelerators for machine learning. \"The limit is power, not ideas.\"",
+            "Researchers say the cost of training frontier language models has grown tenfold in two years, and "
+            "only a handful of companies can afford the GPUs and the electricity a single training run needs.",
+            "Some labs are turning to smaller models trained on better data, which can match larger neural "
+            "networks on many benchmarks while needing a fraction of the compute for training and inference.",
+        ],
+    },
+    "ai-tutors": {
+        "title": "Schools try AI tutors built on language models",
+        "site": "Learning Today",
+        "author": "Grace Hopper",
+        "date": "2026-11-12",
+        "paragraphs": [
+            "Hundreds of schools are testing AI tutors that answer students' questions in plain language, built "
+            "on the same large language models that power chatbots.",
+            "The tutor is a language model fine-tuned on textbooks and worked examples; teachers say the model "
+            "explains algebra patiently but sometimes invents facts with complete confidence.",
+            "\"A language model does not know when it is wrong,\" said Tomas Lindqvist, who studies artificial "
+            "intelligence in education. \"Students have to learn to check what the AI tells them.\"",
+            "Developers reduce these hallucinations by training the model to cite its sources and by retrieving "
+            "passages from the textbook before the neural network writes an answer.",
+            "Early results are mixed: students who used the AI tutor for homework did better on tests, but only "
+            "when a teacher reviewed the model's explanations with them in class.",
+        ],
+    },
+    "redis-cache": {
+        "title": "Caching database queries with Redis",
+        "site": "Backend Notes",
+        "author": "Salvatore Rossi",
+        "date": "2026-11-14",
+        "paragraphs": [
+            "Putting Redis in front of a slow database is the oldest trick for cutting latency: the application "
+            "looks for a query's result in the Redis cache first and asks the database only on a miss.",
+            "Each cached value gets a key built from the query and a TTL, so that Redis expires stale entries "
+            "on its own; a short TTL keeps the cache fresh, a long one spares the database more reads.",
+            "\"Most of our read traffic never reaches Postgres any more,\" said Mei Chen, whose team keeps "
+            "the cache for a ticketing site in a Redis cluster of six nodes.",
+            "The hard part is invalidation: when a row changes, the application must delete the Redis keys that "
+            "cached it, or readers see old data until the TTL runs out.",
+            "Set a maxmemory limit and an eviction policy such as allkeys-lru, and Redis will drop the least "
+            "recently used keys when the cache fills up instead of refusing writes.",
+        ],
+    },
+    "bike-lanes": {
+        "title": "City council approves protected bike lanes on Main Street",
+        "site": "Metro Gazette",
+        "author": "Jane Jacobs",
+        "date": "2026-11-16",
+        "paragraphs": [
+            "The city council voted on Tuesday to build protected bike lanes along Main Street, separating "
+            "cyclists from traffic with concrete curbs and planters for two miles through downtown.",
+            "Cycling advocates have pushed for the lanes since a cyclist was killed at the Elm Street crossing "
+            "last spring; the plan also adds bike signals at six intersections.",
+            "\"Parents want their kids to ride to school without dodging delivery vans,\" said council member "
+            "Rosa Alvarez, who sponsored the plan.",
+            "Shop owners worry about losing sixty parking spaces, though studies from other cities found that "
+            "bike lanes brought more customers to street-front businesses, not fewer.",
+            "Construction starts in the spring, and the council expects the lanes to open before the summer "
+            "cycling season, when bike traffic downtown doubles.",
+        ],
+    },
+    "ai-agents": {
+        "title": "AI agents that write code are changing how software teams work",
+        "site": "Tech Ledger",
+        "author": "Alan Church",
+        "date": "2026-11-20",
+        "paragraphs": [
+            "Coding assistants built on large language models can now take a task, write the code, run the "
+            "tests and open a pull request, and software teams are rethinking their work around these AI agents.",
+            "The agents rely on a language model trained on public code, plus tools that let the model read a "
+            "repository and run commands before it proposes a change.",
+            "\"The model is a fast junior engineer who never gets tired,\" said Farah Haddad, who leads a "
+            "platform team. \"It still needs review: it will confidently make up an API that does not exist.\"",
+            "Researchers measuring these AI systems found that training the model on its own successful fixes "
+            "improved it more than adding parameters to the neural network.",
+            "Companies pay for the GPUs that run the models by the token, and teams report that inference costs "
+            "now rival what they spend on their cloud servers.",
+        ],
+    },
+    "redis-streams": {
+        "title": "Building a job queue on Redis Streams",
+        "site": "Backend Notes",
+        "author": "Kai Tanaka",
+        "date": "2026-11-22",
+        "paragraphs": [
+            "Redis Streams give you an append-only log inside Redis, and with consumer groups they make a "
+            "dependable job queue without running a separate message broker.",
+            "Producers add jobs with XADD; each consumer in a group reads new entries with XREADGROUP and "
+            "acknowledges them with XACK once the job is done, so Redis knows which messages are still pending.",
+            "\"We replaced RabbitMQ with a Redis stream and two hundred lines of code,\" said Noor Ahmed, whose "
+            "team processes payments through it. \"Redis was already there as our cache.\"",
+            "When a worker dies, its pending entries stay in the stream; another consumer claims them with "
+            "XAUTOCLAIM after a timeout, so no job is lost.",
+            "Cap the stream with MAXLEN so Redis trims old entries and its memory stays bounded, and watch the "
+            "pending list: a growing one means consumers cannot keep up.",
+        ],
+    },
 }
 
 
