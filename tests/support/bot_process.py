@@ -137,9 +137,9 @@ def queue_drained(base: str) -> bool:
 
 
 def log_records(log_path: Path) -> list[dict[str, Any]]:
-    """The bot's JSON log lines, parsed."""
-    lines = log_path.read_text(errors="replace").splitlines()
-    return [json.loads(line) for line in lines if line.startswith("{")]
+    """The bot's JSON log lines, parsed (all but a last line still being written)."""
+    complete = log_path.read_text(errors="replace").split("\n")[:-1]
+    return [json.loads(line) for line in complete if line.startswith("{")]
 
 
 def wait_handled(log_path: Path, event_id: str, links: int = 1) -> list[dict[str, Any]]:
