@@ -54,7 +54,7 @@ def test_comment_keeps_no_dangling_joiners_where_links_were(text: str, expected:
         ("<", [], "<"), (">", [], ">"), ("<<>>", [], "<<>>"), ("", [], ""), ("<|>", [], "<|>"),
         ("<http://[::1>", [], ""),  # link-shaped, so not a comment, but no URL: not a link either
         ("<http://>", [], ""),
-        ("<https://exa mple.com/>", ["https://exa mple.com/"], ""),  # passed on as written: the fetcher says its host does not resolve
+        ("<https://exa mple.com/>", ["https://exa mple.com/"], ""),  # passed on: the fetcher says the host is unknown
     ],
 )  # fmt: skip
 def test_garbage_gives_no_link_or_the_one_written(text: str, links: list[str], comment: str) -> None:

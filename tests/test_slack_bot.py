@@ -271,7 +271,8 @@ def test_slash_digest_answers_only_the_caller_with_a_share_button(
     assert response.status_code == 200
     answer = answer_at(slack, "d1")
     assert answer.params["response_type"] == "ephemeral"
-    assert '"command": "digest"' in log_path.read_text()  # a digest worker answered it, not the acking process
+    # A digest worker answered it, not the acking process (its log line follows the answer).
+    wait_until(lambda: '"command": "digest"' in log_path.read_text(), "the worker's log line for /digest")
     assert "A teenager wins" in json.dumps(answer.params["blocks"]) and "share_digest" in json.dumps(answer.params)
     click = {"type": "block_actions", "user": {"id": "U9"}, "channel": {"id": "C17"}, "team": {"id": "T1"},
              "actions": [{"action_id": "share_digest", "value": json.dumps({"url": pages.url("/chess")})}],
