@@ -7,6 +7,7 @@ and closes an aiohttp session, and a TCP (and TLS) connection, for every single 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from email.utils import parsedate_to_datetime
@@ -27,6 +28,8 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.runtime.metrics import SLACK_CALLS, SLACK_RATE_LIMITED
 from handlers.settings import SlackSettings
+
+log = logging.getLogger(__name__)
 
 MAX_RETRY_AFTER_S = 30.0  # Slack may ask for an hour; a worker must not sleep that long
 CALL_TIMEOUT_S = 30  # slack_sdk's default per call, which it applies only to the sessions it opens itself
@@ -69,8 +72,12 @@ class RateLimitRetryHandler(AsyncRetryHandler):
         SLACK_RATE_LIMITED.inc()
         headers = {k.lower(): v for k, v in (response.headers if response else {}).items()}
         value = headers.get("retry-after")
+        wait_s = retry_after_seconds(value[0] if isinstance(value, list) else value)
+        method = request.url.rsplit("/", 1)[-1]
+        log.info("Slack rate-limited %s: retrying in %.1f s", method, wait_s,
+                    extra={"slack_method": method, "retry_after_s": wait_s})  # fmt: skip
         state.next_attempt_requested = True
-        await asyncio.sleep(retry_after_seconds(value[0] if isinstance(value, list) else value) + random.random() / 4)
+        await asyncio.sleep(wait_s + random.random() / 4)
         state.increment_current_attempt()
 
 

@@ -1,7 +1,8 @@
 """End to end: hostile pages linked in Slack. The real `digestbot serve`, signed events, the Slack stand-in.
 
-Each page must end within the fetch and extraction limits with exactly one honest reply in its thread,
-the bot's memory must stay bounded, and afterwards it must still digest a normal article.
+Each page must be stopped by the byte cap, the fetch deadline or the extraction timeout with exactly one honest
+reply in its thread, the bot's memory must stay under README.md's bounds, and afterwards it must still digest a
+normal article. How long the replies take is not checked here: a busy machine is slow, not wrong.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import itertools
 import json
 import random
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +19,7 @@ import psutil
 import pytest
 
 from tests.support.articles import article_html
-from tests.support.bot_process import SECRET, running_bot
+from tests.support.bot_process import SECRET, running_bot, wait_handled
 from tests.support.http_server import LocalServer, Reply, brotli_bomb, gzip_bomb, html, redirect
 from tests.support.slack_standin import JSON, Call, SlackStandIn, event_body, message_event, post_signed
 
@@ -27,7 +27,8 @@ from tests.support.slack_standin import JSON, Call, SlackStandIn, event_body, me
 # slow 2-core machine of 2026-11-29's evening (the same work's CPU varied 3-4x between hours that day).
 FETCH_DEADLINE_S = 10
 EXTRACT_TIMEOUT_S = 5  # wall clock: leaves room for a busy 2-core machine, still far below NESTED's 14 s
-MAX_RSS_MIB = 600
+BOT_MAX_RSS_MIB = 210  # README.md, "Reliability": the serve process's peak
+WORKER_MAX_RSS_MIB = 256  # and each extraction worker's
 MIB = 1 << 20
 PARAGRAPH = b"<p>Water levels in the reservoir fell again this week, and farmers began to ration what was left.</p>\n"
 # nested blocks without paragraphs make trafilatura and readability slow: 1 MiB of it takes about 14 s
@@ -56,10 +57,10 @@ def typed(body: bytes, content_type: str = "text/html; charset=utf-8", encoding:
     return Reply(headers=headers, body=body)
 
 
-def endless(piece: bytes, times: int | None = None) -> Reply:
-    """A chunked HTML body without Content-Length: endless, or `times` pieces long."""
+def endless(piece: bytes, times: int | None = None, head: bytes = b"") -> Reply:
+    """A chunked HTML body without Content-Length: `head`, then `piece` endlessly or `times` times."""
     chunks = itertools.repeat(piece) if times is None else itertools.repeat(piece, times)
-    return Reply(headers=[("Content-Type", "text/html")], chunks=chunks)
+    return Reply(headers=[("Content-Type", "text/html")], chunks=itertools.chain([head] if head else [], chunks))
 
 
 def meta_refresh(target: str) -> Reply:
@@ -73,7 +74,9 @@ def hostile_routes() -> dict[str, Reply]:
         "/gzip-bomb": typed(gzip_bomb(256), encoding="gzip"),
         "/brotli-bomb": typed(brotli_bomb(256), encoding="br"),
         "/endless": endless(bytes(65536)),
-        "/endless-html": endless(PARAGRAPH * 500),
+        # an article, then markup without text for ever: what is left at the byte cap is quick to read
+        "/endless-html": endless(b"<!-- " + b"padding " * 8000 + b"-->\n", head=ARTICLE.encode().removesuffix(
+            b"</article></body></html>")),
         "/drip": Reply(headers=[("Content-Type", "text/html")], body=PARAGRAPH * 4, drip_s=1.0),
         "/huge": typed(b"<html><body>" + PARAGRAPH * (12 * MIB // len(PARAGRAPH))),
         "/huge-chunked": endless(NESTED, 12 * MIB // len(NESTED)),
@@ -111,6 +114,7 @@ def slack() -> Iterator[SlackStandIn]:
 class Bot:
     events_url: str
     pid: int
+    log_path: Path
 
 
 def child_serving(port: str) -> int:
@@ -130,38 +134,37 @@ def vm_hwm_mib(pid: int) -> float:
 @pytest.fixture(scope="module")
 def bot(slack: SlackStandIn, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     limits = {"DIGESTBOT_FETCH_DEADLINE": str(FETCH_DEADLINE_S), "DIGESTBOT_EXTRACT_TIMEOUT": str(EXTRACT_TIMEOUT_S)}
-    with running_bot(slack.base_url, redis_url, tmp_path_factory.mktemp("hostile"), **limits) as (base, _log):
-        yield Bot(f"{base}/slack/events", child_serving(base.rsplit(":", 1)[1]))
+    with running_bot(slack.base_url, redis_url, tmp_path_factory.mktemp("hostile"), **limits) as (base, log):
+        yield Bot(f"{base}/slack/events", child_serving(base.rsplit(":", 1)[1]), log)
 
 
-CARD = "a digest card"
+NOTE, CARD = "a note saying the page could not be read", "a digest card"
 TOO_LARGE = "larger than 2,097,152 bytes and is not readable HTML"
 BOMB = "larger than 2,097,152 bytes once decompressed"
 NO_TEXT = "Found no article text on this page."
-# (path, what the one reply must say); CARD means a digest card with blocks
+CAFE = "Café culture returns to the naïve old town"
+# (path, the one reply it gets, what that reply must say)
 CASES = [
-    ("/gzip-bomb", BOMB),
-    ("/brotli-bomb", BOMB),
-    ("/endless", TOO_LARGE),
-    ("/endless-html", CARD),  # cut at the byte cap, then digested (or cut short by the extraction timeout)
-    ("/drip", f"took longer than {FETCH_DEADLINE_S} s to send the page"),
-    ("/huge", "too large (12,582,834 bytes, limit 2,097,152)"),
-    ("/huge-chunked", "too large to read in time; showing its metadata only"),  # cut at 2 MiB, then killed
-    ("/deep", NO_TEXT),  # libxml2 builds the tree only to depth 255, so the text is out of reach
-    ("/wrong-charset", "Café culture returns to the naïve old town"),
-    ("/mixed-charset", "Café culture returns to the naïve old town"),
-    ("/binary", NO_TEXT),
-    ("/report", "The PDF is damaged and could not be read"),  # read as a PDF now: its body is not one
-    ("/picture", "not an HTML page (image/png)"),
-    ("/loop-a", "redirects in a loop"),
-    ("/meta-a", NO_TEXT),  # meta refresh is never followed
-    ("/js-only", "only shows its content with JavaScript"),
-    ("/empty", NO_TEXT),
-    ("/cookie-wall", "robot check or sign-in/consent wall"),
+    ("/gzip-bomb", NOTE, BOMB),
+    ("/brotli-bomb", NOTE, BOMB),
+    ("/endless", NOTE, TOO_LARGE),
+    ("/endless-html", CARD, CAFE),  # cut at the byte cap, then digested
+    ("/drip", NOTE, f"took longer than {FETCH_DEADLINE_S} s to send the page"),
+    ("/huge", NOTE, "too large (12,582,834 bytes, limit 2,097,152)"),
+    ("/huge-chunked", CARD, "too large to read in time; showing its metadata only"),  # cut at 2 MiB, then killed
+    ("/deep", NOTE, NO_TEXT),  # libxml2 builds the tree only to depth 255, so the text is out of reach
+    ("/wrong-charset", CARD, CAFE),
+    ("/mixed-charset", CARD, CAFE),
+    ("/binary", NOTE, NO_TEXT),
+    ("/report", NOTE, "The PDF is damaged and could not be read"),  # read as a PDF now: its body is not one
+    ("/picture", NOTE, "not an HTML page (image/png)"),
+    ("/loop-a", NOTE, "redirects in a loop"),
+    ("/meta-a", NOTE, NO_TEXT),  # meta refresh is never followed
+    ("/js-only", NOTE, "only shows its content with JavaScript"),
+    ("/empty", NOTE, NO_TEXT),
+    ("/cookie-wall", NOTE, "robot check or sign-in/consent wall"),
 ]
-PATHS = [*(case.values[0] if hasattr(case, "values") else case[0] for case in CASES), "/ping"]
-# fetch deadline + extraction timeout + queueing behind the other pages on a 2-core machine
-REPLY_WITHIN_S = FETCH_DEADLINE_S + EXTRACT_TIMEOUT_S + 30
+PATHS = [*(path for path, _, _ in CASES), "/ping"]
 
 
 def thread_replies(slack: SlackStandIn, channel: str) -> list[Call]:
@@ -201,17 +204,13 @@ class ChildMemory:
 @dataclass
 class Outcomes:
     replies: dict[str, list[Call]]
-    sent_at: float
     worker_peak_mib: float
 
 
 def normal_article_card(bot: Bot, slack: SlackStandIn, pages: LocalServer, channel: str) -> str:
     event = message_event(f"<{pages.url('/article')}>", channel=channel)
     assert post_signed(bot.events_url, event_body(event), SECRET, JSON).status_code == 200
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not thread_replies(slack, channel):
-        time.sleep(0.05)
-    [card] = thread_replies(slack, channel)
+    [card] = slack.wait_for_posts(channel, 1)
     return json.dumps(card.params["blocks"])
 
 
@@ -221,32 +220,27 @@ def outcomes(bot: Bot, slack: SlackStandIn, pages: LocalServer) -> Outcomes:
     # One normal article first: the extraction workers' first start is not what is being measured.
     assert "Rivers are running dry" in normal_article_card(bot, slack, pages, "CBEFORE")
     with ChildMemory(bot.pid) as memory:
-        sent_at = time.time()
         for i, path in enumerate(PATHS):
             event = message_event(f"look <{pages.url(path)}>", channel=channel_of(path), ts=f"1764100000.{i:06d}")
-            assert post_signed(bot.events_url, event_body(event), SECRET, JSON).status_code == 200
-        deadline = time.monotonic() + REPLY_WITHIN_S + 10
-        while time.monotonic() < deadline and not all(thread_replies(slack, channel_of(p)) for p in PATHS):
-            time.sleep(0.05)
-        time.sleep(1.5)  # room for a second, wrong reply to show up
+            body = event_body(event, event_id=f"EvHostile{i}")
+            assert post_signed(bot.events_url, body, SECRET, JSON).status_code == 200
+        for i, path in enumerate(PATHS):
+            slack.wait_for_posts(channel_of(path), 1)
+            wait_handled(bot.log_path, f"EvHostile{i}")  # its job is over: no second reply can come
     replies = {path: thread_replies(slack, channel_of(path)) for path in PATHS}
-    return Outcomes(replies, sent_at, memory.peak_mib)
+    return Outcomes(replies, memory.peak_mib)
 
 
-@pytest.mark.parametrize(("path", "says"), CASES)
-def test_each_hostile_page_gets_one_honest_reply_in_time(outcomes: Outcomes, path: str, says: str) -> None:
+@pytest.mark.parametrize(("path", "kind", "says"), CASES)
+def test_each_hostile_page_gets_one_honest_reply(outcomes: Outcomes, path: str, kind: str, says: str) -> None:
     [reply] = outcomes.replies[path]
-    assert reply.time - outcomes.sent_at < REPLY_WITHIN_S
     assert reply.params["thread_ts"].startswith("1764100000.")
     text, blocks = reply.params["text"], reply.params.get("blocks") or []
-    if says == CARD:
-        card = json.dumps(blocks)
-        assert "Shared by <@U1>" in card and ("min read" in card or "metadata only" in card)
-    elif text.startswith("Couldn't read"):
-        assert says in text and not blocks
+    if kind == NOTE:
+        assert text.startswith("Couldn't read") and says in text and not blocks
     else:  # a card; its related reading (another page's title, maybe) does not count
-        own = [b for b in blocks if "You might also want to read" not in json.dumps(b)]
-        assert says in json.dumps(own, ensure_ascii=False)
+        own = json.dumps([b for b in blocks if "You might also want to read" not in json.dumps(b)], ensure_ascii=False)
+        assert "Shared by <@U1>" in own and says in own
 
 
 def test_a_page_cannot_ping_the_channel_through_its_canonical_url(outcomes: Outcomes) -> None:
@@ -271,5 +265,5 @@ def test_the_bot_still_digests_a_normal_article_afterwards(
 def test_memory_stays_bounded(outcomes: Outcomes, bot: Bot) -> None:
     peak = vm_hwm_mib(bot.pid)
     print(f"\nbot peak RSS (VmHWM) {peak:.0f} MiB; extraction workers peak RSS {outcomes.worker_peak_mib:.0f} MiB")
-    assert peak < MAX_RSS_MIB
-    assert outcomes.worker_peak_mib < MAX_RSS_MIB
+    assert peak < BOT_MAX_RSS_MIB
+    assert outcomes.worker_peak_mib < WORKER_MAX_RSS_MIB

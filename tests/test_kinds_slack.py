@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.support.bot_process import SECRET, running_bot
+from tests.support.bot_process import SECRET, running_bot, wait_handled
 from tests.support.http_server import LocalServer, Reply
 from tests.support.pdfs import nested_pdf, report_pdf, scanned_pdf, stream_bomb_pdf, text_bomb_pdf
 from tests.support.provider_pages import VIDEO_ID, provider_routes, provider_urls, shell_with_oembed
@@ -27,7 +28,6 @@ from tests.support.slack_standin import (
 
 FETCH_DEADLINE_S = 10
 EXTRACT_TIMEOUT_S = 5
-REPLY_WITHIN_S = FETCH_DEADLINE_S + EXTRACT_TIMEOUT_S + 30  # queueing behind the others on a 2-core machine
 
 
 def pdf(body: bytes) -> Reply:
@@ -59,18 +59,23 @@ def slack() -> Iterator[SlackStandIn]:
 
 
 @pytest.fixture(scope="module")
-def bot(
+def bot_and_log(
     slack: SlackStandIn, server: LocalServer, redis_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+) -> Iterator[tuple[str, Path]]:
     limits = {"DIGESTBOT_FETCH_DEADLINE": str(FETCH_DEADLINE_S), "DIGESTBOT_EXTRACT_TIMEOUT": str(EXTRACT_TIMEOUT_S),
               "DIGESTBOT_PROVIDER_URLS": provider_urls(server), "DIGESTBOT_WORKERS": "1"}  # fmt: skip
-    with running_bot(slack.base_url, redis_url, tmp_path_factory.mktemp("kinds"), **limits) as (base, _log):
-        yield f"{base}/slack/events"
+    with running_bot(slack.base_url, redis_url, tmp_path_factory.mktemp("kinds"), **limits) as (base, log):
+        yield f"{base}/slack/events", log
 
 
-def share(bot: str, link: str, channel: str, ts: str) -> None:
+@pytest.fixture(scope="module")
+def bot(bot_and_log: tuple[str, Path]) -> str:
+    return bot_and_log[0]
+
+
+def share(bot: str, link: str, channel: str, ts: str, event_id: str | None = None) -> None:
     event = message_event(f"have a look <{link}>", channel=channel, ts=ts)
-    assert post_signed(bot, event_body(event), SECRET, JSON).status_code == 200
+    assert post_signed(bot, event_body(event, event_id=event_id), SECRET, JSON).status_code == 200
 
 
 def card_text(call: Call) -> str:
@@ -80,12 +85,8 @@ def card_text(call: Call) -> str:
 def command(bot: str, slack: SlackStandIn, text: str, channel: str, tag: str) -> str:
     body = slash_body(text, channel_id=channel, response_url=slack.response_url(tag))
     assert post_signed(bot, body, SECRET, FORM).status_code == 200
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if answers := [c.params for c in slack.calls("response_url") if c.path.endswith(f"/{tag}")]:
-            return answers[0].get("text", "") + json.dumps(answers[0].get("blocks") or [], ensure_ascii=False)
-        time.sleep(0.05)
-    raise AssertionError(f"no answer to /digest {text}")
+    answer = slack.wait_for_answer(tag).params
+    return answer.get("text", "") + json.dumps(answer.get("blocks") or [], ensure_ascii=False)
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +100,7 @@ def cards(bot: str, slack: SlackStandIn, server: LocalServer) -> dict[str, str]:
     now = int(time.time())  # this week's shares: the roundup looks back 7 days
     for n, link in enumerate(links.values()):
         share(bot, link, "CKINDS", f"{now}.{n:06d}")
-    posted = slack.wait_for_posts("CKINDS", len(links), timeout=REPLY_WITHIN_S)
+    posted = slack.wait_for_posts("CKINDS", len(links))
     by_thread = {call.params["thread_ts"]: card_text(call) for call in posted}
     return {name: by_thread[f"{now}.{n:06d}"] for n, name in enumerate(links)}
 
@@ -136,14 +137,16 @@ CARDS = [("/bomb-nested.pdf", "PDF · 1 page"), ("/scanned.pdf", "no text layer"
 
 
 @pytest.fixture(scope="module")
-def hostile_replies(bot: str, slack: SlackStandIn, server: LocalServer) -> dict[str, list[Call]]:
+def hostile_replies(
+    bot_and_log: tuple[str, Path], slack: SlackStandIn, server: LocalServer
+) -> dict[str, list[Call]]:
+    bot, log = bot_and_log
     paths = [path for path, _ in HOSTILE + CARDS]
     for n, path in enumerate(paths):
-        share(bot, server.url(path), f"CH{n}", f"1764300000.{n:06d}")
-    deadline = time.monotonic() + REPLY_WITHIN_S
-    while time.monotonic() < deadline and not all(slack.posts(f"CH{n}") for n in range(len(paths))):
-        time.sleep(0.1)
-    time.sleep(1.5)  # room for a second, wrong reply to show up
+        share(bot, server.url(path), f"CH{n}", f"1764300000.{n:06d}", event_id=f"EvKinds{n}")
+    for n in range(len(paths)):
+        slack.wait_for_posts(f"CH{n}", 1)
+        wait_handled(log, f"EvKinds{n}")  # its job is over: no second reply can come
     return {path: slack.posts(f"CH{n}") for n, path in enumerate(paths)}
 
 
@@ -167,7 +170,7 @@ def test_the_bot_still_digests_after_the_hostile_ones_and_a_pdf_is_related_readi
     bot: str, slack: SlackStandIn, server: LocalServer, hostile_replies: dict[str, list[Call]], cards: dict[str, str]
 ) -> None:
     share(bot, server.url("/article"), "CAFTERKINDS", "1764400000.000001")
-    [card] = slack.wait_for_posts("CAFTERKINDS", 1, timeout=REPLY_WITHIN_S)
+    [card] = slack.wait_for_posts("CAFTERKINDS", 1)
     text = card_text(card)
     assert "Drought forces farmers in Spain to abandon olive groves" in text
     # the drought story's related reading includes the rivers report the other channel shared as a PDF

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -16,6 +19,11 @@ from bot.config import Settings, problems
 from bot.models import Article
 from bot.pipeline import llm
 from bot.pipeline.llm import llm_summarize
+from tests.support.articles import ARTICLES, article_html
+from tests.support.bot_process import REPO
+from tests.support.http_server import LocalServer, html
+from tests.support.llm_standin import LlmStandIn, article_title
+from tests.support.waiting import HANG_S
 
 API_KEY = "sk-test-5f2c9e0d-never-log-me"
 ARTICLE = Article(
@@ -159,3 +167,52 @@ def test_a_malformed_endpoint_is_refused_with_the_settings(url: str) -> None:
 
 async def test_not_configured_means_no_call() -> None:
     assert await llm_summarize(ARTICLE, Settings(_env_file=None, DIGESTBOT_LLM_URL=None)) is None
+
+
+# --- the LLM path of a digest, end to end through `digestbot digest` ------------------------------------------
+
+RIVERS, DROUGHT, CHESS = (str(ARTICLES[topic]["title"]) for topic in ("rivers", "drought", "chess"))
+LLM_SUMMARY = ["A drought has emptied rivers and reservoirs across southern Europe.", "Farmers lost crops."]
+CHESS_SUMMARY = ["A teenager won the rapid chess title."]
+VERBATIM = ("In Spain, reservoirs held 31 percent of their capacity by September, and several towns in Catalonia "
+            "received drinking water by truck.")  # fmt: skip
+INVENTED = "Officials promised that every river in Europe will be full again by next spring."
+
+
+def by_article(body: dict) -> tuple[int, str]:
+    """Rivers: a summary and one real and one invented quote. Chess: only an invented quote. Drought: chatter."""
+    title = article_title(body)
+    if title == RIVERS:
+        return 200, json.dumps({"summary": LLM_SUMMARY, "quotes": [INVENTED, VERBATIM]})
+    if title == CHESS:
+        return 200, json.dumps({"summary": CHESS_SUMMARY, "quotes": [INVENTED]})
+    return 200, "Sure! The article is about olive farmers."
+
+
+def digests(*urls: str, **env: str) -> dict[str, dict]:
+    """`digestbot digest --json --no-cache` of `urls`: each digest by its title."""
+    variables = {k: v for k, v in os.environ.items() if not k.startswith("DIGESTBOT_")}
+    variables |= {"DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true", **env}
+    done = subprocess.run([sys.executable, "-m", "handlers.cli", "digest", "--json", "--no-cache", *urls],
+                          capture_output=True, text=True, env=variables, cwd=REPO, timeout=HANG_S)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return {d["title"]: d for d in map(json.loads, done.stdout.splitlines())}
+
+
+def test_a_digest_takes_the_llms_summary_and_only_its_verbatim_quotes_and_falls_back_otherwise() -> None:
+    routes = {f"/{topic}": html(article_html(topic)) for topic in ("rivers", "drought", "chess")}
+    with LocalServer(routes) as pages, LlmStandIn(by_article) as llm:
+        urls = [pages.url(f"/{topic}") for topic in ("rivers", "drought", "chess")]
+        with_llm = digests(*urls, DIGESTBOT_LLM_URL=llm.url, DIGESTBOT_LLM_MODEL="stand-in")
+        without = digests(*urls)
+    assert sorted(article_title(body) for _, body in llm.requests) == sorted([RIVERS, DROUGHT, CHESS])
+    rivers = with_llm[RIVERS]
+    assert rivers["summary"] == " ".join(LLM_SUMMARY) != without[RIVERS]["summary"]
+    assert rivers["quotes"] == [VERBATIM]  # the invented quote is dropped
+    # An answer that is not the JSON asked for: the digest is the extractive one, summary and quotes.
+    assert (with_llm[DROUGHT]["summary"], with_llm[DROUGHT]["quotes"]) == (
+        without[DROUGHT]["summary"], without[DROUGHT]["quotes"])  # fmt: skip
+    # Every quote invented: the summary is the model's, the quotes are picked from the article.
+    chess = with_llm[CHESS]
+    assert chess["summary"] == " ".join(CHESS_SUMMARY) and chess["quotes"]
+    assert INVENTED not in chess["quotes"] and all(quote in chess["text"] for quote in chess["quotes"])

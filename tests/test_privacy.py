@@ -27,6 +27,7 @@ from tests.support.slack_standin import (
     post_signed,
     slash_body,
 )
+from tests.support.waiting import wait_until
 
 PRIVATE, DM, PUBLIC, OTHER = "G1", "D1", "C1", "C2"
 DROUGHT = str(ARTICLES["drought"]["title"])  # shared only in the private channel
@@ -44,27 +45,20 @@ class Workspace:
         """Paste a link as a person would and return the card posted in its thread."""
         event = message_event(f"<{self.pages.url(path)}>", channel=channel, channel_type=channel_type)
         assert post_signed(self.events_url, event_body(event), SECRET, JSON).status_code == 200
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            cards = [c for c in self.slack.calls("chat.postMessage")
-                     if c.params.get("channel") == channel and c.params.get("thread_ts") == event["ts"]]  # fmt: skip
-            if cards:  # its share was remembered before it went out: the next share can rely on it
-                return cards[0].params
-            time.sleep(0.05)
-        raise AssertionError(f"no card for {path} in {channel}")
+
+        def cards() -> list[dict]:
+            return [c.params for c in self.slack.calls("chat.postMessage")
+                    if c.params.get("channel") == channel and c.params.get("thread_ts") == event["ts"]]  # fmt: skip
+
+        wait_until(cards, f"a card for {path} in {channel}")
+        return cards()[0]  # its share was remembered before it went out: the next share can rely on it
 
     def command(self, text: str, channel: str) -> str:
         """Run `/digest <text>` in a channel; the caller's answer, text and blocks, as one string."""
         tag = f"r{time.monotonic_ns()}"
         body = slash_body(text, channel_id=channel, response_url=self.slack.response_url(tag))
         assert post_signed(self.events_url, body, SECRET, FORM).status_code == 200
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            answers = [c.params for c in self.slack.calls("response_url") if c.path.endswith(f"/{tag}")]
-            if answers:
-                return visible(answers[0])
-            time.sleep(0.05)
-        raise AssertionError(f"no answer to /digest {text}")
+        return visible(self.slack.wait_for_answer(tag).params)
 
 
 def visible(params: dict) -> str:
@@ -126,14 +120,14 @@ def test_another_channels_roundup_never_lists_private_links(workspace: Workspace
 
 def home_of(workspace: Workspace, user: str) -> str:
     event = app_home_opened_event(user=user)
+    published = len(views_of(workspace, user))
     assert post_signed(workspace.events_url, event_body(event), SECRET, JSON).status_code == 200
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        views = [c.params for c in workspace.slack.calls("views.publish") if c.params.get("user_id") == user]
-        if views:
-            return visible(views[-1]["view"])
-        time.sleep(0.05)
-    raise AssertionError(f"no App Home published for {user}")
+    wait_until(lambda: len(views_of(workspace, user)) > published, f"App Home published for {user}")
+    return visible(views_of(workspace, user)[-1]["view"])
+
+
+def views_of(workspace: Workspace, user: str) -> list[dict]:
+    return [c.params for c in workspace.slack.calls("views.publish") if c.params.get("user_id") == user]
 
 
 def test_app_home_shows_private_links_only_to_members(workspace: Workspace) -> None:

@@ -1,6 +1,10 @@
 """The roundup scheduler against real Redis and the Slack stand-in: two replica processes post a due roundup once,
 settings survive a restart, a missed run posts once within the grace period and never twice.
 
+A roundup is made due by a run time already past (within the grace period), which a starting replica catches up
+on at once: no test races the wall clock for a run a few seconds ahead. "Never twice" is checked once each replica
+has logged what it did with the run (posted it, or found it another replica's).
+
 Run as a script, this file is one replica: `python tests/test_scheduler.py REDIS_URL PREFIX SLACK_URL ...`.
 """
 
@@ -8,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import functools
+import logging
 import os
 import signal
 import subprocess
@@ -35,6 +39,7 @@ from handlers.slack_client import make_client
 from tests.support.bot_process import bot_for
 from tests.support.slack_standin import SlackStandIn
 from tests.support.topologies import TOPOLOGIES, redis_url_for, sync_client
+from tests.support.waiting import HANG_S, wait_until
 
 REPO = Path(__file__).resolve().parents[1]  # on the replica's PYTHONPATH, beside tests/ (the script's own folder)
 
@@ -48,7 +53,9 @@ def replica_settings(redis_url: str, prefix: str, data_dir: str) -> Settings:
 
 
 async def replica(args: argparse.Namespace) -> None:
-    """Run a RoundupScheduler posting to the Slack stand-in until SIGTERM or `run_for` seconds."""
+    """Run a RoundupScheduler posting to the Slack stand-in until SIGTERM; it logs to stderr."""
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory() as data_dir:
         service = DigestService.open(replica_settings(args.redis_url, args.prefix, data_dir))
         post = functools.partial(post_roundup, make_client("xoxb-test", args.slack_url))
@@ -57,8 +64,7 @@ async def replica(args: argparse.Namespace) -> None:
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
         await scheduler.start()
         print("ready", flush=True)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), args.run_for)
+        await stop.wait()
         await scheduler.shutdown()
         await service.close()
 
@@ -68,30 +74,38 @@ def main() -> None:
     for name in ("redis_url", "prefix", "slack_url"):
         parser.add_argument(name)
     parser.add_argument("--grace", type=float, default=3600)
-    parser.add_argument("--run-for", type=float, default=60)
     asyncio.run(replica(parser.parse_args()))
 
 
 class Replica:
-    """A replica process; it is ready once its scheduler has started."""
+    """A replica process logging to `log_path`; it is ready once its scheduler has started."""
 
-    def __init__(self, settings: Settings, slack_url: str, *extra: str) -> None:
+    def __init__(self, settings: Settings, slack_url: str, log_path: Path) -> None:
         argv = [sys.executable, __file__, settings.redis_url or "", settings.redis_prefix, slack_url]
         env = os.environ | {"PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-        self.process = subprocess.Popen([*argv, *extra], stdout=subprocess.PIPE, text=True, env=env, cwd=REPO)
+        self.log_path = log_path
+        with log_path.open("w") as log:
+            self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, text=True, env=env, cwd=REPO)
 
     def ready(self) -> Replica:
         assert self.process.stdout is not None
-        assert self.process.stdout.readline().strip() == "ready", "the replica did not start"
+        assert self.process.stdout.readline().strip() == "ready", f"the replica did not start: {self.log()}"
         return self
 
-    def wait(self, timeout: float = 20) -> int:
-        return self.process.wait(timeout)
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    async def settled(self, channel: str) -> None:
+        """Until this replica has run the channel's due roundup: posted it, or found it another replica's."""
+        def said() -> bool:
+            return f"roundup of {channel}" in self.log()
+
+        await asyncio.to_thread(wait_until, said, f"replica {self.process.pid} to run the roundup of {channel}")
 
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            self.process.wait(10)
+            self.process.wait(HANG_S)
 
 
 # --- fixtures ----------------------------------------------------------------------------------------------------
@@ -164,24 +178,29 @@ def test_last_and_next_fire_follow_the_channels_zone_and_second() -> None:
 
 
 @pytest.mark.parametrize("redis_url", TOPOLOGIES, indirect=True)
-async def test_two_replicas_post_a_due_roundup_once(service: DigestService, slack: SlackStandIn) -> None:
-    replicas = [Replica(service.settings, slack.base_url) for _ in range(2)]  # both start before anything is due
+async def test_two_replicas_post_a_due_roundup_once(
+    service: DigestService, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    due = datetime.now(UTC) - timedelta(minutes=1)  # both replicas start with it due
+    channel = channel_firing_at(5)
+    link = await seed(service, channel, due - timedelta(hours=5))
+    await service.store.channel_settings.put(channel, due_at(due))
+    replicas = [Replica(service.settings, slack.base_url, tmp_path / f"replica-{n}.log") for n in range(2)]
     try:
         for r in replicas:
             r.ready()
-        due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)  # 3 to 4 s from now
-        channel = channel_firing_at(due.second)
-        link = await seed(service, channel, due - timedelta(hours=5))
-        await service.store.channel_settings.put(channel, due_at(due))  # the replicas sync within 0.2 s
-        (post,) = await asyncio.to_thread(slack.wait_for, "chat.postMessage", 1, 15)
-        await asyncio.sleep(1.5)  # time for a second post, if there were to be one
-        assert len(slack.calls("chat.postMessage")) == 1
-        assert post.params["channel"] == channel and link in str(post.params["blocks"])
-        assert datetime.fromtimestamp(post.time, UTC) >= due  # fired on time, not caught up early
-        assert await run_key_holder(service, channel, due)  # held by the replica that posted, for 8 days
+        for r in replicas:
+            await r.settled(channel)
     finally:
         for r in replicas:
             r.stop()
+    [post] = slack.calls("chat.postMessage")
+    assert post.params["channel"] == channel and link in str(post.params["blocks"])
+    logs = [r.log() for r in replicas]
+    fire = last_fire(channel, due_at(due), datetime.now(UTC))
+    posted, lost = f"roundup of {channel}: 1 links", f"the {iso_week(fire)} roundup of {channel} is another replica's"
+    assert sorted((posted in log, lost in log) for log in logs) == [(False, True), (True, False)]  # one each
+    assert await run_key_holder(service, channel, fire)  # held by the replica that posted, for 8 days
 
 
 async def test_settings_survive_a_restart(service: DigestService, slack: SlackStandIn) -> None:
@@ -209,30 +228,37 @@ async def test_settings_survive_a_restart(service: DigestService, slack: SlackSt
     assert posts == []
 
 
-async def test_a_missed_run_posts_once_and_never_twice(service: DigestService, slack: SlackStandIn) -> None:
+async def test_a_missed_run_posts_once_and_never_twice(
+    service: DigestService, slack: SlackStandIn, tmp_path: Path
+) -> None:
     missed = datetime.now(UTC) - timedelta(minutes=10)  # the bot was down then
     channel = channel_firing_at(5)
     link = await seed(service, channel, missed - timedelta(days=1))
     await service.store.channel_settings.put(channel, due_at(missed))
-    first = Replica(service.settings, slack.base_url, "--run-for", "30").ready()
+    first = Replica(service.settings, slack.base_url, tmp_path / "first.log").ready()
     try:
-        (post,) = await asyncio.to_thread(slack.wait_for, "chat.postMessage", 1, 15)
+        (post,) = await asyncio.to_thread(slack.wait_for, "chat.postMessage", 1)
     finally:
         first.stop()
     assert link in str(post.params["blocks"])
     fire = last_fire(channel, due_at(missed), datetime.now(UTC))
     assert await run_key_holder(service, channel, fire)
     # Restarted: it catches up, and finds the key.
-    again = Replica(service.settings, slack.base_url, "--run-for", "1.5").ready()
-    assert again.wait() == 0
+    again = Replica(service.settings, slack.base_url, tmp_path / "again.log").ready()
+    try:
+        await again.settled(channel)
+    finally:
+        again.stop()
+    assert f"the {iso_week(fire)} roundup of {channel} is another replica's" in again.log()
     assert len(slack.calls("chat.postMessage")) == 1
 
 
 async def test_a_run_missed_beyond_the_grace_period_is_skipped(service: DigestService) -> None:
-    missed = datetime.now(UTC) - timedelta(minutes=10)
-    channel = channel_firing_at(5)
-    await seed(service, channel, missed - timedelta(days=1))
-    await service.store.channel_settings.put(channel, due_at(missed))
+    missed, recent = datetime.now(UTC) - timedelta(minutes=10), datetime.now(UTC) - timedelta(minutes=1)
+    channel, caught_up = channel_firing_at(5), channel_firing_at(5)
+    for name, when in ((channel, missed), (caught_up, recent)):
+        await seed(service, name, when - timedelta(days=1))
+        await service.store.channel_settings.put(name, due_at(when))
     posts: list[str] = []
 
     async def post(channel_id: str, roundup: Roundup) -> None:
@@ -240,9 +266,11 @@ async def test_a_run_missed_beyond_the_grace_period_is_skipped(service: DigestSe
 
     late = RoundupScheduler(service, post, grace_s=300)
     await late.start()
-    await asyncio.sleep(0.5)  # a catch-up run would start in the scheduler's first loop turn
-    await late.shutdown()
-    assert posts == []
+    try:  # the run missed by a minute is caught up: the catch-up runs are over
+        await asyncio.to_thread(wait_until, lambda: caught_up in posts, "the recent missed run caught up")
+    finally:
+        await late.shutdown()
+    assert posts == [caught_up]
     assert await run_key_holder(service, channel, last_fire(channel, due_at(missed), datetime.now(UTC))) is None
 
 

@@ -11,7 +11,6 @@ from urllib.parse import parse_qs
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook import WebhookClient
@@ -75,18 +74,6 @@ def test_rate_limit_is_answered_with_retry_after(standin: SlackStandIn, client: 
         client.chat_postMessage(channel="C1", text="hi")
     assert caught.value.response.status_code == 429
     assert caught.value.response.headers["retry-after"] in ("1", ["1"])
-
-
-def test_retry_handler_posts_exactly_once_after_429(standin: SlackStandIn, client: WebClient) -> None:
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=1))
-    standin.fail_next("chat.postMessage", status=429, retry_after="1")
-
-    response = client.chat_postMessage(channel="C1", text="hi")
-
-    calls = standin.calls("chat.postMessage")
-    assert [c.status for c in calls] == [429, 200]
-    assert calls[1].time - calls[0].time >= 1
-    assert [c.response["ts"] for c in calls if c.response["ok"]] == [response["ts"]]
 
 
 def test_error_next_and_server_errors_raise(standin: SlackStandIn, client: WebClient) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,10 +10,11 @@ import httpx
 import pytest
 
 from tests.support.articles import article_html
-from tests.support.bot_process import running_bot
+from tests.support.bot_process import metric, running_bot
 from tests.support.http_server import LocalServer, html
 from tests.support.slack_standin import SlackStandIn, event_body, message_event
 from tests.support.socket_mode import SocketModeServer
+from tests.support.waiting import wait_until
 
 APP_TOKEN = "xapp-1-A1-socket-mode-test-token"
 
@@ -55,8 +55,9 @@ def test_an_event_over_the_socket_is_acked_and_digested_once(
     assert "Rivers are running dry" in json.dumps(card.params["blocks"]) and card.params["thread_ts"]
     assert slack.calls("apps.connections.open")[0].token == APP_TOKEN
     # Slack redelivers an envelope it thinks was lost: acked again, digested no second time.
+    dropped = metric(bot[0], "digestbot_events_duplicate_total")
     socket_mode.wait_for_ack(socket_mode.send("events_api", body, retry_attempt=1))
-    time.sleep(1.5)
+    wait_until(lambda: metric(bot[0], "digestbot_events_duplicate_total") == dropped + 1, "the redelivery dropped")
     assert len(slack.posts("CSOCK")) == 1
 
 

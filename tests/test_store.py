@@ -106,7 +106,8 @@ async def test_negative_cache_raises_without_producing(store: Store) -> None:
     url = "https://dead.example/"
     await store.cache.put_failure(url, DigestError("dns", "The site's name does not resolve."))
     failure = await store.cache.failure(url)
-    assert failure is not None and (failure.reason, str(failure)) == ("dns", "The site's name does not resolve.")
+    assert failure is not None
+    assert (failure.reason, str(failure)) == ("dns", "The site's name does not resolve.")
 
     async def produce() -> Digest:
         raise AssertionError("must not fetch a URL that failed a moment ago")
@@ -123,7 +124,9 @@ async def test_a_variant_that_failed_does_not_fail_the_plain_link(store: Store) 
     variant = "https://news.example/story?utm_source=" + "x" * 70_000
     with pytest.raises(DigestError):
         await store.cache.digest_once(variant, refused)
-    assert await store.cache.failure(variant) is not None  # the variant itself is not fetched again at once
+    failure = await store.cache.failure(variant)  # the variant itself is not fetched again at once
+    assert failure is not None
+    assert (failure.reason, str(failure)) == ("http_status", "The site answered 414 URI Too Long")
     assert await store.cache.failure("https://news.example/story") is None
 
     async def fetched() -> Digest:
@@ -217,12 +220,14 @@ async def test_a_redirected_link_is_cached_under_the_link_and_where_it_led(store
 async def test_a_declared_canonical_url_is_never_cached_for(store: Store) -> None:
     """A page names another article as its canonical: the other article's cache entry stays its own."""
 
-    async def produce() -> Digest:
-        fetched = make_digest("https://site.example/user/mallory/post")
-        return fetched.model_copy(update={"canonical_url": "https://site.example/2026/real-story"})
+    fetched = make_digest("https://site.example/user/mallory/post")
+    declared = fetched.model_copy(update={"canonical_url": "https://site.example/2026/real-story"})
 
-    await store.cache.digest_once("https://site.example/user/mallory/post", produce)
-    assert await store.cache.get("https://site.example/user/mallory/post") is not None
+    async def produce() -> Digest:
+        return declared
+
+    assert await store.cache.digest_once("https://site.example/user/mallory/post", produce) == declared
+    assert await store.cache.get("https://site.example/user/mallory/post") == declared
     assert await store.cache.get("https://site.example/2026/real-story") is None
 
 

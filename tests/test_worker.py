@@ -17,7 +17,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
 from bot.config import Settings, usable_cpus
 from bot.memory.connection import connect
@@ -26,10 +25,11 @@ from bot.runtime.queue import WorkQueue
 from handlers.jobs import MessageJob, UnfurlJob
 from handlers.slack_client import SlackSession, bot_client
 from tests.support.articles import ARTICLES, article_html
-from tests.support.bot_process import REPO, SECRET, TOKEN, running_bot, slack_settings, worker_pids
+from tests.support.bot_process import REPO, SECRET, TOKEN, drop_keys, running_bot, slack_settings, worker_pids
 from tests.support.http_server import LocalServer, Reply, Request, html
 from tests.support.redis_server import make_settings
 from tests.support.slack_standin import JSON, SlackStandIn, event_body, link_shared_event, message_event, post_signed
+from tests.support.waiting import HANG_S, wait_until
 
 SLOW_PAGE_S = 1.5
 
@@ -66,13 +66,6 @@ def alive(pid: int) -> bool:
         return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
     except FileNotFoundError:
         return False
-
-
-def wait_until(check: Callable[[], bool], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 def send(base: str, text: str, channel: str) -> None:
@@ -114,21 +107,20 @@ async def test_a_worker_digests_queued_jobs_and_finishes_its_running_job_on_sigt
         slack.wait_for("chat.unfurl")  # unfurls are queued work too
         [unfurl] = [c for c in slack.calls("chat.unfurl") if c.params["channel"] == "CWORK3"]
         assert title("drought") in json.dumps(unfurl.params["unfurls"][pages.url("/drought")]["blocks"])
-        wait_until(lambda: any(r.path == "/slow" for r in pages.requests))
+        wait_until(lambda: any(r.path == "/slow" for r in pages.requests), "the slow page requested")
         worker.send_signal(signal.SIGTERM)  # mid-digest: the job finishes within the grace, then it exits
-        assert worker.wait(15) == 0
+        assert worker.wait(HANG_S) == 0
         [card] = slack.wait_for_posts("CWORK2", timeout=0)
         assert title("chess") in json.dumps(card.params["blocks"])
         assert await producer.refresh_depth() == 0  # acknowledged: nothing left for another worker
-    finally:
+        assert "running 2 consumers" in log_path.read_text()
+    finally:  # whatever happened: the worker gone, its keys dropped, its log checked for the token
         worker.kill()
+        worker.wait()
         await producer.stop()
         await client.aclose()
-        client = redis.Redis.from_url(redis_url)
-        for key in client.scan_iter(f"{settings.redis_prefix}*"):
-            client.delete(key)
-    text = log_path.read_text()
-    assert "running 2 consumers" in text and TOKEN not in text
+        drop_keys(redis_url, settings.redis_prefix)
+        assert TOKEN not in log_path.read_text(), "the token reached the worker's log"
 
 
 def test_a_worker_without_a_bot_token_says_so() -> None:
@@ -161,14 +153,14 @@ def test_serve_restarts_a_dead_worker_adds_up_its_metrics_and_stops_them_all(
         niceness = max(default, ours)  # a process never raises its own priority
         assert all(os.getpriority(os.PRIO_PROCESS, pid) == niceness for pid in first + extraction)
         assert all(f"digest worker {pid} runs at niceness {niceness}" in log_path.read_text() for pid in first)
-        wait_until(lambda: digests_ok(base) == 1)  # made in a worker, counted in serve's /metrics
+        wait_until(lambda: digests_ok(base) == 1, "1 digest counted")  # made in a worker, counted in serve's /metrics
         os.kill(first[0], signal.SIGKILL)
-        wait_until(lambda: len(worker_pids(log_path)) == 3)
+        wait_until(lambda: len(worker_pids(log_path)) == 3, "a third worker started in place of the killed one")
         assert f"(pid {first[0]}) was killed by SIGKILL; restarting it" in log_path.read_text()
         before = digests_ok(base)  # 0 if the dead worker made the first digest: its counters died with it
         send(base, f"<{pages.url('/reservoirs')}>", "CSUP2")
         assert title("reservoirs") in json.dumps(slack.wait_for_posts("CSUP2")[0].params["blocks"])
-        wait_until(lambda: digests_ok(base) == before + 1)
+        wait_until(lambda: digests_ok(base) == before + 1, f"{before + 1} digests counted")
         workers = worker_pids(log_path)[1:]
     assert not any(alive(pid) for pid in workers)  # serve stopped them before it exited
     assert all(f"digest worker {pid} stopped" in log_path.read_text() for pid in workers)  # gracefully
@@ -191,7 +183,7 @@ def test_with_the_embedded_redis_the_worker_uses_the_serve_process_server(
         assert (data_dir / "redis.sock").exists()
         send(base, f"<{pages.url('/rivers')}>", "CEMBED")
         assert title("rivers") in json.dumps(slack.wait_for_posts("CEMBED")[0].params["blocks"])
-        wait_until(lambda: digests_ok(base) == 1)
+        wait_until(lambda: digests_ok(base) == 1, "1 digest counted")
     # Queued and digested by the worker: the serve process never fell back to digesting in-process.
     assert "Redis is unreachable" not in log_path.read_text()
     assert len(worker_pids(log_path)) == usable_cpus()  # the default: a worker per CPU

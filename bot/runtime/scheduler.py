@@ -146,16 +146,21 @@ class RoundupScheduler:
             self._retry(channel_id, now)
         elif claimed:
             await self._deliver(channel_id, fire)
+        else:
+            log.info("the %s roundup of %s is another replica's", iso_week(fire), channel_id)
 
     async def _claim(self, channel_id: str, fire: datetime) -> bool | None:
         """True if this replica won this week's run, False if another did, None if Redis could not say."""
         key = self._service.store.keys.roundup_run(channel_id, iso_week(fire))
-        claim = self._redis.set(key, self._replica, nx=True, ex=RUN_KEY_TTL_S)
-        won = await self._service.guard.run(lambda: claim, None)
+
+        async def claim() -> bool:
+            # SET NX answers None when the key is taken: that is "another replica won", not "Redis is away".
+            return bool(await self._redis.set(key, self._replica, nx=True, ex=RUN_KEY_TTL_S))
+
+        won = await self._service.guard.run(claim, None)
         if won is None:
             log.warning("cannot claim the roundup run for %s: retrying in %.0f s", channel_id, RETRY_S)
-            return None
-        return bool(won)
+        return won
 
     def _retry(self, channel_id: str, now: datetime) -> None:
         when = now + timedelta(seconds=RETRY_S)

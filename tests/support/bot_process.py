@@ -8,14 +8,15 @@ workers (DIGESTBOT_WORKERS, default 1): each has logged that its consumers run.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import redis
@@ -31,11 +32,11 @@ from handlers.settings import SlackSettings
 from handlers.slack_client import SlackSession, bot_client
 from tests.support.redis_server import free_port
 from tests.support.topologies import sync_client
+from tests.support.waiting import HANG_S, log_tail, wait_until, watched_log
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "xoxb-test-token-0123456789"
 SECRET = "test-signing-secret-0123456789"
-HANG_S = 300  # only a hung bot takes this long: a busy machine is slow, not stuck
 WORKER_STARTED = re.compile(r"digest worker (\d+) running \d+ consumers")  # handlers/worker.py's start-up line
 
 
@@ -43,7 +44,11 @@ WORKER_STARTED = re.compile(r"digest worker (\d+) running \d+ consumers")  # han
 def running_bot(
     slack_api_url: str, redis_url: str | None, data_dir: Path, **settings: str
 ) -> Iterator[tuple[str, Path]]:
-    """Yield (base URL, log file) of a started bot; stop it, drop its Redis keys and check its log for secrets."""
+    """Yield (base URL, log file) of a started bot; stop it, drop its Redis keys and check its log for secrets.
+
+    The three checks at the end run whatever happened before them: a failed test, a bot that never started or one
+    that would not stop. While the bot runs, a hang report (tests/support/waiting.py) shows its log's tail.
+    """
     prefix = f"test-{uuid.uuid4().hex[:8]}:"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DIGESTBOT_", "REDIS_URL"))}
     env |= {
@@ -58,23 +63,43 @@ def running_bot(
     }
     port = free_port()
     log_path = data_dir / "bot.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "handlers.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
-        )
+    with contextlib.ExitStack() as finally_:  # callbacks run last-in first-out, each even if one before raised
+        finally_.callback(assert_no_secrets, log_path)
+        if redis_url:  # the embedded one stops with the bot; its files go with data_dir
+            finally_.callback(drop_keys, redis_url, prefix)
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "handlers.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
+            )
+        finally_.callback(stop, process, log_path)
+        finally_.enter_context(watched_log(log_path))
         base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_healthy(base, process, log_path, int(env.get("DIGESTBOT_WORKERS", "1")))
-            yield base, log_path
-        finally:
-            process.terminate()
-            process.wait(15)
-            if redis_url:  # the embedded one stopped with the bot; its files go with data_dir
-                client = sync_client(redis_url)
-                for key in client.scan_iter(f"{prefix}*"):
-                    client.delete(key)
-                client.close()
+        _wait_healthy(base, process, log_path, int(env.get("DIGESTBOT_WORKERS", "1")))
+        yield base, log_path
+
+
+def stop(process: subprocess.Popen[bytes], log_path: Path) -> None:
+    """SIGTERM, as a service manager stops the bot; SIGKILL and a failure if it is still running at HANG_S."""
+    process.terminate()
+    try:
+        process.wait(HANG_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise AssertionError(f"the bot did not stop on SIGTERM in {HANG_S} s:\n{log_tail(log_path)}") from None
+
+
+def drop_keys(redis_url: str, prefix: str) -> None:
+    client = sync_client(redis_url)
+    try:
+        for key in client.scan_iter(f"{prefix}*"):
+            client.delete(key)
+    finally:
+        client.close()
+
+
+def assert_no_secrets(log_path: Path) -> None:
     text = log_path.read_text(errors="replace")
     assert TOKEN not in text and SECRET not in text, "a secret reached the bot's logs"
 
@@ -86,11 +111,8 @@ def wait_remembered(redis_url: str, channel: str, url: str, team: str = "T1", ca
     """
     canonical = canonicalize(url)
     client = sync_client(redis_url)
-    deadline = time.monotonic() + HANG_S
     try:
-        while not _remembered(client, channel, team, canonical, card_ts):
-            assert time.monotonic() < deadline, f"{url} was never remembered as shared in {channel}"
-            time.sleep(0.05)
+        wait_until(lambda: _remembered(client, channel, team, canonical, card_ts), f"{url} remembered in {channel}")
     finally:
         client.close()
 
@@ -104,6 +126,32 @@ def _remembered(
     if card_ts and not any(client.hexists(key, card_ts) for key in client.scan_iter(f"*v1:ch:{{{channel}}}:msg")):
         return False
     return any(True for _ in client.scan_iter(f"*v1:related:{{{team}}}:i:{related_hash(canonical).hex()}"))
+
+
+def metric(base: str, sample: str) -> float:
+    """The sum of the bot's /metrics samples whose line starts with `sample` (a name, maybe with labels)."""
+    text = httpx.get(f"{base}/metrics", timeout=HANG_S).text
+    return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(sample))
+
+
+def queue_drained(base: str) -> bool:
+    """No job queued or running: every queued job has finished (entries are deleted once done)."""
+    return metric(base, "digestbot_queue_depth") == 0
+
+
+def log_records(log_path: Path) -> list[dict[str, Any]]:
+    """The bot's JSON log lines, parsed (all but a last line still being written)."""
+    complete = log_path.read_text(errors="replace").split("\n")[:-1]
+    return [json.loads(line) for line in complete if line.startswith("{")]
+
+
+def wait_handled(log_path: Path, event_id: str, links: int = 1) -> list[dict[str, Any]]:
+    """Until the bot logged "link handled" for `links` links of the event `event_id`: its job's work is over."""
+    def handled() -> list[dict[str, Any]]:
+        return [r for r in log_records(log_path) if r.get("message") == "link handled" and r["event_id"] == event_id]
+
+    wait_until(lambda: len(handled()) >= links, f"{links} link(s) of event {event_id} handled")
+    return handled()
 
 
 def slack_settings(base: Settings, slack_api_url: str) -> SlackSettings:
@@ -126,14 +174,13 @@ def worker_pids(log_path: Path) -> list[int]:
 
 
 def _wait_healthy(base: str, process: subprocess.Popen[bytes], log_path: Path, workers: int) -> None:
-    deadline = time.monotonic() + HANG_S
-    while time.monotonic() < deadline:
+    def started() -> bool:
         if process.poll() is not None:
-            break
+            raise AssertionError(f"the bot exited with {process.returncode}:\n{log_tail(log_path)}")
         try:
-            if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200 and len(worker_pids(log_path)) >= workers:
-                return
+            healthy = httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200
         except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"the bot did not start:\n{log_path.read_text(errors='replace')}")
+            return False
+        return healthy and len(worker_pids(log_path)) >= workers
+
+    wait_until(started, f"the bot to answer /healthz with {workers} digest worker(s) running")

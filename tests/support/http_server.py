@@ -23,6 +23,8 @@ from typing import Self
 
 import brotli
 
+from tests.support.waiting import HANG_S
+
 
 @dataclass
 class Request:
@@ -72,6 +74,24 @@ def brotli_bomb(mib: int) -> bytes:
     packer = brotli.Compressor(quality=5)
     block = bytes(1 << 20)
     return b"".join(packer.process(block) for _ in range(mib)) + packer.finish()
+
+
+class Gate:
+    """A route that holds each request until the test opens the gate: the work on that page is provably still
+    running, however fast or slow the machine (a held request is answered anyway after HANG_S)."""
+
+    def __init__(self, page: Reply) -> None:
+        self.page = page
+        self.requested = threading.Event()
+        self._open = threading.Event()
+
+    def open(self) -> None:
+        self._open.set()
+
+    def __call__(self, _: Request) -> Reply:
+        self.requested.set()
+        self._open.wait(HANG_S)
+        return self.page
 
 
 def _read_head(conn: socket.socket) -> Request | None:

@@ -29,6 +29,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from tests.support.waiting import HANG_S, hang_report
+
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 INVALID_TOKEN = "xoxb-invalid"
@@ -215,12 +217,12 @@ class SlackStandIn:
         with self._cond:
             return [c for c in self._calls if method is None or c.method == method]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 10) -> list[Call]:
+    def wait_for(self, method: str, count: int = 1, timeout: float = HANG_S) -> list[Call]:
         """Block until `count` calls of `method` (failed ones included) were recorded; return them all."""
         with self._cond:
             if not self._cond.wait_for(lambda: len(self.calls(method)) >= count, timeout):
                 seen = [c.method for c in self._calls]
-                raise TimeoutError(f"waited {timeout}s for {count} {method} call(s); received {seen}")
+                raise TimeoutError(hang_report(f"{count} {method} call(s) (received {seen})", timeout))
             return self.calls(method)
 
     def posts(self, channel: str) -> list[Call]:
@@ -228,12 +230,23 @@ class SlackStandIn:
         return [c for c in self.calls("chat.postMessage")
                 if c.params.get("channel") == channel and c.status == 200 and c.response.get("ok")]  # fmt: skip
 
-    def wait_for_posts(self, channel: str, count: int = 1, timeout: float = 30) -> list[Call]:
+    def wait_for_posts(self, channel: str, count: int = 1, timeout: float = HANG_S) -> list[Call]:
         """Block until `count` messages were posted in `channel`; return all of them."""
         with self._cond:
             if not self._cond.wait_for(lambda: len(self.posts(channel)) >= count, timeout):
-                raise TimeoutError(f"{len(self.posts(channel))} of {count} posts in {channel} after {timeout}s")
+                got = len(self.posts(channel))
+                raise TimeoutError(hang_report(f"{count} posts in {channel} (got {got})", timeout))
             return self.posts(channel)
+
+    def wait_for_answer(self, tag: str) -> Call:
+        """Block until the bot answered at the response_url tagged `tag` (see response_url()); return its first."""
+        def answers() -> list[Call]:
+            return [c for c in self._calls if c.method == "response_url" and c.path.endswith(f"/{tag}")]
+
+        with self._cond:
+            if not self._cond.wait_for(lambda: bool(answers()), HANG_S):
+                raise TimeoutError(hang_report(f"an answer at response_url {tag}"))
+            return answers()[0]
 
     def reactions_on(self) -> set[tuple[str, str, str]]:
         """The reactions messages carry now, as (channel, ts, name)."""

@@ -23,6 +23,8 @@ from typing import Any, Self
 
 from aiohttp import WSMsgType, web
 
+from tests.support.waiting import HANG_S, hang_report
+
 
 class SocketModeServer:
     def __init__(self) -> None:
@@ -52,10 +54,10 @@ class SocketModeServer:
 
     # --- what tests use --------------------------------------------------------------------------------------
 
-    def wait_connected(self, timeout: float = 20) -> None:
+    def wait_connected(self, timeout: float = HANG_S) -> None:
         with self._cond:
             if not self._cond.wait_for(lambda: bool(self._sockets), timeout):
-                raise TimeoutError(f"no Socket Mode client connected in {timeout}s")
+                raise TimeoutError(hang_report("a Socket Mode client to connect", timeout))
 
     def send(self, kind: str, payload: dict[str, Any], retry_attempt: int = 0) -> str:
         """Send one envelope to the newest client, as Slack does; return its envelope id."""
@@ -66,10 +68,10 @@ class SocketModeServer:
         asyncio.run_coroutine_threadsafe(self._sockets[-1].send_str(json.dumps(envelope)), self._loop).result(10)
         return envelope_id
 
-    def wait_for_ack(self, envelope_id: str, timeout: float = 10) -> dict[str, Any]:
+    def wait_for_ack(self, envelope_id: str, timeout: float = HANG_S) -> dict[str, Any]:
         with self._cond:
             if not self._cond.wait_for(lambda: envelope_id in self.acks, timeout):
-                raise TimeoutError(f"envelope {envelope_id} was not acknowledged in {timeout}s")
+                raise TimeoutError(hang_report(f"envelope {envelope_id} to be acknowledged", timeout))
             return self.acks[envelope_id]
 
     # --- the server ------------------------------------------------------------------------------------------
