@@ -171,7 +171,7 @@ def test_serve_with_workers_zero_digests_in_process(slack: SlackStandIn, pages: 
     with running_bot(slack.base_url, redis_url, tmp_path, DIGESTBOT_WORKERS="0") as (base, log_path):
         send(base, f"<{pages.url('/chess')}>", "CZERO")
         assert title("chess") in json.dumps(slack.wait_for_posts("CZERO")[0].params["blocks"])
-        wait_until(lambda: digests_ok(base) == 1)  # counted just after the card is posted
+        wait_until(lambda: digests_ok(base) == 1, "the digest counted")  # counted just after the card is posted
     assert worker_pids(log_path) == []
 
 
