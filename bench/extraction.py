@@ -7,11 +7,15 @@ decoded as the fetcher decodes it (bs4.UnicodeDammit) with its address. Everythi
 benchmark's own shingle metric (bench/metric.py). Each extractor runs in a process of its own
 (bench/isolated.py), so its peak memory is its own. Also measured: median and p95 milliseconds per page, and
 digestbot's full digest time against trafilatura's extraction alone, timed page by page in one pass.
-Figures are printed as a table and written to bench/results/extraction.json.
+Figures are printed as a table and written to bench/results/extraction.json. The pages digestbot did not answer
+with an article's text are listed by name with their F1: refused ones, ones digested as another kind (a video, a
+post), and ones whose extraction was stopped at DIGESTBOT_EXTRACT_TIMEOUT (on a machine too busy for them).
+`python -m bench.extraction --digestbot-only` skips the peers and the timing (for quick iterations).
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import gzip
 import json
@@ -22,7 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +65,8 @@ class Row:
     total_s: float
     refused: int = 0  # pages the system answered with an error or a wall instead of text
     peak_rss_mib: float = 0.0
+    timed_out: list[str] = field(default_factory=list)  # "page id (F1)": extraction stopped at the timeout
+    other_kinds: list[str] = field(default_factory=list)  # "page id (kind, F1)": digested as a video, a post...
 
 
 def load_pages(data: Path = DATA) -> list[Page]:
@@ -129,6 +135,16 @@ def product_digest(paths: dict[str, Path]) -> Callable[[Page], Any]:
     return run
 
 
+def digest_caveat(digest: Any) -> str | None:
+    """Why a digest is not an article's text: "timeout" when its extraction was stopped, else its kind (video,
+    post...), or None for an article."""
+    from bot.pipeline.extract import TIMEOUT_WARNING  # imported here: the peers' processes never load digestbot
+
+    if digest.warning == TIMEOUT_WARNING:
+        return "timeout"
+    return None if digest.kind == "article" else str(digest.kind)
+
+
 def peers() -> dict[str, Callable[[], Callable[[Page], str]]]:
     """Name -> a factory of the peer (built in the child process that runs it)."""
     return {
@@ -139,23 +155,31 @@ def peers() -> dict[str, Callable[[], Callable[[Page], str]]]:
     }
 
 
-def run_extractor(name: str, extract: Callable[[Page], str], pages: list[Page]) -> Row:
+def run_extractor(name: str, extract: Callable[[Page], Any], pages: list[Page]) -> Row:
+    """Scores and times of `extract` (a peer's text, or digestbot's Digest) on every page."""
     with contextlib.suppress(Refused):  # warm-up: imports, models and worker processes are not per-page costs
         extract(pages[0])
-    scores, times, refused = [], [], 0
+    scores, times, refused, timed_out, other_kinds = [], [], 0, [], []
     for page in pages:
         start = time.perf_counter()
         try:
-            text = extract(page)
+            answer = extract(page)
         except Refused:
-            refused, text = refused + 1, ""
+            refused, answer = refused + 1, ""
         except Exception as error:  # a peer crashing on one page scores that page as empty
             print(f"{name} failed on {page.id}: {error!r}", file=sys.stderr)
-            text = ""
+            answer = ""
         times.append(time.perf_counter() - start)
-        scores.append(score_page(page.expected, text))
+        score = score_page(page.expected, answer if isinstance(answer, str) else answer.text)
+        scores.append(score)
+        caveat = None if isinstance(answer, str) else digest_caveat(answer)
+        if caveat == "timeout":
+            timed_out.append(f"{page.id[:16]} (F1 {score.f1:.3f})")
+        elif caveat:
+            other_kinds.append(f"{page.id[:16]} ({caveat}, F1 {score.f1:.3f})")
     summary = summarise(scores)
-    return Row(name, summary.precision, summary.recall, summary.f1, summary.accuracy, *_timing(times), refused)
+    return Row(name, summary.precision, summary.recall, summary.f1, summary.accuracy, *_timing(times), refused,
+               timed_out=timed_out, other_kinds=other_kinds)  # fmt: skip
 
 
 def _timing(times: list[float]) -> tuple[float, float, float]:
@@ -192,34 +216,36 @@ def run_child(system: str, out: Path) -> None:
             trafilatura_s, digest_s = paired_seconds(pages, digest)
             write_result(out, {"trafilatura_s": trafilatura_s, "digest_s": digest_s})
             return
-        extract = _digestbot_text(product_digest(paths)) if system == "digestbot" else peers()[system]()
+        extract = product_digest(paths) if system == "digestbot" else peers()[system]()
         write_result(out, asdict(run_extractor(system, extract, pages)))
 
 
-def _digestbot_text(digest: Callable[[Page], Any]) -> Callable[[Page], str]:
-    return lambda page: digest(page).text
-
-
 def main(argv: list[str] | None = None) -> None:
-    child = child_arguments(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    child = child_arguments(argv)
     if child:
         run_child(child.system, child.out)
         return
+    parser = argparse.ArgumentParser(prog="python -m bench.extraction", description=__doc__.splitlines()[0])
+    parser.add_argument("--digestbot-only", action="store_true", help="skip the peers and the timing (quick runs)")
+    digestbot_only = parser.parse_args(argv).digestbot_only
     console = Console(width=120)
     if not DATA.is_dir():
         console.print(f"[red]benchmark data not found at {DATA}[/red]")
         return
-    results = {name: run_isolated("bench.extraction", name) for name in ["digestbot", *peers()]}
+    names = ["digestbot"] if digestbot_only else ["digestbot", *peers()]
+    results = {name: run_isolated("bench.extraction", name) for name in names}
     rows = [Row(**{k: v for k, v in result.items() if k in Row.__dataclass_fields__}) for result in results.values()]
     for row, result in zip(rows, results.values(), strict=True):
         row.peak_rss_mib = result["peak_rss_mib"]
-    paired = run_isolated("bench.extraction", PAIRED)
+    paired = None if digestbot_only else run_isolated("bench.extraction", PAIRED)
     render(console, rows, paired)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"extractors": [asdict(r) for r in rows], **paired}, indent=2), encoding="utf-8")
+    RESULTS.write_text(json.dumps({"extractors": [asdict(r) for r in rows], **(paired or {})}, indent=2),
+                       encoding="utf-8")  # fmt: skip
 
 
-def render(console: Console, rows: list[Row], paired: dict[str, float]) -> None:
+def render(console: Console, rows: list[Row], paired: dict[str, float] | None) -> None:
     table = Table(title=f"Article extraction, {len(load_pages())} pages (bench/extraction.py)")
     for column in ("extractor", "F1", "precision", "recall", "accuracy", "median ms", "p95 ms", "peak MiB"):
         table.add_column(column, justify="left" if column == "extractor" else "right")
@@ -231,10 +257,29 @@ def render(console: Console, rows: list[Row], paired: dict[str, float]) -> None:
     console.print(f"digestbot: the CLI's digest of each saved page (walls and errors score as empty: "
                   f"{ours.refused} page(s)); peak memory is each system's own process, digestbot's with its "
                   "extraction workers")  # fmt: skip
+    _render_caveats(console, ours)
+    if paired is None:
+        return
     trafilatura_s, digest_s = paired["trafilatura_s"], paired["digest_s"]
     console.print(f"digestbot full digest (the CLI's path: extraction + metadata + walls + summary + quotes): "
                   f"{digest_s:.2f} s = {digest_s / trafilatura_s:.2f}x trafilatura (default) extraction alone "
                   f"({trafilatura_s:.2f} s, timed in the same pass; target: at most {RATIO_TARGET:g}x)")  # fmt: skip
+
+
+def _render_caveats(console: Console, ours: Row) -> None:
+    """The pages digestbot answered with something other than an article's text, by name, so a reader can tell a
+    busy machine or a page taken for another kind from a change in extraction."""
+    from bot.config import Settings
+
+    timeout_s = Settings().extract_timeout_s
+    if ours.timed_out:
+        console.print(f"[yellow]{len(ours.timed_out)} page(s) hit the extraction timeout ({timeout_s:g} s, "
+                      f"DIGESTBOT_EXTRACT_TIMEOUT) and score as metadata only: the machine was too busy for them; "
+                      f"figures exclude nothing: {', '.join(ours.timed_out)}[/yellow]")  # fmt: skip
+    else:
+        console.print(f"no page hit the extraction timeout ({timeout_s:g} s)")
+    if ours.other_kinds:
+        console.print(f"digested as another kind than an article: {', '.join(ours.other_kinds)}")
 
 
 if __name__ == "__main__":

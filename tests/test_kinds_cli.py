@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.articles import ARTICLES
 from tests.support.http_server import LocalServer, Reply
 from tests.support.pdfs import report_pdf, scanned_pdf
 from tests.support.provider_pages import (
@@ -68,6 +69,8 @@ def digests(server: LocalServer) -> dict[str, dict[str, Any]]:
         "arxiv": server.url("/arxiv/pdf/2411.01234v2"),
         "doi": server.url("/doi/10.5555/iberia.2026"),
         "player": server.url("/player/42"),
+        "story_with_player": server.url("/news/drought-with-player"),
+        "video_with_caption": server.url("/videos/olive-groves"),
     }
     found = digestbot(*links.values(), DIGESTBOT_PROVIDER_URLS=provider_urls(server))
     return dict(zip(links, found, strict=True))
@@ -97,6 +100,16 @@ def test_videos_and_audio_have_channel_duration_date_and_no_quotes(digests: dict
     assert vimeo["published"] == "2026-10-02" and vimeo["summary"].startswith("Rice growers near the coast")
     assert (podcast["kind"], podcast["duration_s"], podcast["site_name"]) == ("audio", 3723, "Water Talk")
     assert podcast["title"] == "Episode 12: Dry rivers" and podcast["quotes"] == []
+
+
+def test_og_type_video_makes_a_video_card_unless_the_page_says_it_is_an_article(
+    digests: dict[str, dict[str, Any]],
+) -> None:
+    """Some sites declare og:type video on every story with a player atop it: the story's JSON-LD outranks that."""
+    story, video = digests["story_with_player"], digests["video_with_caption"]
+    assert story["kind"] == "article" and story["author"] == "Clark Kent" and len(story["quotes"]) >= 1
+    assert all(paragraph in story["text"] for paragraph in ARTICLES["drought"]["paragraphs"])  # type: ignore[union-attr]
+    assert (video["kind"], video["text"]) == ("video", "Olive groves in Andalusia after three dry years.")
 
 
 def test_posts_are_quoted_verbatim_with_author_handle_and_date(digests: dict[str, dict[str, Any]]) -> None:

@@ -22,18 +22,13 @@ from lxml import etree
 from lxml.html import HtmlElement, HTMLParser
 
 from bot.models import Article
-from bot.pipeline.pagefacts import MEDIA_TYPES, Media, page_facts
+from bot.pipeline.pagefacts import ARTICLE_TYPES, MEDIA_TYPES, Media, page_facts
 
 log = logging.getLogger(__name__)
 
 # Parsing more than this would let a huge page stall the metadata-only fallback; heads are far smaller.
 METADATA_MAX_CHARS = 2 * 1024 * 1024
 
-ARTICLE_TYPES = {
-    "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
-    "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "techarticle", "scholarlyarticle",
-    "liveblogposting", "socialmediaposting", "report", "posting",
-}  # fmt: skip
 PAGE_TYPES = {"webpage", "itempage", "collectionpage", "aboutpage", "faqpage", "qapage"}
 ORG_TYPES = {"organization", "newsmediaorganization", "corporation", "website", "brand"}
 

@@ -16,6 +16,11 @@ from lxml.html import HtmlElement
 from bot.models import PageFacts
 
 OEMBED_JSON = "application/json+oembed"
+ARTICLE_TYPES = {  # schema.org types of an article's main object (its JSON-LD)
+    "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
+    "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "techarticle", "scholarlyarticle",
+    "liveblogposting", "socialmediaposting", "report", "posting",
+}  # fmt: skip
 MEDIA_TYPES = {"videoobject": "video", "audioobject": "audio", "podcastepisode": "audio", "musicrecording": "audio"}
 POST_TYPES = {"socialmediaposting", "discussionforumposting"}
 _ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$", re.IGNORECASE)
@@ -44,7 +49,7 @@ def page_facts(tree: HtmlElement, meta: dict[str, str], ld: dict[str, Any], ld_k
         facts.published = next(filter(None, (_paper_date(meta.get(name)) for name in _PAPER_DATES)), None)
         facts.venue = _text(meta.get("citation_journal_title")) or _text(meta.get("citation_conference_title"))
         facts.abstract = _abstract(tree, meta)
-    elif (kind := _media_kind(meta, media)) is not None:
+    elif (kind := _media_kind(meta, media, ld_kinds)) is not None:
         facts.kind = kind
         facts.duration_s = _duration(meta, media[0] if media else {})
     elif ld_kinds & POST_TYPES:
@@ -98,8 +103,13 @@ def _abstract(tree: HtmlElement, meta: dict[str, str]) -> str | None:
     return _text(meta.get("dc.description")) or _text(meta.get("og:description")) or _text(meta.get("description"))
 
 
-def _media_kind(meta: dict[str, str], media: Media | None) -> str | None:
-    """video or audio when the page itself is one (its og:type, or schema.org media without an article)."""
+def _media_kind(meta: dict[str, str], media: Media | None, ld_kinds: set[str]) -> str | None:
+    """video or audio when the page itself is one (its og:type, or schema.org media without an article).
+
+    A page whose own JSON-LD says its main object is an article stays an article whatever its og:type: some
+    sites' templates declare og:type video on every story that has a player at the top."""
+    if ld_kinds & ARTICLE_TYPES:
+        return None
     og_type = meta.get("og:type", "").lower()
     if og_type.startswith("video"):
         return "video"

@@ -87,6 +87,23 @@ PODCAST_PAGE = page(
     "<audio src='/ep12.mp3'></audio>",
 )  # fmt: skip
 
+# A story whose site declares og:type video on every page with a player atop it; its JSON-LD says it is an
+# article, and its text is the drought story. The same markup without the JSON-LD is a video page.
+PLAYER_TAGS = (
+    "<meta property='og:type' content='video.other'>"
+    "<meta property='og:description' content='Olive groves in Andalusia after three dry years.'>"
+)
+PLAYER = "<div class='player'><video src='/clip.mp4'></video></div>"
+NEWS_ARTICLE_LD = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle",
+                              "headline": ARTICLES["drought"]["title"]})  # fmt: skip
+STORY_WITH_PLAYER = html(
+    article_html("drought")
+    .replace("</head>", f"{PLAYER_TAGS}<script type='application/ld+json'>{NEWS_ARTICLE_LD}</script></head>", 1)
+    .replace("<article>", f"{PLAYER}<article>", 1)
+)
+VIDEO_WITH_CAPTION = page(f"<title>Olive groves after the drought</title>{PLAYER_TAGS}",
+                          f"{PLAYER}<p>Filmed in Jaén in October.</p>")  # fmt: skip
+
 # --- posts -----------------------------------------------------------------------------------------
 
 TWEET_TEXT = "The river Po is at its lowest in seventy years. Thread on what it means for rice farmers below."
@@ -225,6 +242,7 @@ def provider_routes() -> dict[str, Reply | Any]:
         "/reports/rivers.pdf": Reply(headers=[("Content-Type", "application/pdf")], body=REPORT),
         "/files/rivers-report.pdf": Reply(headers=[("Content-Type", "application/octet-stream")], body=REPORT),
         "/article": html(article_html("drought")),
+        "/news/drought-with-player": STORY_WITH_PLAYER, "/videos/olive-groves": VIDEO_WITH_CAPTION,
     }  # fmt: skip
 
 
