@@ -20,7 +20,8 @@ ack's tail under digest load is that wait (see the README).
 
 The ack target (digestbot's p99 within 2x of the floor's) is judged at 70 events/s, where the machine is not
 saturated, as the median of the ROUNDS rounds' ratios; at any other rate the figures are printed without a verdict.
-BENCH_EVENTS_RATE (events/s, default 70) and BENCH_EVENTS_SECONDS (default 30) set the load.
+BENCH_EVENTS_RATE (events/s, default 70) and BENCH_EVENTS_SECONDS (default 30) set the load;
+BENCH_EVENTS_NICENESS sets the digest workers' niceness (default: the bot's own).
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ from tests.support.slack_standin import JSON, SlackStandIn, event_body, message_
 JUDGED_RATE = 70.0  # the rate the ack target is judged at: the machine is not saturated there
 RATE = float(os.environ.get("BENCH_EVENTS_RATE", str(JUDGED_RATE)))
 SECONDS = float(os.environ.get("BENCH_EVENTS_SECONDS", "30"))
+NICENESS = os.environ.get("BENCH_EVENTS_NICENESS", "")  # the digest workers' niceness, to compare settings
 ROUNDS = 5  # the floor's and digestbot's SECONDS each come in this many alternating rounds
 WARMUP_EVENTS = 20  # first requests pay for auth.test, worker start-up and imports: not measured
 CHANNELS = 20
@@ -379,6 +381,8 @@ def measure_acks(world: World, warmup: list[str], links: list[str], tmp: Path) -
     floor_rounds: list[float] = []
     bot_rounds: list[float] = []
     consumers = {"DIGESTBOT_QUEUE_CONSUMERS": str(CONSUMERS)}
+    if NICENESS:  # the bot's own default unless asked
+        consumers["DIGESTBOT_WORKER_NICENESS"] = NICENESS
     with (
         floor_process(world.slack_url) as (floor_url, floor),
         running_bot(world.slack_url, CI_REDIS_URL, tmp, **consumers) as (base, _),
