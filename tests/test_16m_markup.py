@@ -17,7 +17,7 @@ import pytest
 import redis
 
 from bot.memory.keys import url_hash as store_hash
-from bot.memory.related import url_hash as related_hash
+from bot.memory.related import doc_id
 from bot.models import AUTHOR_MAX_CHARS, SITE_MAX_CHARS, TITLE_MAX_CHARS
 from bot.pipeline.urls import canonicalize
 from tests.support.articles import ARTICLES
@@ -127,7 +127,7 @@ def records(redis_url: str, channel: str, url: str) -> dict[str, bytes]:
     client = redis.Redis.from_url(redis_url)
     canonical = canonicalize(url)
     [share] = [client.hget(k, store_hash(canonical)) for k in client.scan_iter(f"*v1:ch:{{{channel}}}:first")]
-    [related] = [client.get(k) for k in client.scan_iter(f"*v1:related:{{T1}}:i:{related_hash(canonical).hex()}")]
+    [related] = [client.get(k) for k in client.scan_iter(f"*v1:related:{{T1}}:i:{doc_id(canonical).hex()}")]
     [cached] = [client.get(k) for k in client.scan_iter(f"*v1:digest:{{{store_hash(canonical)}}}")]
     client.close()
     assert share and related and cached

@@ -129,7 +129,9 @@ def one_line(summary: str, limit: int = ONE_LINE_CHARS) -> str:
     return cut.rstrip(" ,;:.-–—") + "…"
 
 
-def url_hash(url: str) -> bytes:
+def doc_id(url: str) -> bytes:
+    """An article's 8-byte id inside a team's index (its record key, its log, the in-memory maps): shorter than
+    the key table's url_hash (keys.py), since the log and every replica's maps hold one per article."""
     return hashlib.blake2b(url.encode(), digest_size=8).digest()
 
 
@@ -376,7 +378,7 @@ class RelatedIndex:
         return self.keys.related(team_id, name)
 
     def item_key(self, team_id: str, canonical_url: str) -> str:
-        return self._key(team_id, "i:" + url_hash(canonical_url).hex())
+        return self._key(team_id, "i:" + doc_id(canonical_url).hex())
 
     async def add(self, item: RelatedItem) -> None:
         """Index an article shared in a channel; a URL already indexed just gains the channel.
@@ -387,7 +389,7 @@ class RelatedIndex:
         team = self._teams.get(item.team_id)
         if team is None or team.log_offset == 0:
             team = await self._synced(item.team_id)
-        h = url_hash(item.canonical_url)
+        h = doc_id(item.canonical_url)
         key = self.item_key(item.team_id, item.canonical_url)
         if h not in team.by_hash:
             language = textvec.language_of(item.language)
@@ -450,8 +452,8 @@ class RelatedIndex:
         team = await self._synced(query.team_id)
         if not team.docs:
             return []
-        own = url_hash(query.canonical_url)
-        excluded = {team.by_hash[h] for h in [own, *map(url_hash, query.exclude_urls)] if h in team.by_hash}
+        own = doc_id(query.canonical_url)
+        excluded = {team.by_hash[h] for h in [own, *map(doc_id, query.exclude_urls)] if h in team.by_hash}
         first = team.first_pass(query.title, query.text, textvec.language_of(query.language))
         ids, scores, direct = team.rank(first, query.channel_id, excluded)
         sketch, title = textvec.shingle_sketch(query.text), textvec.title_tokens(query.title)
