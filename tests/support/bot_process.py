@@ -23,7 +23,7 @@ import redis
 
 from bot.config import Settings
 from bot.memory.keys import url_hash as store_hash
-from bot.memory.related import url_hash as related_hash
+from bot.memory.related import doc_id
 from bot.pipeline.urls import canonicalize
 from bot.runtime.queue import WorkQueue
 from bot.service import DigestService
@@ -125,7 +125,7 @@ def _remembered(
         return False
     if card_ts and not any(client.hexists(key, card_ts) for key in client.scan_iter(f"*v1:ch:{{{channel}}}:msg")):
         return False
-    return any(True for _ in client.scan_iter(f"*v1:related:{{{team}}}:i:{related_hash(canonical).hex()}"))
+    return any(True for _ in client.scan_iter(f"*v1:related:{{{team}}}:i:{doc_id(canonical).hex()}"))
 
 
 def metric(base: str, sample: str) -> float:
