@@ -1,4 +1,5 @@
-"""Shared fixtures: a real Redis (tests/support/redis_server.py) and real Redis Cluster and Sentinel topologies
-(tests/support/topologies.py) for every test module that asks for one."""
+"""Shared fixtures: a real Redis (tests/support/redis_server.py), real Redis Cluster and Sentinel topologies
+(tests/support/topologies.py) and a Slack stand-in per module (tests/support/slack_standin.py) for every test module
+that asks for one."""
 
-pytest_plugins = ["tests.support.redis_server", "tests.support.topologies"]
+pytest_plugins = ["tests.support.redis_server", "tests.support.topologies", "tests.support.slack_standin"]

@@ -30,12 +30,6 @@ def pages() -> Iterator[LocalServer]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
-        yield standin
-
-
 def paste(bot: str, slack: SlackStandIn, url: str, channel: str, count: int) -> None:
     assert post_signed(f"{bot}/slack/events", event_body(message_event(f"<{url}>", channel=channel)), SECRET,
                        JSON).status_code == 200  # fmt: skip

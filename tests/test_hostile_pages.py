@@ -104,12 +104,6 @@ def pages() -> Iterator[LocalServer]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
-        yield standin
-
-
 @dataclass
 class Bot:
     events_url: str

@@ -53,12 +53,6 @@ def server() -> Iterator[LocalServer]:
 
 
 @pytest.fixture(scope="module")
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture(scope="module")
 def bot_and_log(
     slack: SlackStandIn, server: LocalServer, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Path]]:

@@ -31,12 +31,6 @@ def pages() -> Iterator[LocalServer]:
 
 
 @pytest.fixture(scope="module")
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture(scope="module")
 def bot(slack: SlackStandIn, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with running_bot(slack.base_url, redis_url, tmp_path_factory.mktemp("young")) as (base, _):
         yield base

@@ -50,12 +50,6 @@ def pages() -> Iterator[LocalServer]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
-        yield standin
-
-
 def title(topic: str) -> str:
     return str(ARTICLES[topic]["title"])
 

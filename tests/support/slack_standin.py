@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 
 from tests.support.waiting import HANG_S, hang_report
 
@@ -528,3 +529,10 @@ def post_signed(
     sent |= headers or {}
     with httpx.Client(trust_env=False, timeout=10) as client:
         return client.post(url, content=body, headers=sent)
+
+
+@pytest.fixture(scope="module")
+def slack() -> Iterator[SlackStandIn]:
+    """One stand-in for a test module's tests (a module that needs a fresh one per test declares its own)."""
+    with SlackStandIn() as standin:
+        yield standin
