@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import Callable
@@ -60,7 +61,10 @@ def digest_command(args: argparse.Namespace) -> int:
     if use_cache and not settings.redis_url and (problem := settings.data_dir_problem()):
         fail(f"{problem}; digesting without the cache")
         use_cache = False
-    return asyncio.run(_digest_all(args.sources, args.json, settings, use_cache))
+    from bot.memory.connection import embedded_redis
+
+    with embedded_redis(settings) if use_cache else contextlib.nullcontext():
+        return asyncio.run(_digest_all(args.sources, args.json, settings, use_cache))
 
 
 async def _digest_all(sources: list[str], as_json: bool, settings: Settings, use_cache: bool) -> int:
@@ -136,7 +140,7 @@ def roundup_command(args: argparse.Namespace) -> int:
     """Preview a channel's roundup of the last 7 days in the terminal (or as JSON)."""
     from bot.config import Settings
 
-    roundup = asyncio.run(week_of(args.channel, load_settings(Settings)))
+    roundup = week_of(args.channel, load_settings(Settings))
     if args.json:
         print(roundup.model_dump_json() if roundup else json.dumps(None))
     elif roundup is None:
@@ -148,7 +152,15 @@ def roundup_command(args: argparse.Namespace) -> int:
     return 0
 
 
-async def week_of(channel_id: str, settings: Settings) -> Roundup | None:
+def week_of(channel_id: str, settings: Settings) -> Roundup | None:
+    """The channel's roundup of the last 7 days, read from Redis (the embedded one when REDIS_URL is unset)."""
+    from bot.memory.connection import embedded_redis
+
+    with embedded_redis(settings):
+        return asyncio.run(_week_of(channel_id, settings))
+
+
+async def _week_of(channel_id: str, settings: Settings) -> Roundup | None:
     from bot.roundup import channel_roundup
     from bot.service import DigestService
 

