@@ -15,6 +15,7 @@ from bot.runtime.metrics import EVENTS_DUPLICATE, EVENTS_RECEIVED
 from bot.runtime.queue import WorkQueue
 from bot.runtime.scheduler import RoundupScheduler
 from bot.service import DigestService
+from handlers.names import UserNames
 from handlers.settings import SlackSettings
 from handlers.slack_client import SlackSession
 
@@ -26,6 +27,7 @@ class SlackBot:
     slack: SlackSession
     client: AsyncWebClient
     queue: WorkQueue
+    names: UserNames
     scheduler: RoundupScheduler | None = None  # serve's: a settings change it makes reschedules at once
 
     @classmethod
@@ -34,7 +36,8 @@ class SlackBot:
         service = DigestService.open(settings)
         slack = await SlackSession().open()
         queue = WorkQueue.open(settings, service.redis, service.guard)
-        return cls(settings, service, slack, slack.bot_client(settings), queue)
+        client = slack.bot_client(settings)
+        return cls(settings, service, slack, client, queue, UserNames(client))
 
     async def close(self) -> None:
         await self.queue.stop()

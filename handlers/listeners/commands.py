@@ -28,7 +28,6 @@ from handlers.cards import Block, digest_card, escape, failure_notice, related_l
 from handlers.command_text import HELP, Command, CommandError, parse_command
 from handlers.jobs import CommandJob
 from handlers.listeners.messages import GAVE_UP, permalink
-from handlers.names import user_name
 from handlers.roundups import roundup_command
 
 log = logging.getLogger(__name__)
@@ -244,7 +243,7 @@ async def post_shared_card(digest: Digest, channel: str, user: str, team_id: str
 
 async def shared_before(bot: SlackBot, first: Share) -> str:
     link = await permalink(bot.client, first.channel_id, first.ts)
-    return repeat_notice(await user_name(bot.client, first.user_id), first.shared_at, link)
+    return repeat_notice(await bot.names.name(first.user_id), first.shared_at, link)
 
 
 async def replace_answer(bot: SlackBot, response_url: str | None, text: str) -> None:

@@ -32,7 +32,6 @@ from handlers.bot import SlackBot
 from handlers.cards import digest_card, failure_notice, repeat_notice
 from handlers.jobs import MessageJob, UnfurlJob
 from handlers.links import comment_without_links, links_in_text, mentioned_users
-from handlers.names import user_name, user_names
 from handlers.settings import SlackSettings
 
 log = logging.getLogger(__name__)
@@ -227,7 +226,7 @@ async def say_repeat(first: Share, reply: Reply) -> None:
     # Looked up only now: most links are never repeated, so the first share's post skips this Slack call.
     client = reply.bot.client
     link = await permalink(client, first.channel_id, first.ts)
-    await reply.say(repeat_notice(await user_name(client, first.user_id), first.shared_at, link))
+    await reply.say(repeat_notice(await reply.bot.names.name(first.user_id), first.shared_at, link))
     DIGESTS.labels("repeat").inc()
 
 
@@ -270,7 +269,7 @@ async def handle_link(url: str, job: MessageJob, bot: SlackBot, reply: Reply, re
         await say_repeat(remembered.first, reply)
         return "repeat"
     said = event.get("text", "")
-    comment = comment_without_links(said, await user_names(bot.client, mentioned_users(said)))
+    comment = comment_without_links(said, await bot.names.names(mentioned_users(said)))
     text, blocks = digest_card(digest, shared_by=event["user"], comment=comment, related=related)
     if card_ts := await reply.say(text, blocks):
         await service.store.channels.note_card(channel, digest.canonical_url, card_ts)

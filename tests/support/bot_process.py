@@ -28,6 +28,7 @@ from bot.pipeline.urls import canonicalize
 from bot.runtime.queue import WorkQueue
 from bot.service import DigestService
 from handlers.bot import SlackBot
+from handlers.names import UserNames
 from handlers.settings import SlackSettings
 from handlers.slack_client import SlackSession, bot_client
 from tests.support.redis_server import free_port
@@ -165,7 +166,8 @@ def bot_for(service: DigestService, slack_api_url: str) -> SlackBot:
     """A SlackBot around a test's service, talking to a Slack stand-in (no session: a client session per call)."""
     settings = slack_settings(service.settings, slack_api_url)
     queue = WorkQueue.open(settings, service.redis, service.guard)
-    return SlackBot(settings, service, SlackSession(), bot_client(settings), queue)
+    client = bot_client(settings)
+    return SlackBot(settings, service, SlackSession(), client, queue, UserNames(client))
 
 
 def worker_pids(log_path: Path) -> list[int]:
