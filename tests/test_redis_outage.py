@@ -111,10 +111,11 @@ import asyncio, sys
 from bot.config import Settings
 from bot.models import Digest
 from bot.memory.channel_settings import ChannelSettings
+from bot.memory.connection import embedded_redis
 from bot.memory.store import Store
 
-async def main(mode: str) -> None:
-    store = Store.from_settings(Settings())
+async def main(mode: str, settings: Settings) -> None:
+    store = Store.from_settings(settings)
     url = "https://a.example/kept"
     if mode == "write":
         await store.cache.put(Digest(source=url, url=url, canonical_url=url, title="kept"))
@@ -124,7 +125,9 @@ async def main(mode: str) -> None:
         print(found and found.title, (await store.channel_settings.get("C1")).roundup_enabled)
     await store.close()
 
-asyncio.run(main(sys.argv[1]))
+settings = Settings()
+with embedded_redis(settings):  # as every digestbot command runs: started here, stopped at the end
+    asyncio.run(main(sys.argv[1], settings))
 """
 
 
