@@ -63,7 +63,13 @@ def digest_command(args: argparse.Namespace) -> int:
         use_cache = False
     from bot.memory.connection import embedded_redis
 
-    with embedded_redis(settings) if use_cache else contextlib.nullcontext():
+    with contextlib.ExitStack() as stack:
+        if use_cache:
+            try:
+                stack.enter_context(embedded_redis(settings))
+            except RuntimeError as error:  # no redis-server binary, or it would not start
+                fail(f"{error}; digesting without the cache")
+                use_cache = False
         return asyncio.run(_digest_all(args.sources, args.json, settings, use_cache))
 
 

@@ -61,3 +61,15 @@ def test_a_digest_command_leaves_a_running_server_running(tmp_path: Path) -> Non
     with LocalServer({"/rivers": html(article_html("rivers"))}) as pages, EmbeddedRedis(tmp_path) as sock:
         digest(pages.url("/rivers"), tmp_path)
         assert answers(sock)  # serve's server, say: the command only used it
+
+
+def test_a_server_that_cannot_start_leaves_the_digest_uncached_with_one_line(tmp_path: Path) -> None:
+    too_long = tmp_path / ("d" * 120)  # a unix socket path holds about 100 bytes
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env |= {"DIGESTBOT_DATA_DIR": str(too_long), "DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true"}
+    with LocalServer({"/rivers": html(article_html("rivers"))}) as pages:
+        done = subprocess.run([sys.executable, "-m", "handlers.cli", "digest", "--json", pages.url("/rivers")],
+                              capture_output=True, text=True, env=env, timeout=300, cwd=REPO)  # fmt: skip
+    assert done.returncode == 0 and json.loads(done.stdout)["title"]
+    assert done.stderr.startswith("digestbot: DIGESTBOT_DATA_DIR is too long for a unix socket")
+    assert done.stderr.rstrip().endswith("digesting without the cache") and "Traceback" not in done.stderr

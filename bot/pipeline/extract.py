@@ -18,7 +18,6 @@ import logging
 import multiprocessing
 import os
 import re
-import sys
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -381,10 +380,10 @@ class ExtractionPool:
 
 
 def _preload() -> list[str]:
-    """What the fork server imports once for all its workers: the main module (a forked worker runs it again
-    as __mp_main__, which then costs no imports) and the warmed-up extractor."""
-    spec = getattr(sys.modules["__main__"], "__spec__", None)
-    return ["__main__", *([spec.name] if spec else []), "bot.pipeline.extract_server"]
+    """What the fork server imports once for all its workers: the main module (as __mp_main__, so a forked worker
+    need not run it again) and the warmed-up extractor. Not the main module's own name as well: under
+    `python -m handlers.cli` that imported it twice, and every worker printed runpy's RuntimeWarning about it."""
+    return ["__main__", "bot.pipeline.extract_server"]
 
 
 def _start_worker() -> None:
