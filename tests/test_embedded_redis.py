@@ -9,23 +9,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-import redis
-
 from bot.memory.connection import EmbeddedRedis
 from tests.support.articles import article_html
 from tests.support.http_server import LocalServer, html
+from tests.support.redis_server import answers as answers_at
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def answers(sock: Path) -> bool:
-    client = redis.Redis(unix_socket_path=str(sock), socket_timeout=1)
-    try:
-        return bool(client.ping())
-    except (redis.RedisError, OSError):
-        return False
-    finally:
-        client.close()
+    return answers_at(f"unix://{sock}")
 
 
 def digest(url: str, data_dir: Path) -> dict:
