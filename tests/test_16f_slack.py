@@ -45,14 +45,6 @@ def pages() -> Iterator[LocalServer]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def bot_and_log(
-    slack: SlackStandIn, redis_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, Path]]:
-    with running_bot(slack.base_url, redis_url, tmp_path_factory.mktemp("bot16f")) as started:
-        yield started
-
-
 def paste(bot: str, text: str, channel: str, user: str = "U1") -> None:
     event = message_event(text, channel=channel, user=user)
     assert post_signed(f"{bot}/slack/events", event_body(event), SECRET, JSON).status_code == 200

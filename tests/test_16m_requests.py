@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.articles import article_html
-from tests.support.bot_process import HANG_S, SECRET, running_bot, wait_remembered
+from tests.support.bot_process import HANG_S, SECRET, wait_remembered
 from tests.support.http_server import LocalServer, html
 from tests.support.slack_standin import (
     FORM,
@@ -36,19 +36,6 @@ def pages() -> Iterator[LocalServer]:
 def slack() -> Iterator[SlackStandIn]:
     with SlackStandIn(team_id="T1", enterprise_id="E1") as standin:  # a workspace of the Enterprise Grid org E1
         yield standin
-
-
-@pytest.fixture(scope="module")
-def bot_and_log(
-    slack: SlackStandIn, redis_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, Path]]:
-    with running_bot(slack.base_url, redis_url, tmp_path_factory.mktemp("bot")) as started:
-        yield started
-
-
-@pytest.fixture(scope="module")
-def bot(bot_and_log: tuple[str, Path]) -> str:
-    return bot_and_log[0]
 
 
 def events_url(bot: str) -> str:

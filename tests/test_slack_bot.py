@@ -70,19 +70,6 @@ def slack() -> Iterator[SlackStandIn]:
         yield standin
 
 
-@pytest.fixture(scope="module")
-def bot_and_log(
-    slack: SlackStandIn, redis_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, Path]]:
-    with running_bot(slack.base_url, redis_url, tmp_path_factory.mktemp("bot")) as started:
-        yield started
-
-
-@pytest.fixture(scope="module")
-def bot(bot_and_log: tuple[str, Path]) -> str:
-    return bot_and_log[0]
-
-
 def send(bot: str, event: dict, **kwargs: object) -> httpx.Response:
     return post_signed(f"{bot}/slack/events", event_body(event, **kwargs), SECRET, JSON)
 

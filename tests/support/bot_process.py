@@ -3,6 +3,10 @@
 Pass the session's `redis_url` fixture (tests/redis_server.py): the CI Redis, or a throwaway real server; None
 leaves REDIS_URL unset, so the bot runs its embedded Redis under `data_dir`. "Started" includes the bot's digest
 workers (DIGESTBOT_WORKERS, default 1): each has logged that its consumers run.
+
+As a pytest plugin (tests/conftest.py) it gives each test module that asks a bot with the default settings:
+`bot_and_log` (base URL, log file) and `bot` (base URL), started on the module's `slack` stand-in. A module that
+needs other settings defines its own `bot_and_log`.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import redis
 
 from bot.config import Settings
@@ -32,6 +37,7 @@ from handlers.names import UserNames
 from handlers.settings import SlackSettings
 from handlers.slack_client import SlackSession, bot_client
 from tests.support.redis_server import free_port
+from tests.support.slack_standin import SlackStandIn
 from tests.support.topologies import sync_client
 from tests.support.waiting import HANG_S, log_tail, wait_until, watched_log
 
@@ -39,6 +45,19 @@ REPO = Path(__file__).resolve().parents[2]
 TOKEN = "xoxb-test-token-0123456789"
 SECRET = "test-signing-secret-0123456789"
 WORKER_STARTED = re.compile(r"digest worker (\d+) running \d+ consumers")  # handlers/worker.py's start-up line
+
+
+@pytest.fixture(scope="module")
+def bot_and_log(
+    slack: SlackStandIn, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    with running_bot(slack.base_url, redis_url, tmp_path_factory.mktemp("bot")) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def bot(bot_and_log: tuple[str, Path]) -> str:
+    return bot_and_log[0]
 
 
 @contextlib.contextmanager
