@@ -82,6 +82,17 @@ def test_a_failing_tracker_variant_is_kept_under_itself_only(cli: Cli) -> None:
     assert [r.target for r in pages.requests] == ["/story?utm_source=boom", "/story"]
 
 
+def test_a_cached_variant_answers_with_the_link_its_asker_gave(cli: Cli) -> None:
+    with LocalServer({"/story": html(article_html("rivers"))}) as pages:
+        alices = pages.url("/story?utm_source=alice-newsletter")
+        [first] = cli(alices).lines
+        [cached] = cli(pages.url("/story?utm_source=bobs-feed")).lines
+    assert len(pages.requests) == 1  # one fetch: the second link was answered from the cache
+    assert first["source"] == alices and cached["title"] == RIVERS
+    assert cached["source"] == pages.url("/story?utm_source=bobs-feed")  # not Alice's link
+    assert "alice" not in cached["url"] + cached["canonical_url"]
+
+
 # --- the private-address policy -------------------------------------------------------------------------
 
 

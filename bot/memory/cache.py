@@ -137,7 +137,7 @@ class DigestCache(Part):
             outcome = await self._outcome(link)
             DIGEST_CACHE.labels("miss" if outcome is None else "hit").inc()
             if isinstance(outcome, Digest):
-                return outcome
+                return _as_asked(outcome, link)
             if isinstance(outcome, DigestError):
                 raise outcome
             if not self.guard.healthy:  # Redis is away: nothing to coordinate with or cache in
@@ -181,3 +181,9 @@ class DigestCache(Part):
 def _failure(raw: bytes) -> DigestError:
     record = unpack(_FailureRecord, raw)
     return DigestError(record.reason, record.message)
+
+
+def _as_asked(cached: Digest, link: str) -> Digest:
+    """A cached digest as this asker's link gets it: their own link as the source, and the address it was fetched
+    from without the first asker's tracking parameters (a newsletter's user id must not reach someone else)."""
+    return cached.model_copy(update={"source": link, "url": canonicalize(cached.url)})
