@@ -62,6 +62,7 @@ SAME_STORY_TITLE = 0.8  # title-token Jaccard from which two titles (4+ words) a
 # threshold meant something else at 30 and at 3,000 articles; past a few thousand articles the index's own
 # counts dominate.
 IDF_PRIOR_DOCS = 1000
+QUERY_LANGUAGES = 4  # a query of unknown language is analysed in at most this many of the index's languages
 ONE_LINE_CHARS = 140
 # A record's title and line in UTF-8 bytes (not characters: 140 of them can be 560 bytes): with the 467 bytes of
 # terms and sketch, a record stays under 1 KB for any page, plus its link's own length.
@@ -106,7 +107,7 @@ class RelatedQuery(BaseModel):
     title: str = ""
     text: str = ""
     exclude_urls: list[str] = Field(default_factory=list)
-    language: str | None = None
+    language: str | None = None  # None (a search's words): tried in the languages the index holds
 
 
 class RelatedHit(BaseModel):
@@ -187,6 +188,7 @@ class TeamIndex:
     private: dict[str, array] = field(default_factory=dict)
     df: dict[int, int] = field(default_factory=dict)
     n_df: int = 0  # articles counted in df
+    languages: dict[str, int] = field(default_factory=dict)  # articles per language, as df counts them
     foreign: int = 0  # articles other replicas added since df was loaded
     local: set[bytes] = field(default_factory=set)  # hashes this replica added and has not applied yet
     next_reweigh: int = 16
@@ -284,6 +286,11 @@ class TeamIndex:
         postings = np.frombuffer(b"".join(p[1] for p, _ in hits), dtype=np.float32)
         query_weights = np.repeat(np.array([w for _, w in hits], dtype=np.float32), [len(p[0]) for p, _ in hits])
         return np.bincount(ids, weights=postings * query_weights, minlength=len(self.docs))
+
+    def query_languages(self) -> list[str]:
+        """The languages a query of unknown language is tried in: the index's QUERY_LANGUAGES commonest."""
+        common = sorted(self.languages, key=self.languages.__getitem__, reverse=True)[:QUERY_LANGUAGES]
+        return common or [textvec.ENGLISH]
 
     def visible(self, channel_id: str) -> np.ndarray:
         """Which articles a reader in `channel_id` may see: public ones, and the private ones of this channel."""
@@ -408,6 +415,7 @@ class RelatedIndex:
                 team.n_df = int(added[0])  # and counted locally too (exact counts come on reload)
                 for t in terms:
                     team.df[t] = team.df.get(t, 0) + 1
+                team.languages[language] = team.languages.get(language, 0) + 1
                 await self._synced(item.team_id, own=(int(added[1]), h, blob))
                 return
         await self._add_share(key, item)
@@ -454,7 +462,7 @@ class RelatedIndex:
             return []
         own = doc_id(query.canonical_url)
         excluded = {team.by_hash[h] for h in [own, *map(doc_id, query.exclude_urls)] if h in team.by_hash}
-        first = team.first_pass(query.title, query.text, textvec.language_of(query.language))
+        first = _first_pass(team, query)
         ids, scores, direct = team.rank(first, query.channel_id, excluded)
         sketch, title = textvec.shingle_sketch(query.text), textvec.title_tokens(query.title)
         other = {i for i in ids.tolist() if not same_story(sketch, title, team.docs[i])}
@@ -531,12 +539,24 @@ class RelatedIndex:
     async def _load_df(self, team_id: str, team: TeamIndex) -> None:
         raw = await self.redis.hgetall(self._key(team_id, "df"))
         team.n_df = int(raw.pop(b"n", 0))
+        team.languages = {}
         for key in [key for key in raw if len(key) != 3]:  # terms are 3 bytes, the other fields count languages
-            raw.pop(key)
-            textvec.use_language(textvec.language_of(key.removeprefix(_LANGUAGE).decode(errors="replace")))
+            language = textvec.language_of(key.removeprefix(_LANGUAGE).decode(errors="replace"))
+            team.languages[language] = team.languages.get(language, 0) + int(raw.pop(key))
+            textvec.use_language(language)
         team.df = {int.from_bytes(t, "little"): int(n) for t, n in raw.items()}
         team.vectors = {}
         team.foreign = 0
+
+
+def _first_pass(team: TeamIndex, query: RelatedQuery) -> FirstPass:
+    """The query analysed in its language, or, when unknown (a search's few words), in each language the index
+    holds: the one whose terms best match an article the reader may see wins."""
+    if query.language:
+        return team.first_pass(query.title, query.text, textvec.language_of(query.language))
+    allowed = team.visible(query.channel_id)
+    tries = [team.first_pass(query.title, query.text, language) for language in team.query_languages()]
+    return max(tries, key=lambda first: float(np.max(first.scores, where=allowed, initial=0.0)))
 
 
 def _hit(doc: Doc, score: float, similarity: float, shown: bool) -> RelatedHit:
