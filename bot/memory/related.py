@@ -52,9 +52,8 @@ FEEDBACK_DOCS = 10
 FEEDBACK_WEIGHT = 2.0  # Rocchio beta
 FEEDBACK_ROUNDS = 2  # the query expanded again from its expanded ranking: +1 point of P@5 on the tuning half
 MIN_FEEDBACK_SCORE = 0.05  # a first-pass neighbour must share at least this much to steer anything
-SHOW_THRESHOLD = 0.15  # direct cosine under which an item is not shown (chosen on the bench's tuning half)
-SHOW_NEAR_BEST = 0.9  # nor one under this share of the best item's (a weaker runner-up is often off topic)...
-SHOW_SURE = 0.2  # ...unless it reaches this cosine (both chosen on the bench's tuning half)
+SHOW_THRESHOLD = 0.12  # direct cosine from which the best item is shown (chosen on the bench's tuning half)...
+SHOW_SURE = 0.2  # ...and any other: a runner-up weaker than the best is often off topic unless it is this close
 SAME_STORY_SKETCH = 0.5  # shingle Jaccard from which two texts are one story
 SAME_STORY_TITLE = 0.8  # title-token Jaccard from which two titles (4+ words) are one story
 # General-English pseudo-articles (each term in its share of them, textvec.general_shares) added to the index's
@@ -453,8 +452,8 @@ class RelatedIndex:
     ) -> list[RelatedHit]:
         """The best candidates (the k best, or all that were ranked), best first, each saying whether it is shown.
 
-        A card shows an item whose direct cosine reaches SHOW_THRESHOLD and either SHOW_SURE or SHOW_NEAR_BEST of
-        the best one's, unless it is the same story as the query or as an item shown before it. `threshold`
+        A card shows the item of best direct cosine if it reaches SHOW_THRESHOLD and any other that reaches
+        SHOW_SURE, unless it is the same story as the query or as an item shown before it. `threshold`
         replaces that rule: a search for a few words matches weakly but still means it.
         """
         team = await self._synced(query.team_id)
@@ -468,7 +467,7 @@ class RelatedIndex:
         other = {i for i in ids.tolist() if not same_story(sketch, title, team.docs[i])}
         if threshold is None:
             best = max((float(direct[i]) for i in other), default=0.0)
-            threshold = max(SHOW_THRESHOLD, min(SHOW_SURE, SHOW_NEAR_BEST * best))
+            threshold = max(SHOW_THRESHOLD, min(SHOW_SURE, best))
         hits: list[RelatedHit] = []
         shown: list[Doc] = []
         for i in ids.tolist()[:k]:
