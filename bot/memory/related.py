@@ -11,13 +11,13 @@ Redis holds, per team (keys share the `{team}` hash tag, so MGET works on a clus
 Each replica rebuilds an inverted index from these on its first use of a team and then, before every call,
 reads the log entries it has not seen yet (one LRANGE when nothing changed).
 
-Ranking (measured on 20 Newsgroups, see bench/related.py): TF-IDF cosine over Snowball stems with a title
-boost, the IDF backed by general English word frequencies so that a score means the same in a young index and
-a big one; each query is expanded with its top results weighted by squared cosine (Rocchio pseudo-relevance
-feedback). What a card shows is decided on the direct cosine (SHOW_THRESHOLD and the rest): no related
-reading is better than unrelated reading. Stored signatures are the articles' own terms: expanding them with
-their neighbours at indexing time gained ranking in a big index but, in a young one, filled early articles
-with the vocabulary of whatever topics came first.
+Ranking (measured on 20 Newsgroups, see bench/related.py): TF-IDF cosine over Snowball stems, with BM25's
+saturated term frequency and a title boost, the IDF backed by general English word frequencies so that a score
+means the same in a young index and a big one; each query is expanded with its top results weighted by squared
+cosine (Rocchio pseudo-relevance feedback). What a card shows is decided on the direct cosine (SHOW_THRESHOLD
+and SHOW_SURE): no related reading is better than unrelated reading. Stored signatures are the articles' own
+terms: expanding them with their neighbours at indexing time gained ranking in a big index but, in a young one,
+filled early articles with the vocabulary of whatever topics came first.
 """
 
 from __future__ import annotations
