@@ -5,12 +5,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import redis.asyncio
 
+from bot.config import Settings
+from bot.memory.channels import Share
 from bot.memory.keys import Keys
 from bot.memory.related import RelatedIndex, RelatedItem, RelatedQuery, one_line
+from bot.models import Digest
+from bot.service import DigestService
 
 pytest_plugins = ["tests.support.redis_server"]
 
@@ -273,3 +278,26 @@ async def test_an_article_is_analysed_in_its_own_language(client: redis.asyncio.
     assert [h.canonical_url for h in await index.related(german("rad2"))] == ["rad1"]
     assert max(h.similarity for h in await index.ranking(german("fussball"))) < 0.05
     assert await client.hget(index.keys.related(TEAM, "df"), "l:de") == b"2"  # a replica loading it meets German
+
+
+async def test_a_search_is_analysed_in_the_workspace_languages(redis_url: str, prefix: str, tmp_path: Path) -> None:
+    """`/digest search` through the service: the German article is found by an inflected German word
+    ("Radwegen": German stem "radweg", English none), English searches still find English articles."""
+    settings = Settings.model_validate({"REDIS_URL": redis_url, "DIGESTBOT_REDIS_PREFIX": prefix,
+                                        "DIGESTBOT_DATA_DIR": tmp_path})  # fmt: skip
+    service = DigestService.open(settings)
+    try:
+        shares = [(f"https://de.example/{key}", *GERMAN[key], "de") for key in ("rad1", "brot", "fussball")]
+        shares += [(*article(topic, n), "en") for topic in ARTICLES for n in range(3)]
+        for url, title, text, language in shares:
+            digest = Digest(source=url, url=url, canonical_url=url, title=title, text=text, language=language)
+            share = Share(team_id=TEAM, channel_id="CPUB", channel_is_private=False, canonical_url=url,
+                          user_id="U1", ts="1.000100", title=title, shared_at=DAY0)  # fmt: skip
+            await service.remember(share, digest)
+        found = [h.canonical_url for h in await service.search("Radwegen", TEAM, "CPUB")]
+        assert found == ["https://de.example/rad1"]
+        found = [h.canonical_url for h in await service.search("Fahrrädern an Kreuzungen", TEAM, "CPUB")]
+        assert found[:1] == ["https://de.example/rad1"]
+        assert {h.domain for h in await service.search("telescopes", TEAM, "CPUB")} == {"space.example"}
+    finally:
+        await service.close()

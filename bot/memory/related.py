@@ -11,13 +11,13 @@ Redis holds, per team (keys share the `{team}` hash tag, so MGET works on a clus
 Each replica rebuilds an inverted index from these on its first use of a team and then, before every call,
 reads the log entries it has not seen yet (one LRANGE when nothing changed).
 
-Ranking (measured on 20 Newsgroups, see bench/related.py): TF-IDF cosine over Snowball stems with a title
-boost, the IDF backed by general English word frequencies so that a score means the same in a young index and
-a big one; each query is expanded with its top results weighted by squared cosine (Rocchio pseudo-relevance
-feedback). What a card shows is decided on the direct cosine (SHOW_THRESHOLD and the rest): no related
-reading is better than unrelated reading. Stored signatures are the articles' own terms: expanding them with
-their neighbours at indexing time gained ranking in a big index but, in a young one, filled early articles
-with the vocabulary of whatever topics came first.
+Ranking (measured on 20 Newsgroups, see bench/related.py): TF-IDF cosine over Snowball stems, with BM25's
+saturated term frequency and a title boost, the IDF backed by general English word frequencies so that a score
+means the same in a young index and a big one; each query is expanded with its top results weighted by squared
+cosine (Rocchio pseudo-relevance feedback). What a card shows is decided on the direct cosine (SHOW_THRESHOLD
+and SHOW_SURE): no related reading is better than unrelated reading. Stored signatures are the articles' own
+terms: expanding them with their neighbours at indexing time gained ranking in a big index but, in a young one,
+filled early articles with the vocabulary of whatever topics came first.
 """
 
 from __future__ import annotations
@@ -52,9 +52,8 @@ FEEDBACK_DOCS = 10
 FEEDBACK_WEIGHT = 2.0  # Rocchio beta
 FEEDBACK_ROUNDS = 2  # the query expanded again from its expanded ranking: +1 point of P@5 on the tuning half
 MIN_FEEDBACK_SCORE = 0.05  # a first-pass neighbour must share at least this much to steer anything
-SHOW_THRESHOLD = 0.15  # direct cosine under which an item is not shown (chosen on the bench's tuning half)
-SHOW_NEAR_BEST = 0.9  # nor one under this share of the best item's (a weaker runner-up is often off topic)...
-SHOW_SURE = 0.2  # ...unless it reaches this cosine (both chosen on the bench's tuning half)
+SHOW_THRESHOLD = 0.12  # direct cosine from which the best item is shown (chosen on the bench's tuning half)...
+SHOW_SURE = 0.2  # ...and any other: a runner-up weaker than the best is often off topic unless it is this close
 SAME_STORY_SKETCH = 0.5  # shingle Jaccard from which two texts are one story
 SAME_STORY_TITLE = 0.8  # title-token Jaccard from which two titles (4+ words) are one story
 # General-English pseudo-articles (each term in its share of them, textvec.general_shares) added to the index's
@@ -62,6 +61,7 @@ SAME_STORY_TITLE = 0.8  # title-token Jaccard from which two titles (4+ words) a
 # threshold meant something else at 30 and at 3,000 articles; past a few thousand articles the index's own
 # counts dominate.
 IDF_PRIOR_DOCS = 1000
+QUERY_LANGUAGES = 4  # a query of unknown language is analysed in at most this many of the index's languages
 ONE_LINE_CHARS = 140
 # A record's title and line in UTF-8 bytes (not characters: 140 of them can be 560 bytes): with the 467 bytes of
 # terms and sketch, a record stays under 1 KB for any page, plus its link's own length.
@@ -106,7 +106,7 @@ class RelatedQuery(BaseModel):
     title: str = ""
     text: str = ""
     exclude_urls: list[str] = Field(default_factory=list)
-    language: str | None = None
+    language: str | None = None  # None (a search's words): tried in the languages the index holds
 
 
 class RelatedHit(BaseModel):
@@ -187,6 +187,7 @@ class TeamIndex:
     private: dict[str, array] = field(default_factory=dict)
     df: dict[int, int] = field(default_factory=dict)
     n_df: int = 0  # articles counted in df
+    languages: dict[str, int] = field(default_factory=dict)  # articles per language, as df counts them
     foreign: int = 0  # articles other replicas added since df was loaded
     local: set[bytes] = field(default_factory=set)  # hashes this replica added and has not applied yet
     next_reweigh: int = 16
@@ -284,6 +285,11 @@ class TeamIndex:
         postings = np.frombuffer(b"".join(p[1] for p, _ in hits), dtype=np.float32)
         query_weights = np.repeat(np.array([w for _, w in hits], dtype=np.float32), [len(p[0]) for p, _ in hits])
         return np.bincount(ids, weights=postings * query_weights, minlength=len(self.docs))
+
+    def query_languages(self) -> list[str]:
+        """The languages a query of unknown language is tried in: the index's QUERY_LANGUAGES commonest."""
+        common = sorted(self.languages, key=self.languages.__getitem__, reverse=True)[:QUERY_LANGUAGES]
+        return common or [textvec.ENGLISH]
 
     def visible(self, channel_id: str) -> np.ndarray:
         """Which articles a reader in `channel_id` may see: public ones, and the private ones of this channel."""
@@ -408,6 +414,7 @@ class RelatedIndex:
                 team.n_df = int(added[0])  # and counted locally too (exact counts come on reload)
                 for t in terms:
                     team.df[t] = team.df.get(t, 0) + 1
+                team.languages[language] = team.languages.get(language, 0) + 1
                 await self._synced(item.team_id, own=(int(added[1]), h, blob))
                 return
         await self._add_share(key, item)
@@ -445,8 +452,8 @@ class RelatedIndex:
     ) -> list[RelatedHit]:
         """The best candidates (the k best, or all that were ranked), best first, each saying whether it is shown.
 
-        A card shows an item whose direct cosine reaches SHOW_THRESHOLD and either SHOW_SURE or SHOW_NEAR_BEST of
-        the best one's, unless it is the same story as the query or as an item shown before it. `threshold`
+        A card shows the item of best direct cosine if it reaches SHOW_THRESHOLD and any other that reaches
+        SHOW_SURE, unless it is the same story as the query or as an item shown before it. `threshold`
         replaces that rule: a search for a few words matches weakly but still means it.
         """
         team = await self._synced(query.team_id)
@@ -454,13 +461,13 @@ class RelatedIndex:
             return []
         own = doc_id(query.canonical_url)
         excluded = {team.by_hash[h] for h in [own, *map(doc_id, query.exclude_urls)] if h in team.by_hash}
-        first = team.first_pass(query.title, query.text, textvec.language_of(query.language))
+        first = _first_pass(team, query)
         ids, scores, direct = team.rank(first, query.channel_id, excluded)
         sketch, title = textvec.shingle_sketch(query.text), textvec.title_tokens(query.title)
         other = {i for i in ids.tolist() if not same_story(sketch, title, team.docs[i])}
         if threshold is None:
             best = max((float(direct[i]) for i in other), default=0.0)
-            threshold = max(SHOW_THRESHOLD, min(SHOW_SURE, SHOW_NEAR_BEST * best))
+            threshold = max(SHOW_THRESHOLD, min(SHOW_SURE, best))
         hits: list[RelatedHit] = []
         shown: list[Doc] = []
         for i in ids.tolist()[:k]:
@@ -531,12 +538,24 @@ class RelatedIndex:
     async def _load_df(self, team_id: str, team: TeamIndex) -> None:
         raw = await self.redis.hgetall(self._key(team_id, "df"))
         team.n_df = int(raw.pop(b"n", 0))
+        team.languages = {}
         for key in [key for key in raw if len(key) != 3]:  # terms are 3 bytes, the other fields count languages
-            raw.pop(key)
-            textvec.use_language(textvec.language_of(key.removeprefix(_LANGUAGE).decode(errors="replace")))
+            language = textvec.language_of(key.removeprefix(_LANGUAGE).decode(errors="replace"))
+            team.languages[language] = team.languages.get(language, 0) + int(raw.pop(key))
+            textvec.use_language(language)
         team.df = {int.from_bytes(t, "little"): int(n) for t, n in raw.items()}
         team.vectors = {}
         team.foreign = 0
+
+
+def _first_pass(team: TeamIndex, query: RelatedQuery) -> FirstPass:
+    """The query analysed in its language, or, when unknown (a search's few words), in each language the index
+    holds: the one whose terms best match an article the reader may see wins."""
+    if query.language:
+        return team.first_pass(query.title, query.text, textvec.language_of(query.language))
+    allowed = team.visible(query.channel_id)
+    tries = [team.first_pass(query.title, query.text, language) for language in team.query_languages()]
+    return max(tries, key=lambda first: float(np.max(first.scores, where=allowed, initial=0.0)))
 
 
 def _hit(doc: Doc, score: float, similarity: float, shown: bool) -> RelatedHit:

@@ -3,7 +3,8 @@
 Terms are lower-cased words without stop words, Snowball-stemmed, hashed to 24 bits so a signature packs into
 four bytes per term (3 bytes of hash, 1 byte of weight). A word may start with a digit: "3d", "486" or "68040"
 name a topic (on the 20 Newsgroups bench, comp.graphics gains 8 points of precision@5). The title counts extra:
-on that bench a title boost lifts precision@5 by two to three points (1.5 chosen on its tuning half).
+on that bench a title boost lifts precision@5 by two to three points (1.0 chosen on its tuning half). Term
+frequency saturates as in BM25.
 
 An article is analysed in its own language when Snowball stems it (SNOWBALL): that language's stemmer, and as
 stop words its OTHER_STOP_WORDS most frequent words (wordfreq) besides the English ones. Any other language is
@@ -26,7 +27,13 @@ import numpy as np
 import snowballstemmer
 import wordfreq
 
-TITLE_BOOST = 1.5
+TITLE_BOOST = 1.0
+# BM25's term frequency inside the cosine: saturating at TF_K1 + 1, and damped in long articles (TF_B of the
+# way to dividing by length over TF_AVG_TERMS, about a median article's terms). Chosen on the bench's tuning
+# half, over 1 + ln tf: +1.3 points of P@5 there and a cosine that tells on-topic items better (see bench/README).
+TF_K1 = 1.2
+TF_B = 0.5
+TF_AVG_TERMS = 150.0
 HASH_MASK = 0xFFFFFF
 PRIOR_DOC_WORDS = 250  # the length of a typical article, in words, for the general document share
 SKETCH_SIZE = 16
@@ -114,14 +121,15 @@ def term_ids(text: str, language: str = ENGLISH) -> list[int]:
 
 @lru_cache(maxsize=16)
 def term_weights(title: str, text: str, language: str = ENGLISH) -> dict[int, float]:
-    """Sublinear term frequency (1 + ln tf) of title + text, each distinct title term boosted by TITLE_BOOST.
+    """BM25's saturated term frequency of title + text, each distinct title term boosted by TITLE_BOOST.
 
     Cached (do not change the answer): related reading looks an article up and then indexes it.
     """
     use_language(language)
     counts = Counter(term_ids(title, language))
     counts.update(term_ids(text, language))
-    weights = {t: 1.0 + math.log(n) for t, n in counts.items()}
+    length = TF_K1 * (1 - TF_B + TF_B * sum(counts.values()) / TF_AVG_TERMS)
+    weights = {t: (TF_K1 + 1) * n / (n + length) for t, n in counts.items()}
     for t in set(term_ids(title, language)):
         weights[t] += TITLE_BOOST
     return weights
