@@ -1,4 +1,4 @@
-"""Metadata from JSON-LD, OpenGraph, meta tags and bylines (bot/pipeline/metadata.py)."""
+"""Metadata from JSON-LD, OpenGraph, meta tags and bylines (bot/pipeline/metadata/)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,372 @@
+"""The card's author: the people (or an author's handle) the page names as the article's writers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from bot.pipeline.metadata.markup import (
+    DOMAIN,
+    ORG_TYPES,
+    SEPARATORS,
+    class_and_id,
+    element_text,
+    is_home_link,
+    json_ld_index,
+    ld_types,
+    letters,
+    squash,
+    unescaped,
+)
+
+# A byline names people, or an author's handle as blogs and forums show it ("David", "ThE_PaiN"). A desk
+# ("Redaktion", "Staff", "Newsroom"), an agency or a company is not an author: the card then shows none.
+# Sources, best first: the article's JSON-LD author (its @id references followed); the byline marked up in the
+# article (rel=author, itemprop=author, author/byline/hCard classes) or a visible line there that opens with a
+# byline word ("Von ...", "By ...", "Autor: ...", "Par ...", "door ..."); the author meta tags (often the
+# site's owner rather than the article's writer); the same markup and lines in sidebars, menus and footers.
+# Names in comments never count.
+
+_BYLINE_WORDS = (
+    r"(?:(?:written|posted|published|reported|created|story|words|text|ein (?:beitrag|artikel|kommentar|gastbeitrag)"
+    r"|verfasst|geschrieben|erstellt|escrito|écrit|rédigé|scritto|geschreven|skrevet|publicado)\s+)?"
+    r"(?:by|von|vom|par|por|di|door|av|af|napsal|napsala|napisał|napisała)"
+)
+_BYLINE_LABEL = (
+    r"(?:author|autor|autorin|autoren|auteur|autore|auteurs|autora|autorka|autorzy|text|texte|tekst|interview"
+    r"|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja)"
+    r"(?:\s*(?:&|und|and|/|\+)\s*(?:fotos?|bilder?|photos?|images?))?"  # "Text & Fotos:"
+)
+# A byline's opening words: "By", "Von", "Text von", "Autor:" (what follows is the name)
+_BYLINE_PREFIX = re.compile(rf"^\s*(?:{_BYLINE_WORDS}\s*:?|{_BYLINE_LABEL}\s*:|{_BYLINE_LABEL}(?=\s+\S+\s+\S))\s*",
+                            re.IGNORECASE)  # fmt: skip
+# A line that opens a byline, perhaps after a date: "Von Jane Doe", "12.03.2022 | Text: Jane Doe", "Autoren Jane Doe"
+_BYLINE_START = re.compile(
+    rf"^[\d\s.:/,|·-]*(?:(?i:{_BYLINE_WORDS}\s*:?|{_BYLINE_LABEL}\s*:)\s+\S|(?i:autor|autorin|autoren|authors?)\s+[A-ZÄÖÜ])"
+)
+# The byline word inside a longer line: "29. Juni 2017, 23:39 · von Tobi"
+_BYLINE_INSIDE = re.compile(
+    rf"(?:^|(?<=[\s,·|:]))(?:{_BYLINE_WORDS}\s*:?|{_BYLINE_LABEL}\s*:|(?:autor|autorin|autoren|authors?)(?=\s+[A-ZÄÖÜ]))"
+    r"\s+(?=\S)",
+    re.IGNORECASE,
+)
+# A date, then the name: "11.12.2019 - Jane Doe" (a meta line under a headline); the match ends where the name starts
+_DATED_LINE = re.compile(r"^\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\s+[-|·–—]\s+")
+_DATED_NAME = re.compile(_DATED_LINE.pattern + r"(?=(?:[^\W\d_][\w'’.-]*\s+){1,3}[^\W\d_][\w'’.-]*$)")
+# Where the name ends: a date or time, "am"/"on"/"le" before one, a separator, a parenthesis.
+_BYLINE_END = re.compile(
+    r"\s+(?:am|on|le|el|il|em|op|den|updated|aktualisiert|veröffentlicht|published)\s+.*$|\s*[|·•(\[–—]\s*.*$|\s+-\s+.*$"
+    r"|\s*(?<![^\W_])\d.*$|\s+(?:tags?|kategorie|category|foto|fotos|bild|illustration|photos?)\b.*$",
+    re.IGNORECASE,
+)
+_NAME_SPLIT = re.compile(
+    r"\s*(?:,|;|&|/|\+|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bwith\b|\bmit\b|\bu\."
+    r"|\bim gespräch mit\b|\bin conversation with\b)\s*",  # an interview's byline names both people
+    re.IGNORECASE,
+)
+# Words that make a name a desk, an agency or a company rather than a person ("Webredaktion" included).
+_NOT_A_PERSON = re.compile(
+    r"\b(staff|editors?|editorial|team|desk|newsroom|webmaster|contributors?|correspondents?|"
+    r"reporters?|writers?|press|news|media|agency|agencies|wire|reuters|associated|afp|dpa|apa|ap|sid|kna|epd|"
+    r"bloomberg|times|journal|daily|magazine|business|insider|international|group|inc|ltd|llc|gmbh|ag|se|e\.v|"
+    r"company|corp|network|online|official|guest|gast|anonymous|anonym|unknown|user|moderator|support|info|"
+    r"verlag|blog|home|profil|profile|posted|published|veröffentlicht|publié|publicado|pubblicato|stand|"
+    r"updated|aktualisiert|author|autor|autorin|date|datum|comments?|kommentare?|share|teilen|mehr|more|read|red|"
+    r"alle|all|view|beiträge|artikel|articles|posts|stories|magazin|tribune|gazette|herald|courier|chronicle|"
+    r"text|texte|foto|fotos|photos?|bild|bilder|images?)\b"
+    r"|redaktion\b|r[ée]dac(tion|ción|ção)|redazione|agentur|admin|blatt\b|zeitung\b|nachrichten\b|rundschau\b"
+    r"|anzeiger\b|kurier\b|illustrierte\b",
+    re.IGNORECASE,
+)
+_ROLE = re.compile(r"\b(staff|reporters?|writers?|editors?|correspondents?|contributors?|columnist)\b", re.I)
+_SENTENCE_END = re.compile(r"(?<=[^\W\d_]{3})\.\s+")
+_NAME_CHARS = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .'’\-])*[^\W\d_.]\.?$")
+_HANDLE = re.compile(r"^(?=(?:.*[^\W\d_]){2})[^\W_][\w.\-]{0,28}[^\W_]$")
+# Lower-case words inside a name: particles ("Ludwig van Beethoven", "María de la Paz"), nothing else.
+_PARTICLES = frozenset(
+    "von van der den de da das do dos del della di du la le ter ten zu y e bin ibn al el".split()  # noqa: SIM905
+)
+# Classes of elements that hold the byline; "fn" only as a class of its own (hCard), not inside other names.
+_AUTHOR_CLASS = re.compile(r"author|byline|autor|writer|verfasser|(?<![\w-])fn(?![\w-])", re.IGNORECASE)
+# Class or id words of areas whose names are not the article's byline; a word of its own ("comment-list",
+# "site-footer"), not the tail of a layout name ("layoutTwoColumnsRightSidebar").
+_NOT_BYLINE_AREA = re.compile(r"(?<![a-z])(?:sidebar|widget|related|teaser|recommend|listing|footer|menu|nav|share)",
+                              re.IGNORECASE)  # fmt: skip
+_COMMENTS = re.compile(r"(?<![a-z])(?:comment|respond|reply)", re.IGNORECASE)
+# A picture's caption or credit (not a "credits" box of the article, nor a video teaser's "item-caption")
+_CAPTION = re.compile(r"copyright|(?:photo|image|img|picture|bild|foto)[-_]?(?:credit|caption|source|quelle)"
+                      r"|wp-caption|bildunterschrift|bildquelle", re.IGNORECASE)  # fmt: skip
+_AUTHOR_LABELS = re.compile(r"^(?:written by|author|verfasst von|geschrieben von|escrito por|écrit par|auteur|autor)$",
+                            re.IGNORECASE)  # fmt: skip
+_TEXT_BYLINE_TAGS = ("p", "span", "em", "i", "b", "strong", "small", "div", "li", "address", "h5", "h6", "td", "font")
+_MAX_BYLINE = 120
+_AUTHOR_META = ("author", "article:author", "og:article:author", "byl", "parsely-author", "sailthru.author",
+                "cxenseparse:author", "dc.creator", "dcterms.creator", "citation_author")  # fmt: skip
+_MAX_MARKED_TEXT = 200
+_BYLINE_AREA_DEPTH = 6
+_MAX_MARKED = 30  # elements marked as an author, in page order
+_MAX_TEXT_BYLINES = 8
+# A signature: the last paragraph of its block, after a paragraph of prose at least this long.
+_SIGNED_PROSE = 40
+_MAX_SIGNATURE = 60
+
+
+def find_author(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, site_name: str | None) -> str | None:
+    for candidate in _author_candidates(ld, meta, tree):
+        if names := person_names(candidate, site_name):
+            return join_names(names)
+    return None
+
+
+def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement) -> Iterator[Any]:
+    """Possible bylines, best first; the costlier page scans run only when the cheap sources gave nothing."""
+    index = json_ld_index(tree)
+    yield _resolved(ld.get("author"), index)
+    yield _resolved(ld.get("creator"), index)
+    marked = _marked_bylines(tree)
+    yield from marked[0]
+    lines = _text_bylines(tree)
+    yield from lines[0]
+    yield from (meta.get(k) for k in _AUTHOR_META)
+    # Yoast's "Written by" line for Twitter cards
+    if _AUTHOR_LABELS.match(meta.get("twitter:label1", "")):
+        yield meta.get("twitter:data1")
+    # a forum thread's opening post names its writer (<article class="message" data-author="...">, in a container
+    # of replies); a quote's data-author names whom a post quotes, and a comment's is no byline
+    posts = [el for el in tree.xpath("//*[@data-author]")[:5]
+             if el.tag == "article" or (el.tag != "blockquote" and byline_area(el) == 0)]  # fmt: skip
+    yield posts[0].get("data-author") if posts else None
+    yield _signature(tree)
+    yield from marked[1]
+    yield from lines[1]
+
+
+def _resolved(value: Any, index: dict[str, dict[str, Any]]) -> Any:
+    if isinstance(value, list):
+        return [_resolved(v, index) for v in value[:10]]
+    if isinstance(value, dict) and set(value) <= {"@id", "@type"} and value.get("@id") in index:
+        return index[value["@id"]]
+    return value
+
+
+def byline_area(el: HtmlElement) -> int | None:
+    """0 for the article's own byline; 1 inside a sidebar, a menu, a teaser of another article or a footer (where
+    the article's byline is sometimes set, and names of other articles' authors often are); None in comments and
+    in a picture's caption or credit (a photographer's name, "Quelle: Jane Doe").
+
+    Only the few containers nearest the name count, up to the article: page-wide wrappers are named after the
+    layout ("with-navigation", "one-sidebar") and say nothing about where the name stands.
+    """
+    if _CAPTION.search(class_and_id(el)):
+        return None
+    area = 0
+    for depth, node in enumerate(el.iterancestors()):
+        if node.tag in ("body", "html", "article", "main") or depth >= _BYLINE_AREA_DEPTH:
+            break
+        names = class_and_id(node)
+        if _COMMENTS.search(names) or node.tag in ("figure", "figcaption") or _CAPTION.search(names):
+            return None
+        if node.tag in ("nav", "aside", "footer") or _NOT_BYLINE_AREA.search(names):
+            area = 1
+    return area
+
+
+def _marked_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
+    """Texts of elements marked up as the author (an inner itemprop=name or a content attribute preferred), by
+    area (see byline_area)."""
+    found: tuple[list[str], list[str]] = ([], [])
+    for el in _author_elements(tree):
+        area = byline_area(el)
+        if area is None or is_home_link(el):
+            continue
+        if name := _marked_name(el):
+            found[area].append(name)
+    return found
+
+
+def _marked_name(el: HtmlElement) -> str:
+    """The name in an element marked as the author: an inner itemprop=name or a content attribute, else its text.
+
+    A byline box may go on after the name ("Jane Doe, 21. Jan. 2015 ...", "Jane Doe Alle Artikel Kontakt"): its
+    start is kept; where the box's first piece of text is a name that the rest does not add names to, that piece.
+    """
+    named = el.xpath('.//*[@itemprop="name"]')
+    if named or el.get("content"):
+        text = (named[0].get("content") or element_text(named[0])) if named else el.get("content")
+        return _byline_name(squash(text)[:_MAX_MARKED_TEXT])
+    name = _byline_name(element_text(el)[:_MAX_MARKED_TEXT])
+    first = next((piece for t in el.itertext() if (piece := squash(t))), "")
+    rest = name[len(first) :] if first != name and name.startswith(first) else ""
+    if rest and not _NAME_SPLIT.match(rest) and person_names(first):
+        return first
+    return name
+
+
+def _author_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
+    """Elements marked up as the author, in page order, outside comments (a plain walk: an XPath with these
+    conditions costs twice as much)."""
+    found = 0
+    for el in tree.iter(tag=etree.Element):
+        classes, ident = el.get("class") or "", el.get("id") or ""
+        marked = (_AUTHOR_CLASS.search(classes) or "author" in ident.lower() or el.get("rel") == "author"
+                  or el.get("itemprop") == "author" or el.tag == "byline")  # fmt: skip
+        if not marked or el.tag in ("meta", "link", "body", "html", "article") or _COMMENTS.search(classes + ident):
+            continue
+        yield el
+        found += 1
+        if found >= _MAX_MARKED:
+            return
+
+
+def _text_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
+    """Short visible lines that open with a byline word ("Von Jane Doe", "Autor: Jane Doe", "By Jane Doe"), by
+    area (see byline_area); failing those, the page's one line of a date and a name ("11.12.2019 - Jane Doe":
+    a list of such lines is a calendar)."""
+    found: tuple[list[str], list[str]] = ([], [])
+    body = next(tree.iter("body"), None)
+    if body is None:
+        return found
+    dated: list[HtmlElement] = []
+    for el in body.iter(*_TEXT_BYLINE_TAGS):
+        own = squash(el.text)
+        if not own or len(own) > _MAX_BYLINE:
+            continue
+        if _DATED_LINE.match(own):
+            dated.append(el)
+        if not (_BYLINE_START.match(own) or _BYLINE_PREFIX.fullmatch(own)):
+            continue
+        text = _first_line(el)
+        if _BYLINE_PREFIX.fullmatch(text):  # a label whose name follows it: "<h5>Autor:</h5>Jane Doe"
+            text = f"{text} {_text_after(el)}"
+        area = byline_area(el)
+        if len(text) <= _MAX_BYLINE and area is not None and (name := _byline_name(text)):
+            found[area].append(name)
+        if sum(map(len, found)) >= _MAX_TEXT_BYLINES:
+            break
+    lone = squash(dated[0].text) if len(dated) == 1 and not any(found) else ""
+    if _DATED_NAME.match(lone) and (area := byline_area(dated[0])) is not None:
+        found[area].append(_byline_name(lone))
+    return found
+
+
+def _signature(tree: HtmlElement) -> str | None:
+    """A name that signs off the text: the last paragraph of a block of prose, set apart (emphasised, or the name
+    above a role on a line of its own: "<p>Kazim Türkmen<br>Bundesvorsitzender</p>")."""
+    blocks = dict.fromkeys(p.getparent() for p in tree.iter("p"))  # in page order; one pass, whatever the size
+    for block in blocks:
+        el = next((child for child in reversed(block) if child.tag == "p"), None) if block is not None else None
+        prose = el.getprevious() if el is not None else None
+        if prose is None or prose.tag != "p" or len(element_text(prose)) < _SIGNED_PROSE or byline_area(el) != 0:
+            continue
+        name = _first_line(el)
+        if len(name) <= _MAX_SIGNATURE and (name != element_text(el) or _emphasised(el)):
+            return name
+    return None
+
+
+def _emphasised(el: HtmlElement) -> bool:
+    """All the paragraph's text is inside emphasis (<em>, <i>, <b>, <strong>)."""
+    own = squash(el.text) or any(squash(child.tail) for child in el)
+    return not own and len(el) == 1 and el[0].tag in ("em", "i", "b", "strong")
+
+
+def _first_line(el: HtmlElement) -> str:
+    """The element's text up to its first line break: a byline's name, not the dateline set under it."""
+    parts: list[str] = []
+    for event, node in etree.iterwalk(el, events=("start", "end")):
+        if node.tag == "br":
+            break
+        if event == "start" and isinstance(node.tag, str):
+            parts.append(node.text or "")
+        elif event == "end" and node is not el:
+            parts.append(node.tail or "")
+    return squash(" ".join(parts))
+
+
+def _text_after(el: HtmlElement) -> str:
+    """The text that follows an element: its tail, else the next element's text, else the rest of its parent's."""
+    if tail := squash(el.tail):
+        return tail
+    following = el.getnext()
+    if following is not None and (text := element_text(following)):
+        return text
+    parent = el.getparent()
+    return element_text(parent).partition(element_text(el))[2] if parent is not None else ""
+
+
+def _byline_name(text: str) -> str:
+    """The name part of a byline text: "29. Juni 2017 · von Tobi" gives "Tobi"; "By Rob Picheta, CNN" gives
+    "Rob Picheta, CNN" (the outlet is dropped later)."""
+    match = _BYLINE_INSIDE.search(text) or _DATED_NAME.match(text)
+    return _BYLINE_END.sub("", text[match.end() :] if match else text).strip(" ,.:;")
+
+
+def person_names(value: Any, site_name: str | None = None) -> list[str]:
+    """Valid person names (or handles) in a JSON-LD author value, meta content or byline text.
+
+    Outlets and desks listed beside people are dropped ("Rob Picheta, CNN"); anything else that is not a name
+    (a list of sections, a sentence) means the text is not a byline at all.
+    """
+    if isinstance(value, list):
+        return _dedupe([n for item in value[:10] for n in person_names(item, site_name)])
+    if isinstance(value, dict):
+        if ld_types(value) & ORG_TYPES:
+            return []
+        # schema.org allows a Person's name in parts only
+        parts = (value.get("givenName"), value.get("familyName"))
+        name = value.get("name") or " ".join(n for n in parts if isinstance(n, str))
+        return person_names(name, site_name)
+    if not isinstance(value, str) or "http" in value or "@" in value or "www." in value.lower():
+        return []
+    text = _BYLINE_PREFIX.sub("", unescaped(value))
+    text = _SENTENCE_END.split(SEPARATORS.split(text)[0])[0]
+    parts = [p.strip(" .,:;|") for p in _NAME_SPLIT.split(text)]
+    parts = [p for p in parts if p and not _ROLE.search(p) and not _is_outlet(p, site_name)]
+    parts = [p.title() if p.isupper() and " " in p else p for p in parts]
+    # a handle stands alone: single words in a list are places, sections or outlets ("Jane Doe, London"), and a
+    # list of nothing else is no byline ("Frankfurt, Germany")
+    if len(parts) > 1:
+        parts = [p for p in parts if " " in p] or parts
+    names = [p for p in parts if _is_person(p, site_name) and (len(parts) == 1 or " " in p)]
+    if len(names) != len(parts):
+        return []
+    return _dedupe(names)
+
+
+def _is_outlet(part: str, site_name: str | None) -> bool:
+    """A desk, agency or the site named beside the people: "CNN", "dpa", "Redaktion", the site's own name."""
+    if _NOT_A_PERSON.search(part) or DOMAIN.search(part):
+        return True
+    if site_name and " " not in part and letters(part) and letters(part) == letters(site_name):
+        return True
+    return 2 <= len(part) <= 5 and part.isupper() and " " not in part and len(part.strip(".")) > 2
+
+
+def _is_person(name: str, site_name: str | None) -> bool:
+    words = name.split()
+    cjk = len(words) == 1 and 2 <= len(name) <= 6 and all("\u3000" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af"
+                                                           for ch in name)  # fmt: skip
+    if len(words) == 1 and not cjk:
+        if site_name and letters(name) == letters(site_name):
+            return False
+        return bool(_HANDLE.match(name)) and not _NOT_A_PERSON.search(name)
+    if not (2 <= len(words) <= 5 or cjk):
+        return False
+    if any(w[0].islower() and w not in _PARTICLES for w in words):
+        return False
+    return bool(_NAME_CHARS.match(name)) and not _NOT_A_PERSON.search(name)
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    return [i for i in items if not (i.lower() in seen or seen.add(i.lower()))]
+
+
+def join_names(names: list[str]) -> str:
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " and " + names[-1]
