@@ -78,15 +78,40 @@ def test_title_from_title_tag_uses_site_name() -> None:
         ("Jane Doe, Senior Reporter", "Jane Doe"),
         ("Staff", None),
         ("Editorial Team", None),
-        ({"@type": "Organization", "name": "Reuters"}, None),
+        ({"@type": "Organization", "name": "The Daily Planet"}, None),
         ("https://example.com/authors/jane", None),
         ("Politics, World, Business", None),
-        ("Associated Press", None),
+        # a name that starts like a byline word ("di", "by", "von") keeps its start
+        ("Diana Ross", "Diana Ross"),
+        ("Byron Vondrak", "Byron Vondrak"),
     ],
 )  # fmt: skip
 def test_author_is_a_person_or_none(author: object, expected: str | None) -> None:
     html = page(ld({"@type": "NewsArticle", "headline": "H", "author": author}))
     assert extract_metadata(html, None).author == expected
+
+
+@pytest.mark.parametrize(
+    ("author", "expected"),
+    [
+        ({"@type": "Organization", "name": "Reuters"}, "Reuters"),
+        ("Associated Press", "Associated Press"),
+        ("FR mit dpa", "dpa"),
+        ("APA/dpa", "APA and dpa"),
+        ("red, example.at/Agenturen", None),
+        ("Redaktion", None),
+        ("Newsroom", None),
+    ],
+)
+def test_a_news_agency_is_the_author_of_wire_copy_a_desk_is_not(author: object, expected: str | None) -> None:
+    html = page(ld({"@type": "NewsArticle", "headline": "H", "author": author}))
+    assert extract_metadata(html, None).author == expected
+
+
+def test_a_person_named_anywhere_beats_an_agency() -> None:
+    head = ld({"@type": "NewsArticle", "headline": "H", "author": {"@type": "Organization", "name": "AFP"}})
+    html = page(head, '<article><p class="byline">Von Jana Novak, AFP</p><p>Text.</p></article>', lang="de")
+    assert extract_metadata(html, None).author == "Jana Novak"
 
 
 def test_author_falls_back_to_meta_then_byline() -> None:

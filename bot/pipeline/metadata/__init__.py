@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml.html import HtmlElement
 
 from bot.models import Article
-from bot.pipeline.metadata.author import find_author, join_names, person_names
+from bot.pipeline.metadata.author import byline_names, find_author, join_names, person_names
 from bot.pipeline.metadata.dates import find_published, parse_date
 from bot.pipeline.metadata.markup import (
     SEPARATORS,
@@ -34,9 +34,9 @@ from bot.pipeline.metadata.title import clean_title, find_title, title_candidate
 from bot.pipeline.pagefacts import MEDIA_TYPES, Media, page_facts
 
 __all__ = [
-    "article_json_ld", "clean_title", "element_text", "extract_metadata", "join_names", "json_ld_objects",
-    "metadata_from_tree", "normalise_language", "parse_date", "parse_html", "person_names", "squash", "strip_code",
-    "title_candidates",
+    "article_json_ld", "byline_names", "clean_title", "element_text", "extract_metadata", "join_names",
+    "json_ld_objects", "metadata_from_tree", "normalise_language", "parse_date", "parse_html", "person_names",
+    "squash", "strip_code", "title_candidates",
 ]  # fmt: skip
 
 # Parsing more than this would let a huge page stall the metadata-only fallback; heads are far smaller.

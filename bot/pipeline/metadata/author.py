@@ -41,9 +41,11 @@ _BYLINE_LABEL = (
     r"|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja)"
     r"(?:\s*(?:&|und|and|/|\+)\s*(?:fotos?|bilder?|photos?|images?))?"  # "Text & Fotos:"
 )
-# A byline's opening words: "By", "Von", "Text von", "Autor:" (what follows is the name)
-_BYLINE_PREFIX = re.compile(rf"^\s*(?:{_BYLINE_WORDS}\s*:?|{_BYLINE_LABEL}\s*:|{_BYLINE_LABEL}(?=\s+\S+\s+\S))\s*",
-                            re.IGNORECASE)  # fmt: skip
+# A byline's opening words: "By", "Von", "Text von", "Autor:" (what follows is the name); a whole word, not the
+# start of a name ("Diana", "Byron")
+_BYLINE_PREFIX = re.compile(
+    rf"^\s*(?:{_BYLINE_WORDS}(?![^\W\d_])\s*:?|{_BYLINE_LABEL}\s*:|{_BYLINE_LABEL}(?=\s+\S+\s+\S))\s*", re.IGNORECASE
+)
 # A line that opens a byline, perhaps after a date: "Von Jane Doe", "12.03.2022 | Text: Jane Doe", "Autoren Jane Doe"
 _BYLINE_START = re.compile(
     rf"^[\d\s.:/,|·-]*(?:(?i:{_BYLINE_WORDS}\s*:?|{_BYLINE_LABEL}\s*:)\s+\S|(?i:autor|autorin|autoren|authors?)\s+[A-ZÄÖÜ])"
@@ -82,6 +84,13 @@ _NOT_A_PERSON = re.compile(
     r"|anzeiger\b|kurier\b|illustrierte\b",
     re.IGNORECASE,
 )
+# News agencies, whose name is the byline of wire copy (matched as a whole part of a byline only)
+_AGENCY = re.compile(
+    r"afp|ap|dpa|apa|sda|keystone-sda|kna|epd|sid|dapd|ddp|reuters|thomson reuters|associated press"
+    r"|agence france-presse|ansa|efe|europa press|lusa|čtk|ctk|pap|tass|ria novosti|xinhua|kyodo|yonhap|aap"
+    r"|pa|pa media|belga|anp|ntb|ritzau|upi|pti|ians|anadolu|bloomberg|awp|dts|kathpress",
+    re.IGNORECASE,
+)
 _ROLE = re.compile(r"\b(staff|reporters?|writers?|editors?|correspondents?|contributors?|columnist)\b", re.I)
 _SENTENCE_END = re.compile(r"(?<=[^\W\d_]{3})\.\s+")
 _NAME_CHARS = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .'’\-])*[^\W\d_.]\.?$")
@@ -116,10 +125,37 @@ _MAX_SIGNATURE = 60
 
 
 def find_author(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, site_name: str | None) -> str | None:
+    """The first candidate that names people; failing any, the first that names a news agency."""
+    wire: list[str] = []
     for candidate in _author_candidates(ld, meta, tree):
         if names := person_names(candidate, site_name):
             return join_names(names)
-    return None
+        wire = wire or agency_names(candidate)
+    return join_names(wire) if wire else None
+
+
+def byline_names(value: Any, site_name: str | None = None) -> list[str]:
+    """What the card may show as the author of a byline: its people, else the news agencies it names."""
+    return person_names(value, site_name) or agency_names(value)
+
+
+def agency_names(value: Any) -> list[str]:
+    """The news agencies a byline names, when it names nothing but agencies, desks and outlets ("AFP", "FR mit
+    dpa", "APA/dpa"): a reader expects "By AFP" on wire copy, while a desk ("Redaktion") says nothing the site's
+    name does not."""
+    if isinstance(value, list):
+        return _dedupe([n for item in value[:10] for n in agency_names(item)])
+    if isinstance(value, dict):
+        return agency_names(value.get("name"))
+    if not isinstance(value, str) or len(value) > _MAX_BYLINE:
+        return []
+    text = _BYLINE_PREFIX.sub("", unescaped(value)).strip(" ()[].,:;")
+    parts = [p.strip(" ()[].,:;|") for p in _NAME_SPLIT.split(text)]
+    parts = [p for p in parts if p]
+    agencies = [p for p in parts if _AGENCY.fullmatch(p)]
+    if agencies and all(_AGENCY.fullmatch(p) or _is_outlet(p, None) or (p.isupper() and len(p) <= 5) for p in parts):
+        return _dedupe(agencies)
+    return []
 
 
 def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement) -> Iterator[Any]:
@@ -324,8 +360,10 @@ def person_names(value: Any, site_name: str | None = None) -> list[str]:
         return []
     text = _BYLINE_PREFIX.sub("", unescaped(value))
     text = _SENTENCE_END.split(SEPARATORS.split(text)[0])[0]
-    parts = [p.strip(" .,:;|") for p in _NAME_SPLIT.split(text)]
-    parts = [p for p in parts if p and not _ROLE.search(p) and not _is_outlet(p, site_name)]
+    split = [p for p in (p.strip(" .,:;|") for p in _NAME_SPLIT.split(text)) if p]
+    parts = [p for p in split if not _ROLE.search(p) and not _is_outlet(p, site_name)]
+    if len(parts) < len(split):  # beside an outlet, a short capitalised word is another ("FR mit dpa")
+        parts = [p for p in parts if not (p.isupper() and len(p) <= 5)]
     parts = [p.title() if p.isupper() and " " in p else p for p in parts]
     # a handle stands alone: single words in a list are places, sections or outlets ("Jane Doe, London"), and a
     # list of nothing else is no byline ("Frankfurt, Germany")
