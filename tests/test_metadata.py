@@ -114,6 +114,15 @@ def test_a_person_named_anywhere_beats_an_agency() -> None:
     assert extract_metadata(html, None).author == "Jana Novak"
 
 
+def test_the_visible_byline_adds_the_coauthors_json_ld_leaves_out() -> None:
+    head = ld({"@type": "NewsArticle", "headline": "H", "author": {"@type": "Person", "name": "Rita Moser"}})
+    byline = '<div class="author"><span class="fn">von Rita Moser, Paul Egger</span></div><p>Text.</p>'
+    assert extract_metadata(page(head, byline, lang="de"), None).author == "Rita Moser and Paul Egger"
+    # a byline that does not name the same people is not a superset: JSON-LD wins
+    other = '<div class="author"><span class="fn">von Paul Egger</span></div><p>Text.</p>'
+    assert extract_metadata(page(head, other, lang="de"), None).author == "Rita Moser"
+
+
 def test_author_falls_back_to_meta_then_byline() -> None:
     html = page('<meta name="author" content="Staff"><meta name="byl" content="By Pat Smith">')
     assert extract_metadata(html, None).author == "Pat Smith"

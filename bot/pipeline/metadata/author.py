@@ -129,9 +129,20 @@ def find_author(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, sit
     wire: list[str] = []
     for candidate in _author_candidates(ld, meta, tree):
         if names := person_names(candidate, site_name):
-            return join_names(names)
+            return join_names(_with_coauthors(names, tree, site_name))
         wire = wire or agency_names(candidate)
     return join_names(wire) if wire else None
+
+
+def _with_coauthors(names: list[str], tree: HtmlElement, site_name: str | None) -> list[str]:
+    """The article's visible byline where it names these people and more: JSON-LD and meta tags often carry only
+    the first of several authors ("Jane Doe" for "Von Jane Doe, John Roe")."""
+    known = {name.lower() for name in names}
+    for byline in _marked_bylines(tree)[0]:
+        found = person_names(byline, site_name)
+        if len(found) > len(names) and known <= {name.lower() for name in found}:
+            return found
+    return names
 
 
 def byline_names(value: Any, site_name: str | None = None) -> list[str]:
