@@ -448,6 +448,36 @@ def test_parse_date_reads_day_first_dates(text: str, expected: date | None) -> N
     assert parse_date(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("24. Januar 2022", "de", date(2022, 1, 24)),
+        ("Mittwoch, 01. November 2023", "de", date(2023, 11, 1)),
+        ("Miércoles, 4 de Mayo de 2022 a las 07:46hrs.", "es", date(2022, 5, 4)),
+        ("1er mars 2021", "fr", date(2021, 3, 1)),
+        ("1. listopadu 2023", "cs", date(2023, 11, 1)),  # Czech November, though Croatian "listopad" is October
+        ("12 stycznia 2021", "pl", date(2021, 1, 12)),
+        ("Jan. 28, 2020", "en", date(2020, 1, 28)),
+        ("21:22, 6 OCT 2020", "en", date(2020, 10, 6)),
+        ("November 5, 2023", "de", date(2023, 11, 5)),  # English is read on every page
+        ("12/04/2020", None, date(2020, 4, 12)),  # day first, as most of the world writes it
+        ("01.21.2020 07:00 AM", None, date(2020, 1, 21)),  # month first only where the day cannot be a month
+        ("2022/05/02", None, date(2022, 5, 2)),
+        ("19.10.19, 08:00 Uhr", "de", date(2019, 10, 19)),
+        ("Updated 3 comments", "en", None),
+        ("5:55 AM", "en", None),
+        ("Version 1.2.3", None, None),
+    ],
+)
+def test_parse_date_reads_dates_as_pages_print_them(text: str, language: str | None, expected: date | None) -> None:
+    assert parse_date(text, language) == expected
+
+
+def test_a_printed_time_in_the_page_s_language_is_the_date() -> None:
+    body = f'<article><h1>Nadpis</h1><time class="date">1. listopadu 2023</time>{PROSE}</article>'
+    assert extract_metadata(page(body=body, lang="cs"), None).published == date(2023, 11, 1)
+
+
 def test_person_names_keeps_people_and_drops_outlets() -> None:
     assert person_names("Rob Picheta, CNN") == ["Rob Picheta"]
     assert person_names("Jelko Djuren und Jutta Klaukien") == ["Jelko Djuren", "Jutta Klaukien"]

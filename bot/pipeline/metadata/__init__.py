@@ -57,12 +57,13 @@ def metadata_from_tree(tree: HtmlElement | None, url: str | None) -> Article:
     # a saved file's own (file:) address says nothing about its site or date; the one it declares does
     url = url if url and urlsplit(url).scheme in ("http", "https") else canonical or url
     site_name = _site_name(meta.get("og:site_name"), ld_name(ld.get("publisher")), meta.get("application-name"))
+    language = _language(tree, meta, ld)
     return Article(
         title=find_title(tree, meta, ld, site_name, url),
         site_name=site_name,
         author=find_author(ld, meta, tree, site_name),
-        published=find_published(ld, meta, tree, url),
-        language=_language(tree, meta, ld),
+        published=find_published(ld, meta, tree, url, language),
+        language=language,
         canonical_url=canonical,
         description=first(
             meta.get("og:description"), meta.get("description"), meta.get("twitter:description"),
