@@ -123,6 +123,40 @@ def test_the_visible_byline_adds_the_coauthors_json_ld_leaves_out() -> None:
     assert extract_metadata(page(head, other, lang="de"), None).author == "Rita Moser"
 
 
+def test_a_wrapper_tagged_with_an_authority_is_not_a_byline() -> None:
+    body = ('<div class="post tag-housing-authority"><p>Brooklyn</p><h1>Tenants vote</h1>'
+            f'<p class="byline">By Ana Ruiz</p>{PROSE}</div>')  # fmt: skip
+    assert extract_metadata(page(body=body), None).author == "Ana Ruiz"
+
+
+def test_a_name_split_by_markup_is_one_name() -> None:
+    body = f'<p class="byline__name"><a href="/u/ws">Will Smit<span class="last-letter">h</span></a></p>{PROSE}'
+    assert extract_metadata(page(body=body), None).author == "Will Smith"
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        '<div class="article-byline">By Dana Fox Full Bio LinkedIn Twitter Dana Fox covers tax law.</div>',
+        '<div class="author-box"><a href="/a/lk">Lena Kraus</a> Lesezeit: 4 Min.</div>',
+    ],
+)
+def test_a_byline_box_ends_at_its_links_and_notes(box: str) -> None:
+    assert extract_metadata(page(body=box + PROSE), None).author in ("Dana Fox", "Lena Kraus")
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        '<div class="author">Opinion</div>',
+        '<p class="byline">Science, Rice University, Princeton University</p>',
+        '<p class="byline">FR mit Agenturen</p>',
+    ],
+)
+def test_a_section_label_or_an_institution_is_not_an_author(box: str) -> None:
+    assert extract_metadata(page(body=box + PROSE), None).author is None
+
+
 def test_author_falls_back_to_meta_then_byline() -> None:
     html = page('<meta name="author" content="Staff"><meta name="byl" content="By Pat Smith">')
     assert extract_metadata(html, None).author == "Pat Smith"

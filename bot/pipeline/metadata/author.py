@@ -62,7 +62,11 @@ _DATED_NAME = re.compile(_DATED_LINE.pattern + r"(?=(?:[^\W\d_][\w'’.-]*\s+){1
 # Where the name ends: a date or time, "am"/"on"/"le" before one, a separator, a parenthesis.
 _BYLINE_END = re.compile(
     r"\s+(?:am|on|le|el|il|em|op|den|updated|aktualisiert|veröffentlicht|published)\s+.*$|\s*[|·•(\[–—]\s*.*$|\s+-\s+.*$"
-    r"|\s*(?<![^\W_])\d.*$|\s+(?:tags?|kategorie|category|foto|fotos|bild|illustration|photos?)\b.*$",
+    r"|\s*(?<![^\W_])\d.*$|\s+(?:tags?|kategorie|category|foto|fotos|bild|illustration|photos?)\b.*$"
+    # a byline box's links and notes after the name: "Jane Doe Full Bio LinkedIn", "Jane Doe Lesezeit 3 Min."
+    r"|\s+(?:full bio|bio|linkedin|twitter|facebook|instagram|e-?mail|kontakt|contact|follow|folgen|alle artikel"
+    r"|all (?:posts|articles|stories)|more (?:by|from)|mehr von|lesezeit|reading time|temps de lecture"
+    r"|tiempo de lectura|tempo di lettura|leestijd)\b.*$",
     re.IGNORECASE,
 )
 _NAME_SPLIT = re.compile(
@@ -81,7 +85,11 @@ _NOT_A_PERSON = re.compile(
     r"alle|all|view|beiträge|artikel|articles|posts|stories|magazin|tribune|gazette|herald|courier|chronicle|"
     r"text|texte|foto|fotos|photos?|bild|bilder|images?)\b"
     r"|redaktion\b|r[ée]dac(tion|ción|ção)|redazione|agentur|admin|blatt\b|zeitung\b|nachrichten\b|rundschau\b"
-    r"|anzeiger\b|kurier\b|illustrierte\b",
+    r"|anzeiger\b|kurier\b|illustrierte\b"
+    # institutions, and the section labels set above a byline ("Opinion", "Meinung")
+    r"|universit|\binstitut|\bcollege\b|\bschool\b|hochschule|akademie\b|academy\b|foundation\b|stiftung\b"
+    r"|ministry\b|ministerium\b|\bopini[oóã]|\bmeinung\b|\banaly[sz][ei]s?\b|\bkolumne\b|\bcolumn\b|\bcommentary\b"
+    r"|\bleitartikel\b|\bchronique\b|\bcr[oó]nica\b",
     re.IGNORECASE,
 )
 # News agencies, whose name is the byline of wire copy (matched as a whole part of a byline only)
@@ -100,7 +108,10 @@ _PARTICLES = frozenset(
     "von van der den de da das do dos del della di du la le ter ten zu y e bin ibn al el".split()  # noqa: SIM905
 )
 # Classes of elements that hold the byline; "fn" only as a class of its own (hCard), not inside other names.
-_AUTHOR_CLASS = re.compile(r"author|byline|autor|writer|verfasser|(?<![\w-])fn(?![\w-])", re.IGNORECASE)
+# (not "authority", "autoridad", "authorization": a tag or a permission, "tag-housing-authority")
+_AUTHOR_CLASS = re.compile(r"author(?!i[tsz])|byline|autor(?!i[dtsz]|y)|writer|verfasser|(?<![\w-])fn(?![\w-])",
+                           re.IGNORECASE)  # fmt: skip
+_AUTHOR_ID = re.compile(r"author(?!i[tsz])", re.IGNORECASE)
 # Class or id words of areas whose names are not the article's byline; a word of its own ("comment-list",
 # "site-footer"), not the tail of a layout name ("layoutTwoColumnsRightSidebar").
 _NOT_BYLINE_AREA = re.compile(r"(?<![a-z])(?:sidebar|widget|related|teaser|recommend|listing|footer|menu|nav|share)",
@@ -116,6 +127,7 @@ _MAX_BYLINE = 120
 _AUTHOR_META = ("author", "article:author", "og:article:author", "byl", "parsely-author", "sailthru.author",
                 "cxenseparse:author", "dc.creator", "dcterms.creator", "citation_author")  # fmt: skip
 _MAX_MARKED_TEXT = 200
+_MAX_BYLINE_BOX = 1500  # an author box with a short bio is far shorter
 _BYLINE_AREA_DEPTH = 6
 _MAX_MARKED = 30  # elements marked as an author, in page order
 _MAX_TEXT_BYLINES = 8
@@ -243,14 +255,29 @@ def _marked_name(el: HtmlElement) -> str:
     """
     named = el.xpath('.//*[@itemprop="name"]')
     if named or el.get("content"):
-        text = (named[0].get("content") or element_text(named[0])) if named else el.get("content")
+        text = (named[0].get("content") or _name_text(named[0])) if named else el.get("content")
         return _byline_name(squash(text)[:_MAX_MARKED_TEXT])
-    name = _byline_name(element_text(el)[:_MAX_MARKED_TEXT])
+    text = _name_text(el)
+    if len(text) > _MAX_BYLINE_BOX:  # a whole post whose wrapper's class names its author, not a byline box
+        return ""
+    name = _byline_name(text[:_MAX_MARKED_TEXT])
     first = next((piece for t in el.itertext() if (piece := squash(t))), "")
     rest = name[len(first) :] if first != name and name.startswith(first) else ""
-    if rest and not _NAME_SPLIT.match(rest) and person_names(first):
+    if rest[:1].isspace() and not _NAME_SPLIT.match(rest) and person_names(first):
         return first
     return name
+
+
+def _name_text(el: HtmlElement) -> str:
+    """The element's text, its pieces joined by spaces except inside a word that markup splits ("Will Knigh<span
+    class="last-letter">t</span>")."""
+    out = ""
+    for piece in el.itertext():
+        if out and piece and not out[-1].isspace() and out[-1].isalpha() and piece[0].islower():
+            out += piece
+        else:
+            out += " " + piece
+    return squash(out)
 
 
 def _author_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
@@ -259,7 +286,7 @@ def _author_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
     found = 0
     for el in tree.iter(tag=etree.Element):
         classes, ident = el.get("class") or "", el.get("id") or ""
-        marked = (_AUTHOR_CLASS.search(classes) or "author" in ident.lower() or el.get("rel") == "author"
+        marked = (_AUTHOR_CLASS.search(classes) or _AUTHOR_ID.search(ident) or el.get("rel") == "author"
                   or el.get("itemprop") == "author" or el.tag == "byline")  # fmt: skip
         if not marked or el.tag in ("meta", "link", "body", "html", "article") or _COMMENTS.search(classes + ident):
             continue
@@ -373,8 +400,10 @@ def person_names(value: Any, site_name: str | None = None) -> list[str]:
     text = _SENTENCE_END.split(SEPARATORS.split(text)[0])[0]
     split = [p for p in (p.strip(" .,:;|") for p in _NAME_SPLIT.split(text)) if p]
     parts = [p for p in split if not _ROLE.search(p) and not _is_outlet(p, site_name)]
-    if len(parts) < len(split):  # beside an outlet, a short capitalised word is another ("FR mit dpa")
-        parts = [p for p in parts if not (p.isupper() and len(p) <= 5)]
+    if len(parts) < len(split):
+        # beside outlets, a capitalised single word is another, a section or a place ("FR mit dpa", "Science, Rice
+        # University"); a writer's lower-case initials are the byline ("hessenschau.de/bb")
+        parts = [p for p in parts if " " in p or not p[0].isupper()]
     parts = [p.title() if p.isupper() and " " in p else p for p in parts]
     # a handle stands alone: single words in a list are places, sections or outlets ("Jane Doe, London"), and a
     # list of nothing else is no byline ("Frankfurt, Germany")
