@@ -129,6 +129,11 @@ def test_a_wrapper_tagged_with_an_authority_is_not_a_byline() -> None:
     assert extract_metadata(page(body=body), None).author == "Ana Ruiz"
 
 
+def test_polish_byline_word() -> None:
+    body = f'<p class="meta">przez Jan Kowalski</p>{PROSE}'
+    assert extract_metadata(page(body=body, lang="pl"), None).author == "Jan Kowalski"
+
+
 def test_a_name_split_by_markup_is_one_name() -> None:
     body = f'<p class="byline__name"><a href="/u/ws">Will Smit<span class="last-letter">h</span></a></p>{PROSE}'
     assert extract_metadata(page(body=body), None).author == "Will Smith"
@@ -151,6 +156,13 @@ def test_a_byline_box_ends_at_its_links_and_notes(box: str) -> None:
         '<div class="author">Opinion</div>',
         '<p class="byline">Science, Rice University, Princeton University</p>',
         '<p class="byline">FR mit Agenturen</p>',
+        '<div class="author">Cortesía</div>',
+        '<div class="author">Muster GmbH &amp; Co. KG</div>',
+        '<div class="author">Pressekontakt</div>',
+        '<div class="author">BBNTEAM</div>',
+        '<div class="author">anónimo</div>',
+        '<div class="author">Sportliche Grüße</div>',
+        '<div class="author">Sekretariat Partei Mensch Umwelt</div>',
     ],
 )
 def test_a_section_label_or_an_institution_is_not_an_author(box: str) -> None:

@@ -34,7 +34,7 @@ from bot.pipeline.metadata.markup import (
 _BYLINE_WORDS = (
     r"(?:(?:written|posted|published|reported|created|story|words|text|ein (?:beitrag|artikel|kommentar|gastbeitrag)"
     r"|verfasst|geschrieben|erstellt|escrito|écrit|rédigé|scritto|geschreven|skrevet|publicado)\s+)?"
-    r"(?:by|von|vom|par|por|di|door|av|af|napsal|napsala|napisał|napisała)"
+    r"(?:by|von|vom|par|por|di|door|av|af|napsal|napsala|napisał|napisała|przez)"
 )
 _BYLINE_LABEL = (
     r"(?:author|autor|autorin|autoren|auteur|autore|auteurs|autora|autorka|autorzy|text|texte|tekst|interview"
@@ -89,7 +89,11 @@ _NOT_A_PERSON = re.compile(
     # institutions, and the section labels set above a byline ("Opinion", "Meinung")
     r"|universit|\binstitut|\bcollege\b|\bschool\b|hochschule|akademie\b|academy\b|foundation\b|stiftung\b"
     r"|ministry\b|ministerium\b|\bopini[oóã]|\bmeinung\b|\banaly[sz][ei]s?\b|\bkolumne\b|\bcolumn\b|\bcommentary\b"
-    r"|\bleitartikel\b|\bchronique\b|\bcr[oó]nica\b",
+    r"|\bleitartikel\b|\bchronique\b|\bcr[oó]nica\b"
+    # companies, parties, associations and public bodies; credits, sources and sign-offs that are no writer
+    r"|\b(?:kg|ohg|gbr|sa|sas|sarl|spa|srl|bv|nv|plc|pty|partei|party|verband|verein|bundesverband|amt|stadt"
+    r"|landeshauptstadt|gemeinde|sekretariat|secretariat|pressekontakt|kontakt|contact|update|wikipedia|cortes[ií]a"
+    r"|courtesy|an[oó]nimo|anonyme|gr[üu](?:ß|ss)e|regards)\b|team\b",
     re.IGNORECASE,
 )
 # News agencies, whose name is the byline of wire copy (matched as a whole part of a byline only)
