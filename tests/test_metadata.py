@@ -96,6 +96,7 @@ def test_author_is_a_person_or_none(author: object, expected: str | None) -> Non
     [
         ({"@type": "Organization", "name": "Reuters"}, "Reuters"),
         ("Associated Press", "Associated Press"),
+        ("REUTERS", "Reuters"),
         ("FR mit dpa", "dpa"),
         ("APA/dpa", "APA and dpa"),
         ("red, example.at/Agenturen", None),

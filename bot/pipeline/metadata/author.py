@@ -179,7 +179,8 @@ def agency_names(value: Any) -> list[str]:
     text = _BYLINE_PREFIX.sub("", unescaped(value)).strip(" ()[].,:;")
     parts = [p.strip(" ()[].,:;|") for p in _NAME_SPLIT.split(text)]
     parts = [p for p in parts if p]
-    agencies = [p for p in parts if _AGENCY.fullmatch(p)]
+    # "REUTERS" shows as "Reuters"; acronyms ("AFP", "dpa") as written
+    agencies = [p.title() if p.isupper() and len(p) > 4 else p for p in parts if _AGENCY.fullmatch(p)]
     if agencies and all(_AGENCY.fullmatch(p) or _is_outlet(p, None) or (p.isupper() and len(p) <= 5) for p in parts):
         return _dedupe(agencies)
     return []
