@@ -130,6 +130,20 @@ def test_a_wrapper_tagged_with_an_authority_is_not_a_byline() -> None:
     assert extract_metadata(page(body=body), None).author == "Ana Ruiz"
 
 
+@pytest.mark.parametrize(
+    ("line", "lang", "expected"),
+    [
+        ("By Jeff Cole Monday, November 18, 2019", "en", "Jeff Cole"),
+        ("By Lou Park on November 18, 2019", "en", "Lou Park"),
+        ("Von Anna Mai, Mittwoch, 1. März 2023", "de", "Anna Mai"),  # her name's "Mai" (May) stays
+        ("By Mary June", "en", "Mary June"),
+    ],
+)
+def test_a_written_date_after_the_name_is_not_part_of_it(line: str, lang: str, expected: str) -> None:
+    body = f'<p class="byline">{line}</p>{PROSE}'
+    assert extract_metadata(page(body=body, lang=lang), None).author == expected
+
+
 def test_polish_byline_word() -> None:
     body = f'<p class="meta">przez Jan Kowalski</p>{PROSE}'
     assert extract_metadata(page(body=body, lang="pl"), None).author == "Jan Kowalski"
@@ -164,6 +178,8 @@ def test_a_byline_box_ends_at_its_links_and_notes(box: str) -> None:
         '<div class="author">anónimo</div>',
         '<div class="author">Sportliche Grüße</div>',
         '<div class="author">Sekretariat Partei Mensch Umwelt</div>',
+        '<div class="author">Biography</div>',
+        '<div class="author">Telegraph Sport</div>',
     ],
 )
 def test_a_section_label_or_an_institution_is_not_an_author(box: str) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
+from dateparser.languages.loader import default_loader
 from lxml import etree
 from lxml.html import HtmlElement
 
@@ -89,7 +91,7 @@ _NOT_A_PERSON = re.compile(
     # institutions, and the section labels set above a byline ("Opinion", "Meinung")
     r"|universit|\binstitut|\bcollege\b|\bschool\b|hochschule|akademie\b|academy\b|foundation\b|stiftung\b"
     r"|ministry\b|ministerium\b|\bopini[oóã]|\bmeinung\b|\banaly[sz][ei]s?\b|\bkolumne\b|\bcolumn\b|\bcommentary\b"
-    r"|\bleitartikel\b|\bchronique\b|\bcr[oó]nica\b"
+    r"|\bleitartikel\b|\bchronique\b|\bcr[oó]nica\b|\bbiogra(?:phy|fie|phie|f[ií]a)\b|\bsports?\b"
     # companies, parties, associations and public bodies; credits, sources and sign-offs that are no writer
     r"|\b(?:kg|ohg|gbr|sa|sas|sarl|spa|srl|bv|nv|plc|pty|partei|party|verband|verein|bundesverband|amt|stadt"
     r"|landeshauptstadt|gemeinde|sekretariat|secretariat|pressekontakt|kontakt|contact|update|wikipedia|cortes[ií]a"
@@ -132,6 +134,9 @@ _AUTHOR_META = ("author", "article:author", "og:article:author", "byl", "parsely
                 "cxenseparse:author", "dc.creator", "dcterms.creator", "citation_author")  # fmt: skip
 _MAX_MARKED_TEXT = 200
 _MAX_BYLINE_BOX = 1500  # an author box with a short bio is far shorter
+_DATE_KEYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+              "march", "april", "may", "june", "july", "august", "september", "october", "november",
+              "december")  # fmt: skip
 _BYLINE_AREA_DEPTH = 6
 _MAX_MARKED = 30  # elements marked as an author, in page order
 _MAX_TEXT_BYLINES = 8
@@ -379,9 +384,23 @@ def _text_after(el: HtmlElement) -> str:
 
 def _byline_name(text: str) -> str:
     """The name part of a byline text: "29. Juni 2017 · von Tobi" gives "Tobi"; "By Rob Picheta, CNN" gives
-    "Rob Picheta, CNN" (the outlet is dropped later)."""
+    "Rob Picheta, CNN" (the outlet is dropped later); "Jeff Foust Monday, November 18, 2019" gives "Jeff Foust"."""
     match = _BYLINE_INSIDE.search(text) or _DATED_NAME.match(text)
-    return _BYLINE_END.sub("", text[match.end() :] if match else text).strip(" ,.:;")
+    name = text[match.end() :] if match else text
+    return _BYLINE_END.sub("", _date_after_name().sub("", name)).strip(" ,.:;-–—|·")
+
+
+@cache
+def _date_after_name() -> re.Pattern[str]:
+    """A written date after a name, from its weekday or month on ("Monday, November 18", "Mittwoch, 1. März"): the
+    full names of weekdays and months in the main languages of the web, from dateparser's locale data."""
+    words: set[str] = set()
+    for code in ("en", "de", "fr", "es", "it", "pt", "nl"):
+        info = default_loader.get_locale(code).info
+        words.update(w.lower() for key in _DATE_KEYS for w in info.get(key, []) if len(w) >= 4 and w.isalpha())
+    names = "|".join(sorted(words, key=len, reverse=True))
+    on = r"(?:(?:am|on|le|el|il|em|op|den|the)\s+)?"  # "Jane Doe on November 18, 2019"
+    return re.compile(rf"\s+{on}(?:{names})\b[\s,.]*(?:(?:{names})\b[\s,.]*)?\d.*$", re.IGNORECASE)
 
 
 def person_names(value: Any, site_name: str | None = None) -> list[str]:
