@@ -109,6 +109,13 @@ def test_a_news_agency_is_the_author_of_wire_copy_a_desk_is_not(author: object, 
     assert extract_metadata(html, None).author == expected
 
 
+def test_an_agency_in_a_sidebar_is_another_article_s() -> None:
+    body = f'<article><h1>H</h1>{PROSE}</article><aside class="sidebar"><p class="byline">Von dpa</p></aside>'
+    assert extract_metadata(page(body=body, lang="de"), None).author is None
+    body = f'<article><h1>H</h1><p class="byline">Von dpa</p>{PROSE}</article>'
+    assert extract_metadata(page(body=body, lang="de"), None).author == "dpa"
+
+
 def test_a_person_named_anywhere_beats_an_agency() -> None:
     head = ld({"@type": "NewsArticle", "headline": "H", "author": {"@type": "Organization", "name": "AFP"}})
     html = page(head, '<article><p class="byline">Von Jana Novak, AFP</p><p>Text.</p></article>', lang="de")

@@ -137,6 +137,7 @@ _MAX_BYLINE_BOX = 1500  # an author box with a short bio is far shorter
 _DATE_KEYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
               "march", "april", "may", "june", "july", "august", "september", "october", "november",
               "december")  # fmt: skip
+_SIDEBARS = object()  # in the candidates, where those from sidebars, menus and footers begin
 _BYLINE_AREA_DEPTH = 6
 _MAX_MARKED = 30  # elements marked as an author, in page order
 _MAX_TEXT_BYLINES = 8
@@ -146,12 +147,15 @@ _MAX_SIGNATURE = 60
 
 
 def find_author(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, site_name: str | None) -> str | None:
-    """The first candidate that names people; failing any, the first that names a news agency."""
+    """The first candidate that names people; failing any, the first outside sidebars that names a news agency (a
+    teaser's "(dpa)" is another article's)."""
     wire: list[str] = []
+    sidebars = False
     for candidate in _author_candidates(ld, meta, tree):
         if names := person_names(candidate, site_name):
             return join_names(_with_coauthors(names, tree, site_name))
-        wire = wire or agency_names(candidate)
+        sidebars = sidebars or candidate is _SIDEBARS
+        wire = wire or ([] if sidebars else agency_names(candidate))
     return join_names(wire) if wire else None
 
 
@@ -210,6 +214,7 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
              if el.tag == "article" or (el.tag != "blockquote" and byline_area(el) == 0)]  # fmt: skip
     yield posts[0].get("data-author") if posts else None
     yield _signature(tree)
+    yield _SIDEBARS
     yield from marked[1]
     yield from lines[1]
 
