@@ -109,6 +109,19 @@ def test_a_news_agency_is_the_author_of_wire_copy_a_desk_is_not(author: object, 
     assert extract_metadata(html, None).author == expected
 
 
+@pytest.mark.parametrize(
+    ("first", "expected"),
+    [
+        ("Frankfurt/Main (dpa) - Die Börse schloss fester.", "dpa"),
+        ("WASHINGTON (Reuters) – Lawmakers met on Monday.", "Reuters"),
+        ("Berlin (Berliner Morgenpost) - Die Stadt plant.", None),  # a newspaper, not an agency
+    ],
+)
+def test_the_dateline_of_wire_copy_names_its_agency(first: str, expected: str | None) -> None:
+    body = f"<article><h1>H</h1><p>{first}</p>{PROSE}</article>"
+    assert extract_metadata(page(body=body, lang="de"), None).author == expected
+
+
 def test_an_agency_in_a_sidebar_is_another_article_s() -> None:
     body = f'<article><h1>H</h1>{PROSE}</article><aside class="sidebar"><p class="byline">Von dpa</p></aside>'
     assert extract_metadata(page(body=body, lang="de"), None).author is None

@@ -137,6 +137,9 @@ _MAX_BYLINE_BOX = 1500  # an author box with a short bio is far shorter
 _DATE_KEYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
               "march", "april", "may", "june", "july", "august", "september", "october", "november",
               "december")  # fmt: skip
+# A dateline: a place, then the agency in parentheses, then a dash ("Frankfurt/Main (dpa) –")
+_DATELINE = re.compile(r"^[^\W\d_][\w./' -]{0,40}?\s*\(([^()]{2,30})\)\s*[-–—:]")
+_DATELINE_PARAGRAPHS = 5
 _SIDEBARS = object()  # in the candidates, where those from sidebars, menus and footers begin
 _BYLINE_AREA_DEPTH = 6
 _MAX_MARKED = 30  # elements marked as an author, in page order
@@ -214,9 +217,19 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
              if el.tag == "article" or (el.tag != "blockquote" and byline_area(el) == 0)]  # fmt: skip
     yield posts[0].get("data-author") if posts else None
     yield _signature(tree)
+    yield _dateline_agency(tree)
     yield _SIDEBARS
     yield from marked[1]
     yield from lines[1]
+
+
+def _dateline_agency(tree: HtmlElement) -> list[str]:
+    """The agency in the dateline that opens wire copy: "Berlin (dpa) - ...", "WASHINGTON (Reuters) -" (only an
+    agency: a newspaper there is the site's own, "Berlin (Berliner Morgenpost) -")."""
+    for el in tree.xpath("//p")[:_DATELINE_PARAGRAPHS]:
+        if (match := _DATELINE.match(element_text(el))) and byline_area(el) == 0:
+            return agency_names(match[1])
+    return []
 
 
 def _resolved(value: Any, index: dict[str, dict[str, Any]]) -> Any:
