@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml.html import HtmlElement
 
 from bot.models import Article
-from bot.pipeline.metadata.author import byline_names, find_author, join_names, person_names
+from bot.pipeline.metadata.author import find_author
 from bot.pipeline.metadata.dates import find_published, parse_date
 from bot.pipeline.metadata.markup import (
     SEPARATORS,
@@ -30,6 +30,7 @@ from bot.pipeline.metadata.markup import (
     squash,
     strip_code,
 )
+from bot.pipeline.metadata.names import byline_names, join_names, person_names
 from bot.pipeline.metadata.title import clean_title, find_title, title_candidates
 from bot.pipeline.pagefacts import MEDIA_TYPES, Media, page_facts
 
