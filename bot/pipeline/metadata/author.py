@@ -7,11 +7,10 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from dateparser.languages.loader import default_loader
 from lxml import etree
 from lxml.html import HtmlElement
 
-from bot.pipeline.metadata.markup import class_and_id, element_text, is_home_link, json_ld_index, squash
+from bot.pipeline.metadata.markup import calendar_names, class_and_id, element_text, is_home_link, json_ld_index, squash
 from bot.pipeline.metadata.names import (
     BYLINE_LABEL,
     BYLINE_PREFIX,
@@ -325,10 +324,8 @@ def _byline_name(text: str) -> str:
 def _date_after_name() -> re.Pattern[str]:
     """A written date after a name, from its weekday or month on ("Monday, November 18", "Mittwoch, 1. März"): the
     full names of weekdays and months in the main languages of the web, from dateparser's locale data."""
-    words: set[str] = set()
-    for code in ("en", "de", "fr", "es", "it", "pt", "nl"):
-        info = default_loader.get_locale(code).info
-        words.update(w.lower() for key in _DATE_KEYS for w in info.get(key, []) if len(w) >= 4 and w.isalpha())
+    languages = ("en", "de", "fr", "es", "it", "pt", "nl")
+    words = {w for code in languages for w, _ in calendar_names(code, _DATE_KEYS) if len(w) >= 4 and w.isalpha()}
     names = "|".join(sorted(words, key=len, reverse=True))
     on = r"(?:(?:am|on|le|el|il|em|op|den|the)\s+)?"  # "Jane Doe on November 18, 2019"
     return re.compile(rf"\s+{on}(?:{names})\b[\s,.]*(?:(?:{names})\b[\s,.]*)?\d.*$", re.IGNORECASE)

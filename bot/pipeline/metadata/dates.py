@@ -11,11 +11,10 @@ from functools import lru_cache
 from typing import Any
 
 import htmldate
-from dateparser.languages.loader import default_loader
 from lxml.html import HtmlElement
 
 from bot.pipeline.metadata.author import byline_area
-from bot.pipeline.metadata.markup import element_text
+from bot.pipeline.metadata.markup import calendar_names, element_text
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +90,8 @@ def _month_names(language: str | None) -> dict[str, int]:
     (languages disagree on some: "listopad" is November in Czech and October in Croatian)."""
     names: dict[str, int] = {}
     for code in dict.fromkeys([language or "en", "en"]):
-        try:
-            info = default_loader.get_locale(code).info
-        except ValueError:  # a language dateparser does not know
-            continue
-        for number, key in enumerate(_MONTH_KEYS, 1):
-            for name in info.get(key, []):
-                names.setdefault(name.lower().rstrip("."), number)
+        for name, number in calendar_names(code, _MONTH_KEYS):
+            names.setdefault(name.rstrip("."), number)
     return names
 
 

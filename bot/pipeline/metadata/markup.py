@@ -7,9 +7,11 @@ import html as htmllib
 import json
 import re
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from dateparser.languages.loader import default_loader
 from lxml import etree
 from lxml.html import HtmlElement, HTMLParser
 
@@ -187,3 +189,14 @@ def is_home_link(el: HtmlElement) -> bool:
         if "home" in (link.get("rel") or "") or urlsplit(href).path in ("", "/"):
             return True
     return False
+
+
+@cache
+def calendar_names(language: str, keys: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """(lower-cased name, 1-based position of its key) for dateparser's calendar keys ("january", "monday") in one
+    language, names and abbreviations as its locale data lists them; () for a language it does not know."""
+    try:
+        info = default_loader.get_locale(language).info
+    except ValueError:
+        return ()
+    return tuple((name.lower(), number) for number, key in enumerate(keys, 1) for name in info.get(key, []))
