@@ -176,16 +176,16 @@ def split_scores(scorer: ModuleType, labels: list[dict[str, Any]], outputs: list
 
 
 def desk_labels(labels: list[dict[str, Any]]) -> set[int]:
-    """Pages whose labelled author includes a name the byline rules do not take for a person or a handle: a desk
-    ("Redaktion"), an agency, a company, the site. The product shows no author there, by design."""
-    from bot.pipeline.metadata import person_names
+    """Pages whose labelled author includes a name the byline rules do not take for a person, a handle or a news
+    agency: a desk ("Redaktion"), a company, the site. The product shows no author there, by design."""
+    from bot.pipeline.metadata import byline_names
 
     def names(value: str | list[str]) -> list[str]:  # score.py's split, keeping the names' own case
         parts = value if isinstance(value, list) else re.split(r";|,|\band\b|\bund\b", value)
         return [p.strip() for p in parts if p.strip()]
 
     return {i for i, label in enumerate(labels)
-            if label.get("author") and any(not person_names(name) for name in names(label["author"]))}  # fmt: skip
+            if label.get("author") and any(not byline_names(name) for name in names(label["author"]))}  # fmt: skip
 
 
 def _cell(scores: dict[str, float], key: str, system: str) -> str:
@@ -221,8 +221,8 @@ def render(results: dict[str, dict[str, Any]], scored: dict[str, dict[str, dict]
         chosen = [i for i in part if i not in desks]
         rest = scorer.score([labels[i] for i in chosen], [results["digestbot"]["outputs"][i] for i in chosen])
         named = sum(1 for i in part if labels[i].get("author"))
-        console.print(f"{split}: {len(desks & set(part))} of {named} labelled authors name a desk, an agency, a "
-                      f"company or the site (no author by the byline rules); digestbot's author accuracy on the "
+        console.print(f"{split}: {len(desks & set(part))} of {named} labelled authors name a desk, a company or "
+                      f"the site (no author by the byline rules); digestbot's author accuracy on the "
                       f"other pages: {rest['author']:.3f}")  # fmt: skip
     refused = [o.get("reason") for o in results["digestbot"]["outputs"] if "error" in o]
     console.print(f"digestbot refused {len(refused)} page(s): {', '.join(sorted(map(str, refused))) or 'none'}")

@@ -1,4 +1,4 @@
-"""Metadata from JSON-LD, OpenGraph, meta tags and bylines (bot/pipeline/metadata.py)."""
+"""Metadata from JSON-LD, OpenGraph, meta tags and bylines (bot/pipeline/metadata/)."""
 
 from __future__ import annotations
 
@@ -78,15 +78,132 @@ def test_title_from_title_tag_uses_site_name() -> None:
         ("Jane Doe, Senior Reporter", "Jane Doe"),
         ("Staff", None),
         ("Editorial Team", None),
-        ({"@type": "Organization", "name": "Reuters"}, None),
+        ({"@type": "Organization", "name": "The Daily Planet"}, None),
         ("https://example.com/authors/jane", None),
         ("Politics, World, Business", None),
-        ("Associated Press", None),
+        # a name that starts like a byline word ("di", "by", "von") keeps its start
+        ("Diana Ross", "Diana Ross"),
+        ("Byron Vondrak", "Byron Vondrak"),
     ],
 )  # fmt: skip
 def test_author_is_a_person_or_none(author: object, expected: str | None) -> None:
     html = page(ld({"@type": "NewsArticle", "headline": "H", "author": author}))
     assert extract_metadata(html, None).author == expected
+
+
+@pytest.mark.parametrize(
+    ("author", "expected"),
+    [
+        ({"@type": "Organization", "name": "Reuters"}, "Reuters"),
+        ("Associated Press", "Associated Press"),
+        ("REUTERS", "Reuters"),
+        ("FR mit dpa", "dpa"),
+        ("APA/dpa", "APA and dpa"),
+        ("red, example.at/Agenturen", None),
+        ("Redaktion", None),
+        ("Newsroom", None),
+    ],
+)
+def test_a_news_agency_is_the_author_of_wire_copy_a_desk_is_not(author: object, expected: str | None) -> None:
+    html = page(ld({"@type": "NewsArticle", "headline": "H", "author": author}))
+    assert extract_metadata(html, None).author == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "expected"),
+    [
+        ("Frankfurt/Main (dpa) - Die Börse schloss fester.", "dpa"),
+        ("WASHINGTON (Reuters) – Lawmakers met on Monday.", "Reuters"),
+        ("Berlin (Berliner Morgenpost) - Die Stadt plant.", None),  # a newspaper, not an agency
+    ],
+)
+def test_the_dateline_of_wire_copy_names_its_agency(first: str, expected: str | None) -> None:
+    body = f"<article><h1>H</h1><p>{first}</p>{PROSE}</article>"
+    assert extract_metadata(page(body=body, lang="de"), None).author == expected
+
+
+def test_an_agency_in_a_sidebar_is_another_article_s() -> None:
+    body = f'<article><h1>H</h1>{PROSE}</article><aside class="sidebar"><p class="byline">Von dpa</p></aside>'
+    assert extract_metadata(page(body=body, lang="de"), None).author is None
+    body = f'<article><h1>H</h1><p class="byline">Von dpa</p>{PROSE}</article>'
+    assert extract_metadata(page(body=body, lang="de"), None).author == "dpa"
+
+
+def test_a_person_named_anywhere_beats_an_agency() -> None:
+    head = ld({"@type": "NewsArticle", "headline": "H", "author": {"@type": "Organization", "name": "AFP"}})
+    html = page(head, '<article><p class="byline">Von Jana Novak, AFP</p><p>Text.</p></article>', lang="de")
+    assert extract_metadata(html, None).author == "Jana Novak"
+
+
+def test_the_visible_byline_adds_the_coauthors_json_ld_leaves_out() -> None:
+    head = ld({"@type": "NewsArticle", "headline": "H", "author": {"@type": "Person", "name": "Rita Moser"}})
+    byline = '<div class="author"><span class="fn">von Rita Moser, Paul Egger</span></div><p>Text.</p>'
+    assert extract_metadata(page(head, byline, lang="de"), None).author == "Rita Moser and Paul Egger"
+    # a byline that does not name the same people is not a superset: JSON-LD wins
+    other = '<div class="author"><span class="fn">von Paul Egger</span></div><p>Text.</p>'
+    assert extract_metadata(page(head, other, lang="de"), None).author == "Rita Moser"
+
+
+def test_a_wrapper_tagged_with_an_authority_is_not_a_byline() -> None:
+    body = ('<div class="post tag-housing-authority"><p>Brooklyn</p><h1>Tenants vote</h1>'
+            f'<p class="byline">By Ana Ruiz</p>{PROSE}</div>')  # fmt: skip
+    assert extract_metadata(page(body=body), None).author == "Ana Ruiz"
+
+
+@pytest.mark.parametrize(
+    ("line", "lang", "expected"),
+    [
+        ("By Jeff Cole Monday, November 18, 2019", "en", "Jeff Cole"),
+        ("By Lou Park on November 18, 2019", "en", "Lou Park"),
+        ("Von Anna Mai, Mittwoch, 1. März 2023", "de", "Anna Mai"),  # her name's "Mai" (May) stays
+        ("By Mary June", "en", "Mary June"),
+    ],
+)
+def test_a_written_date_after_the_name_is_not_part_of_it(line: str, lang: str, expected: str) -> None:
+    body = f'<p class="byline">{line}</p>{PROSE}'
+    assert extract_metadata(page(body=body, lang=lang), None).author == expected
+
+
+def test_polish_byline_word() -> None:
+    body = f'<p class="meta">przez Jan Kowalski</p>{PROSE}'
+    assert extract_metadata(page(body=body, lang="pl"), None).author == "Jan Kowalski"
+
+
+def test_a_name_split_by_markup_is_one_name() -> None:
+    body = f'<p class="byline__name"><a href="/u/ws">Will Smit<span class="last-letter">h</span></a></p>{PROSE}'
+    assert extract_metadata(page(body=body), None).author == "Will Smith"
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        '<div class="article-byline">By Dana Fox Full Bio LinkedIn Twitter Dana Fox covers tax law.</div>',
+        '<div class="author-box"><a href="/a/lk">Lena Kraus</a> Lesezeit: 4 Min.</div>',
+    ],
+)
+def test_a_byline_box_ends_at_its_links_and_notes(box: str) -> None:
+    assert extract_metadata(page(body=box + PROSE), None).author in ("Dana Fox", "Lena Kraus")
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        '<div class="author">Opinion</div>',
+        '<p class="byline">Science, Rice University, Princeton University</p>',
+        '<p class="byline">FR mit Agenturen</p>',
+        '<div class="author">Cortesía</div>',
+        '<div class="author">Muster GmbH &amp; Co. KG</div>',
+        '<div class="author">Pressekontakt</div>',
+        '<div class="author">BBNTEAM</div>',
+        '<div class="author">anónimo</div>',
+        '<div class="author">Sportliche Grüße</div>',
+        '<div class="author">Sekretariat Partei Mensch Umwelt</div>',
+        '<div class="author">Biography</div>',
+        '<div class="author">Telegraph Sport</div>',
+    ],
+)
+def test_a_section_label_or_an_institution_is_not_an_author(box: str) -> None:
+    assert extract_metadata(page(body=box + PROSE), None).author is None
 
 
 def test_author_falls_back_to_meta_then_byline() -> None:
@@ -412,6 +529,36 @@ def test_a_printed_time_without_datetime_is_the_date() -> None:
 )  # fmt: skip
 def test_parse_date_reads_day_first_dates(text: str, expected: date | None) -> None:
     assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("24. Januar 2022", "de", date(2022, 1, 24)),
+        ("Mittwoch, 01. November 2023", "de", date(2023, 11, 1)),
+        ("Miércoles, 4 de Mayo de 2022 a las 07:46hrs.", "es", date(2022, 5, 4)),
+        ("1er mars 2021", "fr", date(2021, 3, 1)),
+        ("1. listopadu 2023", "cs", date(2023, 11, 1)),  # Czech November, though Croatian "listopad" is October
+        ("12 stycznia 2021", "pl", date(2021, 1, 12)),
+        ("Jan. 28, 2020", "en", date(2020, 1, 28)),
+        ("21:22, 6 OCT 2020", "en", date(2020, 10, 6)),
+        ("November 5, 2023", "de", date(2023, 11, 5)),  # English is read on every page
+        ("12/04/2020", None, date(2020, 4, 12)),  # day first, as most of the world writes it
+        ("01.21.2020 07:00 AM", None, date(2020, 1, 21)),  # month first only where the day cannot be a month
+        ("2022/05/02", None, date(2022, 5, 2)),
+        ("19.10.19, 08:00 Uhr", "de", date(2019, 10, 19)),
+        ("Updated 3 comments", "en", None),
+        ("5:55 AM", "en", None),
+        ("Version 1.2.3", None, None),
+    ],
+)
+def test_parse_date_reads_dates_as_pages_print_them(text: str, language: str | None, expected: date | None) -> None:
+    assert parse_date(text, language) == expected
+
+
+def test_a_printed_time_in_the_page_s_language_is_the_date() -> None:
+    body = f'<article><h1>Nadpis</h1><time class="date">1. listopadu 2023</time>{PROSE}</article>'
+    assert extract_metadata(page(body=body, lang="cs"), None).published == date(2023, 11, 1)
 
 
 def test_person_names_keeps_people_and_drops_outlets() -> None:

@@ -1,0 +1,119 @@
+"""Page metadata (title, site, author, date, language, canonical URL, description) from structured data.
+
+Sources, best first: JSON-LD (schema.org Article types), OpenGraph, Twitter cards, <meta> tags, bylines,
+then <title>/<h1>; htmldate only when none of them carries a publication date.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from lxml.html import HtmlElement
+
+from bot.models import Article
+from bot.pipeline.metadata.author import find_author
+from bot.pipeline.metadata.dates import find_published, parse_date
+from bot.pipeline.metadata.markup import (
+    SEPARATORS,
+    article_json_ld,
+    element_text,
+    first,
+    json_ld_objects,
+    ld_name,
+    ld_text,
+    ld_types,
+    letters,
+    meta_tags,
+    parse_html,
+    squash,
+    strip_code,
+)
+from bot.pipeline.metadata.names import byline_names, join_names, person_names
+from bot.pipeline.metadata.title import clean_title, find_title, title_candidates
+from bot.pipeline.pagefacts import MEDIA_TYPES, Media, page_facts
+
+__all__ = [
+    "article_json_ld", "byline_names", "clean_title", "element_text", "extract_metadata", "join_names",
+    "json_ld_objects", "metadata_from_tree", "normalise_language", "parse_date", "parse_html", "person_names",
+    "squash", "strip_code", "title_candidates",
+]  # fmt: skip
+
+# Parsing more than this would let a huge page stall the metadata-only fallback; heads are far smaller.
+METADATA_MAX_CHARS = 2 * 1024 * 1024
+
+
+def extract_metadata(html: str, url: str | None) -> Article:
+    """Metadata only, for the whole document (capped at METADATA_MAX_CHARS)."""
+    return metadata_from_tree(parse_html(strip_code(html, METADATA_MAX_CHARS)), url)
+
+
+def metadata_from_tree(tree: HtmlElement | None, url: str | None) -> Article:
+    if tree is None:
+        return Article()
+    meta = meta_tags(tree)
+    ld = article_json_ld(tree)
+    canonical = _canonical(tree, meta, url)
+    # a saved file's own (file:) address says nothing about its site or date; the one it declares does
+    url = url if url and urlsplit(url).scheme in ("http", "https") else canonical or url
+    site_name = _site_name(meta.get("og:site_name"), ld_name(ld.get("publisher")), meta.get("application-name"))
+    language = _language(tree, meta, ld)
+    return Article(
+        title=find_title(tree, meta, ld, site_name, url),
+        site_name=site_name,
+        author=find_author(ld, meta, tree, site_name),
+        published=find_published(ld, meta, tree, url, language),
+        language=language,
+        canonical_url=canonical,
+        description=first(
+            meta.get("og:description"), meta.get("description"), meta.get("twitter:description"),
+            ld_text(ld.get("description")),
+        ),
+        facts=page_facts(tree, meta, ld, ld_types(ld), None if ld else _media_object(tree), url),
+    )  # fmt: skip
+
+
+def _media_object(tree: HtmlElement) -> Media | None:
+    """The page's first schema.org video or audio object, with its types."""
+    found = ((obj, ld_types(obj)) for obj in json_ld_objects(tree))
+    return next(((obj, types) for obj, types in found if types & MEDIA_TYPES.keys()), None)
+
+
+def _site_name(*values: str | None) -> str | None:
+    """The first plausible site name: not a URL, and only its first part if it lists taglines."""
+    for value in values:
+        name = first(value)
+        if name and "://" not in name:
+            return next((part.lstrip("@") for part in SEPARATORS.split(name) if letters(part)), None)
+    return None
+
+
+# --- language and canonical URL ------------------------------------------------------------------
+
+_LANG = re.compile(r"^([a-zA-Z]{2,3})(?:[-_].*)?$")
+
+
+def normalise_language(value: Any) -> str | None:
+    if isinstance(value, str) and (m := _LANG.match(value.strip())):
+        return m[1].lower()
+    return None
+
+
+def _language(tree: HtmlElement, meta: dict[str, str], ld: dict[str, Any]) -> str | None:
+    for value in (tree.get("lang"), tree.get("xml:lang"), ld.get("inLanguage"), meta.get("og:locale"),
+                  meta.get("content-language"), meta.get("language")):  # fmt: skip
+        if lang := normalise_language(value):
+            return lang
+    return None
+
+
+def _canonical(tree: HtmlElement, meta: dict[str, str], url: str | None) -> str | None:
+    hrefs = [el.get("href") for el in tree.iter("link") if "canonical" in (el.get("rel") or "").lower().split()]
+    for href in [*hrefs, meta.get("og:url")]:
+        if not href or not href.strip():
+            continue
+        absolute = urljoin(url, href.strip()) if url else href.strip()
+        if urlsplit(absolute).scheme in ("http", "https") and urlsplit(absolute).hostname:
+            return absolute
+    return None

@@ -1,0 +1,331 @@
+"""The card's author: the people (or an author's handle) the page names as the article's writers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from bot.pipeline.metadata.markup import calendar_names, class_and_id, element_text, is_home_link, json_ld_index, squash
+from bot.pipeline.metadata.names import (
+    BYLINE_LABEL,
+    BYLINE_PREFIX,
+    BYLINE_WORDS,
+    MAX_BYLINE,
+    NAME_SPLIT,
+    agency_names,
+    join_names,
+    person_names,
+)
+
+# What counts as a name is names.py's; this module finds the candidates on the page. Sources, best first: the
+# article's JSON-LD author (its @id references followed); the byline marked up in the article (rel=author,
+# itemprop=author, author/byline/hCard classes) or a visible line there that opens with a byline word ("Von ...",
+# "By ...", "Autor: ...", "Par ...", "door ..."); the author meta tags (often the site's owner rather than the
+# article's writer); the same markup and lines in sidebars, menus and footers. Names in comments never count.
+
+# A line that opens a byline, perhaps after a date: "Von Jane Doe", "12.03.2022 | Text: Jane Doe", "Autoren Jane Doe"
+_BYLINE_START = re.compile(
+    rf"^[\d\s.:/,|·-]*(?:(?i:{BYLINE_WORDS}\s*:?|{BYLINE_LABEL}\s*:)\s+\S|(?i:autor|autorin|autoren|authors?)\s+[A-ZÄÖÜ])"
+)
+# The byline word inside a longer line: "29. Juni 2017, 23:39 · von Tobi"
+_BYLINE_INSIDE = re.compile(
+    rf"(?:^|(?<=[\s,·|:]))(?:{BYLINE_WORDS}\s*:?|{BYLINE_LABEL}\s*:|(?:autor|autorin|autoren|authors?)(?=\s+[A-ZÄÖÜ]))"
+    r"\s+(?=\S)",
+    re.IGNORECASE,
+)
+# A date, then the name: "11.12.2019 - Jane Doe" (a meta line under a headline); the match ends where the name starts
+_DATED_LINE = re.compile(r"^\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\s+[-|·–—]\s+")
+_DATED_NAME = re.compile(_DATED_LINE.pattern + r"(?=(?:[^\W\d_][\w'’.-]*\s+){1,3}[^\W\d_][\w'’.-]*$)")
+# Where the name ends: a date or time, "am"/"on"/"le" before one, a separator, a parenthesis.
+_BYLINE_END = re.compile(
+    r"\s+(?:am|on|le|el|il|em|op|den|updated|aktualisiert|veröffentlicht|published)\s+.*$|\s*[|·•(\[–—]\s*.*$|\s+-\s+.*$"
+    r"|\s*(?<![^\W_])\d.*$|\s+(?:tags?|kategorie|category|foto|fotos|bild|illustration|photos?)\b.*$"
+    # a byline box's links and notes after the name: "Jane Doe Full Bio LinkedIn", "Jane Doe Lesezeit 3 Min."
+    r"|\s+(?:full bio|bio|linkedin|twitter|facebook|instagram|e-?mail|kontakt|contact|follow|folgen|alle artikel"
+    r"|all (?:posts|articles|stories)|more (?:by|from)|mehr von|lesezeit|reading time|temps de lecture"
+    r"|tiempo de lectura|tempo di lettura|leestijd)\b.*$",
+    re.IGNORECASE,
+)
+# Classes of elements that hold the byline; "fn" only as a class of its own (hCard), not inside other names.
+# (not "authority", "autoridad", "authorization": a tag or a permission, "tag-housing-authority")
+_AUTHOR_CLASS = re.compile(r"author(?!i[tsz])|byline|autor(?!i[dtsz]|y)|writer|verfasser|(?<![\w-])fn(?![\w-])",
+                           re.IGNORECASE)  # fmt: skip
+_AUTHOR_ID = re.compile(r"author(?!i[tsz])", re.IGNORECASE)
+# Class or id words of areas whose names are not the article's byline; a word of its own ("comment-list",
+# "site-footer"), not the tail of a layout name ("layoutTwoColumnsRightSidebar").
+_NOT_BYLINE_AREA = re.compile(r"(?<![a-z])(?:sidebar|widget|related|teaser|recommend|listing|footer|menu|nav|share)",
+                              re.IGNORECASE)  # fmt: skip
+_COMMENTS = re.compile(r"(?<![a-z])(?:comment|respond|reply)", re.IGNORECASE)
+# A picture's caption or credit (not a "credits" box of the article, nor a video teaser's "item-caption")
+_CAPTION = re.compile(r"copyright|(?:photo|image|img|picture|bild|foto)[-_]?(?:credit|caption|source|quelle)"
+                      r"|wp-caption|bildunterschrift|bildquelle", re.IGNORECASE)  # fmt: skip
+_AUTHOR_LABELS = re.compile(r"^(?:written by|author|verfasst von|geschrieben von|escrito por|écrit par|auteur|autor)$",
+                            re.IGNORECASE)  # fmt: skip
+_TEXT_BYLINE_TAGS = ("p", "span", "em", "i", "b", "strong", "small", "div", "li", "address", "h5", "h6", "td", "font")
+_AUTHOR_META = ("author", "article:author", "og:article:author", "byl", "parsely-author", "sailthru.author",
+                "cxenseparse:author", "dc.creator", "dcterms.creator", "citation_author")  # fmt: skip
+_MAX_MARKED_TEXT = 200
+_MAX_BYLINE_BOX = 1500  # an author box with a short bio is far shorter
+_DATE_KEYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+              "march", "april", "may", "june", "july", "august", "september", "october", "november",
+              "december")  # fmt: skip
+# A dateline: a place, then the agency in parentheses, then a dash ("Frankfurt/Main (dpa) –")
+_DATELINE = re.compile(r"^[^\W\d_][\w./' -]{0,40}?\s*\(([^()]{2,30})\)\s*[-–—:]")
+_DATELINE_PARAGRAPHS = 5
+_SIDEBARS = object()  # in the candidates, where those from sidebars, menus and footers begin
+_BYLINE_AREA_DEPTH = 6
+_MAX_MARKED = 30  # elements marked as an author, in page order
+_MAX_TEXT_BYLINES = 8
+# A signature: the last paragraph of its block, after a paragraph of prose at least this long.
+_SIGNED_PROSE = 40
+_MAX_SIGNATURE = 60
+
+
+def find_author(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, site_name: str | None) -> str | None:
+    """The first candidate that names people; failing any, the first outside sidebars that names a news agency (a
+    teaser's "(dpa)" is another article's)."""
+    wire: list[str] = []
+    sidebars = False
+    for candidate in _author_candidates(ld, meta, tree):
+        if names := person_names(candidate, site_name):
+            return join_names(_with_coauthors(names, tree, site_name))
+        sidebars = sidebars or candidate is _SIDEBARS
+        wire = wire or ([] if sidebars else agency_names(candidate))
+    return join_names(wire) if wire else None
+
+
+def _with_coauthors(names: list[str], tree: HtmlElement, site_name: str | None) -> list[str]:
+    """The article's visible byline where it names these people and more: JSON-LD and meta tags often carry only
+    the first of several authors ("Jane Doe" for "Von Jane Doe, John Roe")."""
+    known = {name.lower() for name in names}
+    for byline in _marked_bylines(tree)[0]:
+        found = person_names(byline, site_name)
+        if len(found) > len(names) and known <= {name.lower() for name in found}:
+            return found
+    return names
+
+
+def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement) -> Iterator[Any]:
+    """Possible bylines, best first; the costlier page scans run only when the cheap sources gave nothing."""
+    index = json_ld_index(tree)
+    yield _resolved(ld.get("author"), index)
+    yield _resolved(ld.get("creator"), index)
+    marked = _marked_bylines(tree)
+    yield from marked[0]
+    lines = _text_bylines(tree)
+    yield from lines[0]
+    yield from (meta.get(k) for k in _AUTHOR_META)
+    # Yoast's "Written by" line for Twitter cards
+    if _AUTHOR_LABELS.match(meta.get("twitter:label1", "")):
+        yield meta.get("twitter:data1")
+    # a forum thread's opening post names its writer (<article class="message" data-author="...">, in a container
+    # of replies); a quote's data-author names whom a post quotes, and a comment's is no byline
+    posts = [el for el in tree.xpath("//*[@data-author]")[:5]
+             if el.tag == "article" or (el.tag != "blockquote" and byline_area(el) == 0)]  # fmt: skip
+    yield posts[0].get("data-author") if posts else None
+    yield _signature(tree)
+    yield _dateline_agency(tree)
+    yield _SIDEBARS
+    yield from marked[1]
+    yield from lines[1]
+
+
+def _dateline_agency(tree: HtmlElement) -> list[str]:
+    """The agency in the dateline that opens wire copy: "Berlin (dpa) - ...", "WASHINGTON (Reuters) -" (only an
+    agency: a newspaper there is the site's own, "Berlin (Berliner Morgenpost) -")."""
+    for el in tree.xpath("//p")[:_DATELINE_PARAGRAPHS]:
+        if (match := _DATELINE.match(element_text(el))) and byline_area(el) == 0:
+            return agency_names(match[1])
+    return []
+
+
+def _resolved(value: Any, index: dict[str, dict[str, Any]]) -> Any:
+    if isinstance(value, list):
+        return [_resolved(v, index) for v in value[:10]]
+    if isinstance(value, dict) and set(value) <= {"@id", "@type"} and value.get("@id") in index:
+        return index[value["@id"]]
+    return value
+
+
+def byline_area(el: HtmlElement) -> int | None:
+    """0 for the article's own byline; 1 inside a sidebar, a menu, a teaser of another article or a footer (where
+    the article's byline is sometimes set, and names of other articles' authors often are); None in comments and
+    in a picture's caption or credit (a photographer's name, "Quelle: Jane Doe").
+
+    Only the few containers nearest the name count, up to the article: page-wide wrappers are named after the
+    layout ("with-navigation", "one-sidebar") and say nothing about where the name stands.
+    """
+    if _CAPTION.search(class_and_id(el)):
+        return None
+    area = 0
+    for depth, node in enumerate(el.iterancestors()):
+        if node.tag in ("body", "html", "article", "main") or depth >= _BYLINE_AREA_DEPTH:
+            break
+        names = class_and_id(node)
+        if _COMMENTS.search(names) or node.tag in ("figure", "figcaption") or _CAPTION.search(names):
+            return None
+        if node.tag in ("nav", "aside", "footer") or _NOT_BYLINE_AREA.search(names):
+            area = 1
+    return area
+
+
+def _marked_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
+    """Texts of elements marked up as the author (an inner itemprop=name or a content attribute preferred), by
+    area (see byline_area)."""
+    found: tuple[list[str], list[str]] = ([], [])
+    for el in _author_elements(tree):
+        area = byline_area(el)
+        if area is None or is_home_link(el):
+            continue
+        if name := _marked_name(el):
+            found[area].append(name)
+    return found
+
+
+def _marked_name(el: HtmlElement) -> str:
+    """The name in an element marked as the author: an inner itemprop=name or a content attribute, else its text.
+
+    A byline box may go on after the name ("Jane Doe, 21. Jan. 2015 ...", "Jane Doe Alle Artikel Kontakt"): its
+    start is kept; where the box's first piece of text is a name that the rest does not add names to, that piece.
+    """
+    named = el.xpath('.//*[@itemprop="name"]')
+    if named or el.get("content"):
+        text = (named[0].get("content") or _name_text(named[0])) if named else el.get("content")
+        return _byline_name(squash(text)[:_MAX_MARKED_TEXT])
+    text = _name_text(el)
+    if len(text) > _MAX_BYLINE_BOX:  # a whole post whose wrapper's class names its author, not a byline box
+        return ""
+    name = _byline_name(text[:_MAX_MARKED_TEXT])
+    first = next((piece for t in el.itertext() if (piece := squash(t))), "")
+    rest = name[len(first) :] if first != name and name.startswith(first) else ""
+    if rest[:1].isspace() and not NAME_SPLIT.match(rest) and person_names(first):
+        return first
+    return name
+
+
+def _name_text(el: HtmlElement) -> str:
+    """The element's text, its pieces joined by spaces except inside a word that markup splits ("Will Knigh<span
+    class="last-letter">t</span>")."""
+    out = ""
+    for piece in el.itertext():
+        if out and piece and not out[-1].isspace() and out[-1].isalpha() and piece[0].islower():
+            out += piece
+        else:
+            out += " " + piece
+    return squash(out)
+
+
+def _author_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
+    """Elements marked up as the author, in page order, outside comments (a plain walk: an XPath with these
+    conditions costs twice as much)."""
+    found = 0
+    for el in tree.iter(tag=etree.Element):
+        classes, ident = el.get("class") or "", el.get("id") or ""
+        marked = (_AUTHOR_CLASS.search(classes) or _AUTHOR_ID.search(ident) or el.get("rel") == "author"
+                  or el.get("itemprop") == "author" or el.tag == "byline")  # fmt: skip
+        if not marked or el.tag in ("meta", "link", "body", "html", "article") or _COMMENTS.search(classes + ident):
+            continue
+        yield el
+        found += 1
+        if found >= _MAX_MARKED:
+            return
+
+
+def _text_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
+    """Short visible lines that open with a byline word ("Von Jane Doe", "Autor: Jane Doe", "By Jane Doe"), by
+    area (see byline_area); failing those, the page's one line of a date and a name ("11.12.2019 - Jane Doe":
+    a list of such lines is a calendar)."""
+    found: tuple[list[str], list[str]] = ([], [])
+    body = next(tree.iter("body"), None)
+    if body is None:
+        return found
+    dated: list[HtmlElement] = []
+    for el in body.iter(*_TEXT_BYLINE_TAGS):
+        own = squash(el.text)
+        if not own or len(own) > MAX_BYLINE:
+            continue
+        if _DATED_LINE.match(own):
+            dated.append(el)
+        if not (_BYLINE_START.match(own) or BYLINE_PREFIX.fullmatch(own)):
+            continue
+        text = _first_line(el)
+        if BYLINE_PREFIX.fullmatch(text):  # a label whose name follows it: "<h5>Autor:</h5>Jane Doe"
+            text = f"{text} {_text_after(el)}"
+        area = byline_area(el)
+        if len(text) <= MAX_BYLINE and area is not None and (name := _byline_name(text)):
+            found[area].append(name)
+        if sum(map(len, found)) >= _MAX_TEXT_BYLINES:
+            break
+    lone = squash(dated[0].text) if len(dated) == 1 and not any(found) else ""
+    if _DATED_NAME.match(lone) and (area := byline_area(dated[0])) is not None:
+        found[area].append(_byline_name(lone))
+    return found
+
+
+def _signature(tree: HtmlElement) -> str | None:
+    """A name that signs off the text: the last paragraph of a block of prose, set apart (emphasised, or the name
+    above a role on a line of its own: "<p>Kazim Türkmen<br>Bundesvorsitzender</p>")."""
+    blocks = dict.fromkeys(p.getparent() for p in tree.iter("p"))  # in page order; one pass, whatever the size
+    for block in blocks:
+        el = next((child for child in reversed(block) if child.tag == "p"), None) if block is not None else None
+        prose = el.getprevious() if el is not None else None
+        if prose is None or prose.tag != "p" or len(element_text(prose)) < _SIGNED_PROSE or byline_area(el) != 0:
+            continue
+        name = _first_line(el)
+        if len(name) <= _MAX_SIGNATURE and (name != element_text(el) or _emphasised(el)):
+            return name
+    return None
+
+
+def _emphasised(el: HtmlElement) -> bool:
+    """All the paragraph's text is inside emphasis (<em>, <i>, <b>, <strong>)."""
+    own = squash(el.text) or any(squash(child.tail) for child in el)
+    return not own and len(el) == 1 and el[0].tag in ("em", "i", "b", "strong")
+
+
+def _first_line(el: HtmlElement) -> str:
+    """The element's text up to its first line break: a byline's name, not the dateline set under it."""
+    parts: list[str] = []
+    for event, node in etree.iterwalk(el, events=("start", "end")):
+        if node.tag == "br":
+            break
+        if event == "start" and isinstance(node.tag, str):
+            parts.append(node.text or "")
+        elif event == "end" and node is not el:
+            parts.append(node.tail or "")
+    return squash(" ".join(parts))
+
+
+def _text_after(el: HtmlElement) -> str:
+    """The text that follows an element: its tail, else the next element's text, else the rest of its parent's."""
+    if tail := squash(el.tail):
+        return tail
+    following = el.getnext()
+    if following is not None and (text := element_text(following)):
+        return text
+    parent = el.getparent()
+    return element_text(parent).partition(element_text(el))[2] if parent is not None else ""
+
+
+def _byline_name(text: str) -> str:
+    """The name part of a byline text: "29. Juni 2017 · von Tobi" gives "Tobi"; "By Rob Picheta, CNN" gives
+    "Rob Picheta, CNN" (the outlet is dropped later); "Jeff Foust Monday, November 18, 2019" gives "Jeff Foust"."""
+    match = _BYLINE_INSIDE.search(text) or _DATED_NAME.match(text)
+    name = text[match.end() :] if match else text
+    return _BYLINE_END.sub("", _date_after_name().sub("", name)).strip(" ,.:;-–—|·")
+
+
+@cache
+def _date_after_name() -> re.Pattern[str]:
+    """A written date after a name, from its weekday or month on ("Monday, November 18", "Mittwoch, 1. März"): the
+    full names of weekdays and months in the main languages of the web, from dateparser's locale data."""
+    languages = ("en", "de", "fr", "es", "it", "pt", "nl")
+    words = {w for code in languages for w, _ in calendar_names(code, _DATE_KEYS) if len(w) >= 4 and w.isalpha()}
+    names = "|".join(sorted(words, key=len, reverse=True))
+    on = r"(?:(?:am|on|le|el|il|em|op|den|the)\s+)?"  # "Jane Doe on November 18, 2019"
+    return re.compile(rf"\s+{on}(?:{names})\b[\s,.]*(?:(?:{names})\b[\s,.]*)?\d.*$", re.IGNORECASE)

@@ -1,0 +1,134 @@
+"""The card's date: the publication date as the page states it."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from functools import lru_cache
+from typing import Any
+
+import htmldate
+from lxml.html import HtmlElement
+
+from bot.pipeline.metadata.author import byline_area
+from bot.pipeline.metadata.markup import calendar_names, element_text
+
+log = logging.getLogger(__name__)
+
+# Numeric dates: year first ("2020-03-31", "2020/03/31"), else day first as most of the world writes them
+# ("31.03.2020", "31/03/2020", "19.10.19, 08:00 Uhr"); month first only where the day cannot be a month ("01/21/2020").
+_YMD_DATE = re.compile(r"(?<!\d)(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")
+_DMY_DATE = re.compile(r"(?<![\d.])(\d{1,2})(?:\.\s?|/|-)(\d{1,2})(?:\.\s?|/|-)(\d{4}|\d{2}(?![\d.:]))(?!\d)")
+# Written dates: "24. Januar 2022", "4 de mayo de 2022", "1er mars 2021", "1. listopadu 2023"; "Jan. 28, 2020"
+_DAY_MONTH_YEAR = re.compile(
+    r"(?<!\d)(\d{1,2})(?:\.|st|nd|rd|th|er|º|°)?\s+(?:de\s+)?([^\W\d_]{3,})\.?,?\s+(?:de\s+)?(\d{4})(?!\d)"
+)
+_MONTH_DAY_YEAR = re.compile(r"(?<![^\W\d_])([^\W\d_]{3,})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?!\d)")
+_MONTH_KEYS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+               "november", "december")  # fmt: skip
+# Meta tags that name the publication date, then generic date tags (often the last change) as a late fallback.
+_PUBLISHED_META = ("article:published_time", "og:article:published_time", "og:published_time", "article:published",
+                   "published_time", "datepublished", "pubdate", "publishdate", "publish-date", "publish_date",
+                   "parsely-pub-date", "dc.date.issued", "dcterms.issued", "dcterms.created", "article.published",
+                   "cxenseparse:recs:publishtime")  # fmt: skip
+_DATE_META = ("date", "dc.date", "dcterms.date", "sailthru.date")
+_PUBLISHED_MARKUP = '//*[@itemprop="datePublished"]'
+
+
+def parse_date(value: Any, language: str | None = None) -> date | None:
+    """The date a string states, numeric or written in the page's language (or English), without moving it to
+    another time zone: "2023-11-06T23:30:00Z" is 6 November, as the page says."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    found = _numeric_date(value) or _written_date(value, language) or _email_date(value)
+    if found and 1990 <= found.year <= datetime.now().year + 1:
+        return found
+    return None
+
+
+def _numeric_date(value: str) -> date | None:
+    if m := _YMD_DATE.search(value):
+        return _date(m[1], m[2], m[3])
+    if m := _DMY_DATE.search(value):
+        year = m[3] if len(m[3]) == 4 else f"20{m[3]}"
+        day, month = (m[2], m[1]) if int(m[2]) > 12 >= int(m[1]) else (m[1], m[2])
+        return _date(year, month, day)
+    return None
+
+
+def _written_date(value: str, language: str | None) -> date | None:
+    months = _month_names(language)
+    for m in _DAY_MONTH_YEAR.finditer(value):
+        if month := months.get(m[2].lower()):
+            return _date(m[3], month, m[1])
+    for m in _MONTH_DAY_YEAR.finditer(value):
+        if month := months.get(m[1].lower()):
+            return _date(m[3], month, m[2])
+    return None
+
+
+def _email_date(value: str) -> date | None:
+    try:
+        return parsedate_to_datetime(value.strip()).date()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _date(year: str | int, month: str | int, day: str | int) -> date | None:
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=64)
+def _month_names(language: str | None) -> dict[str, int]:
+    """Month names and their abbreviations in the page's language and in English, from dateparser's locale data
+    (languages disagree on some: "listopad" is November in Czech and October in Croatian)."""
+    names: dict[str, int] = {}
+    for code in dict.fromkeys([language or "en", "en"]):
+        for name, number in calendar_names(code, _MONTH_KEYS):
+            names.setdefault(name.rstrip("."), number)
+    return names
+
+
+def find_published(
+    ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, url: str | None, language: str | None = None
+) -> date | None:
+    """The publication date as the page states it: the date part of a local time stamp, never moved to UTC;
+    written dates are read in the page's language.
+
+    Publication meta tags first (a republished page's JSON-LD often keeps the first version's date), then
+    JSON-LD, microdata, a <time> in the article (not in a list of other articles), generic date tags, and last
+    htmldate's extensive search for the original date.
+    """
+    for value in _date_candidates(ld, meta, tree):
+        if found := parse_date(value, language):
+            return found
+    # htmldate's markup rules first, its free-text search only when they find nothing
+    return _htmldate(tree, url, extensive=False) or _htmldate(tree, url, extensive=True)
+
+
+def _htmldate(tree: HtmlElement, url: str | None, *, extensive: bool) -> date | None:
+    try:
+        # htmldate only reads the tree (it copies it before pruning); it never goes to the network
+        found = htmldate.find_date(tree, extensive_search=extensive, original_date=True, url=url)
+    except Exception:  # htmldate has no documented error types; a date is never worth a failed digest
+        log.debug("htmldate failed", exc_info=True)
+        return None
+    return parse_date(found)
+
+
+def _date_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement) -> Iterator[Any]:
+    yield from (meta.get(k) for k in _PUBLISHED_META)
+    yield ld.get("datePublished")
+    yield ld.get("dateCreated")
+    for el in tree.xpath(_PUBLISHED_MARKUP)[:3]:
+        yield el.get("datetime") or el.get("content")
+    for el in tree.xpath("//time")[:5]:
+        if byline_area(el) == 0:  # its machine-readable date, else the one it prints
+            yield el.get("datetime") or element_text(el)
+    yield from (meta.get(k) for k in _DATE_META)

@@ -1,0 +1,202 @@
+"""Parsing and the page's declared data: the lxml tree, <meta> tags, JSON-LD objects, and helpers the title and
+byline rules share."""
+
+from __future__ import annotations
+
+import html as htmllib
+import json
+import re
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from dateparser.languages.loader import default_loader
+from lxml import etree
+from lxml.html import HtmlElement, HTMLParser
+
+from bot.pipeline.pagefacts import ARTICLE_TYPES
+
+PAGE_TYPES = {"webpage", "itempage", "collectionpage", "aboutpage", "faqpage", "qapage"}
+ORG_TYPES = {"organization", "newsmediaorganization", "corporation", "website", "brand"}
+
+_PARSER = HTMLParser(collect_ids=False, remove_comments=True, remove_pis=True)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_SPACE = re.compile(r"\s+")
+_LETTERS = re.compile(r"[\W_]+")
+# The separators between a title's parts ("Headline | Site") and a byline's ("Jane Doe | 12 May")
+SEPARATORS = re.compile(r"\s+(?:\||-|–|—|·|•|::|»|«|›|‹|~|│|:)\s+|\s*(?:\||│|»|«|›|‹)\s*")
+DOMAIN = re.compile(r"\.(?:com|net|org|de|at|ch|fr|es|it|nl|be|pl|cz|eu|info|io|co|uk|us|tv|fm|online|news)$",
+                     re.IGNORECASE)  # fmt: skip
+_WAYBACK = re.compile(r"^https?://web\.archive\.org/web/[^/]+/", re.IGNORECASE)
+_NOT_A_PAGE = ("#", "javascript:", "mailto:", "tel:")
+
+
+def parse_html(html: str) -> HtmlElement | None:
+    """Parse with lxml, never raising: garbage and control bytes give a (possibly empty) tree or None."""
+    text = _CONTROL.sub("", _XML_DECL.sub("", html, count=1))
+    if not text.strip():
+        return None
+    try:
+        return etree.fromstring(text, _PARSER)
+    except (etree.ParserError, ValueError, etree.XMLSyntaxError):
+        return None
+
+
+def strip_code(html: str, limit: int) -> str:
+    """Up to `limit` characters of the page without <script>/<style> blocks and comments (JSON-LD stays).
+
+    Pages often carry megabytes of inline code before the article; dropping it first means a character
+    cap cuts code rather than text. A plain forward scan (no regex backtracking) keeps this linear.
+    """
+    if len(html) <= limit:
+        return html  # nothing would be cut: the parsers skip code themselves
+    lower = html.lower()
+    openers = {"<script": "</script", "<style": "</style", "<!--": "-->"}
+    next_at = {opener: lower.find(opener) for opener in openers}
+    out: list[str] = []
+    size = pos = 0
+    while size < limit:
+        for opener, at in next_at.items():
+            if 0 <= at < pos:  # refresh only positions we have passed: each find scans forward once
+                next_at[opener] = lower.find(opener, pos)
+        pending = [(at, opener) for opener, at in next_at.items() if at >= 0]
+        if not pending:
+            out.append(html[pos : pos + limit - size])
+            break
+        start, opener = min(pending)
+        out.append(html[pos : min(start, pos + limit - size)])
+        size += len(out[-1])
+        end = lower.find(openers[opener], start + len(opener))
+        if end < 0:
+            break  # an unterminated block swallows the rest of the page, as in a browser
+        end = end + 3 if opener == "<!--" else lower.find(">", end) + 1 or len(html)
+        if opener == "<script" and "ld+json" in lower[start : lower.find(">", start)]:
+            out.append(html[start:end])
+            size += end - start
+        pos = end
+    return "".join(out)
+
+
+def squash(text: str | None) -> str:
+    return _SPACE.sub(" ", text or "").strip()
+
+
+def unescaped(text: str | None) -> str:
+    # many CMSs escape entities twice in meta tags and JSON-LD ("&#8216;")
+    return squash(htmllib.unescape(text)) if text and "&" in text else squash(text)
+
+
+def element_text(el: HtmlElement) -> str:
+    return squash(" ".join(el.itertext()))
+
+
+def first(*values: str | None) -> str | None:
+    return next((unescaped(v) for v in values if v and squash(v)), None)
+
+
+def meta_tags(tree: HtmlElement) -> dict[str, str]:
+    """First non-empty content per lower-cased name/property/itemprop."""
+    found: dict[str, str] = {}
+    for el in tree.iter("meta"):
+        content = el.get("content")
+        if not content or not content.strip():
+            continue
+        for attr in ("property", "name", "itemprop"):
+            key = (el.get(attr) or "").strip().lower()
+            if key:
+                found.setdefault(key, content.strip())
+    return found
+
+
+# --- JSON-LD -------------------------------------------------------------------------------------
+
+
+def json_ld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
+    """Every JSON-LD object on the page, flattening top-level lists and @graph."""
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text, strict=False)
+        except (ValueError, RecursionError):
+            continue
+        stack = data if isinstance(data, list) else [data]
+        for item in stack[:50]:
+            if not isinstance(item, dict):
+                continue
+            yield item
+            graph = item.get("@graph")
+            if isinstance(graph, list):
+                yield from (g for g in graph[:50] if isinstance(g, dict))
+
+
+def ld_types(obj: dict[str, Any]) -> set[str]:
+    raw = obj.get("@type")
+    values = raw if isinstance(raw, list) else [raw]
+    return {v.lower().rsplit("/", 1)[-1] for v in values if isinstance(v, str)}
+
+
+def article_json_ld(tree: HtmlElement) -> dict[str, Any]:
+    """The page's article object (or failing that, its WebPage object), or {}."""
+    pages: list[dict[str, Any]] = []
+    for obj in json_ld_objects(tree):
+        types = ld_types(obj)
+        if types & ARTICLE_TYPES:
+            return obj
+        if types & PAGE_TYPES:
+            main = obj.get("mainEntity")
+            if isinstance(main, dict) and ld_types(main) & ARTICLE_TYPES:
+                return main
+            pages.append(obj)
+    return pages[0] if pages else {}
+
+
+def ld_text(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return value if isinstance(value, str) else None
+
+
+def ld_name(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        return ld_text(value.get("name"))
+    return ld_text(value)
+
+
+def json_ld_index(tree: HtmlElement) -> dict[str, dict[str, Any]]:
+    """The page's JSON-LD objects by @id (an article's author is often a reference to a Person in the graph)."""
+    return {obj["@id"]: obj for obj in json_ld_objects(tree) if isinstance(obj.get("@id"), str)}
+
+
+def letters(text: str) -> str:
+    return _LETTERS.sub("", text.lower())
+
+
+def class_and_id(el: HtmlElement) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}"
+
+
+def is_home_link(el: HtmlElement) -> bool:
+    """The heading links to the site's front page: it is the site's name or logo, as many themes set it."""
+    for link in el.xpath("descendant-or-self::a[@href]"):
+        href = _WAYBACK.sub("", link.get("href")).strip()
+        if href.startswith(_NOT_A_PAGE):  # "#" opens a pop-up, "mailto:" a mail: neither is the front page
+            continue
+        if "home" in (link.get("rel") or "") or urlsplit(href).path in ("", "/"):
+            return True
+    return False
+
+
+@cache
+def calendar_names(language: str, keys: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """(lower-cased name, 1-based position of its key) for dateparser's calendar keys ("january", "monday") in one
+    language, names and abbreviations as its locale data lists them; () for a language it does not know."""
+    try:
+        info = default_loader.get_locale(language).info
+    except ValueError:
+        return ()
+    return tuple((name.lower(), number) for number, key in enumerate(keys, 1) for name in info.get(key, []))

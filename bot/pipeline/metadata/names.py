@@ -1,0 +1,168 @@
+"""What a byline may name: people, an author's handle, or a news agency; desks, outlets, companies and sections not.
+
+A byline names people, or an author's handle as blogs and forums show it ("David", "ThE_PaiN"); failing any, the
+news agency of wire copy ("AFP"). A desk ("Redaktion", "Staff", "Newsroom"), a company or the site is not an
+author: the card then shows none.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.pipeline.metadata.markup import DOMAIN, ORG_TYPES, SEPARATORS, ld_types, letters, unescaped
+
+BYLINE_WORDS = (
+    r"(?:(?:written|posted|published|reported|created|story|words|text|ein (?:beitrag|artikel|kommentar|gastbeitrag)"
+    r"|verfasst|geschrieben|erstellt|escrito|écrit|rédigé|scritto|geschreven|skrevet|publicado)\s+)?"
+    r"(?:by|von|vom|par|por|di|door|av|af|napsal|napsala|napisał|napisała|przez)"
+)
+BYLINE_LABEL = (
+    r"(?:author|autor|autorin|autoren|auteur|autore|auteurs|autora|autorka|autorzy|text|texte|tekst|interview"
+    r"|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja)"
+    r"(?:\s*(?:&|und|and|/|\+)\s*(?:fotos?|bilder?|photos?|images?))?"  # "Text & Fotos:"
+)
+# A byline's opening words: "By", "Von", "Text von", "Autor:" (what follows is the name); a whole word, not the
+# start of a name ("Diana", "Byron")
+BYLINE_PREFIX = re.compile(
+    rf"^\s*(?:{BYLINE_WORDS}(?![^\W\d_])\s*:?|{BYLINE_LABEL}\s*:|{BYLINE_LABEL}(?=\s+\S+\s+\S))\s*", re.IGNORECASE
+)
+NAME_SPLIT = re.compile(
+    r"\s*(?:,|;|&|/|\+|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bwith\b|\bmit\b|\bu\."
+    r"|\bim gespräch mit\b|\bin conversation with\b)\s*",  # an interview's byline names both people
+    re.IGNORECASE,
+)
+# Words that make a name a desk, an agency or a company rather than a person ("Webredaktion" included).
+_NOT_A_PERSON = re.compile(
+    r"\b(staff|editors?|editorial|team|desk|newsroom|webmaster|contributors?|correspondents?|"
+    r"reporters?|writers?|press|news|media|agency|agencies|wire|reuters|associated|afp|dpa|apa|ap|sid|kna|epd|"
+    r"bloomberg|times|journal|daily|magazine|business|insider|international|group|inc|ltd|llc|gmbh|ag|se|e\.v|"
+    r"company|corp|network|online|official|guest|gast|anonymous|anonym|unknown|user|moderator|support|info|"
+    r"verlag|blog|home|profil|profile|posted|published|veröffentlicht|publié|publicado|pubblicato|stand|"
+    r"updated|aktualisiert|author|autor|autorin|date|datum|comments?|kommentare?|share|teilen|mehr|more|read|red|"
+    r"alle|all|view|beiträge|artikel|articles|posts|stories|magazin|tribune|gazette|herald|courier|chronicle|"
+    r"text|texte|foto|fotos|photos?|bild|bilder|images?)\b"
+    r"|redaktion\b|r[ée]dac(tion|ción|ção)|redazione|agentur|admin|blatt\b|zeitung\b|nachrichten\b|rundschau\b"
+    r"|anzeiger\b|kurier\b|illustrierte\b"
+    # institutions, and the section labels set above a byline ("Opinion", "Meinung")
+    r"|universit|\binstitut|\bcollege\b|\bschool\b|hochschule|akademie\b|academy\b|foundation\b|stiftung\b"
+    r"|ministry\b|ministerium\b|\bopini[oóã]|\bmeinung\b|\banaly[sz][ei]s?\b|\bkolumne\b|\bcolumn\b|\bcommentary\b"
+    r"|\bleitartikel\b|\bchronique\b|\bcr[oó]nica\b|\bbiogra(?:phy|fie|phie|f[ií]a)\b|\bsports?\b"
+    # companies, parties, associations and public bodies; credits, sources and sign-offs that are no writer
+    r"|\b(?:kg|ohg|gbr|sa|sas|sarl|spa|srl|bv|nv|plc|pty|partei|party|verband|verein|bundesverband|amt|stadt"
+    r"|landeshauptstadt|gemeinde|sekretariat|secretariat|pressekontakt|kontakt|contact|update|wikipedia|cortes[ií]a"
+    r"|courtesy|an[oó]nimo|anonyme|gr[üu](?:ß|ss)e|regards)\b|team\b",
+    re.IGNORECASE,
+)
+# News agencies, whose name is the byline of wire copy (matched as a whole part of a byline only)
+_AGENCY = re.compile(
+    r"afp|ap|dpa|apa|sda|keystone-sda|kna|epd|sid|dapd|ddp|reuters|thomson reuters|associated press"
+    r"|agence france-presse|ansa|efe|europa press|lusa|čtk|ctk|pap|tass|ria novosti|xinhua|kyodo|yonhap|aap"
+    r"|pa|pa media|belga|anp|ntb|ritzau|upi|pti|ians|anadolu|bloomberg|awp|dts|kathpress",
+    re.IGNORECASE,
+)
+_ROLE = re.compile(r"\b(staff|reporters?|writers?|editors?|correspondents?|contributors?|columnist)\b", re.I)
+_SENTENCE_END = re.compile(r"(?<=[^\W\d_]{3})\.\s+")
+_NAME_CHARS = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .'’\-])*[^\W\d_.]\.?$")
+_HANDLE = re.compile(r"^(?=(?:.*[^\W\d_]){2})[^\W_][\w.\-]{0,28}[^\W_]$")
+# Lower-case words inside a name: particles ("Ludwig van Beethoven", "María de la Paz"), nothing else.
+_PARTICLES = frozenset(
+    "von van der den de da das do dos del della di du la le ter ten zu y e bin ibn al el".split()  # noqa: SIM905
+)
+MAX_BYLINE = 120
+
+
+def byline_names(value: Any, site_name: str | None = None) -> list[str]:
+    """What the card may show as the author of a byline: its people, else the news agencies it names."""
+    return person_names(value, site_name) or agency_names(value)
+
+
+def agency_names(value: Any) -> list[str]:
+    """The news agencies a byline names, when it names nothing but agencies, desks and outlets ("AFP", "FR mit
+    dpa", "APA/dpa"): a reader expects "By AFP" on wire copy, while a desk ("Redaktion") says nothing the site's
+    name does not."""
+    if isinstance(value, list):
+        return dedupe([n for item in value[:10] for n in agency_names(item)])
+    if isinstance(value, dict):
+        return agency_names(value.get("name"))
+    if not isinstance(value, str) or len(value) > MAX_BYLINE:
+        return []
+    text = BYLINE_PREFIX.sub("", unescaped(value)).strip(" ()[].,:;")
+    parts = [p.strip(" ()[].,:;|") for p in NAME_SPLIT.split(text)]
+    parts = [p for p in parts if p]
+    # "REUTERS" shows as "Reuters"; acronyms ("AFP", "dpa") as written
+    agencies = [p.title() if p.isupper() and len(p) > 4 else p for p in parts if _AGENCY.fullmatch(p)]
+    if agencies and all(_AGENCY.fullmatch(p) or _is_outlet(p, None) or (p.isupper() and len(p) <= 5) for p in parts):
+        return dedupe(agencies)
+    return []
+
+
+def person_names(value: Any, site_name: str | None = None) -> list[str]:
+    """Valid person names (or handles) in a JSON-LD author value, meta content or byline text.
+
+    Outlets and desks listed beside people are dropped ("Rob Picheta, CNN"); anything else that is not a name
+    (a list of sections, a sentence) means the text is not a byline at all.
+    """
+    if isinstance(value, list):
+        return dedupe([n for item in value[:10] for n in person_names(item, site_name)])
+    if isinstance(value, dict):
+        if ld_types(value) & ORG_TYPES:
+            return []
+        # schema.org allows a Person's name in parts only
+        parts = (value.get("givenName"), value.get("familyName"))
+        name = value.get("name") or " ".join(n for n in parts if isinstance(n, str))
+        return person_names(name, site_name)
+    if not isinstance(value, str) or "http" in value or "@" in value or "www." in value.lower():
+        return []
+    text = BYLINE_PREFIX.sub("", unescaped(value))
+    text = _SENTENCE_END.split(SEPARATORS.split(text)[0])[0]
+    split = [p for p in (p.strip(" .,:;|") for p in NAME_SPLIT.split(text)) if p]
+    parts = [p for p in split if not _ROLE.search(p) and not _is_outlet(p, site_name)]
+    if len(parts) < len(split):
+        # beside outlets, a capitalised single word is another, a section or a place ("FR mit dpa", "Science, Rice
+        # University"); a writer's lower-case initials are the byline ("hessenschau.de/bb")
+        parts = [p for p in parts if " " in p or not p[0].isupper()]
+    parts = [p.title() if p.isupper() and " " in p else p for p in parts]
+    # a handle stands alone: single words in a list are places, sections or outlets ("Jane Doe, London"), and a
+    # list of nothing else is no byline ("Frankfurt, Germany")
+    if len(parts) > 1:
+        parts = [p for p in parts if " " in p] or parts
+    names = [p for p in parts if _is_person(p, site_name) and (len(parts) == 1 or " " in p)]
+    if len(names) != len(parts):
+        return []
+    return dedupe(names)
+
+
+def _is_outlet(part: str, site_name: str | None) -> bool:
+    """A desk, agency or the site named beside the people: "CNN", "dpa", "Redaktion", the site's own name."""
+    if _NOT_A_PERSON.search(part) or DOMAIN.search(part):
+        return True
+    if site_name and " " not in part and letters(part) and letters(part) == letters(site_name):
+        return True
+    return 2 <= len(part) <= 5 and part.isupper() and " " not in part and len(part.strip(".")) > 2
+
+
+def _is_person(name: str, site_name: str | None) -> bool:
+    words = name.split()
+    cjk = len(words) == 1 and 2 <= len(name) <= 6 and all("\u3000" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af"
+                                                           for ch in name)  # fmt: skip
+    if len(words) == 1 and not cjk:
+        if site_name and letters(name) == letters(site_name):
+            return False
+        return bool(_HANDLE.match(name)) and not _NOT_A_PERSON.search(name)
+    if not (2 <= len(words) <= 5 or cjk):
+        return False
+    if any(w[0].islower() and w not in _PARTICLES for w in words):
+        return False
+    return bool(_NAME_CHARS.match(name)) and not _NOT_A_PERSON.search(name)
+
+
+def dedupe(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    return [i for i in items if not (i.lower() in seen or seen.add(i.lower()))]
+
+
+def join_names(names: list[str]) -> str:
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " and " + names[-1]
