@@ -293,11 +293,12 @@ async def memory(
     return record, total / len(items)
 
 
-async def run(quick: bool, quality_only: bool) -> None:
+async def run(quick: bool, quality_only: bool, scale_only: bool) -> None:
     docs = load_docs()
-    parts = halves(docs)
-    await ranking_table(parts)
-    await young_table({n: parts[n] for n in ("tune", "held-out")})
+    if not scale_only:
+        parts = halves(docs)
+        await ranking_table(parts)
+        await young_table({n: parts[n] for n in ("tune", "held-out")})
     if not quality_only:
         client = redis.asyncio.Redis.from_url(REDIS_URL)
         try:
@@ -310,8 +311,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the 100k scale run")
     parser.add_argument("--quality-only", action="store_true", help="the quality tables only, no scale runs")
+    parser.add_argument("--scale-only", action="store_true", help="the scale runs only (time them on a quiet machine)")
     args = parser.parse_args()
-    asyncio.run(run(args.quick, args.quality_only))
+    asyncio.run(run(args.quick, args.quality_only, args.scale_only))
 
 
 if __name__ == "__main__":
