@@ -217,3 +217,22 @@ async def test_a_redis_without_replicas_is_never_sent_wait(throwaway_redis: Redi
     assert "wait" not in ran
     assert (ran["xadd"], ran["eval"], ran["set"]) == (5, 10, 1)
     assert ran["info"] == 3  # the queue's, the channel memory's and the last writer's one look at their master
+
+
+async def test_a_user_not_allowed_info_still_writes_without_waiting(
+    throwaway_redis: RedisServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An ACL without @dangerous (INFO's category) refuses the replica count: the writes go alone, said once."""
+    admin = redis.Redis(port=throwaway_redis.port)
+    admin.acl_setuser("bot", enabled=True, passwords=["+secret"], keys=["*"], commands=["+@all", "-@dangerous"])
+    admin.close()
+    settings = make_settings(f"redis://bot:secret@127.0.0.1:{throwaway_redis.port}/0", tmp_path)
+    bot = Bot(settings)
+    try:
+        for n in range(2):
+            assert await bot.queue.enqueue({"event_id": f"Ev{n}"}, once=f"Ev{n}")
+    finally:
+        await bot.close()
+    assert commands_run(throwaway_redis.port)["xadd"] == 2
+    refused = [r for r in caplog.records if r.name == "bot.memory.replication" and "refused INFO" in r.getMessage()]
+    assert len(refused) == 1

@@ -56,6 +56,7 @@ class ReplicatedWrites:
         self._r, self._what, self._timeout_ms = client, what, timeout_ms
         self._replicas: TTLCache[str, int] = TTLCache(maxsize=256, ttl=REPLICAS_TTL_S)  # master -> replicas
         self._short = False  # a WAIT fell short and none succeeded since (logged once)
+        self._info_refused = False  # logged once
 
     async def write(self, key: str, *command: Any) -> Any:
         """`command`'s reply (a command on `key`'s slot); raises what the client raises, as execute_command does."""
@@ -69,7 +70,16 @@ class ReplicatedWrites:
     async def replicas(self, master: str, info: Callable[[], Awaitable[dict[str, Any]]]) -> int:
         """The replicas connected to `master` (its INFO replication), as known within REPLICAS_TTL_S."""
         if master not in self._replicas:
-            self._replicas[master] = int((await info()).get("connected_slaves", 0))
+            try:
+                self._replicas[master] = int((await info()).get("connected_slaves", 0))
+            except redis_errors.ResponseError as exc:
+                if isinstance(exc, REROUTED):
+                    raise
+                # INFO refused (an ACL without @dangerous, a renamed command): the writes go alone, as before WAIT.
+                if not self._info_refused:
+                    self._info_refused = True
+                    log.warning("Redis refused INFO (%s): %s writes are not confirmed by a replica", exc, self._what)
+                self._replicas[master] = 0
         return self._replicas[master]
 
     async def _on_server(self, command: tuple[Any, ...]) -> tuple[Any, bool | None]:
