@@ -58,14 +58,14 @@ async def measure(url: str, data_dir: Path, ops: int) -> dict[str, object]:
     client = connect(settings)
     store = Store(client, settings)
     queue = WorkQueue.open(settings, client, store.guard)
-    writers = {"wait": (queue._writes, store.channels.writes),
+    writers = {"wait": (queue.writes, store.channels.writes),
                "alone": (NoReplicas(client, "queue"), NoReplicas(client, "share"))}  # fmt: skip
     times: dict[str, list[float]] = {f"{w} {m}": [] for w in ("enqueue", "record_share") for m in writers}
     missed, modes = unconfirmed(), list(writers.items())
     try:
         for n in range(ops):
             for mode, (queue_writes, share_writes) in modes if n % 2 == 0 else modes[::-1]:
-                queue._writes, store.channels.writes = queue_writes, share_writes
+                queue.writes, store.channels.writes = queue_writes, share_writes
                 share = Share(team_id="T1", channel_id=f"C{n % 50}", channel_is_private=False,
                               canonical_url=f"https://example.com/{mode}/{n}", user_id="U1", ts=f"1767000000.{n:06d}",
                               title="A story", shared_at=datetime.now(UTC))  # fmt: skip

@@ -116,7 +116,7 @@ class WorkQueue:
         self._renew_every_s = visibility_timeout_s / 3
         self._renew = client.register_script(RENEW_ENTRY)
         self._claim_once = client.register_script(CLAIM_ONCE)
-        self._writes = ReplicatedWrites(client, "queue")  # a job queued is on a replica before its card is due
+        self.writes = ReplicatedWrites(client, "queue")  # a job queued is on a replica before its card is due
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
 
@@ -133,7 +133,7 @@ class WorkQueue:
         it (the caller then does the work itself)."""
         fields = [b"job", json.dumps(job).encode(), *([b"once", once.encode()] if once else [])]
         xadd = ("XADD", self.key, "MAXLEN", "~", MAX_ENTRIES, "*", *fields)
-        entry = await self._call(lambda: self._writes.write(self.key, *xadd))
+        entry = await self._call(lambda: self.writes.write(self.key, *xadd))
         return entry is not None
 
     async def done(self, mark: str) -> bool:
