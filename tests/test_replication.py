@@ -44,7 +44,7 @@ def share(channel: str, ts: str, user: str = "U1") -> Share:
                  title="A story", shared_at=datetime.fromtimestamp(float(ts), UTC))  # fmt: skip
 
 
-class Bot:
+class BotParts:
     """What one replica writes with: its client, the work queue and the store, on a prefix of the test's own."""
 
     def __init__(self, settings: Settings) -> None:
@@ -64,8 +64,8 @@ def topology(request: pytest.FixtureRequest) -> Topology:
 
 
 @pytest.fixture
-async def bot(topology: Topology, tmp_path: Path) -> AsyncIterator[Bot]:
-    made = Bot(make_settings(topology.url, tmp_path))
+async def parts(topology: Topology, tmp_path: Path) -> AsyncIterator[BotParts]:
+    made = BotParts(make_settings(topology.url, tmp_path))
     yield made
     await made.close()
     client = sync_client(topology.url)
@@ -96,7 +96,7 @@ def master_and_replica(topology: Topology, key: str) -> tuple[RedisServer, Redis
     return topology.master_of(key), topology.replica_of(key)
 
 
-def stored(topology: Topology, bot: Bot, channel: str) -> tuple[list[Job], bytes | None]:
+def stored(topology: Topology, bot: BotParts, channel: str) -> tuple[list[Job], bytes | None]:
     """The jobs in the stream and the channel's first share of URL, as the master now has them."""
     client = sync_client(topology.url)
     try:
@@ -107,7 +107,7 @@ def stored(topology: Topology, bot: Bot, channel: str) -> tuple[list[Job], bytes
     return [{"event_id": fields[b"once"].decode()} for _, fields in entries], first
 
 
-async def job_runs(bot: Bot, event_id: str) -> None:
+async def job_runs(bot: BotParts, event_id: str) -> None:
     """Until a consumer of the queue ran the job queued for `event_id`."""
     ran = asyncio.Event()
 
@@ -119,7 +119,7 @@ async def job_runs(bot: Bot, event_id: str) -> None:
     await asyncio.wait_for(ran.wait(), HANG_S)
 
 
-async def write_both(bot: Bot, channel: str, event_id: str) -> None:
+async def write_both(bot: BotParts, channel: str, event_id: str) -> None:
     """Queue a job and record a first share, as a link's event and its job do; both confirmed by a replica."""
     before = unconfirmed("queue"), unconfirmed("share")
     assert await bot.queue.enqueue({"event_id": event_id}, once=event_id)
@@ -127,41 +127,43 @@ async def write_both(bot: Bot, channel: str, event_id: str) -> None:
     assert (unconfirmed("queue"), unconfirmed("share")) == before
 
 
-async def test_a_confirmed_job_and_share_survive_their_master_killed_right_after(topology: Topology, bot: Bot) -> None:
-    [channel] = beside_the_queue(topology, bot.keys)
+async def test_a_confirmed_job_and_share_survive_their_master_killed_right_after(
+    topology: Topology, parts: BotParts
+) -> None:
+    [channel] = beside_the_queue(topology, parts.keys)
     if isinstance(topology, SentinelSet):
         topology.wait_whole()  # the Sentinel could promote the replica
-    master, _ = master_and_replica(topology, bot.queue.key)
-    await write_both(bot, channel, "EvKilled")
+    master, _ = master_and_replica(topology, parts.queue.key)
+    await write_both(parts, channel, "EvKilled")
     master.kill()  # right after the writes were acknowledged
     topology.recover(master)
 
-    assert await bot.queue.enqueue({"event_id": "EvAfter"}, once="EvAfter")  # the client follows the failover
-    assert [job["event_id"] for job in stored(topology, bot, channel)[0]] == ["EvKilled", "EvAfter"]
-    again = await bot.store.channels.record_share(share(channel, "1766000001.000100", user="U2"))
+    assert await parts.queue.enqueue({"event_id": "EvAfter"}, once="EvAfter")  # the client follows the failover
+    assert [job["event_id"] for job in stored(topology, parts, channel)[0]] == ["EvKilled", "EvAfter"]
+    again = await parts.store.channels.record_share(share(channel, "1766000001.000100", user="U2"))
     assert (again.is_first, again.first.ts, again.repeats) == (False, "1766000000.000100", 1)  # a note, not a card
-    await job_runs(bot, "EvKilled")
+    await job_runs(parts, "EvKilled")
 
 
-async def test_a_switch_over_keeps_the_job_and_the_share(topology: Topology, bot: Bot) -> None:
-    [channel] = beside_the_queue(topology, bot.keys)
-    await write_both(bot, channel, "EvSwitched")
+async def test_a_switch_over_keeps_the_job_and_the_share(topology: Topology, parts: BotParts) -> None:
+    [channel] = beside_the_queue(topology, parts.keys)
+    await write_both(parts, channel, "EvSwitched")
     if isinstance(topology, SentinelSet):
         topology.switch_over()
     else:
-        topology.switch_over(bot.queue.key)
+        topology.switch_over(parts.queue.key)
 
-    again = await bot.store.channels.record_share(share(channel, "1766000001.000100", user="U2"))
+    again = await parts.store.channels.record_share(share(channel, "1766000001.000100", user="U2"))
     assert (again.is_first, again.first.ts) == (False, "1766000000.000100")
-    await job_runs(bot, "EvSwitched")
+    await job_runs(parts, "EvSwitched")
 
 
 async def test_a_replica_that_does_not_confirm_is_counted_and_logged_once_and_the_bot_carries_on(
-    topology: Topology, bot: Bot, caplog: pytest.LogCaptureFixture
+    topology: Topology, parts: BotParts, caplog: pytest.LogCaptureFixture
 ) -> None:
-    channel, *others = beside_the_queue(topology, bot.keys, 3)
-    await write_both(bot, channel, "EvWarm")  # replica counts known, writes confirmed
-    _, replica = master_and_replica(topology, bot.queue.key)
+    channel, *others = beside_the_queue(topology, parts.keys, 3)
+    await write_both(parts, channel, "EvWarm")  # replica counts known, writes confirmed
+    _, replica = master_and_replica(topology, parts.queue.key)
     paused = redis.Redis(port=replica.port, socket_timeout=1)
     before = unconfirmed("queue"), unconfirmed("share")
     caplog.set_level(logging.INFO, "bot.memory.replication")
@@ -169,8 +171,8 @@ async def test_a_replica_that_does_not_confirm_is_counted_and_logged_once_and_th
     paused.execute_command("CLIENT", "PAUSE", 10_000, "WRITE")
     try:
         for n in range(2):
-            assert await bot.queue.enqueue({"event_id": f"EvPaused{n}"}, once=f"EvPaused{n}")
-            result = await bot.store.channels.record_share(share(others[n], "1766000002.000100"))
+            assert await parts.queue.enqueue({"event_id": f"EvPaused{n}"}, once=f"EvPaused{n}")
+            result = await parts.store.channels.record_share(share(others[n], "1766000002.000100"))
             assert result.is_first  # the card goes out
     finally:
         paused.execute_command("CLIENT", "UNPAUSE")
@@ -183,8 +185,8 @@ async def test_a_replica_that_does_not_confirm_is_counted_and_logged_once_and_th
     deadline = time.monotonic() + HANG_S  # the replica catches up: writes are confirmed again, and that is said
     while not any("queue writes are confirmed by a replica again" in r.getMessage() for r in caplog.records):
         assert time.monotonic() < deadline, "no write confirmed after the pause"
-        assert await bot.queue.enqueue({"event_id": "EvResumed"}, once="EvResumed")
-    jobs, _ = stored(topology, bot, channel)
+        assert await parts.queue.enqueue({"event_id": "EvResumed"}, once="EvResumed")
+    jobs, _ = stored(topology, parts, channel)
     assert {"EvPaused0", "EvPaused1"} <= {job["event_id"] for job in jobs}
 
 
@@ -204,7 +206,7 @@ async def test_a_redis_without_replicas_is_never_sent_wait(throwaway_redis: Redi
     """The decision, not a timing: a master with no replica has no WAIT to wait for (`WAIT 1` would always time
     out there), so the decisive writes go alone, and its replica count is asked once per REPLICAS_TTL_S."""
     settings = make_settings(throwaway_redis.url, tmp_path)
-    bot = Bot(settings)
+    bot = BotParts(settings)
     try:
         for n in range(5):
             assert await bot.queue.enqueue({"event_id": f"Ev{n}"}, once=f"Ev{n}")
@@ -227,7 +229,7 @@ async def test_a_user_not_allowed_info_still_writes_without_waiting(
     admin.acl_setuser("bot", enabled=True, passwords=["+secret"], keys=["*"], commands=["+@all", "-@dangerous"])
     admin.close()
     settings = make_settings(f"redis://bot:secret@127.0.0.1:{throwaway_redis.port}/0", tmp_path)
-    bot = Bot(settings)
+    bot = BotParts(settings)
     try:
         for n in range(2):
             assert await bot.queue.enqueue({"event_id": f"Ev{n}"}, once=f"Ev{n}")
