@@ -136,6 +136,14 @@ class WorkQueue:
         entry = await self._call(lambda: self.writes.write(self.key, *xadd))
         return entry is not None
 
+    async def claim_here(self, once: str) -> bool:
+        """For a job its caller runs itself because enqueue() said False: claim its `once` key as a queued entry
+        would. enqueue() says False also when its XADD landed but the reply came too late (a stalled process, a
+        slow replica); then the entry in the stream, or a Slack retry queued by another replica, is dropped if this
+        claim came first, and this caller drops the job if one of them did. True if this caller may run it, also
+        when Redis cannot say."""
+        return await self._first_for(once.encode(), f"here/{socket.gethostname()}/{secrets.token_hex(6)}".encode())
+
     async def done(self, mark: str) -> bool:
         """True if mark_done(mark) happened (False while Redis is away: the work is then done again)."""
         return bool(await self._call(lambda: self._r.exists(self._keys.done(mark))))
