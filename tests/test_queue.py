@@ -176,6 +176,26 @@ async def test_of_the_jobs_sharing_a_once_key_only_the_first_runs_even_after_a_c
     assert [key async for key in raw.scan_iter(f"{queues.settings.redis_prefix}*once:Ev5")]
 
 
+async def test_a_job_run_in_place_claims_its_event_so_a_copy_that_landed_after_all_never_runs(
+    queues: Queues,
+) -> None:
+    """enqueue() says False also when its XADD landed but the reply missed the guard's deadline; the caller then
+    runs the job itself after claim_here(), and the entry that did land is dropped. A caller whose event a queued
+    job already claimed does not run it."""
+    poster = Poster()
+    dropped = REGISTRY.get_sample_value("digestbot_events_duplicate_total") or 0
+    queue = queues.make(poster.handler(lambda: queue))
+    assert await queue.enqueue({"n": 1}, once="Ev1")  # landed; its caller heard nothing in time
+    assert await queue.claim_here("Ev1")  # so the caller runs it itself
+    assert await queue.claim_here("Ev1") is False  # a retry of Ev1 reaching the same fallback does not
+    await queue.enqueue({"n": 2}, once="Ev2")
+    await queues.start(queue)
+    await drained(queue)
+    assert poster.runs == Counter({2: 1})  # Ev1's entry never ran
+    assert REGISTRY.get_sample_value("digestbot_events_duplicate_total") == dropped + 1
+    assert await queue.claim_here("Ev2") is False  # Ev2 was run by the queue
+
+
 async def test_a_long_job_on_a_live_consumer_is_not_taken_over(queues: Queues) -> None:
     poster = Poster()
     slow = queues.make(poster.handler(lambda: slow, sleep_s=4 * VISIBILITY_S))

@@ -3,14 +3,18 @@ channels of a workspace that saw a link (with their privacy), for repeat notes, 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, TypeAdapter, field_validator
 
 from bot.ages import utc
-from bot.memory.keys import url_hash
+from bot.memory.connection import Client
+from bot.memory.guard import RedisGuard
+from bot.memory.keys import Keys, url_hash
 from bot.memory.records import Part, pack, unpack
+from bot.memory.replication import ReplicatedWrites
 from bot.memory.scripts import COUNT_REACTION, RECORD_SHARE, SEEN_IN_TEAM
 from bot.models import clip_bytes
 
@@ -66,6 +70,10 @@ def _share(raw: bytes) -> Share:
 
 
 class ChannelMemory(Part):
+    def __init__(self, client: Client, guard: RedisGuard, keys: Keys) -> None:
+        super().__init__(client, guard, keys)
+        self.writes = ReplicatedWrites(client, "share")
+
     def _keys(self, channel_id: str) -> dict[str, str]:
         return {part: self.keys.channel(channel_id, part) for part in PARTS}
 
@@ -83,12 +91,13 @@ class ChannelMemory(Part):
         team_args = [field, share.channel_id, int(share.channel_is_private), HISTORY_TTL_S]
 
         async def call() -> list[Any]:
-            # Two scripts, as the team's hash lives in another cluster slot, in one round trip (EVAL, not a
-            # registered script: a cluster pipeline cannot reload one). The privacy flag is kept current.
-            async with self.r.pipeline(transaction=False) as pipe:
-                pipe.eval(RECORD_SHARE, len(keys), *keys, *args)
-                pipe.eval(SEEN_IN_TEAM, 1, self.keys.team_seen(share.team_id), *team_args)
-                reply, _ = await pipe.execute()
+            # The share record decides card or note, so it waits for a replica (bot/memory/replication.py); the
+            # team's map lives in another cluster slot and is written meanwhile (its privacy flag kept current).
+            # EVAL, not a registered script: a pipeline cannot reload one.
+            reply, _ = await asyncio.gather(
+                self.writes.write(keys[0], "EVAL", RECORD_SHARE, len(keys), *keys, *args),
+                self.r.eval(SEEN_IN_TEAM, 1, self.keys.team_seen(share.team_id), *team_args),
+            )
             return list(reply)
 
         reply = await self.guard.run(call, None)

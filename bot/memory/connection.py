@@ -38,7 +38,7 @@ import redis
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
-from redis.asyncio.sentinel import Sentinel
+from redis.asyncio.sentinel import Sentinel, SentinelManagedConnection
 from redis.backoff import ExponentialWithJitterBackoff
 
 from bot.config import Settings
@@ -108,7 +108,23 @@ def _sentinel(url: str, options: dict[str, Any]) -> Redis:
     if parts.password:
         options["password"] = unquote(parts.password)
     options["ssl"] = parts.scheme.startswith("rediss")
-    return sentinel.master_for(path[0], db=int(path[1]) if len(path) > 1 else 0, **options)
+    db = int(path[1]) if len(path) > 1 else 0
+    return sentinel.master_for(path[0], db=db, connection_class=SentinelMasterConnection, **options)
+
+
+class SentinelMasterConnection(SentinelManagedConnection):
+    """A connection to the master a Sentinel names, asked again on every reconnect.
+
+    redis-py reconnects a dropped connection before a command (its retry, a command on a closed connection) to the
+    address it had (redis/redis-py#3874): after a failover, to the old master, which refuses writes once it is back
+    as a replica, so the first write after each failover failed even with the client's retry. Reconnecting here
+    through connect() asks the Sentinels, once, as a new connection does.
+    """
+
+    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        if not self.is_connected:
+            await self.connect()
+        await super().send_packed_command(command, check_health)
 
 
 def redis_server_binary() -> str:

@@ -19,6 +19,12 @@ DIGEST_CACHE = Counter("digestbot_digest_cache_total", "Digest cache lookups by 
 FETCH_SECONDS = Histogram("digestbot_fetch_seconds", "Time to fetch a page, redirects included")
 EXTRACT_SECONDS = Histogram("digestbot_extract_seconds", "Time to extract an article in a worker process")
 REDIS_ERRORS = Counter("digestbot_redis_errors_total", "Redis calls that failed (the bot carried on without them)")
+UNCONFIRMED_WRITES = Counter(
+    "digestbot_redis_unconfirmed_writes_total",
+    "Decisive writes (queue: a queued job, share: a share record) on a master with a replica that no replica "
+    "confirmed in time (WAIT): a failover now could lose them",
+    ["what"],
+)
 QUEUE_DEPTH = Gauge(
     "digestbot_queue_depth", "Digest jobs queued or running (entries in the work stream)",
     multiprocess_mode="mostrecent",  # set by serve alone, when scraped

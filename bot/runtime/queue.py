@@ -6,7 +6,8 @@ queued `/digest` `M` = `cmd:<sha256 of its response_url>`) and `once:K` claims (
 
 How a job travels: enqueue() XADDs it, with a `once` key if only one job per key may run (Slack retries an event
 it thinks we missed: each delivery is queued, the first entry to start claims the key, the others are dropped;
-the claiming entry itself still runs again after a crash). Each worker process (handlers/worker.py) runs
+the claiming entry itself still runs again after a crash), and waits for a replica to have it, if the stream's
+master has one (bot/memory/replication.py). Each worker process (handlers/worker.py) runs
 DIGESTBOT_QUEUE_CONSUMERS tasks; each one looks for an entry idle longer than the visibility timeout
 (DIGESTBOT_QUEUE_VISIBILITY_TIMEOUT: its owner died) with XAUTOCLAIM, at most once per BLOCK interval while it
 finds none, and otherwise waits in XREADGROUP ... BLOCK for a new one. While a job runs, its owner renews the
@@ -37,6 +38,7 @@ from bot.config import Settings
 from bot.memory.connection import Client, connect, load_topology
 from bot.memory.guard import OUTAGE_ERRORS, RedisGuard
 from bot.memory.keys import Keys
+from bot.memory.replication import ReplicatedWrites
 from bot.memory.scripts import CLAIM_ONCE, RENEW_ENTRY
 from bot.runtime.metrics import EVENTS_DUPLICATE, QUEUE_DEPTH
 
@@ -114,6 +116,7 @@ class WorkQueue:
         self._renew_every_s = visibility_timeout_s / 3
         self._renew = client.register_script(RENEW_ENTRY)
         self._claim_once = client.register_script(CLAIM_ONCE)
+        self.writes = ReplicatedWrites(client, "queue")  # a job queued is on a replica before its card is due
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
 
@@ -128,9 +131,18 @@ class WorkQueue:
     async def enqueue(self, job: Job, once: str = "") -> bool:
         """Queue a job (of all those queued with the same `once` key, only one runs); False if Redis cannot take
         it (the caller then does the work itself)."""
-        fields = {"job": json.dumps(job).encode(), **({"once": once.encode()} if once else {})}
-        entry = await self._call(lambda: self._r.xadd(self.key, fields, maxlen=MAX_ENTRIES, approximate=True))
+        fields = [b"job", json.dumps(job).encode(), *([b"once", once.encode()] if once else [])]
+        xadd = ("XADD", self.key, "MAXLEN", "~", MAX_ENTRIES, "*", *fields)
+        entry = await self._call(lambda: self.writes.write(self.key, *xadd))
         return entry is not None
+
+    async def claim_here(self, once: str) -> bool:
+        """For a job its caller runs itself because enqueue() said False: claim its `once` key as a queued entry
+        would. enqueue() says False also when its XADD landed but the reply came too late (a stalled process, a
+        slow replica); then the entry in the stream, or a Slack retry queued by another replica, is dropped if this
+        claim came first, and this caller drops the job if one of them did. True if this caller may run it, also
+        when Redis cannot say."""
+        return await self._first_for(once.encode(), f"here/{socket.gethostname()}/{secrets.token_hex(6)}".encode())
 
     async def done(self, mark: str) -> bool:
         """True if mark_done(mark) happened (False while Redis is away: the work is then done again)."""

@@ -82,11 +82,15 @@ def links_to_digest(event: dict[str, Any], settings: SlackSettings) -> list[str]
 
 async def queue_job(bot: SlackBot, job: MessageJob | UnfurlJob, here: Callable[[], Awaitable[None]]) -> None:
     """An event's work goes to the queue any replica serves, one job per Slack event however often Slack retries
-    it. With Redis unreachable `here` runs it in this process instead (the queue logs the outage once), so
-    nothing is lost; this process's memory of event ids then drops the retries."""
+    it. When the queue cannot take it `here` runs it in this process instead (the queue logs the outage once), so
+    nothing is lost. It claims the event's `once` key first, as a queued job does, so a copy that reached the
+    stream after all or a retry queued elsewhere runs only if it claimed first; while Redis is away this process's
+    memory of event ids drops the retries."""
     if await bot.queue.enqueue(job.model_dump(), once=job.event_id):
         return
-    if job.event_id and not await bot.service.store.events.first_time(job.event_id):
+    if job.event_id and not (
+        await bot.queue.claim_here(job.event_id) and await bot.service.store.events.first_time(job.event_id)
+    ):
         EVENTS_DUPLICATE.inc()
         return
     await here()

@@ -3,8 +3,9 @@
 Both are session fixtures built from `redis-server` processes (data dirs under the session's tmp dir) and torn
 down however the session ends. A test may kill a master (`Cluster.fail_over`, `SentinelSet.fail_over`): the
 replica is promoted, then the old master is started again and rejoins as a replica, so the topology the next
-test gets is whole again. `redis_url_for(topology, request)` is what a module parametrized over TOPOLOGIES uses;
-`sync_client(url)` inspects any of them from a test, whatever its REDIS_URL form.
+test gets is whole again. `switch_over` is the graceful failover an operator runs (`CLUSTER FAILOVER`,
+`SENTINEL FAILOVER`): the two swap roles. `redis_url_for(topology, request)` is what a module parametrized over
+TOPOLOGIES uses; `sync_client(url)` inspects any of them from a test, whatever its REDIS_URL form.
 """
 
 from __future__ import annotations
@@ -158,6 +159,23 @@ class Cluster:
         [node] = [n for n in self.nodes if n.port == port]
         return node
 
+    def replica_of(self, key: str) -> RedisServer:
+        """The replica of the node serving `key`'s slot now."""
+        port = int(_info(self.master_of(key).port, "replication")["slave0"]["port"])  # type: ignore[index]
+        [node] = [n for n in self.nodes if n.port == port]
+        return node
+
+    def switch_over(self, key: str) -> None:
+        """A graceful failover (`CLUSTER FAILOVER` on the replica of `key`'s master): the two swap roles."""
+        old, replica = self.master_of(key), self.replica_of(key)
+        client = redis.Redis(port=replica.port, socket_timeout=1)
+        try:
+            client.execute_command("CLUSTER", "FAILOVER")
+        finally:
+            client.close()
+        wait_until(lambda: _role(old.port) == "slave" and _role(replica.port) == "master", "the switch-over")
+        self.wait_whole()
+
     def kill_master_of(self, key: str) -> RedisServer:
         """SIGKILL the master serving `key` (its replica takes over within a few node timeouts)."""
         dead = self.master_of(key)
@@ -233,15 +251,31 @@ class SentinelSet:
                        for r in replicas)  # fmt: skip
 
         wait_until(replica_ready, "the Sentinel seeing a replica it could promote")
-        replica = self.replica if self.master_port() == self.master.port else self.master
+        _, replica = self.roles()
         wait_until(lambda: _info(replica.port, "replication").get("master_link_status") == "up", "replica in sync")
+
+    def roles(self) -> tuple[RedisServer, RedisServer]:
+        """(the master now, its replica)."""
+        return (self.master, self.replica) if self.master_port() == self.master.port else (self.replica, self.master)
 
     def kill_master(self) -> RedisServer:
         """SIGKILL the master, once the Sentinel could promote its replica (the Sentinel fails over in ~2 s)."""
         self.wait_whole()
-        old = self.master if self.master_port() == self.master.port else self.replica
+        old, _ = self.roles()
         old.kill()
         return old
+
+    def switch_over(self) -> None:
+        """A graceful failover (`SENTINEL FAILOVER`): the replica is promoted, the old master made its replica."""
+        self.wait_whole()
+        old, _ = self.roles()
+        client = redis.Redis(port=self.sentinel_port, socket_timeout=1)
+        try:
+            client.execute_command("SENTINEL", "FAILOVER", SERVICE)
+        finally:
+            client.close()
+        wait_until(lambda: self.master_port() != old.port, "the Sentinel's failover")
+        wait_until(lambda: _info(old.port, "replication").get("master_link_status") == "up", "the old master in sync")
 
     def fail_over(self) -> None:
         """kill_master(), then recover()."""
