@@ -125,9 +125,11 @@ def digests_made(base: str) -> float:
 
 
 def settled(replicas: list[str], duplicates: float) -> bool:
-    """Every job done (both replicas see an empty queue) and `duplicates` deliveries dropped between them."""
+    """Every job done (both replicas see an empty queue) and at least `duplicates` deliveries dropped between them.
+    At least: on a starved machine an enqueue can answer past its deadline after its entry landed, and the job
+    run in place then drops itself as the entry's duplicate (handlers/listeners/messages.py: queue_job)."""
     dropped = sum(metric(base, "digestbot_events_duplicate_total") for base in replicas)
-    return dropped == duplicates and all(queue_drained(base) for base in replicas)
+    return dropped >= duplicates and all(queue_drained(base) for base in replicas)
 
 
 def test_events_spread_over_two_replicas_are_each_digested_and_posted_once(
