@@ -160,12 +160,13 @@ def _extract(html: str, url: str | None, max_chars: int) -> Article:
 def _main_text(html: str, url: str | None, tree: HtmlElement | None, titles: list[str]) -> tuple[list[str], list[str]]:
     """(paragraphs, trafilatura's quote texts), escalating from the cheapest pass that looks complete."""
     paragraph_chars = _paragraph_text_length(tree) if tree is not None else 0
-    lines, h1s, quotes = _trafilatura(html, url, fast=True)
+    page = _trafilatura_input(html, tree)
+    lines, h1s, quotes = _trafilatura(page, url, fast=True)
     best = clean_lines(lines, titles + h1s)
     if _length(best) >= _MIN_TEXT and paragraph_chars < _FULL_PASS_RATIO * _length(best):
         return best, quotes
     # trafilatura's own fallbacks (readability, justext) cost about as much again: only for doubtful pages
-    lines, h1s, quotes = _trafilatura(html, url, fast=False)
+    lines, h1s, quotes = _trafilatura(page, url, fast=False)
     best = clean_lines(lines, titles + h1s)
     size = _length(best)
     if size >= _MIN_TEXT and paragraph_chars < _RECHECK_RATIO * size:
@@ -179,10 +180,19 @@ def _main_text(html: str, url: str | None, tree: HtmlElement | None, titles: lis
     return best, quotes
 
 
-def _trafilatura(html: str, url: str | None, fast: bool) -> tuple[list[str], list[str], list[str]]:
-    """(text lines, <h1> headings, quotes) as trafilatura sees the main content."""
+def _trafilatura_input(html: str, tree: HtmlElement | None) -> str | HtmlElement:
+    """The tree parsed for the metadata, so that the page is parsed once (trafilatura works on a copy of it); the
+    page itself where trafilatura would refuse it as no HTML at all (no "html" in its first 50 characters and a
+    root of fewer than 2 children, as its load_html judges), so that binary junk still gets no text."""
+    if tree is not None and ("html" in html[:50].lower() or len(tree) >= 2):
+        return tree
+    return html
+
+
+def _trafilatura(page: str | HtmlElement, url: str | None, fast: bool) -> tuple[list[str], list[str], list[str]]:
+    """(text lines, <h1> headings, quotes) as trafilatura sees the main content of a page or its parsed tree."""
     try:
-        doc = trafilatura.bare_extraction(html, url=url, fast=fast, favor_precision=True, include_comments=False)
+        doc = trafilatura.bare_extraction(page, url=url, fast=fast, favor_precision=True, include_comments=False)
     except Exception:  # a library bug on hostile markup must cost the text, not the digest
         log.warning("trafilatura failed on %s", url, exc_info=True)
         return [], [], []
