@@ -6,6 +6,8 @@ import asyncio
 import multiprocessing
 import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ from bot.pipeline.extract import (
     extract_article_bounded,
     shutdown_workers,
 )
+from bot.pipeline.fetch import decode_html
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "extraction"
@@ -49,6 +52,15 @@ def test_pull_quotes_exclude_embeds_and_quotes_outside_the_text() -> None:
     <aside><blockquote>A quote from a different story entirely, not in this text</blockquote></aside>
     <p>{body}</p></article></body></html>"""
     assert extract_article(html, None).pull_quotes == ["We have waited thirty years for this decision"]
+
+
+def test_pull_quotes_marked_by_their_class_are_found() -> None:
+    body = " ".join(["The council voted on Tuesday to close the old bridge to cars for good."] * 4)
+    html = f"""<html><body><article><h1>Bridge closes</h1><p>{body}</p>
+    <p>The bridge will reopen to bicycles and walkers next spring, the mayor promised.</p>
+    <div class="story-pull-quote">The bridge will reopen to bicycles and walkers next spring</div>
+    <p>{body}</p></article></body></html>"""
+    assert extract_article(html, None).pull_quotes == ["The bridge will reopen to bicycles and walkers next spring"]
 
 
 def test_language_comes_from_the_text_before_the_html_attribute() -> None:
@@ -85,12 +97,20 @@ def test_clean_lines_drops_headline_link_lists_and_furniture() -> None:
         (["Foto: dpa"], "a photo credit"),
         (["Jetzt zum Newsletter anmelden und nichts mehr verpassen!"], "a German newsletter prompt"),
         (["We may receive compensation if you visit partners we recommend."], "an affiliate disclosure"),
+        (["SHARE THIS ARTICLE:"], "a share prompt in capitals"),
+        (["Follow Us On Twitter For The Latest Updates"], "a follow prompt in title case"),
     ],
 )
 def test_clean_lines_knows_furniture_in_other_languages(furniture: list[str], why: str) -> None:
     story = ["Der Stadtrat hat am Montag den Haushalt für das kommende Jahr beschlossen.",
              "Die Opposition kritisierte die hohen Ausgaben für den Straßenbau."]  # fmt: skip
     assert clean_lines([story[0], *furniture, story[1]], []) == story, why
+
+
+def test_binary_junk_gets_no_text() -> None:
+    """trafilatura reads the tree parsed for the metadata, but not where it would refuse the page as no HTML."""
+    html = decode_html(random.Random(7).randbytes(200_000), None)
+    assert extract_article(html, None).text == ""
 
 
 def test_input_cap_cuts_text_but_not_because_of_inline_code() -> None:
@@ -196,3 +216,11 @@ def test_english_is_recognised_by_its_common_words_without_the_character_model(m
     assert extract._detect_language(english * 3) == "en" and not asked
     german = "Die Stadt hat beschlossen, die alte Brücke für den Autoverkehr zu sperren. " * 3
     assert extract._detect_language(german) == "de" and asked == [german[:600]]
+
+
+def test_the_fork_server_loads_the_language_model_once_for_all_workers() -> None:
+    """Workers fork from the extraction server after it imported bot.pipeline.extract_server: py3langid's model
+    (0.5 s to load) must be in memory by then, or every new worker loads it on its first non-English page."""
+    code = "import bot.pipeline.extract_server, py3langid.langid as m; print(m.IDENTIFIER is not None)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.strip() == "True"

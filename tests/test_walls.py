@@ -38,10 +38,11 @@ def test_each_wall_kind(fixture: str, reason: str) -> None:
     assert found[1].endswith(".")  # a sentence for people
 
 
-def test_paywall_teaser_without_schema() -> None:
-    html = """<html><body><article><h1>Inside the deal</h1><p>The two companies had been talking for
+@pytest.mark.parametrize("cut", ["Subscribe to continue reading this article.", "SUBSCRIBE TO CONTINUE READING"])
+def test_paywall_teaser_without_schema(cut: str) -> None:
+    html = f"""<html><body><article><h1>Inside the deal</h1><p>The two companies had been talking for
     months before the announcement, according to people familiar with the matter.</p>
-    <p>Subscribe to continue reading this article.</p></article></body></html>"""
+    <p>{cut}</p></article></body></html>"""
     assert wall_of(html) == "paywall"
 
 

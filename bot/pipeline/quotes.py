@@ -206,7 +206,9 @@ def _listing(sentence: str) -> bool:
     """A labelled or score line ("Melbourne (3-0): Osas Osaro 3 goals, 1 assist."), not prose."""
     tokens = sentence.split()
     labelled = any(token.endswith(":") for token in tokens[:4])  # "Space Coast (0-1): Kairi Thomas 18 points."
-    return labelled or 3 * sum(any(c.isdigit() for c in token) for token in tokens) >= len(tokens)
+    # (a word of letters alone has no digit: the test that skips most tokens at once)
+    figures = sum(1 for token in tokens if not token.isalpha() and any(map(str.isdigit, token)))
+    return labelled or 3 * figures >= len(tokens)
 
 
 def _sized(sentence: str) -> bool:
