@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -58,9 +58,15 @@ class BotParts:
         await self.client.aclose()
 
 
-@pytest.fixture(params=("cluster", "sentinel"))
-def topology(request: pytest.FixtureRequest) -> Topology:
-    return request.getfixturevalue(f"redis_{request.param}")
+@pytest.fixture(scope="module", params=("cluster", "sentinel"))
+def topology(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
+    """A topology of this module's own: its kills, pauses and failovers leave no state (a Sentinel still settling
+    after a failover, a restarted node resyncing) for the modules that share the session's topologies."""
+    made = (Cluster if request.param == "cluster" else SentinelSet)(tmp_path_factory.mktemp(request.param))
+    try:
+        yield made.start()
+    finally:
+        made.stop()
 
 
 @pytest.fixture
