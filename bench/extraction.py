@@ -15,7 +15,6 @@ post), and ones whose extraction was stopped at DIGESTBOT_EXTRACT_TIMEOUT (on a 
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import gzip
 import json
@@ -34,7 +33,7 @@ from bs4 import UnicodeDammit
 from rich.console import Console
 from rich.table import Table
 
-from bench.isolated import child_arguments, run_isolated, write_result
+from bench.isolated import child_or_options, run_isolated, write_result
 from bench.metric import score_page, summarise
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -221,14 +220,11 @@ def run_child(system: str, out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    child = child_arguments(argv)
-    if child:
-        run_child(child.system, child.out)
+    options = child_or_options(argv, run_child, "python -m bench.extraction", __doc__,
+                               "skip the peers and the timing (quick runs)")  # fmt: skip
+    if options is None:
         return
-    parser = argparse.ArgumentParser(prog="python -m bench.extraction", description=__doc__.splitlines()[0])
-    parser.add_argument("--digestbot-only", action="store_true", help="skip the peers and the timing (quick runs)")
-    digestbot_only = parser.parse_args(argv).digestbot_only
+    digestbot_only = options.digestbot_only
     console = Console(width=120)
     if not DATA.is_dir():
         console.print(f"[red]benchmark data not found at {DATA}[/red]")

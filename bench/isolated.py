@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +34,24 @@ def run_isolated(module: str, system: str) -> dict[str, Any]:
         return json.loads(out.read_text(encoding="utf-8"))
 
 
-def child_arguments(argv: list[str] | None) -> argparse.Namespace | None:
-    """The child's --system and --out, or None when the module runs as the parent (its own options are left to it)."""
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--system")
-    parser.add_argument("--out", type=Path)
-    args, _ = parser.parse_known_args(argv)
-    return args if args.system and args.out else None
+def child_or_options(
+    argv: list[str] | None, run_child: Callable[[str, Path], None], prog: str, doc: str, quick_help: str
+) -> argparse.Namespace | None:
+    """Run the child and return None when argv names --system and --out; otherwise the parent's options.
+
+    Both modes share one command line, so a benchmark's main() is its parent and its children alike.
+    """
+    argv = sys.argv[1:] if argv is None else argv
+    child = argparse.ArgumentParser(add_help=False)
+    child.add_argument("--system")
+    child.add_argument("--out", type=Path)
+    known, _ = child.parse_known_args(argv)
+    if known.system and known.out:
+        run_child(known.system, known.out)
+        return None
+    parent = argparse.ArgumentParser(prog=prog, description=doc.splitlines()[0])
+    parent.add_argument("--digestbot-only", action="store_true", help=quick_help)
+    return parent.parse_args(argv)
 
 
 def write_result(out: Path, payload: dict[str, Any]) -> None:

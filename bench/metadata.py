@@ -15,7 +15,6 @@ out, and rules were tuned only on the other pages. Both figures are printed; the
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import importlib.util
 import json
@@ -35,7 +34,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench.isolated import child_arguments, run_isolated, write_result
+from bench.isolated import child_or_options, run_isolated, write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "bench" / "metadata"
@@ -229,14 +228,10 @@ def render(results: dict[str, dict[str, Any]], scored: dict[str, dict[str, dict]
 
 
 def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    child = child_arguments(argv)
-    if child:
-        run_child(child.system, child.out)
+    options = child_or_options(argv, run_child, "python -m bench.metadata", __doc__, "skip the peers (quick runs)")
+    if options is None:
         return
-    parser = argparse.ArgumentParser(prog="python -m bench.metadata", description=__doc__.splitlines()[0])
-    parser.add_argument("--digestbot-only", action="store_true", help="skip the peers (for quick iterations)")
-    systems = SYSTEMS[:1] if parser.parse_args(argv).digestbot_only else SYSTEMS
+    systems = SYSTEMS[:1] if options.digestbot_only else SYSTEMS
     if not (DATA / "labels.jsonl").is_file():
         print(f"metadata: {DATA} not found; skipping")
         return
