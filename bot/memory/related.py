@@ -382,8 +382,8 @@ def _top(scores: np.ndarray, limit: int) -> np.ndarray:
 def same_story(sketch: tuple[int, ...], title: frozenset[str], doc: Doc, cosine: Callable[[], float]) -> bool:
     """One story under two URLs: near-duplicate texts (shingle Jaccard), or near-identical titles of 4+ words over
     texts that share some shingles or whose `cosine` is high. A title alone proves nothing: a reply, a follow-up,
-    a "part 2" or a generic headline is another article (on the bench, 17% of the articles share their title with
-    another, and nearly always their topic: worth showing)."""
+    a "part 2" or a generic headline is another article (on the bench's tuning half, 11% of the articles share
+    their exact title with another, in 32 of 34 such groups on one topic: worth showing)."""
     shared = textvec.sketch_jaccard(sketch, doc.sketch)
     if shared >= SAME_STORY_SKETCH:
         return True
