@@ -133,7 +133,8 @@ async def _unseen_related(
 
 
 def _same_title(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Near-identical titles of 4+ words, as the related index judges one story told twice."""
+    """Near-identical titles of 4+ words (the related index's title bar): with only hits' titles to go by, the
+    roundup lists one headline once, even where the index would tell a follow-up from a copy by their texts."""
     return min(len(a), len(b)) >= 4 and len(a & b) / len(a | b) >= SAME_STORY_TITLE
 
 

@@ -11,9 +11,10 @@ import pytest
 import redis.asyncio
 
 from bot.config import Settings
+from bot.memory import textvec
 from bot.memory.channels import Share
 from bot.memory.keys import Keys
-from bot.memory.related import RelatedIndex, RelatedItem, RelatedQuery, one_line
+from bot.memory.related import SAME_STORY_SKETCH, RelatedIndex, RelatedItem, RelatedQuery, one_line
 from bot.models import Digest
 from bot.service import DigestService
 
@@ -192,6 +193,34 @@ async def test_a_near_duplicate_of_the_query_or_of_a_hit_is_the_same_story(index
     # a query on the topic shows the story once, not its copy as well
     stories = [h.title for h in await index.related(query("space", 3))]
     assert stories.count(title) == 1
+
+
+async def test_a_lightly_edited_copy_under_the_same_title_is_the_same_story(index: RelatedIndex) -> None:
+    _, title, text = article("space", 2)
+    edited = text.replace("four astronauts", "three astronauts and a pilot").replace("run experiments", "run tests")
+    edited += " The launch was delayed twice by weather."
+    # not a near duplicate by its text alone: the shared title and the shared text together make it one story
+    assert textvec.sketch_jaccard(textvec.shingle_sketch(text), textvec.shingle_sketch(edited)) < SAME_STORY_SKETCH
+    await index.add(item("space", 2).model_copy(update={"canonical_url": "https://mirror.example/rocket",
+                                                        "text": edited}))  # fmt: skip
+    stories = [h.title for h in await index.related(query("space", 3))]
+    assert stories.count(title) == 1
+    hits = await index.related(query("space", 2))
+    assert "https://mirror.example/rocket" not in {h.canonical_url for h in hits}
+
+
+async def test_an_article_that_only_shares_a_title_is_shown(index: RelatedIndex) -> None:
+    follow_up = item("space", 2).model_copy(update={
+        "canonical_url": "https://space.example/docked",
+        "text": "A day after the launch the capsule docked with the station. Once the hatch opened, the new crew "
+                "greeted the astronauts who had spent six months in orbit, unpacked food, water and spare parts, "
+                "and checked the air on board. Mission control says the first spacewalk, to replace a battery on "
+                "the station's solar array, is planned for next week, and the returning crew will land in the "
+                "desert after a few days of handover.",
+    })  # fmt: skip
+    await index.add(follow_up)
+    shown = {h.canonical_url for h in await index.related(query("space", 2))}
+    assert "https://space.example/docked" in shown  # a follow-up under the same headline is another article
 
 
 async def test_a_private_channel_item_stays_in_its_channel(client: redis.asyncio.Redis, prefix: str) -> None:
