@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 import htmldate
+from lxml import etree
 from lxml.html import HtmlElement
 
 from bot.pipeline.metadata.author import byline_area
@@ -36,6 +38,22 @@ _PUBLISHED_META = ("article:published_time", "og:article:published_time", "og:pu
                    "cxenseparse:recs:publishtime")  # fmt: skip
 _DATE_META = ("date", "dc.date", "dcterms.date", "sailthru.date")
 _PUBLISHED_MARKUP = '//*[@itemprop="datePublished"]'
+# A dateline opens the article's first paragraph, as press releases and wire copy set it: "29.11.2022 – Text",
+# "Bern, 17.08.2007 - Text" (a place, then the date, then a dash); an update note ("Update, 28.4.2020:") is not one.
+_DATELINE = re.compile(r"^(?:(?P<place>[^\W\d_][\w .()/-]{0,40}),\s+(?:(?:den|le|el|on)\s+)?)?"
+                       r"(?P<date>\d[\d./ -]{4,12}\d|\d{1,2}\.?\s+(?:de\s+)?[^\W\d_]+\.?\s+(?:de\s+)?\d{4}"
+                       r"|[^\W\d_]+\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})\s*(?:–|—|-)\s+\w")
+_UPDATE = re.compile(r"update|aktualisiert|actualiza|mis à jour|atualiza", re.IGNORECASE)
+_DATELINE_MIN_CHARS = 60  # the article's paragraphs, not a short caption or a list of dated links
+_DATELINE_PARAGRAPHS = 3  # only the article's opening counts: later paragraphs cite other dates
+# Where a date is never the article's: readers' comments and the site's navigation (menus print today's date).
+# htmldate reads the whole page and takes a comment's time or a menu's clock when the article prints no date
+# in markup it knows.
+_NOT_THE_ARTICLE = etree.XPath(
+    "//nav | //*[re:test(@class, $names, 'i') or re:test(@id, $names, 'i')]",
+    namespaces={"re": "http://exslt.org/regular-expressions"},
+)
+_NOT_THE_ARTICLE_NAMES = r"(^|[^a-z])(comment|respond|reply|nav|menu)"
 
 
 def parse_date(value: Any, language: str | None = None) -> date | None:
@@ -102,14 +120,43 @@ def find_published(
     written dates are read in the page's language.
 
     Publication meta tags first (a republished page's JSON-LD often keeps the first version's date), then
-    JSON-LD, microdata, a <time> in the article (not in a list of other articles), generic date tags, and last
-    htmldate's extensive search for the original date.
+    JSON-LD, microdata, a <time> in the article (not in a list of other articles), generic date tags, a dateline
+    opening the article, and last htmldate's search for the original date outside comments and menus.
     """
     for value in _date_candidates(ld, meta, tree):
         if found := parse_date(value, language):
             return found
-    # htmldate's markup rules first, its free-text search only when they find nothing
-    return _htmldate(tree, url, extensive=False) or _htmldate(tree, url, extensive=True)
+    if found := _dateline(tree, language):
+        return found
+    # htmldate's markup rules first, its free-text search only when they find nothing; on the article without
+    # comments and menus, and on the whole page only when that has no date at all (a forum's posts are replies)
+    article = _without_comments_and_menus(tree)
+    for page in (article, tree) if article is not None else (tree,):
+        if found := _htmldate(page, url, extensive=False) or _htmldate(page, url, extensive=True):
+            return found
+    return None
+
+
+def _dateline(tree: HtmlElement, language: str | None) -> date | None:
+    """The date that opens the article's first paragraph ("29.11.2022 – Die Branche …")."""
+    paragraphs = (p for p in tree.iter("p") if len(element_text(p)) >= _DATELINE_MIN_CHARS and byline_area(p) == 0)
+    for _, paragraph in zip(range(_DATELINE_PARAGRAPHS), paragraphs, strict=False):
+        m = _DATELINE.match(element_text(paragraph))
+        if m and not _UPDATE.search(m["place"] or "") and (found := parse_date(m["date"], language)):
+            return found
+    return None
+
+
+def _without_comments_and_menus(tree: HtmlElement) -> HtmlElement | None:
+    """A copy of the page without readers' comments and navigation, or None when it has neither. An element that
+    holds the headline (<h1>) stays: page-wide wrappers are sometimes named "with-comments"."""
+    if not _NOT_THE_ARTICLE(tree, names=_NOT_THE_ARTICLE_NAMES):
+        return None
+    article = copy.deepcopy(tree)
+    for el in _NOT_THE_ARTICLE(article, names=_NOT_THE_ARTICLE_NAMES):
+        if el.getparent() is not None and not el.xpath(".//h1"):
+            el.drop_tree()
+    return article
 
 
 def _htmldate(tree: HtmlElement, url: str | None, *, extensive: bool) -> date | None:
