@@ -67,3 +67,17 @@ def test_a_dateline_opens_the_first_paragraph(first: str, expected: date | None)
     tree = parse_html(page(f"<p>{first}</p>{PROSE}"))
     assert tree is not None
     assert _dateline(tree, "de") == expected
+
+
+@pytest.mark.parametrize(
+    ("time", "expected"),
+    [
+        ('<time datetime="2020-02-19T23:20:00Z">20.2.2020, 00:20</time>', date(2020, 2, 20)),  # printed locally
+        ('<time datetime="2020-02-19T23:20:00+00:00">20. Februar 2020</time>', date(2020, 2, 20)),
+        ('<time datetime="2020-02-19T23:20:00Z">vor 2 Stunden</time>', date(2020, 2, 19)),  # prints no date
+        ('<time datetime="2020-02-19T23:20:00+01:00">20.2.2020</time>', date(2020, 2, 19)),  # the local stamp wins
+    ],
+)
+def test_a_time_in_utc_shows_the_date_the_page_prints(time: str, expected: date) -> None:
+    body = f"<article><h1>Der Radweg</h1><p>Von Anna, {time}</p>{PROSE}</article>"
+    assert extract_metadata(page(body), None).published == expected

@@ -6,7 +6,7 @@ import copy
 import logging
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
@@ -123,7 +123,7 @@ def find_published(
     JSON-LD, microdata, a <time> in the article (not in a list of other articles), generic date tags, a dateline
     opening the article, and last htmldate's search for the original date outside comments and menus.
     """
-    for value in _date_candidates(ld, meta, tree):
+    for value in _date_candidates(ld, meta, tree, language):
         if found := parse_date(value, language):
             return found
     if found := _dateline(tree, language):
@@ -135,6 +135,14 @@ def find_published(
         if found := _htmldate(page, url, extensive=False) or _htmldate(page, url, extensive=True):
             return found
     return None
+
+
+def _is_utc_stamp(value: str) -> bool:
+    """An ISO time stamp in UTC ("…Z", "…+00:00"); a date alone or a local time without offset is not one."""
+    try:
+        return datetime.fromisoformat(value.strip()).utcoffset() == timedelta(0)
+    except ValueError:
+        return False
 
 
 def _dateline(tree: HtmlElement, language: str | None) -> date | None:
@@ -169,13 +177,24 @@ def _htmldate(tree: HtmlElement, url: str | None, *, extensive: bool) -> date | 
     return parse_date(found)
 
 
-def _date_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement) -> Iterator[Any]:
+def _date_candidates(
+    ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, language: str | None
+) -> Iterator[Any]:
     yield from (meta.get(k) for k in _PUBLISHED_META)
     yield ld.get("datePublished")
     yield ld.get("dateCreated")
     for el in tree.xpath(_PUBLISHED_MARKUP)[:3]:
         yield el.get("datetime") or el.get("content")
     for el in tree.xpath("//time")[:5]:
-        if byline_area(el) == 0:  # its machine-readable date, else the one it prints
-            yield el.get("datetime") or element_text(el)
+        if byline_area(el) == 0:
+            yield _time_value(el, language)
     yield from (meta.get(k) for k in _DATE_META)
+
+
+def _time_value(el: HtmlElement, language: str | None) -> str | None:
+    """A <time>'s machine-readable date, else the one it prints; the printed one where the machine-readable stamp
+    is in UTC, as sites render their local date from a UTC stamp ("2020-02-19T23:20Z" printed "20.2.2020 00:20")."""
+    stamp, printed = el.get("datetime"), element_text(el)
+    if stamp and _is_utc_stamp(stamp) and parse_date(printed, language):
+        return printed
+    return stamp or printed
