@@ -76,6 +76,7 @@ def test_a_dateline_opens_the_first_paragraph(first: str, expected: date | None)
         ('<time datetime="2020-02-19T23:20:00+00:00">20. Februar 2020</time>', date(2020, 2, 20)),
         ('<time datetime="2020-02-19T23:20:00Z">vor 2 Stunden</time>', date(2020, 2, 19)),  # prints no date
         ('<time datetime="2020-02-19T23:20:00+01:00">20.2.2020</time>', date(2020, 2, 19)),  # the local stamp wins
+        ('<time datetime="2020-02-03T15:00:00Z">02/03/2020</time>', date(2020, 2, 3)),  # month first, as in the US
     ],
 )
 def test_a_time_in_utc_shows_the_date_the_page_prints(time: str, expected: date) -> None:

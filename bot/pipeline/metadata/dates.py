@@ -193,8 +193,11 @@ def _date_candidates(
 
 def _time_value(el: HtmlElement, language: str | None) -> str | None:
     """A <time>'s machine-readable date, else the one it prints; the printed one where the machine-readable stamp
-    is in UTC, as sites render their local date from a UTC stamp ("2020-02-19T23:20Z" printed "20.2.2020 00:20")."""
+    is in UTC, as sites render their local date from a UTC stamp ("2020-02-19T23:20Z" printed "20.2.2020 00:20").
+    A local date is at most a day from the UTC one: a printed date further off is misread (a US "02/03/2020")."""
     stamp, printed = el.get("datetime"), element_text(el)
-    if stamp and _is_utc_stamp(stamp) and parse_date(printed, language):
-        return printed
+    if stamp and _is_utc_stamp(stamp) and (shown := parse_date(printed, language)):
+        utc_day = parse_date(stamp)
+        if utc_day and abs((shown - utc_day).days) <= 1:
+            return printed
     return stamp or printed
