@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from lxml import etree
 
 from bot.pipeline.metadata import extract_metadata, parse_html
-from bot.pipeline.metadata.dates import _dateline
+from bot.pipeline.metadata.dates import _dateline, find_published
 
 PROSE = (
     "<p>Die Gemeinde hat am Abend über den neuen Radweg beraten und will ihn im kommenden Frühjahr bauen lassen, "
@@ -39,6 +40,17 @@ def test_the_headline_s_container_stays_even_when_named_after_comments() -> None
     byline = '<div class="profile">von Anna<br>am 31.10.2023</div>'
     body = f'<div id="with-comments"><h1>Der Radweg</h1>{byline}{PROSE}{comment}</div>'
     assert extract_metadata(page(body), None).published == date(2023, 10, 31)
+
+
+def test_the_search_leaves_the_page_as_it_was() -> None:
+    """The comments and menus are set aside for htmldate and put back: the main text is read from the same tree."""
+    nav = '<nav class="main-nav">Start <span>heute</span></nav><div class="menu">Ressorts</div>'
+    comments = '<div class="comments">Erster! <div class="reply">Zweiter</div></div> tail text'
+    tree = parse_html(page(f"{nav}<h1>Der Radweg</h1>{PROSE}{comments}<p>Ende</p>"))
+    assert tree is not None
+    before = etree.tostring(tree)
+    find_published({}, {}, tree, None, "de")
+    assert etree.tostring(tree) == before
 
 
 def test_a_page_of_replies_still_has_a_date() -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
@@ -40,20 +40,19 @@ _DATE_META = ("date", "dc.date", "dcterms.date", "sailthru.date")
 _PUBLISHED_MARKUP = '//*[@itemprop="datePublished"]'
 # A dateline opens the article's first paragraph, as press releases and wire copy set it: "29.11.2022 – Text",
 # "Bern, 17.08.2007 - Text" (a place, then the date, then a dash); an update note ("Update, 28.4.2020:") is not one.
-_DATELINE = re.compile(r"^(?:(?P<place>[^\W\d_][\w .()/-]{0,40}),\s+(?:(?:den|le|el|on)\s+)?)?"
-                       r"(?P<date>\d[\d./ -]{4,12}\d|\d{1,2}\.?\s+(?:de\s+)?[^\W\d_]+\.?\s+(?:de\s+)?\d{4}"
-                       r"|[^\W\d_]+\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})\s*(?:–|—|-)\s+\w")
+_DATELINE = re.compile(
+    r"^(?:(?P<place>[^\W\d_][\w .()/-]{0,40}),\s+(?:(?:den|le|el|on)\s+)?)?"
+    r"(?P<date>\d[\d./ -]{4,12}\d|\d{1,2}\.?\s+(?:de\s+)?[^\W\d_]+\.?\s+(?:de\s+)?\d{4}"
+    r"|[^\W\d_]+\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})\s*(?:–|—|-)\s+\w"
+)
 _UPDATE = re.compile(r"update|aktualisiert|actualiza|mis à jour|atualiza", re.IGNORECASE)
 _DATELINE_MIN_CHARS = 60  # the article's paragraphs, not a short caption or a list of dated links
 _DATELINE_PARAGRAPHS = 3  # only the article's opening counts: later paragraphs cite other dates
 # Where a date is never the article's: readers' comments and the site's navigation (menus print today's date).
 # htmldate reads the whole page and takes a comment's time or a menu's clock when the article prints no date
-# in markup it knows.
-_NOT_THE_ARTICLE = etree.XPath(
-    "//nav | //*[re:test(@class, $names, 'i') or re:test(@id, $names, 'i')]",
-    namespaces={"re": "http://exslt.org/regular-expressions"},
-)
-_NOT_THE_ARTICLE_NAMES = r"(^|[^a-z])(comment|respond|reply|nav|menu)"
+# in markup it knows. Names count where they start with the word: "main-nav", not "unavailable".
+_ASIDE_NAMES = re.compile(r"(?<![a-z])(?:comment|respond|reply|nav|menu)", re.IGNORECASE)
+_NAMES_AND_NAVS = etree.XPath("//@class | //@id | //nav")  # attribute values are far cheaper to test than elements
 
 
 def parse_date(value: Any, language: str | None = None) -> date | None:
@@ -128,13 +127,17 @@ def find_published(
             return found
     if found := _dateline(tree, language):
         return found
-    # htmldate's markup rules first, its free-text search only when they find nothing; on the article without
-    # comments and menus, and on the whole page only when that has no date at all (a forum's posts are replies)
-    article = _without_comments_and_menus(tree)
-    for page in (article, tree) if article is not None else (tree,):
-        if found := _htmldate(page, url, extensive=False) or _htmldate(page, url, extensive=True):
-            return found
-    return None
+    # htmldate on the page without comments and menus, and on the whole page only when that has no date at all
+    # (a forum's posts are replies)
+    aside = _comments_and_menus(tree)
+    with _set_aside(aside):
+        found = _htmldate_search(tree, url)
+    return found or (_htmldate_search(tree, url) if aside else None)
+
+
+def _htmldate_search(tree: HtmlElement, url: str | None) -> date | None:
+    """htmldate's markup rules first, its free-text search only when they find nothing."""
+    return _htmldate(tree, url, extensive=False) or _htmldate(tree, url, extensive=True)
 
 
 def _is_utc_stamp(value: str) -> bool:
@@ -155,16 +158,33 @@ def _dateline(tree: HtmlElement, language: str | None) -> date | None:
     return None
 
 
-def _without_comments_and_menus(tree: HtmlElement) -> HtmlElement | None:
-    """A copy of the page without readers' comments and navigation, or None when it has neither. An element that
-    holds the headline (<h1>) stays: page-wide wrappers are sometimes named "with-comments"."""
-    if not _NOT_THE_ARTICLE(tree, names=_NOT_THE_ARTICLE_NAMES):
-        return None
-    article = copy.deepcopy(tree)
-    for el in _NOT_THE_ARTICLE(article, names=_NOT_THE_ARTICLE_NAMES):
-        if el.getparent() is not None and not el.xpath(".//h1"):
-            el.drop_tree()
-    return article
+def _comments_and_menus(tree: HtmlElement) -> list[HtmlElement]:
+    """Readers' comments and the site's navigation, outermost first. An element that holds the headline (<h1>)
+    stays: page-wide wrappers are sometimes named "with-comments"."""
+    holds_headline = {node for h1 in tree.iter("h1") for node in h1.iterancestors()}
+    found: dict[HtmlElement, None] = {}  # in document order, once each
+    for hit in _NAMES_AND_NAVS(tree):
+        el = (hit.getparent() if _ASIDE_NAMES.search(hit) else None) if isinstance(hit, str) else hit
+        if el is not None and el not in holds_headline:
+            found[el] = None
+    return list(found)
+
+
+@contextmanager
+def _set_aside(elements: list[HtmlElement]) -> Iterator[None]:
+    """Take the elements out of the tree for the duration, and put each back where it was (its tail text with it):
+    cheaper than copying the page, which htmldate does once more itself."""
+    places = []
+    for el in elements:
+        parent = el.getparent()
+        if parent is not None:
+            places.append((parent, parent.index(el), el))
+            parent.remove(el)
+    try:
+        yield
+    finally:
+        for parent, index, el in reversed(places):
+            parent.insert(index, el)
 
 
 def _htmldate(tree: HtmlElement, url: str | None, *, extensive: bool) -> date | None:
