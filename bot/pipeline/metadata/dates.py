@@ -140,14 +140,6 @@ def _htmldate_search(tree: HtmlElement, url: str | None) -> date | None:
     return _htmldate(tree, url, extensive=False) or _htmldate(tree, url, extensive=True)
 
 
-def _is_utc_stamp(value: str) -> bool:
-    """An ISO time stamp in UTC ("…Z", "…+00:00"); a date alone or a local time without offset is not one."""
-    try:
-        return datetime.fromisoformat(value.strip()).utcoffset() == timedelta(0)
-    except ValueError:
-        return False
-
-
 def _dateline(tree: HtmlElement, language: str | None) -> date | None:
     """The date that opens the article's first paragraph ("29.11.2022 – Die Branche …")."""
     paragraphs = (p for p in tree.iter("p") if len(element_text(p)) >= _DATELINE_MIN_CHARS and byline_area(p) == 0)
@@ -175,12 +167,12 @@ def _set_aside(elements: list[HtmlElement]) -> Iterator[None]:
     """Take the elements out of the tree for the duration, and put each back where it was (its tail text with it):
     cheaper than copying the page, which htmldate does once more itself."""
     places = []
-    for el in elements:
-        parent = el.getparent()
-        if parent is not None:
-            places.append((parent, parent.index(el), el))
-            parent.remove(el)
     try:
+        for el in elements:
+            parent = el.getparent()
+            if parent is not None:
+                places.append((parent, parent.index(el), el))
+                parent.remove(el)
         yield
     finally:
         for parent, index, el in reversed(places):
@@ -221,3 +213,11 @@ def _time_value(el: HtmlElement, language: str | None) -> str | None:
         if utc_day and abs((shown - utc_day).days) <= 1:
             return printed
     return stamp or printed
+
+
+def _is_utc_stamp(value: str) -> bool:
+    """An ISO time stamp in UTC ("…Z", "…+00:00"); a date alone or a local time without offset is not one."""
+    try:
+        return datetime.fromisoformat(value.strip()).utcoffset() == timedelta(0)
+    except ValueError:
+        return False
