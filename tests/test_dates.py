@@ -94,3 +94,16 @@ def test_a_dateline_opens_the_first_paragraph(first: str, expected: date | None)
 def test_a_time_in_utc_shows_the_date_the_page_prints(time: str, expected: date) -> None:
     body = f"<article><h1>Der Radweg</h1><p>Von Anna, {time}</p>{PROSE}</article>"
     assert extract_metadata(page(body), None).published == expected
+
+
+def test_a_comment_s_microdata_date_is_not_the_article_s() -> None:
+    comment = (
+        '<div itemscope itemtype="https://schema.org/Comment"><span itemprop="author">Ben</span>'
+        '<time itemprop="datePublished" datetime="2020-04-28T10:27:29+02:00">28.04.2020</time><p>Danke!</p></div>'
+    )
+    article = (
+        '<div itemscope itemtype="https://schema.org/Article"><h1>Der Radweg</h1>'
+        f'<time itemprop="datePublished" datetime="2020-04-27T08:00:00+02:00">27.04.2020</time>{PROSE}</div>'
+    )
+    # the comment comes first in the page, as where a theme sets its comments beside the article
+    assert extract_metadata(page(comment + article), None).published == date(2020, 4, 27)

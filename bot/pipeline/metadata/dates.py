@@ -37,7 +37,11 @@ _PUBLISHED_META = ("article:published_time", "og:article:published_time", "og:pu
                    "parsely-pub-date", "dc.date.issued", "dcterms.issued", "dcterms.created", "article.published",
                    "cxenseparse:recs:publishtime")  # fmt: skip
 _DATE_META = ("date", "dc.date", "dcterms.date", "sailthru.date")
-_PUBLISHED_MARKUP = '//*[@itemprop="datePublished"]'
+# Microdata's datePublished, unless it dates a reader's comment (schema.org's Comment has one too)
+_PUBLISHED_MARKUP = etree.XPath(
+    '//*[@itemprop="datePublished"]'
+    '[not(ancestor::*[@itemscope][1][contains(translate(@itemtype, "COMENT", "coment"), "comment")])]'
+)
 # A dateline opens the article's first paragraph, as press releases and wire copy set it: "29.11.2022 – Text",
 # "Bern, 17.08.2007 - Text" (a place, then the date, then a dash); an update note ("Update, 28.4.2020:") is not one.
 _DATELINE = re.compile(
@@ -195,7 +199,7 @@ def _date_candidates(
     yield from (meta.get(k) for k in _PUBLISHED_META)
     yield ld.get("datePublished")
     yield ld.get("dateCreated")
-    for el in tree.xpath(_PUBLISHED_MARKUP)[:3]:
+    for el in _PUBLISHED_MARKUP(tree)[:3]:
         yield el.get("datetime") or el.get("content")
     for el in tree.xpath("//time")[:5]:
         if byline_area(el) == 0:
