@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 import htmldate
@@ -146,12 +147,19 @@ def _htmldate_search(tree: HtmlElement, url: str | None) -> date | None:
 
 def _dateline(tree: HtmlElement, language: str | None) -> date | None:
     """The date that opens the article's first paragraph ("29.11.2022 – Die Branche …")."""
-    paragraphs = (p for p in tree.iter("p") if len(element_text(p)) >= _DATELINE_MIN_CHARS and byline_area(p) == 0)
-    for _, paragraph in zip(range(_DATELINE_PARAGRAPHS), paragraphs, strict=False):
-        m = _DATELINE.match(element_text(paragraph))
+    for text in islice(_article_paragraphs(tree), _DATELINE_PARAGRAPHS):
+        m = _DATELINE.match(text)
         if m and not _UPDATE.search(m["place"] or "") and (found := parse_date(m["date"], language)):
             return found
     return None
+
+
+def _article_paragraphs(tree: HtmlElement) -> Iterator[str]:
+    """The texts of the page's paragraphs of some length, outside sidebars, teasers, comments and captions."""
+    for paragraph in tree.iter("p"):
+        text = element_text(paragraph)
+        if len(text) >= _DATELINE_MIN_CHARS and byline_area(paragraph) == 0:
+            yield text
 
 
 def _comments_and_menus(tree: HtmlElement) -> list[HtmlElement]:
@@ -160,8 +168,10 @@ def _comments_and_menus(tree: HtmlElement) -> list[HtmlElement]:
     holds_headline = {node for h1 in tree.iter("h1") for node in h1.iterancestors()}
     found: dict[HtmlElement, None] = {}  # in document order, once each
     for hit in _NAMES_AND_NAVS(tree):
-        el = (hit.getparent() if _ASIDE_NAMES.search(hit) else None) if isinstance(hit, str) else hit
-        if el is not None and el not in holds_headline:
+        if isinstance(hit, str) and not _ASIDE_NAMES.search(hit):
+            continue  # a class or id that names something else
+        el = hit.getparent() if isinstance(hit, str) else hit  # the element so named, or a <nav>
+        if el not in holds_headline:
             found[el] = None
     return list(found)
 
