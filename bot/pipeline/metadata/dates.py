@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 import htmldate
+from lxml import etree
 from lxml.html import HtmlElement
 
 from bot.pipeline.metadata.author import byline_area
@@ -35,7 +38,26 @@ _PUBLISHED_META = ("article:published_time", "og:article:published_time", "og:pu
                    "parsely-pub-date", "dc.date.issued", "dcterms.issued", "dcterms.created", "article.published",
                    "cxenseparse:recs:publishtime")  # fmt: skip
 _DATE_META = ("date", "dc.date", "dcterms.date", "sailthru.date")
-_PUBLISHED_MARKUP = '//*[@itemprop="datePublished"]'
+# Microdata's datePublished, unless it dates a reader's comment (schema.org's Comment has one too)
+_PUBLISHED_MARKUP = etree.XPath(
+    '//*[@itemprop="datePublished"]'
+    '[not(ancestor::*[@itemscope][1][contains(translate(@itemtype, "COMENT", "coment"), "comment")])]'
+)
+# A dateline opens the article's first paragraph, as press releases and wire copy set it: "29.11.2022 – Text",
+# "Bern, 17.08.2007 - Text" (a place, then the date, then a dash); an update note ("Update, 28.4.2020:") is not one.
+_DATELINE = re.compile(
+    r"^(?:(?P<place>[^\W\d_][\w .()/-]{0,40}),\s+(?:(?:den|le|el|on)\s+)?)?"
+    r"(?P<date>\d[\d./ -]{4,12}\d|\d{1,2}\.?\s+(?:de\s+)?[^\W\d_]+\.?\s+(?:de\s+)?\d{4}"
+    r"|[^\W\d_]+\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})\s*(?:–|—|-)\s+\w"
+)
+_UPDATE = re.compile(r"update|aktualisiert|actualiza|mis à jour|atualiza", re.IGNORECASE)
+_DATELINE_MIN_CHARS = 60  # the article's paragraphs, not a short caption or a list of dated links
+_DATELINE_PARAGRAPHS = 3  # only the article's opening counts: later paragraphs cite other dates
+# Where a date is never the article's: readers' comments and the site's navigation (menus print today's date).
+# htmldate reads the whole page and takes a comment's time or a menu's clock when the article prints no date
+# in markup it knows. Names count where they start with the word: "main-nav", not "unavailable".
+_ASIDE_NAMES = re.compile(r"(?<![a-z])(?:comment|respond|reply|nav|menu)", re.IGNORECASE)
+_NAMES_AND_NAVS = etree.XPath("//@class | //@id | //nav")  # attribute values are far cheaper to test than elements
 
 
 def parse_date(value: Any, language: str | None = None) -> date | None:
@@ -102,14 +124,73 @@ def find_published(
     written dates are read in the page's language.
 
     Publication meta tags first (a republished page's JSON-LD often keeps the first version's date), then
-    JSON-LD, microdata, a <time> in the article (not in a list of other articles), generic date tags, and last
-    htmldate's extensive search for the original date.
+    JSON-LD, microdata, a <time> in the article (not in a list of other articles), generic date tags, a dateline
+    opening the article, and last htmldate's search for the original date outside comments and menus.
     """
-    for value in _date_candidates(ld, meta, tree):
+    for value in _date_candidates(ld, meta, tree, language):
         if found := parse_date(value, language):
             return found
-    # htmldate's markup rules first, its free-text search only when they find nothing
+    if found := _dateline(tree, language):
+        return found
+    # htmldate on the page without comments and menus, and on the whole page only when that has no date at all
+    # (a forum's posts are replies)
+    aside = _comments_and_menus(tree)
+    with _set_aside(aside):
+        found = _htmldate_search(tree, url)
+    return found or (_htmldate_search(tree, url) if aside else None)
+
+
+def _htmldate_search(tree: HtmlElement, url: str | None) -> date | None:
+    """htmldate's markup rules first, its free-text search only when they find nothing."""
     return _htmldate(tree, url, extensive=False) or _htmldate(tree, url, extensive=True)
+
+
+def _dateline(tree: HtmlElement, language: str | None) -> date | None:
+    """The date that opens the article's first paragraph ("29.11.2022 – Die Branche …")."""
+    for text in islice(_article_paragraphs(tree), _DATELINE_PARAGRAPHS):
+        m = _DATELINE.match(text)
+        if m and not _UPDATE.search(m["place"] or "") and (found := parse_date(m["date"], language)):
+            return found
+    return None
+
+
+def _article_paragraphs(tree: HtmlElement) -> Iterator[str]:
+    """The texts of the page's paragraphs of some length, outside sidebars, teasers, comments and captions."""
+    for paragraph in tree.iter("p"):
+        text = element_text(paragraph)
+        if len(text) >= _DATELINE_MIN_CHARS and byline_area(paragraph) == 0:
+            yield text
+
+
+def _comments_and_menus(tree: HtmlElement) -> list[HtmlElement]:
+    """Readers' comments and the site's navigation, outermost first. An element that holds the headline (<h1>)
+    stays: page-wide wrappers are sometimes named "with-comments"."""
+    holds_headline = {node for h1 in tree.iter("h1") for node in h1.iterancestors()}
+    found: dict[HtmlElement, None] = {}  # in document order, once each
+    for hit in _NAMES_AND_NAVS(tree):
+        if isinstance(hit, str) and not _ASIDE_NAMES.search(hit):
+            continue  # a class or id that names something else
+        el = hit.getparent() if isinstance(hit, str) else hit  # the element so named, or a <nav>
+        if el not in holds_headline:
+            found[el] = None
+    return list(found)
+
+
+@contextmanager
+def _set_aside(elements: list[HtmlElement]) -> Iterator[None]:
+    """Take the elements out of the tree for the duration, and put each back where it was (its tail text with it):
+    cheaper than copying the page, which htmldate does once more itself."""
+    places = []
+    try:
+        for el in elements:
+            parent = el.getparent()
+            if parent is not None:
+                places.append((parent, parent.index(el), el))
+                parent.remove(el)
+        yield
+    finally:
+        for parent, index, el in reversed(places):
+            parent.insert(index, el)
 
 
 def _htmldate(tree: HtmlElement, url: str | None, *, extensive: bool) -> date | None:
@@ -122,13 +203,35 @@ def _htmldate(tree: HtmlElement, url: str | None, *, extensive: bool) -> date | 
     return parse_date(found)
 
 
-def _date_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement) -> Iterator[Any]:
+def _date_candidates(
+    ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, language: str | None
+) -> Iterator[Any]:
     yield from (meta.get(k) for k in _PUBLISHED_META)
     yield ld.get("datePublished")
     yield ld.get("dateCreated")
-    for el in tree.xpath(_PUBLISHED_MARKUP)[:3]:
+    for el in _PUBLISHED_MARKUP(tree)[:3]:
         yield el.get("datetime") or el.get("content")
     for el in tree.xpath("//time")[:5]:
-        if byline_area(el) == 0:  # its machine-readable date, else the one it prints
-            yield el.get("datetime") or element_text(el)
+        if byline_area(el) == 0:
+            yield _time_value(el, language)
     yield from (meta.get(k) for k in _DATE_META)
+
+
+def _time_value(el: HtmlElement, language: str | None) -> str | None:
+    """A <time>'s machine-readable date, else the one it prints; the printed one where the machine-readable stamp
+    is in UTC, as sites render their local date from a UTC stamp ("2020-02-19T23:20Z" printed "20.2.2020 00:20").
+    A local date is at most a day from the UTC one: a printed date further off is misread (a US "02/03/2020")."""
+    stamp, printed = el.get("datetime"), element_text(el)
+    if stamp and _is_utc_stamp(stamp) and (shown := parse_date(printed, language)):
+        utc_day = parse_date(stamp)
+        if utc_day and abs((shown - utc_day).days) <= 1:
+            return printed
+    return stamp or printed
+
+
+def _is_utc_stamp(value: str) -> bool:
+    """An ISO time stamp in UTC ("…Z", "…+00:00"); a date alone or a local time without offset is not one."""
+    try:
+        return datetime.fromisoformat(value.strip()).utcoffset() == timedelta(0)
+    except ValueError:
+        return False

@@ -1,0 +1,109 @@
+"""The card's date where the page has no publication markup (bot/pipeline/metadata/dates.py): a dateline, and
+htmldate's search kept away from readers' comments and the site's menus."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from lxml import etree
+
+from bot.pipeline.metadata import extract_metadata, parse_html
+from bot.pipeline.metadata.dates import _dateline, find_published
+
+PROSE = (
+    "<p>Die Gemeinde hat am Abend über den neuen Radweg beraten und will ihn im kommenden Frühjahr bauen lassen, "
+    "sobald die Gelder des Landes bewilligt sind.</p>"
+)
+
+
+def page(body: str, lang: str = "de") -> str:
+    return f"<!DOCTYPE html><html lang='{lang}'><head><title>Radweg</title></head><body>{body}</body></html>"
+
+
+def test_a_comment_s_time_is_not_the_article_s_date() -> None:
+    article = f'<article><h1>Der Radweg</h1><div class="profile">von Anna<br>am 20.09.2020</div>{PROSE}</article>'
+    comments = ('<div class="kb-comments"><div class="comment"><time datetime="2020-09-22T12:45:17+02:00">'
+                "22.09.20 | 12:45</time><p>Endlich!</p></div></div>")  # fmt: skip
+    assert extract_metadata(page(article + comments), None).published == date(2020, 9, 20)
+
+
+def test_a_menu_s_date_of_today_is_not_the_article_s_date() -> None:
+    clock = '<time datetime="2023-11-01T13:56:20+01:00">Mittwoch, 01. November 2023</time>'
+    menu = f'<div class="navtop"><span class="mod_datetime">{clock}</span></div>'
+    article = f'<div class="page"><h1>Der Radweg</h1><p><span class="text_datum">31. Oktober 2023.</span></p>{PROSE}'
+    assert extract_metadata(page(menu + article + "</div>"), None).published == date(2023, 10, 31)
+
+
+def test_the_headline_s_container_stays_even_when_named_after_comments() -> None:
+    comment = '<div class="comment"><time datetime="2023-11-02T08:00:00+01:00">02.11.23</time><p>Gut!</p></div>'
+    byline = '<div class="profile">von Anna<br>am 31.10.2023</div>'
+    body = f'<div id="with-comments"><h1>Der Radweg</h1>{byline}{PROSE}{comment}</div>'
+    assert extract_metadata(page(body), None).published == date(2023, 10, 31)
+
+
+def test_the_search_leaves_the_page_as_it_was() -> None:
+    """The comments and menus are set aside for htmldate and put back: the main text is read from the same tree."""
+    nav = '<nav class="main-nav">Start <span>heute</span></nav><div class="menu">Ressorts</div>'
+    comments = '<div class="comments">Erster! <div class="reply">Zweiter</div></div> tail text'
+    tree = parse_html(page(f"{nav}<h1>Der Radweg</h1>{PROSE}{comments}<p>Ende</p>"))
+    assert tree is not None
+    before = etree.tostring(tree)
+    find_published({}, {}, tree, None, "de")
+    assert etree.tostring(tree) == before
+
+
+def test_a_page_of_replies_still_has_a_date() -> None:
+    posts = '<div class="reply"><span class="postdate">14.03.2019</span><p>Hat jemand das gleiche Problem?</p></div>'
+    assert extract_metadata(page(f"<h2>Forum</h2>{posts}"), None).published == date(2019, 3, 14)
+
+
+def test_a_press_release_s_dateline_is_its_date() -> None:
+    release = "<p>29.11.2022 – Mehrfach hatte die Branche vor den Folgen gewarnt, nun drosselt die Regierung.</p>"
+    comments = '<div class="comments"><span class="comment-date">02.12.2022, 15:57:32</span></div>'
+    body = f"<h1>Die Branche protestiert</h1>{release}{PROSE}{comments}"
+    assert extract_metadata(page(body), None).published == date(2022, 11, 29)
+
+
+@pytest.mark.parametrize(
+    ("first", "expected"),
+    [
+        ("Bern, 17.08.2007 - Rede von Moritz Leuenberger beim Städtegipfel vor den Delegierten.", date(2007, 8, 17)),
+        ("Hamburg, den 2. Dezember 2022 – Die Reederei meldet für das dritte Quartal mehr Fracht.", date(2022, 12, 2)),
+        ("Update, 28.4.2020, 12.45 Uhr – Inmitten der Spekulationen über den Verbleib meldet das Amt.", None),
+        ("Berlin, the city of lakes – and of many more bridges than Venice, as guides like to say.", None),
+        ("The council met on 29.11.2022 – and agreed to build the new cycle path next spring.", None),
+    ],
+)
+def test_a_dateline_opens_the_first_paragraph(first: str, expected: date | None) -> None:
+    tree = parse_html(page(f"<p>{first}</p>{PROSE}"))
+    assert tree is not None
+    assert _dateline(tree, "de") == expected
+
+
+@pytest.mark.parametrize(
+    ("time", "expected"),
+    [
+        ('<time datetime="2020-02-19T23:20:00Z">20.2.2020, 00:20</time>', date(2020, 2, 20)),  # printed locally
+        ('<time datetime="2020-02-19T23:20:00+00:00">20. Februar 2020</time>', date(2020, 2, 20)),
+        ('<time datetime="2020-02-19T23:20:00Z">vor 2 Stunden</time>', date(2020, 2, 19)),  # prints no date
+        ('<time datetime="2020-02-19T23:20:00+01:00">20.2.2020</time>', date(2020, 2, 19)),  # the local stamp wins
+        ('<time datetime="2020-02-03T15:00:00Z">02/03/2020</time>', date(2020, 2, 3)),  # month first, as in the US
+    ],
+)
+def test_a_time_in_utc_shows_the_date_the_page_prints(time: str, expected: date) -> None:
+    body = f"<article><h1>Der Radweg</h1><p>Von Anna, {time}</p>{PROSE}</article>"
+    assert extract_metadata(page(body), None).published == expected
+
+
+def test_a_comment_s_microdata_date_is_not_the_article_s() -> None:
+    comment = (
+        '<div itemscope itemtype="https://schema.org/Comment"><span itemprop="author">Ben</span>'
+        '<time itemprop="datePublished" datetime="2020-04-28T10:27:29+02:00">28.04.2020</time><p>Danke!</p></div>'
+    )
+    article = (
+        '<div itemscope itemtype="https://schema.org/Article"><h1>Der Radweg</h1>'
+        f'<time itemprop="datePublished" datetime="2020-04-27T08:00:00+02:00">27.04.2020</time>{PROSE}</div>'
+    )
+    # the comment comes first in the page, as where a theme sets its comments beside the article
+    assert extract_metadata(page(comment + article), None).published == date(2020, 4, 27)
