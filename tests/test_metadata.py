@@ -420,6 +420,22 @@ def test_bylines_in_markup_and_in_many_languages(byline: str, expected: str) -> 
 @pytest.mark.parametrize(
     "byline",
     [
+        '<div class="ArticleByLine">Von Lena Brandt</div>',
+        '<span class="POST-AUTHOR">Lena Brandt</span>',
+        '<span class="entry-Autor">Lena Brandt</span>',
+        '<p id="postAuthor">Lena Brandt</p>',
+        '<div class="meta"><a class="url FN" href="/u/lena">Lena Brandt</a></div>',
+    ],
+)
+def test_author_classes_are_found_however_the_page_capitalises_them(byline: str) -> None:
+    # the scan selects candidates by the spellings the page uses; every capitalisation must still be found
+    html = article_page("", f"<article><h1>Die Schlagzeile</h1>{byline}</article>")
+    assert extract_metadata(html, None).author == "Lena Brandt"
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
         '<span class="author">Redaktion</span>',
         '<span class="byline">von Webredaktion, 24. Januar 2022</span>',
         '<p class="byline">By Staff</p>',

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from lxml import etree
@@ -56,6 +56,9 @@ _BYLINE_END = re.compile(
 _AUTHOR_CLASS = re.compile(r"author(?!i[tsz])|byline|autor(?!i[dtsz]|y)|writer|verfasser|(?<![\w-])fn(?![\w-])",
                            re.IGNORECASE)  # fmt: skip
 _AUTHOR_ID = re.compile(r"author(?!i[tsz])", re.IGNORECASE)
+# What those two can match, in ASCII lower case; and the page's class and id values (plain strings: no proxies)
+_AUTHOR_WORDS = re.compile(rb"author|byline|autor|writer|verfasser|fn")
+_CLASS_AND_ID_VALUES = etree.XPath("descendant-or-self::*/@class | descendant-or-self::*/@id", smart_strings=False)
 # Class or id words of areas whose names are not the article's byline; a word of its own ("comment-list",
 # "site-footer"), not the tail of a layout name ("layoutTwoColumnsRightSidebar").
 _NOT_BYLINE_AREA = re.compile(r"(?<![a-z])(?:sidebar|widget|related|teaser|recommend|listing|footer|menu|nav|share)",
@@ -221,10 +224,14 @@ def _name_text(el: HtmlElement) -> str:
 
 
 def _author_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
-    """Elements marked up as the author, in page order, outside comments (a plain walk: an XPath with these
-    conditions costs twice as much)."""
+    """Elements marked up as the author, in page order, outside comments.
+
+    libxml2 selects the candidates. Its tests of every element cost as much as a Python walk unless they are plain
+    substring tests of attribute nodes (a case-insensitive one, with translate(), costs 3x the walk), so the page's
+    own spellings of the author words ("author", "Author", "byLine") are looked up first and only those are tested:
+    a quarter of the walk's time, the same elements."""
     found = 0
-    for el in tree.iter(tag=etree.Element):
+    for el in _author_selection(_author_spellings(tree))(tree):
         classes, ident = el.get("class") or "", el.get("id") or ""
         marked = (_AUTHOR_CLASS.search(classes) or _AUTHOR_ID.search(ident) or el.get("rel") == "author"
                   or el.get("itemprop") == "author" or el.tag == "byline")  # fmt: skip
@@ -234,6 +241,28 @@ def _author_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
         found += 1
         if found >= _MAX_MARKED:
             return
+
+
+def _author_spellings(tree: HtmlElement) -> tuple[str, ...]:
+    """The spellings of the author words in the page's class and id values, as the page writes them."""
+    values = "\n".join(_CLASS_AND_ID_VALUES(tree))
+    # ASCII lower case keeps every position (each other character becomes one "?"), so a match's span is the page's
+    folded = values.encode("ascii", "replace").lower()
+    return tuple(sorted({values[m.start() : m.end()] for m in _AUTHOR_WORDS.finditer(folded)}))
+
+
+@lru_cache(maxsize=256)
+def _author_selection(spellings: tuple[str, ...]) -> etree.XPath:
+    """Elements whose class holds one of these spellings, or whose id holds a spelling of "author", or with
+    rel=author or itemprop=author, and <byline>: a superset of what _AUTHOR_CLASS and _AUTHOR_ID match (spellings
+    are ASCII letters, safe inside the quotes)."""
+    classes = " or ".join(f"contains(.,'{s}')" for s in spellings) or "false()"
+    ids = " or ".join(f"contains(.,'{s}')" for s in spellings if s.lower() == "author") or "false()"
+    return etree.XPath(
+        f"descendant-or-self::*/@class[{classes}]/.. | descendant-or-self::*/@id[{ids}]/.."
+        " | descendant-or-self::*/@rel[.='author']/.. | descendant-or-self::*/@itemprop[.='author']/.."
+        " | descendant-or-self::byline"
+    )
 
 
 def _text_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
