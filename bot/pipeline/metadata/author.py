@@ -44,6 +44,8 @@ _DATED_NAME = re.compile(_DATED_LINE.pattern + r"(?=(?:[^\W\d_][\w'’.-]*\s+){1
 # Where the name ends: a date or time, "am"/"on"/"le" before one, a separator, a parenthesis.
 _BYLINE_END = re.compile(
     r"\s+(?:am|on|le|el|il|em|op|den|updated|aktualisiert|veröffentlicht|published)\s+.*$|\s*[|·•(\[–—]\s*.*$|\s+-\s+.*$"
+    # the post's category or place after the name: "Posted by Jane Doe in News", "von Tobi unter Allgemein"
+    r"|\s+(?:in|under|unter|dans|nel|nella)\s+.*$"
     r"|\s*(?<![^\W_])\d.*$|\s+(?:tags?|kategorie|category|foto|fotos|bild|illustration|photos?)\b.*$"
     # a byline box's links and notes after the name: "Jane Doe Full Bio LinkedIn", "Jane Doe Lesezeit 3 Min."
     r"|\s+(?:full bio|bio|linkedin|twitter|facebook|instagram|e-?mail|kontakt|contact|follow|folgen|alle artikel"
@@ -69,6 +71,9 @@ _CAPTION = re.compile(r"copyright|(?:photo|image|img|picture|bild|foto)[-_]?(?:c
                       r"|wp-caption|bildunterschrift|bildquelle", re.IGNORECASE)  # fmt: skip
 _AUTHOR_LABELS = re.compile(r"^(?:written by|author|verfasst von|geschrieben von|escrito por|écrit par|auteur|autor)$",
                             re.IGNORECASE)  # fmt: skip
+# Elements that end a line of text: a break, or a block of its own
+_LINE_ENDS = frozenset(("br", "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "table", "section",
+                        "article", "header", "footer", "aside", "nav", "blockquote", "figure", "hr"))  # fmt: skip
 _TEXT_BYLINE_TAGS = ("p", "span", "em", "i", "b", "strong", "small", "div", "li", "address", "h5", "h6", "td", "font")
 _AUTHOR_META = ("author", "article:author", "og:article:author", "byl", "parsely-author", "sailthru.author",
                 "cxenseparse:author", "dc.creator", "dcterms.creator", "citation_author")  # fmt: skip
@@ -80,6 +85,7 @@ _DATE_KEYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday"
 # A dateline: a place, then the agency in parentheses, then a dash ("Frankfurt/Main (dpa) –")
 _DATELINE = re.compile(r"^[^\W\d_][\w./' -]{0,40}?\s*\(([^()]{2,30})\)\s*[-–—:]")
 _DATELINE_PARAGRAPHS = 5
+_CLOSING_CREDIT = re.compile(r"[.!?\"“”»«]\s*\(([^()]{2,40})\)$")
 _SIDEBARS = object()  # in the candidates, where those from sidebars, menus and footers begin
 _BYLINE_AREA_DEPTH = 6
 _MAX_MARKED = 30  # elements marked as an author, in page order
@@ -87,6 +93,10 @@ _MAX_TEXT_BYLINES = 8
 # A signature: the last paragraph of its block, after a paragraph of prose at least this long.
 _SIGNED_PROSE = 40
 _MAX_SIGNATURE = 60
+_RIGHT_ALIGNED = etree.XPath(
+    "//p[translate(@align, 'RIGHT', 'right') = 'right'"
+    " or contains(translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ ', 'abcdefghijklmnopqrstuvwxyz'), 'text-align:right')]"
+)
 
 
 def find_author(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, site_name: str | None) -> str | None:
@@ -132,7 +142,9 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
              if el.tag == "article" or (el.tag != "blockquote" and byline_area(el) == 0)]  # fmt: skip
     yield posts[0].get("data-author") if posts else None
     yield _signature(tree)
+    yield _right_aligned_signature(tree)
     yield _dateline_agency(tree)
+    yield _closing_agency(tree)
     yield _SIDEBARS
     yield from marked[1]
     yield from lines[1]
@@ -144,6 +156,15 @@ def _dateline_agency(tree: HtmlElement) -> list[str]:
     for el in tree.xpath("//p")[:_DATELINE_PARAGRAPHS]:
         if (match := _DATELINE.match(element_text(el))) and byline_area(el) == 0:
             return agency_names(match[1])
+    return []
+
+
+def _closing_agency(tree: HtmlElement) -> list[str]:
+    """The agencies in the credit that closes wire copy's last paragraph: "... hieß es. (FR mit dpa)", "(APA)"."""
+    for el in reversed(tree.xpath("//p")):
+        match = _CLOSING_CREDIT.search(element_text(el))
+        if match and (agencies := agency_names(match[1])) and byline_area(el) == 0:
+            return agencies
     return []
 
 
@@ -293,7 +314,47 @@ def _text_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
     lone = squash(dated[0].text) if len(dated) == 1 and not any(found) else ""
     if _DATED_NAME.match(lone) and (area := byline_area(dated[0])) is not None:
         found[area].append(_byline_name(lone))
+    found[0].extend(_tail_bylines(body))
     return found
+
+
+def _tail_bylines(body: HtmlElement) -> Iterator[str]:
+    """Bylines in the article's text after an element that starts a line: a heading, a line break or an icon
+    ("<h2>Title</h2> Posted by Jane Doe under ...", "12.03.2022<br>Von Jane Doe", "<i class="icon-user"></i> Von
+    Jane Doe"). Not in sidebars and footers, whose tails credit themes ("Theme by ..."); after the bylines in
+    elements' own text, as prose around links has many tails."""
+    found = 0
+    for el in body.iter(etree.Element):
+        own = squash(el.tail)
+        if not own or len(own) > MAX_BYLINE or not (_BYLINE_START.match(own) or BYLINE_PREFIX.fullmatch(own)):
+            continue
+        if not _starts_line(el) or byline_area(el.getparent()) != 0:
+            continue
+        # the line may go on with the post's categories and tags: its start holds the name
+        if name := _byline_name(_tail_line(el)[:MAX_BYLINE]):
+            yield name
+            found += 1
+            if found >= _MAX_TEXT_BYLINES:
+                return
+
+
+def _starts_line(el: HtmlElement) -> bool:
+    """Text after this element starts a line: it ends a line (a break, a block), or it is an icon that opens its
+    parent (an element without text, nothing before it)."""
+    if el.tag in _LINE_ENDS:
+        return True
+    parent = el.getparent()
+    return not element_text(el) and el.getprevious() is None and parent is not None and not squash(parent.text)
+
+
+def _tail_line(el: HtmlElement) -> str:
+    """The text after an element up to the next line break: its tail and the siblings that follow on that line."""
+    parts = [el.tail or ""]
+    for sibling in el.itersiblings():
+        if sibling.tag in _LINE_ENDS or sum(map(len, parts)) > MAX_BYLINE:
+            break
+        parts += [element_text(sibling), sibling.tail or ""]
+    return squash(" ".join(parts))
 
 
 def _signature(tree: HtmlElement) -> str | None:
@@ -307,6 +368,18 @@ def _signature(tree: HtmlElement) -> str | None:
             continue
         name = _first_line(el)
         if len(name) <= _MAX_SIGNATURE and (name != element_text(el) or _emphasised(el)):
+            return name
+    return None
+
+
+def _right_aligned_signature(tree: HtmlElement) -> str | None:
+    """A name set to the right under a paragraph of prose, as letters and older pages sign off, notes may follow it
+    ("<p align="right"><em>Jane Doe</em></p><p>(1) Source: ...</p>")."""
+    for el in _RIGHT_ALIGNED(tree):
+        prose = el.getprevious()
+        if prose is None or prose.tag != "p" or len(element_text(prose)) < _SIGNED_PROSE or byline_area(el) != 0:
+            continue
+        if len(name := _first_line(el)) <= _MAX_SIGNATURE and person_names(name):
             return name
     return None
 
