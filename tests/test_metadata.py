@@ -618,3 +618,18 @@ def test_a_name_set_to_the_right_under_the_text_signs_it_even_before_notes() -> 
     # set to the right but no name: a date or a note is not a signature
     dated = '<p align="right">Paris, le 3 mai 2022</p><p>(1) Une note.</p>'
     assert extract_metadata(article_page("", f"<article>{PROSE}{dated}</article>", "fr"), None).author is None
+
+
+@pytest.mark.parametrize(
+    ("closing", "expected"),
+    [
+        ("<p>Euer HansDampf</p>", "HansDampf"),
+        ("<p>Liebe Grüße,<br>Anna Berger</p>", "Anna Berger"),
+        ("<p>Cheers, Sam</p>", "Sam"),
+        # a greeting to the readers, no name: nothing
+        ("<p>Viele Grüße an alle Leser und bis zum nächsten Mal!</p>", None),
+    ],
+)
+def test_the_name_after_a_closing_greeting_signs_the_post(closing: str, expected: str | None) -> None:
+    html = article_page("", f"<article><h1>H</h1><p>Viel Glück!</p>{closing}</article>")
+    assert extract_metadata(html, None).author == expected

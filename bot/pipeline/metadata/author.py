@@ -95,6 +95,11 @@ _MAX_TEXT_BYLINES = 8
 # A signature: the last paragraph of its block, after a paragraph of prose at least this long.
 _SIGNED_PROSE = 40
 _MAX_SIGNATURE = 60
+_SIGN_OFF = re.compile(
+    r"^(?:euer|eure|dein|deine|(?:liebe|viele|beste|herzliche|sonnige) gr(?:ü|ue)(?:ß|ss)e|lg|cheers|best|regards"
+    r"|best regards|kind regards|yours|bises|amitiés|cordialement|saludos|un abrazo|abraços)[\s,.!:]+(\S.*)$",
+    re.IGNORECASE,
+)
 _RIGHT_ALIGNED = etree.XPath(
     "//p[translate(@align, 'RIGHT', 'right') = 'right'"
     " or contains(translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ ', 'abcdefghijklmnopqrstuvwxyz'), 'text-align:right')]"
@@ -146,6 +151,7 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
     yield posts[0].get("data-author") if posts else None
     yield _signature(tree)
     yield _right_aligned_signature(tree)
+    yield _sign_off(tree)
     yield _dateline_agency(tree)
     yield _closing_agency(tree)
     yield _SIDEBARS
@@ -371,6 +377,18 @@ def _signature(tree: HtmlElement) -> str | None:
         name = _first_line(el)
         if len(name) <= _MAX_SIGNATURE and (name != element_text(el) or _emphasised(el)):
             return name
+    return None
+
+
+def _sign_off(tree: HtmlElement) -> str | None:
+    """The name after a closing greeting in the last paragraph of a block: "Euer Tobi", "Liebe Grüße, Anna",
+    "Cheers, Sam" (a blog's or a forum post's sign-off)."""
+    blocks = dict.fromkeys(p.getparent() for p in tree.iter("p"))
+    for block in blocks:
+        el = next((child for child in reversed(block) if child.tag == "p"), None) if block is not None else None
+        text = element_text(el) if el is not None else ""
+        if len(text) <= _MAX_SIGNATURE and (match := _SIGN_OFF.match(text)) and byline_area(el) == 0:
+            return match[1]
     return None
 
 
