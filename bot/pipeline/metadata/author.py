@@ -368,10 +368,8 @@ def _tail_line(el: HtmlElement) -> str:
 def _signature(tree: HtmlElement) -> str | None:
     """A name that signs off the text: the last paragraph of a block of prose, set apart (emphasised, or the name
     above a role on a line of its own: "<p>Kazim Türkmen<br>Bundesvorsitzender</p>")."""
-    blocks = dict.fromkeys(p.getparent() for p in tree.iter("p"))  # in page order; one pass, whatever the size
-    for block in blocks:
-        el = next((child for child in reversed(block) if child.tag == "p"), None) if block is not None else None
-        prose = el.getprevious() if el is not None else None
+    for el in _last_paragraphs(tree):
+        prose = el.getprevious()
         if prose is None or prose.tag != "p" or len(element_text(prose)) < _SIGNED_PROSE or byline_area(el) != 0:
             continue
         name = _first_line(el)
@@ -380,13 +378,19 @@ def _signature(tree: HtmlElement) -> str | None:
     return None
 
 
+def _last_paragraphs(tree: HtmlElement) -> Iterator[HtmlElement]:
+    """The last paragraph of each block of paragraphs, in page order."""
+    blocks = dict.fromkeys(p.getparent() for p in tree.iter("p"))  # one pass, whatever the size
+    for block in blocks:
+        if block is not None and (el := next((c for c in reversed(block) if c.tag == "p"), None)) is not None:
+            yield el
+
+
 def _sign_off(tree: HtmlElement) -> str | None:
     """The name after a closing greeting in the last paragraph of a block: "Euer Tobi", "Liebe Grüße, Anna",
     "Cheers, Sam" (a blog's or a forum post's sign-off)."""
-    blocks = dict.fromkeys(p.getparent() for p in tree.iter("p"))
-    for block in blocks:
-        el = next((child for child in reversed(block) if child.tag == "p"), None) if block is not None else None
-        text = element_text(el) if el is not None else ""
+    for el in _last_paragraphs(tree):
+        text = element_text(el)
         if len(text) <= _MAX_SIGNATURE and (match := _SIGN_OFF.match(text)) and byline_area(el) == 0:
             return match[1]
     return None
