@@ -410,11 +410,43 @@ def test_json_ld_author_references_are_followed() -> None:
         ('<p class="author">Richard Brandt im Gespräch mit Karin Vogel</p>', "Richard Brandt and Karin Vogel"),
         # a date, then the name, on the line under the headline
         ('<p class="text-muted">03.02.2021 - Ines Kranich</p>', "Ines Kranich"),
+        # more languages' byline words and labels
+        ("<p>Texto: Lucía Ramos</p>", "Lucía Ramos"),
+        ("<p>Publié par Claire Martin le 3 mai 2022</p>", "Claire Martin"),
+        ("<p>Texte et photos : Claire Martin</p>", "Claire Martin"),
+        ("<p>Geplaatst door Jan de Vries</p>", "Jan de Vries"),
+        ("<p>Gastbeitrag von Ines Kranich</p>", "Ines Kranich"),
+        ("<p>Autor/in: Ines Kranich</p>", "Ines Kranich"),
+        ("<p>Scritto da Marco Bellini</p>", "Marco Bellini"),
+        ("<p>A cura di Marco Bellini</p>", "Marco Bellini"),
+        # the post's category after the name
+        ('<p class="meta">Posted by Ines Kranich in <a href="/c/news">News</a></p>', "Ines Kranich"),
+        # a byline in the text after an icon, a heading or a line break
+        ('<div class="meta"><span><i class="icon-user"></i> Von Ines Kranich</span></div>', "Ines Kranich"),
+        ('<div class="post-info"><h2>Die Schlagzeile</h2> Posted by Kranich42 under <a href="/c/x">Allgemein</a>'
+         "</div>", "Kranich42"),
+        ("<p>12.03.2022<br>Von Ines Kranich</p>", "Ines Kranich"),
     ],
 )  # fmt: skip
 def test_bylines_in_markup_and_in_many_languages(byline: str, expected: str) -> None:
     html = article_page("", f"<article><h1>Die Schlagzeile</h1>{byline}</article>")
     assert extract_metadata(html, None).author == expected
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        '<div class="ArticleByLine">Von Lena Brandt</div>',
+        '<span class="POST-AUTHOR">Lena Brandt</span>',
+        '<span class="entry-Autor">Lena Brandt</span>',
+        '<p id="postAuthor">Lena Brandt</p>',
+        '<div class="meta"><a class="url FN" href="/u/lena">Lena Brandt</a></div>',
+    ],
+)
+def test_author_classes_are_found_however_the_page_capitalises_them(byline: str) -> None:
+    # the scan selects candidates by the spellings the page uses; every capitalisation must still be found
+    html = article_page("", f"<article><h1>Die Schlagzeile</h1>{byline}</article>")
+    assert extract_metadata(html, None).author == "Lena Brandt"
 
 
 @pytest.mark.parametrize(
@@ -566,3 +598,38 @@ def test_person_names_keeps_people_and_drops_outlets() -> None:
     assert person_names("Jelko Djuren und Jutta Klaukien") == ["Jelko Djuren", "Jutta Klaukien"]
     assert person_names("Die Redaktion von Battery News") == []
     assert person_names("ThE_PaiN") == ["ThE_PaiN"]
+
+
+def test_the_credit_closing_wire_copy_names_the_agency() -> None:
+    closing = "<p>Der Rat tagt wieder im Mai, hieß es aus dem Rathaus. (FR mit dpa)</p>"
+    assert extract_metadata(article_page("", f"<article><h1>H</h1>{closing}</article>"), None).author == "dpa"
+    # a person's byline comes first; a parenthesis that names no agency is no credit
+    byline = "<p>Von Ines Kranich</p>"
+    assert extract_metadata(article_page("", f"<article>{byline}{closing}</article>"), None).author == "Ines Kranich"
+    aside = "<p>Der Rat tagt wieder im Mai, hieß es aus dem Rathaus. (Bericht folgt)</p>"
+    assert extract_metadata(article_page("", f"<article>{aside}</article>"), None).author is None
+
+
+def test_a_name_set_to_the_right_under_the_text_signs_it_even_before_notes() -> None:
+    signed = ('<p style="Text-Align: Right"><em>Claire Martin</em></p>'
+              "<p>(1) Les chiffres viennent de l'enquête annuelle publiée au printemps.</p>")  # fmt: skip
+    html = article_page("", f"<article><h1>H</h1>{PROSE}{signed}</article>", "fr")
+    assert extract_metadata(html, None).author == "Claire Martin"
+    # set to the right but no name: a date or a note is not a signature
+    dated = '<p align="right">Paris, le 3 mai 2022</p><p>(1) Une note.</p>'
+    assert extract_metadata(article_page("", f"<article>{PROSE}{dated}</article>", "fr"), None).author is None
+
+
+@pytest.mark.parametrize(
+    ("closing", "expected"),
+    [
+        ("<p>Euer HansDampf</p>", "HansDampf"),
+        ("<p>Liebe Grüße,<br>Anna Berger</p>", "Anna Berger"),
+        ("<p>Cheers, Sam</p>", "Sam"),
+        # a greeting to the readers, no name: nothing
+        ("<p>Viele Grüße an alle Leser und bis zum nächsten Mal!</p>", None),
+    ],
+)
+def test_the_name_after_a_closing_greeting_signs_the_post(closing: str, expected: str | None) -> None:
+    html = article_page("", f"<article><h1>H</h1><p>Viel Glück!</p>{closing}</article>")
+    assert extract_metadata(html, None).author == expected

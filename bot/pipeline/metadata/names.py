@@ -13,14 +13,17 @@ from typing import Any
 from bot.pipeline.metadata.markup import DOMAIN, ORG_TYPES, SEPARATORS, ld_types, letters, unescaped
 
 BYLINE_WORDS = (
-    r"(?:(?:written|posted|published|reported|created|story|words|text|ein (?:beitrag|artikel|kommentar|gastbeitrag)"
-    r"|verfasst|geschrieben|erstellt|escrito|écrit|rédigé|scritto|geschreven|skrevet|publicado)\s+)?"
+    r"(?:(?:(?:written|posted|published|reported|created|story|words|text|(?:ein )?(?:beitrag|artikel|kommentar"
+    r"|gastbeitrag)|verfasst|geschrieben|erstellt|escrito|écrit|rédigé|publié|posté|scritto|geschreven|geplaatst"
+    r"|skrevet|publicado)\s+)?"
     r"(?:by|von|vom|par|por|di|door|av|af|napsal|napsala|napisał|napisała|przez)"
+    r"|(?:scritto|pubblicato|postato) da|a cura di)"  # Italian; "da" alone opens German sentences
 )
 BYLINE_LABEL = (
-    r"(?:author|autor|autorin|autoren|auteur|autore|auteurs|autora|autorka|autorzy|text|texte|tekst|interview"
-    r"|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja)"
-    r"(?:\s*(?:&|und|and|/|\+)\s*(?:fotos?|bilder?|photos?|images?))?"  # "Text & Fotos:"
+    r"(?:author|autor|autorin|autoren|auteur|autore|auteurs|autora|autorka|autorzy|text|texte|texto|testo|tekst"
+    r"|interview|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja"
+    r"|autor(?:/|\*|:|_)in(?:nen)?)"  # "Autor/in:", "Autor*innen:"
+    r"(?:\s*(?:&|und|and|et|y|e|/|\+)\s*(?:fotos?|bilder?|photos?|images?))?"  # "Text & Fotos:", "Texte et photos"
 )
 # A byline's opening words: "By", "Von", "Text von", "Autor:" (what follows is the name); a whole word, not the
 # start of a name ("Diana", "Byron")
