@@ -69,6 +69,45 @@ def test_language_comes_from_the_text_before_the_html_attribute() -> None:
     assert extract_article(html, None).language == "de"
 
 
+_BODY = [
+    "Der Stadtrat hat am Montag nach langer Debatte den Haushalt für das kommende Jahr beschlossen.",
+    "Die Opposition kritisierte vor allem die hohen Ausgaben für den Straßenbau am Stadtrand.",
+    "Der Kämmerer verteidigte den Plan und verwies auf die gestiegenen Einnahmen aus der Gewerbesteuer.",
+]
+_LEAD = "Nach sechs Stunden Debatte steht der Haushalt: Die Stadt investiert so viel wie nie zuvor in ihre Straßen."
+
+
+def _page_with(header: str, after: str = "") -> str:
+    body = "".join(f"<p>{line} {line}</p>" for line in _BODY)
+    return f"""<html><body><main><article><header><h1>Stadtrat beschließt Rekordhaushalt</h1>{header}</header>
+    <div class="article-body">{body}</div></article>{after}</main></body></html>"""
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        f'<p class="article-lead">{_LEAD}</p>',
+        f'<div class="teaser-text"><p>{_LEAD}</p></div>',
+        f'<p class="chapo">{_LEAD}</p>',
+    ],
+)
+def test_the_lead_below_the_headline_opens_the_text(lead: str) -> None:
+    paragraphs = extract_article(_page_with(lead), None).paragraphs
+    assert paragraphs[0] == _LEAD
+    assert paragraphs[1].startswith(_BODY[0])
+
+
+def test_a_teaser_of_another_article_is_no_lead() -> None:
+    teasers = f"""<div class="teaser"><h3><a href="/b">Neue Radwege</a></h3><p>{_LEAD}</p></div>
+    <p class="teaser-text"><a href="/c">{_LEAD}</a></p>"""
+    assert _LEAD not in extract_article(_page_with(teasers), None).text  # above the body, but a link or a headed box
+
+
+def test_a_lead_class_below_the_body_is_no_lead() -> None:
+    html = _page_with("", after=f'<section class="more"><p class="intro">{_LEAD}</p></section>')
+    assert not extract_article(html, None).paragraphs[0].startswith(_LEAD)
+
+
 def test_clean_lines_drops_headline_link_lists_and_furniture() -> None:
     lines = [
         "Storm hits the coast",

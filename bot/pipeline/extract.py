@@ -6,7 +6,9 @@ How the pieces were chosen (figures from `python -m bench extraction`, 181 real 
 - it sometimes keeps only part of a long article, or only a legal notice: readability-lxml then recovers
   the article; it runs only when the page's <p> text is still much longer than what trafilatura kept;
 - both keep leftover lines (headline repeated, "Related: ...", share/follow/newsletter prompts, copyright),
-  which a line filter removes.
+  which a line filter removes;
+- trafilatura's precision mode drops the lead (standfirst) with the <header> or "teaser" block it sits in: it is
+  put back when it lies just after the <h1> and before the body's first paragraphs.
 Scripts, styles and comments are dropped before the input cap, so inline code cannot push the article out.
 """
 
@@ -154,6 +156,8 @@ def _extract(html: str, url: str | None, max_chars: int) -> Article:
     tree = parse_html(page)
     article = metadata_from_tree(tree, url)
     paragraphs, quotes = _main_text(page, url, tree, title_candidates(tree))
+    if tree is not None and paragraphs:
+        paragraphs = _with_lead(tree, paragraphs)
     article.paragraphs = paragraphs
     article.text = "\n\n".join(paragraphs)
     article.pull_quotes = _pull_quotes(tree, page, quotes, article.text)
@@ -277,6 +281,74 @@ def _coverage(part: list[str], whole: list[str]) -> float:
     """Share of `part`'s 4-word shingles that also occur in `whole`."""
     mine = _shingles(part)
     return len(mine & _shingles(whole)) / len(mine) if mine else 0.0
+
+
+# --- the lead ------------------------------------------------------------------------------------
+# CMSs across languages name the standfirst after what it is: "lead", "intro", "teaser" (TYPO3's teaser-text), the
+# French "chapo", "preface", Drupal's field-abstract. Related-article teasers carry the same names, so the lead must
+# sit right after the <h1>, before the body's first paragraphs, and read as prose rather than as a link or a box.
+_LEAD_CLASS_WORDS = ("lead", "intro", "teaser", "chapo", "preface", "abstract")
+_LEAD_CLASS = re.compile(rf"(?:^|[-_])(?:{'|'.join(_LEAD_CLASS_WORDS)})(?:$|[-_]|text)", re.IGNORECASE)
+_LEAD_TAGS = frozenset({"p", "div", "section", "span", "h2", "strong"})
+_LEAD_REACH = 50  # elements searched after the <h1>: the leads of the metadata set's tuning pages lie within 47
+_BODY_REACH = 400  # elements searched after the lead for the body's first paragraphs
+_LEAD_MIN_CHARS, _LEAD_MAX_CHARS = 50, 1500
+_LEAD_MAX_LINK_SHARE = 0.3
+_BODY_START_CHARS = 40  # a body paragraph is recognised by the start of its words
+
+
+def _with_lead(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
+    """The paragraphs with the page's lead in front, when the extractors left it out."""
+    lead = _find_lead(tree, paragraphs)
+    if lead is None or (key := _key(lead)) in _key(" ".join(paragraphs)) or not key:
+        return paragraphs
+    return [lead, *paragraphs]
+
+
+def _find_lead(tree: HtmlElement, paragraphs: list[str]) -> str | None:
+    headline = next(tree.iter("h1"), None)
+    if headline is None:
+        return None
+    for el in _following(headline, _LEAD_REACH):
+        if el.tag in _LEAD_TAGS and any(_LEAD_CLASS.search(word) for word in (el.get("class") or "").split()):
+            text = element_text(el)
+            if _reads_as_lead(el, text) and _precedes_body(el, paragraphs):
+                return text
+    return None
+
+
+def _reads_as_lead(el: HtmlElement, text: str) -> bool:
+    if not _LEAD_MIN_CHARS <= len(text) <= _LEAD_MAX_CHARS or not text.endswith(_SENTENCE_END) or is_furniture(text):
+        return False
+    if any(a.tag == "a" for a in el.iterancestors()) or next(el.iter("h2", "h3", "h4"), None) is not None:
+        return False  # a teaser of another article: a link, or a box with its own headline
+    links = sum(len(a.text_content()) for a in el.iter("a"))
+    return links <= _LEAD_MAX_LINK_SHARE * len(text)
+
+
+def _precedes_body(el: HtmlElement, paragraphs: list[str]) -> bool:
+    """Whether one of the body's first paragraphs comes after `el` (a teaser below the article does not)."""
+    starts = tuple(key[:_BODY_START_CHARS] for p in paragraphs[:3] if len(key := _key(p)) >= _BODY_START_CHARS // 2)
+    if not starts:
+        return False
+    return any(
+        after.tag == "p" and _key(after.text_content()).startswith(starts) for after in _following(el, _BODY_REACH)
+    )
+
+
+def _following(start: HtmlElement, limit: int) -> Iterable[HtmlElement]:
+    """Up to `limit` elements after `start` in document order, its own descendants left out."""
+    count = 0
+    node: HtmlElement | None = start
+    while node is not None:
+        for sibling in node.itersiblings():
+            for el in sibling.iter():
+                count += 1
+                if count > limit:
+                    return
+                if isinstance(el.tag, str):
+                    yield el
+        node = node.getparent()
 
 
 # --- boilerplate lines ---------------------------------------------------------------------------
