@@ -138,6 +138,13 @@ def test_clean_lines_drops_headline_link_lists_and_furniture() -> None:
         (["We may receive compensation if you visit partners we recommend."], "an affiliate disclosure"),
         (["SHARE THIS ARTICLE:"], "a share prompt in capitals"),
         (["Follow Us On Twitter For The Latest Updates"], "a follow prompt in title case"),
+        (["Titelbild: Max Muster/picture-alliance"], "a title picture's credit"),
+        (["Copyright: Erika Muster"], "a picture's copyright"),
+        (["Fot. Jan Kowalski / Agencja Gazeta"], "a Polish photo credit"),
+        (["ANZEIGE - Heute mal ausgehen? Wie wäre es mit:"], "an advertisement's label"),
+        (["*Werbung. Dieser Beitrag enthält Werbung für eine Marke."], "a German advertising disclosure"),
+        (["Keine Kommentare (Kommentare erscheinen erst nach unserer Freigabe)"], "an empty comment section"),
+        (["Never miss the latest news by signing up to our newsletter today!"], "a newsletter prompt"),
     ],
 )
 def test_clean_lines_knows_furniture_in_other_languages(furniture: list[str], why: str) -> None:

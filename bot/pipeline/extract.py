@@ -106,6 +106,10 @@ _FURNITURE_LINE = re.compile(
     r"|(?:keine kommentare|kommentare|no comments|inhaltsverzeichnis|table of contents|contents|inhalt|"
     r"teilen|drucken|artikel teilen|partager|compartir|condividi)\s*[:.…!|]*$"
     r"|(?:bild|bilder|foto|fotos|bildquelle|quelle|crédits? photos?|crédit|fuente|fonte)\s*:"
+    # a picture's credit ("Titelbild: X", "Copyright: X", the Polish "Fot. X"), an advertisement's label
+    r"|(?:titelbild|beitragsbild|photos?|copyright)\s*:|fot\.\s"
+    r"|\*?(?:anzeige|werbung|advertisement|sponsored)\s*[-–:|.]\s"
+    r"|(?:noch )?keine kommentare\b|no comments yet\b"
     r"|(?:letzte änderung|zuletzt (aktualisiert|geändert)|last (updated|modified)|dieser (eintrag|beitrag) wurde)\b",
 )
 _FURNITURE_ANYWHERE = re.compile(
@@ -116,7 +120,7 @@ _FURNITURE_ANYWHERE = re.compile(
             r"follow\b.{0,80}\b(on|at|via) (twitter|facebook|instagram|linkedin|youtube)\b",
             r"follow (us|me|him|her|them)\b.{0,40}@\w+",
             r"all rights reserved\b",
-            r"(sign up|subscribe|register)\b.{0,100}\b(newsletters?|inbox)\b",
+            r"(sign(ing)? up|subscrib(e|ing)|register(ing)?)\b.{0,100}\b(newsletters?|inbox)\b",
             r"newsletters?\b.{0,100}\b(sign up|subscribe)\b",
             r"(click here|hier klicken|klicken sie hier|cliquez ici|haga clic aquí|clicca qui)\b",
             r"(tell us|let us know|we want to hear|we'd like to hear) what you think\b",
