@@ -97,6 +97,14 @@ def test_the_lead_below_the_headline_opens_the_text(lead: str) -> None:
     assert paragraphs[1].startswith(_BODY[0])
 
 
+def test_the_lead_follows_the_articles_headline_when_the_first_h1_is_the_sites_name() -> None:
+    nav = "".join(f'<li><a href="/{n}">Rubrik {n}</a></li>' for n in range(30))
+    html = _page_with(f'<p class="lead">{_LEAD}</p>').replace(
+        "<main>", f"<div class='site'><h1>Stadtblatt</h1><ul>{nav}</ul></div><main>"
+    )
+    assert extract_article(html, None).paragraphs[0] == _LEAD
+
+
 def test_a_teaser_of_another_article_is_no_lead() -> None:
     teasers = f"""<div class="teaser"><h3><a href="/b">Neue Radwege</a></h3><p>{_LEAD}</p></div>
     <p class="teaser-text"><a href="/c">{_LEAD}</a></p>"""

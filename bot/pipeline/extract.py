@@ -22,6 +22,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterable
+from itertools import islice
 from typing import Any, TypeVar
 
 import lxml.html
@@ -294,10 +295,12 @@ def _coverage(part: list[str], whole: list[str]) -> float:
 _LEAD_CLASS_WORDS = ("lead", "intro", "teaser", "chapo", "preface", "abstract")
 _LEAD_CLASS = re.compile(rf"(?:^|[-_])(?:{'|'.join(_LEAD_CLASS_WORDS)})(?:$|[-_]|text)", re.IGNORECASE)
 _LEAD_TAGS = frozenset({"p", "div", "section", "span", "h2", "strong"})
+_HEADLINES = 3  # the first <h1> is often the site's name, and the headline one of the next
 _LEAD_REACH = 50  # elements searched after the <h1>: the leads of the metadata set's tuning pages lie within 47
 _BODY_REACH = 400  # elements searched after the lead for the body's first paragraphs
 _LEAD_MIN_CHARS, _LEAD_MAX_CHARS = 50, 1500
 _LEAD_MAX_LINK_SHARE = 0.3
+_BODY_TAGS = frozenset({"p", "h2", "h3", "h4", "li"})  # what a body's first line is written in
 _BODY_START_CHARS = 40  # a body paragraph is recognised by the start of its words
 
 
@@ -310,14 +313,12 @@ def _with_lead(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
 
 
 def _find_lead(tree: HtmlElement, paragraphs: list[str]) -> str | None:
-    headline = next(tree.iter("h1"), None)
-    if headline is None:
-        return None
-    for el in _following(headline, _LEAD_REACH):
-        if el.tag in _LEAD_TAGS and any(_LEAD_CLASS.search(word) for word in (el.get("class") or "").split()):
-            text = element_text(el)
-            if _reads_as_lead(el, text) and _precedes_body(el, paragraphs):
-                return text
+    for headline in islice(tree.iter("h1"), _HEADLINES):
+        for el in _following(headline, _LEAD_REACH):
+            if el.tag in _LEAD_TAGS and any(_LEAD_CLASS.search(word) for word in (el.get("class") or "").split()):
+                text = element_text(el)
+                if _reads_as_lead(el, text) and _precedes_body(el, paragraphs):
+                    return text
     return None
 
 
@@ -336,7 +337,8 @@ def _precedes_body(el: HtmlElement, paragraphs: list[str]) -> bool:
     if not starts:
         return False
     return any(
-        after.tag == "p" and _key(after.text_content()).startswith(starts) for after in _following(el, _BODY_REACH)
+        after.tag in _BODY_TAGS and _key(after.text_content()).startswith(starts)
+        for after in _following(el, _BODY_REACH)
     )
 
 
