@@ -24,6 +24,7 @@ from bot.pipeline.extract import (
     shutdown_workers,
 )
 from bot.pipeline.fetch import decode_html
+from bot.pipeline.metadata import parse_html
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "extraction"
@@ -114,6 +115,29 @@ def test_a_teaser_of_another_article_is_no_lead() -> None:
 def test_a_lead_class_below_the_body_is_no_lead() -> None:
     html = _page_with("", after=f'<section class="more"><p class="intro">{_LEAD}</p></section>')
     assert not extract_article(html, None).paragraphs[0].startswith(_LEAD)
+
+
+@pytest.mark.parametrize(
+    ("chrome", "why"),
+    [
+        ('<div role="complementary"><p>{}</p></div>', "a sidebar marked by its ARIA role"),
+        ('<div role="dialog"><p>{}</p><span role="button">OK</span></div>', "a consent dialog"),
+        ('<section id="kommentare"><p>{}</p></section>', "a German comment section"),
+        ('<div id="comentarios-lista"><p>{}</p></div>', "a Spanish comment section"),
+    ],
+)
+def test_page_chrome_inside_the_article_is_left_out(chrome: str, why: str) -> None:
+    aside = "Wir verwenden Cookies, damit diese Seite für Sie gut funktioniert, und speichern Ihre Auswahl ein Jahr."
+    html = _page_with("").replace("</div></article>", chrome.format(aside) + "</div></article>")
+    article = extract_article(html, None)
+    assert aside not in article.text, why
+    assert _BODY[2] in article.text
+
+
+def test_a_dialog_holding_the_headline_is_the_article() -> None:
+    tree = parse_html(_page_with("").replace("<article>", '<article role="dialog">'))
+    extract._drop_page_chrome(tree)
+    assert _BODY[0] in tree.text_content()
 
 
 def test_clean_lines_drops_headline_link_lists_and_furniture() -> None:
