@@ -177,6 +177,12 @@ def test_clean_lines_drops_headline_link_lists_and_furniture() -> None:
         (["*Werbung. Dieser Beitrag enthält Werbung für eine Marke."], "a German advertising disclosure"),
         (["Keine Kommentare (Kommentare erscheinen erst nach unserer Freigabe)"], "an empty comment section"),
         (["Never miss the latest news by signing up to our newsletter today!"], "a newsletter prompt"),
+        (["Ob Gewinnspiele oder News – mit unserem Newsletter sind Sie immer informiert."], "a newsletter prompt"),
+        (["Online-Pressemappe - alle Pressemitteilungen | RSS-Feed abonnieren"], "a feed prompt"),
+        (["For the latest stories download the Herald apps for iOS and Android."], "an app prompt"),
+        (["Die Ministerin am 1. März im Landtag (Foto: Erika Muster/dpa)."], "a caption ending in its credit"),
+        (["Weitere aktuelle Themen aus der Arbeitswelt", "Vier-Tage-Woche im Test", "- Homeoffice"], "a link list"),
+        (["Vorschau auf den nächsten Artikel", "Wie ich ein Jahr lang nichts kaufte"], "the next article's teaser"),
     ],
 )
 def test_clean_lines_knows_furniture_in_other_languages(furniture: list[str], why: str) -> None:

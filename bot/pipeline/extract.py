@@ -80,6 +80,9 @@ _LINKS_HEADER = re.compile(
     r"trending( now)?|popular( stories| posts)?|further reading|see also|more stories|top stories|latest news|"
     # the same in the other languages the bot sees most
     r"ähnliche (beiträge|artikel)|weitere (artikel|beiträge)( zum thema)?|mehr zum thema( [\w .]+)?|auch interessant|"
+    r"weitere (aktuelle )?(themen|informationen|nachrichten|meldungen) (zu[mr]?|aus|über) [\w .-]+|"
+    r"(vorschau auf den )?nächsten? (artikel|beitrag)|vorheriger (artikel|beitrag)|"
+    r"(next|previous) (article|post|story)|"
     r"das könnte (dich|sie) auch interessieren|schon gelesen|kommentierte artikel|meistgelesen(e artikel)?|"
     r"à lire aussi|sur le même sujet|articles similaires|(le|te) puede interesar|vea también|lea también|"
     r"noticias relacionadas|artículos relacionados|veja também|notícias relacionadas|articoli correlati|lees ook|"
@@ -134,7 +137,11 @@ _FURNITURE_ANYWHERE = re.compile(
             r"accept (all )?cookies\b",
             # the same in the other languages the bot sees most
             r"newsletter\b.{0,80}\b(anmelden|abonnieren|bestellen|inscri(vez|bete)|suscr[ií]b)",
-            r"(zum|unseren?) newsletter\b",
+            r"(zum|unser(em|en)?) newsletter\b",
+            r"rss[- ]?feed (abonnieren|abonnez|subscribe)|subscribe to (our|the) rss",
+            r"download\b.{0,60}\bapps?\b.{0,20}\b(ios|android|app store|google play)\b",
+            # a caption's credit closing the line: "... im Congreso (Foto: Natacha Pisarenko/Pool)."
+            r"(foto|fotos|photo|photos|bild|imagen|image)\s*:[^()]{0,80}\)\.?$",
             r"alle angaben ohne gewähr\b",
             # a subscription prompt where the free part of an article ends
             r"subscri(be|ption|bers?)\b.{0,80}\b"
