@@ -124,6 +124,8 @@ def test_a_lead_class_below_the_body_is_no_lead() -> None:
         ('<div role="dialog"><p>{}</p><span role="button">OK</span></div>', "a consent dialog"),
         ('<section id="kommentare"><p>{}</p></section>', "a German comment section"),
         ('<div id="comentarios-lista"><p>{}</p></div>', "a Spanish comment section"),
+        ('<a class="relatedPost" href="/b"><p>{}</p></a>', "a related article's teaser as a link"),
+        ('<ul id="related-articles"><li><p>{}</p></li></ul>', "a related articles' list"),
     ],
 )
 def test_page_chrome_inside_the_article_is_left_out(chrome: str, why: str) -> None:
