@@ -9,8 +9,8 @@ How the pieces were chosen (figures from `python -m bench extraction`, 181 real 
   which a line filter removes;
 - trafilatura's precision mode drops the lead (standfirst) with the <header> or "teaser" block it sits in: it is
   put back when it lies just after the <h1> and before the body's first paragraphs.
-Before any of them, the parts whose ARIA role says they are no article (sidebar, footer, controls, dialogs) and
-comment sections named in other languages are cut from the tree.
+Before any of them, the parts whose ARIA role says they are no article (sidebar, footer, controls, dialogs),
+related-article blocks and comment sections named in other languages are cut from the tree.
 Scripts, styles and comments are dropped before the input cap, so inline code cannot push the article out.
 """
 
@@ -338,7 +338,7 @@ _BODY_START_CHARS = 40  # a body paragraph is recognised by the start of its wor
 def _with_lead(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
     """The paragraphs with the page's lead in front, when the extractors left it out."""
     lead = _find_lead(tree, paragraphs)
-    if lead is None or (key := _key(lead)) in _key(" ".join(paragraphs)) or not key:
+    if lead is None or not (key := _key(lead)) or key in _key(" ".join(paragraphs)):
         return paragraphs
     return [lead, *paragraphs]
 
