@@ -24,6 +24,7 @@ from bot.pipeline.extract import (
     shutdown_workers,
 )
 from bot.pipeline.fetch import decode_html
+from bot.pipeline.metadata import parse_html
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "extraction"
@@ -69,6 +70,78 @@ def test_language_comes_from_the_text_before_the_html_attribute() -> None:
     assert extract_article(html, None).language == "de"
 
 
+_BODY = [
+    "Der Stadtrat hat am Montag nach langer Debatte den Haushalt für das kommende Jahr beschlossen.",
+    "Die Opposition kritisierte vor allem die hohen Ausgaben für den Straßenbau am Stadtrand.",
+    "Der Kämmerer verteidigte den Plan und verwies auf die gestiegenen Einnahmen aus der Gewerbesteuer.",
+]
+_LEAD = "Nach sechs Stunden Debatte steht der Haushalt: Die Stadt investiert so viel wie nie zuvor in ihre Straßen."
+
+
+def _page_with(header: str, after: str = "") -> str:
+    body = "".join(f"<p>{line} {line}</p>" for line in _BODY)
+    return f"""<html><body><main><article><header><h1>Stadtrat beschließt Rekordhaushalt</h1>{header}</header>
+    <div class="article-body">{body}</div></article>{after}</main></body></html>"""
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        f'<p class="article-lead">{_LEAD}</p>',
+        f'<div class="teaser-text"><p>{_LEAD}</p></div>',
+        f'<p class="chapo">{_LEAD}</p>',
+    ],
+)
+def test_the_lead_below_the_headline_opens_the_text(lead: str) -> None:
+    paragraphs = extract_article(_page_with(lead), None).paragraphs
+    assert paragraphs[0] == _LEAD
+    assert paragraphs[1].startswith(_BODY[0])
+
+
+def test_the_lead_follows_the_articles_headline_when_the_first_h1_is_the_sites_name() -> None:
+    nav = "".join(f'<li><a href="/{n}">Rubrik {n}</a></li>' for n in range(30))
+    html = _page_with(f'<p class="lead">{_LEAD}</p>').replace(
+        "<main>", f"<div class='site'><h1>Stadtblatt</h1><ul>{nav}</ul></div><main>"
+    )
+    assert extract_article(html, None).paragraphs[0] == _LEAD
+
+
+def test_a_teaser_of_another_article_is_no_lead() -> None:
+    teasers = f"""<div class="teaser"><h3><a href="/b">Neue Radwege</a></h3><p>{_LEAD}</p></div>
+    <p class="teaser-text"><a href="/c">{_LEAD}</a></p>"""
+    assert _LEAD not in extract_article(_page_with(teasers), None).text  # above the body, but a link or a headed box
+
+
+def test_a_lead_class_below_the_body_is_no_lead() -> None:
+    html = _page_with("", after=f'<section class="more"><p class="intro">{_LEAD}</p></section>')
+    assert not extract_article(html, None).paragraphs[0].startswith(_LEAD)
+
+
+@pytest.mark.parametrize(
+    ("chrome", "why"),
+    [
+        ('<div role="complementary"><p>{}</p></div>', "a sidebar marked by its ARIA role"),
+        ('<div role="dialog"><p>{}</p><span role="button">OK</span></div>', "a consent dialog"),
+        ('<section id="kommentare"><p>{}</p></section>', "a German comment section"),
+        ('<div id="comentarios-lista"><p>{}</p></div>', "a Spanish comment section"),
+        ('<a class="relatedPost" href="/b"><p>{}</p></a>', "a related article's teaser as a link"),
+        ('<ul id="related-articles"><li><p>{}</p></li></ul>', "a related articles' list"),
+    ],
+)
+def test_page_chrome_inside_the_article_is_left_out(chrome: str, why: str) -> None:
+    aside = "Wir verwenden Cookies, damit diese Seite für Sie gut funktioniert, und speichern Ihre Auswahl ein Jahr."
+    html = _page_with("").replace("</div></article>", chrome.format(aside) + "</div></article>")
+    article = extract_article(html, None)
+    assert aside not in article.text, why
+    assert _BODY[2] in article.text
+
+
+def test_a_dialog_holding_the_headline_is_the_article() -> None:
+    tree = parse_html(_page_with("").replace("<article>", '<article role="dialog">'))
+    extract._drop_page_chrome(tree)
+    assert _BODY[0] in tree.text_content()
+
+
 def test_clean_lines_drops_headline_link_lists_and_furniture() -> None:
     lines = [
         "Storm hits the coast",
@@ -99,6 +172,19 @@ def test_clean_lines_drops_headline_link_lists_and_furniture() -> None:
         (["We may receive compensation if you visit partners we recommend."], "an affiliate disclosure"),
         (["SHARE THIS ARTICLE:"], "a share prompt in capitals"),
         (["Follow Us On Twitter For The Latest Updates"], "a follow prompt in title case"),
+        (["Titelbild: Max Muster/picture-alliance"], "a title picture's credit"),
+        (["Copyright: Erika Muster"], "a picture's copyright"),
+        (["Fot. Jan Kowalski / Agencja Gazeta"], "a Polish photo credit"),
+        (["ANZEIGE - Heute mal ausgehen? Wie wäre es mit:"], "an advertisement's label"),
+        (["*Werbung. Dieser Beitrag enthält Werbung für eine Marke."], "a German advertising disclosure"),
+        (["Keine Kommentare (Kommentare erscheinen erst nach unserer Freigabe)"], "an empty comment section"),
+        (["Never miss the latest news by signing up to our newsletter today!"], "a newsletter prompt"),
+        (["Ob Gewinnspiele oder News – mit unserem Newsletter sind Sie immer informiert."], "a newsletter prompt"),
+        (["Online-Pressemappe - alle Pressemitteilungen | RSS-Feed abonnieren"], "a feed prompt"),
+        (["For the latest stories download the Herald apps for iOS and Android."], "an app prompt"),
+        (["Die Ministerin am 1. März im Landtag (Foto: Erika Muster/dpa)."], "a caption ending in its credit"),
+        (["Weitere aktuelle Themen aus der Arbeitswelt", "Vier-Tage-Woche im Test", "- Homeoffice"], "a link list"),
+        (["Vorschau auf den nächsten Artikel", "Wie ich ein Jahr lang nichts kaufte"], "the next article's teaser"),
     ],
 )
 def test_clean_lines_knows_furniture_in_other_languages(furniture: list[str], why: str) -> None:

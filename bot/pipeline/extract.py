@@ -6,7 +6,11 @@ How the pieces were chosen (figures from `python -m bench extraction`, 181 real 
 - it sometimes keeps only part of a long article, or only a legal notice: readability-lxml then recovers
   the article; it runs only when the page's <p> text is still much longer than what trafilatura kept;
 - both keep leftover lines (headline repeated, "Related: ...", share/follow/newsletter prompts, copyright),
-  which a line filter removes.
+  which a line filter removes;
+- trafilatura's precision mode drops the lead (standfirst) with the <header> or "teaser" block it sits in: it is
+  put back when it lies just after the <h1> and before the body's first paragraphs.
+Before any of them, the parts whose ARIA role says they are no article (sidebar, footer, controls, dialogs),
+related-article blocks and comment sections named in other languages are cut from the tree.
 Scripts, styles and comments are dropped before the input cap, so inline code cannot push the article out.
 """
 
@@ -20,6 +24,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterable
+from itertools import islice
 from typing import Any, TypeVar
 
 import lxml.html
@@ -75,6 +80,9 @@ _LINKS_HEADER = re.compile(
     r"trending( now)?|popular( stories| posts)?|further reading|see also|more stories|top stories|latest news|"
     # the same in the other languages the bot sees most
     r"ähnliche (beiträge|artikel)|weitere (artikel|beiträge)( zum thema)?|mehr zum thema( [\w .]+)?|auch interessant|"
+    r"weitere (aktuelle )?(themen|informationen|nachrichten|meldungen) (zu[mr]?|aus|über) [\w .-]+|"
+    r"(vorschau auf den )?nächsten? (artikel|beitrag)|vorheriger (artikel|beitrag)|"
+    r"(next|previous) (article|post|story)|"
     r"das könnte (dich|sie) auch interessieren|schon gelesen|kommentierte artikel|meistgelesen(e artikel)?|"
     r"à lire aussi|sur le même sujet|articles similaires|(le|te) puede interesar|vea también|lea también|"
     r"noticias relacionadas|artículos relacionados|veja também|notícias relacionadas|articoli correlati|lees ook|"
@@ -104,6 +112,10 @@ _FURNITURE_LINE = re.compile(
     r"|(?:keine kommentare|kommentare|no comments|inhaltsverzeichnis|table of contents|contents|inhalt|"
     r"teilen|drucken|artikel teilen|partager|compartir|condividi)\s*[:.…!|]*$"
     r"|(?:bild|bilder|foto|fotos|bildquelle|quelle|crédits? photos?|crédit|fuente|fonte)\s*:"
+    # a picture's credit ("Titelbild: X", "Copyright: X", the Polish "Fot. X"), an advertisement's label
+    r"|(?:titelbild|beitragsbild|photos?|copyright)\s*:|fot\.\s"
+    r"|\*?(?:anzeige|werbung|advertisement|sponsored)\s*[-–:|.]\s"
+    r"|(?:noch )?keine kommentare\b|no comments yet\b"
     r"|(?:letzte änderung|zuletzt (aktualisiert|geändert)|last (updated|modified)|dieser (eintrag|beitrag) wurde)\b",
 )
 _FURNITURE_ANYWHERE = re.compile(
@@ -114,7 +126,7 @@ _FURNITURE_ANYWHERE = re.compile(
             r"follow\b.{0,80}\b(on|at|via) (twitter|facebook|instagram|linkedin|youtube)\b",
             r"follow (us|me|him|her|them)\b.{0,40}@\w+",
             r"all rights reserved\b",
-            r"(sign up|subscribe|register)\b.{0,100}\b(newsletters?|inbox)\b",
+            r"(sign(ing)? up|subscrib(e|ing)|register(ing)?)\b.{0,100}\b(newsletters?|inbox)\b",
             r"newsletters?\b.{0,100}\b(sign up|subscribe)\b",
             r"(click here|hier klicken|klicken sie hier|cliquez ici|haga clic aquí|clicca qui)\b",
             r"(tell us|let us know|we want to hear|we'd like to hear) what you think\b",
@@ -125,7 +137,11 @@ _FURNITURE_ANYWHERE = re.compile(
             r"accept (all )?cookies\b",
             # the same in the other languages the bot sees most
             r"newsletter\b.{0,80}\b(anmelden|abonnieren|bestellen|inscri(vez|bete)|suscr[ií]b)",
-            r"(zum|unseren?) newsletter\b",
+            r"(zum|unser(em|en)?) newsletter\b",
+            r"rss[- ]?feed (abonnieren|abonnez|subscribe)|subscribe to (our|the) rss",
+            r"download\b.{0,60}\bapps?\b.{0,20}\b(ios|android|app store|google play)\b",
+            # a caption's credit closing the line: "... im Congreso (Foto: Natacha Pisarenko/Pool)."
+            r"(foto|fotos|photo|photos|bild|imagen|image)\s*:[^()]{0,80}\)\.?$",
             r"alle angaben ohne gewähr\b",
             # a subscription prompt where the free part of an article ends
             r"subscri(be|ption|bers?)\b.{0,80}\b"
@@ -153,7 +169,11 @@ def _extract(html: str, url: str | None, max_chars: int) -> Article:
     page = strip_code(html, max_chars)
     tree = parse_html(page)
     article = metadata_from_tree(tree, url)
+    if tree is not None:
+        _drop_page_chrome(tree)  # after the metadata, which reads bylines and dates wherever they are
     paragraphs, quotes = _main_text(page, url, tree, title_candidates(tree))
+    if tree is not None and paragraphs:
+        paragraphs = _with_lead(tree, paragraphs)
     article.paragraphs = paragraphs
     article.text = "\n\n".join(paragraphs)
     article.pull_quotes = _pull_quotes(tree, page, quotes, article.text)
@@ -185,6 +205,26 @@ def _main_text(html: str, url: str | None, tree: HtmlElement | None, titles: lis
     if other_size >= _SWITCH_RATIO * size and _coverage(best, other) >= _SWITCH_COVERAGE:
         return other, quotes
     return best, quotes
+
+
+# Parts of a page that are never its article, by the ARIA role that says so (a sidebar, the site's footer, controls,
+# dialogs such as consent notices), by a comment section's id in the languages the bot sees most, or as related
+# articles (trafilatura drops those only as some elements, not as the links or list items many sites use). Testing the
+# attributes themselves keeps this near a millisecond a page on the extraction set: element tests cost thrice that.
+_PAGE_CHROME = etree.XPath(
+    "//@role[. = 'complementary' or . = 'contentinfo' or . = 'button' or . = 'dialog' or . = 'alertdialog'"
+    " or . = 'search' or . = 'menu' or . = 'menubar' or . = 'toolbar' or . = 'tablist']/.."
+    " | //@id[starts-with(., 'kommentar') or starts-with(., 'Kommentar') or starts-with(., 'commentaire')"
+    " or starts-with(., 'comentario') or starts-with(., 'komentarz') or starts-with(., 'reacties')]/.."
+    " | //@class[contains(., 'elated')]/.. | //@id[contains(., 'elated')]/.."  # (r)elated articles, any element
+)
+
+
+def _drop_page_chrome(tree: HtmlElement) -> None:
+    for el in _PAGE_CHROME(tree):
+        # an element holding a headline frames the article, whatever its role says (a modal article view)
+        if el.getparent() is not None and el.tag not in ("body", "html") and next(el.iter("h1"), None) is None:
+            el.drop_tree()
 
 
 def _trafilatura_input(html: str, tree: HtmlElement | None) -> str | HtmlElement:
@@ -277,6 +317,75 @@ def _coverage(part: list[str], whole: list[str]) -> float:
     """Share of `part`'s 4-word shingles that also occur in `whole`."""
     mine = _shingles(part)
     return len(mine & _shingles(whole)) / len(mine) if mine else 0.0
+
+
+# --- the lead ------------------------------------------------------------------------------------
+# CMSs across languages name the standfirst after what it is: "lead", "intro", "teaser" (TYPO3's teaser-text), the
+# French "chapo", "preface", Drupal's field-abstract. Related-article teasers carry the same names, so the lead must
+# sit right after the <h1>, before the body's first paragraphs, and read as prose rather than as a link or a box.
+_LEAD_CLASS_WORDS = ("lead", "intro", "teaser", "chapo", "preface", "abstract")
+_LEAD_CLASS = re.compile(rf"(?:^|[-_])(?:{'|'.join(_LEAD_CLASS_WORDS)})(?:$|[-_]|text)", re.IGNORECASE)
+_LEAD_TAGS = frozenset({"p", "div", "section", "span", "h2", "strong"})
+_HEADLINES = 3  # the first <h1> is often the site's name, and the headline one of the next
+_LEAD_REACH = 50  # elements searched after the <h1>: the leads of the metadata set's tuning pages lie within 47
+_BODY_REACH = 400  # elements searched after the lead for the body's first paragraphs
+_LEAD_MIN_CHARS, _LEAD_MAX_CHARS = 50, 1500
+_LEAD_MAX_LINK_SHARE = 0.3
+_BODY_TAGS = frozenset({"p", "h2", "h3", "h4", "li"})  # what a body's first line is written in
+_BODY_START_CHARS = 40  # a body paragraph is recognised by the start of its words
+
+
+def _with_lead(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
+    """The paragraphs with the page's lead in front, when the extractors left it out."""
+    lead = _find_lead(tree, paragraphs)
+    if lead is None or not (key := _key(lead)) or key in _key(" ".join(paragraphs)):
+        return paragraphs
+    return [lead, *paragraphs]
+
+
+def _find_lead(tree: HtmlElement, paragraphs: list[str]) -> str | None:
+    for headline in islice(tree.iter("h1"), _HEADLINES):
+        for el in _following(headline, _LEAD_REACH):
+            if el.tag in _LEAD_TAGS and any(_LEAD_CLASS.search(word) for word in (el.get("class") or "").split()):
+                text = element_text(el)
+                if _reads_as_lead(el, text) and _precedes_body(el, paragraphs):
+                    return text
+    return None
+
+
+def _reads_as_lead(el: HtmlElement, text: str) -> bool:
+    if not _LEAD_MIN_CHARS <= len(text) <= _LEAD_MAX_CHARS or not text.endswith(_SENTENCE_END) or is_furniture(text):
+        return False
+    if any(a.tag == "a" for a in el.iterancestors()) or next(el.iter("h2", "h3", "h4"), None) is not None:
+        return False  # a teaser of another article: a link, or a box with its own headline
+    links = sum(len(a.text_content()) for a in el.iter("a"))
+    return links <= _LEAD_MAX_LINK_SHARE * len(text)
+
+
+def _precedes_body(el: HtmlElement, paragraphs: list[str]) -> bool:
+    """Whether one of the body's first paragraphs comes after `el` (a teaser below the article does not)."""
+    starts = tuple(key[:_BODY_START_CHARS] for p in paragraphs[:3] if len(key := _key(p)) >= _BODY_START_CHARS // 2)
+    if not starts:
+        return False
+    return any(
+        after.tag in _BODY_TAGS and _key(after.text_content()).startswith(starts)
+        for after in _following(el, _BODY_REACH)
+    )
+
+
+def _following(start: HtmlElement, limit: int) -> Iterable[HtmlElement]:
+    """Up to `limit` elements after `start` in document order, its own descendants left out."""
+    count = 0
+    node: HtmlElement | None = start
+    while node is not None:
+        for sibling in node.itersiblings():
+            for el in sibling.iter():
+                count += 1
+                if count > limit:
+                    return
+                if isinstance(el.tag, str):
+                    yield el
+        node = node.getparent()
 
 
 # --- boilerplate lines ---------------------------------------------------------------------------
