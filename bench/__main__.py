@@ -1,4 +1,7 @@
-"""Run the benchmarks: `python -m bench` runs every bench module with a main(), `python -m bench extraction` one."""
+"""Run the benchmarks: `python -m bench` runs every bench module with a main(), `python -m bench extraction` one.
+
+Options after one benchmark's name are its own: `python -m bench related --quick`.
+"""
 
 from __future__ import annotations
 
@@ -17,17 +20,21 @@ def available() -> list[str]:
 
 def main(argv: list[str]) -> int:
     found = available()
-    unknown = [name for name in argv if name not in found]
+    first_option = next((i for i, arg in enumerate(argv) if arg.startswith("-")), len(argv))
+    names, options = argv[:first_option], argv[first_option:]
+    if options and len(names) != 1:
+        print("usage: python -m bench [NAME ...] | python -m bench NAME [--option ...]", file=sys.stderr)
+        return 2
+    unknown = [name for name in names if name not in found]
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(found)}", file=sys.stderr)
         return 2
-    sys.argv[1:] = []  # our arguments name benchmarks; a benchmark that reads options must not see them
-    for name in argv or found:
+    sys.argv[1:] = options  # a benchmark reads its options from sys.argv; our benchmark names are not among them
+    for name in names or found:
         module = importlib.import_module(f"bench.{name}")
         if hasattr(module, "main"):
             module.main()
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
