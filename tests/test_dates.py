@@ -107,3 +107,25 @@ def test_a_comment_s_microdata_date_is_not_the_article_s() -> None:
     )
     # the comment comes first in the page, as where a theme sets its comments beside the article
     assert extract_metadata(page(comment + article), None).published == date(2020, 4, 27)
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        '<div itemscope itemtype="https://schema.org/Comment"><meta itemprop="datePublished" content="2020-04-28">'
+        "<p>Danke!</p></div>",
+        '<ol class="comment-list"><li><meta itemprop="datePublished" content="2020-04-28"><p>Danke!</p></li></ol>',
+    ],
+)
+def test_a_comment_s_microdata_meta_is_not_the_article_s_date(comment: str) -> None:
+    article = f'<article><h1>Der Radweg</h1><div class="profile">von Anna<br>am 27.04.2020</div>{PROSE}</article>'
+    # the comments come first in the page, as where a theme sets them beside the article
+    assert extract_metadata(page(comment + article), None).published == date(2020, 4, 27)
+
+
+def test_the_article_s_microdata_meta_counts_inside_a_wrapper_named_for_comments() -> None:
+    article = (
+        '<div class="has-comments"><article itemscope itemtype="https://schema.org/Article"><h1>Der Radweg</h1>'
+        f'<meta itemprop="datePublished" content="2020-04-27">{PROSE}</article></div>'
+    )
+    assert extract_metadata(page(article), None).published == date(2020, 4, 27)

@@ -17,7 +17,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from bot.pipeline.metadata.author import byline_area
-from bot.pipeline.metadata.markup import calendar_names, element_text
+from bot.pipeline.metadata.markup import calendar_names, element_text, in_comments
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +38,8 @@ _PUBLISHED_META = ("article:published_time", "og:article:published_time", "og:pu
                    "parsely-pub-date", "dc.date.issued", "dcterms.issued", "dcterms.created", "article.published",
                    "cxenseparse:recs:publishtime")  # fmt: skip
 _DATE_META = ("date", "dc.date", "dcterms.date", "sailthru.date")
-# Microdata's datePublished, unless it dates a reader's comment (schema.org's Comment has one too)
-_PUBLISHED_MARKUP = etree.XPath(
-    '//*[@itemprop="datePublished"]'
-    '[not(ancestor::*[@itemscope][1][contains(translate(@itemtype, "COMENT", "coment"), "comment")])]'
-)
+# Microdata's datePublished (unless it dates a reader's comment: schema.org's Comment has one too)
+_PUBLISHED_MARKUP = etree.XPath('//*[@itemprop="datePublished"]')
 # A dateline opens the article's first paragraph, as press releases and wire copy set it: "29.11.2022 – Text",
 # "Bern, 17.08.2007 - Text" (a place, then the date, then a dash); an update note ("Update, 28.4.2020:") is not one.
 _DATELINE = re.compile(
@@ -57,7 +54,11 @@ _DATELINE_PARAGRAPHS = 3  # only the article's opening counts: later paragraphs 
 # htmldate reads the whole page and takes a comment's time or a menu's clock when the article prints no date
 # in markup it knows. Names count where they start with the word: "main-nav", not "unavailable".
 _ASIDE_NAMES = re.compile(r"(?<![a-z])(?:comment|respond|reply|nav|menu)", re.IGNORECASE)
-_NAMES_AND_NAVS = etree.XPath("//@class | //@id | //nav")  # attribute values are far cheaper to test than elements
+# Classes and ids (attribute values are far cheaper to test than elements), <nav>s, and schema.org's Comment items
+# whatever their names:
+_NAMES_AND_NAVS = etree.XPath(
+    '//@class | //@id | //nav | //*[@itemtype][contains(translate(@itemtype, "COMENT", "coment"), "comment")]'
+)
 
 
 def parse_date(value: Any, language: str | None = None) -> date | None:
@@ -127,9 +128,8 @@ def find_published(
     JSON-LD, microdata, a <time> in the article (not in a list of other articles), generic date tags, a dateline
     opening the article, and last htmldate's search for the original date outside comments and menus.
     """
-    for value in _date_candidates(ld, meta, tree, language):
-        if found := parse_date(value, language):
-            return found
+    if found := next(filter(None, _date_candidates(ld, meta, tree, language)), None):
+        return found
     if found := _dateline(tree, language):
         return found
     # htmldate on the page without comments and menus, and on the whole page only when that has no date at all
@@ -205,28 +205,30 @@ def _htmldate(tree: HtmlElement, url: str | None, *, extensive: bool) -> date | 
 
 def _date_candidates(
     ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, language: str | None
-) -> Iterator[Any]:
-    yield from (meta.get(k) for k in _PUBLISHED_META)
-    yield ld.get("datePublished")
-    yield ld.get("dateCreated")
-    for el in _PUBLISHED_MARKUP(tree)[:3]:
-        yield el.get("datetime") or el.get("content")
+) -> Iterator[date | None]:
+    """The dates the page's markup states, best first (None where a source has none)."""
+    yield from (parse_date(meta.get(k), language) for k in _PUBLISHED_META)
+    yield parse_date(ld.get("datePublished"), language)
+    yield parse_date(ld.get("dateCreated"), language)
+    marked = (el for el in _PUBLISHED_MARKUP(tree) if not in_comments(el))
+    yield from (parse_date(el.get("datetime") or el.get("content"), language) for el in islice(marked, 3))
     for el in tree.xpath("//time")[:5]:
         if byline_area(el) == 0:
             yield _time_value(el, language)
-    yield from (meta.get(k) for k in _DATE_META)
+    yield from (parse_date(meta.get(k), language) for k in _DATE_META)
 
 
-def _time_value(el: HtmlElement, language: str | None) -> str | None:
+def _time_value(el: HtmlElement, language: str | None) -> date | None:
     """A <time>'s machine-readable date, else the one it prints; the printed one where the machine-readable stamp
     is in UTC, as sites render their local date from a UTC stamp ("2020-02-19T23:20Z" printed "20.2.2020 00:20").
     A local date is at most a day from the UTC one: a printed date further off is misread (a US "02/03/2020")."""
-    stamp, printed = el.get("datetime"), element_text(el)
-    if stamp and _is_utc_stamp(stamp) and (shown := parse_date(printed, language)):
-        utc_day = parse_date(stamp)
-        if utc_day and abs((shown - utc_day).days) <= 1:
-            return printed
-    return stamp or printed
+    stamp = el.get("datetime")
+    if not stamp:
+        return parse_date(element_text(el), language)
+    stamped = parse_date(stamp, language)
+    if stamped and _is_utc_stamp(stamp) and (shown := parse_date(element_text(el), language)):
+        return shown if abs((shown - stamped).days) <= 1 else stamped
+    return stamped
 
 
 def _is_utc_stamp(value: str) -> bool:

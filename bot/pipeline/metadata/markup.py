@@ -31,6 +31,9 @@ DOMAIN = re.compile(r"\.(?:com|net|org|de|at|ch|fr|es|it|nl|be|pl|cz|eu|info|io|
                      re.IGNORECASE)  # fmt: skip
 _WAYBACK = re.compile(r"^https?://web\.archive\.org/web/[^/]+/", re.IGNORECASE)
 _NOT_A_PAGE = ("#", "javascript:", "mailto:", "tel:")
+# Containers of readers' comments, by a class or id that starts with the word ("comment-list", "respond")
+_COMMENT_NAMES = re.compile(r"(?<![a-z])(?:comment|respond|reply)", re.IGNORECASE)
+_COMMENTS_DEPTH = 6
 
 
 def parse_html(html: str) -> HtmlElement | None:
@@ -97,7 +100,8 @@ def first(*values: str | None) -> str | None:
 
 
 def meta_tags(tree: HtmlElement) -> dict[str, str]:
-    """First non-empty content per lower-cased name/property/itemprop."""
+    """First non-empty content per lower-cased name/property/itemprop; a microdata <meta> in the body counts only
+    outside readers' comments (a comment's itemprop="datePublished" dates the comment, not the article)."""
     found: dict[str, str] = {}
     for el in tree.iter("meta"):
         content = el.get("content")
@@ -105,9 +109,24 @@ def meta_tags(tree: HtmlElement) -> dict[str, str]:
             continue
         for attr in ("property", "name", "itemprop"):
             key = (el.get(attr) or "").strip().lower()
-            if key:
-                found.setdefault(key, content.strip())
+            if key and key not in found and not (attr == "itemprop" and in_comments(el)):
+                found[key] = content.strip()
     return found
+
+
+def in_comments(el: HtmlElement) -> bool:
+    """The element belongs to a reader's comment: its microdata item is a schema.org Comment, or one of the few
+    containers nearest it is named for comments. Page-wide wrappers ("comments-open" on the article) say nothing,
+    so the walk stops at the article, as the byline rules' does."""
+    item = next((node for node in el.iterancestors() if node.get("itemscope") is not None), None)
+    if item is not None and "comment" in (item.get("itemtype") or "").lower():
+        return True
+    for depth, node in enumerate(el.iterancestors()):
+        if node.tag in ("body", "html", "article", "main") or depth >= _COMMENTS_DEPTH:
+            return False
+        if _COMMENT_NAMES.search(class_and_id(node)):
+            return True
+    return False
 
 
 # --- JSON-LD -------------------------------------------------------------------------------------
