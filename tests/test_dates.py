@@ -129,3 +129,24 @@ def test_the_article_s_microdata_meta_counts_inside_a_wrapper_named_for_comments
         f'<meta itemprop="datePublished" content="2020-04-27">{PROSE}</article></div>'
     )
     assert extract_metadata(page(article), None).published == date(2020, 4, 27)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ('<p class="text"><span class="stand">Stand: 28.04.2020 18:00 Uhr</span></p>', date(2020, 4, 28)),
+        ("<p>Von Anna | <span>Aktualisiert: 30.04.2020</span> | Erschienen: 27.04.2020</p>", date(2020, 4, 27)),
+        ("<p>Von Anna <span>Zuletzt geändert:</span> <span>30.04.2020</span></p>", date(2020, 4, 29)),
+        ('<div class="timeline"><div data-date="18. März 2020" class="arrow"></div></div>', date(2020, 3, 18)),
+        (
+            "<p>Der nächste Stammtisch findet am Mittwoch, 5. Februar 2020 ab 19 Uhr im Café statt.</p>",
+            date(2020, 4, 29),
+        ),
+    ],
+)
+def test_the_date_printed_under_the_headline_comes_before_a_generic_date_tag(header: str, expected: date) -> None:
+    """A generic date tag is often the last change; the byline block under the headline shows the publication."""
+    site = '<h1 class="logo"><a href="/">Tagesblatt</a></h1>'
+    generic = '<meta name="date" content="2020-04-29T11:52:23">'
+    html = page(f"{site}<div class='article'><h1>Der Radweg</h1>{header}{PROSE}</div>")
+    assert extract_metadata(html.replace("<title>", generic + "<title>"), None).published == expected

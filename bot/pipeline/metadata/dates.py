@@ -17,7 +17,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from bot.pipeline.metadata.author import byline_area
-from bot.pipeline.metadata.markup import calendar_names, element_text, in_comments
+from bot.pipeline.metadata.markup import calendar_names, element_text, in_comments, is_home_link
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,16 @@ _DATELINE = re.compile(
     r"(?P<date>\d[\d./ -]{4,12}\d|\d{1,2}\.?\s+(?:de\s+)?[^\W\d_]+\.?\s+(?:de\s+)?\d{4}"
     r"|[^\W\d_]+\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})\s*(?:–|—|-)\s+\w"
 )
-_UPDATE = re.compile(r"update|aktualisiert|actualiza|mis à jour|atualiza", re.IGNORECASE)
+# An update's label, in the languages of the web: "Updated", "Aktualisiert", "Stand" is not one (it is the version
+# the page shows, usually its publication), "mis à jour", "actualizado", "aggiornato", "bijgewerkt", "zaktualizowano"
+_UPDATE = re.compile(r"updat|aktuali[sz]|actualiza|atualiza|mis à jour|modifi|geändert|aggiorna|bijgewerkt|gewijzigd"
+                     r"|uppdaterad|opdateret|oppdatert|päivitetty", re.IGNORECASE)  # fmt: skip
+# The date printed under the headline, in the byline block ("Stand: 28.04.2020 18:00 Uhr", "Anna | 3. März 2020"),
+# or in a data-date attribute there that the page's style prints: a short piece of text that states a date, not one
+# after an update label. The block ends where the article's text begins.
+_HEADLINE_BLOCK_CHARS = 300
+_HEADLINE_DATE_CHARS = 50  # "Publiziert: 03.04.2020, 12:35", not a sentence that names an event's date
+_PROSE_CHARS = 100
 _DATELINE_MIN_CHARS = 60  # the article's paragraphs, not a short caption or a list of dated links
 _DATELINE_PARAGRAPHS = 3  # only the article's opening counts: later paragraphs cite other dates
 # Where a date is never the article's: readers' comments and the site's navigation (menus print today's date).
@@ -215,7 +224,44 @@ def _date_candidates(
     for el in tree.xpath("//time")[:5]:
         if byline_area(el) == 0:
             yield _time_value(el, language)
+    yield _headline_date(tree, language)
     yield from (parse_date(meta.get(k), language) for k in _DATE_META)
+
+
+def _headline_date(tree: HtmlElement, language: str | None) -> date | None:
+    """The date printed under the headline (the first <h1> that is not the site's name)."""
+    headline = next((h1 for h1 in tree.iter("h1") if not is_home_link(h1)), None)
+    label = ""  # a piece without a date names the next one's ("Aktualisiert:")
+    for piece in _headline_block(headline) if headline is not None else ():
+        if len(piece) >= _PROSE_CHARS:
+            break
+        found = parse_date(piece, language) if len(piece) <= _HEADLINE_DATE_CHARS else None
+        if found and not _UPDATE.search(f"{label} {piece}"):
+            return found
+        label = "" if found else piece
+    return None
+
+
+def _headline_block(headline: HtmlElement) -> Iterator[str]:
+    """The texts that follow the headline in reading order (with the dates of data-date attributes), up to
+    _HEADLINE_BLOCK_CHARS: the headline's later siblings, then those of its containers."""
+    budget = _HEADLINE_BLOCK_CHARS
+    node = headline
+    while node is not None and node.tag not in ("body", "html") and budget > 0:
+        for following in [node.tail, *_texts_after(node)]:
+            if following and (piece := following.strip()):
+                yield piece
+                budget -= len(piece)
+                if budget <= 0:
+                    return
+        node = node.getparent()
+
+
+def _texts_after(node: HtmlElement) -> Iterator[str | None]:
+    for sibling in node.itersiblings():
+        yield from (el.get("data-date") for el in sibling.iter() if el.get("data-date"))
+        yield from sibling.itertext()
+        yield sibling.tail
 
 
 def _time_value(el: HtmlElement, language: str | None) -> date | None:
