@@ -150,3 +150,25 @@ def test_the_date_printed_under_the_headline_comes_before_a_generic_date_tag(hea
     generic = '<meta name="date" content="2020-04-29T11:52:23">'
     html = page(f"{site}<div class='article'><h1>Der Radweg</h1>{header}{PROSE}</div>")
     assert extract_metadata(html.replace("<title>", generic + "<title>"), None).published == expected
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        '<time class="updated" datetime="2020-05-02T09:00:00+02:00">2. Mai 2020</time>',
+        '<time itemprop="dateModified" datetime="2020-05-02T09:00:00+02:00">2. Mai 2020</time>',
+        "<time>Aktualisiert: 02.05.2020</time>",
+    ],
+)
+def test_a_time_marked_as_the_last_change_is_not_the_publication(update: str) -> None:
+    published = '<time class="entry-date published" datetime="2020-04-27T08:00:00+02:00">27. April 2020</time>'
+    body = f"<article><h1>Der Radweg</h1>{PROSE}<p>Von Anna, {update} (erschienen {published})</p></article>"
+    assert extract_metadata(page(body), None).published == date(2020, 4, 27)
+
+
+def test_a_time_marked_both_published_and_updated_is_the_publication() -> None:
+    """WordPress marks a post never changed "published updated"; an older theme marks it pubdate."""
+    first = '<time class="updated" datetime="2020-04-27T08:00:00+02:00" pubdate>27. April 2020</time>'
+    generic = '<meta name="date" content="2020-05-02T09:00:00">'  # the last change, as generic date tags often are
+    html = page(f"<article><h1>Der Radweg</h1>{PROSE}<p>Von Anna, {first}</p></article>")
+    assert extract_metadata(html.replace("<title>", generic + "<title>"), None).published == date(2020, 4, 27)

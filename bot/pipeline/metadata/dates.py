@@ -222,7 +222,7 @@ def _date_candidates(
     marked = (el for el in _PUBLISHED_MARKUP(tree) if not in_comments(el))
     yield from (parse_date(el.get("datetime") or el.get("content"), language) for el in islice(marked, 3))
     for el in tree.xpath("//time")[:5]:
-        if byline_area(el) == 0:
+        if byline_area(el) == 0 and not _is_update(el):
             yield _time_value(el, language)
     yield _headline_date(tree, language)
     yield from (parse_date(meta.get(k), language) for k in _DATE_META)
@@ -262,6 +262,15 @@ def _texts_after(node: HtmlElement) -> Iterator[str | None]:
         yield from (el.get("data-date") for el in sibling.iter() if el.get("data-date"))
         yield from sibling.itertext()
         yield sibling.tail
+
+
+def _is_update(el: HtmlElement) -> bool:
+    """A <time> marked as the last change: schema.org's dateModified, hAtom's "updated" class without "published"
+    (WordPress marks a post never changed "published updated"), or a printed label ("Aktualisiert: 11.04.2020")."""
+    marks = f"{el.get('itemprop') or ''} {el.get('class') or ''}"
+    if el.get("pubdate") is not None or "publish" in marks.lower():
+        return False
+    return bool(_UPDATE.search(marks) or _UPDATE.search(element_text(el)))
 
 
 def _time_value(el: HtmlElement, language: str | None) -> date | None:
