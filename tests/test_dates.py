@@ -172,3 +172,11 @@ def test_a_time_marked_both_published_and_updated_is_the_publication() -> None:
     generic = '<meta name="date" content="2020-05-02T09:00:00">'  # the last change, as generic date tags often are
     html = page(f"<article><h1>Der Radweg</h1>{PROSE}<p>Von Anna, {first}</p></article>")
     assert extract_metadata(html.replace("<title>", generic + "<title>"), None).published == date(2020, 4, 27)
+
+
+def test_a_hidden_modification_date_under_the_headline_is_passed_over() -> None:
+    modified = '<span class="hidden" itemprop="dateModified">2020-05-02 14:15:57</span>'
+    header = f"<p>Tagesblatt {modified} <span>27.04.2020 10:20</span></p>"
+    generic = '<meta name="date" content="2020-04-29T11:52:23">'
+    html = page(f"<div class='article'><h1>Der Radweg</h1>{header}{PROSE}</div>")
+    assert extract_metadata(html.replace("<title>", generic + "<title>"), None).published == date(2020, 4, 27)

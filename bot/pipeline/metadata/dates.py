@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 import htmldate
@@ -247,8 +247,8 @@ def _headline_block(headline: HtmlElement) -> Iterator[str]:
     _HEADLINE_BLOCK_CHARS: the headline's later siblings, then those of its containers."""
     budget = _HEADLINE_BLOCK_CHARS
     node = headline
-    while node is not None and node.tag not in ("body", "html") and budget > 0:
-        for following in [node.tail, *_texts_after(node)]:
+    while node is not None and node.tag not in ("body", "html"):
+        for following in chain([node.tail], _texts_after(node)):
             if following and (piece := following.strip()):
                 yield piece
                 budget -= len(piece)
@@ -258,19 +258,31 @@ def _headline_block(headline: HtmlElement) -> Iterator[str]:
 
 
 def _texts_after(node: HtmlElement) -> Iterator[str | None]:
+    """The texts of the node's later siblings in reading order, but for those of elements marked as the last change
+    (a hidden dateModified beside the visible date)."""
     for sibling in node.itersiblings():
-        yield from (el.get("data-date") for el in sibling.iter() if el.get("data-date"))
-        yield from sibling.itertext()
+        for event, el in etree.iterwalk(sibling, events=("start", "end")):
+            if event == "start":
+                yield el.get("data-date")
+                yield None if _marked_as_update(el) else el.text
+            elif el is not sibling:
+                yield el.tail
         yield sibling.tail
 
 
 def _is_update(el: HtmlElement) -> bool:
-    """A <time> marked as the last change: schema.org's dateModified, hAtom's "updated" class without "published"
-    (WordPress marks a post never changed "published updated"), or a printed label ("Aktualisiert: 11.04.2020")."""
-    marks = f"{el.get('itemprop') or ''} {el.get('class') or ''}"
-    if el.get("pubdate") is not None or "publish" in marks.lower():
-        return False
-    return bool(_UPDATE.search(marks) or _UPDATE.search(element_text(el)))
+    """A <time> marked as the last change, or printing its label ("Aktualisiert: 11.04.2020")."""
+    return _marked_as_update(el) or (not _marked_as_published(el) and bool(_UPDATE.search(element_text(el))))
+
+
+def _marked_as_update(el: HtmlElement) -> bool:
+    """schema.org's dateModified, or hAtom's "updated" class without "published" (WordPress marks a post never
+    changed "published updated"; older themes mark the first version pubdate)."""
+    return not _marked_as_published(el) and bool(_UPDATE.search(f"{el.get('itemprop') or ''} {el.get('class') or ''}"))
+
+
+def _marked_as_published(el: HtmlElement) -> bool:
+    return el.get("pubdate") is not None or "publish" in f"{el.get('itemprop') or ''} {el.get('class') or ''}".lower()
 
 
 def _time_value(el: HtmlElement, language: str | None) -> date | None:
