@@ -47,8 +47,9 @@ _DATELINE = re.compile(
     r"(?P<date>\d[\d./ -]{4,12}\d|\d{1,2}\.?\s+(?:de\s+)?[^\W\d_]+\.?\s+(?:de\s+)?\d{4}"
     r"|[^\W\d_]+\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})\s*(?:–|—|-)\s+\w"
 )
-# An update's label, in the languages of the web: "Updated", "Aktualisiert", "Stand" is not one (it is the version
-# the page shows, usually its publication), "mis à jour", "actualizado", "aggiornato", "bijgewerkt", "zaktualizowano"
+# An update's label or mark in many languages ("Updated", "dateModified", "Aktualisiert", "Zuletzt geändert", "mis à
+# jour", "actualizado", "aggiornato", "bijgewerkt", "zaktualizowano", "aktualizováno", "päivitetty"). German "Stand"
+# ("as of") is not one: it dates the version the page shows, usually its publication.
 _UPDATE = re.compile(r"updat|aktuali[sz]|actualiza|atualiza|mis à jour|modifi|geändert|aggiorna|bijgewerkt|gewijzigd"
                      r"|uppdaterad|opdateret|oppdatert|päivitetty", re.IGNORECASE)  # fmt: skip
 # The date printed under the headline, in the byline block ("Stand: 28.04.2020 18:00 Uhr", "Anna | 3. März 2020"),
@@ -134,8 +135,9 @@ def find_published(
     written dates are read in the page's language.
 
     Publication meta tags first (a republished page's JSON-LD often keeps the first version's date), then
-    JSON-LD, microdata, a <time> in the article (not in a list of other articles), generic date tags, a dateline
-    opening the article, and last htmldate's search for the original date outside comments and menus.
+    JSON-LD, microdata, a <time> in the article (not in a list of other articles, not the last change), the date
+    printed under the headline, generic date tags, a dateline opening the article, and last htmldate's search for
+    the original date outside comments and menus.
     """
     if found := next(filter(None, _date_candidates(ld, meta, tree, language)), None):
         return found
@@ -271,18 +273,22 @@ def _texts_after(node: HtmlElement) -> Iterator[str | None]:
 
 
 def _is_update(el: HtmlElement) -> bool:
-    """A <time> marked as the last change, or printing its label ("Aktualisiert: 11.04.2020")."""
+    """A <time> marked as the last change, or printing an update's label ("Aktualisiert: 11.04.2020")."""
     return _marked_as_update(el) or (not _marked_as_published(el) and bool(_UPDATE.search(element_text(el))))
 
 
 def _marked_as_update(el: HtmlElement) -> bool:
     """schema.org's dateModified, or hAtom's "updated" class without "published" (WordPress marks a post never
     changed "published updated"; older themes mark the first version pubdate)."""
-    return not _marked_as_published(el) and bool(_UPDATE.search(f"{el.get('itemprop') or ''} {el.get('class') or ''}"))
+    return not _marked_as_published(el) and bool(_UPDATE.search(_marks(el)))
 
 
 def _marked_as_published(el: HtmlElement) -> bool:
-    return el.get("pubdate") is not None or "publish" in f"{el.get('itemprop') or ''} {el.get('class') or ''}".lower()
+    return el.get("pubdate") is not None or "publish" in _marks(el).lower()
+
+
+def _marks(el: HtmlElement) -> str:
+    return f"{el.get('itemprop') or ''} {el.get('class') or ''}"
 
 
 def _time_value(el: HtmlElement, language: str | None) -> date | None:
