@@ -139,6 +139,10 @@ def test_the_article_s_microdata_meta_counts_inside_a_wrapper_named_for_comments
         ("<p>Von Anna <span>Zuletzt geändert:</span> <span>30.04.2020</span></p>", date(2020, 4, 29)),
         ('<div class="timeline"><div data-date="18. März 2020" class="arrow"></div></div>', date(2020, 3, 18)),
         (
+            "<p>Von Anna Muster | Aktualisiert am 30. April 2020 | Erstmals erschienen am 27. April 2020</p>",
+            date(2020, 4, 27),
+        ),
+        (
             "<p>Der nächste Stammtisch findet am Mittwoch, 5. Februar 2020 ab 19 Uhr im Café statt.</p>",
             date(2020, 4, 29),
         ),

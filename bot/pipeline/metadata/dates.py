@@ -17,7 +17,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from bot.pipeline.metadata.author import byline_area
-from bot.pipeline.metadata.markup import calendar_names, element_text, in_comments, is_home_link
+from bot.pipeline.metadata.markup import SEPARATORS, calendar_names, element_text, in_comments, is_home_link
 
 log = logging.getLogger(__name__)
 
@@ -233,15 +233,22 @@ def _date_candidates(
 def _headline_date(tree: HtmlElement, language: str | None) -> date | None:
     """The date printed under the headline (the first <h1> that is not the site's name)."""
     headline = next((h1 for h1 in tree.iter("h1") if not is_home_link(h1)), None)
-    label = ""  # a piece without a date names the next one's ("Aktualisiert:")
-    for piece in _headline_block(headline) if headline is not None else ():
-        if len(piece) >= _PROSE_CHARS:
-            break
-        found = parse_date(piece, language) if len(piece) <= _HEADLINE_DATE_CHARS else None
-        if found and not _UPDATE.search(f"{label} {piece}"):
+    label = ""  # a part without a date names the next one's ("Aktualisiert:")
+    for part in _headline_parts(headline) if headline is not None else ():
+        found = parse_date(part, language) if len(part) <= _HEADLINE_DATE_CHARS else None
+        if found and not _UPDATE.search(f"{label} {part}"):
             return found
-        label = "" if found else piece
+        label = "" if found else part
     return None
+
+
+def _headline_parts(headline: HtmlElement) -> Iterator[str]:
+    """The byline block's texts, each split where a byline separates its parts ("Anna | 3. März 2020 | Update: 5.
+    März 2020"), up to the article's first long text."""
+    for piece in _headline_block(headline):
+        if len(piece) >= _PROSE_CHARS:
+            return
+        yield from SEPARATORS.split(piece)
 
 
 def _headline_block(headline: HtmlElement) -> Iterator[str]:
