@@ -15,13 +15,16 @@ from bot.pipeline.metadata.markup import DOMAIN, ORG_TYPES, SEPARATORS, ld_types
 BYLINE_WORDS = (
     r"(?:(?:(?:written|posted|published|reported|created|story|words|text|(?:ein )?(?:beitrag|artikel|kommentar"
     r"|gastbeitrag)|verfasst|geschrieben|erstellt|escrito|écrit|rédigé|publié|posté|scritto|geschreven|geplaatst"
-    r"|skrevet|publicado)\s+)?"
+    r"|skrevet|publicado|submitted)\s+)?"
     r"(?:by|von|vom|par|por|di|door|av|af|napsal|napsala|napisał|napisała|przez)"
+    # the writer's role between: "Von unserem Redakteur Max Müller", "By our correspondent Jane Doe"
+    r"(?:\s+(?:unserem|unserer|our|notre|nuestro|nuestra|nostro|nostra)\s+[^\W\d_]+(?=\s+[^\W\d_]))?"
     r"|(?:scritto|pubblicato|postato) da|a cura di)"  # Italian; "da" alone opens German sentences
 )
 BYLINE_LABEL = (
     r"(?:author|autor|autorin|autoren|auteur|autore|auteurs|autora|autorka|autorzy|text|texte|texto|testo|tekst"
-    r"|interview|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja"
+    r"|interview|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja|redakteur|redakteurin"
+    r"|автор|авторы"
     r"|autor(?:/|\*|:|_)in(?:nen)?)"  # "Autor/in:", "Autor*innen:"
     r"(?:\s*(?:&|und|and|et|y|e|/|\+)\s*(?:fotos?|bilder?|photos?|images?))?"  # "Text & Fotos:", "Texte et photos"
 )
@@ -31,7 +34,8 @@ BYLINE_PREFIX = re.compile(
     rf"^\s*(?:{BYLINE_WORDS}(?![^\W\d_])\s*:?|{BYLINE_LABEL}\s*:|{BYLINE_LABEL}(?=\s+\S+\s+\S))\s*", re.IGNORECASE
 )
 NAME_SPLIT = re.compile(
-    r"\s*(?:,|;|&|/|\+|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bwith\b|\bmit\b|\bu\."
+    # "e" and "y" join names in Italian, Portuguese and Spanish, but "E." and "Y." are initials ("E. Barreneche")
+    r"\s*(?:,|;|&|/|\+|\band\b|\bund\b|\bet\b|\by\b(?!\.)|\be\b(?!\.)|\bwith\b|\bmit\b|\bu\."
     r"|\bim gespräch mit\b|\bin conversation with\b)\s*",  # an interview's byline names both people
     re.IGNORECASE,
 )
@@ -54,7 +58,11 @@ _NOT_A_PERSON = re.compile(
     # companies, parties, associations and public bodies; credits, sources and sign-offs that are no writer
     r"|\b(?:kg|ohg|gbr|sa|sas|sarl|spa|srl|bv|nv|plc|pty|partei|party|verband|verein|bundesverband|amt|stadt"
     r"|landeshauptstadt|gemeinde|sekretariat|secretariat|pressekontakt|kontakt|contact|update|wikipedia|cortes[ií]a"
-    r"|courtesy|an[oó]nimo|anonyme|gr[üu](?:ß|ss)e|regards)\b|team\b",
+    r"|courtesy|an[oó]nimo|anonyme|gr[üu](?:ß|ss)e|regards)\b|team\b"
+    # the press, libraries, museums and countries in an organisation's name; a press office's department
+    r"|presse\b|\b(?:prensa|imprensa|library|biblioteca|museum|museo|musée|archives?|deutschland|österreich|schweiz"
+    r"|germany|austria|switzerland|noticias|notícias|notizie|nieuws|nouvelles|abteilung|department|dept"
+    r"|kommunikation|communications?)\b|verband\b|bibliothe|pressestelle|öffentlichkeitsarbeit",
     re.IGNORECASE,
 )
 # News agencies, whose name is the byline of wire copy (matched as a whole part of a byline only)
@@ -65,13 +73,20 @@ _AGENCY = re.compile(
     re.IGNORECASE,
 )
 _ROLE = re.compile(r"\b(staff|reporters?|writers?|editors?|correspondents?|contributors?|columnist)\b", re.I)
-_SENTENCE_END = re.compile(r"(?<=[^\W\d_]{3})\.\s+")
+# A sentence ends after a word of three letters or more, not after a title set before a name ("Prof. Dr. Jane Doe")
+_TITLES = ("prof", "dipl", "univ", "priv", "mrs", "rev", "hon", "ing", "mag", "doz", "sen", "rep", "gov", "gen", "col",
+           "capt", "sgt", "lic", "dra", "sra")  # fmt: skip
+_SENTENCE_END = re.compile(r"(?<=[^\W\d_]{3})" + "".join(rf"(?<!\b{t})" for t in _TITLES) + r"\.\s+", re.IGNORECASE)
 _NAME_CHARS = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .'’\-])*[^\W\d_.]\.?$")
 _HANDLE = re.compile(r"^(?=(?:.*[^\W\d_]){2})[^\W_][\w.\-]{0,28}[^\W_]$")
 # Lower-case words inside a name: particles ("Ludwig van Beethoven", "María de la Paz"), nothing else.
 _PARTICLES = frozenset(
     "von van der den de da das do dos del della di du la le ter ten zu y e bin ibn al el".split()  # noqa: SIM905
 )
+# "Les" and "La" open given names too (Les Paul, LaToya), and "Le" Vietnamese family names
+_ARTICLES = frozenset("the der die das el los las il het".split())  # noqa: SIM905
+# The outlet, a comma, a capitalised place: "PTI, New Delhi" (not "dpa/Jane Doe", an agency's writer or photographer)
+_DATELINE_PLACE = re.compile(r"^[^,]+,[^,]+$")
 MAX_BYLINE = 120
 
 
@@ -120,6 +135,8 @@ def person_names(value: Any, site_name: str | None = None) -> list[str]:
     text = BYLINE_PREFIX.sub("", unescaped(value))
     text = _SENTENCE_END.split(SEPARATORS.split(text)[0])[0]
     split = [p for p in (p.strip(" .,:;|") for p in NAME_SPLIT.split(text)) if p]
+    if len(split) == 2 and _is_outlet(split[0], site_name) and _DATELINE_PLACE.match(text) and split[1][0].isupper():
+        return []  # an agency or desk, then its dateline's place: "PTI, New Delhi", "Redaktion, Wien"
     parts = [p for p in split if not _ROLE.search(p) and not _is_outlet(p, site_name)]
     if len(parts) < len(split):
         # beside outlets, a capitalised single word is another, a section or a place ("FR mit dpa", "Science, Rice
@@ -156,6 +173,9 @@ def _is_person(name: str, site_name: str | None) -> bool:
     if not (2 <= len(words) <= 5 or cjk):
         return False
     if any(w[0].islower() and w not in _PARTICLES for w in words):
+        return False
+    # a newspaper's or magazine's article opens its name ("The Economist", "El Comercio"), a person's does not
+    if words[0].lower() in _ARTICLES:
         return False
     return bool(_NAME_CHARS.match(name)) and not _NOT_A_PERSON.search(name)
 

@@ -1,0 +1,82 @@
+"""The card's author: byline conventions, desks and outlets (bot/pipeline/metadata/author.py, names.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.pipeline.metadata import extract_metadata, person_names
+
+PROSE = "<p>" + "The council met on Tuesday and argued about the budget for a long time. " * 3 + "</p>"
+
+
+def article(byline: str, head: str = "", lang: str = "en") -> str:
+    body = f"<article><h1>Council passes the budget</h1>{byline}{PROSE}</article>"
+    return f"<!DOCTYPE html><html lang='{lang}'><head>{head}</head><body>{body}</body></html>"
+
+
+def ld(data: object) -> str:
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+def author_of(byline: str, head: str = "", lang: str = "en") -> str | None:
+    return extract_metadata(article(byline, head, lang), None).author
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        '<p class="byline">IANS, New Delhi</p>',
+        '<p class="byline">PTI, Washington</p>',
+        '<span class="author">Redaktion, Wien</span>',
+    ],
+)
+def test_an_agency_or_desk_beside_its_dateline_place_is_no_author(byline: str) -> None:
+    assert author_of(byline) is None
+
+
+def test_a_writer_s_initials_after_the_outlet_stay_the_byline() -> None:
+    assert author_of('<p class="author">hessenschau.de/bb</p>') == "bb"
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ('<p class="author">E. Barreneche / Y. Martínez</p>', "E. Barreneche and Y. Martínez"),
+        ('<p class="author">Prof. Dr. Hans Meier</p>', "Prof. Dr. Hans Meier"),
+        ('<p class="author">Mrs. Jane Doe</p>', "Mrs. Jane Doe"),
+        ('<p class="author">Jane Doe, Abteilung Öffentlichkeitsarbeit</p>', "Jane Doe"),
+    ],
+)
+def test_initials_titles_and_departments_in_names(byline: str, expected: str) -> None:
+    assert author_of(byline) == expected
+
+
+@pytest.mark.parametrize(
+    ("byline", "lang", "expected"),
+    [
+        ("<p>Von unserem Redakteur Max Müller</p>", "de", "Max Müller"),
+        ("<p>Von unserer Korrespondentin Anna Schmid</p>", "de", "Anna Schmid"),
+        ("<p>By our correspondent Jane Doe</p>", "en", "Jane Doe"),
+        ("<p>Redakteurin: Anna Schmid</p>", "de", "Anna Schmid"),
+        ("<p>Автор: Иван Петров</p>", "ru", "Иван Петров"),
+        ("<p>Submitted by Jane Doe</p>", "en", "Jane Doe"),
+    ],
+)
+def test_more_byline_conventions(byline: str, lang: str, expected: str) -> None:
+    assert author_of(byline, lang=lang) == expected
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Hildesheimer Presse", "Diakonie Deutschland", "State Library Louisiana", "Deutscher Jagdverband",
+     "The Economist", "El Comercio Perú", "Noticias El Comercio Perú"],
+)  # fmt: skip
+def test_organisations_are_not_people(name: str) -> None:
+    assert person_names(name) == []
+    assert author_of("", ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": name}})) is None
+
+
+def test_an_agency_s_writer_or_photographer_is_no_dateline_place() -> None:
+    assert person_names("dpa/Jane Doe") == ["Jane Doe"]
