@@ -80,3 +80,24 @@ def test_organisations_are_not_people(name: str) -> None:
 
 def test_an_agency_s_writer_or_photographer_is_no_dateline_place() -> None:
     assert person_names("dpa/Jane Doe") == ["Jane Doe"]
+
+
+@pytest.mark.parametrize(
+    ("byline", "lang"),
+    [
+        ('<div class="meta">Posted on May 3, 2020 by Jane Doe</div>', "en"),
+        ('<div class="meta">Freitag | 14. Juni 2019 | 15:49 VON Jane Doe IN Mode | 0 Kommentare</div>', "de"),
+        ('<div class="meta">Veröffentlicht am 3. Mai 2020 von Jane Doe</div>', "de"),
+        ('<div class="meta">Publié le 3 mai 2020 par Jane Doe</div>', "fr"),
+        ('<p class="byline">By Jane Doe, Special to the Post</p>', "en"),
+        ('<span itemprop="creator">Jane Doe</span>', "en"),
+        ('<span property="dc:creator">Jane Doe</span>', "en"),
+        ('<span property="schema:author">Jane Doe</span>', "en"),
+    ],
+)
+def test_a_dated_line_and_microdata_or_rdfa_name_the_writer(byline: str, lang: str) -> None:
+    assert author_of(byline, lang=lang) == "Jane Doe"
+
+
+def test_a_year_in_a_sentence_is_no_byline() -> None:
+    assert author_of("<p>Seit 2019 von Jane Doe geleitet</p>", lang="de") is None

@@ -32,6 +32,10 @@ from bot.pipeline.metadata.names import (
 _BYLINE_START = re.compile(
     rf"^[\d\s.:/,|·-]*(?:(?i:{BYLINE_WORDS}\s*:?|{BYLINE_LABEL}\s*:)\s+\S|(?i:autor|autorin|autoren|authors?)\s+[A-ZÄÖÜ])"
 )
+# A date, then the byline word: "Posted on May 3, 2020 by Jane Doe", "Veröffentlicht am 3. Mai 2020 von Jane Doe"
+_DATED_BYLINE = re.compile(
+    r"^.{0,50}?(?:\b(?:19|20)\d\d|\d:\d\d)\b.{0,15}?\s(?:by|von|par|por|door)\s+[^\W\d_]", re.IGNORECASE
+)
 # The byline word inside a longer line: "29. Juni 2017, 23:39 · von Tobi"
 _BYLINE_INSIDE = re.compile(
     rf"(?:^|(?<=[\s,·|:]))(?:{BYLINE_WORDS}\s*:?|{BYLINE_LABEL}\s*:|(?:autor|autorin|autoren|authors?)(?=\s+[A-ZÄÖÜ]))"
@@ -45,7 +49,7 @@ _DATED_NAME = re.compile(_DATED_LINE.pattern + r"(?=(?:[^\W\d_][\w'’.-]*\s+){1
 _BYLINE_END = re.compile(
     r"\s+(?:am|on|le|el|il|em|op|den|updated|aktualisiert|veröffentlicht|published)\s+.*$|\s*[|·•(\[–—]\s*.*$|\s+-\s+.*$"
     # the post's category or place after the name: "Posted by Jane Doe in News", "von Tobi unter Allgemein"
-    r"|\s+(?:in|under|unter|dans|nel|nella)\s+.*$"
+    r"|\s+(?:in|under|unter|dans|nel|nella)\s+.*$|,?\s+special to\b.*$"  # "Jane Doe, Special to the Post"
     r"|\s*(?<![^\W_])\d.*$|\s+(?:tags?|kategorie|category|foto|fotos|bild|illustration|photos?)\b.*$"
     # a byline box's links and notes after the name: "Jane Doe Full Bio LinkedIn", "Jane Doe Lesezeit 3 Min."
     r"|\s+(?:full bio|bio|linkedin|twitter|facebook|instagram|e-?mail|kontakt|contact|follow|folgen|alle artikel"
@@ -57,6 +61,8 @@ _BYLINE_END = re.compile(
 # (not "authority", "autoridad", "authorization": a tag or a permission, "tag-housing-authority")
 _AUTHOR_CLASS = re.compile(r"author(?!i[tsz])|byline|autor(?!i[dtsz]|y)|writer|verfasser|(?<![\w-])fn(?![\w-])",
                            re.IGNORECASE)  # fmt: skip
+# microdata's and RDFa's author properties (schema.org, Dublin Core)
+_AUTHOR_PROPERTIES = frozenset(("author", "creator", "schema:author", "dc:creator", "dcterms:creator"))
 _AUTHOR_ID = re.compile(r"author(?!i[tsz])", re.IGNORECASE)
 # What those two can match, in ASCII lower case; and the page's class and id values (plain strings: no proxies)
 _AUTHOR_WORDS = re.compile(rb"author|byline|autor|writer|verfasser|fn")
@@ -264,7 +270,8 @@ def _author_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
     for el in _author_selection(_author_spellings(tree))(tree):
         classes, ident = el.get("class") or "", el.get("id") or ""
         marked = (_AUTHOR_CLASS.search(classes) or _AUTHOR_ID.search(ident) or el.get("rel") == "author"
-                  or el.get("itemprop") == "author" or el.tag == "byline")  # fmt: skip
+                  or el.get("itemprop") in _AUTHOR_PROPERTIES or el.get("property") in _AUTHOR_PROPERTIES
+                  or el.tag == "byline")  # fmt: skip
         if not marked or el.tag in ("meta", "link", "body", "html", "article") or _COMMENTS.search(classes + ident):
             continue
         yield el
@@ -284,13 +291,15 @@ def _author_spellings(tree: HtmlElement) -> tuple[str, ...]:
 @lru_cache(maxsize=256)
 def _author_selection(spellings: tuple[str, ...]) -> etree.XPath:
     """Elements whose class holds one of these spellings, or whose id holds a spelling of "author", or with
-    rel=author or itemprop=author, and <byline>: a superset of what _AUTHOR_CLASS and _AUTHOR_ID match (spellings
-    are ASCII letters, safe inside the quotes)."""
+    rel=author or an author property (itemprop, RDFa property), and <byline>: a superset of what _AUTHOR_CLASS and
+    _AUTHOR_ID match (spellings are ASCII letters, safe inside the quotes)."""
     classes = " or ".join(f"contains(.,'{s}')" for s in spellings) or "false()"
     ids = " or ".join(f"contains(.,'{s}')" for s in spellings if s.lower() == "author") or "false()"
     return etree.XPath(
         f"descendant-or-self::*/@class[{classes}]/.. | descendant-or-self::*/@id[{ids}]/.."
-        " | descendant-or-self::*/@rel[.='author']/.. | descendant-or-self::*/@itemprop[.='author']/.."
+        " | descendant-or-self::*/@rel[.='author']/.. | descendant-or-self::*/@itemprop[.='author' or .='creator']/.."
+        " | descendant-or-self::*/@property[.='author' or .='schema:author' or .='dc:creator'"
+        " or .='dcterms:creator']/.."
         " | descendant-or-self::byline"
     )
 
@@ -310,7 +319,7 @@ def _text_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
             continue
         if _DATED_LINE.match(own):
             dated.append(el)
-        if not (_BYLINE_START.match(own) or BYLINE_PREFIX.fullmatch(own)):
+        if not _opens_byline(own):
             continue
         text = _first_line(el)
         if BYLINE_PREFIX.fullmatch(text):  # a label whose name follows it: "<h5>Autor:</h5>Jane Doe"
@@ -326,6 +335,10 @@ def _text_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
     return found
 
 
+def _opens_byline(text: str) -> bool:
+    return bool(_BYLINE_START.match(text) or BYLINE_PREFIX.fullmatch(text) or _DATED_BYLINE.match(text))
+
+
 def _tail_bylines(tree: HtmlElement) -> Iterator[str]:
     """Bylines in the article's text after an element that starts a line: a heading, a line break or an icon
     ("<h2>Title</h2> Posted by Jane Doe under ...", "12.03.2022<br>Von Jane Doe", "<i class="icon-user"></i> Von
@@ -334,7 +347,7 @@ def _tail_bylines(tree: HtmlElement) -> Iterator[str]:
     found = 0
     for el in body.iter(etree.Element) if body is not None else ():
         own = squash(el.tail)
-        if not own or len(own) > MAX_BYLINE or not (_BYLINE_START.match(own) or BYLINE_PREFIX.fullmatch(own)):
+        if not own or len(own) > MAX_BYLINE or not _opens_byline(own):
             continue
         if not _starts_line(el) or byline_area(el.getparent()) != 0:
             continue
