@@ -101,3 +101,22 @@ def test_a_dated_line_and_microdata_or_rdfa_name_the_writer(byline: str, lang: s
 
 def test_a_year_in_a_sentence_is_no_byline() -> None:
     assert author_of("<p>Seit 2019 von Jane Doe geleitet</p>", lang="de") is None
+
+
+def test_a_wiki_page_names_its_last_editor() -> None:
+    info = '<p id="pageinfo">Guide (last edited 2019-11-10 13:28:18 by <span><a href="/u">JaneDoe</a></span>)</p>'
+    assert author_of(info) == "JaneDoe"
+
+
+@pytest.mark.parametrize(
+    ("closing", "expected"),
+    [
+        ("<article><h1>H</h1>{prose}<p>© 2019 Jane Doe</p></article>", "Jane Doe"),
+        ("<article><h1>H</h1>{prose}<p>© 2019 Muster GmbH</p></article>", None),
+        # a footer's copyright names the site's owner
+        ("<article><h1>H</h1>{prose}</article><footer>{prose}<p>© 2019 Jane Doe</p></footer>", None),
+    ],
+)
+def test_the_copyright_line_that_closes_the_text_names_its_writer(closing: str, expected: str | None) -> None:
+    html = f"<html><body>{closing.format(prose=PROSE)}</body></html>"
+    assert extract_metadata(html, None).author == expected

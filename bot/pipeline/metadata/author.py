@@ -32,9 +32,10 @@ from bot.pipeline.metadata.names import (
 _BYLINE_START = re.compile(
     rf"^[\d\s.:/,|·-]*(?:(?i:{BYLINE_WORDS}\s*:?|{BYLINE_LABEL}\s*:)\s+\S|(?i:autor|autorin|autoren|authors?)\s+[A-ZÄÖÜ])"
 )
-# A date, then the byline word: "Posted on May 3, 2020 by Jane Doe", "Veröffentlicht am 3. Mai 2020 von Jane Doe"
+# A date, then the byline word: "Posted on May 3, 2020 by Jane Doe", "Veröffentlicht am 3. Mai 2020 von Jane Doe", a
+# wiki's "(last edited 2019-11-10 13:28:18 by <a>JaneDoe</a>)" (the name in the next element)
 _DATED_BYLINE = re.compile(
-    r"^.{0,50}?(?:\b(?:19|20)\d\d|\d:\d\d)\b.{0,15}?\s(?:by|von|par|por|door)\s+[^\W\d_]", re.IGNORECASE
+    r"^.{0,50}?(?:\b(?:19|20)\d\d|\d:\d\d)\b.{0,15}?\s(?:by|von|par|por|door)(?:\s+[^\W\d_]|$)", re.IGNORECASE
 )
 # The byline word inside a longer line: "29. Juni 2017, 23:39 · von Tobi"
 _BYLINE_INSIDE = re.compile(
@@ -106,6 +107,9 @@ _SIGN_OFF = re.compile(
     r"|best regards|kind regards|yours|bises|amitiés|cordialement|saludos|un abrazo|abraços)[\s,.!:]+(\S.*)$",
     re.IGNORECASE,
 )
+# The rights line that closes an article's text: "© 2019 Jane Doe", "(c) Jane Doe", "Copyright 2019 by Jane Doe"
+_COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4}(?:\s*[-–]\s*\d{4})?)?[\s,]*(?:by\s+)?(\S.*)$",
+                        re.IGNORECASE)  # fmt: skip
 _RIGHT_ALIGNED = etree.XPath(
     "//p[translate(@align, 'RIGHT', 'right') = 'right'"
     " or contains(translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ ', 'abcdefghijklmnopqrstuvwxyz'), 'text-align:right')]"
@@ -158,6 +162,7 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
     yield _signature(tree)
     yield _right_aligned_signature(tree)
     yield _sign_off(tree)
+    yield _closing_copyright(tree)
     yield _dateline_agency(tree)
     yield _closing_agency(tree)
     yield _SIDEBARS
@@ -409,6 +414,19 @@ def _sign_off(tree: HtmlElement) -> str | None:
     return None
 
 
+def _closing_copyright(tree: HtmlElement) -> str | None:
+    """The rights holder in the last paragraph of the article's text, right after its prose ("<p>...</p><p>© 2019
+    Jane Doe</p>"): the text's writer (a footer's copyright names the site's owner, and is not read)."""
+    for el in _last_paragraphs(tree):
+        prose = el.getprevious()
+        if prose is None or prose.tag != "p" or len(element_text(prose)) < _SIGNED_PROSE or byline_area(el) != 0:
+            continue
+        text = element_text(el)
+        if len(text) <= _MAX_SIGNATURE and (match := _COPYRIGHT.match(text)):
+            return match[1]
+    return None
+
+
 def _right_aligned_signature(tree: HtmlElement) -> str | None:
     """A name set to the right under a paragraph of prose, as letters and older pages sign off, notes may follow it
     ("<p align="right"><em>Jane Doe</em></p><p>(1) Source: ...</p>")."""
@@ -456,7 +474,7 @@ def _byline_name(text: str) -> str:
     "Rob Picheta, CNN" (the outlet is dropped later); "Jeff Foust Monday, November 18, 2019" gives "Jeff Foust"."""
     match = _BYLINE_INSIDE.search(text) or _DATED_NAME.match(text)
     name = text[match.end() :] if match else text
-    return _BYLINE_END.sub("", _date_after_name().sub("", name)).strip(" ,.:;-–—|·")
+    return _BYLINE_END.sub("", _date_after_name().sub("", name)).strip(" ,.:;-–—|·)")
 
 
 @cache
