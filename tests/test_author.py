@@ -120,3 +120,18 @@ def test_a_wiki_page_names_its_last_editor() -> None:
 def test_the_copyright_line_that_closes_the_text_names_its_writer(closing: str, expected: str | None) -> None:
     html = f"<html><body>{closing.format(prose=PROSE)}</body></html>"
     assert extract_metadata(html, None).author == expected
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("Lucas d'Ambrosio", ["Lucas d'Ambrosio"]),
+        ("Hilma af Klint", ["Hilma af Klint"]),
+        ("Anna vom Hofe", ["Anna vom Hofe"]),
+        ("José María de la Cruz Fernández", ["José María de la Cruz Fernández"]),  # particles are no extra names
+        ("Jane Doe, The Washington Post", ["Jane Doe"]),  # the outlet beside the writer, not a second person
+        ("Jane doe", []),
+    ],
+)
+def test_names_with_particles_and_outlets_beside_them(byline: str, expected: list[str]) -> None:
+    assert person_names(byline) == expected

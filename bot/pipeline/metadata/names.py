@@ -79,10 +79,15 @@ _TITLES = ("prof", "dipl", "univ", "priv", "mrs", "rev", "hon", "ing", "mag", "d
 _SENTENCE_END = re.compile(r"(?<=[^\W\d_]{3})" + "".join(rf"(?<!\b{t})" for t in _TITLES) + r"\.\s+", re.IGNORECASE)
 _NAME_CHARS = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .'’\-])*[^\W\d_.]\.?$")
 _HANDLE = re.compile(r"^(?=(?:.*[^\W\d_]){2})[^\W_][\w.\-]{0,28}[^\W_]$")
-# Lower-case words inside a name: particles ("Ludwig van Beethoven", "María de la Paz"), nothing else.
+# Lower-case words inside a name: particles ("Ludwig van Beethoven", "María de la Paz", "Hilma af Klint", "Anna vom
+# Hofe", "Lucas d'Ambrosio"), nothing else.
 _PARTICLES = frozenset(
-    "von van der den de da das do dos del della di du la le ter ten zu y e bin ibn al el".split()  # noqa: SIM905
+    (  # noqa: SIM905
+        "von vom zu zur zum van der den de da das do dos del della dei degli delle dal dalla di du des la le ter ten"
+        " af y e bin bint ben ibn al el"
+    ).split()
 )
+_ELIDED_PARTICLE = re.compile(r"^(?:d|l|dell|dall|degl|all)['’][^\W\d_]")
 # "Les" and "La" open given names too (Les Paul, LaToya), and "Le" Vietnamese family names
 _ARTICLES = frozenset("the der die das el los las il het".split())  # noqa: SIM905
 # The outlet, a comma, a capitalised place: "PTI, New Delhi" (not "dpa/Jane Doe", an agency's writer or photographer)
@@ -157,6 +162,9 @@ def _is_outlet(part: str, site_name: str | None) -> bool:
     """A desk, agency or the site named beside the people: "CNN", "dpa", "Redaktion", the site's own name."""
     if _NOT_A_PERSON.search(part) or DOMAIN.search(part):
         return True
+    # a newspaper's or magazine's article opens its name ("The Economist", "El Comercio"), a person's does not
+    if " " in part and part.split(None, 1)[0].lower() in _ARTICLES:
+        return True
     if site_name and " " not in part and letters(part) and letters(part) == letters(site_name):
         return True
     return 2 <= len(part) <= 5 and part.isupper() and " " not in part and len(part.strip(".")) > 2
@@ -170,12 +178,10 @@ def _is_person(name: str, site_name: str | None) -> bool:
         if site_name and letters(name) == letters(site_name):
             return False
         return bool(_HANDLE.match(name)) and not _NOT_A_PERSON.search(name)
-    if not (2 <= len(words) <= 5 or cjk):
+    particles = sum(w in _PARTICLES for w in words)
+    if not ((2 <= len(words) - particles <= 5 and len(words) <= 7) or cjk):
         return False
-    if any(w[0].islower() and w not in _PARTICLES for w in words):
-        return False
-    # a newspaper's or magazine's article opens its name ("The Economist", "El Comercio"), a person's does not
-    if words[0].lower() in _ARTICLES:
+    if any(w[0].islower() and w not in _PARTICLES and not _ELIDED_PARTICLE.match(w) for w in words):
         return False
     return bool(_NAME_CHARS.match(name)) and not _NOT_A_PERSON.search(name)
 
