@@ -135,3 +135,11 @@ def test_the_copyright_line_that_closes_the_text_names_its_writer(closing: str, 
 )
 def test_names_with_particles_and_outlets_beside_them(byline: str, expected: list[str]) -> None:
     assert person_names(byline) == expected
+
+
+def test_a_link_to_the_author_s_page_names_the_writer() -> None:
+    meta = '<ul class="meta"><li><a href="/author/modejournalistin/">Jane Doe</a></li><li>21.05.2019</li></ul>'
+    assert author_of(meta) == "Jane Doe"
+    both = '<ul class="meta"><li><a href="/autor/jd/">Jane Doe</a></li></ul><aside class="sidebar">' \
+           '<a href="/author/john-roe/">John Roe</a></aside>'
+    assert author_of(both) == "Jane Doe"

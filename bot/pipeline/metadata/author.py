@@ -95,6 +95,11 @@ _DATELINE_PARAGRAPHS = 5
 # paragraphs whose text ends with a parenthesis (libxml2 tests them: 3x cheaper than reading each one's text)
 _CLOSED_PARAGRAPHS = etree.XPath("//p[substring(normalize-space(), string-length(normalize-space())) = ')']")
 _CLOSING_CREDIT = re.compile(r"[.!?\"“”»«]\s*\(([^()]{2,40})\)$")
+# Links to an author's page: /author/jane-doe, /autor/, /autoren/, /auteur/, /autore/ (a path segment of its own)
+_AUTHOR_LINKS = etree.XPath(
+    "//a[contains(@href, '/author/') or contains(@href, '/autor/') or contains(@href, '/autoren/')"
+    " or contains(@href, '/auteur/') or contains(@href, '/autore/') or contains(@href, '/authors/')]"
+)
 _SIDEBARS = object()  # in the candidates, where those from sidebars, menus and footers begin
 _BYLINE_AREA_DEPTH = 6
 _MAX_MARKED = 30  # elements marked as an author, in page order
@@ -150,6 +155,7 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
     lines = _text_bylines(tree)
     yield from lines[0]
     yield from _tail_bylines(tree)  # a walk of every element: only when the cheaper scans found nothing
+    yield from _author_page_links(tree)
     yield from (meta.get(k) for k in _AUTHOR_META)
     # Yoast's "Written by" line for Twitter cards
     if _AUTHOR_LABELS.match(meta.get("twitter:label1", "")):
@@ -168,6 +174,14 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
     yield _SIDEBARS
     yield from marked[1]
     yield from lines[1]
+
+
+def _author_page_links(tree: HtmlElement) -> Iterator[str]:
+    """The texts of links to an author's page in the article ("<a href="/author/jane-doe/">Jane Doe</a>"): themes that
+    mark the byline with neither a class nor rel=author still link it there."""
+    for el in _AUTHOR_LINKS(tree)[:_MAX_MARKED]:
+        if byline_area(el) == 0 and (text := element_text(el)) and len(text) <= MAX_BYLINE:
+            yield text
 
 
 def _dateline_agency(tree: HtmlElement) -> list[str]:
