@@ -143,3 +143,22 @@ def test_a_link_to_the_author_s_page_names_the_writer() -> None:
     both = '<ul class="meta"><li><a href="/autor/jd/">Jane Doe</a></li></ul><aside class="sidebar">' \
            '<a href="/author/john-roe/">John Roe</a></aside>'
     assert author_of(both) == "Jane Doe"
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "<dl><dt>Autor</dt><dd>Jane Doe</dd></dl>",
+        "<table><tr><th>Author</th><td>Jane Doe</td></tr></table>",
+        "<h4>Von Jane Doe</h4>",
+        "<p>Text &amp; Bild: Jane Doe</p>",
+        "<p>Reportage : Jane Doe</p>",
+        "<p>Reporting by Jane Doe; Editing by John Roe</p>",  # wire copy: the editor is no writer
+    ],
+)
+def test_labels_in_terms_and_header_cells_headings_and_wire_credits(byline: str) -> None:
+    assert author_of(byline, lang="de") == "Jane Doe"
+
+
+def test_a_heading_that_opens_with_a_byline_word_is_no_byline() -> None:
+    assert author_of("<h3>Von Kopf bis Fuß</h3>", lang="de") is None

@@ -51,6 +51,7 @@ _BYLINE_END = re.compile(
     r"\s+(?:am|on|le|el|il|em|op|den|updated|aktualisiert|veröffentlicht|published)\s+.*$|\s*[|·•(\[–—]\s*.*$|\s+-\s+.*$"
     # the post's category or place after the name: "Posted by Jane Doe in News", "von Tobi unter Allgemein"
     r"|\s+(?:in|under|unter|dans|nel|nella)\s+.*$|,?\s+special to\b.*$"  # "Jane Doe, Special to the Post"
+    r"|\s*;\s*(?:editing|edited|writing|additional reporting) by\b.*$"  # wire copy's "Reporting by X; Editing by Y"
     r"|\s*(?<![^\W_])\d.*$|\s+(?:tags?|kategorie|category|foto|fotos|bild|illustration|photos?)\b.*$"
     # a byline box's links and notes after the name: "Jane Doe Full Bio LinkedIn", "Jane Doe Lesezeit 3 Min."
     r"|\s+(?:full bio|bio|linkedin|twitter|facebook|instagram|e-?mail|kontakt|contact|follow|folgen|alle artikel"
@@ -81,7 +82,10 @@ _AUTHOR_LABELS = re.compile(r"^(?:written by|author|verfasst von|geschrieben von
 # Elements that end a line of text: a break, or a block of its own
 _LINE_ENDS = frozenset(("br", "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "table", "section",
                         "article", "header", "footer", "aside", "nav", "blockquote", "figure", "hr"))  # fmt: skip
-_TEXT_BYLINE_TAGS = ("p", "span", "em", "i", "b", "strong", "small", "div", "li", "address", "h5", "h6", "td", "font")
+_TEXT_BYLINE_TAGS = ("p", "span", "em", "i", "b", "strong", "small", "div", "li", "address", "h3", "h4", "h5", "h6",
+                     "td", "font", "dt", "th")  # fmt: skip
+# A term or header cell that labels the name in the next one: "<dt>Autor</dt><dd>Jane Doe</dd>"
+_LABEL_CELL = re.compile(rf"^(?:{BYLINE_LABEL})\s*:?$", re.IGNORECASE)
 _AUTHOR_META = ("author", "article:author", "og:article:author", "byl", "parsely-author", "sailthru.author",
                 "cxenseparse:author", "dc.creator", "dcterms.creator", "citation_author")  # fmt: skip
 _MAX_MARKED_TEXT = 200
@@ -338,11 +342,12 @@ def _text_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
             continue
         if _DATED_LINE.match(own):
             dated.append(el)
-        if not _opens_byline(own):
+        labels_cell = el.tag in ("dt", "th") and _LABEL_CELL.match(own)
+        if not (labels_cell or _opens_byline(own)):
             continue
         text = _first_line(el)
-        if BYLINE_PREFIX.fullmatch(text):  # a label whose name follows it: "<h5>Autor:</h5>Jane Doe"
-            text = f"{text} {_text_after(el)}"
+        if labels_cell or BYLINE_PREFIX.fullmatch(text):  # a label whose name follows it: "<h5>Autor:</h5>Jane Doe"
+            text = f"{text.rstrip(':')}: {_text_after(el)}"
         area = byline_area(el)
         if len(text) <= MAX_BYLINE and area is not None and (name := _byline_name(text)):
             found[area].append(name)

@@ -15,7 +15,7 @@ from bot.pipeline.metadata.markup import DOMAIN, ORG_TYPES, SEPARATORS, ld_types
 BYLINE_WORDS = (
     r"(?:(?:(?:written|posted|published|reported|created|story|words|text|(?:ein )?(?:beitrag|artikel|kommentar"
     r"|gastbeitrag)|verfasst|geschrieben|erstellt|escrito|écrit|rédigé|publié|posté|scritto|geschreven|geplaatst"
-    r"|skrevet|publicado|submitted)\s+)?"
+    r"|skrevet|publicado|submitted|reporting)\s+)?"
     r"(?:by|von|vom|par|por|di|door|av|af|napsal|napsala|napisał|napisała|przez)"
     # the writer's role between: "Von unserem Redakteur Max Müller", "By our correspondent Jane Doe"
     r"(?:\s+(?:unserem|unserer|our|notre|nuestro|nuestra|nostro|nostra)\s+[^\W\d_]+(?=\s+[^\W\d_]))?"
@@ -23,10 +23,10 @@ BYLINE_WORDS = (
 )
 BYLINE_LABEL = (
     r"(?:author|autor|autorin|autoren|auteur|autore|auteurs|autora|autorka|autorzy|text|texte|texto|testo|tekst"
-    r"|interview|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja|redakteur|redakteurin"
+    r"|interview|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja|redakteur|redakteurin|reportage"
     r"|автор|авторы"
     r"|autor(?:/|\*|:|_)in(?:nen)?)"  # "Autor/in:", "Autor*innen:"
-    r"(?:\s*(?:&|und|and|et|y|e|/|\+)\s*(?:fotos?|bilder?|photos?|images?))?"  # "Text & Fotos:", "Texte et photos"
+    r"(?:\s*(?:&|und|and|et|y|e|/|\+)\s*(?:fotos?|bild(?:er)?|photos?|images?))?"  # "Text & Fotos:", "Texte et photos"
 )
 # A byline's opening words: "By", "Von", "Text von", "Autor:" (what follows is the name); a whole word, not the
 # start of a name ("Diana", "Byron")
