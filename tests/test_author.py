@@ -162,3 +162,11 @@ def test_labels_in_terms_and_header_cells_headings_and_wire_credits(byline: str)
 
 def test_a_heading_that_opens_with_a_byline_word_is_no_byline() -> None:
     assert author_of("<h3>Von Kopf bis Fuß</h3>", lang="de") is None
+
+
+def test_the_visible_byline_adds_coauthors_to_a_full_name_it_shortens() -> None:
+    head = ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Eduardo Barreneche"}})
+    byline = '<div class="author">E. Barreneche / J. Da Silva</div>'
+    assert author_of(byline, head, lang="es") == "Eduardo Barreneche and J. Da Silva"
+    other = '<div class="author">M. Barreto / J. Da Silva</div>'
+    assert author_of(other, head, lang="es") == "Eduardo Barreneche"

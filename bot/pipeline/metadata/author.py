@@ -18,6 +18,7 @@ from bot.pipeline.metadata.names import (
     MAX_BYLINE,
     NAME_SPLIT,
     agency_names,
+    dedupe,
     join_names,
     person_names,
 )
@@ -140,13 +141,18 @@ def find_author(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, sit
 
 def _with_coauthors(names: list[str], tree: HtmlElement, site_name: str | None) -> list[str]:
     """The article's visible byline where it names these people and more: JSON-LD and meta tags often carry only
-    the first of several authors ("Jane Doe" for "Von Jane Doe, John Roe")."""
-    known = {name.lower() for name in names}
+    the first of several authors ("Jane Doe" for "Von Jane Doe, John Roe"). The byline may shorten the known ones
+    to initials ("E. Barreneche / J. Da Silva" beside "Eduardo Barreneche"): their full names stay."""
+    known = {_family_name(name): name for name in names}
     for byline in _marked_bylines(tree)[0]:
         found = person_names(byline, site_name)
-        if len(found) > len(names) and known <= {name.lower() for name in found}:
-            return found
+        if len(found) > len(names) and known.keys() <= {_family_name(name) for name in found}:
+            return dedupe([known.get(_family_name(name), name) for name in found])
     return names
+
+
+def _family_name(name: str) -> str:
+    return name.split()[-1].lower()
 
 
 def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement) -> Iterator[Any]:
