@@ -170,3 +170,12 @@ def test_the_visible_byline_adds_coauthors_to_a_full_name_it_shortens() -> None:
     assert author_of(byline, head, lang="es") == "Eduardo Barreneche and J. Da Silva"
     other = '<div class="author">M. Barreto / J. Da Silva</div>'
     assert author_of(other, head, lang="es") == "Eduardo Barreneche"
+
+
+@pytest.mark.parametrize(
+    "byline",
+    ["Von Jane Doe, stellvertretende Chefredakteurin", "Jane Doe, Korrespondentin in Paris", "Jane Doe, freie Autorin",
+     "Par Jane Doe, envoyée spéciale à Kiev", "Por Jane Doe, enviada especial", "Jane Doe, Freelance Journalist"],
+)  # fmt: skip
+def test_a_role_after_the_name_in_several_languages(byline: str) -> None:
+    assert person_names(byline) == ["Jane Doe"]

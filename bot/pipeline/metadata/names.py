@@ -72,7 +72,14 @@ _AGENCY = re.compile(
     r"|pa|pa media|belga|anp|ntb|ritzau|upi|pti|ians|anadolu|bloomberg|awp|dts|kathpress",
     re.IGNORECASE,
 )
-_ROLE = re.compile(r"\b(staff|reporters?|writers?|editors?|correspondents?|contributors?|columnist)\b", re.I)
+# A writer's role after the name, in the main languages of the web, compounds included ("Wissenschaftsjournalistin",
+# "Chefredakteur", "envoyée spéciale à Kiev")
+_ROLE = re.compile(
+    r"\b(staff|reporters?|writers?|editors?|correspondents?|contributors?|columnist|journaliste?s?|periodista"
+    r"|jornalista|giornalista|corresponsal|correspondante?|envoyée?|enviad[ao]|inviat[ao]|freelance|freie[rn]?)\b"
+    r"|(?:journalist|redakteur|korrespondent|reporter|autor|kolumnist|volontär)(?:in|innen|en)?\b",
+    re.IGNORECASE,
+)
 # A sentence ends after a word of three letters or more, not after a title set before a name ("Prof. Dr. Jane Doe")
 _TITLES = ("prof", "dipl", "univ", "priv", "mrs", "rev", "hon", "ing", "mag", "doz", "sen", "rep", "gov", "gen", "col",
            "capt", "sgt", "lic", "dra", "sra")  # fmt: skip
