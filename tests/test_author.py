@@ -179,3 +179,16 @@ def test_the_visible_byline_adds_coauthors_to_a_full_name_it_shortens() -> None:
 )  # fmt: skip
 def test_a_role_after_the_name_in_several_languages(byline: str) -> None:
     assert person_names(byline) == ["Jane Doe"]
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("<p>Redaktion: Jane Doe</p>", "Jane Doe"),
+        ("<p>12.03.2022 | Red.: Jane Doe</p>", "Jane Doe"),
+        ("<p>Redaktion: Politik</p>", None),  # a section
+        ('<p class="author">Redaktion Gelbe Liste</p>', None),  # a desk
+    ],
+)
+def test_a_desk_s_label_before_its_editor_s_name(byline: str, expected: str | None) -> None:
+    assert author_of(byline, lang="de") == expected

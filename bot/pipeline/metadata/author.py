@@ -15,6 +15,7 @@ from bot.pipeline.metadata.names import (
     BYLINE_LABEL,
     BYLINE_PREFIX,
     BYLINE_WORDS,
+    DESK_LABEL,
     MAX_BYLINE,
     NAME_SPLIT,
     agency_names,
@@ -31,7 +32,8 @@ from bot.pipeline.metadata.names import (
 
 # A line that opens a byline, perhaps after a date: "Von Jane Doe", "12.03.2022 | Text: Jane Doe", "Autoren Jane Doe"
 _BYLINE_START = re.compile(
-    rf"^[\d\s.:/,|·-]*(?:(?i:{BYLINE_WORDS}\s*:?|{BYLINE_LABEL}\s*:)\s+\S|(?i:autor|autorin|autoren|authors?)\s+[A-ZÄÖÜ])"
+    rf"^[\d\s.:/,|·-]*(?:(?i:{BYLINE_WORDS}\s*:?|{BYLINE_LABEL}\s*:|{DESK_LABEL})\s+\S"
+    r"|(?i:autor|autorin|autoren|authors?)\s+[A-ZÄÖÜ])"
 )
 # A date, then the byline word: "Posted on May 3, 2020 by Jane Doe", "Veröffentlicht am 3. Mai 2020 von Jane Doe", a
 # wiki's "(last edited 2019-11-10 13:28:18 by <a>JaneDoe</a>)" (the name in the next element)
@@ -40,7 +42,8 @@ _DATED_BYLINE = re.compile(
 )
 # The byline word inside a longer line: "29. Juni 2017, 23:39 · von Tobi"
 _BYLINE_INSIDE = re.compile(
-    rf"(?:^|(?<=[\s,·|:]))(?:{BYLINE_WORDS}\s*:?|{BYLINE_LABEL}\s*:|(?:autor|autorin|autoren|authors?)(?=\s+[A-ZÄÖÜ]))"
+    rf"(?:^|(?<=[\s,·|:]))(?:{BYLINE_WORDS}\s*:?|{BYLINE_LABEL}\s*:|{DESK_LABEL}"
+    r"|(?:autor|autorin|autoren|authors?)(?=\s+[A-ZÄÖÜ]))"
     r"\s+(?=\S)",
     re.IGNORECASE,
 )

@@ -30,8 +30,12 @@ BYLINE_LABEL = (
 )
 # A byline's opening words: "By", "Von", "Text von", "Autor:" (what follows is the name); a whole word, not the
 # start of a name ("Diana", "Byron")
+# A desk's label before the name of whom edited the piece: "Redaktion: Jane Doe", "Red.: Jane Doe" (a colon and a name
+# of two words: "Redaktion: Politik" names a section, "Redaktion Gelbe Liste" a desk)
+DESK_LABEL = r"(?:redaktion|red\.|redacci[óo]n|reda[çc][ãa]o|redazione)\s*:(?=\s*[^\W\d_]\S*\s+[^\W\d_])"
 BYLINE_PREFIX = re.compile(
-    rf"^\s*(?:{BYLINE_WORDS}(?![^\W\d_])\s*:?|{BYLINE_LABEL}\s*:|{BYLINE_LABEL}(?=\s+\S+\s+\S))\s*", re.IGNORECASE
+    rf"^\s*(?:{BYLINE_WORDS}(?![^\W\d_])\s*:?|{BYLINE_LABEL}\s*:|{BYLINE_LABEL}(?=\s+\S+\s+\S)|{DESK_LABEL})\s*",
+    re.IGNORECASE,
 )
 NAME_SPLIT = re.compile(
     # "e" and "y" join names in Italian, Portuguese and Spanish, but "E." and "Y." are initials ("E. Barreneche")
