@@ -15,7 +15,8 @@ from bot.pipeline.metadata.markup import DOMAIN, ORG_TYPES, SEPARATORS, ld_types
 BYLINE_WORDS = (
     r"(?:(?:(?:written|posted|published|reported|created|story|words|text|(?:ein )?(?:beitrag|artikel|kommentar"
     r"|gastbeitrag)|verfasst|geschrieben|erstellt|escrito|écrit|rédigé|publié|posté|scritto|geschreven|geplaatst"
-    r"|skrevet|publicado|submitted|reporting)\s+)?"
+    r"|skrevet|publicado|submitted|reporting|contributed|authored|article|veröffentlicht|gepostet|eingestellt"
+    r"|publiziert|gepubliceerd|publicerad|publiceret|publisert|propos recueillis)\s+)?"
     r"(?:by|von|vom|par|por|di|door|av|af|napsal|napsala|napisał|napisała|przez)"
     # the writer's role between: "Von unserem Redakteur Max Müller", "By our correspondent Jane Doe"
     r"(?:\s+(?:unserem|unserer|our|notre|nuestro|nuestra|nostro|nostra)\s+[^\W\d_]+(?=\s+[^\W\d_]))?"
@@ -23,7 +24,7 @@ BYLINE_WORDS = (
 )
 BYLINE_LABEL = (
     r"(?:author|autor|autorin|autoren|auteur|autore|auteurs|autora|autorka|autorzy|text|texte|texto|testo|tekst"
-    r"|interview|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja|redakteur|redakteurin|reportage"
+    r"|interview|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja|redakteur|redakteurin|reportage|gastautor|gastautorin"
     r"|автор|авторы"
     r"|autor(?:/|\*|:|_)in(?:nen)?)"  # "Autor/in:", "Autor*innen:"
     r"(?:\s*(?:&|und|and|et|y|e|/|\+)\s*(?:fotos?|bild(?:er)?|photos?|images?))?"  # "Text & Fotos:", "Texte et photos"
