@@ -201,3 +201,11 @@ def test_a_desk_s_label_before_its_editor_s_name(byline: str, expected: str | No
 )  # fmt: skip
 def test_more_verbs_and_labels_that_open_a_byline(byline: str) -> None:
     assert author_of(byline, lang="de") == "Jane Doe"
+
+
+def test_every_author_meta_tag_counts_not_only_the_first() -> None:
+    head = '<meta name="parsely-author" content="Jane Doe"><meta name="parsely-author" content="John Roe">'
+    assert author_of("", head) == "Jane Doe and John Roe"
+    reviews = '<div itemprop="review"><meta itemprop="author" content="Jane Doe"></div>' \
+              '<div itemprop="review"><meta itemprop="author" content="John Roe"></div>'
+    assert author_of(reviews) == "Jane Doe"

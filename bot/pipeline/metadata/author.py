@@ -169,7 +169,7 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
     yield from lines[0]
     yield from _tail_bylines(tree)  # a walk of every element: only when the cheaper scans found nothing
     yield from _author_page_links(tree)
-    yield from (meta.get(k) for k in _AUTHOR_META)
+    yield from _author_meta_values(tree, meta)
     # Yoast's "Written by" line for Twitter cards
     if _AUTHOR_LABELS.match(meta.get("twitter:label1", "")):
         yield meta.get("twitter:data1")
@@ -187,6 +187,20 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
     yield _SIDEBARS
     yield from marked[1]
     yield from lines[1]
+
+
+def _author_meta_values(tree: HtmlElement, meta: dict[str, str]) -> Iterator[list[str]]:
+    """Every value of each author meta tag, in _AUTHOR_META's order: a piece by several writers often has a tag for
+    each ("<meta name="parsely-author" content="Jane Doe"><meta name="parsely-author" content="John Roe">")."""
+    values: dict[str, list[str]] = {key: [] for key in _AUTHOR_META if key in meta}
+    if not values:
+        return
+    for el in tree.iter("meta"):
+        # not microdata's itemprop: a shop's or a forum's reviews each carry one
+        key = (el.get("name") or el.get("property") or "").strip().lower()
+        if key in values and (content := (el.get("content") or "").strip()):
+            values[key].append(content)
+    yield from (values[key] or [meta[key]] for key in _AUTHOR_META if key in values)
 
 
 def _author_page_links(tree: HtmlElement) -> Iterator[str]:
