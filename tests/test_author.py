@@ -209,3 +209,19 @@ def test_every_author_meta_tag_counts_not_only_the_first() -> None:
     reviews = '<div itemprop="review"><meta itemprop="author" content="Jane Doe"></div>' \
               '<div itemprop="review"><meta itemprop="author" content="John Roe"></div>'
     assert author_of(reviews) == "Jane Doe"
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ('<p>Von <a rel="author" href="/a">Jane Doe</a> und <a rel="author" href="/b">John Roe</a></p>',
+         "Jane Doe and John Roe"),
+        ('<p>By <span class="author">Jane Doe</span>, <span class="author">John Roe</span></p>',
+         "Jane Doe and John Roe"),
+        # an author box's name and its heading are no coauthors
+        ('<div class="author-box"><h3 class="author-name">Jane Doe</h3><h4 class="author-title">Ich bin Jane</h4>'
+         "</div>", "Jane Doe"),
+    ],
+)  # fmt: skip
+def test_names_marked_one_by_one_side_by_side_are_coauthors(byline: str, expected: str) -> None:
+    assert author_of(byline, lang="de") == expected

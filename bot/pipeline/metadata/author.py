@@ -261,15 +261,30 @@ def byline_area(el: HtmlElement) -> int | None:
 
 def _marked_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
     """Texts of elements marked up as the author (an inner itemprop=name or a content attribute preferred), by
-    area (see byline_area)."""
+    area (see byline_area). Names marked one by one side by side ("Von <a rel=author>Jane Doe</a> und <a
+    rel=author>John Roe</a>") also count together, first: one byline of coauthors."""
     found: tuple[list[str], list[str]] = ([], [])
+    runs: list[list[str]] = []  # names in the article, a run for those joined by "und", ",", "&" between elements
+    previous: HtmlElement | None = None
     for el in _author_elements(tree):
         area = byline_area(el)
         if area is None or is_home_link(el):
             continue
         if name := _marked_name(el):
             found[area].append(name)
+            if area == 0 and runs and _joined(previous, el):
+                runs[-1].append(name)
+            elif area == 0:
+                runs.append([name])
+            previous = el
+    if together := next((run for run in runs if len(run) > 1), None):
+        found[0][:0] = [", ".join(together)]
     return found
+
+
+def _joined(previous: HtmlElement | None, el: HtmlElement) -> bool:
+    """The element follows the previous one with only a joining word between: "<a>Jane Doe</a> und <a>John Roe</a>"."""
+    return previous is not None and el.getprevious() is previous and bool(NAME_SPLIT.fullmatch(previous.tail or ""))
 
 
 def _marked_name(el: HtmlElement) -> str:
