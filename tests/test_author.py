@@ -225,3 +225,13 @@ def test_every_author_meta_tag_counts_not_only_the_first() -> None:
 )  # fmt: skip
 def test_names_marked_one_by_one_side_by_side_are_coauthors(byline: str, expected: str) -> None:
     assert author_of(byline, lang="de") == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["<p>11. Dezember 2019 | Jane Doe</p>", "<p>December 11, 2019 · Jane Doe</p>", "<p>2019-12-11 - Jane Doe</p>"],
+)
+def test_a_lone_line_of_a_written_date_and_a_name(line: str) -> None:
+    assert author_of(line, lang="de") == "Jane Doe"
+    calendar = line + line.replace("Jane Doe", "John Roe")  # a list of such lines is a calendar
+    assert author_of(calendar, lang="de") is None

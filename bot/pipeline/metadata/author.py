@@ -47,8 +47,12 @@ _BYLINE_INSIDE = re.compile(
     r"\s+(?=\S)",
     re.IGNORECASE,
 )
-# A date, then the name: "11.12.2019 - Jane Doe" (a meta line under a headline); the match ends where the name starts
-_DATED_LINE = re.compile(r"^\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\s+[-|·–—]\s+")
+# A date, then the name: "11.12.2019 - Jane Doe", "11. Dezember 2019 | Jane Doe", "December 11, 2019 · Jane Doe" (a
+# meta line under a headline); the match ends where the name starts
+_DATED_LINE = re.compile(
+    r"^(?:\d{1,2}[./]\s?\d{1,2}[./]\s?\d{2,4}|\d{4}-\d\d-\d\d"
+    r"|\d{1,2}\.?\s+[^\W\d_]{3,}\.?\s+\d{4}|[^\W\d_]{3,}\.?\s+\d{1,2},?\s+\d{4})\s+[-|·–—]\s+"
+)
 _DATED_NAME = re.compile(_DATED_LINE.pattern + r"(?=(?:[^\W\d_][\w'’.-]*\s+){1,3}[^\W\d_][\w'’.-]*$)")
 # Where the name ends: a date or time, "am"/"on"/"le" before one, a separator, a parenthesis.
 _BYLINE_END = re.compile(
