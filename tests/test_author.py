@@ -235,3 +235,9 @@ def test_a_lone_line_of_a_written_date_and_a_name(line: str) -> None:
     assert author_of(line, lang="de") == "Jane Doe"
     calendar = line + line.replace("Jane Doe", "John Roe")  # a list of such lines is a calendar
     assert author_of(calendar, lang="de") is None
+
+
+@pytest.mark.parametrize("kind", ["Recipe", "HowTo", "DiscussionForumPosting"])
+def test_the_author_of_a_recipe_a_how_to_or_a_forum_thread(kind: str) -> None:
+    assert author_of("", ld({"@type": kind, "author": {"@type": "Person", "name": "Jane Doe"}})) == "Jane Doe"
+    assert author_of("", ld({"@type": kind, "author": {"@type": "Person", "name": "Nestle Family"}})) is None

@@ -10,7 +10,16 @@ from typing import Any
 from lxml import etree
 from lxml.html import HtmlElement
 
-from bot.pipeline.metadata.markup import calendar_names, class_and_id, element_text, is_home_link, json_ld_index, squash
+from bot.pipeline.metadata.markup import (
+    calendar_names,
+    class_and_id,
+    element_text,
+    is_home_link,
+    json_ld_index,
+    json_ld_objects,
+    ld_types,
+    squash,
+)
 from bot.pipeline.metadata.names import (
     BYLINE_LABEL,
     BYLINE_PREFIX,
@@ -112,6 +121,7 @@ _AUTHOR_LINKS = etree.XPath(
     "//a[contains(@href, '/author/') or contains(@href, '/autor/') or contains(@href, '/autoren/')"
     " or contains(@href, '/auteur/') or contains(@href, '/autore/') or contains(@href, '/authors/')]"
 )
+_WORK_TYPES = frozenset(("recipe", "howto", "discussionforumposting"))
 _SIDEBARS = object()  # in the candidates, where those from sidebars, menus and footers begin
 _BYLINE_AREA_DEPTH = 6
 _MAX_MARKED = 30  # elements marked as an author, in page order
@@ -167,6 +177,7 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
     index = json_ld_index(tree)
     yield _resolved(ld.get("author"), index)
     yield _resolved(ld.get("creator"), index)
+    yield _resolved(_work_author(tree), index)
     marked = _marked_bylines(tree)
     yield from marked[0]
     lines = _text_bylines(tree)
@@ -191,6 +202,14 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
     yield _SIDEBARS
     yield from marked[1]
     yield from lines[1]
+
+
+def _work_author(tree: HtmlElement) -> Any:
+    """The author of the page's recipe, how-to or forum thread in JSON-LD: works that are no article type."""
+    for obj in json_ld_objects(tree):
+        if ld_types(obj) & _WORK_TYPES:
+            return obj.get("author")
+    return None
 
 
 def _author_meta_values(tree: HtmlElement, meta: dict[str, str]) -> Iterator[list[str]]:

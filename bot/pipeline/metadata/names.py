@@ -67,7 +67,8 @@ _NOT_A_PERSON = re.compile(
     # the press, libraries, museums and countries in an organisation's name; a press office's department
     r"|presse\b|\b(?:prensa|imprensa|library|biblioteca|museum|museo|musée|archives?|deutschland|österreich|schweiz"
     r"|germany|austria|switzerland|noticias|notícias|notizie|nieuws|nouvelles|abteilung|department|dept"
-    r"|kommunikation|communications?)\b|verband\b|bibliothe|pressestelle|öffentlichkeitsarbeit",
+    r"|kommunikation|communications?|family|familie|famille|familia)\b|verband\b|bibliothe|pressestelle"
+    r"|öffentlichkeitsarbeit",
     re.IGNORECASE,
 )
 # News agencies, whose name is the byline of wire copy (matched as a whole part of a byline only)
