@@ -197,7 +197,8 @@ def test_a_desk_s_label_before_its_editor_s_name(byline: str, expected: str | No
 @pytest.mark.parametrize(
     "byline",
     ["<p>Veröffentlicht von Jane Doe</p>", "<p>Propos recueillis par Jane Doe</p>", "<p>Article by Jane Doe</p>",
-     "<p>Gastautorin: Jane Doe</p>", "<p>Contributed by Jane Doe</p>"],
+     "<p>Gastautorin: Jane Doe</p>", "<p>Contributed by Jane Doe</p>",
+     "<div>Post by Jane Doe » Tue May 12, 2020</div>"],
 )  # fmt: skip
 def test_more_verbs_and_labels_that_open_a_byline(byline: str) -> None:
     assert author_of(byline, lang="de") == "Jane Doe"

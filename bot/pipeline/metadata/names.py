@@ -15,7 +15,7 @@ from bot.pipeline.metadata.markup import DOMAIN, ORG_TYPES, SEPARATORS, ld_types
 BYLINE_WORDS = (
     r"(?:(?:(?:written|posted|published|reported|created|story|words|text|(?:ein )?(?:beitrag|artikel|kommentar"
     r"|gastbeitrag)|verfasst|geschrieben|erstellt|escrito|écrit|rédigé|publié|posté|scritto|geschreven|geplaatst"
-    r"|skrevet|publicado|submitted|reporting|contributed|authored|article|veröffentlicht|gepostet|eingestellt"
+    r"|skrevet|publicado|submitted|reporting|contributed|authored|article|post|veröffentlicht|gepostet|eingestellt"
     r"|publiziert|gepubliceerd|publicerad|publiceret|publisert|propos recueillis)\s+)?"
     r"(?:by|von|vom|par|por|di|door|av|af|napsal|napsala|napisał|napisała|przez)"
     # the writer's role between: "Von unserem Redakteur Max Müller", "By our correspondent Jane Doe"
