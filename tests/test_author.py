@@ -242,3 +242,19 @@ def test_a_lone_line_of_a_written_date_and_a_name(line: str) -> None:
 def test_the_author_of_a_recipe_a_how_to_or_a_forum_thread(kind: str) -> None:
     assert author_of("", ld({"@type": kind, "author": {"@type": "Person", "name": "Jane Doe"}})) == "Jane Doe"
     assert author_of("", ld({"@type": kind, "author": {"@type": "Person", "name": "Nestle Family"}})) is None
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("Jane Doe (jdoe)", ["Jane Doe"]),
+        ("Jane Doe (Redakteurin)", ["Jane Doe"]),
+        ("Jane Doe (Text), John Roe (Fotos)", ["Jane Doe"]),  # the photographer is no writer
+        ("Jane Doe (Text) und John Roe (Bilder)", ["Jane Doe"]),
+        ("Jane Doe (Text und Fotos)", ["Jane Doe"]),
+        ("John Roe (Foto)", []),
+        ("Prof. Dr. rer. nat. Hans Meier", ["Prof. Dr. rer. nat. Hans Meier"]),
+    ],
+)
+def test_notes_in_parentheses_and_academic_titles(byline: str, expected: list[str]) -> None:
+    assert person_names(byline) == expected

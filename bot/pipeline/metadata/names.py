@@ -88,7 +88,8 @@ _ROLE = re.compile(
 )
 # A sentence ends after a word of three letters or more, not after a title set before a name ("Prof. Dr. Jane Doe")
 _TITLES = ("prof", "dipl", "univ", "priv", "mrs", "rev", "hon", "ing", "mag", "doz", "sen", "rep", "gov", "gen", "col",
-           "capt", "sgt", "lic", "dra", "sra")  # fmt: skip
+           "capt", "sgt", "lic", "dra", "sra", "med", "rer", "nat", "phil", "jur", "dent", "habil", "oec",
+           "pol")  # fmt: skip
 _SENTENCE_END = re.compile(r"(?<=[^\W\d_]{3})" + "".join(rf"(?<!\b{t})" for t in _TITLES) + r"\.\s+", re.IGNORECASE)
 _NAME_CHARS = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .'’\-])*[^\W\d_.]\.?$")
 _HANDLE = re.compile(r"^(?=(?:.*[^\W\d_]){2})[^\W_][\w.\-]{0,28}[^\W_]$")
@@ -97,7 +98,7 @@ _HANDLE = re.compile(r"^(?=(?:.*[^\W\d_]){2})[^\W_][\w.\-]{0,28}[^\W_]$")
 _PARTICLES = frozenset(
     (  # noqa: SIM905
         "von vom zu zur zum van der den de da das do dos del della dei degli delle dal dalla di du des la le ter ten"
-        " af y e bin bint ben ibn al el"
+        " af y e bin bint ben ibn al el med. rer. nat. phil. jur. dent. vet. habil. oec. pol."
     ).split()
 )
 _ELIDED_PARTICLE = re.compile(r"^(?:d|l|dell|dall|degl|all)['’][^\W\d_]")
@@ -105,6 +106,13 @@ _ELIDED_PARTICLE = re.compile(r"^(?:d|l|dell|dall|degl|all)['’][^\W\d_]")
 _ARTICLES = frozenset("the der die das el los las il het".split())  # noqa: SIM905
 # The outlet, a comma, a capitalised place: "PTI, New Delhi" (not "dpa/Jane Doe", an agency's writer or photographer)
 _DATELINE_PLACE = re.compile(r"^[^,]+,[^,]+$")
+# A name with a note in parentheses; the note of a photographer's credit ("(Fotos)", "(Bild)"), not of the text's writer
+_PHOTO_CREDIT = re.compile(
+    r"[^,;/&()]*\((?![^()]*\b(?:text|texte|texto|testo)\b)[^()]*\b(?:fotos?|photos?|bild(?:er)?|images?|illustration)"
+    r"\b[^()]*\)",
+    re.IGNORECASE,
+)
+_NOTE = re.compile(r"\s*\([^()]*\)")
 MAX_BYLINE = 120
 
 
@@ -151,7 +159,7 @@ def person_names(value: Any, site_name: str | None = None) -> list[str]:
     if not isinstance(value, str) or "http" in value or "@" in value or "www." in value.lower():
         return []
     text = BYLINE_PREFIX.sub("", unescaped(value))
-    text = _SENTENCE_END.split(SEPARATORS.split(text)[0])[0]
+    text = _SENTENCE_END.split(SEPARATORS.split(_without_notes(text))[0])[0]
     split = [p for p in (p.strip(" .,:;|") for p in NAME_SPLIT.split(text)) if p]
     if len(split) == 2 and _is_outlet(split[0], site_name) and _DATELINE_PLACE.match(text) and split[1][0].isupper():
         return []  # an agency or desk, then its dateline's place: "PTI, New Delhi", "Redaktion, Wien"
@@ -169,6 +177,14 @@ def person_names(value: Any, site_name: str | None = None) -> list[str]:
     if len(names) != len(parts):
         return []
     return dedupe(names)
+
+
+def _without_notes(text: str) -> str:
+    """The byline without notes in parentheses: a photographer credited so goes with the note ("Jane Doe (Text), John
+    Roe (Fotos)"); a role, a handle or an agency goes alone ("Jane Doe (Redakteurin)", "Jane Doe (dpa)")."""
+    if "(" not in text:
+        return text
+    return _NOTE.sub("", _PHOTO_CREDIT.sub("", text))
 
 
 def _is_outlet(part: str, site_name: str | None) -> bool:
