@@ -258,3 +258,17 @@ def test_the_author_of_a_recipe_a_how_to_or_a_forum_thread(kind: str) -> None:
 )
 def test_notes_in_parentheses_and_academic_titles(byline: str, expected: list[str]) -> None:
     assert person_names(byline) == expected
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ('<meta name="author" content="Doe, Jane">', "Jane Doe"),
+        ('<meta name="author" content="Doe, Jane M.">', "Jane M. Doe"),
+        (ld({"@type": "Article", "author": ["Doe, Jane", "Roe, John"]}), "Jane Doe and John Roe"),
+        ('<meta name="author" content="PTI, Washington">', None),  # an agency and its place
+        ('<meta name="author" content="ABC, Sydney">', None),
+    ],
+)
+def test_a_structured_family_name_first(head: str, expected: str | None) -> None:
+    assert author_of("", head) == expected

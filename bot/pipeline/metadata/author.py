@@ -121,6 +121,7 @@ _AUTHOR_LINKS = etree.XPath(
     "//a[contains(@href, '/author/') or contains(@href, '/autor/') or contains(@href, '/autoren/')"
     " or contains(@href, '/auteur/') or contains(@href, '/autore/') or contains(@href, '/authors/')]"
 )
+_FAMILY_FIRST = re.compile(r"^([^\W\d_][\w'’-]+),\s*([^\W\d_][\w'’-]*\.?(?:\s+[^\W\d_][\w'’-]*\.?)?)$")
 _WORK_TYPES = frozenset(("recipe", "howto", "discussionforumposting"))
 _SIDEBARS = object()  # in the candidates, where those from sidebars, menus and footers begin
 _BYLINE_AREA_DEPTH = 6
@@ -175,7 +176,7 @@ def _family_name(name: str) -> str:
 def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement) -> Iterator[Any]:
     """Possible bylines, best first; the costlier page scans run only when the cheap sources gave nothing."""
     index = json_ld_index(tree)
-    yield _resolved(ld.get("author"), index)
+    yield _first_name_first(_resolved(ld.get("author"), index))
     yield _resolved(ld.get("creator"), index)
     yield _resolved(_work_author(tree), index)
     marked = _marked_bylines(tree)
@@ -184,7 +185,7 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
     yield from lines[0]
     yield from _tail_bylines(tree)  # a walk of every element: only when the cheaper scans found nothing
     yield from _author_page_links(tree)
-    yield from _author_meta_values(tree, meta)
+    yield from map(_first_name_first, _author_meta_values(tree, meta))
     # Yoast's "Written by" line for Twitter cards
     if _AUTHOR_LABELS.match(meta.get("twitter:label1", "")):
         yield meta.get("twitter:data1")
@@ -202,6 +203,18 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
     yield _SIDEBARS
     yield from marked[1]
     yield from lines[1]
+
+
+def _first_name_first(value: Any) -> Any:
+    """A structured author's "Family, Given" as "Given Family" ("Doe, Jane"): catalogues and CMSs write names so, and
+    split at the comma they read as two handles (a visible "Frankfurt, Germany" is read as written)."""
+    if isinstance(value, list):
+        return [_first_name_first(item) for item in value]
+    match = _FAMILY_FIRST.match(value.strip()) if isinstance(value, str) else None
+    # not an agency and its place ("PTI, Washington"), nor an acronym ("ABC, Sydney")
+    if match and not any(agency_names(part) or (part.isupper() and len(part) <= 5) for part in match.groups()):
+        return f"{match[2]} {match[1]}"
+    return value
 
 
 def _work_author(tree: HtmlElement) -> Any:
