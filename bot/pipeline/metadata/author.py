@@ -15,7 +15,6 @@ from bot.pipeline.metadata.markup import (
     class_and_id,
     element_text,
     is_home_link,
-    json_ld_index,
     json_ld_objects,
     ld_types,
     squash,
@@ -117,10 +116,9 @@ _DATELINE_PARAGRAPHS = 5
 _CLOSED_PARAGRAPHS = etree.XPath("//p[substring(normalize-space(), string-length(normalize-space())) = ')']")
 _CLOSING_CREDIT = re.compile(r"[.!?\"“”»«]\s*\(([^()]{2,40})\)$")
 # Links to an author's page: /author/jane-doe, /autor/, /autoren/, /auteur/, /autore/ (a path segment of its own)
-_AUTHOR_LINKS = etree.XPath(
-    "//a[contains(@href, '/author/') or contains(@href, '/autor/') or contains(@href, '/autoren/')"
-    " or contains(@href, '/auteur/') or contains(@href, '/autore/') or contains(@href, '/authors/')]"
-)
+# (libxml2 tests one substring of each href, the path is checked on those few)
+_AUTHOR_LINK_HREFS = etree.XPath("//a/@href[contains(., '/aut')]", smart_strings=True)
+_AUTHOR_PATH = re.compile(r"/(?:authors?|autor|autoren|auteur|autore)/")
 _FAMILY_FIRST = re.compile(r"^([^\W\d_][\w'’-]+),\s*([^\W\d_][\w'’-]*\.?(?:\s+[^\W\d_][\w'’-]*\.?)?)$")
 _WORK_TYPES = frozenset(("recipe", "howto", "discussionforumposting"))
 _SIDEBARS = object()  # in the candidates, where those from sidebars, menus and footers begin
@@ -175,10 +173,11 @@ def _family_name(name: str) -> str:
 
 def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement) -> Iterator[Any]:
     """Possible bylines, best first; the costlier page scans run only when the cheap sources gave nothing."""
-    index = json_ld_index(tree)
+    objects = list(json_ld_objects(tree))  # parsed once: for references and for works that are no article
+    index = {obj["@id"]: obj for obj in objects if isinstance(obj.get("@id"), str)}
     yield _first_name_first(_resolved(ld.get("author"), index))
     yield _resolved(ld.get("creator"), index)
-    yield _resolved(_work_author(tree), index)
+    yield _resolved(_work_author(objects), index)
     marked = _marked_bylines(tree)
     yield from marked[0]
     lines = _text_bylines(tree)
@@ -217,12 +216,9 @@ def _first_name_first(value: Any) -> Any:
     return value
 
 
-def _work_author(tree: HtmlElement) -> Any:
+def _work_author(objects: list[dict[str, Any]]) -> Any:
     """The author of the page's recipe, how-to or forum thread in JSON-LD: works that are no article type."""
-    for obj in json_ld_objects(tree):
-        if ld_types(obj) & _WORK_TYPES:
-            return obj.get("author")
-    return None
+    return next((obj.get("author") for obj in objects if ld_types(obj) & _WORK_TYPES), None)
 
 
 def _author_meta_values(tree: HtmlElement, meta: dict[str, str]) -> Iterator[list[str]]:
@@ -242,7 +238,8 @@ def _author_meta_values(tree: HtmlElement, meta: dict[str, str]) -> Iterator[lis
 def _author_page_links(tree: HtmlElement) -> Iterator[str]:
     """The texts of links to an author's page in the article ("<a href="/author/jane-doe/">Jane Doe</a>"): themes that
     mark the byline with neither a class nor rel=author still link it there."""
-    for el in _AUTHOR_LINKS(tree)[:_MAX_MARKED]:
+    links = [href.getparent() for href in _AUTHOR_LINK_HREFS(tree) if _AUTHOR_PATH.search(href)]
+    for el in links[:_MAX_MARKED]:
         if byline_area(el) == 0 and (text := element_text(el)) and len(text) <= MAX_BYLINE:
             yield text
 
