@@ -24,16 +24,17 @@ BYLINE_WORDS = (
 )
 BYLINE_LABEL = (
     r"(?:author|autor|autorin|autoren|auteur|autore|auteurs|autora|autorka|autorzy|text|texte|texto|testo|tekst"
-    r"|interview|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja|redakteur|redakteurin|reportage|gastautor|gastautorin"
+    r"|interview|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja|redakteur|redakteurin"
+    r"|reportage|gastautor|gastautorin"
     r"|автор|авторы"
     r"|autor(?:/|\*|:|_)in(?:nen)?)"  # "Autor/in:", "Autor*innen:"
     r"(?:\s*(?:&|und|and|et|y|e|/|\+)\s*(?:fotos?|bild(?:er)?|photos?|images?))?"  # "Text & Fotos:", "Texte et photos"
 )
-# A byline's opening words: "By", "Von", "Text von", "Autor:" (what follows is the name); a whole word, not the
-# start of a name ("Diana", "Byron")
 # A desk's label before the name of whom edited the piece: "Redaktion: Jane Doe", "Red.: Jane Doe" (a colon and a name
 # of two words: "Redaktion: Politik" names a section, "Redaktion Gelbe Liste" a desk)
 DESK_LABEL = r"(?:redaktion|red\.|redacci[óo]n|reda[çc][ãa]o|redazione)\s*:(?=\s*[^\W\d_]\S*\s+[^\W\d_])"
+# A byline's opening words: "By", "Von", "Text von", "Autor:" (what follows is the name); a whole word, not the
+# start of a name ("Diana", "Byron")
 BYLINE_PREFIX = re.compile(
     rf"^\s*(?:{BYLINE_WORDS}(?![^\W\d_])\s*:?|{BYLINE_LABEL}\s*:|{BYLINE_LABEL}(?=\s+\S+\s+\S)|{DESK_LABEL})\s*",
     re.IGNORECASE,
