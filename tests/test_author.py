@@ -29,6 +29,8 @@ def author_of(byline: str, head: str = "", lang: str = "en") -> str | None:
     [
         '<p class="byline">IANS, New Delhi</p>',
         '<p class="byline">PTI, Washington</p>',
+        '<div class="author">PTI Washington</div>',
+        '<span class="author">dpa Berlin</span>',
         '<span class="author">Redaktion, Wien</span>',
     ],
 )
@@ -272,3 +274,11 @@ def test_notes_in_parentheses_and_academic_titles(byline: str, expected: list[st
 )
 def test_a_structured_family_name_first(head: str, expected: str | None) -> None:
     assert author_of("", head) == expected
+
+
+def test_a_place_marked_beside_the_agency_is_no_handle() -> None:
+    assert author_of('<span class="byline">PTI</span> <span class="byline">Washington</span>') == "PTI"
+
+
+def test_a_given_name_that_spells_an_agency_is_still_a_name() -> None:
+    assert person_names("Pa Salieu") == ["Pa Salieu"]

@@ -299,17 +299,21 @@ def _marked_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
     found: tuple[list[str], list[str]] = ([], [])
     runs: list[list[str]] = []  # names in the article, a run for those joined by "und", ",", "&" between elements
     previous: HtmlElement | None = None
+    wire: HtmlElement | None = None  # the last element that named a news agency
     for el in _author_elements(tree):
         area = byline_area(el)
         if area is None or is_home_link(el):
             continue
-        if name := _marked_name(el):
-            found[area].append(name)
-            if area == 0 and runs and _joined(previous, el):
-                runs[-1].append(name)
-            elif area == 0:
-                runs.append([name])
-            previous = el
+        name = _marked_name(el)
+        if not name or (el.getprevious() is wire is not None and " " not in name and name[0].isupper()):
+            continue  # the dateline's place marked beside the agency: "<span>PTI</span><span>Washington</span>"
+        wire = el if agency_names(name) else None
+        found[area].append(name)
+        if area == 0 and runs and _joined(previous, el):
+            runs[-1].append(name)
+        elif area == 0:
+            runs.append([name])
+        previous = el
     if together := next((run for run in runs if len(run) > 1), None):
         found[0][:0] = [", ".join(together)]
     return found

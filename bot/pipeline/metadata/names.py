@@ -213,6 +213,9 @@ def _is_person(name: str, site_name: str | None) -> bool:
         return False
     if any(w[0].islower() and w not in _PARTICLES and not _ELIDED_PARTICLE.match(w) for w in words):
         return False
+    # an agency's acronym, then its dateline's place: "PTI Washington", "dpa Berlin" (a given name is written "Pa")
+    if _AGENCY.fullmatch(words[0]) and not words[0].istitle():
+        return False
     return bool(_NAME_CHARS.match(name)) and not _NOT_A_PERSON.search(name)
 
 
