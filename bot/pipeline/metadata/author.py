@@ -481,13 +481,18 @@ def _signature(tree: HtmlElement) -> str | None:
     """A name that signs off the text: the last paragraph of a block of prose, set apart (emphasised, or the name
     above a role on a line of its own: "<p>Kazim Türkmen<br>Bundesvorsitzender</p>")."""
     for el in _last_paragraphs(tree):
-        prose = el.getprevious()
-        if prose is None or prose.tag != "p" or len(element_text(prose)) < _SIGNED_PROSE or byline_area(el) != 0:
+        if not _after_prose(el):
             continue
         name = _first_line(el)
         if len(name) <= _MAX_SIGNATURE and (name != element_text(el) or _emphasised(el)):
             return name
     return None
+
+
+def _after_prose(el: HtmlElement) -> bool:
+    """The paragraph follows a paragraph of prose in the article: where a signature or a closing line stands."""
+    prose = el.getprevious()
+    return prose is not None and prose.tag == "p" and len(element_text(prose)) >= _SIGNED_PROSE and byline_area(el) == 0
 
 
 def _last_paragraphs(tree: HtmlElement) -> Iterator[HtmlElement]:
@@ -512,8 +517,7 @@ def _closing_copyright(tree: HtmlElement) -> str | None:
     """The rights holder in the last paragraph of the article's text, right after its prose ("<p>...</p><p>© 2019
     Jane Doe</p>"): the text's writer (a footer's copyright names the site's owner, and is not read)."""
     for el in _last_paragraphs(tree):
-        prose = el.getprevious()
-        if prose is None or prose.tag != "p" or len(element_text(prose)) < _SIGNED_PROSE or byline_area(el) != 0:
+        if not _after_prose(el):
             continue
         text = element_text(el)
         if len(text) <= _MAX_SIGNATURE and (match := _COPYRIGHT.match(text)):
@@ -525,8 +529,7 @@ def _right_aligned_signature(tree: HtmlElement) -> str | None:
     """A name set to the right under a paragraph of prose, as letters and older pages sign off, notes may follow it
     ("<p align="right"><em>Jane Doe</em></p><p>(1) Source: ...</p>")."""
     for el in _RIGHT_ALIGNED(tree):
-        prose = el.getprevious()
-        if prose is None or prose.tag != "p" or len(element_text(prose)) < _SIGNED_PROSE or byline_area(el) != 0:
+        if not _after_prose(el):
             continue
         if len(name := _first_line(el)) <= _MAX_SIGNATURE and person_names(name):
             return name
