@@ -10,14 +10,24 @@ from typing import Any
 from lxml import etree
 from lxml.html import HtmlElement
 
-from bot.pipeline.metadata.markup import calendar_names, class_and_id, element_text, is_home_link, json_ld_index, squash
+from bot.pipeline.metadata.markup import (
+    calendar_names,
+    class_and_id,
+    element_text,
+    is_home_link,
+    json_ld_objects,
+    ld_types,
+    squash,
+)
 from bot.pipeline.metadata.names import (
     BYLINE_LABEL,
     BYLINE_PREFIX,
     BYLINE_WORDS,
+    DESK_LABEL,
     MAX_BYLINE,
     NAME_SPLIT,
     agency_names,
+    dedupe,
     join_names,
     person_names,
 )
@@ -30,22 +40,34 @@ from bot.pipeline.metadata.names import (
 
 # A line that opens a byline, perhaps after a date: "Von Jane Doe", "12.03.2022 | Text: Jane Doe", "Autoren Jane Doe"
 _BYLINE_START = re.compile(
-    rf"^[\d\s.:/,|·-]*(?:(?i:{BYLINE_WORDS}\s*:?|{BYLINE_LABEL}\s*:)\s+\S|(?i:autor|autorin|autoren|authors?)\s+[A-ZÄÖÜ])"
+    rf"^[\d\s.:/,|·-]*(?:(?i:{BYLINE_WORDS}\s*:?|{BYLINE_LABEL}\s*:|{DESK_LABEL})\s+\S"
+    r"|(?i:autor|autorin|autoren|authors?)\s+[A-ZÄÖÜ])"
+)
+# A date, then the byline word: "Posted on May 3, 2020 by Jane Doe", "Veröffentlicht am 3. Mai 2020 von Jane Doe", a
+# wiki's "(last edited 2019-11-10 13:28:18 by <a>JaneDoe</a>)" (the name in the next element)
+_DATED_BYLINE = re.compile(
+    r"^.{0,50}?(?:\b(?:19|20)\d\d|\d:\d\d)\b.{0,15}?\s(?:by|von|par|por|door)(?:\s+[^\W\d_]|$)", re.IGNORECASE
 )
 # The byline word inside a longer line: "29. Juni 2017, 23:39 · von Tobi"
 _BYLINE_INSIDE = re.compile(
-    rf"(?:^|(?<=[\s,·|:]))(?:{BYLINE_WORDS}\s*:?|{BYLINE_LABEL}\s*:|(?:autor|autorin|autoren|authors?)(?=\s+[A-ZÄÖÜ]))"
+    rf"(?:^|(?<=[\s,·|:]))(?:{BYLINE_WORDS}\s*:?|{BYLINE_LABEL}\s*:|{DESK_LABEL}"
+    r"|(?:autor|autorin|autoren|authors?)(?=\s+[A-ZÄÖÜ]))"
     r"\s+(?=\S)",
     re.IGNORECASE,
 )
-# A date, then the name: "11.12.2019 - Jane Doe" (a meta line under a headline); the match ends where the name starts
-_DATED_LINE = re.compile(r"^\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\s+[-|·–—]\s+")
+# A date, then the name: "11.12.2019 - Jane Doe", "11. Dezember 2019 | Jane Doe", "December 11, 2019 · Jane Doe" (a
+# meta line under a headline); the match ends where the name starts
+_DATED_LINE = re.compile(
+    r"^(?:\d{1,2}[./]\s?\d{1,2}[./]\s?\d{2,4}|\d{4}-\d\d-\d\d"
+    r"|\d{1,2}\.?\s+[^\W\d_]{3,}\.?\s+\d{4}|[^\W\d_]{3,}\.?\s+\d{1,2},?\s+\d{4})\s+[-|·–—]\s+"
+)
 _DATED_NAME = re.compile(_DATED_LINE.pattern + r"(?=(?:[^\W\d_][\w'’.-]*\s+){1,3}[^\W\d_][\w'’.-]*$)")
 # Where the name ends: a date or time, "am"/"on"/"le" before one, a separator, a parenthesis.
 _BYLINE_END = re.compile(
     r"\s+(?:am|on|le|el|il|em|op|den|updated|aktualisiert|veröffentlicht|published)\s+.*$|\s*[|·•(\[–—]\s*.*$|\s+-\s+.*$"
     # the post's category or place after the name: "Posted by Jane Doe in News", "von Tobi unter Allgemein"
-    r"|\s+(?:in|under|unter|dans|nel|nella)\s+.*$"
+    r"|\s+(?:in|under|unter|dans|nel|nella)\s+.*$|,?\s+special to\b.*$"  # "Jane Doe, Special to the Post"
+    r"|\s*;\s*(?:editing|edited|writing|additional reporting) by\b.*$"  # wire copy's "Reporting by X; Editing by Y"
     r"|\s*(?<![^\W_])\d.*$|\s+(?:tags?|kategorie|category|foto|fotos|bild|illustration|photos?)\b.*$"
     # a byline box's links and notes after the name: "Jane Doe Full Bio LinkedIn", "Jane Doe Lesezeit 3 Min."
     r"|\s+(?:full bio|bio|linkedin|twitter|facebook|instagram|e-?mail|kontakt|contact|follow|folgen|alle artikel"
@@ -57,6 +79,8 @@ _BYLINE_END = re.compile(
 # (not "authority", "autoridad", "authorization": a tag or a permission, "tag-housing-authority")
 _AUTHOR_CLASS = re.compile(r"author(?!i[tsz])|byline|autor(?!i[dtsz]|y)|writer|verfasser|(?<![\w-])fn(?![\w-])",
                            re.IGNORECASE)  # fmt: skip
+# microdata's and RDFa's author properties (schema.org, Dublin Core)
+_AUTHOR_PROPERTIES = frozenset(("author", "creator", "schema:author", "dc:creator", "dcterms:creator"))
 _AUTHOR_ID = re.compile(r"author(?!i[tsz])", re.IGNORECASE)
 # What those two can match, in ASCII lower case; and the page's class and id values (plain strings: no proxies)
 _AUTHOR_WORDS = re.compile(rb"author|byline|autor|writer|verfasser|fn")
@@ -74,7 +98,10 @@ _AUTHOR_LABELS = re.compile(r"^(?:written by|author|verfasst von|geschrieben von
 # Elements that end a line of text: a break, or a block of its own
 _LINE_ENDS = frozenset(("br", "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "table", "section",
                         "article", "header", "footer", "aside", "nav", "blockquote", "figure", "hr"))  # fmt: skip
-_TEXT_BYLINE_TAGS = ("p", "span", "em", "i", "b", "strong", "small", "div", "li", "address", "h5", "h6", "td", "font")
+_TEXT_BYLINE_TAGS = ("p", "span", "em", "i", "b", "strong", "small", "div", "li", "address", "h3", "h4", "h5", "h6",
+                     "td", "font", "dt", "th")  # fmt: skip
+# A term or header cell that labels the name in the next one: "<dt>Autor</dt><dd>Jane Doe</dd>"
+_LABEL_CELL = re.compile(rf"^(?:{BYLINE_LABEL})\s*:?$", re.IGNORECASE)
 _AUTHOR_META = ("author", "article:author", "og:article:author", "byl", "parsely-author", "sailthru.author",
                 "cxenseparse:author", "dc.creator", "dcterms.creator", "citation_author")  # fmt: skip
 _MAX_MARKED_TEXT = 200
@@ -88,6 +115,12 @@ _DATELINE_PARAGRAPHS = 5
 # paragraphs whose text ends with a parenthesis (libxml2 tests them: 3x cheaper than reading each one's text)
 _CLOSED_PARAGRAPHS = etree.XPath("//p[substring(normalize-space(), string-length(normalize-space())) = ')']")
 _CLOSING_CREDIT = re.compile(r"[.!?\"“”»«]\s*\(([^()]{2,40})\)$")
+# Links to an author's page: /author/jane-doe, /autor/, /autoren/, /auteur/, /autore/ (a path segment of its own)
+# (libxml2 tests one substring of each href, the path is checked on those few)
+_AUTHOR_LINK_HREFS = etree.XPath("//a/@href[contains(., '/aut')]", smart_strings=True)
+_AUTHOR_PATH = re.compile(r"/(?:authors?|autor|autoren|auteur|autore)/")
+_FAMILY_FIRST = re.compile(r"^([^\W\d_][\w'’-]+),\s*([^\W\d_][\w'’-]*\.?(?:\s+[^\W\d_][\w'’-]*\.?)?)$")
+_WORK_TYPES = frozenset(("recipe", "howto", "discussionforumposting"))
 _SIDEBARS = object()  # in the candidates, where those from sidebars, menus and footers begin
 _BYLINE_AREA_DEPTH = 6
 _MAX_MARKED = 30  # elements marked as an author, in page order
@@ -100,6 +133,9 @@ _SIGN_OFF = re.compile(
     r"|best regards|kind regards|yours|bises|amitiés|cordialement|saludos|un abrazo|abraços)[\s,.!:]+(\S.*)$",
     re.IGNORECASE,
 )
+# The rights line that closes an article's text: "© 2019 Jane Doe", "(c) Jane Doe", "Copyright 2019 by Jane Doe"
+_COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4}(?:\s*[-–]\s*\d{4})?)?[\s,]*(?:by\s+)?(\S.*)$",
+                        re.IGNORECASE)  # fmt: skip
 _RIGHT_ALIGNED = etree.XPath(
     "//p[translate(@align, 'RIGHT', 'right') = 'right'"
     " or contains(translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ ', 'abcdefghijklmnopqrstuvwxyz'), 'text-align:right')]"
@@ -121,26 +157,34 @@ def find_author(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, sit
 
 def _with_coauthors(names: list[str], tree: HtmlElement, site_name: str | None) -> list[str]:
     """The article's visible byline where it names these people and more: JSON-LD and meta tags often carry only
-    the first of several authors ("Jane Doe" for "Von Jane Doe, John Roe")."""
-    known = {name.lower() for name in names}
+    the first of several authors ("Jane Doe" for "Von Jane Doe, John Roe"). The byline may shorten the known ones
+    to initials ("E. Barreneche / J. Da Silva" beside "Eduardo Barreneche"): their full names stay."""
+    known = {_family_name(name): name for name in names}
     for byline in _marked_bylines(tree)[0]:
         found = person_names(byline, site_name)
-        if len(found) > len(names) and known <= {name.lower() for name in found}:
-            return found
+        if len(found) > len(names) and known.keys() <= {_family_name(name) for name in found}:
+            return dedupe([known.get(_family_name(name), name) for name in found])
     return names
+
+
+def _family_name(name: str) -> str:
+    return name.split()[-1].lower()
 
 
 def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement) -> Iterator[Any]:
     """Possible bylines, best first; the costlier page scans run only when the cheap sources gave nothing."""
-    index = json_ld_index(tree)
-    yield _resolved(ld.get("author"), index)
+    objects = list(json_ld_objects(tree))  # parsed once: for references and for works that are no article
+    index = {obj["@id"]: obj for obj in objects if isinstance(obj.get("@id"), str)}
+    yield _first_name_first(_resolved(ld.get("author"), index))
     yield _resolved(ld.get("creator"), index)
+    yield _resolved(_work_author(objects), index)
     marked = _marked_bylines(tree)
     yield from marked[0]
     lines = _text_bylines(tree)
     yield from lines[0]
     yield from _tail_bylines(tree)  # a walk of every element: only when the cheaper scans found nothing
-    yield from (meta.get(k) for k in _AUTHOR_META)
+    yield from _author_page_links(tree)
+    yield from map(_first_name_first, _author_meta_values(tree, meta))
     # Yoast's "Written by" line for Twitter cards
     if _AUTHOR_LABELS.match(meta.get("twitter:label1", "")):
         yield meta.get("twitter:data1")
@@ -152,11 +196,52 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
     yield _signature(tree)
     yield _right_aligned_signature(tree)
     yield _sign_off(tree)
+    yield _closing_copyright(tree)
     yield _dateline_agency(tree)
     yield _closing_agency(tree)
     yield _SIDEBARS
     yield from marked[1]
     yield from lines[1]
+
+
+def _first_name_first(value: Any) -> Any:
+    """A structured author's "Family, Given" as "Given Family" ("Doe, Jane"): catalogues and CMSs write names so, and
+    split at the comma they read as two handles (a visible "Frankfurt, Germany" is read as written)."""
+    if isinstance(value, list):
+        return [_first_name_first(item) for item in value]
+    match = _FAMILY_FIRST.match(value.strip()) if isinstance(value, str) else None
+    # not an agency and its place ("PTI, Washington"), nor an acronym ("ABC, Sydney")
+    if match and not any(agency_names(part) or (part.isupper() and len(part) <= 5) for part in match.groups()):
+        return f"{match[2]} {match[1]}"
+    return value
+
+
+def _work_author(objects: list[dict[str, Any]]) -> Any:
+    """The author of the page's recipe, how-to or forum thread in JSON-LD: works that are no article type."""
+    return next((obj.get("author") for obj in objects if ld_types(obj) & _WORK_TYPES), None)
+
+
+def _author_meta_values(tree: HtmlElement, meta: dict[str, str]) -> Iterator[list[str]]:
+    """Every value of each author meta tag, in _AUTHOR_META's order: a piece by several writers often has a tag for
+    each ("<meta name="parsely-author" content="Jane Doe"><meta name="parsely-author" content="John Roe">")."""
+    values: dict[str, list[str]] = {key: [] for key in _AUTHOR_META if key in meta}
+    if not values:
+        return
+    for el in tree.iter("meta"):
+        # not microdata's itemprop: a shop's or a forum's reviews each carry one
+        key = (el.get("name") or el.get("property") or "").strip().lower()
+        if key in values and (content := (el.get("content") or "").strip()):
+            values[key].append(content)
+    yield from (values[key] or [meta[key]] for key in _AUTHOR_META if key in values)
+
+
+def _author_page_links(tree: HtmlElement) -> Iterator[str]:
+    """The texts of links to an author's page in the article ("<a href="/author/jane-doe/">Jane Doe</a>"): themes that
+    mark the byline with neither a class nor rel=author still link it there."""
+    links = [href.getparent() for href in _AUTHOR_LINK_HREFS(tree) if _AUTHOR_PATH.search(href)]
+    for el in links[:_MAX_MARKED]:
+        if byline_area(el) == 0 and (text := element_text(el)) and len(text) <= MAX_BYLINE:
+            yield text
 
 
 def _dateline_agency(tree: HtmlElement) -> list[str]:
@@ -209,15 +294,34 @@ def byline_area(el: HtmlElement) -> int | None:
 
 def _marked_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
     """Texts of elements marked up as the author (an inner itemprop=name or a content attribute preferred), by
-    area (see byline_area)."""
+    area (see byline_area). Names marked one by one side by side ("Von <a rel=author>Jane Doe</a> und <a
+    rel=author>John Roe</a>") also count together, first: one byline of coauthors."""
     found: tuple[list[str], list[str]] = ([], [])
+    runs: list[list[str]] = []  # names in the article, a run for those joined by "und", ",", "&" between elements
+    previous: HtmlElement | None = None
+    wire: HtmlElement | None = None  # the last element that named a news agency
     for el in _author_elements(tree):
         area = byline_area(el)
         if area is None or is_home_link(el):
             continue
-        if name := _marked_name(el):
-            found[area].append(name)
+        name = _marked_name(el)
+        if not name or (el.getprevious() is wire is not None and " " not in name and name[0].isupper()):
+            continue  # the dateline's place marked beside the agency: "<span>PTI</span><span>Washington</span>"
+        wire = el if agency_names(name) else None
+        found[area].append(name)
+        if area == 0 and runs and _joined(previous, el):
+            runs[-1].append(name)
+        elif area == 0:
+            runs.append([name])
+        previous = el
+    if together := next((run for run in runs if len(run) > 1), None):
+        found[0][:0] = [", ".join(together)]
     return found
+
+
+def _joined(previous: HtmlElement | None, el: HtmlElement) -> bool:
+    """The element follows the previous one with only a joining word between: "<a>Jane Doe</a> und <a>John Roe</a>"."""
+    return previous is not None and el.getprevious() is previous and bool(NAME_SPLIT.fullmatch(previous.tail or ""))
 
 
 def _marked_name(el: HtmlElement) -> str:
@@ -264,7 +368,8 @@ def _author_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
     for el in _author_selection(_author_spellings(tree))(tree):
         classes, ident = el.get("class") or "", el.get("id") or ""
         marked = (_AUTHOR_CLASS.search(classes) or _AUTHOR_ID.search(ident) or el.get("rel") == "author"
-                  or el.get("itemprop") == "author" or el.tag == "byline")  # fmt: skip
+                  or el.get("itemprop") in _AUTHOR_PROPERTIES or el.get("property") in _AUTHOR_PROPERTIES
+                  or el.tag == "byline")  # fmt: skip
         if not marked or el.tag in ("meta", "link", "body", "html", "article") or _COMMENTS.search(classes + ident):
             continue
         yield el
@@ -284,13 +389,15 @@ def _author_spellings(tree: HtmlElement) -> tuple[str, ...]:
 @lru_cache(maxsize=256)
 def _author_selection(spellings: tuple[str, ...]) -> etree.XPath:
     """Elements whose class holds one of these spellings, or whose id holds a spelling of "author", or with
-    rel=author or itemprop=author, and <byline>: a superset of what _AUTHOR_CLASS and _AUTHOR_ID match (spellings
-    are ASCII letters, safe inside the quotes)."""
+    rel=author or an author property (itemprop, RDFa property), and <byline>: a superset of what _AUTHOR_CLASS and
+    _AUTHOR_ID match (spellings are ASCII letters, safe inside the quotes)."""
     classes = " or ".join(f"contains(.,'{s}')" for s in spellings) or "false()"
     ids = " or ".join(f"contains(.,'{s}')" for s in spellings if s.lower() == "author") or "false()"
     return etree.XPath(
         f"descendant-or-self::*/@class[{classes}]/.. | descendant-or-self::*/@id[{ids}]/.."
-        " | descendant-or-self::*/@rel[.='author']/.. | descendant-or-self::*/@itemprop[.='author']/.."
+        " | descendant-or-self::*/@rel[.='author']/.. | descendant-or-self::*/@itemprop[.='author' or .='creator']/.."
+        " | descendant-or-self::*/@property[.='author' or .='schema:author' or .='dc:creator'"
+        " or .='dcterms:creator']/.."
         " | descendant-or-self::byline"
     )
 
@@ -310,11 +417,12 @@ def _text_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
             continue
         if _DATED_LINE.match(own):
             dated.append(el)
-        if not (_BYLINE_START.match(own) or BYLINE_PREFIX.fullmatch(own)):
+        labels_cell = el.tag in ("dt", "th") and _LABEL_CELL.match(own)
+        if not (labels_cell or _opens_byline(own)):
             continue
         text = _first_line(el)
-        if BYLINE_PREFIX.fullmatch(text):  # a label whose name follows it: "<h5>Autor:</h5>Jane Doe"
-            text = f"{text} {_text_after(el)}"
+        if labels_cell or BYLINE_PREFIX.fullmatch(text):  # a label whose name follows it: "<h5>Autor:</h5>Jane Doe"
+            text = f"{text.rstrip(':')}: {_text_after(el)}"
         area = byline_area(el)
         if len(text) <= MAX_BYLINE and area is not None and (name := _byline_name(text)):
             found[area].append(name)
@@ -326,6 +434,10 @@ def _text_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
     return found
 
 
+def _opens_byline(text: str) -> bool:
+    return bool(_BYLINE_START.match(text) or BYLINE_PREFIX.fullmatch(text) or _DATED_BYLINE.match(text))
+
+
 def _tail_bylines(tree: HtmlElement) -> Iterator[str]:
     """Bylines in the article's text after an element that starts a line: a heading, a line break or an icon
     ("<h2>Title</h2> Posted by Jane Doe under ...", "12.03.2022<br>Von Jane Doe", "<i class="icon-user"></i> Von
@@ -334,7 +446,7 @@ def _tail_bylines(tree: HtmlElement) -> Iterator[str]:
     found = 0
     for el in body.iter(etree.Element) if body is not None else ():
         own = squash(el.tail)
-        if not own or len(own) > MAX_BYLINE or not (_BYLINE_START.match(own) or BYLINE_PREFIX.fullmatch(own)):
+        if not own or len(own) > MAX_BYLINE or not _opens_byline(own):
             continue
         if not _starts_line(el) or byline_area(el.getparent()) != 0:
             continue
@@ -369,13 +481,18 @@ def _signature(tree: HtmlElement) -> str | None:
     """A name that signs off the text: the last paragraph of a block of prose, set apart (emphasised, or the name
     above a role on a line of its own: "<p>Kazim Türkmen<br>Bundesvorsitzender</p>")."""
     for el in _last_paragraphs(tree):
-        prose = el.getprevious()
-        if prose is None or prose.tag != "p" or len(element_text(prose)) < _SIGNED_PROSE or byline_area(el) != 0:
+        if not _after_prose(el):
             continue
         name = _first_line(el)
         if len(name) <= _MAX_SIGNATURE and (name != element_text(el) or _emphasised(el)):
             return name
     return None
+
+
+def _after_prose(el: HtmlElement) -> bool:
+    """The paragraph follows a paragraph of prose in the article: where a signature or a closing line stands."""
+    prose = el.getprevious()
+    return prose is not None and prose.tag == "p" and len(element_text(prose)) >= _SIGNED_PROSE and byline_area(el) == 0
 
 
 def _last_paragraphs(tree: HtmlElement) -> Iterator[HtmlElement]:
@@ -396,12 +513,23 @@ def _sign_off(tree: HtmlElement) -> str | None:
     return None
 
 
+def _closing_copyright(tree: HtmlElement) -> str | None:
+    """The rights holder in the last paragraph of the article's text, right after its prose ("<p>...</p><p>© 2019
+    Jane Doe</p>"): the text's writer (a footer's copyright names the site's owner, and is not read)."""
+    for el in _last_paragraphs(tree):
+        if not _after_prose(el):
+            continue
+        text = element_text(el)
+        if len(text) <= _MAX_SIGNATURE and (match := _COPYRIGHT.match(text)):
+            return match[1]
+    return None
+
+
 def _right_aligned_signature(tree: HtmlElement) -> str | None:
     """A name set to the right under a paragraph of prose, as letters and older pages sign off, notes may follow it
     ("<p align="right"><em>Jane Doe</em></p><p>(1) Source: ...</p>")."""
     for el in _RIGHT_ALIGNED(tree):
-        prose = el.getprevious()
-        if prose is None or prose.tag != "p" or len(element_text(prose)) < _SIGNED_PROSE or byline_area(el) != 0:
+        if not _after_prose(el):
             continue
         if len(name := _first_line(el)) <= _MAX_SIGNATURE and person_names(name):
             return name
@@ -443,7 +571,7 @@ def _byline_name(text: str) -> str:
     "Rob Picheta, CNN" (the outlet is dropped later); "Jeff Foust Monday, November 18, 2019" gives "Jeff Foust"."""
     match = _BYLINE_INSIDE.search(text) or _DATED_NAME.match(text)
     name = text[match.end() :] if match else text
-    return _BYLINE_END.sub("", _date_after_name().sub("", name)).strip(" ,.:;-–—|·")
+    return _BYLINE_END.sub("", _date_after_name().sub("", name)).strip(" ,.:;-–—|·)")
 
 
 @cache

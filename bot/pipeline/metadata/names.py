@@ -15,23 +15,33 @@ from bot.pipeline.metadata.markup import DOMAIN, ORG_TYPES, SEPARATORS, ld_types
 BYLINE_WORDS = (
     r"(?:(?:(?:written|posted|published|reported|created|story|words|text|(?:ein )?(?:beitrag|artikel|kommentar"
     r"|gastbeitrag)|verfasst|geschrieben|erstellt|escrito|écrit|rédigé|publié|posté|scritto|geschreven|geplaatst"
-    r"|skrevet|publicado)\s+)?"
+    r"|skrevet|publicado|submitted|reporting|contributed|authored|article|post|veröffentlicht|gepostet|eingestellt"
+    r"|publiziert|gepubliceerd|publicerad|publiceret|publisert|propos recueillis)\s+)?"
     r"(?:by|von|vom|par|por|di|door|av|af|napsal|napsala|napisał|napisała|przez)"
+    # the writer's role between: "Von unserem Redakteur Max Müller", "By our correspondent Jane Doe"
+    r"(?:\s+(?:unserem|unserer|our|notre|nuestro|nuestra|nostro|nostra)\s+[^\W\d_]+(?=\s+[^\W\d_]))?"
     r"|(?:scritto|pubblicato|postato) da|a cura di)"  # Italian; "da" alone opens German sentences
 )
 BYLINE_LABEL = (
     r"(?:author|autor|autorin|autoren|auteur|autore|auteurs|autora|autorka|autorzy|text|texte|texto|testo|tekst"
-    r"|interview|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja"
+    r"|interview|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja|redakteur|redakteurin"
+    r"|reportage|gastautor|gastautorin"
+    r"|автор|авторы"
     r"|autor(?:/|\*|:|_)in(?:nen)?)"  # "Autor/in:", "Autor*innen:"
-    r"(?:\s*(?:&|und|and|et|y|e|/|\+)\s*(?:fotos?|bilder?|photos?|images?))?"  # "Text & Fotos:", "Texte et photos"
+    r"(?:\s*(?:&|und|and|et|y|e|/|\+)\s*(?:fotos?|bild(?:er)?|photos?|images?))?"  # "Text & Fotos:", "Texte et photos"
 )
+# A desk's label before the name of whom edited the piece: "Redaktion: Jane Doe", "Red.: Jane Doe" (a colon and a name
+# of two words: "Redaktion: Politik" names a section, "Redaktion Gelbe Liste" a desk)
+DESK_LABEL = r"(?:redaktion|red\.|redacci[óo]n|reda[çc][ãa]o|redazione)\s*:(?=\s*[^\W\d_]\S*\s+[^\W\d_])"
 # A byline's opening words: "By", "Von", "Text von", "Autor:" (what follows is the name); a whole word, not the
 # start of a name ("Diana", "Byron")
 BYLINE_PREFIX = re.compile(
-    rf"^\s*(?:{BYLINE_WORDS}(?![^\W\d_])\s*:?|{BYLINE_LABEL}\s*:|{BYLINE_LABEL}(?=\s+\S+\s+\S))\s*", re.IGNORECASE
+    rf"^\s*(?:{BYLINE_WORDS}(?![^\W\d_])\s*:?|{BYLINE_LABEL}\s*:|{BYLINE_LABEL}(?=\s+\S+\s+\S)|{DESK_LABEL})\s*",
+    re.IGNORECASE,
 )
 NAME_SPLIT = re.compile(
-    r"\s*(?:,|;|&|/|\+|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bwith\b|\bmit\b|\bu\."
+    # "e" and "y" join names in Italian, Portuguese and Spanish, but "E." and "Y." are initials ("E. Barreneche")
+    r"\s*(?:,|;|&|/|\+|\band\b|\bund\b|\bet\b|\by\b(?!\.)|\be\b(?!\.)|\bwith\b|\bmit\b|\bu\."
     r"|\bim gespräch mit\b|\bin conversation with\b)\s*",  # an interview's byline names both people
     re.IGNORECASE,
 )
@@ -54,7 +64,12 @@ _NOT_A_PERSON = re.compile(
     # companies, parties, associations and public bodies; credits, sources and sign-offs that are no writer
     r"|\b(?:kg|ohg|gbr|sa|sas|sarl|spa|srl|bv|nv|plc|pty|partei|party|verband|verein|bundesverband|amt|stadt"
     r"|landeshauptstadt|gemeinde|sekretariat|secretariat|pressekontakt|kontakt|contact|update|wikipedia|cortes[ií]a"
-    r"|courtesy|an[oó]nimo|anonyme|gr[üu](?:ß|ss)e|regards)\b|team\b",
+    r"|courtesy|an[oó]nimo|anonyme|gr[üu](?:ß|ss)e|regards)\b|team\b"
+    # the press, libraries, museums and countries in an organisation's name; a press office's department
+    r"|presse\b|\b(?:prensa|imprensa|library|biblioteca|museum|museo|musée|archives?|deutschland|österreich|schweiz"
+    r"|germany|austria|switzerland|noticias|notícias|notizie|nieuws|nouvelles|abteilung|department|dept"
+    r"|kommunikation|communications?|family|familie|famille|familia)\b|verband\b|bibliothe|pressestelle"
+    r"|öffentlichkeitsarbeit",
     re.IGNORECASE,
 )
 # News agencies, whose name is the byline of wire copy (matched as a whole part of a byline only)
@@ -64,14 +79,41 @@ _AGENCY = re.compile(
     r"|pa|pa media|belga|anp|ntb|ritzau|upi|pti|ians|anadolu|bloomberg|awp|dts|kathpress",
     re.IGNORECASE,
 )
-_ROLE = re.compile(r"\b(staff|reporters?|writers?|editors?|correspondents?|contributors?|columnist)\b", re.I)
-_SENTENCE_END = re.compile(r"(?<=[^\W\d_]{3})\.\s+")
+# A writer's role after the name, in the main languages of the web, compounds included ("Wissenschaftsjournalistin",
+# "Chefredakteur", "envoyée spéciale à Kiev")
+_ROLE = re.compile(
+    r"\b(staff|reporters?|writers?|editors?|correspondents?|contributors?|columnist|journaliste?s?|periodista"
+    r"|jornalista|giornalista|corresponsal|correspondante?|envoyée?|enviad[ao]|inviat[ao]|freelance|freie[rn]?)\b"
+    r"|(?:journalist|redakteur|korrespondent|reporter|autor|kolumnist|volontär)(?:in|innen|en)?\b",
+    re.IGNORECASE,
+)
+# A sentence ends after a word of three letters or more, not after a title set before a name ("Prof. Dr. Jane Doe")
+_TITLES = ("prof", "dipl", "univ", "priv", "mrs", "rev", "hon", "ing", "mag", "doz", "sen", "rep", "gov", "gen", "col",
+           "capt", "sgt", "lic", "dra", "sra", "med", "rer", "nat", "phil", "jur", "dent", "habil", "oec",
+           "pol")  # fmt: skip
+_SENTENCE_END = re.compile(r"(?<=[^\W\d_]{3})" + "".join(rf"(?<!\b{t})" for t in _TITLES) + r"\.\s+", re.IGNORECASE)
 _NAME_CHARS = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .'’\-])*[^\W\d_.]\.?$")
 _HANDLE = re.compile(r"^(?=(?:.*[^\W\d_]){2})[^\W_][\w.\-]{0,28}[^\W_]$")
-# Lower-case words inside a name: particles ("Ludwig van Beethoven", "María de la Paz"), nothing else.
+# Lower-case words inside a name: particles ("Ludwig van Beethoven", "María de la Paz", "Hilma af Klint", "Anna vom
+# Hofe", "Lucas d'Ambrosio"), nothing else.
 _PARTICLES = frozenset(
-    "von van der den de da das do dos del della di du la le ter ten zu y e bin ibn al el".split()  # noqa: SIM905
+    (  # noqa: SIM905
+        "von vom zu zur zum van der den de da das do dos del della dei degli delle dal dalla di du des la le ter ten"
+        " af y e bin bint ben ibn al el med. rer. nat. phil. jur. dent. vet. habil. oec. pol."
+    ).split()
 )
+_ELIDED_PARTICLE = re.compile(r"^(?:d|l|dell|dall|degl|all)['’][^\W\d_]")
+# "Les" and "La" open given names too (Les Paul, LaToya), and "Le" Vietnamese family names
+_ARTICLES = frozenset("the der die das el los las il het".split())  # noqa: SIM905
+# The outlet, a comma, a capitalised place: "PTI, New Delhi" (not "dpa/Jane Doe", an agency's writer or photographer)
+_DATELINE_PLACE = re.compile(r"^[^,]+,[^,]+$")
+# A name with a note in parentheses; the note of a photographer's credit ("(Fotos)", "(Bild)"), not of the text's writer
+_PHOTO_CREDIT = re.compile(
+    r"[^,;/&()]*\((?![^()]*\b(?:text|texte|texto|testo)\b)[^()]*\b(?:fotos?|photos?|bild(?:er)?|images?|illustration)"
+    r"\b[^()]*\)",
+    re.IGNORECASE,
+)
+_NOTE = re.compile(r"\s*\([^()]*\)")
 MAX_BYLINE = 120
 
 
@@ -118,8 +160,10 @@ def person_names(value: Any, site_name: str | None = None) -> list[str]:
     if not isinstance(value, str) or "http" in value or "@" in value or "www." in value.lower():
         return []
     text = BYLINE_PREFIX.sub("", unescaped(value))
-    text = _SENTENCE_END.split(SEPARATORS.split(text)[0])[0]
+    text = _SENTENCE_END.split(SEPARATORS.split(_without_notes(text))[0])[0]
     split = [p for p in (p.strip(" .,:;|") for p in NAME_SPLIT.split(text)) if p]
+    if len(split) == 2 and _is_outlet(split[0], site_name) and _DATELINE_PLACE.match(text) and split[1][0].isupper():
+        return []  # an agency or desk, then its dateline's place: "PTI, New Delhi", "Redaktion, Wien"
     parts = [p for p in split if not _ROLE.search(p) and not _is_outlet(p, site_name)]
     if len(parts) < len(split):
         # beside outlets, a capitalised single word is another, a section or a place ("FR mit dpa", "Science, Rice
@@ -136,9 +180,20 @@ def person_names(value: Any, site_name: str | None = None) -> list[str]:
     return dedupe(names)
 
 
+def _without_notes(text: str) -> str:
+    """The byline without notes in parentheses: a photographer credited so goes with the note ("Jane Doe (Text), John
+    Roe (Fotos)"); a role, a handle or an agency goes alone ("Jane Doe (Redakteurin)", "Jane Doe (dpa)")."""
+    if "(" not in text:
+        return text
+    return _NOTE.sub("", _PHOTO_CREDIT.sub("", text))
+
+
 def _is_outlet(part: str, site_name: str | None) -> bool:
     """A desk, agency or the site named beside the people: "CNN", "dpa", "Redaktion", the site's own name."""
     if _NOT_A_PERSON.search(part) or DOMAIN.search(part):
+        return True
+    # a newspaper's or magazine's article opens its name ("The Economist", "El Comercio"), a person's does not
+    if " " in part and part.split(None, 1)[0].lower() in _ARTICLES:
         return True
     if site_name and " " not in part and letters(part) and letters(part) == letters(site_name):
         return True
@@ -153,9 +208,13 @@ def _is_person(name: str, site_name: str | None) -> bool:
         if site_name and letters(name) == letters(site_name):
             return False
         return bool(_HANDLE.match(name)) and not _NOT_A_PERSON.search(name)
-    if not (2 <= len(words) <= 5 or cjk):
+    particles = sum(w in _PARTICLES for w in words)
+    if not ((2 <= len(words) - particles <= 5 and len(words) <= 7) or cjk):
         return False
-    if any(w[0].islower() and w not in _PARTICLES for w in words):
+    if any(w[0].islower() and w not in _PARTICLES and not _ELIDED_PARTICLE.match(w) for w in words):
+        return False
+    # an agency's acronym, then its dateline's place: "PTI Washington", "dpa Berlin" (a given name is written "Pa")
+    if _AGENCY.fullmatch(words[0]) and not words[0].istitle():
         return False
     return bool(_NAME_CHARS.match(name)) and not _NOT_A_PERSON.search(name)
 

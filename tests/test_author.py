@@ -1,0 +1,284 @@
+"""The card's author: byline conventions, desks and outlets (bot/pipeline/metadata/author.py, names.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.pipeline.metadata import extract_metadata, person_names
+
+PROSE = "<p>" + "The council met on Tuesday and argued about the budget for a long time. " * 3 + "</p>"
+
+
+def article(byline: str, head: str = "", lang: str = "en") -> str:
+    body = f"<article><h1>Council passes the budget</h1>{byline}{PROSE}</article>"
+    return f"<!DOCTYPE html><html lang='{lang}'><head>{head}</head><body>{body}</body></html>"
+
+
+def ld(data: object) -> str:
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+def author_of(byline: str, head: str = "", lang: str = "en") -> str | None:
+    return extract_metadata(article(byline, head, lang), None).author
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        '<p class="byline">IANS, New Delhi</p>',
+        '<p class="byline">PTI, Washington</p>',
+        '<div class="author">PTI Washington</div>',
+        '<span class="author">dpa Berlin</span>',
+        '<span class="author">Redaktion, Wien</span>',
+    ],
+)
+def test_an_agency_or_desk_beside_its_dateline_place_is_no_author(byline: str) -> None:
+    assert author_of(byline) is None
+
+
+def test_a_writer_s_initials_after_the_outlet_stay_the_byline() -> None:
+    assert author_of('<p class="author">hessenschau.de/bb</p>') == "bb"
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ('<p class="author">E. Barreneche / Y. Martínez</p>', "E. Barreneche and Y. Martínez"),
+        ('<p class="author">Prof. Dr. Hans Meier</p>', "Prof. Dr. Hans Meier"),
+        ('<p class="author">Mrs. Jane Doe</p>', "Mrs. Jane Doe"),
+        ('<p class="author">Jane Doe, Abteilung Öffentlichkeitsarbeit</p>', "Jane Doe"),
+    ],
+)
+def test_initials_titles_and_departments_in_names(byline: str, expected: str) -> None:
+    assert author_of(byline) == expected
+
+
+@pytest.mark.parametrize(
+    ("byline", "lang", "expected"),
+    [
+        ("<p>Von unserem Redakteur Max Müller</p>", "de", "Max Müller"),
+        ("<p>Von unserer Korrespondentin Anna Schmid</p>", "de", "Anna Schmid"),
+        ("<p>By our correspondent Jane Doe</p>", "en", "Jane Doe"),
+        ("<p>Redakteurin: Anna Schmid</p>", "de", "Anna Schmid"),
+        ("<p>Автор: Иван Петров</p>", "ru", "Иван Петров"),
+        ("<p>Submitted by Jane Doe</p>", "en", "Jane Doe"),
+    ],
+)
+def test_more_byline_conventions(byline: str, lang: str, expected: str) -> None:
+    assert author_of(byline, lang=lang) == expected
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Hildesheimer Presse", "Diakonie Deutschland", "State Library Louisiana", "Deutscher Jagdverband",
+     "The Economist", "El Comercio Perú", "Noticias El Comercio Perú"],
+)  # fmt: skip
+def test_organisations_are_not_people(name: str) -> None:
+    assert person_names(name) == []
+    assert author_of("", ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": name}})) is None
+
+
+def test_an_agency_s_writer_or_photographer_is_no_dateline_place() -> None:
+    assert person_names("dpa/Jane Doe") == ["Jane Doe"]
+
+
+@pytest.mark.parametrize(
+    ("byline", "lang"),
+    [
+        ('<div class="meta">Posted on May 3, 2020 by Jane Doe</div>', "en"),
+        ('<div class="meta">Freitag | 14. Juni 2019 | 15:49 VON Jane Doe IN Mode | 0 Kommentare</div>', "de"),
+        ('<div class="meta">Veröffentlicht am 3. Mai 2020 von Jane Doe</div>', "de"),
+        ('<div class="meta">Publié le 3 mai 2020 par Jane Doe</div>', "fr"),
+        ('<p class="byline">By Jane Doe, Special to the Post</p>', "en"),
+        ('<span itemprop="creator">Jane Doe</span>', "en"),
+        ('<span property="dc:creator">Jane Doe</span>', "en"),
+        ('<span property="schema:author">Jane Doe</span>', "en"),
+    ],
+)
+def test_a_dated_line_and_microdata_or_rdfa_name_the_writer(byline: str, lang: str) -> None:
+    assert author_of(byline, lang=lang) == "Jane Doe"
+
+
+def test_a_year_in_a_sentence_is_no_byline() -> None:
+    assert author_of("<p>Seit 2019 von Jane Doe geleitet</p>", lang="de") is None
+
+
+def test_a_wiki_page_names_its_last_editor() -> None:
+    info = '<p id="pageinfo">Guide (last edited 2019-11-10 13:28:18 by <span><a href="/u">JaneDoe</a></span>)</p>'
+    assert author_of(info) == "JaneDoe"
+
+
+@pytest.mark.parametrize(
+    ("closing", "expected"),
+    [
+        ("<article><h1>H</h1>{prose}<p>© 2019 Jane Doe</p></article>", "Jane Doe"),
+        ("<article><h1>H</h1>{prose}<p>© 2019 Muster GmbH</p></article>", None),
+        # a footer's copyright names the site's owner
+        ("<article><h1>H</h1>{prose}</article><footer>{prose}<p>© 2019 Jane Doe</p></footer>", None),
+    ],
+)
+def test_the_copyright_line_that_closes_the_text_names_its_writer(closing: str, expected: str | None) -> None:
+    html = f"<html><body>{closing.format(prose=PROSE)}</body></html>"
+    assert extract_metadata(html, None).author == expected
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("Lucas d'Ambrosio", ["Lucas d'Ambrosio"]),
+        ("Hilma af Klint", ["Hilma af Klint"]),
+        ("Anna vom Hofe", ["Anna vom Hofe"]),
+        ("José María de la Cruz Fernández", ["José María de la Cruz Fernández"]),  # particles are no extra names
+        ("Jane Doe, The Washington Post", ["Jane Doe"]),  # the outlet beside the writer, not a second person
+        ("Jane doe", []),
+    ],
+)
+def test_names_with_particles_and_outlets_beside_them(byline: str, expected: list[str]) -> None:
+    assert person_names(byline) == expected
+
+
+def test_a_link_to_the_author_s_page_names_the_writer() -> None:
+    meta = '<ul class="meta"><li><a href="/author/modejournalistin/">Jane Doe</a></li><li>21.05.2019</li></ul>'
+    assert author_of(meta) == "Jane Doe"
+    both = '<ul class="meta"><li><a href="/autor/jd/">Jane Doe</a></li></ul><aside class="sidebar">' \
+           '<a href="/author/john-roe/">John Roe</a></aside>'
+    assert author_of(both) == "Jane Doe"
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "<dl><dt>Autor</dt><dd>Jane Doe</dd></dl>",
+        "<table><tr><th>Author</th><td>Jane Doe</td></tr></table>",
+        "<h4>Von Jane Doe</h4>",
+        "<p>Text &amp; Bild: Jane Doe</p>",
+        "<p>Reportage : Jane Doe</p>",
+        "<p>Reporting by Jane Doe; Editing by John Roe</p>",  # wire copy: the editor is no writer
+    ],
+)
+def test_labels_in_terms_and_header_cells_headings_and_wire_credits(byline: str) -> None:
+    assert author_of(byline, lang="de") == "Jane Doe"
+
+
+def test_a_heading_that_opens_with_a_byline_word_is_no_byline() -> None:
+    assert author_of("<h3>Von Kopf bis Fuß</h3>", lang="de") is None
+
+
+def test_the_visible_byline_adds_coauthors_to_a_full_name_it_shortens() -> None:
+    head = ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Eduardo Barreneche"}})
+    byline = '<div class="author">E. Barreneche / J. Da Silva</div>'
+    assert author_of(byline, head, lang="es") == "Eduardo Barreneche and J. Da Silva"
+    other = '<div class="author">M. Barreto / J. Da Silva</div>'
+    assert author_of(other, head, lang="es") == "Eduardo Barreneche"
+
+
+@pytest.mark.parametrize(
+    "byline",
+    ["Von Jane Doe, stellvertretende Chefredakteurin", "Jane Doe, Korrespondentin in Paris", "Jane Doe, freie Autorin",
+     "Par Jane Doe, envoyée spéciale à Kiev", "Por Jane Doe, enviada especial", "Jane Doe, Freelance Journalist"],
+)  # fmt: skip
+def test_a_role_after_the_name_in_several_languages(byline: str) -> None:
+    assert person_names(byline) == ["Jane Doe"]
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("<p>Redaktion: Jane Doe</p>", "Jane Doe"),
+        ("<p>12.03.2022 | Red.: Jane Doe</p>", "Jane Doe"),
+        ("<p>Redaktion: Politik</p>", None),  # a section
+        ('<p class="author">Redaktion Gelbe Liste</p>', None),  # a desk
+    ],
+)
+def test_a_desk_s_label_before_its_editor_s_name(byline: str, expected: str | None) -> None:
+    assert author_of(byline, lang="de") == expected
+
+
+@pytest.mark.parametrize(
+    "byline",
+    ["<p>Veröffentlicht von Jane Doe</p>", "<p>Propos recueillis par Jane Doe</p>", "<p>Article by Jane Doe</p>",
+     "<p>Gastautorin: Jane Doe</p>", "<p>Contributed by Jane Doe</p>",
+     "<div>Post by Jane Doe » Tue May 12, 2020</div>"],
+)  # fmt: skip
+def test_more_verbs_and_labels_that_open_a_byline(byline: str) -> None:
+    assert author_of(byline, lang="de") == "Jane Doe"
+
+
+def test_every_author_meta_tag_counts_not_only_the_first() -> None:
+    head = '<meta name="parsely-author" content="Jane Doe"><meta name="parsely-author" content="John Roe">'
+    assert author_of("", head) == "Jane Doe and John Roe"
+    reviews = '<div itemprop="review"><meta itemprop="author" content="Jane Doe"></div>' \
+              '<div itemprop="review"><meta itemprop="author" content="John Roe"></div>'
+    assert author_of(reviews) == "Jane Doe"
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ('<p>Von <a rel="author" href="/a">Jane Doe</a> und <a rel="author" href="/b">John Roe</a></p>',
+         "Jane Doe and John Roe"),
+        ('<p>By <span class="author">Jane Doe</span>, <span class="author">John Roe</span></p>',
+         "Jane Doe and John Roe"),
+        # an author box's name and its heading are no coauthors
+        ('<div class="author-box"><h3 class="author-name">Jane Doe</h3><h4 class="author-title">Ich bin Jane</h4>'
+         "</div>", "Jane Doe"),
+    ],
+)  # fmt: skip
+def test_names_marked_one_by_one_side_by_side_are_coauthors(byline: str, expected: str) -> None:
+    assert author_of(byline, lang="de") == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["<p>11. Dezember 2019 | Jane Doe</p>", "<p>December 11, 2019 · Jane Doe</p>", "<p>2019-12-11 - Jane Doe</p>"],
+)
+def test_a_lone_line_of_a_written_date_and_a_name(line: str) -> None:
+    assert author_of(line, lang="de") == "Jane Doe"
+    calendar = line + line.replace("Jane Doe", "John Roe")  # a list of such lines is a calendar
+    assert author_of(calendar, lang="de") is None
+
+
+@pytest.mark.parametrize("kind", ["Recipe", "HowTo", "DiscussionForumPosting"])
+def test_the_author_of_a_recipe_a_how_to_or_a_forum_thread(kind: str) -> None:
+    assert author_of("", ld({"@type": kind, "author": {"@type": "Person", "name": "Jane Doe"}})) == "Jane Doe"
+    assert author_of("", ld({"@type": kind, "author": {"@type": "Person", "name": "Nestle Family"}})) is None
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("Jane Doe (jdoe)", ["Jane Doe"]),
+        ("Jane Doe (Redakteurin)", ["Jane Doe"]),
+        ("Jane Doe (Text), John Roe (Fotos)", ["Jane Doe"]),  # the photographer is no writer
+        ("Jane Doe (Text) und John Roe (Bilder)", ["Jane Doe"]),
+        ("Jane Doe (Text und Fotos)", ["Jane Doe"]),
+        ("John Roe (Foto)", []),
+        ("Prof. Dr. rer. nat. Hans Meier", ["Prof. Dr. rer. nat. Hans Meier"]),
+    ],
+)
+def test_notes_in_parentheses_and_academic_titles(byline: str, expected: list[str]) -> None:
+    assert person_names(byline) == expected
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ('<meta name="author" content="Doe, Jane">', "Jane Doe"),
+        ('<meta name="author" content="Doe, Jane M.">', "Jane M. Doe"),
+        (ld({"@type": "Article", "author": ["Doe, Jane", "Roe, John"]}), "Jane Doe and John Roe"),
+        ('<meta name="author" content="PTI, Washington">', None),  # an agency and its place
+        ('<meta name="author" content="ABC, Sydney">', None),
+    ],
+)
+def test_a_structured_family_name_first(head: str, expected: str | None) -> None:
+    assert author_of("", head) == expected
+
+
+def test_a_place_marked_beside_the_agency_is_no_handle() -> None:
+    assert author_of('<span class="byline">PTI</span> <span class="byline">Washington</span>') == "PTI"
+
+
+def test_a_given_name_that_spells_an_agency_is_still_a_name() -> None:
+    assert person_names("Pa Salieu") == ["Pa Salieu"]
