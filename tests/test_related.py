@@ -286,6 +286,28 @@ async def test_a_record_keeps_the_neighbours_it_ranked_best(index: RelatedIndex,
     assert {last[at : at + 4] for at in (0, 4, 8)} == {doc_id(article("football", n)[0])[:4] for n in (1, 2, 3)}
 
 
+async def test_an_add_reuses_its_cards_lookup_while_the_index_is_unchanged(
+    index: RelatedIndex, client: redis.asyncio.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A card looks a new article up, then adds it: the add keeps the lookup's neighbours instead of ranking the
+    article again, unless an article came in between."""
+    ranked: list[object] = []
+    rank = TeamIndex.rank
+    monkeypatch.setattr(TeamIndex, "rank", lambda team, *args: ranked.append(args) or rank(team, *args))
+
+    async def look_up_then_add(topic: str, before_add: RelatedItem | None = None) -> bytes:
+        new = item(topic, 0).model_copy(update={"language": "en"})
+        await index.related(query(topic, 0, language="en", exclude_urls=[new.canonical_url]))
+        if before_add:
+            await index.add(before_add)
+        ranked.clear()
+        await index.add(new)
+        return Doc.decode(await client.get(index.item_key(TEAM, new.canonical_url))).neighbours
+
+    assert len(await look_up_then_add("space")) == 4 * 10 and ranked == []
+    assert len(await look_up_then_add("cooking", before_add=item("football", 0))) == 4 * 10 and ranked
+
+
 def test_candidates_whose_stored_neighbours_are_candidates_too_rank_higher() -> None:
     """Shared nearest neighbours: a candidate gains NEIGHBOUR_BONUS per stored neighbour that the query found too;
     a neighbour the query did not find (another topic's, or a private channel's the reader may not see) counts

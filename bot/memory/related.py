@@ -64,6 +64,7 @@ CANDIDATES = 4 * FEEDBACK_DOCS  # ranked per query, then re-ranked by neighbourh
 # the direct ranking gained less (+1.2), and agreement inside the candidate list alone (no stored lists) nothing.
 NEIGHBOURS = 10
 NEIGHBOUR_BONUS = 0.025
+LOOKUPS_KEPT = 64  # new articles' neighbours kept from their cards' lookups until they are added
 # Chosen on the bench's tuning half, once same-titled articles were no longer hidden as one story: the rule with
 # the most coverage whose shown items stay as often on topic as before at every size (30, 100, 300 articles, all).
 SHOW_THRESHOLD = 0.115  # direct cosine from which the best item is shown...
@@ -222,6 +223,9 @@ class TeamIndex:
     next_reweigh: int = 16
     vectors: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # recent doc_vector()s
     log_offset: int = 0
+    # (url hash, channel, title, language) -> (index state, neighbours): a card's lookup of a new article ranks
+    # it as its add() would, a moment before; the add reuses that ranking while the index is unchanged.
+    lookups: dict[tuple[bytes, str, str, str], tuple[tuple[int, int], bytes]] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def apply(self, h: bytes, doc: Doc) -> None:
@@ -378,12 +382,25 @@ class TeamIndex:
         top = _top(s, CANDIDATES)
         return top[allowed[top]], s, direct
 
-    def neighbours(self, first: FirstPass, channel_id: str) -> bytes:
+    def neighbours(self, h: bytes, channel_id: str, title: str, text: str, language: str) -> bytes:
         """The short ids of a new article's NEIGHBOURS best-ranked articles that its channel may see, in the index
         as it stands: what its record keeps for by_agreement(). A private article among them only ever counts
         for a query that may see it too (one of its candidates)."""
-        ids, _, _ = self.rank(first, channel_id, set())
+        state, kept = self.lookups.pop((h, channel_id, title, language), (None, b""))
+        if state == self._state():
+            return kept
+        ids, _, _ = self.rank(self.first_pass(title, text, language), channel_id, set())
         return self._short_ids(ids[:NEIGHBOURS]).tobytes()
+
+    def keep_lookup(self, key: tuple[bytes, str, str, str], ids: np.ndarray) -> None:
+        """Keep the neighbours a lookup of a new article found (rank()'s order), for its add()."""
+        self.lookups[key] = self._state(), self._short_ids(ids[:NEIGHBOURS]).tobytes()
+        if len(self.lookups) > LOOKUPS_KEPT:
+            del self.lookups[next(iter(self.lookups))]
+
+    def _state(self) -> tuple[int, int]:
+        """What a ranking depends on besides the query: the articles, and the counts their IDF comes from."""
+        return len(self.docs), self.n_df
 
     def by_agreement(self, ids: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The candidates re-ranked, best first, and the scores with each candidate's NEIGHBOUR_BONUS for every
@@ -465,7 +482,7 @@ class RelatedIndex:
             language = textvec.language_of(item.language)
             title = clip_bytes(item.title, TITLE_BYTES)
             line = clip_bytes(one_line(item.summary or item.text), LINE_BYTES)
-            neighbours = team.neighbours(team.first_pass(item.title, item.text, language), item.channel_id)
+            neighbours = team.neighbours(h, item.channel_id, item.title, item.text, language)
             doc = Doc(item.canonical_url, title, line, item.domain,
                       item.shared_at.timestamp(), {item.channel_id: item.channel_is_private},
                       team.signature(item.title, item.text, language), textvec.shingle_sketch(item.text),
@@ -529,6 +546,8 @@ class RelatedIndex:
         excluded = {team.by_hash[h] for h in [own, *map(doc_id, query.exclude_urls)] if h in team.by_hash}
         first = _first_pass(team, query)
         ids, scores, direct = team.rank(first, query.channel_id, excluded)
+        if query.language and own not in team.by_hash and set(query.exclude_urls) <= {query.canonical_url}:
+            team.keep_lookup((own, query.channel_id, query.title, textvec.language_of(query.language)), ids)
         ids, scores = team.by_agreement(ids, scores)
         sketch, title = textvec.shingle_sketch(query.text), textvec.title_tokens(query.title)
         other = {i for i in ids.tolist() if not same_story(sketch, title, team.docs[i], lambda i=i: float(direct[i]))}
