@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import struct
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 import redis.asyncio
 
@@ -14,7 +16,18 @@ from bot.config import Settings
 from bot.memory import textvec
 from bot.memory.channels import Share
 from bot.memory.keys import Keys
-from bot.memory.related import SAME_STORY_SKETCH, RelatedIndex, RelatedItem, RelatedQuery, one_line
+from bot.memory.related import (
+    NEIGHBOUR_BONUS,
+    NEIGHBOURS,
+    SAME_STORY_SKETCH,
+    Doc,
+    RelatedIndex,
+    RelatedItem,
+    RelatedQuery,
+    TeamIndex,
+    doc_id,
+    one_line,
+)
 from bot.models import Digest
 from bot.service import DigestService
 
@@ -258,7 +271,64 @@ async def test_hit_fields(index: RelatedIndex) -> None:
     hit = (await index.related(query("football", 0), k=1))[0]
     _, title, text = article("football", int(hit.canonical_url.rsplit("/", 1)[1]))
     assert (hit.title, hit.domain, hit.one_line, hit.shared_at) == (title, "football.example", one_line(text), DAY0)
-    assert 0 < hit.score <= 1
+    assert 0 < hit.score <= 1 + NEIGHBOURS * NEIGHBOUR_BONUS  # a cosine, plus neighbourhood agreement
+
+
+async def test_a_record_keeps_the_neighbours_it_ranked_best(index: RelatedIndex, client: redis.asyncio.Redis) -> None:
+    """Each record keeps the short ids of the articles it ranked best when it was added: the last football
+    article, the three earlier football ones first; the first article added had nothing to rank."""
+    first, last = [
+        Doc.decode(await client.get(index.item_key(TEAM, article(topic, n)[0]))).neighbours
+        for topic, n in (("space", 1), ("football", 4))
+    ]
+    assert first == b""
+    assert len(last) == 4 * 10
+    assert {last[at : at + 4] for at in (0, 4, 8)} == {doc_id(article("football", n)[0])[:4] for n in (1, 2, 3)}
+
+
+async def test_an_add_reuses_its_cards_lookup_while_the_index_is_unchanged(
+    index: RelatedIndex, client: redis.asyncio.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A card looks a new article up, then adds it: the add keeps the lookup's neighbours instead of ranking the
+    article again, unless an article came in between."""
+    ranked: list[object] = []
+    rank = TeamIndex.rank
+    monkeypatch.setattr(TeamIndex, "rank", lambda team, *args: ranked.append(args) or rank(team, *args))
+
+    async def look_up_then_add(topic: str, before_add: RelatedItem | None = None) -> bytes:
+        new = item(topic, 0).model_copy(update={"language": "en"})
+        await index.related(query(topic, 0, language="en", exclude_urls=[new.canonical_url]))
+        if before_add:
+            await index.add(before_add)
+        ranked.clear()
+        await index.add(new)
+        return Doc.decode(await client.get(index.item_key(TEAM, new.canonical_url))).neighbours
+
+    assert len(await look_up_then_add("space")) == 4 * 10 and ranked == []
+    assert len(await look_up_then_add("cooking", before_add=item("football", 0))) == 4 * 10 and ranked
+
+
+def test_candidates_whose_stored_neighbours_are_candidates_too_rank_higher() -> None:
+    """Shared nearest neighbours: a candidate gains NEIGHBOUR_BONUS per stored neighbour that the query found too;
+    a neighbour the query did not find (another topic's, or a private channel's the reader may not see) counts
+    for nothing."""
+    team = TeamIndex()
+    hashes = [doc_id(f"https://example.test/{n}") for n in range(4)]
+    stored = [b"", hashes[3][:4], hashes[0][:4] + hashes[1][:4], b""]
+    for h, neighbours in zip(hashes, stored, strict=True):
+        team.apply(h, Doc(h.hex(), "", "", "", 0.0, {"CPUB": False}, b"", (), neighbours))
+    ids, agreed = team.by_agreement(np.array([0, 1, 2]), np.array([0.30, 0.29, 0.28, 0.5]))
+    assert ids.tolist() == [2, 0, 1]
+    assert agreed[:3].tolist() == pytest.approx([0.30, 0.29, 0.28 + 2 * NEIGHBOUR_BONUS])
+
+
+def test_a_record_from_before_neighbours_reads_as_having_none() -> None:
+    doc = Doc("https://a.example/1", "Title", "Line", "a.example", 1.5, {"C1": False, "G2": True},
+              b"\x01\x02\x03\x04", (7, 9), b"abcdefgh")  # fmt: skip
+    assert Doc.decode(doc.encode()) == doc
+    text = "\x1f".join([doc.url, doc.title, doc.one_line, doc.domain, "C1 !G2"]).encode()
+    before = struct.pack("<BdBB", 1, 1.5, 1, 2) + doc.signature + struct.pack("<2I", 7, 9) + text
+    assert Doc.decode(before) == Doc(**{**doc.__dict__, "neighbours": b""})
 
 
 def test_one_line_is_cut_at_a_word_boundary() -> None:
