@@ -11,6 +11,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from bot.pipeline.metadata.markup import (
+    COMMENT_NAMES,
     calendar_names,
     class_and_id,
     element_text,
@@ -89,7 +90,6 @@ _CLASS_AND_ID_VALUES = etree.XPath("descendant-or-self::*/@class | descendant-or
 # "site-footer"), not the tail of a layout name ("layoutTwoColumnsRightSidebar").
 _NOT_BYLINE_AREA = re.compile(r"(?<![a-z])(?:sidebar|widget|related|teaser|recommend|listing|footer|menu|nav|share)",
                               re.IGNORECASE)  # fmt: skip
-_COMMENTS = re.compile(r"(?<![a-z])(?:comment|respond|reply)", re.IGNORECASE)
 # A picture's caption or credit (not a "credits" box of the article, nor a video teaser's "item-caption")
 _CAPTION = re.compile(r"copyright|(?:photo|image|img|picture|bild|foto)[-_]?(?:credit|caption|source|quelle)"
                       r"|wp-caption|bildunterschrift|bildquelle", re.IGNORECASE)  # fmt: skip
@@ -285,7 +285,7 @@ def byline_area(el: HtmlElement) -> int | None:
         if node.tag in ("body", "html", "article", "main") or depth >= _BYLINE_AREA_DEPTH:
             break
         names = class_and_id(node)
-        if _COMMENTS.search(names) or node.tag in ("figure", "figcaption") or _CAPTION.search(names):
+        if COMMENT_NAMES.search(names) or node.tag in ("figure", "figcaption") or _CAPTION.search(names):
             return None
         if node.tag in ("nav", "aside", "footer") or _NOT_BYLINE_AREA.search(names):
             area = 1
@@ -370,7 +370,7 @@ def _author_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
         marked = (_AUTHOR_CLASS.search(classes) or _AUTHOR_ID.search(ident) or el.get("rel") == "author"
                   or el.get("itemprop") in _AUTHOR_PROPERTIES or el.get("property") in _AUTHOR_PROPERTIES
                   or el.tag == "byline")  # fmt: skip
-        if not marked or el.tag in ("meta", "link", "body", "html", "article") or _COMMENTS.search(classes + ident):
+        if not marked or el.tag in ("meta", "link", "body", "html", "article") or COMMENT_NAMES.search(classes + ident):
             continue
         yield el
         found += 1

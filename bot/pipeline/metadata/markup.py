@@ -32,7 +32,7 @@ DOMAIN = re.compile(r"\.(?:com|net|org|de|at|ch|fr|es|it|nl|be|pl|cz|eu|info|io|
 _WAYBACK = re.compile(r"^https?://web\.archive\.org/web/[^/]+/", re.IGNORECASE)
 _NOT_A_PAGE = ("#", "javascript:", "mailto:", "tel:")
 # Containers of readers' comments, by a class or id that starts with the word ("comment-list", "respond")
-_COMMENT_NAMES = re.compile(r"(?<![a-z])(?:comment|respond|reply)", re.IGNORECASE)
+COMMENT_NAMES = re.compile(r"(?<![a-z])(?:comment|respond|reply)", re.IGNORECASE)
 _COMMENTS_DEPTH = 6
 
 
@@ -124,7 +124,7 @@ def in_comments(el: HtmlElement) -> bool:
     for depth, node in enumerate(el.iterancestors()):
         if node.tag in ("body", "html", "article", "main") or depth >= _COMMENTS_DEPTH:
             return False
-        if _COMMENT_NAMES.search(class_and_id(node)):
+        if COMMENT_NAMES.search(class_and_id(node)):
             return True
     return False
 
@@ -184,11 +184,6 @@ def ld_name(value: Any) -> str | None:
     if isinstance(value, dict):
         return ld_text(value.get("name"))
     return ld_text(value)
-
-
-def json_ld_index(tree: HtmlElement) -> dict[str, dict[str, Any]]:
-    """The page's JSON-LD objects by @id (an article's author is often a reference to a Person in the graph)."""
-    return {obj["@id"]: obj for obj in json_ld_objects(tree) if isinstance(obj.get("@id"), str)}
 
 
 def letters(text: str) -> str:
