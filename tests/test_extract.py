@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import html as html_lib
+import json
 import multiprocessing
 import os
 import random
@@ -115,6 +117,30 @@ def test_a_teaser_of_another_article_is_no_lead() -> None:
 def test_a_lead_class_below_the_body_is_no_lead() -> None:
     html = _page_with("", after=f'<section class="more"><p class="intro">{_LEAD}</p></section>')
     assert not extract_article(html, None).paragraphs[0].startswith(_LEAD)
+
+
+def _script_drawn(article_body: str) -> str:
+    schema = json.dumps({"@type": "NewsArticle", "headline": "Stadtrat beschließt Rekordhaushalt",
+                         "articleBody": article_body})  # fmt: skip
+    return f"""<html><head><script type="application/ld+json">{schema}</script></head><body><article>
+    <h1>Stadtrat beschließt Rekordhaushalt</h1><p>Das Rathaus am Abend. Foto: dpa</p><div id="app"></div>
+    </article></body></html>"""
+
+
+@pytest.mark.parametrize(
+    "article_body",
+    ["\n".join(line * 4 for line in _BODY), html_lib.escape("".join(f"<p>{line * 4}</p>" for line in _BODY))],
+    ids=["lines", "escaped markup"],
+)
+def test_an_article_drawn_by_script_is_read_from_its_json_ld(article_body: str) -> None:
+    paragraphs = extract_article(_script_drawn(article_body), None).paragraphs
+    assert paragraphs == [line * 4 for line in _BODY]
+
+
+def test_a_json_ld_body_not_far_longer_than_the_page_text_is_not_taken() -> None:
+    teaser = " ".join([*_BODY, _BODY[0]])  # longer than the page's text, but not by far
+    html = _script_drawn(teaser).replace('<div id="app"></div>', "".join(f"<p>{line}</p>" for line in _BODY))
+    assert extract_article(html, None).paragraphs[-3:] == _BODY
 
 
 @pytest.mark.parametrize(

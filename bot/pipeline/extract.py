@@ -5,6 +5,8 @@ How the pieces were chosen (figures from `python -m bench extraction`, 181 real 
   found most of the page's <p> text; otherwise its full pass (with its own fallbacks) runs;
 - it sometimes keeps only part of a long article, or only a legal notice: readability-lxml then recovers
   the article; it runs only when the page's <p> text is still much longer than what trafilatura kept;
+- a page whose text all of them find short, yet whose schema.org articleBody is far longer (an article drawn by
+  script, or hidden under a metered paywall's overlay), is read from that articleBody;
 - both keep leftover lines (headline repeated, "Related: ...", share/follow/newsletter prompts, copyright),
   which a line filter removes;
 - trafilatura's precision mode drops the lead (standfirst) with the <header> or "teaser" block it sits in: it is
@@ -17,6 +19,7 @@ Scripts, styles and comments are dropped before the input cap, so inline code ca
 from __future__ import annotations
 
 import asyncio
+import html as html_lib
 import importlib
 import logging
 import multiprocessing
@@ -37,6 +40,7 @@ from lxml.html import HtmlElement
 from bot.config import Settings
 from bot.models import Article
 from bot.pipeline.metadata import (
+    article_json_ld,
     element_text,
     extract_metadata,
     metadata_from_tree,
@@ -60,6 +64,9 @@ _SWITCH_RATIO = 2.0
 _SWITCH_COVERAGE = 0.9
 # below this many characters, trafilatura's text is treated as a failure (often just a legal notice)
 _MIN_TEXT = 300
+# below this many characters, the extractors' text is compared with the page's own articleBody (as long as the text
+# the wall check takes for a teaser)
+_DECLARED_BODY_CHECK = 1500
 
 _WORDS = re.compile(r"\w+")
 # Words that fill English prose and hardly occur in other languages ("a", "in", "is", "die", "de" are left out).
@@ -171,7 +178,10 @@ def _extract(html: str, url: str | None, max_chars: int) -> Article:
     article = metadata_from_tree(tree, url)
     if tree is not None:
         _drop_page_chrome(tree)  # after the metadata, which reads bylines and dates wherever they are
-    paragraphs, quotes = _main_text(page, url, tree, title_candidates(tree))
+    titles = title_candidates(tree)
+    paragraphs, quotes = _main_text(page, url, tree, titles)
+    if tree is not None:
+        paragraphs = _or_declared_body(tree, paragraphs, titles)
     if tree is not None and paragraphs:
         paragraphs = _with_lead(tree, paragraphs)
     article.paragraphs = paragraphs
@@ -205,6 +215,32 @@ def _main_text(html: str, url: str | None, tree: HtmlElement | None, titles: lis
     if other_size >= _SWITCH_RATIO * size and _coverage(best, other) >= _SWITCH_COVERAGE:
         return other, quotes
     return best, quotes
+
+
+def _or_declared_body(tree: HtmlElement, paragraphs: list[str], titles: list[str]) -> list[str]:
+    """The article's schema.org articleBody instead of the extractors' paragraphs when they kept far less of it.
+
+    Pages that draw their article by script, or keep it in a hidden element under a paywall overlay (the part their
+    isAccessibleForFree=false names), often still carry it whole in their JSON-LD, the publisher's own copy of the
+    text: what the extractors read there is a caption or a subscription offer. Only short results are checked, so
+    full articles never pay for reading the JSON-LD again."""
+    size = _length(paragraphs)
+    if size >= _DECLARED_BODY_CHECK:
+        return paragraphs
+    body = article_json_ld(tree).get("articleBody")
+    if not isinstance(body, str) or len(body) < _SWITCH_RATIO * max(size, _MIN_TEXT):
+        return paragraphs
+    declared = clean_lines(_body_lines(body), titles)
+    return declared if _length(declared) >= _SWITCH_RATIO * max(size, _MIN_TEXT) else paragraphs
+
+
+def _body_lines(body: str) -> list[str]:
+    """articleBody's paragraphs: its lines, or its blocks where a CMS put (often entity-escaped) markup there."""
+    text = html_lib.unescape(body) if "&lt;" in body else body
+    if "<" in text:
+        root = parse_html(f"<div>{text}</div>")
+        return block_texts(root) if root is not None else []
+    return [line for raw in text.splitlines() if (line := squash(raw))]
 
 
 # Parts of a page that are never its article, by the ARIA role that says so (a sidebar, the site's footer, controls,
