@@ -119,6 +119,21 @@ def test_a_lead_class_below_the_body_is_no_lead() -> None:
     assert not extract_article(html, None).paragraphs[0].startswith(_LEAD)
 
 
+def _described(page: str, description: str) -> str:
+    return page.replace("<html>", f'<html><head><meta name="description" content="{description}"></head>')
+
+
+def test_a_standfirst_the_page_gives_as_its_description_opens_the_text() -> None:
+    html = _described(_page_with(f'<p class="text-xl">{_LEAD} {_LEAD}</p>'), f"{_LEAD} {_LEAD}")
+    assert extract_article(html, None).paragraphs[0] == f"{_LEAD} {_LEAD}"
+
+
+def test_a_one_sentence_description_under_the_headline_is_a_subtitle() -> None:
+    dek = "Die Stadt investiert so viel wie nie zuvor in ihre Straßen und Radwege am Stadtrand."
+    html = _described(_page_with(f'<p class="dek">{dek}</p>'), dek)
+    assert dek not in extract_article(html, None).text
+
+
 def _script_drawn(article_body: str) -> str:
     schema = json.dumps({"@type": "NewsArticle", "headline": "Stadtrat beschließt Rekordhaushalt",
                          "articleBody": article_body})  # fmt: skip

@@ -10,7 +10,8 @@ How the pieces were chosen (figures from `python -m bench extraction`, 181 real 
 - both keep leftover lines (headline repeated, "Related: ...", share/follow/newsletter prompts, copyright),
   which a line filter removes;
 - trafilatura's precision mode drops the lead (standfirst) with the <header> or "teaser" block it sits in: it is
-  put back when it lies just after the <h1> and before the body's first paragraphs.
+  put back when it lies just after the <h1> and before the body's first paragraphs, found by its class or as the
+  page's own description printed there.
 Before any of them, the parts whose ARIA role says they are no article (sidebar, footer, controls, dialogs),
 related-article blocks and comment sections named in other languages are cut from the tree.
 Scripts, styles and comments are dropped before the input cap, so inline code cannot push the article out.
@@ -49,6 +50,7 @@ from bot.pipeline.metadata import (
     strip_code,
     title_candidates,
 )
+from bot.pipeline.sentences import split_sentences
 from bot.runtime.logs import configure_logging
 from bot.runtime.metrics import EXTRACT_SECONDS
 
@@ -183,7 +185,7 @@ def _extract(html: str, url: str | None, max_chars: int) -> Article:
     if tree is not None:
         paragraphs = _or_declared_body(tree, paragraphs, titles)
     if tree is not None and paragraphs:
-        paragraphs = _with_lead(tree, paragraphs)
+        paragraphs = _with_lead(tree, paragraphs, article.description)
     article.paragraphs = paragraphs
     article.text = "\n\n".join(paragraphs)
     article.pull_quotes = _pull_quotes(tree, page, quotes, article.text)
@@ -369,24 +371,42 @@ _LEAD_MIN_CHARS, _LEAD_MAX_CHARS = 50, 1500
 _LEAD_MAX_LINK_SHARE = 0.3
 _BODY_TAGS = frozenset({"p", "h2", "h3", "h4", "li"})  # what a body's first line is written in
 _BODY_START_CHARS = 40  # a body paragraph is recognised by the start of its words
+_DESCRIBED_LEAD_SENTENCES = 2
 
 
-def _with_lead(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
+def _with_lead(tree: HtmlElement, paragraphs: list[str], description: str | None) -> list[str]:
     """The paragraphs with the page's lead in front, when the extractors left it out."""
-    lead = _find_lead(tree, paragraphs)
+    lead = _find_lead(tree, paragraphs, _key(description or ""))
     if lead is None or not (key := _key(lead)) or key in _key(" ".join(paragraphs)):
         return paragraphs
     return [lead, *paragraphs]
 
 
-def _find_lead(tree: HtmlElement, paragraphs: list[str]) -> str | None:
+def _find_lead(tree: HtmlElement, paragraphs: list[str], description: str) -> str | None:
+    """A lead by its class, or the page's description (`description`: its key) printed under the headline as a
+    paragraph: many CMSs fill the meta description from the standfirst, whatever they call its element. (A
+    description of one sentence there is the headline's subtitle, a dek, which articles' bodies leave out.)"""
     for headline in islice(tree.iter("h1"), _HEADLINES):
         for el in _following(headline, _LEAD_REACH):
-            if el.tag in _LEAD_TAGS and any(_LEAD_CLASS.search(word) for word in (el.get("class") or "").split()):
-                text = element_text(el)
-                if _reads_as_lead(el, text) and _precedes_body(el, paragraphs):
-                    return text
+            if el.tag not in _LEAD_TAGS:
+                continue
+            by_class = any(_LEAD_CLASS.search(word) for word in (el.get("class") or "").split())
+            if not by_class and not _starts_description(el, description):
+                continue
+            text = element_text(el)
+            if not by_class and len(split_sentences(text)) < _DESCRIBED_LEAD_SENTENCES:
+                continue
+            if _reads_as_lead(el, text) and _precedes_body(el, paragraphs):
+                return text
     return None
+
+
+def _starts_description(el: HtmlElement, description: str) -> bool:
+    """Whether the element's own first words are the description's (a cheap test before reading all its text)."""
+    if len(description) < _LEAD_MIN_CHARS or not el.text:
+        return False
+    start = _key(el.text)[:_BODY_START_CHARS]
+    return len(start) >= _BODY_START_CHARS // 2 and description.startswith(start)
 
 
 def _reads_as_lead(el: HtmlElement, text: str) -> bool:
