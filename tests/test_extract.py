@@ -108,6 +108,13 @@ def test_the_lead_follows_the_articles_headline_when_the_first_h1_is_the_sites_n
     assert extract_article(html, None).paragraphs[0] == _LEAD
 
 
+@pytest.mark.parametrize("level", ["h2", "h3"])
+def test_the_lead_follows_a_headline_written_below_h1_level(level: str) -> None:
+    html = _page_with(f'<p class="lead">{_LEAD}</p>').replace("<h1>", f"<{level}>").replace("</h1>", f"</{level}>")
+    html = html.replace("<html>", "<html><head><title>Stadtrat beschließt Rekordhaushalt</title></head>")
+    assert extract_article(html, None).paragraphs[0] == _LEAD
+
+
 def test_a_teaser_of_another_article_is_no_lead() -> None:
     teasers = f"""<div class="teaser"><h3><a href="/b">Neue Radwege</a></h3><p>{_LEAD}</p></div>
     <p class="teaser-text"><a href="/c">{_LEAD}</a></p>"""

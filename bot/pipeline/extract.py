@@ -185,7 +185,7 @@ def _extract(html: str, url: str | None, max_chars: int) -> Article:
     if tree is not None:
         paragraphs = _or_declared_body(tree, paragraphs, titles)
     if tree is not None and paragraphs:
-        paragraphs = _with_lead(tree, paragraphs, article.description)
+        paragraphs = _with_lead(tree, paragraphs, article)
     article.paragraphs = paragraphs
     article.text = "\n\n".join(paragraphs)
     article.pull_quotes = _pull_quotes(tree, page, quotes, article.text)
@@ -374,19 +374,28 @@ _BODY_START_CHARS = 40  # a body paragraph is recognised by the start of its wor
 _DESCRIBED_LEAD_SENTENCES = 2
 
 
-def _with_lead(tree: HtmlElement, paragraphs: list[str], description: str | None) -> list[str]:
+def _with_lead(tree: HtmlElement, paragraphs: list[str], article: Article) -> list[str]:
     """The paragraphs with the page's lead in front, when the extractors left it out."""
-    lead = _find_lead(tree, paragraphs, _key(description or ""))
+    lead = _find_lead(paragraphs, _headlines(tree, article.title), _key(article.description or ""))
     if lead is None or not (key := _key(lead)) or key in _key(" ".join(paragraphs)):
         return paragraphs
     return [lead, *paragraphs]
 
 
-def _find_lead(tree: HtmlElement, paragraphs: list[str], description: str) -> str | None:
+def _headlines(tree: HtmlElement, title: str | None) -> Iterable[HtmlElement]:
+    """The first <h1>s, then the <h2> or <h3> that repeats the page's title: where the site's name or logo takes the
+    <h1>, or a page has none, some templates write the headline a level or two down."""
+    yield from islice(tree.iter("h1"), _HEADLINES)
+    title_key = _key(title or "")
+    if title_key:
+        yield from islice((h for h in tree.iter("h2", "h3") if _key(element_text(h)) == title_key), 1)
+
+
+def _find_lead(paragraphs: list[str], headlines: Iterable[HtmlElement], description: str) -> str | None:
     """A lead by its class, or the page's description (`description`: its key) printed under the headline as a
     paragraph: many CMSs fill the meta description from the standfirst, whatever they call its element. (A
     description of one sentence there is the headline's subtitle, a dek, which articles' bodies leave out.)"""
-    for headline in islice(tree.iter("h1"), _HEADLINES):
+    for headline in headlines:
         for el in _following(headline, _LEAD_REACH):
             if el.tag not in _LEAD_TAGS:
                 continue
