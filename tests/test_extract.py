@@ -92,6 +92,7 @@ def _page_with(header: str, after: str = "") -> str:
         f'<p class="article-lead">{_LEAD}</p>',
         f'<div class="teaser-text"><p>{_LEAD}</p></div>',
         f'<p class="chapo">{_LEAD}</p>',
+        f'<div class="entry-excerpt"><p>{_LEAD}</p></div>',
     ],
 )
 def test_the_lead_below_the_headline_opens_the_text(lead: str) -> None:

@@ -359,9 +359,10 @@ def _coverage(part: list[str], whole: list[str]) -> float:
 
 # --- the lead ------------------------------------------------------------------------------------
 # CMSs across languages name the standfirst after what it is: "lead", "intro", "teaser" (TYPO3's teaser-text), the
-# French "chapo", "preface", Drupal's field-abstract. Related-article teasers carry the same names, so the lead must
-# sit right after the <h1>, before the body's first paragraphs, and read as prose rather than as a link or a box.
-_LEAD_CLASS_WORDS = ("lead", "intro", "teaser", "chapo", "preface", "abstract")
+# French "chapo", "preface", Drupal's field-abstract, WordPress themes' entry-excerpt. Related-article teasers carry the
+# same names, so the lead must sit right after the headline, before the body's first paragraphs, and read as prose
+# rather than as a link or a box.
+_LEAD_CLASS_WORDS = ("lead", "intro", "teaser", "chapo", "preface", "abstract", "excerpt")
 _LEAD_CLASS = re.compile(rf"(?:^|[-_])(?:{'|'.join(_LEAD_CLASS_WORDS)})(?:$|[-_]|text)", re.IGNORECASE)
 _LEAD_TAGS = frozenset({"p", "div", "section", "span", "h2", "strong"})
 _HEADLINES = 3  # the first <h1> is often the site's name, and the headline one of the next
