@@ -93,6 +93,7 @@ def _page_with(header: str, after: str = "") -> str:
         f'<div class="teaser-text"><p>{_LEAD}</p></div>',
         f'<p class="chapo">{_LEAD}</p>',
         f'<div class="entry-excerpt"><p>{_LEAD}</p></div>',
+        f'<p itemprop="description">{_LEAD}</p>',
     ],
 )
 def test_the_lead_below_the_headline_opens_the_text(lead: str) -> None:

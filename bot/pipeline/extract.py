@@ -361,10 +361,11 @@ def _coverage(part: list[str], whole: list[str]) -> float:
 # CMSs across languages name the standfirst after what it is: "lead", "intro", "teaser" (TYPO3's teaser-text), the
 # French "chapo", "preface", Drupal's field-abstract, WordPress themes' entry-excerpt. Related-article teasers carry the
 # same names, so the lead must sit right after the headline, before the body's first paragraphs, and read as prose
-# rather than as a link or a box.
+# rather than as a link or a box. schema.org microdata names it by its property (itemprop="description").
 _LEAD_CLASS_WORDS = ("lead", "intro", "teaser", "chapo", "preface", "abstract", "excerpt")
 _LEAD_CLASS = re.compile(rf"(?:^|[-_])(?:{'|'.join(_LEAD_CLASS_WORDS)})(?:$|[-_]|text)", re.IGNORECASE)
 _LEAD_TAGS = frozenset({"p", "div", "section", "span", "h2", "strong"})
+_LEAD_ITEMPROPS = frozenset({"description", "abstract"})  # schema.org microdata's names for the standfirst
 _HEADLINES = 3  # the first <h1> is often the site's name, and the headline one of the next
 _LEAD_REACH = 50  # elements searched after the <h1>: the leads of the metadata set's tuning pages lie within 47
 _BODY_REACH = 400  # elements searched after the lead for the body's first paragraphs
@@ -400,7 +401,9 @@ def _find_lead(paragraphs: list[str], headlines: Iterable[HtmlElement], descript
         for el in _following(headline, _LEAD_REACH):
             if el.tag not in _LEAD_TAGS:
                 continue
-            by_class = any(_LEAD_CLASS.search(word) for word in (el.get("class") or "").split())
+            by_class = el.get("itemprop") in _LEAD_ITEMPROPS or any(
+                _LEAD_CLASS.search(word) for word in (el.get("class") or "").split()
+            )
             if not by_class and not _starts_description(el, description):
                 continue
             text = element_text(el)
