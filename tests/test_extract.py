@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import html as html_lib
+import json
 import multiprocessing
 import os
 import random
@@ -90,6 +92,8 @@ def _page_with(header: str, after: str = "") -> str:
         f'<p class="article-lead">{_LEAD}</p>',
         f'<div class="teaser-text"><p>{_LEAD}</p></div>',
         f'<p class="chapo">{_LEAD}</p>',
+        f'<div class="entry-excerpt"><p>{_LEAD}</p></div>',
+        f'<p itemprop="description">{_LEAD}</p>',
     ],
 )
 def test_the_lead_below_the_headline_opens_the_text(lead: str) -> None:
@@ -106,6 +110,13 @@ def test_the_lead_follows_the_articles_headline_when_the_first_h1_is_the_sites_n
     assert extract_article(html, None).paragraphs[0] == _LEAD
 
 
+@pytest.mark.parametrize("level", ["h2", "h3"])
+def test_the_lead_follows_a_headline_written_below_h1_level(level: str) -> None:
+    html = _page_with(f'<p class="lead">{_LEAD}</p>').replace("<h1>", f"<{level}>").replace("</h1>", f"</{level}>")
+    html = html.replace("<html>", "<html><head><title>Stadtrat beschließt Rekordhaushalt</title></head>")
+    assert extract_article(html, None).paragraphs[0] == _LEAD
+
+
 def test_a_teaser_of_another_article_is_no_lead() -> None:
     teasers = f"""<div class="teaser"><h3><a href="/b">Neue Radwege</a></h3><p>{_LEAD}</p></div>
     <p class="teaser-text"><a href="/c">{_LEAD}</a></p>"""
@@ -115,6 +126,45 @@ def test_a_teaser_of_another_article_is_no_lead() -> None:
 def test_a_lead_class_below_the_body_is_no_lead() -> None:
     html = _page_with("", after=f'<section class="more"><p class="intro">{_LEAD}</p></section>')
     assert not extract_article(html, None).paragraphs[0].startswith(_LEAD)
+
+
+def _described(page: str, description: str) -> str:
+    return page.replace("<html>", f'<html><head><meta name="description" content="{description}"></head>')
+
+
+def test_a_standfirst_the_page_gives_as_its_description_opens_the_text() -> None:
+    html = _described(_page_with(f'<p class="text-xl">{_LEAD} {_LEAD}</p>'), f"{_LEAD} {_LEAD}")
+    assert extract_article(html, None).paragraphs[0] == f"{_LEAD} {_LEAD}"
+
+
+def test_a_one_sentence_description_under_the_headline_is_a_subtitle() -> None:
+    dek = "Die Stadt investiert so viel wie nie zuvor in ihre Straßen und Radwege am Stadtrand."
+    html = _described(_page_with(f'<p class="dek">{dek}</p>'), dek)
+    assert dek not in extract_article(html, None).text
+
+
+def _script_drawn(article_body: str) -> str:
+    schema = json.dumps({"@type": "NewsArticle", "headline": "Stadtrat beschließt Rekordhaushalt",
+                         "articleBody": article_body})  # fmt: skip
+    return f"""<html><head><script type="application/ld+json">{schema}</script></head><body><article>
+    <h1>Stadtrat beschließt Rekordhaushalt</h1><p>Das Rathaus am Abend. Foto: dpa</p><div id="app"></div>
+    </article></body></html>"""
+
+
+@pytest.mark.parametrize(
+    "article_body",
+    ["\n".join(line * 4 for line in _BODY), html_lib.escape("".join(f"<p>{line * 4}</p>" for line in _BODY))],
+    ids=["lines", "escaped markup"],
+)
+def test_an_article_drawn_by_script_is_read_from_its_json_ld(article_body: str) -> None:
+    paragraphs = extract_article(_script_drawn(article_body), None).paragraphs
+    assert paragraphs == [line * 4 for line in _BODY]
+
+
+def test_a_json_ld_body_not_far_longer_than_the_page_text_is_not_taken() -> None:
+    teaser = " ".join([*_BODY, _BODY[0]])  # longer than the page's text, but not by far
+    html = _script_drawn(teaser).replace('<div id="app"></div>', "".join(f"<p>{line}</p>" for line in _BODY))
+    assert extract_article(html, None).paragraphs[-3:] == _BODY
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -111,6 +112,34 @@ async def test_a_paywall_without_a_readable_teaser_is_refused(tmp_path: Path) ->
     with pytest.raises(DigestError) as refused:
         await digest_file(page, Settings())
     assert refused.value.reason == "paywall"
+
+
+_BODY_SENTENCE = (
+    "The council voted on Monday to close the old bridge to cars, after engineers found cracks in two of "
+    "its pillars during the spring inspection. "
+)
+
+
+def declared_paywall(article_body: str) -> str:
+    """A metered page: declared not free, its article drawn by script (only a caption and an offer in the markup),
+    its JSON-LD carrying `article_body`."""
+    schema = json.dumps({"@type": "NewsArticle", "headline": "Bridge closes", "isAccessibleForFree": False,
+                         "hasPart": {"@type": "WebPageElement", "isAccessibleForFree": False,
+                                     "cssSelector": ".paywalled"}, "articleBody": article_body})  # fmt: skip
+    return f"""<html><head><title>Bridge closes</title><script type="application/ld+json">{schema}</script></head>
+    <body><article><h1>Bridge closes</h1><figure><figcaption>The old bridge at dusk. Photo: AP</figcaption></figure>
+    <div class="offer"><p>Annual plan: 99 EUR. Monthly plan: 9 EUR, cancel at any time.</p></div>
+    <div id="app"></div></article></body></html>"""
+
+
+def test_a_declared_paywall_whose_page_carries_the_article_is_no_wall() -> None:
+    html = declared_paywall(_BODY_SENTENCE * 20)
+    assert wall_of(html) is None
+    assert extract_article(html, None).text.startswith(_BODY_SENTENCE.strip())
+
+
+def test_a_declared_paywall_whose_json_ld_holds_only_the_teaser_is_a_wall() -> None:
+    assert wall_of(declared_paywall(_BODY_SENTENCE)) == "paywall"
 
 
 def test_no_false_positives_on_the_benchmark_pages() -> None:

@@ -5,10 +5,13 @@ How the pieces were chosen (figures from `python -m bench extraction`, 181 real 
   found most of the page's <p> text; otherwise its full pass (with its own fallbacks) runs;
 - it sometimes keeps only part of a long article, or only a legal notice: readability-lxml then recovers
   the article; it runs only when the page's <p> text is still much longer than what trafilatura kept;
+- a page whose text all of them find short, yet whose schema.org articleBody is far longer (an article drawn by
+  script, or hidden under a metered paywall's overlay), is read from that articleBody;
 - both keep leftover lines (headline repeated, "Related: ...", share/follow/newsletter prompts, copyright),
   which a line filter removes;
 - trafilatura's precision mode drops the lead (standfirst) with the <header> or "teaser" block it sits in: it is
-  put back when it lies just after the <h1> and before the body's first paragraphs.
+  put back when it lies just after the <h1> and before the body's first paragraphs, found by its class or as the
+  page's own description printed there.
 Before any of them, the parts whose ARIA role says they are no article (sidebar, footer, controls, dialogs),
 related-article blocks and comment sections named in other languages are cut from the tree.
 Scripts, styles and comments are dropped before the input cap, so inline code cannot push the article out.
@@ -17,6 +20,7 @@ Scripts, styles and comments are dropped before the input cap, so inline code ca
 from __future__ import annotations
 
 import asyncio
+import html as html_lib
 import importlib
 import logging
 import multiprocessing
@@ -37,6 +41,7 @@ from lxml.html import HtmlElement
 from bot.config import Settings
 from bot.models import Article
 from bot.pipeline.metadata import (
+    article_json_ld,
     element_text,
     extract_metadata,
     metadata_from_tree,
@@ -45,6 +50,7 @@ from bot.pipeline.metadata import (
     strip_code,
     title_candidates,
 )
+from bot.pipeline.sentences import split_sentences
 from bot.runtime.logs import configure_logging
 from bot.runtime.metrics import EXTRACT_SECONDS
 
@@ -60,6 +66,9 @@ _SWITCH_RATIO = 2.0
 _SWITCH_COVERAGE = 0.9
 # below this many characters, trafilatura's text is treated as a failure (often just a legal notice)
 _MIN_TEXT = 300
+# below this many characters, the extractors' text is compared with the page's own articleBody (as long as the text
+# the wall check takes for a teaser)
+_DECLARED_BODY_CHECK = 1500
 
 _WORDS = re.compile(r"\w+")
 # Words that fill English prose and hardly occur in other languages ("a", "in", "is", "die", "de" are left out).
@@ -171,9 +180,12 @@ def _extract(html: str, url: str | None, max_chars: int) -> Article:
     article = metadata_from_tree(tree, url)
     if tree is not None:
         _drop_page_chrome(tree)  # after the metadata, which reads bylines and dates wherever they are
-    paragraphs, quotes = _main_text(page, url, tree, title_candidates(tree))
+    titles = title_candidates(tree)
+    paragraphs, quotes = _main_text(page, url, tree, titles)
+    if tree is not None:
+        paragraphs = _or_declared_body(tree, paragraphs, titles)
     if tree is not None and paragraphs:
-        paragraphs = _with_lead(tree, paragraphs)
+        paragraphs = _with_lead(tree, paragraphs, article)
     article.paragraphs = paragraphs
     article.text = "\n\n".join(paragraphs)
     article.pull_quotes = _pull_quotes(tree, page, quotes, article.text)
@@ -205,6 +217,32 @@ def _main_text(html: str, url: str | None, tree: HtmlElement | None, titles: lis
     if other_size >= _SWITCH_RATIO * size and _coverage(best, other) >= _SWITCH_COVERAGE:
         return other, quotes
     return best, quotes
+
+
+def _or_declared_body(tree: HtmlElement, paragraphs: list[str], titles: list[str]) -> list[str]:
+    """The article's schema.org articleBody instead of the extractors' paragraphs when they kept far less of it.
+
+    Pages that draw their article by script, or keep it in a hidden element under a paywall overlay (the part their
+    isAccessibleForFree=false names), often still carry it whole in their JSON-LD, the publisher's own copy of the
+    text: what the extractors read there is a caption or a subscription offer. Only short results are checked, so
+    full articles never pay for reading the JSON-LD again."""
+    size = _length(paragraphs)
+    if size >= _DECLARED_BODY_CHECK:
+        return paragraphs
+    body = article_json_ld(tree).get("articleBody")
+    if not isinstance(body, str) or len(body) < _SWITCH_RATIO * max(size, _MIN_TEXT):
+        return paragraphs
+    declared = clean_lines(_body_lines(body), titles)
+    return declared if _length(declared) >= _SWITCH_RATIO * max(size, _MIN_TEXT) else paragraphs
+
+
+def _body_lines(body: str) -> list[str]:
+    """articleBody's paragraphs: its lines, or its blocks where a CMS put (often entity-escaped) markup there."""
+    text = html_lib.unescape(body) if "&lt;" in body else body
+    if "<" in text:
+        root = parse_html(f"<div>{text}</div>")
+        return block_texts(root) if root is not None else []
+    return [line for raw in text.splitlines() if (line := squash(raw))]
 
 
 # Parts of a page that are never its article, by the ARIA role that says so (a sidebar, the site's footer, controls,
@@ -321,11 +359,13 @@ def _coverage(part: list[str], whole: list[str]) -> float:
 
 # --- the lead ------------------------------------------------------------------------------------
 # CMSs across languages name the standfirst after what it is: "lead", "intro", "teaser" (TYPO3's teaser-text), the
-# French "chapo", "preface", Drupal's field-abstract. Related-article teasers carry the same names, so the lead must
-# sit right after the <h1>, before the body's first paragraphs, and read as prose rather than as a link or a box.
-_LEAD_CLASS_WORDS = ("lead", "intro", "teaser", "chapo", "preface", "abstract")
+# French "chapo", "preface", Drupal's field-abstract, WordPress themes' entry-excerpt. Related-article teasers carry the
+# same names, so the lead must sit right after the headline, before the body's first paragraphs, and read as prose
+# rather than as a link or a box. schema.org microdata names it by its property (itemprop="description").
+_LEAD_CLASS_WORDS = ("lead", "intro", "teaser", "chapo", "preface", "abstract", "excerpt")
 _LEAD_CLASS = re.compile(rf"(?:^|[-_])(?:{'|'.join(_LEAD_CLASS_WORDS)})(?:$|[-_]|text)", re.IGNORECASE)
 _LEAD_TAGS = frozenset({"p", "div", "section", "span", "h2", "strong"})
+_LEAD_ITEMPROPS = frozenset({"description", "abstract"})  # schema.org microdata's names for the standfirst
 _HEADLINES = 3  # the first <h1> is often the site's name, and the headline one of the next
 _LEAD_REACH = 50  # elements searched after the <h1>: the leads of the metadata set's tuning pages lie within 47
 _BODY_REACH = 400  # elements searched after the lead for the body's first paragraphs
@@ -333,24 +373,53 @@ _LEAD_MIN_CHARS, _LEAD_MAX_CHARS = 50, 1500
 _LEAD_MAX_LINK_SHARE = 0.3
 _BODY_TAGS = frozenset({"p", "h2", "h3", "h4", "li"})  # what a body's first line is written in
 _BODY_START_CHARS = 40  # a body paragraph is recognised by the start of its words
+_DESCRIBED_LEAD_SENTENCES = 2
 
 
-def _with_lead(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
+def _with_lead(tree: HtmlElement, paragraphs: list[str], article: Article) -> list[str]:
     """The paragraphs with the page's lead in front, when the extractors left it out."""
-    lead = _find_lead(tree, paragraphs)
+    lead = _find_lead(paragraphs, _headlines(tree, article.title), _key(article.description or ""))
     if lead is None or not (key := _key(lead)) or key in _key(" ".join(paragraphs)):
         return paragraphs
     return [lead, *paragraphs]
 
 
-def _find_lead(tree: HtmlElement, paragraphs: list[str]) -> str | None:
-    for headline in islice(tree.iter("h1"), _HEADLINES):
+def _headlines(tree: HtmlElement, title: str | None) -> Iterable[HtmlElement]:
+    """The first <h1>s, then the <h2> or <h3> that repeats the page's title: where the site's name or logo takes the
+    <h1>, or a page has none, some templates write the headline a level or two down."""
+    yield from islice(tree.iter("h1"), _HEADLINES)
+    title_key = _key(title or "")
+    if title_key:
+        yield from islice((h for h in tree.iter("h2", "h3") if _key(element_text(h)) == title_key), 1)
+
+
+def _find_lead(paragraphs: list[str], headlines: Iterable[HtmlElement], description: str) -> str | None:
+    """A lead by its class, or the page's description (`description`: its key) printed under the headline as a
+    paragraph: many CMSs fill the meta description from the standfirst, whatever they call its element. (A
+    description of one sentence there is the headline's subtitle, a dek, which articles' bodies leave out.)"""
+    for headline in headlines:
         for el in _following(headline, _LEAD_REACH):
-            if el.tag in _LEAD_TAGS and any(_LEAD_CLASS.search(word) for word in (el.get("class") or "").split()):
-                text = element_text(el)
-                if _reads_as_lead(el, text) and _precedes_body(el, paragraphs):
-                    return text
+            if el.tag not in _LEAD_TAGS:
+                continue
+            by_class = el.get("itemprop") in _LEAD_ITEMPROPS or any(
+                _LEAD_CLASS.search(word) for word in (el.get("class") or "").split()
+            )
+            if not by_class and not _starts_description(el, description):
+                continue
+            text = element_text(el)
+            if not by_class and len(split_sentences(text)) < _DESCRIBED_LEAD_SENTENCES:
+                continue
+            if _reads_as_lead(el, text) and _precedes_body(el, paragraphs):
+                return text
     return None
+
+
+def _starts_description(el: HtmlElement, description: str) -> bool:
+    """Whether the element's own first words are the description's (a cheap test before reading all its text)."""
+    if len(description) < _LEAD_MIN_CHARS or not el.text:
+        return False
+    start = _key(el.text)[:_BODY_START_CHARS]
+    return len(start) >= _BODY_START_CHARS // 2 and description.startswith(start)
 
 
 def _reads_as_lead(el: HtmlElement, text: str) -> bool:
