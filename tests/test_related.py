@@ -286,6 +286,24 @@ async def test_a_record_keeps_the_neighbours_it_ranked_best(index: RelatedIndex,
     assert {last[at : at + 4] for at in (0, 4, 8)} == {doc_id(article("football", n)[0])[:4] for n in (1, 2, 3)}
 
 
+async def test_a_private_channels_articles_never_choose_a_records_neighbours(
+    client: redis.asyncio.Redis, prefix: str
+) -> None:
+    """A record's neighbour list serves every channel its article is later shared to, so it is ranked among public
+    articles only, even for an article shared in a private channel right after a lookup there."""
+    index = RelatedIndex(client, Keys(prefix))
+    for n in (1, 2, 3):
+        await index.add(item("football", n, channel="GSECRET", private=True))
+    for topic in ("space", "cooking"):
+        await index.add(item(topic, 1))
+    new = item("football", 4, channel="GSECRET", private=True).model_copy(update={"language": "en"})
+    await index.related(query("football", 4, channel="GSECRET", language="en", exclude_urls=[new.canonical_url]))
+    await index.add(new)
+    stored = Doc.decode(await client.get(index.item_key(TEAM, new.canonical_url))).neighbours
+    short_ids = {stored[at : at + 4] for at in range(0, len(stored), 4)}
+    assert short_ids == {doc_id(article(topic, 1)[0])[:4] for topic in ("space", "cooking")}
+
+
 async def test_an_add_reuses_its_cards_lookup_while_the_index_is_unchanged(
     index: RelatedIndex, client: redis.asyncio.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:

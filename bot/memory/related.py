@@ -65,6 +65,9 @@ CANDIDATES = 4 * FEEDBACK_DOCS  # ranked per query, then re-ranked by neighbourh
 NEIGHBOURS = 10
 NEIGHBOUR_BONUS = 0.025
 LOOKUPS_KEPT = 64  # new articles' neighbours kept from their cards' lookups until they are added
+# Neighbour lists are ranked as a reader who sees public articles only (a channel with no private article): a list
+# is used in every channel the article is later shared to, so a private channel's articles must not choose it.
+PUBLIC_READER = ""
 # Chosen on the bench's tuning half, once same-titled articles were no longer hidden as one story: the rule with
 # the most coverage whose shown items stay as often on topic as before at every size (30, 100, 300 articles, all).
 SHOW_THRESHOLD = 0.115  # direct cosine from which the best item is shown...
@@ -223,15 +226,18 @@ class TeamIndex:
     next_reweigh: int = 16
     vectors: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # recent doc_vector()s
     log_offset: int = 0
-    # (url hash, channel, title, language) -> (index state, neighbours): a card's lookup of a new article ranks
-    # it as its add() would, a moment before; the add reuses that ranking while the index is unchanged.
+    # (url hash, channel, title, language) -> (index state, neighbours): a card's lookup of a new article from a
+    # channel that sees public articles only ranks it as its add() would, a moment before; the add reuses that
+    # ranking while the index is unchanged.
     lookups: dict[tuple[bytes, str, str, str], tuple[tuple[int, int], bytes]] = field(default_factory=dict)
+    applied: int = 0  # records applied (new articles and re-shares): a re-share can change what a reader sees
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def apply(self, h: bytes, doc: Doc) -> None:
         """Add a new article, or take a known one's channels and first-share time from its newer record."""
         i = self.by_hash.get(h)
         known = set(self.docs[i].channels) if i is not None else set()
+        self.applied += 1
         if i is None:
             i = self.by_hash[h] = len(self.docs)
             self.docs.append(doc)
@@ -383,24 +389,27 @@ class TeamIndex:
         return top[allowed[top]], s, direct
 
     def neighbours(self, h: bytes, channel_id: str, title: str, text: str, language: str) -> bytes:
-        """The short ids of a new article's NEIGHBOURS best-ranked articles that its channel may see, in the index
-        as it stands: what its record keeps for by_agreement(). A private article among them only ever counts
-        for a query that may see it too (one of its candidates)."""
+        """The short ids of a new article's NEIGHBOURS best-ranked public articles, in the index as it stands: what
+        its record keeps for by_agreement(), whichever channels it is shared to."""
         state, kept = self.lookups.pop((h, channel_id, title, language), (None, b""))
         if state == self._state():
             return kept
-        ids, _, _ = self.rank(self.first_pass(title, text, language), channel_id, set())
+        ids, _, _ = self.rank(self.first_pass(title, text, language), PUBLIC_READER, set())
         return self._short_ids(ids[:NEIGHBOURS]).tobytes()
 
     def keep_lookup(self, key: tuple[bytes, str, str, str], ids: np.ndarray) -> None:
-        """Keep the neighbours a lookup of a new article found (rank()'s order), for its add()."""
+        """Keep the neighbours a lookup of a new article found (rank()'s order), for its add(), where the lookup's
+        channel sees no private article (its ranking is then the public reader's)."""
+        if key[1] in self.private:
+            return
         self.lookups[key] = self._state(), self._short_ids(ids[:NEIGHBOURS]).tobytes()
         if len(self.lookups) > LOOKUPS_KEPT:
             del self.lookups[next(iter(self.lookups))]
 
     def _state(self) -> tuple[int, int]:
-        """What a ranking depends on besides the query: the articles, and the counts their IDF comes from."""
-        return len(self.docs), self.n_df
+        """What a ranking depends on besides the query: the articles and their channels, and the counts their IDF
+        comes from."""
+        return self.applied, self.n_df
 
     def by_agreement(self, ids: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The candidates re-ranked, best first, and the scores with each candidate's NEIGHBOUR_BONUS for every
