@@ -7,6 +7,7 @@ import json
 import pytest
 
 from bot.pipeline.metadata import extract_metadata, person_names
+from bot.pipeline.metadata.names import MAX_NAMES_TEXT
 
 PROSE = "<p>" + "The council met on Tuesday and argued about the budget for a long time. " * 3 + "</p>"
 
@@ -172,6 +173,24 @@ def test_the_visible_byline_adds_coauthors_to_a_full_name_it_shortens() -> None:
     assert author_of(byline, head, lang="es") == "Eduardo Barreneche and J. Da Silva"
     other = '<div class="author">M. Barreto / J. Da Silva</div>'
     assert author_of(other, head, lang="es") == "Eduardo Barreneche"
+
+
+@pytest.mark.parametrize(
+    ("known", "byline", "expected"),
+    [
+        (["Jane Doe"], "Von Jane Doe, John Doe", "Jane Doe and John Doe"),
+        (["Jane Doe", "John Doe"], "Von Jane Doe, John Doe und Max Roe", "Jane Doe, John Doe and Max Roe"),
+    ],
+)
+def test_coauthors_of_one_family_stay_two_people(known: list[str], byline: str, expected: str) -> None:
+    head = ld({"@type": "NewsArticle", "author": [{"@type": "Person", "name": name} for name in known]})
+    assert author_of(f'<div class="author">{byline}</div>', head, lang="de") == expected
+
+
+def test_text_far_longer_than_a_list_of_names_is_no_byline() -> None:
+    """A page can fill an author field with a page's worth of text, on which the name rules would take long."""
+    assert person_names("Jane Doe" + " " * 10) == ["Jane Doe"]
+    assert person_names("Jane Doe" + " " * MAX_NAMES_TEXT) == []
 
 
 @pytest.mark.parametrize(

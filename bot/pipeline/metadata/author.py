@@ -159,16 +159,25 @@ def _with_coauthors(names: list[str], tree: HtmlElement, site_name: str | None) 
     """The article's visible byline where it names these people and more: JSON-LD and meta tags often carry only
     the first of several authors ("Jane Doe" for "Von Jane Doe, John Roe"). The byline may shorten the known ones
     to initials ("E. Barreneche / J. Da Silva" beside "Eduardo Barreneche"): their full names stay."""
-    known = {_family_name(name): name for name in names}
     for byline in _marked_bylines(tree)[0]:
         found = person_names(byline, site_name)
-        if len(found) > len(names) and known.keys() <= {_family_name(name) for name in found}:
-            return dedupe([known.get(_family_name(name), name) for name in found])
+        if len(found) > len(names) and all(any(_same_person(k, f) for f in found) for k in names):
+            return dedupe([next((k for k in names if _same_person(k, f)), f) for f in found])
     return names
 
 
-def _family_name(name: str) -> str:
-    return name.split()[-1].lower()
+def _same_person(full: str, shown: str) -> bool:
+    """The same name, word by word, or shortened to initials ("E. Barreneche" for "Eduardo Barreneche"); two
+    people of one family ("Jane Doe", "John Doe") stay two."""
+    words, shown_words = full.lower().split(), shown.lower().split()
+    if len(words) != len(shown_words):
+        return False
+    return all(a == b or _initial_of(a, b) for a, b in zip(words, shown_words, strict=True))
+
+
+def _initial_of(word: str, initial: str) -> bool:
+    letter = initial.rstrip(".")
+    return len(letter) == 1 and word.startswith(letter)
 
 
 def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement) -> Iterator[Any]:
@@ -305,7 +314,7 @@ def _marked_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
         if area is None or is_home_link(el):
             continue
         name = _marked_name(el)
-        if not name or (el.getprevious() is wire is not None and " " not in name and name[0].isupper()):
+        if not name or (wire is not None and el.getprevious() is wire and " " not in name and name[0].isupper()):
             continue  # the dateline's place marked beside the agency: "<span>PTI</span><span>Washington</span>"
         wire = el if agency_names(name) else None
         found[area].append(name)

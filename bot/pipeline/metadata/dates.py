@@ -17,7 +17,14 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from bot.pipeline.metadata.author import byline_area
-from bot.pipeline.metadata.markup import SEPARATORS, calendar_names, element_text, in_comments, is_home_link
+from bot.pipeline.metadata.markup import (
+    COMMENT_NAMES,
+    SEPARATORS,
+    calendar_names,
+    element_text,
+    in_comments,
+    is_home_link,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +70,7 @@ _DATELINE_PARAGRAPHS = 3  # only the article's opening counts: later paragraphs 
 # Where a date is never the article's: readers' comments and the site's navigation (menus print today's date).
 # htmldate reads the whole page and takes a comment's time or a menu's clock when the article prints no date
 # in markup it knows. Names count where they start with the word: "main-nav", not "unavailable".
-_ASIDE_NAMES = re.compile(r"(?<![a-z])(?:comment|respond|reply|nav|menu)", re.IGNORECASE)
+_ASIDE_NAMES = re.compile(rf"{COMMENT_NAMES.pattern}|(?<![a-z])(?:nav|menu)", re.IGNORECASE)
 # Classes and ids (attribute values are far cheaper to test than elements), <nav>s, and schema.org's Comment items
 # whatever their names:
 _NAMES_AND_NAVS = etree.XPath(

@@ -115,6 +115,9 @@ _PHOTO_CREDIT = re.compile(
 )
 _NOTE = re.compile(r"\s*\([^()]*\)")
 MAX_BYLINE = 120
+# Longer text is no list of names (a page's markup can make an author's name as long as the page), and the name
+# rules' patterns may cost time quadratic in the text's length
+MAX_NAMES_TEXT = 2000
 
 
 def byline_names(value: Any, site_name: str | None = None) -> list[str]:
@@ -157,7 +160,9 @@ def person_names(value: Any, site_name: str | None = None) -> list[str]:
         parts = (value.get("givenName"), value.get("familyName"))
         name = value.get("name") or " ".join(n for n in parts if isinstance(n, str))
         return person_names(name, site_name)
-    if not isinstance(value, str) or "http" in value or "@" in value or "www." in value.lower():
+    if not isinstance(value, str) or len(value) > MAX_NAMES_TEXT:
+        return []
+    if "http" in value or "@" in value or "www." in value.lower():
         return []
     text = BYLINE_PREFIX.sub("", unescaped(value))
     text = _SENTENCE_END.split(SEPARATORS.split(_without_notes(text))[0])[0]
