@@ -237,7 +237,7 @@ def _author_meta_values(tree: HtmlElement, meta: dict[str, str]) -> Iterator[lis
     if not values:
         return
     for el in tree.iter("meta"):
-        # not microdata's itemprop: a shop's or a forum's reviews each carry one
+        # not microdata's itemprop beyond its first value (meta_tags' own): a shop's or a forum's reviews each carry one
         key = (el.get("name") or el.get("property") or "").strip().lower()
         if key in values and (content := (el.get("content") or "").strip()):
             values[key].append(content)
