@@ -184,8 +184,8 @@ def _extract(html: str, url: str | None, max_chars: int) -> Article:
     paragraphs, quotes = _main_text(page, url, tree, titles)
     if tree is not None:
         paragraphs = _or_declared_body(tree, paragraphs, titles)
-    if tree is not None and paragraphs:
-        paragraphs = _with_lead(tree, paragraphs, article)
+        if paragraphs:
+            paragraphs = _with_lead(tree, paragraphs, article)
     article.paragraphs = paragraphs
     article.text = "\n\n".join(paragraphs)
     article.pull_quotes = _pull_quotes(tree, page, quotes, article.text)
@@ -229,11 +229,12 @@ def _or_declared_body(tree: HtmlElement, paragraphs: list[str], titles: list[str
     size = _length(paragraphs)
     if size >= _DECLARED_BODY_CHECK:
         return paragraphs
+    needed = _SWITCH_RATIO * max(size, _MIN_TEXT)
     body = article_json_ld(tree).get("articleBody")
-    if not isinstance(body, str) or len(body) < _SWITCH_RATIO * max(size, _MIN_TEXT):
+    if not isinstance(body, str) or len(body) < needed:  # the raw body is longer than its cleaned lines
         return paragraphs
     declared = clean_lines(_body_lines(body), titles)
-    return declared if _length(declared) >= _SWITCH_RATIO * max(size, _MIN_TEXT) else paragraphs
+    return declared if _length(declared) >= needed else paragraphs
 
 
 def _body_lines(body: str) -> list[str]:

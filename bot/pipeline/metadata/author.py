@@ -202,10 +202,11 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
     posts = [el for el in tree.xpath("//*[@data-author]")[:5]
              if el.tag == "article" or (el.tag != "blockquote" and byline_area(el) == 0)]  # fmt: skip
     yield posts[0].get("data-author") if posts else None
-    yield _signature(tree)
+    last = _last_paragraphs(tree)  # where a text closes: read by the three sign-off rules, gathered once
+    yield _signature(last)
     yield _right_aligned_signature(tree)
-    yield _sign_off(tree)
-    yield _closing_copyright(tree)
+    yield _sign_off(last)
+    yield _closing_copyright(last)
     yield _dateline_agency(tree)
     yield _closing_agency(tree)
     yield _SIDEBARS
@@ -486,10 +487,10 @@ def _tail_line(el: HtmlElement) -> str:
     return squash(" ".join(parts))
 
 
-def _signature(tree: HtmlElement) -> str | None:
+def _signature(last: list[HtmlElement]) -> str | None:
     """A name that signs off the text: the last paragraph of a block of prose, set apart (emphasised, or the name
     above a role on a line of its own: "<p>Kazim Türkmen<br>Bundesvorsitzender</p>")."""
-    for el in _last_paragraphs(tree):
+    for el in last:
         if not _after_prose(el):
             continue
         name = _first_line(el)
@@ -504,28 +505,27 @@ def _after_prose(el: HtmlElement) -> bool:
     return prose is not None and prose.tag == "p" and len(element_text(prose)) >= _SIGNED_PROSE and byline_area(el) == 0
 
 
-def _last_paragraphs(tree: HtmlElement) -> Iterator[HtmlElement]:
+def _last_paragraphs(tree: HtmlElement) -> list[HtmlElement]:
     """The last paragraph of each block of paragraphs, in page order."""
     blocks = dict.fromkeys(p.getparent() for p in tree.iter("p"))  # one pass, whatever the size
-    for block in blocks:
-        if block is not None and (el := next((c for c in reversed(block) if c.tag == "p"), None)) is not None:
-            yield el
+    lasts = (next((c for c in reversed(block) if c.tag == "p"), None) for block in blocks if block is not None)
+    return [el for el in lasts if el is not None]
 
 
-def _sign_off(tree: HtmlElement) -> str | None:
+def _sign_off(last: list[HtmlElement]) -> str | None:
     """The name after a closing greeting in the last paragraph of a block: "Euer Tobi", "Liebe Grüße, Anna",
     "Cheers, Sam" (a blog's or a forum post's sign-off)."""
-    for el in _last_paragraphs(tree):
+    for el in last:
         text = element_text(el)
         if len(text) <= _MAX_SIGNATURE and (match := _SIGN_OFF.match(text)) and byline_area(el) == 0:
             return match[1]
     return None
 
 
-def _closing_copyright(tree: HtmlElement) -> str | None:
+def _closing_copyright(last: list[HtmlElement]) -> str | None:
     """The rights holder in the last paragraph of the article's text, right after its prose ("<p>...</p><p>© 2019
     Jane Doe</p>"): the text's writer (a footer's copyright names the site's owner, and is not read)."""
-    for el in _last_paragraphs(tree):
+    for el in last:
         if not _after_prose(el):
             continue
         text = element_text(el)
