@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from bot.pipeline.metadata import extract_metadata, parse_html
-from bot.pipeline.metadata.dates import _dateline, find_published
+from bot.pipeline.metadata.dates import _dated_element, _dateline, _url_date, find_published
 
 PROSE = (
     "<p>Die Gemeinde hat am Abend über den neuen Radweg beraten und will ihn im kommenden Frühjahr bauen lassen, "
@@ -184,3 +184,86 @@ def test_a_hidden_modification_date_under_the_headline_is_passed_over() -> None:
     generic = '<meta name="date" content="2020-04-29T11:52:23">'
     html = page(f"<div class='article'><h1>Der Radweg</h1>{header}{PROSE}</div>")
     assert extract_metadata(html.replace("<title>", generic + "<title>"), None).published == date(2020, 4, 27)
+
+
+def test_the_date_in_the_address_s_path_where_the_markup_states_none() -> None:
+    canonical = '<link rel="canonical" href="https://example.org/news/2020/oct/02/der-radweg">'
+    html = page(f"<h1>Der Radweg</h1>{PROSE}").replace("<title>", canonical + "<title>")
+    assert extract_metadata(html, None).published == date(2020, 10, 2)
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("https://example.org/news/2020/okt/02/der-radweg", date(2020, 10, 2)),  # the page's language
+        ("https://example.org/2020/10/02/der-radweg/", date(2020, 10, 2)),
+        ("https://example.org/blog/2020-10-02-der-radweg.html", date(2020, 10, 2)),
+        ("https://example.org/artikel/2015/01/der-radweg/", None),  # a month names no day
+        ("https://example.org/wissen/2020/10/1700384", None),  # an article's number is no day
+        ("https://example.org/2020/10-02/der-radweg", None),
+        ("https://example.org/2020/mitte/02/der-radweg", None),
+    ],
+)
+def test_the_date_in_the_address_s_path(address: str, expected: date | None) -> None:
+    assert _url_date(address, "de") == expected
+
+
+@pytest.mark.parametrize(
+    ("kicker", "expected"),
+    [
+        ("<div class='kicker'><span>Politik</span> | <span>28.04.2020</span></div>", date(2020, 4, 28)),
+        ("<p>Verkehr</p><p>Dienstag, 28. April 2020</p>", date(2020, 4, 28)),
+        ("<p><span itemprop='dateModified'>30.04.2020</span></p>", date(2020, 4, 29)),  # the last change
+        ("<p>Aktualisiert: 30.04.2020</p>", date(2020, 4, 29)),
+    ],
+)
+def test_the_date_printed_above_the_headline(kicker: str, expected: date) -> None:
+    """Many sites print the date above the headline, with the section's name; a generic date tag is often the last
+    change."""
+    generic = '<meta name="date" content="2020-04-29T11:52:23">'
+    html = page(f"<div class='header'>{kicker}<h1>Der Radweg</h1></div>{PROSE}")
+    assert extract_metadata(html.replace("<title>", generic + "<title>"), None).published == expected
+
+
+def test_the_headline_s_byline_block_reads_no_code() -> None:
+    """A script between the headline and the byline is code, not the article's first long text."""
+    script = (
+        "<script>window.articleShortUrl = 'https://example.org/a/8772683'; window.shareCount = 845; "
+        "window.adSlots = ['top', 'middle', 'bottom'];</script>"
+    )
+    byline = "<p class='byline'>By Anna Smith | Published: 22:00 GMT, 26 September 2020</p>"
+    generic = '<meta name="date" content="2020-09-28T08:39:00">'
+    html = page(f"<h1>The cycle path</h1>{script}{byline}{PROSE}", lang="en")
+    assert extract_metadata(html.replace("<title>", generic + "<title>"), None).published == date(2020, 9, 26)
+
+
+LEAD = (
+    "<p class='lead'>Die Gemeinde will den Radweg im Frühjahr bauen lassen: was die Anwohner erwartet, wer ihn "
+    "bezahlt und wann die Bagger kommen.</p>"
+)
+
+
+def test_a_date_named_element_after_the_headline() -> None:
+    """Where no markup dates the article and the byline block ends at the lead, an element named for the date (a
+    theme's "post-date") states it, not the older teasers' before the headline."""
+    teasers = (
+        '<div class="top-stories"><article><a href="/b">Die Brücke</a> <span class="date">31.08.2021</span></article>'
+    )
+    meta = '<ul class="post-meta"><li class="post-date">26. Oktober 2023</li><li>3 Kommentare</li></ul>'
+    body = f"{teasers}</div><div><h1>Der Radweg</h1>{LEAD}{meta}{PROSE}</div>"
+    assert extract_metadata(page(body), None).published == date(2023, 10, 26)
+
+
+@pytest.mark.parametrize(
+    "teasers",
+    [
+        # the page's other articles, each its own <article>, as a list of teasers sets them
+        '<article><h2>Die Brücke</h2><span class="date">31. August 2021</span></article>'
+        '<article><h2>Der Bahnhof</h2><span class="date">25. Februar 2021</span></article>',
+        '<div class="post-date">Aktualisiert am 31.08.2021</div>',  # the last change
+    ],
+)
+def test_a_date_named_element_of_another_article_or_an_update_is_not_the_date(teasers: str) -> None:
+    tree = parse_html(page(f"<h1>Der Radweg</h1>{LEAD}{PROSE}{teasers}"))
+    assert tree is not None
+    assert _dated_element(tree, "de") is None

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from itertools import chain, islice
 from typing import Any
+from urllib.parse import urlsplit
 
 import htmldate
 from lxml import etree
@@ -54,6 +55,10 @@ _DATELINE = re.compile(
     r"(?P<date>\d[\d./ -]{4,12}\d|\d{1,2}\.?\s+(?:de\s+)?[^\W\d_]+\.?\s+(?:de\s+)?\d{4}"
     r"|[^\W\d_]+\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})\s*(?:–|—|-)\s+\w"
 )
+# A date in the address's path, as blogs and news sites file their articles ("/2020/10/02/slug", "/2020/oct/02/slug",
+# "/2020-10-02-slug"); a year and month alone ("/2015/01/slug") name no day, nor does an article's number
+# ("/2020/10/1700384").
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})([/-])(\d{1,2}|[^\W\d_]{3,9})\2(\d{1,2})(?=[/_.-]|$)")
 # An update's label or mark in many languages ("Updated", "dateModified", "Aktualisiert", "Zuletzt geändert", "mis à
 # jour", "actualizado", "aggiornato", "bijgewerkt", "zaktualizowano", "aktualizováno", "päivitetty"). German "Stand"
 # ("as of") is not one: it dates the version the page shows, usually its publication.
@@ -65,6 +70,18 @@ _UPDATE = re.compile(r"updat|aktuali[sz]|actualiza|atualiza|mis à jour|modifi|g
 _HEADLINE_BLOCK_CHARS = 300
 _HEADLINE_DATE_CHARS = 50  # "Publiziert: 03.04.2020, 12:35", not a sentence that names an event's date
 _PROSE_CHARS = 100
+# The date printed above the headline, as a kicker ("12.03.2021 | Politik"): the nearest texts before it in its
+# containers, a few levels up (further out is the site's header, whose clock prints today's date).
+_ABOVE_HEADLINE_CHARS = 150
+_ABOVE_HEADLINE_LEVELS = 3
+_CODE = ("script", "style", "noscript")  # their texts are code, never the byline's
+_TEXTS = etree.XPath("descendant::text()[not(parent::script or parent::style or parent::noscript)]")
+# Elements named for a date, by a class that starts with the word ("post-date", "entry-date", "metainfo__date",
+# "field-node-create-date", "timestamp", "fecha"), among the elements with a class after the headline; and the
+# page's <article>s (another one than the headline's is a teaser).
+_DATE_NAMES = re.compile(r"(?<![a-z])(?:date|datum|fecha|data|time|zeit|publi|posted|created?)", re.IGNORECASE)
+_CLASSED_AFTER = etree.XPath("following::*[@class]")
+_ARTICLES = etree.XPath("//article")
 _DATELINE_MIN_CHARS = 60  # the article's paragraphs, not a short caption or a list of dated links
 _DATELINE_PARAGRAPHS = 3  # only the article's opening counts: later paragraphs cite other dates
 # Where a date is never the article's: readers' comments and the site's navigation (menus print today's date).
@@ -83,10 +100,12 @@ def parse_date(value: Any, language: str | None = None) -> date | None:
     another time zone: "2023-11-06T23:30:00Z" is 6 November, as the page says."""
     if not isinstance(value, str) or not value.strip():
         return None
-    found = _numeric_date(value) or _written_date(value, language) or _email_date(value)
-    if found and 1990 <= found.year <= datetime.now().year + 1:
-        return found
-    return None
+    return _plausible(_numeric_date(value) or _written_date(value, language) or _email_date(value))
+
+
+def _plausible(found: date | None) -> date | None:
+    """The date, unless it is too early for the web's articles or in the future."""
+    return found if found and 1990 <= found.year <= datetime.now().year + 1 else None
 
 
 def _numeric_date(value: str) -> date | None:
@@ -143,12 +162,12 @@ def find_published(
 
     Publication meta tags first (a republished page's JSON-LD often keeps the first version's date), then
     JSON-LD, microdata, a <time> in the article (not in a list of other articles, not the last change), the date
-    printed under the headline, generic date tags, a dateline opening the article, and last htmldate's search for
-    the original date outside comments and menus.
+    printed under the headline, generic date tags, a dateline opening the article, the date in the address's path,
+    and last htmldate's search for the original date outside comments and menus.
     """
     if found := next(filter(None, _date_candidates(ld, meta, tree, language)), None):
         return found
-    if found := _dateline(tree, language):
+    if found := _dateline(tree, language) or _url_date(url, language) or _dated_element(tree, language):
         return found
     # htmldate on the page without comments and menus, and on the whole page only when that has no date at all
     # (a forum's posts are replies)
@@ -168,6 +187,36 @@ def _dateline(tree: HtmlElement, language: str | None) -> date | None:
     for text in islice(_article_paragraphs(tree), _DATELINE_PARAGRAPHS):
         m = _DATELINE.match(text)
         if m and not _UPDATE.search(m["place"] or "") and (found := parse_date(m["date"], language)):
+            return found
+    return None
+
+
+def _url_date(url: str | None, language: str | None) -> date | None:
+    """The date in the address's path ("/2020/oct/02/"): the day the site filed the article under. htmldate reads
+    numeric ones too, but not month names; reading it here also spares htmldate's search of the page."""
+    if not url or not (m := _URL_DATE.search(urlsplit(url).path)):
+        return None
+    month = m[3] if m[3].isdigit() else _month_names(language).get(m[3].lower())
+    return _plausible(_date(m[1], month, m[4])) if month else None
+
+
+def _dated_element(tree: HtmlElement, language: str | None) -> date | None:
+    """The date an element named for it prints after the headline ("post-date", "metainfo__date", "entry-date
+    published", "fecha"), where the byline block ends before it: not one of another article (a teaser), not one
+    marked or labelled as the last change."""
+    headline = _headline(tree)
+    if headline is None:
+        return None
+    own = next(headline.iterancestors("article"), None)
+    if own is None and len(articles := _ARTICLES(tree)) == 1:
+        own = articles[0]  # the headline set above the page's one article
+    for el in _CLASSED_AFTER(headline):
+        if not _DATE_NAMES.search(el.get("class")) or next(el.iterancestors("article"), own) is not own:
+            continue
+        text = element_text(el)
+        if len(text) > _HEADLINE_DATE_CHARS or byline_area(el) != 0 or _is_update(el) or _UPDATE.search(text):
+            continue
+        if found := parse_date(text, language):
             return found
     return None
 
@@ -238,10 +287,22 @@ def _date_candidates(
 
 
 def _headline_date(tree: HtmlElement, language: str | None) -> date | None:
-    """The date printed under the headline (the first <h1> that is not the site's name)."""
-    headline = next((h1 for h1 in tree.iter("h1") if not is_home_link(h1)), None)
+    """The date printed under the headline, else just above it."""
+    headline = _headline(tree)
+    if headline is None:
+        return None
+    return _first_date(_headline_parts(headline), language) or _first_date(_parts_above(headline), language)
+
+
+def _headline(tree: HtmlElement) -> HtmlElement | None:
+    """The first <h1> that is not the site's name."""
+    return next((h1 for h1 in tree.iter("h1") if not is_home_link(h1)), None)
+
+
+def _first_date(parts: Iterable[str], language: str | None) -> date | None:
+    """The first date the byline's parts state, but for one after an update's label."""
     label = ""  # a part without a date names the next one's ("Aktualisiert:")
-    for part in _headline_parts(headline) if headline is not None else ():
+    for part in parts:
         found = parse_date(part, language) if len(part) <= _HEADLINE_DATE_CHARS else None
         if found and not _UPDATE.search(f"{label} {part}"):
             return found
@@ -273,6 +334,40 @@ def _headline_block(headline: HtmlElement) -> Iterator[str]:
         node = node.getparent()
 
 
+def _parts_above(headline: HtmlElement) -> list[str]:
+    """The texts just above the headline in reading order, each split where a byline separates its parts, back to
+    _ABOVE_HEADLINE_CHARS or to a long text (a teaser's or the menu's)."""
+    pieces: list[str] = []
+    budget = _ABOVE_HEADLINE_CHARS
+    for piece in _texts_before(headline):
+        budget -= len(piece)
+        if len(piece) >= _PROSE_CHARS or budget < 0:
+            break
+        pieces.append(piece)
+    return [part for piece in reversed(pieces) for part in SEPARATORS.split(piece)]
+
+
+def _texts_before(headline: HtmlElement) -> Iterator[str]:
+    """The texts before the headline, nearest first: its earlier siblings' and its containers' own, a few levels up;
+    not those of elements marked as the last change."""
+    node = headline
+    for _ in range(_ABOVE_HEADLINE_LEVELS):
+        parent = node.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            return
+        for sibling in node.itersiblings(preceding=True):
+            yield from _stripped([sibling.tail])
+            yield from _stripped(
+                t for t in reversed(_TEXTS(sibling)) if not (t.is_text and _marked_as_update(t.getparent()))
+            )
+        yield from _stripped([parent.text])
+        node = parent
+
+
+def _stripped(texts: Iterable[str | None]) -> Iterator[str]:
+    return (text.strip() for text in texts if text and text.strip())
+
+
 def _texts_after(node: HtmlElement) -> Iterator[str | None]:
     """The texts of the node's later siblings in reading order, but for those of elements marked as the last change
     (a hidden dateModified beside the visible date)."""
@@ -280,7 +375,7 @@ def _texts_after(node: HtmlElement) -> Iterator[str | None]:
         for event, el in etree.iterwalk(sibling, events=("start", "end")):
             if event == "start":
                 yield el.get("data-date")
-                yield None if _marked_as_update(el) else el.text
+                yield None if el.tag in _CODE or _marked_as_update(el) else el.text
             elif el is not sibling:
                 yield el.tail
         yield sibling.tail
