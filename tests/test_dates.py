@@ -267,3 +267,18 @@ def test_a_date_named_element_of_another_article_or_an_update_is_not_the_date(te
     tree = parse_html(page(f"<h1>Der Radweg</h1>{LEAD}{PROSE}{teasers}"))
     assert tree is not None
     assert _dated_element(tree, "de") is None
+
+
+@pytest.mark.parametrize(
+    ("stamp", "printed", "expected"),
+    [
+        ("2020-02-19T23:20:00Z", "20.02.2020", date(2020, 2, 20)),  # the page's own date, not the UTC one
+        ("2020-02-19T23:20:00+00:00", "20. Februar 2020", date(2020, 2, 20)),
+        ("2020-02-19T23:20:00+01:00", "20.02.2020", date(2020, 2, 19)),  # a local stamp states the page's date
+        ("2020-02-19T23:20:00Z", "22.02.2020", date(2020, 2, 19)),  # more than a day off: another date
+    ],
+)
+def test_a_utc_stamp_yields_to_the_date_printed_at_the_headline(stamp: str, printed: str, expected: date) -> None:
+    tag = f'<meta property="article:published_time" content="{stamp}">'
+    html = page(f"<h1>Der Radweg</h1><p>Von Anna, {printed}</p>{PROSE}")
+    assert extract_metadata(html.replace("<title>", tag + "<title>"), None).published == expected

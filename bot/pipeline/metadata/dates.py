@@ -274,16 +274,26 @@ def _date_candidates(
     ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, language: str | None
 ) -> Iterator[date | None]:
     """The dates the page's markup states, best first (None where a source has none)."""
-    yield from (parse_date(meta.get(k), language) for k in _PUBLISHED_META)
-    yield parse_date(ld.get("datePublished"), language)
-    yield parse_date(ld.get("dateCreated"), language)
+    yield from (_local_date(meta.get(k), tree, language) for k in _PUBLISHED_META)
+    yield _local_date(ld.get("datePublished"), tree, language)
+    yield _local_date(ld.get("dateCreated"), tree, language)
     marked = (el for el in _PUBLISHED_MARKUP(tree) if not in_comments(el))
-    yield from (parse_date(el.get("datetime") or el.get("content"), language) for el in islice(marked, 3))
+    yield from (_local_date(el.get("datetime") or el.get("content"), tree, language) for el in islice(marked, 3))
     for el in tree.xpath("//time")[:5]:
         if byline_area(el) == 0 and not _is_update(el):
             yield _time_value(el, language)
     yield _headline_date(tree, language)
     yield from (parse_date(meta.get(k), language) for k in _DATE_META)
+
+
+def _local_date(stamp: Any, tree: HtmlElement, language: str | None) -> date | None:
+    """A time stamp's date; where the stamp is in UTC and the page prints a date a day off at the headline, the
+    printed one: the page's own date (a UTC stamp moves an evening's article in Europe to the next day)."""
+    stamped = parse_date(stamp, language)
+    if not stamped or not _is_utc_stamp(stamp):
+        return stamped
+    shown = _headline_date(tree, language)
+    return shown if shown and abs((shown - stamped).days) == 1 else stamped
 
 
 def _headline_date(tree: HtmlElement, language: str | None) -> date | None:
