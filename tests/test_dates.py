@@ -282,3 +282,12 @@ def test_a_utc_stamp_yields_to_the_date_printed_at_the_headline(stamp: str, prin
     tag = f'<meta property="article:published_time" content="{stamp}">'
     html = page(f"<h1>Der Radweg</h1><p>Von Anna, {printed}</p>{PROSE}")
     assert extract_metadata(html.replace("<title>", tag + "<title>"), None).published == expected
+
+
+def test_a_date_named_element_comes_before_a_generic_date_tag() -> None:
+    """A generic date tag is often the last change; an element named for the date after the headline is the
+    publication more often."""
+    meta = '<ul class="post-meta"><li class="post-date">26. Oktober 2023</li><li>3 Kommentare</li></ul>'
+    generic = '<meta name="date" content="2023-10-30T11:52:23">'
+    html = page(f"<h1>Der Radweg</h1>{LEAD}{meta}{PROSE}").replace("<title>", generic + "<title>")
+    assert extract_metadata(html, None).published == date(2023, 10, 26)
