@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from bot.pipeline.metadata import extract_metadata, parse_html
-from bot.pipeline.metadata.dates import _dated_element, _dateline, _url_date, find_published
+from bot.pipeline.metadata.dates import _dated_element, _dateline, _url_date, find_published, parse_date
 
 PROSE = (
     "<p>Die Gemeinde hat am Abend über den neuen Radweg beraten und will ihn im kommenden Frühjahr bauen lassen, "
@@ -291,3 +291,25 @@ def test_a_date_named_element_comes_before_a_generic_date_tag() -> None:
     generic = '<meta name="date" content="2023-10-30T11:52:23">'
     html = page(f"<h1>Der Radweg</h1>{LEAD}{meta}{PROSE}").replace("<title>", generic + "<title>")
     assert extract_metadata(html, None).published == date(2023, 10, 26)
+
+
+def test_a_written_date_is_read_where_the_page_does_not_say_its_language() -> None:
+    generic = '<meta name="date" content="2020-03-05T11:52:23">'  # the last change, as generic date tags often are
+    html = (
+        f"<!DOCTYPE html><html><head>{generic}<title>Der Radweg</title></head><body><h1>Der Radweg</h1>"
+        f"<p>Von Anna | 3. März 2020</p>{PROSE}</body></html>"
+    )
+    assert extract_metadata(html, None).published == date(2020, 3, 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("3. mars 2020", "no", date(2020, 3, 3)),  # Norwegian, which dateparser names "nb"
+        ("3 de março de 2020", None, date(2020, 3, 3)),
+        ("3. března 2020", None, date(2020, 3, 3)),
+        ("March 3, 2020", None, date(2020, 3, 3)),
+    ],
+)
+def test_month_names(text: str, language: str | None, expected: date) -> None:
+    assert parse_date(text, language) == expected

@@ -38,6 +38,10 @@ _DAY_MONTH_YEAR = re.compile(
     r"(?<!\d)(\d{1,2})(?:\.|st|nd|rd|th|er|º|°)?\s+(?:de\s+)?([^\W\d_]{3,})\.?,?\s+(?:de\s+)?(\d{4})(?!\d)"
 )
 _MONTH_DAY_YEAR = re.compile(r"(?<![^\W\d_])([^\W\d_]{3,})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?!\d)")
+# Month names where the page does not say its language: the web's most written languages in Latin script (the first
+# wins where two disagree); and a code pages use that dateparser's locale data names otherwise (Norwegian).
+_UNKNOWN_LANGUAGE = ("en", "de", "fr", "es", "pt", "it", "nl", "pl", "cs")
+_LANGUAGE_CODES = {"no": "nb"}
 _MONTH_KEYS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                "november", "december")  # fmt: skip
 # Meta tags that name the publication date, then generic date tags (often the last change) as a late fallback.
@@ -146,9 +150,11 @@ def _date(year: str | int, month: str | int, day: str | int) -> date | None:
 @lru_cache(maxsize=64)
 def _month_names(language: str | None) -> dict[str, int]:
     """Month names and their abbreviations in the page's language and in English, from dateparser's locale data
-    (languages disagree on some: "listopad" is November in Czech and October in Croatian)."""
+    (languages disagree on some: "listopad" is November in Czech and October in Croatian); in the most written ones
+    where the page does not say its language."""
+    codes = (_LANGUAGE_CODES.get(language, language),) if language else _UNKNOWN_LANGUAGE
     names: dict[str, int] = {}
-    for code in dict.fromkeys([language or "en", "en"]):
+    for code in dict.fromkeys([*codes, "en"]):
         for name, number in calendar_names(code, _MONTH_KEYS):
             names.setdefault(name.rstrip("."), number)
     return names
