@@ -313,3 +313,14 @@ def test_a_written_date_is_read_where_the_page_does_not_say_its_language() -> No
 )
 def test_month_names(text: str, language: str | None, expected: date) -> None:
     assert parse_date(text, language) == expected
+
+
+def test_a_page_without_h1_has_its_headline_in_the_heading_its_title_names() -> None:
+    """Blog themes set the post's title in an <h2>; the section headings before it are not the headline."""
+    generic = '<meta name="date" content="2020-03-05T11:52:23">'  # the last change, as generic date tags often are
+    body = (
+        "<h2>Neueste Beiträge</h2><p>Die Brücke | 1. März 2020</p>"
+        "<h2 class='entry-title'>Der Radweg im Frühjahr</h2><p>Anna | 3. März 2020</p>"
+    )
+    html = page(body + PROSE).replace("<title>Radweg", f"{generic}<title>Der Radweg im Frühjahr | Annas Blog")
+    assert extract_metadata(html, None).published == date(2020, 3, 3)

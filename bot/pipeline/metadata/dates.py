@@ -25,6 +25,7 @@ from bot.pipeline.metadata.markup import (
     element_text,
     in_comments,
     is_home_link,
+    letters,
 )
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ _UPDATE = re.compile(r"updat|aktuali[sz]|actualiza|atualiza|mis à jour|modifi|g
 _HEADLINE_BLOCK_CHARS = 300
 _HEADLINE_DATE_CHARS = 50  # "Publiziert: 03.04.2020, 12:35", not a sentence that names an event's date
 _PROSE_CHARS = 100
+_NAMED_HEADLINE_LETTERS = 12  # a heading the <title> names, not a word such as "News" that a title may contain
 # The date printed above the headline, as a kicker ("12.03.2021 | Politik"): the nearest texts before it in its
 # containers, a few levels up (further out is the site's header, whose clock prints today's date).
 _ABOVE_HEADLINE_CHARS = 150
@@ -313,8 +315,16 @@ def _headline_date(tree: HtmlElement, language: str | None) -> date | None:
 
 
 def _headline(tree: HtmlElement) -> HtmlElement | None:
-    """The first <h1> that is not the site's name."""
-    return next((h1 for h1 in tree.iter("h1") if not is_home_link(h1)), None)
+    """The first <h1> that is not the site's name; on a page without one, the first lesser heading the page's
+    <title> names (blog themes set the post's title in an <h2>)."""
+    if (h1 := next((h1 for h1 in tree.iter("h1") if not is_home_link(h1)), None)) is not None:
+        return h1
+    title = letters(tree.findtext(".//title") or "")
+    for heading in tree.iter("h2", "h3") if title else ():
+        text = letters(element_text(heading))
+        if len(text) >= _NAMED_HEADLINE_LETTERS and (text in title or title in text):
+            return heading
+    return None
 
 
 def _first_date(parts: Iterable[str], language: str | None) -> date | None:
