@@ -309,6 +309,7 @@ def test_a_written_date_is_read_where_the_page_does_not_say_its_language() -> No
         ("3 de março de 2020", None, date(2020, 3, 3)),
         ("3. března 2020", None, date(2020, 3, 3)),
         ("March 3, 2020", None, date(2020, 3, 3)),
+        ("15 августа 2016, 13:43", None, date(2016, 8, 15)),
     ],
 )
 def test_month_names(text: str, language: str | None, expected: date) -> None:

@@ -39,9 +39,9 @@ _DAY_MONTH_YEAR = re.compile(
     r"(?<!\d)(\d{1,2})(?:\.|st|nd|rd|th|er|º|°)?\s+(?:de\s+)?([^\W\d_]{3,})\.?,?\s+(?:de\s+)?(\d{4})(?!\d)"
 )
 _MONTH_DAY_YEAR = re.compile(r"(?<![^\W\d_])([^\W\d_]{3,})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?!\d)")
-# Month names where the page does not say its language: the web's most written languages in Latin script (the first
-# wins where two disagree); and a code pages use that dateparser's locale data names otherwise (Norwegian).
-_UNKNOWN_LANGUAGE = ("en", "de", "fr", "es", "pt", "it", "nl", "pl", "cs")
+# Month names where the page does not say its language: the web's most written languages in Latin script and Russian
+# (the first wins where two disagree); and a code pages use that dateparser's locale data names otherwise (Norwegian).
+_UNKNOWN_LANGUAGE = ("en", "de", "fr", "es", "pt", "it", "nl", "pl", "cs", "ru")
 _LANGUAGE_CODES = {"no": "nb"}
 _MONTH_KEYS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                "november", "december")  # fmt: skip
