@@ -83,8 +83,8 @@ _ABOVE_HEADLINE_LEVELS = 3
 _CODE = ("script", "style", "noscript")  # their texts are code, never the byline's
 _TEXTS = etree.XPath("descendant::text()[not(parent::script or parent::style or parent::noscript)]")
 # Elements named for a date, by a class that starts with the word ("post-date", "entry-date", "metainfo__date",
-# "field-node-create-date", "timestamp", "fecha"), among the elements with a class after the headline; and the
-# page's <article>s (another one than the headline's is a teaser).
+# "field-node-create-date", "timestamp", "fecha", Portuguese and Italian "data"), among the elements with a class
+# after the headline; and the page's <article>s (another one than the headline's is a teaser).
 _DATE_NAMES = re.compile(r"(?<![a-z])(?:date|datum|fecha|data|time|zeit|publi|posted|created?)", re.IGNORECASE)
 _CLASSED_AFTER = etree.XPath("following::*[@class]")
 _ARTICLES = etree.XPath("//article")
@@ -397,8 +397,8 @@ def _stripped(texts: Iterable[str | None]) -> Iterator[str]:
 
 
 def _texts_after(node: HtmlElement) -> Iterator[str | None]:
-    """The texts of the node's later siblings in reading order, but for those of elements marked as the last change
-    (a hidden dateModified beside the visible date)."""
+    """The texts of the node's later siblings in reading order, but for code and for those of elements marked as the
+    last change (a hidden dateModified beside the visible date)."""
     for sibling in node.itersiblings():
         for event, el in etree.iterwalk(sibling, events=("start", "end")):
             if event == "start":
