@@ -202,6 +202,8 @@ def test_the_date_in_the_address_s_path_where_the_markup_states_none() -> None:
         ("https://example.org/wissen/2020/10/1700384", None),  # an article's number is no day
         ("https://example.org/2020/10-02/der-radweg", None),
         ("https://example.org/2020/mitte/02/der-radweg", None),
+        ("https://example.org/suche?von=/2020/10/02/", None),  # a query names no filing date
+        ("http://[::1/2020/10/02/der-radweg", date(2020, 10, 2)),  # a malformed host does not stop the reading
     ],
 )
 def test_the_date_in_the_address_s_path(address: str, expected: date | None) -> None:

@@ -11,7 +11,6 @@ from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from itertools import chain, islice
 from typing import Any
-from urllib.parse import urlsplit
 
 import htmldate
 from lxml import etree
@@ -64,6 +63,7 @@ _DATELINE = re.compile(
 # "/2020-10-02-slug"); a year and month alone ("/2015/01/slug") name no day, nor does an article's number
 # ("/2020/10/1700384").
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})([/-])(\d{1,2}|[^\W\d_]{3,9})\2(\d{1,2})(?=[/_.-]|$)")
+_NOT_PATH = re.compile(r"[?#]")  # the query and fragment (split off by hand: urlsplit raises on a malformed host)
 # An update's label or mark in many languages ("Updated", "dateModified", "Aktualisiert", "Zuletzt geändert", "mis à
 # jour", "actualizado", "aggiornato", "bijgewerkt", "zaktualizowano", "aktualizováno", "päivitetty"). German "Stand"
 # ("as of") is not one: it dates the version the page shows, usually its publication.
@@ -203,7 +203,7 @@ def _dateline(tree: HtmlElement, language: str | None) -> date | None:
 def _url_date(url: str | None, language: str | None) -> date | None:
     """The date in the address's path ("/2020/oct/02/"): the day the site filed the article under. htmldate reads
     numeric ones too, but not month names; reading it here also spares htmldate's search of the page."""
-    if not url or not (m := _URL_DATE.search(urlsplit(url).path)):
+    if not url or not (m := _URL_DATE.search(_NOT_PATH.split(url, maxsplit=1)[0])):
         return None
     month = m[3] if m[3].isdigit() else _month_names(language).get(m[3].lower())
     return _plausible(_date(m[1], month, m[4])) if month else None
