@@ -304,22 +304,41 @@ def _looks_like_markup(body: bytes) -> bool:
 def decode_html(body: bytes, header_charset: str | None) -> str:
     """Bytes to text: BOM, then the HTTP charset, then <meta charset>, then valid UTF-8, then detection.
 
-    A header charset that fails to decode the bytes (a lying server) falls through to the next.
+    A declared charset (header or meta) that fails to decode the bytes (a lying server) falls through to the next.
     """
     data, bom = EncodingDetector.strip_byte_order_mark(body)
     if bom:
         return data.decode(bom, errors="replace")
-    label = (header_charset or "").strip().lower()
-    known = ["windows-1252" if label in _WINDOWS_1252_LABELS else label] if label else []
-    if known and (text := _mostly_decodes(data, known[0])) is not None:
+    header = _charset_label(header_charset)
+    if header and (text := _mostly_decodes(data, header)) is not None:
         return text
-    if not known and not EncodingDetector.find_declared_encoding(data, is_html=True):
+    declared = EncodingDetector.find_declared_encoding(data, is_html=True)
+    if declared:
+        # The page's own charset, read as browsers read it: one truncated character must not send the page to
+        # detection, which took a UTF-8 page with one stray byte for Mac Roman and garbled every accent.
+        if (text := _mostly_decodes(data, _meta_charset(declared))) is not None:
+            return text
+    elif not header:
         # Nothing declared: bytes that are valid UTF-8 are UTF-8 (ASCII reads the same in every charset we
         # would guess). Detection is for the rest: it reads the whole body and costs seconds on a large page.
         with contextlib.suppress(UnicodeDecodeError):
             return data.decode("utf-8")
+    known = [header] if header else []
     text = UnicodeDammit(data, known_definite_encodings=known, is_html=True).unicode_markup
     return text if text is not None else data.decode("utf-8", errors="replace")
+
+
+def _charset_label(label: str | None) -> str:
+    """A declared charset as browsers take it: latin-1 means windows-1252."""
+    name = (label or "").strip().lower()
+    return "windows-1252" if name in _WINDOWS_1252_LABELS else name
+
+
+def _meta_charset(label: str) -> str:
+    """A <meta> charset as browsers take it: a page that names UTF-16 in its own bytes cannot be UTF-16 (the
+    declaration would not read as ASCII), so WHATWG reads it as UTF-8."""
+    name = _charset_label(label)
+    return "utf-8" if name.startswith("utf-16") else name
 
 
 def _mostly_decodes(data: bytes, encoding: str) -> str | None:
