@@ -95,6 +95,7 @@ _LINKS_HEADER = re.compile(
     r"das könnte (dich|sie) auch interessieren|schon gelesen|kommentierte artikel|meistgelesen(e artikel)?|"
     r"à lire aussi|sur le même sujet|articles similaires|(le|te) puede interesar|vea también|lea también|"
     r"noticias relacionadas|artículos relacionados|veja também|notícias relacionadas|articoli correlati|lees ook|"
+    r"saiba mais|leia mais|mais lidas|(lo )?más leíd[oa]s?|les plus lus|meist(gelesen|kommentiert|-?diskutiert)e?|"
     r"gerelateerde artikelen|zobacz (też|także)|czytaj (też|także))"
     r"\s*[:.…!?]*$",
     re.IGNORECASE,
