@@ -341,6 +341,8 @@ async def test_http_errors_are_named(status: int, text: str) -> None:
 JAPANESE = "こんにちは世界。これは日本語の記事です。"
 RUSSIAN = "Привет, мир! Это статья на русском языке."
 POLISH = "Zażółć gęślą jaźń. Kolejne organizacje sprzeciwiają się atakom, mówiła."
+GERMAN = "Die Bürger der Städte müssen künftig höhere Gebühren für Straßenreinigung und Müllabfuhr zahlen."
+FILLER = "The quick brown fox jumps over the lazy dog. " * 2000
 
 
 @pytest.mark.parametrize(
@@ -367,6 +369,8 @@ POLISH = "Zażółć gęślą jaźń. Kolejne organizacje sprzeciwiają się ata
         # and its latin-1 means windows-1252, as in browsers.
         (f'<meta charset="UTF-8"><p>{POLISH}</p><p>cut …'.encode()[:-2], "text/html", POLISH),
         ('<meta charset="iso-8859-1"><p>„Zitat“ – Grüße</p>'.encode("cp1252"), "text/html", "„Zitat“ – Grüße"),
+        # ... but a large page saved in another charset than its meta names is detected, however few its accents.
+        (f'<meta charset="utf-8"><p>{FILLER}</p><p>{GERMAN} {GERMAN}</p>'.encode("cp1252"), "text/html", GERMAN),
         # Nothing declared at all: valid UTF-8 is UTF-8, anything else goes to detection.
         (f"<p>{RUSSIAN} {RUSSIAN}</p>".encode(), "text/html", RUSSIAN),
         (f"<p>{RUSSIAN} {RUSSIAN} {RUSSIAN}</p>".encode("cp1251"), "text/html", RUSSIAN),

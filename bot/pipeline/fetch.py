@@ -40,6 +40,7 @@ ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 DOCUMENT_ACCEPT = "text/html,application/xhtml+xml;q=0.9,application/pdf;q=0.8,*/*;q=0.5"
 
 # WHATWG: these labels mean windows-1252 in a browser; Python's latin-1 would turn quotes into C1 controls.
+_STRAY_BYTES = 8  # broken characters a declared charset may show before the page counts as in another one
 _WINDOWS_1252_LABELS = frozenset({"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii"})
 # WHATWG MIME sniffing: a body starting with one of these (then space or ">") is HTML.
 _HTML_STARTS = tuple(
@@ -315,8 +316,9 @@ def decode_html(body: bytes, header_charset: str | None) -> str:
     declared = EncodingDetector.find_declared_encoding(data, is_html=True)
     if declared:
         # The page's own charset, read as browsers read it: one truncated character must not send the page to
-        # detection, which took a UTF-8 page with one stray byte for Mac Roman and garbled every accent.
-        if (text := _mostly_decodes(data, _meta_charset(declared))) is not None:
+        # detection, which took a UTF-8 page with one stray byte for Mac Roman and garbled every accent. Only a
+        # handful, whatever the page's size: a page saved in another charset than it names is detection's job.
+        if (text := _mostly_decodes(data, _meta_charset(declared), _STRAY_BYTES)) is not None:
             return text
     elif not header:
         # Nothing declared: bytes that are valid UTF-8 are UTF-8 (ASCII reads the same in every charset we
@@ -341,8 +343,9 @@ def _meta_charset(label: str) -> str:
     return "utf-8" if name.startswith("utf-16") else name
 
 
-def _mostly_decodes(data: bytes, encoding: str) -> str | None:
-    """The text in the declared charset when only a few stray bytes break it, as browsers read it.
+def _mostly_decodes(data: bytes, encoding: str, tolerance: int | None = None) -> str | None:
+    """The text in the declared charset when only a few stray bytes break it, as browsers read it: at most
+    `tolerance` broken characters, by default 8 or one a kilobyte on a large page.
 
     Re-detecting the whole page because of a handful of bad bytes turns every accent into mojibake.
     """
@@ -350,8 +353,8 @@ def _mostly_decodes(data: bytes, encoding: str) -> str | None:
         text = data.decode(encoding, errors="replace")
     except LookupError:
         return None
-    broken = text.count("\ufffd")
-    return text if broken <= max(8, len(data) // 1000) else None
+    limit = max(_STRAY_BYTES, len(data) // 1000) if tolerance is None else tolerance
+    return text if text.count("\ufffd") <= limit else None
 
 
 def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
