@@ -208,6 +208,12 @@ def test_clean_lines_drops_headline_link_lists_and_furniture() -> None:
     assert clean_lines(lines, ["Storm hits the coast | Coast News"]) == [lines[1], lines[6]]
 
 
+@pytest.mark.parametrize("link", ["[czytaj więcej]", "[Weiterlesen]", "[Read more]"])
+def test_clean_lines_drop_a_teasers_link_to_the_rest_of_its_text(link: str) -> None:
+    line = "Głos w obronie Fundacji zabrała również Akcja Katolicka w Polsce."
+    assert clean_lines([f"{line} {link}"], []) == [line]
+
+
 @pytest.mark.parametrize(
     ("furniture", "why"),
     [
