@@ -39,8 +39,8 @@ TIMEOUTS = httpx.Timeout(10.0, connect=5.0)
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 DOCUMENT_ACCEPT = "text/html,application/xhtml+xml;q=0.9,application/pdf;q=0.8,*/*;q=0.5"
 
-# WHATWG: these labels mean windows-1252 in a browser; Python's latin-1 would turn quotes into C1 controls.
 _STRAY_BYTES = 8  # broken characters a declared charset may show before the page counts as in another one
+# WHATWG: these labels mean windows-1252 in a browser; Python's latin-1 would turn quotes into C1 controls.
 _WINDOWS_1252_LABELS = frozenset({"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii"})
 # WHATWG MIME sniffing: a body starting with one of these (then space or ">") is HTML.
 _HTML_STARTS = tuple(
