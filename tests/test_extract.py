@@ -208,6 +208,12 @@ def test_clean_lines_drops_headline_link_lists_and_furniture() -> None:
     assert clean_lines(lines, ["Storm hits the coast | Coast News"]) == [lines[1], lines[6]]
 
 
+@pytest.mark.parametrize("link", ["[czytaj więcej]", "[Weiterlesen]", "[Read more]"])
+def test_clean_lines_drop_a_teasers_link_to_the_rest_of_its_text(link: str) -> None:
+    line = "Głos w obronie Fundacji zabrała również Akcja Katolicka w Polsce."
+    assert clean_lines([f"{line} {link}"], []) == [line]
+
+
 @pytest.mark.parametrize(
     ("furniture", "why"),
     [
@@ -235,6 +241,8 @@ def test_clean_lines_drops_headline_link_lists_and_furniture() -> None:
         (["Die Ministerin am 1. März im Landtag (Foto: Erika Muster/dpa)."], "a caption ending in its credit"),
         (["Weitere aktuelle Themen aus der Arbeitswelt", "Vier-Tage-Woche im Test", "- Homeoffice"], "a link list"),
         (["Vorschau auf den nächsten Artikel", "Wie ich ein Jahr lang nichts kaufte"], "the next article's teaser"),
+        (["Saiba Mais", "- Política Câmara aprova a lei", "- Economia Juros sobem"], "a Portuguese link list"),
+        (["Meistkommentiert", "- Der Winter kommt früh"], "a German list of the most discussed articles"),
     ],
 )
 def test_clean_lines_knows_furniture_in_other_languages(furniture: list[str], why: str) -> None:

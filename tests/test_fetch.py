@@ -340,6 +340,9 @@ async def test_http_errors_are_named(status: int, text: str) -> None:
 
 JAPANESE = "こんにちは世界。これは日本語の記事です。"
 RUSSIAN = "Привет, мир! Это статья на русском языке."
+POLISH = "Zażółć gęślą jaźń. Kolejne organizacje sprzeciwiają się atakom, mówiła."
+GERMAN = "Die Bürger der Städte müssen künftig höhere Gebühren für Straßenreinigung und Müllabfuhr zahlen."
+FILLER = "The quick brown fox jumps over the lazy dog. " * 2000
 
 
 @pytest.mark.parametrize(
@@ -362,6 +365,12 @@ RUSSIAN = "Привет, мир! Это статья на русском язы�
         ),
         # A header that cannot decode the bytes is a lie; fall back to the meta.
         (f'<meta charset="windows-1251"><p>{RUSSIAN}</p>'.encode("cp1251"), "text/html; charset=utf-8", RUSSIAN),
+        # The meta's charset holds where one truncated character breaks it (detection read the page as Mac Roman),
+        # and its latin-1 means windows-1252, as in browsers.
+        (f'<meta charset="UTF-8"><p>{POLISH}</p><p>cut …'.encode()[:-2], "text/html", POLISH),
+        ('<meta charset="iso-8859-1"><p>„Zitat“ – Grüße</p>'.encode("cp1252"), "text/html", "„Zitat“ – Grüße"),
+        # ... but a large page saved in another charset than its meta names is detected, however few its accents.
+        (f'<meta charset="utf-8"><p>{FILLER}</p><p>{GERMAN} {GERMAN}</p>'.encode("cp1252"), "text/html", GERMAN),
         # Nothing declared at all: valid UTF-8 is UTF-8, anything else goes to detection.
         (f"<p>{RUSSIAN} {RUSSIAN}</p>".encode(), "text/html", RUSSIAN),
         (f"<p>{RUSSIAN} {RUSSIAN} {RUSSIAN}</p>".encode("cp1251"), "text/html", RUSSIAN),

@@ -95,6 +95,7 @@ _LINKS_HEADER = re.compile(
     r"das könnte (dich|sie) auch interessieren|schon gelesen|kommentierte artikel|meistgelesen(e artikel)?|"
     r"à lire aussi|sur le même sujet|articles similaires|(le|te) puede interesar|vea también|lea también|"
     r"noticias relacionadas|artículos relacionados|veja também|notícias relacionadas|articoli correlati|lees ook|"
+    r"saiba mais|leia mais|mais lidas|(lo )?más leíd[oa]s?|les plus lus|meist(gelesen|kommentiert|-?diskutiert)e?|"
     r"gerelateerde artikelen|zobacz (też|także)|czytaj (też|także))"
     r"\s*[:.…!?]*$",
     re.IGNORECASE,
@@ -105,6 +106,11 @@ _LINK_PREFIX = re.compile(
     r"see also|recommended|don'?t miss|must read|click here|lesen sie auch|siehe auch|mehr zum thema|auch interessant|"
     r"lire aussi|à lire aussi|voir aussi|(le|te) puede interesar|lea también|vea también|leia também|veja também)"
     r"\s*[:|]?\s*(?=\S)",
+    re.IGNORECASE,
+)
+# a teaser's link to the rest of its text, closing a paragraph ("... in Polen. [czytaj więcej]")
+_READ_MORE_LINK = re.compile(
+    r"\s*\[(read more|more|continue reading|weiterlesen|mehr|lire la suite|leer más|leia mais|(czytaj )?więcej)\]$",
     re.IGNORECASE,
 )
 # Short lines that are page furniture, not article text, in two alternations matched in the lower-cased line: what a
@@ -483,7 +489,7 @@ def clean_lines(lines: list[str], titles: list[str]) -> list[str]:
                 continue
             in_link_list = False
         if not is_furniture(bare):
-            kept.append(line)
+            kept.append(_READ_MORE_LINK.sub("", line) if line.endswith("]") else line)
     return kept
 
 

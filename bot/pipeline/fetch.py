@@ -39,6 +39,7 @@ TIMEOUTS = httpx.Timeout(10.0, connect=5.0)
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 DOCUMENT_ACCEPT = "text/html,application/xhtml+xml;q=0.9,application/pdf;q=0.8,*/*;q=0.5"
 
+_STRAY_BYTES = 8  # broken characters a declared charset may show before the page counts as in another one
 # WHATWG: these labels mean windows-1252 in a browser; Python's latin-1 would turn quotes into C1 controls.
 _WINDOWS_1252_LABELS = frozenset({"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii"})
 # WHATWG MIME sniffing: a body starting with one of these (then space or ">") is HTML.
@@ -304,26 +305,47 @@ def _looks_like_markup(body: bytes) -> bool:
 def decode_html(body: bytes, header_charset: str | None) -> str:
     """Bytes to text: BOM, then the HTTP charset, then <meta charset>, then valid UTF-8, then detection.
 
-    A header charset that fails to decode the bytes (a lying server) falls through to the next.
+    A declared charset (header or meta) that fails to decode the bytes (a lying server) falls through to the next.
     """
     data, bom = EncodingDetector.strip_byte_order_mark(body)
     if bom:
         return data.decode(bom, errors="replace")
-    label = (header_charset or "").strip().lower()
-    known = ["windows-1252" if label in _WINDOWS_1252_LABELS else label] if label else []
-    if known and (text := _mostly_decodes(data, known[0])) is not None:
+    header = _charset_label(header_charset)
+    if header and (text := _mostly_decodes(data, header)) is not None:
         return text
-    if not known and not EncodingDetector.find_declared_encoding(data, is_html=True):
+    declared = EncodingDetector.find_declared_encoding(data, is_html=True)
+    if declared:
+        # The page's own charset, read as browsers read it: one truncated character must not send the page to
+        # detection, which took a UTF-8 page with one stray byte for Mac Roman and garbled every accent. Only a
+        # handful, whatever the page's size: a page saved in another charset than it names is detection's job.
+        if (text := _mostly_decodes(data, _meta_charset(declared), _STRAY_BYTES)) is not None:
+            return text
+    elif not header:
         # Nothing declared: bytes that are valid UTF-8 are UTF-8 (ASCII reads the same in every charset we
         # would guess). Detection is for the rest: it reads the whole body and costs seconds on a large page.
         with contextlib.suppress(UnicodeDecodeError):
             return data.decode("utf-8")
+    known = [header] if header else []
     text = UnicodeDammit(data, known_definite_encodings=known, is_html=True).unicode_markup
     return text if text is not None else data.decode("utf-8", errors="replace")
 
 
-def _mostly_decodes(data: bytes, encoding: str) -> str | None:
-    """The text in the declared charset when only a few stray bytes break it, as browsers read it.
+def _charset_label(label: str | None) -> str:
+    """A declared charset as browsers take it: latin-1 means windows-1252."""
+    name = (label or "").strip().lower()
+    return "windows-1252" if name in _WINDOWS_1252_LABELS else name
+
+
+def _meta_charset(label: str) -> str:
+    """A <meta> charset as browsers take it: a page that names UTF-16 in its own bytes cannot be UTF-16 (the
+    declaration would not read as ASCII), so WHATWG reads it as UTF-8."""
+    name = _charset_label(label)
+    return "utf-8" if name.startswith("utf-16") else name
+
+
+def _mostly_decodes(data: bytes, encoding: str, tolerance: int | None = None) -> str | None:
+    """The text in the declared charset when only a few stray bytes break it, as browsers read it: at most
+    `tolerance` broken characters, by default 8 or one a kilobyte on a large page.
 
     Re-detecting the whole page because of a handful of bad bytes turns every accent into mojibake.
     """
@@ -331,8 +353,8 @@ def _mostly_decodes(data: bytes, encoding: str) -> str | None:
         text = data.decode(encoding, errors="replace")
     except LookupError:
         return None
-    broken = text.count("\ufffd")
-    return text if broken <= max(8, len(data) // 1000) else None
+    limit = max(_STRAY_BYTES, len(data) // 1000) if tolerance is None else tolerance
+    return text if text.count("\ufffd") <= limit else None
 
 
 def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
