@@ -301,3 +301,46 @@ def test_a_place_marked_beside_the_agency_is_no_handle() -> None:
 
 def test_a_given_name_that_spells_an_agency_is_still_a_name() -> None:
     assert person_names("Pa Salieu") == ["Pa Salieu"]
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("<p>Postado por Maria Silva</p>", "Maria Silva"),
+        ("<p>Enviado por Juan Pérez</p>", "Juan Pérez"),
+        ("<p>Gepost door Jan de Vries</p>", "Jan de Vries"),
+        ("<p>Skrivet av Anna Svensson</p>", "Anna Svensson"),
+        ("<p>Opublikowano przez Jan Kowalski</p>", "Jan Kowalski"),
+        ("<p>Eine Analyse von Jane Doe</p>", "Jane Doe"),
+        ("<p>Gastkommentar von Jane Doe</p>", "Jane Doe"),
+        ("<p>Un article de Jean Dupont</p>", "Jean Dupont"),
+        ("<p>Una entrevista de Juan Pérez</p>", "Juan Pérez"),
+        ("<p>Text a foto: Jan Novák</p>", "Jan Novák"),
+        ("<p>Reportagem: Maria Silva</p>", "Maria Silva"),
+        ("<p>Writer: Jane Doe</p>", "Jane Doe"),
+        ("<p>Redakce: Jan Novák</p>", "Jan Novák"),
+        ("<p>Un article de presse</p>", None),  # "de" then no name
+    ],
+)
+def test_byline_words_of_more_languages_and_kinds_of_piece(byline: str, expected: str | None) -> None:
+    assert author_of(byline) == expected
+
+
+def test_a_long_lower_case_word_beside_an_outlet_is_no_writer_s_initials() -> None:
+    # "der Ringform ..." reads as an outlet ("Die Zeit"), and the sentence's last word is no handle
+    assert author_of("<p>Von der Ringform zur Kastenform und umgekehrt</p>", lang="de") is None
+    assert author_of('<p class="author">hessenschau.de/jkl</p>', lang="de") == "jkl"
+
+
+@pytest.mark.parametrize("path", ["/journalists/jane-doe", "/by/jane-doe", "/autores/jane-doe", "/contributors/jdoe"])
+def test_links_to_a_newsroom_s_pages_of_its_writers(path: str) -> None:
+    assert author_of(f'<p><a href="{path}">Jane Doe</a></p>') == "Jane Doe"
+
+
+@pytest.mark.parametrize("path", ["/profile/jane-doe", "/people/jane-doe", "/user/jane-doe"])
+def test_account_and_people_links_are_no_author_s_page(path: str) -> None:
+    assert author_of(f'<p><a href="{path}">Jane Doe</a></p>') is None
+
+
+def test_a_french_author_class() -> None:
+    assert author_of('<span class="auteur">Jean Dupont</span>', lang="fr") == "Jean Dupont"

@@ -78,13 +78,13 @@ _BYLINE_END = re.compile(
 )
 # Classes of elements that hold the byline; "fn" only as a class of its own (hCard), not inside other names.
 # (not "authority", "autoridad", "authorization": a tag or a permission, "tag-housing-authority")
-_AUTHOR_CLASS = re.compile(r"author(?!i[tsz])|byline|autor(?!i[dtsz]|y)|writer|verfasser|(?<![\w-])fn(?![\w-])",
+_AUTHOR_CLASS = re.compile(r"author(?!i[tsz])|byline|autor(?!i[dtsz]|y)|auteur|writer|verfasser|(?<![\w-])fn(?![\w-])",
                            re.IGNORECASE)  # fmt: skip
 # microdata's and RDFa's author properties (schema.org, Dublin Core)
 _AUTHOR_PROPERTIES = frozenset(("author", "creator", "schema:author", "dc:creator", "dcterms:creator"))
 _AUTHOR_ID = re.compile(r"author(?!i[tsz])", re.IGNORECASE)
 # What those two can match, in ASCII lower case; and the page's class and id values (plain strings: no proxies)
-_AUTHOR_WORDS = re.compile(rb"author|byline|autor|writer|verfasser|fn")
+_AUTHOR_WORDS = re.compile(rb"author|byline|autor|auteur|writer|verfasser|fn")
 _CLASS_AND_ID_VALUES = etree.XPath("descendant-or-self::*/@class | descendant-or-self::*/@id", smart_strings=False)
 # Class or id words of areas whose names are not the article's byline; a word of its own ("comment-list",
 # "site-footer"), not the tail of a layout name ("layoutTwoColumnsRightSidebar").
@@ -115,10 +115,20 @@ _DATELINE_PARAGRAPHS = 5
 # paragraphs whose text ends with a parenthesis (libxml2 tests them: 3x cheaper than reading each one's text)
 _CLOSED_PARAGRAPHS = etree.XPath("//p[substring(normalize-space(), string-length(normalize-space())) = ')']")
 _CLOSING_CREDIT = re.compile(r"[.!?\"“”»«]\s*\(([^()]{2,40})\)$")
-# Links to an author's page: /author/jane-doe, /autor/, /autoren/, /auteur/, /autore/ (a path segment of its own)
-# (libxml2 tests one substring of each href, the path is checked on those few)
-_AUTHOR_LINK_HREFS = etree.XPath("//a/@href[contains(., '/aut')]", smart_strings=True)
-_AUTHOR_PATH = re.compile(r"/(?:authors?|autor|autoren|auteur|autore)/")
+# Links to an author's page, a path segment of its own: /author/jane-doe, /autor/, /autoren/, /auteur/, /autore/, the
+# plurals of the Romance languages and Polish, a newsroom's /journalist/, /redakteur/, /writers/, /contributors/,
+# /columnists/, /reporters/, and /by/ ("/by/jane-doe"). Not /profile/, /people/ nor /user/: a site's account
+# links and the people an article is about.
+# (libxml2 tests a few substrings of each href, the path is checked on those few)
+_AUTHOR_LINK_HREFS = etree.XPath(
+    "//a/@href[contains(., '/aut') or contains(., '/by/') or contains(., '/journalist') or contains(., '/redakteur')"
+    " or contains(., 'writer') or contains(., 'contributor') or contains(., 'columnist') or contains(., 'reporter')]",
+    smart_strings=True,
+)
+_AUTHOR_PATH = re.compile(
+    r"/(?:authors?|autor|autoren|auteur|auteurs|autore|autori|autores|autorzy|journalists?|redakteur|redakteure"
+    r"|writers?|contributors?|columnists?|reporters?|by)/"
+)
 _FAMILY_FIRST = re.compile(r"^([^\W\d_][\w'’-]+),\s*([^\W\d_][\w'’-]*\.?(?:\s+[^\W\d_][\w'’-]*\.?)?)$")
 _WORK_TYPES = frozenset(("recipe", "howto", "discussionforumposting"))
 _SIDEBARS = object()  # in the candidates, where those from sidebars, menus and footers begin

@@ -13,26 +13,32 @@ from typing import Any
 from bot.pipeline.metadata.markup import DOMAIN, ORG_TYPES, SEPARATORS, ld_types, letters, unescaped
 
 BYLINE_WORDS = (
-    r"(?:(?:(?:written|posted|published|reported|created|story|words|text|(?:ein )?(?:beitrag|artikel|kommentar"
-    r"|gastbeitrag)|verfasst|geschrieben|erstellt|escrito|écrit|rédigé|publié|posté|scritto|geschreven|geplaatst"
-    r"|skrevet|publicado|submitted|reporting|contributed|authored|article|post|veröffentlicht|gepostet|eingestellt"
-    r"|publiziert|gepubliceerd|publicerad|publiceret|publisert|propos recueillis)\s+)?"
+    r"(?:(?:(?:written|posted|published|reported|created|story|words|text|(?:eine?\s+)?(?:beitrag|artikel|kommentar"
+    r"|gastbeitrag|gastkommentar|analyse|reportage|interview|kolumne|glosse|rezension)|verfasst|geschrieben|erstellt"
+    r"|zusammengestellt|escrito|écrit|rédigé|publié|posté|scritto|geschreven|geplaatst|gepost|skrevet|skrivet"
+    r"|publicado|postado|enviado|submitted|reporting|contributed|authored|article|post|veröffentlicht|gepostet"
+    r"|eingestellt|publiziert|gepubliceerd|publicerad|publicerat|publiceret|publisert|opublikowano|opublikowane"
+    r"|propos recueillis)\s+)?"
     r"(?:by|von|vom|par|por|di|door|av|af|napsal|napsala|napisał|napisała|przez)"
     # the writer's role between: "Von unserem Redakteur Max Müller", "By our correspondent Jane Doe"
     r"(?:\s+(?:unserem|unserer|our|notre|nuestro|nuestra|nostro|nostra)\s+[^\W\d_]+(?=\s+[^\W\d_]))?"
-    r"|(?:scritto|pubblicato|postato) da|a cura di)"  # Italian; "da" alone opens German sentences
+    r"|(?:scritto|pubblicato|postato) da|a cura di"  # Italian; "da" alone opens German sentences
+    # a piece's kind, then "de" (alone, "de" opens any phrase): "Un article de Jean Dupont", "Una entrevista de ..."
+    r"|(?:un|une|una|um|uma)\s+(?:article|chronique|reportage|analyse|tribune|artículo|reportaje|entrevista|crónica"
+    r"|columna|artigo|reportagem|crônica|coluna)\s+de)"
 )
 BYLINE_LABEL = (
     r"(?:author|autor|autorin|autoren|auteur|autore|auteurs|autora|autorka|autorzy|text|texte|texto|testo|tekst"
-    r"|interview|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja|redakteur|redakteurin"
-    r"|reportage|gastautor|gastautorin"
+    r"|interview|writer|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja|redakteur|redakteurin"
+    r"|reportage|reportagem|reportaje|gastautor|gastautorin"
     r"|автор|авторы"
     r"|autor(?:/|\*|:|_)in(?:nen)?)"  # "Autor/in:", "Autor*innen:"
-    r"(?:\s*(?:&|und|and|et|y|e|/|\+)\s*(?:fotos?|bild(?:er)?|photos?|images?))?"  # "Text & Fotos:", "Texte et photos"
+    # "Text & Fotos:", "Texte et photos", "Text a foto:", "Tekst en foto's:"
+    r"(?:\s*(?:&|und|and|et|y|e|a|i|en|/|\+)\s*(?:fotos?|foto's|bild(?:er)?|photos?|images?))?"
 )
 # A desk's label before the name of whom edited the piece: "Redaktion: Jane Doe", "Red.: Jane Doe" (a colon and a name
 # of two words: "Redaktion: Politik" names a section, "Redaktion Gelbe Liste" a desk)
-DESK_LABEL = r"(?:redaktion|red\.|redacci[óo]n|reda[çc][ãa]o|redazione)\s*:(?=\s*[^\W\d_]\S*\s+[^\W\d_])"
+DESK_LABEL = r"(?:redaktion|red\.|redacci[óo]n|reda[çc][ãa]o|redazione|redakce)\s*:(?=\s*[^\W\d_]\S*\s+[^\W\d_])"
 # A byline's opening words: "By", "Von", "Text von", "Autor:" (what follows is the name); a whole word, not the
 # start of a name ("Diana", "Byron")
 BYLINE_PREFIX = re.compile(
@@ -115,6 +121,7 @@ _PHOTO_CREDIT = re.compile(
 )
 _NOTE = re.compile(r"\s*\([^()]*\)")
 MAX_BYLINE = 120
+_MAX_INITIALS = 4  # a writer's initials in lower case ("bb", "jkl")
 # Longer text is no list of names (a page's markup can make an author's name as long as the page), and the name
 # rules' patterns may cost time quadratic in the text's length
 MAX_NAMES_TEXT = 2000
@@ -172,8 +179,9 @@ def person_names(value: Any, site_name: str | None = None) -> list[str]:
     parts = [p for p in split if not _ROLE.search(p) and not _is_outlet(p, site_name)]
     if len(parts) < len(split):
         # beside outlets, a capitalised single word is another, a section or a place ("FR mit dpa", "Science, Rice
-        # University"); a writer's lower-case initials are the byline ("hessenschau.de/bb")
-        parts = [p for p in parts if " " in p or not p[0].isupper()]
+        # University"); a writer's lower-case initials are the byline ("hessenschau.de/bb"), a longer lower-case word
+        # is the rest of a sentence ("Von der Ringform zur Kastenform und umgekehrt")
+        parts = [p for p in parts if " " in p or (not p[0].isupper() and len(p) <= _MAX_INITIALS)]
     parts = [p.title() if p.isupper() and " " in p else p for p in parts]
     # a handle stands alone: single words in a list are places, sections or outlets ("Jane Doe, London"), and a
     # list of nothing else is no byline ("Frankfurt, Germany")
