@@ -344,3 +344,32 @@ def test_account_and_people_links_are_no_author_s_page(path: str) -> None:
 
 def test_a_french_author_class() -> None:
     assert author_of('<span class="auteur">Jean Dupont</span>', lang="fr") == "Jean Dupont"
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        '<div><span>Autor</span> <a href="/x">Jane Doe</a></div>',
+        "<p><b>Author</b><br>Jane Doe</p>",
+        "<table><tr><td>Autorin</td><td>Jane Doe</td></tr></table>",
+        '<div class="info"><span class="label">Verfasser</span><span class="value">Jane Doe</span></div>',
+    ],
+)
+def test_an_author_word_set_apart_from_the_name_it_labels(byline: str) -> None:
+    assert author_of(byline, lang="de") == "Jane Doe"
+
+
+def test_a_menu_s_authors_item_labels_no_name() -> None:
+    assert author_of('<ul class="menu"><li><a href="/x"><span>Authors</span></a></li></ul>') is None
+
+
+def test_a_byline_after_the_date_that_opens_its_line() -> None:
+    assert author_of("<p><time>12.03.2022</time> von Jane Doe</p>", lang="de") == "Jane Doe"
+
+
+def test_a_joomla_article_s_created_by_line() -> None:
+    info = (
+        '<dl class="article-info"><dd class="published">12.03.2022</dd>'
+        '<dd class="createdby">Escrito por Juan Pérez</dd></dl>'
+    )
+    assert author_of(info, lang="es") == "Juan Pérez"

@@ -93,13 +93,16 @@ _NOT_BYLINE_AREA = re.compile(r"(?<![a-z])(?:sidebar|widget|related|teaser|recom
 # A picture's caption or credit (not a "credits" box of the article, nor a video teaser's "item-caption")
 _CAPTION = re.compile(r"copyright|(?:photo|image|img|picture|bild|foto)[-_]?(?:credit|caption|source|quelle)"
                       r"|wp-caption|bildunterschrift|bildquelle", re.IGNORECASE)  # fmt: skip
-_AUTHOR_LABELS = re.compile(r"^(?:written by|author|verfasst von|geschrieben von|escrito por|écrit par|auteur|autor)$",
-                            re.IGNORECASE)  # fmt: skip
+# The word that labels an author's name set apart from it (Yoast's "Written by" for Twitter cards, "<span>Autor</span>
+# <a>Jane Doe</a>"): the author words only, not "Text" or "Interview", which also head a page's sections
+_AUTHOR_LABELS = re.compile(r"^(?:written by|verfasst von|geschrieben von|escrito por|écrit par|authors?|autor|autorin"
+                            r"|autoren|auteurs?|autore|autora|autorka|autorzy|verfasser|verfasserin|yazar|forfatter"
+                            r"|författare|szerző|kirjoittaja|автор|авторы)\s*:?$", re.IGNORECASE)  # fmt: skip
 # Elements that end a line of text: a break, or a block of its own
 _LINE_ENDS = frozenset(("br", "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "table", "section",
                         "article", "header", "footer", "aside", "nav", "blockquote", "figure", "hr"))  # fmt: skip
 _TEXT_BYLINE_TAGS = ("p", "span", "em", "i", "b", "strong", "small", "div", "li", "address", "h3", "h4", "h5", "h6",
-                     "td", "font", "dt", "th")  # fmt: skip
+                     "td", "font", "dt", "dd", "th")  # fmt: skip
 # A term or header cell that labels the name in the next one: "<dt>Autor</dt><dd>Jane Doe</dd>"
 _LABEL_CELL = re.compile(rf"^(?:{BYLINE_LABEL})\s*:?$", re.IGNORECASE)
 _AUTHOR_META = ("author", "article:author", "og:article:author", "byl", "parsely-author", "sailthru.author",
@@ -437,12 +440,15 @@ def _text_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
             continue
         if _DATED_LINE.match(own):
             dated.append(el)
-        labels_cell = el.tag in ("dt", "th") and _LABEL_CELL.match(own)
+        # a term or header cell, or an element that holds nothing but the author word: the name follows it
+        labels_cell = _LABEL_CELL.match(own) if el.tag in ("dt", "th") else _labels_alone(el, own)
         if not (labels_cell or _opens_byline(own)):
             continue
         text = _first_line(el)
         if labels_cell or BYLINE_PREFIX.fullmatch(text):  # a label whose name follows it: "<h5>Autor:</h5>Jane Doe"
-            text = f"{text.rstrip(':')}: {_text_after(el)}"
+            if not (after := _text_after(el)):
+                continue  # a label alone, as a menu's "Authors" is
+            text = f"{text.rstrip(':')}: {after}"
         area = byline_area(el)
         if len(text) <= MAX_BYLINE and area is not None and (name := _byline_name(text)):
             found[area].append(name)
@@ -452,6 +458,12 @@ def _text_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
     if _DATED_NAME.match(lone) and (area := byline_area(dated[0])) is not None:
         found[area].append(_byline_name(lone))
     return found
+
+
+def _labels_alone(el: HtmlElement, own: str) -> bool:
+    """The element holds an author word and nothing else: "<span>Autor</span> <a>Jane Doe</a>", "<b>Author</b><br>
+    Jane Doe", "<td>Autor</td><td>Jane Doe</td>"."""
+    return bool(_AUTHOR_LABELS.match(own)) and len(el) == 0
 
 
 def _opens_byline(text: str) -> bool:
@@ -479,12 +491,14 @@ def _tail_bylines(tree: HtmlElement) -> Iterator[str]:
 
 
 def _starts_line(el: HtmlElement) -> bool:
-    """Text after this element starts a line: it ends a line (a break, a block), or it is an icon that opens its
-    parent (an element without text, nothing before it)."""
+    """Text after this element starts a line: it ends a line (a break, a block), or it is an icon or a date that opens
+    its parent (an element without text, or a <time>, with nothing before it: "<p><time>12.03.2022</time> von Jane
+    Doe</p>")."""
     if el.tag in _LINE_ENDS:
         return True
     parent = el.getparent()
-    return not element_text(el) and el.getprevious() is None and parent is not None and not squash(parent.text)
+    opens = el.getprevious() is None and parent is not None and not squash(parent.text)
+    return opens and (el.tag == "time" or not element_text(el))
 
 
 def _tail_line(el: HtmlElement) -> str:
