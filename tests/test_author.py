@@ -373,3 +373,10 @@ def test_a_joomla_article_s_created_by_line() -> None:
         '<dd class="createdby">Escrito por Juan Pérez</dd></dl>'
     )
     assert author_of(info, lang="es") == "Juan Pérez"
+
+
+def test_a_menu_marked_by_its_aria_role_lists_no_byline() -> None:
+    menu = '<ul><li><a role="menuitem" href="/opinion/columnists/jane-doe">Jane Doe</a></li></ul>'
+    assert author_of(menu) is None
+    assert author_of('<p><a href="/opinion/columnists/jane-doe">Jane Doe</a></p>') == "Jane Doe"
+    assert author_of('<p><a href="/opinion/columnists/">Columnists</a></p>') is None

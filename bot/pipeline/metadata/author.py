@@ -90,6 +90,8 @@ _CLASS_AND_ID_VALUES = etree.XPath("descendant-or-self::*/@class | descendant-or
 # "site-footer"), not the tail of a layout name ("layoutTwoColumnsRightSidebar").
 _NOT_BYLINE_AREA = re.compile(r"(?<![a-z])(?:sidebar|widget|related|teaser|recommend|listing|footer|menu|nav|share)",
                               re.IGNORECASE)  # fmt: skip
+# ARIA roles of menus, whichever their class names ("<a role="menuitem" href="/columnists/jane-doe">Jane Doe</a>")
+_MENU_ROLES = frozenset(("navigation", "menu", "menubar", "menuitem"))
 # A picture's caption or credit (not a "credits" box of the article, nor a video teaser's "item-caption")
 _CAPTION = re.compile(r"copyright|(?:photo|image|img|picture|bild|foto)[-_]?(?:credit|caption|source|quelle)"
                       r"|wp-caption|bildunterschrift|bildquelle", re.IGNORECASE)  # fmt: skip
@@ -130,7 +132,7 @@ _AUTHOR_LINK_HREFS = etree.XPath(
 )
 _AUTHOR_PATH = re.compile(
     r"/(?:authors?|autor|autoren|auteur|auteurs|autore|autori|autores|autorzy|journalists?|redakteur|redakteure"
-    r"|writers?|contributors?|columnists?|reporters?|by)/"
+    r"|writers?|contributors?|columnists?|reporters?|by)/[^/?#]"  # a page of its own, not the index ("/columnists/")
 )
 _FAMILY_FIRST = re.compile(r"^([^\W\d_][\w'’-]+),\s*([^\W\d_][\w'’-]*\.?(?:\s+[^\W\d_][\w'’-]*\.?)?)$")
 _WORK_TYPES = frozenset(("recipe", "howto", "discussionforumposting"))
@@ -303,14 +305,14 @@ def byline_area(el: HtmlElement) -> int | None:
     """
     if _CAPTION.search(class_and_id(el)):
         return None
-    area = 0
+    area = 1 if el.get("role") in _MENU_ROLES else 0
     for depth, node in enumerate(el.iterancestors()):
         if node.tag in ("body", "html", "article", "main") or depth >= _BYLINE_AREA_DEPTH:
             break
         names = class_and_id(node)
         if COMMENT_NAMES.search(names) or node.tag in ("figure", "figcaption") or _CAPTION.search(names):
             return None
-        if node.tag in ("nav", "aside", "footer") or _NOT_BYLINE_AREA.search(names):
+        if node.tag in ("nav", "aside", "footer") or node.get("role") in _MENU_ROLES or _NOT_BYLINE_AREA.search(names):
             area = 1
     return area
 
