@@ -380,3 +380,21 @@ def test_a_menu_marked_by_its_aria_role_lists_no_byline() -> None:
     assert author_of(menu) is None
     assert author_of('<p><a href="/opinion/columnists/jane-doe">Jane Doe</a></p>') == "Jane Doe"
     assert author_of('<p><a href="/opinion/columnists/">Columnists</a></p>') is None
+
+
+def test_a_rel_author_link_to_a_social_profile_is_no_link_to_the_front_page() -> None:
+    byline = '<div class="author"><a href="https://twitter.com/" rel="author">Jane Doe</a></div>'
+    assert author_of(byline) == "Jane Doe"
+    assert author_of('<div class="author"><a href="/">Jane Doe</a></div>') is None  # the site's name, linked home
+
+
+@pytest.mark.parametrize(
+    "byline",
+    ['<span itemprop="author creator">Jane Doe</span>', '<p><a rel="author external" href="/x">Jane Doe</a></p>'],
+)
+def test_rel_and_itemprop_list_several_words(byline: str) -> None:
+    assert author_of(byline) == "Jane Doe"
+
+
+def test_a_russian_text_label() -> None:
+    assert author_of('<span class="article-info">Текст: Лида Иванова</span>', lang="ru") == "Лида Иванова"

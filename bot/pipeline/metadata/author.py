@@ -392,8 +392,9 @@ def _author_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
     found = 0
     for el in _author_selection(_author_spellings(tree))(tree):
         classes, ident = el.get("class") or "", el.get("id") or ""
-        marked = (_AUTHOR_CLASS.search(classes) or _AUTHOR_ID.search(ident) or el.get("rel") == "author"
-                  or el.get("itemprop") in _AUTHOR_PROPERTIES or el.get("property") in _AUTHOR_PROPERTIES
+        marked = (_AUTHOR_CLASS.search(classes) or _AUTHOR_ID.search(ident) or "author" in (el.get("rel") or "").split()
+                  or not _AUTHOR_PROPERTIES.isdisjoint((el.get("itemprop") or "").split())
+                  or el.get("property") in _AUTHOR_PROPERTIES
                   or el.tag == "byline")  # fmt: skip
         if not marked or el.tag in ("meta", "link", "body", "html", "article") or COMMENT_NAMES.search(classes + ident):
             continue
@@ -420,7 +421,9 @@ def _author_selection(spellings: tuple[str, ...]) -> etree.XPath:
     ids = " or ".join(f"contains(.,'{s}')" for s in spellings if s.lower() == "author") or "false()"
     return etree.XPath(
         f"descendant-or-self::*/@class[{classes}]/.. | descendant-or-self::*/@id[{ids}]/.."
-        " | descendant-or-self::*/@rel[.='author']/.. | descendant-or-self::*/@itemprop[.='author' or .='creator']/.."
+        # rel and itemprop hold lists of words ("author external", "author creator"): substrings here, words in Python
+        " | descendant-or-self::*/@rel[contains(., 'author')]/.."
+        " | descendant-or-self::*/@itemprop[contains(., 'author') or contains(., 'creator')]/.."
         " | descendant-or-self::*/@property[.='author' or .='schema:author' or .='dc:creator'"
         " or .='dcterms:creator']/.."
         " | descendant-or-self::byline"

@@ -31,7 +31,7 @@ BYLINE_LABEL = (
     r"(?:author|autor|autorin|autoren|auteur|autore|auteurs|autora|autorka|autorzy|text|texte|texto|testo|tekst"
     r"|interview|writer|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja|redakteur|redakteurin"
     r"|reportage|reportagem|reportaje|gastautor|gastautorin"
-    r"|автор|авторы"
+    r"|автор|авторы|текст"
     r"|autor(?:/|\*|:|_)in(?:nen)?)"  # "Autor/in:", "Autor*innen:"
     # "Text & Fotos:", "Texte et photos", "Text a foto:", "Tekst en foto's:"
     r"(?:\s*(?:&|und|and|et|y|e|a|i|en|/|\+)\s*(?:fotos?|foto's|bild(?:er)?|photos?|images?))?"
