@@ -398,3 +398,7 @@ def test_rel_and_itemprop_list_several_words(byline: str) -> None:
 
 def test_a_russian_text_label() -> None:
     assert author_of('<span class="article-info">Текст: Лида Иванова</span>', lang="ru") == "Лида Иванова"
+
+
+def test_an_ap_dateline_with_the_place_s_state() -> None:
+    assert author_of("<p>SANTA FE, N.M. (AP) — A cat that went missing five years ago was found.</p>") == "AP"

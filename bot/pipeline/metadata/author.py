@@ -114,8 +114,9 @@ _MAX_BYLINE_BOX = 1500  # an author box with a short bio is far shorter
 _DATE_KEYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
               "march", "april", "may", "june", "july", "august", "september", "october", "november",
               "december")  # fmt: skip
-# A dateline: a place, then the agency in parentheses, then a dash ("Frankfurt/Main (dpa) –")
-_DATELINE = re.compile(r"^[^\W\d_][\w./' -]{0,40}?\s*\(([^()]{2,30})\)\s*[-–—:]")
+# A dateline: a place (and its state or country, as AP writes it), then the agency in parentheses, then a dash
+# ("Frankfurt/Main (dpa) –", "SANTA FE, N.M. (AP) —")
+_DATELINE = re.compile(r"^[^\W\d_][\w./' ,-]{0,40}?\s*\(([^()]{2,30})\)\s*[-–—:]")
 _DATELINE_PARAGRAPHS = 5
 # paragraphs whose text ends with a parenthesis (libxml2 tests them: 3x cheaper than reading each one's text)
 _CLOSED_PARAGRAPHS = etree.XPath("//p[substring(normalize-space(), string-length(normalize-space())) = ')']")
