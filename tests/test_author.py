@@ -402,3 +402,19 @@ def test_a_russian_text_label() -> None:
 
 def test_an_ap_dateline_with_the_place_s_state() -> None:
     assert author_of("<p>SANTA FE, N.M. (AP) — A cat that went missing five years ago was found.</p>") == "AP"
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("<p>Opracowanie: Jan Kowalski</p>", "Jan Kowalski"),
+        ("<p>Napsal(a): Jan Novák</p>", "Jan Novák"),
+        ("<p>Szöveg: Kovács János</p>", "Kovács János"),
+        ("<p>Door onze redacteur Jan de Vries</p>", "Jan de Vries"),
+        ("<p>Tekst: Jan Kowalski, zdjęcia: Anna Nowak</p>", "Jan Kowalski"),  # the photographer after the writer
+        ("<p>Por Maria Silva, da Folha</p>", "Maria Silva"),  # the outlet after "of"
+        ("<p>Von tobi_89</p>", "tobi_89"),  # a handle's digits are no date
+    ],
+)
+def test_more_labels_roles_credits_and_outlets(byline: str, expected: str) -> None:
+    assert author_of(byline) == expected

@@ -19,9 +19,9 @@ BYLINE_WORDS = (
     r"|publicado|postado|enviado|submitted|reporting|contributed|authored|article|post|veröffentlicht|gepostet"
     r"|eingestellt|publiziert|gepubliceerd|publicerad|publicerat|publiceret|publisert|opublikowano|opublikowane"
     r"|propos recueillis)\s+)?"
-    r"(?:by|von|vom|par|por|di|door|av|af|napsal|napsala|napisał|napisała|przez)"
+    r"(?:by|von|vom|par|por|di|door|av|af|napsal|napsala|napsal\(a\)|napisał|napisała|przez)"
     # the writer's role between: "Von unserem Redakteur Max Müller", "By our correspondent Jane Doe"
-    r"(?:\s+(?:unserem|unserer|our|notre|nuestro|nuestra|nostro|nostra)\s+[^\W\d_]+(?=\s+[^\W\d_]))?"
+    r"(?:\s+(?:unserem|unserer|our|notre|nuestro|nuestra|nostro|nostra|nosso|nossa|onze)\s+[^\W\d_]+(?=\s+[^\W\d_]))?"
     r"|(?:scritto|pubblicato|postato) da|a cura di"  # Italian; "da" alone opens German sentences
     # a piece's kind, then "de" (alone, "de" opens any phrase): "Un article de Jean Dupont", "Una entrevista de ..."
     r"|(?:un|une|una|um|uma)\s+(?:article|chronique|reportage|analyse|tribune|artículo|reportaje|entrevista|crónica"
@@ -30,7 +30,7 @@ BYLINE_WORDS = (
 BYLINE_LABEL = (
     r"(?:author|autor|autorin|autoren|auteur|autore|auteurs|autora|autorka|autorzy|text|texte|texto|testo|tekst"
     r"|interview|writer|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja|redakteur|redakteurin"
-    r"|reportage|reportagem|reportaje|gastautor|gastautorin"
+    r"|reportage|reportagem|reportaje|gastautor|gastautorin|opracowanie|szöveg"
     r"|автор|авторы|текст"
     r"|autor(?:/|\*|:|_)in(?:nen)?)"  # "Autor/in:", "Autor*innen:"
     # "Text & Fotos:", "Texte et photos", "Text a foto:", "Tekst en foto's:"
@@ -111,6 +111,7 @@ _PARTICLES = frozenset(
 _ELIDED_PARTICLE = re.compile(r"^(?:d|l|dell|dall|degl|all)['’][^\W\d_]")
 # "Les" and "La" open given names too (Les Paul, LaToya), and "Le" Vietnamese family names
 _ARTICLES = frozenset("the der die das el los las il het".split())  # noqa: SIM905
+_FROM_OUTLET = frozenset("da do de del della dal dalla du des".split())  # noqa: SIM905
 # The outlet, a comma, a capitalised place: "PTI, New Delhi" (not "dpa/Jane Doe", an agency's writer or photographer)
 _DATELINE_PLACE = re.compile(r"^[^,]+,[^,]+$")
 # A name with a note in parentheses; the note of a photographer's credit ("(Fotos)", "(Bild)"), not of the text's writer
@@ -205,8 +206,10 @@ def _is_outlet(part: str, site_name: str | None) -> bool:
     """A desk, agency or the site named beside the people: "CNN", "dpa", "Redaktion", the site's own name."""
     if _NOT_A_PERSON.search(part) or DOMAIN.search(part):
         return True
-    # a newspaper's or magazine's article opens its name ("The Economist", "El Comercio"), a person's does not
-    if " " in part and part.split(None, 1)[0].lower() in _ARTICLES:
+    # a newspaper's or magazine's article opens its name ("The Economist", "El Comercio"), a person's does not; nor does
+    # a person's name open with "of" before a word ("Maria Silva, da Folha", "do Estadão")
+    words = part.split()
+    if len(words) > 1 and (words[0].lower() in _ARTICLES or (len(words) == 2 and words[0] in _FROM_OUTLET)):
         return True
     if site_name and " " not in part and letters(part) and letters(part) == letters(site_name):
         return True
