@@ -418,3 +418,7 @@ def test_an_ap_dateline_with_the_place_s_state() -> None:
 )
 def test_more_labels_roles_credits_and_outlets(byline: str, expected: str) -> None:
     assert author_of(byline) == expected
+
+
+def test_a_newspaper_named_beside_the_writer_is_no_coauthor() -> None:
+    assert author_of('<div class="byline">By <a>Jane Doe</a>, <span>Washington Examiner</span></div>') == "Jane Doe"

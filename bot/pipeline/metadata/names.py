@@ -60,6 +60,8 @@ _NOT_A_PERSON = re.compile(
     r"verlag|blog|home|profil|profile|posted|published|veröffentlicht|publié|publicado|pubblicato|stand|"
     r"updated|aktualisiert|author|autor|autorin|date|datum|comments?|kommentare?|share|teilen|mehr|more|read|red|"
     r"alle|all|view|beiträge|artikel|articles|posts|stories|magazin|tribune|gazette|herald|courier|chronicle|"
+    # newspapers' names that are no family names ("Jane Doe, Washington Examiner")
+    r"express|mirror|telegraph|guardian|observer|inquirer|examiner|bulletin|weekly|independent|"
     r"text|texte|foto|fotos|photos?|bild|bilder|images?)\b"
     r"|redaktion\b|r[ée]dac(tion|ción|ção)|redazione|agentur|admin|blatt\b|zeitung\b|nachrichten\b|rundschau\b"
     r"|anzeiger\b|kurier\b|illustrierte\b"
