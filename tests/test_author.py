@@ -422,3 +422,16 @@ def test_more_labels_roles_credits_and_outlets(byline: str, expected: str) -> No
 
 def test_a_newspaper_named_beside_the_writer_is_no_coauthor() -> None:
     assert author_of('<div class="byline">By <a>Jane Doe</a>, <span>Washington Examiner</span></div>') == "Jane Doe"
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("<p>By Jane Doe Senior Reporter</p>", "Jane Doe"),
+        ("<p>Von Jane Doe Redakteurin</p>", "Jane Doe"),
+        ('<p class="byline">By Jerusalem Post Staff</p>', None),  # a desk stays a desk
+        ('<p class="byline">Science Writers</p>', None),
+    ],
+)
+def test_a_role_after_the_name_without_a_separator(byline: str, expected: str | None) -> None:
+    assert author_of(byline) == expected

@@ -95,6 +95,9 @@ _ROLE = re.compile(
     r"|(?:journalist|redakteur|korrespondent|reporter|autor|kolumnist|volontär)(?:in|innen|en)?\b",
     re.IGNORECASE,
 )
+# A rank set before the role after a name ("Jane Doe Senior Reporter", "Jane Doe, Freie Autorin")
+_RANK_AFTER = re.compile(r"(?:\s+(?:senior|chief|deputy|associate|assistant|managing|contributing|special|staff"
+                         r"|leitende[r]?|stellvertretende[r]?|freie[r]?))*\s*$", re.IGNORECASE)  # fmt: skip
 # A sentence ends after a word of three letters or more, not after a title set before a name ("Prof. Dr. Jane Doe")
 _TITLES = ("prof", "dipl", "univ", "priv", "mrs", "rev", "hon", "ing", "mag", "doz", "sen", "rep", "gov", "gen", "col",
            "capt", "sgt", "lic", "dra", "sra", "med", "rer", "nat", "phil", "jur", "dent", "habil", "oec",
@@ -179,6 +182,7 @@ def person_names(value: Any, site_name: str | None = None) -> list[str]:
     split = [p for p in (p.strip(" .,:;|") for p in NAME_SPLIT.split(text)) if p]
     if len(split) == 2 and _is_outlet(split[0], site_name) and _DATELINE_PLACE.match(text) and split[1][0].isupper():
         return []  # an agency or desk, then its dateline's place: "PTI, New Delhi", "Redaktion, Wien"
+    split = [_before_role(p) for p in split]
     parts = [p for p in split if not _ROLE.search(p) and not _is_outlet(p, site_name)]
     if len(parts) < len(split):
         # beside outlets, a capitalised single word is another, a section or a place ("FR mit dpa", "Science, Rice
@@ -194,6 +198,18 @@ def person_names(value: Any, site_name: str | None = None) -> list[str]:
     if len(names) != len(parts):
         return []
     return dedupe(names)
+
+
+def _before_role(part: str) -> str:
+    """The name before a person's role that follows it with no separator: "Jane Doe Senior Reporter", "Jane Doe
+    Redakteurin". A part that opens with the role is left to be dropped ("Senior Reporter"), and a desk's role stays
+    a desk ("Jerusalem Post Staff", "Science Writers")."""
+    match = _ROLE.search(part)
+    role = match[0].lower() if match else ""
+    if not match or not part[: match.start()].endswith(" ") or role == "staff" or role.endswith(("s", "innen")):
+        return part
+    name = _RANK_AFTER.sub("", part[: match.start()])
+    return name if len(name.split()) >= 2 else part
 
 
 def _without_notes(text: str) -> str:
