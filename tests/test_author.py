@@ -428,6 +428,7 @@ def test_a_newspaper_named_beside_the_writer_is_no_coauthor() -> None:
     ("byline", "expected"),
     [
         ("<p>By Jane Doe Senior Reporter</p>", "Jane Doe"),
+        ("<p>By Jane Doe Staff Writer</p>", "Jane Doe"),
         ("<p>Von Jane Doe Redakteurin</p>", "Jane Doe"),
         ('<p class="byline">By Jerusalem Post Staff</p>', None),  # a desk stays a desk
         ('<p class="byline">Science Writers</p>', None),

@@ -96,7 +96,7 @@ _ROLE = re.compile(
     re.IGNORECASE,
 )
 # A rank set before the role after a name ("Jane Doe Senior Reporter", "Jane Doe, Freie Autorin")
-_RANK_AFTER = re.compile(r"(?:\s+(?:senior|chief|deputy|associate|assistant|managing|contributing|special|staff"
+_RANK_AFTER = re.compile(r"(?:\s+(?:senior|chief|deputy|associate|assistant|managing|contributing|special"
                          r"|leitende[r]?|stellvertretende[r]?|freie[r]?))*\s*$", re.IGNORECASE)  # fmt: skip
 # A sentence ends after a word of three letters or more, not after a title set before a name ("Prof. Dr. Jane Doe")
 _TITLES = ("prof", "dipl", "univ", "priv", "mrs", "rev", "hon", "ing", "mag", "doz", "sen", "rep", "gov", "gen", "col",
@@ -204,11 +204,11 @@ def _before_role(part: str) -> str:
     """The name before a person's role that follows it with no separator: "Jane Doe Senior Reporter", "Jane Doe
     Redakteurin". A part that opens with the role is left to be dropped ("Senior Reporter"), and a desk's role stays
     a desk ("Jerusalem Post Staff", "Science Writers")."""
-    match = _ROLE.search(part)
-    role = match[0].lower() if match else ""
-    if not match or not part[: match.start()].endswith(" ") or role == "staff" or role.endswith(("s", "innen")):
+    roles = list(_ROLE.finditer(part))
+    last = roles[-1][0].lower() if roles else ""  # "Staff" in "Jane Doe Staff Writer" is a rank, in "Post Staff" a desk
+    if not roles or not part[: roles[0].start()].endswith(" ") or last == "staff" or last.endswith(("s", "innen")):
         return part
-    name = _RANK_AFTER.sub("", part[: match.start()])
+    name = _RANK_AFTER.sub("", part[: roles[0].start()])
     return name if len(name.split()) >= 2 else part
 
 
