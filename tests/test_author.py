@@ -376,10 +376,10 @@ def test_a_joomla_article_s_created_by_line() -> None:
 
 
 def test_a_menu_marked_by_its_aria_role_lists_no_byline() -> None:
-    menu = '<ul><li><a role="menuitem" href="/opinion/columnists/jane-doe">Jane Doe</a></li></ul>'
+    menu = '<ul><li><a role="menuitem" href="/opinion/contributors/jane-doe">Jane Doe</a></li></ul>'
     assert author_of(menu) is None
-    assert author_of('<p><a href="/opinion/columnists/jane-doe">Jane Doe</a></p>') == "Jane Doe"
-    assert author_of('<p><a href="/opinion/columnists/">Columnists</a></p>') is None
+    assert author_of('<p><a href="/opinion/contributors/jane-doe">Jane Doe</a></p>') == "Jane Doe"
+    assert author_of('<p><a href="/by/">Kolumnen</a></p>') is None  # an index, not a writer's page
 
 
 def test_a_rel_author_link_to_a_social_profile_is_no_link_to_the_front_page() -> None:
