@@ -436,3 +436,14 @@ def test_a_newspaper_named_beside_the_writer_is_no_coauthor() -> None:
 )
 def test_a_role_after_the_name_without_a_separator(byline: str, expected: str | None) -> None:
     assert author_of(byline) == expected
+
+
+def test_a_byline_inside_another_article_s_teaser_link_is_the_teaser_s() -> None:
+    teaser = '<ul><li><a href="/other-story"><p>Another story</p><span>von Jane Doe</span></a></li></ul>'
+    assert author_of(teaser + "<p>Von John Roe</p>", lang="de") == "John Roe"
+    assert author_of('<p>Von <a href="/team/jane"><span>Jane Doe</span></a></p>', lang="de") == "Jane Doe"
+
+
+def test_the_time_after_the_name_is_cut() -> None:
+    byline = '<div class="post-meta">Posted by <a href="https://www.blogger.com/profile/1">Jane Doe</a> at 10:00</div>'
+    assert author_of(byline) == "Jane Doe"

@@ -66,6 +66,7 @@ _DATED_NAME = re.compile(_DATED_LINE.pattern + r"(?=(?:[^\W\d_][\w'’.-]*\s+){1
 # Where the name ends: a date or time, "am"/"on"/"le" before one, a separator, a parenthesis.
 _BYLINE_END = re.compile(
     r"\s+(?:am|on|le|el|il|em|op|den|updated|aktualisiert|veröffentlicht|published)\s+.*$|\s*[|·•(\[–—]\s*.*$|\s+-\s+.*$"
+    r"|\s+(?:at|um|à|às|alle)\s+\d.*$"  # the time after the name: Blogger's "Posted by Jane Doe at 10:00 AM"
     # the post's category or place after the name: "Posted by Jane Doe in News", "von Tobi unter Allgemein"
     r"|\s+(?:in|under|unter|dans|nel|nella)\s+.*$|,?\s+special to\b.*$"  # "Jane Doe, Special to the Post"
     r"|\s*;\s*(?:editing|edited|writing|additional reporting) by\b.*$"  # wire copy's "Reporting by X; Editing by Y"
@@ -314,9 +315,23 @@ def byline_area(el: HtmlElement) -> int | None:
         names = class_and_id(node)
         if COMMENT_NAMES.search(names) or node.tag in ("figure", "figcaption") or _CAPTION.search(names):
             return None
-        if node.tag in ("nav", "aside", "footer") or node.get("role") in _MENU_ROLES or _NOT_BYLINE_AREA.search(names):
+        if _outside_the_article(node, names):
             area = 1
     return area
+
+
+def _outside_the_article(node: HtmlElement, names: str) -> bool:
+    """A menu, a sidebar, a footer, or a link to another article's teaser."""
+    if node.tag in ("nav", "aside", "footer") or node.get("role") in _MENU_ROLES or _NOT_BYLINE_AREA.search(names):
+        return True
+    return node.tag == "a" and _links_a_teaser(node)
+
+
+def _links_a_teaser(link: HtmlElement) -> bool:
+    """The link around a byline holds lines of more than the byline, and leads elsewhere than to a writer's page:
+    another article's teaser, its title and its writer ("<a href="/other"><p>Title</p><span>von Jane Doe</span>
+    </a>")."""
+    return any(child.tag in _LINE_ENDS for child in link) and not _AUTHOR_PATH.search(link.get("href") or "")
 
 
 def _marked_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
