@@ -92,7 +92,7 @@ _CLASS_AND_ID_VALUES = etree.XPath("descendant-or-self::*/@class | descendant-or
 # "site-footer"), not the tail of a layout name ("layoutTwoColumnsRightSidebar").
 _NOT_BYLINE_AREA = re.compile(r"(?<![a-z])(?:sidebar|widget|related|teaser|recommend|listing|footer|menu|nav|share)",
                               re.IGNORECASE)  # fmt: skip
-# ARIA roles of menus, whichever their class names ("<a role="menuitem" href="/columnists/jane-doe">Jane Doe</a>")
+# ARIA roles of menus, whichever their class names ("<a role="menuitem" href="/contributors/jane-doe">Jane Doe</a>")
 _MENU_ROLES = frozenset(("navigation", "menu", "menubar", "menuitem"))
 # A picture's caption or credit (not a "credits" box of the article, nor a video teaser's "item-caption")
 _CAPTION = re.compile(r"copyright|(?:photo|image|img|picture|bild|foto)[-_]?(?:credit|caption|source|quelle)"

@@ -116,6 +116,7 @@ _PARTICLES = frozenset(
 _ELIDED_PARTICLE = re.compile(r"^(?:d|l|dell|dall|degl|all)['’][^\W\d_]")
 # "Les" and "La" open given names too (Les Paul, LaToya), and "Le" Vietnamese family names
 _ARTICLES = frozenset("the der die das el los las il het".split())  # noqa: SIM905
+# "of" before an outlet's name in Romance bylines ("Maria Silva, da Folha")
 _FROM_OUTLET = frozenset("da do de del della dal dalla du des".split())  # noqa: SIM905
 # The outlet, a comma, a capitalised place: "PTI, New Delhi" (not "dpa/Jane Doe", an agency's writer or photographer)
 _DATELINE_PLACE = re.compile(r"^[^,]+,[^,]+$")
