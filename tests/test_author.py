@@ -301,3 +301,149 @@ def test_a_place_marked_beside_the_agency_is_no_handle() -> None:
 
 def test_a_given_name_that_spells_an_agency_is_still_a_name() -> None:
     assert person_names("Pa Salieu") == ["Pa Salieu"]
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("<p>Postado por Maria Silva</p>", "Maria Silva"),
+        ("<p>Enviado por Juan Pérez</p>", "Juan Pérez"),
+        ("<p>Gepost door Jan de Vries</p>", "Jan de Vries"),
+        ("<p>Skrivet av Anna Svensson</p>", "Anna Svensson"),
+        ("<p>Opublikowano przez Jan Kowalski</p>", "Jan Kowalski"),
+        ("<p>Eine Analyse von Jane Doe</p>", "Jane Doe"),
+        ("<p>Gastkommentar von Jane Doe</p>", "Jane Doe"),
+        ("<p>Un article de Jean Dupont</p>", "Jean Dupont"),
+        ("<p>Una entrevista de Juan Pérez</p>", "Juan Pérez"),
+        ("<p>Text a foto: Jan Novák</p>", "Jan Novák"),
+        ("<p>Reportagem: Maria Silva</p>", "Maria Silva"),
+        ("<p>Writer: Jane Doe</p>", "Jane Doe"),
+        ("<p>Redakce: Jan Novák</p>", "Jan Novák"),
+        ("<p>Un article de presse</p>", None),  # "de" then no name
+    ],
+)
+def test_byline_words_of_more_languages_and_kinds_of_piece(byline: str, expected: str | None) -> None:
+    assert author_of(byline) == expected
+
+
+def test_a_long_lower_case_word_beside_an_outlet_is_no_writer_s_initials() -> None:
+    # "der Ringform ..." reads as an outlet ("Die Zeit"), and the sentence's last word is no handle
+    assert author_of("<p>Von der Ringform zur Kastenform und umgekehrt</p>", lang="de") is None
+    assert author_of('<p class="author">hessenschau.de/jkl</p>', lang="de") == "jkl"
+
+
+@pytest.mark.parametrize("path", ["/journalists/jane-doe", "/by/jane-doe", "/autores/jane-doe", "/contributors/jdoe"])
+def test_links_to_a_newsroom_s_pages_of_its_writers(path: str) -> None:
+    assert author_of(f'<p><a href="{path}">Jane Doe</a></p>') == "Jane Doe"
+
+
+@pytest.mark.parametrize("path", ["/profile/jane-doe", "/people/jane-doe", "/user/jane-doe"])
+def test_account_and_people_links_are_no_author_s_page(path: str) -> None:
+    assert author_of(f'<p><a href="{path}">Jane Doe</a></p>') is None
+
+
+def test_a_french_author_class() -> None:
+    assert author_of('<span class="auteur">Jean Dupont</span>', lang="fr") == "Jean Dupont"
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        '<div><span>Autor</span> <a href="/x">Jane Doe</a></div>',
+        "<p><b>Author</b><br>Jane Doe</p>",
+        "<table><tr><td>Autorin</td><td>Jane Doe</td></tr></table>",
+        '<div class="info"><span class="label">Verfasser</span><span class="value">Jane Doe</span></div>',
+    ],
+)
+def test_an_author_word_set_apart_from_the_name_it_labels(byline: str) -> None:
+    assert author_of(byline, lang="de") == "Jane Doe"
+
+
+def test_a_menu_s_authors_item_labels_no_name() -> None:
+    assert author_of('<ul class="menu"><li><a href="/x"><span>Authors</span></a></li></ul>') is None
+
+
+def test_a_byline_after_the_date_that_opens_its_line() -> None:
+    assert author_of("<p><time>12.03.2022</time> von Jane Doe</p>", lang="de") == "Jane Doe"
+
+
+def test_a_joomla_article_s_created_by_line() -> None:
+    info = (
+        '<dl class="article-info"><dd class="published">12.03.2022</dd>'
+        '<dd class="createdby">Escrito por Juan Pérez</dd></dl>'
+    )
+    assert author_of(info, lang="es") == "Juan Pérez"
+
+
+def test_a_menu_marked_by_its_aria_role_lists_no_byline() -> None:
+    menu = '<ul><li><a role="menuitem" href="/opinion/contributors/jane-doe">Jane Doe</a></li></ul>'
+    assert author_of(menu) is None
+    assert author_of('<p><a href="/opinion/contributors/jane-doe">Jane Doe</a></p>') == "Jane Doe"
+    assert author_of('<p><a href="/by/">Kolumnen</a></p>') is None  # an index, not a writer's page
+
+
+def test_a_rel_author_link_to_a_social_profile_is_no_link_to_the_front_page() -> None:
+    byline = '<div class="author"><a href="https://twitter.com/" rel="author">Jane Doe</a></div>'
+    assert author_of(byline) == "Jane Doe"
+    assert author_of('<div class="author"><a href="/">Jane Doe</a></div>') is None  # the site's name, linked home
+
+
+@pytest.mark.parametrize(
+    "byline",
+    ['<span itemprop="author creator">Jane Doe</span>', '<p><a rel="author external" href="/x">Jane Doe</a></p>'],
+)
+def test_rel_and_itemprop_list_several_words(byline: str) -> None:
+    assert author_of(byline) == "Jane Doe"
+
+
+def test_a_russian_text_label() -> None:
+    assert author_of('<span class="article-info">Текст: Лида Иванова</span>', lang="ru") == "Лида Иванова"
+
+
+def test_an_ap_dateline_with_the_place_s_state() -> None:
+    assert author_of("<p>SANTA FE, N.M. (AP) — A cat that went missing five years ago was found.</p>") == "AP"
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("<p>Opracowanie: Jan Kowalski</p>", "Jan Kowalski"),
+        ("<p>Napsal(a): Jan Novák</p>", "Jan Novák"),
+        ("<p>Szöveg: Kovács János</p>", "Kovács János"),
+        ("<p>Door onze redacteur Jan de Vries</p>", "Jan de Vries"),
+        ("<p>Tekst: Jan Kowalski, zdjęcia: Anna Nowak</p>", "Jan Kowalski"),  # the photographer after the writer
+        ("<p>Por Maria Silva, da Folha</p>", "Maria Silva"),  # the outlet after "of"
+        ("<p>Von tobi_89</p>", "tobi_89"),  # a handle's digits are no date
+    ],
+)
+def test_more_labels_roles_credits_and_outlets(byline: str, expected: str) -> None:
+    assert author_of(byline) == expected
+
+
+def test_a_newspaper_named_beside_the_writer_is_no_coauthor() -> None:
+    assert author_of('<div class="byline">By <a>Jane Doe</a>, <span>Washington Examiner</span></div>') == "Jane Doe"
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("<p>By Jane Doe Senior Reporter</p>", "Jane Doe"),
+        ("<p>By Jane Doe Staff Writer</p>", "Jane Doe"),
+        ("<p>Von Jane Doe Redakteurin</p>", "Jane Doe"),
+        ('<p class="byline">By Jerusalem Post Staff</p>', None),  # a desk stays a desk
+        ('<p class="byline">Science Writers</p>', None),
+    ],
+)
+def test_a_role_after_the_name_without_a_separator(byline: str, expected: str | None) -> None:
+    assert author_of(byline) == expected
+
+
+def test_a_byline_inside_another_article_s_teaser_link_is_the_teaser_s() -> None:
+    teaser = '<ul><li><a href="/other-story"><p>Another story</p><span>von Jane Doe</span></a></li></ul>'
+    assert author_of(teaser + "<p>Von John Roe</p>", lang="de") == "John Roe"
+    assert author_of('<p>Von <a href="/team/jane"><span>Jane Doe</span></a></p>', lang="de") == "Jane Doe"
+
+
+def test_the_time_after_the_name_is_cut() -> None:
+    byline = '<div class="post-meta">Posted by <a href="https://www.blogger.com/profile/1">Jane Doe</a> at 10:00</div>'
+    assert author_of(byline) == "Jane Doe"

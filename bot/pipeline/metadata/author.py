@@ -66,10 +66,12 @@ _DATED_NAME = re.compile(_DATED_LINE.pattern + r"(?=(?:[^\W\d_][\w'’.-]*\s+){1
 # Where the name ends: a date or time, "am"/"on"/"le" before one, a separator, a parenthesis.
 _BYLINE_END = re.compile(
     r"\s+(?:am|on|le|el|il|em|op|den|updated|aktualisiert|veröffentlicht|published)\s+.*$|\s*[|·•(\[–—]\s*.*$|\s+-\s+.*$"
+    r"|\s+(?:at|um|à|às|alle)\s+\d.*$"  # the time after the name: Blogger's "Posted by Jane Doe at 10:00 AM"
     # the post's category or place after the name: "Posted by Jane Doe in News", "von Tobi unter Allgemein"
     r"|\s+(?:in|under|unter|dans|nel|nella)\s+.*$|,?\s+special to\b.*$"  # "Jane Doe, Special to the Post"
     r"|\s*;\s*(?:editing|edited|writing|additional reporting) by\b.*$"  # wire copy's "Reporting by X; Editing by Y"
-    r"|\s*(?<![^\W_])\d.*$|\s+(?:tags?|kategorie|category|foto|fotos|bild|illustration|photos?)\b.*$"
+    r"|\s*(?<!\w)\d.*$|\s+(?:tags?|kategorie|category|foto|fotos|bild|illustration|photos?|zdjęcia|zdjęcie"
+    r"|fotografie|fotografía|fotografia)\b.*$"
     # a byline box's links and notes after the name: "Jane Doe Full Bio LinkedIn", "Jane Doe Lesezeit 3 Min."
     r"|\s+(?:full bio|bio|linkedin|twitter|facebook|instagram|e-?mail|kontakt|contact|follow|folgen|alle artikel"
     r"|all (?:posts|articles|stories)|more (?:by|from)|mehr von|lesezeit|reading time|temps de lecture"
@@ -78,28 +80,33 @@ _BYLINE_END = re.compile(
 )
 # Classes of elements that hold the byline; "fn" only as a class of its own (hCard), not inside other names.
 # (not "authority", "autoridad", "authorization": a tag or a permission, "tag-housing-authority")
-_AUTHOR_CLASS = re.compile(r"author(?!i[tsz])|byline|autor(?!i[dtsz]|y)|writer|verfasser|(?<![\w-])fn(?![\w-])",
+_AUTHOR_CLASS = re.compile(r"author(?!i[tsz])|byline|autor(?!i[dtsz]|y)|auteur|writer|verfasser|(?<![\w-])fn(?![\w-])",
                            re.IGNORECASE)  # fmt: skip
 # microdata's and RDFa's author properties (schema.org, Dublin Core)
 _AUTHOR_PROPERTIES = frozenset(("author", "creator", "schema:author", "dc:creator", "dcterms:creator"))
 _AUTHOR_ID = re.compile(r"author(?!i[tsz])", re.IGNORECASE)
 # What those two can match, in ASCII lower case; and the page's class and id values (plain strings: no proxies)
-_AUTHOR_WORDS = re.compile(rb"author|byline|autor|writer|verfasser|fn")
+_AUTHOR_WORDS = re.compile(rb"author|byline|autor|auteur|writer|verfasser|fn")
 _CLASS_AND_ID_VALUES = etree.XPath("descendant-or-self::*/@class | descendant-or-self::*/@id", smart_strings=False)
 # Class or id words of areas whose names are not the article's byline; a word of its own ("comment-list",
 # "site-footer"), not the tail of a layout name ("layoutTwoColumnsRightSidebar").
 _NOT_BYLINE_AREA = re.compile(r"(?<![a-z])(?:sidebar|widget|related|teaser|recommend|listing|footer|menu|nav|share)",
                               re.IGNORECASE)  # fmt: skip
+# ARIA roles of menus, whichever their class names ("<a role="menuitem" href="/contributors/jane-doe">Jane Doe</a>")
+_MENU_ROLES = frozenset(("navigation", "menu", "menubar", "menuitem"))
 # A picture's caption or credit (not a "credits" box of the article, nor a video teaser's "item-caption")
 _CAPTION = re.compile(r"copyright|(?:photo|image|img|picture|bild|foto)[-_]?(?:credit|caption|source|quelle)"
                       r"|wp-caption|bildunterschrift|bildquelle", re.IGNORECASE)  # fmt: skip
-_AUTHOR_LABELS = re.compile(r"^(?:written by|author|verfasst von|geschrieben von|escrito por|écrit par|auteur|autor)$",
-                            re.IGNORECASE)  # fmt: skip
+# The word that labels an author's name set apart from it (Yoast's "Written by" for Twitter cards, "<span>Autor</span>
+# <a>Jane Doe</a>"): the author words only, not "Text" or "Interview", which also head a page's sections
+_AUTHOR_LABELS = re.compile(r"^(?:written by|verfasst von|geschrieben von|escrito por|écrit par|authors?|autor|autorin"
+                            r"|autoren|auteurs?|autore|autora|autorka|autorzy|verfasser|verfasserin|yazar|forfatter"
+                            r"|författare|szerző|kirjoittaja|автор|авторы)\s*:?$", re.IGNORECASE)  # fmt: skip
 # Elements that end a line of text: a break, or a block of its own
 _LINE_ENDS = frozenset(("br", "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "table", "section",
                         "article", "header", "footer", "aside", "nav", "blockquote", "figure", "hr"))  # fmt: skip
 _TEXT_BYLINE_TAGS = ("p", "span", "em", "i", "b", "strong", "small", "div", "li", "address", "h3", "h4", "h5", "h6",
-                     "td", "font", "dt", "th")  # fmt: skip
+                     "td", "font", "dt", "dd", "th")  # fmt: skip
 # A term or header cell that labels the name in the next one: "<dt>Autor</dt><dd>Jane Doe</dd>"
 _LABEL_CELL = re.compile(rf"^(?:{BYLINE_LABEL})\s*:?$", re.IGNORECASE)
 _AUTHOR_META = ("author", "article:author", "og:article:author", "byl", "parsely-author", "sailthru.author",
@@ -109,16 +116,27 @@ _MAX_BYLINE_BOX = 1500  # an author box with a short bio is far shorter
 _DATE_KEYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
               "march", "april", "may", "june", "july", "august", "september", "october", "november",
               "december")  # fmt: skip
-# A dateline: a place, then the agency in parentheses, then a dash ("Frankfurt/Main (dpa) –")
-_DATELINE = re.compile(r"^[^\W\d_][\w./' -]{0,40}?\s*\(([^()]{2,30})\)\s*[-–—:]")
+# A dateline: a place (and its state or country, as AP writes it), then the agency in parentheses, then a dash
+# ("Frankfurt/Main (dpa) –", "SANTA FE, N.M. (AP) —")
+_DATELINE = re.compile(r"^[^\W\d_][\w./' ,-]{0,40}?\s*\(([^()]{2,30})\)\s*[-–—:]")
 _DATELINE_PARAGRAPHS = 5
 # paragraphs whose text ends with a parenthesis (libxml2 tests them: 3x cheaper than reading each one's text)
 _CLOSED_PARAGRAPHS = etree.XPath("//p[substring(normalize-space(), string-length(normalize-space())) = ')']")
 _CLOSING_CREDIT = re.compile(r"[.!?\"“”»«]\s*\(([^()]{2,40})\)$")
-# Links to an author's page: /author/jane-doe, /autor/, /autoren/, /auteur/, /autore/ (a path segment of its own)
-# (libxml2 tests one substring of each href, the path is checked on those few)
-_AUTHOR_LINK_HREFS = etree.XPath("//a/@href[contains(., '/aut')]", smart_strings=True)
-_AUTHOR_PATH = re.compile(r"/(?:authors?|autor|autoren|auteur|autore)/")
+# Links to an author's page, a path segment of its own before the page's: /author/jane-doe, /autor/, /autoren/,
+# /auteur/, /autore/, the plurals of the Romance languages and Polish, a newsroom's /journalist(s)/ and
+# /contributor(s)/, and /by/ ("/by/jane-doe"). Not /profile/, /people/ nor /user/: a site's account links and the
+# people an article is about; nor an index ("/authors/").
+# (libxml2 tests a few substrings of each href, each test about 0.05 ms on a large page; the path is
+# checked on those few)
+_AUTHOR_LINK_HREFS = etree.XPath(
+    "//a/@href[contains(., '/aut') or contains(., '/by/') or contains(., '/journalist')"
+    " or contains(., '/contributor')]",
+    smart_strings=True,
+)
+_AUTHOR_PATH = re.compile(
+    r"/(?:authors?|autor|autoren|auteur|auteurs|autore|autori|autores|autorzy|journalists?|contributors?|by)/[^/?#]"
+)
 _FAMILY_FIRST = re.compile(r"^([^\W\d_][\w'’-]+),\s*([^\W\d_][\w'’-]*\.?(?:\s+[^\W\d_][\w'’-]*\.?)?)$")
 _WORK_TYPES = frozenset(("recipe", "howto", "discussionforumposting"))
 _SIDEBARS = object()  # in the candidates, where those from sidebars, menus and footers begin
@@ -290,16 +308,30 @@ def byline_area(el: HtmlElement) -> int | None:
     """
     if _CAPTION.search(class_and_id(el)):
         return None
-    area = 0
+    area = 1 if el.get("role") in _MENU_ROLES else 0
     for depth, node in enumerate(el.iterancestors()):
         if node.tag in ("body", "html", "article", "main") or depth >= _BYLINE_AREA_DEPTH:
             break
         names = class_and_id(node)
         if COMMENT_NAMES.search(names) or node.tag in ("figure", "figcaption") or _CAPTION.search(names):
             return None
-        if node.tag in ("nav", "aside", "footer") or _NOT_BYLINE_AREA.search(names):
+        if _outside_the_article(node, names):
             area = 1
     return area
+
+
+def _outside_the_article(node: HtmlElement, names: str) -> bool:
+    """A menu, a sidebar, a footer, or a link to another article's teaser."""
+    if node.tag in ("nav", "aside", "footer") or node.get("role") in _MENU_ROLES or _NOT_BYLINE_AREA.search(names):
+        return True
+    return node.tag == "a" and _links_a_teaser(node)
+
+
+def _links_a_teaser(link: HtmlElement) -> bool:
+    """The link around a byline holds lines of more than the byline, and leads elsewhere than to a writer's page:
+    another article's teaser, its title and its writer ("<a href="/other"><p>Title</p><span>von Jane Doe</span>
+    </a>")."""
+    return any(child.tag in _LINE_ENDS for child in link) and not _AUTHOR_PATH.search(link.get("href") or "")
 
 
 def _marked_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
@@ -377,8 +409,9 @@ def _author_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
     found = 0
     for el in _author_selection(_author_spellings(tree))(tree):
         classes, ident = el.get("class") or "", el.get("id") or ""
-        marked = (_AUTHOR_CLASS.search(classes) or _AUTHOR_ID.search(ident) or el.get("rel") == "author"
-                  or el.get("itemprop") in _AUTHOR_PROPERTIES or el.get("property") in _AUTHOR_PROPERTIES
+        marked = (_AUTHOR_CLASS.search(classes) or _AUTHOR_ID.search(ident) or "author" in (el.get("rel") or "").split()
+                  or not _AUTHOR_PROPERTIES.isdisjoint((el.get("itemprop") or "").split())
+                  or el.get("property") in _AUTHOR_PROPERTIES
                   or el.tag == "byline")  # fmt: skip
         if not marked or el.tag in ("meta", "link", "body", "html", "article") or COMMENT_NAMES.search(classes + ident):
             continue
@@ -405,7 +438,9 @@ def _author_selection(spellings: tuple[str, ...]) -> etree.XPath:
     ids = " or ".join(f"contains(.,'{s}')" for s in spellings if s.lower() == "author") or "false()"
     return etree.XPath(
         f"descendant-or-self::*/@class[{classes}]/.. | descendant-or-self::*/@id[{ids}]/.."
-        " | descendant-or-self::*/@rel[.='author']/.. | descendant-or-self::*/@itemprop[.='author' or .='creator']/.."
+        # rel and itemprop hold lists of words ("author external", "author creator"): substrings here, words in Python
+        " | descendant-or-self::*/@rel[contains(., 'author')]/.."
+        " | descendant-or-self::*/@itemprop[contains(., 'author') or contains(., 'creator')]/.."
         " | descendant-or-self::*/@property[.='author' or .='schema:author' or .='dc:creator'"
         " or .='dcterms:creator']/.."
         " | descendant-or-self::byline"
@@ -427,12 +462,15 @@ def _text_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
             continue
         if _DATED_LINE.match(own):
             dated.append(el)
-        labels_cell = el.tag in ("dt", "th") and _LABEL_CELL.match(own)
+        # a term or header cell, or an element that holds nothing but the author word: the name follows it
+        labels_cell = _LABEL_CELL.match(own) if el.tag in ("dt", "th") else _labels_alone(el, own)
         if not (labels_cell or _opens_byline(own)):
             continue
         text = _first_line(el)
         if labels_cell or BYLINE_PREFIX.fullmatch(text):  # a label whose name follows it: "<h5>Autor:</h5>Jane Doe"
-            text = f"{text.rstrip(':')}: {_text_after(el)}"
+            if not (after := _text_after(el)):
+                continue  # a label alone, as a menu's "Authors" is
+            text = f"{text.rstrip(':')}: {after}"
         area = byline_area(el)
         if len(text) <= MAX_BYLINE and area is not None and (name := _byline_name(text)):
             found[area].append(name)
@@ -442,6 +480,12 @@ def _text_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
     if _DATED_NAME.match(lone) and (area := byline_area(dated[0])) is not None:
         found[area].append(_byline_name(lone))
     return found
+
+
+def _labels_alone(el: HtmlElement, own: str) -> bool:
+    """The element holds an author word and nothing else: "<span>Autor</span> <a>Jane Doe</a>", "<b>Author</b><br>
+    Jane Doe", "<td>Autor</td><td>Jane Doe</td>"."""
+    return bool(_AUTHOR_LABELS.match(own)) and len(el) == 0
 
 
 def _opens_byline(text: str) -> bool:
@@ -469,12 +513,14 @@ def _tail_bylines(tree: HtmlElement) -> Iterator[str]:
 
 
 def _starts_line(el: HtmlElement) -> bool:
-    """Text after this element starts a line: it ends a line (a break, a block), or it is an icon that opens its
-    parent (an element without text, nothing before it)."""
+    """Text after this element starts a line: it ends a line (a break, a block), or it is an icon or a date that opens
+    its parent (an element without text, or a <time>, with nothing before it: "<p><time>12.03.2022</time> von Jane
+    Doe</p>")."""
     if el.tag in _LINE_ENDS:
         return True
     parent = el.getparent()
-    return not element_text(el) and el.getprevious() is None and parent is not None and not squash(parent.text)
+    opens = el.getprevious() is None and parent is not None and not squash(parent.text)
+    return opens and (el.tag == "time" or not element_text(el))
 
 
 def _tail_line(el: HtmlElement) -> str:

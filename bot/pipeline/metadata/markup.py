@@ -197,10 +197,12 @@ def class_and_id(el: HtmlElement) -> str:
 def is_home_link(el: HtmlElement) -> bool:
     """The heading links to the site's front page: it is the site's name or logo, as many themes set it."""
     for link in el.xpath("descendant-or-self::a[@href]"):
-        href = _WAYBACK.sub("", link.get("href")).strip()
-        if href.startswith(_NOT_A_PAGE):  # "#" opens a pop-up, "mailto:" a mail: neither is the front page
+        href, rel = _WAYBACK.sub("", link.get("href")).strip(), link.get("rel") or ""
+        # "#" opens a pop-up, "mailto:" a mail; rel=author links the writer's profile ("https://twitter.com/"), and
+        # none of them is the front page
+        if href.startswith(_NOT_A_PAGE) or "author" in rel:
             continue
-        if "home" in (link.get("rel") or "") or urlsplit(href).path in ("", "/"):
+        if "home" in rel or urlsplit(href).path in ("", "/"):
             return True
     return False
 

@@ -13,26 +13,32 @@ from typing import Any
 from bot.pipeline.metadata.markup import DOMAIN, ORG_TYPES, SEPARATORS, ld_types, letters, unescaped
 
 BYLINE_WORDS = (
-    r"(?:(?:(?:written|posted|published|reported|created|story|words|text|(?:ein )?(?:beitrag|artikel|kommentar"
-    r"|gastbeitrag)|verfasst|geschrieben|erstellt|escrito|écrit|rédigé|publié|posté|scritto|geschreven|geplaatst"
-    r"|skrevet|publicado|submitted|reporting|contributed|authored|article|post|veröffentlicht|gepostet|eingestellt"
-    r"|publiziert|gepubliceerd|publicerad|publiceret|publisert|propos recueillis)\s+)?"
-    r"(?:by|von|vom|par|por|di|door|av|af|napsal|napsala|napisał|napisała|przez)"
+    r"(?:(?:(?:written|posted|published|reported|created|story|words|text|(?:eine?\s+)?(?:beitrag|artikel|kommentar"
+    r"|gastbeitrag|gastkommentar|analyse|reportage|interview|kolumne|glosse|rezension)|verfasst|geschrieben|erstellt"
+    r"|zusammengestellt|escrito|écrit|rédigé|publié|posté|scritto|geschreven|geplaatst|gepost|skrevet|skrivet"
+    r"|publicado|postado|enviado|submitted|reporting|contributed|authored|article|post|veröffentlicht|gepostet"
+    r"|eingestellt|publiziert|gepubliceerd|publicerad|publicerat|publiceret|publisert|opublikowano|opublikowane"
+    r"|propos recueillis)\s+)?"
+    r"(?:by|von|vom|par|por|di|door|av|af|napsal|napsala|napsal\(a\)|napisał|napisała|przez)"
     # the writer's role between: "Von unserem Redakteur Max Müller", "By our correspondent Jane Doe"
-    r"(?:\s+(?:unserem|unserer|our|notre|nuestro|nuestra|nostro|nostra)\s+[^\W\d_]+(?=\s+[^\W\d_]))?"
-    r"|(?:scritto|pubblicato|postato) da|a cura di)"  # Italian; "da" alone opens German sentences
+    r"(?:\s+(?:unserem|unserer|our|notre|nuestro|nuestra|nostro|nostra|nosso|nossa|onze)\s+[^\W\d_]+(?=\s+[^\W\d_]))?"
+    r"|(?:scritto|pubblicato|postato) da|a cura di"  # Italian; "da" alone opens German sentences
+    # a piece's kind, then "de" (alone, "de" opens any phrase): "Un article de Jean Dupont", "Una entrevista de ..."
+    r"|(?:un|une|una|um|uma)\s+(?:article|chronique|reportage|analyse|tribune|artículo|reportaje|entrevista|crónica"
+    r"|columna|artigo|reportagem|crônica|coluna)\s+de)"
 )
 BYLINE_LABEL = (
     r"(?:author|autor|autorin|autoren|auteur|autore|auteurs|autora|autorka|autorzy|text|texte|texto|testo|tekst"
-    r"|interview|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja|redakteur|redakteurin"
-    r"|reportage|gastautor|gastautorin"
-    r"|автор|авторы"
+    r"|interview|writer|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja|redakteur|redakteurin"
+    r"|reportage|reportagem|reportaje|gastautor|gastautorin|opracowanie|szöveg"
+    r"|автор|авторы|текст"
     r"|autor(?:/|\*|:|_)in(?:nen)?)"  # "Autor/in:", "Autor*innen:"
-    r"(?:\s*(?:&|und|and|et|y|e|/|\+)\s*(?:fotos?|bild(?:er)?|photos?|images?))?"  # "Text & Fotos:", "Texte et photos"
+    # "Text & Fotos:", "Texte et photos", "Text a foto:", "Tekst en foto's:"
+    r"(?:\s*(?:&|und|and|et|y|e|a|i|en|/|\+)\s*(?:fotos?|foto's|bild(?:er)?|photos?|images?))?"
 )
 # A desk's label before the name of whom edited the piece: "Redaktion: Jane Doe", "Red.: Jane Doe" (a colon and a name
 # of two words: "Redaktion: Politik" names a section, "Redaktion Gelbe Liste" a desk)
-DESK_LABEL = r"(?:redaktion|red\.|redacci[óo]n|reda[çc][ãa]o|redazione)\s*:(?=\s*[^\W\d_]\S*\s+[^\W\d_])"
+DESK_LABEL = r"(?:redaktion|red\.|redacci[óo]n|reda[çc][ãa]o|redazione|redakce)\s*:(?=\s*[^\W\d_]\S*\s+[^\W\d_])"
 # A byline's opening words: "By", "Von", "Text von", "Autor:" (what follows is the name); a whole word, not the
 # start of a name ("Diana", "Byron")
 BYLINE_PREFIX = re.compile(
@@ -54,6 +60,8 @@ _NOT_A_PERSON = re.compile(
     r"verlag|blog|home|profil|profile|posted|published|veröffentlicht|publié|publicado|pubblicato|stand|"
     r"updated|aktualisiert|author|autor|autorin|date|datum|comments?|kommentare?|share|teilen|mehr|more|read|red|"
     r"alle|all|view|beiträge|artikel|articles|posts|stories|magazin|tribune|gazette|herald|courier|chronicle|"
+    # newspapers' names that are no family names ("Jane Doe, Washington Examiner")
+    r"express|mirror|telegraph|guardian|observer|inquirer|examiner|bulletin|weekly|independent|"
     r"text|texte|foto|fotos|photos?|bild|bilder|images?)\b"
     r"|redaktion\b|r[ée]dac(tion|ción|ção)|redazione|agentur|admin|blatt\b|zeitung\b|nachrichten\b|rundschau\b"
     r"|anzeiger\b|kurier\b|illustrierte\b"
@@ -87,6 +95,9 @@ _ROLE = re.compile(
     r"|(?:journalist|redakteur|korrespondent|reporter|autor|kolumnist|volontär)(?:in|innen|en)?\b",
     re.IGNORECASE,
 )
+# A rank set before the role after a name ("Jane Doe Senior Reporter", "Jane Doe, Freie Autorin")
+_RANK_AFTER = re.compile(r"(?:\s+(?:senior|chief|deputy|associate|assistant|managing|contributing|special"
+                         r"|leitende[r]?|stellvertretende[r]?|freie[r]?))*\s*$", re.IGNORECASE)  # fmt: skip
 # A sentence ends after a word of three letters or more, not after a title set before a name ("Prof. Dr. Jane Doe")
 _TITLES = ("prof", "dipl", "univ", "priv", "mrs", "rev", "hon", "ing", "mag", "doz", "sen", "rep", "gov", "gen", "col",
            "capt", "sgt", "lic", "dra", "sra", "med", "rer", "nat", "phil", "jur", "dent", "habil", "oec",
@@ -105,6 +116,8 @@ _PARTICLES = frozenset(
 _ELIDED_PARTICLE = re.compile(r"^(?:d|l|dell|dall|degl|all)['’][^\W\d_]")
 # "Les" and "La" open given names too (Les Paul, LaToya), and "Le" Vietnamese family names
 _ARTICLES = frozenset("the der die das el los las il het".split())  # noqa: SIM905
+# "of" before an outlet's name in Romance bylines ("Maria Silva, da Folha")
+_FROM_OUTLET = frozenset("da do de del della dal dalla du des".split())  # noqa: SIM905
 # The outlet, a comma, a capitalised place: "PTI, New Delhi" (not "dpa/Jane Doe", an agency's writer or photographer)
 _DATELINE_PLACE = re.compile(r"^[^,]+,[^,]+$")
 # A name with a note in parentheses; the note of a photographer's credit ("(Fotos)", "(Bild)"), not of the text's writer
@@ -115,6 +128,7 @@ _PHOTO_CREDIT = re.compile(
 )
 _NOTE = re.compile(r"\s*\([^()]*\)")
 MAX_BYLINE = 120
+_MAX_INITIALS = 4  # a writer's initials in lower case ("bb", "jkl")
 # Longer text is no list of names (a page's markup can make an author's name as long as the page), and the name
 # rules' patterns may cost time quadratic in the text's length
 MAX_NAMES_TEXT = 2000
@@ -169,11 +183,13 @@ def person_names(value: Any, site_name: str | None = None) -> list[str]:
     split = [p for p in (p.strip(" .,:;|") for p in NAME_SPLIT.split(text)) if p]
     if len(split) == 2 and _is_outlet(split[0], site_name) and _DATELINE_PLACE.match(text) and split[1][0].isupper():
         return []  # an agency or desk, then its dateline's place: "PTI, New Delhi", "Redaktion, Wien"
+    split = [_before_role(p) for p in split]
     parts = [p for p in split if not _ROLE.search(p) and not _is_outlet(p, site_name)]
     if len(parts) < len(split):
         # beside outlets, a capitalised single word is another, a section or a place ("FR mit dpa", "Science, Rice
-        # University"); a writer's lower-case initials are the byline ("hessenschau.de/bb")
-        parts = [p for p in parts if " " in p or not p[0].isupper()]
+        # University"); a writer's lower-case initials are the byline ("hessenschau.de/bb"), a longer lower-case word
+        # is the rest of a sentence ("Von der Ringform zur Kastenform und umgekehrt")
+        parts = [p for p in parts if " " in p or (not p[0].isupper() and len(p) <= _MAX_INITIALS)]
     parts = [p.title() if p.isupper() and " " in p else p for p in parts]
     # a handle stands alone: single words in a list are places, sections or outlets ("Jane Doe, London"), and a
     # list of nothing else is no byline ("Frankfurt, Germany")
@@ -183,6 +199,18 @@ def person_names(value: Any, site_name: str | None = None) -> list[str]:
     if len(names) != len(parts):
         return []
     return dedupe(names)
+
+
+def _before_role(part: str) -> str:
+    """The name before a person's role that follows it with no separator: "Jane Doe Senior Reporter", "Jane Doe
+    Redakteurin". A part that opens with the role is left to be dropped ("Senior Reporter"), and a desk's role stays
+    a desk ("Jerusalem Post Staff", "Science Writers")."""
+    roles = list(_ROLE.finditer(part))
+    last = roles[-1][0].lower() if roles else ""  # "Staff" in "Jane Doe Staff Writer" is a rank, in "Post Staff" a desk
+    if not roles or not part[: roles[0].start()].endswith(" ") or last == "staff" or last.endswith(("s", "innen")):
+        return part
+    name = _RANK_AFTER.sub("", part[: roles[0].start()])
+    return name if len(name.split()) >= 2 else part
 
 
 def _without_notes(text: str) -> str:
@@ -197,8 +225,10 @@ def _is_outlet(part: str, site_name: str | None) -> bool:
     """A desk, agency or the site named beside the people: "CNN", "dpa", "Redaktion", the site's own name."""
     if _NOT_A_PERSON.search(part) or DOMAIN.search(part):
         return True
-    # a newspaper's or magazine's article opens its name ("The Economist", "El Comercio"), a person's does not
-    if " " in part and part.split(None, 1)[0].lower() in _ARTICLES:
+    # a newspaper's or magazine's article opens its name ("The Economist", "El Comercio"), a person's does not; nor does
+    # a person's name open with "of" before a word ("Maria Silva, da Folha", "do Estadão")
+    words = part.split()
+    if len(words) > 1 and (words[0].lower() in _ARTICLES or (len(words) == 2 and words[0] in _FROM_OUTLET)):
         return True
     if site_name and " " not in part and letters(part) and letters(part) == letters(site_name):
         return True
