@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
+from bot.pipeline.digest import digest_file
 from bot.pipeline.metadata import clean_title, extract_metadata, join_names, parse_date, person_names
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -633,3 +635,20 @@ def test_a_name_set_to_the_right_under_the_text_signs_it_even_before_notes() -> 
 def test_the_name_after_a_closing_greeting_signs_the_post(closing: str, expected: str | None) -> None:
     html = article_page("", f"<article><h1>H</h1><p>Viel Glück!</p>{closing}</article>")
     assert extract_metadata(html, None).author == expected
+
+
+async def test_a_page_s_malformed_addresses_are_ignored(tmp_path: Path) -> None:
+    """urllib raises on a host like "[::1" or a port past 65535: a page's links with them count as no link."""
+    bad = ("http://[::1/x", "https://[zz]/y", "https://ex.com:99999/z")
+    head = "".join(
+        f"<link rel='canonical' href='{href}'><meta property='og:url' content='{href}'>"
+        f"<link rel='alternate' type='application/json+oembed' href='{href}'>"
+        for href in bad
+    ) + ld({"@type": "SocialMediaPosting", "headline": "Tide tables", "author": {"@type": "Person", "url": bad[0]}})
+    saved = tmp_path / "tides.html"
+    saved.write_text(page(head, "<header><h1><a href='http://[::1/'>Tide tables</a></h1></header>"
+                                "<p>The tide tables for the coming winter are out, and the harbour master says the "
+                                "spring tides will be higher than usual this year.</p>" * 3))
+    digest = await digest_file(saved, Settings())
+    assert digest.title == "Tide tables"
+    assert digest.url == saved.resolve().as_uri()

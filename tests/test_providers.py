@@ -28,7 +28,8 @@ LINKS = [
 ]  # fmt: skip
 NOT_PROVIDERS = ["https://www.youtube.com/feed/subscriptions", "https://github.com/topics/python",
                  "https://github.com/psf/requests/blob/main/README.md", "https://example.org/@alice/12",
-                 "https://www.example.org/news/2026/11/rivers"]  # fmt: skip
+                 "https://www.example.org/news/2026/11/rivers",
+                 "http://[::1/@alice/12", "http://[zz]/@alice/12"]  # fmt: skip  # malformed: the fetch says so
 
 
 @pytest.mark.parametrize(("url", "site", "what", "parts"), LINKS)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.pipeline.urls import canonicalize, choose_canonical, domain, same_site
+from bot.pipeline.urls import absolute_http_url, canonicalize, choose_canonical, domain, same_site
 
 
 @pytest.mark.parametrize(
@@ -78,6 +78,8 @@ def test_same_site(a: str, b: str, same: bool) -> None:
         ("https://www.ex.com/a/b", "   ", "https://www.ex.com/a/b"),
         ("https://www.ex.com/a/b", "https://www.ex.com/", "https://www.ex.com/a/b"),  # template bug
         ("https://www.ex.com/", "https://www.ex.com/", "https://www.ex.com/"),
+        ("https://www.ex.com/a/b", "http://[::1/x", "https://www.ex.com/a/b"),  # urllib raises on these two
+        ("https://www.ex.com/a/b", "https://www.ex.com:99999/c", "https://www.ex.com/a/b"),
     ],
 )
 def test_choose_canonical(final: str, declared: str | None, expected: str) -> None:
@@ -96,3 +98,22 @@ def test_choose_canonical(final: str, declared: str | None, expected: str) -> No
 )
 def test_domain(url: str, expected: str) -> None:
     assert domain(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("href", "base", "expected"),
+    [
+        ("/story/42", "https://ex.com/a/b", "https://ex.com/story/42"),
+        (" https://ex.com/x ", None, "https://ex.com/x"),
+        ("//cdn.ex.com/x", "https://ex.com/", "https://cdn.ex.com/x"),
+        ("/story/42", None, None),  # nothing to resolve it against
+        ("/story/42", "file:///tmp/page.html", None),
+        ("javascript:alert(1)", "https://ex.com/", None),
+        ("http://[::1/x", None, None),
+        ("http://[zz]/x", None, None),
+        ("https://ex.com:99999/x", None, None),
+        ("https://", None, None),
+    ],
+)
+def test_absolute_http_url(href: str, base: str | None, expected: str | None) -> None:
+    assert absolute_http_url(href, base) == expected

@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from datetime import date
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
 from bot.models import PageFacts
+from bot.pipeline.urls import absolute_http_url, url_path
 
 OEMBED_JSON = "application/json+oembed"
 ARTICLE_TYPES = {  # schema.org types of an article's main object (its JSON-LD)
@@ -66,8 +66,7 @@ def oembed_link(tree: HtmlElement, url: str | None) -> str | None:
             continue
         if "alternate" not in (link.get("rel") or "").lower().split():
             continue
-        href = urljoin(url or "", link.get("href", "").strip())
-        if urlsplit(href).scheme in ("http", "https"):
+        if href := absolute_http_url(link.get("href", ""), url):
             return href
     return None
 
@@ -150,5 +149,5 @@ def _handle(author: Any) -> str | None:
     profile = author.get("url") if isinstance(author, dict) else None
     if not isinstance(profile, str):
         return None
-    last = urlsplit(profile).path.rstrip("/").rsplit("/", 1)[-1]
+    last = (url_path(profile) or "").rstrip("/").rsplit("/", 1)[-1]
     return f"@{last.lstrip('@')}" if last else None

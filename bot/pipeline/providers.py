@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from bot.pipeline.urls import absolute_http_url
+
 if TYPE_CHECKING:  # bot.config validates DIGESTBOT_PROVIDER_URLS against DEFAULT_URLS
     from bot.config import Settings
 
@@ -84,8 +86,8 @@ def provider_link(url: str, settings: Settings) -> Link | None:
         rest = _after_site(url, site, bases)
         if rest is not None and (match := pattern.match(rest)) and _plausible(site, what, match.groups()):
             return Link(site, what, tuple(part for part in match.groups() if part))
-    parts = urlsplit(url)
-    if parts.scheme in ("http", "https") and parts.hostname and (match := MASTODON.match(parts.path)):
+    parts = urlsplit(url) if absolute_http_url(url) else None  # a malformed host is for the fetch to report
+    if parts is not None and (match := MASTODON.match(parts.path)):
         return Link("mastodon", "post", (f"{parts.scheme}://{parts.netloc}", match[1]))
     return None
 

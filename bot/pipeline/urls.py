@@ -33,6 +33,27 @@ def _is_tracker(param: str) -> bool:
     return key in TRACKING_PARAMS or key.startswith(TRACKING_PREFIXES)
 
 
+def absolute_http_url(href: str, base: str | None = None) -> str | None:
+    """`href` made absolute against `base`, when that is an http(s) address whose host and port parse; else None.
+
+    A page's links are hostile input: urllib raises on "http://[::1/x" or a port past 65535."""
+    try:
+        absolute = urljoin(base, href.strip()) if base else href.strip()
+        parts = urlsplit(absolute)
+        parts.port  # noqa: B018 (reading it checks the port)
+    except ValueError:
+        return None
+    return absolute if parts.scheme in DEFAULT_PORTS and parts.hostname else None
+
+
+def url_path(url: str) -> str | None:
+    """The path of `url`; None when the address does not parse."""
+    try:
+        return urlsplit(url.strip()).path
+    except ValueError:
+        return None
+
+
 def _host(url: str) -> str:
     """Lower-case host without brackets or a trailing dot; '' when there is none."""
     try:
@@ -87,14 +108,11 @@ def choose_canonical(final_url: str, declared: str | None) -> str:
     A declared canonical that is the site's home page while the final URL is not is ignored: it is a
     common template bug, and trusting it would merge every article of the site into one.
     """
-    if declared and declared.strip():
-        candidate = urljoin(final_url, declared.strip())
-        try:
-            parts = urlsplit(candidate)
-        except ValueError:
-            return canonicalize(final_url)
-        homepage_bug = parts.path in ("", "/") and not parts.query and urlsplit(final_url).path not in ("", "/")
-        if parts.scheme in DEFAULT_PORTS and same_site(candidate, final_url) and not homepage_bug:
+    candidate = absolute_http_url(declared, final_url) if declared else None
+    if candidate and same_site(candidate, final_url):
+        parts = urlsplit(candidate)  # it parses: absolute_http_url checked
+        homepage_bug = parts.path in ("", "/") and not parts.query and url_path(final_url) not in ("", "/")
+        if not homepage_bug:
             return canonicalize(candidate)
     return canonicalize(final_url)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
@@ -33,6 +33,7 @@ from bot.pipeline.metadata.markup import (
 from bot.pipeline.metadata.names import byline_names, join_names, person_names
 from bot.pipeline.metadata.title import clean_title, find_title, title_candidates
 from bot.pipeline.pagefacts import MEDIA_TYPES, Media, page_facts
+from bot.pipeline.urls import absolute_http_url
 
 __all__ = [
     "article_json_ld", "byline_names", "clean_title", "element_text", "extract_metadata", "join_names",
@@ -111,9 +112,6 @@ def _language(tree: HtmlElement, meta: dict[str, str], ld: dict[str, Any]) -> st
 def _canonical(tree: HtmlElement, meta: dict[str, str], url: str | None) -> str | None:
     hrefs = [el.get("href") for el in tree.iter("link") if "canonical" in (el.get("rel") or "").lower().split()]
     for href in [*hrefs, meta.get("og:url")]:
-        if not href or not href.strip():
-            continue
-        absolute = urljoin(url, href.strip()) if url else href.strip()
-        if urlsplit(absolute).scheme in ("http", "https") and urlsplit(absolute).hostname:
+        if href and (absolute := absolute_http_url(href, url)):
             return absolute
     return None

@@ -9,13 +9,13 @@ import re
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
 
 from dateparser.languages.loader import default_loader
 from lxml import etree
 from lxml.html import HtmlElement, HTMLParser
 
 from bot.pipeline.pagefacts import ARTICLE_TYPES
+from bot.pipeline.urls import url_path
 
 PAGE_TYPES = {"webpage", "itempage", "collectionpage", "aboutpage", "faqpage", "qapage"}
 ORG_TYPES = {"organization", "newsmediaorganization", "corporation", "website", "brand"}
@@ -202,7 +202,7 @@ def is_home_link(el: HtmlElement) -> bool:
         # none of them is the front page
         if href.startswith(_NOT_A_PAGE) or "author" in rel:
             continue
-        if "home" in rel or urlsplit(href).path in ("", "/"):
+        if "home" in rel or url_path(href) in ("", "/"):
             return True
     return False
 
