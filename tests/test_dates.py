@@ -327,3 +327,15 @@ def test_a_page_without_h1_has_its_headline_in_the_heading_its_title_names() -> 
     )
     html = page(body + PROSE).replace("<title>Radweg", f"{generic}<title>Der Radweg im Frühjahr | Annas Blog")
     assert extract_metadata(html, None).published == date(2020, 3, 3)
+
+
+@pytest.mark.parametrize(
+    ("footer", "expected"),
+    [
+        ("<footer><p>© 2019 Radfahrerverein Musterstadt</p></footer>", None),  # a year is no publication date
+        ('<footer itemscope><meta itemprop="copyrightYear" content="2019"></footer>', None),
+        ("<footer><p>Stand: 01.01.2019 · © 2019 Radfahrerverein</p></footer>", date(2019, 1, 1)),  # printed
+    ],
+)
+def test_a_copyright_year_is_no_date_but_a_printed_new_year_s_day_is(footer: str, expected: date | None) -> None:
+    assert extract_metadata(page(f"<h1>Der Radweg</h1>{PROSE}{footer}"), None).published == expected

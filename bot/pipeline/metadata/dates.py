@@ -276,7 +276,18 @@ def _htmldate(tree: HtmlElement, url: str | None, *, extensive: bool) -> date | 
     except Exception:  # htmldate has no documented error types; a date is never worth a failed digest
         log.debug("htmldate failed", exc_info=True)
         return None
-    return parse_date(found)
+    found_date = parse_date(found)
+    return None if found_date and _year_only(found_date, tree) else found_date
+
+
+def _year_only(found: date, tree: HtmlElement) -> bool:
+    """htmldate answers a page's copyright year, or an itemprop copyrightYear, as 1 January of that year: a year is
+    no publication date. Such a 1 January stands only when the page prints it in figures."""
+    if (found.month, found.day) != (1, 1):
+        return False
+    y = found.year
+    printed = re.compile(rf"\b(?:{y}[-/]0?1[-/]0?1|0?1[./]0?1[./]{y})\b")
+    return not printed.search(tree.text_content())
 
 
 def _date_candidates(
