@@ -10,7 +10,7 @@ import pkgutil
 import sys
 from pathlib import Path
 
-_NOT_BENCHMARKS = {"metric", "isolated", "product"}  # shared helpers, not runnable benchmarks
+_NOT_BENCHMARKS = {"metric", "isolated", "product", "related_fit"}  # helpers and tuning scripts, not benchmarks
 
 
 def available() -> list[str]:

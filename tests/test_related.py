@@ -20,7 +20,10 @@ from bot.memory.related import (
     NEIGHBOUR_BONUS,
     NEIGHBOURS,
     SAME_STORY_SKETCH,
+    SHOW_FIRST,
+    SHOW_OTHER,
     Doc,
+    FirstPass,
     RelatedIndex,
     RelatedItem,
     RelatedQuery,
@@ -338,6 +341,48 @@ def test_candidates_whose_stored_neighbours_are_candidates_too_rank_higher() -> 
     ids, agreed = team.by_agreement(np.array([0, 1, 2]), np.array([0.30, 0.29, 0.28, 0.5]))
     assert ids.tolist() == [2, 0, 1]
     assert agreed[:3].tolist() == pytest.approx([0.30, 0.29, 0.28 + 2 * NEIGHBOUR_BONUS])
+
+
+async def test_a_card_shows_the_likeliest_candidate_from_show_first_and_others_from_show_other(
+    index: RelatedIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a card shows follows each candidate's chance of being on topic, not a cosine: the likeliest from
+    SHOW_FIRST, any other only from the stricter SHOW_OTHER (SHOW_SURE, a cosine past which anything shows, is
+    out of reach here)."""
+    monkeypatch.setattr("bot.memory.related.SHOW_SURE", 1.0)
+    ranked = [h.canonical_url for h in await index.ranking(query("space", 3))]
+    chances = {ranked[0]: SHOW_FIRST + 0.02, ranked[1]: SHOW_FIRST + 0.01}
+
+    def on_topic(team: TeamIndex, first: FirstPass, ids: np.ndarray, *_: object) -> np.ndarray:
+        return np.array([chances.get(team.docs[i].url, 0.0) for i in ids.tolist()])
+
+    async def shown() -> list[str]:
+        return [h.canonical_url for h in await index.related(query("space", 3))]
+
+    monkeypatch.setattr(TeamIndex, "on_topic", on_topic)
+    assert await shown() == [ranked[0]]  # the runner-up is not the likeliest: it needs SHOW_OTHER
+    chances.update({ranked[0]: SHOW_FIRST - 0.01, ranked[1]: SHOW_FIRST - 0.02})
+    assert await shown() == []
+    chances.update({ranked[0]: 0.99, ranked[1]: SHOW_OTHER - 0.01, ranked[2]: SHOW_OTHER})
+    assert await shown() == [ranked[0], ranked[2]]
+
+
+def test_the_chance_of_being_on_topic_grows_with_the_cosine_and_the_index_within_the_sizes_fitted() -> None:
+    """The same cosine is stronger evidence in a bigger index (the query's topic more likely has another article
+    in it), up to the largest size the model was fitted on; a smaller index than the smallest counts as that."""
+    terms = {t: 1.0 for t in textvec.term_weights("", "rocket launch orbit crew station")}
+    signature = textvec.pack_terms(terms, len(terms))
+    query = FirstPass(terms, np.zeros(0))
+
+    def chances(size: int, cosines: list[float]) -> list[float]:
+        team = TeamIndex(docs=[Doc("", "", "", "", 0.0, {}, signature, ())] * size, short_ids=bytearray(4 * size))
+        ids, direct = np.arange(len(cosines)), np.array(cosines)
+        return team.on_topic(query, ids, direct, direct, max(cosines)).tolist()
+
+    weak, strong = chances(100, [0.1, 0.2])
+    assert weak < strong
+    assert chances(10, [0.1, 0.2]) == chances(30, [0.1, 0.2]) < chances(100, [0.1, 0.2])
+    assert chances(100, [0.1, 0.2]) < chances(1000, [0.1, 0.2]) == chances(100_000, [0.1, 0.2])
 
 
 def test_a_record_from_before_neighbours_reads_as_having_none() -> None:

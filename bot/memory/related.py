@@ -15,8 +15,9 @@ Ranking (measured on 20 Newsgroups, see bench/related.py): TF-IDF cosine over Sn
 saturated term frequency and a title boost, the IDF backed by general English word frequencies so that a score
 means the same in a young index and a big one; each query is expanded with its top results weighted by squared
 cosine (Rocchio pseudo-relevance feedback); the candidates are then re-ranked by how many of the neighbours each
-stored when it was added are candidates too (shared nearest neighbours). What a card shows is decided on the
-direct cosine (SHOW_THRESHOLD and SHOW_SURE): no related reading is better than unrelated reading. Stored
+stored when it was added are candidates too (shared nearest neighbours). What a card shows is decided by each
+candidate's chance of being on the query's topic, a small logistic model over the direct cosine and other signals
+(ON_TOPIC_WEIGHTS): no related reading is better than unrelated reading. Stored
 signatures are the articles' own terms: expanding them with their neighbours at indexing time gained ranking in a
 big index but, in a young one, filled early articles with the vocabulary of whatever topics came first (a stored
 list of neighbours only re-orders what a query finds by its own terms).
@@ -68,10 +69,27 @@ LOOKUPS_KEPT = 64  # new articles' neighbours kept from their cards' lookups unt
 # Neighbour lists are ranked as a reader who sees public articles only (a channel with no private article): a list
 # is used in every channel the article is later shared to, so a private channel's articles must not choose it.
 PUBLIC_READER = ""
-# Chosen on the bench's tuning half, once same-titled articles were no longer hidden as one story: the rule with
-# the most coverage whose shown items stay as often on topic as before at every size (30, 100, 300 articles, all).
-SHOW_THRESHOLD = 0.115  # direct cosine from which the best item is shown...
-SHOW_SURE = 0.16  # ...and any other: a runner-up weaker than the best is often off topic unless it is this close
+# What a card shows: each candidate's chance of being on the query's topic, from a logistic model over signals that
+# mean the same at any index size, and the index's size itself (a cosine of 0.15 is weaker evidence among 30
+# articles, where the query's topic often has no other article, than among 1,000). Fitted by bench/related_fit.py
+# on the bench's tuning half only (the whole half and 16 random draws each of 30, 100 and 300 of its articles,
+# every query's top 5 candidates): intercept, then the weights of log direct cosine, log ranking score (before the
+# neighbourhood agreement), stored neighbours among the candidates, how many of the query's STRONGEST_TERMS the
+# candidate's signature holds, log index size (clamped to the sizes it was fitted on), and direct cosine over the
+# best candidate's. A card shows the likeliest candidate from SHOW_FIRST and any other from SHOW_OTHER (the script's
+# pick: 85% of shown items on topic, 80% at every young size, the most on-topic share plus coverage). Against the
+# earlier rule (direct cosine 0.115 for the best, 0.16 for others), held out: coverage 66.8% -> 77.8% for on topic
+# 86.3% -> 85.1%; young draws of 30 / 100 articles more often on topic (72.7 -> 100%, 72.6 -> 76.2%) for less
+# coverage (20.9 -> 6.1%, 24.9 -> 19.9%), and 300 more coverage (46.2 -> 52.1%) for less on topic (82.6 -> 80.6%).
+ON_TOPIC_INTERCEPT = -0.481
+ON_TOPIC_WEIGHTS = np.array([0.556, 0.429, 0.054, 0.364, 0.505, -1.137])
+STRONGEST_TERMS = 10
+FITTED_SIZES = (30, 1000)
+SHOW_FIRST = 0.65
+SHOW_OTHER = 0.875
+# ...and any candidate from this direct cosine, whatever its chance: the model, additive in the log index size,
+# under-rates strong matches in a young index (on the tuning half, 93-100% of them are on topic at every size).
+SHOW_SURE = 0.2
 SAME_STORY_SKETCH = 0.5  # shingle Jaccard from which two texts are one story, whatever their titles
 SAME_STORY_TITLE = 0.8  # title-token Jaccard from which two titles (4+ words) match; one story only if, besides,
 SAME_TITLE_SKETCH = 0.25  # the texts share this much (a lightly edited copy)...
@@ -140,7 +158,7 @@ class RelatedHit(BaseModel):
     domain: str
     shared_at: datetime  # first share
     score: float  # ranking score: cosine with the query expanded by its top matches, plus neighbourhood agreement
-    similarity: float  # direct cosine with the query; SHOW_THRESHOLD applies to it
+    similarity: float  # direct cosine with the query (a search's threshold applies to it)
     shown: bool = True  # whether a card shows it (ranking() lists the ones it does not, too)
 
 
@@ -414,11 +432,41 @@ class TeamIndex:
     def by_agreement(self, ids: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The candidates re-ranked, best first, and the scores with each candidate's NEIGHBOUR_BONUS for every
         one of its stored neighbours that is a candidate too (shared-nearest-neighbour re-ranking)."""
-        stored = [self.docs[i].neighbours for i in ids.tolist()]
-        owners = np.repeat(ids, [len(b) // _SHORT_ID for b in stored])
-        found = np.isin(np.frombuffer(b"".join(stored), dtype=np.uint32), self._short_ids(ids))
-        agreed = scores + NEIGHBOUR_BONUS * np.bincount(owners, weights=found, minlength=len(scores))
+        agreed = scores.copy()
+        agreed[ids] += NEIGHBOUR_BONUS * self.agreement(ids)
         return ids[np.argsort(-agreed[ids], kind="stable")], agreed
+
+    def agreement(self, ids: np.ndarray) -> np.ndarray:
+        """How many of each candidate's stored neighbours are candidates too (aligned with `ids`)."""
+        stored = [self.docs[i].neighbours for i in ids.tolist()]
+        owners = np.repeat(np.arange(len(ids)), [len(b) // _SHORT_ID for b in stored])
+        found = np.isin(np.frombuffer(b"".join(stored), dtype=np.uint32), self._short_ids(ids))
+        return np.bincount(owners, weights=found, minlength=len(ids))
+
+    def on_topic(
+        self, first: FirstPass, ids: np.ndarray, scores: np.ndarray, direct: np.ndarray, best: float
+    ) -> np.ndarray:
+        """Each candidate's chance of being on the query's topic (aligned with `ids`): ON_TOPIC_WEIGHTS over its
+        signals()."""
+        signals = self.signals(first, ids, scores, direct, best)
+        return 1.0 / (1.0 + np.exp(-(ON_TOPIC_INTERCEPT + signals @ ON_TOPIC_WEIGHTS)))
+
+    def signals(
+        self, first: FirstPass, ids: np.ndarray, scores: np.ndarray, direct: np.ndarray, best: float
+    ) -> np.ndarray:
+        """A row per candidate, a column per ON_TOPIC_WEIGHTS signal: `scores` are rank()'s (before the
+        neighbourhood agreement), `best` the best direct cosine of a candidate that is not the query's own story."""
+        strongest = np.array(heapq.nlargest(STRONGEST_TERMS, first.query, key=first.query.__getitem__))
+        stored = [self.docs[i].signature for i in ids.tolist()]  # one isin over all of them: 40 cost ~10 ms
+        owners = np.repeat(np.arange(len(ids)), [len(b) // 4 for b in stored])
+        terms = np.frombuffer(b"".join(stored), dtype="<u4") & textvec.HASH_MASK
+        shared = np.bincount(owners, weights=np.isin(terms, strongest), minlength=len(ids))
+        cosines = np.maximum(direct[ids], 1e-3)
+        size = math.log(min(max(len(self.docs), FITTED_SIZES[0]), FITTED_SIZES[1]))
+        return np.column_stack([
+            np.log(cosines), np.log(np.maximum(scores[ids], 1e-3)), self.agreement(ids), shared,
+            np.full(len(ids), size), cosines / max(best, 1e-3),
+        ])  # fmt: skip
 
     def _short_ids(self, ids: np.ndarray) -> np.ndarray:
         return np.frombuffer(self.short_ids, dtype=np.uint32)[ids]
@@ -544,9 +592,10 @@ class RelatedIndex:
     ) -> list[RelatedHit]:
         """The best candidates (the k best, or all that were ranked), best first, each saying whether it is shown.
 
-        A card shows the item of best direct cosine if it reaches SHOW_THRESHOLD and any other that reaches
-        SHOW_SURE, unless it is the same story as the query or as an item shown before it. `threshold`
-        replaces that rule: a search for a few words matches weakly but still means it.
+        A card shows the candidate likeliest on the query's topic (TeamIndex.on_topic()) if its chance reaches
+        SHOW_FIRST, any other whose chance reaches SHOW_OTHER and any whose direct cosine reaches SHOW_SURE, unless
+        it is the same story as the query or as an item shown before it. `threshold`, a direct cosine, replaces
+        that rule: a search for a few words matches weakly but still means it.
         """
         team = await self._synced(query.team_id)
         if not team.docs:
@@ -557,20 +606,24 @@ class RelatedIndex:
         ids, scores, direct = team.rank(first, query.channel_id, excluded)
         if query.language and own not in team.by_hash and set(query.exclude_urls) <= {query.canonical_url}:
             team.keep_lookup((own, query.channel_id, query.title, textvec.language_of(query.language)), ids)
-        ids, scores = team.by_agreement(ids, scores)
+        ids, agreed = team.by_agreement(ids, scores)
         sketch, title = textvec.shingle_sketch(query.text), textvec.title_tokens(query.title)
         other = {i for i in ids.tolist() if not same_story(sketch, title, team.docs[i], lambda i=i: float(direct[i]))}
         if threshold is None:
             best = max((float(direct[i]) for i in other), default=0.0)
-            threshold = max(SHOW_THRESHOLD, min(SHOW_SURE, best))
+            chance = dict(zip(ids.tolist(), team.on_topic(first, ids, scores, direct, best).tolist(), strict=True))
+            likeliest = max(other, key=chance.__getitem__, default=None)
+            shows_alone = {i: chance[i] >= (SHOW_FIRST if i == likeliest else SHOW_OTHER) or direct[i] >= SHOW_SURE
+                           for i in other}  # fmt: skip
+        else:
+            shows_alone = {i: bool(direct[i] >= threshold) for i in other}
         hits: list[RelatedHit] = []
         shown: list[int] = []
         for i in ids.tolist()[:k]:
-            doc = team.docs[i]
-            shows = i in other and direct[i] >= threshold and not any(team.same_story(j, i) for j in shown)
+            shows = shows_alone.get(i, False) and not any(team.same_story(j, i) for j in shown)
             if shows:
                 shown.append(i)
-            hits.append(_hit(doc, float(scores[i]), float(direct[i]), shows))
+            hits.append(_hit(team.docs[i], float(agreed[i]), float(direct[i]), shows))
         return hits
 
     async def drop(self, team_id: str) -> None:
