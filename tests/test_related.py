@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -367,6 +368,28 @@ async def test_a_card_shows_the_likeliest_candidate_from_show_first_and_others_f
     assert await shown() == [ranked[0], ranked[2]]
 
 
+async def test_the_index_size_a_card_is_judged_by_counts_only_what_its_reader_may_see(
+    index: RelatedIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bigger index makes the same cosine more likely on topic, so a private channel's articles must not count
+    for other channels' cards (they would make them show more)."""
+    sizes: list[int] = []
+    real = TeamIndex.on_topic
+
+    def spying(team: TeamIndex, *args: Any) -> np.ndarray:
+        sizes.append(args[-1])
+        return real(team, *args)
+
+    monkeypatch.setattr(TeamIndex, "on_topic", spying)
+    await index.related(query("space", 3))
+    for n in range(1, 6):
+        secret = item("cooking", 1, channel="GSECRET", private=True)
+        await index.add(secret.model_copy(update={"canonical_url": f"https://secret.example/{n}"}))
+    await index.related(query("space", 3))
+    await index.related(query("space", 3, channel="GSECRET"))
+    assert sizes[1] == sizes[0] and sizes[2] == sizes[0] + 5
+
+
 def test_the_chance_of_being_on_topic_grows_with_the_cosine_and_the_index_within_the_sizes_fitted() -> None:
     """The same cosine is stronger evidence in a bigger index (the query's topic more likely has another article
     in it), up to the largest size the model was fitted on; a smaller index than the smallest counts as that."""
@@ -377,7 +400,7 @@ def test_the_chance_of_being_on_topic_grows_with_the_cosine_and_the_index_within
     def chances(size: int, cosines: list[float]) -> list[float]:
         team = TeamIndex(docs=[Doc("", "", "", "", 0.0, {}, signature, ())] * size, short_ids=bytearray(4 * size))
         ids, direct = np.arange(len(cosines)), np.array(cosines)
-        return team.on_topic(query, ids, direct, direct, max(cosines)).tolist()
+        return team.on_topic(query, ids, direct, direct, max(cosines), size).tolist()
 
     weak, strong = chances(100, [0.1, 0.2])
     assert weak < strong

@@ -158,7 +158,7 @@ class RelatedHit(BaseModel):
     domain: str
     shared_at: datetime  # first share
     score: float  # ranking score: cosine with the query expanded by its top matches, plus neighbourhood agreement
-    similarity: float  # direct cosine with the query (a search's threshold applies to it)
+    similarity: float  # direct cosine with the query (SHOW_SURE and a search's threshold apply to it)
     shown: bool = True  # whether a card shows it (ranking() lists the ones it does not, too)
 
 
@@ -444,25 +444,27 @@ class TeamIndex:
         return np.bincount(owners, weights=found, minlength=len(ids))
 
     def on_topic(
-        self, first: FirstPass, ids: np.ndarray, scores: np.ndarray, direct: np.ndarray, best: float
+        self, first: FirstPass, ids: np.ndarray, scores: np.ndarray, direct: np.ndarray, best: float, readable: int
     ) -> np.ndarray:
         """Each candidate's chance of being on the query's topic (aligned with `ids`): ON_TOPIC_WEIGHTS over its
         signals()."""
-        signals = self.signals(first, ids, scores, direct, best)
+        signals = self.signals(first, ids, scores, direct, best, readable)
         return 1.0 / (1.0 + np.exp(-(ON_TOPIC_INTERCEPT + signals @ ON_TOPIC_WEIGHTS)))
 
     def signals(
-        self, first: FirstPass, ids: np.ndarray, scores: np.ndarray, direct: np.ndarray, best: float
+        self, first: FirstPass, ids: np.ndarray, scores: np.ndarray, direct: np.ndarray, best: float, readable: int
     ) -> np.ndarray:
         """A row per candidate, a column per ON_TOPIC_WEIGHTS signal: `scores` are rank()'s (before the
-        neighbourhood agreement), `best` the best direct cosine of a candidate that is not the query's own story."""
+        neighbourhood agreement), `best` the best direct cosine of a candidate that is not the query's own story,
+        `readable` how many articles the reader may see (the index's size for them: a private channel's articles
+        must not change what other channels are shown)."""
         strongest = np.array(heapq.nlargest(STRONGEST_TERMS, first.query, key=first.query.__getitem__))
         stored = [self.docs[i].signature for i in ids.tolist()]  # one isin over all of them: 40 cost ~10 ms
         owners = np.repeat(np.arange(len(ids)), [len(b) // 4 for b in stored])
         terms = np.frombuffer(b"".join(stored), dtype="<u4") & textvec.HASH_MASK
         shared = np.bincount(owners, weights=np.isin(terms, strongest), minlength=len(ids))
         cosines = np.maximum(direct[ids], 1e-3)
-        size = math.log(min(max(len(self.docs), FITTED_SIZES[0]), FITTED_SIZES[1]))
+        size = math.log(min(max(readable, FITTED_SIZES[0]), FITTED_SIZES[1]))
         return np.column_stack([
             np.log(cosines), np.log(np.maximum(scores[ids], 1e-3)), self.agreement(ids), shared,
             np.full(len(ids), size), cosines / max(best, 1e-3),
@@ -611,7 +613,9 @@ class RelatedIndex:
         other = {i for i in ids.tolist() if not same_story(sketch, title, team.docs[i], lambda i=i: float(direct[i]))}
         if threshold is None:
             best = max((float(direct[i]) for i in other), default=0.0)
-            chance = dict(zip(ids.tolist(), team.on_topic(first, ids, scores, direct, best).tolist(), strict=True))
+            readable = int(np.count_nonzero(team.visible(query.channel_id)))
+            chances = team.on_topic(first, ids, scores, direct, best, readable)
+            chance = dict(zip(ids.tolist(), chances.tolist(), strict=True))
             likeliest = max(other, key=chance.__getitem__, default=None)
             shows_alone = {i: chance[i] >= (SHOW_FIRST if i == likeliest else SHOW_OTHER) or direct[i] >= SHOW_SURE
                            for i in other}  # fmt: skip
