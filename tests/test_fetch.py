@@ -341,6 +341,7 @@ async def test_http_errors_are_named(status: int, text: str) -> None:
 JAPANESE = "こんにちは世界。これは日本語の記事です。"
 RUSSIAN = "Привет, мир! Это статья на русском языке."
 POLISH = "Zażółć gęślą jaźń. Kolejne organizacje sprzeciwiają się atakom, mówiła."
+ELECTION = "Избирательная комиссия объявила итоги выборов. Итоги обсудили в Иркутске."
 GERMAN = "Die Bürger der Städte müssen künftig höhere Gebühren für Straßenreinigung und Müllabfuhr zahlen."
 FILLER = "The quick brown fox jumps over the lazy dog. " * 2000
 
@@ -371,6 +372,13 @@ FILLER = "The quick brown fox jumps over the lazy dog. " * 2000
         ('<meta charset="iso-8859-1"><p>„Zitat“ – Grüße</p>'.encode("cp1252"), "text/html", "„Zitat“ – Grüße"),
         # ... but a large page saved in another charset than its meta names is detected, however few its accents.
         (f'<meta charset="utf-8"><p>{FILLER}</p><p>{GERMAN} {GERMAN}</p>'.encode("cp1252"), "text/html", GERMAN),
+        # A stale label on a page that is all valid UTF-8 ("И" is D0 98, and 98 is no windows-1251 character).
+        (f'<meta charset="windows-1251"><p>{ELECTION}</p>'.encode(), "text/html", ELECTION),
+        (f"<p>{ELECTION}</p>".encode(), "text/html; charset=windows-1251", ELECTION),
+        # Python's own codecs are no web charsets: "undefined" raises on any byte, "unicode_escape" rewrites text.
+        *[(f'<meta charset="{name}"><p>{GERMAN} C:\\new</p>'.encode(), "text/html", f"{GERMAN} C:\\new")
+          for name in ("undefined", "idna", "punycode", "unicode_escape", "utf-7")],
+        (f"<p>{GERMAN}</p>".encode(), "text/html; charset=undefined", GERMAN),
         # Nothing declared at all: valid UTF-8 is UTF-8, anything else goes to detection.
         (f"<p>{RUSSIAN} {RUSSIAN}</p>".encode(), "text/html", RUSSIAN),
         (f"<p>{RUSSIAN} {RUSSIAN} {RUSSIAN}</p>".encode("cp1251"), "text/html", RUSSIAN),

@@ -10,6 +10,7 @@ becomes one DigestError.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import http
 import ipaddress
@@ -23,6 +24,7 @@ from typing import Protocol, TypeVar
 
 import brotli
 import httpx
+import webencodings
 from bs4.dammit import EncodingDetector, UnicodeDammit
 
 from bot.config import Settings
@@ -41,7 +43,6 @@ DOCUMENT_ACCEPT = "text/html,application/xhtml+xml;q=0.9,application/pdf;q=0.8,*
 
 _STRAY_BYTES = 8  # broken characters a declared charset may show before the page counts as in another one
 # WHATWG: these labels mean windows-1252 in a browser; Python's latin-1 would turn quotes into C1 controls.
-_WINDOWS_1252_LABELS = frozenset({"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii"})
 # WHATWG MIME sniffing: a body starting with one of these (then space or ">") is HTML.
 _HTML_STARTS = tuple(
     f"<{tag}" for tag in ("!doctype html", "html", "head", "body", "script", "iframe", "h1", "div", "font",
@@ -310,49 +311,54 @@ def decode_html(body: bytes, header_charset: str | None) -> str:
     data, bom = EncodingDetector.strip_byte_order_mark(body)
     if bom:
         return data.decode(bom, errors="replace")
-    header = _charset_label(header_charset)
+    header = _web_charset(header_charset)
     if header and (text := _mostly_decodes(data, header)) is not None:
         return text
-    declared = EncodingDetector.find_declared_encoding(data, is_html=True)
-    if declared:
+    label = EncodingDetector.find_declared_encoding(data, is_html=True)
+    if declared := _meta_charset(label):
         # The page's own charset, read as browsers read it: one truncated character must not send the page to
         # detection, which took a UTF-8 page with one stray byte for Mac Roman and garbled every accent. Only a
         # handful, whatever the page's size: a page saved in another charset than it names is detection's job.
-        if (text := _mostly_decodes(data, _meta_charset(declared), _STRAY_BYTES)) is not None:
+        if (text := _mostly_decodes(data, declared, _STRAY_BYTES)) is not None:
             return text
     elif not header:
         # Nothing declared: bytes that are valid UTF-8 are UTF-8 (ASCII reads the same in every charset we
         # would guess). Detection is for the rest: it reads the whole body and costs seconds on a large page.
         with contextlib.suppress(UnicodeDecodeError):
             return data.decode("utf-8")
-    known = [header] if header else []
-    text = UnicodeDammit(data, known_definite_encodings=known, is_html=True).unicode_markup
+    known = [header.name] if header else []
+    unknown = [label] if label and not declared else []  # not for detection either: "unicode_escape" rewrites text
+    text = UnicodeDammit(data, known_definite_encodings=known, exclude_encodings=unknown, is_html=True).unicode_markup
     return text if text is not None else data.decode("utf-8", errors="replace")
 
 
-def _charset_label(label: str | None) -> str:
-    """A declared charset as browsers take it: latin-1 means windows-1252."""
-    name = (label or "").strip().lower()
-    return "windows-1252" if name in _WINDOWS_1252_LABELS else name
+def _web_charset(label: str | None) -> codecs.CodecInfo | None:
+    """A declared charset as browsers take it, by the WHATWG Encoding Standard's labels (latin-1 means
+    windows-1252); None for a label browsers do not know, such as Python's own "undefined" or "unicode_escape"."""
+    found = webencodings.lookup(label) if label else None
+    return found.codec_info if found else None
 
 
-def _meta_charset(label: str) -> str:
+def _meta_charset(label: str | None) -> codecs.CodecInfo | None:
     """A <meta> charset as browsers take it: a page that names UTF-16 in its own bytes cannot be UTF-16 (the
     declaration would not read as ASCII), so WHATWG reads it as UTF-8."""
-    name = _charset_label(label)
-    return "utf-8" if name.startswith("utf-16") else name
+    codec = _web_charset(label)
+    return codecs.lookup("utf-8") if codec and codec.name.startswith("utf-16") else codec
 
 
-def _mostly_decodes(data: bytes, encoding: str, tolerance: int | None = None) -> str | None:
+def _mostly_decodes(data: bytes, codec: codecs.CodecInfo | None, tolerance: int | None = None) -> str | None:
     """The text in the declared charset when only a few stray bytes break it, as browsers read it: at most
-    `tolerance` broken characters, by default 8 or one a kilobyte on a large page.
+    `tolerance` broken characters, by default 8 or one a kilobyte on a large page. Where any break it and the
+    bytes are all valid UTF-8, the label is stale (a template's) and the text is UTF-8.
 
     Re-detecting the whole page because of a handful of bad bytes turns every accent into mojibake.
     """
-    try:
-        text = data.decode(encoding, errors="replace")
-    except LookupError:
+    if codec is None:
         return None
+    text, _ = codec.decode(data, "replace")
+    if "\ufffd" in text:  # stray bytes, or a stale label (a template's) on a page that is all valid UTF-8
+        with contextlib.suppress(UnicodeDecodeError):
+            return data.decode("utf-8")
     limit = max(_STRAY_BYTES, len(data) // 1000) if tolerance is None else tolerance
     return text if text.count("\ufffd") <= limit else None
 
