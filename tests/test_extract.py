@@ -212,6 +212,7 @@ def test_clean_lines_drops_headline_link_lists_and_furniture() -> None:
 def test_clean_lines_drop_a_teasers_link_to_the_rest_of_its_text(link: str) -> None:
     line = "Głos w obronie Fundacji zabrała również Akcja Katolicka w Polsce."
     assert clean_lines([f"{line} {link}"], []) == [line]
+    assert clean_lines([f"{line}{' ' * 50}{link}"], []) == [line]
 
 
 @pytest.mark.parametrize(

@@ -110,7 +110,7 @@ _LINK_PREFIX = re.compile(
 )
 # a teaser's link to the rest of its text, closing a paragraph ("... in Polen. [czytaj więcej]")
 _READ_MORE_LINK = re.compile(
-    r"\s*\[(read more|more|continue reading|weiterlesen|mehr|lire la suite|leer más|leia mais|(czytaj )?więcej)\]$",
+    r"\[(read more|more|continue reading|weiterlesen|mehr|lire la suite|leer más|leia mais|(czytaj )?więcej)\]$",
     re.IGNORECASE,
 )
 # Short lines that are page furniture, not article text, in two alternations matched in the lower-cased line: what a
@@ -489,8 +489,15 @@ def clean_lines(lines: list[str], titles: list[str]) -> list[str]:
                 continue
             in_link_list = False
         if not is_furniture(bare):
-            kept.append(_READ_MORE_LINK.sub("", line) if line.endswith("]") else line)
+            kept.append(_without_read_more(line) if line.endswith("]") else line)
     return kept
+
+
+def _without_read_more(line: str) -> str:
+    # searched from its "[", not from the spaces before it: a pattern opening with \s* costs time quadratic in a
+    # run of spaces (a <pre> keeps them)
+    found = _READ_MORE_LINK.search(line)
+    return line[: found.start()].rstrip() if found else line
 
 
 def _is_headline(line: str, title_keys: set[str]) -> bool:
