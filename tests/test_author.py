@@ -432,6 +432,9 @@ def test_a_newspaper_named_beside_the_writer_is_no_coauthor() -> None:
         ("<p>Von Jane Doe Redakteurin</p>", "Jane Doe"),
         ('<p class="byline">By Jerusalem Post Staff</p>', None),  # a desk stays a desk
         ('<p class="byline">Science Writers</p>', None),
+        # a beat between the name and the role cannot be told from a third name: no author rather than a wrong one
+        ("<p>By Jane Doe Health Reporter</p>", None),
+        ("<p>By Jane Doe Chief Washington Correspondent</p>", None),
     ],
 )
 def test_a_role_after_the_name_without_a_separator(byline: str, expected: str | None) -> None:

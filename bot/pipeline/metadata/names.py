@@ -209,8 +209,10 @@ def _before_role(part: str) -> str:
     last = roles[-1][0].lower() if roles else ""  # "Staff" in "Jane Doe Staff Writer" is a rank, in "Post Staff" a desk
     if not roles or not part[: roles[0].start()].endswith(" ") or last == "staff" or last.endswith(("s", "innen")):
         return part
+    # two words: a longer name cannot be told from a name and a beat ("Jane Doe Health Reporter"), which is left
+    # whole and so dropped
     name = _RANK_AFTER.sub("", part[: roles[0].start()])
-    return name if len(name.split()) >= 2 else part
+    return name if len(name.split()) == 2 else part
 
 
 def _without_notes(text: str) -> str:
