@@ -652,3 +652,10 @@ async def test_a_page_s_malformed_addresses_are_ignored(tmp_path: Path) -> None:
     digest = await digest_file(saved, Settings())
     assert digest.title == "Tide tables"
     assert digest.url == saved.resolve().as_uri()
+
+
+def test_a_blank_canonical_leaves_the_choice_to_og_url() -> None:
+    head = "<link rel='canonical' href=' '><meta property='og:url' content='https://ex.com/story/1'>"
+    assert extract_metadata(page(head), "https://ex.com/story/1?utm_source=x&page=amp").canonical_url == (
+        "https://ex.com/story/1"
+    )

@@ -113,6 +113,7 @@ def test_domain(url: str, expected: str) -> None:
         ("http://[zz]/x", None, None),
         ("https://ex.com:99999/x", None, None),
         ("https://", None, None),
+        ("  ", "https://ex.com/a", None),  # an empty href is no link, not the page itself
     ],
 )
 def test_absolute_http_url(href: str, base: str | None, expected: str | None) -> None:

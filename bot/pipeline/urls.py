@@ -37,6 +37,8 @@ def absolute_http_url(href: str, base: str | None = None) -> str | None:
     """`href` made absolute against `base`, when that is an http(s) address whose host and port parse; else None.
 
     A page's links are hostile input: urllib raises on "http://[::1/x" or a port past 65535."""
+    if not href.strip():  # no link, not the page's own address
+        return None
     try:
         absolute = urljoin(base, href.strip()) if base else href.strip()
         parts = urlsplit(absolute)
