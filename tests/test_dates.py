@@ -9,7 +9,8 @@ import pytest
 from lxml import etree
 
 from bot.pipeline.metadata import extract_metadata, parse_html
-from bot.pipeline.metadata.dates import _dated_element, _dateline, _url_date, find_published, parse_date
+from bot.pipeline.metadata.dates import _dated_element, _dateline, _headline, _url_date, find_published, parse_date
+from bot.pipeline.metadata.markup import element_text
 
 PROSE = (
     "<p>Die Gemeinde hat am Abend über den neuen Radweg beraten und will ihn im kommenden Frühjahr bauen lassen, "
@@ -339,3 +340,11 @@ def test_a_page_without_h1_has_its_headline_in_the_heading_its_title_names() -> 
 )
 def test_a_copyright_year_is_no_date_but_a_printed_new_year_s_day_is(footer: str, expected: date | None) -> None:
     assert extract_metadata(page(f"<h1>Der Radweg</h1>{PROSE}{footer}"), None).published == expected
+
+
+def test_a_short_title_names_no_heading_as_the_headline() -> None:
+    """On a page without an <h1>, the heading its <title> names is the headline, but "Blog" names none."""
+    sidebar = "<h2>Popular posts from this blog</h2><span class='date'>03.02.2019</span>"
+    assert _headline(parse_html(f"<html><head><title>Blog</title></head><body>{sidebar}</body></html>")) is None
+    named = "<title>Der neue Radweg am Fluss | Blog</title></head><body><h2>Der neue Radweg am Fluss</h2>"
+    assert element_text(_headline(parse_html(f"<html><head>{named}</body></html>"))) == "Der neue Radweg am Fluss"

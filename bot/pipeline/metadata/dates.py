@@ -76,6 +76,7 @@ _HEADLINE_BLOCK_CHARS = 300
 _HEADLINE_DATE_CHARS = 50  # "Publiziert: 03.04.2020, 12:35", not a sentence that names an event's date
 _PROSE_CHARS = 100
 _NAMED_HEADLINE_LETTERS = 12  # a heading the <title> names, not a word such as "News" that a title may contain
+_DATED_ELEMENTS = 10  # elements named for a date read after the headline
 # The date printed above the headline, as a kicker ("12.03.2021 | Politik"): the nearest texts before it in its
 # containers, a few levels up (further out is the site's header, whose clock prints today's date).
 _ABOVE_HEADLINE_CHARS = 150
@@ -219,8 +220,9 @@ def _dated_element(tree: HtmlElement, language: str | None) -> date | None:
     own = next(headline.iterancestors("article"), None)
     if own is None and len(articles := _ARTICLES(tree)) == 1:
         own = articles[0]  # the headline set above the page's one article
-    for el in _CLASSED_AFTER(headline):
-        if not _DATE_NAMES.search(el.get("class")) or next(el.iterancestors("article"), own) is not own:
+    named = (el for el in _CLASSED_AFTER(headline) if _DATE_NAMES.search(el.get("class")))
+    for el in islice(named, _DATED_ELEMENTS):  # the byline's are among the first; a page of rows named so is long
+        if next(el.iterancestors("article"), own) is not own:
             continue
         text = element_text(el)
         if len(text) > _HEADLINE_DATE_CHARS or byline_area(el) != 0 or _is_update(el) or _UPDATE.search(text):
@@ -333,7 +335,8 @@ def _headline(tree: HtmlElement) -> HtmlElement | None:
     title = letters(tree.findtext(".//title") or "")
     for heading in tree.iter("h2", "h3") if title else ():
         text = letters(element_text(heading))
-        if len(text) >= _NAMED_HEADLINE_LETTERS and (text in title or title in text):
+        # both long enough: a short <title> ("Blog") is in any heading ("Popular posts from this blog")
+        if min(len(text), len(title)) >= _NAMED_HEADLINE_LETTERS and (text in title or title in text):
             return heading
     return None
 
