@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 import uuid
+import warnings
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -402,6 +403,12 @@ def test_the_chance_of_being_on_topic_grows_with_the_cosine_and_the_index_within
         ids, direct = np.arange(len(cosines)), np.array(cosines)
         return team.on_topic(query, ids, direct, direct, max(cosines), size).tolist()
 
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy warns "overflow encountered in exp" on an extreme signal
+        assert 0.0 <= min(chances(100, [0.9, 1e-6, 0.0])) <= max(chances(100, [0.9, 1e-6, 0.0])) <= 1.0
+        ids, direct = np.arange(2), np.array([0.9, 0.5])
+        team = TeamIndex(docs=[Doc("", "", "", "", 0.0, {}, signature, ())] * 2, short_ids=bytearray(8))
+        assert team.on_topic(query, ids, direct, direct, 1e-6, 2).min() >= 0.0  # the best other one is far weaker
     weak, strong = chances(100, [0.1, 0.2])
     assert weak < strong
     assert chances(10, [0.1, 0.2]) == chances(30, [0.1, 0.2]) < chances(100, [0.1, 0.2])

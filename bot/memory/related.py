@@ -449,7 +449,7 @@ class TeamIndex:
         """Each candidate's chance of being on the query's topic (aligned with `ids`): ON_TOPIC_WEIGHTS over its
         signals()."""
         signals = self.signals(first, ids, scores, direct, best, readable)
-        return 1.0 / (1.0 + np.exp(-(ON_TOPIC_INTERCEPT + signals @ ON_TOPIC_WEIGHTS)))
+        return 0.5 + 0.5 * np.tanh((ON_TOPIC_INTERCEPT + signals @ ON_TOPIC_WEIGHTS) / 2)  # the logistic, sans overflow
 
     def signals(
         self, first: FirstPass, ids: np.ndarray, scores: np.ndarray, direct: np.ndarray, best: float, readable: int
@@ -467,7 +467,7 @@ class TeamIndex:
         size = math.log(min(max(readable, FITTED_SIZES[0]), FITTED_SIZES[1]))
         return np.column_stack([
             np.log(cosines), np.log(np.maximum(scores[ids], 1e-3)), self.agreement(ids), shared,
-            np.full(len(ids), size), cosines / max(best, 1e-3),
+            np.full(len(ids), size), np.minimum(cosines / max(best, 1e-3), 1.0),  # above 1 only the same story
         ])  # fmt: skip
 
     def _short_ids(self, ids: np.ndarray) -> np.ndarray:
