@@ -197,7 +197,7 @@ def class_and_id(el: HtmlElement) -> str:
 def is_home_link(el: HtmlElement) -> bool:
     """The heading links to the site's front page: it is the site's name or logo, as many themes set it."""
     for link in el.xpath("descendant-or-self::a[@href]"):
-        href, rel = _WAYBACK.sub("", link.get("href")).strip(), link.get("rel") or ""
+        href, rel = _WAYBACK.sub("", link.get("href")).strip(), (link.get("rel") or "").lower().split()
         # "#" opens a pop-up, "mailto:" a mail; rel=author links the writer's profile ("https://twitter.com/"), and
         # none of them is the front page
         if href.startswith(_NOT_A_PAGE) or "author" in rel:
