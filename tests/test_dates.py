@@ -348,3 +348,32 @@ def test_a_short_title_names_no_heading_as_the_headline() -> None:
     assert _headline(parse_html(f"<html><head><title>Blog</title></head><body>{sidebar}</body></html>")) is None
     named = "<title>Der neue Radweg am Fluss | Blog</title></head><body><h2>Der neue Radweg am Fluss</h2>"
     assert element_text(_headline(parse_html(f"<html><head>{named}</body></html>"))) == "Der neue Radweg am Fluss"
+
+
+@pytest.mark.parametrize(
+    ("lang", "elsewhere", "printed", "expected"),
+    [
+        ("en-US", "", "11/08/23", date(2023, 11, 8)),  # American English writes month first
+        ("en_US", "", "11-08-2023", date(2023, 11, 8)),
+        ("en-GB", "", "11/08/23", date(2023, 8, 11)),  # elsewhere day first
+        ("en", "", "11/08/23", date(2023, 8, 11)),
+        ("de", "", "11/08/2023", date(2023, 8, 11)),
+        ("en-US", "", "11.08.2023", date(2023, 8, 11)),  # dotted dates are day first everywhere
+        ("en", "<p>Related: 12/25/2022</p>", "11/08/23", date(2023, 11, 8)),  # the page's own order wins
+        ("en-US", "<p>Related: 25/12/2022</p>", "11/08/23", date(2023, 8, 11)),
+        ("en-GB", "<p>Version 3.15.08</p>", "11/08/23", date(2023, 8, 11)),  # dotted figures tell no order
+        ("en-GB", "", "11/23/2023", date(2023, 11, 23)),  # a date that reads one way only
+    ],
+)
+def test_a_date_that_reads_both_ways_is_read_in_the_page_s_order(
+    lang: str, elsewhere: str, printed: str, expected: date
+) -> None:
+    body = f"<article><h1>The bike lane</h1><p>By Anna | {printed}</p>{PROSE}</article>{elsewhere}"
+    assert extract_metadata(page(body, lang), None).published == expected
+
+
+def test_a_page_s_order_does_not_outlast_its_dating() -> None:
+    tree = parse_html(page("<article><h1>The bike lane</h1><p>By Anna | 11/08/23</p></article>", "en-US"))
+    assert tree is not None
+    assert find_published({}, {}, tree, None, "en") == date(2023, 11, 8)
+    assert parse_date("11/08/23") == date(2023, 8, 11)  # outside a page: day first

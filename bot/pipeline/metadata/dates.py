@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import chain, islice
 from typing import Any
 
@@ -30,9 +31,18 @@ from bot.pipeline.metadata.markup import (
 log = logging.getLogger(__name__)
 
 # Numeric dates: year first ("2020-03-31", "2020/03/31"), else day first as most of the world writes them
-# ("31.03.2020", "31/03/2020", "19.10.19, 08:00 Uhr"); month first only where the day cannot be a month ("01/21/2020").
+# ("31.03.2020", "31/03/2020", "19.10.19, 08:00 Uhr"); month first where the day cannot be a month ("01/21/2020"),
+# and where a date with slashes or dashes reads both ways ("11/08/23") on a page that writes month first: one that
+# prints a date with slashes that reads only so, else an American English one (lang "en-US"). Dotted dates are day
+# first wherever they are written, and dotted figures that read month first are version numbers or an SVG's path.
 _YMD_DATE = re.compile(r"(?<!\d)(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")
 _DMY_DATE = re.compile(r"(?<![\d.])(\d{1,2})(?:\.\s?|/|-)(\d{1,2})(?:\.\s?|/|-)(\d{4}|\d{2}(?![\d.:]))(?!\d)")
+_SLASHED_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?![\d/])")
+_MONTH_FIRST_REGIONS = ("us",)
+_REGION = re.compile(r"^[a-z]{2,3}[-_]([a-z]{2})\b", re.IGNORECASE)
+# Whether the page being dated writes month first: a property of the page that every date read in it shares, set by
+# find_published and worked out only when a date that reads both ways turns up (it reads the page's whole text).
+_WRITES_MONTH_FIRST: ContextVar[Callable[[], bool] | None] = ContextVar("writes_month_first", default=None)
 # Written dates: "24. Januar 2022", "4 de mayo de 2022", "1er mars 2021", "1. listopadu 2023"; "Jan. 28, 2020"
 _DAY_MONTH_YEAR = re.compile(
     r"(?<!\d)(\d{1,2})(?:\.|st|nd|rd|th|er|º|°)?\s+(?:de\s+)?([^\W\d_]{3,})\.?,?\s+(?:de\s+)?(\d{4})(?!\d)"
@@ -119,9 +129,50 @@ def _numeric_date(value: str) -> date | None:
     if m := _YMD_DATE.search(value):
         return _date(m[1], m[2], m[3])
     if m := _DMY_DATE.search(value):
-        year = m[3] if len(m[3]) == 4 else f"20{m[3]}"
-        day, month = (m[2], m[1]) if int(m[2]) > 12 >= int(m[1]) else (m[1], m[2])
-        return _date(year, month, day)
+        first, second, year = int(m[1]), int(m[2]), _full_year(m[3])
+        reads_both_ways = first != second and max(first, second) <= 12 and "." not in m[0]
+        month_first = second > 12 >= first or (reads_both_ways and _page_writes_month_first())
+        return _date(year, first, second) if month_first else _date(year, second, first)
+    return None
+
+
+def _full_year(year: str) -> int:
+    return int(year) if len(year) == 4 else 2000 + int(year)
+
+
+def _page_writes_month_first() -> bool:
+    writes_month_first = _WRITES_MONTH_FIRST.get()
+    return writes_month_first() if writes_month_first else False
+
+
+@contextmanager
+def _numeric_order(tree: HtmlElement, meta: dict[str, str], ld: dict[str, Any]) -> Iterator[None]:
+    """Dates that read both ways are read in the page's order while it is dated."""
+    token = _WRITES_MONTH_FIRST.set(cache(lambda: _writes_month_first(tree, meta, ld)))
+    try:
+        yield
+    finally:
+        _WRITES_MONTH_FIRST.reset(token)
+
+
+def _writes_month_first(tree: HtmlElement, meta: dict[str, str], ld: dict[str, Any]) -> bool:
+    """The order of the first date with slashes the page prints that reads only one way ("11/23/2023",
+    "23/11/2023"), else its region's: month first in American English, day first elsewhere."""
+    for m in _SLASHED_DATE.finditer(tree.text_content()):
+        first, second, year = int(m[1]), int(m[2]), _full_year(m[3])
+        if second > 12 >= first and _plausible(_date(year, first, second)):
+            return True
+        if first > 12 >= second and _plausible(_date(year, second, first)):
+            return False
+    return _region(tree, meta, ld) in _MONTH_FIRST_REGIONS
+
+
+def _region(tree: HtmlElement, meta: dict[str, str], ld: dict[str, Any]) -> str | None:
+    """The region of the page's language tag ("en-US", "en_US"), where the first tag it states names one."""
+    for value in (tree.get("lang"), ld.get("inLanguage"), meta.get("og:locale"), meta.get("content-language")):
+        if isinstance(value, str) and value.strip():
+            m = _REGION.match(value.strip())
+            return m[1].lower() if m else None
     return None
 
 
@@ -175,10 +226,10 @@ def find_published(
     on the tuning pages: 83 of 88 against 14 of 18), generic date tags, a dateline opening the article, the date in
     the address's path, and last htmldate's search for the original date outside comments and menus.
     """
-    if found := next(filter(None, _date_candidates(ld, meta, tree, language)), None):
-        return found
-    if found := _dateline(tree, language) or _url_date(url, language):
-        return found
+    with _numeric_order(tree, meta, ld):
+        found = next(filter(None, _date_candidates(ld, meta, tree, language)), None)
+        if found := found or _dateline(tree, language) or _url_date(url, language):
+            return found
     # htmldate on the page without comments and menus, and on the whole page only when that has no date at all
     # (a forum's posts are replies)
     aside = _comments_and_menus(tree)
