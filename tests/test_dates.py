@@ -377,3 +377,16 @@ def test_a_page_s_order_does_not_outlast_its_dating() -> None:
     assert tree is not None
     assert find_published({}, {}, tree, None, "en") == date(2023, 11, 8)
     assert parse_date("11/08/23") == date(2023, 8, 11)  # outside a page: day first
+
+
+def test_the_date_printed_under_the_headline_comes_before_a_time_elsewhere() -> None:
+    """A <time> the page sets before the article (a list of recent posts without names) is not the article's."""
+    recent = '<div><a href="/wetter"><time datetime="2020-03-01">1. März 2020</time> Das Wetter</a></div>'
+    body = f"{recent}<div><h1>Der Radweg</h1><p>Von Anna | 3. März 2020</p>{PROSE}</div>"
+    assert extract_metadata(page(body), None).published == date(2020, 3, 3)
+
+
+def test_a_time_under_the_headline_is_read_by_its_datetime() -> None:
+    byline = '<p>By Anna | <time datetime="2020-02-03T10:00:00-05:00">02/03/2020</time></p>'
+    body = f"<article><h1>The bike lane</h1>{byline}{PROSE}</article>"
+    assert extract_metadata(page(body, "en-GB"), None).published == date(2020, 2, 3)

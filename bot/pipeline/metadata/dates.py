@@ -220,11 +220,12 @@ def find_published(
     """The publication date as the page states it: the date part of a local time stamp, never moved to UTC;
     written dates are read in the page's language.
 
-    Publication meta tags first (a republished page's JSON-LD often keeps the first version's date), then
-    JSON-LD, microdata, a <time> in the article (not in a list of other articles, not the last change), the date
-    printed at the headline, an element after it named for the date (right far more often than generic date tags
-    on the tuning pages: 83 of 88 against 14 of 18), generic date tags, a dateline opening the article, the date in
-    the address's path, and last htmldate's search for the original date outside comments and menus.
+    Publication meta tags first (a republished page's JSON-LD often keeps the first version's date), then JSON-LD,
+    microdata, the date printed at the headline (a <time> there read by its datetime), a <time> in the article (not
+    in a list of other articles, not the last change; one the page sets before the headline is often a list's
+    without names that tell it), an element after the headline named for the date (right far more often than generic
+    date tags on the tuning pages: 83 of 88 against 14 of 18), generic date tags, a dateline opening the article,
+    the date in the address's path, and last htmldate's search for the original date outside comments and menus.
     """
     with _numeric_order(tree, meta, ld):
         found = next(filter(None, _date_candidates(ld, meta, tree, language)), None)
@@ -352,10 +353,10 @@ def _date_candidates(
     yield _local_date(ld.get("dateCreated"), tree, language)
     marked = (el for el in _PUBLISHED_MARKUP(tree) if not in_comments(el))
     yield from (_local_date(el.get("datetime") or el.get("content"), tree, language) for el in islice(marked, 3))
+    yield _headline_date(tree, language)
     for el in tree.xpath("//time")[:5]:
         if byline_area(el) == 0 and not _is_update(el):
             yield _time_value(el, language)
-    yield _headline_date(tree, language)
     yield _dated_element(tree, language)
     yield from (parse_date(meta.get(k), language) for k in _DATE_META)
 
@@ -375,7 +376,8 @@ def _headline_date(tree: HtmlElement, language: str | None) -> date | None:
     headline = _headline(tree)
     if headline is None:
         return None
-    return _first_date(_headline_parts(headline), language) or _first_date(_parts_above(headline), language)
+    below = _headline_parts(headline, language)
+    return _first_date(below, language) or _first_date(_parts_above(headline), language)
 
 
 def _headline(tree: HtmlElement) -> HtmlElement | None:
@@ -403,22 +405,22 @@ def _first_date(parts: Iterable[str], language: str | None) -> date | None:
     return None
 
 
-def _headline_parts(headline: HtmlElement) -> Iterator[str]:
+def _headline_parts(headline: HtmlElement, language: str | None) -> Iterator[str]:
     """The byline block's texts, each split where a byline separates its parts ("Anna | 3. März 2020 | Update: 5.
     März 2020"), up to the article's first long text."""
-    for piece in _headline_block(headline):
+    for piece in _headline_block(headline, language):
         if len(piece) >= _PROSE_CHARS:
             return
         yield from SEPARATORS.split(piece)
 
 
-def _headline_block(headline: HtmlElement) -> Iterator[str]:
-    """The texts that follow the headline in reading order (with the dates of data-date attributes), up to
-    _HEADLINE_BLOCK_CHARS: the headline's later siblings, then those of its containers."""
+def _headline_block(headline: HtmlElement, language: str | None) -> Iterator[str]:
+    """The texts that follow the headline in reading order (with the dates of data-date attributes and <time>s), up
+    to _HEADLINE_BLOCK_CHARS: the headline's later siblings, then those of its containers."""
     budget = _HEADLINE_BLOCK_CHARS
     node = headline
     while node is not None and node.tag not in ("body", "html"):
-        for following in chain([node.tail], _texts_after(node)):
+        for following in chain([node.tail], _texts_after(node, language)):
             if following and (piece := following.strip()):
                 yield piece
                 budget -= len(piece)
@@ -461,17 +463,24 @@ def _stripped(texts: Iterable[str | None]) -> Iterator[str]:
     return (text.strip() for text in texts if text and text.strip())
 
 
-def _texts_after(node: HtmlElement) -> Iterator[str | None]:
+def _texts_after(node: HtmlElement, language: str | None) -> Iterator[str | None]:
     """The texts of the node's later siblings in reading order, but for code and for those of elements marked as the
-    last change (a hidden dateModified beside the visible date)."""
+    last change (a hidden dateModified beside the visible date); a <time> gives its date as _time_value reads it (a
+    US "02/03/2020" it prints is read by its datetime)."""
     for sibling in node.itersiblings():
         for event, el in etree.iterwalk(sibling, events=("start", "end")):
             if event == "start":
                 yield el.get("data-date")
-                yield None if el.tag in _CODE or _marked_as_update(el) else el.text
+                yield None if el.tag in _CODE or _marked_as_update(el) else _own_text(el, language)
             elif el is not sibling:
                 yield el.tail
         yield sibling.tail
+
+
+def _own_text(el: HtmlElement, language: str | None) -> str | None:
+    if el.tag == "time" and el.get("datetime") and (found := _time_value(el, language)):
+        return found.isoformat()
+    return el.text
 
 
 def _is_update(el: HtmlElement) -> bool:
