@@ -390,3 +390,16 @@ def test_a_time_under_the_headline_is_read_by_its_datetime() -> None:
     byline = '<p>By Anna | <time datetime="2020-02-03T10:00:00-05:00">02/03/2020</time></p>'
     body = f"<article><h1>The bike lane</h1>{byline}{PROSE}</article>"
     assert extract_metadata(page(body, "en-GB"), None).published == date(2020, 2, 3)
+
+
+def test_a_page_without_h1_has_its_headline_in_the_heading_its_title_words_otherwise() -> None:
+    title = "<title>Brexit: Nervenkrieg geht in nächste Runde</title>"
+    # a teaser before it shares three of the title's words, but most of its own are others
+    teaser = "<h2>Nervenkrieg um Brexit geht weiter: was die Abgeordneten in London beschlossen haben</h2>"
+    headline = "<h2>Der Nervenkrieg um den Brexit geht in die nächste Runde</h2><p>Von Anna | 19. Oktober 2019</p>"
+    html = f"<html lang='de'><head>{title}</head><body><div>{teaser}</div>{headline}{PROSE}</body></html>"
+    tree = parse_html(html)
+    assert tree is not None
+    found = _headline(tree)
+    assert found is not None and element_text(found).startswith("Der Nervenkrieg")
+    assert extract_metadata(html, None).published == date(2019, 10, 19)

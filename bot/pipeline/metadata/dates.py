@@ -86,6 +86,12 @@ _HEADLINE_BLOCK_CHARS = 300
 _HEADLINE_DATE_CHARS = 50  # "Publiziert: 03.04.2020, 12:35", not a sentence that names an event's date
 _PROSE_CHARS = 100
 _NAMED_HEADLINE_LETTERS = 12  # a heading the <title> names, not a word such as "News" that a title may contain
+# A heading the <title> words otherwise ("Brexit: Nervenkrieg geht in nächste Runde" for "Der Nervenkrieg um den
+# Brexit geht in die nächste Runde"): most words of either are in the other, and three at least (a teaser that
+# adds its text to the title is not the headline).
+_WORD = re.compile(r"[^\W\d_]{3,}")
+_SHARED_TITLE_WORDS = 0.6
+_MIN_SHARED_TITLE_WORDS = 3
 _DATED_ELEMENTS = 10  # elements named for a date read after the headline
 # The date printed above the headline, as a kicker ("12.03.2021 | Politik"): the nearest texts before it in its
 # containers, a few levels up (further out is the site's header, whose clock prints today's date).
@@ -385,13 +391,28 @@ def _headline(tree: HtmlElement) -> HtmlElement | None:
     <title> names (blog themes set the post's title in an <h2>)."""
     if (h1 := next((h1 for h1 in tree.iter("h1") if not is_home_link(h1)), None)) is not None:
         return h1
-    title = letters(tree.findtext(".//title") or "")
-    for heading in tree.iter("h2", "h3") if title else ():
-        text = letters(element_text(heading))
+    title = tree.findtext(".//title") or ""
+    title_letters, title_words = letters(title), _words(title)
+    for heading in tree.iter("h2", "h3") if title_letters else ():
+        text = element_text(heading)
+        heading_letters = letters(text)
         # both long enough: a short <title> ("Blog") is in any heading ("Popular posts from this blog")
-        if min(len(text), len(title)) >= _NAMED_HEADLINE_LETTERS and (text in title or title in text):
+        if min(len(heading_letters), len(title_letters)) >= _NAMED_HEADLINE_LETTERS and (
+            heading_letters in title_letters or title_letters in heading_letters
+        ):
+            return heading
+        if _shares_most_words(_words(text), title_words):
             return heading
     return None
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower()))
+
+
+def _shares_most_words(heading: set[str], title: set[str]) -> bool:
+    shared = len(heading & title)
+    return shared >= _MIN_SHARED_TITLE_WORDS and shared >= _SHARED_TITLE_WORDS * max(len(heading), len(title))
 
 
 def _first_date(parts: Iterable[str], language: str | None) -> date | None:
