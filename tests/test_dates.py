@@ -348,3 +348,58 @@ def test_a_short_title_names_no_heading_as_the_headline() -> None:
     assert _headline(parse_html(f"<html><head><title>Blog</title></head><body>{sidebar}</body></html>")) is None
     named = "<title>Der neue Radweg am Fluss | Blog</title></head><body><h2>Der neue Radweg am Fluss</h2>"
     assert element_text(_headline(parse_html(f"<html><head>{named}</body></html>"))) == "Der neue Radweg am Fluss"
+
+
+@pytest.mark.parametrize(
+    ("lang", "elsewhere", "printed", "expected"),
+    [
+        ("en-US", "", "11/08/23", date(2023, 11, 8)),  # American English writes month first
+        ("en_US", "", "11-08-2023", date(2023, 11, 8)),
+        ("en-GB", "", "11/08/23", date(2023, 8, 11)),  # elsewhere day first
+        ("en", "", "11/08/23", date(2023, 8, 11)),
+        ("de", "", "11/08/2023", date(2023, 8, 11)),
+        ("en-US", "", "11.08.2023", date(2023, 8, 11)),  # dotted dates are day first everywhere
+        ("en", "<p>Related: 12/25/2022</p>", "11/08/23", date(2023, 11, 8)),  # the page's own order wins
+        ("en-US", "<p>Related: 25/12/2022</p>", "11/08/23", date(2023, 8, 11)),
+        ("en-GB", "<p>Version 3.15.08</p>", "11/08/23", date(2023, 8, 11)),  # dotted figures tell no order
+        ("en-GB", "", "11/23/2023", date(2023, 11, 23)),  # a date that reads one way only
+    ],
+)
+def test_a_date_that_reads_both_ways_is_read_in_the_page_s_order(
+    lang: str, elsewhere: str, printed: str, expected: date
+) -> None:
+    body = f"<article><h1>The bike lane</h1><p>By Anna | {printed}</p>{PROSE}</article>{elsewhere}"
+    assert extract_metadata(page(body, lang), None).published == expected
+
+
+def test_a_page_s_order_does_not_outlast_its_dating() -> None:
+    tree = parse_html(page("<article><h1>The bike lane</h1><p>By Anna | 11/08/23</p></article>", "en-US"))
+    assert tree is not None
+    assert find_published({}, {}, tree, None, "en") == date(2023, 11, 8)
+    assert parse_date("11/08/23") == date(2023, 8, 11)  # outside a page: day first
+
+
+def test_the_date_printed_under_the_headline_comes_before_a_time_elsewhere() -> None:
+    """A <time> the page sets before the article (a list of recent posts without names) is not the article's."""
+    recent = '<div><a href="/wetter"><time datetime="2020-03-01">1. März 2020</time> Das Wetter</a></div>'
+    body = f"{recent}<div><h1>Der Radweg</h1><p>Von Anna | 3. März 2020</p>{PROSE}</div>"
+    assert extract_metadata(page(body), None).published == date(2020, 3, 3)
+
+
+def test_a_time_under_the_headline_is_read_by_its_datetime() -> None:
+    byline = '<p>By Anna | <time datetime="2020-02-03T10:00:00-05:00">02/03/2020</time></p>'
+    body = f"<article><h1>The bike lane</h1>{byline}{PROSE}</article>"
+    assert extract_metadata(page(body, "en-GB"), None).published == date(2020, 2, 3)
+
+
+def test_a_page_without_h1_has_its_headline_in_the_heading_its_title_words_otherwise() -> None:
+    title = "<title>Brexit: Nervenkrieg geht in nächste Runde</title>"
+    # a teaser before it shares three of the title's words, but most of its own are others
+    teaser = "<h2>Nervenkrieg um Brexit geht weiter: was die Abgeordneten in London beschlossen haben</h2>"
+    headline = "<h2>Der Nervenkrieg um den Brexit geht in die nächste Runde</h2><p>Von Anna | 19. Oktober 2019</p>"
+    html = f"<html lang='de'><head>{title}</head><body><div>{teaser}</div>{headline}{PROSE}</body></html>"
+    tree = parse_html(html)
+    assert tree is not None
+    found = _headline(tree)
+    assert found is not None and element_text(found).startswith("Der Nervenkrieg")
+    assert extract_metadata(html, None).published == date(2019, 10, 19)

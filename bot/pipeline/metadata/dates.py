@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import chain, islice
 from typing import Any
 
@@ -30,9 +31,18 @@ from bot.pipeline.metadata.markup import (
 log = logging.getLogger(__name__)
 
 # Numeric dates: year first ("2020-03-31", "2020/03/31"), else day first as most of the world writes them
-# ("31.03.2020", "31/03/2020", "19.10.19, 08:00 Uhr"); month first only where the day cannot be a month ("01/21/2020").
+# ("31.03.2020", "31/03/2020", "19.10.19, 08:00 Uhr"); month first where the day cannot be a month ("01/21/2020"),
+# and where a date with slashes or dashes reads both ways ("11/08/23") on a page that writes month first: one that
+# prints a date with slashes that reads only so, else an American English one (lang "en-US"). Dotted dates are day
+# first wherever they are written, and dotted figures that read month first are version numbers or an SVG's path.
 _YMD_DATE = re.compile(r"(?<!\d)(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")
 _DMY_DATE = re.compile(r"(?<![\d.])(\d{1,2})(?:\.\s?|/|-)(\d{1,2})(?:\.\s?|/|-)(\d{4}|\d{2}(?![\d.:]))(?!\d)")
+_SLASHED_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?![\d/])")
+_MONTH_FIRST_REGIONS = ("us",)
+_REGION = re.compile(r"^[a-z]{2,3}[-_]([a-z]{2})\b", re.IGNORECASE)
+# Whether the page being dated writes month first: a property of the page that every date read in it shares, set by
+# find_published and worked out only when a date that reads both ways turns up (it reads the page's whole text).
+_WRITES_MONTH_FIRST: ContextVar[Callable[[], bool] | None] = ContextVar("writes_month_first", default=None)
 # Written dates: "24. Januar 2022", "4 de mayo de 2022", "1er mars 2021", "1. listopadu 2023"; "Jan. 28, 2020"
 _DAY_MONTH_YEAR = re.compile(
     r"(?<!\d)(\d{1,2})(?:\.|st|nd|rd|th|er|º|°)?\s+(?:de\s+)?([^\W\d_]{3,})\.?,?\s+(?:de\s+)?(\d{4})(?!\d)"
@@ -76,6 +86,12 @@ _HEADLINE_BLOCK_CHARS = 300
 _HEADLINE_DATE_CHARS = 50  # "Publiziert: 03.04.2020, 12:35", not a sentence that names an event's date
 _PROSE_CHARS = 100
 _NAMED_HEADLINE_LETTERS = 12  # a heading the <title> names, not a word such as "News" that a title may contain
+# A heading the <title> words otherwise ("Brexit: Nervenkrieg geht in nächste Runde" for "Der Nervenkrieg um den
+# Brexit geht in die nächste Runde"): most words of either are in the other, and three at least (a teaser that
+# adds its text to the title is not the headline).
+_WORD = re.compile(r"[^\W\d_]{3,}")
+_SHARED_TITLE_WORDS = 0.6
+_MIN_SHARED_TITLE_WORDS = 3
 _DATED_ELEMENTS = 10  # elements named for a date read after the headline
 # The date printed above the headline, as a kicker ("12.03.2021 | Politik"): the nearest texts before it in its
 # containers, a few levels up (further out is the site's header, whose clock prints today's date).
@@ -119,9 +135,50 @@ def _numeric_date(value: str) -> date | None:
     if m := _YMD_DATE.search(value):
         return _date(m[1], m[2], m[3])
     if m := _DMY_DATE.search(value):
-        year = m[3] if len(m[3]) == 4 else f"20{m[3]}"
-        day, month = (m[2], m[1]) if int(m[2]) > 12 >= int(m[1]) else (m[1], m[2])
-        return _date(year, month, day)
+        first, second, year = int(m[1]), int(m[2]), _full_year(m[3])
+        reads_both_ways = first != second and max(first, second) <= 12 and "." not in m[0]
+        month_first = second > 12 >= first or (reads_both_ways and _page_writes_month_first())
+        return _date(year, first, second) if month_first else _date(year, second, first)
+    return None
+
+
+def _full_year(year: str) -> int:
+    return int(year) if len(year) == 4 else 2000 + int(year)
+
+
+def _page_writes_month_first() -> bool:
+    writes_month_first = _WRITES_MONTH_FIRST.get()
+    return writes_month_first() if writes_month_first else False
+
+
+@contextmanager
+def _numeric_order(tree: HtmlElement, meta: dict[str, str], ld: dict[str, Any]) -> Iterator[None]:
+    """Dates that read both ways are read in the page's order while it is dated."""
+    token = _WRITES_MONTH_FIRST.set(cache(lambda: _writes_month_first(tree, meta, ld)))
+    try:
+        yield
+    finally:
+        _WRITES_MONTH_FIRST.reset(token)
+
+
+def _writes_month_first(tree: HtmlElement, meta: dict[str, str], ld: dict[str, Any]) -> bool:
+    """The order of the first date with slashes the page prints that reads only one way ("11/23/2023",
+    "23/11/2023"), else its region's: month first in American English, day first elsewhere."""
+    for m in _SLASHED_DATE.finditer(tree.text_content()):
+        first, second, year = int(m[1]), int(m[2]), _full_year(m[3])
+        if second > 12 >= first and _plausible(_date(year, first, second)):
+            return True
+        if first > 12 >= second and _plausible(_date(year, second, first)):
+            return False
+    return _region(tree, meta, ld) in _MONTH_FIRST_REGIONS
+
+
+def _region(tree: HtmlElement, meta: dict[str, str], ld: dict[str, Any]) -> str | None:
+    """The region of the page's language tag ("en-US", "en_US"), where the first tag it states names one."""
+    for value in (tree.get("lang"), ld.get("inLanguage"), meta.get("og:locale"), meta.get("content-language")):
+        if isinstance(value, str) and value.strip():
+            m = _REGION.match(value.strip())
+            return m[1].lower() if m else None
     return None
 
 
@@ -169,16 +226,17 @@ def find_published(
     """The publication date as the page states it: the date part of a local time stamp, never moved to UTC;
     written dates are read in the page's language.
 
-    Publication meta tags first (a republished page's JSON-LD often keeps the first version's date), then
-    JSON-LD, microdata, a <time> in the article (not in a list of other articles, not the last change), the date
-    printed at the headline, an element after it named for the date (right far more often than generic date tags
-    on the tuning pages: 83 of 88 against 14 of 18), generic date tags, a dateline opening the article, the date in
-    the address's path, and last htmldate's search for the original date outside comments and menus.
+    Publication meta tags first (a republished page's JSON-LD often keeps the first version's date), then JSON-LD,
+    microdata, the date printed at the headline (a <time> there read by its datetime), a <time> in the article (not
+    in a list of other articles, not the last change; one the page sets before the headline is often a list's
+    without names that tell it), an element after the headline named for the date (right far more often than generic
+    date tags on the tuning pages: 83 of 88 against 14 of 18), generic date tags, a dateline opening the article,
+    the date in the address's path, and last htmldate's search for the original date outside comments and menus.
     """
-    if found := next(filter(None, _date_candidates(ld, meta, tree, language)), None):
-        return found
-    if found := _dateline(tree, language) or _url_date(url, language):
-        return found
+    with _numeric_order(tree, meta, ld):
+        found = next(filter(None, _date_candidates(ld, meta, tree, language)), None)
+        if found := found or _dateline(tree, language) or _url_date(url, language):
+            return found
     # htmldate on the page without comments and menus, and on the whole page only when that has no date at all
     # (a forum's posts are replies)
     aside = _comments_and_menus(tree)
@@ -301,10 +359,10 @@ def _date_candidates(
     yield _local_date(ld.get("dateCreated"), tree, language)
     marked = (el for el in _PUBLISHED_MARKUP(tree) if not in_comments(el))
     yield from (_local_date(el.get("datetime") or el.get("content"), tree, language) for el in islice(marked, 3))
+    yield _headline_date(tree, language)
     for el in tree.xpath("//time")[:5]:
         if byline_area(el) == 0 and not _is_update(el):
             yield _time_value(el, language)
-    yield _headline_date(tree, language)
     yield _dated_element(tree, language)
     yield from (parse_date(meta.get(k), language) for k in _DATE_META)
 
@@ -324,7 +382,8 @@ def _headline_date(tree: HtmlElement, language: str | None) -> date | None:
     headline = _headline(tree)
     if headline is None:
         return None
-    return _first_date(_headline_parts(headline), language) or _first_date(_parts_above(headline), language)
+    below = _headline_parts(headline, language)
+    return _first_date(below, language) or _first_date(_parts_above(headline), language)
 
 
 def _headline(tree: HtmlElement) -> HtmlElement | None:
@@ -332,13 +391,28 @@ def _headline(tree: HtmlElement) -> HtmlElement | None:
     <title> names (blog themes set the post's title in an <h2>)."""
     if (h1 := next((h1 for h1 in tree.iter("h1") if not is_home_link(h1)), None)) is not None:
         return h1
-    title = letters(tree.findtext(".//title") or "")
-    for heading in tree.iter("h2", "h3") if title else ():
-        text = letters(element_text(heading))
+    title = tree.findtext(".//title") or ""
+    title_letters, title_words = letters(title), _words(title)
+    for heading in tree.iter("h2", "h3") if title_letters else ():
+        text = element_text(heading)
+        heading_letters = letters(text)
         # both long enough: a short <title> ("Blog") is in any heading ("Popular posts from this blog")
-        if min(len(text), len(title)) >= _NAMED_HEADLINE_LETTERS and (text in title or title in text):
+        if min(len(heading_letters), len(title_letters)) >= _NAMED_HEADLINE_LETTERS and (
+            heading_letters in title_letters or title_letters in heading_letters
+        ):
+            return heading
+        if _shares_most_words(_words(text), title_words):
             return heading
     return None
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower()))
+
+
+def _shares_most_words(heading: set[str], title: set[str]) -> bool:
+    shared = len(heading & title)
+    return shared >= _MIN_SHARED_TITLE_WORDS and shared >= _SHARED_TITLE_WORDS * max(len(heading), len(title))
 
 
 def _first_date(parts: Iterable[str], language: str | None) -> date | None:
@@ -352,22 +426,22 @@ def _first_date(parts: Iterable[str], language: str | None) -> date | None:
     return None
 
 
-def _headline_parts(headline: HtmlElement) -> Iterator[str]:
+def _headline_parts(headline: HtmlElement, language: str | None) -> Iterator[str]:
     """The byline block's texts, each split where a byline separates its parts ("Anna | 3. März 2020 | Update: 5.
     März 2020"), up to the article's first long text."""
-    for piece in _headline_block(headline):
+    for piece in _headline_block(headline, language):
         if len(piece) >= _PROSE_CHARS:
             return
         yield from SEPARATORS.split(piece)
 
 
-def _headline_block(headline: HtmlElement) -> Iterator[str]:
-    """The texts that follow the headline in reading order (with the dates of data-date attributes), up to
-    _HEADLINE_BLOCK_CHARS: the headline's later siblings, then those of its containers."""
+def _headline_block(headline: HtmlElement, language: str | None) -> Iterator[str]:
+    """The texts that follow the headline in reading order (with the dates of data-date attributes and <time>s), up
+    to _HEADLINE_BLOCK_CHARS: the headline's later siblings, then those of its containers."""
     budget = _HEADLINE_BLOCK_CHARS
     node = headline
     while node is not None and node.tag not in ("body", "html"):
-        for following in chain([node.tail], _texts_after(node)):
+        for following in chain([node.tail], _texts_after(node, language)):
             if following and (piece := following.strip()):
                 yield piece
                 budget -= len(piece)
@@ -410,17 +484,24 @@ def _stripped(texts: Iterable[str | None]) -> Iterator[str]:
     return (text.strip() for text in texts if text and text.strip())
 
 
-def _texts_after(node: HtmlElement) -> Iterator[str | None]:
+def _texts_after(node: HtmlElement, language: str | None) -> Iterator[str | None]:
     """The texts of the node's later siblings in reading order, but for code and for those of elements marked as the
-    last change (a hidden dateModified beside the visible date)."""
+    last change (a hidden dateModified beside the visible date); a <time> gives its date as _time_value reads it (a
+    US "02/03/2020" it prints is read by its datetime)."""
     for sibling in node.itersiblings():
         for event, el in etree.iterwalk(sibling, events=("start", "end")):
             if event == "start":
                 yield el.get("data-date")
-                yield None if el.tag in _CODE or _marked_as_update(el) else el.text
+                yield None if el.tag in _CODE or _marked_as_update(el) else _own_text(el, language)
             elif el is not sibling:
                 yield el.tail
         yield sibling.tail
+
+
+def _own_text(el: HtmlElement, language: str | None) -> str | None:
+    if el.tag == "time" and el.get("datetime") and (found := _time_value(el, language)):
+        return found.isoformat()
+    return el.text
 
 
 def _is_update(el: HtmlElement) -> bool:
