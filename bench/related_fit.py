@@ -3,12 +3,14 @@ bench's tuning half only: `python -m bench.related_fit`.
 
 Corpora: the whole tuning half, and SEEDS random draws of 30, 100 and 300 of its articles (the young workspaces
 `bench related` scores use seeds 0-4; these are 0-15). Each runs through `digestbot related --corpus`'s path, and
-every query's top 5 candidates give a row: TeamIndex.signals() as the card computed them, and whether the
-candidate is on the query's topic. A logistic regression on those rows gives the weights; the cuts are the pair
-(the likeliest candidate's, any other's) whose shown items are on topic at least GOAL_WHOLE of the time on the
-whole half and GOAL_YOUNG at every young size, with at most MAX_OFF_TOPIC of young queries showing an off-topic
-item, and with the most of precision and coverage together: the whole half's share on topic plus its coverage
-plus the young sizes' mean coverage. The held-out half is never read.
+every query's top 5 candidates (the ones its card chooses from) give a row: TeamIndex.signals() as the card
+computed them, and whether the candidate is on the query's topic; each query keeps its card's Shortlist (direct
+cosines, same stories). A logistic regression on those rows gives the weights; the cuts are the pair (the
+likeliest candidate's, any other's) which, through the card's own rule (Shortlist.shown(): SHOW_SURE and
+same-story suppression included), shows items on topic at least GOAL_WHOLE of the time on the whole half and
+GOAL_YOUNG at every young size, with at most MAX_OFF_TOPIC of young queries showing an off-topic item, and with
+the most of precision and coverage together: the whole half's share on topic plus its coverage plus the young
+sizes' mean coverage. The held-out half is never read.
 """
 
 from __future__ import annotations
@@ -42,23 +44,34 @@ class Candidate:
     signals: np.ndarray
     on_topic: bool
     coverable: bool  # the query has another article of its topic in the corpus
+    shortlist: related.Shortlist  # the query's, as its card judged it (shared by its rows, in their order)
+
+
+class NoCutsError(RuntimeError):
+    """No pair of cuts meets the goals with these weights."""
 
 
 async def candidates(docs: Sequence[Doc], corpus: str, draw: int) -> list[Candidate]:
     """Every query's top candidates with the signals the card computed for them."""
     seen: dict[str, np.ndarray] = {}  # a candidate's url -> its signals, for the query being ranked
-    signals = related.TeamIndex.signals
+    lists: list[related.Shortlist] = []  # the query's
+    signals, shortlist = related.TeamIndex.signals, related.TeamIndex.shortlist
 
     def recording(team: related.TeamIndex, first, ids, *args) -> np.ndarray:  # type: ignore[no-untyped-def]
         rows = signals(team, first, ids, *args)
         seen.update({team.docs[i].url: row for i, row in zip(ids.tolist(), rows, strict=True)})
         return rows
 
+    def listing(team: related.TeamIndex, *args) -> related.Shortlist:  # type: ignore[no-untyped-def]
+        lists.append(shortlist(team, *args))
+        return lists[-1]
+
     articles = [CorpusArticle(id=d.id, title=d.title, text=d.text) for d in docs]
     by_id = {d.id: d for d in docs}
     sizes = Counter(d.topic for d in docs)
     out: list[Candidate] = []
     related.TeamIndex.signals = recording  # type: ignore[method-assign]
+    related.TeamIndex.shortlist = listing  # type: ignore[method-assign]
     try:
         number = 0
         async for line in related_lines(articles, Settings(REDIS_URL=REDIS_URL), TOP):
@@ -67,23 +80,25 @@ async def candidates(docs: Sequence[Doc], corpus: str, draw: int) -> list[Candid
             for hit in row["related"]:
                 other = by_id[hit["id"]]
                 out.append(Candidate(corpus, number, draw, seen[CorpusArticle(id=other.id, text="").key],
-                                     other.topic == query.topic, sizes[query.topic] > 1))  # fmt: skip
+                                     other.topic == query.topic, sizes[query.topic] > 1, lists[-1]))  # fmt: skip
             seen.clear()
             number += 1
     finally:
         related.TeamIndex.signals = signals  # type: ignore[method-assign]
+        related.TeamIndex.shortlist = shortlist  # type: ignore[method-assign]
     return out
 
 
 def figures(rows: list[Candidate], chance: np.ndarray, first: float, other: float) -> dict[str, tuple[float, ...]]:
-    """Per corpus kind: shown items on topic, coverage, queries showing an off-topic item."""
+    """Per corpus kind: shown items on topic, coverage, queries showing an off-topic item, each query's rows shown
+    as its card's rule shows them with these chances and cuts."""
     by_query: dict[tuple[str, int, int], list[tuple[Candidate, float]]] = {}
     for row, p in zip(rows, chance.tolist(), strict=True):
         by_query.setdefault((row.corpus, row.draw, row.query), []).append((row, p))
     totals: dict[str, list[int]] = {}
     for (corpus, _, _), pairs in by_query.items():
-        likeliest = max(p for _, p in pairs)
-        shown = [row for row, p in pairs if p >= (first if p == likeliest else other)]
+        shows = pairs[0][0].shortlist.shown([p for _, p in pairs], first, other)
+        shown = [row for (row, _), s in zip(pairs, shows, strict=True) if s]
         t = totals.setdefault(corpus, [0, 0, 0, 0, 0, 0])
         t[0] += len(shown)
         t[1] += sum(row.on_topic for row in shown)
@@ -104,6 +119,11 @@ def best_cuts(rows: list[Candidate], chance: np.ndarray) -> tuple[float, float, 
                 got[y][0] >= GOAL_YOUNG and got[y][2] <= MAX_OFF_TOPIC for y in young
             ):
                 found.append((sum(got["whole"][:2]) + np.mean([got[y][1] for y in young]), first, other, got))
+    if not found:
+        raise NoCutsError(
+            f"no pair of cuts meets the goals ({GOAL_WHOLE:.0%} on topic on the whole half, "
+            f"{GOAL_YOUNG:.0%} and at most {MAX_OFF_TOPIC:.0%} of queries off topic at every young size)"
+        )
     _, first, other, got = max(found, key=lambda f: f[0])
     return float(first), float(other), got
 
@@ -127,7 +147,10 @@ async def run() -> None:
 
 
 def main() -> None:
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    except NoCutsError as error:
+        raise SystemExit(str(error)) from None
 
 
 if __name__ == "__main__":

@@ -24,11 +24,13 @@ from bot.memory.related import (
     SAME_STORY_SKETCH,
     SHOW_FIRST,
     SHOW_OTHER,
+    SHOW_SURE,
     Doc,
     FirstPass,
     RelatedIndex,
     RelatedItem,
     RelatedQuery,
+    Shortlist,
     TeamIndex,
     doc_id,
     one_line,
@@ -367,6 +369,39 @@ async def test_a_card_shows_the_likeliest_candidate_from_show_first_and_others_f
     assert await shown() == []
     chances.update({ranked[0]: 0.99, ranked[1]: SHOW_OTHER - 0.01, ranked[2]: SHOW_OTHER})
     assert await shown() == [ranked[0], ranked[2]]
+
+
+async def test_a_card_chooses_among_its_k_best_candidates_as_the_corpus_ranking_reports_them(
+    index: RelatedIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A card, `digestbot related --corpus` and the bench judge the same k candidates with the same rule: one ranked
+    below k is never shown, and the likeliest is picked among the k (not among all candidates)."""
+    monkeypatch.setattr("bot.memory.related.SHOW_SURE", 1.0)
+    ranked = [h.canonical_url for h in await index.ranking(query("space", 3))]
+    chances = {ranked[0]: SHOW_FIRST + 0.01, ranked[3]: 0.99}
+
+    def on_topic(team: TeamIndex, first: FirstPass, ids: np.ndarray, *_: object) -> np.ndarray:
+        return np.array([chances.get(team.docs[i].url, 0.0) for i in ids.tolist()])
+
+    monkeypatch.setattr(TeamIndex, "on_topic", on_topic)
+    shown = [h.canonical_url for h in await index.related(query("space", 3), k=3)]
+    reported = [h.canonical_url for h in await index.ranking(query("space", 3), k=3) if h.shown]
+    assert shown == reported == [ranked[0]]
+    assert [h.canonical_url for h in await index.related(query("space", 3), k=4)] == [ranked[3]]
+
+
+def test_the_show_rule_skips_the_querys_own_story_and_repeats_and_shows_sure_matches() -> None:
+    """The query's own story is never shown nor the likeliest; a cosine from SHOW_SURE shows whatever its chance;
+    a story shown before is not shown again."""
+    one_story = {(1, 3)}  # places 1 and 3 are one story
+    shortlist = Shortlist([0.5, 0.1, 0.05, 0.1], [True, False, False, False], lambda a, b: (a, b) in one_story)
+    between = (SHOW_FIRST + SHOW_OTHER) / 2
+    assert shortlist.shown([0.99, between, 0.0, 0.0]) == [False, True, False, False]  # the likeliest, sans place 0
+    assert shortlist.shown([0.0, SHOW_OTHER, 0.0, SHOW_OTHER]) == [False, True, False, False]  # 3 repeats 1
+    assert shortlist.shown([0.0, 0.0, 0.0, SHOW_OTHER]) == [False, False, False, True]  # 1 is not shown
+    sure = Shortlist([0.1, SHOW_SURE], [False, False], lambda a, b: False)
+    assert sure.shown([SHOW_FIRST, 0.0]) == [True, True]
+    assert shortlist.above(0.08) == [False, True, False, False]
 
 
 async def test_the_index_size_a_card_is_judged_by_counts_only_what_its_reader_may_see(

@@ -73,16 +73,19 @@ PUBLIC_READER = ""
 # mean the same at any index size, and the index's size itself (a cosine of 0.15 is weaker evidence among 30
 # articles, where the query's topic often has no other article, than among 1,000). Fitted by bench/related_fit.py
 # on the bench's tuning half only (the whole half and 16 random draws each of 30, 100 and 300 of its articles,
-# every query's top 5 candidates): intercept, then the weights of log direct cosine, log ranking score (before the
-# neighbourhood agreement), stored neighbours among the candidates, how many of the query's STRONGEST_TERMS the
-# candidate's signature holds, log index size (clamped to the sizes it was fitted on), and direct cosine over the
-# best candidate's. A card shows the likeliest candidate from SHOW_FIRST and any other from SHOW_OTHER (the script's
-# pick: 85% of shown items on topic, 80% at every young size, the most on-topic share plus coverage). Against the
+# every query's top 5 candidates, judged by the card's own rule, Shortlist.shown()): intercept, then the weights
+# of log direct cosine, log ranking score (before the neighbourhood agreement), stored neighbours among the
+# candidates, how many of the query's STRONGEST_TERMS the candidate's signature holds, log index size (clamped to
+# the sizes it was fitted on), and direct cosine over the best candidate's. A card shows the likeliest candidate
+# from SHOW_FIRST and any other from SHOW_OTHER (the script's pick: 85% of shown items on topic, 80% at every young
+# size, the most on-topic share plus coverage). Against the
 # earlier rule (direct cosine 0.115 for the best, 0.16 for others), held out: coverage 66.8% -> 77.8% for on topic
 # 86.3% -> 85.1%; young draws of 30 / 100 articles more often on topic (72.7 -> 100%, 72.6 -> 76.2%) for less
 # coverage (20.9 -> 6.1%, 24.9 -> 19.9%), and 300 more coverage (46.2 -> 52.1%) for less on topic (82.6 -> 80.6%).
-ON_TOPIC_INTERCEPT = -0.481
-ON_TOPIC_WEIGHTS = np.array([0.556, 0.429, 0.054, 0.364, 0.505, -1.137])
+# Refitted once cards chose among their 5 best candidates only (before, the likeliest among all 40): held out, on
+# topic 85.1% -> 84.8%, coverage 77.8% -> 80.5%, queries off topic 20.8% -> 21.7%.
+ON_TOPIC_INTERCEPT = 0.055
+ON_TOPIC_WEIGHTS = np.array([0.598, 0.486, 0.050, 0.348, 0.487, -1.424])
 STRONGEST_TERMS = 10
 FITTED_SIZES = (30, 1000)
 SHOW_FIRST = 0.65
@@ -384,6 +387,12 @@ class TeamIndex:
         first = self.docs[a]
         return same_story(first.sketch, first.title_tokens, self.docs[b], lambda: self.cosine(a, b))
 
+    def shortlist(self, ids: np.ndarray, direct: np.ndarray, own_story: list[bool]) -> Shortlist:
+        """The rule's view of the candidates `ids` (best first)."""
+        places = ids.tolist()
+        return Shortlist([float(direct[i]) for i in places], own_story,
+                         lambda earlier, later: self.same_story(places[earlier], places[later]))  # fmt: skip
+
     def rank(self, first: FirstPass, channel_id: str, excluded: set[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Candidate ids, best first; their ranking scores (Rocchio-expanded cosine); their direct cosines."""
         allowed = self.visible(channel_id)
@@ -472,6 +481,45 @@ class TeamIndex:
 
     def _short_ids(self, ids: np.ndarray) -> np.ndarray:
         return np.frombuffer(self.short_ids, dtype=np.uint32)[ids]
+
+
+@dataclass
+class Shortlist:
+    """The candidates a card chooses from, best first, and what its rule needs of them besides their chances."""
+
+    direct: list[float]  # direct cosine with the query
+    own_story: list[bool]  # the query's own story under another URL: never shown
+    one_story: Callable[[int, int], bool]  # whether the candidates at two places are one story (TeamIndex.same_story)
+    _checked: dict[tuple[int, int], bool] = field(default_factory=dict, repr=False)
+
+    def shown(self, chances: list[float], first: float = SHOW_FIRST, other: float = SHOW_OTHER) -> list[bool]:
+        """The card's rule: the candidate likeliest on the query's topic (TeamIndex.on_topic()) is shown if its
+        chance reaches `first`, any other if its chance reaches `other`, any whose direct cosine reaches
+        SHOW_SURE; never the query's own story, nor a story shown before."""
+        places = [n for n, mine in enumerate(self.own_story) if not mine]
+        likeliest = max(places, key=chances.__getitem__, default=None)
+        cuts = [first if n == likeliest else other for n in range(len(chances))]
+        return self._unrepeated([not mine and (chance >= cut or cosine >= SHOW_SURE) for chance, cut, cosine, mine
+                                 in zip(chances, cuts, self.direct, self.own_story, strict=True)])  # fmt: skip
+
+    def above(self, threshold: float) -> list[bool]:
+        """A search's rule: a direct cosine from `threshold`, never the query's own story nor a repeat."""
+        return self._unrepeated([not mine and cosine >= threshold
+                                 for cosine, mine in zip(self.direct, self.own_story, strict=True)])  # fmt: skip
+
+    def _unrepeated(self, alone: list[bool]) -> list[bool]:
+        """`alone` without a candidate that is the story of one shown before it (checked against shown ones only:
+        a search's 40 candidates would cost 780 checks)."""
+        shown: list[int] = []
+        for n, shows in enumerate(alone):
+            if shows and not any(self._one(p, n) for p in shown):
+                shown.append(n)
+        return [n in shown for n in range(len(alone))]
+
+    def _one(self, earlier: int, later: int) -> bool:
+        if (pair := (earlier, later)) not in self._checked:
+            self._checked[pair] = self.one_story(earlier, later)
+        return self._checked[pair]
 
 
 @dataclass
@@ -586,18 +634,19 @@ class RelatedIndex:
 
     async def related(self, query: RelatedQuery, k: int = 5, threshold: float | None = None) -> list[RelatedHit]:
         """Up to k earlier articles on the same topic that the reader's channel may see, best first: what a card
-        shows. `threshold` replaces the card's rule (see ranking())."""
-        return [hit for hit in await self.ranking(query, threshold=threshold) if hit.shown][:k]
+        shows, chosen among the k best candidates. `threshold` replaces the card's rule (see ranking()), and a
+        search chooses among all candidates: a few words rank weakly, and what clears it still means it."""
+        hits = await self.ranking(query, k if threshold is None else None, threshold)
+        return [hit for hit in hits if hit.shown][:k]
 
     async def ranking(
         self, query: RelatedQuery, k: int | None = None, threshold: float | None = None
     ) -> list[RelatedHit]:
         """The best candidates (the k best, or all that were ranked), best first, each saying whether it is shown.
 
-        A card shows the candidate likeliest on the query's topic (TeamIndex.on_topic()) if its chance reaches
-        SHOW_FIRST, any other whose chance reaches SHOW_OTHER and any whose direct cosine reaches SHOW_SURE, unless
-        it is the same story as the query or as an item shown before it. `threshold`, a direct cosine, replaces
-        that rule: a search for a few words matches weakly but still means it.
+        The rule (Shortlist.shown()) judges these candidates only, so a card, `digestbot related --corpus` and
+        the bench show the same items. `threshold`, a direct cosine, replaces it: a search for a few words matches
+        weakly but still means it.
         """
         team = await self._synced(query.team_id)
         if not team.docs:
@@ -610,25 +659,18 @@ class RelatedIndex:
             team.keep_lookup((own, query.channel_id, query.title, textvec.language_of(query.language)), ids)
         ids, agreed = team.by_agreement(ids, scores)
         sketch, title = textvec.shingle_sketch(query.text), textvec.title_tokens(query.title)
-        other = {i for i in ids.tolist() if not same_story(sketch, title, team.docs[i], lambda i=i: float(direct[i]))}
+        own_story = [same_story(sketch, title, team.docs[i], lambda i=i: float(direct[i])) for i in ids.tolist()]
+        shortlist = team.shortlist(ids[:k], direct, own_story[:k])
         if threshold is None:
-            best = max((float(direct[i]) for i in other), default=0.0)
+            best = max((float(direct[i]) for i, mine in zip(ids.tolist(), own_story, strict=True) if not mine),
+                       default=0.0)  # fmt: skip
             readable = int(np.count_nonzero(team.visible(query.channel_id)))
             chances = team.on_topic(first, ids, scores, direct, best, readable)
-            chance = dict(zip(ids.tolist(), chances.tolist(), strict=True))
-            likeliest = max(other, key=chance.__getitem__, default=None)
-            shows_alone = {i: chance[i] >= (SHOW_FIRST if i == likeliest else SHOW_OTHER) or direct[i] >= SHOW_SURE
-                           for i in other}  # fmt: skip
+            shows = shortlist.shown(chances[: len(shortlist.direct)].tolist())
         else:
-            shows_alone = {i: bool(direct[i] >= threshold) for i in other}
-        hits: list[RelatedHit] = []
-        shown: list[int] = []
-        for i in ids.tolist()[:k]:
-            shows = shows_alone.get(i, False) and not any(team.same_story(j, i) for j in shown)
-            if shows:
-                shown.append(i)
-            hits.append(_hit(team.docs[i], float(agreed[i]), float(direct[i]), shows))
-        return hits
+            shows = shortlist.above(threshold)
+        return [_hit(team.docs[i], float(agreed[i]), float(direct[i]), s)
+                for i, s in zip(ids[:k].tolist(), shows, strict=True)]  # fmt: skip
 
     async def drop(self, team_id: str) -> None:
         """Delete a team's whole index: every record its log names, the log and the term counts."""
