@@ -266,14 +266,25 @@ class SentinelSet:
         return old
 
     def switch_over(self) -> None:
-        """A graceful failover (`SENTINEL FAILOVER`): the replica is promoted, the old master made its replica."""
+        """A graceful failover (`SENTINEL FAILOVER`): the replica is promoted, the old master made its replica.
+
+        A failover still running (an earlier test's, reconfiguring its replicas, or one a loaded machine set off)
+        makes the Sentinel answer INPROG: the request is made again once it is over, from the roles then."""
         self.wait_whole()
-        old, _ = self.roles()
-        client = redis.Redis(port=self.sentinel_port, socket_timeout=1)
-        try:
-            client.execute_command("SENTINEL", "FAILOVER", SERVICE)
-        finally:
-            client.close()
+        masters: list[RedisServer] = []
+
+        def failover_started() -> bool:
+            old, _ = self.roles()
+            client = redis.Redis(port=self.sentinel_port, socket_timeout=1)
+            try:
+                client.execute_command("SENTINEL", "FAILOVER", SERVICE)  # a ResponseError (INPROG) is tried again
+            finally:
+                client.close()
+            masters.append(old)
+            return True
+
+        wait_until(failover_started, "the Sentinel starting a failover")
+        old = masters[-1]
         wait_until(lambda: self.master_port() != old.port, "the Sentinel's failover")
         wait_until(lambda: _info(old.port, "replication").get("master_link_status") == "up", "the old master in sync")
 
