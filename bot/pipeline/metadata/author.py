@@ -21,6 +21,7 @@ from bot.pipeline.metadata.markup import (
     squash,
 )
 from bot.pipeline.metadata.names import (
+    AUTHOR_NOUNS,
     BYLINE_LABEL,
     BYLINE_PREFIX,
     BYLINE_WORDS,
@@ -99,9 +100,8 @@ _CAPTION = re.compile(r"copyright|(?:photo|image|img|picture|bild|foto)[-_]?(?:c
                       r"|wp-caption|bildunterschrift|bildquelle", re.IGNORECASE)  # fmt: skip
 # The word that labels an author's name set apart from it (Yoast's "Written by" for Twitter cards, "<span>Autor</span>
 # <a>Jane Doe</a>"): the author words only, not "Text" or "Interview", which also head a page's sections
-_AUTHOR_LABELS = re.compile(r"^(?:written by|verfasst von|geschrieben von|escrito por|écrit par|authors?|autor|autorin"
-                            r"|autoren|auteurs?|autore|autora|autorka|autorzy|verfasser|verfasserin|yazar|forfatter"
-                            r"|författare|szerző|kirjoittaja|автор|авторы)\s*:?$", re.IGNORECASE)  # fmt: skip
+_AUTHOR_LABELS = re.compile(rf"^(?:written by|verfasst von|geschrieben von|escrito por|écrit par|authors"
+                            rf"|{AUTHOR_NOUNS})\s*:?$", re.IGNORECASE)  # fmt: skip
 # Elements that end a line of text: a break, or a block of its own
 _LINE_ENDS = frozenset(("br", "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "table", "section",
                         "article", "header", "footer", "aside", "nav", "blockquote", "figure", "hr"))  # fmt: skip

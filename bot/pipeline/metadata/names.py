@@ -27,11 +27,14 @@ BYLINE_WORDS = (
     r"|(?:un|une|una|um|uma)\s+(?:article|chronique|reportage|analyse|tribune|artículo|reportaje|entrevista|crónica"
     r"|columna|artigo|reportagem|crônica|coluna)\s+de)"
 )
+# The word "author" in many languages; a label of its own, or set apart from the name (author.py)
+AUTHOR_NOUNS = (
+    r"author|autor|autorin|autoren|auteur|autore|auteurs|autora|autorka|autorzy|verfasser|verfasserin|yazar|forfatter"
+    r"|författare|szerző|kirjoittaja|автор|авторы"
+)
 BYLINE_LABEL = (
-    r"(?:author|autor|autorin|autoren|auteur|autore|auteurs|autora|autorka|autorzy|text|texte|texto|testo|tekst"
-    r"|interview|writer|verfasser|verfasserin|quelle|yazar|forfatter|författare|szerző|kirjoittaja|redakteur|redakteurin"
-    r"|reportage|reportagem|reportaje|gastautor|gastautorin|opracowanie|szöveg"
-    r"|автор|авторы|текст"
+    rf"(?:{AUTHOR_NOUNS}|text|texte|texto|testo|tekst|interview|writer|quelle|redakteur|redakteurin"
+    r"|reportage|reportagem|reportaje|gastautor|gastautorin|opracowanie|szöveg|текст"
     r"|autor(?:/|\*|:|_)in(?:nen)?)"  # "Autor/in:", "Autor*innen:"
     # "Text & Fotos:", "Texte et photos", "Text a foto:", "Tekst en foto's:"
     r"(?:\s*(?:&|und|and|et|y|e|a|i|en|/|\+)\s*(?:fotos?|foto's|bild(?:er)?|photos?|images?))?"
