@@ -98,7 +98,7 @@ _DATED_ELEMENTS = 10  # elements named for a date read after the headline
 _ABOVE_HEADLINE_CHARS = 150
 _ABOVE_HEADLINE_LEVELS = 3
 _CODE = ("script", "style", "noscript")  # their texts are code, never the byline's
-_TEXTS = etree.XPath("descendant::text()[not(parent::script or parent::style or parent::noscript)]")
+_TEXTS = etree.XPath(f"descendant::text()[not({' or '.join(f'parent::{tag}' for tag in _CODE)})]")
 # Elements named for a date, by a class that starts with the word ("post-date", "entry-date", "metainfo__date",
 # "field-node-create-date", "timestamp", "fecha", Portuguese and Italian "data"), among the elements with a class
 # after the headline; and the page's <article>s (another one than the headline's is a teaser).
