@@ -42,7 +42,6 @@ ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 DOCUMENT_ACCEPT = "text/html,application/xhtml+xml;q=0.9,application/pdf;q=0.8,*/*;q=0.5"
 
 _STRAY_BYTES = 8  # broken characters a declared charset may show before the page counts as in another one
-# WHATWG: these labels mean windows-1252 in a browser; Python's latin-1 would turn quotes into C1 controls.
 # WHATWG MIME sniffing: a body starting with one of these (then space or ">") is HTML.
 _HTML_STARTS = tuple(
     f"<{tag}" for tag in ("!doctype html", "html", "head", "body", "script", "iframe", "h1", "div", "font",
