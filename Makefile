@@ -27,6 +27,7 @@ run: $(RUN_STAMP)
 
 test: $(TEST_STAMP)
 	$(BIN)/ruff check bot handlers tests bench
+	$(BIN)/ruff format --check bot handlers tests bench
 	$(BIN)/python -m pytest -q
 
 # `make test` beside two busy loops, as on a shared or loaded machine; the loops end however the tests do.

@@ -36,5 +36,6 @@ def main(argv: list[str]) -> int:
             module.main()
     return 0
 
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

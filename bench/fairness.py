@@ -115,8 +115,12 @@ def main() -> None:
         redis = None if answers(CI_REDIS_URL) else RedisServer(Path(tmp) / "redis").start()
         routes = {"/warm-up": html(article_html("chess")), "/article": html(article_html("rivers"))}
         try:
-            with SlackStandIn() as slack, slow_site() as slow, LocalServer(routes) as ordinary, \
-                    running_bot(slack.base_url, redis.url if redis else CI_REDIS_URL, Path(tmp)) as (base, _log):
+            with (
+                SlackStandIn() as slack,
+                slow_site() as slow,
+                LocalServer(routes) as ordinary,
+                running_bot(slack.base_url, redis.url if redis else CI_REDIS_URL, Path(tmp)) as (base, _log),
+            ):
                 result = measure(f"{base}/slack/events", slack, slow, ordinary)
         finally:
             if redis:

@@ -213,8 +213,10 @@ def render(results: dict[str, dict[str, Any]], scored: dict[str, dict[str, dict]
         per_page = result["seconds"]
         mean, median = statistics.fmean(per_page), statistics.median(per_page)
         ratio = f" ({mean / base:.2f}x trafilatura's mean)" if base else ""
-        console.print(f"{system:12} {mean * 1000:7.1f} ms/page mean, {median * 1000:6.1f} median{ratio}; "
-                      f"peak RSS {result['peak_rss_mib']:.0f} MiB")
+        console.print(
+            f"{system:12} {mean * 1000:7.1f} ms/page mean, {median * 1000:6.1f} median{ratio}; "
+            f"peak RSS {result['peak_rss_mib']:.0f} MiB"
+        )
     desks = desk_labels(labels)
     for split, part in (("all", range(len(labels))), ("held out", [i for i in range(len(labels)) if is_held_out(i)])):
         chosen = [i for i in part if i not in desks]

@@ -167,8 +167,10 @@ def main() -> None:
     for name, ((r1, r2, rl), ms) in results.items():
         print(f"{name:<{width}}  {r1:6.2f} {r2:6.2f} {rl:6.2f}  {ms:10.2f}")
     print(_goal(results))
-    print("ms/article: the first row is the whole digest (saving, decoding, extraction, walls, summary, quotes); "
-          "the second is summarize alone.")
+    print(
+        "ms/article: the first row is the whole digest (saving, decoding, extraction, walls, summary, quotes); "
+        "the second is summarize alone."
+    )
     print("sumy's word tokenizer here is NLTK Treebank without punkt, so its scores differ a little from the README's.")
 
 

@@ -251,8 +251,13 @@ def build_parser(description: str | None = __doc__) -> tuple[argparse.ArgumentPa
     roundup.add_argument("--json", action="store_true", help="print the roundup as one JSON object (null if quiet)")
     roundup.set_defaults(run=roundup_command)
     related = commands.add_parser("related", help="related reading for every article of a JSON Lines file")
-    related.add_argument("--corpus", required=True, type=Path, metavar="FILE.jsonl",
-                         help='one article a line: {"id": ..., "title": ..., "text": ..., "url": ...} (url optional)')
+    related.add_argument(
+        "--corpus",
+        required=True,
+        type=Path,
+        metavar="FILE.jsonl",
+        help='one article a line: {"id": ..., "title": ..., "text": ..., "url": ...} (url optional)',
+    )
     related.add_argument("--k", type=int, default=5, help="candidates listed per article (default 5)")
     related.set_defaults(run=related_command)
     return parser, commands

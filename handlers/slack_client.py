@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 MAX_RETRY_AFTER_S = 30.0  # Slack may ask for an hour; a worker must not sleep that long
 CALL_TIMEOUT_S = 30  # slack_sdk's default per call, which it applies only to the sessions it opens itself
 
+
 def retry_after_seconds(value: str | None) -> float:
     """Retry-After as seconds: an integer, a float or an HTTP date (slack_sdk's own handler crashes on the last two)."""
     if not value:

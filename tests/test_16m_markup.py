@@ -170,4 +170,3 @@ def test_huge_metadata_is_clipped_and_every_record_keeps_its_size(
     assert digest["title"] and len(digest["title"]) <= TITLE_MAX_CHARS  # clipped, not dropped
     assert len(digest["site_name"] or "") <= SITE_MAX_CHARS and len(digest["author"] or "") <= AUTHOR_MAX_CHARS
     assert len(stored["digest"]) < len(json.dumps(digest["text"])) + 4096  # the text, and little beside it
-

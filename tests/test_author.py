@@ -143,8 +143,10 @@ def test_names_with_particles_and_outlets_beside_them(byline: str, expected: lis
 def test_a_link_to_the_author_s_page_names_the_writer() -> None:
     meta = '<ul class="meta"><li><a href="/author/modejournalistin/">Jane Doe</a></li><li>21.05.2019</li></ul>'
     assert author_of(meta) == "Jane Doe"
-    both = '<ul class="meta"><li><a href="/autor/jd/">Jane Doe</a></li></ul><aside class="sidebar">' \
-           '<a href="/author/john-roe/">John Roe</a></aside>'
+    both = (
+        '<ul class="meta"><li><a href="/autor/jd/">Jane Doe</a></li></ul><aside class="sidebar">'
+        '<a href="/author/john-roe/">John Roe</a></aside>'
+    )
     assert author_of(both) == "Jane Doe"
 
 
@@ -228,8 +230,10 @@ def test_more_verbs_and_labels_that_open_a_byline(byline: str) -> None:
 def test_every_author_meta_tag_counts_not_only_the_first() -> None:
     head = '<meta name="parsely-author" content="Jane Doe"><meta name="parsely-author" content="John Roe">'
     assert author_of("", head) == "Jane Doe and John Roe"
-    reviews = '<div itemprop="review"><meta itemprop="author" content="Jane Doe"></div>' \
-              '<div itemprop="review"><meta itemprop="author" content="John Roe"></div>'
+    reviews = (
+        '<div itemprop="review"><meta itemprop="author" content="Jane Doe"></div>'
+        '<div itemprop="review"><meta itemprop="author" content="John Roe"></div>'
+    )
     assert author_of(reviews) == "Jane Doe"
 
 

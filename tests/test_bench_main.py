@@ -32,9 +32,14 @@ def test_a_benchmark_run_by_name_alone_sees_no_options(recorder: list[list[str]]
     assert recorder == [[]]
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--quick"], "usage"), (["other", "probe", "--quick"], "usage"), (["nosuch"], "unknown benchmark(s): nosuch"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--quick"], "usage"),
+        (["other", "probe", "--quick"], "usage"),
+        (["nosuch"], "unknown benchmark(s): nosuch"),
+    ],
+)
 def test_options_without_exactly_one_known_benchmark_are_refused(
     recorder: list[list[str]], argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

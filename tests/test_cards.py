@@ -53,8 +53,13 @@ def test_page_text_can_never_ping_or_fake_links() -> None:
 
 def test_related_block_lists_domain_and_age() -> None:
     now = datetime.now(UTC)
-    hit = Hit(canonical_url="https://b.example/x", title="Other", one_line="One line.", domain="b.example",
-              shared_at=now - timedelta(days=4, hours=1))
+    hit = Hit(
+        canonical_url="https://b.example/x",
+        title="Other",
+        one_line="One line.",
+        domain="b.example",
+        shared_at=now - timedelta(days=4, hours=1),
+    )
     body = all_text(digest_card(sample(), related=[hit])[1])
     assert "*You might also want to read*" in body and "b.example · 4d ago" in body
 

@@ -15,8 +15,20 @@ import pytest
 from tests.support.articles import article_html
 from tests.support.http_server import LocalServer, Reply, html
 
-KEYS = {"source", "url", "canonical_url", "title", "site_name", "author", "published", "language",
-        "reading_minutes", "summary", "quotes", "text"}
+KEYS = {
+    "source",
+    "url",
+    "canonical_url",
+    "title",
+    "site_name",
+    "author",
+    "published",
+    "language",
+    "reading_minutes",
+    "summary",
+    "quotes",
+    "text",
+}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -38,10 +50,13 @@ def pages() -> Iterator[LocalServer]:
         "/short": Reply(status=301, headers=[("Location", "/rivers?utm_source=newsletter&fbclid=x")]),
         "/gone": Reply(status=404, body=b"nope"),
         "/drought": html(article_html("drought")),
-        "/endless": Reply(headers=[("Content-Type", "text/html")], chunks=itertools.chain(
-            [article_html("chess").split("</article>")[0].encode()],
-            itertools.repeat(b"<p>More words about rapid chess and the players who love it, again and again.</p>"),
-        )),
+        "/endless": Reply(
+            headers=[("Content-Type", "text/html")],
+            chunks=itertools.chain(
+                [article_html("chess").split("</article>")[0].encode()],
+                itertools.repeat(b"<p>More words about rapid chess and the players who love it, again and again.</p>"),
+            ),
+        ),
     }
     with LocalServer(routes) as server:
         yield server
@@ -49,8 +64,14 @@ def pages() -> Iterator[LocalServer]:
 
 def digestbot(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true"}
-    return subprocess.run([sys.executable, "-m", "handlers.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=120, cwd=Path(__file__).parent.parent)
+    return subprocess.run(
+        [sys.executable, "-m", "handlers.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=Path(__file__).parent.parent,
+    )
 
 
 def test_json_digest_of_a_url_and_a_saved_file(pages: LocalServer, tmp_path: Path) -> None:
@@ -88,8 +109,14 @@ def test_readable_output(pages: LocalServer) -> None:
 
 def test_bad_settings_fail_with_one_clear_line() -> None:
     env = {**os.environ, "DIGESTBOT_FETCH_DEADLINE": "soon"}
-    result = subprocess.run([sys.executable, "-m", "handlers.cli", "digest", "x"], capture_output=True, text=True,
-                            env=env, timeout=60, cwd=Path(__file__).parent.parent)
+    result = subprocess.run(
+        [sys.executable, "-m", "handlers.cli", "digest", "x"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        cwd=Path(__file__).parent.parent,
+    )
     assert result.returncode == 2
     assert result.stderr.strip().startswith("digestbot: DIGESTBOT_FETCH_DEADLINE")
     assert "Traceback" not in result.stderr
@@ -148,8 +175,14 @@ def test_the_core_runs_as_python_m_bot_without_slack_commands() -> None:
 
 def test_serve_without_slack_settings_names_each_missing_one() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    result = subprocess.run([sys.executable, "-m", "handlers.cli", "serve"], capture_output=True, text=True,
-                            env=env, timeout=60, cwd=Path(__file__).parent.parent)
+    result = subprocess.run(
+        [sys.executable, "-m", "handlers.cli", "serve"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        cwd=Path(__file__).parent.parent,
+    )
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN" in result.stderr and "SLACK_SIGNING_SECRET" in result.stderr
 
@@ -169,8 +202,10 @@ def test_a_page_cut_at_the_size_cap_says_so(pages: LocalServer) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     digest = json.loads(result.stdout)
     assert digest["title"].startswith("A teenager wins")
-    assert digest["warning"] in ("the page is larger than 2 MiB; only its beginning was read",
-                                 "the page was too large to read in time; showing its metadata only")
+    assert digest["warning"] in (
+        "the page is larger than 2 MiB; only its beginning was read",
+        "the page was too large to read in time; showing its metadata only",
+    )
 
 
 def test_the_card_s_byline_on_a_small_site(tmp_path: Path) -> None:

@@ -135,9 +135,15 @@ def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.Monke
 
 
 def test_settings_that_cannot_work_are_named_each_without_its_value(environment: pytest.MonkeyPatch) -> None:
-    for name, value in {"PORT": "0", "SLACK_API_URL": "ftp://slack.com/api", "REDIS_URL": "tcp://h",
-                        "DIGESTBOT_FETCH_MAX_BYTES": "lots-of-secret-bytes", "DIGESTBOT_FETCH_DEADLINE": "-1",
-                        "SLACK_BOT_TOKEN": "xoxp-user-token", "SLACK_APP_TOKEN": "xoxb-not-an-app"}.items():
+    for name, value in {
+        "PORT": "0",
+        "SLACK_API_URL": "ftp://slack.com/api",
+        "REDIS_URL": "tcp://h",
+        "DIGESTBOT_FETCH_MAX_BYTES": "lots-of-secret-bytes",
+        "DIGESTBOT_FETCH_DEADLINE": "-1",
+        "SLACK_BOT_TOKEN": "xoxp-user-token",
+        "SLACK_APP_TOKEN": "xoxb-not-an-app",
+    }.items():
         environment.setenv(name, value)
     check = load_settings(SlackSettings)
     assert isinstance(check, Check) and not check.ok and check.fix

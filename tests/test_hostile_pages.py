@@ -37,7 +37,8 @@ NESTED = b"<div><div><div><div><span>lorem ipsum dolor</span></div></div></div><
 ARTICLE = (
     "<html><head><title>Café culture returns to the naïve old town</title></head><body><article>"
     + "<p>The cafés of the old town reöpened on Monday, and their owners say the summer was the best in a "
-    "decade. Tourists queued for crème brûlée and espresso from early in the morning.</p>" * 4
+    "decade. Tourists queued for crème brûlée and espresso from early in the morning.</p>"
+    * 4
     + "</article></body></html>"
 )
 JS_SHELL = (
@@ -75,8 +76,9 @@ def hostile_routes() -> dict[str, Reply]:
         "/brotli-bomb": typed(brotli_bomb(256), encoding="br"),
         "/endless": endless(bytes(65536)),
         # an article, then markup without text for ever: what is left at the byte cap is quick to read
-        "/endless-html": endless(b"<!-- " + b"padding " * 8000 + b"-->\n", head=ARTICLE.encode().removesuffix(
-            b"</article></body></html>")),
+        "/endless-html": endless(
+            b"<!-- " + b"padding " * 8000 + b"-->\n", head=ARTICLE.encode().removesuffix(b"</article></body></html>")
+        ),
         "/drip": Reply(headers=[("Content-Type", "text/html")], body=PARAGRAPH * 4, drip_s=1.0),
         "/huge": typed(b"<html><body>" + PARAGRAPH * (12 * MIB // len(PARAGRAPH))),
         "/huge-chunked": endless(NESTED, 12 * MIB // len(NESTED)),

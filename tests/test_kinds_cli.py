@@ -163,8 +163,14 @@ def test_a_player_page_is_described_by_its_discovered_oembed(digests: dict[str, 
 
 def test_saved_pdfs_scans_and_page_limits(tmp_path: Path) -> None:
     long_report, scan, locked = tmp_path / "long.pdf", tmp_path / "scan.pdf", tmp_path / "locked.pdf"
-    long_report.write_bytes(report_pdf(PDF_PARAGRAPHS[:2], headline="Rivers, month by month", pages=8,
-                                       cover=("By Marta Rossi and Rui Santos", "4 November 2026")))
+    long_report.write_bytes(
+        report_pdf(
+            PDF_PARAGRAPHS[:2],
+            headline="Rivers, month by month",
+            pages=8,
+            cover=("By Marta Rossi and Rui Santos", "4 November 2026"),
+        )
+    )
     scan.write_bytes(scanned_pdf())
     locked.write_bytes(report_pdf(PDF_PARAGRAPHS, title="Confidential", password="hunter2"))
     first, second, third = digestbot(str(long_report), str(scan), str(locked), DIGESTBOT_PDF_MAX_PAGES="5")
@@ -176,8 +182,11 @@ def test_saved_pdfs_scans_and_page_limits(tmp_path: Path) -> None:
     assert "Part 6:" not in first["text"] and not first["summary"].startswith("Rivers, month by month")
     assert second["kind"] == "pdf" and second["pages"] == 2 and second["summary"] == ""
     assert "no text layer" in second["warning"] and second["title"] == "Scanned minutes"
-    assert third == {"source": str(locked), "error": "The PDF is password-protected, so its text cannot be read.",
-                     "reason": "encrypted"}
+    assert third == {
+        "source": str(locked),
+        "error": "The PDF is password-protected, so its text cannot be read.",
+        "reason": "encrypted",
+    }
 
 
 def test_pdfs_and_provider_answers_are_cached_like_articles(server: LocalServer, tmp_path: Path) -> None:

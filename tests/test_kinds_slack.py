@@ -110,8 +110,12 @@ def test_each_kind_gets_its_own_card(cards: dict[str, str]) -> None:
 
 def test_roundups_show_what_kind_each_link_is(bot: str, slack: SlackStandIn, cards: dict[str, str]) -> None:
     preview = command(bot, slack, "roundup preview", "CKINDS", "kinds-roundup")
-    for title, kind in (("The summer the rivers ran dry", "PDF"), ("Drought on the Po", "video"),
-                        ("River Watch on X", "post"), ("Correct the speed of sound for temperature", "code")):
+    for title, kind in (
+        ("The summer the rivers ran dry", "PDF"),
+        ("Drought on the Po", "video"),
+        ("River Watch on X", "post"),
+        ("Correct the speed of sound for temperature", "code"),
+    ):
         assert f"|{title}> · _{kind}_ — shared by" in preview
 
 
@@ -131,9 +135,7 @@ CARDS = [("/bomb-nested.pdf", "PDF · 1 page"), ("/scanned.pdf", "no text layer"
 
 
 @pytest.fixture(scope="module")
-def hostile_replies(
-    bot_and_log: tuple[str, Path], slack: SlackStandIn, server: LocalServer
-) -> dict[str, list[Call]]:
+def hostile_replies(bot_and_log: tuple[str, Path], slack: SlackStandIn, server: LocalServer) -> dict[str, list[Call]]:
     bot, log = bot_and_log
     paths = [path for path, _ in HOSTILE + CARDS]
     for n, path in enumerate(paths):

@@ -287,7 +287,7 @@ def test_logo_menu_and_widget_headings_are_not_the_headline() -> None:
     html = article_page(
         "<title>Schneeschuhe im Test | Bergblog</title>",
         '<header class="site-header"><h1 class="site-title"><a href="https://bergblog.example/" rel="home">'
-        'Bergblog</a></h1></header><nav><h1>Menü</h1></nav>'
+        "Bergblog</a></h1></header><nav><h1>Menü</h1></nav>"
         '<article><h1 class="entry-title">Schneeschuhe im Test</h1></article>'
         '<aside class="widget"><h1>Archiv</h1></aside>',
     )
@@ -316,7 +316,7 @@ def test_a_kicker_inside_the_headline_is_dropped() -> None:
 
 def test_a_headline_in_a_breadcrumb_is_found_when_the_title_repeats_it() -> None:
     html = article_page(
-        '<title>Stadt verklagt die Baufirma wegen schlechter Pflastersteine | Stadt-Anzeiger</title>'
+        "<title>Stadt verklagt die Baufirma wegen schlechter Pflastersteine | Stadt-Anzeiger</title>"
         '<meta property="og:site_name" content="Stadt-Anzeiger">',
         '<nav><ol class="breadcrumb"><li>Region</li><li><h1>Stadt verklagt die Baufirma wegen schlechter '
         "Pflastersteine</h1></li></ol></nav><h2>Pflaster-Desaster in der Fußgängerzone</h2>",
@@ -646,9 +646,14 @@ async def test_a_page_s_malformed_addresses_are_ignored(tmp_path: Path) -> None:
         for href in bad
     ) + ld({"@type": "SocialMediaPosting", "headline": "Tide tables", "author": {"@type": "Person", "url": bad[0]}})
     saved = tmp_path / "tides.html"
-    saved.write_text(page(head, "<header><h1><a href='http://[::1/'>Tide tables</a></h1></header>"
-                                "<p>The tide tables for the coming winter are out, and the harbour master says the "
-                                "spring tides will be higher than usual this year.</p>" * 3))
+    saved.write_text(
+        page(
+            head,
+            "<header><h1><a href='http://[::1/'>Tide tables</a></h1></header>"
+            "<p>The tide tables for the coming winter are out, and the harbour master says the "
+            "spring tides will be higher than usual this year.</p>" * 3,
+        )
+    )
     digest = await digest_file(saved, Settings())
     assert digest.title == "Tide tables"
     assert digest.url == saved.resolve().as_uri()

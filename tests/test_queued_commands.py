@@ -34,9 +34,7 @@ def command(slack: SlackStandIn, text: str, tag: str) -> dict[str, str]:
                       response_url=slack.response_url(tag)).model_dump()  # fmt: skip
 
 
-async def test_a_queued_command_is_answered_once_however_often_its_job_runs(
-    slack: SlackStandIn, bot: SlackBot
-) -> None:
+async def test_a_queued_command_is_answered_once_however_often_its_job_runs(slack: SlackStandIn, bot: SlackBot) -> None:
     job = command(slack, "search rivers", "once")
     for _ in range(2):  # the second run is the job claimed again after a crash
         await run_job(job, bot)

@@ -97,6 +97,7 @@ class Replica:
 
     async def settled(self, channel: str) -> None:
         """Until this replica has run the channel's due roundup: posted it, or found it another replica's."""
+
         def said() -> bool:
             return f"roundup of {channel}" in self.log()
 

@@ -164,8 +164,10 @@ def test_a_message_without_links_is_counted_and_costs_no_redis_key(
 def test_a_repeat_gets_first_shared_by(bot: str, slack: SlackStandIn, pages: LocalServer) -> None:
     send(bot, message_event(f"<{pages.url('/drought')}>", channel="C12", user="U5", ts="1764000002.000100"))
     slack.wait_for_posts("C12", 1)  # the share was remembered before its card went out
-    send(bot, message_event(f"again <{pages.url('/drought')}?fbclid=abc>", channel="C12", user="U6",
-                            ts="1764000003.000100"))
+    send(
+        bot,
+        message_event(f"again <{pages.url('/drought')}?fbclid=abc>", channel="C12", user="U6", ts="1764000003.000100"),
+    )
     notice = slack.wait_for_posts("C12", 2)[1]
     assert notice.params["text"].startswith("First shared by U5 ") and "blocks" not in notice.params
     assert notice.params["thread_ts"] == "1764000003.000100"
@@ -261,10 +263,18 @@ def test_slash_digest_answers_only_the_caller_with_a_share_button(
     # A digest worker answered it, not the acking process (its log line follows the answer).
     wait_until(lambda: '"command": "digest"' in log_path.read_text(), "the worker's log line for /digest")
     assert "A teenager wins" in json.dumps(answer.params["blocks"]) and "share_digest" in json.dumps(answer.params)
-    click = {"type": "block_actions", "user": {"id": "U9"}, "channel": {"id": "C17"}, "team": {"id": "T1"},
-             "actions": [{"action_id": "share_digest", "value": json.dumps({"url": pages.url("/chess")})}],
-             "response_url": slack.response_url("d1-click"), "trigger_id": "t1", "api_app_id": "A1",
-             "token": "x", "container": {"type": "message", "channel_id": "C17"}}
+    click = {
+        "type": "block_actions",
+        "user": {"id": "U9"},
+        "channel": {"id": "C17"},
+        "team": {"id": "T1"},
+        "actions": [{"action_id": "share_digest", "value": json.dumps({"url": pages.url("/chess")})}],
+        "response_url": slack.response_url("d1-click"),
+        "trigger_id": "t1",
+        "api_app_id": "A1",
+        "token": "x",
+        "container": {"type": "message", "channel_id": "C17"},
+    }
     assert post_signed(f"{bot}/slack/events", interaction_body(click), SECRET, FORM).status_code == 200
     [shared] = slack.wait_for_posts("C17", 1)
     assert "A teenager wins" in json.dumps(shared.params["blocks"])
@@ -304,12 +314,15 @@ def test_a_429_from_slack_is_retried_after_retry_after_and_posted_once(
     assert waits == [1.0]  # the bot's own handler (handlers/slack_client.py) waited what Slack asked
 
 
-@pytest.mark.parametrize(("retry_after", "wait_s"), [
-    ("1.5", 1.5),  # slack_sdk's own handler raises ValueError on a fraction
-    ("3600", MAX_RETRY_AFTER_S),  # Slack may ask for an hour: capped
-    (format_datetime(datetime(2100, 1, 1, tzinfo=UTC), usegmt=True), MAX_RETRY_AFTER_S),  # an HTTP date, capped
-    ("soon", 1.0),  # unreadable: a second
-])
+@pytest.mark.parametrize(
+    ("retry_after", "wait_s"),
+    [
+        ("1.5", 1.5),  # slack_sdk's own handler raises ValueError on a fraction
+        ("3600", MAX_RETRY_AFTER_S),  # Slack may ask for an hour: capped
+        (format_datetime(datetime(2100, 1, 1, tzinfo=UTC), usegmt=True), MAX_RETRY_AFTER_S),  # an HTTP date, capped
+        ("soon", 1.0),  # unreadable: a second
+    ],
+)
 async def test_the_bots_slack_client_waits_what_retry_after_says_capped_at_30_s(
     retry_after: str, wait_s: float, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -342,11 +355,16 @@ def test_health_readiness_and_metrics(bot: str) -> None:
     ready = httpx.get(f"{bot}/readyz")
     assert ready.status_code == 200 and ready.json() == {"redis": True, "slack": True, "workers": True}
     metrics = httpx.get(f"{bot}/metrics").text
-    for name in ("digestbot_digests_total{outcome=\"ok\"}", "digestbot_fetch_seconds_count",
-                 "digestbot_extract_seconds_count", "digestbot_digest_cache_total{result=\"miss\"}",
-                 "digestbot_events_received_total", "digestbot_queue_depth",
-                 "digestbot_slack_calls_total{method=\"chat.postMessage\",ok=\"true\"}",
-                 "digestbot_slack_rate_limited_total"):
+    for name in (
+        'digestbot_digests_total{outcome="ok"}',
+        "digestbot_fetch_seconds_count",
+        "digestbot_extract_seconds_count",
+        'digestbot_digest_cache_total{result="miss"}',
+        "digestbot_events_received_total",
+        "digestbot_queue_depth",
+        'digestbot_slack_calls_total{method="chat.postMessage",ok="true"}',
+        "digestbot_slack_rate_limited_total",
+    ):
         assert name in metrics, name
     assert TOKEN not in metrics
 
@@ -385,8 +403,9 @@ def test_private_addresses_are_refused_unless_allowed(
 ) -> None:
     with running_bot(slack.base_url, redis_url, tmp_path, DIGESTBOT_ALLOW_PRIVATE_NETWORKS="false") as (strict, _):
         before = len(pages.requests)
-        send(strict, message_event(f"<{pages.url('/rivers')}> <http://169.254.169.254/latest/meta-data/>",
-                                   channel="C30"))
+        send(
+            strict, message_event(f"<{pages.url('/rivers')}> <http://169.254.169.254/latest/meta-data/>", channel="C30")
+        )
         replies = [c.params["text"] for c in slack.wait_for_posts("C30", 2)]
     assert all("Couldn't read" in r and "refused" in r for r in replies)
     assert len(pages.requests) == before  # not one connection reached the local page server
@@ -405,9 +424,16 @@ def test_app_home_shows_the_users_channels_latest_digests_and_a_mute_switch(
     home = json.dumps(view)
     assert "Drought forces farmers" in home and "A teenager wins" not in home
     assert "home_toggle_mute" in home and "<#C40>" in home and "digests on" in home
-    click = {"type": "block_actions", "user": {"id": "U40"}, "team": {"id": "T1"}, "api_app_id": "A1",
-             "token": "x", "trigger_id": "t", "view": {"id": "V1", "type": "home"},
-             "actions": [{"action_id": "home_toggle_mute", "value": "C40", "type": "button"}]}
+    click = {
+        "type": "block_actions",
+        "user": {"id": "U40"},
+        "team": {"id": "T1"},
+        "api_app_id": "A1",
+        "token": "x",
+        "trigger_id": "t",
+        "view": {"id": "V1", "type": "home"},
+        "actions": [{"action_id": "home_toggle_mute", "value": "C40", "type": "button"}],
+    }
     assert post_signed(f"{bot}/slack/events", interaction_body(click), SECRET, FORM).status_code == 200
     slack.wait_for("views.publish", count=2)
     views = [json.dumps(c.params["view"]) for c in slack.calls("views.publish") if c.params["user_id"] == "U40"]
@@ -442,8 +468,13 @@ def test_reactions_on_a_sharing_message_and_its_card_are_counted_but_not_the_bot
     send(bot, message_event(f"<{pages.url('/chess')}>", channel="C60", ts="1764000060.000100"))
     [card] = slack.wait_for_posts("C60", 1)
     wait_remembered(redis_url, "C60", pages.url("/chess"), card_ts=card.response["ts"])  # which link each carried
-    reaction = {"type": "reaction_added", "user": "U2", "reaction": "fire", "event_ts": "1764000061.000100",
-                "item": {"type": "message", "channel": "C60", "ts": "1764000060.000100"}}
+    reaction = {
+        "type": "reaction_added",
+        "user": "U2",
+        "reaction": "fire",
+        "event_ts": "1764000061.000100",
+        "item": {"type": "message", "channel": "C60", "ts": "1764000060.000100"},
+    }
     on_card = {**reaction, "item": {"type": "message", "channel": "C60", "ts": card.response["ts"]}}
     # The bot's own working sign comes and goes on the same message: bolt drops its own events.
     own = {**reaction, "user": slack.bot_user_id, "reaction": "hourglass_flowing_sand"}

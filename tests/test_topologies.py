@@ -196,4 +196,3 @@ def test_a_replica_starts_before_its_redis_and_connects_once_it_answers(
             assert_starts_unready_then_connects(base, log, slack, pages, "CLATE", server.start)
     finally:
         server.stop()
-

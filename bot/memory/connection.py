@@ -53,7 +53,6 @@ START_TIMEOUT_S = 10.0
 MAX_UNIX_SOCKET_PATH = 100  # sun_path is 108 bytes on Linux, 104 on macOS
 
 
-
 def client_options() -> dict[str, Any]:
     """Connection options for the hot path: 0.5 s per socket operation, one retry after a jittered pause."""
     return {

@@ -80,16 +80,31 @@ async def github_digest(link: Link, web: Web, source: str) -> Digest:
         about = await _github(web, api)
         readme = await _github_readme(web, api)
         body = "\n\n".join(part for part in (about.get("description") or "", readme) if part)
-        return code_digest(source, site, "GitHub", str(about.get("full_name") or f"{owner}/{repo}"), "repository",
-                           _login(about.get("owner")), about.get("pushed_at") or about.get("created_at"), body)
+        return code_digest(
+            source,
+            site,
+            "GitHub",
+            str(about.get("full_name") or f"{owner}/{repo}"),
+            "repository",
+            _login(about.get("owner")),
+            about.get("pushed_at") or about.get("created_at"),
+            body,
+        )
     if link.what == "release":
         tag = link.parts[2]
         path = "latest" if tag == "latest" else f"tags/{quote(tag, safe='')}"
         release = await _github(web, f"{api}/releases/{path}")
         name = str(release.get("tag_name") or tag)
-        return code_digest(source, f"{site}/releases/tag/{quote(name, safe='')}", "GitHub",
-                           str(release.get("name") or name), f"release {name} of {owner}/{repo}",
-                           _login(release.get("author")), release.get("published_at"), str(release.get("body") or ""))
+        return code_digest(
+            source,
+            f"{site}/releases/tag/{quote(name, safe='')}",
+            "GitHub",
+            str(release.get("name") or name),
+            f"release {name} of {owner}/{repo}",
+            _login(release.get("author")),
+            release.get("published_at"),
+            str(release.get("body") or ""),
+        )
     number = link.parts[2]
     is_pull = link.what == "pull"
     found = await _github(web, f"{api}/{'pulls' if is_pull else 'issues'}/{number}")
@@ -141,24 +156,44 @@ async def gitlab_digest(link: Link, web: Web, source: str) -> Digest:
         project = await _gitlab(web, api)
         readme = await _gitlab_readme(web, api, project)
         body = "\n\n".join(part for part in (project.get("description") or "", readme) if part)
-        return code_digest(source, site, "GitLab", str(project.get("path_with_namespace") or path), "repository",
-                           (project.get("namespace") or {}).get("name"), project.get("last_activity_at"), body)
+        return code_digest(
+            source,
+            site,
+            "GitLab",
+            str(project.get("path_with_namespace") or path),
+            "repository",
+            (project.get("namespace") or {}).get("name"),
+            project.get("last_activity_at"),
+            body,
+        )
     if link.what == "release":
         tag = link.parts[1]
         release = await _gitlab(web, f"{api}/releases/{quote(tag, safe='')}")
-        return code_digest(source, f"{site}/-/releases/{quote(tag, safe='')}", "GitLab",
-                           str(release.get("name") or tag), f"release {tag} of {path}",
-                           _username(release.get("author")), release.get("released_at"),
-                           str(release.get("description") or ""))
+        return code_digest(
+            source,
+            f"{site}/-/releases/{quote(tag, safe='')}",
+            "GitLab",
+            str(release.get("name") or tag),
+            f"release {tag} of {path}",
+            _username(release.get("author")),
+            release.get("released_at"),
+            str(release.get("description") or ""),
+        )
     number = link.parts[1]
     is_mr = link.what == "merge_request"
     found = await _gitlab(web, f"{api}/{'merge_requests' if is_mr else 'issues'}/{number}")
     state = str(found.get("state") or "") or None
-    return code_digest(source, f"{site}/-/{'merge_requests' if is_mr else 'issues'}/{number}", "GitLab",
-                       str(found.get("title") or f"#{number}"),
-                       f"{'merge request' if is_mr else 'issue'} {path}{'!' if is_mr else '#'}{number}",
-                       _username(found.get("author")), found.get("created_at"), str(found.get("description") or ""),
-                       "draft" if found.get("draft") and state == "opened" else _GITLAB_STATES.get(state, state))
+    return code_digest(
+        source,
+        f"{site}/-/{'merge_requests' if is_mr else 'issues'}/{number}",
+        "GitLab",
+        str(found.get("title") or f"#{number}"),
+        f"{'merge request' if is_mr else 'issue'} {path}{'!' if is_mr else '#'}{number}",
+        _username(found.get("author")),
+        found.get("created_at"),
+        str(found.get("description") or ""),
+        "draft" if found.get("draft") and state == "opened" else _GITLAB_STATES.get(state, state),
+    )
 
 
 async def _gitlab(web: Web, url: str) -> dict[str, Any]:

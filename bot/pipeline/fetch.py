@@ -48,6 +48,7 @@ _HTML_STARTS = tuple(
                           "table", "a", "style", "title", "b", "br", "p", "meta", "link")
 )  # fmt: skip
 
+
 async def fetch_page(url: str, settings: Settings, *, resolver: Resolver | None = None) -> Page:
     """Fetch `url` and return its HTML decoded to text, or raise DigestError with a clear message."""
     backend = GuardedBackend(allow_private=settings.allow_private_networks, resolver=resolver)
@@ -66,8 +67,13 @@ Hold = Callable[[httpx.URL], AbstractAsyncContextManager[None]]
 
 
 async def fetch_with_transport(
-    url: str, settings: Settings, transport: httpx.AsyncBaseTransport, *, read: Reader[T] | None = None,
-    extra_headers: dict[str, str] | None = None, slots: FetchSlots | None = None,
+    url: str,
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport,
+    *,
+    read: Reader[T] | None = None,
+    extra_headers: dict[str, str] | None = None,
+    slots: FetchSlots | None = None,
 ) -> T:
     """`fetch_page` over a given transport; tests pass one whose backend dials through a recorder.
 
@@ -404,8 +410,13 @@ class BodyRule:
 
 
 async def fetch_body(
-    url: str, settings: Settings, rule: BodyRule, *, transport: httpx.AsyncBaseTransport | None = None,
-    headers: dict[str, str] | None = None, slots: FetchSlots | None = None,
+    url: str,
+    settings: Settings,
+    rule: BodyRule,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    headers: dict[str, str] | None = None,
+    slots: FetchSlots | None = None,
 ) -> Download:
     """Fetch `url` expecting a body `rule` accepts, or raise DigestError (not_<label>, too_large, ...)."""
     with FETCH_SECONDS.time():
@@ -415,7 +426,11 @@ async def fetch_body(
 
 
 async def fetch_document(
-    url: str, settings: Settings, pdf: BodyRule, *, transport: httpx.AsyncBaseTransport | None = None,
+    url: str,
+    settings: Settings,
+    pdf: BodyRule,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
     slots: FetchSlots | None = None,
 ) -> Page | Download:
     """A link's one fetch: an HTML page as `fetch_page` reads it, or a PDF (by its content type, or a generic

@@ -54,5 +54,6 @@ def parse_oembed(answer: Any) -> OEmbed:
     try:
         return OEmbed.model_validate({key: value for key, value in answer.items() if key in OEmbed.model_fields})
     except ValidationError as error:
-        raise DigestError("not_oembed", f"The oEmbed answer is not valid oEmbed ({error.errors()[0]['msg']}).") \
-            from None
+        raise DigestError(
+            "not_oembed", f"The oEmbed answer is not valid oEmbed ({error.errors()[0]['msg']})."
+        ) from None

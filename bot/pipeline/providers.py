@@ -62,8 +62,27 @@ PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
 # Any Mastodon server: /@user/<id>, /@user@other.server/<id>, /users/<user>/statuses/<id>.
 MASTODON = re.compile(r"^/(?:@[\w.]+(?:@[\w.-]+)?|users/[\w.]+/statuses)/(\d{6,})/?$")
 # First path segments of github.com and gitlab.com that are not an owner.
-_NOT_OWNERS = {"about", "explore", "features", "marketplace", "orgs", "settings", "sponsors", "topics", "trending",
-               "users", "groups", "dashboard", "help", "search", "login", "signup", "pricing", "enterprise", "-"}
+_NOT_OWNERS = {
+    "about",
+    "explore",
+    "features",
+    "marketplace",
+    "orgs",
+    "settings",
+    "sponsors",
+    "topics",
+    "trending",
+    "users",
+    "groups",
+    "dashboard",
+    "help",
+    "search",
+    "login",
+    "signup",
+    "pricing",
+    "enterprise",
+    "-",
+}
 
 
 @dataclass(frozen=True)

@@ -67,8 +67,9 @@ class Web:
         return decode_html(body.body, body.charset)
 
     async def _fetch(self, url: str, rule: BodyRule, headers: dict[str, str] | None) -> Download:
-        body = await fetch_body(url, self.settings, rule, transport=self._new_transport(), headers=headers,
-                                slots=self._slots)
+        body = await fetch_body(
+            url, self.settings, rule, transport=self._new_transport(), headers=headers, slots=self._slots
+        )
         self.private_address |= body.private_address
         return body
 

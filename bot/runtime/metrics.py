@@ -26,7 +26,8 @@ UNCONFIRMED_WRITES = Counter(
     ["what"],
 )
 QUEUE_DEPTH = Gauge(
-    "digestbot_queue_depth", "Digest jobs queued or running (entries in the work stream)",
+    "digestbot_queue_depth",
+    "Digest jobs queued or running (entries in the work stream)",
     multiprocess_mode="mostrecent",  # set by serve alone, when scraped
 )
 

@@ -62,7 +62,6 @@ Entry = tuple[bytes, dict[bytes, bytes], int]  # entry id, fields, deliveries so
 Handler = Callable[[Job], Awaitable[None]]
 
 
-
 async def _not_consuming(job: Job) -> None:
     raise RuntimeError("a queue runs jobs only after start()")
 

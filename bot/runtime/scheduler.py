@@ -46,6 +46,7 @@ SYNC_JOB = "roundup-sync"
 Post = Callable[[str, Roundup], Awaitable[None]]
 Quiet = Callable[[str], Awaitable[None]]
 
+
 def fire_second(channel_id: str) -> int:
     return int.from_bytes(hashlib.sha1(channel_id.encode()).digest()[:4], "big") % 60
 

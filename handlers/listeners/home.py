@@ -86,11 +86,13 @@ async def home_view(user_id: str, client: AsyncWebClient, service: DigestService
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "*Your channels*"}})
     for channel in channels:
         settings = await store.channel_settings.get(channel)
-        blocks.append({
-            "type": "section",
-            "text": {"type": "mrkdwn", "text": settings_line(channel, settings)},
-            "accessory": mute_button(channel, settings),
-        })
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": settings_line(channel, settings)},
+                "accessory": mute_button(channel, settings),
+            }
+        )
     blocks += [{"type": "divider"}, {"type": "section", "text": {"type": "mrkdwn", "text": HELP}}]
     return {"type": "home", "blocks": blocks}
 

@@ -210,8 +210,16 @@ async def digest_links(links: list[str], job: MessageJob, bot: SlackBot) -> None
                 outcome = await handle_link(url, job, bot, reply, channel_settings.repeats)
                 # One structured line per link; never the message text, which is the users' own words.
                 duration_ms = round((time.monotonic() - started) * 1000)
-                log.info("link handled", extra={"event_id": job.event_id, "channel": channel, "host": domain(url),
-                                                "outcome": outcome, "duration_ms": duration_ms})
+                log.info(
+                    "link handled",
+                    extra={
+                        "event_id": job.event_id,
+                        "channel": channel,
+                        "host": domain(url),
+                        "outcome": outcome,
+                        "duration_ms": duration_ms,
+                    },
+                )
 
 
 async def reply_if_repeat(canonical_url: str, event: dict[str, Any], bot: SlackBot, reply: Reply) -> bool:

@@ -51,10 +51,21 @@ async def run_unfurl(job: UnfurlJob, bot: SlackBot) -> None:
     if unfurls:
         try:
             await bot.client.chat_unfurl(
-                channel=event.get("channel"), ts=event.get("message_ts"), unfurl_id=event.get("unfurl_id"),
-                source=event.get("source"), unfurls=unfurls,
+                channel=event.get("channel"),
+                ts=event.get("message_ts"),
+                unfurl_id=event.get("unfurl_id"),
+                source=event.get("source"),
+                unfurls=unfurls,
             )
         except SlackApiError as refused:
             error = refused.response.get("error")
-    log.info("unfurl handled", extra={"event_id": job.event_id, "channel": event.get("channel"), "links": len(links),
-                                      "unfurled": 0 if error else len(unfurls), "error": error})
+    log.info(
+        "unfurl handled",
+        extra={
+            "event_id": job.event_id,
+            "channel": event.get("channel"),
+            "links": len(links),
+            "unfurled": 0 if error else len(unfurls),
+            "error": error,
+        },
+    )

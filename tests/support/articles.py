@@ -15,7 +15,7 @@ ARTICLES: dict[str, dict[str, object]] = {
             "began in the spring stretched into its seventh month and reservoirs emptied across Spain and Italy.",
             "Hydrologists say the river Po, which waters a third of Italy's farmland, carried less than half its "
             "usual flow in August. Rice growers in the valley lost much of their crop to salt water pushing inland.",
-            "\"We have never measured a drought this long in the Po basin,\" said Marta Rossi, a hydrologist at "
+            '"We have never measured a drought this long in the Po basin," said Marta Rossi, a hydrologist at '
             "the University of Parma, who has studied the river for twenty years.",
             "In Spain, reservoirs held 31 percent of their capacity by September, and several towns in Catalonia "
             "received drinking water by truck. Farmers reported losses of olives, wheat and almonds.",
@@ -37,7 +37,7 @@ ARTICLES: dict[str, dict[str, object]] = {
             "third year of drought and record heat leaves trees bare and reservoirs close to empty.",
             "Spain produces nearly half of the world's olive oil, and prices have more than doubled since the "
             "drought began. Supermarkets in several countries now lock bottles of oil behind glass.",
-            "\"Without water there is no harvest, and without a harvest there is no future here,\" said Antonio "
+            '"Without water there is no harvest, and without a harvest there is no future here," said Antonio '
             "Garcia, who farms forty hectares near Jaen and lost most of his crop this year.",
             "Regional authorities have restricted irrigation to a fraction of the usual allowance, and rivers "
             "that once fed the groves have dried to a trickle across much of southern Spain.",
@@ -57,7 +57,7 @@ ARTICLES: dict[str, dict[str, object]] = {
             "former world champions on the way to the title in a tournament that lasted five days.",
             "The teenager, who learned the game from his grandmother at the age of six, finished with eleven "
             "points from thirteen games, a full point ahead of the rest of the field.",
-            "\"I did not expect to win, I only wanted to play good chess and enjoy every game,\" he told reporters "
+            '"I did not expect to win, I only wanted to play good chess and enjoy every game," he told reporters '
             "after the final round, still wearing the school blazer he played in all week.",
             "Rapid chess gives each player fifteen minutes for the whole game plus ten seconds for every move, "
             "which rewards quick calculation and nerves more than deep opening preparation.",
@@ -79,8 +79,8 @@ ARTICLES: dict[str, dict[str, object]] = {
             "makers are racing to build accelerators that can train artificial intelligence models faster.",
             "The newest accelerators pair the GPU with high-bandwidth memory, because a neural network with "
             "hundreds of billions of parameters spends most of its training time moving weights around.",
-            "\"Every lab wants to train a bigger model than last year,\" said Priya Nair, an engineer who designs "
-            "accelerators for machine learning. \"The limit is power, not ideas.\"",
+            '"Every lab wants to train a bigger model than last year," said Priya Nair, an engineer who designs '
+            'accelerators for machine learning. "The limit is power, not ideas."',
             "Researchers say the cost of training frontier language models has grown tenfold in two years, and "
             "only a handful of companies can afford the GPUs and the electricity a single training run needs.",
             "Some labs are turning to smaller models trained on better data, which can match larger neural "
@@ -97,8 +97,8 @@ ARTICLES: dict[str, dict[str, object]] = {
             "on the same large language models that power chatbots.",
             "The tutor is a language model fine-tuned on textbooks and worked examples; teachers say the model "
             "explains algebra patiently but sometimes invents facts with complete confidence.",
-            "\"A language model does not know when it is wrong,\" said Tomas Lindqvist, who studies artificial "
-            "intelligence in education. \"Students have to learn to check what the AI tells them.\"",
+            '"A language model does not know when it is wrong," said Tomas Lindqvist, who studies artificial '
+            'intelligence in education. "Students have to learn to check what the AI tells them."',
             "Developers reduce these hallucinations by training the model to cite its sources and by retrieving "
             "passages from the textbook before the neural network writes an answer.",
             "Early results are mixed: students who used the AI tutor for homework did better on tests, but only "
@@ -115,7 +115,7 @@ ARTICLES: dict[str, dict[str, object]] = {
             "looks for a query's result in the Redis cache first and asks the database only on a miss.",
             "Each cached value gets a key built from the query and a TTL, so that Redis expires stale entries "
             "on its own; a short TTL keeps the cache fresh, a long one spares the database more reads.",
-            "\"Most of our read traffic never reaches Postgres any more,\" said Mei Chen, whose team keeps "
+            '"Most of our read traffic never reaches Postgres any more," said Mei Chen, whose team keeps '
             "the cache for a ticketing site in a Redis cluster of six nodes.",
             "The hard part is invalidation: when a row changes, the application must delete the Redis keys that "
             "cached it, or readers see old data until the TTL runs out.",
@@ -133,7 +133,7 @@ ARTICLES: dict[str, dict[str, object]] = {
             "cyclists from traffic with concrete curbs and planters for two miles through downtown.",
             "Cycling advocates have pushed for the lanes since a cyclist was killed at the Elm Street crossing "
             "last spring; the plan also adds bike signals at six intersections.",
-            "\"Parents want their kids to ride to school without dodging delivery vans,\" said council member "
+            '"Parents want their kids to ride to school without dodging delivery vans," said council member '
             "Rosa Alvarez, who sponsored the plan.",
             "Shop owners worry about losing sixty parking spaces, though studies from other cities found that "
             "bike lanes brought more customers to street-front businesses, not fewer.",
@@ -151,8 +151,8 @@ ARTICLES: dict[str, dict[str, object]] = {
             "tests and open a pull request, and software teams are rethinking their work around these AI agents.",
             "The agents rely on a language model trained on public code, plus tools that let the model read a "
             "repository and run commands before it proposes a change.",
-            "\"The model is a fast junior engineer who never gets tired,\" said Farah Haddad, who leads a "
-            "platform team. \"It still needs review: it will confidently make up an API that does not exist.\"",
+            '"The model is a fast junior engineer who never gets tired," said Farah Haddad, who leads a '
+            'platform team. "It still needs review: it will confidently make up an API that does not exist."',
             "Researchers measuring these AI systems found that training the model on its own successful fixes "
             "improved it more than adding parameters to the neural network.",
             "Companies pay for the GPUs that run the models by the token, and teams report that inference costs "
@@ -169,8 +169,8 @@ ARTICLES: dict[str, dict[str, object]] = {
             "dependable job queue without running a separate message broker.",
             "Producers add jobs with XADD; each consumer in a group reads new entries with XREADGROUP and "
             "acknowledges them with XACK once the job is done, so Redis knows which messages are still pending.",
-            "\"We replaced RabbitMQ with a Redis stream and two hundred lines of code,\" said Noor Ahmed, whose "
-            "team processes payments through it. \"Redis was already there as our cache.\"",
+            '"We replaced RabbitMQ with a Redis stream and two hundred lines of code," said Noor Ahmed, whose '
+            'team processes payments through it. "Redis was already there as our cache."',
             "When a worker dies, its pending entries stay in the stream; another consumer claims them with "
             "XAUTOCLAIM after a timeout, so no job is lost.",
             "Cap the stream with MAXLEN so Redis trims old entries and its memory stays bounded, and watch the "
@@ -211,8 +211,8 @@ ARTICLES["reservoirs"] = {
         "and the drought has left rivers in the Algarve and Alentejo regions barely flowing.",
         "The Alqueva reservoir, the largest in western Europe, held less than half its usual volume, and "
         "farmers who depend on it for irrigation were told to expect a fraction of their water allowance.",
-        "\"Our rivers and reservoirs are the lowest we have ever recorded, and the rain is not coming back as "
-        "it used to,\" said Rui Santos, who manages water supplies for a district in the Algarve.",
+        '"Our rivers and reservoirs are the lowest we have ever recorded, and the rain is not coming back as '
+        'it used to," said Rui Santos, who manages water supplies for a district in the Algarve.',
         "Hotels and golf courses face new restrictions on water use, while towns prepare emergency plans to "
         "bring drinking water by truck if the reservoirs keep falling through the winter.",
         "Climate scientists say southern Europe is warming faster than the global average, and that longer "

@@ -90,7 +90,10 @@ def running_bot(
         with log_path.open("wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "handlers.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=REPO,
             )
         finally_.callback(stop, process, log_path)
         finally_.enter_context(watched_log(log_path))
@@ -167,6 +170,7 @@ def log_records(log_path: Path) -> list[dict[str, Any]]:
 
 def wait_handled(log_path: Path, event_id: str, links: int = 1) -> list[dict[str, Any]]:
     """Until the bot logged "link handled" for `links` links of the event `event_id`: its job's work is over."""
+
     def handled() -> list[dict[str, Any]]:
         return [r for r in log_records(log_path) if r.get("message") == "link handled" and r["event_id"] == event_id]
 

@@ -32,8 +32,15 @@ class _Report(FPDF):
 
 
 def report_pdf(
-    paragraphs: list[str], *, title: str | None = None, headline: str | None = None, author: str | None = None,
-    created: datetime | None = None, pages: int = 1, password: str | None = None, cover: tuple[str, ...] = (),
+    paragraphs: list[str],
+    *,
+    title: str | None = None,
+    headline: str | None = None,
+    author: str | None = None,
+    created: datetime | None = None,
+    pages: int = 1,
+    password: str | None = None,
+    cover: tuple[str, ...] = (),
 ) -> bytes:
     """`paragraphs` on each of `pages` pages (each page's copy numbered, so no two pages read the same);
     `title` and `author` go in the document's metadata, `headline` in large type atop the first page, then the

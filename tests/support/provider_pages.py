@@ -180,10 +180,12 @@ GITLAB_MR = {
 
 # --- papers ----------------------------------------------------------------------------------------
 
-ABSTRACT = ("We measure the summer flow of the river Po from 1950 to 2026 and find that the 2026 drought was "
-            "the longest on record. Flow fell below half its median for ninety days. Salt water reached "
-            "forty kilometres inland, the furthest ever observed. We estimate that rice yields in the delta "
-            "fell by a third. Our model shows that droughts of this length will recur every eight years by 2050.")
+ABSTRACT = (
+    "We measure the summer flow of the river Po from 1950 to 2026 and find that the 2026 drought was "
+    "the longest on record. Flow fell below half its median for ninety days. Salt water reached "
+    "forty kilometres inland, the furthest ever observed. We estimate that rice yields in the delta "
+    "fell by a third. Our model shows that droughts of this length will recur every eight years by 2050."
+)
 ARXIV_PAGE = page(
     "<title>[2411.01234] The longest drought of the river Po</title>"
     "<meta name='citation_title' content='The longest drought of the river Po'>"
@@ -247,4 +249,3 @@ def provider_routes() -> dict[str, Reply | Any]:
 
 
 REPORT = report_pdf(PDF_PARAGRAPHS, title="The summer the rivers ran dry", author="Lois Lane", pages=12)
-

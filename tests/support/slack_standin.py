@@ -241,6 +241,7 @@ class SlackStandIn:
 
     def wait_for_answer(self, tag: str) -> Call:
         """Block until the bot answered at the response_url tagged `tag` (see response_url()); return its first."""
+
         def answers() -> list[Call]:
             return [c for c in self._calls if c.method == "response_url" and c.path.endswith(f"/{tag}")]
 
