@@ -9,7 +9,15 @@ import pytest
 from lxml import etree
 
 from bot.pipeline.metadata import extract_metadata, parse_html
-from bot.pipeline.metadata.dates import _dated_element, _dateline, _headline, _url_date, find_published, parse_date
+from bot.pipeline.metadata.dates import (
+    _dated_element,
+    _dateline,
+    _DateReader,
+    _headline,
+    _url_date,
+    find_published,
+    parse_date,
+)
 from bot.pipeline.metadata.markup import element_text
 
 PROSE = (
@@ -79,7 +87,7 @@ def test_a_press_release_s_dateline_is_its_date() -> None:
 def test_a_dateline_opens_the_first_paragraph(first: str, expected: date | None) -> None:
     tree = parse_html(page(f"<p>{first}</p>{PROSE}"))
     assert tree is not None
-    assert _dateline(tree, "de") == expected
+    assert _dateline(tree, _DateReader("de")) == expected
 
 
 @pytest.mark.parametrize(
@@ -269,7 +277,7 @@ def test_a_date_named_element_after_the_headline() -> None:
 def test_a_date_named_element_of_another_article_or_an_update_is_not_the_date(teasers: str) -> None:
     tree = parse_html(page(f"<h1>Der Radweg</h1>{LEAD}{PROSE}{teasers}"))
     assert tree is not None
-    assert _dated_element(tree, "de") is None
+    assert _dated_element(tree, _DateReader("de")) is None
 
 
 @pytest.mark.parametrize(

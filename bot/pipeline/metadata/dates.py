@@ -6,7 +6,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import cache, lru_cache
@@ -40,9 +40,6 @@ _DMY_DATE = re.compile(r"(?<![\d.])(\d{1,2})(?:\.\s?|/|-)(\d{1,2})(?:\.\s?|/|-)(
 _SLASHED_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?![\d/])")
 _MONTH_FIRST_REGIONS = ("us",)
 _REGION = re.compile(r"^[a-z]{2,3}[-_]([a-z]{2})\b", re.IGNORECASE)
-# Whether the page being dated writes month first: a property of the page that every date read in it shares, set by
-# find_published and worked out only when a date that reads both ways turns up (it reads the page's whole text).
-_WRITES_MONTH_FIRST: ContextVar[Callable[[], bool] | None] = ContextVar("writes_month_first", default=None)
 # Written dates: "24. Januar 2022", "4 de mayo de 2022", "1er mars 2021", "1. listopadu 2023"; "Jan. 28, 2020"
 _DAY_MONTH_YEAR = re.compile(
     r"(?<!\d)(\d{1,2})(?:\.|st|nd|rd|th|er|º|°)?\s+(?:de\s+)?([^\W\d_]{3,})\.?,?\s+(?:de\s+)?(\d{4})(?!\d)"
@@ -118,12 +115,29 @@ _NAMES_AND_NAVS = etree.XPath(
 )
 
 
-def parse_date(value: Any, language: str | None = None) -> date | None:
+def _day_first() -> bool:
+    return False
+
+
+def parse_date(value: Any, language: str | None = None, month_first: Callable[[], bool] = _day_first) -> date | None:
     """The date a string states, numeric or written in the page's language (or English), without moving it to
-    another time zone: "2023-11-06T23:30:00Z" is 6 November, as the page says."""
+    another time zone: "2023-11-06T23:30:00Z" is 6 November, as the page says. A numeric date that reads both ways
+    is month first where month_first() says so (asked only then)."""
     if not isinstance(value, str) or not value.strip():
         return None
-    return _plausible(_numeric_date(value) or _written_date(value, language) or _email_date(value))
+    return _plausible(_numeric_date(value, month_first) or _written_date(value, language) or _email_date(value))
+
+
+@dataclass(frozen=True)
+class _DateReader:
+    """How the page being dated writes its dates: the language of its month names, and whether a numeric date that
+    reads both ways is month first (worked out only when one turns up: it reads the page's whole text)."""
+
+    language: str | None = None
+    month_first: Callable[[], bool] = _day_first
+
+    def parse(self, value: Any) -> date | None:
+        return parse_date(value, self.language, self.month_first)
 
 
 def _plausible(found: date | None) -> date | None:
@@ -131,34 +145,19 @@ def _plausible(found: date | None) -> date | None:
     return found if found and 1990 <= found.year <= datetime.now().year + 1 else None
 
 
-def _numeric_date(value: str) -> date | None:
+def _numeric_date(value: str, page_month_first: Callable[[], bool]) -> date | None:
     if m := _YMD_DATE.search(value):
         return _date(m[1], m[2], m[3])
     if m := _DMY_DATE.search(value):
         first, second, year = int(m[1]), int(m[2]), _full_year(m[3])
         reads_both_ways = first != second and max(first, second) <= 12 and "." not in m[0]
-        month_first = second > 12 >= first or (reads_both_ways and _page_writes_month_first())
+        month_first = second > 12 >= first or (reads_both_ways and page_month_first())
         return _date(year, first, second) if month_first else _date(year, second, first)
     return None
 
 
 def _full_year(year: str) -> int:
     return int(year) if len(year) == 4 else 2000 + int(year)
-
-
-def _page_writes_month_first() -> bool:
-    writes_month_first = _WRITES_MONTH_FIRST.get()
-    return writes_month_first() if writes_month_first else False
-
-
-@contextmanager
-def _numeric_order(tree: HtmlElement, meta: dict[str, str], ld: dict[str, Any]) -> Iterator[None]:
-    """Dates that read both ways are read in the page's order while it is dated."""
-    token = _WRITES_MONTH_FIRST.set(cache(lambda: _writes_month_first(tree, meta, ld)))
-    try:
-        yield
-    finally:
-        _WRITES_MONTH_FIRST.reset(token)
 
 
 def _writes_month_first(tree: HtmlElement, meta: dict[str, str], ld: dict[str, Any]) -> bool:
@@ -233,10 +232,10 @@ def find_published(
     date tags on the tuning pages: 83 of 88 against 14 of 18), generic date tags, a dateline opening the article,
     the date in the address's path, and last htmldate's search for the original date outside comments and menus.
     """
-    with _numeric_order(tree, meta, ld):
-        found = next(filter(None, _date_candidates(ld, meta, tree, language)), None)
-        if found := found or _dateline(tree, language) or _url_date(url, language):
-            return found
+    reader = _DateReader(language, cache(lambda: _writes_month_first(tree, meta, ld)))
+    found = next(filter(None, _date_candidates(ld, meta, tree, reader)), None)
+    if found := found or _dateline(tree, reader) or _url_date(url, language):
+        return found
     # htmldate on the page without comments and menus, and on the whole page only when that has no date at all
     # (a forum's posts are replies)
     aside = _comments_and_menus(tree)
@@ -250,11 +249,11 @@ def _htmldate_search(tree: HtmlElement, url: str | None) -> date | None:
     return _htmldate(tree, url, extensive=False) or _htmldate(tree, url, extensive=True)
 
 
-def _dateline(tree: HtmlElement, language: str | None) -> date | None:
+def _dateline(tree: HtmlElement, reader: _DateReader) -> date | None:
     """The date that opens the article's first paragraph ("29.11.2022 – Die Branche …")."""
     for text in islice(_article_paragraphs(tree), _DATELINE_PARAGRAPHS):
         m = _DATELINE.match(text)
-        if m and not _UPDATE.search(m["place"] or "") and (found := parse_date(m["date"], language)):
+        if m and not _UPDATE.search(m["place"] or "") and (found := reader.parse(m["date"])):
             return found
     return None
 
@@ -268,7 +267,7 @@ def _url_date(url: str | None, language: str | None) -> date | None:
     return _plausible(_date(m[1], month, m[4])) if month else None
 
 
-def _dated_element(tree: HtmlElement, language: str | None) -> date | None:
+def _dated_element(tree: HtmlElement, reader: _DateReader) -> date | None:
     """The date an element named for it prints after the headline ("post-date", "metainfo__date", "entry-date
     published", "fecha"), where the byline block ends before it: not one of another article (a teaser), not one
     marked or labelled as the last change."""
@@ -285,7 +284,7 @@ def _dated_element(tree: HtmlElement, language: str | None) -> date | None:
         text = element_text(el)
         if len(text) > _HEADLINE_DATE_CHARS or byline_area(el) != 0 or _is_update(el) or _UPDATE.search(text):
             continue
-        if found := parse_date(text, language):
+        if found := reader.parse(text):
             return found
     return None
 
@@ -351,39 +350,39 @@ def _year_only(found: date, tree: HtmlElement) -> bool:
 
 
 def _date_candidates(
-    ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, language: str | None
+    ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, reader: _DateReader
 ) -> Iterator[date | None]:
     """The dates the page's markup states, best first (None where a source has none)."""
-    yield from (_local_date(meta.get(k), tree, language) for k in _PUBLISHED_META)
-    yield _local_date(ld.get("datePublished"), tree, language)
-    yield _local_date(ld.get("dateCreated"), tree, language)
+    yield from (_local_date(meta.get(k), tree, reader) for k in _PUBLISHED_META)
+    yield _local_date(ld.get("datePublished"), tree, reader)
+    yield _local_date(ld.get("dateCreated"), tree, reader)
     marked = (el for el in _PUBLISHED_MARKUP(tree) if not in_comments(el))
-    yield from (_local_date(el.get("datetime") or el.get("content"), tree, language) for el in islice(marked, 3))
-    yield _headline_date(tree, language)
+    yield from (_local_date(el.get("datetime") or el.get("content"), tree, reader) for el in islice(marked, 3))
+    yield _headline_date(tree, reader)
     for el in tree.xpath("//time")[:5]:
         if byline_area(el) == 0 and not _is_update(el):
-            yield _time_value(el, language)
-    yield _dated_element(tree, language)
-    yield from (parse_date(meta.get(k), language) for k in _DATE_META)
+            yield _time_value(el, reader)
+    yield _dated_element(tree, reader)
+    yield from (reader.parse(meta.get(k)) for k in _DATE_META)
 
 
-def _local_date(stamp: Any, tree: HtmlElement, language: str | None) -> date | None:
+def _local_date(stamp: Any, tree: HtmlElement, reader: _DateReader) -> date | None:
     """A time stamp's date; where the stamp is in UTC and the page prints a date a day off at the headline, the
     printed one: the page's own date (a UTC stamp moves an evening's article in Europe to the next day)."""
-    stamped = parse_date(stamp, language)
+    stamped = reader.parse(stamp)
     if not stamped or not _is_utc_stamp(stamp):
         return stamped
-    shown = _headline_date(tree, language)
+    shown = _headline_date(tree, reader)
     return shown if shown and abs((shown - stamped).days) == 1 else stamped
 
 
-def _headline_date(tree: HtmlElement, language: str | None) -> date | None:
+def _headline_date(tree: HtmlElement, reader: _DateReader) -> date | None:
     """The date printed under the headline, else just above it."""
     headline = _headline(tree)
     if headline is None:
         return None
-    below = _headline_parts(headline, language)
-    return _first_date(below, language) or _first_date(_parts_above(headline), language)
+    below = _headline_parts(headline, reader)
+    return _first_date(below, reader) or _first_date(_parts_above(headline), reader)
 
 
 def _headline(tree: HtmlElement) -> HtmlElement | None:
@@ -415,33 +414,33 @@ def _shares_most_words(heading: set[str], title: set[str]) -> bool:
     return shared >= _MIN_SHARED_TITLE_WORDS and shared >= _SHARED_TITLE_WORDS * max(len(heading), len(title))
 
 
-def _first_date(parts: Iterable[str], language: str | None) -> date | None:
+def _first_date(parts: Iterable[str], reader: _DateReader) -> date | None:
     """The first date the byline's parts state, but for one after an update's label."""
     label = ""  # a part without a date names the next one's ("Aktualisiert:")
     for part in parts:
-        found = parse_date(part, language) if len(part) <= _HEADLINE_DATE_CHARS else None
+        found = reader.parse(part) if len(part) <= _HEADLINE_DATE_CHARS else None
         if found and not _UPDATE.search(f"{label} {part}"):
             return found
         label = "" if found else part
     return None
 
 
-def _headline_parts(headline: HtmlElement, language: str | None) -> Iterator[str]:
+def _headline_parts(headline: HtmlElement, reader: _DateReader) -> Iterator[str]:
     """The byline block's texts, each split where a byline separates its parts ("Anna | 3. März 2020 | Update: 5.
     März 2020"), up to the article's first long text."""
-    for piece in _headline_block(headline, language):
+    for piece in _headline_block(headline, reader):
         if len(piece) >= _PROSE_CHARS:
             return
         yield from SEPARATORS.split(piece)
 
 
-def _headline_block(headline: HtmlElement, language: str | None) -> Iterator[str]:
+def _headline_block(headline: HtmlElement, reader: _DateReader) -> Iterator[str]:
     """The texts that follow the headline in reading order (with the dates of data-date attributes and <time>s), up
     to _HEADLINE_BLOCK_CHARS: the headline's later siblings, then those of its containers."""
     budget = _HEADLINE_BLOCK_CHARS
     node = headline
     while node is not None and node.tag not in ("body", "html"):
-        for following in chain([node.tail], _texts_after(node, language)):
+        for following in chain([node.tail], _texts_after(node, reader)):
             if following and (piece := following.strip()):
                 yield piece
                 budget -= len(piece)
@@ -484,7 +483,7 @@ def _stripped(texts: Iterable[str | None]) -> Iterator[str]:
     return (text.strip() for text in texts if text and text.strip())
 
 
-def _texts_after(node: HtmlElement, language: str | None) -> Iterator[str | None]:
+def _texts_after(node: HtmlElement, reader: _DateReader) -> Iterator[str | None]:
     """The texts of the node's later siblings in reading order, but for code and for those of elements marked as the
     last change (a hidden dateModified beside the visible date); a <time> gives its date as _time_value reads it (a
     US "02/03/2020" it prints is read by its datetime)."""
@@ -492,14 +491,14 @@ def _texts_after(node: HtmlElement, language: str | None) -> Iterator[str | None
         for event, el in etree.iterwalk(sibling, events=("start", "end")):
             if event == "start":
                 yield el.get("data-date")
-                yield None if el.tag in _CODE or _marked_as_update(el) else _own_text(el, language)
+                yield None if el.tag in _CODE or _marked_as_update(el) else _own_text(el, reader)
             elif el is not sibling:
                 yield el.tail
         yield sibling.tail
 
 
-def _own_text(el: HtmlElement, language: str | None) -> str | None:
-    if el.tag == "time" and el.get("datetime") and (found := _time_value(el, language)):
+def _own_text(el: HtmlElement, reader: _DateReader) -> str | None:
+    if el.tag == "time" and el.get("datetime") and (found := _time_value(el, reader)):
         return found.isoformat()
     return el.text
 
@@ -523,15 +522,15 @@ def _marks(el: HtmlElement) -> str:
     return f"{el.get('itemprop') or ''} {el.get('class') or ''}"
 
 
-def _time_value(el: HtmlElement, language: str | None) -> date | None:
+def _time_value(el: HtmlElement, reader: _DateReader) -> date | None:
     """A <time>'s machine-readable date, else the one it prints; the printed one where the machine-readable stamp
     is in UTC, as sites render their local date from a UTC stamp ("2020-02-19T23:20Z" printed "20.2.2020 00:20").
     A local date is at most a day from the UTC one: a printed date further off is misread (a US "02/03/2020")."""
     stamp = el.get("datetime")
     if not stamp:
-        return parse_date(element_text(el), language)
-    stamped = parse_date(stamp, language)
-    if stamped and _is_utc_stamp(stamp) and (shown := parse_date(element_text(el), language)):
+        return reader.parse(element_text(el))
+    stamped = reader.parse(stamp)
+    if stamped and _is_utc_stamp(stamp) and (shown := reader.parse(element_text(el))):
         return shown if abs((shown - stamped).days) <= 1 else stamped
     return stamped
 
