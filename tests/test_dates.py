@@ -295,6 +295,21 @@ def test_a_utc_stamp_yields_to_the_date_printed_at_the_headline(stamp: str, prin
     assert extract_metadata(html.replace("<title>", tag + "<title>"), None).published == expected
 
 
+@pytest.mark.parametrize(
+    ("stamp", "address", "expected"),
+    [
+        ("2019-11-19T04:58:46Z", "https://example.com/2019/11/18/bike-lane/", date(2019, 11, 18)),  # a US evening
+        ("2019-11-19T23:10:00+00:00", "https://example.com/2019/11/20/bike-lane/", date(2019, 11, 20)),
+        ("2019-11-19T04:58:46-05:00", "https://example.com/2019/11/18/bike-lane/", date(2019, 11, 19)),  # local
+        ("2019-11-19T04:58:46Z", "https://example.com/2019/11/16/bike-lane/", date(2019, 11, 19)),  # another date
+    ],
+)
+def test_a_utc_stamp_yields_to_the_date_the_address_files_it_under(stamp: str, address: str, expected: date) -> None:
+    ld = f'<script type="application/ld+json">{{"@type": "NewsArticle", "datePublished": "{stamp}"}}</script>'
+    html = page(f"<h1>The bike lane</h1>{PROSE}", "en").replace("<title>", ld + "<title>")
+    assert extract_metadata(html, address).published == expected
+
+
 def test_a_date_named_element_comes_before_a_generic_date_tag() -> None:
     """A generic date tag is often the last change; an element named for the date after the headline is the
     publication more often."""

@@ -233,8 +233,9 @@ def find_published(
     the date in the address's path, and last htmldate's search for the original date outside comments and menus.
     """
     reader = _DateReader(language, cache(lambda: _writes_month_first(tree, meta, ld)))
-    found = next(filter(None, _date_candidates(ld, meta, tree, reader)), None)
-    if found := found or _dateline(tree, reader) or _url_date(url, language):
+    filed = _url_date(url, language)
+    found = next(filter(None, _date_candidates(ld, meta, tree, reader, filed)), None)
+    if found := found or _dateline(tree, reader) or filed:
         return found
     # htmldate on the page without comments and menus, and on the whole page only when that has no date at all
     # (a forum's posts are replies)
@@ -350,14 +351,16 @@ def _year_only(found: date, tree: HtmlElement) -> bool:
 
 
 def _date_candidates(
-    ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, reader: _DateReader
+    ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, reader: _DateReader, filed: date | None
 ) -> Iterator[date | None]:
-    """The dates the page's markup states, best first (None where a source has none)."""
-    yield from (_local_date(meta.get(k), tree, reader) for k in _PUBLISHED_META)
-    yield _local_date(ld.get("datePublished"), tree, reader)
-    yield _local_date(ld.get("dateCreated"), tree, reader)
+    """The dates the page's markup states, best first (None where a source has none); `filed` is the date in the
+    page's address."""
+    yield from (_local_date(meta.get(k), tree, reader, filed) for k in _PUBLISHED_META)
+    yield _local_date(ld.get("datePublished"), tree, reader, filed)
+    yield _local_date(ld.get("dateCreated"), tree, reader, filed)
     marked = (el for el in _PUBLISHED_MARKUP(tree) if not in_comments(el))
-    yield from (_local_date(el.get("datetime") or el.get("content"), tree, reader) for el in islice(marked, 3))
+    stamps = (el.get("datetime") or el.get("content") for el in islice(marked, 3))
+    yield from (_local_date(stamp, tree, reader, filed) for stamp in stamps)
     yield _headline_date(tree, reader)
     for el in tree.xpath("//time")[:5]:
         if byline_area(el) == 0 and not _is_update(el):
@@ -366,14 +369,15 @@ def _date_candidates(
     yield from (reader.parse(meta.get(k)) for k in _DATE_META)
 
 
-def _local_date(stamp: Any, tree: HtmlElement, reader: _DateReader) -> date | None:
-    """A time stamp's date; where the stamp is in UTC and the page prints a date a day off at the headline, the
-    printed one: the page's own date (a UTC stamp moves an evening's article in Europe to the next day)."""
+def _local_date(stamp: Any, tree: HtmlElement, reader: _DateReader, filed: date | None) -> date | None:
+    """A time stamp's date; where the stamp is in UTC and the page prints a date a day off at the headline, or files
+    the article under one in its address, that one: the page's own date (a UTC stamp moves an evening's article in
+    Europe or America to the next day)."""
     stamped = reader.parse(stamp)
     if not stamped or not _is_utc_stamp(stamp):
         return stamped
-    shown = _headline_date(tree, reader)
-    return shown if shown and abs((shown - stamped).days) == 1 else stamped
+    local = (found for found in (_headline_date(tree, reader), filed) if found)
+    return next((found for found in local if abs((found - stamped).days) == 1), stamped)
 
 
 def _headline_date(tree: HtmlElement, reader: _DateReader) -> date | None:
