@@ -285,6 +285,8 @@ def test_a_date_named_element_of_another_article_or_an_update_is_not_the_date(te
     [
         ("2020-02-19T23:20:00Z", "20.02.2020", date(2020, 2, 20)),  # the page's own date, not the UTC one
         ("2020-02-19T23:20:00+00:00", "20. Februar 2020", date(2020, 2, 20)),
+        ("2020-02-19T23:20:00", "20.02.2020", date(2020, 2, 20)),  # a time without a zone is often UTC
+        ("2020-02-19", "20.02.2020", date(2020, 2, 19)),  # a date alone is the page's
         ("2020-02-19T23:20:00+01:00", "20.02.2020", date(2020, 2, 19)),  # a local stamp states the page's date
         ("2020-02-19T23:20:00Z", "22.02.2020", date(2020, 2, 19)),  # more than a day off: another date
     ],
@@ -300,6 +302,7 @@ def test_a_utc_stamp_yields_to_the_date_printed_at_the_headline(stamp: str, prin
     [
         ("2019-11-19T04:58:46Z", "https://example.com/2019/11/18/bike-lane/", date(2019, 11, 18)),  # a US evening
         ("2019-11-19T23:10:00+00:00", "https://example.com/2019/11/20/bike-lane/", date(2019, 11, 20)),
+        ("2019-11-20T01:50:59.403", "https://example.com/2019/11/19/bike-lane/", date(2019, 11, 19)),  # no zone
         ("2019-11-19T04:58:46-05:00", "https://example.com/2019/11/18/bike-lane/", date(2019, 11, 19)),  # local
         ("2019-11-19T04:58:46Z", "https://example.com/2019/11/16/bike-lane/", date(2019, 11, 19)),  # another date
     ],

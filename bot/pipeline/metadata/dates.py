@@ -370,11 +370,11 @@ def _date_candidates(
 
 
 def _local_date(stamp: Any, tree: HtmlElement, reader: _DateReader, filed: date | None) -> date | None:
-    """A time stamp's date; where the stamp is in UTC and the page prints a date a day off at the headline, or files
-    the article under one in its address, that one: the page's own date (a UTC stamp moves an evening's article in
-    Europe or America to the next day)."""
+    """A time stamp's date; where the stamp is in UTC (or states no zone) and the page prints a date a day off at the
+    headline, or files the article under one in its address, that one: the page's own date (a UTC stamp moves an
+    evening's article in Europe or America to the next day)."""
     stamped = reader.parse(stamp)
-    if not stamped or not _is_utc_stamp(stamp):
+    if not stamped or not _may_be_utc_stamp(stamp):
         return stamped
     local = (found for found in (_headline_date(tree, reader), filed) if found)
     return next((found for found in local if abs((found - stamped).days) == 1), stamped)
@@ -541,7 +541,19 @@ def _time_value(el: HtmlElement, reader: _DateReader) -> date | None:
 
 def _is_utc_stamp(value: str) -> bool:
     """An ISO time stamp in UTC ("…Z", "…+00:00"); a date alone or a local time without offset is not one."""
+    stamp = _iso_stamp(value)
+    return stamp is not None and stamp.utcoffset() == timedelta(0)
+
+
+def _may_be_utc_stamp(value: str) -> bool:
+    """An ISO time stamp in UTC, or a time without an offset: sites that print their local date often state UTC
+    so ("2019-11-20T01:50:59" for an evening's article in Los Angeles, printed 19 November)."""
+    stamp = _iso_stamp(value)
+    return stamp is not None and "T" in value and stamp.utcoffset() in (timedelta(0), None)
+
+
+def _iso_stamp(value: str) -> datetime | None:
     try:
-        return datetime.fromisoformat(value.strip()).utcoffset() == timedelta(0)
+        return datetime.fromisoformat(value.strip())
     except ValueError:
-        return False
+        return None
