@@ -313,6 +313,25 @@ def test_a_utc_stamp_yields_to_the_date_the_address_files_it_under(stamp: str, a
     assert extract_metadata(html, address).published == expected
 
 
+STANDFIRST = (
+    "<p>The city finished its first protected lane along the river this spring, and cyclists have doubled on "
+    "it since.</p>"
+)
+
+
+@pytest.mark.parametrize(
+    ("under_headline", "expected"),
+    [
+        (f"{STANDFIRST}<p>By Anna | March 3, 2020</p>{PROSE}", date(2020, 3, 3)),  # a standfirst above the byline
+        (f"{STANDFIRST}{PROSE}<p>See also | March 9, 2020</p>", date(2020, 3, 5)),  # the article's text, then a link
+    ],
+)
+def test_the_date_printed_under_the_headline_s_standfirst(under_headline: str, expected: date) -> None:
+    tag = '<meta name="date" content="2020-03-05">'  # a generic date tag, often the last change
+    html = page(f"<article><h1>The bike lane</h1>{under_headline}</article>", "en")
+    assert extract_metadata(html.replace("<title>", tag + "<title>"), None).published == expected
+
+
 def test_a_date_named_element_comes_before_a_generic_date_tag() -> None:
     """A generic date tag is often the last change; an element named for the date after the headline is the
     publication more often."""

@@ -440,12 +440,17 @@ def _headline_parts(headline: HtmlElement, reader: _DateReader) -> Iterator[str]
 
 def _headline_block(headline: HtmlElement, reader: _DateReader) -> Iterator[str]:
     """The texts that follow the headline in reading order (with the dates of data-date attributes and <time>s), up
-    to _HEADLINE_BLOCK_CHARS: the headline's later siblings, then those of its containers."""
+    to _HEADLINE_BLOCK_CHARS: the headline's later siblings, then those of its containers. A long first text is the
+    standfirst that many sites set between the headline and the byline: it is passed over."""
     budget = _HEADLINE_BLOCK_CHARS
     node = headline
+    first = True
     while node is not None and node.tag not in ("body", "html"):
         for following in chain([node.tail], _texts_after(node, reader)):
             if following and (piece := following.strip()):
+                standfirst, first = first and len(piece) >= _PROSE_CHARS, False
+                if standfirst:
+                    continue
                 yield piece
                 budget -= len(piece)
                 if budget <= 0:
