@@ -303,6 +303,7 @@ def test_a_utc_stamp_yields_to_the_date_printed_at_the_headline(stamp: str, prin
         ("2019-11-19T04:58:46Z", "https://example.com/2019/11/18/bike-lane/", date(2019, 11, 18)),  # a US evening
         ("2019-11-19T23:10:00+00:00", "https://example.com/2019/11/20/bike-lane/", date(2019, 11, 20)),
         ("2019-11-20T01:50:59.403", "https://example.com/2019/11/19/bike-lane/", date(2019, 11, 19)),  # no zone
+        ("2019-11-20 01:50:59", "https://example.com/2019/11/19/bike-lane/", date(2019, 11, 19)),
         ("2019-11-19T04:58:46-05:00", "https://example.com/2019/11/18/bike-lane/", date(2019, 11, 19)),  # local
         ("2019-11-19T04:58:46Z", "https://example.com/2019/11/16/bike-lane/", date(2019, 11, 19)),  # another date
     ],

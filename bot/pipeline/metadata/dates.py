@@ -552,9 +552,10 @@ def _is_utc_stamp(value: str) -> bool:
 
 def _may_be_utc_stamp(value: str) -> bool:
     """An ISO time stamp in UTC, or a time without an offset: sites that print their local date often state UTC
-    so ("2019-11-20T01:50:59" for an evening's article in Los Angeles, printed 19 November)."""
+    so ("2019-11-20T01:50:59" or "2019-11-20 01:50:59" for an evening's article in Los Angeles, printed 19
+    November). A date alone is the page's own."""
     stamp = _iso_stamp(value)
-    return stamp is not None and "T" in value and stamp.utcoffset() in (timedelta(0), None)
+    return stamp is not None and ":" in value and stamp.utcoffset() in (timedelta(0), None)
 
 
 def _iso_stamp(value: str) -> datetime | None:
