@@ -333,6 +333,13 @@ def test_the_date_printed_under_the_headline_s_standfirst(under_headline: str, e
     assert extract_metadata(html.replace("<title>", tag + "<title>"), None).published == expected
 
 
+def test_the_site_header_s_copy_of_the_headline_is_not_the_headline() -> None:
+    """A sticky header repeats the headline beside today's date; the article's own <h1> comes later."""
+    header = '<header id="masthead"><h1>The bike lane</h1><span class="header-date">Nov. 20, 2019</span></header>'
+    body = f"{header}<article><h1>The bike lane</h1><p>By Anna | Nov. 19, 2019</p>{PROSE}</article>"
+    assert extract_metadata(page(body, "en"), None).published == date(2019, 11, 19)
+
+
 def test_a_date_named_element_comes_before_a_generic_date_tag() -> None:
     """A generic date tag is often the last change; an element named for the date after the headline is the
     publication more often."""

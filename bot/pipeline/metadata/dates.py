@@ -89,6 +89,7 @@ _NAMED_HEADLINE_LETTERS = 12  # a heading the <title> names, not a word such as 
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _SHARED_TITLE_WORDS = 0.6
 _MIN_SHARED_TITLE_WORDS = 3
+_SITE_HEADER = re.compile(r"(?<![a-z])(?:site-?header|masthead)", re.IGNORECASE)
 _DATED_ELEMENTS = 10  # elements named for a date read after the headline
 # The date printed above the headline, as a kicker ("12.03.2021 | Politik"): the nearest texts before it in its
 # containers, a few levels up (further out is the site's header, whose clock prints today's date).
@@ -390,10 +391,11 @@ def _headline_date(tree: HtmlElement, reader: _DateReader) -> date | None:
 
 
 def _headline(tree: HtmlElement) -> HtmlElement | None:
-    """The first <h1> that is not the site's name; on a page without one, the first lesser heading the page's
-    <title> names (blog themes set the post's title in an <h2>)."""
-    if (h1 := next((h1 for h1 in tree.iter("h1") if not is_home_link(h1)), None)) is not None:
-        return h1
+    """The first <h1> that is not the site's name, nor in the site's header where one follows outside it; on a page
+    without one, the first lesser heading the page's <title> names (blog themes set the post's title in an <h2>)."""
+    h1s = [h1 for h1 in tree.iter("h1") if not is_home_link(h1)]
+    if h1s:
+        return next((h1 for h1 in h1s if not _in_site_header(h1)), h1s[0])
     title = tree.findtext(".//title") or ""
     title_letters, title_words = letters(title), _words(title)
     for heading in tree.iter("h2", "h3") if title_letters else ():
@@ -407,6 +409,11 @@ def _headline(tree: HtmlElement) -> HtmlElement | None:
         if _shares_most_words(_words(text), title_words):
             return heading
     return None
+
+
+def _in_site_header(el: HtmlElement) -> bool:
+    """Inside the site's header, whose sticky bar repeats the headline beside today's date."""
+    return any(_SITE_HEADER.search(f"{a.get('class') or ''} {a.get('id') or ''}") for a in el.iterancestors())
 
 
 def _words(text: str) -> set[str]:
