@@ -95,6 +95,7 @@ def test_a_dateline_opens_the_first_paragraph(first: str, expected: date | None)
     [
         ('<time datetime="2020-02-19T23:20:00Z">20.2.2020, 00:20</time>', date(2020, 2, 20)),  # printed locally
         ('<time datetime="2020-02-19T23:20:00+00:00">20. Februar 2020</time>', date(2020, 2, 20)),
+        ('<time datetime="2020-02-19T23:20:00">20.2.2020, 00:20</time>', date(2020, 2, 20)),  # no zone: often UTC
         ('<time datetime="2020-02-19T23:20:00Z">vor 2 Stunden</time>', date(2020, 2, 19)),  # prints no date
         ('<time datetime="2020-02-19T23:20:00+01:00">20.2.2020</time>', date(2020, 2, 19)),  # the local stamp wins
         ('<time datetime="2020-02-03T15:00:00Z">02/03/2020</time>', date(2020, 2, 3)),  # month first, as in the US

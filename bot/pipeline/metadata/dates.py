@@ -540,13 +540,14 @@ def _marks(el: HtmlElement) -> str:
 
 def _time_value(el: HtmlElement, reader: _DateReader) -> date | None:
     """A <time>'s machine-readable date, else the one it prints; the printed one where the machine-readable stamp
-    is in UTC, as sites render their local date from a UTC stamp ("2020-02-19T23:20Z" printed "20.2.2020 00:20").
-    A local date is at most a day from the UTC one: a printed date further off is misread (a US "02/03/2020")."""
+    is in UTC or states no zone, as sites render their local date from a UTC stamp ("2020-02-19T23:20Z" printed
+    "20.2.2020 00:20"). A local date is at most a day from the UTC one: a printed date further off is misread (a US
+    "02/03/2020")."""
     stamp = el.get("datetime")
     if not stamp:
         return reader.parse(element_text(el))
     stamped = reader.parse(stamp)
-    if stamped and _is_utc_stamp(stamp) and (shown := reader.parse(element_text(el))):
+    if stamped and _may_be_utc_stamp(stamp) and (shown := reader.parse(element_text(el))):
         return shown if abs((shown - stamped).days) <= 1 else stamped
     return stamped
 
