@@ -180,6 +180,17 @@ def test_a_time_marked_as_the_last_change_is_not_the_publication(update: str) ->
     assert extract_metadata(page(body), None).published == date(2020, 4, 27)
 
 
+@pytest.mark.parametrize(
+    "label", ["Aktualisiert", "<span>Aktualisiert:</span>", "<span>Zuletzt aktualisiert am</span>"]
+)
+def test_a_time_just_after_an_update_label_is_not_the_publication(label: str) -> None:
+    """Away from the headline (after the article's text), the label before a <time> tells an update."""
+    update = f'{label} <time datetime="2020-05-02T09:00:00+02:00">2. Mai 2020</time>'
+    published = '<time datetime="2020-04-27T08:00:00+02:00">27. April 2020</time>'
+    body = f"<article><h1>Der Radweg</h1>{PROSE}{PROSE}<p>{update}</p><p>Erschienen {published}</p></article>"
+    assert extract_metadata(page(body), None).published == date(2020, 4, 27)
+
+
 def test_a_time_marked_both_published_and_updated_is_the_publication() -> None:
     """WordPress marks a post never changed "published updated"; an older theme marks it pubdate."""
     first = '<time class="updated" datetime="2020-04-27T08:00:00+02:00" pubdate>27. April 2020</time>'

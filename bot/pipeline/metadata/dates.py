@@ -90,6 +90,7 @@ _WORD = re.compile(r"[^\W\d_]{3,}")
 _SHARED_TITLE_WORDS = 0.6
 _MIN_SHARED_TITLE_WORDS = 3
 _SITE_HEADER = re.compile(r"(?<![a-z])(?:site-?header|masthead)", re.IGNORECASE)
+_LABEL_CHARS = 30  # "Zuletzt aktualisiert am", not a paragraph that mentions an update
 _DATED_ELEMENTS = 10  # elements named for a date read after the headline
 # The date printed above the headline, as a kicker ("12.03.2021 | Politik"): the nearest texts before it in its
 # containers, a few levels up (further out is the site's header, whose clock prints today's date).
@@ -520,8 +521,20 @@ def _own_text(el: HtmlElement, reader: _DateReader) -> str | None:
 
 
 def _is_update(el: HtmlElement) -> bool:
-    """A <time> marked as the last change, or printing an update's label ("Aktualisiert: 11.04.2020")."""
-    return _marked_as_update(el) or (not _marked_as_published(el) and bool(_UPDATE.search(element_text(el))))
+    """A <time> marked as the last change, or printing an update's label ("Aktualisiert: 11.04.2020"), or set just
+    after one ("Updated <time>…</time>")."""
+    if _marked_as_update(el):
+        return True
+    return not _marked_as_published(el) and bool(_UPDATE.search(f"{_label_before(el)} {element_text(el)}"))
+
+
+def _label_before(el: HtmlElement) -> str:
+    """The short text just before the element in its parent: a label such as "Updated" or "Published"."""
+    previous = el.getprevious()
+    before = (previous.tail if previous is not None else el.getparent().text) or ""
+    if not before.strip() and previous is not None:
+        before = element_text(previous)
+    return before if len(before.strip()) <= _LABEL_CHARS else ""
 
 
 def _marked_as_update(el: HtmlElement) -> bool:
