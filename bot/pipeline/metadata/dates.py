@@ -394,9 +394,9 @@ def _headline_date(tree: HtmlElement, reader: _DateReader) -> date | None:
 def _headline(tree: HtmlElement) -> HtmlElement | None:
     """The first <h1> that is not the site's name, nor in the site's header where one follows outside it; on a page
     without one, the first lesser heading the page's <title> names (blog themes set the post's title in an <h2>)."""
-    h1s = [h1 for h1 in tree.iter("h1") if not is_home_link(h1)]
-    if h1s:
-        return next((h1 for h1 in h1s if not _in_site_header(h1)), h1s[0])
+    h1s = (h1 for h1 in tree.iter("h1") if not is_home_link(h1))
+    if (first := next(h1s, None)) is not None:
+        return next((h1 for h1 in h1s if not _in_site_header(h1)), first) if _in_site_header(first) else first
     title = tree.findtext(".//title") or ""
     title_letters, title_words = letters(title), _words(title)
     for heading in tree.iter("h2", "h3") if title_letters else ():
