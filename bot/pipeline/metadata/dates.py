@@ -530,8 +530,8 @@ def _is_update(el: HtmlElement) -> bool:
 
 def _label_before(el: HtmlElement) -> str:
     """The short text just before the element in its parent: a label such as "Updated" or "Published"."""
-    previous = el.getprevious()
-    before = (previous.tail if previous is not None else el.getparent().text) or ""
+    previous, parent = el.getprevious(), el.getparent()
+    before = (previous.tail if previous is not None else parent.text if parent is not None else None) or ""
     if not before.strip() and previous is not None:
         before = element_text(previous)
     return before if len(before.strip()) <= _LABEL_CHARS else ""
@@ -565,22 +565,20 @@ def _time_value(el: HtmlElement, reader: _DateReader) -> date | None:
     return stamped
 
 
-def _is_utc_stamp(value: str) -> bool:
-    """An ISO time stamp in UTC ("…Z", "…+00:00"); a date alone or a local time without offset is not one."""
-    stamp = _iso_stamp(value)
-    return stamp is not None and stamp.utcoffset() == timedelta(0)
-
-
 def _may_be_utc_stamp(value: str) -> bool:
-    """An ISO time stamp in UTC, or a time without an offset: sites that print their local date often state UTC
-    so ("2019-11-20T01:50:59" or "2019-11-20 01:50:59" for an evening's article in Los Angeles, printed 19
-    November). A date alone is the page's own."""
-    stamp = _iso_stamp(value)
-    return stamp is not None and ":" in value and stamp.utcoffset() in (timedelta(0), None)
-
-
-def _iso_stamp(value: str) -> datetime | None:
+    """An ISO time stamp in UTC ("…Z", "…+00:00"), or a time without an offset: sites that print their local date
+    often state UTC so ("2019-11-20T01:50:59" or "2019-11-20 01:50:59" for an evening's article in Los Angeles,
+    printed 19 November). A date alone, or a time with another offset, is the page's own."""
     try:
-        return datetime.fromisoformat(value.strip())
+        stamp = datetime.fromisoformat(value.strip())
     except ValueError:
-        return None
+        return False
+    return not _is_date_alone(value) and stamp.utcoffset() in (timedelta(0), None)
+
+
+def _is_date_alone(value: str) -> bool:
+    try:
+        date.fromisoformat(value.strip())
+    except ValueError:
+        return False
+    return True
