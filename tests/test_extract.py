@@ -257,6 +257,8 @@ def test_clean_lines_drop_a_teasers_link_to_the_rest_of_its_text(link: str) -> N
         (["Unterstütze uns mit einem monatlichen Beitrag!"], "an appeal for readers' money"),
         (["Datum: 21.04.2022 Kategorie : Pressemitteilungen"], "a post's meta line"),
         (["notes.html - erstellt 03-10-2004 - zuletzt geändert: 03-10-2004"], "an update stamp"),
+        (["Dies ist Teil 2 zum Text „Der Winter kommt“, der letzte Woche erschienen ist."], "a series' note"),
+        ([f"In der Serie „Stadt und Land“ schreiben {'Fachleute über die Zukunft der Dörfer. ' * 7}"], "a long one"),
     ],
 )
 def test_clean_lines_knows_furniture_in_other_languages(furniture: list[str], why: str) -> None:

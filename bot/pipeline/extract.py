@@ -203,6 +203,16 @@ _FURNITURE_ANYWHERE = re.compile(
     )
     + ")",
 )
+# A series' note, opening a line: which part of a series this is, or what the series is about (often longer than the
+# furniture lines above, since it describes the series)
+_SERIES_NOTE = re.compile(
+    r"(?:dies ist (?:der )?(?:teil|folge) \d+|(?:dieser|der) (?:beitrag|artikel|text) ist (?:der )?(?:teil|folge) |"
+    r"in (?:der|unserer) (?:serie|reihe|artikelserie) [\"„»“]|"
+    r"this (?:article|post|piece|story) is (?:the )?(?:part|\w+ (?:part|installment)) of|this is part \d+ of|"
+    r"cet article fait partie d|este (?:artículo|texto) (?:forma|es) parte de|questo articolo fa parte d|"
+    r"este artigo faz parte d)"
+)
+_SERIES_NOTE_MAX_WORDS = 80
 _SENTENCE_END = (".", "?", "!", ":", '"', "”", "»", "…")
 # (testing the class attributes themselves costs half of testing every element's class)
 _QUOTE_ELEMENTS = etree.XPath('//blockquote | //q | //@class[contains(., "pullquote") or contains(., "pull-quote")]/..')
@@ -545,6 +555,8 @@ def is_furniture(line: str) -> bool:
     words = len(line.split())
     lowered = line.lower()
     if words <= 40 and (_FURNITURE_LINE.match(lowered) or _FURNITURE_ANYWHERE.search(lowered)):
+        return True
+    if words <= _SERIES_NOTE_MAX_WORDS and _SERIES_NOTE.match(lowered):
         return True
     return words <= 30 and bool(_LINK_PREFIX.match(line)) and not line.endswith(_SENTENCE_END)
 
