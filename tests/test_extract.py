@@ -257,6 +257,7 @@ def test_clean_lines_drop_a_teasers_link_to_the_rest_of_its_text(link: str) -> N
         (["Unterstütze uns mit einem monatlichen Beitrag!"], "an appeal for readers' money"),
         (["Datum: 21.04.2022 Kategorie : Pressemitteilungen"], "a post's meta line"),
         (["notes.html - erstellt 03-10-2004 - zuletzt geändert: 03-10-2004"], "an update stamp"),
+        (["Аdvеrtіѕе wіth uѕ: уоur brаnd in front of thousands of readers!"], "an ad in lookalike Cyrillic letters"),
         (["Dies ist Teil 2 zum Text „Der Winter kommt“, der letzte Woche erschienen ist."], "a series' note"),
         ([f"In der Serie „Stadt und Land“ schreiben {'Fachleute über die Zukunft der Dörfer. ' * 7}"], "a long one"),
     ],
@@ -265,6 +266,11 @@ def test_clean_lines_knows_furniture_in_other_languages(furniture: list[str], wh
     story = ["Der Stadtrat hat am Montag den Haushalt für das kommende Jahr beschlossen.",
              "Die Opposition kritisierte die hohen Ausgaben für den Straßenbau."]  # fmt: skip
     assert clean_lines([story[0], *furniture, story[1]], []) == story, why
+
+
+def test_prose_in_cyrillic_with_latin_names_is_no_disguised_ad() -> None:
+    line = "Компания Apple представила в Москве новый iPhone, а Samsung ответила через неделю."
+    assert clean_lines([line], []) == [line]
 
 
 def test_binary_junk_gets_no_text() -> None:

@@ -213,6 +213,11 @@ _SERIES_NOTE = re.compile(
     r"este artigo faz parte d)"
 )
 _SERIES_NOTE_MAX_WORDS = 80
+# Latin and Cyrillic letters side by side in a word ("Аdvеrtіѕе" with a Cyrillic А, е, і, ѕ): text disguised with
+# lookalike letters so that filters miss it, which is what advertisements do; prose never mixes the scripts so
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_MIXED_SCRIPTS = re.compile("[a-z][\u0400-\u04ff]|[\u0400-\u04ff][a-z]")
+_MIXED_SCRIPT_WORDS = 3
 _SENTENCE_END = (".", "?", "!", ":", '"', "”", "»", "…")
 # (testing the class attributes themselves costs half of testing every element's class)
 _QUOTE_ELEMENTS = etree.XPath('//blockquote | //q | //@class[contains(., "pullquote") or contains(., "pull-quote")]/..')
@@ -557,6 +562,8 @@ def is_furniture(line: str) -> bool:
     if words <= 40 and (_FURNITURE_LINE.match(lowered) or _FURNITURE_ANYWHERE.search(lowered)):
         return True
     if words <= _SERIES_NOTE_MAX_WORDS and _SERIES_NOTE.match(lowered):
+        return True
+    if _CYRILLIC.search(lowered) and len(_MIXED_SCRIPTS.findall(lowered)) >= _MIXED_SCRIPT_WORDS:
         return True
     return words <= 30 and bool(_LINK_PREFIX.match(line)) and not line.endswith(_SENTENCE_END)
 
