@@ -268,6 +268,22 @@ def test_clean_lines_knows_furniture_in_other_languages(furniture: list[str], wh
     assert clean_lines([story[0], *furniture, story[1]], []) == story, why
 
 
+_STORY = [f"Paragraph {n} of the story about the harbour, long enough to be prose." for n in range(1, 6)]
+
+
+@pytest.mark.parametrize("heading", ["Über Erika Muster", "About the author", "Über die Autorin:"])
+def test_an_author_box_closing_the_text_is_cut(heading: str) -> None:
+    box = [heading, "Erika Muster schreibt seit 2010 über Häfen.", "Zeige alle Beiträge von Erika Muster"]
+    assert extract._without_author_box([*_STORY, *box], "Erika Muster") == _STORY
+
+
+def test_an_about_heading_is_no_author_box_early_in_the_text_or_about_someone_else() -> None:
+    early = [_STORY[0], "About the author", *_STORY[1:]]
+    assert extract._without_author_box(early, "Erika Muster") == early
+    other = [*_STORY, "Über Max Muster", "Max Muster leitet den Hafen seit 2015."]
+    assert extract._without_author_box(other, "Erika Muster") == other
+
+
 def test_prose_in_cyrillic_with_latin_names_is_no_disguised_ad() -> None:
     line = "Компания Apple представила в Москве новый iPhone, а Samsung ответила через неделю."
     assert clean_lines([line], []) == [line]

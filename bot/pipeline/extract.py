@@ -241,6 +241,7 @@ def _extract(html: str, url: str | None, max_chars: int) -> Article:
         paragraphs = _or_declared_body(tree, paragraphs, titles)
         if paragraphs:
             paragraphs = _with_lead(tree, paragraphs, article)
+    paragraphs = _without_author_box(paragraphs, article.author)
     article.paragraphs = paragraphs
     article.text = "\n\n".join(paragraphs)
     article.pull_quotes = _pull_quotes(tree, page, quotes, article.text)
@@ -514,6 +515,26 @@ def _following(start: HtmlElement, limit: int) -> Iterable[HtmlElement]:
 
 
 # --- boilerplate lines ---------------------------------------------------------------------------
+
+# An author box closing the text opens with a heading about the writer: a generic one, or "About <the byline's name>"
+_AUTHOR_BOX_HEADING = re.compile(
+    r"(?:about the authors?|author bio|über (?:den|die) autor(?:in|en|innen)?|zu[mr] autor(?:in)?|"
+    r"à propos de l'auteur|sobre (?:el|la|o|a) autora?|o autorze|over de auteur)\s*:?$"
+)
+_ABOUT_WORDS = ("about", "more about", "über", "mehr über")
+_AUTHOR_BOX_REACH = 4  # the box's heading lies among the text's last lines
+_NAME_SEPARATORS = re.compile(r",| and ")
+
+
+def _without_author_box(paragraphs: list[str], author: str | None) -> list[str]:
+    """The paragraphs up to an author box closing them (its heading, the writer's bio, links to their posts)."""
+    names = [name.strip().lower() for name in _NAME_SEPARATORS.split(author or "") if name.strip()]
+    headings = {f"{about} {name}" for about in _ABOUT_WORDS for name in names}
+    for index in range(max(1, len(paragraphs) - _AUTHOR_BOX_REACH), len(paragraphs)):
+        heading = paragraphs[index].strip().lower()
+        if heading in headings or _AUTHOR_BOX_HEADING.match(heading):
+            return paragraphs[:index]
+    return paragraphs
 
 
 def _key(text: str) -> str:
