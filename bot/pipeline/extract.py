@@ -11,7 +11,8 @@ How the pieces were chosen (figures from `python -m bench extraction`, 181 real 
   which a line filter removes;
 - trafilatura's precision mode drops the lead (standfirst) with the <header> or "teaser" block it sits in: it is
   put back when it lies just after the <h1> and before the body's first paragraphs, found by its class or as the
-  page's own description printed there.
+  page's own description printed there;
+- an author box closing the text (a heading about the writer, then the bio) is cut from its heading on.
 Before any of them, the parts whose ARIA role says they are no article (sidebar, footer, controls, dialogs),
 related-article blocks and comment sections named in other languages are cut from the tree.
 Scripts, styles and comments are dropped before the input cap, so inline code cannot push the article out.
