@@ -244,12 +244,49 @@ def test_clean_lines_drop_a_teasers_link_to_the_rest_of_its_text(link: str) -> N
         (["Vorschau auf den nächsten Artikel", "Wie ich ein Jahr lang nichts kaufte"], "the next article's teaser"),
         (["Saiba Mais", "- Política Câmara aprova a lei", "- Economia Juros sobem"], "a Portuguese link list"),
         (["Meistkommentiert", "- Der Winter kommt früh"], "a German list of the most discussed articles"),
+        (["Reklama"], "a Polish advertisement's label"),
+        (["CONTINUA DEPOIS DA PUBLICIDADE"], "the gap an advertisement leaves, in Portuguese"),
+        (["Folgen Sie uns auf Instagram und Facebook"], "a German follow prompt"),
+        (["Zeige alle Beiträge von Erika Muster →"], "an author box's link to the writer's other posts"),
+        (["Alle Bilder anzeigen", "1 von 12", "2 von 12"], "a gallery's button and counter"),
+        (["(Credits: Erika Muster)"], "a picture's credit"),
+        (["Pressekontakt:"], "a press release's contact heading"),
+        (["Dieser Beitrag enthält Affiliate-Links."], "an affiliate disclosure spelled with a hyphen"),
+        (["Kommentare von Lesern geben nicht die Meinung der Redaktion wieder."], "a comment section's rules"),
+        (["Wir würden hier gerne einen externen Inhalt zeigen. Leider fehlt Ihre Zustimmung."], "a blocked embed"),
+        (["Unterstütze uns mit einem monatlichen Beitrag!"], "an appeal for readers' money"),
+        (["Datum: 21.04.2022 Kategorie : Pressemitteilungen"], "a post's meta line"),
+        (["notes.html - erstellt 03-10-2004 - zuletzt geändert: 03-10-2004"], "an update stamp"),
+        (["Аdvеrtіѕе wіth uѕ: уоur brаnd in front of thousands of readers!"], "an ad in lookalike Cyrillic letters"),
+        (["Dies ist Teil 2 zum Text „Der Winter kommt“, der letzte Woche erschienen ist."], "a series' note"),
+        ([f"In der Serie „Stadt und Land“ schreiben {'Fachleute über die Zukunft der Dörfer. ' * 7}"], "a long one"),
     ],
 )
 def test_clean_lines_knows_furniture_in_other_languages(furniture: list[str], why: str) -> None:
     story = ["Der Stadtrat hat am Montag den Haushalt für das kommende Jahr beschlossen.",
              "Die Opposition kritisierte die hohen Ausgaben für den Straßenbau."]  # fmt: skip
     assert clean_lines([story[0], *furniture, story[1]], []) == story, why
+
+
+_STORY = [f"Paragraph {n} of the story about the harbour, long enough to be prose." for n in range(1, 6)]
+
+
+@pytest.mark.parametrize("heading", ["Über Erika Muster", "About the author", "Über die Autorin:"])
+def test_an_author_box_closing_the_text_is_cut(heading: str) -> None:
+    box = [heading, "Erika Muster schreibt seit 2010 über Häfen.", "Zeige alle Beiträge von Erika Muster"]
+    assert extract._without_author_box([*_STORY, *box], "Erika Muster") == _STORY
+
+
+def test_an_about_heading_is_no_author_box_early_in_the_text_or_about_someone_else() -> None:
+    early = [_STORY[0], "About the author", *_STORY[1:]]
+    assert extract._without_author_box(early, "Erika Muster") == early
+    other = [*_STORY, "Über Max Muster", "Max Muster leitet den Hafen seit 2015."]
+    assert extract._without_author_box(other, "Erika Muster") == other
+
+
+def test_prose_in_cyrillic_with_latin_names_is_no_disguised_ad() -> None:
+    line = "Компания Apple представила в Москве новый iPhone, а Samsung ответила через неделю."
+    assert clean_lines([line], []) == [line]
 
 
 def test_binary_junk_gets_no_text() -> None:

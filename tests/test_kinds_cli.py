@@ -71,6 +71,7 @@ def digests(server: LocalServer) -> dict[str, dict[str, Any]]:
         "player": server.url("/player/42"),
         "story_with_player": server.url("/news/drought-with-player"),
         "video_with_caption": server.url("/videos/olive-groves"),
+        "story_with_player_no_ld": server.url("/news/drought-player-no-ld"),
     }
     found = digestbot(*links.values(), DIGESTBOT_PROVIDER_URLS=provider_urls(server))
     return dict(zip(links, found, strict=True))
@@ -110,6 +111,16 @@ def test_og_type_video_makes_a_video_card_unless_the_page_says_it_is_an_article(
     assert story["kind"] == "article" and story["author"] == "Clark Kent" and len(story["quotes"]) >= 1
     assert all(paragraph in story["text"] for paragraph in ARTICLES["drought"]["paragraphs"])  # type: ignore[union-attr]
     assert (video["kind"], video["text"]) == ("video", "Olive groves in Andalusia after three dry years.")
+
+
+def test_og_type_video_on_a_page_whose_text_is_a_story_makes_an_article_card(
+    digests: dict[str, dict[str, Any]],
+) -> None:
+    """Without JSON-LD to say so, a story with a player atop it is known by its text: far longer than the player's
+    description (a video page's text is its caption, as the olive groves' is)."""
+    story = digests["story_with_player_no_ld"]
+    assert story["kind"] == "article" and len(story["quotes"]) >= 1
+    assert all(paragraph in story["text"] for paragraph in ARTICLES["drought"]["paragraphs"])  # type: ignore[union-attr]
 
 
 def test_posts_are_quoted_verbatim_with_author_handle_and_date(digests: dict[str, dict[str, Any]]) -> None:

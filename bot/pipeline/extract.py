@@ -11,7 +11,8 @@ How the pieces were chosen (figures from `python -m bench extraction`, 181 real 
   which a line filter removes;
 - trafilatura's precision mode drops the lead (standfirst) with the <header> or "teaser" block it sits in: it is
   put back when it lies just after the <h1> and before the body's first paragraphs, found by its class or as the
-  page's own description printed there.
+  page's own description printed there;
+- an author box closing the text (a heading about the writer, then the bio) is cut from its heading on.
 Before any of them, the parts whose ARIA role says they are no article (sidebar, footer, controls, dialogs),
 related-article blocks and comment sections named in other languages are cut from the tree.
 Scripts, styles and comments are dropped before the input cap, so inline code cannot push the article out.
@@ -117,7 +118,15 @@ _READ_MORE_LINK = re.compile(
 # whole line is (tried at its start only), and what marks a line anywhere (every branch after one shared \b). One
 # case-insensitive pattern of both kinds cost 0.15 ms a line, a tenth of extraction's time; these cost a sixth.
 _FURNITURE_LINE = re.compile(
-    r"(?:advertisement|advertisements|sponsored( content)?|ad|anzeige|publicidade|publicité|pubblicità)$"
+    r"(?:advertisement|advertisements|sponsored( content)?|ad|anzeigen?|werbung|publicidade|publicidad|publicité|"
+    r"pubblicità|reklama|reklame|reclame|advertentie|inzerce|hirdetés|реклама)$"
+    # a gallery's counter and its button ("3 von 17", "Alle Bilder anzeigen")
+    r"|\d+ (?:von|of|de|sur|z|di|van) \d+$|(?:alle bilder|bild|bilder) anzeigen$|(?:zur )?bildergalerie$"
+    # a picture's credit on a line of its own ("Bildnachweis: X", "(Credits: X)")
+    r"|\(?(?:credits?|photo ?credits?|bildnachweis|bildrechte|fotonachweis)\b[^:]{0,30}:"
+    # a press release's contact box, announced by its heading
+    r"|(?:ansprechpartner(?:in)?(?: zum thema)?|pressekontakt|medienkontakt|media contacts?|press contacts?|"
+    r"contact presse|contacto de prensa|contatti stampa)\s*:?$"
     r"|(?:share|share this( article| story| post)?|share on \w+|tweet|email|print|comments?|\d+ comments?|tags?|"
     r"filed under|categories|category|tell us what you think|leave a (comment|reply)|post a comment)\s*[:.…!|]*$"
     r"|(?:tags?|filed under|categories|category)\s*:"
@@ -146,7 +155,7 @@ _FURNITURE_ANYWHERE = re.compile(
             r"(click here|hier klicken|klicken sie hier|cliquez ici|haga clic aquí|clicca qui)\b",
             r"(tell us|let us know|we want to hear|we'd like to hear) what you think\b",
             r"we may (receive|earn) (a )?(compensation|commission)\b",
-            r"affiliate (links?|commissions?)\b",
+            r"affiliate[- ](links?|commissions?)\b",
             r"for your personal,? non-commercial use\b",
             r"(we|this (site|website)|our (site|website)) uses? cookies\b",
             r"accept (all )?cookies\b",
@@ -165,10 +174,51 @@ _FURNITURE_ANYWHERE = re.compile(
             r"(jetzt abonnieren|weiterlesen mit|mit \S+ weiterlesen|abonnez-vous|suscríbete)\b",
             r"(youtube|telegram|whatsapp)[- ]?(channel|canal|kanal)\b",
             r"(channel|canal|kanal) (de|on|auf) (youtube|telegram)",
+            # a follow prompt in the other languages the bot sees most ("Folgen Sie uns auf Twitter")
+            r"((folge|folgt|folgen sie|liken sie) (uns|mir)|suivez[- ]nous|síguenos|siga-nos|seguici|volg ons|"
+            r"obserwuj nas|sledujte nás)\b.{0,40}\b(facebook|twitter|instagram|linkedin|youtube|tiktok|telegram)\b",
+            # the advertisement's gap inside an article ("Continua depois da publicidade")
+            r"(continua depois da publicidade|continúa después de la publicidad|la suite après (cette |la )?publicité|"
+            r"weiter nach der anzeige)",
+            # an author box's link to the writer's other posts
+            r"((view|see|show) all (posts|articles|stories) by|more (articles|posts|stories) by|"
+            r"zeige alle (beiträge|artikel) von|alle (beiträge|artikel) von \S+( \S+){0,3} anzeigen|"
+            r"tous les (articles|billets) de|ver todos los (artículos|articulos|posts|mensajes) de|"
+            r"veja todos os (posts|artigos) de|visualizza tutti gli articoli di|alle berichten van)\b",
+            # a comment section's house rules
+            r"kommentare?\b.{0,100}\bmeinung der (\S+-)?redaktion|redaktion\b.{0,80}\bkommentare\b.{0,30}"
+            r"\b(entfern|lösch)|comments? (do not|don't) (necessarily )?(reflect|represent)|"
+            r"reserves? the right to (delete|remove|edit) (any )?comments",
+            # what an embed blocked for want of consent shows instead
+            r"wir würden (ihnen )?hier gerne\b.{0,60}\b(zeigen|anzeigen|einbinden)|keine zustimmung gegeben|"
+            r"ich bin damit einverstanden, dass mir externe inhalte|"
+            r"(mit dem|beim) laden des (inhalts|videos|tweets|beitrags) akzeptieren sie|"
+            r"(accept|enable) (cookies|consent) to (view|see|display|watch) this",
+            # an appeal for readers' money
+            r"apoie (o|a|por|nosso|nossa)\b|support (independent|our) journalism|"
+            r"unterstütze(n sie)? uns\b.{0,40}\b(monatlich|einmalig|spende|beitrag|abo)",
+            # a post's meta line ("News date : 04/21/2022 Category : Press Releases"), its update stamp
+            r"(date|datum|fecha|published|veröffentlicht)\b.{0,40}\b(category|kategorie|categoría|categoria|"
+            r"catégorie|rubrik)\s*:|(last (modified|updated)|zuletzt (aktualisiert|geändert))\s*:",
         )
     )
     + ")",
 )
+# A series' note, opening a line: which part of a series this is, or what the series is about (often longer than the
+# furniture lines above, since it describes the series)
+_SERIES_NOTE = re.compile(
+    r"(?:dies ist (?:der )?(?:teil|folge) \d+|(?:dieser|der) (?:beitrag|artikel|text) ist (?:der )?(?:teil|folge) |"
+    r"in (?:der|unserer) (?:serie|reihe|artikelserie) [\"„»“]|"
+    r"this (?:article|post|piece|story) is (?:the )?(?:part|\w+ (?:part|installment)) of|this is part \d+ of|"
+    r"cet article fait partie d|este (?:artículo|texto) (?:forma|es) parte de|questo articolo fa parte d|"
+    r"este artigo faz parte d)"
+)
+_SERIES_NOTE_MAX_WORDS = 80
+# Latin and Cyrillic letters side by side in a word ("Аdvеrtіѕе" with a Cyrillic А, е, і, ѕ): text disguised with
+# lookalike letters so that filters miss it, which is what advertisements do; prose never mixes the scripts so
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_MIXED_SCRIPTS = re.compile("[a-z][\u0400-\u04ff]|[\u0400-\u04ff][a-z]")
+_MIXED_SCRIPT_WORDS = 3
 _SENTENCE_END = (".", "?", "!", ":", '"', "”", "»", "…")
 # (testing the class attributes themselves costs half of testing every element's class)
 _QUOTE_ELEMENTS = etree.XPath('//blockquote | //q | //@class[contains(., "pullquote") or contains(., "pull-quote")]/..')
@@ -192,6 +242,7 @@ def _extract(html: str, url: str | None, max_chars: int) -> Article:
         paragraphs = _or_declared_body(tree, paragraphs, titles)
         if paragraphs:
             paragraphs = _with_lead(tree, paragraphs, article)
+    paragraphs = _without_author_box(paragraphs, article.author)
     article.paragraphs = paragraphs
     article.text = "\n\n".join(paragraphs)
     article.pull_quotes = _pull_quotes(tree, page, quotes, article.text)
@@ -466,6 +517,26 @@ def _following(start: HtmlElement, limit: int) -> Iterable[HtmlElement]:
 
 # --- boilerplate lines ---------------------------------------------------------------------------
 
+# An author box closing the text opens with a heading about the writer: a generic one, or "About <the byline's name>"
+_AUTHOR_BOX_HEADING = re.compile(
+    r"(?:about the authors?|author bio|über (?:den|die) autor(?:in|en|innen)?|zu[mr] autor(?:in)?|"
+    r"à propos de l'auteur|sobre (?:el|la|o|a) autora?|o autorze|over de auteur)\s*:?$"
+)
+_ABOUT_WORDS = ("about", "more about", "über", "mehr über")
+_AUTHOR_BOX_REACH = 4  # the box's heading lies among the text's last lines
+_NAME_SEPARATORS = re.compile(r",| and ")
+
+
+def _without_author_box(paragraphs: list[str], author: str | None) -> list[str]:
+    """The paragraphs up to an author box closing them (its heading, the writer's bio, links to their posts)."""
+    names = [name.strip().lower() for name in _NAME_SEPARATORS.split(author or "") if name.strip()]
+    headings = {f"{about} {name}" for about in _ABOUT_WORDS for name in names}
+    for index in range(max(1, len(paragraphs) - _AUTHOR_BOX_REACH), len(paragraphs)):
+        heading = paragraphs[index].strip().lower()
+        if heading in headings or _AUTHOR_BOX_HEADING.match(heading):
+            return paragraphs[:index]
+    return paragraphs
+
 
 def _key(text: str) -> str:
     return " ".join(_WORDS.findall(text.lower()))
@@ -511,6 +582,10 @@ def is_furniture(line: str) -> bool:
     words = len(line.split())
     lowered = line.lower()
     if words <= 40 and (_FURNITURE_LINE.match(lowered) or _FURNITURE_ANYWHERE.search(lowered)):
+        return True
+    if words <= _SERIES_NOTE_MAX_WORDS and _SERIES_NOTE.match(lowered):
+        return True
+    if _CYRILLIC.search(lowered) and len(_MIXED_SCRIPTS.findall(lowered)) >= _MIXED_SCRIPT_WORDS:
         return True
     return words <= 30 and bool(_LINK_PREFIX.match(line)) and not line.endswith(_SENTENCE_END)
 

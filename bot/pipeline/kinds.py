@@ -44,6 +44,10 @@ HANDLERS: dict[str, Handler] = {
 PAGE_FALLBACK = {"youtube", "mastodon", "github", "gitlab"}  # their links are readable pages as well
 NO_ARTICLE = {"empty", "javascript_only"}  # what a page that is only a player or an app shell gets
 NO_TEXT_LAYER = "this PDF has no text layer (a scan?), so there is nothing to summarise or quote"
+# A page that declares itself a video (og:type) with no JSON-LD article may still be a story with a player atop it: its
+# text is then an article's, far longer than the player's description (a video page's text is its caption)
+_STORY_MIN_CHARS = 500
+_STORY_TO_DESCRIPTION = 3
 
 
 async def digest_link(url: str, settings: Settings, web: Web | None = None) -> Digest:
@@ -89,7 +93,7 @@ async def page_digest(page: Page, source: str, web: Web) -> Digest:
     kind = article.facts.kind
     if kind == "paper":
         digest = paper_digest(article, source, url)
-    elif kind in ("video", "audio"):
+    elif kind == "audio" or (kind == "video" and not is_story_with_player(article)):
         digest = media_digest(article, source, url, kind, await discovered_oembed(article, web))
     elif kind == "post" and article.facts.post_text:
         digest = page_post_digest(article, source, url)
@@ -108,6 +112,11 @@ async def _article_or_embed(page: Page, article: Article, source: str, web: Web)
         if answer is None:
             raise
     return embed_digest(article, source, _canonical(page, article), answer)
+
+
+def is_story_with_player(article: Article) -> bool:
+    text = article.text or ""
+    return len(text) >= _STORY_MIN_CHARS and len(text) >= _STORY_TO_DESCRIPTION * len(article.description or "")
 
 
 def _canonical(page: Page, article: Article) -> str:

@@ -101,6 +101,10 @@ STORY_WITH_PLAYER = html(
     .replace("</head>", f"{PLAYER_TAGS}<script type='application/ld+json'>{NEWS_ARTICLE_LD}</script></head>", 1)
     .replace("<article>", f"{PLAYER}<article>", 1)
 )
+# the same story whose template declares og:type video and gives no JSON-LD at all
+STORY_WITH_PLAYER_NO_LD = html(
+    article_html("drought").replace("</head>", f"{PLAYER_TAGS}</head>", 1).replace("<article>", f"{PLAYER}<article>", 1)
+)
 VIDEO_WITH_CAPTION = page(f"<title>Olive groves after the drought</title>{PLAYER_TAGS}",
                           f"{PLAYER}<p>Filmed in Jaén in October.</p>")  # fmt: skip
 
@@ -245,6 +249,7 @@ def provider_routes() -> dict[str, Reply | Any]:
         "/files/rivers-report.pdf": Reply(headers=[("Content-Type", "application/octet-stream")], body=REPORT),
         "/article": html(article_html("drought")),
         "/news/drought-with-player": STORY_WITH_PLAYER, "/videos/olive-groves": VIDEO_WITH_CAPTION,
+        "/news/drought-player-no-ld": STORY_WITH_PLAYER_NO_LD,
     }  # fmt: skip
 
 
