@@ -258,8 +258,13 @@ def test_clean_lines_drop_a_teasers_link_to_the_rest_of_its_text(link: str) -> N
         (["Datum: 21.04.2022 Kategorie : Pressemitteilungen"], "a post's meta line"),
         (["notes.html - erstellt 03-10-2004 - zuletzt geändert: 03-10-2004"], "an update stamp"),
         (["Аdvеrtіѕе wіth uѕ: уоur brаnd in front of thousands of readers!"], "an ad in lookalike Cyrillic letters"),
+        ([f"Wе оffеr fullу сuѕtоmіzаblе расkаgеѕ. {'Yоur соntеnt іѕ dеlіvеrеd. ' * 12}"], "a long one"),
+        (["Photocredits Hotel Muster: Erika Muster"], "a picture's credit naming the place"),
+        (["Apoie o 247"], "a Portuguese appeal for readers' money"),
+        (["Support independent journalism: become a member today"], "an appeal in English"),
         (["Dies ist Teil 2 zum Text „Der Winter kommt“, der letzte Woche erschienen ist."], "a series' note"),
-        ([f"In der Serie „Stadt und Land“ schreiben {'Fachleute über die Zukunft der Dörfer. ' * 7}"], "a long one"),
+        ([f"In unserer Serie „Stadt und Land“ schreiben {'Fachleute über die Dörfer. ' * 8}"], "a long one"),
+        (["This article is part of our series on the future of work."], "an English series' note"),
     ],
 )
 def test_clean_lines_knows_furniture_in_other_languages(furniture: list[str], why: str) -> None:
@@ -277,6 +282,11 @@ def test_an_author_box_closing_the_text_is_cut(heading: str) -> None:
     assert extract._without_author_box([*_STORY, *box], "Erika Muster") == _STORY
 
 
+def test_an_author_box_of_two_writers_is_cut_at_the_heading_about_one() -> None:
+    box = ["Über Max Muster", "Max Muster schreibt über Schiffe."]
+    assert extract._without_author_box([*_STORY, *box], "Erika Muster und Max Muster") == _STORY
+
+
 def test_an_about_heading_is_no_author_box_early_in_the_text_or_about_someone_else() -> None:
     early = [_STORY[0], "About the author", *_STORY[1:]]
     assert extract._without_author_box(early, "Erika Muster") == early
@@ -284,8 +294,26 @@ def test_an_about_heading_is_no_author_box_early_in_the_text_or_about_someone_el
     assert extract._without_author_box(other, "Erika Muster") == other
 
 
-def test_prose_in_cyrillic_with_latin_names_is_no_disguised_ad() -> None:
-    line = "Компания Apple представила в Москве новый iPhone, а Samsung ответила через неделю."
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Компания Apple представила в Москве новый iPhone, а Samsung ответила через неделю.",
+        "У Києві мiсто вiдновить мости, а уряд видiлить на це кошти вже наступного року.",  # a Latin i for і
+        "In der Serie „Babylon Berlin“ spielt Volker Bruch den Kommissar Gereon Rath.",
+        "Cet article fait partie du projet de loi que le Sénat examinera mardi.",
+        "Este artículo forma parte de la Constitución desde la reforma de 1994.",
+        "Der Artikel ist Teil des Grundgesetzes und wurde nie geändert.",
+        "Credit where credit is due: the council fixed the road within a week.",
+        "Credit card debt hit a record: $1.1 trillion at the end of the year.",
+        "The magazine published more stories by women than ever before.",
+        "Tous les articles de la loi ont été adoptés.",
+        "Her comments do not reflect the party's position, a spokesman said.",
+        "Die Betroffenen hätten keine Zustimmung gegeben, sagte die Datenschutzbeauftragte.",
+        "Lula pede que o Congresso apoie a reforma tributária ainda este ano.",
+        "The new fund will support independent journalism in rural counties.",
+    ],
+)
+def test_prose_that_shares_words_with_furniture_is_kept(line: str) -> None:
     assert clean_lines([line], []) == [line]
 
 

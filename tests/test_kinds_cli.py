@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from bot.models import Article
+from bot.pipeline.kinds import is_story_with_player
 from tests.support.articles import ARTICLES
 from tests.support.http_server import LocalServer, Reply
 from tests.support.pdfs import report_pdf, scanned_pdf
@@ -236,3 +238,10 @@ def test_an_oembed_endpoint_that_answers_html_or_too_much(server: LocalServer) -
     huge = digestbot(tweet, DIGESTBOT_PROVIDER_URLS=json.dumps(urls | {"twitter_oembed": server.url("/tw-huge")}))
     assert as_html[0]["reason"] == "not_json" and as_html[0]["error"] == "not JSON (text/html)"
     assert huge[0]["reason"] == "too_large" and "limit 524,288" in huge[0]["error"]
+
+
+def test_a_video_page_without_a_description_stays_a_video_whatever_its_text() -> None:
+    """Its text may be the "up next" list or the comments: only a description shows the text is far longer."""
+    text = "Up next: another clip about the harbour and its boats. " * 20
+    assert not is_story_with_player(Article(text=text))
+    assert is_story_with_player(Article(text=text, description="The harbour at dawn."))

@@ -123,7 +123,7 @@ _FURNITURE_LINE = re.compile(
     # a gallery's counter and its button ("3 von 17", "Alle Bilder anzeigen")
     r"|\d+ (?:von|of|de|sur|z|di|van) \d+$|(?:alle bilder|bild|bilder) anzeigen$|(?:zur )?bildergalerie$"
     # a picture's credit on a line of its own ("Bildnachweis: X", "(Credits: X)")
-    r"|\(?(?:credits?|photo ?credits?|bildnachweis|bildrechte|fotonachweis)\b[^:]{0,30}:"
+    r"|\(?credits?\s*:|(?:photo ?credits?|bildnachweis|bildrechte|fotonachweis)\b[^:]{0,30}:"
     # a press release's contact box, announced by its heading
     r"|(?:ansprechpartner(?:in)?(?: zum thema)?|pressekontakt|medienkontakt|media contacts?|press contacts?|"
     r"contact presse|contacto de prensa|contatti stampa)\s*:?$"
@@ -180,22 +180,19 @@ _FURNITURE_ANYWHERE = re.compile(
             # the advertisement's gap inside an article ("Continua depois da publicidade")
             r"(continua depois da publicidade|continúa después de la publicidad|la suite après (cette |la )?publicité|"
             r"weiter nach der anzeige)",
-            # an author box's link to the writer's other posts
-            r"((view|see|show) all (posts|articles|stories) by|more (articles|posts|stories) by|"
-            r"zeige alle (beiträge|artikel) von|alle (beiträge|artikel) von \S+( \S+){0,3} anzeigen|"
-            r"tous les (articles|billets) de|ver todos los (artículos|articulos|posts|mensajes) de|"
-            r"veja todos os (posts|artigos) de|visualizza tutti gli articoli di|alle berichten van)\b",
             # a comment section's house rules
             r"kommentare?\b.{0,100}\bmeinung der (\S+-)?redaktion|redaktion\b.{0,80}\bkommentare\b.{0,30}"
-            r"\b(entfern|lösch)|comments? (do not|don't) (necessarily )?(reflect|represent)|"
+            r"\b(entfern|lösch)|comments? (do not|don't) (necessarily )?(reflect|represent) the (views?|opinions?) of "
+            r"(this|the|our) (site|website|publication|newspaper|magazine|editors?|editorial)|"
             r"reserves? the right to (delete|remove|edit) (any )?comments",
             # what an embed blocked for want of consent shows instead
-            r"wir würden (ihnen )?hier gerne\b.{0,60}\b(zeigen|anzeigen|einbinden)|keine zustimmung gegeben|"
+            r"wir würden (ihnen )?hier gerne\b.{0,60}\b(zeigen|anzeigen|einbinden)|"
             r"ich bin damit einverstanden, dass mir externe inhalte|"
             r"(mit dem|beim) laden des (inhalts|videos|tweets|beitrags) akzeptieren sie|"
             r"(accept|enable) (cookies|consent) to (view|see|display|watch) this",
             # an appeal for readers' money
-            r"apoie (o|a|por|nosso|nossa)\b|support (independent|our) journalism|"
+            r"apoie (o )?(nosso )?jornalismo|apoie (o|a|nosso|nossa) \S+$|support our journalism|"
+            r"^(please )?(help )?support (independent|quality|local) journalism|"
             r"unterstütze(n sie)? uns\b.{0,40}\b(monatlich|einmalig|spende|beitrag|abo)",
             # a post's meta line ("News date : 04/21/2022 Category : Press Releases"), its update stamp
             r"(date|datum|fecha|published|veröffentlicht)\b.{0,40}\b(category|kategorie|categoría|categoria|"
@@ -205,20 +202,36 @@ _FURNITURE_ANYWHERE = re.compile(
     + ")",
 )
 # A series' note, opening a line: which part of a series this is, or what the series is about (often longer than the
-# furniture lines above, since it describes the series)
+# furniture lines above, since it describes the series). "This article is part of" alone also opens a sentence on law
+# ("Cet article fait partie du projet de loi"), and "In der Serie „Babylon Berlin“" one on television: the note names
+# a numbered part or its series as such.
+_SERIES = r"(?:series|serie|série|reihe|artikelserie|dossier|especial|speciale|rubrica|reportagem)"
 _SERIES_NOTE = re.compile(
-    r"(?:dies ist (?:der )?(?:teil|folge) \d+|(?:dieser|der) (?:beitrag|artikel|text) ist (?:der )?(?:teil|folge) |"
-    r"in (?:der|unserer) (?:serie|reihe|artikelserie) [\"„»“]|"
-    r"this (?:article|post|piece|story) is (?:the )?(?:part|\w+ (?:part|installment)) of|this is part \d+ of|"
+    r"(?:dies ist (?:der )?(?:teil|folge) \d+|this is part \d+ of|in unserer (?:serie|reihe|artikelserie) |"
+    r"(?:dieser|der) (?:beitrag|artikel|text) ist (?:der )?(?:teil|folge) "
+    r"(?:\d+|(?:einer|unserer|der) " + _SERIES + ")|"
+    r"(?:this (?:article|post|piece|story) is (?:the )?(?:part|\w+ (?:part|installment)) of|"
     r"cet article fait partie d|este (?:artículo|texto) (?:forma|es) parte de|questo articolo fa parte d|"
-    r"este artigo faz parte d)"
+    r"este artigo faz parte d).{0,40}\b" + _SERIES + ")"
 )
 _SERIES_NOTE_MAX_WORDS = 80
-# Latin and Cyrillic letters side by side in a word ("Аdvеrtіѕе" with a Cyrillic А, е, і, ѕ): text disguised with
-# lookalike letters so that filters miss it, which is what advertisements do; prose never mixes the scripts so
+# An author box's link to the writer's other posts, a short line of its own ("View all posts by Jane Doe"; not "Tous
+# les articles de la loi ont été adoptés.")
+_AUTHOR_POSTS = re.compile(
+    r"(?:(?:view|see|show) all (?:posts|articles|stories) by|more (?:articles|posts|stories) by|"
+    r"zeige alle (?:beiträge|artikel) von|alle (?:beiträge|artikel) von \S+(?: \S+){0,3} anzeigen|"
+    r"tous les (?:articles|billets) de|ver todos los (?:artículos|articulos|posts|mensajes) de|"
+    r"veja todos os (?:posts|artigos) de|visualizza tutti gli articoli di|alle berichten van)\b"
+)
+_AUTHOR_POSTS_MAX_WORDS = 10
+# Latin and Cyrillic letters in one word ("Аdvеrtіѕе" with a Cyrillic А, е, і, ѕ): a line disguised with lookalike
+# letters so that filters miss it, which is what advertisements do. Ukrainian typed with a Latin "i" for "і" (or
+# Serbian with "j") is prose: a word counts only with another Latin letter, and a line only where many words do.
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
-_MIXED_SCRIPTS = re.compile("[a-z][\u0400-\u04ff]|[\u0400-\u04ff][a-z]")
+_WORD_CHARS = re.compile(r"\w+")
+_LATIN_LOOKALIKE = re.compile("[a-hk-z]")
 _MIXED_SCRIPT_WORDS = 3
+_MIXED_SCRIPT_SHARE = 0.25
 _SENTENCE_END = (".", "?", "!", ":", '"', "”", "»", "…")
 # (testing the class attributes themselves costs half of testing every element's class)
 _QUOTE_ELEMENTS = etree.XPath('//blockquote | //q | //@class[contains(., "pullquote") or contains(., "pull-quote")]/..')
@@ -524,7 +537,7 @@ _AUTHOR_BOX_HEADING = re.compile(
 )
 _ABOUT_WORDS = ("about", "more about", "über", "mehr über")
 _AUTHOR_BOX_REACH = 4  # the box's heading lies among the text's last lines
-_NAME_SEPARATORS = re.compile(r",| and ")
+_NAME_SEPARATORS = re.compile(r",| and | und | & | et | y | e ")
 
 
 def _without_author_box(paragraphs: list[str], author: str | None) -> list[str]:
@@ -576,6 +589,11 @@ def _is_headline(line: str, title_keys: set[str]) -> bool:
     return bool(key) and any(key == t or (len(key.split()) >= 3 and t.startswith(key)) for t in title_keys)
 
 
+def _in_mixed_scripts(lowered: str, words: int) -> bool:
+    mixed = [w for w in _WORD_CHARS.findall(lowered) if _CYRILLIC.search(w) and _LATIN_LOOKALIKE.search(w)]
+    return len(set(mixed)) >= _MIXED_SCRIPT_WORDS and len(mixed) >= _MIXED_SCRIPT_SHARE * words
+
+
 def is_furniture(line: str) -> bool:
     if not _HAS_LETTER.search(line):
         return True
@@ -585,7 +603,9 @@ def is_furniture(line: str) -> bool:
         return True
     if words <= _SERIES_NOTE_MAX_WORDS and _SERIES_NOTE.match(lowered):
         return True
-    if _CYRILLIC.search(lowered) and len(_MIXED_SCRIPTS.findall(lowered)) >= _MIXED_SCRIPT_WORDS:
+    if _CYRILLIC.search(lowered) and _in_mixed_scripts(lowered, words):
+        return True
+    if words <= _AUTHOR_POSTS_MAX_WORDS and _AUTHOR_POSTS.match(lowered) and not line.endswith(_SENTENCE_END):
         return True
     return words <= 30 and bool(_LINK_PREFIX.match(line)) and not line.endswith(_SENTENCE_END)
 

@@ -115,8 +115,9 @@ async def _article_or_embed(page: Page, article: Article, source: str, web: Web)
 
 
 def is_story_with_player(article: Article) -> bool:
-    text = article.text or ""
-    return len(text) >= _STORY_MIN_CHARS and len(text) >= _STORY_TO_DESCRIPTION * len(article.description or "")
+    """Without a description to weigh it against, a video page's text may be its "up next" list or its comments."""
+    text, description = article.text or "", article.description or ""
+    return bool(description) and len(text) >= max(_STORY_MIN_CHARS, _STORY_TO_DESCRIPTION * len(description))
 
 
 def _canonical(page: Page, article: Article) -> str:
