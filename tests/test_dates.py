@@ -477,3 +477,9 @@ def test_an_update_stamp_without_a_year_labels_no_later_date() -> None:
     tree = parse_html(page(f"<h1>The bike lane</h1>{byline}{PROSE}", lang="en"))
     assert _headline_date(tree, _DateReader("en")) == date(2019, 11, 18)
 
+
+def test_a_time_printing_an_update_s_label_is_the_last_change() -> None:
+    updated = '<time datetime="2019-11-19T09:41:00-05:00">Updated Nov. 19, 2019</time>'
+    published = '<time datetime="2019-11-18T08:00:00-05:00">Nov. 18, 2019</time>'
+    tree = parse_html(page(f"<h1>The bike lane</h1><p>By Anna {updated} {published}</p>{PROSE}", lang="en"))
+    assert find_published({}, {}, tree, None, "en") == date(2019, 11, 18)

@@ -520,7 +520,7 @@ def _own_text(el: HtmlElement, reader: _DateReader) -> str | None:
     update ("Updated Nov. 19, 2019 2019-11-19"): the label marks the last change."""
     if el.tag == "time" and el.get("datetime") and (found := _time_value(el, reader)):
         printed = element_text(el)
-        return found.isoformat()
+        return f"{printed} {found.isoformat()}" if _UPDATE.search(printed) else found.isoformat()
     return el.text
 
 
