@@ -14,6 +14,7 @@ from bot.pipeline.metadata.dates import (
     _dateline,
     _DateReader,
     _headline,
+    _headline_date,
     _url_date,
     find_published,
     parse_date,
@@ -468,3 +469,17 @@ def test_a_page_without_h1_has_its_headline_in_the_heading_its_title_words_other
     found = _headline(tree)
     assert found is not None and element_text(found).startswith("Der Nervenkrieg")
     assert extract_metadata(html, None).published == date(2019, 10, 19)
+
+
+def test_an_update_stamp_without_a_year_labels_no_later_date() -> None:
+    """A stamp without a year ("Updated Nov 19, 9:41 AM") states no date it reads, but is no label of the next part."""
+    byline = "<div><span>Updated Nov 19, 9:41 AM</span> <span>Nov 18, 2019</span></div>"
+    tree = parse_html(page(f"<h1>The bike lane</h1>{byline}{PROSE}", lang="en"))
+    assert _headline_date(tree, _DateReader("en")) == date(2019, 11, 18)
+
+
+def test_a_time_printing_an_update_s_label_is_the_last_change() -> None:
+    updated = '<time datetime="2019-11-19T09:41:00-05:00">Updated Nov. 19, 2019</time>'
+    published = '<time datetime="2019-11-18T08:00:00-05:00">Nov. 18, 2019</time>'
+    tree = parse_html(page(f"<h1>The bike lane</h1><p>By Anna {updated} {published}</p>{PROSE}", lang="en"))
+    assert find_published({}, {}, tree, None, "en") == date(2019, 11, 18)

@@ -428,12 +428,13 @@ def _shares_most_words(heading: set[str], title: set[str]) -> bool:
 
 def _first_date(parts: Iterable[str], reader: _DateReader) -> date | None:
     """The first date the byline's parts state, but for one after an update's label."""
-    label = ""  # a part without a date names the next one's ("Aktualisiert:")
+    label = ""  # a part without figures names the next one's ("Aktualisiert:")
     for part in parts:
         found = reader.parse(part) if len(part) <= _HEADLINE_DATE_CHARS else None
         if found and not _UPDATE.search(f"{label} {part}"):
             return found
-        label = "" if found else part
+        # a part with figures but no date it reads ("Updated Nov 19, 9:41 AM", without a year) is a stamp itself
+        label = "" if found or any(char.isdigit() for char in part) else part
     return None
 
 
@@ -515,8 +516,11 @@ def _texts_after(node: HtmlElement, reader: _DateReader) -> Iterator[str | None]
 
 
 def _own_text(el: HtmlElement, reader: _DateReader) -> str | None:
+    """The element's own text; a <time>'s date as _time_value reads it, after its printed text where that names an
+    update ("Updated Nov. 19, 2019 2019-11-19"): the label marks the last change."""
     if el.tag == "time" and el.get("datetime") and (found := _time_value(el, reader)):
-        return found.isoformat()
+        printed = element_text(el)
+        return f"{printed} {found.isoformat()}" if _UPDATE.search(printed) else found.isoformat()
     return el.text
 
 
