@@ -319,29 +319,39 @@ def test_a_utc_stamp_yields_to_the_date_printed_at_the_headline(stamp: str, prin
         ("2019-11-20 01:50:59", "https://example.com/2019/11/19/bike-lane/", date(2019, 11, 19)),
         ("2019-11-19T04:58:46-05:00", "https://example.com/2019/11/18/bike-lane/", date(2019, 11, 19)),  # local
         ("2019-11-19T04:58:46Z", "https://example.com/2019/11/16/bike-lane/", date(2019, 11, 19)),  # another date
+        ("2019-11-19T08:00:00Z", "https://example.com/2019/11/20/bike-lane/", date(2019, 11, 19)),  # print edition
+        ("2021-05-16T10:30:00", "https://example.com/matches/2021/05/15/final/", date(2021, 5, 16)),  # match day
     ],
 )
 def test_a_utc_stamp_yields_to_the_date_the_address_files_it_under(stamp: str, address: str, expected: date) -> None:
+    """Where the hour is one a time zone moves across midnight: an evening's in America or in Europe and Asia."""
     ld = f'<script type="application/ld+json">{{"@type": "NewsArticle", "datePublished": "{stamp}"}}</script>'
     html = page(f"<h1>The bike lane</h1>{PROSE}", "en").replace("<title>", ld + "<title>")
     assert extract_metadata(html, address).published == expected
 
 
+def test_a_printed_date_that_agrees_with_the_stamp_outranks_the_address() -> None:
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2019-11-19T20:10:04Z"}</script>'
+    html = page(f"<h1>The bike lane</h1><p>By Anna | Nov. 19, 2019</p>{PROSE}", "en").replace("<title>", ld + "<title>")
+    assert extract_metadata(html, "https://example.com/2019/11/20/bike-lane/").published == date(2019, 11, 19)
+
+
 STANDFIRST = (
-    "<p>The city finished its first protected lane along the river this spring, and cyclists have doubled on "
-    "it since.</p>"
+    "The city finished its first protected lane along the river this spring, and cyclists have doubled on it since."
 )
 
 
 @pytest.mark.parametrize(
     ("under_headline", "expected"),
     [
-        (f"{STANDFIRST}<p>By Anna | March 3, 2020</p>{PROSE}", date(2020, 3, 3)),  # a standfirst above the byline
-        (f"{STANDFIRST}{PROSE}<p>See also | March 9, 2020</p>", date(2020, 3, 5)),  # the article's text, then a link
+        (f"<p>{STANDFIRST}</p><p>By Anna | March 3, 2020</p>{PROSE}", date(2020, 3, 3)),  # above the byline
+        (f"<p>{STANDFIRST}</p>{PROSE}<p>See also | March 9, 2020</p>", date(2020, 3, 5)),  # the text, then a link
+        (f"{PROSE}<h3>March 9, 2020</h3><p>The lane opened.</p>", date(2020, 3, 5)),  # the text, then a timeline
     ],
 )
 def test_the_date_printed_under_the_headline_s_standfirst(under_headline: str, expected: date) -> None:
-    tag = '<meta name="date" content="2020-03-05">'  # a generic date tag, often the last change
+    """A standfirst repeats the page's description; a long first text that does not is the article's own."""
+    tag = f'<meta name="date" content="2020-03-05"><meta name="description" content="{STANDFIRST}">'
     html = page(f"<article><h1>The bike lane</h1>{under_headline}</article>", "en")
     assert extract_metadata(html.replace("<title>", tag + "<title>"), None).published == expected
 
@@ -351,6 +361,23 @@ def test_the_site_header_s_copy_of_the_headline_is_not_the_headline() -> None:
     header = '<header id="masthead"><h1>The bike lane</h1><span class="header-date">Nov. 20, 2019</span></header>'
     body = f"{header}<article><h1>The bike lane</h1><p>By Anna | Nov. 19, 2019</p>{PROSE}</article>"
     assert extract_metadata(page(body, "en"), None).published == date(2019, 11, 19)
+
+
+def test_a_picture_s_caption_between_headline_and_byline_is_passed_over() -> None:
+    """The caption's dates are the picture's; the byline after it prints the local day a UTC stamp moved on."""
+    caption = "<figure><figcaption>The moon rising over the clouds in <b>February 2007</b>, six hours after the "
+    caption += "probe's closest approach. (Source: NASA)</figcaption></figure>"
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2019-11-19T04:10:00Z"}</script>'
+    body = f"<h1>Water on a moon</h1>{caption}<p>By Anna | Nov. 18, 2019</p>{PROSE}"
+    html = page(body, "en").replace("<title>", ld + "<title>")
+    assert extract_metadata(html, "https://example.com/2019/11/19/moon/").published == date(2019, 11, 18)
+
+
+def test_an_article_s_own_masthead_is_no_site_header() -> None:
+    """A story's "article-masthead" holds its headline; a later <h1> (a related list's, a newsletter's) is not it."""
+    story = '<div class="article-masthead"><h1>The bike lane</h1><p>By Anna | March 3, 2020</p></div>'
+    body = f"{story}{PROSE}<h1>Related</h1><p>The bus lane | March 1, 2020</p>"
+    assert extract_metadata(page(body, "en"), None).published == date(2020, 3, 3)
 
 
 def test_a_date_named_element_comes_before_a_generic_date_tag() -> None:

@@ -89,7 +89,10 @@ _NAMED_HEADLINE_LETTERS = 12  # a heading the <title> names, not a word such as 
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _SHARED_TITLE_WORDS = 0.6
 _MIN_SHARED_TITLE_WORDS = 3
-_SITE_HEADER = re.compile(r"(?<![a-z])(?:site-?header|masthead)", re.IGNORECASE)
+# a class or id of its own ("site-header", "masthead", "masthead__bar"), not an article's ("article-masthead")
+_SITE_HEADER = re.compile(r"(?<![\w-])(?:site-?header|masthead)(?![a-z0-9-])", re.IGNORECASE)
+_EVENING_ENDS_UTC = 8  # midnight in California
+_EVENING_STARTS_UTC = 16  # midnight in China
 _LABEL_CHARS = 30  # "Zuletzt aktualisiert am", not a paragraph that mentions an update
 _DATED_ELEMENTS = 10  # elements named for a date read after the headline
 # The date printed above the headline, as a kicker ("12.03.2021 | Politik"): the nearest texts before it in its
@@ -132,11 +135,13 @@ def parse_date(value: Any, language: str | None = None, month_first: Callable[[]
 
 @dataclass(frozen=True)
 class _DateReader:
-    """How the page being dated writes its dates: the language of its month names, and whether a numeric date that
-    reads both ways is month first (worked out only when one turns up: it reads the page's whole text)."""
+    """How the page being dated writes its dates: the language of its month names, whether a numeric date that reads
+    both ways is month first (worked out only when one turns up: it reads the page's whole text), and the words of
+    its description (a standfirst under the headline repeats it)."""
 
     language: str | None = None
     month_first: Callable[[], bool] = _day_first
+    description: frozenset[str] = frozenset()
 
     def parse(self, value: Any) -> date | None:
         return parse_date(value, self.language, self.month_first)
@@ -234,7 +239,8 @@ def find_published(
     date tags on the tuning pages: 83 of 88 against 14 of 18), generic date tags, a dateline opening the article,
     the date in the address's path, and last htmldate's search for the original date outside comments and menus.
     """
-    reader = _DateReader(language, cache(lambda: _writes_month_first(tree, meta, ld)))
+    description = meta.get("og:description") or meta.get("description") or meta.get("twitter:description") or ""
+    reader = _DateReader(language, cache(lambda: _writes_month_first(tree, meta, ld)), frozenset(_words(description)))
     filed = _url_date(url, language)
     found = next(filter(None, _date_candidates(ld, meta, tree, reader, filed)), None)
     if found := found or _dateline(tree, reader) or filed:
@@ -373,13 +379,22 @@ def _date_candidates(
 
 def _local_date(stamp: Any, tree: HtmlElement, reader: _DateReader, filed: date | None) -> date | None:
     """A time stamp's date; where the stamp is in UTC (or states no zone) and the page prints a date a day off at the
-    headline, or files the article under one in its address, that one: the page's own date (a UTC stamp moves an
-    evening's article in Europe or America to the next day)."""
+    headline, that one: the page's own date (a UTC stamp moves an evening's article in Europe or America to the next
+    day). Where the page prints none, the day its address files it under, if the stamp's hour is one a time zone can
+    move across midnight: a print edition's or a match's day in the address is no evidence."""
     stamped = reader.parse(stamp)
     if not stamped or not _may_be_utc_stamp(stamp):
         return stamped
-    local = (found for found in (_headline_date(tree, reader), filed) if found)
-    return next((found for found in local if abs((found - stamped).days) == 1), stamped)
+    if shown := _headline_date(tree, reader):
+        return shown if abs((shown - stamped).days) == 1 else stamped
+    return filed if filed and _zone_may_move(stamp, (filed - stamped).days) else stamped
+
+
+def _zone_may_move(stamp: str, days: int) -> bool:
+    """Whether a UTC time moves to the local day `days` off in the zones most pages are written in: to the day
+    before in the Americas' evenings (before 08:00 UTC), to the day after in Europe's and Asia's (from 16:00 UTC)."""
+    hour = datetime.fromisoformat(stamp.strip()).hour
+    return (days == -1 and hour < _EVENING_ENDS_UTC) or (days == 1 and hour >= _EVENING_STARTS_UTC)
 
 
 def _headline_date(tree: HtmlElement, reader: _DateReader) -> date | None:
@@ -449,15 +464,16 @@ def _headline_parts(headline: HtmlElement, reader: _DateReader) -> Iterator[str]
 
 def _headline_block(headline: HtmlElement, reader: _DateReader) -> Iterator[str]:
     """The texts that follow the headline in reading order (with the dates of data-date attributes and <time>s), up
-    to _HEADLINE_BLOCK_CHARS: the headline's later siblings, then those of its containers. A long first text is the
-    standfirst that many sites set between the headline and the byline: it is passed over."""
+    to _HEADLINE_BLOCK_CHARS: the headline's later siblings, then those of its containers. A long first text that
+    repeats the page's description is the standfirst many sites set between the headline and the byline: it is passed
+    over (a long first text that does not is the article's, which ends the byline block)."""
     budget = _HEADLINE_BLOCK_CHARS
     node = headline
     first = True
     while node is not None and node.tag not in ("body", "html"):
         for following in chain([node.tail], _texts_after(node, reader)):
             if following and (piece := following.strip()):
-                standfirst, first = first and len(piece) >= _PROSE_CHARS, False
+                standfirst, first = first and len(piece) >= _PROSE_CHARS and _is_standfirst(piece, reader), False
                 if standfirst:
                     continue
                 yield piece
@@ -465,6 +481,10 @@ def _headline_block(headline: HtmlElement, reader: _DateReader) -> Iterator[str]
                 if budget <= 0:
                     return
         node = node.getparent()
+
+
+def _is_standfirst(piece: str, reader: _DateReader) -> bool:
+    return _shares_most_words(_words(piece), reader.description)
 
 
 def _parts_above(headline: HtmlElement) -> list[str]:
@@ -502,12 +522,16 @@ def _stripped(texts: Iterable[str | None]) -> Iterator[str]:
 
 
 def _texts_after(node: HtmlElement, reader: _DateReader) -> Iterator[str | None]:
-    """The texts of the node's later siblings in reading order, but for code and for those of elements marked as the
-    last change (a hidden dateModified beside the visible date); a <time> gives its date as _time_value reads it (a
-    US "02/03/2020" it prints is read by its datetime)."""
+    """The texts of the node's later siblings in reading order, but for code, for a picture's caption (often set
+    between the headline and the byline, its dates the picture's) and for those of elements marked as the last change
+    (a hidden dateModified beside the visible date); a <time> gives its date as _time_value reads it (a US
+    "02/03/2020" it prints is read by its datetime)."""
     for sibling in node.itersiblings():
-        for event, el in etree.iterwalk(sibling, events=("start", "end")):
-            if event == "start":
+        walk = etree.iterwalk(sibling, events=("start", "end"))
+        for event, el in walk:
+            if event == "start" and el.tag == "figcaption":
+                walk.skip_subtree()
+            elif event == "start":
                 yield el.get("data-date")
                 yield None if el.tag in _CODE or _marked_as_update(el) else _own_text(el, reader)
             elif el is not sibling:
