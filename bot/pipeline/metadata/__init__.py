@@ -60,19 +60,20 @@ def metadata_from_tree(tree: HtmlElement | None, url: str | None) -> Article:
     url = url if url and urlsplit(url).scheme in ("http", "https") else canonical or url
     site_name = _site_name(meta.get("og:site_name"), ld_name(ld.get("publisher")), meta.get("application-name"))
     language = _language(tree, meta, ld)
+    description = first(
+        meta.get("og:description"), meta.get("description"), meta.get("twitter:description"),
+        ld_text(ld.get("description")),
+    )  # fmt: skip
     return Article(
         title=find_title(tree, meta, ld, site_name, url),
         site_name=site_name,
         author=find_author(ld, meta, tree, site_name),
-        published=find_published(ld, meta, tree, url, language),
+        published=find_published(ld, meta, tree, url, language, description),
         language=language,
         canonical_url=canonical,
-        description=first(
-            meta.get("og:description"), meta.get("description"), meta.get("twitter:description"),
-            ld_text(ld.get("description")),
-        ),
+        description=description,
         facts=page_facts(tree, meta, ld, ld_types(ld), None if ld else _media_object(tree), url),
-    )  # fmt: skip
+    )
 
 
 def _media_object(tree: HtmlElement) -> Media | None:

@@ -227,7 +227,12 @@ def _month_names(language: str | None) -> dict[str, int]:
 
 
 def find_published(
-    ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, url: str | None, language: str | None = None
+    ld: dict[str, Any],
+    meta: dict[str, str],
+    tree: HtmlElement,
+    url: str | None,
+    language: str | None = None,
+    description: str | None = None,
 ) -> date | None:
     """The publication date as the page states it: the date part of a local time stamp, never moved to UTC;
     written dates are read in the page's language.
@@ -239,8 +244,9 @@ def find_published(
     date tags on the tuning pages: 83 of 88 against 14 of 18), generic date tags, a dateline opening the article,
     the date in the address's path, and last htmldate's search for the original date outside comments and menus.
     """
-    description = meta.get("og:description") or meta.get("description") or meta.get("twitter:description") or ""
-    reader = _DateReader(language, cache(lambda: _writes_month_first(tree, meta, ld)), frozenset(_words(description)))
+    reader = _DateReader(
+        language, cache(lambda: _writes_month_first(tree, meta, ld)), frozenset(_words(description or ""))
+    )
     filed = _url_date(url, language)
     found = next(filter(None, _date_candidates(ld, meta, tree, reader, filed)), None)
     if found := found or _dateline(tree, reader) or filed:
@@ -363,13 +369,14 @@ def _date_candidates(
 ) -> Iterator[date | None]:
     """The dates the page's markup states, best first (None where a source has none); `filed` is the date in the
     page's address."""
-    yield from (_local_date(meta.get(k), tree, reader, filed) for k in _PUBLISHED_META)
-    yield _local_date(ld.get("datePublished"), tree, reader, filed)
-    yield _local_date(ld.get("dateCreated"), tree, reader, filed)
+    shown = cache(lambda: _headline_date(tree, reader))  # each UTC stamp is checked against it: found once
+    yield from (_local_date(meta.get(k), reader, shown, filed) for k in _PUBLISHED_META)
+    yield _local_date(ld.get("datePublished"), reader, shown, filed)
+    yield _local_date(ld.get("dateCreated"), reader, shown, filed)
     marked = (el for el in _PUBLISHED_MARKUP(tree) if not in_comments(el))
     stamps = (el.get("datetime") or el.get("content") for el in islice(marked, 3))
-    yield from (_local_date(stamp, tree, reader, filed) for stamp in stamps)
-    yield _headline_date(tree, reader)
+    yield from (_local_date(stamp, reader, shown, filed) for stamp in stamps)
+    yield shown()
     for el in tree.xpath("//time")[:5]:
         if byline_area(el) == 0 and not _is_update(el):
             yield _time_value(el, reader)
@@ -377,7 +384,9 @@ def _date_candidates(
     yield from (reader.parse(meta.get(k)) for k in _DATE_META)
 
 
-def _local_date(stamp: Any, tree: HtmlElement, reader: _DateReader, filed: date | None) -> date | None:
+def _local_date(
+    stamp: Any, reader: _DateReader, headline_date: Callable[[], date | None], filed: date | None
+) -> date | None:
     """A time stamp's date; where the stamp is in UTC (or states no zone) and the page prints a date a day off at the
     headline, that one: the page's own date (a UTC stamp moves an evening's article in Europe or America to the next
     day). Where the page prints none, the day its address files it under, if the stamp's hour is one a time zone can
@@ -385,7 +394,7 @@ def _local_date(stamp: Any, tree: HtmlElement, reader: _DateReader, filed: date 
     stamped = reader.parse(stamp)
     if not stamped or not _may_be_utc_stamp(stamp):
         return stamped
-    if shown := _headline_date(tree, reader):
+    if shown := headline_date():
         return shown if abs((shown - stamped).days) == 1 else stamped
     return filed if filed and _zone_may_move(stamp, (filed - stamped).days) else stamped
 
