@@ -51,6 +51,7 @@ from bot.pipeline.metadata import (
     strip_code,
     title_candidates,
 )
+from bot.pipeline.metadata.names import NAME_SPLIT
 from bot.pipeline.sentences import split_sentences
 from bot.runtime.logs import configure_logging
 from bot.runtime.metrics import EXTRACT_SECONDS
@@ -537,12 +538,11 @@ _AUTHOR_BOX_HEADING = re.compile(
 )
 _ABOUT_WORDS = ("about", "more about", "über", "mehr über")
 _AUTHOR_BOX_REACH = 4  # the box's heading lies among the text's last lines
-_NAME_SEPARATORS = re.compile(r",| and | und | & | et | y | e ")
 
 
 def _without_author_box(paragraphs: list[str], author: str | None) -> list[str]:
     """The paragraphs up to an author box closing them (its heading, the writer's bio, links to their posts)."""
-    names = [name.strip().lower() for name in _NAME_SEPARATORS.split(author or "") if name.strip()]
+    names = [name.strip().lower() for name in NAME_SPLIT.split(author or "") if name.strip()]
     headings = {f"{about} {name}" for about in _ABOUT_WORDS for name in names}
     for index in range(max(1, len(paragraphs) - _AUTHOR_BOX_REACH), len(paragraphs)):
         heading = paragraphs[index].strip().lower()
