@@ -342,8 +342,9 @@ def test_candidates_whose_stored_neighbours_are_candidates_too_rank_higher() -> 
     stored = [b"", hashes[3][:4], hashes[0][:4] + hashes[1][:4], b""]
     for h, neighbours in zip(hashes, stored, strict=True):
         team.apply(h, Doc(h.hex(), "", "", "", 0.0, {"CPUB": False}, b"", (), neighbours))
-    ids, agreed = team.by_agreement(np.array([0, 1, 2]), np.array([0.30, 0.29, 0.28, 0.5]))
+    ids, agreed, agreement = team.by_agreement(np.array([0, 1, 2]), np.array([0.30, 0.29, 0.28, 0.5]))
     assert ids.tolist() == [2, 0, 1]
+    assert agreement.tolist() == [2, 0, 0]
     assert agreed[:3].tolist() == pytest.approx([0.30, 0.29, 0.28 + 2 * NEIGHBOUR_BONUS])
 
 
@@ -436,14 +437,15 @@ def test_the_chance_of_being_on_topic_grows_with_the_cosine_and_the_index_within
     def chances(size: int, cosines: list[float]) -> list[float]:
         team = TeamIndex(docs=[Doc("", "", "", "", 0.0, {}, signature, ())] * size, short_ids=bytearray(4 * size))
         ids, direct = np.arange(len(cosines)), np.array(cosines)
-        return team.on_topic(query, ids, direct, direct, max(cosines), size).tolist()
+        return team.on_topic(query, ids, np.zeros(len(ids)), direct, direct, max(cosines), size).tolist()
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # numpy warns "overflow encountered in exp" on an extreme signal
         assert 0.0 <= min(chances(100, [0.9, 1e-6, 0.0])) <= max(chances(100, [0.9, 1e-6, 0.0])) <= 1.0
         ids, direct = np.arange(2), np.array([0.9, 0.5])
         team = TeamIndex(docs=[Doc("", "", "", "", 0.0, {}, signature, ())] * 2, short_ids=bytearray(8))
-        assert team.on_topic(query, ids, direct, direct, 1e-6, 2).min() >= 0.0  # the best other one is far weaker
+        weaker = team.on_topic(query, ids, np.zeros(2), direct, direct, 1e-6, 2)  # the best other one is far weaker
+        assert weaker.min() >= 0.0
     weak, strong = chances(100, [0.1, 0.2])
     assert weak < strong
     assert chances(10, [0.1, 0.2]) == chances(30, [0.1, 0.2]) < chances(100, [0.1, 0.2])

@@ -393,9 +393,12 @@ class TeamIndex:
         return Shortlist([float(direct[i]) for i in places], own_story,
                          lambda earlier, later: self.same_story(places[earlier], places[later]))  # fmt: skip
 
-    def rank(self, first: FirstPass, channel_id: str, excluded: set[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Candidate ids, best first; their ranking scores (Rocchio-expanded cosine); their direct cosines."""
-        allowed = self.visible(channel_id)
+    def rank(
+        self, first: FirstPass, visible: np.ndarray, excluded: set[int]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Candidate ids among the `visible` ones (a visible() mask), best first; their ranking scores
+        (Rocchio-expanded cosine); their direct cosines."""
+        allowed = visible.copy()
         allowed[list(excluded)] = False
         direct = np.where(allowed, first.scores, -1.0)
         near = _clearing(direct, FEEDBACK_DOCS)
@@ -421,7 +424,7 @@ class TeamIndex:
         state, kept = self.lookups.pop((h, channel_id, title, language), (None, b""))
         if state == self._state():
             return kept
-        ids, _, _ = self.rank(self.first_pass(title, text, language), PUBLIC_READER, set())
+        ids, _, _ = self.rank(self.first_pass(title, text, language), self.visible(PUBLIC_READER), set())
         return self._short_ids(ids[:NEIGHBOURS]).tobytes()
 
     def keep_lookup(self, key: tuple[bytes, str, str, str], ids: np.ndarray) -> None:
@@ -438,12 +441,15 @@ class TeamIndex:
         comes from."""
         return self.applied, self.n_df
 
-    def by_agreement(self, ids: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The candidates re-ranked, best first, and the scores with each candidate's NEIGHBOUR_BONUS for every
-        one of its stored neighbours that is a candidate too (shared-nearest-neighbour re-ranking)."""
+    def by_agreement(self, ids: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The candidates re-ranked, best first; the scores with each candidate's NEIGHBOUR_BONUS for every one of
+        its stored neighbours that is a candidate too (shared-nearest-neighbour re-ranking); and how many those
+        are for each (aligned with the re-ranked ids)."""
+        agreement = self.agreement(ids)
         agreed = scores.copy()
-        agreed[ids] += NEIGHBOUR_BONUS * self.agreement(ids)
-        return ids[np.argsort(-agreed[ids], kind="stable")], agreed
+        agreed[ids] += NEIGHBOUR_BONUS * agreement
+        order = np.argsort(-agreed[ids], kind="stable")
+        return ids[order], agreed, agreement[order]
 
     def agreement(self, ids: np.ndarray) -> np.ndarray:
         """How many of each candidate's stored neighbours are candidates too (aligned with `ids`)."""
@@ -452,18 +458,17 @@ class TeamIndex:
         found = np.isin(np.frombuffer(b"".join(stored), dtype=np.uint32), self._short_ids(ids))
         return np.bincount(owners, weights=found, minlength=len(ids))
 
-    def on_topic(
-        self, first: FirstPass, ids: np.ndarray, scores: np.ndarray, direct: np.ndarray, best: float, readable: int
-    ) -> np.ndarray:
+    def on_topic(self, first: FirstPass, ids: np.ndarray, agreement: np.ndarray, scores: np.ndarray,
+                 direct: np.ndarray, best: float, readable: int) -> np.ndarray:  # fmt: skip
         """Each candidate's chance of being on the query's topic (aligned with `ids`): ON_TOPIC_WEIGHTS over its
         signals()."""
-        signals = self.signals(first, ids, scores, direct, best, readable)
+        signals = self.signals(first, ids, agreement, scores, direct, best, readable)
         return 0.5 + 0.5 * np.tanh((ON_TOPIC_INTERCEPT + signals @ ON_TOPIC_WEIGHTS) / 2)  # the logistic, sans overflow
 
-    def signals(
-        self, first: FirstPass, ids: np.ndarray, scores: np.ndarray, direct: np.ndarray, best: float, readable: int
-    ) -> np.ndarray:
-        """A row per candidate, a column per ON_TOPIC_WEIGHTS signal: `scores` are rank()'s (before the
+    def signals(self, first: FirstPass, ids: np.ndarray, agreement: np.ndarray, scores: np.ndarray,
+                direct: np.ndarray, best: float, readable: int) -> np.ndarray:  # fmt: skip
+        """A row per candidate, a column per ON_TOPIC_WEIGHTS signal: `agreement` is by_agreement()'s count of
+        stored neighbours among the candidates (aligned with `ids`), `scores` are rank()'s (before the
         neighbourhood agreement), `best` the best direct cosine of a candidate that is not the query's own story,
         `readable` how many articles the reader may see (the index's size for them: a private channel's articles
         must not change what other channels are shown)."""
@@ -475,7 +480,7 @@ class TeamIndex:
         cosines = np.maximum(direct[ids], 1e-3)
         size = math.log(min(max(readable, FITTED_SIZES[0]), FITTED_SIZES[1]))
         return np.column_stack([
-            np.log(cosines), np.log(np.maximum(scores[ids], 1e-3)), self.agreement(ids), shared,
+            np.log(cosines), np.log(np.maximum(scores[ids], 1e-3)), agreement, shared,
             np.full(len(ids), size), np.minimum(cosines / max(best, 1e-3), 1.0),  # above 1 only the same story
         ])  # fmt: skip
 
@@ -653,19 +658,19 @@ class RelatedIndex:
             return []
         own = doc_id(query.canonical_url)
         excluded = {team.by_hash[h] for h in [own, *map(doc_id, query.exclude_urls)] if h in team.by_hash}
-        first = _first_pass(team, query)
-        ids, scores, direct = team.rank(first, query.channel_id, excluded)
+        visible = team.visible(query.channel_id)
+        first = _first_pass(team, query, visible)
+        ids, scores, direct = team.rank(first, visible, excluded)
         if query.language and own not in team.by_hash and set(query.exclude_urls) <= {query.canonical_url}:
             team.keep_lookup((own, query.channel_id, query.title, textvec.language_of(query.language)), ids)
-        ids, agreed = team.by_agreement(ids, scores)
+        ids, agreed, agreement = team.by_agreement(ids, scores)
         sketch, title = textvec.shingle_sketch(query.text), textvec.title_tokens(query.title)
         own_story = [same_story(sketch, title, team.docs[i], lambda i=i: float(direct[i])) for i in ids.tolist()]
         shortlist = team.shortlist(ids[:k], direct, own_story[:k])
         if threshold is None:
             best = max((float(direct[i]) for i, mine in zip(ids.tolist(), own_story, strict=True) if not mine),
                        default=0.0)  # fmt: skip
-            readable = int(np.count_nonzero(team.visible(query.channel_id)))
-            chances = team.on_topic(first, ids, scores, direct, best, readable)
+            chances = team.on_topic(first, ids, agreement, scores, direct, best, int(np.count_nonzero(visible)))
             shows = shortlist.shown(chances[: len(shortlist.direct)].tolist())
         else:
             shows = shortlist.above(threshold)
@@ -741,14 +746,13 @@ class RelatedIndex:
         team.foreign = 0
 
 
-def _first_pass(team: TeamIndex, query: RelatedQuery) -> FirstPass:
+def _first_pass(team: TeamIndex, query: RelatedQuery, visible: np.ndarray) -> FirstPass:
     """The query analysed in its language, or, when unknown (a search's few words), in each language the index
-    holds: the one whose terms best match an article the reader may see wins."""
+    holds: the one whose terms best match a `visible` article (one the reader may see) wins."""
     if query.language:
         return team.first_pass(query.title, query.text, textvec.language_of(query.language))
-    allowed = team.visible(query.channel_id)
     tries = [team.first_pass(query.title, query.text, language) for language in team.query_languages()]
-    return max(tries, key=lambda first: float(np.max(first.scores, where=allowed, initial=0.0)))
+    return max(tries, key=lambda first: float(np.max(first.scores, where=visible, initial=0.0)))
 
 
 def _hit(doc: Doc, score: float, similarity: float, shown: bool) -> RelatedHit:
