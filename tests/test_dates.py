@@ -510,3 +510,16 @@ def test_a_time_printing_an_update_s_label_is_the_last_change() -> None:
     published = '<time datetime="2019-11-18T08:00:00-05:00">Nov. 18, 2019</time>'
     tree = parse_html(page(f"<h1>The bike lane</h1><p>By Anna {updated} {published}</p>{PROSE}", lang="en"))
     assert find_published({}, {}, tree, None, "en") == date(2019, 11, 18)
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "<span>Aktualisiert |</span> <span>05.03.2020</span> <span>Erstellt |</span> <span>03.03.2020</span>",
+        "<span>Aktualisiert</span> <span>|</span> <span>05.03.2020</span> <span>|</span> <span>03.03.2020</span>",
+    ],
+)
+def test_a_separator_after_an_update_label_keeps_the_label(byline: str) -> None:
+    """A separator after an update's label leaves an empty part between the label and its date: the label holds."""
+    tree = parse_html(page(f"<h1>Der Radweg</h1><div>{byline}</div>{PROSE}"))
+    assert _headline_date(tree, _DateReader("de")) == date(2020, 3, 3)

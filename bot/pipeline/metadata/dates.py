@@ -454,6 +454,8 @@ def _first_date(parts: Iterable[str], reader: _DateReader) -> date | None:
     """The first date the byline's parts state, but for one after an update's label."""
     label = ""  # a part without figures names the next one's ("Aktualisiert:")
     for part in parts:
+        if not part.strip():
+            continue  # what a separator leaves at a piece's end ("Aktualisiert |") is no part: the label holds
         found = reader.parse(part) if len(part) <= _HEADLINE_DATE_CHARS else None
         if found and not _UPDATE.search(f"{label} {part}"):
             return found
