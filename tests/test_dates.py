@@ -523,3 +523,13 @@ def test_a_separator_after_an_update_label_keeps_the_label(byline: str) -> None:
     """A separator after an update's label leaves an empty part between the label and its date: the label holds."""
     tree = parse_html(page(f"<h1>Der Radweg</h1><div>{byline}</div>{PROSE}"))
     assert _headline_date(tree, _DateReader("de")) == date(2020, 3, 3)
+
+
+def test_a_written_date_is_read_where_the_declared_language_is_the_template_s() -> None:
+    """A German byline on a page whose template declares English: the date words of the web's main languages."""
+    generic = '<meta name="date" content="2020-03-05T11:52:23">'  # the last change, as generic date tags often are
+    html = page(f"<h1>Der Radweg</h1><p>Von Anna | 3. März 2020</p>{PROSE}", lang="en").replace(
+        "<title>", f"{generic}<title>"
+    )
+    assert extract_metadata(html, None).published == date(2020, 3, 3)
+    assert parse_date("3 de março de 2020", "en") == date(2020, 3, 3)

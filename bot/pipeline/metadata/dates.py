@@ -189,7 +189,13 @@ def _region(tree: HtmlElement, meta: dict[str, str], ld: dict[str, Any]) -> str 
 
 
 def _written_date(value: str, language: str | None) -> date | None:
-    months = _month_names(language)
+    """A date written with a month's name in the page's language or English; in the most written languages where
+    those read none: a page's declared language is sometimes the template's ("en" on a German byline)."""
+    found = _date_with_months(value, _month_names(language))
+    return found or (_date_with_months(value, _month_names(None)) if language else None)
+
+
+def _date_with_months(value: str, months: dict[str, int]) -> date | None:
     for m in _DAY_MONTH_YEAR.finditer(value):
         if month := months.get(m[2].lower()):
             return _date(m[3], month, m[1])
