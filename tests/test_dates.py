@@ -533,3 +533,33 @@ def test_a_written_date_is_read_where_the_declared_language_is_the_template_s() 
     )
     assert extract_metadata(html, None).published == date(2020, 3, 3)
     assert parse_date("3 de março de 2020", "en") == date(2020, 3, 3)
+
+
+def _with_generic_date(html: str) -> str:
+    generic = '<meta name="date" content="2020-03-05T11:52:23">'  # the last change, as generic date tags often are
+    return html.replace("<title>", f"{generic}<title>")
+
+
+POSTED_ON = (
+    '<footer class="entry-meta"><span class="posted-on">Posted on <time class="entry-date published" '
+    'datetime="2016-01-15T09:00:18+01:00">15/01/2016</time></span></footer>'
+)
+
+
+def test_a_time_in_the_post_s_own_footer_is_its_date() -> None:
+    """Blog themes print "Posted on <time>" in the post's own footer, inside its <article>."""
+    html = _with_generic_date(page(f"<article><h1>Der Radweg</h1>{PROSE}{POSTED_ON}</article>"))
+    assert extract_metadata(html, None).published == date(2016, 1, 15)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        f"<article><h1>Der Radweg</h1>{PROSE}</article><article><h2>Mehr</h2>{POSTED_ON}</article>",  # a teaser's
+        f"<article><h1>Der Radweg</h1>{PROSE}</article><footer class='site-footer'><div>{POSTED_ON}</div></footer>",
+        f"<article><h1>Der Radweg</h1>{PROSE}<aside><h2>Mehr</h2>{POSTED_ON}</aside></article>",
+    ],
+)
+def test_a_time_in_another_footer_is_not_the_date(body: str) -> None:
+    """A teaser's footer, the site's, one in a sidebar of the post."""
+    assert extract_metadata(_with_generic_date(page(body)), None).published == date(2020, 3, 5)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import cache, lru_cache
-from itertools import chain, islice
+from itertools import chain, islice, takewhile
 from typing import Any
 
 import htmldate
@@ -303,11 +303,29 @@ def _dated_element(tree: HtmlElement, reader: _DateReader) -> date | None:
         if next(el.iterancestors("article"), own) is not own:
             continue
         text = element_text(el)
-        if len(text) > _HEADLINE_DATE_CHARS or byline_area(el) != 0 or _is_update(el) or _UPDATE.search(text):
+        if len(text) > _HEADLINE_DATE_CHARS or not _in_byline_area(el) or _is_update(el) or _UPDATE.search(text):
             continue
         if found := reader.parse(text):
             return found
     return None
+
+
+def _in_byline_area(el: HtmlElement) -> bool:
+    """Where the article's own byline stands (author.byline_area), or in the footer of an <article> that holds the
+    page's headline: blog themes print "Posted on <time>" in the post's own footer ("entry-meta", "entry-footer"),
+    not in the site's."""
+    area = byline_area(el)
+    if area != 1:
+        return area == 0
+    footer = next(el.iterancestors("footer"), None)
+    article = next(el.iterancestors("article"), None)
+    if footer is None or article is None or article not in footer.iterancestors():
+        return False
+    between = takewhile(lambda node: node is not footer, el.iterancestors())
+    if any(node.tag in ("nav", "aside") for node in between) or byline_area(footer) != 0:
+        return False  # a menu or sidebar in the footer, or the footer inside one
+    headline = _headline(el.getroottree().getroot())
+    return headline is not None and article in headline.iterancestors()
 
 
 def _article_paragraphs(tree: HtmlElement) -> Iterator[str]:
@@ -384,7 +402,7 @@ def _date_candidates(
     yield from (_local_date(stamp, reader, shown, filed) for stamp in stamps)
     yield shown()
     for el in tree.xpath("//time")[:5]:
-        if byline_area(el) == 0 and not _is_update(el):
+        if _in_byline_area(el) and not _is_update(el):
             yield _time_value(el, reader)
     yield _dated_element(tree, reader)
     yield from (reader.parse(meta.get(k)) for k in _DATE_META)
