@@ -563,3 +563,28 @@ def test_a_time_in_the_post_s_own_footer_is_its_date() -> None:
 def test_a_time_in_another_footer_is_not_the_date(body: str) -> None:
     """A teaser's footer, the site's, one in a sidebar of the post."""
     assert extract_metadata(_with_generic_date(page(body)), None).published == date(2020, 3, 5)
+
+
+def test_the_h1_the_title_names_is_the_headline_where_teasers_come_first() -> None:
+    """Sites that set each teaser's title in an <h1>: the headline is the <h1> the page's <title> names."""
+    teasers = "".join(
+        f"<article><h1>{title}</h1><p>Sponsored | Oct 2, 2023</p></article>"
+        for title in ("Visit the coast this fall", "See the wild horses")
+    )
+    story = f"<div><h1>Embiid leads the Sixers past the Celtics</h1><p>By Anna | Nov 8, 2023</p>{PROSE}</div>"
+    html = page(f"{teasers}{story}", lang="en").replace(
+        "<title>Radweg", "<title>Embiid leads the Sixers past the Celtics"
+    )
+    tree = parse_html(html)
+    assert tree is not None
+    found = _headline(tree)
+    assert found is not None and element_text(found).startswith("Embiid")
+    assert extract_metadata(html, None).published == date(2023, 11, 8)
+
+
+def test_the_first_h1_stays_the_headline_where_the_title_names_it_too() -> None:
+    """A later <h1> the <title> names (a repeat in a related list) does not outrank a first one it names as well."""
+    story = "<h1>Embiid leads the Sixers</h1><p>By Anna | Nov 8, 2023</p>"
+    related = "<aside><h1>Embiid leads the Sixers past the Celtics again</h1><p>Oct 2, 2023</p></aside>"
+    html = page(f"{story}{PROSE}{related}", lang="en").replace("<title>Radweg", "<title>Embiid leads the Sixers")
+    assert extract_metadata(html, None).published == date(2023, 11, 8)

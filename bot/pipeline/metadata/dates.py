@@ -440,24 +440,38 @@ def _headline_date(tree: HtmlElement, reader: _DateReader) -> date | None:
 
 
 def _headline(tree: HtmlElement) -> HtmlElement | None:
-    """The first <h1> that is not the site's name, nor in the site's header where one follows outside it; on a page
-    without one, the first lesser heading the page's <title> names (blog themes set the post's title in an <h2>)."""
-    h1s = (h1 for h1 in tree.iter("h1") if not is_home_link(h1))
-    if (first := next(h1s, None)) is not None:
-        return next((h1 for h1 in h1s if not _in_site_header(h1)), first) if _in_site_header(first) else first
+    """The first <h1> that is not the site's name, nor in the site's header where one follows outside it, nor a
+    teaser's where a later one is the one the page's <title> names (sites that set every teaser's title in an <h1>);
+    on a page without one, the first lesser heading the <title> names (blog themes set the post's title in an <h2>)."""
+    h1s = [h1 for h1 in tree.iter("h1") if not is_home_link(h1)]
+    if not h1s:
+        return next(_named_headings(tree, tree.iter("h2", "h3")), None)
+    h1s = [h1 for h1 in h1s if not _in_site_header(h1)] or h1s
+    first = h1s[0]
+    if len(h1s) == 1 or (named := next(_named_headings(tree, h1s), None)) is None:
+        return first
+    return named if named is not first and not _named_heading(first, tree) else first
+
+
+def _named_headings(tree: HtmlElement, headings: Iterable[HtmlElement]) -> Iterator[HtmlElement]:
+    """The headings the page's <title> names."""
     title = tree.findtext(".//title") or ""
     title_letters, title_words = letters(title), _words(title)
-    for heading in tree.iter("h2", "h3") if title_letters else ():
+    if not title_letters:
+        return
+    for heading in headings:
         text = element_text(heading)
         heading_letters = letters(text)
         # both long enough: a short <title> ("Blog") is in any heading ("Popular posts from this blog")
-        if min(len(heading_letters), len(title_letters)) >= _NAMED_HEADLINE_LETTERS and (
-            heading_letters in title_letters or title_letters in heading_letters
+        long_enough = min(len(heading_letters), len(title_letters)) >= _NAMED_HEADLINE_LETTERS
+        if (long_enough and (heading_letters in title_letters or title_letters in heading_letters)) or (
+            _shares_most_words(_words(text), title_words)
         ):
-            return heading
-        if _shares_most_words(_words(text), title_words):
-            return heading
-    return None
+            yield heading
+
+
+def _named_heading(heading: HtmlElement, tree: HtmlElement) -> bool:
+    return next(_named_headings(tree, [heading]), None) is not None
 
 
 def _in_site_header(el: HtmlElement) -> bool:
