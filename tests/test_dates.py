@@ -588,3 +588,19 @@ def test_the_first_h1_stays_the_headline_where_the_title_names_it_too() -> None:
     related = "<aside><h1>Embiid leads the Sixers past the Celtics again</h1><p>Oct 2, 2023</p></aside>"
     html = page(f"{story}{PROSE}{related}", lang="en").replace("<title>Radweg", "<title>Embiid leads the Sixers")
     assert extract_metadata(html, None).published == date(2023, 11, 8)
+
+
+@pytest.mark.parametrize(
+    ("time", "expected"),
+    [
+        ('<time datetime="2019-11-19T01:19:34Z">Posted Nov 18, 8:19 PM</time>', date(2019, 11, 18)),
+        ('<time datetime="2020-01-01T03:10:00Z">Posted Dec 31, 10:10 PM</time>', date(2019, 12, 31)),
+        ('<time datetime="2020-03-18T23:10:00Z">19. März, 00:10 Uhr</time>', date(2020, 3, 19)),
+        ('<time datetime="2019-11-19T01:19:34Z">Posted Nov 12, 8:19 PM</time>', date(2019, 11, 19)),  # misread
+        ('<time datetime="2019-11-19T01:19:34-05:00">Posted Nov 18, 8:19 PM</time>', date(2019, 11, 19)),
+    ],
+)
+def test_a_utc_stamp_yields_to_the_day_its_time_prints_without_a_year(time: str, expected: date) -> None:
+    """A <time> printing its local day without the year ("Posted Nov 18, 8:19 PM") beside a UTC stamp a day on."""
+    tree = parse_html(page(f"<h1>The bike lane</h1><p>By Anna</p>{PROSE}{time}", lang="de"))
+    assert find_published({}, {}, tree, None, "de") == expected

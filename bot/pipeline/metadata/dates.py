@@ -44,6 +44,9 @@ _REGION = re.compile(r"^[a-z]{2,3}[-_]([a-z]{2})\b", re.IGNORECASE)
 _DAY_MONTH_YEAR = re.compile(
     r"(?<!\d)(\d{1,2})(?:\.|st|nd|rd|th|er|º|°)?\s+(?:de\s+)?([^\W\d_]{3,})\.?,?\s+(?:de\s+)?(\d{4})(?!\d)"
 )
+# The same without a year, as a <time> prints its day beside the stamp that states the year ("Nov 18, 8:19 PM")
+_DAY_MONTH = re.compile(r"(?<![\d.])(?P<day>\d{1,2})(?:\.|st|nd|rd|th|er)?\s+(?:de\s+)?(?P<month>[^\W\d_]{3,})(?!\w)")
+_MONTH_DAY = re.compile(r"(?<![^\W\d_])(?P<month>[^\W\d_]{3,})\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?![\d:.])")
 _MONTH_DAY_YEAR = re.compile(r"(?<![^\W\d_])([^\W\d_]{3,})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?!\d)")
 # Month names where the page does not say its language: the web's most written languages in Latin script and Russian
 # (the first wins where two disagree); and a code pages use that dateparser's locale data names otherwise (Norwegian).
@@ -637,9 +640,23 @@ def _time_value(el: HtmlElement, reader: _DateReader) -> date | None:
     if not stamp:
         return reader.parse(element_text(el))
     stamped = reader.parse(stamp)
-    if stamped and _may_be_utc_stamp(stamp) and (shown := reader.parse(element_text(el))):
+    if stamped and _may_be_utc_stamp(stamp) and (shown := _printed_near(element_text(el), reader, stamped)):
         return shown if abs((shown - stamped).days) <= 1 else stamped
     return stamped
+
+
+def _printed_near(text: str, reader: _DateReader, stamped: date) -> date | None:
+    """The date a <time> prints; where it prints a day and month without a year ("Posted Nov 18, 8:19 PM", "18
+    März"), that day in the year around the stamp's."""
+    if found := reader.parse(text):
+        return found
+    months = _month_names(reader.language)
+    for m in chain(_DAY_MONTH.finditer(text), _MONTH_DAY.finditer(text)):
+        day, name = (m["day"], m["month"])
+        if month := months.get(name.lower()):
+            near = (_date(stamped.year + shift, month, day) for shift in (0, -1, 1))
+            return next((d for d in near if d and abs((d - stamped).days) <= 1), None)
+    return None
 
 
 def _may_be_utc_stamp(value: str) -> bool:
