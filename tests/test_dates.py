@@ -510,3 +510,97 @@ def test_a_time_printing_an_update_s_label_is_the_last_change() -> None:
     published = '<time datetime="2019-11-18T08:00:00-05:00">Nov. 18, 2019</time>'
     tree = parse_html(page(f"<h1>The bike lane</h1><p>By Anna {updated} {published}</p>{PROSE}", lang="en"))
     assert find_published({}, {}, tree, None, "en") == date(2019, 11, 18)
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "<span>Aktualisiert |</span> <span>05.03.2020</span> <span>Erstellt |</span> <span>03.03.2020</span>",
+        "<span>Aktualisiert</span> <span>|</span> <span>05.03.2020</span> <span>|</span> <span>03.03.2020</span>",
+    ],
+)
+def test_a_separator_after_an_update_label_keeps_the_label(byline: str) -> None:
+    """A separator after an update's label leaves an empty part between the label and its date: the label holds."""
+    tree = parse_html(page(f"<h1>Der Radweg</h1><div>{byline}</div>{PROSE}"))
+    assert _headline_date(tree, _DateReader("de")) == date(2020, 3, 3)
+
+
+def test_a_written_date_is_read_where_the_declared_language_is_the_template_s() -> None:
+    """A German byline on a page whose template declares English: the date words of the web's main languages."""
+    generic = '<meta name="date" content="2020-03-05T11:52:23">'  # the last change, as generic date tags often are
+    html = page(f"<h1>Der Radweg</h1><p>Von Anna | 3. März 2020</p>{PROSE}", lang="en").replace(
+        "<title>", f"{generic}<title>"
+    )
+    assert extract_metadata(html, None).published == date(2020, 3, 3)
+    assert parse_date("3 de março de 2020", "en") == date(2020, 3, 3)
+
+
+def _with_generic_date(html: str) -> str:
+    generic = '<meta name="date" content="2020-03-05T11:52:23">'  # the last change, as generic date tags often are
+    return html.replace("<title>", f"{generic}<title>")
+
+
+POSTED_ON = (
+    '<footer class="entry-meta"><span class="posted-on">Posted on <time class="entry-date published" '
+    'datetime="2016-01-15T09:00:18+01:00">15/01/2016</time></span></footer>'
+)
+
+
+def test_a_time_in_the_post_s_own_footer_is_its_date() -> None:
+    """Blog themes print "Posted on <time>" in the post's own footer, inside its <article>."""
+    html = _with_generic_date(page(f"<article><h1>Der Radweg</h1>{PROSE}{POSTED_ON}</article>"))
+    assert extract_metadata(html, None).published == date(2016, 1, 15)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        f"<article><h1>Der Radweg</h1>{PROSE}</article><article><h2>Mehr</h2>{POSTED_ON}</article>",  # a teaser's
+        f"<article><h1>Der Radweg</h1>{PROSE}</article><footer class='site-footer'><div>{POSTED_ON}</div></footer>",
+        f"<article><h1>Der Radweg</h1>{PROSE}<aside><h2>Mehr</h2>{POSTED_ON}</aside></article>",
+    ],
+)
+def test_a_time_in_another_footer_is_not_the_date(body: str) -> None:
+    """A teaser's footer, the site's, one in a sidebar of the post."""
+    assert extract_metadata(_with_generic_date(page(body)), None).published == date(2020, 3, 5)
+
+
+def test_the_h1_the_title_names_is_the_headline_where_teasers_come_first() -> None:
+    """Sites that set each teaser's title in an <h1>: the headline is the <h1> the page's <title> names."""
+    teasers = "".join(
+        f"<article><h1>{title}</h1><p>Sponsored | Oct 2, 2023</p></article>"
+        for title in ("Visit the coast this fall", "See the wild horses")
+    )
+    story = f"<div><h1>Embiid leads the Sixers past the Celtics</h1><p>By Anna | Nov 8, 2023</p>{PROSE}</div>"
+    html = page(f"{teasers}{story}", lang="en").replace(
+        "<title>Radweg", "<title>Embiid leads the Sixers past the Celtics"
+    )
+    tree = parse_html(html)
+    assert tree is not None
+    found = _headline(tree)
+    assert found is not None and element_text(found).startswith("Embiid")
+    assert extract_metadata(html, None).published == date(2023, 11, 8)
+
+
+def test_the_first_h1_stays_the_headline_where_the_title_names_it_too() -> None:
+    """A later <h1> the <title> names (a repeat in a related list) does not outrank a first one it names as well."""
+    story = "<h1>Embiid leads the Sixers</h1><p>By Anna | Nov 8, 2023</p>"
+    related = "<aside><h1>Embiid leads the Sixers past the Celtics again</h1><p>Oct 2, 2023</p></aside>"
+    html = page(f"{story}{PROSE}{related}", lang="en").replace("<title>Radweg", "<title>Embiid leads the Sixers")
+    assert extract_metadata(html, None).published == date(2023, 11, 8)
+
+
+@pytest.mark.parametrize(
+    ("time", "expected"),
+    [
+        ('<time datetime="2019-11-19T01:19:34Z">Posted Nov 18, 8:19 PM</time>', date(2019, 11, 18)),
+        ('<time datetime="2020-01-01T03:10:00Z">Posted Dec 31, 10:10 PM</time>', date(2019, 12, 31)),
+        ('<time datetime="2020-03-18T23:10:00Z">19. März, 00:10 Uhr</time>', date(2020, 3, 19)),
+        ('<time datetime="2019-11-19T01:19:34Z">Posted Nov 12, 8:19 PM</time>', date(2019, 11, 19)),  # misread
+        ('<time datetime="2019-11-19T01:19:34-05:00">Posted Nov 18, 8:19 PM</time>', date(2019, 11, 19)),
+    ],
+)
+def test_a_utc_stamp_yields_to_the_day_its_time_prints_without_a_year(time: str, expected: date) -> None:
+    """A <time> printing its local day without the year ("Posted Nov 18, 8:19 PM") beside a UTC stamp a day on."""
+    tree = parse_html(page(f"<h1>The bike lane</h1><p>By Anna</p>{PROSE}{time}", lang="de"))
+    assert find_published({}, {}, tree, None, "de") == expected

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import cache, lru_cache
-from itertools import chain, islice
+from itertools import chain, islice, takewhile
 from typing import Any
 
 import htmldate
@@ -44,6 +44,9 @@ _REGION = re.compile(r"^[a-z]{2,3}[-_]([a-z]{2})\b", re.IGNORECASE)
 _DAY_MONTH_YEAR = re.compile(
     r"(?<!\d)(\d{1,2})(?:\.|st|nd|rd|th|er|º|°)?\s+(?:de\s+)?([^\W\d_]{3,})\.?,?\s+(?:de\s+)?(\d{4})(?!\d)"
 )
+# The same without a year, as a <time> prints its day beside the stamp that states the year ("Nov 18, 8:19 PM")
+_DAY_MONTH = re.compile(r"(?<![\d.])(?P<day>\d{1,2})(?:\.|st|nd|rd|th|er)?\s+(?:de\s+)?(?P<month>[^\W\d_]{3,})(?!\w)")
+_MONTH_DAY = re.compile(r"(?<![^\W\d_])(?P<month>[^\W\d_]{3,})\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?![\d:.])")
 _MONTH_DAY_YEAR = re.compile(r"(?<![^\W\d_])([^\W\d_]{3,})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?!\d)")
 # Month names where the page does not say its language: the web's most written languages in Latin script and Russian
 # (the first wins where two disagree); and a code pages use that dateparser's locale data names otherwise (Norwegian).
@@ -189,7 +192,13 @@ def _region(tree: HtmlElement, meta: dict[str, str], ld: dict[str, Any]) -> str 
 
 
 def _written_date(value: str, language: str | None) -> date | None:
-    months = _month_names(language)
+    """A date written with a month's name in the page's language or English; in the most written languages where
+    those read none: a page's declared language is sometimes the template's ("en" on a German byline)."""
+    found = _date_with_months(value, _month_names(language))
+    return found or (_date_with_months(value, _month_names(None)) if language else None)
+
+
+def _date_with_months(value: str, months: dict[str, int]) -> date | None:
     for m in _DAY_MONTH_YEAR.finditer(value):
         if month := months.get(m[2].lower()):
             return _date(m[3], month, m[1])
@@ -297,11 +306,29 @@ def _dated_element(tree: HtmlElement, reader: _DateReader) -> date | None:
         if next(el.iterancestors("article"), own) is not own:
             continue
         text = element_text(el)
-        if len(text) > _HEADLINE_DATE_CHARS or byline_area(el) != 0 or _is_update(el) or _UPDATE.search(text):
+        if len(text) > _HEADLINE_DATE_CHARS or not _in_byline_area(el) or _is_update(el) or _UPDATE.search(text):
             continue
         if found := reader.parse(text):
             return found
     return None
+
+
+def _in_byline_area(el: HtmlElement) -> bool:
+    """Where the article's own byline stands (author.byline_area), or in the footer of an <article> that holds the
+    page's headline: blog themes print "Posted on <time>" in the post's own footer ("entry-meta", "entry-footer"),
+    not in the site's."""
+    area = byline_area(el)
+    if area != 1:
+        return area == 0
+    footer = next(el.iterancestors("footer"), None)
+    article = next(el.iterancestors("article"), None)
+    if footer is None or article is None or article not in footer.iterancestors():
+        return False
+    between = takewhile(lambda node: node is not footer, el.iterancestors())
+    if any(node.tag in ("nav", "aside") for node in between) or byline_area(footer) != 0:
+        return False  # a menu or sidebar in the footer, or the footer inside one
+    headline = _headline(el.getroottree().getroot())
+    return headline is not None and article in headline.iterancestors()
 
 
 def _article_paragraphs(tree: HtmlElement) -> Iterator[str]:
@@ -378,7 +405,7 @@ def _date_candidates(
     yield from (_local_date(stamp, reader, shown, filed) for stamp in stamps)
     yield shown()
     for el in tree.xpath("//time")[:5]:
-        if byline_area(el) == 0 and not _is_update(el):
+        if _in_byline_area(el) and not _is_update(el):
             yield _time_value(el, reader)
     yield _dated_element(tree, reader)
     yield from (reader.parse(meta.get(k)) for k in _DATE_META)
@@ -416,24 +443,38 @@ def _headline_date(tree: HtmlElement, reader: _DateReader) -> date | None:
 
 
 def _headline(tree: HtmlElement) -> HtmlElement | None:
-    """The first <h1> that is not the site's name, nor in the site's header where one follows outside it; on a page
-    without one, the first lesser heading the page's <title> names (blog themes set the post's title in an <h2>)."""
-    h1s = (h1 for h1 in tree.iter("h1") if not is_home_link(h1))
-    if (first := next(h1s, None)) is not None:
-        return next((h1 for h1 in h1s if not _in_site_header(h1)), first) if _in_site_header(first) else first
+    """The first <h1> that is not the site's name, nor in the site's header where one follows outside it, nor a
+    teaser's where a later one is the one the page's <title> names (sites that set every teaser's title in an <h1>);
+    on a page without one, the first lesser heading the <title> names (blog themes set the post's title in an <h2>)."""
+    h1s = [h1 for h1 in tree.iter("h1") if not is_home_link(h1)]
+    if not h1s:
+        return next(_named_headings(tree, tree.iter("h2", "h3")), None)
+    h1s = [h1 for h1 in h1s if not _in_site_header(h1)] or h1s
+    first = h1s[0]
+    if len(h1s) == 1 or (named := next(_named_headings(tree, h1s), None)) is None:
+        return first
+    return named if named is not first and not _named_heading(first, tree) else first
+
+
+def _named_headings(tree: HtmlElement, headings: Iterable[HtmlElement]) -> Iterator[HtmlElement]:
+    """The headings the page's <title> names."""
     title = tree.findtext(".//title") or ""
     title_letters, title_words = letters(title), _words(title)
-    for heading in tree.iter("h2", "h3") if title_letters else ():
+    if not title_letters:
+        return
+    for heading in headings:
         text = element_text(heading)
         heading_letters = letters(text)
         # both long enough: a short <title> ("Blog") is in any heading ("Popular posts from this blog")
-        if min(len(heading_letters), len(title_letters)) >= _NAMED_HEADLINE_LETTERS and (
-            heading_letters in title_letters or title_letters in heading_letters
+        long_enough = min(len(heading_letters), len(title_letters)) >= _NAMED_HEADLINE_LETTERS
+        if (long_enough and (heading_letters in title_letters or title_letters in heading_letters)) or (
+            _shares_most_words(_words(text), title_words)
         ):
-            return heading
-        if _shares_most_words(_words(text), title_words):
-            return heading
-    return None
+            yield heading
+
+
+def _named_heading(heading: HtmlElement, tree: HtmlElement) -> bool:
+    return next(_named_headings(tree, [heading]), None) is not None
 
 
 def _in_site_header(el: HtmlElement) -> bool:
@@ -454,6 +495,8 @@ def _first_date(parts: Iterable[str], reader: _DateReader) -> date | None:
     """The first date the byline's parts state, but for one after an update's label."""
     label = ""  # a part without figures names the next one's ("Aktualisiert:")
     for part in parts:
+        if not part.strip():
+            continue  # what a separator leaves at a piece's end ("Aktualisiert |") is no part: the label holds
         found = reader.parse(part) if len(part) <= _HEADLINE_DATE_CHARS else None
         if found and not _UPDATE.search(f"{label} {part}"):
             return found
@@ -597,9 +640,23 @@ def _time_value(el: HtmlElement, reader: _DateReader) -> date | None:
     if not stamp:
         return reader.parse(element_text(el))
     stamped = reader.parse(stamp)
-    if stamped and _may_be_utc_stamp(stamp) and (shown := reader.parse(element_text(el))):
+    if stamped and _may_be_utc_stamp(stamp) and (shown := _printed_near(element_text(el), reader, stamped)):
         return shown if abs((shown - stamped).days) <= 1 else stamped
     return stamped
+
+
+def _printed_near(text: str, reader: _DateReader, stamped: date) -> date | None:
+    """The date a <time> prints; where it prints a day and month without a year ("Posted Nov 18, 8:19 PM", "18
+    März"), that day in the year around the stamp's."""
+    if found := reader.parse(text):
+        return found
+    months = _month_names(reader.language)
+    for m in chain(_DAY_MONTH.finditer(text), _MONTH_DAY.finditer(text)):
+        day, name = (m["day"], m["month"])
+        if month := months.get(name.lower()):
+            near = (_date(stamped.year + shift, month, day) for shift in (0, -1, 1))
+            return next((d for d in near if d and abs((d - stamped).days) <= 1), None)
+    return None
 
 
 def _may_be_utc_stamp(value: str) -> bool:
