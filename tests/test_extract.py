@@ -434,3 +434,51 @@ def test_the_fork_server_loads_the_language_model_once_for_all_workers() -> None
     code = "import bot.pipeline.extract_server, py3langid.langid as m; print(m.IDENTIFIER is not None)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert done.stdout.strip() == "True"
+
+
+# --- lists and recipes the extractors drop ---------------------------------------------------------
+
+_TIPS = [
+    "Wenn Sie Ihr Haus verlassen, schließen Sie die Haustür immer ab.",
+    "Verstecken Sie Ihren Schlüssel niemals draußen, Einbrecher finden jedes Versteck.",
+    "Geben Sie in sozialen Netzwerken keine Hinweise auf Ihre Abwesenheit!",
+]
+
+
+_CLOSING = "Die Polizei berät Sie auf Wunsch auch kostenlos bei Ihnen zu Hause."
+
+
+def _plain_page(between: str, closing: str = _CLOSING) -> str:
+    """A CMS's page of plain <div>s (no <article> or <main>): trafilatura's precision mode reads only its <p>s."""
+    body = "".join(f"<p>{line} {line}</p>" for line in _BODY)
+    return f"""<html><body><div class="page"><div class="node"><h1>Tag des Einbruchschutzes</h1>
+    <div class="editor">{body}</div><div class="editor"><p><br>So schützen Sie sich vor Einbrechern:</p>
+    {between}<p>{closing}</p></div></div></div></body></html>"""
+
+
+def test_a_list_of_sentences_between_two_kept_paragraphs_is_put_back() -> None:
+    tips = "".join(f"<li>{tip}</li>" for tip in _TIPS)
+    paragraphs = extract_article(_plain_page(f"<ul>{tips}</ul>"), None).paragraphs
+    start = paragraphs.index("So schützen Sie sich vor Einbrechern:")
+    assert paragraphs[start + 1 : start + 4] == [f"- {tip}" for tip in _TIPS]
+    assert paragraphs[start + 4].startswith("Die Polizei berät Sie")
+
+
+@pytest.mark.parametrize(
+    ("between", "why"),
+    [
+        ("".join(f'<li><a href="/{n}">Lesen Sie auch: {tip}</a></li>' for n, tip in enumerate(_TIPS)), "links"),
+        ("<li>Haustür</li><li>Fenster und Balkon</li><li>Schlüssel</li>", "no sentences"),
+        ("<li>Schließen Sie die Haustür immer ab.</li><li>Sport</li>", "one item no sentence"),
+    ],
+)
+def test_lists_that_are_no_prose_stay_out(between: str, why: str) -> None:
+    text = extract_article(_plain_page(f"<ul>{between}</ul>"), None).text
+    assert "Haustür" not in text and "Sport" not in text, why
+
+
+def test_a_list_outside_the_kept_paragraphs_stays_out() -> None:
+    tips = "".join(f"<li>{tip}</li>" for tip in _TIPS)
+    footer = f"<div class='footer'><p>Impressum</p><ul>{tips}</ul><p>Kontakt</p></div>"
+    html = _plain_page("").replace("</body>", f"{footer}</body>")
+    assert "Haustür" not in extract_article(html, None).text

@@ -12,6 +12,8 @@ How the pieces were chosen (figures from `python -m bench extraction`, 181 real 
 - trafilatura's precision mode drops the lead (standfirst) with the <header> or "teaser" block it sits in: it is
   put back when it lies just after the <h1> and before the body's first paragraphs, found by its class or as the
   page's own description printed there;
+- a list of sentences that stood between two kept paragraphs, which trafilatura's precision mode drops on pages
+  without an <article> or <main>, is put back between them;
 - an author box closing the text (a heading about the writer, then the bio) is cut from its heading on.
 Before any of them, the parts whose ARIA role says they are no article (sidebar, footer, controls, dialogs),
 related-article blocks and comment sections named in other languages are cut from the tree.
@@ -256,6 +258,7 @@ def _extract(html: str, url: str | None, max_chars: int) -> Article:
         paragraphs = _or_declared_body(tree, paragraphs, titles)
         if paragraphs:
             paragraphs = _with_lead(tree, paragraphs, article)
+            paragraphs = _with_dropped_lists(tree, paragraphs)
     paragraphs = _without_author_box(paragraphs, article.author)
     article.paragraphs = paragraphs
     article.text = "\n\n".join(paragraphs)
@@ -527,6 +530,62 @@ def _following(start: HtmlElement, limit: int) -> Iterable[HtmlElement]:
                 if isinstance(el.tag, str):
                     yield el
         node = node.getparent()
+
+
+# --- lists between the article's paragraphs ------------------------------------------------------
+# Where trafilatura finds no container it trusts (no <article> or <main>, a CMS's plain <div>s), its precision mode
+# recovers the page's text from <p>s, quotes and tables only, so a list inside the article vanishes: "So schützen Sie
+# sich:" is followed directly by the paragraph after the tips. Such a list is put back where its neighbours, a kept
+# paragraph before and the kept paragraph after, are now adjacent; its items must read as sentences, and be no links.
+_LIST_NEIGHBOURS = frozenset({"p", "h2", "h3", "h4", "h5", "h6"})
+_LIST_ITEM_MIN_WORDS = 3
+_LIST_MAX_LINK_SHARE = 0.3
+
+
+def _with_dropped_lists(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
+    """The paragraphs with each list of sentences put back between the two kept paragraphs it stood between."""
+    position = {key: index for index, p in enumerate(paragraphs) if (key := _key(p))}
+    inserts: dict[int, list[str]] = {}
+    for found in tree.iter("ul", "ol"):
+        before, after = _text_sibling(found, previous=True), _text_sibling(found, previous=False)
+        if before is None or after is None:
+            continue
+        index = position.get(_key(element_text(before)))
+        if index is None or position.get(_key(element_text(after))) != index + 1 or index in inserts:
+            continue
+        items = _sentence_items(found)
+        if items and not any(_key(item) in position for item in items):
+            inserts[index] = [f"- {item}" for item in items]
+    if not inserts:
+        return paragraphs
+    out: list[str] = []
+    for index, paragraph in enumerate(paragraphs):
+        out.append(paragraph)
+        out.extend(inserts.get(index, ()))
+    return out
+
+
+def _text_sibling(el: HtmlElement, previous: bool) -> HtmlElement | None:
+    """The paragraph or heading right before (or after) `el`, or None when another element or text is between."""
+    if (el.tail or "").strip() and not previous:
+        return None
+    sibling = el.getprevious() if previous else el.getnext()
+    while sibling is not None and sibling.tag == "br":
+        sibling = sibling.getprevious() if previous else sibling.getnext()
+    if sibling is None or sibling.tag not in _LIST_NEIGHBOURS or (previous and (sibling.tail or "").strip()):
+        return None
+    return sibling
+
+
+def _sentence_items(found: HtmlElement) -> list[str] | None:
+    """The list's items when every one is a sentence of a few words and few of its characters are links."""
+    items = [squash("".join(li.itertext())) for li in found.iterchildren("li")]
+    if not items or len(items) != len(found) or any(item.count(" ") + 1 < _LIST_ITEM_MIN_WORDS for item in items):
+        return None
+    if not all(item.endswith(_SENTENCE_END) for item in items):
+        return None
+    links = sum(len(a.text_content()) for a in found.iter("a"))
+    return items if links <= _LIST_MAX_LINK_SHARE * sum(len(item) for item in items) else None
 
 
 # --- boilerplate lines ---------------------------------------------------------------------------
