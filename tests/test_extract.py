@@ -482,3 +482,38 @@ def test_a_list_outside_the_kept_paragraphs_stays_out() -> None:
     footer = f"<div class='footer'><p>Impressum</p><ul>{tips}</ul><p>Kontakt</p></div>"
     html = _plain_page("").replace("</body>", f"{footer}</body>")
     assert "Haustür" not in extract_article(html, None).text
+
+
+_STEPS = [
+    "Heize den Backofen auf 180 °C Ober- und Unterhitze vor.",
+    "Verrühre Mehl, Zucker und Eier zu einem glatten Teig.",
+    "Backe den Kuchen 35 Minuten im unteren Drittel.",
+]
+_INGREDIENTS = ["150 g Weizenmehl", "125 g Zucker", "4 Eier (Größe M)"]
+
+
+def _recipe_page(ld_type: str, shown: str = "") -> str:
+    recipe = {"@context": "https://schema.org", "@type": ld_type, "name": "Rührkuchen",
+              "recipeIngredient": _INGREDIENTS,
+              "recipeInstructions": [{"@type": "HowToStep", "text": step} for step in _STEPS]}  # fmt: skip
+    body = "".join(f"<p>{line} {line}</p>" for line in _BODY)
+    return f"""<html><head><script type="application/ld+json">{json.dumps(recipe)}</script></head><body>
+    <article><h1>Rührkuchen</h1>{body}{shown}<div id="steps"></div></article></body></html>"""
+
+
+def test_a_recipes_steps_drawn_by_script_come_from_its_json_ld() -> None:
+    paragraphs = extract_article(_recipe_page("Recipe"), None).paragraphs
+    assert paragraphs[-6:] == [*(f"- {item}" for item in _INGREDIENTS), *_STEPS]
+    assert paragraphs[0].startswith(_BODY[0])
+
+
+def test_a_recipes_parts_the_page_shows_are_not_repeated() -> None:
+    shown = "<ul>" + "".join(f"<li>{item}</li>" for item in _INGREDIENTS) + "</ul>"
+    shown += "".join(f"<p>{step}</p>" for step in _STEPS)
+    text = extract_article(_recipe_page("Recipe", shown), None).text
+    assert all(text.count(part) == 1 for part in [*_INGREDIENTS, *_STEPS])
+
+
+def test_an_article_about_a_recipe_gets_no_steps_from_elsewhere() -> None:
+    text = extract_article(_recipe_page("NewsArticle"), None).text  # "Recipe" on the page, but no schema.org Recipe
+    assert not any(step in text for step in _STEPS)

@@ -14,7 +14,8 @@ How the pieces were chosen (figures from `python -m bench extraction`, 181 real 
   page's own description printed there;
 - a list of sentences that stood between two kept paragraphs, which trafilatura's precision mode drops on pages
   without an <article> or <main>, is put back between them;
-- an author box closing the text (a heading about the writer, then the bio) is cut from its heading on.
+- an author box closing the text (a heading about the writer, then the bio) is cut from its heading on;
+- a schema.org Recipe's ingredients or steps that the text lacks (drawn by script, or split into cells) are added.
 Before any of them, the parts whose ARIA role says they are no article (sidebar, footer, controls, dialogs),
 related-article blocks and comment sections named in other languages are cut from the tree.
 Scripts, styles and comments are dropped before the input cap, so inline code cannot push the article out.
@@ -53,6 +54,7 @@ from bot.pipeline.metadata import (
     strip_code,
     title_candidates,
 )
+from bot.pipeline.metadata.markup import json_ld_objects, ld_types
 from bot.pipeline.metadata.names import NAME_SPLIT
 from bot.pipeline.sentences import split_sentences
 from bot.runtime.logs import configure_logging
@@ -260,6 +262,8 @@ def _extract(html: str, url: str | None, max_chars: int) -> Article:
             paragraphs = _with_lead(tree, paragraphs, article)
             paragraphs = _with_dropped_lists(tree, paragraphs)
     paragraphs = _without_author_box(paragraphs, article.author)
+    if tree is not None and paragraphs:
+        paragraphs = _with_recipe(tree, page, paragraphs)  # after the author box, which closes the story's own text
     article.paragraphs = paragraphs
     article.text = "\n\n".join(paragraphs)
     article.pull_quotes = _pull_quotes(tree, page, quotes, article.text)
@@ -586,6 +590,50 @@ def _sentence_items(found: HtmlElement) -> list[str] | None:
         return None
     links = sum(len(a.text_content()) for a in found.iter("a"))
     return items if links <= _LIST_MAX_LINK_SHARE * sum(len(item) for item in items) else None
+
+
+# --- recipes -------------------------------------------------------------------------------------
+# A recipe page often draws its steps (and sometimes its ingredients) by script, or splits each ingredient into amount,
+# unit and name cells: the extractors then keep the story around the recipe without how to make it. schema.org's
+# Recipe carries both as the publisher wrote them; the part the text lacks (fewer than half of its entries found in
+# it) is added from there.
+_RECIPE_MIN_ENTRIES = 2
+_RECIPE_MAX_ENTRIES = 60
+
+
+def _with_recipe(tree: HtmlElement, page: str, paragraphs: list[str]) -> list[str]:
+    """The paragraphs with the ingredients and steps of the page's schema.org Recipe they lack."""
+    if "Recipe" not in page:  # most pages: no JSON-LD read at all
+        return paragraphs
+    recipe = next((obj for obj in json_ld_objects(tree) if "recipe" in ld_types(obj)), None)
+    if recipe is None:
+        return paragraphs
+    text = _key(" ".join(paragraphs))
+    ingredients = [f"- {item}" for item in _ld_entries(recipe.get("recipeIngredient"))]
+    steps = _ld_entries(recipe.get("recipeInstructions"))
+    added = [part for part in (ingredients, steps) if _lacks(text, part)]
+    return [*paragraphs, *(line for part in added for line in part)] if added else paragraphs
+
+
+def _lacks(text: str, entries: list[str]) -> bool:
+    keys = [key for entry in entries if (key := _key(entry))]
+    return len(keys) >= _RECIPE_MIN_ENTRIES and sum(key in text for key in keys) < len(keys) / 2
+
+
+def _ld_entries(value: Any) -> list[str]:
+    """The texts of a Recipe's ingredients or instructions: strings, HowToSteps, HowToSections of steps, or one
+    text of several lines (markup in it read as blocks)."""
+    found: list[str] = []
+    stack = [value]
+    while stack and len(found) < _RECIPE_MAX_ENTRIES:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item[:_RECIPE_MAX_ENTRIES]))
+        elif isinstance(item, dict):
+            stack.append(item.get("itemListElement") or item.get("text") or item.get("name"))
+        elif isinstance(item, str):
+            found.extend(_body_lines(html_lib.unescape(item) if "&" in item else item))
+    return found[:_RECIPE_MAX_ENTRIES]
 
 
 # --- boilerplate lines ---------------------------------------------------------------------------
