@@ -294,6 +294,20 @@ def test_an_about_heading_is_no_author_box_early_in_the_text_or_about_someone_el
     assert extract._without_author_box(other, "Erika Muster") == other
 
 
+def test_a_reviewed_books_author_under_a_generic_heading_is_no_author_box() -> None:
+    review = [*_STORY, "About the author", "Jonas Feld was born in Hamburg in 1961 and has written nine novels."]
+    assert extract._without_author_box(review, "Erika Muster") == review
+    assert extract._without_author_box(review, None) == review  # no byline: whose box it is cannot be told
+
+
+@pytest.mark.parametrize(
+    "bio",
+    ["Erika Muster schreibt seit 2010 über Häfen.", "Muster covers shipping and the harbour for the paper."],
+)
+def test_a_generic_heading_over_the_bylines_writer_is_an_author_box(bio: str) -> None:
+    assert extract._without_author_box([*_STORY, "About the author", bio], "Dr. Erika Muster") == _STORY
+
+
 @pytest.mark.parametrize(
     "line",
     [

@@ -14,7 +14,7 @@ How the pieces were chosen (figures from `python -m bench extraction`, 181 real 
   page's own description printed there;
 - a list of sentences that stood between two kept paragraphs, which trafilatura's precision mode drops on pages
   without an <article> or <main>, is put back between them;
-- an author box closing the text (a heading about the writer, then the bio) is cut from its heading on;
+- an author box closing the text (a heading about the byline's writer, then the bio) is cut from its heading on;
 - a schema.org Recipe's ingredients or steps that the text lacks (drawn by script, or split into cells) are added.
 Before any of them, the parts whose ARIA role says they are no article (sidebar, footer, controls, dialogs),
 related-article blocks and comment sections named in other languages are cut from the tree.
@@ -638,13 +638,17 @@ def _ld_entries(value: Any) -> list[str]:
 
 # --- boilerplate lines ---------------------------------------------------------------------------
 
-# An author box closing the text opens with a heading about the writer: a generic one, or "About <the byline's name>"
+# An author box closing the text opens with a heading about the writer: a generic one, or "About <the byline's name>".
+# A generic heading may also introduce the author of a book the text reviews, so its box counts as the writer's only
+# where its first lines name the byline's writer (the whole name, or the surname as a word).
 _AUTHOR_BOX_HEADING = re.compile(
     r"(?:about the authors?|author bio|über (?:den|die) autor(?:in|en|innen)?|zu[mr] autor(?:in)?|"
     r"à propos de l'auteur|sobre (?:el|la|o|a) autora?|o autorze|over de auteur)\s*:?$"
 )
 _ABOUT_WORDS = ("about", "more about", "über", "mehr über")
 _AUTHOR_BOX_REACH = 4  # the box's heading lies among the text's last lines
+_AUTHOR_BOX_BIO_LINES = 2  # where the bio under a generic heading names its writer
+_SURNAME_MIN_CHARS = 3
 
 
 def _without_author_box(paragraphs: list[str], author: str | None) -> list[str]:
@@ -653,9 +657,23 @@ def _without_author_box(paragraphs: list[str], author: str | None) -> list[str]:
     headings = {f"{about} {name}" for about in _ABOUT_WORDS for name in names}
     for index in range(max(1, len(paragraphs) - _AUTHOR_BOX_REACH), len(paragraphs)):
         heading = paragraphs[index].strip().lower()
-        if heading in headings or _AUTHOR_BOX_HEADING.match(heading):
+        if heading in headings:
             return paragraphs[:index]
+        if _AUTHOR_BOX_HEADING.match(heading):
+            bio = " ".join(paragraphs[index + 1 : index + 1 + _AUTHOR_BOX_BIO_LINES])
+            return paragraphs[:index] if _names_any(bio, names) else paragraphs
     return paragraphs
+
+
+def _names_any(text: str, names: list[str]) -> bool:
+    """Whether `text` names one of the (lower-cased) writers: the whole name, or the surname as a word."""
+    lowered = text.lower()
+    words = set(_WORDS.findall(lowered))
+    for name in names:
+        surname = name.split()[-1] if name.split() else ""
+        if name in lowered or (len(surname) >= _SURNAME_MIN_CHARS and surname in words):
+            return True
+    return False
 
 
 def _key(text: str) -> str:
