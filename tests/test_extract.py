@@ -531,3 +531,38 @@ def test_a_recipes_parts_the_page_shows_are_not_repeated() -> None:
 def test_an_article_about_a_recipe_gets_no_steps_from_elsewhere() -> None:
     text = extract_article(_recipe_page("NewsArticle"), None).text  # "Recipe" on the page, but no schema.org Recipe
     assert not any(step in text for step in _STEPS)
+
+
+def _chrome_cut(inner: str) -> str:
+    tree = parse_html(f"<html><body>{inner}</body></html>")
+    assert tree is not None
+    extract._drop_page_chrome(tree)
+    return " ".join(tree.itertext())
+
+
+@pytest.mark.parametrize(
+    "sidebar",
+    [
+        '<div id="sidebar"><h5>Infos zum Verein</h5><p>Satzung zum Herunterladen</p></div>',
+        '<div class="widget-area col_sidebar"><h5>Infos zum Verein</h5></div>',
+        '<aside class="l-sidebar"><p>Günstiger Firmenkredit ab 1,9 %</p></aside>',
+        '<div class="sidebar-right"><ul><li>Konzerte (7)</li></ul></div>',
+    ],
+)
+def test_a_sidebar_named_so_is_cut(sidebar: str) -> None:
+    text = _chrome_cut(f"<div class='page'><h1>Markt</h1><p>Der Markt öffnet am Sonntag.</p>{sidebar}</div>")
+    assert "Markt öffnet" in text
+    assert not any(word in text for word in ("Verein", "Satzung", "Firmenkredit", "Konzerte"))
+
+
+@pytest.mark.parametrize(
+    "wrapper",
+    [
+        '<div class="has-sidebar"><p>Der Markt öffnet am Sonntag.</p></div>',
+        '<div class="content-sidebar-wrap"><p>Der Markt öffnet am Sonntag.</p></div>',
+        '<div class="sidebar-left"><h1>Markt</h1><p>Der Markt öffnet am Sonntag.</p></div>',
+        '<div id="sidebar"><article><p>Der Markt öffnet am Sonntag.</p></article></div>',
+    ],
+)
+def test_the_articles_own_wrappers_named_for_a_sidebar_stay(wrapper: str) -> None:
+    assert "Markt öffnet" in _chrome_cut(wrapper)

@@ -326,22 +326,46 @@ def _body_lines(body: str) -> list[str]:
 
 # Parts of a page that are never its article, by the ARIA role that says so (a sidebar, the site's footer, controls,
 # dialogs such as consent notices), by a comment section's id in the languages the bot sees most, or as related
-# articles (trafilatura drops those only as some elements, not as the links or list items many sites use). Testing the
-# attributes themselves keeps this near a millisecond a page on the extraction set: element tests cost thrice that.
+# articles (trafilatura drops those only as some elements, not as the links or list items many sites use); and a
+# sidebar by its name (WordPress's "sidebar", "col_sidebar", "sidebar-right": widgets, category counts, ads), which
+# trafilatura keeps where the page's own text is short. Names like "has-sidebar" or "content-sidebar-wrap" belong to
+# the wrappers of the article itself. Testing the attributes themselves keeps this near a millisecond a page on the
+# extraction set: element tests cost thrice that.
+_CHROME_ROLES = (
+    "complementary", "contentinfo", "button", "dialog", "alertdialog", "search", "menu", "menubar", "toolbar",
+    "tablist",
+)  # fmt: skip
+_COMMENT_IDS = ("kommentar", "Kommentar", "commentaire", "comentario", "komentarz", "reacties")
 _PAGE_CHROME = etree.XPath(
-    "//@role[. = 'complementary' or . = 'contentinfo' or . = 'button' or . = 'dialog' or . = 'alertdialog'"
-    " or . = 'search' or . = 'menu' or . = 'menubar' or . = 'toolbar' or . = 'tablist']/.."
-    " | //@id[starts-with(., 'kommentar') or starts-with(., 'Kommentar') or starts-with(., 'commentaire')"
-    " or starts-with(., 'comentario') or starts-with(., 'komentarz') or starts-with(., 'reacties')]/.."
-    " | //@class[contains(., 'elated')]/.. | //@id[contains(., 'elated')]/.."  # (r)elated articles, any element
+    f"//@role[{' or '.join(f'. = {role!r}' for role in _CHROME_ROLES)}]/.."
+    f" | //@id[{' or '.join(f'starts-with(., {name!r})' for name in _COMMENT_IDS)}]/.."
+    " | //@class[contains(., 'elated') or contains(., 'sidebar')]/.."  # (r)elated articles and sidebars, any element
+    " | //@id[contains(., 'elated') or contains(., 'sidebar')]/.."
+)
+_SIDEBAR_NAME = re.compile(
+    r"(?:(?!has|no|with|without|content|main)[a-z]+[-_])?sidebar(?:[-_](?:left|right|primary|secondary|\d+))?",
+    re.IGNORECASE,
 )
 
 
 def _drop_page_chrome(tree: HtmlElement) -> None:
     for el in _PAGE_CHROME(tree):
         # an element holding a headline frames the article, whatever its role says (a modal article view)
-        if el.getparent() is not None and el.tag not in ("body", "html") and next(el.iter("h1"), None) is None:
+        if el.getparent() is None or el.tag in ("body", "html") or next(el.iter("h1"), None) is not None:
+            continue
+        if _by_role_or_name(el) or (_is_sidebar(el) and next(el.iter("article", "main"), None) is None):
             el.drop_tree()
+
+
+def _by_role_or_name(el: HtmlElement) -> bool:
+    ident, classes = el.get("id") or "", el.get("class") or ""
+    return el.get("role") in _CHROME_ROLES or ident.startswith(_COMMENT_IDS) or "elated" in ident or "elated" in classes
+
+
+def _is_sidebar(el: HtmlElement) -> bool:
+    return el.tag not in ("main", "article") and any(
+        _SIDEBAR_NAME.fullmatch(name) for name in f"{el.get('id') or ''} {el.get('class') or ''}".split()
+    )
 
 
 def _trafilatura_input(html: str, tree: HtmlElement | None) -> str | HtmlElement:
