@@ -123,6 +123,23 @@ def test_a_teaser_of_another_article_is_no_lead() -> None:
     assert _LEAD not in extract_article(_page_with(teasers), None).text  # above the body, but a link or a headed box
 
 
+def test_a_lead_microdata_marks_behind_a_row_of_share_buttons_opens_the_text() -> None:
+    buttons = "".join(f'<div class="col"><a href="/share/{n}"><span class="icon"></span><span>Teilen</span></a></div>'
+                      for n in range(40))  # fmt: skip
+    html = _page_with(
+        f'<div class="share">{buttons}</div><div itemprop="description"><p><strong>{_LEAD}</strong></p></div>'
+    )
+    assert extract_article(html, None).paragraphs[0] == _LEAD
+
+
+def test_a_teaser_cut_short_is_no_lead() -> None:
+    teaser = (
+        "Ein Zoobesuch ist schon lange kein unbeschwertes Freizeitvergnügen mehr, seit Jahren gibt es eine lauter..."
+    )
+    for lead in (f'<p class="lead">{teaser}</p>', f'<p class="lead">{teaser.removesuffix("...")} …</p>'):
+        assert "Zoobesuch" not in extract_article(_page_with(lead), None).text
+
+
 def test_a_lead_class_below_the_body_is_no_lead() -> None:
     html = _page_with("", after=f'<section class="more"><p class="intro">{_LEAD}</p></section>')
     assert not extract_article(html, None).paragraphs[0].startswith(_LEAD)

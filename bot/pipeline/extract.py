@@ -259,7 +259,7 @@ def _extract(html: str, url: str | None, max_chars: int) -> Article:
     if tree is not None:
         paragraphs = _or_declared_body(tree, paragraphs, titles)
         if paragraphs:
-            paragraphs = _with_lead(tree, paragraphs, article)
+            paragraphs = _with_lead(tree, page, paragraphs, article)
             paragraphs = _with_dropped_lists(tree, paragraphs)
     paragraphs = _without_author_box(paragraphs, article.author)
     if tree is not None and paragraphs:
@@ -469,6 +469,8 @@ _LEAD_CLASS_WORDS = ("lead", "intro", "teaser", "chapo", "preface", "abstract", 
 _LEAD_CLASS = re.compile(rf"(?:^|[-_])(?:{'|'.join(_LEAD_CLASS_WORDS)})(?:$|[-_]|text)", re.IGNORECASE)
 _LEAD_TAGS = frozenset({"p", "div", "section", "span", "h2", "strong"})
 _LEAD_ITEMPROPS = frozenset({"description", "abstract"})  # schema.org microdata's names for the standfirst
+# ...which marks it wherever it lies: beyond the reach too, behind a row of share buttons (a hundred elements)
+_MICRODATA_LEADS = etree.XPath("//@itemprop[. = 'description' or . = 'abstract']/..")
 _HEADLINES = 3  # the first <h1> is often the site's name, and the headline one of the next
 _LEAD_REACH = 50  # elements searched after the <h1>: the leads of the metadata set's tuning pages lie within 47
 _BODY_REACH = 400  # elements searched after the lead for the body's first paragraphs
@@ -477,11 +479,14 @@ _LEAD_MAX_LINK_SHARE = 0.3
 _BODY_TAGS = frozenset({"p", "h2", "h3", "h4", "li"})  # what a body's first line is written in
 _BODY_START_CHARS = 40  # a body paragraph is recognised by the start of its words
 _DESCRIBED_LEAD_SENTENCES = 2
+_TRUNCATED = ("...", "…")
 
 
-def _with_lead(tree: HtmlElement, paragraphs: list[str], article: Article) -> list[str]:
+def _with_lead(tree: HtmlElement, page: str, paragraphs: list[str], article: Article) -> list[str]:
     """The paragraphs with the page's lead in front, when the extractors left it out."""
     lead = _find_lead(paragraphs, _headlines(tree, article.title), _key(article.description or ""))
+    if lead is None and "itemprop" in page:
+        lead = _microdata_lead(tree, paragraphs)
     if lead is None or not (key := _key(lead)) or key in _key(" ".join(paragraphs)):
         return paragraphs
     return [lead, *paragraphs]
@@ -517,6 +522,14 @@ def _find_lead(paragraphs: list[str], headlines: Iterable[HtmlElement], descript
     return None
 
 
+def _microdata_lead(tree: HtmlElement, paragraphs: list[str]) -> str | None:
+    """The standfirst schema.org microdata marks, wherever it lies before the body."""
+    for el in _MICRODATA_LEADS(tree):
+        if el.tag in _LEAD_TAGS and _reads_as_lead(el, text := element_text(el)) and _precedes_body(el, paragraphs):
+            return text
+    return None
+
+
 def _starts_description(el: HtmlElement, description: str) -> bool:
     """Whether the element's own first words are the description's (a cheap test before reading all its text)."""
     if len(description) < _LEAD_MIN_CHARS or not el.text:
@@ -528,6 +541,8 @@ def _starts_description(el: HtmlElement, description: str) -> bool:
 def _reads_as_lead(el: HtmlElement, text: str) -> bool:
     if not _LEAD_MIN_CHARS <= len(text) <= _LEAD_MAX_CHARS or not text.endswith(_SENTENCE_END) or is_furniture(text):
         return False
+    if text.endswith(_TRUNCATED):
+        return False  # a teaser cut short ("… eine lauter werdende..."), of this article or another
     if any(a.tag == "a" for a in el.iterancestors()) or next(el.iter("h2", "h3", "h4"), None) is not None:
         return False  # a teaser of another article: a link, or a box with its own headline
     links = sum(len(a.text_content()) for a in el.iter("a"))
