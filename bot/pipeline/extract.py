@@ -587,12 +587,17 @@ _LIST_MAX_LINK_SHARE = 0.3
 
 def _with_dropped_lists(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
     """The paragraphs with each list of sentences put back between the two kept paragraphs it stood between."""
+    candidates = [
+        (before, after, found)
+        for found in tree.iter("ul", "ol")
+        if (before := _text_sibling(found, previous=True)) is not None
+        and (after := _text_sibling(found, previous=False)) is not None
+    ]
+    if not candidates:  # most pages: no list stands between two paragraphs, and no line's key is needed
+        return paragraphs
     position = {key: index for index, p in enumerate(paragraphs) if (key := _key(p))}
     inserts: dict[int, list[str]] = {}
-    for found in tree.iter("ul", "ol"):
-        before, after = _text_sibling(found, previous=True), _text_sibling(found, previous=False)
-        if before is None or after is None:
-            continue
+    for before, after, found in candidates:
         index = position.get(_key(element_text(before)))
         if index is None or position.get(_key(element_text(after))) != index + 1 or index in inserts:
             continue
