@@ -123,6 +123,23 @@ def test_a_teaser_of_another_article_is_no_lead() -> None:
     assert _LEAD not in extract_article(_page_with(teasers), None).text  # above the body, but a link or a headed box
 
 
+def test_a_lead_microdata_marks_behind_a_row_of_share_buttons_opens_the_text() -> None:
+    buttons = "".join(f'<div class="col"><a href="/share/{n}"><span class="icon"></span><span>Teilen</span></a></div>'
+                      for n in range(40))  # fmt: skip
+    html = _page_with(
+        f'<div class="share">{buttons}</div><div itemprop="description"><p><strong>{_LEAD}</strong></p></div>'
+    )
+    assert extract_article(html, None).paragraphs[0] == _LEAD
+
+
+def test_a_teaser_cut_short_is_no_lead() -> None:
+    teaser = (
+        "Ein Zoobesuch ist schon lange kein unbeschwertes Freizeitvergnügen mehr, seit Jahren gibt es eine lauter..."
+    )
+    for lead in (f'<p class="lead">{teaser}</p>', f'<p class="lead">{teaser.removesuffix("...")} …</p>'):
+        assert "Zoobesuch" not in extract_article(_page_with(lead), None).text
+
+
 def test_a_lead_class_below_the_body_is_no_lead() -> None:
     html = _page_with("", after=f'<section class="more"><p class="intro">{_LEAD}</p></section>')
     assert not extract_article(html, None).paragraphs[0].startswith(_LEAD)
@@ -294,6 +311,20 @@ def test_an_about_heading_is_no_author_box_early_in_the_text_or_about_someone_el
     assert extract._without_author_box(other, "Erika Muster") == other
 
 
+def test_a_reviewed_books_author_under_a_generic_heading_is_no_author_box() -> None:
+    review = [*_STORY, "About the author", "Jonas Feld was born in Hamburg in 1961 and has written nine novels."]
+    assert extract._without_author_box(review, "Erika Muster") == review
+    assert extract._without_author_box(review, None) == review  # no byline: whose box it is cannot be told
+
+
+@pytest.mark.parametrize(
+    "bio",
+    ["Erika Muster schreibt seit 2010 über Häfen.", "Muster covers shipping and the harbour for the paper."],
+)
+def test_a_generic_heading_over_the_bylines_writer_is_an_author_box(bio: str) -> None:
+    assert extract._without_author_box([*_STORY, "About the author", bio], "Dr. Erika Muster") == _STORY
+
+
 @pytest.mark.parametrize(
     "line",
     [
@@ -434,3 +465,121 @@ def test_the_fork_server_loads_the_language_model_once_for_all_workers() -> None
     code = "import bot.pipeline.extract_server, py3langid.langid as m; print(m.IDENTIFIER is not None)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert done.stdout.strip() == "True"
+
+
+# --- lists and recipes the extractors drop ---------------------------------------------------------
+
+_TIPS = [
+    "Wenn Sie Ihr Haus verlassen, schließen Sie die Haustür immer ab.",
+    "Verstecken Sie Ihren Schlüssel niemals draußen, Einbrecher finden jedes Versteck.",
+    "Geben Sie in sozialen Netzwerken keine Hinweise auf Ihre Abwesenheit!",
+]
+
+
+_CLOSING = "Die Polizei berät Sie auf Wunsch auch kostenlos bei Ihnen zu Hause."
+
+
+def _plain_page(between: str, closing: str = _CLOSING) -> str:
+    """A CMS's page of plain <div>s (no <article> or <main>): trafilatura's precision mode reads only its <p>s."""
+    body = "".join(f"<p>{line} {line}</p>" for line in _BODY)
+    return f"""<html><body><div class="page"><div class="node"><h1>Tag des Einbruchschutzes</h1>
+    <div class="editor">{body}</div><div class="editor"><p><br>So schützen Sie sich vor Einbrechern:</p>
+    {between}<p>{closing}</p></div></div></div></body></html>"""
+
+
+def test_a_list_of_sentences_between_two_kept_paragraphs_is_put_back() -> None:
+    tips = "".join(f"<li>{tip}</li>" for tip in _TIPS)
+    paragraphs = extract_article(_plain_page(f"<ul>{tips}</ul>"), None).paragraphs
+    start = paragraphs.index("So schützen Sie sich vor Einbrechern:")
+    assert paragraphs[start + 1 : start + 4] == [f"- {tip}" for tip in _TIPS]
+    assert paragraphs[start + 4].startswith("Die Polizei berät Sie")
+
+
+@pytest.mark.parametrize(
+    ("between", "why"),
+    [
+        ("".join(f'<li><a href="/{n}">Lesen Sie auch: {tip}</a></li>' for n, tip in enumerate(_TIPS)), "links"),
+        ("<li>Haustür</li><li>Fenster und Balkon</li><li>Schlüssel</li>", "no sentences"),
+        ("<li>Schließen Sie die Haustür immer ab.</li><li>Sport</li>", "one item no sentence"),
+    ],
+)
+def test_lists_that_are_no_prose_stay_out(between: str, why: str) -> None:
+    text = extract_article(_plain_page(f"<ul>{between}</ul>"), None).text
+    assert "Haustür" not in text and "Sport" not in text, why
+
+
+def test_a_list_outside_the_kept_paragraphs_stays_out() -> None:
+    tips = "".join(f"<li>{tip}</li>" for tip in _TIPS)
+    footer = f"<div class='footer'><p>Impressum</p><ul>{tips}</ul><p>Kontakt</p></div>"
+    html = _plain_page("").replace("</body>", f"{footer}</body>")
+    assert "Haustür" not in extract_article(html, None).text
+
+
+_STEPS = [
+    "Heize den Backofen auf 180 °C Ober- und Unterhitze vor.",
+    "Verrühre Mehl, Zucker und Eier zu einem glatten Teig.",
+    "Backe den Kuchen 35 Minuten im unteren Drittel.",
+]
+_INGREDIENTS = ["150 g Weizenmehl", "125 g Zucker", "4 Eier (Größe M)"]
+
+
+def _recipe_page(ld_type: str, shown: str = "") -> str:
+    recipe = {"@context": "https://schema.org", "@type": ld_type, "name": "Rührkuchen",
+              "recipeIngredient": _INGREDIENTS,
+              "recipeInstructions": [{"@type": "HowToStep", "text": step} for step in _STEPS]}  # fmt: skip
+    body = "".join(f"<p>{line} {line}</p>" for line in _BODY)
+    return f"""<html><head><script type="application/ld+json">{json.dumps(recipe)}</script></head><body>
+    <article><h1>Rührkuchen</h1>{body}{shown}<div id="steps"></div></article></body></html>"""
+
+
+def test_a_recipes_steps_drawn_by_script_come_from_its_json_ld() -> None:
+    paragraphs = extract_article(_recipe_page("Recipe"), None).paragraphs
+    assert paragraphs[-6:] == [*(f"- {item}" for item in _INGREDIENTS), *_STEPS]
+    assert paragraphs[0].startswith(_BODY[0])
+
+
+def test_a_recipes_parts_the_page_shows_are_not_repeated() -> None:
+    shown = "<ul>" + "".join(f"<li>{item}</li>" for item in _INGREDIENTS) + "</ul>"
+    shown += "".join(f"<p>{step}</p>" for step in _STEPS)
+    text = extract_article(_recipe_page("Recipe", shown), None).text
+    assert all(text.count(part) == 1 for part in [*_INGREDIENTS, *_STEPS])
+
+
+def test_an_article_about_a_recipe_gets_no_steps_from_elsewhere() -> None:
+    text = extract_article(_recipe_page("NewsArticle"), None).text  # "Recipe" on the page, but no schema.org Recipe
+    assert not any(step in text for step in _STEPS)
+
+
+def _chrome_cut(inner: str) -> str:
+    tree = parse_html(f"<html><body>{inner}</body></html>")
+    assert tree is not None
+    extract._drop_page_chrome(tree)
+    return " ".join(tree.itertext())
+
+
+@pytest.mark.parametrize(
+    "sidebar",
+    [
+        '<div id="sidebar"><h5>Infos zum Verein</h5><p>Satzung zum Herunterladen</p></div>',
+        '<div class="widget-area col_sidebar"><h5>Infos zum Verein</h5></div>',
+        '<aside class="l-sidebar"><p>Günstiger Firmenkredit ab 1,9 %</p></aside>',
+        '<div class="sidebar-right"><ul><li>Konzerte (7)</li></ul></div>',
+    ],
+)
+def test_a_sidebar_named_so_is_cut(sidebar: str) -> None:
+    text = _chrome_cut(f"<div class='page'><h1>Markt</h1><p>Der Markt öffnet am Sonntag.</p>{sidebar}</div>")
+    assert "Markt öffnet" in text
+    assert not any(word in text for word in ("Verein", "Satzung", "Firmenkredit", "Konzerte"))
+
+
+@pytest.mark.parametrize(
+    "wrapper",
+    [
+        '<div class="has-sidebar"><p>Der Markt öffnet am Sonntag.</p></div>',
+        '<div class="content-sidebar-wrap"><p>Der Markt öffnet am Sonntag.</p></div>',
+        '<div class="sidebar-left"><h1>Markt</h1><p>Der Markt öffnet am Sonntag.</p></div>',
+        '<div id="sidebar"><article><p>Der Markt öffnet am Sonntag.</p></article></div>',
+    ],
+)
+def test_the_articles_own_wrappers_named_for_a_sidebar_stay(wrapper: str) -> None:
+    assert "Markt öffnet" in _chrome_cut(wrapper)

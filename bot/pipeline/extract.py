@@ -12,7 +12,10 @@ How the pieces were chosen (figures from `python -m bench extraction`, 181 real 
 - trafilatura's precision mode drops the lead (standfirst) with the <header> or "teaser" block it sits in: it is
   put back when it lies just after the <h1> and before the body's first paragraphs, found by its class or as the
   page's own description printed there;
-- an author box closing the text (a heading about the writer, then the bio) is cut from its heading on.
+- a list of sentences that stood between two kept paragraphs, which trafilatura's precision mode drops on pages
+  without an <article> or <main>, is put back between them;
+- an author box closing the text (a heading about the byline's writer, then the bio) is cut from its heading on;
+- a schema.org Recipe's ingredients or steps that the text lacks (drawn by script, or split into cells) are added.
 Before any of them, the parts whose ARIA role says they are no article (sidebar, footer, controls, dialogs),
 related-article blocks and comment sections named in other languages are cut from the tree.
 Scripts, styles and comments are dropped before the input cap, so inline code cannot push the article out.
@@ -51,6 +54,7 @@ from bot.pipeline.metadata import (
     strip_code,
     title_candidates,
 )
+from bot.pipeline.metadata.markup import json_ld_objects, ld_types
 from bot.pipeline.metadata.names import NAME_SPLIT
 from bot.pipeline.sentences import split_sentences
 from bot.runtime.logs import configure_logging
@@ -255,8 +259,11 @@ def _extract(html: str, url: str | None, max_chars: int) -> Article:
     if tree is not None:
         paragraphs = _or_declared_body(tree, paragraphs, titles)
         if paragraphs:
-            paragraphs = _with_lead(tree, paragraphs, article)
+            paragraphs = _with_lead(tree, page, paragraphs, article)
+            paragraphs = _with_dropped_lists(tree, paragraphs)
     paragraphs = _without_author_box(paragraphs, article.author)
+    if tree is not None and paragraphs:
+        paragraphs = _with_recipe(tree, page, paragraphs)  # after the author box, which closes the story's own text
     article.paragraphs = paragraphs
     article.text = "\n\n".join(paragraphs)
     article.pull_quotes = _pull_quotes(tree, page, quotes, article.text)
@@ -319,22 +326,46 @@ def _body_lines(body: str) -> list[str]:
 
 # Parts of a page that are never its article, by the ARIA role that says so (a sidebar, the site's footer, controls,
 # dialogs such as consent notices), by a comment section's id in the languages the bot sees most, or as related
-# articles (trafilatura drops those only as some elements, not as the links or list items many sites use). Testing the
-# attributes themselves keeps this near a millisecond a page on the extraction set: element tests cost thrice that.
+# articles (trafilatura drops those only as some elements, not as the links or list items many sites use); and a
+# sidebar by its name (WordPress's "sidebar", "col_sidebar", "sidebar-right": widgets, category counts, ads), which
+# trafilatura keeps where the page's own text is short. Names like "has-sidebar" or "content-sidebar-wrap" belong to
+# the wrappers of the article itself. Testing the attributes themselves keeps this near a millisecond a page on the
+# extraction set: element tests cost thrice that.
+_CHROME_ROLES = (
+    "complementary", "contentinfo", "button", "dialog", "alertdialog", "search", "menu", "menubar", "toolbar",
+    "tablist",
+)  # fmt: skip
+_COMMENT_IDS = ("kommentar", "Kommentar", "commentaire", "comentario", "komentarz", "reacties")
 _PAGE_CHROME = etree.XPath(
-    "//@role[. = 'complementary' or . = 'contentinfo' or . = 'button' or . = 'dialog' or . = 'alertdialog'"
-    " or . = 'search' or . = 'menu' or . = 'menubar' or . = 'toolbar' or . = 'tablist']/.."
-    " | //@id[starts-with(., 'kommentar') or starts-with(., 'Kommentar') or starts-with(., 'commentaire')"
-    " or starts-with(., 'comentario') or starts-with(., 'komentarz') or starts-with(., 'reacties')]/.."
-    " | //@class[contains(., 'elated')]/.. | //@id[contains(., 'elated')]/.."  # (r)elated articles, any element
+    f"//@role[{' or '.join(f'. = {role!r}' for role in _CHROME_ROLES)}]/.."
+    f" | //@id[{' or '.join(f'starts-with(., {name!r})' for name in _COMMENT_IDS)}]/.."
+    " | //@class[contains(., 'elated') or contains(., 'sidebar')]/.."  # (r)elated articles and sidebars, any element
+    " | //@id[contains(., 'elated') or contains(., 'sidebar')]/.."
+)
+_SIDEBAR_NAME = re.compile(
+    r"(?:(?!has|no|with|without|content|main)[a-z]+[-_])?sidebar(?:[-_](?:left|right|primary|secondary|\d+))?",
+    re.IGNORECASE,
 )
 
 
 def _drop_page_chrome(tree: HtmlElement) -> None:
     for el in _PAGE_CHROME(tree):
         # an element holding a headline frames the article, whatever its role says (a modal article view)
-        if el.getparent() is not None and el.tag not in ("body", "html") and next(el.iter("h1"), None) is None:
+        if el.getparent() is None or el.tag in ("body", "html") or next(el.iter("h1"), None) is not None:
+            continue
+        if _by_role_or_name(el) or (_is_sidebar(el) and next(el.iter("article", "main"), None) is None):
             el.drop_tree()
+
+
+def _by_role_or_name(el: HtmlElement) -> bool:
+    ident, classes = el.get("id") or "", el.get("class") or ""
+    return el.get("role") in _CHROME_ROLES or ident.startswith(_COMMENT_IDS) or "elated" in ident or "elated" in classes
+
+
+def _is_sidebar(el: HtmlElement) -> bool:
+    return el.tag not in ("main", "article") and any(
+        _SIDEBAR_NAME.fullmatch(name) for name in f"{el.get('id') or ''} {el.get('class') or ''}".split()
+    )
 
 
 def _trafilatura_input(html: str, tree: HtmlElement | None) -> str | HtmlElement:
@@ -438,6 +469,8 @@ _LEAD_CLASS_WORDS = ("lead", "intro", "teaser", "chapo", "preface", "abstract", 
 _LEAD_CLASS = re.compile(rf"(?:^|[-_])(?:{'|'.join(_LEAD_CLASS_WORDS)})(?:$|[-_]|text)", re.IGNORECASE)
 _LEAD_TAGS = frozenset({"p", "div", "section", "span", "h2", "strong"})
 _LEAD_ITEMPROPS = frozenset({"description", "abstract"})  # schema.org microdata's names for the standfirst
+# ...which marks it wherever it lies: beyond the reach too, behind a row of share buttons (a hundred elements)
+_MICRODATA_LEADS = etree.XPath("//@itemprop[. = 'description' or . = 'abstract']/..")
 _HEADLINES = 3  # the first <h1> is often the site's name, and the headline one of the next
 _LEAD_REACH = 50  # elements searched after the <h1>: the leads of the metadata set's tuning pages lie within 47
 _BODY_REACH = 400  # elements searched after the lead for the body's first paragraphs
@@ -446,11 +479,14 @@ _LEAD_MAX_LINK_SHARE = 0.3
 _BODY_TAGS = frozenset({"p", "h2", "h3", "h4", "li"})  # what a body's first line is written in
 _BODY_START_CHARS = 40  # a body paragraph is recognised by the start of its words
 _DESCRIBED_LEAD_SENTENCES = 2
+_TRUNCATED = ("...", "…")
 
 
-def _with_lead(tree: HtmlElement, paragraphs: list[str], article: Article) -> list[str]:
+def _with_lead(tree: HtmlElement, page: str, paragraphs: list[str], article: Article) -> list[str]:
     """The paragraphs with the page's lead in front, when the extractors left it out."""
     lead = _find_lead(paragraphs, _headlines(tree, article.title), _key(article.description or ""))
+    if lead is None and "itemprop" in page:
+        lead = _microdata_lead(tree, paragraphs)
     if lead is None or not (key := _key(lead)) or key in _key(" ".join(paragraphs)):
         return paragraphs
     return [lead, *paragraphs]
@@ -486,6 +522,14 @@ def _find_lead(paragraphs: list[str], headlines: Iterable[HtmlElement], descript
     return None
 
 
+def _microdata_lead(tree: HtmlElement, paragraphs: list[str]) -> str | None:
+    """The standfirst schema.org microdata marks, wherever it lies before the body."""
+    for el in _MICRODATA_LEADS(tree):
+        if el.tag in _LEAD_TAGS and _reads_as_lead(el, text := element_text(el)) and _precedes_body(el, paragraphs):
+            return text
+    return None
+
+
 def _starts_description(el: HtmlElement, description: str) -> bool:
     """Whether the element's own first words are the description's (a cheap test before reading all its text)."""
     if len(description) < _LEAD_MIN_CHARS or not el.text:
@@ -497,6 +541,8 @@ def _starts_description(el: HtmlElement, description: str) -> bool:
 def _reads_as_lead(el: HtmlElement, text: str) -> bool:
     if not _LEAD_MIN_CHARS <= len(text) <= _LEAD_MAX_CHARS or not text.endswith(_SENTENCE_END) or is_furniture(text):
         return False
+    if text.endswith(_TRUNCATED):
+        return False  # a teaser cut short ("… eine lauter werdende..."), of this article or another
     if any(a.tag == "a" for a in el.iterancestors()) or next(el.iter("h2", "h3", "h4"), None) is not None:
         return False  # a teaser of another article: a link, or a box with its own headline
     links = sum(len(a.text_content()) for a in el.iter("a"))
@@ -529,15 +575,124 @@ def _following(start: HtmlElement, limit: int) -> Iterable[HtmlElement]:
         node = node.getparent()
 
 
+# --- lists between the article's paragraphs ------------------------------------------------------
+# Where trafilatura finds no container it trusts (no <article> or <main>, a CMS's plain <div>s), its precision mode
+# recovers the page's text from <p>s, quotes and tables only, so a list inside the article vanishes: "So schützen Sie
+# sich:" is followed directly by the paragraph after the tips. Such a list is put back where its neighbours, a kept
+# paragraph before and the kept paragraph after, are now adjacent; its items must read as sentences, and be no links.
+_LIST_NEIGHBOURS = frozenset({"p", "h2", "h3", "h4", "h5", "h6"})
+_LIST_ITEM_MIN_WORDS = 3
+_LIST_MAX_LINK_SHARE = 0.3
+
+
+def _with_dropped_lists(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
+    """The paragraphs with each list of sentences put back between the two kept paragraphs it stood between."""
+    candidates = [
+        (before, after, found)
+        for found in tree.iter("ul", "ol")
+        if (before := _text_sibling(found, previous=True)) is not None
+        and (after := _text_sibling(found, previous=False)) is not None
+    ]
+    if not candidates:  # most pages: no list stands between two paragraphs, and no line's key is needed
+        return paragraphs
+    position = {key: index for index, p in enumerate(paragraphs) if (key := _key(p))}
+    inserts: dict[int, list[str]] = {}
+    for before, after, found in candidates:
+        index = position.get(_key(element_text(before)))
+        if index is None or position.get(_key(element_text(after))) != index + 1 or index in inserts:
+            continue
+        items = _sentence_items(found)
+        if items and not any(_key(item) in position for item in items):
+            inserts[index] = [f"- {item}" for item in items]
+    if not inserts:
+        return paragraphs
+    out: list[str] = []
+    for index, paragraph in enumerate(paragraphs):
+        out.append(paragraph)
+        out.extend(inserts.get(index, ()))
+    return out
+
+
+def _text_sibling(el: HtmlElement, previous: bool) -> HtmlElement | None:
+    """The paragraph or heading right before (or after) `el`, or None when another element or text is between."""
+    if (el.tail or "").strip() and not previous:
+        return None
+    sibling = el.getprevious() if previous else el.getnext()
+    while sibling is not None and sibling.tag == "br":
+        sibling = sibling.getprevious() if previous else sibling.getnext()
+    if sibling is None or sibling.tag not in _LIST_NEIGHBOURS or (previous and (sibling.tail or "").strip()):
+        return None
+    return sibling
+
+
+def _sentence_items(found: HtmlElement) -> list[str] | None:
+    """The list's items when every one is a sentence of a few words and few of its characters are links."""
+    items = [squash("".join(li.itertext())) for li in found.iterchildren("li")]
+    if not items or len(items) != len(found) or any(item.count(" ") + 1 < _LIST_ITEM_MIN_WORDS for item in items):
+        return None
+    if not all(item.endswith(_SENTENCE_END) for item in items):
+        return None
+    links = sum(len(a.text_content()) for a in found.iter("a"))
+    return items if links <= _LIST_MAX_LINK_SHARE * sum(len(item) for item in items) else None
+
+
+# --- recipes -------------------------------------------------------------------------------------
+# A recipe page often draws its steps (and sometimes its ingredients) by script, or splits each ingredient into amount,
+# unit and name cells: the extractors then keep the story around the recipe without how to make it. schema.org's
+# Recipe carries both as the publisher wrote them; the part the text lacks (fewer than half of its entries found in
+# it) is added from there.
+_RECIPE_MIN_ENTRIES = 2
+_RECIPE_MAX_ENTRIES = 60
+
+
+def _with_recipe(tree: HtmlElement, page: str, paragraphs: list[str]) -> list[str]:
+    """The paragraphs with the ingredients and steps of the page's schema.org Recipe they lack."""
+    if "Recipe" not in page:  # most pages: no JSON-LD read at all
+        return paragraphs
+    recipe = next((obj for obj in json_ld_objects(tree) if "recipe" in ld_types(obj)), None)
+    if recipe is None:
+        return paragraphs
+    text = _key(" ".join(paragraphs))
+    ingredients = [f"- {item}" for item in _ld_entries(recipe.get("recipeIngredient"))]
+    steps = _ld_entries(recipe.get("recipeInstructions"))
+    added = [part for part in (ingredients, steps) if _lacks(text, part)]
+    return [*paragraphs, *(line for part in added for line in part)] if added else paragraphs
+
+
+def _lacks(text: str, entries: list[str]) -> bool:
+    keys = [key for entry in entries if (key := _key(entry))]
+    return len(keys) >= _RECIPE_MIN_ENTRIES and sum(key in text for key in keys) < len(keys) / 2
+
+
+def _ld_entries(value: Any) -> list[str]:
+    """The texts of a Recipe's ingredients or instructions: strings, HowToSteps, HowToSections of steps, or one
+    text of several lines (markup in it read as blocks)."""
+    found: list[str] = []
+    stack = [value]
+    while stack and len(found) < _RECIPE_MAX_ENTRIES:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item[:_RECIPE_MAX_ENTRIES]))
+        elif isinstance(item, dict):
+            stack.append(item.get("itemListElement") or item.get("text") or item.get("name"))
+        elif isinstance(item, str):
+            found.extend(_body_lines(html_lib.unescape(item) if "&" in item else item))
+    return found[:_RECIPE_MAX_ENTRIES]
+
+
 # --- boilerplate lines ---------------------------------------------------------------------------
 
-# An author box closing the text opens with a heading about the writer: a generic one, or "About <the byline's name>"
+# An author box closing the text opens with a heading about the writer: a generic one, or "About <the byline's name>".
+# A generic heading may also introduce the author of a book the text reviews, so its box counts as the writer's only
+# where its first lines name the byline's writer (the whole name, or the surname as a word).
 _AUTHOR_BOX_HEADING = re.compile(
     r"(?:about the authors?|author bio|über (?:den|die) autor(?:in|en|innen)?|zu[mr] autor(?:in)?|"
     r"à propos de l'auteur|sobre (?:el|la|o|a) autora?|o autorze|over de auteur)\s*:?$"
 )
 _ABOUT_WORDS = ("about", "more about", "über", "mehr über")
 _AUTHOR_BOX_REACH = 4  # the box's heading lies among the text's last lines
+_AUTHOR_BOX_BIO_LINES = 2  # where the bio under a generic heading names its writer
+_SURNAME_MIN_CHARS = 3
 
 
 def _without_author_box(paragraphs: list[str], author: str | None) -> list[str]:
@@ -546,9 +701,23 @@ def _without_author_box(paragraphs: list[str], author: str | None) -> list[str]:
     headings = {f"{about} {name}" for about in _ABOUT_WORDS for name in names}
     for index in range(max(1, len(paragraphs) - _AUTHOR_BOX_REACH), len(paragraphs)):
         heading = paragraphs[index].strip().lower()
-        if heading in headings or _AUTHOR_BOX_HEADING.match(heading):
+        if heading in headings:
             return paragraphs[:index]
+        if _AUTHOR_BOX_HEADING.match(heading):
+            bio = " ".join(paragraphs[index + 1 : index + 1 + _AUTHOR_BOX_BIO_LINES])
+            return paragraphs[:index] if _names_any(bio, names) else paragraphs
     return paragraphs
+
+
+def _names_any(text: str, names: list[str]) -> bool:
+    """Whether `text` names one of the (lower-cased) writers: the whole name, or the surname as a word."""
+    lowered = text.lower()
+    words = set(_WORDS.findall(lowered))
+    for name in names:
+        surname = name.split()[-1] if name.split() else ""
+        if name in lowered or (len(surname) >= _SURNAME_MIN_CHARS and surname in words):
+            return True
+    return False
 
 
 def _key(text: str) -> str:
