@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.pipeline.metadata import extract_metadata, person_names
-from bot.pipeline.metadata.names import MAX_NAMES_TEXT
+from bot.pipeline.metadata.names import MAX_NAMES_TEXT, recased
 
 PROSE = "<p>" + "The council met on Tuesday and argued about the budget for a long time. " * 3 + "</p>"
 
@@ -175,6 +175,20 @@ def test_the_visible_byline_adds_coauthors_to_a_full_name_it_shortens() -> None:
     assert author_of(byline, head, lang="es") == "Eduardo Barreneche and J. Da Silva"
     other = '<div class="author">M. Barreto / J. Da Silva</div>'
     assert author_of(other, head, lang="es") == "Eduardo Barreneche"
+
+
+def test_a_byline_written_in_lower_case_adds_coauthors_where_it_names_the_known_author() -> None:
+    # a style sheet capitalises the byline; the page's text is in lower case
+    head = ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Eduardo Barreneche"}})
+    byline = '<div class="author">e. barreneche / J. I. da silva</div>'
+    assert author_of(byline, head, lang="es") == "Eduardo Barreneche and J. I. da Silva"
+    # a lower-case line that does not name the known author adds nobody
+    assert author_of('<div class="author">sin comentarios / ver más</div>', head, lang="es") == "Eduardo Barreneche"
+
+
+def test_lower_case_words_are_capitalised_as_names_are() -> None:
+    assert recased("jean-paul sartre y lucas d'ambrosio") == "Jean-Paul Sartre y Lucas d'Ambrosio"
+    assert recased("maría de la paz e j. doe") == "María de la Paz e J. Doe"
 
 
 @pytest.mark.parametrize(

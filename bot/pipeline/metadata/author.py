@@ -32,6 +32,7 @@ from bot.pipeline.metadata.names import (
     dedupe,
     join_names,
     person_names,
+    recased,
 )
 
 # What counts as a name is names.py's; this module finds the candidates on the page. Sources, best first: the
@@ -176,9 +177,11 @@ def find_author(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, sit
 def _with_coauthors(names: list[str], tree: HtmlElement, site_name: str | None) -> list[str]:
     """The article's visible byline where it names these people and more: JSON-LD and meta tags often carry only
     the first of several authors ("Jane Doe" for "Von Jane Doe, John Roe"). The byline may shorten the known ones
-    to initials ("E. Barreneche / J. Da Silva" beside "Eduardo Barreneche"): their full names stay."""
+    to initials ("E. Barreneche / J. Da Silva" beside "Eduardo Barreneche"): their full names stay. A byline that a
+    style sheet capitalises may be written in lower case in the page ("e. barreneche / J. I. da silva"): the names it
+    shares with the structured data vouch for it, so it is read with its names capitalised."""
     for byline in _marked_bylines(tree)[0]:
-        found = person_names(byline, site_name)
+        found = person_names(byline, site_name) or person_names(recased(byline), site_name)
         if len(found) > len(names) and all(any(_same_person(k, f) for f in found) for k in names):
             return dedupe([next((k for k in names if _same_person(k, f)), f) for f in found])
     return names

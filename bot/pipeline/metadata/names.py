@@ -259,6 +259,29 @@ def _is_person(name: str, site_name: str | None) -> bool:
     return bool(_NAME_CHARS.match(name)) and not _NOT_A_PERSON.search(name)
 
 
+def recased(text: str) -> str:
+    """The text with each word written all in lower case capitalised, particles and joining words kept ("e. barreneche
+    / J. I. da silva" gives "E. Barreneche / J. I. da Silva"): a byline that a style sheet capitalises."""
+    return _WORD.sub(_capitalised, text)
+
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*\.?")
+
+
+def _capitalised(match: re.Match[str]) -> str:
+    word = match[0]
+    if not word.islower():
+        return word
+    if len(word) == 2 and word.endswith("."):  # an initial, not the joining "e" or "y"
+        return word.upper()
+    if elided := _ELIDED_PARTICLE.match(word):  # "d'ambrosio": the particle stays, the name is capitalised
+        cut = elided.end() - 1
+        return word[:cut] + word[cut].upper() + word[cut + 1 :]
+    if word in _PARTICLES or NAME_SPLIT.fullmatch(word):
+        return word
+    return "-".join(part[:1].upper() + part[1:] for part in word.split("-"))  # "jean-paul": "Jean-Paul"
+
+
 def dedupe(items: list[str]) -> list[str]:
     seen: set[str] = set()
     return [i for i in items if not (i.lower() in seen or seen.add(i.lower()))]
