@@ -81,6 +81,27 @@ def test_organisations_are_not_people(name: str) -> None:
     assert author_of("", ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": name}})) is None
 
 
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("Jane Doe, El País", ["Jane Doe"]),
+        ("Jane Doe, EL PAÍS", ["Jane Doe"]),
+        ("Jane Doe, El Nuevo Día", ["Jane Doe"]),
+        ("Jane Doe, El Diario de Hoy", ["Jane Doe"]),
+        ("Mario Rossi, Il Fatto Quotidiano", ["Mario Rossi"]),
+        ("Mario Rossi, Il Sole 24 Ore", ["Mario Rossi"]),
+        ("Anna Schmid, Das Erste", ["Anna Schmid"]),
+        ("Anna Schmid, Die Zeit", ["Anna Schmid"]),
+        # people whose names open with a word written like an article
+        ("El Hadji Diouf", ["El Hadji Diouf"]),
+        ("Jane Doe and El Mehdi Benali", ["Jane Doe", "El Mehdi Benali"]),
+        ("Il Young Kim", ["Il Young Kim"]),
+    ],
+)
+def test_an_article_opens_an_outlet_s_name_only_where_the_rest_is_one(byline: str, expected: list[str]) -> None:
+    assert person_names(byline) == expected
+
+
 def test_an_agency_s_writer_or_photographer_is_no_dateline_place() -> None:
     assert person_names("dpa/Jane Doe") == ["Jane Doe"]
 

@@ -118,7 +118,21 @@ _PARTICLES = frozenset(
 )
 _ELIDED_PARTICLE = re.compile(r"^(?:d|l|dell|dall|degl|all)['’][^\W\d_]")
 # "Les" and "La" open given names too (Les Paul, LaToya), and "Le" Vietnamese family names
-_ARTICLES = frozenset("the der die das el los las il het".split())  # noqa: SIM905
+_ARTICLES = frozenset("the der die los las het".split())  # noqa: SIM905
+# Articles that also open people's names (the Arabic "El" of "El Hadji Diouf", "El Mehdi Benali"; the Korean given
+# name "Il"; the Bengali family name "Das" where it is written first): an outlet's only where the rest is an outlet's
+# name, one word ("El País", "Il Post", "Das Erste") or words of newspapers' titles ("El Nuevo Día", "Il Fatto
+# Quotidiano", "El Diario de Hoy")
+_NAME_ARTICLES = frozenset("el il das".split())  # noqa: SIM905
+_TITLE_WORDS = frozenset(
+    (  # noqa: SIM905
+        "diario periódico periodico nuevo nueva mundo país pais correo heraldo comercio universal tiempo norte sur"
+        " siglo sol informador confidencial español espectador nacional faro día dia economista observador litoral"
+        " mercurio financiero independiente deber popular imparcial progreso adelantado ideal cronista liberal"
+        " fatto quotidiano giornale messaggero sole secolo foglio manifesto corriere mattino resto gazzettino"
+        " tirreno piccolo carlino tempo centro giorno dubbio riformista post erste parlament neue"
+    ).split()
+)
 # "of" before an outlet's name in Romance bylines ("Maria Silva, da Folha")
 _FROM_OUTLET = frozenset("da do de del della dal dalla du des".split())  # noqa: SIM905
 # The outlet, a comma, a capitalised place: "PTI, New Delhi" (not "dpa/Jane Doe", an agency's writer or photographer)
@@ -233,11 +247,23 @@ def _is_outlet(part: str, site_name: str | None) -> bool:
     # a newspaper's or magazine's article opens its name ("The Economist", "El Comercio"), a person's does not; nor does
     # a person's name open with "of" before a word ("Maria Silva, da Folha", "do Estadão")
     words = part.split()
-    if len(words) > 1 and (words[0].lower() in _ARTICLES or (len(words) == 2 and words[0] in _FROM_OUTLET)):
+    if len(words) > 1 and (_opens_outlet(words) or (len(words) == 2 and words[0] in _FROM_OUTLET)):
         return True
     if site_name and " " not in part and letters(part) and letters(part) == letters(site_name):
         return True
     return 2 <= len(part) <= 5 and part.isupper() and " " not in part and len(part.strip(".")) > 2
+
+
+def _opens_outlet(words: list[str]) -> bool:
+    """The name opens with an article, as an outlet's does: "The Economist", "Die Zeit", "El País"; not a person's
+    that opens with a word written like one ("El Hadji Diouf")."""
+    article = words[0].lower()
+    if article in _ARTICLES:
+        return True
+    rest = words[1:]
+    return article in _NAME_ARTICLES and (
+        len(rest) == 1 or any(w.lower() in _TITLE_WORDS or not w[0].isupper() for w in rest)
+    )
 
 
 def _is_person(name: str, site_name: str | None) -> bool:
