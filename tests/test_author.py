@@ -171,6 +171,15 @@ def test_a_link_to_the_author_s_page_names_the_writer() -> None:
     assert author_of(both) == "Jane Doe"
 
 
+def test_a_menu_of_many_columnists_does_not_hide_the_article_s_link_to_its_writer() -> None:
+    columnists = "".join(f'<li><a href="/author/writer-{i}/">Writer Number{i}</a></li>' for i in range(40))
+    page = (
+        f"<html><body><header><nav><ul>{columnists}</ul></nav></header><article><h1>Council passes the budget</h1>"
+        f'<div class="meta"><a href="/author/jane-doe/">Jane Doe</a></div>{PROSE}</article></body></html>'
+    )
+    assert extract_metadata(page, None).author == "Jane Doe"
+
+
 @pytest.mark.parametrize(
     "byline",
     [

@@ -143,6 +143,7 @@ _WORK_TYPES = frozenset(("recipe", "howto", "discussionforumposting"))
 _SIDEBARS = object()  # in the candidates, where those from sidebars, menus and footers begin
 _BYLINE_AREA_DEPTH = 6
 _MAX_MARKED = 30  # elements marked as an author, in page order
+_MAX_AUTHOR_LINKS = 300  # links to writers' pages looked at, menus' included
 _MAX_TEXT_BYLINES = 8
 # A signature: the last paragraph of its block, after a paragraph of prose at least this long.
 _SIGNED_PROSE = 40
@@ -270,9 +271,14 @@ def _author_page_links(tree: HtmlElement) -> Iterator[str]:
     """The texts of links to an author's page in the article ("<a href="/author/jane-doe/">Jane Doe</a>"): themes that
     mark the byline with neither a class nor rel=author still link it there."""
     links = [href.getparent() for href in _AUTHOR_LINK_HREFS(tree) if _AUTHOR_PATH.search(href)]
-    for el in links[:_MAX_MARKED]:
+    # a menu of the site's columnists may come first, with dozens of such links: those in the article are counted
+    found = 0
+    for el in links[:_MAX_AUTHOR_LINKS]:
         if byline_area(el) == 0 and (text := element_text(el)) and len(text) <= MAX_BYLINE:
             yield text
+            found += 1
+            if found >= _MAX_MARKED:
+                return
 
 
 def _dateline_agency(tree: HtmlElement) -> list[str]:
