@@ -171,6 +171,23 @@ def test_a_link_to_the_author_s_page_names_the_writer() -> None:
     assert author_of(both) == "Jane Doe"
 
 
+@pytest.mark.parametrize(
+    "byline",
+    [
+        '<div class="name"><div class="field"><p class="label"><strong>By</strong></p></div>'
+        '<div class="field"><p class="full-name">Jane Doe</p></div></div>',
+        "<div><p><span>Autorin</span></p><p>Jane Doe</p></div>",
+    ],
+)
+def test_a_label_alone_in_its_block_names_the_writer_in_the_next(byline: str) -> None:
+    assert author_of(byline) == "Jane Doe"
+
+
+def test_a_search_form_s_from_label_is_no_byline() -> None:
+    form = "<form><div><p><span>Von</span></p><p>Erweiterte Suche</p></div></form>"
+    assert author_of(form, lang="de") is None
+
+
 def test_a_menu_of_many_columnists_does_not_hide_the_article_s_link_to_its_writer() -> None:
     columnists = "".join(f'<li><a href="/author/writer-{i}/">Writer Number{i}</a></li>' for i in range(40))
     page = (

@@ -144,6 +144,7 @@ _SIDEBARS = object()  # in the candidates, where those from sidebars, menus and 
 _BYLINE_AREA_DEPTH = 6
 _MAX_MARKED = 30  # elements marked as an author, in page order
 _MAX_AUTHOR_LINKS = 300  # links to writers' pages looked at, menus' included
+_LABEL_BLOCK_DEPTH = 3  # the blocks around a label alone ("<div><p><b>By</b></p></div>") looked through
 _MAX_TEXT_BYLINES = 8
 # A signature: the last paragraph of its block, after a paragraph of prose at least this long.
 _SIGNED_PROSE = 40
@@ -620,14 +621,33 @@ def _first_line(el: HtmlElement) -> str:
 
 
 def _text_after(el: HtmlElement) -> str:
-    """The text that follows an element: its tail, else the next element's text, else the rest of its parent's."""
+    """The text that follows an element: its tail, else the next element's text, else the rest of its parent's, else
+    that of the block after the blocks that hold the label alone."""
     if tail := squash(el.tail):
         return tail
     following = el.getnext()
     if following is not None and (text := element_text(following)):
         return text
     parent = el.getparent()
-    return element_text(parent).partition(element_text(el))[2] if parent is not None else ""
+    if parent is None:
+        return ""
+    return element_text(parent).partition(element_text(el))[2] or _next_block_text(el)
+
+
+def _next_block_text(el: HtmlElement) -> str:
+    """A label alone in its blocks, the name in the next block: "<div><p><b>By</b></p></div><div><p>Jane Doe</p>
+    </div>" (card layouts set each label and its value in blocks of their own). Only an author word or "By": a search
+    form's "Von" is followed by its "bis"."""
+    label, node = element_text(el), el
+    if not (_AUTHOR_LABELS.match(label) or label.rstrip(" :").lower() == "by"):
+        return ""
+    for _ in range(_LABEL_BLOCK_DEPTH):
+        node = node.getparent()
+        if node is None or node.tag in ("body", "html", "article", "main") or element_text(node) != label:
+            return ""
+        if (following := node.getnext()) is not None and (text := element_text(following)):
+            return text
+    return ""
 
 
 def _byline_name(text: str) -> str:
