@@ -188,6 +188,26 @@ def test_a_search_form_s_from_label_is_no_byline() -> None:
     assert author_of(form, lang="de") is None
 
 
+@pytest.mark.parametrize(
+    ("byline", "lang"),
+    [
+        ('<p class="meta">Posted on <a href="/2020/05/03/"><time>May 3, 2020</time></a> by Jane Doe</p>', "en"),
+        ('<p class="meta">Published on <a href="/2020/05/03/">May 3, 2020</a> by Jane Doe in News</p>', "en"),
+        # text only screen readers read is no part of the name
+        (
+            '<p>Veröffentlicht am <span>03.02.2022</span> von Jane Doe <span class="sr-only">Pferdemagazin</span></p>',
+            "de",
+        ),
+    ],
+)
+def test_a_date_in_an_element_of_its_own_between_published_and_the_byline(byline: str, lang: str) -> None:
+    assert author_of(byline, lang=lang) == "Jane Doe"
+
+
+def test_a_link_that_is_no_date_after_posted_on_opens_no_byline() -> None:
+    assert author_of('<p class="meta">Posted on <a href="/x">Facebook</a> by Jane Doe</p>') is None
+
+
 def test_a_menu_of_many_columnists_does_not_hide_the_article_s_link_to_its_writer() -> None:
     columnists = "".join(f'<li><a href="/author/writer-{i}/">Writer Number{i}</a></li>' for i in range(40))
     page = (

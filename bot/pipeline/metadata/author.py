@@ -157,6 +157,14 @@ _SIGN_OFF = re.compile(
 # The rights line that closes an article's text: "© 2019 Jane Doe", "(c) Jane Doe", "Copyright 2019 by Jane Doe"
 _COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4}(?:\s*[-–]\s*\d{4})?)?[\s,]*(?:by\s+)?(\S.*)$",
                         re.IGNORECASE)  # fmt: skip
+# The words that open a publication's date before its byline, the date in an element of its own: "Posted on <time>...
+# </time> by Jane Doe", "Veröffentlicht am <span>03.02.2022</span> von Jane Doe"
+_PUBLISHED_ON = re.compile(
+    r"^(?:posted|published|veröffentlicht|publiziert|erschienen|erstellt|publié|posté|publicado|postado|pubblicato"
+    r"|geplaatst|gepubliceerd|opublikowano|publicerad)(?:\s+(?:on|am|le|el|em|il|op|den|dnia))?\s*:?$",
+    re.IGNORECASE,
+)
+_SCREEN_READER_ONLY = re.compile(r"screen-reader|sr-only|visually-hidden", re.IGNORECASE)
 _RIGHT_ALIGNED = etree.XPath(
     "//p[translate(@align, 'RIGHT', 'right') = 'right'"
     " or contains(translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ ', 'abcdefghijklmnopqrstuvwxyz'), 'text-align:right')]"
@@ -529,17 +537,22 @@ def _starts_line(el: HtmlElement) -> bool:
     if el.tag in _LINE_ENDS:
         return True
     parent = el.getparent()
-    opens = el.getprevious() is None and parent is not None and not squash(parent.text)
-    return opens and (el.tag == "time" or not element_text(el))
+    if parent is None or el.getprevious() is not None:
+        return False
+    if _PUBLISHED_ON.match(squash(parent.text)):  # "Posted on <a><time>May 3, 2020</time></a> by Jane Doe"
+        return any(ch.isdigit() for ch in element_text(el))
+    return not squash(parent.text) and (el.tag == "time" or not element_text(el))
 
 
 def _tail_line(el: HtmlElement) -> str:
-    """The text after an element up to the next line break: its tail and the siblings that follow on that line."""
+    """The text after an element up to the next line break: its tail and the siblings that follow on that line (not
+    text only screen readers read: "von Jane Doe <span class="sr-only">Magazine</span>")."""
     parts = [el.tail or ""]
     for sibling in el.itersiblings():
         if sibling.tag in _LINE_ENDS or sum(map(len, parts)) > MAX_BYLINE:
             break
-        parts += [element_text(sibling), sibling.tail or ""]
+        hidden = _SCREEN_READER_ONLY.search(sibling.get("class") or "")
+        parts += ["" if hidden else element_text(sibling), sibling.tail or ""]
     return squash(" ".join(parts))
 
 
