@@ -208,6 +208,22 @@ def test_a_link_that_is_no_date_after_posted_on_opens_no_byline() -> None:
     assert author_of('<p class="meta">Posted on <a href="/x">Facebook</a> by Jane Doe</p>') is None
 
 
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ('<div class="author"><a href="/a"><div class="avatar">JD</div></a><div class="name">Jane Doe</div></div>',
+         "Jane Doe"),
+        ('<div class="autor"><div class="item"><a href="/a?t=jd"><div>JD</div></a><div class="name">Jane Doe</div>'
+         '</div><div class="item"><a href="/a?t=jr"><div>JR</div></a><div class="name">John Roe</div></div></div>',
+         "Jane Doe and John Roe"),
+        # a box without an avatar reads as before
+        ('<div class="author"><div>Jane Doe</div></div>', "Jane Doe"),
+    ],
+)  # fmt: skip
+def test_an_avatar_s_initials_before_the_name_are_no_name(byline: str, expected: str) -> None:
+    assert author_of(byline) == expected
+
+
 def test_a_menu_of_many_columnists_does_not_hide_the_article_s_link_to_its_writer() -> None:
     columnists = "".join(f'<li><a href="/author/writer-{i}/">Writer Number{i}</a></li>' for i in range(40))
     page = (

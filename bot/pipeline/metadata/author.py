@@ -144,6 +144,7 @@ _SIDEBARS = object()  # in the candidates, where those from sidebars, menus and 
 _BYLINE_AREA_DEPTH = 6
 _MAX_MARKED = 30  # elements marked as an author, in page order
 _MAX_AUTHOR_LINKS = 300  # links to writers' pages looked at, menus' included
+_MAX_NAMES_SET_APART = 5  # names in blocks of their own in one author box
 _LABEL_BLOCK_DEPTH = 3  # the blocks around a label alone ("<div><p><b>By</b></p></div>") looked through
 _MAX_TEXT_BYLINES = 8
 # A signature: the last paragraph of its block, after a paragraph of prose at least this long.
@@ -397,12 +398,29 @@ def _marked_name(el: HtmlElement) -> str:
     text = _name_text(el)
     if len(text) > _MAX_BYLINE_BOX:  # a whole post whose wrapper's class names its author, not a byline box
         return ""
+    pieces = [piece for t in el.itertext() if (piece := squash(t))]
+    named = [piece for i, piece in enumerate(pieces) if not _initials_of(piece, pieces[i + 1 : i + 2])]
+    if len(named) < len(pieces):  # an avatar's letters before each name: "<div>JD</div><div>Jane Doe</div>"
+        if 1 < len(named) <= _MAX_NAMES_SET_APART and all(_full_name(piece) for piece in named):
+            return ", ".join(named)  # each name in a block of its own, each with its avatar
+        text = " ".join(named)
     name = _byline_name(text[:_MAX_MARKED_TEXT])
-    first = next((piece for t in el.itertext() if (piece := squash(t))), "")
+    first = named[0] if named else ""
     rest = name[len(first) :] if first != name and name.startswith(first) else ""
     if rest[:1].isspace() and not NAME_SPLIT.match(rest) and person_names(first):
         return first
     return name
+
+
+def _initials_of(piece: str, following: list[str]) -> bool:
+    """The piece is the initials of the name after it ("JD" before "Jane Doe"): an avatar drawn from letters."""
+    if not (2 <= len(piece) <= 3 and piece.isalpha() and piece.isupper() and following):
+        return False
+    return piece == "".join(word[0] for word in following[0].split() if word[0].isupper())
+
+
+def _full_name(piece: str) -> bool:
+    return " " in piece and person_names(piece) == [piece]
 
 
 def _name_text(el: HtmlElement) -> str:
