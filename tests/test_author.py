@@ -224,6 +224,32 @@ def test_an_avatar_s_initials_before_the_name_are_no_name(byline: str, expected:
     assert author_of(byline) == expected
 
 
+def test_linked_names_with_their_roles_after_them_name_the_writers() -> None:
+    byline = (
+        '<div class="blog-author"><a href="/bio/jane-doe">Jane Doe</a>, Staff Attorney, Racial Justice Program<br>'
+        '&amp; <a href="/bio/john-roe">John Roe</a>, Director of Education Equity, Foundation of California</div>'
+    )
+    assert author_of(byline) == "Jane Doe and John Roe"
+
+
+def test_links_in_a_bio_are_no_coauthors() -> None:
+    bio = (
+        '<div class="author-bio">Jane Doe is a reporter, she worked with <a href="/j">John Roe</a> on the series.</div>'
+    )
+    assert author_of(bio) is None
+
+
+def test_only_a_joining_word_between_links_adds_a_coauthor() -> None:
+    from lxml.html import fragment_fromstring
+
+    from bot.pipeline.metadata.author import _linked_names
+
+    box = fragment_fromstring('<div>By <a href="/a/jd">Jane Doe</a> <a href="/a/jd">About Jane Doe</a>, Fellow</div>')
+    assert _linked_names(box, "By Jane Doe About Jane Doe, Fellow") == []
+    box = fragment_fromstring('<div>By <a href="/a/jd">Jane Doe</a>, Fellow &amp; <a href="/a/jr">John Roe</a></div>')
+    assert _linked_names(box, "By Jane Doe, Fellow & John Roe") == ["Jane Doe", "John Roe"]
+
+
 def test_a_menu_of_many_columnists_does_not_hide_the_article_s_link_to_its_writer() -> None:
     columnists = "".join(f'<li><a href="/author/writer-{i}/">Writer Number{i}</a></li>' for i in range(40))
     page = (

@@ -144,6 +144,8 @@ _SIDEBARS = object()  # in the candidates, where those from sidebars, menus and 
 _BYLINE_AREA_DEPTH = 6
 _MAX_MARKED = 30  # elements marked as an author, in page order
 _MAX_AUTHOR_LINKS = 300  # links to writers' pages looked at, menus' included
+_MAX_LINKED_BYLINE = 300  # a byline of linked names with their roles; a bio is longer
+_ENDS_WITH_JOINER = re.compile(r"(?:[,;&/+]|\b(?:and|und|et|y|e)\b)\s*$", re.IGNORECASE)
 _MAX_NAMES_SET_APART = 5  # names in blocks of their own in one author box
 _LABEL_BLOCK_DEPTH = 3  # the blocks around a label alone ("<div><p><b>By</b></p></div>") looked through
 _MAX_TEXT_BYLINES = 8
@@ -409,7 +411,33 @@ def _marked_name(el: HtmlElement) -> str:
     rest = name[len(first) :] if first != name and name.startswith(first) else ""
     if rest[:1].isspace() and not NAME_SPLIT.match(rest) and person_names(first):
         return first
+    if not person_names(name) and (linked := _linked_names(el, text)):
+        return ", ".join(linked)
     return name
+
+
+def _linked_names(el: HtmlElement, text: str) -> list[str]:
+    """The names linked in a byline whose writers' roles follow them: "<a>Jane Doe</a>, Staff Attorney, Racial
+    Justice Program & <a>John Roe</a>, Director of Education Equity". Each link opens the box (after a byline word)
+    or follows a joining word; a bio that mentions people in its sentences is no such byline."""
+    if len(text) > _MAX_LINKED_BYLINE:
+        return []
+    names: list[str] = []
+    at = 0
+    for link in el.iter("a"):
+        link_text = element_text(link)
+        if not _full_name(link_text) or (found := text.find(link_text, at)) < 0:
+            continue
+        before = text[at:found].strip()
+        if not (_ENDS_WITH_JOINER.search(before) if names else _opens_names(before)):
+            return []
+        names.append(link_text)
+        at = found + len(link_text)
+    return names
+
+
+def _opens_names(before: str) -> bool:
+    return not before or bool(BYLINE_PREFIX.fullmatch(before))
 
 
 def _initials_of(piece: str, following: list[str]) -> bool:
