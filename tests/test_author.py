@@ -250,6 +250,14 @@ def test_only_a_joining_word_between_links_adds_a_coauthor() -> None:
     assert _linked_names(box, "By Jane Doe, Fellow & John Roe") == ["Jane Doe", "John Roe"]
 
 
+def test_links_to_writers_pages_joined_by_commas_and_ampersands_are_coauthors() -> None:
+    byline = (
+        '<p><a href="/autoren/jane-doe">Jane Doe</a>, <a href="/autoren/john-roe">John Roe</a> &amp; '
+        '<a href="/autoren/max-roe">Max Roe</a></p>'
+    )
+    assert author_of(byline, lang="de") == "Jane Doe, John Roe and Max Roe"
+
+
 def test_a_menu_of_many_columnists_does_not_hide_the_article_s_link_to_its_writer() -> None:
     columnists = "".join(f'<li><a href="/author/writer-{i}/">Writer Number{i}</a></li>' for i in range(40))
     page = (

@@ -281,16 +281,26 @@ def _author_meta_values(tree: HtmlElement, meta: dict[str, str]) -> Iterator[lis
 
 def _author_page_links(tree: HtmlElement) -> Iterator[str]:
     """The texts of links to an author's page in the article ("<a href="/author/jane-doe/">Jane Doe</a>"): themes that
-    mark the byline with neither a class nor rel=author still link it there."""
+    mark the byline with neither a class nor rel=author still link it there. Links joined by "," "&" or "and" are one
+    byline of coauthors, first ("<a>Jane Doe</a>, <a>John Roe</a> & <a>Max Roe</a>")."""
     links = [href.getparent() for href in _AUTHOR_LINK_HREFS(tree) if _AUTHOR_PATH.search(href)]
     # a menu of the site's columnists may come first, with dozens of such links: those in the article are counted
-    found = 0
+    texts: list[str] = []
+    runs: list[list[str]] = []
+    previous: HtmlElement | None = None
     for el in links[:_MAX_AUTHOR_LINKS]:
         if byline_area(el) == 0 and (text := element_text(el)) and len(text) <= MAX_BYLINE:
-            yield text
-            found += 1
-            if found >= _MAX_MARKED:
-                return
+            texts.append(text)
+            if runs and _joined(previous, el):
+                runs[-1].append(text)
+            else:
+                runs.append([text])
+            previous = el
+            if len(texts) >= _MAX_MARKED:
+                break
+    if together := next((run for run in runs if len(run) > 1), None):
+        yield ", ".join(together)
+    yield from texts
 
 
 def _dateline_agency(tree: HtmlElement) -> list[str]:
