@@ -258,6 +258,30 @@ def test_links_to_writers_pages_joined_by_commas_and_ampersands_are_coauthors() 
     assert author_of(byline, lang="de") == "Jane Doe, John Roe and Max Roe"
 
 
+@pytest.mark.parametrize(
+    "byline",
+    [
+        '<div class="meta"><span>01. Dez. 2022 | 14:08 Uhr</span> | von <a href="/p/jd">Jane Doe</a></div>',
+        '<div class="meta"><span>01.12.2022</span> von <a href="/p/jd">Jane Doe</a></div>',
+        '<div class="meta"><time>01.12.2022</time> | von <a href="/p/jd">Jane Doe</a></div>',
+        '<small><b>05/10/2018</b> - Publicado por: Jane Doe - Categoria: <a href="/c">Saúde</a></small>',
+    ],
+)
+def test_a_date_opening_the_line_then_the_byline_word_and_the_name(byline: str) -> None:
+    assert author_of(byline, lang="de") == "Jane Doe"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '<div class="meta"><span>3 Kommentare</span> von <a href="/p">Jane Doe</a></div>',  # no date opens it
+        '<div class="meta"><span>Zug</span> von <a href="/p">Berlin Hauptbahnhof</a></div>',
+    ],
+)
+def test_a_line_not_opened_by_a_date_is_no_byline(line: str) -> None:
+    assert author_of(line, lang="de") is None
+
+
 def test_a_menu_of_many_columnists_does_not_hide_the_article_s_link_to_its_writer() -> None:
     columnists = "".join(f'<li><a href="/author/writer-{i}/">Writer Number{i}</a></li>' for i in range(40))
     page = (

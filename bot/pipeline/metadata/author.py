@@ -167,6 +167,14 @@ _PUBLISHED_ON = re.compile(
     r"|geplaatst|gepubliceerd|opublikowano|publicerad)(?:\s+(?:on|am|le|el|em|il|op|den|dnia))?\s*:?$",
     re.IGNORECASE,
 )
+# A byline word alone after a separator, the name in the next element: "<span>01.12.2022</span> | von <a>Jane Doe</a>"
+_BARE_BYLINE_WORD = re.compile(r"^[|·•,\s–—-]*(?:by|von|par|por|door|di|av|af|przez)\s*:?$", re.IGNORECASE)
+# A date as a byline's line prints it: "01.12.2022", "2022-12-01", "1. Dez. 2022", "Dec. 1, 2022", "12/01/2022"
+_DATE_TEXT = re.compile(
+    r"\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}|\d{4}-\d\d-\d\d|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\.?\s+[^\W\d_]{3,}\.?\s+\d{4}"
+    r"|[^\W\d_]{3,}\.?\s+\d{1,2},?\s+\d{4}"
+)
+_MAX_DATE_TEXT = 40
 _SCREEN_READER_ONLY = re.compile(r"screen-reader|sr-only|visually-hidden", re.IGNORECASE)
 _RIGHT_ALIGNED = etree.XPath(
     "//p[translate(@align, 'RIGHT', 'right') = 'right'"
@@ -574,7 +582,7 @@ def _tail_bylines(tree: HtmlElement) -> Iterator[str]:
     found = 0
     for el in body.iter(etree.Element) if body is not None else ():
         own = squash(el.tail)
-        if not own or len(own) > MAX_BYLINE or not _opens_byline(own):
+        if not own or len(own) > MAX_BYLINE or not (_opens_byline(own) or _BARE_BYLINE_WORD.match(own)):
             continue
         if not _starts_line(el) or byline_area(el.getparent()) != 0:
             continue
@@ -588,8 +596,9 @@ def _tail_bylines(tree: HtmlElement) -> Iterator[str]:
 
 def _starts_line(el: HtmlElement) -> bool:
     """Text after this element starts a line: it ends a line (a break, a block), or it is an icon or a date that opens
-    its parent (an element without text, or a <time>, with nothing before it: "<p><time>12.03.2022</time> von Jane
-    Doe</p>")."""
+    its parent (an element without text, a <time>, or an element that holds a date, with nothing before it:
+    "<p><time>12.03.2022</time> von Jane Doe</p>", "<div><span>01. Dez. 2022 | 14:08 Uhr</span> | von <a>Jane
+    Doe</a></div>")."""
     if el.tag in _LINE_ENDS:
         return True
     parent = el.getparent()
@@ -597,7 +606,10 @@ def _starts_line(el: HtmlElement) -> bool:
         return False
     if _PUBLISHED_ON.match(squash(parent.text)):  # "Posted on <a><time>May 3, 2020</time></a> by Jane Doe"
         return any(ch.isdigit() for ch in element_text(el))
-    return not squash(parent.text) and (el.tag == "time" or not element_text(el))
+    if squash(parent.text):
+        return False
+    text = element_text(el)
+    return el.tag == "time" or not text or (len(text) <= _MAX_DATE_TEXT and bool(_DATE_TEXT.search(text)))
 
 
 def _tail_line(el: HtmlElement) -> str:
