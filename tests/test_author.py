@@ -102,6 +102,22 @@ def test_an_article_opens_an_outlet_s_name_only_where_the_rest_is_one(byline: st
     assert person_names(byline) == expected
 
 
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("By JANE DOE AND JOHN ROE FOR THE MAIL ON SUNDAY", ["Jane Doe", "John Roe"]),
+        ("Jane Doe for Dailymail.com", ["Jane Doe"]),
+        ("Jane Doe for Reuters", ["Jane Doe"]),
+        ("Par Jean Dupont pour Le Monde", ["Jean Dupont"]),
+        # an institution's name goes on with "for" and is no person
+        ("National Center for Health Statistics", []),
+        ("National Center for Democracy", []),
+    ],
+)
+def test_the_outlet_written_for_after_a_name_is_dropped(byline: str, expected: list[str]) -> None:
+    assert person_names(byline) == expected
+
+
 def test_an_agency_s_writer_or_photographer_is_no_dateline_place() -> None:
     assert person_names("dpa/Jane Doe") == ["Jane Doe"]
 

@@ -144,6 +144,10 @@ _PHOTO_CREDIT = re.compile(
     re.IGNORECASE,
 )
 _NOTE = re.compile(r"\s*\([^()]*\)")
+# The outlet a writer wrote for, after the name: "Jane Doe For The Mail On Sunday", "Jane Doe for Dailymail.com", "Jean
+# Dupont pour Le Monde" (only an outlet: "National Center for Health Statistics" is an institution's name)
+_FOR_OUTLET = re.compile(r"(?<=\S)\s+(?:for|para|pour)\s+(\S.*)$", re.IGNORECASE)
+_OUTLET_OPENERS = frozenset("the le la les el il".split())  # noqa: SIM905
 MAX_BYLINE = 120
 _MAX_INITIALS = 4  # a writer's initials in lower case ("bb", "jkl")
 # Longer text is no list of names (a page's markup can make an author's name as long as the page), and the name
@@ -200,7 +204,7 @@ def person_names(value: Any, site_name: str | None = None) -> list[str]:
     split = [p for p in (p.strip(" .,:;|") for p in NAME_SPLIT.split(text)) if p]
     if len(split) == 2 and _is_outlet(split[0], site_name) and _DATELINE_PLACE.match(text) and split[1][0].isupper():
         return []  # an agency or desk, then its dateline's place: "PTI, New Delhi", "Redaktion, Wien"
-    split = [_before_role(p) for p in split]
+    split = [_before_role(_without_outlet_after(p, site_name)) for p in split]
     parts = [p for p in split if not _ROLE.search(p) and not _is_outlet(p, site_name)]
     if len(parts) < len(split):
         # beside outlets, a capitalised single word is another, a section or a place ("FR mit dpa", "Science, Rice
@@ -230,6 +234,18 @@ def _before_role(part: str) -> str:
     # whole and so dropped
     name = _RANK_AFTER.sub("", part[: roles[0].start()])
     return name if len(name.split()) == 2 else part
+
+
+def _without_outlet_after(part: str, site_name: str | None) -> str:
+    """The name without the outlet written for after it ("Jane Doe For The Mail On Sunday"): a name of two words or
+    more, then an outlet, one opened by an article, or a domain."""
+    match = _FOR_OUTLET.search(part)
+    if not match or len(part[: match.start()].split()) < 2:
+        return part
+    rest = match[1]
+    if rest.split()[0].lower() in _OUTLET_OPENERS or DOMAIN.search(rest) or _is_outlet(rest, site_name):
+        return part[: match.start()]
+    return part
 
 
 def _without_notes(text: str) -> str:
