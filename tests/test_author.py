@@ -118,6 +118,17 @@ def test_the_outlet_written_for_after_a_name_is_dropped(byline: str, expected: l
     assert person_names(byline) == expected
 
 
+def test_a_json_ld_author_named_as_its_publisher_is_the_outlet() -> None:
+    outlet = {"@type": "Organization", "name": "Ultima Hora"}
+    head = ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Ultima Hora"}, "publisher": outlet})
+    assert author_of("", head, lang="es") is None
+    assert author_of('<p class="author">Por Ana Pérez</p>', head, lang="es") == "Ana Pérez"
+    # a personal site publishing as its owner: the byline names the owner too
+    owner = {"@type": "Organization", "name": "Jane Doe"}
+    blog = ld({"@type": "Article", "author": "Jane Doe", "publisher": owner})
+    assert author_of('<p class="byline">By Jane Doe</p>', blog) == "Jane Doe"
+
+
 def test_an_agency_s_writer_or_photographer_is_no_dateline_place() -> None:
     assert person_names("dpa/Jane Doe") == ["Jane Doe"]
 

@@ -17,7 +17,9 @@ from bot.pipeline.metadata.markup import (
     element_text,
     is_home_link,
     json_ld_objects,
+    ld_name,
     ld_types,
+    letters,
     squash,
 )
 from bot.pipeline.metadata.names import (
@@ -226,7 +228,10 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
     """Possible bylines, best first; the costlier page scans run only when the cheap sources gave nothing."""
     objects = list(json_ld_objects(tree))  # parsed once: for references and for works that are no article
     index = {obj["@id"]: obj for obj in objects if isinstance(obj.get("@id"), str)}
-    yield _first_name_first(_resolved(ld.get("author"), index))
+    author = _resolved(ld.get("author"), index)
+    publisher = ld_name(_resolved(ld.get("publisher"), index))
+    if not (publisher and letters(publisher) and letters(str(ld_name(author))) == letters(publisher)):
+        yield _first_name_first(author)
     yield _resolved(ld.get("creator"), index)
     yield _resolved(_work_author(objects), index)
     marked = _marked_bylines(tree)
