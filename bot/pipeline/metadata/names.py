@@ -8,6 +8,7 @@ author: the card then shows none.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from bot.pipeline.metadata.markup import DOMAIN, ORG_TYPES, SEPARATORS, ld_types, letters, unescaped
@@ -197,6 +198,17 @@ def person_names(value: Any, site_name: str | None = None) -> list[str]:
         return person_names(name, site_name)
     if not isinstance(value, str) or len(value) > MAX_NAMES_TEXT:
         return []
+    return list(_text_names(value, site_name))
+
+
+@lru_cache(maxsize=1024)
+def _text_names(value: str, site_name: str | None) -> tuple[str, ...]:
+    """person_names of a text; the author scan reads the same bylines more than once (the coauthors' check reads the
+    marked ones again), so the answers are kept."""
+    return tuple(_names_in_text(value, site_name))
+
+
+def _names_in_text(value: str, site_name: str | None) -> list[str]:
     if "http" in value or "@" in value or "www." in value.lower():
         return []
     text = BYLINE_PREFIX.sub("", unescaped(value))
