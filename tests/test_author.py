@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.pipeline.metadata import extract_metadata, person_names
-from bot.pipeline.metadata.names import MAX_NAMES_TEXT
+from bot.pipeline.metadata.names import MAX_NAMES_TEXT, recased
 
 PROSE = "<p>" + "The council met on Tuesday and argued about the budget for a long time. " * 3 + "</p>"
 
@@ -79,6 +79,54 @@ def test_more_byline_conventions(byline: str, lang: str, expected: str) -> None:
 def test_organisations_are_not_people(name: str) -> None:
     assert person_names(name) == []
     assert author_of("", ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": name}})) is None
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("Jane Doe, El País", ["Jane Doe"]),
+        ("Jane Doe, EL PAÍS", ["Jane Doe"]),
+        ("Jane Doe, El Nuevo Día", ["Jane Doe"]),
+        ("Jane Doe, El Diario de Hoy", ["Jane Doe"]),
+        ("Mario Rossi, Il Fatto Quotidiano", ["Mario Rossi"]),
+        ("Mario Rossi, Il Sole 24 Ore", ["Mario Rossi"]),
+        ("Anna Schmid, Das Erste", ["Anna Schmid"]),
+        ("Anna Schmid, Die Zeit", ["Anna Schmid"]),
+        # people whose names open with a word written like an article
+        ("El Hadji Diouf", ["El Hadji Diouf"]),
+        ("Jane Doe and El Mehdi Benali", ["Jane Doe", "El Mehdi Benali"]),
+        ("Il Young Kim", ["Il Young Kim"]),
+    ],
+)
+def test_an_article_opens_an_outlet_s_name_only_where_the_rest_is_one(byline: str, expected: list[str]) -> None:
+    assert person_names(byline) == expected
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("By JANE DOE AND JOHN ROE FOR THE MAIL ON SUNDAY", ["Jane Doe", "John Roe"]),
+        ("Jane Doe for Dailymail.com", ["Jane Doe"]),
+        ("Jane Doe for Reuters", ["Jane Doe"]),
+        ("Par Jean Dupont pour Le Monde", ["Jean Dupont"]),
+        # an institution's name goes on with "for" and is no person
+        ("National Center for Health Statistics", []),
+        ("National Center for Democracy", []),
+    ],
+)
+def test_the_outlet_written_for_after_a_name_is_dropped(byline: str, expected: list[str]) -> None:
+    assert person_names(byline) == expected
+
+
+def test_a_json_ld_author_named_as_its_publisher_is_the_outlet() -> None:
+    outlet = {"@type": "Organization", "name": "Ultima Hora"}
+    head = ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Ultima Hora"}, "publisher": outlet})
+    assert author_of("", head, lang="es") is None
+    assert author_of('<p class="author">Por Ana Pérez</p>', head, lang="es") == "Ana Pérez"
+    # a personal site publishing as its owner: the byline names the owner too
+    owner = {"@type": "Organization", "name": "Jane Doe"}
+    blog = ld({"@type": "Article", "author": "Jane Doe", "publisher": owner})
+    assert author_of('<p class="byline">By Jane Doe</p>', blog) == "Jane Doe"
 
 
 def test_an_agency_s_writer_or_photographer_is_no_dateline_place() -> None:
@@ -153,6 +201,126 @@ def test_a_link_to_the_author_s_page_names_the_writer() -> None:
 @pytest.mark.parametrize(
     "byline",
     [
+        '<div class="name"><div class="field"><p class="label"><strong>By</strong></p></div>'
+        '<div class="field"><p class="full-name">Jane Doe</p></div></div>',
+        "<div><p><span>Autorin</span></p><p>Jane Doe</p></div>",
+    ],
+)
+def test_a_label_alone_in_its_block_names_the_writer_in_the_next(byline: str) -> None:
+    assert author_of(byline) == "Jane Doe"
+
+
+def test_a_search_form_s_from_label_is_no_byline() -> None:
+    form = "<form><div><p><span>Von</span></p><p>Erweiterte Suche</p></div></form>"
+    assert author_of(form, lang="de") is None
+
+
+@pytest.mark.parametrize(
+    ("byline", "lang"),
+    [
+        ('<p class="meta">Posted on <a href="/2020/05/03/"><time>May 3, 2020</time></a> by Jane Doe</p>', "en"),
+        ('<p class="meta">Published on <a href="/2020/05/03/">May 3, 2020</a> by Jane Doe in News</p>', "en"),
+        # text only screen readers read is no part of the name
+        (
+            '<p>Veröffentlicht am <span>03.02.2022</span> von Jane Doe <span class="sr-only">Pferdemagazin</span></p>',
+            "de",
+        ),
+    ],
+)
+def test_a_date_in_an_element_of_its_own_between_published_and_the_byline(byline: str, lang: str) -> None:
+    assert author_of(byline, lang=lang) == "Jane Doe"
+
+
+def test_a_link_that_is_no_date_after_posted_on_opens_no_byline() -> None:
+    assert author_of('<p class="meta">Posted on <a href="/x">Facebook</a> by Jane Doe</p>') is None
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ('<div class="author"><a href="/a"><div class="avatar">JD</div></a><div class="name">Jane Doe</div></div>',
+         "Jane Doe"),
+        ('<div class="autor"><div class="item"><a href="/a?t=jd"><div>JD</div></a><div class="name">Jane Doe</div>'
+         '</div><div class="item"><a href="/a?t=jr"><div>JR</div></a><div class="name">John Roe</div></div></div>',
+         "Jane Doe and John Roe"),
+        # a box without an avatar reads as before
+        ('<div class="author"><div>Jane Doe</div></div>', "Jane Doe"),
+    ],
+)  # fmt: skip
+def test_an_avatar_s_initials_before_the_name_are_no_name(byline: str, expected: str) -> None:
+    assert author_of(byline) == expected
+
+
+def test_linked_names_with_their_roles_after_them_name_the_writers() -> None:
+    byline = (
+        '<div class="blog-author"><a href="/bio/jane-doe">Jane Doe</a>, Staff Attorney, Racial Justice Program<br>'
+        '&amp; <a href="/bio/john-roe">John Roe</a>, Director of Education Equity, Foundation of California</div>'
+    )
+    assert author_of(byline) == "Jane Doe and John Roe"
+
+
+def test_links_in_a_bio_are_no_coauthors() -> None:
+    bio = (
+        '<div class="author-bio">Jane Doe is a reporter, she worked with <a href="/j">John Roe</a> on the series.</div>'
+    )
+    assert author_of(bio) is None
+
+
+def test_only_a_joining_word_between_links_adds_a_coauthor() -> None:
+    from lxml.html import fragment_fromstring
+
+    from bot.pipeline.metadata.author import _linked_names
+
+    box = fragment_fromstring('<div>By <a href="/a/jd">Jane Doe</a> <a href="/a/jd">About Jane Doe</a>, Fellow</div>')
+    assert _linked_names(box, "By Jane Doe About Jane Doe, Fellow") == []
+    box = fragment_fromstring('<div>By <a href="/a/jd">Jane Doe</a>, Fellow &amp; <a href="/a/jr">John Roe</a></div>')
+    assert _linked_names(box, "By Jane Doe, Fellow & John Roe") == ["Jane Doe", "John Roe"]
+
+
+def test_links_to_writers_pages_joined_by_commas_and_ampersands_are_coauthors() -> None:
+    byline = (
+        '<p><a href="/autoren/jane-doe">Jane Doe</a>, <a href="/autoren/john-roe">John Roe</a> &amp; '
+        '<a href="/autoren/max-roe">Max Roe</a></p>'
+    )
+    assert author_of(byline, lang="de") == "Jane Doe, John Roe and Max Roe"
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        '<div class="meta"><span>01. Dez. 2022 | 14:08 Uhr</span> | von <a href="/p/jd">Jane Doe</a></div>',
+        '<div class="meta"><span>01.12.2022</span> von <a href="/p/jd">Jane Doe</a></div>',
+        '<div class="meta"><time>01.12.2022</time> | von <a href="/p/jd">Jane Doe</a></div>',
+        '<small><b>05/10/2018</b> - Publicado por: Jane Doe - Categoria: <a href="/c">Saúde</a></small>',
+    ],
+)
+def test_a_date_opening_the_line_then_the_byline_word_and_the_name(byline: str) -> None:
+    assert author_of(byline, lang="de") == "Jane Doe"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '<div class="meta"><span>3 Kommentare</span> von <a href="/p">Jane Doe</a></div>',  # no date opens it
+        '<div class="meta"><span>Zug</span> von <a href="/p">Berlin Hauptbahnhof</a></div>',
+    ],
+)
+def test_a_line_not_opened_by_a_date_is_no_byline(line: str) -> None:
+    assert author_of(line, lang="de") is None
+
+
+def test_a_menu_of_many_columnists_does_not_hide_the_article_s_link_to_its_writer() -> None:
+    columnists = "".join(f'<li><a href="/author/writer-{i}/">Writer Number{i}</a></li>' for i in range(40))
+    page = (
+        f"<html><body><header><nav><ul>{columnists}</ul></nav></header><article><h1>Council passes the budget</h1>"
+        f'<div class="meta"><a href="/author/jane-doe/">Jane Doe</a></div>{PROSE}</article></body></html>'
+    )
+    assert extract_metadata(page, None).author == "Jane Doe"
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
         "<dl><dt>Autor</dt><dd>Jane Doe</dd></dl>",
         "<table><tr><th>Author</th><td>Jane Doe</td></tr></table>",
         "<h4>Von Jane Doe</h4>",
@@ -175,6 +343,20 @@ def test_the_visible_byline_adds_coauthors_to_a_full_name_it_shortens() -> None:
     assert author_of(byline, head, lang="es") == "Eduardo Barreneche and J. Da Silva"
     other = '<div class="author">M. Barreto / J. Da Silva</div>'
     assert author_of(other, head, lang="es") == "Eduardo Barreneche"
+
+
+def test_a_byline_written_in_lower_case_adds_coauthors_where_it_names_the_known_author() -> None:
+    # a style sheet capitalises the byline; the page's text is in lower case
+    head = ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Eduardo Barreneche"}})
+    byline = '<div class="author">e. barreneche / J. I. da silva</div>'
+    assert author_of(byline, head, lang="es") == "Eduardo Barreneche and J. I. da Silva"
+    # a lower-case line that does not name the known author adds nobody
+    assert author_of('<div class="author">sin comentarios / ver más</div>', head, lang="es") == "Eduardo Barreneche"
+
+
+def test_lower_case_words_are_capitalised_as_names_are() -> None:
+    assert recased("jean-paul sartre y lucas d'ambrosio") == "Jean-Paul Sartre y Lucas d'Ambrosio"
+    assert recased("maría de la paz e j. doe") == "María de la Paz e J. Doe"
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,9 @@ from bot.pipeline.metadata.markup import (
     element_text,
     is_home_link,
     json_ld_objects,
+    ld_name,
     ld_types,
+    letters,
     squash,
 )
 from bot.pipeline.metadata.names import (
@@ -32,6 +34,7 @@ from bot.pipeline.metadata.names import (
     dedupe,
     join_names,
     person_names,
+    recased,
 )
 
 # What counts as a name is names.py's; this module finds the candidates on the page. Sources, best first: the
@@ -142,6 +145,11 @@ _WORK_TYPES = frozenset(("recipe", "howto", "discussionforumposting"))
 _SIDEBARS = object()  # in the candidates, where those from sidebars, menus and footers begin
 _BYLINE_AREA_DEPTH = 6
 _MAX_MARKED = 30  # elements marked as an author, in page order
+_MAX_AUTHOR_LINKS = 300  # links to writers' pages looked at, menus' included
+_MAX_LINKED_BYLINE = 300  # a byline of linked names with their roles; a bio is longer
+_ENDS_WITH_JOINER = re.compile(r"(?:[,;&/+]|\b(?:and|und|et|y|e)\b)\s*$", re.IGNORECASE)
+_MAX_NAMES_SET_APART = 5  # names in blocks of their own in one author box
+_LABEL_BLOCK_DEPTH = 3  # the blocks around a label alone ("<div><p><b>By</b></p></div>") looked through
 _MAX_TEXT_BYLINES = 8
 # A signature: the last paragraph of its block, after a paragraph of prose at least this long.
 _SIGNED_PROSE = 40
@@ -154,6 +162,22 @@ _SIGN_OFF = re.compile(
 # The rights line that closes an article's text: "© 2019 Jane Doe", "(c) Jane Doe", "Copyright 2019 by Jane Doe"
 _COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4}(?:\s*[-–]\s*\d{4})?)?[\s,]*(?:by\s+)?(\S.*)$",
                         re.IGNORECASE)  # fmt: skip
+# The words that open a publication's date before its byline, the date in an element of its own: "Posted on <time>...
+# </time> by Jane Doe", "Veröffentlicht am <span>03.02.2022</span> von Jane Doe"
+_PUBLISHED_ON = re.compile(
+    r"^(?:posted|published|veröffentlicht|publiziert|erschienen|erstellt|publié|posté|publicado|postado|pubblicato"
+    r"|geplaatst|gepubliceerd|opublikowano|publicerad)(?:\s+(?:on|am|le|el|em|il|op|den|dnia))?\s*:?$",
+    re.IGNORECASE,
+)
+# A byline word alone after a separator, the name in the next element: "<span>01.12.2022</span> | von <a>Jane Doe</a>"
+_BARE_BYLINE_WORD = re.compile(r"^[|·•,\s–—-]*(?:by|von|par|por|door|di|av|af|przez)\s*:?$", re.IGNORECASE)
+# A date as a byline's line prints it: "01.12.2022", "2022-12-01", "1. Dez. 2022", "Dec. 1, 2022", "12/01/2022"
+_DATE_TEXT = re.compile(
+    r"\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}|\d{4}-\d\d-\d\d|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\.?\s+[^\W\d_]{3,}\.?\s+\d{4}"
+    r"|[^\W\d_]{3,}\.?\s+\d{1,2},?\s+\d{4}"
+)
+_MAX_DATE_TEXT = 40
+_SCREEN_READER_ONLY = re.compile(r"screen-reader|sr-only|visually-hidden", re.IGNORECASE)
 _RIGHT_ALIGNED = etree.XPath(
     "//p[translate(@align, 'RIGHT', 'right') = 'right'"
     " or contains(translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ ', 'abcdefghijklmnopqrstuvwxyz'), 'text-align:right')]"
@@ -176,9 +200,11 @@ def find_author(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, sit
 def _with_coauthors(names: list[str], tree: HtmlElement, site_name: str | None) -> list[str]:
     """The article's visible byline where it names these people and more: JSON-LD and meta tags often carry only
     the first of several authors ("Jane Doe" for "Von Jane Doe, John Roe"). The byline may shorten the known ones
-    to initials ("E. Barreneche / J. Da Silva" beside "Eduardo Barreneche"): their full names stay."""
+    to initials ("E. Barreneche / J. Da Silva" beside "Eduardo Barreneche"): their full names stay. A byline that a
+    style sheet capitalises may be written in lower case in the page ("e. barreneche / J. I. da silva"): the names it
+    shares with the structured data vouch for it, so it is read with its names capitalised."""
     for byline in _marked_bylines(tree)[0]:
-        found = person_names(byline, site_name)
+        found = person_names(byline, site_name) or person_names(recased(byline), site_name)
         if len(found) > len(names) and all(any(_same_person(k, f) for f in found) for k in names):
             return dedupe([next((k for k in names if _same_person(k, f)), f) for f in found])
     return names
@@ -202,7 +228,10 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
     """Possible bylines, best first; the costlier page scans run only when the cheap sources gave nothing."""
     objects = list(json_ld_objects(tree))  # parsed once: for references and for works that are no article
     index = {obj["@id"]: obj for obj in objects if isinstance(obj.get("@id"), str)}
-    yield _first_name_first(_resolved(ld.get("author"), index))
+    author = _resolved(ld.get("author"), index)
+    publisher = ld_name(_resolved(ld.get("publisher"), index))
+    if not (publisher and letters(publisher) and letters(str(ld_name(author))) == letters(publisher)):
+        yield _first_name_first(author)
     yield _resolved(ld.get("creator"), index)
     yield _resolved(_work_author(objects), index)
     marked = _marked_bylines(tree)
@@ -265,11 +294,26 @@ def _author_meta_values(tree: HtmlElement, meta: dict[str, str]) -> Iterator[lis
 
 def _author_page_links(tree: HtmlElement) -> Iterator[str]:
     """The texts of links to an author's page in the article ("<a href="/author/jane-doe/">Jane Doe</a>"): themes that
-    mark the byline with neither a class nor rel=author still link it there."""
+    mark the byline with neither a class nor rel=author still link it there. Links joined by "," "&" or "and" are one
+    byline of coauthors, first ("<a>Jane Doe</a>, <a>John Roe</a> & <a>Max Roe</a>")."""
     links = [href.getparent() for href in _AUTHOR_LINK_HREFS(tree) if _AUTHOR_PATH.search(href)]
-    for el in links[:_MAX_MARKED]:
+    # a menu of the site's columnists may come first, with dozens of such links: those in the article are counted
+    texts: list[str] = []
+    runs: list[list[str]] = []
+    previous: HtmlElement | None = None
+    for el in links[:_MAX_AUTHOR_LINKS]:
         if byline_area(el) == 0 and (text := element_text(el)) and len(text) <= MAX_BYLINE:
-            yield text
+            texts.append(text)
+            if runs and _joined(previous, el):
+                runs[-1].append(text)
+            else:
+                runs.append([text])
+            previous = el
+            if len(texts) >= _MAX_MARKED:
+                break
+    if together := next((run for run in runs if len(run) > 1), None):
+        yield ", ".join(together)
+    yield from texts
 
 
 def _dateline_agency(tree: HtmlElement) -> list[str]:
@@ -379,12 +423,55 @@ def _marked_name(el: HtmlElement) -> str:
     text = _name_text(el)
     if len(text) > _MAX_BYLINE_BOX:  # a whole post whose wrapper's class names its author, not a byline box
         return ""
+    pieces = [piece for t in el.itertext() if (piece := squash(t))]
+    named = [piece for i, piece in enumerate(pieces) if not _initials_of(piece, pieces[i + 1 : i + 2])]
+    if len(named) < len(pieces):  # an avatar's letters before each name: "<div>JD</div><div>Jane Doe</div>"
+        if 1 < len(named) <= _MAX_NAMES_SET_APART and all(_full_name(piece) for piece in named):
+            return ", ".join(named)  # each name in a block of its own, each with its avatar
+        text = " ".join(named)
     name = _byline_name(text[:_MAX_MARKED_TEXT])
-    first = next((piece for t in el.itertext() if (piece := squash(t))), "")
+    first = named[0] if named else ""
     rest = name[len(first) :] if first != name and name.startswith(first) else ""
     if rest[:1].isspace() and not NAME_SPLIT.match(rest) and person_names(first):
         return first
+    if not person_names(name) and (linked := _linked_names(el, text)):
+        return ", ".join(linked)
     return name
+
+
+def _linked_names(el: HtmlElement, text: str) -> list[str]:
+    """The names linked in a byline whose writers' roles follow them: "<a>Jane Doe</a>, Staff Attorney, Racial
+    Justice Program & <a>John Roe</a>, Director of Education Equity". Each link opens the box (after a byline word)
+    or follows a joining word; a bio that mentions people in its sentences is no such byline."""
+    if len(text) > _MAX_LINKED_BYLINE:
+        return []
+    names: list[str] = []
+    at = 0
+    for link in el.iter("a"):
+        link_text = element_text(link)
+        if not _full_name(link_text) or (found := text.find(link_text, at)) < 0:
+            continue
+        before = text[at:found].strip()
+        if not (_ENDS_WITH_JOINER.search(before) if names else _opens_names(before)):
+            return []
+        names.append(link_text)
+        at = found + len(link_text)
+    return names
+
+
+def _opens_names(before: str) -> bool:
+    return not before or bool(BYLINE_PREFIX.fullmatch(before))
+
+
+def _initials_of(piece: str, following: list[str]) -> bool:
+    """The piece is the initials of the name after it ("JD" before "Jane Doe"): an avatar drawn from letters."""
+    if not (2 <= len(piece) <= 3 and piece.isalpha() and piece.isupper() and following):
+        return False
+    return piece == "".join(word[0] for word in following[0].split() if word[0].isupper())
+
+
+def _full_name(piece: str) -> bool:
+    return " " in piece and person_names(piece) == [piece]
 
 
 def _name_text(el: HtmlElement) -> str:
@@ -500,7 +587,7 @@ def _tail_bylines(tree: HtmlElement) -> Iterator[str]:
     found = 0
     for el in body.iter(etree.Element) if body is not None else ():
         own = squash(el.tail)
-        if not own or len(own) > MAX_BYLINE or not _opens_byline(own):
+        if not own or len(own) > MAX_BYLINE or not (_opens_byline(own) or _BARE_BYLINE_WORD.match(own)):
             continue
         if not _starts_line(el) or byline_area(el.getparent()) != 0:
             continue
@@ -514,22 +601,31 @@ def _tail_bylines(tree: HtmlElement) -> Iterator[str]:
 
 def _starts_line(el: HtmlElement) -> bool:
     """Text after this element starts a line: it ends a line (a break, a block), or it is an icon or a date that opens
-    its parent (an element without text, or a <time>, with nothing before it: "<p><time>12.03.2022</time> von Jane
-    Doe</p>")."""
+    its parent (an element without text, a <time>, or an element that holds a date, with nothing before it:
+    "<p><time>12.03.2022</time> von Jane Doe</p>", "<div><span>01. Dez. 2022 | 14:08 Uhr</span> | von <a>Jane
+    Doe</a></div>")."""
     if el.tag in _LINE_ENDS:
         return True
     parent = el.getparent()
-    opens = el.getprevious() is None and parent is not None and not squash(parent.text)
-    return opens and (el.tag == "time" or not element_text(el))
+    if parent is None or el.getprevious() is not None:
+        return False
+    if _PUBLISHED_ON.match(squash(parent.text)):  # "Posted on <a><time>May 3, 2020</time></a> by Jane Doe"
+        return any(ch.isdigit() for ch in element_text(el))
+    if squash(parent.text):
+        return False
+    text = element_text(el)
+    return el.tag == "time" or not text or (len(text) <= _MAX_DATE_TEXT and bool(_DATE_TEXT.search(text)))
 
 
 def _tail_line(el: HtmlElement) -> str:
-    """The text after an element up to the next line break: its tail and the siblings that follow on that line."""
+    """The text after an element up to the next line break: its tail and the siblings that follow on that line (not
+    text only screen readers read: "von Jane Doe <span class="sr-only">Magazine</span>")."""
     parts = [el.tail or ""]
     for sibling in el.itersiblings():
         if sibling.tag in _LINE_ENDS or sum(map(len, parts)) > MAX_BYLINE:
             break
-        parts += [element_text(sibling), sibling.tail or ""]
+        hidden = _SCREEN_READER_ONLY.search(sibling.get("class") or "")
+        parts += ["" if hidden else element_text(sibling), sibling.tail or ""]
     return squash(" ".join(parts))
 
 
@@ -611,14 +707,33 @@ def _first_line(el: HtmlElement) -> str:
 
 
 def _text_after(el: HtmlElement) -> str:
-    """The text that follows an element: its tail, else the next element's text, else the rest of its parent's."""
+    """The text that follows an element: its tail, else the next element's text, else the rest of its parent's, else
+    that of the block after the blocks that hold the label alone."""
     if tail := squash(el.tail):
         return tail
     following = el.getnext()
     if following is not None and (text := element_text(following)):
         return text
     parent = el.getparent()
-    return element_text(parent).partition(element_text(el))[2] if parent is not None else ""
+    if parent is None:
+        return ""
+    return element_text(parent).partition(element_text(el))[2] or _next_block_text(el)
+
+
+def _next_block_text(el: HtmlElement) -> str:
+    """A label alone in its blocks, the name in the next block: "<div><p><b>By</b></p></div><div><p>Jane Doe</p>
+    </div>" (card layouts set each label and its value in blocks of their own). Only an author word or "By": a search
+    form's "Von" is followed by its "bis"."""
+    label, node = element_text(el), el
+    if not (_AUTHOR_LABELS.match(label) or label.rstrip(" :").lower() == "by"):
+        return ""
+    for _ in range(_LABEL_BLOCK_DEPTH):
+        node = node.getparent()
+        if node is None or node.tag in ("body", "html", "article", "main") or element_text(node) != label:
+            return ""
+        if (following := node.getnext()) is not None and (text := element_text(following)):
+            return text
+    return ""
 
 
 def _byline_name(text: str) -> str:

@@ -8,6 +8,7 @@ author: the card then shows none.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from bot.pipeline.metadata.markup import DOMAIN, ORG_TYPES, SEPARATORS, ld_types, letters, unescaped
@@ -118,7 +119,21 @@ _PARTICLES = frozenset(
 )
 _ELIDED_PARTICLE = re.compile(r"^(?:d|l|dell|dall|degl|all)['’][^\W\d_]")
 # "Les" and "La" open given names too (Les Paul, LaToya), and "Le" Vietnamese family names
-_ARTICLES = frozenset("the der die das el los las il het".split())  # noqa: SIM905
+_ARTICLES = frozenset("the der die los las het".split())  # noqa: SIM905
+# Articles that also open people's names (the Arabic "El" of "El Hadji Diouf", "El Mehdi Benali"; the Korean given
+# name "Il"; the Bengali family name "Das" where it is written first): an outlet's only where the rest is an outlet's
+# name, one word ("El País", "Il Post", "Das Erste") or words of newspapers' titles ("El Nuevo Día", "Il Fatto
+# Quotidiano", "El Diario de Hoy")
+_NAME_ARTICLES = frozenset("el il das".split())  # noqa: SIM905
+_TITLE_WORDS = frozenset(
+    (  # noqa: SIM905
+        "diario periódico periodico nuevo nueva mundo país pais correo heraldo comercio universal tiempo norte sur"
+        " siglo sol informador confidencial español espectador nacional faro día dia economista observador litoral"
+        " mercurio financiero independiente deber popular imparcial progreso adelantado ideal cronista liberal"
+        " fatto quotidiano giornale messaggero sole secolo foglio manifesto corriere mattino resto gazzettino"
+        " tirreno piccolo carlino tempo centro giorno dubbio riformista post erste parlament neue"
+    ).split()
+)
 # "of" before an outlet's name in Romance bylines ("Maria Silva, da Folha")
 _FROM_OUTLET = frozenset("da do de del della dal dalla du des".split())  # noqa: SIM905
 # The outlet, a comma, a capitalised place: "PTI, New Delhi" (not "dpa/Jane Doe", an agency's writer or photographer)
@@ -130,6 +145,10 @@ _PHOTO_CREDIT = re.compile(
     re.IGNORECASE,
 )
 _NOTE = re.compile(r"\s*\([^()]*\)")
+# The outlet a writer wrote for, after the name: "Jane Doe For The Mail On Sunday", "Jane Doe for Dailymail.com", "Jean
+# Dupont pour Le Monde" (only an outlet: "National Center for Health Statistics" is an institution's name)
+_FOR_OUTLET = re.compile(r"(?<=\S)\s+(?:for|para|pour)\s+(\S.*)$", re.IGNORECASE)
+_OUTLET_OPENERS = frozenset("the le la les el il".split())  # noqa: SIM905
 MAX_BYLINE = 120
 _MAX_INITIALS = 4  # a writer's initials in lower case ("bb", "jkl")
 # Longer text is no list of names (a page's markup can make an author's name as long as the page), and the name
@@ -179,6 +198,17 @@ def person_names(value: Any, site_name: str | None = None) -> list[str]:
         return person_names(name, site_name)
     if not isinstance(value, str) or len(value) > MAX_NAMES_TEXT:
         return []
+    return list(_text_names(value, site_name))
+
+
+@lru_cache(maxsize=1024)
+def _text_names(value: str, site_name: str | None) -> tuple[str, ...]:
+    """person_names of a text; the author scan reads the same bylines more than once (the coauthors' check reads the
+    marked ones again), so the answers are kept."""
+    return tuple(_names_in_text(value, site_name))
+
+
+def _names_in_text(value: str, site_name: str | None) -> list[str]:
     if "http" in value or "@" in value or "www." in value.lower():
         return []
     text = BYLINE_PREFIX.sub("", unescaped(value))
@@ -186,7 +216,7 @@ def person_names(value: Any, site_name: str | None = None) -> list[str]:
     split = [p for p in (p.strip(" .,:;|") for p in NAME_SPLIT.split(text)) if p]
     if len(split) == 2 and _is_outlet(split[0], site_name) and _DATELINE_PLACE.match(text) and split[1][0].isupper():
         return []  # an agency or desk, then its dateline's place: "PTI, New Delhi", "Redaktion, Wien"
-    split = [_before_role(p) for p in split]
+    split = [_before_role(_without_outlet_after(p, site_name)) for p in split]
     parts = [p for p in split if not _ROLE.search(p) and not _is_outlet(p, site_name)]
     if len(parts) < len(split):
         # beside outlets, a capitalised single word is another, a section or a place ("FR mit dpa", "Science, Rice
@@ -218,6 +248,18 @@ def _before_role(part: str) -> str:
     return name if len(name.split()) == 2 else part
 
 
+def _without_outlet_after(part: str, site_name: str | None) -> str:
+    """The name without the outlet written for after it ("Jane Doe For The Mail On Sunday"): a name of two words or
+    more, then an outlet, one opened by an article, or a domain."""
+    match = _FOR_OUTLET.search(part)
+    if not match or len(part[: match.start()].split()) < 2:
+        return part
+    rest = match[1]
+    if rest.split()[0].lower() in _OUTLET_OPENERS or DOMAIN.search(rest) or _is_outlet(rest, site_name):
+        return part[: match.start()]
+    return part
+
+
 def _without_notes(text: str) -> str:
     """The byline without notes in parentheses: a photographer credited so goes with the note ("Jane Doe (Text), John
     Roe (Fotos)"); a role, a handle or an agency goes alone ("Jane Doe (Redakteurin)", "Jane Doe (dpa)")."""
@@ -233,11 +275,23 @@ def _is_outlet(part: str, site_name: str | None) -> bool:
     # a newspaper's or magazine's article opens its name ("The Economist", "El Comercio"), a person's does not; nor does
     # a person's name open with "of" before a word ("Maria Silva, da Folha", "do Estadão")
     words = part.split()
-    if len(words) > 1 and (words[0].lower() in _ARTICLES or (len(words) == 2 and words[0] in _FROM_OUTLET)):
+    if len(words) > 1 and (_opens_outlet(words) or (len(words) == 2 and words[0] in _FROM_OUTLET)):
         return True
     if site_name and " " not in part and letters(part) and letters(part) == letters(site_name):
         return True
     return 2 <= len(part) <= 5 and part.isupper() and " " not in part and len(part.strip(".")) > 2
+
+
+def _opens_outlet(words: list[str]) -> bool:
+    """The name opens with an article, as an outlet's does: "The Economist", "Die Zeit", "El País"; not a person's
+    that opens with a word written like one ("El Hadji Diouf")."""
+    article = words[0].lower()
+    if article in _ARTICLES:
+        return True
+    rest = words[1:]
+    return article in _NAME_ARTICLES and (
+        len(rest) == 1 or any(w.lower() in _TITLE_WORDS or not w[0].isupper() for w in rest)
+    )
 
 
 def _is_person(name: str, site_name: str | None) -> bool:
@@ -257,6 +311,29 @@ def _is_person(name: str, site_name: str | None) -> bool:
     if _AGENCY.fullmatch(words[0]) and not words[0].istitle():
         return False
     return bool(_NAME_CHARS.match(name)) and not _NOT_A_PERSON.search(name)
+
+
+def recased(text: str) -> str:
+    """The text with each word written all in lower case capitalised, particles and joining words kept ("e. barreneche
+    / J. I. da silva" gives "E. Barreneche / J. I. da Silva"): a byline that a style sheet capitalises."""
+    return _WORD.sub(_capitalised, text)
+
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*\.?")
+
+
+def _capitalised(match: re.Match[str]) -> str:
+    word = match[0]
+    if not word.islower():
+        return word
+    if len(word) == 2 and word.endswith("."):  # an initial, not the joining "e" or "y"
+        return word.upper()
+    if elided := _ELIDED_PARTICLE.match(word):  # "d'ambrosio": the particle stays, the name is capitalised
+        cut = elided.end() - 1
+        return word[:cut] + word[cut].upper() + word[cut + 1 :]
+    if word in _PARTICLES or NAME_SPLIT.fullmatch(word):
+        return word
+    return "-".join(part[:1].upper() + part[1:] for part in word.split("-"))  # "jean-paul": "Jean-Paul"
 
 
 def dedupe(items: list[str]) -> list[str]:
