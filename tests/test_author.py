@@ -636,3 +636,17 @@ def test_a_byline_inside_another_article_s_teaser_link_is_the_teaser_s() -> None
 def test_the_time_after_the_name_is_cut() -> None:
     byline = '<div class="post-meta">Posted by <a href="https://www.blogger.com/profile/1">Jane Doe</a> at 10:00</div>'
     assert author_of(byline) == "Jane Doe"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "National Endowment for the Arts",
+        "Royal Society for the Protection of Birds",
+        "American Federation for the Blind",
+    ],
+)
+def test_an_organisation_named_with_for_the_is_no_person(name: str) -> None:
+    # "for the ..." after two capitalised words is an institution's name, not a writer and the outlet written for
+    assert person_names(name) == []
+    assert author_of("", f'<meta name="author" content="{name}">') is None

@@ -81,7 +81,10 @@ _NOT_A_PERSON = re.compile(
     r"|presse\b|\b(?:prensa|imprensa|library|biblioteca|museum|museo|musée|archives?|deutschland|österreich|schweiz"
     r"|germany|austria|switzerland|noticias|notícias|notizie|nieuws|nouvelles|abteilung|department|dept"
     r"|kommunikation|communications?|family|familie|famille|familia)\b|verband\b|bibliothe|pressestelle"
-    r"|öffentlichkeitsarbeit",
+    r"|öffentlichkeitsarbeit"
+    # the nouns that name associations and public bodies ("National Endowment for the Arts", "Royal Society")
+    r"|\b(?:society|federation|endowment|association|coalition|alliance|council|commission|committee"
+    r"|organi[sz]ation|league|trust)\b",
     re.IGNORECASE,
 )
 # News agencies, whose name is the byline of wire copy (matched as a whole part of a byline only)
@@ -250,9 +253,11 @@ def _before_role(part: str) -> str:
 
 def _without_outlet_after(part: str, site_name: str | None) -> str:
     """The name without the outlet written for after it ("Jane Doe For The Mail On Sunday"): a name of two words or
-    more, then an outlet, one opened by an article, or a domain."""
+    more, then an outlet, one opened by an article, or a domain. Only after a person's name on its own: "National
+    Endowment for the Arts" is one institution's name."""
     match = _FOR_OUTLET.search(part)
-    if not match or len(part[: match.start()].split()) < 2:
+    before = part[: match.start()] if match else ""
+    if not match or len(before.split()) < 2 or not _is_person(before, site_name):
         return part
     rest = match[1]
     if rest.split()[0].lower() in _OUTLET_OPENERS or DOMAIN.search(rest) or _is_outlet(rest, site_name):
