@@ -650,3 +650,20 @@ def test_an_organisation_named_with_for_the_is_no_person(name: str) -> None:
     # "for the ..." after two capitalised words is an institution's name, not a writer and the outlet written for
     assert person_names(name) == []
     assert author_of("", f'<meta name="author" content="{name}">') is None
+
+
+@pytest.mark.parametrize(
+    ("known", "byline", "expected"),
+    [
+        ("Ana Silva", "ana silva e sua equipe", "Ana Silva"),
+        ("Jane Doe", "jane doe and ai tools", "Jane Doe"),
+        # names a capitalisation would mangle are not added
+        ("Jane Doe", "by jane doe and john mcdonald", "Jane Doe"),
+        ("Jane Doe", "by jane doe and mary o'brien", "Jane Doe"),
+    ],
+)
+def test_a_lower_case_byline_adds_only_names_written_with_initials(known: str, byline: str, expected: str) -> None:
+    # the rule reads a lower-case byline that shortens names to initials ("e. barreneche / J. I. da silva"); words
+    # without initials after the known name may be anything ("sua equipe": "his team")
+    head = ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": known}})
+    assert author_of(f'<div class="byline">{byline}</div>', head) == expected

@@ -140,6 +140,7 @@ _AUTHOR_LINK_HREFS = etree.XPath(
 _AUTHOR_PATH = re.compile(
     r"/(?:authors?|autor|autoren|auteur|auteurs|autore|autori|autores|autorzy|journalists?|contributors?|by)/[^/?#]"
 )
+_INITIAL = re.compile(r"(?<![^\W\d_])[^\W\d_]\.")  # "J." of "J. I. da Silva"
 _FAMILY_FIRST = re.compile(r"^([^\W\d_][\w'’-]+),\s*([^\W\d_][\w'’-]*\.?(?:\s+[^\W\d_][\w'’-]*\.?)?)$")
 _WORK_TYPES = frozenset(("recipe", "howto", "discussionforumposting"))
 _SIDEBARS = object()  # in the candidates, where those from sidebars, menus and footers begin
@@ -202,9 +203,15 @@ def _with_coauthors(names: list[str], tree: HtmlElement, site_name: str | None) 
     the first of several authors ("Jane Doe" for "Von Jane Doe, John Roe"). The byline may shorten the known ones
     to initials ("E. Barreneche / J. Da Silva" beside "Eduardo Barreneche"): their full names stay. A byline that a
     style sheet capitalises may be written in lower case in the page ("e. barreneche / J. I. da silva"): the names it
-    shares with the structured data vouch for it, so it is read with its names capitalised."""
+    shares with the structured data vouch for it, so it is read with its names capitalised; it adds only names
+    written with initials as such bylines write them (after the known name, "e sua equipe" is "and his team", and
+    capitalising "john mcdonald" would misspell him)."""
     for byline in _marked_bylines(tree)[0]:
-        found = person_names(byline, site_name) or person_names(recased(byline), site_name)
+        found = person_names(byline, site_name)
+        if not found:
+            found = person_names(recased(byline), site_name)
+            if not all(_INITIAL.search(f) or any(_same_person(k, f) for k in names) for f in found):
+                continue
         if len(found) > len(names) and all(any(_same_person(k, f) for f in found) for k in names):
             return dedupe([next((k for k in names if _same_person(k, f)), f) for f in found])
     return names
