@@ -667,3 +667,17 @@ def test_a_lower_case_byline_adds_only_names_written_with_initials(known: str, b
     # without initials after the known name may be anything ("sua equipe": "his team")
     head = ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": known}})
     assert author_of(f'<div class="byline">{byline}</div>', head) == expected
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ('<div class="author-card"><div class="avatar">JD</div><div>Jane Doe</div><div>New York</div></div>',
+         "Jane Doe"),
+        ('<div class="author"><span class="avatar">MS</span><span>Maria Silva</span><span>Rio de Janeiro</span>'
+         "</div>", "Maria Silva"),
+    ],
+)  # fmt: skip
+def test_a_piece_after_an_avatar_s_name_without_initials_of_its_own_is_no_name(byline: str, expected: str) -> None:
+    # names are joined only where each follows its own avatar; a place or a section after the name is not one
+    assert author_of(byline) == expected

@@ -431,10 +431,13 @@ def _marked_name(el: HtmlElement) -> str:
     if len(text) > _MAX_BYLINE_BOX:  # a whole post whose wrapper's class names its author, not a byline box
         return ""
     pieces = [piece for t in el.itertext() if (piece := squash(t))]
-    named = [piece for i, piece in enumerate(pieces) if not _initials_of(piece, pieces[i + 1 : i + 2])]
-    if len(named) < len(pieces):  # an avatar's letters before each name: "<div>JD</div><div>Jane Doe</div>"
-        if 1 < len(named) <= _MAX_NAMES_SET_APART and all(_full_name(piece) for piece in named):
-            return ", ".join(named)  # each name in a block of its own, each with its avatar
+    avatars = {i for i, piece in enumerate(pieces) if _initials_of(piece, pieces[i + 1 : i + 2])}
+    named = [piece for i, piece in enumerate(pieces) if i not in avatars]
+    if avatars:  # an avatar's letters before each name: "<div>JD</div><div>Jane Doe</div>"
+        # each name in a block of its own, each with its avatar (a place or section after one has none: "New York")
+        each = all(i - 1 in avatars for i in range(len(pieces)) if i not in avatars)
+        if each and 1 < len(named) <= _MAX_NAMES_SET_APART and all(_full_name(piece) for piece in named):
+            return ", ".join(named)
         text = " ".join(named)
     name = _byline_name(text[:_MAX_MARKED_TEXT])
     first = named[0] if named else ""
