@@ -681,3 +681,16 @@ def test_a_lower_case_byline_adds_only_names_written_with_initials(known: str, b
 def test_a_piece_after_an_avatar_s_name_without_initials_of_its_own_is_no_name(byline: str, expected: str) -> None:
     # names are joined only where each follows its own avatar; a place or a section after the name is not one
     assert author_of(byline) == expected
+
+
+def test_a_json_ld_author_who_is_also_the_publisher_as_a_person_is_the_writer() -> None:
+    person = {"@type": "Person", "name": "Jane Doe"}
+    assert author_of("", ld({"@type": "BlogPosting", "author": person, "publisher": person})) == "Jane Doe"
+    # one entity referenced as both: the writer publishing on their own site
+    graph = {
+        "@graph": [
+            {"@type": "BlogPosting", "author": {"@id": "#me"}, "publisher": {"@id": "#me"}},
+            {"@id": "#me", "name": "Jane Doe"},
+        ]
+    }
+    assert author_of("", ld(graph)) == "Jane Doe"

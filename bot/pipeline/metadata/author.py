@@ -236,8 +236,7 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
     objects = list(json_ld_objects(tree))  # parsed once: for references and for works that are no article
     index = {obj["@id"]: obj for obj in objects if isinstance(obj.get("@id"), str)}
     author = _resolved(ld.get("author"), index)
-    publisher = ld_name(_resolved(ld.get("publisher"), index))
-    if not (publisher and letters(publisher) and letters(str(ld_name(author))) == letters(publisher)):
+    if not _names_the_outlet(author, _resolved(ld.get("publisher"), index)):
         yield _first_name_first(author)
     yield _resolved(ld.get("creator"), index)
     yield _resolved(_work_author(objects), index)
@@ -266,6 +265,18 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
     yield _SIDEBARS
     yield from marked[1]
     yield from lines[1]
+
+
+def _names_the_outlet(author: Any, publisher: Any) -> bool:
+    """The JSON-LD author is the publishing outlet by name ("Ultima Hora" for both); not a person who publishes their
+    own site (a publisher typed Person, or one entity referenced as both)."""
+    name = ld_name(publisher)
+    if not (name and letters(name) and letters(str(ld_name(author))) == letters(name)):
+        return False
+    if isinstance(publisher, dict) and "person" in ld_types(publisher):
+        return False
+    same = isinstance(author, dict) and isinstance(publisher, dict) and author.get("@id")
+    return not (same and author.get("@id") == publisher.get("@id"))
 
 
 def _first_name_first(value: Any) -> Any:
