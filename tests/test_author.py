@@ -694,3 +694,10 @@ def test_a_json_ld_author_who_is_also_the_publisher_as_a_person_is_the_writer() 
         ]
     }
     assert author_of("", ld(graph)) == "Jane Doe"
+
+
+@pytest.mark.parametrize("name", ["El Hassan bin Talal", "El Hadji ben Ali"])
+def test_a_name_particle_after_an_el_name_marks_no_outlet(name: str) -> None:
+    # a lower-case particle is part of a person's name; an outlet's title is told by its words ("El Diario de Hoy")
+    assert person_names(name) == [name]
+    assert person_names("Jane Doe, El Diario de Hoy") == ["Jane Doe"]

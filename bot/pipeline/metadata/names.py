@@ -289,13 +289,14 @@ def _is_outlet(part: str, site_name: str | None) -> bool:
 
 def _opens_outlet(words: list[str]) -> bool:
     """The name opens with an article, as an outlet's does: "The Economist", "Die Zeit", "El País"; not a person's
-    that opens with a word written like one ("El Hadji Diouf")."""
+    that opens with a word written like one ("El Hadji Diouf", "El Hassan bin Talal": a name's particle in lower case
+    marks no outlet, other lower-case words do)."""
     article = words[0].lower()
     if article in _ARTICLES:
         return True
     rest = words[1:]
     return article in _NAME_ARTICLES and (
-        len(rest) == 1 or any(w.lower() in _TITLE_WORDS or not w[0].isupper() for w in rest)
+        len(rest) == 1 or any(w.lower() in _TITLE_WORDS or not (w[0].isupper() or w in _PARTICLES) for w in rest)
     )
 
 
