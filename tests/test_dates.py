@@ -565,6 +565,16 @@ def test_a_time_in_another_footer_is_not_the_date(body: str) -> None:
     assert extract_metadata(_with_generic_date(page(body)), None).published == date(2020, 3, 5)
 
 
+def test_a_time_in_a_related_list_in_the_post_s_footer_is_not_the_date() -> None:
+    """Themes set related posts in the post's own footer: their dates are other posts'."""
+    title = "My post title here ok"
+    older = '<li><a href="/older">An older post of mine</a> <time datetime="2019-01-05">January 5, 2019</time></li>'
+    footer = f'<footer class="entry-footer"><div class="related-posts"><h3>Related</h3><ul>{older}</ul></div></footer>'
+    html = page(f'<article class="post"><h1>{title}</h1>{PROSE}{PROSE}{footer}</article>', lang="en")
+    html = html.replace("<title>Radweg", f"<title>{title}")
+    assert extract_metadata(html, "https://example.org/2023/04/02/my-post/").published == date(2023, 4, 2)
+
+
 def test_the_h1_the_title_names_is_the_headline_where_teasers_come_first() -> None:
     """Sites that set each teaser's title in an <h1>: the headline is the <h1> the page's <title> names."""
     teasers = "".join(

@@ -17,11 +17,12 @@ import htmldate
 from lxml import etree
 from lxml.html import HtmlElement
 
-from bot.pipeline.metadata.author import byline_area
+from bot.pipeline.metadata.author import _NOT_BYLINE_AREA, byline_area
 from bot.pipeline.metadata.markup import (
     COMMENT_NAMES,
     SEPARATORS,
     calendar_names,
+    class_and_id,
     element_text,
     in_comments,
     is_home_link,
@@ -325,10 +326,19 @@ def _in_byline_area(el: HtmlElement) -> bool:
     if footer is None or article is None or article not in footer.iterancestors():
         return False
     between = takewhile(lambda node: node is not footer, el.iterancestors())
-    if any(node.tag in ("nav", "aside") for node in between) or byline_area(footer) != 0:
-        return False  # a menu or sidebar in the footer, or the footer inside one
+    if any(_beside_the_post(node) for node in between) or byline_area(footer) != 0:
+        return False  # a menu, sidebar or related list in the footer, or the footer inside one
     headline = _headline(el.getroottree().getroot())
     return headline is not None and article in headline.iterancestors()
+
+
+def _beside_the_post(node: HtmlElement) -> bool:
+    """A menu, a sidebar, or a list of related posts or teasers, as themes set in a post's footer (readers' comments
+    there byline_area already tells apart); the footer's own parts named for it ("entry-footer-meta") are the post's.
+    """
+    names = class_and_id(node)
+    named = any(m[0].lower() != "footer" for m in _NOT_BYLINE_AREA.finditer(names))
+    return named or node.tag in ("nav", "aside")
 
 
 def _article_paragraphs(tree: HtmlElement) -> Iterator[str]:
