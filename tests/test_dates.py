@@ -614,3 +614,29 @@ def test_a_utc_stamp_yields_to_the_day_its_time_prints_without_a_year(time: str,
     """A <time> printing its local day without the year ("Posted Nov 18, 8:19 PM") beside a UTC stamp a day on."""
     tree = parse_html(page(f"<h1>The bike lane</h1><p>By Anna</p>{PROSE}{time}", lang="de"))
     assert find_published({}, {}, tree, None, "de") == expected
+
+
+def test_a_later_teaser_h1_the_title_only_shares_words_with_does_not_outrank_the_first() -> None:
+    """The article's first <h1> differs from the <title>; a later teaser's <h1> shares most of its words: the teaser
+    is not the headline (only a heading the <title> holds, or that holds it, outranks the first <h1>)."""
+    prose = f"<p>{' '.join(['This is a long sentence of the article body that carries real content.'] * 2)}</p>"
+    byline = '<div class="byline">By Jane Doe | 12.03.2023</div>'
+    story = f"<article><h1>Tesla recalls 2 million cars over Autopilot</h1>{byline}{prose}</article>"
+    teaser = '<h1>What Tesla owners need to know now</h1><div class="meta">By John Roe | 01.02.2021</div>'
+    html = page(f'{story}<section class="more"><article>{teaser}<p>Teaser.</p></article></section>', lang="en")
+    html = html.replace("<title>Radweg", "<title>Tesla recall: what owners need to know now | Daily Planet")
+    tree = parse_html(html)
+    assert tree is not None
+    found = _headline(tree)
+    assert found is not None and element_text(found).startswith("Tesla recalls")
+    assert extract_metadata(html, None).published == date(2023, 3, 12)
+
+
+def test_a_later_h1_sharing_the_title_s_words_is_the_headline_where_the_first_is_a_teaser_link() -> None:
+    """Teasers' linked <h1>s first: the <h1> that words the <title> otherwise ("over Celtics" for "over Boston
+    Celtics") is the headline."""
+    teaser = '<a href="/visit"><div><h1>Visit the coast this fall</h1><p>Sponsored | Oct 2, 2023</p></div></a>'
+    story = f"<div><h1>Embiid leads the Sixers to victory over Celtics</h1><p>By Anna | Nov 8, 2023</p>{PROSE}</div>"
+    html = page(f"{teaser}{story}", lang="en")
+    html = html.replace("<title>Radweg", "<title>Embiid leads the Sixers to victory over Boston Celtics | Voice")
+    assert extract_metadata(html, None).published == date(2023, 11, 8)

@@ -461,13 +461,18 @@ def _headline(tree: HtmlElement) -> HtmlElement | None:
         return next(_named_headings(tree, tree.iter("h2", "h3")), None)
     h1s = [h1 for h1 in h1s if not _in_site_header(h1)] or h1s
     first = h1s[0]
-    if len(h1s) == 1 or (named := next(_named_headings(tree, h1s), None)) is None:
+    if len(h1s) == 1 or _named_heading(first, tree):
         return first
-    return named if named is not first and not _named_heading(first, tree) else first
+    # A later <h1> the <title> holds, or that holds it, is the headline; one that only shares most of its words where
+    # the first <h1> is itself a teaser's or a link's: a teaser's title words the page's <title> as often.
+    by_words = byline_area(first) == 1
+    return next(_named_headings(tree, h1s[1:], by_words=by_words), first)
 
 
-def _named_headings(tree: HtmlElement, headings: Iterable[HtmlElement]) -> Iterator[HtmlElement]:
-    """The headings the page's <title> names."""
+def _named_headings(
+    tree: HtmlElement, headings: Iterable[HtmlElement], *, by_words: bool = True
+) -> Iterator[HtmlElement]:
+    """The headings the page's <title> names: holds or is held in it, or (by_words) shares most of its words."""
     title = tree.findtext(".//title") or ""
     title_letters, title_words = letters(title), _words(title)
     if not title_letters:
@@ -478,7 +483,7 @@ def _named_headings(tree: HtmlElement, headings: Iterable[HtmlElement]) -> Itera
         # both long enough: a short <title> ("Blog") is in any heading ("Popular posts from this blog")
         long_enough = min(len(heading_letters), len(title_letters)) >= _NAMED_HEADLINE_LETTERS
         if (long_enough and (heading_letters in title_letters or title_letters in heading_letters)) or (
-            _shares_most_words(_words(text), title_words)
+            by_words and _shares_most_words(_words(text), title_words)
         ):
             yield heading
 
