@@ -290,7 +290,7 @@ def test_a_date_named_element_after_the_headline() -> None:
 def test_a_date_named_element_of_another_article_or_an_update_is_not_the_date(teasers: str) -> None:
     tree = parse_html(page(f"<h1>Der Radweg</h1>{LEAD}{PROSE}{teasers}"))
     assert tree is not None
-    assert _dated_element(tree, _DateReader("de")) is None
+    assert _dated_element(tree, _DateReader("de"), _headline(tree)) is None
 
 
 @pytest.mark.parametrize(
@@ -502,7 +502,7 @@ def test_an_update_stamp_without_a_year_labels_no_later_date() -> None:
     """A stamp without a year ("Updated Nov 19, 9:41 AM") states no date it reads, but is no label of the next part."""
     byline = "<div><span>Updated Nov 19, 9:41 AM</span> <span>Nov 18, 2019</span></div>"
     tree = parse_html(page(f"<h1>The bike lane</h1>{byline}{PROSE}", lang="en"))
-    assert _headline_date(tree, _DateReader("en")) == date(2019, 11, 18)
+    assert _headline_date(_headline(tree), _DateReader("en")) == date(2019, 11, 18)
 
 
 def test_a_time_printing_an_update_s_label_is_the_last_change() -> None:
@@ -522,7 +522,7 @@ def test_a_time_printing_an_update_s_label_is_the_last_change() -> None:
 def test_a_separator_after_an_update_label_keeps_the_label(byline: str) -> None:
     """A separator after an update's label leaves an empty part between the label and its date: the label holds."""
     tree = parse_html(page(f"<h1>Der Radweg</h1><div>{byline}</div>{PROSE}"))
-    assert _headline_date(tree, _DateReader("de")) == date(2020, 3, 3)
+    assert _headline_date(_headline(tree), _DateReader("de")) == date(2020, 3, 3)
 
 
 def test_a_written_date_is_read_where_the_declared_language_is_the_template_s() -> None:

@@ -292,11 +292,10 @@ def _url_date(url: str | None, language: str | None) -> date | None:
     return _plausible(_date(m[1], month, m[4])) if month else None
 
 
-def _dated_element(tree: HtmlElement, reader: _DateReader) -> date | None:
+def _dated_element(tree: HtmlElement, reader: _DateReader, headline: HtmlElement | None) -> date | None:
     """The date an element named for it prints after the headline ("post-date", "metainfo__date", "entry-date
     published", "fecha"), where the byline block ends before it: not one of another article (a teaser), not one
     marked or labelled as the last change."""
-    headline = _headline(tree)
     if headline is None:
         return None
     own = next(headline.iterancestors("article"), None)
@@ -307,14 +306,19 @@ def _dated_element(tree: HtmlElement, reader: _DateReader) -> date | None:
         if next(el.iterancestors("article"), own) is not own:
             continue
         text = element_text(el)
-        if len(text) > _HEADLINE_DATE_CHARS or not _in_byline_area(el) or _is_update(el) or _UPDATE.search(text):
+        if (
+            len(text) > _HEADLINE_DATE_CHARS
+            or not _in_byline_area(el, headline)
+            or _is_update(el)
+            or _UPDATE.search(text)
+        ):
             continue
         if found := reader.parse(text):
             return found
     return None
 
 
-def _in_byline_area(el: HtmlElement) -> bool:
+def _in_byline_area(el: HtmlElement, headline: HtmlElement | None) -> bool:
     """Where the article's own byline stands (author.byline_area), or in the footer of an <article> that holds the
     page's headline: blog themes print "Posted on <time>" in the post's own footer ("entry-meta", "entry-footer"),
     not in the site's."""
@@ -328,7 +332,6 @@ def _in_byline_area(el: HtmlElement) -> bool:
     between = takewhile(lambda node: node is not footer, el.iterancestors())
     if any(_beside_the_post(node) for node in between) or byline_area(footer) != 0:
         return False  # a menu, sidebar or related list in the footer, or the footer inside one
-    headline = _headline(el.getroottree().getroot())
     return headline is not None and article in headline.iterancestors()
 
 
@@ -406,7 +409,8 @@ def _date_candidates(
 ) -> Iterator[date | None]:
     """The dates the page's markup states, best first (None where a source has none); `filed` is the date in the
     page's address."""
-    shown = cache(lambda: _headline_date(tree, reader))  # each UTC stamp is checked against it: found once
+    headline = cache(lambda: _headline(tree))  # found once a page: several sources read the date at it
+    shown = cache(lambda: _headline_date(headline(), reader))  # each UTC stamp is checked against it: found once
     yield from (_local_date(meta.get(k), reader, shown, filed) for k in _PUBLISHED_META)
     yield _local_date(ld.get("datePublished"), reader, shown, filed)
     yield _local_date(ld.get("dateCreated"), reader, shown, filed)
@@ -415,9 +419,9 @@ def _date_candidates(
     yield from (_local_date(stamp, reader, shown, filed) for stamp in stamps)
     yield shown()
     for el in tree.xpath("//time")[:5]:
-        if _in_byline_area(el) and not _is_update(el):
+        if _in_byline_area(el, headline()) and not _is_update(el):
             yield _time_value(el, reader)
-    yield _dated_element(tree, reader)
+    yield _dated_element(tree, reader, headline())
     yield from (reader.parse(meta.get(k)) for k in _DATE_META)
 
 
@@ -443,9 +447,8 @@ def _zone_may_move(stamp: str, days: int) -> bool:
     return (days == -1 and hour < _EVENING_ENDS_UTC) or (days == 1 and hour >= _EVENING_STARTS_UTC)
 
 
-def _headline_date(tree: HtmlElement, reader: _DateReader) -> date | None:
-    """The date printed under the headline, else just above it."""
-    headline = _headline(tree)
+def _headline_date(headline: HtmlElement | None, reader: _DateReader) -> date | None:
+    """The date printed under the headline (found by _headline), else just above it."""
     if headline is None:
         return None
     below = _headline_parts(headline, reader)
