@@ -290,7 +290,7 @@ def test_a_date_named_element_after_the_headline() -> None:
 def test_a_date_named_element_of_another_article_or_an_update_is_not_the_date(teasers: str) -> None:
     tree = parse_html(page(f"<h1>Der Radweg</h1>{LEAD}{PROSE}{teasers}"))
     assert tree is not None
-    assert _dated_element(tree, _DateReader("de")) is None
+    assert _dated_element(tree, _DateReader("de"), _headline(tree)) is None
 
 
 @pytest.mark.parametrize(
@@ -502,7 +502,7 @@ def test_an_update_stamp_without_a_year_labels_no_later_date() -> None:
     """A stamp without a year ("Updated Nov 19, 9:41 AM") states no date it reads, but is no label of the next part."""
     byline = "<div><span>Updated Nov 19, 9:41 AM</span> <span>Nov 18, 2019</span></div>"
     tree = parse_html(page(f"<h1>The bike lane</h1>{byline}{PROSE}", lang="en"))
-    assert _headline_date(tree, _DateReader("en")) == date(2019, 11, 18)
+    assert _headline_date(_headline(tree), _DateReader("en")) == date(2019, 11, 18)
 
 
 def test_a_time_printing_an_update_s_label_is_the_last_change() -> None:
@@ -522,7 +522,7 @@ def test_a_time_printing_an_update_s_label_is_the_last_change() -> None:
 def test_a_separator_after_an_update_label_keeps_the_label(byline: str) -> None:
     """A separator after an update's label leaves an empty part between the label and its date: the label holds."""
     tree = parse_html(page(f"<h1>Der Radweg</h1><div>{byline}</div>{PROSE}"))
-    assert _headline_date(tree, _DateReader("de")) == date(2020, 3, 3)
+    assert _headline_date(_headline(tree), _DateReader("de")) == date(2020, 3, 3)
 
 
 def test_a_written_date_is_read_where_the_declared_language_is_the_template_s() -> None:
@@ -565,6 +565,16 @@ def test_a_time_in_another_footer_is_not_the_date(body: str) -> None:
     assert extract_metadata(_with_generic_date(page(body)), None).published == date(2020, 3, 5)
 
 
+def test_a_time_in_a_related_list_in_the_post_s_footer_is_not_the_date() -> None:
+    """Themes set related posts in the post's own footer: their dates are other posts'."""
+    title = "My post title here ok"
+    older = '<li><a href="/older">An older post of mine</a> <time datetime="2019-01-05">January 5, 2019</time></li>'
+    footer = f'<footer class="entry-footer"><div class="related-posts"><h3>Related</h3><ul>{older}</ul></div></footer>'
+    html = page(f'<article class="post"><h1>{title}</h1>{PROSE}{PROSE}{footer}</article>', lang="en")
+    html = html.replace("<title>Radweg", f"<title>{title}")
+    assert extract_metadata(html, "https://example.org/2023/04/02/my-post/").published == date(2023, 4, 2)
+
+
 def test_the_h1_the_title_names_is_the_headline_where_teasers_come_first() -> None:
     """Sites that set each teaser's title in an <h1>: the headline is the <h1> the page's <title> names."""
     teasers = "".join(
@@ -604,3 +614,29 @@ def test_a_utc_stamp_yields_to_the_day_its_time_prints_without_a_year(time: str,
     """A <time> printing its local day without the year ("Posted Nov 18, 8:19 PM") beside a UTC stamp a day on."""
     tree = parse_html(page(f"<h1>The bike lane</h1><p>By Anna</p>{PROSE}{time}", lang="de"))
     assert find_published({}, {}, tree, None, "de") == expected
+
+
+def test_a_later_teaser_h1_the_title_only_shares_words_with_does_not_outrank_the_first() -> None:
+    """The article's first <h1> differs from the <title>; a later teaser's <h1> shares most of its words: the teaser
+    is not the headline (only a heading the <title> holds, or that holds it, outranks the first <h1>)."""
+    prose = f"<p>{' '.join(['This is a long sentence of the article body that carries real content.'] * 2)}</p>"
+    byline = '<div class="byline">By Jane Doe | 12.03.2023</div>'
+    story = f"<article><h1>Tesla recalls 2 million cars over Autopilot</h1>{byline}{prose}</article>"
+    teaser = '<h1>What Tesla owners need to know now</h1><div class="meta">By John Roe | 01.02.2021</div>'
+    html = page(f'{story}<section class="more"><article>{teaser}<p>Teaser.</p></article></section>', lang="en")
+    html = html.replace("<title>Radweg", "<title>Tesla recall: what owners need to know now | Daily Planet")
+    tree = parse_html(html)
+    assert tree is not None
+    found = _headline(tree)
+    assert found is not None and element_text(found).startswith("Tesla recalls")
+    assert extract_metadata(html, None).published == date(2023, 3, 12)
+
+
+def test_a_later_h1_sharing_the_title_s_words_is_the_headline_where_the_first_is_a_teaser_link() -> None:
+    """Teasers' linked <h1>s first: the <h1> that words the <title> otherwise ("over Celtics" for "over Boston
+    Celtics") is the headline."""
+    teaser = '<a href="/visit"><div><h1>Visit the coast this fall</h1><p>Sponsored | Oct 2, 2023</p></div></a>'
+    story = f"<div><h1>Embiid leads the Sixers to victory over Celtics</h1><p>By Anna | Nov 8, 2023</p>{PROSE}</div>"
+    html = page(f"{teaser}{story}", lang="en")
+    html = html.replace("<title>Radweg", "<title>Embiid leads the Sixers to victory over Boston Celtics | Voice")
+    assert extract_metadata(html, None).published == date(2023, 11, 8)

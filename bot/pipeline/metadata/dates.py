@@ -17,11 +17,12 @@ import htmldate
 from lxml import etree
 from lxml.html import HtmlElement
 
-from bot.pipeline.metadata.author import byline_area
+from bot.pipeline.metadata.author import _NOT_BYLINE_AREA, byline_area
 from bot.pipeline.metadata.markup import (
     COMMENT_NAMES,
     SEPARATORS,
     calendar_names,
+    class_and_id,
     element_text,
     in_comments,
     is_home_link,
@@ -291,11 +292,10 @@ def _url_date(url: str | None, language: str | None) -> date | None:
     return _plausible(_date(m[1], month, m[4])) if month else None
 
 
-def _dated_element(tree: HtmlElement, reader: _DateReader) -> date | None:
+def _dated_element(tree: HtmlElement, reader: _DateReader, headline: HtmlElement | None) -> date | None:
     """The date an element named for it prints after the headline ("post-date", "metainfo__date", "entry-date
     published", "fecha"), where the byline block ends before it: not one of another article (a teaser), not one
     marked or labelled as the last change."""
-    headline = _headline(tree)
     if headline is None:
         return None
     own = next(headline.iterancestors("article"), None)
@@ -306,14 +306,19 @@ def _dated_element(tree: HtmlElement, reader: _DateReader) -> date | None:
         if next(el.iterancestors("article"), own) is not own:
             continue
         text = element_text(el)
-        if len(text) > _HEADLINE_DATE_CHARS or not _in_byline_area(el) or _is_update(el) or _UPDATE.search(text):
+        if (
+            len(text) > _HEADLINE_DATE_CHARS
+            or not _in_byline_area(el, headline)
+            or _is_update(el)
+            or _UPDATE.search(text)
+        ):
             continue
         if found := reader.parse(text):
             return found
     return None
 
 
-def _in_byline_area(el: HtmlElement) -> bool:
+def _in_byline_area(el: HtmlElement, headline: HtmlElement | None) -> bool:
     """Where the article's own byline stands (author.byline_area), or in the footer of an <article> that holds the
     page's headline: blog themes print "Posted on <time>" in the post's own footer ("entry-meta", "entry-footer"),
     not in the site's."""
@@ -325,10 +330,18 @@ def _in_byline_area(el: HtmlElement) -> bool:
     if footer is None or article is None or article not in footer.iterancestors():
         return False
     between = takewhile(lambda node: node is not footer, el.iterancestors())
-    if any(node.tag in ("nav", "aside") for node in between) or byline_area(footer) != 0:
-        return False  # a menu or sidebar in the footer, or the footer inside one
-    headline = _headline(el.getroottree().getroot())
+    if any(_beside_the_post(node) for node in between) or byline_area(footer) != 0:
+        return False  # a menu, sidebar or related list in the footer, or the footer inside one
     return headline is not None and article in headline.iterancestors()
+
+
+def _beside_the_post(node: HtmlElement) -> bool:
+    """A menu, a sidebar, or a list of related posts or teasers, as themes set in a post's footer (readers' comments
+    there byline_area already tells apart); the footer's own parts named for it ("entry-footer-meta") are the post's.
+    """
+    names = class_and_id(node)
+    named = any(m[0].lower() != "footer" for m in _NOT_BYLINE_AREA.finditer(names))
+    return named or node.tag in ("nav", "aside")
 
 
 def _article_paragraphs(tree: HtmlElement) -> Iterator[str]:
@@ -396,7 +409,8 @@ def _date_candidates(
 ) -> Iterator[date | None]:
     """The dates the page's markup states, best first (None where a source has none); `filed` is the date in the
     page's address."""
-    shown = cache(lambda: _headline_date(tree, reader))  # each UTC stamp is checked against it: found once
+    headline = cache(lambda: _headline(tree))  # found once a page: several sources read the date at it
+    shown = cache(lambda: _headline_date(headline(), reader))  # each UTC stamp is checked against it: found once
     yield from (_local_date(meta.get(k), reader, shown, filed) for k in _PUBLISHED_META)
     yield _local_date(ld.get("datePublished"), reader, shown, filed)
     yield _local_date(ld.get("dateCreated"), reader, shown, filed)
@@ -405,9 +419,9 @@ def _date_candidates(
     yield from (_local_date(stamp, reader, shown, filed) for stamp in stamps)
     yield shown()
     for el in tree.xpath("//time")[:5]:
-        if _in_byline_area(el) and not _is_update(el):
+        if _in_byline_area(el, headline()) and not _is_update(el):
             yield _time_value(el, reader)
-    yield _dated_element(tree, reader)
+    yield _dated_element(tree, reader, headline())
     yield from (reader.parse(meta.get(k)) for k in _DATE_META)
 
 
@@ -433,9 +447,8 @@ def _zone_may_move(stamp: str, days: int) -> bool:
     return (days == -1 and hour < _EVENING_ENDS_UTC) or (days == 1 and hour >= _EVENING_STARTS_UTC)
 
 
-def _headline_date(tree: HtmlElement, reader: _DateReader) -> date | None:
-    """The date printed under the headline, else just above it."""
-    headline = _headline(tree)
+def _headline_date(headline: HtmlElement | None, reader: _DateReader) -> date | None:
+    """The date printed under the headline (found by _headline), else just above it."""
     if headline is None:
         return None
     below = _headline_parts(headline, reader)
@@ -451,13 +464,18 @@ def _headline(tree: HtmlElement) -> HtmlElement | None:
         return next(_named_headings(tree, tree.iter("h2", "h3")), None)
     h1s = [h1 for h1 in h1s if not _in_site_header(h1)] or h1s
     first = h1s[0]
-    if len(h1s) == 1 or (named := next(_named_headings(tree, h1s), None)) is None:
+    if len(h1s) == 1 or _named_heading(first, tree):
         return first
-    return named if named is not first and not _named_heading(first, tree) else first
+    # A later <h1> the <title> holds, or that holds it, is the headline; one that only shares most of its words where
+    # the first <h1> is itself a teaser's or a link's: a teaser's title words the page's <title> as often.
+    by_words = byline_area(first) == 1
+    return next(_named_headings(tree, h1s[1:], by_words=by_words), first)
 
 
-def _named_headings(tree: HtmlElement, headings: Iterable[HtmlElement]) -> Iterator[HtmlElement]:
-    """The headings the page's <title> names."""
+def _named_headings(
+    tree: HtmlElement, headings: Iterable[HtmlElement], *, by_words: bool = True
+) -> Iterator[HtmlElement]:
+    """The headings the page's <title> names: holds or is held in it, or (by_words) shares most of its words."""
     title = tree.findtext(".//title") or ""
     title_letters, title_words = letters(title), _words(title)
     if not title_letters:
@@ -468,7 +486,7 @@ def _named_headings(tree: HtmlElement, headings: Iterable[HtmlElement]) -> Itera
         # both long enough: a short <title> ("Blog") is in any heading ("Popular posts from this blog")
         long_enough = min(len(heading_letters), len(title_letters)) >= _NAMED_HEADLINE_LETTERS
         if (long_enough and (heading_letters in title_letters or title_letters in heading_letters)) or (
-            _shares_most_words(_words(text), title_words)
+            by_words and _shares_most_words(_words(text), title_words)
         ):
             yield heading
 
