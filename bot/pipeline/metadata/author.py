@@ -94,7 +94,7 @@ _AUTHOR_WORDS = re.compile(rb"author|byline|autor|auteur|writer|verfasser|fn")
 _CLASS_AND_ID_VALUES = etree.XPath("descendant-or-self::*/@class | descendant-or-self::*/@id", smart_strings=False)
 # Class or id words of areas whose names are not the article's byline; a word of its own ("comment-list",
 # "site-footer"), not the tail of a layout name ("layoutTwoColumnsRightSidebar").
-_NOT_BYLINE_AREA = re.compile(r"(?<![a-z])(?:sidebar|widget|related|teaser|recommend|listing|footer|menu|nav|share)",
+NOT_BYLINE_AREA = re.compile(r"(?<![a-z])(?:sidebar|widget|related|teaser|recommend|listing|footer|menu|nav|share)",
                               re.IGNORECASE)  # fmt: skip
 # ARIA roles of menus, whichever their class names ("<a role="menuitem" href="/contributors/jane-doe">Jane Doe</a>")
 _MENU_ROLES = frozenset(("navigation", "menu", "menubar", "menuitem"))
@@ -384,7 +384,7 @@ def byline_area(el: HtmlElement) -> int | None:
 
 def _outside_the_article(node: HtmlElement, names: str) -> bool:
     """A menu, a sidebar, a footer, or a link to another article's teaser."""
-    if node.tag in ("nav", "aside", "footer") or node.get("role") in _MENU_ROLES or _NOT_BYLINE_AREA.search(names):
+    if node.tag in ("nav", "aside", "footer") or node.get("role") in _MENU_ROLES or NOT_BYLINE_AREA.search(names):
         return True
     return node.tag == "a" and _links_a_teaser(node)
 

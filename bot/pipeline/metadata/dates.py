@@ -17,7 +17,7 @@ import htmldate
 from lxml import etree
 from lxml.html import HtmlElement
 
-from bot.pipeline.metadata.author import _NOT_BYLINE_AREA, byline_area
+from bot.pipeline.metadata.author import NOT_BYLINE_AREA, byline_area
 from bot.pipeline.metadata.markup import (
     COMMENT_NAMES,
     SEPARATORS,
@@ -340,7 +340,7 @@ def _beside_the_post(node: HtmlElement) -> bool:
     there byline_area already tells apart); the footer's own parts named for it ("entry-footer-meta") are the post's.
     """
     names = class_and_id(node)
-    named = any(m[0].lower() != "footer" for m in _NOT_BYLINE_AREA.finditer(names))
+    named = any(m[0].lower() != "footer" for m in NOT_BYLINE_AREA.finditer(names))
     return named or node.tag in ("nav", "aside")
 
 
