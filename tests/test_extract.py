@@ -564,6 +564,8 @@ def _chrome_cut(inner: str) -> str:
         '<div class="widget-area col_sidebar"><h5>Infos zum Verein</h5></div>',
         '<aside class="l-sidebar"><p>Günstiger Firmenkredit ab 1,9 %</p></aside>',
         '<div class="sidebar-right"><ul><li>Konzerte (7)</li></ul></div>',
+        '<div id="main-sidebar"><p>Satzung zum Herunterladen</p></div>',
+        '<div class="notes-sidebar"><p>Satzung zum Herunterladen</p></div>',
     ],
 )
 def test_a_sidebar_named_so_is_cut(sidebar: str) -> None:
@@ -583,3 +585,12 @@ def test_a_sidebar_named_so_is_cut(sidebar: str) -> None:
 )
 def test_the_articles_own_wrappers_named_for_a_sidebar_stay(wrapper: str) -> None:
     assert "Markt öffnet" in _chrome_cut(wrapper)
+
+
+def test_a_layout_wrapper_named_for_its_sidebar_keeps_the_article_it_holds() -> None:
+    intro = "".join(f"<p>{line}</p>" for line in _BODY)
+    body = "".join(f"<p>{line} {line}</p>" for line in reversed(_BODY))
+    widgets = '<div class="widget-area"><p>Satzung zum Herunterladen</p></div>'
+    text = _chrome_cut(f"""<div class="hdr"><h1>Markt</h1>{intro}</div><div id="main" class="right-sidebar">
+    <div class="post-body">{body}<p>{_LEAD}</p></div>{widgets}</div>""")
+    assert _LEAD in text  # most of the page's paragraphs lie in it, beside the sidebar it frames
