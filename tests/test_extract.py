@@ -132,6 +132,22 @@ def test_a_lead_microdata_marks_behind_a_row_of_share_buttons_opens_the_text() -
     assert extract_article(html, None).paragraphs[0] == _LEAD
 
 
+@pytest.mark.parametrize(
+    "described",
+    [
+        '<div itemprop="author" itemscope itemtype="https://schema.org/Person"><b itemprop="name">Erika Muster</b>'
+        '<p itemprop="description">{}</p></div>',
+        '<div itemscope itemtype="https://schema.org/VideoObject"><video src="v.mp4"></video>'
+        '<p itemprop="description">{}</p></div>',
+    ],
+)
+def test_the_description_microdata_gives_a_writer_or_a_video_is_no_lead(described: str) -> None:
+    bio = "Erika Muster berichtet seit zehn Jahren für das Stadtblatt über Verkehr, Bauen und die Finanzen der Stadt."
+    buttons = "".join(f'<li><a href="/share/{n}">Teilen</a></li>' for n in range(30))
+    for header in (described.format(bio), f'<ul class="share">{buttons}</ul>{described.format(bio)}'):
+        assert bio not in extract_article(_page_with(header), None).text
+
+
 def test_a_teaser_cut_short_is_no_lead() -> None:
     teaser = (
         "Ein Zoobesuch ist schon lange kein unbeschwertes Freizeitvergnügen mehr, seit Jahren gibt es eine lauter..."

@@ -501,6 +501,8 @@ _LEAD_TAGS = frozenset({"p", "div", "section", "span", "h2", "strong"})
 _LEAD_ITEMPROPS = frozenset({"description", "abstract"})  # schema.org microdata's names for the standfirst
 # ...which marks it wherever it lies: beyond the reach too, behind a row of share buttons (a hundred elements)
 _MICRODATA_LEADS = etree.XPath("//@itemprop[. = 'description' or . = 'abstract']/..")
+# ...as the article's, or the page's: a description inside a writer's, a video's or a product's item is theirs
+_ARTICLE_ITEM = re.compile(r"(?:Article|Posting|Report|WebPage)/?$")
 _HEADLINES = 3  # the first <h1> is often the site's name, and the headline one of the next
 _LEAD_REACH = 50  # elements searched after the <h1>: the leads of the metadata set's tuning pages lie within 47
 _BODY_REACH = 400  # elements searched after the lead for the body's first paragraphs
@@ -539,7 +541,7 @@ def _find_lead(paragraphs: list[str], headlines: Iterable[HtmlElement], descript
         for el in _following(headline, _LEAD_REACH):
             if el.tag not in _LEAD_TAGS:
                 continue
-            by_class = el.get("itemprop") in _LEAD_ITEMPROPS or any(
+            by_class = (el.get("itemprop") in _LEAD_ITEMPROPS and _of_the_article(el)) or any(
                 _LEAD_CLASS.search(word) for word in (el.get("class") or "").split()
             )
             if not by_class and not _starts_description(el, description):
@@ -555,9 +557,17 @@ def _find_lead(paragraphs: list[str], headlines: Iterable[HtmlElement], descript
 def _microdata_lead(tree: HtmlElement, paragraphs: list[str]) -> str | None:
     """The standfirst schema.org microdata marks, wherever it lies before the body."""
     for el in _MICRODATA_LEADS(tree):
-        if el.tag in _LEAD_TAGS and _reads_as_lead(el, text := element_text(el)) and _precedes_body(el, paragraphs):
+        if el.tag not in _LEAD_TAGS or not _of_the_article(el):
+            continue
+        if _reads_as_lead(el, text := element_text(el)) and _precedes_body(el, paragraphs):
             return text
     return None
+
+
+def _of_the_article(el: HtmlElement) -> bool:
+    """Whether the item a microdata property belongs to (its nearest itemscope) is the article or page, or none."""
+    item = next((a for a in el.iterancestors() if a.get("itemscope") is not None), None)
+    return item is None or any(_ARTICLE_ITEM.search(kind) for kind in (item.get("itemtype") or "").split())
 
 
 def _starts_description(el: HtmlElement, description: str) -> bool:
