@@ -539,26 +539,44 @@ _STEPS = [
 _INGREDIENTS = ["150 g Weizenmehl", "125 g Zucker", "4 Eier (Größe M)"]
 
 
-def _recipe_page(ld_type: str, shown: str = "") -> str:
-    recipe = {"@context": "https://schema.org", "@type": ld_type, "name": "Rührkuchen",
-              "recipeIngredient": _INGREDIENTS,
-              "recipeInstructions": [{"@type": "HowToStep", "text": step} for step in _STEPS]}  # fmt: skip
+def _recipe(ld_type: str, name: str = "Rührkuchen", ingredients: list[str] = _INGREDIENTS) -> dict[str, object]:
+    return {"@context": "https://schema.org", "@type": ld_type, "name": name, "recipeIngredient": ingredients,
+            "recipeInstructions": [{"@type": "HowToStep", "text": f"{step} ({name})"} for step in _STEPS]}  # fmt: skip
+
+
+def _recipe_page(ld_type: str, shown: str = "", recipes: list[dict[str, object]] | None = None) -> str:
+    ld = recipes or _recipe(ld_type)
     body = "".join(f"<p>{line} {line}</p>" for line in _BODY)
-    return f"""<html><head><script type="application/ld+json">{json.dumps(recipe)}</script></head><body>
+    return f"""<html><head><script type="application/ld+json">{json.dumps(ld)}</script></head><body>
     <article><h1>Rührkuchen</h1>{body}{shown}<div id="steps"></div></article></body></html>"""
 
 
 def test_a_recipes_steps_drawn_by_script_come_from_its_json_ld() -> None:
     paragraphs = extract_article(_recipe_page("Recipe"), None).paragraphs
-    assert paragraphs[-6:] == [*(f"- {item}" for item in _INGREDIENTS), *_STEPS]
+    assert paragraphs[-6:] == [*(f"- {item}" for item in _INGREDIENTS), *(f"{step} (Rührkuchen)" for step in _STEPS)]
     assert paragraphs[0].startswith(_BODY[0])
 
 
 def test_a_recipes_parts_the_page_shows_are_not_repeated() -> None:
     shown = "<ul>" + "".join(f"<li>{item}</li>" for item in _INGREDIENTS) + "</ul>"
-    shown += "".join(f"<p>{step}</p>" for step in _STEPS)
+    shown += "".join(f"<p>{step} (Rührkuchen)</p>" for step in _STEPS)
     text = extract_article(_recipe_page("Recipe", shown), None).text
     assert all(text.count(part) == 1 for part in [*_INGREDIENTS, *_STEPS])
+
+
+def test_ingredients_the_page_shows_with_fraction_signs_are_not_repeated() -> None:
+    shown = "<ul><li>½ Tasse Zucker</li><li>1½ Tassen Mehl (180 g)</li><li>2 Zitronen, ausgepresst</li></ul>"
+    ingredients = ["1/2 Tasse Zucker", "1 1/2 Tassen Mehl (180 g)", "2 Zitronen, ausgepresst"]
+    text = extract_article(_recipe_page("Recipe", shown, [_recipe("Recipe", ingredients=ingredients)]), None).text
+    assert "Zitronen" in text and "1/2" not in text and text.count("Zitronen") == 1
+
+
+def test_a_roundup_of_recipes_gets_the_steps_of_the_one_its_title_names_or_none() -> None:
+    others = [_recipe("Recipe", name) for name in ("Marmorkuchen", "Zitronenkuchen")]
+    roundup = extract_article(_recipe_page("Recipe", recipes=others), None).text  # titled "Rührkuchen"
+    assert "kuchen)" not in roundup
+    named = extract_article(_recipe_page("Recipe", recipes=[*others, _recipe("Recipe")]), None).text
+    assert _STEPS[0] + " (Rührkuchen)" in named and "Marmorkuchen" not in named
 
 
 def test_an_article_about_a_recipe_gets_no_steps_from_elsewhere() -> None:

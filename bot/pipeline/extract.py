@@ -31,6 +31,7 @@ import multiprocessing
 import os
 import re
 import threading
+import unicodedata
 from collections.abc import Callable, Iterable
 from itertools import islice
 from typing import Any, TypeVar
@@ -263,7 +264,8 @@ def _extract(html: str, url: str | None, max_chars: int) -> Article:
             paragraphs = _with_dropped_lists(tree, paragraphs)
     paragraphs = _without_author_box(paragraphs, article.author)
     if tree is not None and paragraphs:
-        paragraphs = _with_recipe(tree, page, paragraphs)  # after the author box, which closes the story's own text
+        # after the author box, which closes the story's own text
+        paragraphs = _with_recipe(tree, page, paragraphs, article.title)
     article.paragraphs = paragraphs
     article.text = "\n\n".join(paragraphs)
     article.pull_quotes = _pull_quotes(tree, page, quotes, article.text)
@@ -680,28 +682,48 @@ def _sentence_items(found: HtmlElement) -> list[str] | None:
 # A recipe page often draws its steps (and sometimes its ingredients) by script, or splits each ingredient into amount,
 # unit and name cells: the extractors then keep the story around the recipe without how to make it. schema.org's
 # Recipe carries both as the publisher wrote them; the part the text lacks (fewer than half of its entries found in
-# it) is added from there.
+# it) is added from there. A roundup's several Recipes are other pages' dishes: only the one its title names counts.
+# Amounts are compared as numbers, whether written "1 1/2" (as JSON-LD mostly has them) or "1½".
 _RECIPE_MIN_ENTRIES = 2
 _RECIPE_MAX_ENTRIES = 60
+_FRACTIONS = str.maketrans(
+    {sign: f" {unicodedata.normalize('NFKC', sign).replace(chr(0x2044), ' ')} " for sign in "¼½¾⅐⅑⅒⅓⅔⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞"}
+)
 
 
-def _with_recipe(tree: HtmlElement, page: str, paragraphs: list[str]) -> list[str]:
+def _with_recipe(tree: HtmlElement, page: str, paragraphs: list[str], title: str | None) -> list[str]:
     """The paragraphs with the ingredients and steps of the page's schema.org Recipe they lack."""
     if "Recipe" not in page:  # most pages: no JSON-LD read at all
         return paragraphs
-    recipe = next((obj for obj in json_ld_objects(tree) if "recipe" in ld_types(obj)), None)
+    recipe = _the_recipe([obj for obj in json_ld_objects(tree) if "recipe" in ld_types(obj)], title)
     if recipe is None:
         return paragraphs
-    text = _key(" ".join(paragraphs))
+    text = _amounts_key(" ".join(paragraphs))
     ingredients = [f"- {item}" for item in _ld_entries(recipe.get("recipeIngredient"))]
     steps = _ld_entries(recipe.get("recipeInstructions"))
     added = [part for part in (ingredients, steps) if _lacks(text, part)]
     return [*paragraphs, *(line for part in added for line in part)] if added else paragraphs
 
 
+def _the_recipe(recipes: list[dict[str, Any]], title: str | None) -> dict[str, Any] | None:
+    """The page's one Recipe, or among several the one the title names (as whole words)."""
+    if len(recipes) == 1:
+        return recipes[0]
+    title_key = f" {_key(title or '')} "
+    for recipe in recipes:
+        name = _key(recipe["name"]) if isinstance(recipe.get("name"), str) else ""
+        if name and f" {name} " in title_key:
+            return recipe
+    return None
+
+
 def _lacks(text: str, entries: list[str]) -> bool:
-    keys = [key for entry in entries if (key := _key(entry))]
+    keys = [key for entry in entries if (key := _amounts_key(entry))]
     return len(keys) >= _RECIPE_MIN_ENTRIES and sum(key in text for key in keys) < len(keys) / 2
+
+
+def _amounts_key(text: str) -> str:
+    return _key(text.translate(_FRACTIONS))
 
 
 def _ld_entries(value: Any) -> list[str]:
