@@ -330,7 +330,17 @@ def test_an_about_heading_is_no_author_box_early_in_the_text_or_about_someone_el
 def test_a_reviewed_books_author_under_a_generic_heading_is_no_author_box() -> None:
     review = [*_STORY, "About the author", "Jonas Feld was born in Hamburg in 1961 and has written nine novels."]
     assert extract._without_author_box(review, "Erika Muster") == review
-    assert extract._without_author_box(review, None) == review  # no byline: whose box it is cannot be told
+
+
+def test_a_generic_author_box_heading_closes_the_text_where_no_byline_is_known() -> None:
+    box = ["About the author", "Erika Muster is a reporter on the harbour desk.", "Follow her."]
+    assert extract._without_author_box([*_STORY, *box], None) == _STORY  # a site's box far more often than a book's
+
+
+def test_the_bylines_surname_names_the_writer_only_as_a_name() -> None:
+    review = [*_STORY, "About the author", "Jonas Feld has written novels for a long time, winning a major prize."]
+    assert extract._without_author_box(review, "Anna Long") == review
+    assert extract._without_author_box([*_STORY, "About the author", "Long covers the port."], "Anna Long") == _STORY
 
 
 @pytest.mark.parametrize(
