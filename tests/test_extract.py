@@ -132,6 +132,22 @@ def test_a_lead_microdata_marks_behind_a_row_of_share_buttons_opens_the_text() -
     assert extract_article(html, None).paragraphs[0] == _LEAD
 
 
+@pytest.mark.parametrize(
+    "described",
+    [
+        '<div itemprop="author" itemscope itemtype="https://schema.org/Person"><b itemprop="name">Erika Muster</b>'
+        '<p itemprop="description">{}</p></div>',
+        '<div itemscope itemtype="https://schema.org/VideoObject"><video src="v.mp4"></video>'
+        '<p itemprop="description">{}</p></div>',
+    ],
+)
+def test_the_description_microdata_gives_a_writer_or_a_video_is_no_lead(described: str) -> None:
+    bio = "Erika Muster berichtet seit zehn Jahren für das Stadtblatt über Verkehr, Bauen und die Finanzen der Stadt."
+    buttons = "".join(f'<li><a href="/share/{n}">Teilen</a></li>' for n in range(30))
+    for header in (described.format(bio), f'<ul class="share">{buttons}</ul>{described.format(bio)}'):
+        assert bio not in extract_article(_page_with(header), None).text
+
+
 def test_a_teaser_cut_short_is_no_lead() -> None:
     teaser = (
         "Ein Zoobesuch ist schon lange kein unbeschwertes Freizeitvergnügen mehr, seit Jahren gibt es eine lauter..."
@@ -314,7 +330,17 @@ def test_an_about_heading_is_no_author_box_early_in_the_text_or_about_someone_el
 def test_a_reviewed_books_author_under_a_generic_heading_is_no_author_box() -> None:
     review = [*_STORY, "About the author", "Jonas Feld was born in Hamburg in 1961 and has written nine novels."]
     assert extract._without_author_box(review, "Erika Muster") == review
-    assert extract._without_author_box(review, None) == review  # no byline: whose box it is cannot be told
+
+
+def test_a_generic_author_box_heading_closes_the_text_where_no_byline_is_known() -> None:
+    box = ["About the author", "Erika Muster is a reporter on the harbour desk.", "Follow her."]
+    assert extract._without_author_box([*_STORY, *box], None) == _STORY  # a site's box far more often than a book's
+
+
+def test_the_bylines_surname_names_the_writer_only_as_a_name() -> None:
+    review = [*_STORY, "About the author", "Jonas Feld has written novels for a long time, winning a major prize."]
+    assert extract._without_author_box(review, "Anna Long") == review
+    assert extract._without_author_box([*_STORY, "About the author", "Long covers the port."], "Anna Long") == _STORY
 
 
 @pytest.mark.parametrize(
@@ -523,26 +549,44 @@ _STEPS = [
 _INGREDIENTS = ["150 g Weizenmehl", "125 g Zucker", "4 Eier (Größe M)"]
 
 
-def _recipe_page(ld_type: str, shown: str = "") -> str:
-    recipe = {"@context": "https://schema.org", "@type": ld_type, "name": "Rührkuchen",
-              "recipeIngredient": _INGREDIENTS,
-              "recipeInstructions": [{"@type": "HowToStep", "text": step} for step in _STEPS]}  # fmt: skip
+def _recipe(ld_type: str, name: str = "Rührkuchen", ingredients: list[str] = _INGREDIENTS) -> dict[str, object]:
+    return {"@context": "https://schema.org", "@type": ld_type, "name": name, "recipeIngredient": ingredients,
+            "recipeInstructions": [{"@type": "HowToStep", "text": f"{step} ({name})"} for step in _STEPS]}  # fmt: skip
+
+
+def _recipe_page(ld_type: str, shown: str = "", recipes: list[dict[str, object]] | None = None) -> str:
+    ld = recipes or _recipe(ld_type)
     body = "".join(f"<p>{line} {line}</p>" for line in _BODY)
-    return f"""<html><head><script type="application/ld+json">{json.dumps(recipe)}</script></head><body>
+    return f"""<html><head><script type="application/ld+json">{json.dumps(ld)}</script></head><body>
     <article><h1>Rührkuchen</h1>{body}{shown}<div id="steps"></div></article></body></html>"""
 
 
 def test_a_recipes_steps_drawn_by_script_come_from_its_json_ld() -> None:
     paragraphs = extract_article(_recipe_page("Recipe"), None).paragraphs
-    assert paragraphs[-6:] == [*(f"- {item}" for item in _INGREDIENTS), *_STEPS]
+    assert paragraphs[-6:] == [*(f"- {item}" for item in _INGREDIENTS), *(f"{step} (Rührkuchen)" for step in _STEPS)]
     assert paragraphs[0].startswith(_BODY[0])
 
 
 def test_a_recipes_parts_the_page_shows_are_not_repeated() -> None:
     shown = "<ul>" + "".join(f"<li>{item}</li>" for item in _INGREDIENTS) + "</ul>"
-    shown += "".join(f"<p>{step}</p>" for step in _STEPS)
+    shown += "".join(f"<p>{step} (Rührkuchen)</p>" for step in _STEPS)
     text = extract_article(_recipe_page("Recipe", shown), None).text
     assert all(text.count(part) == 1 for part in [*_INGREDIENTS, *_STEPS])
+
+
+def test_ingredients_the_page_shows_with_fraction_signs_are_not_repeated() -> None:
+    shown = "<ul><li>½ Tasse Zucker</li><li>1½ Tassen Mehl (180 g)</li><li>2 Zitronen, ausgepresst</li></ul>"
+    ingredients = ["1/2 Tasse Zucker", "1 1/2 Tassen Mehl (180 g)", "2 Zitronen, ausgepresst"]
+    text = extract_article(_recipe_page("Recipe", shown, [_recipe("Recipe", ingredients=ingredients)]), None).text
+    assert "Zitronen" in text and "1/2" not in text and text.count("Zitronen") == 1
+
+
+def test_a_roundup_of_recipes_gets_the_steps_of_the_one_its_title_names_or_none() -> None:
+    others = [_recipe("Recipe", name) for name in ("Marmorkuchen", "Zitronenkuchen")]
+    roundup = extract_article(_recipe_page("Recipe", recipes=others), None).text  # titled "Rührkuchen"
+    assert "kuchen)" not in roundup
+    named = extract_article(_recipe_page("Recipe", recipes=[*others, _recipe("Recipe")]), None).text
+    assert _STEPS[0] + " (Rührkuchen)" in named and "Marmorkuchen" not in named
 
 
 def test_an_article_about_a_recipe_gets_no_steps_from_elsewhere() -> None:
@@ -564,6 +608,8 @@ def _chrome_cut(inner: str) -> str:
         '<div class="widget-area col_sidebar"><h5>Infos zum Verein</h5></div>',
         '<aside class="l-sidebar"><p>Günstiger Firmenkredit ab 1,9 %</p></aside>',
         '<div class="sidebar-right"><ul><li>Konzerte (7)</li></ul></div>',
+        '<div id="main-sidebar"><p>Satzung zum Herunterladen</p></div>',
+        '<div class="notes-sidebar"><p>Satzung zum Herunterladen</p></div>',
     ],
 )
 def test_a_sidebar_named_so_is_cut(sidebar: str) -> None:
@@ -583,3 +629,12 @@ def test_a_sidebar_named_so_is_cut(sidebar: str) -> None:
 )
 def test_the_articles_own_wrappers_named_for_a_sidebar_stay(wrapper: str) -> None:
     assert "Markt öffnet" in _chrome_cut(wrapper)
+
+
+def test_a_layout_wrapper_named_for_its_sidebar_keeps_the_article_it_holds() -> None:
+    intro = "".join(f"<p>{line}</p>" for line in _BODY)
+    body = "".join(f"<p>{line} {line}</p>" for line in reversed(_BODY))
+    widgets = '<div class="widget-area"><p>Satzung zum Herunterladen</p></div>'
+    text = _chrome_cut(f"""<div class="hdr"><h1>Markt</h1>{intro}</div><div id="main" class="right-sidebar">
+    <div class="post-body">{body}<p>{_LEAD}</p></div>{widgets}</div>""")
+    assert _LEAD in text  # most of the page's paragraphs lie in it, beside the sidebar it frames

@@ -31,6 +31,7 @@ import multiprocessing
 import os
 import re
 import threading
+import unicodedata
 from collections.abc import Callable, Iterable
 from itertools import islice
 from typing import Any, TypeVar
@@ -263,7 +264,8 @@ def _extract(html: str, url: str | None, max_chars: int) -> Article:
             paragraphs = _with_dropped_lists(tree, paragraphs)
     paragraphs = _without_author_box(paragraphs, article.author)
     if tree is not None and paragraphs:
-        paragraphs = _with_recipe(tree, page, paragraphs)  # after the author box, which closes the story's own text
+        # after the author box, which closes the story's own text
+        paragraphs = _with_recipe(tree, page, paragraphs, article.title)
     article.paragraphs = paragraphs
     article.text = "\n\n".join(paragraphs)
     article.pull_quotes = _pull_quotes(tree, page, quotes, article.text)
@@ -329,8 +331,10 @@ def _body_lines(body: str) -> list[str]:
 # articles (trafilatura drops those only as some elements, not as the links or list items many sites use); and a
 # sidebar by its name (WordPress's "sidebar", "col_sidebar", "sidebar-right": widgets, category counts, ads), which
 # trafilatura keeps where the page's own text is short. Names like "has-sidebar" or "content-sidebar-wrap" belong to
-# the wrappers of the article itself. Testing the attributes themselves keeps this near a millisecond a page on the
-# extraction set: element tests cost thrice that.
+# the wrappers of the article itself, and so may "right-sidebar" or "page-sidebar" (a layout with a sidebar): an
+# element named so that holds a sidebar or widget area and, beside it, most of the page's paragraphs frames the
+# article. Testing the attributes themselves keeps this near a millisecond a page on the extraction set: element tests
+# cost thrice that.
 _CHROME_ROLES = (
     "complementary", "contentinfo", "button", "dialog", "alertdialog", "search", "menu", "menubar", "toolbar",
     "tablist",
@@ -343,17 +347,19 @@ _PAGE_CHROME = etree.XPath(
     " | //@id[contains(., 'elated') or contains(., 'sidebar')]/.."
 )
 _SIDEBAR_NAME = re.compile(
-    r"(?:(?!has|no|with|without|content|main)[a-z]+[-_])?sidebar(?:[-_](?:left|right|primary|secondary|\d+))?",
+    r"(?:(?!(?:has|no|with|without|content)[-_])[a-z]+[-_])?sidebar(?:[-_](?:left|right|primary|secondary|\d+))?",
     re.IGNORECASE,
 )
+_SIDEBAR_PART = re.compile(r"sidebar|widget", re.IGNORECASE)  # a sidebar's own boxes, or one a layout wraps
 
 
 def _drop_page_chrome(tree: HtmlElement) -> None:
+    page_prose: list[int] = []  # the page's <p> text, measured once and only where a sidebar by name is found
     for el in _PAGE_CHROME(tree):
         # an element holding a headline frames the article, whatever its role says (a modal article view)
         if el.getparent() is None or el.tag in ("body", "html") or next(el.iter("h1"), None) is not None:
             continue
-        if _by_role_or_name(el) or (_is_sidebar(el) and next(el.iter("article", "main"), None) is None):
+        if _by_role_or_name(el) or (_is_sidebar(el) and not _frames_article(el, tree, page_prose)):
             el.drop_tree()
 
 
@@ -363,9 +369,35 @@ def _by_role_or_name(el: HtmlElement) -> bool:
 
 
 def _is_sidebar(el: HtmlElement) -> bool:
-    return el.tag not in ("main", "article") and any(
-        _SIDEBAR_NAME.fullmatch(name) for name in f"{el.get('id') or ''} {el.get('class') or ''}".split()
-    )
+    return el.tag not in ("main", "article") and any(_SIDEBAR_NAME.fullmatch(name) for name in _names(el).split())
+
+
+def _frames_article(el: HtmlElement, tree: HtmlElement, page_prose: list[int]) -> bool:
+    """Whether an element named for a sidebar holds the article: an <article> or <main>, or, as a layout's wrapper,
+    a sidebar or widget area and beside it most of the page's <p> text (an article's worth). A sidebar's own text
+    lies in its widgets; an info box with no widgets in it says nothing of a layout."""
+    if next(el.iter("article", "main"), None) is not None:
+        return True
+    if not any(_SIDEBAR_PART.search(_names(part)) for part in el.iterdescendants()):
+        return False
+    if not page_prose:
+        page_prose.append(_paragraph_text_length(tree))
+    own = sum(len(p.text_content()) for p in el.iter("p") if not _in_sidebar_part(p, el))
+    return own >= _MIN_TEXT and 2 * own > page_prose[0]
+
+
+def _names(el: HtmlElement) -> str:
+    return f"{el.get('id') or ''} {el.get('class') or ''}"
+
+
+def _in_sidebar_part(p: HtmlElement, el: HtmlElement) -> bool:
+    """Whether `p` lies in a sidebar or widget box inside `el`."""
+    for ancestor in p.iterancestors():
+        if ancestor is el:
+            return False
+        if _SIDEBAR_PART.search(_names(ancestor)):
+            return True
+    return False
 
 
 def _trafilatura_input(html: str, tree: HtmlElement | None) -> str | HtmlElement:
@@ -471,6 +503,8 @@ _LEAD_TAGS = frozenset({"p", "div", "section", "span", "h2", "strong"})
 _LEAD_ITEMPROPS = frozenset({"description", "abstract"})  # schema.org microdata's names for the standfirst
 # ...which marks it wherever it lies: beyond the reach too, behind a row of share buttons (a hundred elements)
 _MICRODATA_LEADS = etree.XPath("//@itemprop[. = 'description' or . = 'abstract']/..")
+# ...as the article's, or the page's: a description inside a writer's, a video's or a product's item is theirs
+_ARTICLE_ITEM = re.compile(r"(?:Article|Posting|Report|WebPage)/?$")
 _HEADLINES = 3  # the first <h1> is often the site's name, and the headline one of the next
 _LEAD_REACH = 50  # elements searched after the <h1>: the leads of the metadata set's tuning pages lie within 47
 _BODY_REACH = 400  # elements searched after the lead for the body's first paragraphs
@@ -509,7 +543,7 @@ def _find_lead(paragraphs: list[str], headlines: Iterable[HtmlElement], descript
         for el in _following(headline, _LEAD_REACH):
             if el.tag not in _LEAD_TAGS:
                 continue
-            by_class = el.get("itemprop") in _LEAD_ITEMPROPS or any(
+            by_class = (el.get("itemprop") in _LEAD_ITEMPROPS and _of_the_article(el)) or any(
                 _LEAD_CLASS.search(word) for word in (el.get("class") or "").split()
             )
             if not by_class and not _starts_description(el, description):
@@ -525,9 +559,17 @@ def _find_lead(paragraphs: list[str], headlines: Iterable[HtmlElement], descript
 def _microdata_lead(tree: HtmlElement, paragraphs: list[str]) -> str | None:
     """The standfirst schema.org microdata marks, wherever it lies before the body."""
     for el in _MICRODATA_LEADS(tree):
-        if el.tag in _LEAD_TAGS and _reads_as_lead(el, text := element_text(el)) and _precedes_body(el, paragraphs):
+        if el.tag not in _LEAD_TAGS or not _of_the_article(el):
+            continue
+        if _reads_as_lead(el, text := element_text(el)) and _precedes_body(el, paragraphs):
             return text
     return None
+
+
+def _of_the_article(el: HtmlElement) -> bool:
+    """Whether the item a microdata property belongs to (its nearest itemscope) is the article or page, or none."""
+    item = next((a for a in el.iterancestors() if a.get("itemscope") is not None), None)
+    return item is None or any(_ARTICLE_ITEM.search(kind) for kind in (item.get("itemtype") or "").split())
 
 
 def _starts_description(el: HtmlElement, description: str) -> bool:
@@ -640,28 +682,48 @@ def _sentence_items(found: HtmlElement) -> list[str] | None:
 # A recipe page often draws its steps (and sometimes its ingredients) by script, or splits each ingredient into amount,
 # unit and name cells: the extractors then keep the story around the recipe without how to make it. schema.org's
 # Recipe carries both as the publisher wrote them; the part the text lacks (fewer than half of its entries found in
-# it) is added from there.
+# it) is added from there. A roundup's several Recipes are other pages' dishes: only the one its title names counts.
+# Amounts are compared as numbers, whether written "1 1/2" (as JSON-LD mostly has them) or "1½".
 _RECIPE_MIN_ENTRIES = 2
 _RECIPE_MAX_ENTRIES = 60
+_FRACTIONS = str.maketrans(
+    {sign: f" {unicodedata.normalize('NFKC', sign).replace(chr(0x2044), ' ')} " for sign in "¼½¾⅐⅑⅒⅓⅔⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞"}
+)
 
 
-def _with_recipe(tree: HtmlElement, page: str, paragraphs: list[str]) -> list[str]:
+def _with_recipe(tree: HtmlElement, page: str, paragraphs: list[str], title: str | None) -> list[str]:
     """The paragraphs with the ingredients and steps of the page's schema.org Recipe they lack."""
     if "Recipe" not in page:  # most pages: no JSON-LD read at all
         return paragraphs
-    recipe = next((obj for obj in json_ld_objects(tree) if "recipe" in ld_types(obj)), None)
+    recipe = _the_recipe([obj for obj in json_ld_objects(tree) if "recipe" in ld_types(obj)], title)
     if recipe is None:
         return paragraphs
-    text = _key(" ".join(paragraphs))
+    text = _amounts_key(" ".join(paragraphs))
     ingredients = [f"- {item}" for item in _ld_entries(recipe.get("recipeIngredient"))]
     steps = _ld_entries(recipe.get("recipeInstructions"))
     added = [part for part in (ingredients, steps) if _lacks(text, part)]
     return [*paragraphs, *(line for part in added for line in part)] if added else paragraphs
 
 
+def _the_recipe(recipes: list[dict[str, Any]], title: str | None) -> dict[str, Any] | None:
+    """The page's one Recipe, or among several the one the title names (as whole words)."""
+    if len(recipes) == 1:
+        return recipes[0]
+    title_key = f" {_key(title or '')} "
+    for recipe in recipes:
+        name = _key(recipe["name"]) if isinstance(recipe.get("name"), str) else ""
+        if name and f" {name} " in title_key:
+            return recipe
+    return None
+
+
 def _lacks(text: str, entries: list[str]) -> bool:
-    keys = [key for entry in entries if (key := _key(entry))]
+    keys = [key for entry in entries if (key := _amounts_key(entry))]
     return len(keys) >= _RECIPE_MIN_ENTRIES and sum(key in text for key in keys) < len(keys) / 2
+
+
+def _amounts_key(text: str) -> str:
+    return _key(text.translate(_FRACTIONS))
 
 
 def _ld_entries(value: Any) -> list[str]:
@@ -683,8 +745,9 @@ def _ld_entries(value: Any) -> list[str]:
 # --- boilerplate lines ---------------------------------------------------------------------------
 
 # An author box closing the text opens with a heading about the writer: a generic one, or "About <the byline's name>".
-# A generic heading may also introduce the author of a book the text reviews, so its box counts as the writer's only
-# where its first lines name the byline's writer (the whole name, or the surname as a word).
+# A generic heading may also introduce the author of a book the text reviews, so where a byline is known its box counts
+# as the writer's only where its first lines name the byline's writer (the whole name, or the surname as a capitalised
+# word: "Long", not "for a long time"). Without a byline (most pages) the box is a site's author box far more often.
 _AUTHOR_BOX_HEADING = re.compile(
     r"(?:about the authors?|author bio|über (?:den|die) autor(?:in|en|innen)?|zu[mr] autor(?:in)?|"
     r"à propos de l'auteur|sobre (?:el|la|o|a) autora?|o autorze|over de auteur)\s*:?$"
@@ -697,25 +760,25 @@ _SURNAME_MIN_CHARS = 3
 
 def _without_author_box(paragraphs: list[str], author: str | None) -> list[str]:
     """The paragraphs up to an author box closing them (its heading, the writer's bio, links to their posts)."""
-    names = [name.strip().lower() for name in NAME_SPLIT.split(author or "") if name.strip()]
-    headings = {f"{about} {name}" for about in _ABOUT_WORDS for name in names}
+    names = [name.strip() for name in NAME_SPLIT.split(author or "") if name.strip()]
+    headings = {f"{about} {name.lower()}" for about in _ABOUT_WORDS for name in names}
     for index in range(max(1, len(paragraphs) - _AUTHOR_BOX_REACH), len(paragraphs)):
         heading = paragraphs[index].strip().lower()
         if heading in headings:
             return paragraphs[:index]
         if _AUTHOR_BOX_HEADING.match(heading):
             bio = " ".join(paragraphs[index + 1 : index + 1 + _AUTHOR_BOX_BIO_LINES])
-            return paragraphs[:index] if _names_any(bio, names) else paragraphs
+            return paragraphs[:index] if not names or _names_any(bio, names) else paragraphs
     return paragraphs
 
 
 def _names_any(text: str, names: list[str]) -> bool:
-    """Whether `text` names one of the (lower-cased) writers: the whole name, or the surname as a word."""
+    """Whether `text` names one of the writers: the whole name (in any case), or the surname as a capitalised word."""
     lowered = text.lower()
-    words = set(_WORDS.findall(lowered))
+    words = {word.lower() for word in _WORDS.findall(text) if word[0].isupper()}
     for name in names:
-        surname = name.split()[-1] if name.split() else ""
-        if name in lowered or (len(surname) >= _SURNAME_MIN_CHARS and surname in words):
+        surname = name.split()[-1].lower() if name.split() else ""
+        if name.lower() in lowered or (len(surname) >= _SURNAME_MIN_CHARS and surname in words):
             return True
     return False
 
