@@ -12,11 +12,25 @@ from bot.memory.related import RelatedHit, RelatedIndex, RelatedItem, RelatedQue
 from bot.memory.store import Store
 from bot.models import Digest
 from bot.pipeline.digest import digest_url
-from bot.pipeline.extract import shutdown_workers
+from bot.pipeline.extract import shutdown_workers, start_workers
 from bot.pipeline.slots import FetchSlots
 from bot.pipeline.urls import domain
 
 SEARCH_THRESHOLD = 0.02  # a few query words share little with a whole article; any real match counts
+
+
+def warm_up() -> None:
+    """Pay a digesting process's first-use costs before its event loop has Redis calls in flight: the extraction
+    workers (their fork server's start waits for its preload), the link kinds' modules, the TLS roots, English's
+    general word shares for related reading. Paid inside the first job, they held the loop for up to 2 s on a busy
+    machine, and the Redis guard took another job's call, its answer unread meanwhile, for an outage."""
+    import bot.pipeline.kinds  # noqa: F401  (digest_url imports it when first needed)
+    from bot.memory import textvec
+    from bot.pipeline.netguard import ssl_context
+
+    start_workers()
+    ssl_context()
+    textvec.use_language(textvec.ENGLISH)
 
 
 @dataclass

@@ -24,6 +24,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.runtime.metrics import exposition
 from bot.runtime.scheduler import RoundupScheduler
+from bot.service import warm_up
 from handlers.app import build_app
 from handlers.bot import SlackBot
 from handlers.listeners import give_up_job, run_job
@@ -109,7 +110,8 @@ async def serve(settings: SlackSettings, host: str, port: int) -> None:
     await bot.scheduler.start()
     if settings.workers > 0:
         workers.start()
-    else:
+    else:  # serve digests itself
+        warm_up()
         await bot.queue.start(partial(run_job, bot=bot), partial(give_up_job, bot=bot))
     # No access log: a line per Slack event (and per probe) cost 8% of this process's CPU and said little;
     # refused requests are logged where they are refused, and the outcome of every link by its worker.

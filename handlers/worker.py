@@ -15,6 +15,7 @@ from functools import partial
 
 from bot.runtime.queue import STOP_GRACE_S
 from bot.runtime.workers import WorkerPool, lower_priority, stop_when_orphaned
+from bot.service import warm_up
 from handlers.bot import SlackBot
 from handlers.listeners import give_up_job, run_job
 from handlers.settings import SlackSettings
@@ -34,6 +35,7 @@ async def work(settings: SlackSettings, parent_pid: int | None = None, ready_fd:
     run, say so on `ready_fd`."""
     if parent_pid:
         lower_priority(settings.worker_niceness)
+    warm_up()
     bot = await SlackBot.open(settings)
     stopping = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

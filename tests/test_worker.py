@@ -215,3 +215,23 @@ async def test_a_processs_slack_clients_share_its_session_until_it_closes(slack:
     finally:
         await session.close()
     assert first.session.closed
+
+
+def test_a_worker_pays_its_first_digest_s_costs_before_it_talks_to_redis() -> None:
+    """warm_up(), which `digestbot worker` calls before it opens its clients: in a fresh interpreter, the link kinds'
+    modules, the TLS roots and English's general word shares are ready afterwards, not in the first job, where they
+    held the event loop long enough for the Redis guard to see an outage."""
+    probe = (
+        "import sys\n"
+        "from bot.memory import textvec\n"
+        "from bot.pipeline import netguard\n"
+        "from bot.service import warm_up\n"
+        "before = ('bot.pipeline.kinds' in sys.modules, textvec.ENGLISH in textvec._languages,"
+        " netguard.ssl_context.cache_info().currsize)\n"
+        "warm_up()\n"
+        "after = ('bot.pipeline.kinds' in sys.modules, textvec.ENGLISH in textvec._languages,"
+        " netguard.ssl_context.cache_info().currsize)\n"
+        "print(before, after)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[0] == "(False, False, 0) (True, True, 1)"

@@ -909,6 +909,11 @@ class ExtractionPool:
                 self._pool = pebble.ProcessPool(self._workers, _TASKS_PER_WORKER, _start_worker, context=context)
             return self._pool
 
+    def start(self) -> None:
+        """Start the workers now and wait for one to answer: the fork server's first start waits for its preload (the
+        extractor's imports and warm-up, 1-2 s), which inside an async caller's first digest holds its event loop."""
+        self._running().schedule(os.getpid).result()
+
     async def run(self, function: Callable[..., T], args: tuple[Any, ...], timeout: float) -> T:
         """function(*args) in a worker; TimeoutError past `timeout` (the worker is killed), OSError (pebble's
         ProcessExpired) when the worker died on it. Cancelling the caller kills the task's worker too."""
@@ -972,6 +977,11 @@ async def run_in_worker(function: str, args: tuple[Any, ...], timeout: float) ->
     """`module:function(*args)` in a warm extraction worker, killed after `timeout` seconds (TimeoutError); a
     worker that dies on it (a library abort, a memory limit) raises OSError."""
     return await _POOL.run(_call, (function, args), timeout)
+
+
+def start_workers() -> None:
+    """Start the extraction workers before the first digest needs them (a digesting process's warm-up)."""
+    _POOL.start()
 
 
 def shutdown_workers() -> None:

@@ -207,7 +207,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
 
 @lru_cache(maxsize=1)
-def _ssl_context() -> ssl.SSLContext:
+def ssl_context() -> ssl.SSLContext:
     """Verifying context (certifi roots), built once: loading the roots costs ~20 ms per build."""
     return httpx.create_ssl_context(verify=True, trust_env=False)
 
@@ -220,9 +220,9 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     """
 
     def __init__(self, backend: GuardedBackend, *, max_connections: int = 4) -> None:
-        super().__init__(verify=_ssl_context(), trust_env=False, retries=0)
+        super().__init__(verify=ssl_context(), trust_env=False, retries=0)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=_ssl_context(),
+            ssl_context=ssl_context(),
             max_connections=max_connections,
             max_keepalive_connections=max_connections,
             http1=True,
