@@ -894,7 +894,7 @@ _TASKS_PER_WORKER = 500  # recycle now and then: lxml/trafilatura caches only ev
 
 
 class ExtractionPool:
-    """The worker processes of one bot process, started on first use and stopped by shutdown()."""
+    """The worker processes of one bot process, started by start() or on first use, and stopped by shutdown()."""
 
     def __init__(self, workers: int = _MAX_WORKERS) -> None:
         self._workers = workers
