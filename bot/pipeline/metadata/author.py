@@ -12,6 +12,7 @@ from lxml.html import HtmlElement
 
 from bot.pipeline.metadata.markup import (
     COMMENT_NAMES,
+    SCREEN_READER_ONLY,
     calendar_names,
     class_and_id,
     element_text,
@@ -178,7 +179,7 @@ _DATE_TEXT = re.compile(
     r"|[^\W\d_]{3,}\.?\s+\d{1,2},?\s+\d{4}"
 )
 _MAX_DATE_TEXT = 40
-_SCREEN_READER_ONLY = re.compile(r"screen-reader|sr-only|visually-hidden", re.IGNORECASE)
+_SCREEN_READER_ONLY = re.compile(SCREEN_READER_ONLY, re.IGNORECASE)
 _RIGHT_ALIGNED = etree.XPath(
     "//p[translate(@align, 'RIGHT', 'right') = 'right'"
     " or contains(translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ ', 'abcdefghijklmnopqrstuvwxyz'), 'text-align:right')]"

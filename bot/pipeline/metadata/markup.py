@@ -26,6 +26,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SPACE = re.compile(r"\s+")
 _LETTERS = re.compile(r"[\W_]+")
 # The separators between a title's parts ("Headline | Site") and a byline's ("Jane Doe | 12 May")
+# Class names of text set for screen readers only: a hidden label, never what the page shows
+SCREEN_READER_ONLY = r"screen-reader|sr-only|visually-hidden"
 SEPARATORS = re.compile(r"\s+(?:\||-|–|—|·|•|::|»|«|›|‹|~|│|:)\s+|\s*(?:\||│|»|«|›|‹)\s*")
 DOMAIN = re.compile(r"\.(?:com|net|org|de|at|ch|fr|es|it|nl|be|pl|cz|eu|info|io|co|uk|us|tv|fm|online|news)$",
                      re.IGNORECASE)  # fmt: skip

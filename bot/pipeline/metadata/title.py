@@ -11,6 +11,7 @@ from lxml.html import HtmlElement
 
 from bot.pipeline.metadata.markup import (
     DOMAIN,
+    SCREEN_READER_ONLY,
     SEPARATORS,
     article_json_ld,
     class_and_id,
@@ -35,7 +36,7 @@ _MAX_HEADLINE = 250
 # Containers and classes of headings that are page furniture: the logo, menus, sidebars, widgets, hidden labels.
 _FURNITURE_HEADING = re.compile(
     r"(?<![a-z])(?:logo|brand|masthead|site-?(?:title|name)|sitename|menu|nav|side-?bar|sidepanel|widget"
-    r"|screen-reader|sr-only|visually-hidden|footer)",
+    rf"|{SCREEN_READER_ONLY}|footer)",
     re.IGNORECASE,
 )
 _FURNITURE_CONTAINERS = {"nav", "aside", "footer"}
