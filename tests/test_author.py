@@ -1,4 +1,4 @@
-"""The card's author: byline conventions, desks and outlets (bot/pipeline/metadata/author.py, names.py)."""
+"""The card's author: byline conventions, desks and outlets (bot/pipeline/metadata/: author.py, its scans, names.py)."""
 
 from __future__ import annotations
 
@@ -269,7 +269,7 @@ def test_links_in_a_bio_are_no_coauthors() -> None:
 def test_only_a_joining_word_between_links_adds_a_coauthor() -> None:
     from lxml.html import fragment_fromstring
 
-    from bot.pipeline.metadata.author import _linked_names
+    from bot.pipeline.metadata.marked_bylines import _linked_names
 
     box = fragment_fromstring('<div>By <a href="/a/jd">Jane Doe</a> <a href="/a/jd">About Jane Doe</a>, Fellow</div>')
     assert _linked_names(box, "By Jane Doe About Jane Doe, Fellow") == []

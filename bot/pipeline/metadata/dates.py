@@ -17,7 +17,7 @@ import htmldate
 from lxml import etree
 from lxml.html import HtmlElement
 
-from bot.pipeline.metadata.author import NOT_BYLINE_AREA, byline_area
+from bot.pipeline.metadata.areas import NOT_BYLINE_AREA, byline_area
 from bot.pipeline.metadata.markup import (
     COMMENT_NAMES,
     SEPARATORS,
@@ -319,7 +319,7 @@ def _dated_element(tree: HtmlElement, reader: _DateReader, headline: HtmlElement
 
 
 def _in_byline_area(el: HtmlElement, headline: HtmlElement | None) -> bool:
-    """Where the article's own byline stands (author.byline_area), or in the footer of an <article> that holds the
+    """Where the article's own byline stands (areas.byline_area), or in the footer of an <article> that holds the
     page's headline: blog themes print "Posted on <time>" in the post's own footer ("entry-meta", "entry-footer"),
     not in the site's."""
     area = byline_area(el)

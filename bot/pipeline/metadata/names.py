@@ -28,7 +28,7 @@ BYLINE_WORDS = (
     r"|(?:un|une|una|um|uma)\s+(?:article|chronique|reportage|analyse|tribune|artículo|reportaje|entrevista|crónica"
     r"|columna|artigo|reportagem|crônica|coluna)\s+de)"
 )
-# The word "author" in many languages; a label of its own, or set apart from the name (author.py)
+# The word "author" in many languages; a label of its own, or set apart from the name (text_bylines.py)
 AUTHOR_NOUNS = (
     r"author|autor|autorin|autoren|auteur|autore|auteurs|autora|autorka|autorzy|verfasser|verfasserin|yazar|forfatter"
     r"|författare|szerző|kirjoittaja|автор|авторы"
