@@ -701,3 +701,16 @@ def test_a_name_particle_after_an_el_name_marks_no_outlet(name: str) -> None:
     # a lower-case particle is part of a person's name; an outlet's title is told by its words ("El Diario de Hoy")
     assert person_names(name) == [name]
     assert person_names("Jane Doe, El Diario de Hoy") == ["Jane Doe"]
+
+
+@pytest.mark.parametrize(
+    "comments",
+    [
+        '<section class="comments"><article><p class="meta"><a rel="author" href="/author/ben">Ben Kraus</a></p>'
+        "<p>Great!</p></article></section>",
+        '<div><article class="comment"><p class="meta"><a rel="author" href="/author/ben">Ben Kraus</a></p>'
+        "<p>Great!</p></article></div>",
+    ],
+)
+def test_a_commenter_in_a_comment_s_own_article_is_no_author(comments: str) -> None:
+    assert author_of(comments) is None

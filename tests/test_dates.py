@@ -640,3 +640,19 @@ def test_a_later_h1_sharing_the_title_s_words_is_the_headline_where_the_first_is
     html = page(f"{teaser}{story}", lang="en")
     html = html.replace("<title>Radweg", "<title>Embiid leads the Sixers to victory over Boston Celtics | Voice")
     assert extract_metadata(html, None).published == date(2023, 11, 8)
+
+
+COMMENTS_IN_ARTICLES = [
+    '<section class="comments"><article><p class="meta">Ben <time datetime="2020-09-22">22.09.2020</time></p>'
+    "<p>Endlich!</p></article></section>",
+    '<div><article class="comment"><p class="meta">Ben <time datetime="2020-09-22">22.09.2020</time></p>'
+    "<p>Endlich!</p></article></div>",
+]
+
+
+@pytest.mark.parametrize("comments", COMMENTS_IN_ARTICLES)
+def test_a_comment_s_own_article_inside_the_article_is_no_byline_area(comments: str) -> None:
+    """A comment set as an <article> of its own inside the page's: the walk up from its time goes through it."""
+    dated = '<p>Am <span class="datum">20.09.2020</span></p>'
+    body = f"<article><h1>Der Radweg</h1>{PROSE}{PROSE}{dated}{comments}</article>"
+    assert extract_metadata(page(body), None).published == date(2020, 9, 20)

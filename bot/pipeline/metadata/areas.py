@@ -12,7 +12,7 @@ import re
 from lxml.html import HtmlElement
 
 from bot.pipeline.metadata.lines import LINE_ENDS
-from bot.pipeline.metadata.markup import COMMENT_NAMES, class_and_id
+from bot.pipeline.metadata.markup import COMMENT_NAMES, class_and_id, is_comment_item, is_the_article
 
 # Class or id words of areas whose names are not the article's byline; a word of its own ("comment-list",
 # "site-footer"), not the tail of a layout name ("layoutTwoColumnsRightSidebar").
@@ -38,14 +38,17 @@ def byline_area(el: HtmlElement) -> int | None:
     the article's byline is sometimes set, and names of other articles' authors often are); None in comments and
     in a picture's caption or credit (a photographer's name, "Quelle: Jane Doe").
 
-    Only the few containers nearest the name count, up to the article: page-wide wrappers are named after the
-    layout ("with-navigation", "one-sidebar") and say nothing about where the name stands.
+    Only the few containers nearest the name count, up to the page's article: page-wide wrappers are named after the
+    layout ("with-navigation", "one-sidebar") and say nothing about where the name stands; an <article> inside it is
+    a comment's or another item's.
     """
     if _CAPTION.search(class_and_id(el)):
         return None
     area = 1 if el.get("role") in _MENU_ROLES else 0
     for depth, node in enumerate(el.iterancestors()):
-        if node.tag in ("body", "html", "article", "main") or depth >= _BYLINE_AREA_DEPTH:
+        if is_comment_item(node):
+            return None
+        if node.tag in ("body", "html") or is_the_article(node) or depth >= _BYLINE_AREA_DEPTH:
             break
         names = class_and_id(node)
         if COMMENT_NAMES.search(names) or node.tag in ("figure", "figcaption") or _CAPTION.search(names):

@@ -36,6 +36,9 @@ _NOT_A_PAGE = ("#", "javascript:", "mailto:", "tel:")
 # Containers of readers' comments, by a class or id that starts with the word ("comment-list", "respond")
 COMMENT_NAMES = re.compile(r"(?<![a-z])(?:comment|respond|reply)", re.IGNORECASE)
 _COMMENTS_DEPTH = 6
+# A comment's own <article>: "comment", "comment-12", "div-comment-12"; not the flags a page's article may carry
+# ("comments-open", "has-comments")
+_COMMENT_ITEM = re.compile(r"(?<![\w-])(?:div-)?comment(?:-\d+)?(?![\w-])", re.IGNORECASE)
 
 
 def parse_html(html: str) -> HtmlElement | None:
@@ -118,17 +121,30 @@ def meta_tags(tree: HtmlElement) -> dict[str, str]:
 
 def in_comments(el: HtmlElement) -> bool:
     """The element belongs to a reader's comment: its microdata item is a schema.org Comment, or one of the few
-    containers nearest it is named for comments. Page-wide wrappers ("comments-open" on the article) say nothing,
-    so the walk stops at the article, as the byline rules' does."""
+    containers nearest it is named for comments, or its <article> is a comment's. Page-wide wrappers ("comments-open"
+    on the article) say nothing, so the walk stops at the page's article, as the byline rules' does."""
     item = next((node for node in el.iterancestors() if node.get("itemscope") is not None), None)
     if item is not None and "comment" in (item.get("itemtype") or "").lower():
         return True
     for depth, node in enumerate(el.iterancestors()):
-        if node.tag in ("body", "html", "article", "main") or depth >= _COMMENTS_DEPTH:
+        if is_comment_item(node):
+            return True
+        if node.tag in ("body", "html") or is_the_article(node) or depth >= _COMMENTS_DEPTH:
             return False
         if COMMENT_NAMES.search(class_and_id(node)):
             return True
     return False
+
+
+def is_comment_item(node: HtmlElement) -> bool:
+    """A reader's comment set as an <article> of its own."""
+    return node.tag == "article" and bool(_COMMENT_ITEM.search(class_and_id(node)))
+
+
+def is_the_article(node: HtmlElement) -> bool:
+    """The page's own article or main part, where walks up from a name or a date stop. An <article> inside another
+    is an item of it (a comment, a quoted post, a teaser), walked through like any container."""
+    return node.tag == "main" or (node.tag == "article" and next(node.iterancestors("article"), None) is None)
 
 
 # --- JSON-LD -------------------------------------------------------------------------------------
