@@ -1,5 +1,5 @@
-"""The card's date where the page has no publication markup (bot/pipeline/metadata/dates.py): a dateline, and
-htmldate's search kept away from readers' comments and the site's menus."""
+"""The card's date where the page has no publication markup (bot/pipeline/metadata/dates.py and the modules it
+reads): a dateline, and htmldate's search kept away from readers' comments and the site's menus."""
 
 from __future__ import annotations
 
@@ -9,16 +9,10 @@ import pytest
 from lxml import etree
 
 from bot.pipeline.metadata import extract_metadata, parse_html
-from bot.pipeline.metadata.dates import (
-    _dated_element,
-    _dateline,
-    _DateReader,
-    _headline,
-    _headline_date,
-    _url_date,
-    find_published,
-    parse_date,
-)
+from bot.pipeline.metadata.date_parsing import DateReader, parse_date
+from bot.pipeline.metadata.dates import _dateline, _url_date, find_published
+from bot.pipeline.metadata.headline import find_headline
+from bot.pipeline.metadata.headline_dates import dated_element, headline_date
 from bot.pipeline.metadata.markup import element_text
 
 PROSE = (
@@ -88,7 +82,7 @@ def test_a_press_release_s_dateline_is_its_date() -> None:
 def test_a_dateline_opens_the_first_paragraph(first: str, expected: date | None) -> None:
     tree = parse_html(page(f"<p>{first}</p>{PROSE}"))
     assert tree is not None
-    assert _dateline(tree, _DateReader("de")) == expected
+    assert _dateline(tree, DateReader("de")) == expected
 
 
 @pytest.mark.parametrize(
@@ -290,7 +284,7 @@ def test_a_date_named_element_after_the_headline() -> None:
 def test_a_date_named_element_of_another_article_or_an_update_is_not_the_date(teasers: str) -> None:
     tree = parse_html(page(f"<h1>Der Radweg</h1>{LEAD}{PROSE}{teasers}"))
     assert tree is not None
-    assert _dated_element(tree, _DateReader("de"), _headline(tree)) is None
+    assert dated_element(tree, DateReader("de"), find_headline(tree)) is None
 
 
 @pytest.mark.parametrize(
@@ -438,9 +432,9 @@ def test_a_copyright_year_is_no_date_but_a_printed_new_year_s_day_is(footer: str
 def test_a_short_title_names_no_heading_as_the_headline() -> None:
     """On a page without an <h1>, the heading its <title> names is the headline, but "Blog" names none."""
     sidebar = "<h2>Popular posts from this blog</h2><span class='date'>03.02.2019</span>"
-    assert _headline(parse_html(f"<html><head><title>Blog</title></head><body>{sidebar}</body></html>")) is None
+    assert find_headline(parse_html(f"<html><head><title>Blog</title></head><body>{sidebar}</body></html>")) is None
     named = "<title>Der neue Radweg am Fluss | Blog</title></head><body><h2>Der neue Radweg am Fluss</h2>"
-    assert element_text(_headline(parse_html(f"<html><head>{named}</body></html>"))) == "Der neue Radweg am Fluss"
+    assert element_text(find_headline(parse_html(f"<html><head>{named}</body></html>"))) == "Der neue Radweg am Fluss"
 
 
 @pytest.mark.parametrize(
@@ -493,7 +487,7 @@ def test_a_page_without_h1_has_its_headline_in_the_heading_its_title_words_other
     html = f"<html lang='de'><head>{title}</head><body><div>{teaser}</div>{headline}{PROSE}</body></html>"
     tree = parse_html(html)
     assert tree is not None
-    found = _headline(tree)
+    found = find_headline(tree)
     assert found is not None and element_text(found).startswith("Der Nervenkrieg")
     assert extract_metadata(html, None).published == date(2019, 10, 19)
 
@@ -502,7 +496,7 @@ def test_an_update_stamp_without_a_year_labels_no_later_date() -> None:
     """A stamp without a year ("Updated Nov 19, 9:41 AM") states no date it reads, but is no label of the next part."""
     byline = "<div><span>Updated Nov 19, 9:41 AM</span> <span>Nov 18, 2019</span></div>"
     tree = parse_html(page(f"<h1>The bike lane</h1>{byline}{PROSE}", lang="en"))
-    assert _headline_date(_headline(tree), _DateReader("en")) == date(2019, 11, 18)
+    assert headline_date(find_headline(tree), DateReader("en")) == date(2019, 11, 18)
 
 
 def test_a_time_printing_an_update_s_label_is_the_last_change() -> None:
@@ -522,7 +516,7 @@ def test_a_time_printing_an_update_s_label_is_the_last_change() -> None:
 def test_a_separator_after_an_update_label_keeps_the_label(byline: str) -> None:
     """A separator after an update's label leaves an empty part between the label and its date: the label holds."""
     tree = parse_html(page(f"<h1>Der Radweg</h1><div>{byline}</div>{PROSE}"))
-    assert _headline_date(_headline(tree), _DateReader("de")) == date(2020, 3, 3)
+    assert headline_date(find_headline(tree), DateReader("de")) == date(2020, 3, 3)
 
 
 def test_a_written_date_is_read_where_the_declared_language_is_the_template_s() -> None:
@@ -587,7 +581,7 @@ def test_the_h1_the_title_names_is_the_headline_where_teasers_come_first() -> No
     )
     tree = parse_html(html)
     assert tree is not None
-    found = _headline(tree)
+    found = find_headline(tree)
     assert found is not None and element_text(found).startswith("Embiid")
     assert extract_metadata(html, None).published == date(2023, 11, 8)
 
@@ -627,7 +621,7 @@ def test_a_later_teaser_h1_the_title_only_shares_words_with_does_not_outrank_the
     html = html.replace("<title>Radweg", "<title>Tesla recall: what owners need to know now | Daily Planet")
     tree = parse_html(html)
     assert tree is not None
-    found = _headline(tree)
+    found = find_headline(tree)
     assert found is not None and element_text(found).startswith("Tesla recalls")
     assert extract_metadata(html, None).published == date(2023, 3, 12)
 

@@ -14,7 +14,8 @@ from lxml.html import HtmlElement
 
 from bot.models import Article
 from bot.pipeline.metadata.author import find_author
-from bot.pipeline.metadata.dates import find_published, parse_date
+from bot.pipeline.metadata.date_parsing import parse_date
+from bot.pipeline.metadata.dates import find_published
 from bot.pipeline.metadata.markup import (
     SEPARATORS,
     article_json_ld,
