@@ -12,8 +12,8 @@ from functools import cache
 from lxml import etree
 from lxml.html import HtmlElement
 
+from bot.pipeline.metadata.byline_words import BYLINE_LABEL, BYLINE_WORDS, DESK_LABEL
 from bot.pipeline.metadata.markup import calendar_names, squash
-from bot.pipeline.metadata.names import BYLINE_LABEL, BYLINE_WORDS, DESK_LABEL
 
 # The byline word inside a longer line: "29. Juni 2017, 23:39 · von Tobi"
 _BYLINE_INSIDE = re.compile(

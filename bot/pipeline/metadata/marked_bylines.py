@@ -15,9 +15,10 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from bot.pipeline.metadata.areas import AUTHOR_PATH, byline_area
+from bot.pipeline.metadata.byline_words import BYLINE_PREFIX
 from bot.pipeline.metadata.lines import byline_name
 from bot.pipeline.metadata.markup import COMMENT_NAMES, element_text, is_home_link, squash
-from bot.pipeline.metadata.names import BYLINE_PREFIX, MAX_BYLINE, NAME_SPLIT, agency_names, person_names
+from bot.pipeline.metadata.names import MAX_BYLINE, NAME_SPLIT, agency_names, person_names
 
 # Classes of elements that hold the byline; "fn" only as a class of its own (hCard), not inside other names.
 # (not "authority", "autoridad", "authorization": a tag or a permission, "tag-housing-authority")
