@@ -42,7 +42,8 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from bot.config import Settings
 from bot.memory.corpus import CorpusArticle, related_lines
 from bot.memory.keys import Keys
-from bot.memory.related import RelatedIndex, RelatedItem, RelatedQuery
+from bot.memory.related.index import RelatedIndex
+from bot.memory.related.models import RelatedItem, RelatedQuery
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "related" / "articles.jsonl.gz"
 REDIS_URL = "redis://127.0.0.1:6379/0"

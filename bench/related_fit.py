@@ -1,5 +1,5 @@
-"""Refit what related-reading cards show (bot/memory/related.py: ON_TOPIC_WEIGHTS, SHOW_FIRST, SHOW_OTHER) on the
-bench's tuning half only: `python -m bench.related_fit`.
+"""Refit what related-reading cards show (bot/memory/related/show.py: ON_TOPIC_WEIGHTS, SHOW_FIRST, SHOW_OTHER) on
+the bench's tuning half only: `python -m bench.related_fit`.
 
 Corpora: the whole tuning half, and SEEDS random draws of 30, 100 and 300 of its articles (the young workspaces
 `bench related` scores use seeds 0-4; these are 0-15). Each runs through `digestbot related --corpus`'s path, and
@@ -27,8 +27,9 @@ from sklearn.linear_model import LogisticRegression
 
 from bench.related import REDIS_URL, YOUNG_SIZES, Doc, halves, load_docs
 from bot.config import Settings
-from bot.memory import related
 from bot.memory.corpus import CorpusArticle, related_lines
+from bot.memory.related.show import Shortlist
+from bot.memory.related.team import TeamIndex
 
 SEEDS = 16
 TOP = 5
@@ -44,7 +45,7 @@ class Candidate:
     signals: np.ndarray
     on_topic: bool
     coverable: bool  # the query has another article of its topic in the corpus
-    shortlist: related.Shortlist  # the query's, as its card judged it (shared by its rows, in their order)
+    shortlist: Shortlist  # the query's, as its card judged it (shared by its rows, in their order)
 
 
 class NoCutsError(RuntimeError):
@@ -54,15 +55,15 @@ class NoCutsError(RuntimeError):
 async def candidates(docs: Sequence[Doc], corpus: str, draw: int) -> list[Candidate]:
     """Every query's top candidates with the signals the card computed for them."""
     seen: dict[str, np.ndarray] = {}  # a candidate's url -> its signals, for the query being ranked
-    lists: list[related.Shortlist] = []  # the query's
-    signals, shortlist = related.TeamIndex.signals, related.TeamIndex.shortlist
+    lists: list[Shortlist] = []  # the query's
+    signals, shortlist = TeamIndex.signals, TeamIndex.shortlist
 
-    def recording(team: related.TeamIndex, first, ids, *args) -> np.ndarray:  # type: ignore[no-untyped-def]
+    def recording(team: TeamIndex, first, ids, *args) -> np.ndarray:  # type: ignore[no-untyped-def]
         rows = signals(team, first, ids, *args)
         seen.update({team.docs[i].url: row for i, row in zip(ids.tolist(), rows, strict=True)})
         return rows
 
-    def listing(team: related.TeamIndex, *args) -> related.Shortlist:  # type: ignore[no-untyped-def]
+    def listing(team: TeamIndex, *args) -> Shortlist:  # type: ignore[no-untyped-def]
         lists.append(shortlist(team, *args))
         return lists[-1]
 
@@ -70,8 +71,8 @@ async def candidates(docs: Sequence[Doc], corpus: str, draw: int) -> list[Candid
     by_id = {d.id: d for d in docs}
     sizes = Counter(d.topic for d in docs)
     out: list[Candidate] = []
-    related.TeamIndex.signals = recording  # type: ignore[method-assign]
-    related.TeamIndex.shortlist = listing  # type: ignore[method-assign]
+    TeamIndex.signals = recording  # type: ignore[method-assign]
+    TeamIndex.shortlist = listing  # type: ignore[method-assign]
     try:
         number = 0
         async for line in related_lines(articles, Settings(REDIS_URL=REDIS_URL), TOP):
@@ -84,8 +85,8 @@ async def candidates(docs: Sequence[Doc], corpus: str, draw: int) -> list[Candid
             seen.clear()
             number += 1
     finally:
-        related.TeamIndex.signals = signals  # type: ignore[method-assign]
-        related.TeamIndex.shortlist = shortlist  # type: ignore[method-assign]
+        TeamIndex.signals = signals  # type: ignore[method-assign]
+        TeamIndex.shortlist = shortlist  # type: ignore[method-assign]
     return out
 
 

@@ -10,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 from pydantic import BaseModel, Field
 
 from bot.memory.channels import Share
-from bot.memory.related import SAME_STORY_TITLE, RelatedHit, RelatedQuery, one_line
+from bot.memory.related.models import RelatedHit, RelatedQuery
+from bot.memory.related.record import one_line
+from bot.memory.related.story import SAME_STORY_TITLE
 from bot.memory.textvec import title_tokens
 from bot.models import Digest, Kind
 from bot.service import DigestService

@@ -8,7 +8,8 @@ from bot.config import Settings
 from bot.memory.channels import Share, ShareResult
 from bot.memory.connection import Client, connect
 from bot.memory.guard import RedisGuard
-from bot.memory.related import RelatedHit, RelatedIndex, RelatedItem, RelatedQuery
+from bot.memory.related.index import RelatedIndex
+from bot.memory.related.models import RelatedHit, RelatedItem, RelatedQuery
 from bot.memory.store import Store
 from bot.models import Digest
 from bot.pipeline.digest import digest_url

@@ -17,7 +17,7 @@ import pytest
 import redis
 
 from bot.memory.keys import url_hash as store_hash
-from bot.memory.related import doc_id
+from bot.memory.related.record import doc_id
 from bot.models import AUTHOR_MAX_CHARS, SITE_MAX_CHARS, TITLE_MAX_CHARS
 from bot.pipeline.urls import canonicalize
 from tests.support.articles import ARTICLES

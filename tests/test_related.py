@@ -18,23 +18,13 @@ from bot.config import Settings
 from bot.memory import textvec
 from bot.memory.channels import Share
 from bot.memory.keys import Keys
-from bot.memory.related import (
-    NEIGHBOUR_BONUS,
-    NEIGHBOURS,
-    SAME_STORY_SKETCH,
-    SHOW_FIRST,
-    SHOW_OTHER,
-    SHOW_SURE,
-    Doc,
-    FirstPass,
-    RelatedIndex,
-    RelatedItem,
-    RelatedQuery,
-    Shortlist,
-    TeamIndex,
-    doc_id,
-    one_line,
-)
+from bot.memory.related.index import RelatedIndex
+from bot.memory.related.models import RelatedItem, RelatedQuery
+from bot.memory.related.ranking import NEIGHBOUR_BONUS, NEIGHBOURS, FirstPass
+from bot.memory.related.record import Doc, doc_id, one_line
+from bot.memory.related.show import SHOW_FIRST, SHOW_OTHER, SHOW_SURE, Shortlist
+from bot.memory.related.story import SAME_STORY_SKETCH
+from bot.memory.related.team import TeamIndex
 from bot.models import Digest
 from bot.service import DigestService
 
@@ -354,7 +344,7 @@ async def test_a_card_shows_the_likeliest_candidate_from_show_first_and_others_f
     """What a card shows follows each candidate's chance of being on topic, not a cosine: the likeliest from
     SHOW_FIRST, any other only from the stricter SHOW_OTHER (SHOW_SURE, a cosine past which anything shows, is
     out of reach here)."""
-    monkeypatch.setattr("bot.memory.related.SHOW_SURE", 1.0)
+    monkeypatch.setattr("bot.memory.related.show.SHOW_SURE", 1.0)
     ranked = [h.canonical_url for h in await index.ranking(query("space", 3))]
     chances = {ranked[0]: SHOW_FIRST + 0.02, ranked[1]: SHOW_FIRST + 0.01}
 
@@ -377,7 +367,7 @@ async def test_a_card_chooses_among_its_k_best_candidates_as_the_corpus_ranking_
 ) -> None:
     """A card, `digestbot related --corpus` and the bench judge the same k candidates with the same rule: one ranked
     below k is never shown, and the likeliest is picked among the k (not among all candidates)."""
-    monkeypatch.setattr("bot.memory.related.SHOW_SURE", 1.0)
+    monkeypatch.setattr("bot.memory.related.show.SHOW_SURE", 1.0)
     ranked = [h.canonical_url for h in await index.ranking(query("space", 3))]
     chances = {ranked[0]: SHOW_FIRST + 0.01, ranked[3]: 0.99}
 

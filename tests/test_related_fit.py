@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bench.related_fit import Candidate, NoCutsError, best_cuts, figures
-from bot.memory.related import Shortlist
+from bot.memory.related.show import Shortlist
 
 
 def query_rows(corpus: str, on_topic: list[bool], shortlist: Shortlist) -> list[Candidate]:

@@ -23,7 +23,8 @@ from pydantic import BaseModel, ValidationError
 from bot.config import Settings
 from bot.memory.connection import Client, connect, scratch_redis
 from bot.memory.keys import Keys
-from bot.memory.related import RelatedIndex, RelatedItem, RelatedQuery
+from bot.memory.related.index import RelatedIndex
+from bot.memory.related.models import RelatedItem, RelatedQuery
 from bot.pipeline.urls import domain
 
 TEAM = "TCORPUS"

@@ -28,7 +28,7 @@ import redis
 
 from bot.config import Settings
 from bot.memory.keys import url_hash as store_hash
-from bot.memory.related import doc_id
+from bot.memory.related.record import doc_id
 from bot.pipeline.urls import canonicalize
 from bot.runtime.queue import WorkQueue
 from bot.service import DigestService

@@ -1,0 +1,89 @@
+"""A related-reading article as Redis stores it (Doc) and its id: compact, since the log and every replica's
+in-memory index hold one per article.
+
+A record is a header, the packed terms of its signature, its shingle sketch, the short ids of its stored
+neighbours, then its URL, title, line, domain and channels as text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from dataclasses import dataclass
+from functools import cached_property
+
+from bot.memory import textvec
+
+ONE_LINE_CHARS = 140
+# A record's title and line in UTF-8 bytes (not characters: 140 of them can be 560 bytes): with the 508 bytes of
+# terms, sketch and neighbours, a record stays under 1 KB for any page, plus its link's own length.
+TITLE_BYTES = LINE_BYTES = 200
+_FORMAT = 2
+_HEADER = struct.Struct("<BdBBB")  # format, first shared (epoch s), terms, sketch hashes, neighbours
+_HEADER_V1 = struct.Struct("<BdBB")  # records stored before neighbours: read as having none
+SHORT_ID = 4  # bytes of doc_id() a neighbour list keeps: a clash among a query's 40 candidates is negligible
+_SEP = "\x1f"
+
+
+def one_line(summary: str, limit: int = ONE_LINE_CHARS) -> str:
+    """The summary on one line, cut at a word boundary with an ellipsis when longer than `limit`."""
+    flat = " ".join(summary.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0] if " " in flat[:limit] else flat[:limit]
+    return cut.rstrip(" ,;:.-–—") + "…"
+
+
+def doc_id(url: str) -> bytes:
+    """An article's 8-byte id inside a team's index (its record key, its log, the in-memory maps): shorter than
+    the key table's url_hash (keys.py), since the log and every replica's maps hold one per article."""
+    return hashlib.blake2b(url.encode(), digest_size=8).digest()
+
+
+@dataclass
+class Doc:
+    """One indexed article, as stored (the signature stays packed until it is needed)."""
+
+    url: str
+    title: str
+    one_line: str
+    domain: str
+    shared_at: float
+    channels: dict[str, bool]  # channel id -> is private
+    signature: bytes
+    sketch: tuple[int, ...]
+    neighbours: bytes = b""  # short ids of the articles it ranked best when added (TeamIndex.neighbours())
+
+    @cached_property
+    def title_tokens(self) -> frozenset[str]:
+        return textvec.title_tokens(self.title)
+
+    @property
+    def public(self) -> bool:
+        return not all(self.channels.values())
+
+    def encode(self) -> bytes:
+        n_terms, n_sketch = len(self.signature) // 4, len(self.sketch)
+        head = _HEADER.pack(_FORMAT, self.shared_at, n_terms, n_sketch, len(self.neighbours) // SHORT_ID)
+        channels = " ".join(("!" if private else "") + cid for cid, private in self.channels.items())
+        fields = (self.url, self.title, self.one_line, self.domain, channels)
+        text = _SEP.join(f.replace(_SEP, " ") for f in fields).encode()
+        return head + self.signature + struct.pack(f"<{n_sketch}I", *self.sketch) + self.neighbours + text
+
+    @classmethod
+    def decode(cls, blob: bytes) -> Doc:
+        if blob[:1] == bytes([1]):
+            _, shared_at, n_terms, n_sketch = _HEADER_V1.unpack_from(blob)
+            start, n_neighbours = _HEADER_V1.size, 0
+        else:
+            fmt, shared_at, n_terms, n_sketch, n_neighbours = _HEADER.unpack_from(blob)
+            if fmt != _FORMAT:
+                raise ValueError(f"unknown related record format {fmt}")
+            start = _HEADER.size
+        at = start + 4 * n_terms
+        sketch = struct.unpack_from(f"<{n_sketch}I", blob, at)
+        at += 4 * n_sketch
+        neighbours = blob[at : at + SHORT_ID * n_neighbours]
+        url, title, line, domain, channels = blob[at + len(neighbours) :].decode().split(_SEP)
+        chans = {c.lstrip("!"): c.startswith("!") for c in channels.split()}
+        return cls(url, title, line, domain, shared_at, chans, blob[start : start + 4 * n_terms], sketch, neighbours)
