@@ -99,7 +99,7 @@ def _readability(page: Page) -> str:
     import lxml.html
     from readability import Document
 
-    from bot.pipeline.extract import block_texts
+    from bot.pipeline.extract.main_text import block_texts
 
     summary = Document(page.html).summary(html_partial=True)
     return "\n".join(block_texts(lxml.html.fragment_fromstring(summary, create_parent="div"))) if summary else ""
@@ -137,7 +137,7 @@ def product_digest(paths: dict[str, Path]) -> Callable[[Page], Any]:
 def digest_caveat(digest: Any) -> str | None:
     """Why a digest is not an article's text: "timeout" when its extraction was stopped, else its kind (video,
     post...), or None for an article."""
-    from bot.pipeline.extract import TIMEOUT_WARNING  # imported here: the peers' processes never load digestbot
+    from bot.pipeline.extract.pool import TIMEOUT_WARNING  # imported here: the peers' processes never load digestbot
 
     if digest.warning == TIMEOUT_WARNING:
         return "timeout"

@@ -25,7 +25,8 @@ def run_isolated(module: str, system: str) -> dict[str, Any]:
     """What `module`'s child mode wrote for `system` (a JSON object), run in a fresh interpreter.
 
     The child calls `module.main(argv)` from `-c` rather than running `-m module`: a module run as __main__ is
-    imported a second time by every extraction worker (bot/extract.py preloads the main module), with a warning.
+    imported a second time by every extraction worker (bot/pipeline/extract/pool.py preloads the main module), with a
+    warning.
     """
     with tempfile.TemporaryDirectory(prefix="digestbot-bench-") as tmp:
         out = Path(tmp) / "result.json"
@@ -61,7 +62,7 @@ def write_result(out: Path, payload: dict[str, Any]) -> None:
 def peak_rss_mib() -> float:
     """High-water RSS (VmHWM) of this process plus that of each live descendant, in MiB.
 
-    digestbot extracts in worker processes of its own (bot/extract.py): their memory is part of its cost.
+    digestbot extracts in worker processes of its own (bot/pipeline/extract/pool.py): their memory is part of its cost.
     Pages shared between those processes count once per process, so this is an upper bound.
     """
     me = psutil.Process()

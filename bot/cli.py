@@ -74,7 +74,7 @@ def digest_command(args: argparse.Namespace) -> int:
 
 
 async def _digest_all(sources: list[str], as_json: bool, settings: Settings, use_cache: bool) -> int:
-    from bot.pipeline.extract import shutdown_workers
+    from bot.pipeline.extract.pool import shutdown_workers
     from bot.service import DigestService
 
     service = DigestService.open(settings) if use_cache else None

@@ -13,7 +13,7 @@ from bot.memory.related.models import RelatedHit, RelatedItem, RelatedQuery
 from bot.memory.store import Store
 from bot.models import Digest
 from bot.pipeline.digest import digest_url
-from bot.pipeline.extract import shutdown_workers, start_workers
+from bot.pipeline.extract.pool import shutdown_workers, start_workers
 from bot.pipeline.slots import FetchSlots
 from bot.pipeline.urls import domain
 

@@ -8,7 +8,7 @@ import pytest
 from rich.console import Console
 
 from bench.extraction import Page, Row, _render_caveats, product_digest, run_extractor, saved_pages
-from bot.pipeline.extract import shutdown_workers
+from bot.pipeline.extract.pool import shutdown_workers
 from tests.support.articles import ARTICLES, article_html
 from tests.support.provider_pages import VIDEO_WITH_CAPTION
 

@@ -1,4 +1,4 @@
-"""Main-text extraction (bot/pipeline/extract.py): fixtures, benchmark pages, hostile input, the killable worker."""
+"""Main-text extraction (bot/pipeline/extract/): fixtures, benchmark pages, hostile input, the killable worker."""
 
 from __future__ import annotations
 
@@ -17,14 +17,11 @@ from bs4 import UnicodeDammit
 
 from bench.metric import score_page
 from bot.config import Settings
-from bot.pipeline import extract
-from bot.pipeline.extract import (
-    TIMEOUT_WARNING,
-    clean_lines,
-    extract_article,
-    extract_article_bounded,
-    shutdown_workers,
-)
+from bot.pipeline.extract import extract_article, language
+from bot.pipeline.extract.author_box import without_author_box
+from bot.pipeline.extract.chrome import drop_page_chrome
+from bot.pipeline.extract.lines import clean_lines
+from bot.pipeline.extract.pool import TIMEOUT_WARNING, extract_article_bounded, shutdown_workers
 from bot.pipeline.fetch import decode_html
 from bot.pipeline.metadata import parse_html
 
@@ -221,7 +218,7 @@ def test_page_chrome_inside_the_article_is_left_out(chrome: str, why: str) -> No
 
 def test_a_dialog_holding_the_headline_is_the_article() -> None:
     tree = parse_html(_page_with("").replace("<article>", '<article role="dialog">'))
-    extract._drop_page_chrome(tree)
+    drop_page_chrome(tree)
     assert _BODY[0] in tree.text_content()
 
 
@@ -312,35 +309,35 @@ _STORY = [f"Paragraph {n} of the story about the harbour, long enough to be pros
 @pytest.mark.parametrize("heading", ["Über Erika Muster", "About the author", "Über die Autorin:"])
 def test_an_author_box_closing_the_text_is_cut(heading: str) -> None:
     box = [heading, "Erika Muster schreibt seit 2010 über Häfen.", "Zeige alle Beiträge von Erika Muster"]
-    assert extract._without_author_box([*_STORY, *box], "Erika Muster") == _STORY
+    assert without_author_box([*_STORY, *box], "Erika Muster") == _STORY
 
 
 def test_an_author_box_of_two_writers_is_cut_at_the_heading_about_one() -> None:
     box = ["Über Max Muster", "Max Muster schreibt über Schiffe."]
-    assert extract._without_author_box([*_STORY, *box], "Erika Muster und Max Muster") == _STORY
+    assert without_author_box([*_STORY, *box], "Erika Muster und Max Muster") == _STORY
 
 
 def test_an_about_heading_is_no_author_box_early_in_the_text_or_about_someone_else() -> None:
     early = [_STORY[0], "About the author", *_STORY[1:]]
-    assert extract._without_author_box(early, "Erika Muster") == early
+    assert without_author_box(early, "Erika Muster") == early
     other = [*_STORY, "Über Max Muster", "Max Muster leitet den Hafen seit 2015."]
-    assert extract._without_author_box(other, "Erika Muster") == other
+    assert without_author_box(other, "Erika Muster") == other
 
 
 def test_a_reviewed_books_author_under_a_generic_heading_is_no_author_box() -> None:
     review = [*_STORY, "About the author", "Jonas Feld was born in Hamburg in 1961 and has written nine novels."]
-    assert extract._without_author_box(review, "Erika Muster") == review
+    assert without_author_box(review, "Erika Muster") == review
 
 
 def test_a_generic_author_box_heading_closes_the_text_where_no_byline_is_known() -> None:
     box = ["About the author", "Erika Muster is a reporter on the harbour desk.", "Follow her."]
-    assert extract._without_author_box([*_STORY, *box], None) == _STORY  # a site's box far more often than a book's
+    assert without_author_box([*_STORY, *box], None) == _STORY  # a site's box far more often than a book's
 
 
 def test_the_bylines_surname_names_the_writer_only_as_a_name() -> None:
     review = [*_STORY, "About the author", "Jonas Feld has written novels for a long time, winning a major prize."]
-    assert extract._without_author_box(review, "Anna Long") == review
-    assert extract._without_author_box([*_STORY, "About the author", "Long covers the port."], "Anna Long") == _STORY
+    assert without_author_box(review, "Anna Long") == review
+    assert without_author_box([*_STORY, "About the author", "Long covers the port."], "Anna Long") == _STORY
 
 
 @pytest.mark.parametrize(
@@ -348,7 +345,7 @@ def test_the_bylines_surname_names_the_writer_only_as_a_name() -> None:
     ["Erika Muster schreibt seit 2010 über Häfen.", "Muster covers shipping and the harbour for the paper."],
 )
 def test_a_generic_heading_over_the_bylines_writer_is_an_author_box(bio: str) -> None:
-    assert extract._without_author_box([*_STORY, "About the author", bio], "Dr. Erika Muster") == _STORY
+    assert without_author_box([*_STORY, "About the author", bio], "Dr. Erika Muster") == _STORY
 
 
 @pytest.mark.parametrize(
@@ -478,17 +475,17 @@ async def test_bounded_extraction_kills_a_slow_worker_and_degrades_to_metadata()
 def test_english_is_recognised_by_its_common_words_without_the_character_model(monkeypatch: pytest.MonkeyPatch) -> None:
     """Most pages are English: counting a few common words settles them; other text goes to py3langid."""
     asked: list[str] = []
-    monkeypatch.setattr(extract.py3langid, "classify", lambda text: asked.append(text) or ("de", -1.0))
+    monkeypatch.setattr(language.py3langid, "classify", lambda text: asked.append(text) or ("de", -1.0))
     english = "The council has decided to close the old bridge to cars, and residents were told that it would reopen. "
-    assert extract._detect_language(english * 3) == "en" and not asked
+    assert language.detect_language(english * 3) == "en" and not asked
     german = "Die Stadt hat beschlossen, die alte Brücke für den Autoverkehr zu sperren. " * 3
-    assert extract._detect_language(german) == "de" and asked == [german[:600]]
+    assert language.detect_language(german) == "de" and asked == [german[:600]]
 
 
 def test_the_fork_server_loads_the_language_model_once_for_all_workers() -> None:
-    """Workers fork from the extraction server after it imported bot.pipeline.extract_server: py3langid's model
+    """Workers fork from the extraction server after it imported bot.pipeline.extract.server: py3langid's model
     (0.5 s to load) must be in memory by then, or every new worker loads it on its first non-English page."""
-    code = "import bot.pipeline.extract_server, py3langid.langid as m; print(m.IDENTIFIER is not None)"
+    code = "import bot.pipeline.extract.server, py3langid.langid as m; print(m.IDENTIFIER is not None)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert done.stdout.strip() == "True"
 
@@ -597,7 +594,7 @@ def test_an_article_about_a_recipe_gets_no_steps_from_elsewhere() -> None:
 def _chrome_cut(inner: str) -> str:
     tree = parse_html(f"<html><body>{inner}</body></html>")
     assert tree is not None
-    extract._drop_page_chrome(tree)
+    drop_page_chrome(tree)
     return " ".join(tree.itertext())
 
 

@@ -134,7 +134,7 @@ def test_extraction_workers_log_in_the_same_format_as_serve() -> None:
     # What a library logs or warns inside an extraction worker reaches stderr as JSON lines, like serve's own.
     script = """
 import asyncio
-from bot.pipeline.extract import run_in_worker, shutdown_workers
+from bot.pipeline.extract.pool import run_in_worker, shutdown_workers
 
 async def main() -> None:
     await run_in_worker("logging:warning", ("a library complains about a page",), 120)

@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.errors import DigestError
 from bot.models import Article, Digest
-from bot.pipeline.extract import extract_article_bounded
+from bot.pipeline.extract.pool import extract_article_bounded
 from bot.pipeline.llm import llm_summarize
 from bot.pipeline.quotes import pick_quotes, verbatim_only
 from bot.pipeline.slots import FetchSlots

@@ -24,7 +24,7 @@ from bot.errors import DigestError
 from bot.models import Article, Digest, Download, Page
 from bot.pipeline.codehosts import github_digest, gitlab_digest
 from bot.pipeline.digest import digest_extracted, digest_text
-from bot.pipeline.extract import extract_article_bounded
+from bot.pipeline.extract.pool import extract_article_bounded
 from bot.pipeline.fetch import decode_html
 from bot.pipeline.media import discovered_oembed, embed_digest, media_digest, vimeo_digest, youtube_digest
 from bot.pipeline.metadata import join_names

@@ -11,7 +11,7 @@ import logging
 
 from bot.errors import DigestError
 from bot.models import Article, Digest, Page
-from bot.pipeline.extract import run_in_worker
+from bot.pipeline.extract.pool import run_in_worker
 from bot.pipeline.facts import first_sentences
 from bot.pipeline.metadata import parse_date
 from bot.pipeline.oembed import OEmbed, endpoint_url, fetch_oembed
@@ -47,7 +47,7 @@ async def _page_metadata(url: str, web: Web) -> Article:
     page = await web.document(url)
     if not isinstance(page, Page):
         raise DigestError("not_html", "The video's page is not an HTML page.")
-    job, timeout = "bot.pipeline.extract:metadata_only", web.settings.extract_timeout_s
+    job, timeout = "bot.pipeline.extract.pool:metadata_only", web.settings.extract_timeout_s
     answer = await run_in_worker(job, (page.html, page.url), timeout)
     return Article.model_validate(answer)
 

@@ -21,8 +21,8 @@ from pydantic import BaseModel, Field
 
 from bot.config import Settings
 from bot.errors import DigestError
-from bot.pipeline.extract import _detect_language as detect_language  # the article extractor's own, for PDFs too
-from bot.pipeline.extract import run_in_worker
+from bot.pipeline.extract.language import detect_language  # the article extractor's own, for PDFs too
+from bot.pipeline.extract.pool import run_in_worker
 
 MEMORY_BUDGET = 768 * 1024 * 1024  # address space a PDF may add to its worker (a bomb inflates GiBs)
 TITLE_SCAN_CHARS = 800  # the first page's title is looked for among its first characters

@@ -1,4 +1,4 @@
-"""Preloaded by the extraction fork server (bot/pipeline/extract.py): importing this module warms the extractor once.
+"""Preloaded by the extraction fork server (pool.py): importing this module warms the extractor once.
 
 Every worker is forked from the server, so each starts with trafilatura's and the language identifier's lazy
 state already loaded (about 0.6 s of CPU a worker would otherwise pay on its first page, and workers are

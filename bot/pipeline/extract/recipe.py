@@ -1,0 +1,77 @@
+"""A schema.org Recipe's ingredients and steps, added where the text lacks them.
+
+A recipe page often draws its steps (and sometimes its ingredients) by script, or splits each ingredient into amount,
+unit and name cells: the extractors then keep the story around the recipe without how to make it. schema.org's
+Recipe carries both as the publisher wrote them; the part the text lacks (fewer than half of its entries found in
+it) is added from there. A roundup's several Recipes are other pages' dishes: only the one its title names counts.
+Amounts are compared as numbers, whether written "1 1/2" (as JSON-LD mostly has them) or "1½".
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import unicodedata
+from typing import Any
+
+from lxml.html import HtmlElement
+
+from bot.pipeline.extract.lines import text_key
+from bot.pipeline.extract.main_text import body_lines
+from bot.pipeline.metadata.markup import json_ld_objects, ld_types
+
+_RECIPE_MIN_ENTRIES = 2
+_RECIPE_MAX_ENTRIES = 60
+_FRACTIONS = str.maketrans(
+    {sign: f" {unicodedata.normalize('NFKC', sign).replace(chr(0x2044), ' ')} " for sign in "¼½¾⅐⅑⅒⅓⅔⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞"}
+)
+
+
+def with_recipe(tree: HtmlElement, page: str, paragraphs: list[str], title: str | None) -> list[str]:
+    """The paragraphs with the ingredients and steps of the page's schema.org Recipe they lack."""
+    if "Recipe" not in page:  # most pages: no JSON-LD read at all
+        return paragraphs
+    recipe = _the_recipe([obj for obj in json_ld_objects(tree) if "recipe" in ld_types(obj)], title)
+    if recipe is None:
+        return paragraphs
+    text = _amounts_key(" ".join(paragraphs))
+    ingredients = [f"- {item}" for item in _ld_entries(recipe.get("recipeIngredient"))]
+    steps = _ld_entries(recipe.get("recipeInstructions"))
+    added = [part for part in (ingredients, steps) if _lacks(text, part)]
+    return [*paragraphs, *(line for part in added for line in part)] if added else paragraphs
+
+
+def _the_recipe(recipes: list[dict[str, Any]], title: str | None) -> dict[str, Any] | None:
+    """The page's one Recipe, or among several the one the title names (as whole words)."""
+    if len(recipes) == 1:
+        return recipes[0]
+    title_key = f" {text_key(title or '')} "
+    for recipe in recipes:
+        name = text_key(recipe["name"]) if isinstance(recipe.get("name"), str) else ""
+        if name and f" {name} " in title_key:
+            return recipe
+    return None
+
+
+def _lacks(text: str, entries: list[str]) -> bool:
+    keys = [key for entry in entries if (key := _amounts_key(entry))]
+    return len(keys) >= _RECIPE_MIN_ENTRIES and sum(key in text for key in keys) < len(keys) / 2
+
+
+def _amounts_key(text: str) -> str:
+    return text_key(text.translate(_FRACTIONS))
+
+
+def _ld_entries(value: Any) -> list[str]:
+    """The texts of a Recipe's ingredients or instructions: strings, HowToSteps, HowToSections of steps, or one
+    text of several lines (markup in it read as blocks)."""
+    found: list[str] = []
+    stack = [value]
+    while stack and len(found) < _RECIPE_MAX_ENTRIES:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item[:_RECIPE_MAX_ENTRIES]))
+        elif isinstance(item, dict):
+            stack.append(item.get("itemListElement") or item.get("text") or item.get("name"))
+        elif isinstance(item, str):
+            found.extend(body_lines(html_lib.unescape(item) if "&" in item else item))
+    return found[:_RECIPE_MAX_ENTRIES]
