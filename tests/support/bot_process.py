@@ -26,7 +26,7 @@ import httpx
 import pytest
 import redis
 
-from bot.config import Settings
+from bot.config import Settings, usable_cpus
 from bot.memory.keys import url_hash as store_hash
 from bot.memory.related.record import doc_id
 from bot.pipeline.urls import canonicalize
@@ -98,7 +98,8 @@ def running_bot(
         finally_.callback(stop, process, log_path)
         finally_.enter_context(watched_log(log_path))
         base = f"http://127.0.0.1:{port}"
-        _wait_healthy(base, process, log_path, int(env.get("DIGESTBOT_WORKERS", "1")))
+        workers = int(env["DIGESTBOT_WORKERS"]) if "DIGESTBOT_WORKERS" in env else usable_cpus()  # as Settings has it
+        _wait_healthy(base, process, log_path, workers)
         yield base, log_path
 
 
