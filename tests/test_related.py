@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import threading
 import uuid
 import warnings
 from collections.abc import AsyncIterator
@@ -520,3 +521,32 @@ async def test_a_search_is_analysed_in_the_workspace_languages(redis_url: str, p
         assert {h.domain for h in await service.search("telescopes", TEAM, "CPUB")} == {"space.example"}
     finally:
         await service.close()
+
+
+async def test_a_language_s_lists_are_read_off_the_event_loop(
+    client: redis.asyncio.Redis, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process meeting a language reads wordfreq's lists for it (0.3-0.5 s): in a thread, not on the loop that
+    waits for every other job's Redis replies. Adding, looking up and a replica's first load each meet German anew."""
+    loop_thread = threading.get_ident()
+    readers: list[int] = []
+    for name in ("top_n_list", "get_frequency_dict"):
+        read = getattr(textvec.wordfreq, name)
+        monkeypatch.setattr(textvec.wordfreq, name, lambda *a, read=read, **k: readers.append(threading.get_ident())
+                            or read(*a, **k))  # fmt: skip
+
+    def forget_german() -> None:  # as a fresh process would be, the rest of the process's state kept
+        monkeypatch.setattr(textvec, "_languages", textvec._languages - {"de"})
+        textvec._analyzer.cache_clear()
+
+    title, text = GERMAN["rad1"]
+    item = RelatedItem(team_id=TEAM, canonical_url="rad1", title=title, text=text, channel_id="CPUB",
+                       shared_at=DAY0, language="de")  # fmt: skip
+    forget_german()
+    await RelatedIndex(client, Keys(prefix)).add(item)
+    forget_german()
+    query = RelatedQuery(team_id=TEAM, channel_id="CPUB", canonical_url="rad2", title=GERMAN["rad2"][0],
+                         text=GERMAN["rad2"][1], language="de")  # fmt: skip
+    assert [h.canonical_url for h in await RelatedIndex(client, Keys(prefix)).ranking(query)] == ["rad1"]
+    assert readers and loop_thread not in readers
+    assert textvec.language_used("de")

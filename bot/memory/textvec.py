@@ -175,9 +175,10 @@ def unpack_terms(packed: bytes) -> tuple[np.ndarray, np.ndarray]:
     return terms, weights / norm
 
 
-def _general_shares(language: str) -> dict[int, float]:
+def language_shares(language: str) -> dict[int, float]:
     """Per term: the share of general articles of PRIOR_DOC_WORDS words in `language` that hold it (Poisson),
-    from wordfreq's word frequencies summed per stem. Rarer words than its small list holds count as 0."""
+    from wordfreq's word frequencies summed per stem. Rarer words than its small list holds count as 0. Reading a
+    language costs 0.3-0.5 s: an event loop reads it in a thread and merges it (merge_shares)."""
     analyzer = _analyzer(language)
     frequencies = wordfreq.get_frequency_dict(language, wordlist="small")
     words = [w for w in frequencies if analyzer.word.fullmatch(w) and w not in analyzer.stop_words]
@@ -193,12 +194,21 @@ _shares: dict[int, float] = {}  # the general shares of every language this proc
 _languages: set[str] = set()
 
 
+def language_used(language: str) -> bool:
+    """Whether this process has merged `language`'s general shares (use_language)."""
+    return language in _languages
+
+
 def use_language(language: str) -> None:
     """Count `language`'s general shares from now on (English and each language an index holds are met first)."""
     if language not in _languages:
-        for t, share in _general_shares(language).items():
-            _shares[t] = max(_shares.get(t, 0.0), share)
-        _languages.add(language)
+        merge_shares(language, language_shares(language))
+
+
+def merge_shares(language: str, shares: dict[int, float]) -> None:
+    for t, share in shares.items():
+        _shares[t] = max(_shares.get(t, 0.0), share)
+    _languages.add(language)
 
 
 def general_shares(terms: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ call, reads the log entries it has not seen yet (one LRANGE when nothing changed
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import struct
 from datetime import UTC, datetime
@@ -76,7 +77,7 @@ class RelatedIndex:
         h = doc_id(item.canonical_url)
         key = self.item_key(item.team_id, item.canonical_url)
         if h not in team.by_hash:
-            language = textvec.language_of(item.language)
+            language = await _loaded(textvec.language_of(item.language))
             title = clip_bytes(item.title, TITLE_BYTES)
             line = clip_bytes(one_line(item.summary or item.text), LINE_BYTES)
             neighbours = team.neighbours(h, item.channel_id, item.title, item.text, language)
@@ -144,6 +145,8 @@ class RelatedIndex:
         own = doc_id(query.canonical_url)
         excluded = {team.by_hash[h] for h in [own, *map(doc_id, query.exclude_urls)] if h in team.by_hash}
         visible = team.visible(query.channel_id)
+        if query.language:
+            await _loaded(textvec.language_of(query.language))
         first = _first_pass(team, query, visible)
         ids, scores, direct = team.rank(first, visible, excluded)
         if query.language and own not in team.by_hash and set(query.exclude_urls) <= {query.canonical_url}:
@@ -225,10 +228,21 @@ class RelatedIndex:
         for key in [key for key in raw if len(key) != 3]:  # terms are 3 bytes, the other fields count languages
             language = textvec.language_of(key.removeprefix(_LANGUAGE).decode(errors="replace"))
             team.languages[language] = team.languages.get(language, 0) + int(raw.pop(key))
-            textvec.use_language(language)
+        for language in team.languages:
+            await _loaded(language)
         team.df = {int.from_bytes(t, "little"): int(n) for t, n in raw.items()}
         team.vectors = {}
         team.foreign = 0
+
+
+async def _loaded(language: str) -> str:
+    """`language`, its stop words and general word shares loaded: read in a thread the first time this process meets
+    it, as 0.3-0.5 s of wordfreq's lists on the event loop would leave every other job's Redis replies unread; merged
+    on the loop, so that no ranking reads half of them."""
+    if not textvec.language_used(language):
+        shares = await asyncio.to_thread(textvec.language_shares, language)
+        textvec.merge_shares(language, shares)
+    return language
 
 
 def _first_pass(team: TeamIndex, query: RelatedQuery, visible: np.ndarray) -> FirstPass:
