@@ -635,3 +635,39 @@ def test_a_layout_wrapper_named_for_its_sidebar_keeps_the_article_it_holds() -> 
     text = _chrome_cut(f"""<div class="hdr"><h1>Markt</h1>{intro}</div><div id="main" class="right-sidebar">
     <div class="post-body">{body}<p>{_LEAD}</p></div>{widgets}</div>""")
     assert _LEAD in text  # most of the page's paragraphs lie in it, beside the sidebar it frames
+
+
+# --- a page whose every precise pass keeps a mere notice ----------------------------------------------------------
+
+_HOWTO_STEPS = [
+    "Measure the table top from edge to edge through its centre, and write the diameter down before buying fabric.",
+    "Decide how far the cloth should fall over the edge: a short drop for a dining table, a long one to the floor.",
+    "Fold the fabric in four, pin a string at the folded corner, and draw a quarter circle with a pencil tied to it.",
+    "Cut along the line through all four layers, unfold the circle, and hem the edge with a narrow double fold.",
+]
+
+
+def test_an_article_only_its_json_ld_carries_beats_a_browser_notice() -> None:
+    """The page draws its how-to by script; its only text is an out-of-date-browser banner, which trafilatura's
+    precision mode and readability both keep. The balanced mode reads the how-to's steps instead."""
+    steps = [{"@type": "HowToStep", "itemListElement": {"@type": "HowToDirection", "text": f"<p>{text}</p>"}}
+             for text in _HOWTO_STEPS]  # fmt: skip
+    how_to = {"@context": "http://schema.org/", "@type": "HowTo", "name": "How to sew a round tablecloth",
+              "step": steps}  # fmt: skip
+    page = (
+        "<!DOCTYPE html><html lang='en'><head><title>How to sew a round tablecloth | Homes</title>"
+        f"<script type='application/ld+json'>{json.dumps(how_to)}</script></head><body>"
+        '<div class="popup-banner hidden" id="update-browser-banner"><p>Your browser is out of date.</p>'
+        "<p>Download a newer browser for a better experience: click one of the icons below.</p></div>"
+        '<div id="app" data-react-class="HowTo"></div></body></html>'
+    )
+    text = extract_article(page).text
+    assert "browser" not in text
+    assert all(step in text for step in _HOWTO_STEPS)
+
+
+def test_a_short_article_keeps_its_own_text() -> None:
+    """A genuinely short post: the balanced mode finds no far longer text, so nothing changes."""
+    note = "Quick note: the office is closed on Friday for the move. See you all on Monday at the new place!"
+    page = f"<!DOCTYPE html><html><head><title>Closed</title></head><body><article><h1>Closed</h1><p>{note}</p>"
+    assert extract_article(page + "</article></body></html>").text == note

@@ -4,7 +4,8 @@ How the pieces were chosen (figures from `python -m bench extraction`, 181 real 
 - chrome: before any extractor, the parts whose ARIA role says they are no article (sidebar, footer, controls,
   dialogs), related-article blocks, sidebars and comment sections named in other languages are cut from the tree;
 - main_text: trafilatura with favor_precision, the strongest single extractor here, is checked against readability-lxml
-  where it kept far less than the page's <p> text, and a short text against the page's schema.org articleBody;
+  where it kept far less than the page's <p> text, a short text against the page's schema.org articleBody, and a mere
+  notice against trafilatura's balanced mode;
 - lines: both extractors keep leftover lines (headline repeated, "Related: ...", share/follow/newsletter prompts,
   copyright), which a line filter removes;
 - lead: trafilatura's precision mode drops the lead (standfirst) with the <header> or "teaser" block it sits in: it is
@@ -29,7 +30,7 @@ from bot.pipeline.extract.chrome import drop_page_chrome
 from bot.pipeline.extract.language import detect_language
 from bot.pipeline.extract.lead import with_lead
 from bot.pipeline.extract.lists import with_dropped_lists
-from bot.pipeline.extract.main_text import main_text, or_declared_body
+from bot.pipeline.extract.main_text import main_text
 from bot.pipeline.extract.pull_quotes import pull_quotes
 from bot.pipeline.extract.recipe import with_recipe
 from bot.pipeline.metadata import metadata_from_tree, parse_html, strip_code, title_candidates
@@ -49,11 +50,9 @@ def extract_page(html: str, url: str | None, max_chars: int) -> Article:
         drop_page_chrome(tree)  # after the metadata, which reads bylines and dates wherever they are
     titles = title_candidates(tree)
     paragraphs, quotes = main_text(page, url, tree, titles)
-    if tree is not None:
-        paragraphs = or_declared_body(tree, paragraphs, titles)
-        if paragraphs:
-            paragraphs = with_lead(tree, page, paragraphs, article)
-            paragraphs = with_dropped_lists(tree, paragraphs)
+    if tree is not None and paragraphs:
+        paragraphs = with_lead(tree, page, paragraphs, article)
+        paragraphs = with_dropped_lists(tree, paragraphs)
     paragraphs = without_author_box(paragraphs, article.author)
     if tree is not None and paragraphs:
         # after the author box, which closes the story's own text

@@ -6,7 +6,9 @@ How the pieces were chosen (figures from `python -m bench extraction`, 181 real 
 - it sometimes keeps only part of a long article, or only a legal notice: readability-lxml then recovers
   the article; it runs only when the page's <p> text is still much longer than what trafilatura kept;
 - a page whose text all of them find short, yet whose schema.org articleBody is far longer (an article drawn by
-  script, or hidden under a metered paywall's overlay), is read from that articleBody.
+  script, or hidden under a metered paywall's overlay), is read from that articleBody;
+- where even that leaves under 300 characters (a notice such as "your browser is out of date", the article standing
+  where precision mode does not read), trafilatura's balanced mode runs, and is kept if it finds far more.
 Each candidate is compared after its leftover lines are cleaned (lines.clean_lines).
 """
 
@@ -41,6 +43,20 @@ _DECLARED_BODY_CHECK = 1500
 
 
 def main_text(html: str, url: str | None, tree: HtmlElement | None, titles: list[str]) -> tuple[list[str], list[str]]:
+    """(paragraphs, trafilatura's quote texts): the precise passes' text, or the page's declared articleBody where
+    they kept far less, or trafilatura's balanced mode where all of them kept a mere notice."""
+    paragraphs, quotes = _precise_text(html, url, tree, titles)
+    if tree is not None:
+        paragraphs = _or_declared_body(tree, paragraphs, titles)
+    kept = text_length(paragraphs)
+    if kept < MIN_TEXT and (found := _balanced(_trafilatura_input(html, tree), url, titles, kept)):
+        return found
+    return paragraphs, quotes
+
+
+def _precise_text(
+    html: str, url: str | None, tree: HtmlElement | None, titles: list[str]
+) -> tuple[list[str], list[str]]:
     """(paragraphs, trafilatura's quote texts), escalating from the cheapest pass that looks complete."""
     paragraph_chars = paragraph_text_length(tree) if tree is not None else 0
     page = _trafilatura_input(html, tree)
@@ -63,7 +79,18 @@ def main_text(html: str, url: str | None, tree: HtmlElement | None, titles: list
     return best, quotes
 
 
-def or_declared_body(tree: HtmlElement, paragraphs: list[str], titles: list[str]) -> list[str]:
+def _balanced(
+    page: str | HtmlElement, url: str | None, titles: list[str], kept: int
+) -> tuple[list[str], list[str]] | None:
+    """trafilatura's balanced mode, where its precision mode, readability and the declared body all kept a mere
+    notice ("your browser is out of date"): the article may stand where precision mode does not read (a how-to's
+    steps only its JSON-LD carries), and no <p> text measured it. Only a text far longer than that replaces it."""
+    lines, h1s, quotes = _trafilatura(page, url, fast=False, precise=False)
+    found = clean_lines(lines, titles + h1s)
+    return (found, quotes) if text_length(found) >= max(MIN_TEXT, _SWITCH_RATIO * kept) else None
+
+
+def _or_declared_body(tree: HtmlElement, paragraphs: list[str], titles: list[str]) -> list[str]:
     """The article's schema.org articleBody instead of the extractors' paragraphs when they kept far less of it.
 
     Pages that draw their article by script, or keep it in a hidden element under a paywall overlay (the part their
@@ -99,10 +126,12 @@ def _trafilatura_input(html: str, tree: HtmlElement | None) -> str | HtmlElement
     return html
 
 
-def _trafilatura(page: str | HtmlElement, url: str | None, fast: bool) -> tuple[list[str], list[str], list[str]]:
+def _trafilatura(
+    page: str | HtmlElement, url: str | None, fast: bool, precise: bool = True
+) -> tuple[list[str], list[str], list[str]]:
     """(text lines, <h1> headings, quotes) as trafilatura sees the main content of a page or its parsed tree."""
     try:
-        doc = trafilatura.bare_extraction(page, url=url, fast=fast, favor_precision=True, include_comments=False)
+        doc = trafilatura.bare_extraction(page, url=url, fast=fast, favor_precision=precise, include_comments=False)
     except Exception:  # a library bug on hostile markup must cost the text, not the digest
         log.warning("trafilatura failed on %s", url, exc_info=True)
         return [], [], []
