@@ -11,7 +11,7 @@ import re
 
 from lxml.html import HtmlElement
 
-from bot.pipeline.metadata.lines import LINE_ENDS
+from bot.pipeline.metadata.byline_lines import LINE_ENDS
 from bot.pipeline.metadata.markup import COMMENT_NAMES, class_and_id, is_comment_item, is_the_article
 
 # Class or id words of areas whose names are not the article's byline; a word of its own ("comment-list",

@@ -1,8 +1,8 @@
 """The words that open a byline in the web's languages: "By", "Von", "Par", "Publié par", "Scritto da", "Un article
 de", an author noun as a label ("Autor:", "Text:"), a desk's label before an editor's name ("Redaktion: Jane Doe").
 
-The byline scans find bylines by them (text_bylines.py, lines.py, marked_bylines.py); names.py cuts them off before
-it reads the names.
+The byline scans find bylines by them (text_bylines.py, byline_lines.py, marked_bylines.py); names.py cuts them off
+before it reads the names.
 """
 
 from __future__ import annotations

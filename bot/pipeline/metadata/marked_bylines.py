@@ -15,8 +15,8 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from bot.pipeline.metadata.areas import AUTHOR_PATH, byline_area
+from bot.pipeline.metadata.byline_lines import byline_name
 from bot.pipeline.metadata.byline_words import BYLINE_PREFIX
-from bot.pipeline.metadata.lines import byline_name
 from bot.pipeline.metadata.markup import COMMENT_NAMES, element_text, is_home_link, squash
 from bot.pipeline.metadata.names import MAX_BYLINE, NAME_SPLIT, agency_names, person_names
 

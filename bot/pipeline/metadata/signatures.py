@@ -13,7 +13,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from bot.pipeline.metadata.areas import byline_area
-from bot.pipeline.metadata.lines import first_line
+from bot.pipeline.metadata.byline_lines import first_line
 from bot.pipeline.metadata.markup import element_text, squash
 from bot.pipeline.metadata.names import person_names
 

@@ -14,8 +14,8 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from bot.pipeline.metadata.areas import byline_area
+from bot.pipeline.metadata.byline_lines import DATED_LINE, DATED_NAME, LINE_ENDS, byline_name, first_line
 from bot.pipeline.metadata.byline_words import AUTHOR_NOUNS, BYLINE_LABEL, BYLINE_PREFIX, BYLINE_WORDS, DESK_LABEL
-from bot.pipeline.metadata.lines import DATED_LINE, DATED_NAME, LINE_ENDS, byline_name, first_line
 from bot.pipeline.metadata.markup import SCREEN_READER_ONLY, element_text, squash
 from bot.pipeline.metadata.names import MAX_BYLINE
 
