@@ -637,7 +637,7 @@ def test_a_layout_wrapper_named_for_its_sidebar_keeps_the_article_it_holds() -> 
     assert _LEAD in text  # most of the page's paragraphs lie in it, beside the sidebar it frames
 
 
-# --- a page whose every precise pass keeps a mere notice ----------------------------------------------------------
+# --- a how-to drawn by script, behind a notice to old browsers -----------------------------------------------------
 
 _HOWTO_STEPS = [
     "Measure the table top from edge to edge through its centre, and write the diameter down before buying fabric.",
@@ -648,8 +648,8 @@ _HOWTO_STEPS = [
 
 
 def test_an_article_only_its_json_ld_carries_beats_a_browser_notice() -> None:
-    """The page draws its how-to by script; its only text is an out-of-date-browser banner, which trafilatura's
-    precision mode and readability both keep. The balanced mode reads the how-to's steps instead."""
+    """The page draws its how-to by script; its only text is an out-of-date-browser banner, which trafilatura and
+    readability both keep. The banner is furniture, and the how-to's steps come from its schema.org HowTo."""
     steps = [{"@type": "HowToStep", "itemListElement": {"@type": "HowToDirection", "text": f"<p>{text}</p>"}}
              for text in _HOWTO_STEPS]  # fmt: skip
     how_to = {"@context": "http://schema.org/", "@type": "HowTo", "name": "How to sew a round tablecloth",
@@ -666,8 +666,15 @@ def test_an_article_only_its_json_ld_carries_beats_a_browser_notice() -> None:
     assert all(step in text for step in _HOWTO_STEPS)
 
 
-def test_a_short_article_keeps_its_own_text() -> None:
-    """A genuinely short post: the balanced mode finds no far longer text, so nothing changes."""
-    note = "Quick note: the office is closed on Friday for the move. See you all on Monday at the new place!"
-    page = f"<!DOCTYPE html><html><head><title>Closed</title></head><body><article><h1>Closed</h1><p>{note}</p>"
-    assert extract_article(page + "</article></body></html>").text == note
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "Your browser is out of date.",
+        "Dein Browser ist leider veraltet.",
+        "Votre navigateur est obsolète : mettez-le à jour.",
+        "Tu navegador está desactualizado.",
+        "Lade für ein besseres Erlebnis einen neueren Browser kostenfrei herunter.",
+    ],
+)
+def test_a_notice_to_old_browsers_is_no_text(notice: str) -> None:
+    assert clean_lines([notice, *_HOWTO_STEPS], []) == _HOWTO_STEPS

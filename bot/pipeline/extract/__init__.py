@@ -4,8 +4,7 @@ How the pieces were chosen (figures from `python -m bench extraction`, 181 real 
 - chrome: before any extractor, the parts whose ARIA role says they are no article (sidebar, footer, controls,
   dialogs), related-article blocks, sidebars and comment sections named in other languages are cut from the tree;
 - main_text: trafilatura with favor_precision, the strongest single extractor here, is checked against readability-lxml
-  where it kept far less than the page's <p> text, a short text against the page's schema.org articleBody, and a mere
-  notice against trafilatura's balanced mode;
+  where it kept far less than the page's <p> text, and a short text against the page's schema.org articleBody;
 - lines: both extractors keep leftover lines (headline repeated, "Related: ...", share/follow/newsletter prompts,
   copyright), which a line filter removes;
 - lead: trafilatura's precision mode drops the lead (standfirst) with the <header> or "teaser" block it sits in: it is
@@ -14,8 +13,8 @@ How the pieces were chosen (figures from `python -m bench extraction`, 181 real 
   without an <article> or <main>, is put back between them;
 - author_box: an author box closing the text (a heading about the byline's writer, then the bio) is cut from its
   heading on;
-- recipe: a schema.org Recipe's ingredients or steps that the text lacks (drawn by script, or split into cells) are
-  added;
+- recipe: a schema.org Recipe's ingredients or steps, or a HowTo's steps, that the text lacks (drawn by script, or
+  split into cells) are added;
 - pull_quotes and language: the article's own quotes, and the language of its text.
 Scripts, styles and comments are dropped before the input cap, so inline code cannot push the article out.
 The bot runs all of it in warm worker processes that are killed when a page overruns its time (pool, warmed by server).
@@ -30,7 +29,7 @@ from bot.pipeline.extract.chrome import drop_page_chrome
 from bot.pipeline.extract.language import detect_language
 from bot.pipeline.extract.lead import with_lead
 from bot.pipeline.extract.lists import with_dropped_lists
-from bot.pipeline.extract.main_text import main_text
+from bot.pipeline.extract.main_text import main_text, or_declared_body
 from bot.pipeline.extract.pull_quotes import pull_quotes
 from bot.pipeline.extract.recipe import with_recipe
 from bot.pipeline.metadata import metadata_from_tree, parse_html, strip_code, title_candidates
@@ -50,12 +49,14 @@ def extract_page(html: str, url: str | None, max_chars: int) -> Article:
         drop_page_chrome(tree)  # after the metadata, which reads bylines and dates wherever they are
     titles = title_candidates(tree)
     paragraphs, quotes = main_text(page, url, tree, titles)
-    if tree is not None and paragraphs:
-        paragraphs = with_lead(tree, page, paragraphs, article)
-        paragraphs = with_dropped_lists(tree, paragraphs)
+    if tree is not None:
+        paragraphs = or_declared_body(tree, paragraphs, titles)
+        if paragraphs:
+            paragraphs = with_lead(tree, page, paragraphs, article)
+            paragraphs = with_dropped_lists(tree, paragraphs)
     paragraphs = without_author_box(paragraphs, article.author)
-    if tree is not None and paragraphs:
-        # after the author box, which closes the story's own text
+    if tree is not None:
+        # after the author box, which closes the story's own text; on a page whose text is all drawn by script too
         paragraphs = with_recipe(tree, page, paragraphs, article.title)
     article.paragraphs = paragraphs
     article.text = "\n\n".join(paragraphs)

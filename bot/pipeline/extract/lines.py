@@ -87,6 +87,12 @@ _FURNITURE_ANYWHERE = re.compile(
             r"for your personal,? non-commercial use\b",
             r"(we|this (site|website)|our (site|website)) uses? cookies\b",
             r"accept (all )?cookies\b",
+            # a notice to old browsers ("Your browser is out of date", "Dein Browser ist leider veraltet")
+            r"(your|this) browser is (out of date|outdated|(no longer |not )supported)|(update|upgrade) your browser\b",
+            r"(dein|ihr) browser ist (leider )?(veraltet|nicht mehr aktuell)|"
+            r"votre navigateur (est obsolète|n'est plus)|tu navegador (está desactualizado|no es compatible)",
+            r"(for a better (browsing )?experience|für ein besseres (surf)?erlebnis)\b.{0,60}\bbrowser|"
+            r"\bbrowser\b.{0,60}\b(for a better (browsing )?experience|für ein besseres (surf)?erlebnis)",
             # the same in the other languages the bot sees most
             r"newsletter\b.{0,80}\b(anmelden|abonnieren|bestellen|inscri(vez|bete)|suscr[ií]b)",
             r"(zum|unser(em|en)?) newsletter\b",

@@ -6,9 +6,7 @@ How the pieces were chosen (figures from `python -m bench extraction`, 181 real 
 - it sometimes keeps only part of a long article, or only a legal notice: readability-lxml then recovers
   the article; it runs only when the page's <p> text is still much longer than what trafilatura kept;
 - a page whose text all of them find short, yet whose schema.org articleBody is far longer (an article drawn by
-  script, or hidden under a metered paywall's overlay), is read from that articleBody;
-- where even that leaves under 300 characters (a notice such as "your browser is out of date", the article standing
-  where precision mode does not read), trafilatura's balanced mode runs, and is kept if it finds far more.
+  script, or hidden under a metered paywall's overlay), is read from that articleBody.
 Each candidate is compared after its leftover lines are cleaned (lines.clean_lines).
 """
 
@@ -43,35 +41,21 @@ _DECLARED_BODY_CHECK = 1500
 
 
 def main_text(html: str, url: str | None, tree: HtmlElement | None, titles: list[str]) -> tuple[list[str], list[str]]:
-    """(paragraphs, trafilatura's quote texts): the precise passes' text, or the page's declared articleBody where
-    they kept far less, or trafilatura's balanced mode where all of them kept a mere notice."""
-    paragraphs, quotes = _precise_text(html, url, tree, titles)
-    if tree is not None:
-        paragraphs = _or_declared_body(tree, paragraphs, titles)
-    kept = text_length(paragraphs)
-    if kept < MIN_TEXT and (found := _balanced(_trafilatura_input(html, tree), url, titles, kept)):
-        return found
-    return paragraphs, quotes
-
-
-def _precise_text(
-    html: str, url: str | None, tree: HtmlElement | None, titles: list[str]
-) -> tuple[list[str], list[str]]:
     """(paragraphs, trafilatura's quote texts), escalating from the cheapest pass that looks complete."""
     paragraph_chars = paragraph_text_length(tree) if tree is not None else 0
     page = _trafilatura_input(html, tree)
     lines, h1s, quotes = _trafilatura(page, url, fast=True)
     best = clean_lines(lines, titles + h1s)
-    if text_length(best) >= MIN_TEXT and paragraph_chars < _FULL_PASS_RATIO * text_length(best):
+    if _text_length(best) >= MIN_TEXT and paragraph_chars < _FULL_PASS_RATIO * _text_length(best):
         return best, quotes
     # trafilatura's own fallbacks (readability, justext) cost about as much again: only for doubtful pages
     lines, h1s, quotes = _trafilatura(page, url, fast=False)
     best = clean_lines(lines, titles + h1s)
-    size = text_length(best)
+    size = _text_length(best)
     if size >= MIN_TEXT and paragraph_chars < _RECHECK_RATIO * size:
         return best, quotes
     other = clean_lines(_readability(html), titles)
-    other_size = text_length(other)
+    other_size = _text_length(other)
     if size < MIN_TEXT and other_size > size:
         return other, quotes
     if other_size >= _SWITCH_RATIO * size and _coverage(best, other) >= _SWITCH_COVERAGE:
@@ -79,25 +63,14 @@ def _precise_text(
     return best, quotes
 
 
-def _balanced(
-    page: str | HtmlElement, url: str | None, titles: list[str], kept: int
-) -> tuple[list[str], list[str]] | None:
-    """trafilatura's balanced mode, where its precision mode, readability and the declared body all kept a mere
-    notice ("your browser is out of date"): the article may stand where precision mode does not read (a how-to's
-    steps only its JSON-LD carries), and no <p> text measured it. Only a text far longer than that replaces it."""
-    lines, h1s, quotes = _trafilatura(page, url, fast=False, precise=False)
-    found = clean_lines(lines, titles + h1s)
-    return (found, quotes) if text_length(found) >= max(MIN_TEXT, _SWITCH_RATIO * kept) else None
-
-
-def _or_declared_body(tree: HtmlElement, paragraphs: list[str], titles: list[str]) -> list[str]:
+def or_declared_body(tree: HtmlElement, paragraphs: list[str], titles: list[str]) -> list[str]:
     """The article's schema.org articleBody instead of the extractors' paragraphs when they kept far less of it.
 
     Pages that draw their article by script, or keep it in a hidden element under a paywall overlay (the part their
     isAccessibleForFree=false names), often still carry it whole in their JSON-LD, the publisher's own copy of the
     text: what the extractors read there is a caption or a subscription offer. Only short results are checked, so
     full articles never pay for reading the JSON-LD again."""
-    size = text_length(paragraphs)
+    size = _text_length(paragraphs)
     if size >= _DECLARED_BODY_CHECK:
         return paragraphs
     needed = _SWITCH_RATIO * max(size, MIN_TEXT)
@@ -105,7 +78,7 @@ def _or_declared_body(tree: HtmlElement, paragraphs: list[str], titles: list[str
     if not isinstance(body, str) or len(body) < needed:  # the raw body is longer than its cleaned lines
         return paragraphs
     declared = clean_lines(body_lines(body), titles)
-    return declared if text_length(declared) >= needed else paragraphs
+    return declared if _text_length(declared) >= needed else paragraphs
 
 
 def body_lines(body: str) -> list[str]:
@@ -126,12 +99,10 @@ def _trafilatura_input(html: str, tree: HtmlElement | None) -> str | HtmlElement
     return html
 
 
-def _trafilatura(
-    page: str | HtmlElement, url: str | None, fast: bool, precise: bool = True
-) -> tuple[list[str], list[str], list[str]]:
+def _trafilatura(page: str | HtmlElement, url: str | None, fast: bool) -> tuple[list[str], list[str], list[str]]:
     """(text lines, <h1> headings, quotes) as trafilatura sees the main content of a page or its parsed tree."""
     try:
-        doc = trafilatura.bare_extraction(page, url=url, fast=fast, favor_precision=precise, include_comments=False)
+        doc = trafilatura.bare_extraction(page, url=url, fast=fast, favor_precision=True, include_comments=False)
     except Exception:  # a library bug on hostile markup must cost the text, not the digest
         log.warning("trafilatura failed on %s", url, exc_info=True)
         return [], [], []
@@ -193,7 +164,7 @@ def paragraph_text_length(tree: HtmlElement) -> int:
     return sum(len(el.text_content()) for el in tree.iter("p"))
 
 
-def text_length(lines: Iterable[str]) -> int:
+def _text_length(lines: Iterable[str]) -> int:
     return sum(len(line) for line in lines)
 
 

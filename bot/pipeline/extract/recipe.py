@@ -1,10 +1,11 @@
-"""A schema.org Recipe's ingredients and steps, added where the text lacks them.
+"""A schema.org Recipe's ingredients and steps, or a HowTo's steps, added where the text lacks them.
 
-A recipe page often draws its steps (and sometimes its ingredients) by script, or splits each ingredient into amount,
-unit and name cells: the extractors then keep the story around the recipe without how to make it. schema.org's
-Recipe carries both as the publisher wrote them; the part the text lacks (fewer than half of its entries found in
-it) is added from there. A roundup's several Recipes are other pages' dishes: only the one its title names counts.
-Amounts are compared as numbers, whether written "1 1/2" (as JSON-LD mostly has them) or "1½".
+A recipe or how-to page often draws its steps (and sometimes its ingredients) by script, or splits each ingredient
+into amount, unit and name cells: the extractors then keep the story around the recipe without how to make it, or
+nothing but a notice. schema.org's Recipe and HowTo carry them as the publisher wrote them; the part the text lacks
+(fewer than half of its entries found in it) is added from there. A roundup's several Recipes are other pages'
+dishes: only the one its title names counts. Amounts are compared as numbers, whether written "1 1/2" (as JSON-LD
+mostly has them) or "1½".
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bot.pipeline.extract.lines import text_key
 from bot.pipeline.extract.main_text import body_lines
 from bot.pipeline.metadata.markup import json_ld_objects, ld_types
 
+_WORK_TYPES = frozenset(("recipe", "howto"))
 _RECIPE_MIN_ENTRIES = 2
 _RECIPE_MAX_ENTRIES = 60
 _FRACTIONS = str.maketrans(
@@ -27,15 +29,15 @@ _FRACTIONS = str.maketrans(
 
 
 def with_recipe(tree: HtmlElement, page: str, paragraphs: list[str], title: str | None) -> list[str]:
-    """The paragraphs with the ingredients and steps of the page's schema.org Recipe they lack."""
-    if "Recipe" not in page:  # most pages: no JSON-LD read at all
+    """The paragraphs with the ingredients and steps of the page's schema.org Recipe (or HowTo) they lack."""
+    if "Recipe" not in page and "HowTo" not in page:  # most pages: no JSON-LD read at all
         return paragraphs
-    recipe = _the_recipe([obj for obj in json_ld_objects(tree) if "recipe" in ld_types(obj)], title)
+    recipe = _the_recipe([obj for obj in json_ld_objects(tree) if ld_types(obj) & _WORK_TYPES], title)
     if recipe is None:
         return paragraphs
     text = _amounts_key(" ".join(paragraphs))
     ingredients = [f"- {item}" for item in _ld_entries(recipe.get("recipeIngredient"))]
-    steps = _ld_entries(recipe.get("recipeInstructions"))
+    steps = _ld_entries(recipe.get("recipeInstructions") or recipe.get("step"))
     added = [part for part in (ingredients, steps) if _lacks(text, part)]
     return [*paragraphs, *(line for part in added for line in part)] if added else paragraphs
 
