@@ -714,3 +714,18 @@ def test_a_name_particle_after_an_el_name_marks_no_outlet(name: str) -> None:
 )
 def test_a_commenter_in_a_comment_s_own_article_is_no_author(comments: str) -> None:
     assert author_of(comments) is None
+
+
+def test_a_commenter_in_an_article_of_the_comments_box_after_the_post_is_no_author() -> None:
+    comment = '<article><p><a rel="author" href="/author/ben">Ben Kraus</a></p></article>'
+    post = f"<article><h1>Council passes the budget</h1>{PROSE}</article>"
+    page = f'<!DOCTYPE html><html><body>{post}<section id="comments">{comment}</section></body></html>'
+    assert extract_metadata(page, None).author is None
+
+
+@pytest.mark.parametrize("flags", ["comments-open", "has-comments"])
+def test_a_post_s_article_inside_another_keeps_its_byline_whatever_its_comment_flags(flags: str) -> None:
+    byline = '<p class="byline">By <a rel="author" href="/author/jane">Jane Doe</a></p>'
+    post = f'<article class="post {flags}"><h1>Council passes the budget</h1>{byline}{PROSE}</article>'
+    page = f"<!DOCTYPE html><html><body><article class='site'>{post}</article></body></html>"
+    assert extract_metadata(page, None).author == "Jane Doe"

@@ -36,9 +36,11 @@ _NOT_A_PAGE = ("#", "javascript:", "mailto:", "tel:")
 # Containers of readers' comments, by a class or id that starts with the word ("comment-list", "respond")
 COMMENT_NAMES = re.compile(r"(?<![a-z])(?:comment|respond|reply)", re.IGNORECASE)
 _COMMENTS_DEPTH = 6
-# A comment's own <article>: "comment", "comment-12", "div-comment-12"; not the flags a page's article may carry
-# ("comments-open", "has-comments")
+# A comment's own <article> ("comment", "comment-12", "div-comment-12"), or one set in the comments' own box
+# ("<section id="comments">", "comment-list"); not the flags a post's article may carry ("comments-open")
 _COMMENT_ITEM = re.compile(r"(?<![\w-])(?:div-)?comment(?:-\d+)?(?![\w-])", re.IGNORECASE)
+_COMMENTS_BOX = re.compile(r"(?<![\w-])(?:comments|comment-?list|comments-(?:list|area|section))(?![\w-])",
+                           re.IGNORECASE)  # fmt: skip
 
 
 def parse_html(html: str) -> HtmlElement | None:
@@ -131,14 +133,18 @@ def in_comments(el: HtmlElement) -> bool:
             return True
         if node.tag in ("body", "html") or is_the_article(node) or depth >= _COMMENTS_DEPTH:
             return False
-        if COMMENT_NAMES.search(class_and_id(node)):
+        if node.tag != "article" and COMMENT_NAMES.search(class_and_id(node)):  # an <article>: by is_comment_item
             return True
     return False
 
 
 def is_comment_item(node: HtmlElement) -> bool:
-    """A reader's comment set as an <article> of its own."""
-    return node.tag == "article" and bool(_COMMENT_ITEM.search(class_and_id(node)))
+    """A reader's comment set as an <article> of its own (never one holding the page's headline)."""
+    if node.tag != "article" or next(node.iter("h1"), None) is not None:
+        return False
+    parent = node.getparent()
+    boxed = parent is not None and _COMMENTS_BOX.search(class_and_id(parent))
+    return bool(boxed or _COMMENT_ITEM.search(class_and_id(node)))
 
 
 def is_the_article(node: HtmlElement) -> bool:
