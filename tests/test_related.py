@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import struct
 import threading
 import uuid
@@ -528,6 +529,7 @@ async def test_a_language_s_lists_are_read_off_the_event_loop(
 ) -> None:
     """A process meeting a language reads wordfreq's lists for it (0.3-0.5 s): in a thread, not on the loop that
     waits for every other job's Redis replies. Adding, looking up and a replica's first load each meet German anew."""
+    textvec.use_language(textvec.ENGLISH)  # as bot.service.warm_up() loads it before any job
     loop_thread = threading.get_ident()
     readers: list[int] = []
     for name in ("top_n_list", "get_frequency_dict"):
@@ -550,3 +552,37 @@ async def test_a_language_s_lists_are_read_off_the_event_loop(
     assert [h.canonical_url for h in await RelatedIndex(client, Keys(prefix)).ranking(query)] == ["rad1"]
     assert readers and loop_thread not in readers
     assert textvec.language_used("de")
+
+
+async def test_an_add_while_a_new_language_is_read_leaves_the_lookup_whole(
+    client: redis.asyncio.Redis, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lookup in a language the process meets for the first time waits for its lists in a thread; an article added
+    meanwhile must not leave the lookup with an index of another size than it started with."""
+    index = RelatedIndex(client, Keys(prefix))
+    for n, (title, text) in enumerate(ARTICLES["space"]):
+        await index.add(RelatedItem(team_id=TEAM, canonical_url=f"space{n}", title=title, text=text,
+                                    channel_id="CPUB", shared_at=DAY0, language="en"))  # fmt: skip
+    monkeypatch.setattr(textvec, "_languages", textvec._languages - {"de"})
+    reading, added = threading.Event(), asyncio.Event()
+    read = textvec.language_shares
+
+    def slow_read(language: str) -> dict[int, float]:
+        reading.set()
+        asyncio.run_coroutine_threadsafe(added.wait(), loop).result()  # the add lands while the lists are read
+        return read(language)
+
+    monkeypatch.setattr(textvec, "language_shares", slow_read)
+    loop = asyncio.get_running_loop()
+
+    async def add_meanwhile() -> None:
+        await asyncio.to_thread(reading.wait)
+        title, text = ARTICLES["cooking"][0]
+        await index.add(RelatedItem(team_id=TEAM, canonical_url="late", title=title, text=text, channel_id="CPUB",
+                                    shared_at=DAY0, language="en"))  # fmt: skip
+        added.set()
+
+    query = RelatedQuery(team_id=TEAM, channel_id="CPUB", canonical_url="rad2", title=GERMAN["rad2"][0],
+                         text=GERMAN["rad2"][1], language="de")  # fmt: skip
+    hits, _ = await asyncio.gather(index.ranking(query), add_meanwhile())
+    assert {h.canonical_url for h in hits} <= {f"space{n}" for n in range(5)} | {"late"}

@@ -71,13 +71,13 @@ class RelatedIndex:
         The index as last synced is recent enough to compute the signature from (a lookup usually just ran):
         the record is stored only if no replica stored it meanwhile, and whatever was logged since is applied.
         """
+        language = await _loaded(textvec.language_of(item.language))  # before the team is read: this may await
         team = self._teams.get(item.team_id)
         if team is None or team.log_offset == 0:
             team = await self._synced(item.team_id)
         h = doc_id(item.canonical_url)
         key = self.item_key(item.team_id, item.canonical_url)
         if h not in team.by_hash:
-            language = await _loaded(textvec.language_of(item.language))
             title = clip_bytes(item.title, TITLE_BYTES)
             line = clip_bytes(one_line(item.summary or item.text), LINE_BYTES)
             neighbours = team.neighbours(h, item.channel_id, item.title, item.text, language)
@@ -139,14 +139,14 @@ class RelatedIndex:
         the bench show the same items. `threshold`, a direct cosine, replaces it: a search for a few words matches
         weakly but still means it.
         """
+        if query.language:
+            await _loaded(textvec.language_of(query.language))  # before the team is read: this may await
         team = await self._synced(query.team_id)
         if not team.docs:
             return []
         own = doc_id(query.canonical_url)
         excluded = {team.by_hash[h] for h in [own, *map(doc_id, query.exclude_urls)] if h in team.by_hash}
         visible = team.visible(query.channel_id)
-        if query.language:
-            await _loaded(textvec.language_of(query.language))
         first = _first_pass(team, query, visible)
         ids, scores, direct = team.rank(first, visible, excluded)
         if query.language and own not in team.by_hash and set(query.exclude_urls) <= {query.canonical_url}:
@@ -223,13 +223,14 @@ class RelatedIndex:
 
     async def _load_df(self, team_id: str, team: TeamIndex) -> None:
         raw = await self.redis.hgetall(self._key(team_id, "df"))
-        team.n_df = int(raw.pop(b"n", 0))
-        team.languages = {}
+        n_df = int(raw.pop(b"n", 0))
+        languages: dict[str, int] = {}
         for key in [key for key in raw if len(key) != 3]:  # terms are 3 bytes, the other fields count languages
             language = textvec.language_of(key.removeprefix(_LANGUAGE).decode(errors="replace"))
-            team.languages[language] = team.languages.get(language, 0) + int(raw.pop(key))
-        for language in team.languages:
+            languages[language] = languages.get(language, 0) + int(raw.pop(key))
+        for language in languages:  # awaited before the team changes: an add meanwhile reads it whole
             await _loaded(language)
+        team.n_df, team.languages = n_df, languages
         team.df = {int.from_bytes(t, "little"): int(n) for t, n in raw.items()}
         team.vectors = {}
         team.foreign = 0
