@@ -78,6 +78,8 @@ def running_bot(
         "DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true",
         "DIGESTBOT_REDIS_PREFIX": prefix,
         "DIGESTBOT_DATA_DIR": str(data_dir),
+        # set here, so that a developer's .env cannot give the bot another count than the one waited for below
+        "DIGESTBOT_WORKERS": str(usable_cpus()),
         **({"REDIS_URL": redis_url} if redis_url else {}),
         **settings,
     }
@@ -98,8 +100,7 @@ def running_bot(
         finally_.callback(stop, process, log_path)
         finally_.enter_context(watched_log(log_path))
         base = f"http://127.0.0.1:{port}"
-        workers = int(env["DIGESTBOT_WORKERS"]) if "DIGESTBOT_WORKERS" in env else usable_cpus()  # as Settings has it
-        _wait_healthy(base, process, log_path, workers)
+        _wait_healthy(base, process, log_path, int(env["DIGESTBOT_WORKERS"]))
         yield base, log_path
 
 
