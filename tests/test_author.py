@@ -729,3 +729,18 @@ def test_a_post_s_article_inside_another_keeps_its_byline_whatever_its_comment_f
     post = f'<article class="post {flags}"><h1>Council passes the budget</h1>{byline}{PROSE}</article>'
     page = f"<!DOCTYPE html><html><body><article class='site'>{post}</article></body></html>"
     assert extract_metadata(page, None).author == "Jane Doe"
+
+
+@pytest.mark.parametrize("name", ["comment-item", "reply", "comment_12", "c-comment"])
+def test_a_commenter_in_a_nested_article_named_for_comments_is_no_author(name: str) -> None:
+    comment = f'<article class="{name}"><p><a rel="author" href="/author/ben">Ben Kraus</a></p></article>'
+    assert author_of(f'<div class="discussion">{comment}</div>') is None
+
+
+@pytest.mark.parametrize("box", ['<div class="comments-area">', '<section id="comments">'])
+def test_a_post_s_article_in_a_box_named_for_comments_keeps_its_byline(box: str) -> None:
+    """The theme sets the headline in the page's header, and wraps the post in a box named after its comments."""
+    byline = '<p class="byline">By <a rel="author" href="/author/jane">Jane Doe</a></p>'
+    post = f'{box}<article class="post">{byline}{PROSE}</article></{box[1 : box.index(" ")]}>'
+    page = f"<!DOCTYPE html><html><body><header><h1>Council passes the budget</h1></header>{post}</body></html>"
+    assert extract_metadata(page, None).author == "Jane Doe"

@@ -51,8 +51,7 @@ def byline_area(el: HtmlElement) -> int | None:
         if node.tag in ("body", "html") or is_the_article(node) or depth >= _BYLINE_AREA_DEPTH:
             break
         names = class_and_id(node)
-        # an <article> inside the post's is a comment only by its own name: "comments-open" is the post's flag
-        commented = node.tag != "article" and COMMENT_NAMES.search(names)
+        commented = node.tag != "article" and COMMENT_NAMES.search(names)  # an <article>: by is_comment_item
         if commented or node.tag in ("figure", "figcaption") or _CAPTION.search(names):
             return None
         if _outside_the_article(node, names):

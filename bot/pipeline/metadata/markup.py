@@ -36,11 +36,14 @@ _NOT_A_PAGE = ("#", "javascript:", "mailto:", "tel:")
 # Containers of readers' comments, by a class or id that starts with the word ("comment-list", "respond")
 COMMENT_NAMES = re.compile(r"(?<![a-z])(?:comment|respond|reply)", re.IGNORECASE)
 _COMMENTS_DEPTH = 6
-# A comment's own <article> ("comment", "comment-12", "div-comment-12"), or one set in the comments' own box
-# ("<section id="comments">", "comment-list"); not the flags a post's article may carry ("comments-open")
-_COMMENT_ITEM = re.compile(r"(?<![\w-])(?:div-)?comment(?:-\d+)?(?![\w-])", re.IGNORECASE)
+# The flags a post's own <article> carries about its comments ("comments-open", "has-comments"), which name no comment
+_POST_FLAGS = re.compile(r"(?<![\w-])(?:comments-(?:open|closed)|(?:has|no)-comments|comment-status-\w+)(?![\w-])",
+                         re.IGNORECASE)  # fmt: skip
+# The box the comments stand in: "<section id="comments">", "comment-list", "comments-area"; its <article>s are
+# comments once the post's own <article> came before (or holds them)
 _COMMENTS_BOX = re.compile(r"(?<![\w-])(?:comments|comment-?list|comments-(?:list|area|section))(?![\w-])",
                            re.IGNORECASE)  # fmt: skip
+_AFTER_A_POST = etree.XPath("boolean(preceding::article | ancestor::article)")
 
 
 def parse_html(html: str) -> HtmlElement | None:
@@ -138,13 +141,21 @@ def in_comments(el: HtmlElement) -> bool:
     return False
 
 
+def named_for_comments(node: HtmlElement) -> bool:
+    """Its class or id names a comment or the comments ("comment-item", "reply"), a post's flags about them aside."""
+    return bool(COMMENT_NAMES.search(_POST_FLAGS.sub("", class_and_id(node))))
+
+
 def is_comment_item(node: HtmlElement) -> bool:
-    """A reader's comment set as an <article> of its own (never one holding the page's headline)."""
+    """A reader's comment set as an <article> of its own: named for comments, or set in the comments' box after (or
+    inside) the post's <article>. Never one that holds the page's headline."""
     if node.tag != "article" or next(node.iter("h1"), None) is not None:
         return False
+    if named_for_comments(node):
+        return True
     parent = node.getparent()
     boxed = parent is not None and _COMMENTS_BOX.search(class_and_id(parent))
-    return bool(boxed or _COMMENT_ITEM.search(class_and_id(node)))
+    return bool(boxed and _AFTER_A_POST(node))
 
 
 def is_the_article(node: HtmlElement) -> bool:
