@@ -678,3 +678,37 @@ def test_an_article_only_its_json_ld_carries_beats_a_browser_notice() -> None:
 )
 def test_a_notice_to_old_browsers_is_no_text(notice: str) -> None:
     assert clean_lines([notice, *_HOWTO_STEPS], []) == _HOWTO_STEPS
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Security researchers say that if your browser is out of date, a single malicious advert can take over it.",
+        "To update your browser, open Chrome's settings, click About Chrome and let it download the fix.",
+    ],
+)
+def test_an_article_s_sentence_about_old_browsers_stays(sentence: str) -> None:
+    assert clean_lines([sentence], []) == [sentence]
+
+
+def _how_to_page(title: str, how_to_name: str, shown_steps: list[str]) -> str:
+    steps = [{"@type": "HowToStep", "text": step} for step in _HOWTO_STEPS]
+    how_to = {"@context": "https://schema.org", "@type": "HowTo", "name": how_to_name, "step": steps}
+    body = "".join(f"<p>{line}</p>" for line in [_COUNCIL, *shown_steps])
+    script = f"<script type='application/ld+json'>{json.dumps(how_to)}</script>"
+    return f"<!DOCTYPE html><html><head><title>{title}</title>{script}</head><body><article><h1>{title}</h1>{body}"
+
+
+_COUNCIL = "The council met on Tuesday evening to debate next year's budget for the city's schools and its parks."
+
+
+def test_a_how_to_the_title_does_not_name_is_not_the_page_s() -> None:
+    """A site's template may carry a HowTo about something else ("How to subscribe to our newsletter")."""
+    page = _how_to_page("Council passes the budget", "How to subscribe to our newsletter", [])
+    assert not any(step in extract_article(page).text for step in _HOWTO_STEPS)
+
+
+def test_steps_the_text_holds_are_not_added_again() -> None:
+    page = _how_to_page("How to sew a round tablecloth", "How to sew a round tablecloth", _HOWTO_STEPS[:1])
+    text = extract_article(page).text
+    assert all(text.count(step) == 1 for step in _HOWTO_STEPS)

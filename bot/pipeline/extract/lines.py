@@ -87,12 +87,6 @@ _FURNITURE_ANYWHERE = re.compile(
             r"for your personal,? non-commercial use\b",
             r"(we|this (site|website)|our (site|website)) uses? cookies\b",
             r"accept (all )?cookies\b",
-            # a notice to old browsers ("Your browser is out of date", "Dein Browser ist leider veraltet")
-            r"(your|this) browser is (out of date|outdated|(no longer |not )supported)|(update|upgrade) your browser\b",
-            r"(dein|ihr) browser ist (leider )?(veraltet|nicht mehr aktuell)|"
-            r"votre navigateur (est obsolète|n'est plus)|tu navegador (está desactualizado|no es compatible)",
-            r"(for a better (browsing )?experience|für ein besseres (surf)?erlebnis)\b.{0,60}\bbrowser|"
-            r"\bbrowser\b.{0,60}\b(for a better (browsing )?experience|für ein besseres (surf)?erlebnis)",
             # the same in the other languages the bot sees most
             r"newsletter\b.{0,80}\b(anmelden|abonnieren|bestellen|inscri(vez|bete)|suscr[ií]b)",
             r"(zum|unser(em|en)?) newsletter\b",
@@ -135,6 +129,16 @@ _FURNITURE_ANYWHERE = re.compile(
     )
     + ")",
 )
+# A notice to old browsers, opening a short line of its own ("Your browser is out of date.", "Lade für ein besseres
+# Erlebnis einen neueren Browser herunter"); in an article's longer sentence about browsers the same words stay.
+_OLD_BROWSER_NOTICE = re.compile(
+    r"(?:your|this) browser is (?:out of date|outdated|(?:no longer |not )supported)"
+    r"|(?:please )?(?:update|upgrade) your browser(?:[.!]|$| to (?:view|use|see|enjoy))"
+    r"|(?:dein|ihr) browser ist (?:leider )?(?:veraltet|nicht mehr aktuell)"
+    r"|votre navigateur (?:est obsolète|n'est plus)|tu navegador (?:está desactualizado|no es compatible)"
+    r"|(?:download|get|install|lade|laden sie)\b.{0,40}\b(?:newer|neueren|neuere) browser"
+)
+_OLD_BROWSER_NOTICE_MAX_WORDS = 20
 # A series' note, opening a line: which part of a series this is, or what the series is about (often longer than the
 # furniture lines above, since it describes the series). "This article is part of" alone also opens a sentence on law
 # ("Cet article fait partie du projet de loi"), and "In der Serie „Babylon Berlin“" one on television: the note names
@@ -219,6 +223,8 @@ def is_furniture(line: str) -> bool:
     words = len(line.split())
     lowered = line.lower()
     if words <= 40 and (_FURNITURE_LINE.match(lowered) or _FURNITURE_ANYWHERE.search(lowered)):
+        return True
+    if words <= _OLD_BROWSER_NOTICE_MAX_WORDS and _OLD_BROWSER_NOTICE.match(lowered):
         return True
     if words <= _SERIES_NOTE_MAX_WORDS and _SERIES_NOTE.match(lowered):
         return True

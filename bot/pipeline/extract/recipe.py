@@ -3,9 +3,9 @@
 A recipe or how-to page often draws its steps (and sometimes its ingredients) by script, or splits each ingredient
 into amount, unit and name cells: the extractors then keep the story around the recipe without how to make it, or
 nothing but a notice. schema.org's Recipe and HowTo carry them as the publisher wrote them; the part the text lacks
-(fewer than half of its entries found in it) is added from there. A roundup's several Recipes are other pages'
-dishes: only the one its title names counts. Amounts are compared as numbers, whether written "1 1/2" (as JSON-LD
-mostly has them) or "1½".
+(fewer than half of its entries found in it) is added from there, each entry the text does not hold. A roundup's
+several Recipes are other pages' dishes: only the one its title names counts, and a HowTo only where the title names
+it. Amounts are compared as numbers, whether written "1 1/2" (as JSON-LD mostly has them) or "1½".
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from bot.pipeline.extract.lines import text_key
 from bot.pipeline.extract.main_text import body_lines
 from bot.pipeline.metadata.markup import json_ld_objects, ld_types
 
-_WORK_TYPES = frozenset(("recipe", "howto"))
 _RECIPE_MIN_ENTRIES = 2
 _RECIPE_MAX_ENTRIES = 60
 _FRACTIONS = str.maketrans(
@@ -32,25 +31,33 @@ def with_recipe(tree: HtmlElement, page: str, paragraphs: list[str], title: str 
     """The paragraphs with the ingredients and steps of the page's schema.org Recipe (or HowTo) they lack."""
     if "Recipe" not in page and "HowTo" not in page:  # most pages: no JSON-LD read at all
         return paragraphs
-    recipe = _the_recipe([obj for obj in json_ld_objects(tree) if ld_types(obj) & _WORK_TYPES], title)
+    objects = list(json_ld_objects(tree))
+    recipe = _the_recipe([obj for obj in objects if "recipe" in ld_types(obj)], title) or _named(
+        [obj for obj in objects if "howto" in ld_types(obj)], title
+    )
     if recipe is None:
         return paragraphs
     text = _amounts_key(" ".join(paragraphs))
     ingredients = [f"- {item}" for item in _ld_entries(recipe.get("recipeIngredient"))]
     steps = _ld_entries(recipe.get("recipeInstructions") or recipe.get("step"))
-    added = [part for part in (ingredients, steps) if _lacks(text, part)]
-    return [*paragraphs, *(line for part in added for line in part)] if added else paragraphs
+    added = [entry for part in (ingredients, steps) if _lacks(text, part) for entry in part
+             if _amounts_key(entry) not in text]  # fmt: skip
+    return [*paragraphs, *added]
 
 
 def _the_recipe(recipes: list[dict[str, Any]], title: str | None) -> dict[str, Any] | None:
-    """The page's one Recipe, or among several the one the title names (as whole words)."""
-    if len(recipes) == 1:
-        return recipes[0]
+    """The page's one Recipe, or among several the one the title names."""
+    return recipes[0] if len(recipes) == 1 else _named(recipes, title)
+
+
+def _named(works: list[dict[str, Any]], title: str | None) -> dict[str, Any] | None:
+    """The one the title names (as whole words). A HowTo must be named even alone: a site's template may carry one
+    about something else ("How to subscribe to our newsletter")."""
     title_key = f" {text_key(title or '')} "
-    for recipe in recipes:
-        name = text_key(recipe["name"]) if isinstance(recipe.get("name"), str) else ""
+    for work in works:
+        name = text_key(work["name"]) if isinstance(work.get("name"), str) else ""
         if name and f" {name} " in title_key:
-            return recipe
+            return work
     return None
 
 
