@@ -737,10 +737,18 @@ def test_a_commenter_in_a_nested_article_named_for_comments_is_no_author(name: s
     assert author_of(f'<div class="discussion">{comment}</div>') is None
 
 
-@pytest.mark.parametrize("box", ['<div class="comments-area">', '<section id="comments">'])
-def test_a_post_s_article_in_a_box_named_for_comments_keeps_its_byline(box: str) -> None:
+@pytest.mark.parametrize(
+    "box",
+    [
+        '<div class="comments-area">',
+        '<section id="comments">',
+        '<div class="opinion">',  # the post's <article> below named for its category or its kind, not for comments
+    ],
+)
+@pytest.mark.parametrize("kind", ["post", "post category-comment", "article--commentary", "post comments-enabled"])
+def test_a_post_s_article_in_a_box_named_for_comments_keeps_its_byline(box: str, kind: str) -> None:
     """The theme sets the headline in the page's header, and wraps the post in a box named after its comments."""
-    byline = '<p class="byline">By <a rel="author" href="/author/jane">Jane Doe</a></p>'
-    post = f'{box}<article class="post">{byline}{PROSE}</article></{box[1 : box.index(" ")]}>'
+    byline = '<p class="byline">By Jane Doe</p>'
+    post = f'{box}<article class="{kind}">{byline}{PROSE}</article></{box[1 : box.index(" ")]}>'
     page = f"<!DOCTYPE html><html><body><header><h1>Council passes the budget</h1></header>{post}</body></html>"
     assert extract_metadata(page, None).author == "Jane Doe"

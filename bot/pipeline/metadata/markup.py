@@ -37,8 +37,13 @@ _NOT_A_PAGE = ("#", "javascript:", "mailto:", "tel:")
 COMMENT_NAMES = re.compile(r"(?<![a-z])(?:comment|respond|reply)", re.IGNORECASE)
 _COMMENTS_DEPTH = 6
 # The flags a post's own <article> carries about its comments ("comments-open", "has-comments"), which name no comment
-_POST_FLAGS = re.compile(r"(?<![\w-])(?:comments-(?:open|closed)|(?:has|no)-comments|comment-status-\w+)(?![\w-])",
-                         re.IGNORECASE)  # fmt: skip
+_POST_FLAGS = re.compile(
+    r"(?<![\w-])(?:comments-(?:open|closed|enabled|disabled)|(?:has|no)-comments|comment-status-\w+)(?![\w-])",
+    re.IGNORECASE,
+)
+# A class or id that names a comment: the word opening it, maybe after a short prefix ("div-comment-5", "c-comment")
+_COMMENT_TOKEN = re.compile(r"(?<![\w-])(?:c-|js-|div-)?(?:comments?|respond|repl(?:y|ies))(?:[-_][\w-]*)?(?![\w-])",
+                            re.IGNORECASE)  # fmt: skip
 # The box the comments stand in: "<section id="comments">", "comment-list", "comments-area"; its <article>s are
 # comments once the post's own <article> came before (or holds them)
 _COMMENTS_BOX = re.compile(r"(?<![\w-])(?:comments|comment-?list|comments-(?:list|area|section))(?![\w-])",
@@ -142,8 +147,9 @@ def in_comments(el: HtmlElement) -> bool:
 
 
 def named_for_comments(node: HtmlElement) -> bool:
-    """Its class or id names a comment or the comments ("comment-item", "reply"), a post's flags about them aside."""
-    return bool(COMMENT_NAMES.search(_POST_FLAGS.sub("", class_and_id(node))))
+    """A class or id of its own names a comment ("comment-item", "reply", "c-comment"), a post's flags about its
+    comments aside; not a word that merely starts so ("commentary") nor a post's category ("category-comment")."""
+    return bool(_COMMENT_TOKEN.search(_POST_FLAGS.sub("", class_and_id(node))))
 
 
 def is_comment_item(node: HtmlElement) -> bool:
