@@ -674,6 +674,9 @@ def test_an_article_only_its_json_ld_carries_beats_a_browser_notice() -> None:
         "Votre navigateur est obsolète : mettez-le à jour.",
         "Tu navegador está desactualizado.",
         "Lade für ein besseres Erlebnis einen neueren Browser kostenfrei herunter.",
+        "You are using an outdated browser. Please upgrade your browser to improve your experience.",
+        "Warning: your browser is not supported.",
+        "For a better experience, please use a modern browser such as Chrome or Firefox.",
     ],
 )
 def test_a_notice_to_old_browsers_is_no_text(notice: str) -> None:
@@ -712,3 +715,18 @@ def test_steps_the_text_holds_are_not_added_again() -> None:
     page = _how_to_page("How to sew a round tablecloth", "How to sew a round tablecloth", _HOWTO_STEPS[:1])
     text = extract_article(page).text
     assert all(text.count(step) == 1 for step in _HOWTO_STEPS)
+
+
+@pytest.mark.parametrize("title", ["How to sew a round tablecloth (4 steps)", "How to sew round tablecloths"])
+def test_a_how_to_named_nearly_as_the_title_is_the_page_s(title: str) -> None:
+    page = _how_to_page(title, "How to sew a round tablecloth", [])
+    assert all(step in extract_article(page).text for step in _HOWTO_STEPS)
+
+
+def test_an_ingredient_the_story_mentions_in_passing_is_still_listed() -> None:
+    recipe = {"@context": "https://schema.org", "@type": "Recipe", "name": "Lemon cake",
+              "recipeIngredient": ["2 cups flour", "1 cup sugar", "3 eggs", "salt", "1 lemon"]}  # fmt: skip
+    story = "My grandmother never measured the salt, and she baked this cake every Sunday for forty years."
+    script = f"<script type='application/ld+json'>{json.dumps(recipe)}</script>"
+    page = f"<html><head><title>Lemon cake</title>{script}</head><body><article><h1>Lemon cake</h1><p>{story}</p>"
+    assert "- salt" in extract_article(page + "</article></body></html>").paragraphs

@@ -129,14 +129,18 @@ _FURNITURE_ANYWHERE = re.compile(
     )
     + ")",
 )
-# A notice to old browsers, opening a short line of its own ("Your browser is out of date.", "Lade für ein besseres
-# Erlebnis einen neueren Browser herunter"); in an article's longer sentence about browsers the same words stay.
+# A notice to old browsers, opening a sentence of a short line ("Warning: your browser is not supported.", "Lade für
+# ein besseres Erlebnis einen neueren Browser herunter"); in an article's longer sentences about browsers, or inside
+# one ("To update your browser, open the settings"), the same words stay.
 _OLD_BROWSER_NOTICE = re.compile(
+    r"(?:.*?[.!?:,]\s+)?(?:it (?:looks|seems) like )?(?:"
     r"(?:your|this) browser is (?:out of date|outdated|(?:no longer |not )supported)"
-    r"|(?:please )?(?:update|upgrade) your browser(?:[.!]|$| to (?:view|use|see|enjoy))"
+    r"|you are using an? (?:outdated|old|unsupported) browser"
+    r"|(?:please )?(?:update|upgrade) your browser(?:[.!]|$| (?:to|for) )"
+    r"|please use a (?:modern|newer|supported|current|different) browser"
     r"|(?:dein|ihr) browser ist (?:leider )?(?:veraltet|nicht mehr aktuell)"
     r"|votre navigateur (?:est obsolète|n'est plus)|tu navegador (?:está desactualizado|no es compatible)"
-    r"|(?:download|get|install|lade|laden sie)\b.{0,40}\b(?:newer|neueren|neuere) browser"
+    r"|(?:download|get|install|lade|laden sie)\b.{0,40}\b(?:newer|neueren|neuere) browser)"
 )
 _OLD_BROWSER_NOTICE_MAX_WORDS = 20
 # A series' note, opening a line: which part of a series this is, or what the series is about (often longer than the

@@ -21,6 +21,8 @@ from bot.pipeline.extract.main_text import body_lines
 from bot.pipeline.metadata.markup import json_ld_objects, ld_types
 
 _RECIPE_MIN_ENTRIES = 2
+_STEP_WORDS = 5  # an entry this long found inside a line is the text's own step, not a word it happens to use
+_NAMED_SHARE = 2 / 3
 _RECIPE_MAX_ENTRIES = 60
 _FRACTIONS = str.maketrans(
     {sign: f" {unicodedata.normalize('NFKC', sign).replace(chr(0x2044), ' ')} " for sign in "¼½¾⅐⅑⅒⅓⅔⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞"}
@@ -32,32 +34,46 @@ def with_recipe(tree: HtmlElement, page: str, paragraphs: list[str], title: str 
     if "Recipe" not in page and "HowTo" not in page:  # most pages: no JSON-LD read at all
         return paragraphs
     objects = list(json_ld_objects(tree))
-    recipe = _the_recipe([obj for obj in objects if "recipe" in ld_types(obj)], title) or _named(
+    recipe = _the_recipe([obj for obj in objects if "recipe" in ld_types(obj)], title) or _the_how_to(
         [obj for obj in objects if "howto" in ld_types(obj)], title
     )
     if recipe is None:
         return paragraphs
     text = _amounts_key(" ".join(paragraphs))
+    lines = {_amounts_key(paragraph) for paragraph in paragraphs}
     ingredients = [f"- {item}" for item in _ld_entries(recipe.get("recipeIngredient"))]
     steps = _ld_entries(recipe.get("recipeInstructions") or recipe.get("step"))
     added = [entry for part in (ingredients, steps) if _lacks(text, part) for entry in part
-             if _amounts_key(entry) not in text]  # fmt: skip
+             if not _holds(text, lines, _amounts_key(entry))]  # fmt: skip
     return [*paragraphs, *added]
 
 
+def _holds(text: str, lines: set[str], key: str) -> bool:
+    """The text holds the entry: as a line of its own, or a step's worth of words inside a line ("salt" in a
+    sentence of the story is no ingredient line)."""
+    return key in lines or f"- {key}" in lines or (len(key.split()) >= _STEP_WORDS and key in text)
+
+
 def _the_recipe(recipes: list[dict[str, Any]], title: str | None) -> dict[str, Any] | None:
-    """The page's one Recipe, or among several the one the title names."""
-    return recipes[0] if len(recipes) == 1 else _named(recipes, title)
-
-
-def _named(works: list[dict[str, Any]], title: str | None) -> dict[str, Any] | None:
-    """The one the title names (as whole words). A HowTo must be named even alone: a site's template may carry one
-    about something else ("How to subscribe to our newsletter")."""
+    """The page's one Recipe, or among several the one the title names (as whole words)."""
+    if len(recipes) == 1:
+        return recipes[0]
     title_key = f" {text_key(title or '')} "
-    for work in works:
-        name = text_key(work["name"]) if isinstance(work.get("name"), str) else ""
+    for recipe in recipes:
+        name = text_key(recipe["name"]) if isinstance(recipe.get("name"), str) else ""
         if name and f" {name} " in title_key:
-            return work
+            return recipe
+    return None
+
+
+def _the_how_to(how_tos: list[dict[str, Any]], title: str | None) -> dict[str, Any] | None:
+    """The HowTo whose name's words the title mostly holds ("How To Fix A Leaky Tap (5 Steps)" for "How to fix a
+    leaky tap"), even alone: a site's template may carry one about something else ("How to subscribe")."""
+    title_words = set(text_key(title or "").split())
+    for how_to in how_tos:
+        words = set(text_key(how_to["name"]).split()) if isinstance(how_to.get("name"), str) else set()
+        if words and len(words & title_words) >= _NAMED_SHARE * len(words):
+            return how_to
     return None
 
 
