@@ -745,7 +745,9 @@ def test_a_commenter_in_a_nested_article_named_for_comments_is_no_author(name: s
         '<div class="opinion">',  # the post's <article> below named for its category or its kind, not for comments
     ],
 )
-@pytest.mark.parametrize("kind", ["post", "post category-comment", "article--commentary", "post comments-enabled"])
+@pytest.mark.parametrize(
+    "kind", ["post", "post category-comment", "article--commentary", "post comments-enabled", "post comment-count-3"]
+)
 def test_a_post_s_article_in_a_box_named_for_comments_keeps_its_byline(box: str, kind: str) -> None:
     """The theme sets the headline in the page's header, and wraps the post in a box named after its comments."""
     byline = '<p class="byline">By Jane Doe</p>'

@@ -688,6 +688,8 @@ def test_a_notice_to_old_browsers_is_no_text(notice: str) -> None:
     [
         "Security researchers say that if your browser is out of date, a single malicious advert can take over it.",
         "To update your browser, open Chrome's settings, click About Chrome and let it download the fix.",
+        "Experts agree: your browser is outdated if it has not updated itself in a month.",
+        "For online banking, please use a different browser than the one you use for email, police said.",
     ],
 )
 def test_an_article_s_sentence_about_old_browsers_stays(sentence: str) -> None:
@@ -705,9 +707,13 @@ def _how_to_page(title: str, how_to_name: str, shown_steps: list[str]) -> str:
 _COUNCIL = "The council met on Tuesday evening to debate next year's budget for the city's schools and its parks."
 
 
-def test_a_how_to_the_title_does_not_name_is_not_the_page_s() -> None:
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [("Council passes the budget", "How to subscribe to our newsletter"), ("How to make pancakes", "How to subscribe")],
+)
+def test_a_how_to_the_title_does_not_name_is_not_the_page_s(title: str, name: str) -> None:
     """A site's template may carry a HowTo about something else ("How to subscribe to our newsletter")."""
-    page = _how_to_page("Council passes the budget", "How to subscribe to our newsletter", [])
+    page = _how_to_page(title, name, [])
     assert not any(step in extract_article(page).text for step in _HOWTO_STEPS)
 
 

@@ -130,10 +130,11 @@ _FURNITURE_ANYWHERE = re.compile(
     + ")",
 )
 # A notice to old browsers, opening a sentence of a short line ("Warning: your browser is not supported.", "Lade für
-# ein besseres Erlebnis einen neueren Browser herunter"); in an article's longer sentences about browsers, or inside
-# one ("To update your browser, open the settings"), the same words stay.
+# ein besseres Erlebnis einen neueren Browser herunter"); in an article's longer sentences about browsers, or after a
+# clause of one ("To update your browser, open the settings", "Experts agree: your browser is outdated if"), they stay.
 _OLD_BROWSER_NOTICE = re.compile(
-    r"(?:.*?[.!?:,]\s+)?(?:it (?:looks|seems) like )?(?:"
+    r"(?:.*?[.!?]\s+)?(?:(?:warning|attention|achtung|hinweis)\s*:\s*|for (?:a|the) (?:better|best) experience,\s*"
+    r"|it (?:looks|seems) like )?(?:"
     r"(?:your|this) browser is (?:out of date|outdated|(?:no longer |not )supported)"
     r"|you are using an? (?:outdated|old|unsupported) browser"
     r"|(?:please )?(?:update|upgrade) your browser(?:[.!]|$| (?:to|for) )"

@@ -23,6 +23,11 @@ from bot.pipeline.metadata.markup import json_ld_objects, ld_types
 _RECIPE_MIN_ENTRIES = 2
 _STEP_WORDS = 5  # an entry this long found inside a line is the text's own step, not a word it happens to use
 _NAMED_SHARE = 2 / 3
+# the words every how-to's name is made of, in the languages the bot sees most
+_HOW_TO_WORDS = frozenset((
+    "how", "the", "and", "for", "your", "you", "with", "wie", "man", "ein", "eine", "einen", "der", "die", "das", "und",
+    "mit", "comment", "les", "des", "une", "cómo", "como", "con", "para",
+))  # fmt: skip
 _RECIPE_MAX_ENTRIES = 60
 _FRACTIONS = str.maketrans(
     {sign: f" {unicodedata.normalize('NFKC', sign).replace(chr(0x2044), ' ')} " for sign in "¼½¾⅐⅑⅒⅓⅔⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞"}
@@ -67,14 +72,20 @@ def _the_recipe(recipes: list[dict[str, Any]], title: str | None) -> dict[str, A
 
 
 def _the_how_to(how_tos: list[dict[str, Any]], title: str | None) -> dict[str, Any] | None:
-    """The HowTo whose name's words the title mostly holds ("How To Fix A Leaky Tap (5 Steps)" for "How to fix a
-    leaky tap"), even alone: a site's template may carry one about something else ("How to subscribe")."""
-    title_words = set(text_key(title or "").split())
+    """The HowTo whose name's words the title mostly holds, the best of several ("How To Fix A Leaky Tap (5 Steps)"
+    for "How to fix a leaky tap"), even alone: a site's template may carry one about something else ("How to
+    subscribe" beside "How to make pancakes": "how" and "to" say nothing)."""
+    title_words = _content_words(title or "")
+    best, best_share = None, _NAMED_SHARE
     for how_to in how_tos:
-        words = set(text_key(how_to["name"]).split()) if isinstance(how_to.get("name"), str) else set()
-        if words and len(words & title_words) >= _NAMED_SHARE * len(words):
-            return how_to
-    return None
+        words = _content_words(how_to["name"]) if isinstance(how_to.get("name"), str) else set()
+        if words and (share := len(words & title_words) / len(words)) >= best_share:
+            best, best_share = how_to, share
+    return best
+
+
+def _content_words(text: str) -> set[str]:
+    return {word for word in text_key(text).split() if len(word) > 2 and word not in _HOW_TO_WORDS}
 
 
 def _lacks(text: str, entries: list[str]) -> bool:

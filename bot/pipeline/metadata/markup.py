@@ -36,19 +36,19 @@ _NOT_A_PAGE = ("#", "javascript:", "mailto:", "tel:")
 # Containers of readers' comments, by a class or id that starts with the word ("comment-list", "respond")
 COMMENT_NAMES = re.compile(r"(?<![a-z])(?:comment|respond|reply)", re.IGNORECASE)
 _COMMENTS_DEPTH = 6
-# The flags a post's own <article> carries about its comments ("comments-open", "has-comments"), which name no comment
+# The flags a post's own <article> carries about its comments ("comments-open", "comment-count-3"), which name none
 _POST_FLAGS = re.compile(
-    r"(?<![\w-])(?:comments-(?:open|closed|enabled|disabled)|(?:has|no)-comments|comment-status-\w+)(?![\w-])",
+    r"(?<![\w-])(?:js-)?(?:comments?-(?:open|closed|on|off|enabled|disabled|allowed|count(?:-\d+)?)|comment-status-\w+"
+    r"|(?:has|no)-comments)(?![\w-])",
     re.IGNORECASE,
 )
 # A class or id that names a comment: the word opening it, maybe after a short prefix ("div-comment-5", "c-comment")
 _COMMENT_TOKEN = re.compile(r"(?<![\w-])(?:c-|js-|div-)?(?:comments?|respond|repl(?:y|ies))(?:[-_][\w-]*)?(?![\w-])",
                             re.IGNORECASE)  # fmt: skip
-# The box the comments stand in: "<section id="comments">", "comment-list", "comments-area"; its <article>s are
-# comments once the post's own <article> came before (or holds them)
+# The box the comments stand in: "<section id="comments">", "comment-list", "comments-area"
 _COMMENTS_BOX = re.compile(r"(?<![\w-])(?:comments|comment-?list|comments-(?:list|area|section))(?![\w-])",
                            re.IGNORECASE)  # fmt: skip
-_AFTER_A_POST = etree.XPath("boolean(preceding::article | ancestor::article)")
+_AFTER_A_POST = etree.XPath("boolean(preceding::article | ancestor::article[.//h1])")
 
 
 def parse_html(html: str) -> HtmlElement | None:
@@ -153,15 +153,14 @@ def named_for_comments(node: HtmlElement) -> bool:
 
 
 def is_comment_item(node: HtmlElement) -> bool:
-    """A reader's comment set as an <article> of its own: named for comments, or set in the comments' box after (or
-    inside) the post's <article>. Never one that holds the page's headline."""
+    """A reader's comment set as an <article> of its own: named for comments, or set in the comments' box, after the
+    post's <article> or inside the one holding the headline. Never the first <article> nor one that holds the
+    headline: a post's own may carry any flag about its comments ("comments-off", "comment-count-3")."""
     if node.tag != "article" or next(node.iter("h1"), None) is not None:
         return False
-    if named_for_comments(node):
-        return True
     parent = node.getparent()
     boxed = parent is not None and _COMMENTS_BOX.search(class_and_id(parent))
-    return bool(boxed and _AFTER_A_POST(node))
+    return bool((boxed or named_for_comments(node)) and _AFTER_A_POST(node))
 
 
 def is_the_article(node: HtmlElement) -> bool:
