@@ -146,7 +146,7 @@ def in_comments(el: HtmlElement) -> bool:
     return False
 
 
-def named_for_comments(node: HtmlElement) -> bool:
+def _named_for_comments(node: HtmlElement) -> bool:
     """A class or id of its own names a comment ("comment-item", "reply", "c-comment"), a post's flags about its
     comments aside; not a word that merely starts so ("commentary") nor a post's category ("category-comment")."""
     return bool(_COMMENT_TOKEN.search(_POST_FLAGS.sub("", class_and_id(node))))
@@ -156,11 +156,13 @@ def is_comment_item(node: HtmlElement) -> bool:
     """A reader's comment set as an <article> of its own: named for comments, or set in the comments' box, after the
     post's <article> or inside the one holding the headline. Never the first <article> nor one that holds the
     headline: a post's own may carry any flag about its comments ("comments-off", "comment-count-3")."""
-    if node.tag != "article" or next(node.iter("h1"), None) is not None:
+    if node.tag != "article":
         return False
     parent = node.getparent()
     boxed = parent is not None and _COMMENTS_BOX.search(class_and_id(parent))
-    return bool((boxed or named_for_comments(node)) and _AFTER_A_POST(node))
+    if not (boxed or _named_for_comments(node)):  # the names first: every walk up from a name or a date asks this
+        return False
+    return next(node.iter("h1"), None) is None and bool(_AFTER_A_POST(node))
 
 
 def is_the_article(node: HtmlElement) -> bool:
