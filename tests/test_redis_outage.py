@@ -106,6 +106,38 @@ async def test_a_server_that_accepts_and_never_answers_is_given_up_on_at_the_gua
     await store.close()
 
 
+async def test_a_settings_change_redis_does_not_take_says_so(
+    refused_url: str, settings_for: Callable[..., Settings]
+) -> None:
+    store = Store.from_settings(settings_for(refused_url))
+    assert await store.channel_settings.change("C1", muted=True) is None  # `/digest mute` must not answer "Muted"
+    assert await store.channel_settings.put("C1", ChannelSettings(muted=True)) is False
+    await store.close()
+
+
+async def test_a_settings_change_never_writes_over_settings_it_could_not_read(
+    throwaway_redis: RedisServer, settings_for: Callable[..., Settings]
+) -> None:
+    admin = redis.Redis.from_url(throwaway_redis.url)
+    # A client whose reads fail and writes succeed: a blip that loses the read of a read-modify-write, on cue.
+    admin.acl_setuser("blind", enabled=True, nopass=True, keys=["*"], commands=["+@all", "-get"])
+    admin.close()
+    settings = settings_for(throwaway_redis.url)
+    store = Store.from_settings(settings)
+    blind_url = throwaway_redis.url.replace("redis://", "redis://blind@")
+    blind = Store.from_settings(settings_for(blind_url, DIGESTBOT_REDIS_PREFIX=settings.redis_prefix))
+    weekly = ChannelSettings(roundup_enabled=True, roundup_day=4, roundup_time="17:00", timezone="Europe/Berlin")
+    assert await store.channel_settings.put("C1", weekly)
+
+    assert await blind.channel_settings.change("C1", muted=True) is None
+    assert await store.channel_settings.get("C1") == weekly  # the roundup was not switched off by the defaults
+    muted = weekly.model_copy(update={"muted": True})
+    assert await store.channel_settings.change("C1", muted=True) == muted
+    assert await store.channel_settings.with_roundups() == [("C1", muted)]
+    await blind.close()
+    await store.close()
+
+
 EMBEDDED_SCRIPT = """
 import asyncio, sys
 from bot.config import Settings

@@ -38,21 +38,41 @@ def _settings(raw: bytes) -> ChannelSettings:
 
 class ChannelSettingsStore(Part):
     async def get(self, channel_id: str) -> ChannelSettings:
-        """The channel's settings, or the defaults if it has none (or Redis is away)."""
+        """The channel's settings, or the defaults if it has none (or Redis is away: change() never saves those)."""
         key = self.keys.channel(channel_id, "settings")
         raw = await self.guard.run(lambda: self.r.get(key), None)
         return await self.parsed(key, raw, _settings) or ChannelSettings()
 
-    async def put(self, channel_id: str, settings: ChannelSettings) -> None:
+    async def change(self, channel_id: str, **fields: object) -> ChannelSettings | None:
+        """The channel's settings with `fields` changed, as saved; None if Redis is away or refused (nothing saved).
+
+        Nothing is written unless the channel's settings were read: with the defaults standing in for them during
+        a blip, `/digest mute` would have switched its roundup off. A pydantic ValidationError for a bad field.
+        """
+        key = self.keys.channel(channel_id, "settings")
+
+        async def read() -> tuple[bool, bytes | None]:
+            return True, await self.r.get(key)
+
+        was_read, raw = await self.guard.run(read, (False, None))
+        if not was_read:
+            return None
+        current = await self.parsed(key, raw, _settings) or ChannelSettings()
+        changed = ChannelSettings.model_validate(current.model_dump() | fields)
+        return changed if await self.put(channel_id, changed) else None
+
+    async def put(self, channel_id: str, settings: ChannelSettings) -> bool:
+        """Store the channel's settings whole; False if Redis is away or refused, and nothing was saved."""
         value = pack(_SettingsRecord.model_validate(settings.model_dump()))
 
-        async def call() -> None:
+        async def call() -> bool:
             async with self.r.pipeline(transaction=False) as pipe:
                 pipe.set(self.keys.channel(channel_id, "settings"), value)
                 (pipe.sadd if settings.roundup_enabled else pipe.srem)(self.keys.roundups, channel_id)
                 await pipe.execute()
+            return True
 
-        await self.guard.run(call, None)
+        return await self.guard.run(call, False)
 
     async def with_roundups(self) -> list[tuple[str, ChannelSettings]]:
         """Channels whose roundup is on, with their settings, sorted by channel id."""
