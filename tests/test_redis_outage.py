@@ -3,6 +3,7 @@ default surviving a restart of the bot."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import subprocess
@@ -19,8 +20,11 @@ from bot.config import Settings
 from bot.errors import DigestError
 from bot.memory.channel_settings import ChannelSettings
 from bot.memory.channels import Share
+from bot.memory.connection import connect
+from bot.memory.guard import RedisGuard
 from bot.memory.store import Store
 from bot.models import Digest
+from tests.support.waiting import HANG_S
 
 if TYPE_CHECKING:
     from tests.support.redis_server import RedisServer, SilentServer
@@ -42,6 +46,33 @@ def digest(url: str = URL) -> Digest:
 
 def messages(caplog: pytest.LogCaptureFixture, text: str) -> list[logging.LogRecord]:
     return [r for r in caplog.records if text in r.getMessage()]
+
+
+class ListeningSilentServer:
+    """A Redis address that accepts connections and never answers, counting them: a call cut off by its deadline
+    drops its connection, so each call that tries Redis opens one (and sends its PING there)."""
+
+    def __init__(self) -> None:
+        self.connections: list[asyncio.StreamWriter] = []
+        self._handlers: list[asyncio.Task[None]] = []
+        self._server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> str:
+        self._server = await asyncio.start_server(self._swallow, "127.0.0.1", 0)
+        return f"redis://127.0.0.1:{self._server.sockets[0].getsockname()[1]}/0"
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        for writer in self.connections:
+            writer.close()
+        await asyncio.gather(*self._handlers)
+
+    async def _swallow(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections.append(writer)
+        self._handlers.append(asyncio.current_task())  # type: ignore[arg-type]
+        while await reader.read(65536):
+            pass
 
 
 async def test_store_degrades_while_redis_is_down_and_recovers_everything(
@@ -72,7 +103,7 @@ async def test_store_degrades_while_redis_is_down_and_recovers_everything(
     assert len(outage) == 1 and outage[0].levelno == logging.ERROR
 
     throwaway_redis.start()  # same port, same data dir: the client reconnects by itself
-    assert await store.ping() and store.healthy
+    assert await store.ping() and store.healthy  # a refused connection tripped no breaker: the next call tries
     assert len(messages(caplog, "Redis is reachable again")) == 1
     assert await store.cache.get(URL) == digest()
     assert await store.channels.first_share("C1", URL) == SHARE
@@ -104,6 +135,53 @@ async def test_a_server_that_accepts_and_never_answers_is_given_up_on_at_the_gua
     with pytest.raises(DigestError):  # one bounded cache read, then the fetch; no lock, no cache write
         await store.cache.digest_once(URL, failing)
     await store.close()
+
+
+def guarded_store(settings: Settings, **guard: float) -> Store:
+    client = connect(settings)
+    return Store(client, settings, RedisGuard(client, **guard))
+
+
+async def test_once_a_call_timed_out_the_next_ones_skip_redis_until_one_probe_after_the_cool_off(
+    settings_for: Callable[..., Settings],
+) -> None:
+    silent = ListeningSilentServer()
+    async with silent as url:
+        # A short deadline keeps the test quick. A cool-off longer than the test: no call probes in it.
+        cooling = guarded_store(settings_for(url), deadline_s=0.2, cool_off_s=HANG_S)
+        assert [await cooling.cache.get(URL) for _ in range(10)] == [None] * 10
+        assert len(silent.connections) == 1 and not cooling.healthy  # the first call waited, the others skipped
+        await cooling.close()
+
+        # A cool-off of 0 s: over at once, so the next call probes Redis, and the calls meanwhile skip it.
+        cooled = guarded_store(settings_for(url), deadline_s=0.2, cool_off_s=0.0)
+        assert await cooled.cache.get(URL) is None
+        assert len(silent.connections) == 2
+        assert await asyncio.gather(*(cooled.cache.get(URL) for _ in range(5))) == [None] * 5
+        assert len(silent.connections) == 3 and not cooled.healthy
+        await cooled.close()
+
+
+async def test_after_the_cool_off_a_probe_finds_redis_back(
+    redis_url: str, refused_url: str, settings_for: Callable[..., Settings]
+) -> None:
+    live = connect(settings_for(redis_url))
+    async with ListeningSilentServer() as silent_url:
+        hung = connect(settings_for(silent_url))
+        cooling, cooled = RedisGuard(deadline_s=0.2, cool_off_s=HANG_S), RedisGuard(deadline_s=0.2, cool_off_s=0.0)
+        for guard in (cooling, cooled):
+            assert not await guard.run(hung.ping, False) and not guard.healthy
+        assert not await cooling.run(live.ping, False)  # still cooling off: Redis is not asked
+        assert await cooled.run(live.ping, False) and cooled.healthy  # the probe found it answering
+        assert await cooled.run(live.ping, False)
+        await hung.aclose()
+
+    refused = connect(settings_for(refused_url))
+    guard = RedisGuard(cool_off_s=HANG_S)
+    assert not await guard.run(refused.ping, False)
+    assert await guard.run(live.ping, False) and guard.healthy  # refused at once: no cool-off, the next call tries
+    await refused.aclose()
+    await live.aclose()
 
 
 async def test_a_settings_change_redis_does_not_take_says_so(
