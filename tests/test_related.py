@@ -253,7 +253,28 @@ async def test_one_url_in_two_channels_counts_once(client: redis.asyncio.Redis, 
     hits = await index.ranking(query("cooking", 0, channel="CANY"))  # every candidate it may see, shown or not
     assert sorted(h.canonical_url for h in hits) == [article("cooking", n)[0] for n in (2, 4)]
     first = next(h for h in hits if h.canonical_url == article("cooking", 4)[0])
-    assert first.shared_at == DAY0 + timedelta(days=3)  # the first share, though it was private
+    assert first.shared_at == DAY0 + timedelta(days=5)  # its first share where CANY may see it: the public one
+
+
+async def test_a_reader_sees_the_first_share_only_among_the_shares_it_may_see(
+    client: redis.asyncio.Redis, prefix: str
+) -> None:
+    writer, reader = RelatedIndex(client, Keys(prefix)), RelatedIndex(client, Keys(prefix))  # a replica reads
+    await writer.add(item("cooking", 2, channel="CPUB", days=20))
+    await writer.add(item("cooking", 4, channel="GSECRET", private=True, days=3))
+    await reader.ranking(query("cooking", 2, channel="GSECRET"))  # the reader's index then takes the re-shares
+    await writer.add(item("cooking", 4, channel="GOTHER", private=True, days=9))
+    await writer.add(item("cooking", 4, channel="CPUB", days=15))
+    await writer.add(item("cooking", 4, channel="CLATER", days=17))
+
+    async def first_share(index: RelatedIndex, channel: str) -> datetime:
+        hits = await index.ranking(query("cooking", 2, channel=channel))
+        return next(h.shared_at for h in hits if h.canonical_url == article("cooking", 4)[0])
+
+    for index in (writer, reader):
+        assert await first_share(index, "COTHER") == DAY0 + timedelta(days=15)  # no private channel's date shows
+        assert await first_share(index, "GOTHER") == DAY0 + timedelta(days=9)  # its own, not GSECRET's day 3
+        assert await first_share(index, "GSECRET") == DAY0 + timedelta(days=3)
 
 
 async def test_another_replica_sees_what_the_first_added(client: redis.asyncio.Redis, prefix: str) -> None:
@@ -442,6 +463,16 @@ def test_the_chance_of_being_on_topic_grows_with_the_cosine_and_the_index_within
     assert weak < strong
     assert chances(10, [0.1, 0.2]) == chances(30, [0.1, 0.2]) < chances(100, [0.1, 0.2])
     assert chances(100, [0.1, 0.2]) < chances(1000, [0.1, 0.2]) == chances(100_000, [0.1, 0.2])
+
+
+def test_a_record_keeps_each_private_channels_first_share_and_reads_older_ones_without() -> None:
+    doc = Doc("https://a.example/1", "Title", "Line", "a.example", 1.5e9, {"C1": False, "G2": True},
+              b"\x01\x02\x03\x04", (7, 9), b"abcdefgh", {"G2": 1.4e9})  # fmt: skip
+    assert Doc.decode(doc.encode()) == doc
+    assert (doc.first_seen_by("C9"), doc.first_seen_by("G2")) == (1.5e9, 1.4e9)
+    format_2 = doc.encode().replace(b"!G2@1400000000", b"!G2")
+    format_2 = bytes([2]) + format_2[1:]
+    assert Doc.decode(format_2) == Doc(**{**doc.__dict__, "private_since": {}})
 
 
 def test_a_record_from_before_neighbours_reads_as_having_none() -> None:

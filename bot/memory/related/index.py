@@ -81,10 +81,10 @@ class RelatedIndex:
             title = clip_bytes(item.title, TITLE_BYTES)
             line = clip_bytes(one_line(item.summary or item.text), LINE_BYTES)
             neighbours = team.neighbours(h, item.channel_id, item.title, item.text, language)
-            doc = Doc(item.canonical_url, title, line, item.domain,
-                      item.shared_at.timestamp(), {item.channel_id: item.channel_is_private},
+            at = item.shared_at.timestamp()
+            doc = Doc(item.canonical_url, title, line, item.domain, at, {item.channel_id: item.channel_is_private},
                       team.signature(item.title, item.text, language), textvec.shingle_sketch(item.text),
-                      neighbours)  # fmt: skip
+                      neighbours, {item.channel_id: at} if item.channel_is_private else {})  # fmt: skip
             blob = doc.encode()
             terms = textvec.term_weights(item.title, item.text, language).keys()  # every distinct term of both
             keys = [key, self._key(item.team_id, "df"), self._key(item.team_id, "log")]
@@ -103,7 +103,7 @@ class RelatedIndex:
         await self._synced(item.team_id)
 
     async def _add_share(self, key: str, item: RelatedItem) -> None:
-        """Add the channel (and an earlier first-share time) to a stored article, safe against races."""
+        """Add the channel (and its first-share time) to a stored article, safe against races."""
         async with self.redis.pipeline(transaction=True) as pipe:
             for _ in range(10):
                 try:
@@ -112,9 +112,7 @@ class RelatedIndex:
                     if blob is None:
                         return
                     doc = Doc.decode(blob)
-                    private = doc.channels.get(item.channel_id, True) and item.channel_is_private
-                    doc.channels[item.channel_id] = private
-                    doc.shared_at = min(doc.shared_at, item.shared_at.timestamp())
+                    doc.add_share(item.channel_id, item.channel_is_private, item.shared_at.timestamp())
                     pipe.multi()
                     pipe.set(key, doc.encode())
                     await pipe.execute()
@@ -162,7 +160,7 @@ class RelatedIndex:
             shows = shortlist.shown(chances[: len(shortlist.direct)].tolist())
         else:
             shows = shortlist.above(threshold)
-        return [_hit(team.docs[i], float(agreed[i]), float(direct[i]), s)
+        return [_hit(team.docs[i], query.channel_id, float(agreed[i]), float(direct[i]), s)
                 for i, s in zip(ids[:k].tolist(), shows, strict=True)]  # fmt: skip
 
     async def drop(self, team_id: str) -> None:
@@ -255,9 +253,10 @@ def _first_pass(team: TeamIndex, query: RelatedQuery, visible: np.ndarray) -> Fi
     return max(tries, key=lambda first: float(np.max(first.scores, where=visible, initial=0.0)))
 
 
-def _hit(doc: Doc, score: float, similarity: float, shown: bool) -> RelatedHit:
+def _hit(doc: Doc, reader_channel: str, score: float, similarity: float, shown: bool) -> RelatedHit:
+    """What a reader in `reader_channel` sees of an article: when it was first shared where they may see it."""
     return RelatedHit(
         canonical_url=doc.url, title=doc.title, one_line=doc.one_line, domain=doc.domain,
-        shared_at=datetime.fromtimestamp(doc.shared_at, UTC), score=round(score, 4),
+        shared_at=datetime.fromtimestamp(doc.first_seen_by(reader_channel), UTC), score=round(score, 4),
         similarity=round(similarity, 4), shown=shown,
     )  # fmt: skip

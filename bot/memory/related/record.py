@@ -2,14 +2,15 @@
 in-memory index hold one per article.
 
 A record is a header, the packed terms of its signature, its shingle sketch, the short ids of its stored
-neighbours, then its URL, title, line, domain and channels as text.
+neighbours, then its URL, title, line, domain and channels as text: `C1 !G2@1741000000`, a private channel with
+when it first shared the article, as only its own readers may learn that.
 """
 
 from __future__ import annotations
 
 import hashlib
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from bot.memory import textvec
@@ -18,7 +19,7 @@ ONE_LINE_CHARS = 140
 # A record's title and line in UTF-8 bytes (not characters: 140 of them can be 560 bytes): with the 508 bytes of
 # terms, sketch and neighbours, a record stays under 1 KB for any page, plus its link's own length.
 TITLE_BYTES = LINE_BYTES = 200
-_FORMAT = 2
+_FORMAT = 3  # 2: private channels without their own first-share times (read as having none)
 _HEADER = struct.Struct("<BdBBB")  # format, first shared (epoch s), terms, sketch hashes, neighbours
 _HEADER_V1 = struct.Struct("<BdBB")  # records stored before neighbours: read as having none
 SHORT_ID = 4  # bytes of doc_id() a neighbour list keeps: a clash among a query's 40 candidates is negligible
@@ -48,11 +49,12 @@ class Doc:
     title: str
     one_line: str
     domain: str
-    shared_at: float
+    shared_at: float  # first shared in a public channel (or, while only private channels have it, in one of them)
     channels: dict[str, bool]  # channel id -> is private
     signature: bytes
     sketch: tuple[int, ...]
     neighbours: bytes = b""  # short ids of the articles it ranked best when added (TeamIndex.neighbours())
+    private_since: dict[str, float] = field(default_factory=dict)  # private channel id -> its first share (epoch s)
 
     @cached_property
     def title_tokens(self) -> frozenset[str]:
@@ -62,10 +64,31 @@ class Doc:
     def public(self) -> bool:
         return not all(self.channels.values())
 
+    def add_share(self, channel_id: str, private: bool, at: float) -> None:
+        """Count a share in a channel: a private one keeps its own first-share time, a public one may move the
+        article's first public share earlier (a channel that was private and is public now takes its time along)."""
+        was_public = self.public
+        private = self.channels.get(channel_id, True) and private
+        self.channels[channel_id] = private
+        since = min(at, self.private_since.pop(channel_id, at))
+        if private:
+            self.private_since[channel_id] = since
+        else:
+            self.shared_at = min(self.shared_at, since) if was_public else since
+
+    def first_seen_by(self, channel_id: str) -> float:
+        """When a reader in `channel_id` could first have seen it shared: its first public share, or their own
+        channel's first share if that is private and earlier. Another private channel's share never shows."""
+        seen = [self.shared_at] if self.public else []
+        if channel_id in self.private_since:
+            seen.append(self.private_since[channel_id])
+        return min(seen, default=self.shared_at)
+
     def encode(self) -> bytes:
         n_terms, n_sketch = len(self.signature) // 4, len(self.sketch)
         head = _HEADER.pack(_FORMAT, self.shared_at, n_terms, n_sketch, len(self.neighbours) // SHORT_ID)
-        channels = " ".join(("!" if private else "") + cid for cid, private in self.channels.items())
+        channels = " ".join(_channel_text(cid, private, self.private_since.get(cid)) for cid, private in
+                            self.channels.items())  # fmt: skip
         fields = (self.url, self.title, self.one_line, self.domain, channels)
         text = _SEP.join(f.replace(_SEP, " ") for f in fields).encode()
         return head + self.signature + struct.pack(f"<{n_sketch}I", *self.sketch) + self.neighbours + text
@@ -77,7 +100,7 @@ class Doc:
             start, n_neighbours = _HEADER_V1.size, 0
         else:
             fmt, shared_at, n_terms, n_sketch, n_neighbours = _HEADER.unpack_from(blob)
-            if fmt != _FORMAT:
+            if fmt not in (2, _FORMAT):
                 raise ValueError(f"unknown related record format {fmt}")
             start = _HEADER.size
         at = start + 4 * n_terms
@@ -85,5 +108,18 @@ class Doc:
         at += 4 * n_sketch
         neighbours = blob[at : at + SHORT_ID * n_neighbours]
         url, title, line, domain, channels = blob[at + len(neighbours) :].decode().split(_SEP)
-        chans = {c.lstrip("!"): c.startswith("!") for c in channels.split()}
-        return cls(url, title, line, domain, shared_at, chans, blob[start : start + 4 * n_terms], sketch, neighbours)
+        chans: dict[str, bool] = {}
+        since: dict[str, float] = {}
+        for text in channels.split():
+            cid, _, when = text.lstrip("!").partition("@")
+            chans[cid] = text.startswith("!")
+            if when:
+                since[cid] = float(when)
+        signature = blob[start : start + 4 * n_terms]
+        return cls(url, title, line, domain, shared_at, chans, signature, sketch, neighbours, since)
+
+
+def _channel_text(channel_id: str, private: bool, since: float | None) -> str:
+    if not private:
+        return channel_id
+    return f"!{channel_id}@{since:.0f}" if since is not None else f"!{channel_id}"

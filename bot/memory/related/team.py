@@ -75,7 +75,7 @@ class TeamIndex:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def apply(self, h: bytes, doc: Doc) -> None:
-        """Add a new article, or take a known one's channels and first-share time from its newer record."""
+        """Add a new article, or take a known one's channels and first-share times from its newer record."""
         i = self.by_hash.get(h)
         known = set(self.docs[i].channels) if i is not None else set()
         self.applied += 1
@@ -88,7 +88,8 @@ class TeamIndex:
             self.local.discard(h)
             self._post(i)
         else:
-            self.docs[i].channels, self.docs[i].shared_at = doc.channels, doc.shared_at
+            kept = self.docs[i]
+            kept.channels, kept.shared_at, kept.private_since = doc.channels, doc.shared_at, doc.private_since
         self.public[i] = int(self.docs[i].public)
         for cid, private in doc.channels.items():
             if private and cid not in known:
