@@ -18,6 +18,7 @@ from redis.asyncio.sentinel import SentinelConnectionPool
 
 from bot.config import Settings
 from bot.errors import DigestError
+from bot.memory.cache import KEPT_TEXT_CHARS
 from bot.memory.channel_settings import ChannelSettings
 from bot.memory.channels import Share
 from bot.memory.connection import connect
@@ -100,6 +101,27 @@ async def test_a_long_digest_is_stored_compressed_a_short_one_as_json(store: Sto
     assert json.loads(zlib.decompress(long_raw[1:]))["v"] == 1
     assert json.loads(short_raw)["v"] == 1
     assert (await store.cache.get("https://a.example/long")).text == text
+
+
+async def test_a_huge_page_makes_a_small_record_and_every_asker_gets_the_same_text(
+    store: Store, store_settings: Settings
+) -> None:
+    url = "https://a.example/huge"
+    text = " ".join(f"Paragraph {i} of a page that goes on and on, {i * 7919 % 10007} words in." for i in range(15000))
+    made = 0
+
+    async def produce() -> Digest:
+        nonlocal made
+        made += 1
+        return make_digest(url, text)
+
+    first = await store.cache.digest_once(url, produce)
+    again = await store.cache.digest_once(url, produce)
+    assert made == 1 and first == again and len(first.text) == KEPT_TEXT_CHARS and text.startswith(first.text)
+    client = raw_client(store_settings)
+    raw = await client.get(key(store_settings, "digest", url))
+    await client.aclose()
+    assert len(text) > 900_000 and len(raw) < 16_000
 
 
 async def test_negative_cache_raises_without_producing(store: Store) -> None:

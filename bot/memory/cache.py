@@ -38,6 +38,10 @@ LOCK_WAIT_S = 60.0  # a waiting replica gives up and produces the digest itself 
 LOCK_POLL_S = 0.05
 MAX_MESSAGE_CHARS = 1000
 NEVER_KEPT = frozenset({"bad_url", "blocked_address"})  # the link's own form, or the address policy
+# The article text a digest keeps: its readers are related reading and search (a related record's terms and sketch,
+# a card's or roundup's query), which need no more of it than a code host's README gives them (codehosts.TEXT_CHARS),
+# and `digestbot digest --json`, which prints it. Uncut, a 933 KB page made a 569 KB cache record.
+KEPT_TEXT_CHARS = 20_000
 
 Produce = Callable[[], Awaitable[Digest]]
 Write = tuple[str, bytes, int]  # key, value, TTL s
@@ -95,7 +99,7 @@ class DigestCache(Part):
         await self._write(self._failure_writes(link, error))
 
     def _digest_writes(self, link: str, digest: Digest) -> list[Write]:
-        value = pack(_DigestRecord.model_validate(digest.model_dump()), compress=True)
+        value = pack(_DigestRecord.model_validate(_kept(digest).model_dump()), compress=True)
         if len(value) > MAX_VALUE_BYTES:
             return []  # would be dropped as poison on read
         ttl = self._settings.cache_ttl_days * 86400
@@ -126,7 +130,8 @@ class DigestCache(Part):
     # --- one fetch across replicas ------------------------------------------------------------------------
 
     async def digest_once(self, link: str, produce: Produce) -> Digest:
-        """The cached digest, or the cached failure raised, or produce() run once across all replicas.
+        """The cached digest, or the cached failure raised, or produce() run once across all replicas; a digest made
+        here is returned as it is kept (_kept), so the first asker and every later one get the same.
 
         The caller that wins a short lock produces and caches; the others poll the cache until the result (or
         failure) lands, the lock vanishes without one (they then compete again), or LOCK_WAIT_S passes (they
@@ -141,7 +146,7 @@ class DigestCache(Part):
             if isinstance(outcome, DigestError):
                 raise outcome
             if not self.guard.healthy:  # Redis is away: nothing to coordinate with or cache in
-                return await produce()
+                return _kept(await produce())
             if monotonic() > deadline:
                 return await self._produce(link, produce, None)
             token = secrets.token_hex(16)
@@ -165,7 +170,7 @@ class DigestCache(Part):
         renewal = asyncio.create_task(self._keep_lock(lock, token)) if token else None
         writes: list[Write] = []
         try:
-            digest = await produce()
+            digest = _kept(await produce())  # as every later asker gets it: one text for the related index
             writes = self._digest_writes(link, digest)
             return digest
         except DigestError as exc:
@@ -176,6 +181,13 @@ class DigestCache(Part):
                 renewal.cancel()
             # The outcome lands before the lock goes, so a replica waiting for it finds it.
             await self._write(writes, (lock, token) if token else None)
+
+
+def _kept(digest: Digest) -> Digest:
+    """The digest as the cache keeps it: its text cut at KEPT_TEXT_CHARS."""
+    if len(digest.text) <= KEPT_TEXT_CHARS:
+        return digest
+    return digest.model_copy(update={"text": digest.text[:KEPT_TEXT_CHARS]})
 
 
 def _failure(raw: bytes) -> DigestError:
