@@ -60,6 +60,7 @@ def roundup_command(args: argparse.Namespace) -> int:
         return core.roundup_command(args)
     from slack_sdk.errors import SlackApiError
 
+    from handlers.names import UserNames
     from handlers.roundups import post_quiet_line, post_roundup
     from handlers.settings import SlackSettings
     from handlers.slack_client import bot_client
@@ -71,7 +72,7 @@ def roundup_command(args: argparse.Namespace) -> int:
     client = bot_client(settings)
     try:
         if roundup:
-            asyncio.run(post_roundup(client, args.channel, roundup))
+            asyncio.run(post_roundup(client, UserNames(client), args.channel, roundup))
         elif settings.roundup_quiet_line:
             asyncio.run(post_quiet_line(client, args.channel))
         else:

@@ -118,7 +118,8 @@ async def cleanup(settings: Settings) -> None:
 
 @pytest.fixture
 def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn(users={"U1": {"tz": "Asia/Tokyo"}}) as standin:
+    users = {"U1": {"tz": "Asia/Tokyo", "real_name": "Ada <@U9> & co"}, "U3": {"profile": {"display_name": "Grace"}}}
+    with SlackStandIn(users=users) as standin:
         yield standin
 
 
@@ -255,7 +256,7 @@ def hostile_roundup(count: int) -> Roundup:
 
 @pytest.mark.parametrize("count", [1, 15])
 def test_blocks_stay_within_limits_and_escape_page_text(count: int) -> None:
-    text, blocks = roundup_blocks(hostile_roundup(count))
+    text, blocks = roundup_blocks(hostile_roundup(count), {"U1": "Tom <@U9> & co"})
     assert text.startswith("This week in <#C1>")
     assert blocks[0]["text"]["text"] == "*This week in <#C1>*"
     assert len(blocks) <= 50
@@ -265,13 +266,13 @@ def test_blocks_stay_within_limits_and_escape_page_text(count: int) -> None:
     body = "\n".join(sections)
     assert "<!channel>" not in body and "<https://evil" not in body
     assert "&lt;!channel&gt; Tom &amp; Jerry" in body
-    assert "shared by <@U1>" in body
+    assert "shared by Tom &lt;@U9&gt; &amp; co" in body and "<@" not in body  # a name, never a mention
 
 
 def test_links_that_do_not_fit_are_counted() -> None:
-    _, blocks = roundup_blocks(hostile_roundup(15).model_copy(update={"more": 4}))
+    _, blocks = roundup_blocks(hostile_roundup(15).model_copy(update={"more": 4}), {})
     body = "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
-    shown = body.count("shared by <@U1>")
+    shown = body.count("shared by U1")  # a sharer whose name is unknown is shown by id
     assert shown < 15
     assert f"…and {15 - shown + 4} more links" in body
 
@@ -279,10 +280,10 @@ def test_links_that_do_not_fit_are_counted() -> None:
 async def test_the_card_shows_counts_one_lines_and_related(workspace: DigestService) -> None:
     roundup = await build_roundup(workspace, "T1", "C1", START, END)
     assert roundup is not None
-    _, blocks = roundup_blocks(roundup)
+    _, blocks = roundup_blocks(roundup, {"U1": "Ada", "U3": "Grace"})
     body = "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
-    assert f"• <{url('po')}|{STORIES['po'][0]}> — shared by <@U1> (×3)\n   The river Po fell" in body
-    assert f"<{url('candidates')}|{STORIES['candidates'][0]}> — shared by <@U3>\n" in body  # no (×1)
+    assert f"• <{url('po')}|{STORIES['po'][0]}> — shared by Ada (×3)\n   The river Po fell" in body
+    assert f"<{url('candidates')}|{STORIES['candidates'][0]}> — shared by Grace\n" in body  # no (×1)
     assert "*Related reading you haven't seen*" in body
     assert url("rationing") in body.split("Related reading")[1]
 
@@ -358,6 +359,19 @@ async def test_now_posts_for_everyone(workspace: DigestService, slack: SlackStan
     assert url("blitz") in json.dumps(post.params["blocks"])
     assert await run(workspace, slack, "roundup now", channel="C9") == QUIET_LINE
     assert len(slack.calls("chat.postMessage")) == 1
+
+
+async def test_a_posted_roundup_names_its_sharers_and_pings_no_one(
+    workspace: DigestService, slack: SlackStandIn
+) -> None:
+    now = datetime.now(UTC)
+    await share(workspace, "C3", "blitz", "U1", now - timedelta(hours=2))
+    await share(workspace, "C3", "candidates", "U3", now - timedelta(hours=1))
+    await run(workspace, slack, "roundup now", channel="C3")
+    (post,) = slack.calls("chat.postMessage")
+    body = "\n".join(b["text"]["text"] for b in post.params["blocks"] if b["type"] == "section")
+    assert "shared by Ada &lt;@U9&gt; &amp; co" in body and "shared by Grace" in body  # as users.info names them
+    assert "<@" not in json.dumps(post.params["blocks"])
 
 
 async def test_now_in_a_channel_without_the_bot_says_so(workspace: DigestService, slack: SlackStandIn) -> None:

@@ -34,6 +34,7 @@ from bot.roundup import Roundup, iso_week
 from bot.runtime.scheduler import RoundupScheduler, fire_second, last_fire, next_fire
 from bot.service import DigestService
 from handlers.command_text import parse_command
+from handlers.names import UserNames
 from handlers.roundups import post_roundup, roundup_command
 from handlers.slack_client import make_client
 from tests.support.bot_process import bot_for
@@ -58,7 +59,8 @@ async def replica(args: argparse.Namespace) -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory() as data_dir:
         service = DigestService.open(replica_settings(args.redis_url, args.prefix, data_dir))
-        post = functools.partial(post_roundup, make_client("xoxb-test", args.slack_url))
+        client = make_client("xoxb-test", args.slack_url)
+        post = functools.partial(post_roundup, client, UserNames(client))
         scheduler = RoundupScheduler(service, post, sync_every_s=0.2, grace_s=args.grace)
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
