@@ -80,12 +80,15 @@ async def build_roundup(
     )  # fmt: skip
 
 
-async def channel_roundup(service: DigestService, channel_id: str, end: datetime) -> Roundup | None:
-    """The roundup of the 7 days before `end`, for a channel known only by its id (scheduler, CLI)."""
+async def channel_roundup(
+    service: DigestService, channel_id: str, end: datetime, start: datetime | None = None
+) -> Roundup | None:
+    """The roundup of [start, end] (the 7 days before `end` unless told), for a channel known only by its id
+    (scheduler, CLI)."""
     recent = await service.store.channels.recent(channel_id, 1)  # channel settings carry no team: its shares do
     if not recent:
         return None
-    return await build_roundup(service, recent[0].team_id, channel_id, end - WEEK, end)
+    return await build_roundup(service, recent[0].team_id, channel_id, start or end - WEEK, end)
 
 
 def _item(share: Share, count: int, digest: Digest | None) -> RoundupItem:

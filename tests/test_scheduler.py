@@ -30,8 +30,9 @@ from bot.config import Settings
 from bot.memory.channel_settings import ChannelSettings
 from bot.memory.channels import Share
 from bot.models import Digest
-from bot.roundup import Roundup, iso_week
-from bot.runtime.scheduler import RoundupScheduler, fire_second, last_fire, next_fire
+from bot.roundup import Roundup
+from bot.runtime import scheduler as scheduler_module
+from bot.runtime.scheduler import RoundupScheduler, fire_second, last_fire, next_fire, run_id
 from bot.service import DigestService
 from handlers.command_text import parse_command
 from handlers.names import UserNames
@@ -138,9 +139,9 @@ async def service(redis_url: str, slack: SlackStandIn, tmp_path: Path) -> AsyncI
     await svc.close()
 
 
-async def seed(service: DigestService, channel: str, at: datetime) -> str:
+async def seed(service: DigestService, channel: str, at: datetime, story: str = "") -> str:
     """One link shared in the channel at `at`, with its digest cached; returns its URL."""
-    link = f"https://news.example.com/{channel.lower()}"
+    link = f"https://news.example.com/{channel.lower()}{story}"
     digest = Digest(source=link, url=link, canonical_url=link, title=f"Story for {channel}", summary="Summary.")
     await service.store.cache.put(digest)
     share = Share(team_id="T1", channel_id=channel, channel_is_private=False, canonical_url=link, user_id="U1",
@@ -162,7 +163,23 @@ def due_at(moment: datetime) -> ChannelSettings:
 
 
 async def run_key_holder(service: DigestService, channel: str, fire: datetime) -> bytes | None:
-    return await service.redis.get(f"{service.settings.redis_prefix}v1:roundup-run:{channel}:{iso_week(fire)}")
+    return await service.redis.get(f"{service.settings.redis_prefix}v1:roundup-run:{channel}:{run_id(fire)}")
+
+
+class Clock(datetime):
+    """The scheduler's clock, set by a test: `now()` is `Clock.at`."""
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+
+    @classmethod
+    def now(cls, tz: object = None) -> datetime:
+        return cls.at
+
+
+async def run_at(scheduler: RoundupScheduler, channel: str, settings: ChannelSettings, moment: datetime) -> None:
+    """The channel's cron job firing, as it does one second after its last due time before `moment`."""
+    Clock.at = last_fire(channel, settings, moment) + timedelta(seconds=1)
+    await scheduler._run(channel)
 
 
 # --- tests -------------------------------------------------------------------------------------------------------
@@ -201,7 +218,8 @@ async def test_two_replicas_post_a_due_roundup_once(
     assert post.params["channel"] == channel and link in str(post.params["blocks"])
     logs = [r.log() for r in replicas]
     fire = last_fire(channel, due_at(due), datetime.now(UTC))
-    posted, lost = f"roundup of {channel}: 1 links", f"the {iso_week(fire)} roundup of {channel} is another replica's"
+    posted = f"posted the roundup of {channel} due {run_id(fire)}: 1 links"
+    lost = f"the roundup of {channel} due {run_id(fire)} is another replica's"
     assert sorted((posted in log, lost in log) for log in logs) == [(False, True), (True, False)]  # one each
     assert await run_key_holder(service, channel, fire)  # held by the replica that posted, for 8 days
 
@@ -252,7 +270,7 @@ async def test_a_missed_run_posts_once_and_never_twice(
         await again.settled(channel)
     finally:
         again.stop()
-    assert f"the {iso_week(fire)} roundup of {channel} is another replica's" in again.log()
+    assert f"the roundup of {channel} due {run_id(fire)} is another replica's" in again.log()
     assert len(slack.calls("chat.postMessage")) == 1
 
 
@@ -275,6 +293,54 @@ async def test_a_run_missed_beyond_the_grace_period_is_skipped(service: DigestSe
         await late.shutdown()
     assert posts == [caught_up]
     assert await run_key_holder(service, channel, last_fire(channel, due_at(missed), datetime.now(UTC))) is None
+
+
+async def test_each_weekly_run_posts_across_a_daylight_saving_change(
+    service: DigestService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sunday 19:30 in New York is Monday 00:30 UTC in winter, Sunday 23:30 UTC from March 8: two runs in one UTC
+    week, each posted, each listing only what was shared since the one before."""
+    monkeypatch.setattr(scheduler_module, "datetime", Clock)
+    channel = channel_firing_at(5)
+    settings = ChannelSettings(roundup_enabled=True, roundup_day=6, roundup_time="19:30", timezone="America/New_York")
+    await service.store.channel_settings.put(channel, settings)
+    sundays = [datetime(2026, 3, day, 12, tzinfo=UTC) for day in (2, 9, 16)]  # in UTC, the morning after each run
+    fires = [last_fire(channel, settings, sunday) for sunday in sundays]
+    assert fires[1] - fires[0] == timedelta(days=6, hours=23)
+    links = [await seed(service, channel, fire - timedelta(minutes=30), f"-{n}") for n, fire in enumerate(fires)]
+    posts: list[list[str]] = []
+
+    async def post(channel_id: str, roundup: Roundup) -> None:
+        posts.append([item.canonical_url for item in roundup.items])
+
+    scheduler = RoundupScheduler(service, post)
+    for sunday in sundays:
+        await run_at(scheduler, channel, settings, sunday)
+    assert posts == [[link] for link in links]
+
+
+async def test_a_roundup_moved_later_in_the_week_posts_when_promised(
+    service: DigestService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Posted on Monday, then moved to Friday the next day: Friday's roundup posts too, with the links since
+    Monday's."""
+    monkeypatch.setattr(scheduler_module, "datetime", Clock)
+    channel = channel_firing_at(5)
+    monday = ChannelSettings(roundup_enabled=True, roundup_day=0, roundup_time="09:00")
+    friday = ChannelSettings(roundup_enabled=True, roundup_day=4, roundup_time="17:00")
+    before = await seed(service, channel, datetime(2026, 11, 28, 12, tzinfo=UTC), "-saturday")
+    after = await seed(service, channel, datetime(2026, 12, 2, 12, tzinfo=UTC), "-wednesday")
+    posts: list[list[str]] = []
+
+    async def post(channel_id: str, roundup: Roundup) -> None:
+        posts.append([item.canonical_url for item in roundup.items])
+
+    scheduler = RoundupScheduler(service, post)
+    await service.store.channel_settings.put(channel, monday)
+    await run_at(scheduler, channel, monday, datetime(2026, 11, 30, 12, tzinfo=UTC))
+    await service.store.channel_settings.put(channel, friday)
+    await run_at(scheduler, channel, friday, datetime(2026, 12, 4, 18, tzinfo=UTC))
+    assert posts == [[before], [after]]
 
 
 async def test_a_settings_change_reaches_the_running_scheduler_at_once(
