@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.memory.channel_settings import ChannelSettings
 from bot.pipeline.facts import KIND_LABELS
-from bot.roundup import WEEK, Roundup, RoundupItem, build_roundup
+from bot.roundup import WEEK, MemoryUnavailable, Roundup, RoundupItem, build_roundup
 from bot.runtime.metrics import ROUNDUPS_POSTED
 from bot.runtime.scheduler import next_fire
 from handlers.bot import SlackBot
@@ -24,6 +24,7 @@ from handlers.command_text import DAYS, Command
 from handlers.names import UserNames
 
 QUIET_LINE = "Nothing was shared here in the last 7 days."
+MEMORY_AWAY = "My memory of this channel is unavailable right now, so I can't make its roundup: try again soon."
 ITEMS_BUDGET = CARD_BUDGET - 3000  # what the week's links may take; the rest is for the header and related reading
 
 
@@ -102,7 +103,10 @@ async def roundup_command(command: Command, where: dict[str, str], bot: SlackBot
         await _save(bot, channel_id, settings, roundup_enabled=False)
         return {"text": "Weekly roundup off for this channel. `/digest roundup on` brings it back."}
     now = datetime.now(UTC)
-    roundup = await build_roundup(bot.service, where["team_id"], channel_id, now - WEEK, now)
+    try:
+        roundup = await build_roundup(bot.service, where["team_id"], channel_id, now - WEEK, now)
+    except MemoryUnavailable:
+        return {"text": MEMORY_AWAY}
     if roundup is None:
         return {"text": QUIET_LINE}
     if command.switch == "preview":

@@ -25,7 +25,7 @@ from bot.service import DigestService
 from handlers.cards import CARD_BUDGET
 from handlers.command_text import parse_command
 from handlers.listeners.commands import answer_command
-from handlers.roundups import QUIET_LINE, roundup_blocks, roundup_command
+from handlers.roundups import MEMORY_AWAY, QUIET_LINE, roundup_blocks, roundup_command
 from tests.support.bot_process import REPO, bot_for
 from tests.support.slack_standin import SlackStandIn
 
@@ -374,6 +374,18 @@ async def test_a_posted_roundup_names_its_sharers_and_pings_no_one(
     assert "<@" not in json.dumps(post.params["blocks"])
 
 
+async def test_preview_and_now_say_so_when_memory_is_unavailable(
+    refused_url: str, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    away = DigestService.open(Settings.model_validate({"REDIS_URL": refused_url, "DIGESTBOT_DATA_DIR": tmp_path}))
+    try:
+        assert await run(away, slack, "roundup preview") == MEMORY_AWAY
+        assert await run(away, slack, "roundup now") == MEMORY_AWAY
+    finally:
+        await away.close()
+    assert not slack.calls("chat.postMessage")
+
+
 async def test_now_in_a_channel_without_the_bot_says_so(workspace: DigestService, slack: SlackStandIn) -> None:
     await share(workspace, "C3", "blitz", "U1", datetime.now(UTC) - timedelta(hours=2))
     slack.error_next("chat.postMessage", "not_in_channel")
@@ -418,6 +430,20 @@ async def test_cli_previews_a_roundup_in_the_terminal(workspace: DigestService) 
     assert [item["canonical_url"] for item in as_json["items"]] == [url("po"), url("candidates")]
     quiet = await cli(workspace, "--channel", "C9")
     assert quiet.returncode == 0 and "Nothing was shared in C9" in quiet.stdout
+
+
+async def test_cli_fails_when_redis_is_unreachable(
+    workspace: DigestService, slack: SlackStandIn, refused_url: str
+) -> None:
+    await this_week_in_c5(workspace)
+    for args in (["--channel", "C5"], ["--channel", "C5", "--json"]):
+        result = await cli(workspace, *args, REDIS_URL=refused_url)
+        assert result.returncode == 1 and "Redis is unreachable" in result.stderr
+        assert "Nothing was shared" not in result.stdout and "null" not in result.stdout
+    posting = await cli(workspace, "--channel", "C5", "--post", REDIS_URL=refused_url, SLACK_BOT_TOKEN="xoxb-cli",
+                        SLACK_API_URL=slack.base_url, DIGESTBOT_ROUNDUP_QUIET_LINE="true")  # fmt: skip
+    assert posting.returncode == 1 and "Redis is unreachable" in posting.stderr
+    assert not slack.calls("chat.postMessage")
 
 
 async def test_cli_posts_a_roundup_to_the_channel(workspace: DigestService, slack: SlackStandIn) -> None:

@@ -39,6 +39,7 @@ from handlers.names import UserNames
 from handlers.roundups import post_roundup, roundup_command
 from handlers.slack_client import make_client
 from tests.support.bot_process import bot_for
+from tests.support.redis_server import RedisServer
 from tests.support.slack_standin import SlackStandIn
 from tests.support.topologies import TOPOLOGIES, redis_url_for, sync_client
 from tests.support.waiting import HANG_S, wait_until
@@ -341,6 +342,38 @@ async def test_a_roundup_moved_later_in_the_week_posts_when_promised(
     await service.store.channel_settings.put(channel, friday)
     await run_at(scheduler, channel, friday, datetime(2026, 12, 4, 18, tzinfo=UTC))
     assert posts == [[before], [after]]
+
+
+async def test_redis_lost_after_the_claim_is_retried_not_posted_as_a_quiet_week(
+    throwaway_redis: RedisServer, tmp_path: Path
+) -> None:
+    service = DigestService.open(replica_settings(throwaway_redis.url, "test:sched:", str(tmp_path)))
+    due = datetime.now(UTC) - timedelta(minutes=1)
+    channel = channel_firing_at(5)
+    link = await seed(service, channel, due - timedelta(hours=5))
+    await service.store.channel_settings.put(channel, due_at(due))
+    posts: list[list[str]] = []
+    quiet: list[str] = []
+
+    async def post(channel_id: str, roundup: Roundup) -> None:
+        posts.append([item.canonical_url for item in roundup.items])
+
+    async def on_quiet(channel_id: str) -> None:
+        quiet.append(channel_id)
+
+    scheduler = RoundupScheduler(service, post, on_quiet=on_quiet)
+    await scheduler.sync()
+    fire = last_fire(channel, due_at(due), datetime.now(UTC))
+    try:
+        assert await scheduler._claim(channel, fire)
+        throwaway_redis.stop()  # between the claim and reading the channel's links
+        await scheduler._deliver(channel, fire)
+        assert (posts, quiet) == ([], []) and scheduler._scheduler.get_job(f"retry:{channel}")
+        throwaway_redis.start()
+        await scheduler._run(channel)  # the retry it set, a minute later
+    finally:
+        await service.close()
+    assert (posts, quiet) == ([[link]], [])
 
 
 async def test_a_settings_change_reaches_the_running_scheduler_at_once(

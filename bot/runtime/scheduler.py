@@ -11,7 +11,9 @@ when a channel moves its roundup to later in the week), and each is posted.
 A roundup lists the links shared since the end of the channel's last one (the 7 days before it when there was none
 lately), so no link falls between two roundups or shows in both.
 
-Delivery is at most once: the key is taken before posting, so a post that fails is logged, never repeated.
+Delivery is at most once: the key is taken before posting, so a post that fails is logged, never repeated. If Redis
+goes away between the claim and reading the channel's links, the run is given back (and retried, within GRACE_S)
+rather than posted as a quiet week.
 A replica that starts within GRACE_S after a channel's scheduled time runs that missed roundup once (the run
 key still decides who posts, and whether it was already posted).
 
@@ -37,7 +39,8 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.memory.channel_settings import ChannelSettings
-from bot.roundup import WEEK, Roundup, channel_roundup
+from bot.memory.scripts import CLAIM_ONCE, RELEASE_LOCK
+from bot.roundup import WEEK, MemoryUnavailable, Roundup, channel_roundup
 from bot.service import DigestService
 
 log = logging.getLogger(__name__)
@@ -162,12 +165,12 @@ class RoundupScheduler:
             log.info("the roundup of %s due %s is another replica's", channel_id, run_id(fire))
 
     async def _claim(self, channel_id: str, fire: datetime) -> bool | None:
-        """True if this replica won the run due at `fire`, False if another did, None if Redis could not say."""
+        """True if this replica won the run due at `fire` (or already holds it: a retry), False if another did,
+        None if Redis could not say."""
         key = self._service.store.keys.roundup_run(channel_id, run_id(fire))
 
         async def claim() -> bool:
-            # SET NX answers None when the key is taken: that is "another replica won", not "Redis is away".
-            return bool(await self._redis.set(key, self._replica, nx=True, ex=RUN_KEY_TTL_S))
+            return bool(await self._redis.eval(CLAIM_ONCE, 1, key, self._replica, RUN_KEY_TTL_S))
 
         won = await self._service.guard.run(claim, None)
         if won is None:
@@ -186,11 +189,17 @@ class RoundupScheduler:
                                 replace_existing=True)  # fmt: skip
 
     async def _deliver(self, channel_id: str, fire: datetime) -> None:
-        start = await self._last_end(channel_id) or fire - WEEK
-        if start >= fire:
-            log.info("the roundup of %s due %s is covered by its last one", channel_id, run_id(fire))
+        try:
+            start = await self._last_end(channel_id) or fire - WEEK
+            if start >= fire:
+                log.info("the roundup of %s due %s is covered by its last one", channel_id, run_id(fire))
+                return
+            roundup = await channel_roundup(self._service, channel_id, fire, start)
+        except MemoryUnavailable:
+            log.warning("cannot read the links of %s for its roundup: retrying in %.0f s", channel_id, RETRY_S)
+            await self._release(channel_id, fire)
+            self._retry(channel_id, datetime.now(UTC))
             return
-        roundup = await channel_roundup(self._service, channel_id, fire, start)
         if roundup is not None:
             await self._post(channel_id, roundup)
             log.info("posted the roundup of %s due %s: %d links", channel_id, run_id(fire), len(roundup.items))
@@ -204,10 +213,17 @@ class RoundupScheduler:
         """Where the channel's last roundup ended; None if it had none within END_KEY_TTL_S."""
         key = self._service.store.keys.roundup_end(channel_id)
         raw = await self._service.guard.run(lambda: self._redis.get(key), None)
+        if not self._service.store.healthy:
+            raise MemoryUnavailable("the end of the channel's last roundup is unknown")
         try:
             return datetime.fromtimestamp(float(raw), UTC) if raw else None
         except ValueError:  # not written by us: as if there were no last roundup
             return None
+
+    async def _release(self, channel_id: str, fire: datetime) -> None:
+        """Give the run back, so that any replica may take it (if Redis is still away, our own retry may)."""
+        key = self._service.store.keys.roundup_run(channel_id, run_id(fire))
+        await self._service.guard.run(lambda: self._redis.eval(RELEASE_LOCK, 1, key, self._replica), 0)
 
 
 def _schedule(settings: ChannelSettings) -> tuple[int, str, str]:
