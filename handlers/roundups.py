@@ -126,8 +126,10 @@ async def _switch_on(command: Command, channel_id: str, user_id: str, bot: Slack
                         "`Europe/Berlin`, `America/New_York` or `UTC`."}  # fmt: skip
     settings = await bot.service.store.channel_settings.get(channel_id)
     day, time = command.day or 0, command.time or "09:00"  # Monday 09:00 unless told otherwise
-    settings = await _save(bot, channel_id, settings, roundup_enabled=True, roundup_day=day, roundup_time=time,
-                           timezone=zone)  # fmt: skip
+    schedule = {"roundup_day": day, "roundup_time": time, "timezone": zone}
+    kept = settings.roundup_enabled and settings.model_dump(include=set(schedule)) == schedule
+    set_at = settings.roundup_set_at if kept else datetime.now(UTC)  # the schedule's due times count from here
+    settings = await _save(bot, channel_id, settings, roundup_enabled=True, roundup_set_at=set_at, **schedule)
     due = int(next_fire(channel_id, settings, datetime.now(UTC)).timestamp())
     return {"text": (
         f"Weekly roundup on: every {DAYS[day].title()} at {time} ({zone}). The first one is due "

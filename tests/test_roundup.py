@@ -307,8 +307,9 @@ async def test_on_defaults_to_monday_nine_in_the_callers_slack_timezone(
     assert "every Monday at 09:00 (Asia/Tokyo)" in reply
     assert slack.calls("users.info")[0].params["user"] == "U1"
     expected = ChannelSettings(roundup_enabled=True, roundup_day=0, roundup_time="09:00", timezone="Asia/Tokyo")
-    assert await service.store.channel_settings.get("C1") == expected
-    assert await service.store.channel_settings.with_roundups() == [("C1", expected)]
+    stored = await service.store.channel_settings.get("C1")
+    assert stored.roundup_set_at and stored.model_copy(update={"roundup_set_at": None}) == expected
+    assert await service.store.channel_settings.with_roundups() == [("C1", stored)]
 
 
 async def test_on_with_day_time_and_zone(service: DigestService, slack: SlackStandIn) -> None:

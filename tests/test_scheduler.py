@@ -34,7 +34,7 @@ from bot.roundup import Roundup
 from bot.runtime import scheduler as scheduler_module
 from bot.runtime.scheduler import RoundupScheduler, fire_second, last_fire, next_fire, run_id
 from bot.service import DigestService
-from handlers.command_text import parse_command
+from handlers.command_text import DAYS, parse_command
 from handlers.names import UserNames
 from handlers.roundups import post_roundup, roundup_command
 from handlers.slack_client import make_client
@@ -374,6 +374,38 @@ async def test_redis_lost_after_the_claim_is_retried_not_posted_as_a_quiet_week(
     finally:
         await service.close()
     assert (posts, quiet) == ([[link]], [])
+
+
+async def test_a_time_already_past_when_the_roundup_was_set_is_not_caught_up(
+    service: DigestService, slack: SlackStandIn
+) -> None:
+    """A replica starting an hour after a channel's roundup time does not post it if the roundup was switched on, or
+    moved to that time, after it: the bot promised the next one. One set earlier is caught up."""
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    switched_on, moved, set_before = (channel_firing_at(5) for _ in range(3))
+    for channel in (switched_on, moved, set_before):
+        await seed(service, channel, hour_ago - timedelta(hours=1))
+    bot, body = bot_for(service, slack.base_url), {"user_id": "U1", "team_id": "T1"}
+    await roundup_command(parse_command("roundup on UTC"), body | {"channel_id": moved}, bot)
+    for channel in (switched_on, moved):  # now, after the time it names
+        when = f"{DAYS[hour_ago.weekday()]} {hour_ago:%H:%M} UTC"
+        await roundup_command(parse_command(f"roundup on {when}"), body | {"channel_id": channel}, bot)
+    earlier = due_at(hour_ago).model_copy(update={"roundup_set_at": hour_ago - timedelta(days=1)})
+    await service.store.channel_settings.put(set_before, earlier)
+    posts: list[str] = []
+
+    async def post(channel_id: str, roundup: Roundup) -> None:
+        posts.append(channel_id)
+
+    scheduler = RoundupScheduler(service, post)
+    await scheduler.start()
+    try:  # the roundup set before its time is caught up: the catch-up runs are over
+        await asyncio.to_thread(wait_until, lambda: set_before in posts, "the roundup set earlier caught up")
+        for channel in (switched_on, moved):
+            await scheduler._run(channel)  # as a retry would: not due either
+    finally:
+        await scheduler.shutdown()
+    assert posts == [set_before]
 
 
 async def test_a_settings_change_reaches_the_running_scheduler_at_once(

@@ -15,7 +15,8 @@ Delivery is at most once: the key is taken before posting, so a post that fails 
 goes away between the claim and reading the channel's links, the run is given back (and retried, within GRACE_S)
 rather than posted as a quiet week.
 A replica that starts within GRACE_S after a channel's scheduled time runs that missed roundup once (the run
-key still decides who posts, and whether it was already posted).
+key still decides who posts, and whether it was already posted), unless that time had passed when the roundup was
+switched on or moved: the bot never promised it.
 
 Each channel fires at a fixed second of its minute, derived from its id: every replica agrees on it, and a
 workspace's roundups all due "Monday 09:00" are spread over that minute instead of landing at once.
@@ -116,7 +117,7 @@ class RoundupScheduler:
         self._scheduler.start()
         now = datetime.now(UTC)
         for channel_id, settings in self._jobs.items():
-            if now - last_fire(channel_id, settings, now) <= self._grace:
+            if self._due(channel_id, settings, now) is not None:
                 self._scheduler.add_job(self._run, args=[channel_id], id=f"catch-up:{channel_id}")
 
     async def shutdown(self) -> None:
@@ -153,8 +154,8 @@ class RoundupScheduler:
         if not store.healthy:
             self._retry(channel_id, now)
             return
-        fire = last_fire(channel_id, settings, now)
-        if not settings.roundup_enabled or now - fire > self._grace:
+        fire = self._due(channel_id, settings, now)
+        if not settings.roundup_enabled or fire is None:
             return  # switched off or moved by another replica since our last sync
         claimed = await self._claim(channel_id, fire)
         if claimed is None:
@@ -163,6 +164,13 @@ class RoundupScheduler:
             await self._deliver(channel_id, fire)
         else:
             log.info("the roundup of %s due %s is another replica's", channel_id, run_id(fire))
+
+    def _due(self, channel_id: str, settings: ChannelSettings, now: datetime) -> datetime | None:
+        """The run to make now: the last due time, if within the grace period and not before the roundup was
+        switched on or moved to this schedule."""
+        fire = last_fire(channel_id, settings, now)
+        promised = settings.roundup_set_at is None or fire >= settings.roundup_set_at
+        return fire if promised and now - fire <= self._grace else None
 
     async def _claim(self, channel_id: str, fire: datetime) -> bool | None:
         """True if this replica won the run due at `fire` (or already holds it: a retry), False if another did,
