@@ -4,9 +4,10 @@ Every replica keeps its own in-memory jobs (APScheduler 3's Redis job store pick
 Redis could run code, and one job store must not be shared by several schedulers). Each replica rebuilds its
 jobs from `store.channel_settings.with_roundups()` at start, every SYNC_EVERY_S, and right after a settings change it
 made itself (its owner calls `sync()`). When a job fires, every replica races for one Redis key per channel and
-due time (`SET NX EX`): the winner builds and posts the roundup, the others do nothing, also across restarts. The
-due time, not the week, names the run: two weekly runs can fall in one UTC week (across a daylight-saving change, or
-when a channel moves its roundup to later in the week), and each is posted.
+due time (`SET NX EX` in a script that lets the holder take it again on a retry): the winner builds and posts the
+roundup, the others do nothing, also across restarts. The due time, not the week, names the run: two weekly runs can
+fall in one UTC week (across a daylight-saving change, or when a channel moves its roundup to later in the week), and
+each is posted.
 
 A roundup lists the links shared since the end of the channel's last one (the 7 days before it when there was none
 lately), so no link falls between two roundups or shows in both.
@@ -14,6 +15,7 @@ lately), so no link falls between two roundups or shows in both.
 Delivery is at most once: the key is taken before posting, so a post that fails is logged, never repeated. If Redis
 goes away between the claim and reading the channel's links, the run is given back (and retried, within GRACE_S)
 rather than posted as a quiet week.
+
 A replica that starts within GRACE_S after a channel's scheduled time runs that missed roundup once (the run
 key still decides who posts, and whether it was already posted), unless that time had passed when the roundup was
 switched on or moved: the bot never promised it.
@@ -156,7 +158,7 @@ class RoundupScheduler:
             return
         fire = self._due(channel_id, settings, now)
         if not settings.roundup_enabled or fire is None:
-            return  # switched off or moved by another replica since our last sync
+            return  # switched off or moved since our last sync, or a time past the grace period or never promised
         claimed = await self._claim(channel_id, fire)
         if claimed is None:
             self._retry(channel_id, now)
