@@ -143,10 +143,15 @@ def render(digest: Digest, console: Console) -> None:
 
 
 def roundup_command(args: argparse.Namespace) -> int:
-    """Preview a channel's roundup of the last 7 days in the terminal (or as JSON)."""
+    """Preview a channel's roundup of the last 7 days in the terminal (or as JSON); 1 if Redis is unreachable."""
     from bot.config import Settings
+    from bot.roundup import MemoryUnavailable
 
-    roundup = week_of(args.channel, load_settings(Settings))
+    try:
+        roundup = week_of(args.channel, load_settings(Settings))
+    except MemoryUnavailable:
+        fail(f"Redis is unreachable: cannot tell what was shared in {args.channel}.")
+        return 1
     if args.json:
         print(roundup.model_dump_json() if roundup else json.dumps(None))
     elif roundup is None:

@@ -25,6 +25,10 @@ HITS_PER_SEED = 20  # more than MAX_RELATED: many hits are dropped as already se
 WEEK = timedelta(days=7)
 
 
+class MemoryUnavailable(Exception):
+    """Redis could not be read: a roundup built now would look like a quiet week."""
+
+
 class RoundupItem(BaseModel):
     title: str
     canonical_url: str
@@ -63,10 +67,12 @@ def iso_week(moment: datetime) -> str:
 async def build_roundup(
     service: DigestService, team_id: str, channel_id: str, start: datetime, end: datetime
 ) -> Roundup | None:
-    """The roundup of links first shared in the channel within [start, end]; None for a quiet week."""
+    """The roundup of links first shared in the channel within [start, end]; None for a quiet week.
+    Raises MemoryUnavailable if Redis could not say what was shared."""
     top = await service.store.channels.top_shared(channel_id, start, MAX_CANDIDATES)
     week = [(share, count) for share, count in top if share.shared_at <= _utc(end)]
     if not week:
+        _check_memory(service)
         return None
     liked = await service.store.channels.reactions(channel_id, [share.canonical_url for share, _ in week])
     week.sort(key=lambda pair: (-pair[1], -liked[pair[0].canonical_url], pair[0].shared_at))  # most shared/reacted
@@ -80,12 +86,22 @@ async def build_roundup(
     )  # fmt: skip
 
 
-async def channel_roundup(service: DigestService, channel_id: str, end: datetime) -> Roundup | None:
-    """The roundup of the 7 days before `end`, for a channel known only by its id (scheduler, CLI)."""
+async def channel_roundup(
+    service: DigestService, channel_id: str, end: datetime, start: datetime | None = None
+) -> Roundup | None:
+    """The roundup of [start, end] (the 7 days before `end` unless told), for a channel known only by its id
+    (scheduler, CLI)."""
     recent = await service.store.channels.recent(channel_id, 1)  # channel settings carry no team: its shares do
     if not recent:
+        _check_memory(service)
         return None
-    return await build_roundup(service, recent[0].team_id, channel_id, end - WEEK, end)
+    return await build_roundup(service, recent[0].team_id, channel_id, start or end - WEEK, end)
+
+
+def _check_memory(service: DigestService) -> None:
+    """After a read that found nothing: was that a quiet week, or Redis failing the read?"""
+    if not service.store.healthy:
+        raise MemoryUnavailable("the channel's memory (Redis) is unreachable")
 
 
 def _item(share: Share, count: int, digest: Digest | None) -> RoundupItem:

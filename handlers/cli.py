@@ -60,6 +60,8 @@ def roundup_command(args: argparse.Namespace) -> int:
         return core.roundup_command(args)
     from slack_sdk.errors import SlackApiError
 
+    from bot.roundup import MemoryUnavailable
+    from handlers.names import UserNames
     from handlers.roundups import post_quiet_line, post_roundup
     from handlers.settings import SlackSettings
     from handlers.slack_client import bot_client
@@ -67,11 +69,15 @@ def roundup_command(args: argparse.Namespace) -> int:
     settings = load_settings(SlackSettings)
     if missing := settings.needs(serving=False):
         return _refuse(missing)
-    roundup = core.week_of(args.channel, settings)
+    try:
+        roundup = core.week_of(args.channel, settings)
+    except MemoryUnavailable:
+        fail(f"Redis is unreachable: cannot tell what was shared in {args.channel}, nothing posted.")
+        return 1
     client = bot_client(settings)
     try:
         if roundup:
-            asyncio.run(post_roundup(client, args.channel, roundup))
+            asyncio.run(post_roundup(client, UserNames(client), args.channel, roundup))
         elif settings.roundup_quiet_line:
             asyncio.run(post_quiet_line(client, args.channel))
         else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -13,14 +15,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.memory.channel_settings import ChannelSettings
 from bot.pipeline.facts import KIND_LABELS
-from bot.roundup import WEEK, Roundup, RoundupItem, build_roundup
+from bot.roundup import WEEK, MemoryUnavailable, Roundup, RoundupItem, build_roundup
 from bot.runtime.metrics import ROUNDUPS_POSTED
 from bot.runtime.scheduler import next_fire
 from handlers.bot import SlackBot
 from handlers.cards import CARD_BUDGET, SECTION_LIMIT, Block, clip, escape, related_lines, slack_link
 from handlers.command_text import DAYS, Command
+from handlers.names import UserNames
 
 QUIET_LINE = "Nothing was shared here in the last 7 days."
+MEMORY_AWAY = "My memory of this channel is unavailable right now, so I can't make its roundup: try again soon."
 ITEMS_BUDGET = CARD_BUDGET - 3000  # what the week's links may take; the rest is for the header and related reading
 
 
@@ -28,10 +32,11 @@ def _section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}}
 
 
-def item_line(item: RoundupItem) -> str:
+def item_line(item: RoundupItem, sharer: str) -> str:
+    """One link of the week; `sharer` is its first sharer's name, plain text (a mention would ping them)."""
     times = f" (×{item.shares})" if item.shares > 1 else ""
     kind = f" · _{KIND_LABELS[item.kind]}_" if KIND_LABELS[item.kind] else ""  # articles, most links, go unlabelled
-    line = f"• {slack_link(item.canonical_url, clip(item.title, 150))}{kind} — shared by <@{item.shared_by}>{times}"
+    line = f"• {slack_link(item.canonical_url, clip(item.title, 150))}{kind} — shared by {escape(sharer)}{times}"
     return line + (f"\n   {escape(item.one_line)}" if item.one_line else "")
 
 
@@ -52,8 +57,14 @@ def _item_sections(lines: list[str], more: int) -> list[Block]:
     return [_section("\n".join(chunk)) for chunk in sections if chunk]
 
 
-def roundup_blocks(roundup: Roundup) -> tuple[str, list[Block]]:
-    """The roundup card and its one-line fallback text."""
+async def sharer_names(names: UserNames, roundup: Roundup) -> dict[str, str]:
+    """user id -> name of everyone the roundup lists as a first sharer (at most MAX_ITEMS people)."""
+    users = list(dict.fromkeys(item.shared_by for item in roundup.items))
+    return dict(zip(users, await asyncio.gather(*(names.name(user) for user in users)), strict=True))
+
+
+def roundup_blocks(roundup: Roundup, sharers: Mapping[str, str]) -> tuple[str, list[Block]]:
+    """The roundup card and its one-line fallback text; `sharers`: user id -> name (else the id is shown)."""
     count = len(roundup.items) + roundup.more
     since = int(roundup.start.timestamp())
     blocks = [
@@ -62,16 +73,17 @@ def roundup_blocks(roundup: Roundup) -> tuple[str, list[Block]]:
             f"{count} link{'s' if count > 1 else ''} shared since <!date^{since}^{{date_short_pretty}}|"
             f"{roundup.start:%b %-d}>, most shared first"
         )}]},
-        *_item_sections([item_line(item) for item in roundup.items], roundup.more),
+        *_item_sections([item_line(item, sharers.get(item.shared_by, item.shared_by)) for item in roundup.items],
+                        roundup.more),
     ]  # fmt: skip
     if roundup.related:
         blocks.append(_section(f"*Related reading you haven't seen*\n{related_lines(roundup.related)}"))
     return f"This week in <#{roundup.channel_id}>: {count} link{'s' if count > 1 else ''} shared", blocks
 
 
-async def post_roundup(client: AsyncWebClient, channel_id: str, roundup: Roundup) -> None:
-    """Post a roundup for everyone in the channel (the scheduler's `post`, with the client bound)."""
-    text, blocks = roundup_blocks(roundup)
+async def post_roundup(client: AsyncWebClient, names: UserNames, channel_id: str, roundup: Roundup) -> None:
+    """Post a roundup for everyone in the channel (the scheduler's `post`, with the client and names bound)."""
+    text, blocks = roundup_blocks(roundup, await sharer_names(names, roundup))
     await client.chat_postMessage(channel=channel_id, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False)
     ROUNDUPS_POSTED.inc()
 
@@ -91,14 +103,17 @@ async def roundup_command(command: Command, where: dict[str, str], bot: SlackBot
         await _save(bot, channel_id, settings, roundup_enabled=False)
         return {"text": "Weekly roundup off for this channel. `/digest roundup on` brings it back."}
     now = datetime.now(UTC)
-    roundup = await build_roundup(bot.service, where["team_id"], channel_id, now - WEEK, now)
+    try:
+        roundup = await build_roundup(bot.service, where["team_id"], channel_id, now - WEEK, now)
+    except MemoryUnavailable:
+        return {"text": MEMORY_AWAY}
     if roundup is None:
         return {"text": QUIET_LINE}
     if command.switch == "preview":
-        text, blocks = roundup_blocks(roundup)
+        text, blocks = roundup_blocks(roundup, await sharer_names(bot.names, roundup))
         return {"text": text, "blocks": blocks}
     try:
-        await post_roundup(bot.client, channel_id, roundup)
+        await post_roundup(bot.client, bot.names, channel_id, roundup)
     except SlackApiError as error:
         return {"text": f"I couldn't post here ({error.response.get('error')}): `/invite` me, then try again."}
     return {"text": "Posted this week's roundup in the channel."}
@@ -111,8 +126,10 @@ async def _switch_on(command: Command, channel_id: str, user_id: str, bot: Slack
                         "`Europe/Berlin`, `America/New_York` or `UTC`."}  # fmt: skip
     settings = await bot.service.store.channel_settings.get(channel_id)
     day, time = command.day or 0, command.time or "09:00"  # Monday 09:00 unless told otherwise
-    settings = await _save(bot, channel_id, settings, roundup_enabled=True, roundup_day=day, roundup_time=time,
-                           timezone=zone)  # fmt: skip
+    schedule = {"roundup_day": day, "roundup_time": time, "timezone": zone}
+    kept = settings.roundup_enabled and settings.model_dump(include=set(schedule)) == schedule
+    set_at = settings.roundup_set_at if kept else datetime.now(UTC)  # the schedule's due times count from here
+    settings = await _save(bot, channel_id, settings, roundup_enabled=True, roundup_set_at=set_at, **schedule)
     due = int(next_fire(channel_id, settings, datetime.now(UTC)).timestamp())
     return {"text": (
         f"Weekly roundup on: every {DAYS[day].title()} at {time} ({zone}). The first one is due "

@@ -97,7 +97,7 @@ async def serve(settings: SlackSettings, host: str, port: int) -> None:
     bot = await SlackBot.open(settings)  # first: the service starts the embedded Redis the workers then reuse
     app = build_app(bot)
     quiet = partial(post_quiet_line, bot.client) if settings.roundup_quiet_line else None
-    bot.scheduler = RoundupScheduler(bot.service, partial(post_roundup, bot.client), on_quiet=quiet)
+    bot.scheduler = RoundupScheduler(bot.service, partial(post_roundup, bot.client, bot.names), on_quiet=quiet)
     workers = worker_pool(settings)
     stopping = asyncio.Event()
 

@@ -25,7 +25,7 @@ from bot.service import DigestService
 from handlers.cards import CARD_BUDGET
 from handlers.command_text import parse_command
 from handlers.listeners.commands import answer_command
-from handlers.roundups import QUIET_LINE, roundup_blocks, roundup_command
+from handlers.roundups import MEMORY_AWAY, QUIET_LINE, roundup_blocks, roundup_command
 from tests.support.bot_process import REPO, bot_for
 from tests.support.slack_standin import SlackStandIn
 
@@ -118,7 +118,8 @@ async def cleanup(settings: Settings) -> None:
 
 @pytest.fixture
 def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn(users={"U1": {"tz": "Asia/Tokyo"}}) as standin:
+    users = {"U1": {"tz": "Asia/Tokyo", "real_name": "Ada <@U9> & co"}, "U3": {"profile": {"display_name": "Grace"}}}
+    with SlackStandIn(users=users) as standin:
         yield standin
 
 
@@ -255,7 +256,7 @@ def hostile_roundup(count: int) -> Roundup:
 
 @pytest.mark.parametrize("count", [1, 15])
 def test_blocks_stay_within_limits_and_escape_page_text(count: int) -> None:
-    text, blocks = roundup_blocks(hostile_roundup(count))
+    text, blocks = roundup_blocks(hostile_roundup(count), {"U1": "Tom <@U9> & co"})
     assert text.startswith("This week in <#C1>")
     assert blocks[0]["text"]["text"] == "*This week in <#C1>*"
     assert len(blocks) <= 50
@@ -265,13 +266,13 @@ def test_blocks_stay_within_limits_and_escape_page_text(count: int) -> None:
     body = "\n".join(sections)
     assert "<!channel>" not in body and "<https://evil" not in body
     assert "&lt;!channel&gt; Tom &amp; Jerry" in body
-    assert "shared by <@U1>" in body
+    assert "shared by Tom &lt;@U9&gt; &amp; co" in body and "<@" not in body  # a name, never a mention
 
 
 def test_links_that_do_not_fit_are_counted() -> None:
-    _, blocks = roundup_blocks(hostile_roundup(15).model_copy(update={"more": 4}))
+    _, blocks = roundup_blocks(hostile_roundup(15).model_copy(update={"more": 4}), {})
     body = "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
-    shown = body.count("shared by <@U1>")
+    shown = body.count("shared by U1")  # a sharer whose name is unknown is shown by id
     assert shown < 15
     assert f"…and {15 - shown + 4} more links" in body
 
@@ -279,10 +280,10 @@ def test_links_that_do_not_fit_are_counted() -> None:
 async def test_the_card_shows_counts_one_lines_and_related(workspace: DigestService) -> None:
     roundup = await build_roundup(workspace, "T1", "C1", START, END)
     assert roundup is not None
-    _, blocks = roundup_blocks(roundup)
+    _, blocks = roundup_blocks(roundup, {"U1": "Ada", "U3": "Grace"})
     body = "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
-    assert f"• <{url('po')}|{STORIES['po'][0]}> — shared by <@U1> (×3)\n   The river Po fell" in body
-    assert f"<{url('candidates')}|{STORIES['candidates'][0]}> — shared by <@U3>\n" in body  # no (×1)
+    assert f"• <{url('po')}|{STORIES['po'][0]}> — shared by Ada (×3)\n   The river Po fell" in body
+    assert f"<{url('candidates')}|{STORIES['candidates'][0]}> — shared by Grace\n" in body  # no (×1)
     assert "*Related reading you haven't seen*" in body
     assert url("rationing") in body.split("Related reading")[1]
 
@@ -306,8 +307,9 @@ async def test_on_defaults_to_monday_nine_in_the_callers_slack_timezone(
     assert "every Monday at 09:00 (Asia/Tokyo)" in reply
     assert slack.calls("users.info")[0].params["user"] == "U1"
     expected = ChannelSettings(roundup_enabled=True, roundup_day=0, roundup_time="09:00", timezone="Asia/Tokyo")
-    assert await service.store.channel_settings.get("C1") == expected
-    assert await service.store.channel_settings.with_roundups() == [("C1", expected)]
+    stored = await service.store.channel_settings.get("C1")
+    assert stored.roundup_set_at and stored.model_copy(update={"roundup_set_at": None}) == expected
+    assert await service.store.channel_settings.with_roundups() == [("C1", stored)]
 
 
 async def test_on_with_day_time_and_zone(service: DigestService, slack: SlackStandIn) -> None:
@@ -360,6 +362,31 @@ async def test_now_posts_for_everyone(workspace: DigestService, slack: SlackStan
     assert len(slack.calls("chat.postMessage")) == 1
 
 
+async def test_a_posted_roundup_names_its_sharers_and_pings_no_one(
+    workspace: DigestService, slack: SlackStandIn
+) -> None:
+    now = datetime.now(UTC)
+    await share(workspace, "C3", "blitz", "U1", now - timedelta(hours=2))
+    await share(workspace, "C3", "candidates", "U3", now - timedelta(hours=1))
+    await run(workspace, slack, "roundup now", channel="C3")
+    (post,) = slack.calls("chat.postMessage")
+    body = "\n".join(b["text"]["text"] for b in post.params["blocks"] if b["type"] == "section")
+    assert "shared by Ada &lt;@U9&gt; &amp; co" in body and "shared by Grace" in body  # as users.info names them
+    assert "<@" not in json.dumps(post.params["blocks"])
+
+
+async def test_preview_and_now_say_so_when_memory_is_unavailable(
+    refused_url: str, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    away = DigestService.open(Settings.model_validate({"REDIS_URL": refused_url, "DIGESTBOT_DATA_DIR": tmp_path}))
+    try:
+        assert await run(away, slack, "roundup preview") == MEMORY_AWAY
+        assert await run(away, slack, "roundup now") == MEMORY_AWAY
+    finally:
+        await away.close()
+    assert not slack.calls("chat.postMessage")
+
+
 async def test_now_in_a_channel_without_the_bot_says_so(workspace: DigestService, slack: SlackStandIn) -> None:
     await share(workspace, "C3", "blitz", "U1", datetime.now(UTC) - timedelta(hours=2))
     slack.error_next("chat.postMessage", "not_in_channel")
@@ -404,6 +431,20 @@ async def test_cli_previews_a_roundup_in_the_terminal(workspace: DigestService) 
     assert [item["canonical_url"] for item in as_json["items"]] == [url("po"), url("candidates")]
     quiet = await cli(workspace, "--channel", "C9")
     assert quiet.returncode == 0 and "Nothing was shared in C9" in quiet.stdout
+
+
+async def test_cli_fails_when_redis_is_unreachable(
+    workspace: DigestService, slack: SlackStandIn, refused_url: str
+) -> None:
+    await this_week_in_c5(workspace)
+    for args in (["--channel", "C5"], ["--channel", "C5", "--json"]):
+        result = await cli(workspace, *args, REDIS_URL=refused_url)
+        assert result.returncode == 1 and "Redis is unreachable" in result.stderr
+        assert "Nothing was shared" not in result.stdout and "null" not in result.stdout
+    posting = await cli(workspace, "--channel", "C5", "--post", REDIS_URL=refused_url, SLACK_BOT_TOKEN="xoxb-cli",
+                        SLACK_API_URL=slack.base_url, DIGESTBOT_ROUNDUP_QUIET_LINE="true")  # fmt: skip
+    assert posting.returncode == 1 and "Redis is unreachable" in posting.stderr
+    assert not slack.calls("chat.postMessage")
 
 
 async def test_cli_posts_a_roundup_to_the_channel(workspace: DigestService, slack: SlackStandIn) -> None:

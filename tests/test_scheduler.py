@@ -30,13 +30,16 @@ from bot.config import Settings
 from bot.memory.channel_settings import ChannelSettings
 from bot.memory.channels import Share
 from bot.models import Digest
-from bot.roundup import Roundup, iso_week
-from bot.runtime.scheduler import RoundupScheduler, fire_second, last_fire, next_fire
+from bot.roundup import Roundup
+from bot.runtime import scheduler as scheduler_module
+from bot.runtime.scheduler import RoundupScheduler, fire_second, last_fire, next_fire, run_id
 from bot.service import DigestService
-from handlers.command_text import parse_command
+from handlers.command_text import DAYS, parse_command
+from handlers.names import UserNames
 from handlers.roundups import post_roundup, roundup_command
 from handlers.slack_client import make_client
 from tests.support.bot_process import bot_for
+from tests.support.redis_server import RedisServer
 from tests.support.slack_standin import SlackStandIn
 from tests.support.topologies import TOPOLOGIES, redis_url_for, sync_client
 from tests.support.waiting import HANG_S, wait_until
@@ -58,7 +61,8 @@ async def replica(args: argparse.Namespace) -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory() as data_dir:
         service = DigestService.open(replica_settings(args.redis_url, args.prefix, data_dir))
-        post = functools.partial(post_roundup, make_client("xoxb-test", args.slack_url))
+        client = make_client("xoxb-test", args.slack_url)
+        post = functools.partial(post_roundup, client, UserNames(client))
         scheduler = RoundupScheduler(service, post, sync_every_s=0.2, grace_s=args.grace)
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -136,9 +140,9 @@ async def service(redis_url: str, slack: SlackStandIn, tmp_path: Path) -> AsyncI
     await svc.close()
 
 
-async def seed(service: DigestService, channel: str, at: datetime) -> str:
+async def seed(service: DigestService, channel: str, at: datetime, story: str = "") -> str:
     """One link shared in the channel at `at`, with its digest cached; returns its URL."""
-    link = f"https://news.example.com/{channel.lower()}"
+    link = f"https://news.example.com/{channel.lower()}{story}"
     digest = Digest(source=link, url=link, canonical_url=link, title=f"Story for {channel}", summary="Summary.")
     await service.store.cache.put(digest)
     share = Share(team_id="T1", channel_id=channel, channel_is_private=False, canonical_url=link, user_id="U1",
@@ -160,7 +164,23 @@ def due_at(moment: datetime) -> ChannelSettings:
 
 
 async def run_key_holder(service: DigestService, channel: str, fire: datetime) -> bytes | None:
-    return await service.redis.get(f"{service.settings.redis_prefix}v1:roundup-run:{channel}:{iso_week(fire)}")
+    return await service.redis.get(f"{service.settings.redis_prefix}v1:roundup-run:{channel}:{run_id(fire)}")
+
+
+class Clock(datetime):
+    """The scheduler's clock, set by a test: `now()` is `Clock.at`."""
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+
+    @classmethod
+    def now(cls, tz: object = None) -> datetime:
+        return cls.at
+
+
+async def run_at(scheduler: RoundupScheduler, channel: str, settings: ChannelSettings, moment: datetime) -> None:
+    """The channel's cron job firing, as it does one second after its last due time before `moment`."""
+    Clock.at = last_fire(channel, settings, moment) + timedelta(seconds=1)
+    await scheduler._run(channel)
 
 
 # --- tests -------------------------------------------------------------------------------------------------------
@@ -199,7 +219,8 @@ async def test_two_replicas_post_a_due_roundup_once(
     assert post.params["channel"] == channel and link in str(post.params["blocks"])
     logs = [r.log() for r in replicas]
     fire = last_fire(channel, due_at(due), datetime.now(UTC))
-    posted, lost = f"roundup of {channel}: 1 links", f"the {iso_week(fire)} roundup of {channel} is another replica's"
+    posted = f"posted the roundup of {channel} due {run_id(fire)}: 1 links"
+    lost = f"the roundup of {channel} due {run_id(fire)} is another replica's"
     assert sorted((posted in log, lost in log) for log in logs) == [(False, True), (True, False)]  # one each
     assert await run_key_holder(service, channel, fire)  # held by the replica that posted, for 8 days
 
@@ -250,7 +271,7 @@ async def test_a_missed_run_posts_once_and_never_twice(
         await again.settled(channel)
     finally:
         again.stop()
-    assert f"the {iso_week(fire)} roundup of {channel} is another replica's" in again.log()
+    assert f"the roundup of {channel} due {run_id(fire)} is another replica's" in again.log()
     assert len(slack.calls("chat.postMessage")) == 1
 
 
@@ -273,6 +294,118 @@ async def test_a_run_missed_beyond_the_grace_period_is_skipped(service: DigestSe
         await late.shutdown()
     assert posts == [caught_up]
     assert await run_key_holder(service, channel, last_fire(channel, due_at(missed), datetime.now(UTC))) is None
+
+
+async def test_each_weekly_run_posts_across_a_daylight_saving_change(
+    service: DigestService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sunday 19:30 in New York is Monday 00:30 UTC in winter, Sunday 23:30 UTC from March 8: two runs in one UTC
+    week, each posted, each listing only what was shared since the one before."""
+    monkeypatch.setattr(scheduler_module, "datetime", Clock)
+    channel = channel_firing_at(5)
+    settings = ChannelSettings(roundup_enabled=True, roundup_day=6, roundup_time="19:30", timezone="America/New_York")
+    await service.store.channel_settings.put(channel, settings)
+    sundays = [datetime(2026, 3, day, 12, tzinfo=UTC) for day in (2, 9, 16)]  # in UTC, the morning after each run
+    fires = [last_fire(channel, settings, sunday) for sunday in sundays]
+    assert fires[1] - fires[0] == timedelta(days=6, hours=23)
+    links = [await seed(service, channel, fire - timedelta(minutes=30), f"-{n}") for n, fire in enumerate(fires)]
+    posts: list[list[str]] = []
+
+    async def post(channel_id: str, roundup: Roundup) -> None:
+        posts.append([item.canonical_url for item in roundup.items])
+
+    scheduler = RoundupScheduler(service, post)
+    for sunday in sundays:
+        await run_at(scheduler, channel, settings, sunday)
+    assert posts == [[link] for link in links]
+
+
+async def test_a_roundup_moved_later_in_the_week_posts_when_promised(
+    service: DigestService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Posted on Monday, then moved to Friday the next day: Friday's roundup posts too, with the links since
+    Monday's."""
+    monkeypatch.setattr(scheduler_module, "datetime", Clock)
+    channel = channel_firing_at(5)
+    monday = ChannelSettings(roundup_enabled=True, roundup_day=0, roundup_time="09:00")
+    friday = ChannelSettings(roundup_enabled=True, roundup_day=4, roundup_time="17:00")
+    before = await seed(service, channel, datetime(2026, 11, 28, 12, tzinfo=UTC), "-saturday")
+    after = await seed(service, channel, datetime(2026, 12, 2, 12, tzinfo=UTC), "-wednesday")
+    posts: list[list[str]] = []
+
+    async def post(channel_id: str, roundup: Roundup) -> None:
+        posts.append([item.canonical_url for item in roundup.items])
+
+    scheduler = RoundupScheduler(service, post)
+    await service.store.channel_settings.put(channel, monday)
+    await run_at(scheduler, channel, monday, datetime(2026, 11, 30, 12, tzinfo=UTC))
+    await service.store.channel_settings.put(channel, friday)
+    await run_at(scheduler, channel, friday, datetime(2026, 12, 4, 18, tzinfo=UTC))
+    assert posts == [[before], [after]]
+
+
+async def test_redis_lost_after_the_claim_is_retried_not_posted_as_a_quiet_week(
+    throwaway_redis: RedisServer, tmp_path: Path
+) -> None:
+    service = DigestService.open(replica_settings(throwaway_redis.url, "test:sched:", str(tmp_path)))
+    due = datetime.now(UTC) - timedelta(minutes=1)
+    channel = channel_firing_at(5)
+    link = await seed(service, channel, due - timedelta(hours=5))
+    await service.store.channel_settings.put(channel, due_at(due))
+    posts: list[list[str]] = []
+    quiet: list[str] = []
+
+    async def post(channel_id: str, roundup: Roundup) -> None:
+        posts.append([item.canonical_url for item in roundup.items])
+
+    async def on_quiet(channel_id: str) -> None:
+        quiet.append(channel_id)
+
+    scheduler = RoundupScheduler(service, post, on_quiet=on_quiet)
+    await scheduler.sync()
+    fire = last_fire(channel, due_at(due), datetime.now(UTC))
+    try:
+        assert await scheduler._claim(channel, fire)
+        throwaway_redis.stop()  # between the claim and reading the channel's links
+        await scheduler._deliver(channel, fire)
+        assert (posts, quiet) == ([], []) and scheduler._scheduler.get_job(f"retry:{channel}")
+        throwaway_redis.start()
+        await scheduler._run(channel)  # the retry it set, a minute later
+    finally:
+        await service.close()
+    assert (posts, quiet) == ([[link]], [])
+
+
+async def test_a_time_already_past_when_the_roundup_was_set_is_not_caught_up(
+    service: DigestService, slack: SlackStandIn
+) -> None:
+    """A replica starting an hour after a channel's roundup time does not post it if the roundup was switched on, or
+    moved to that time, after it: the bot promised the next one. One set earlier is caught up."""
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    switched_on, moved, set_before = (channel_firing_at(5) for _ in range(3))
+    for channel in (switched_on, moved, set_before):
+        await seed(service, channel, hour_ago - timedelta(hours=1))
+    bot, body = bot_for(service, slack.base_url), {"user_id": "U1", "team_id": "T1"}
+    await roundup_command(parse_command("roundup on UTC"), body | {"channel_id": moved}, bot)
+    for channel in (switched_on, moved):  # now, after the time it names
+        when = f"{DAYS[hour_ago.weekday()]} {hour_ago:%H:%M} UTC"
+        await roundup_command(parse_command(f"roundup on {when}"), body | {"channel_id": channel}, bot)
+    earlier = due_at(hour_ago).model_copy(update={"roundup_set_at": hour_ago - timedelta(days=1)})
+    await service.store.channel_settings.put(set_before, earlier)
+    posts: list[str] = []
+
+    async def post(channel_id: str, roundup: Roundup) -> None:
+        posts.append(channel_id)
+
+    scheduler = RoundupScheduler(service, post)
+    await scheduler.start()
+    try:  # the roundup set before its time is caught up: the catch-up runs are over
+        await asyncio.to_thread(wait_until, lambda: set_before in posts, "the roundup set earlier caught up")
+        for channel in (switched_on, moved):
+            await scheduler._run(channel)  # as a retry would: not due either
+    finally:
+        await scheduler.shutdown()
+    assert posts == [set_before]
 
 
 async def test_a_settings_change_reaches_the_running_scheduler_at_once(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ class ChannelSettings(BaseModel):
     roundup_day: int = Field(0, ge=0, le=6)  # 0 = Monday
     roundup_time: str = Field("09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     timezone: str = "UTC"
+    roundup_set_at: datetime | None = None  # when it was switched on or moved: a due time before was never promised
     muted: bool = False
     repeats: bool = True  # say so when a link was shared here before
 

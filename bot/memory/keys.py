@@ -18,7 +18,8 @@ one URL (or one channel, or one team) share a slot and may be used together in o
 | `P ch:{C}:settings` | string | ChannelSettings JSON `{"v": 1, ...}` | none |
 | `P team:{T}:seen` | hash | U -> `{"C1": 1, "C2": 0}`: the channels of T that saw U, 1 if private | history |
 | `P roundups` | set | ids of channels whose roundup is enabled | none |
-| `P roundup-run:C:W` | string | the replica that posted C's roundup of ISO week W | 8 days |
+| `P roundup-run:C:D` | string | the replica that posts C's roundup due at D (UTC: `2026-11-23T08:00:17Z`) | 8 days |
+| `P roundup-end:C` | string | Unix time C's last roundup run ended at: where the next one's links start | 15 days |
 | `P event:E` | string | `"1"`: Slack event E was handled in the process that acked it (E: an event id) | 1 hour |
 | `P event:trigger:I` | string | `"1"`: the command or click with trigger_id I was answered (replays are not) | 10 min |
 | `P event:share:C:U` | string | `"1"`: a Share in channel button is posting U's card in C | 1 hour |
@@ -69,8 +70,11 @@ class Keys:
     def roundups(self) -> str:
         return f"{self.p}roundups"
 
-    def roundup_run(self, channel_id: str, week: str) -> str:
-        return f"{self.p}roundup-run:{channel_id}:{week}"
+    def roundup_run(self, channel_id: str, due: str) -> str:
+        return f"{self.p}roundup-run:{channel_id}:{due}"
+
+    def roundup_end(self, channel_id: str) -> str:
+        return f"{self.p}roundup-end:{channel_id}"
 
     def event(self, event_id: str) -> str:
         return f"{self.p}event:{event_id}"

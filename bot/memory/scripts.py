@@ -63,7 +63,7 @@ return 1
 
 # --- the digest cache's single-flight lock (bot/memory/cache.py) -------------------------------------------
 
-# KEYS: lock. ARGV: our token (and the TTL in ms to renew it for).
+# KEYS: lock (or the scheduler's roundup run). ARGV: our token (and the TTL in ms to renew it for).
 RELEASE_LOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 RENEW_LOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
 
@@ -81,7 +81,7 @@ return 0
 """
 
 # The first entry to ask owns the key; later asks by that entry (a redelivery) are allowed, others are not.
-# KEYS: once. ARGV: entry id, TTL s.
+# KEYS: once (or the scheduler's roundup run). ARGV: entry id (or replica id), TTL s.
 CLAIM_ONCE = """
 local owner = redis.call('GET', KEYS[1])
 if not owner then

@@ -4,11 +4,21 @@ Every replica keeps its own in-memory jobs (APScheduler 3's Redis job store pick
 Redis could run code, and one job store must not be shared by several schedulers). Each replica rebuilds its
 jobs from `store.channel_settings.with_roundups()` at start, every SYNC_EVERY_S, and right after a settings change it
 made itself (its owner calls `sync()`). When a job fires, every replica races for one Redis key per channel and
-ISO week (`SET NX EX`): the winner builds and posts the roundup, the others do nothing, also across restarts.
+due time (`SET NX EX` in a script that lets the holder take it again on a retry): the winner builds and posts the
+roundup, the others do nothing, also across restarts. The due time, not the week, names the run: two weekly runs can
+fall in one UTC week (across a daylight-saving change, or when a channel moves its roundup to later in the week), and
+each is posted.
 
-Delivery is at most once: the key is taken before posting, so a post that fails is logged, never repeated.
+A roundup lists the links shared since the end of the channel's last one (the 7 days before it when there was none
+lately), so no link falls between two roundups or shows in both.
+
+Delivery is at most once: the key is taken before posting, so a post that fails is logged, never repeated. If Redis
+goes away between the claim and reading the channel's links, the run is given back (and retried, within GRACE_S)
+rather than posted as a quiet week.
+
 A replica that starts within GRACE_S after a channel's scheduled time runs that missed roundup once (the run
-key still decides who posts, and whether it was already posted).
+key still decides who posts, and whether it was already posted), unless that time had passed when the roundup was
+switched on or moved: the bot never promised it.
 
 Each channel fires at a fixed second of its minute, derived from its id: every replica agrees on it, and a
 workspace's roundups all due "Monday 09:00" are spread over that minute instead of landing at once.
@@ -32,7 +42,8 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.memory.channel_settings import ChannelSettings
-from bot.roundup import WEEK, Roundup, channel_roundup, iso_week
+from bot.memory.scripts import CLAIM_ONCE, RELEASE_LOCK
+from bot.roundup import WEEK, MemoryUnavailable, Roundup, channel_roundup
 from bot.service import DigestService
 
 log = logging.getLogger(__name__)
@@ -40,7 +51,8 @@ log = logging.getLogger(__name__)
 GRACE_S = 6 * 3600  # a roundup missed while every replica was down still posts if one is back within this
 SYNC_EVERY_S = 60.0  # how soon another replica's settings change is picked up
 RETRY_S = 60.0  # Redis unreachable when a roundup is due: try again this much later, within the grace period
-RUN_KEY_TTL_S = 8 * 86400  # outlives the week it guards
+RUN_KEY_TTL_S = 8 * 86400  # outlives the grace period of the run it guards
+END_KEY_TTL_S = 15 * 86400  # a roundup covers two weeks at most: after a longer break it covers the last 7 days
 SYNC_JOB = "roundup-sync"
 
 Post = Callable[[str, Roundup], Awaitable[None]]
@@ -57,6 +69,11 @@ def trigger(channel_id: str, settings: ChannelSettings) -> CronTrigger:
         day_of_week=settings.roundup_day, hour=hour, minute=minute, second=fire_second(channel_id),
         timezone=ZoneInfo(settings.timezone),
     )  # fmt: skip
+
+
+def run_id(fire: datetime) -> str:
+    """One due time of a channel's roundup, as every replica names it."""
+    return f"{fire.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
 
 
 def next_fire(channel_id: str, settings: ChannelSettings, now: datetime) -> datetime:
@@ -102,7 +119,7 @@ class RoundupScheduler:
         self._scheduler.start()
         now = datetime.now(UTC)
         for channel_id, settings in self._jobs.items():
-            if now - last_fire(channel_id, settings, now) <= self._grace:
+            if self._due(channel_id, settings, now) is not None:
                 self._scheduler.add_job(self._run, args=[channel_id], id=f"catch-up:{channel_id}")
 
     async def shutdown(self) -> None:
@@ -133,30 +150,37 @@ class RoundupScheduler:
                     self._jobs[channel_id] = settings
 
     async def _run(self, channel_id: str) -> None:
-        """The job: if the roundup is (still) due and no replica claimed this week's run, build and post it."""
+        """The job: if the roundup is (still) due and no replica claimed this run, build and post it."""
         store, now = self._service.store, datetime.now(UTC)
         settings = await store.channel_settings.get(channel_id)
         if not store.healthy:
             self._retry(channel_id, now)
             return
-        fire = last_fire(channel_id, settings, now)
-        if not settings.roundup_enabled or now - fire > self._grace:
-            return  # switched off or moved by another replica since our last sync
+        fire = self._due(channel_id, settings, now)
+        if not settings.roundup_enabled or fire is None:
+            return  # switched off or moved since our last sync, or a time past the grace period or never promised
         claimed = await self._claim(channel_id, fire)
         if claimed is None:
             self._retry(channel_id, now)
         elif claimed:
             await self._deliver(channel_id, fire)
         else:
-            log.info("the %s roundup of %s is another replica's", iso_week(fire), channel_id)
+            log.info("the roundup of %s due %s is another replica's", channel_id, run_id(fire))
+
+    def _due(self, channel_id: str, settings: ChannelSettings, now: datetime) -> datetime | None:
+        """The run to make now: the last due time, if within the grace period and not before the roundup was
+        switched on or moved to this schedule."""
+        fire = last_fire(channel_id, settings, now)
+        promised = settings.roundup_set_at is None or fire >= settings.roundup_set_at
+        return fire if promised and now - fire <= self._grace else None
 
     async def _claim(self, channel_id: str, fire: datetime) -> bool | None:
-        """True if this replica won this week's run, False if another did, None if Redis could not say."""
-        key = self._service.store.keys.roundup_run(channel_id, iso_week(fire))
+        """True if this replica won the run due at `fire` (or already holds it: a retry), False if another did,
+        None if Redis could not say."""
+        key = self._service.store.keys.roundup_run(channel_id, run_id(fire))
 
         async def claim() -> bool:
-            # SET NX answers None when the key is taken: that is "another replica won", not "Redis is away".
-            return bool(await self._redis.set(key, self._replica, nx=True, ex=RUN_KEY_TTL_S))
+            return bool(await self._redis.eval(CLAIM_ONCE, 1, key, self._replica, RUN_KEY_TTL_S))
 
         won = await self._service.guard.run(claim, None)
         if won is None:
@@ -175,12 +199,41 @@ class RoundupScheduler:
                                 replace_existing=True)  # fmt: skip
 
     async def _deliver(self, channel_id: str, fire: datetime) -> None:
-        roundup = await channel_roundup(self._service, channel_id, fire)
+        try:
+            start = await self._last_end(channel_id) or fire - WEEK
+            if start >= fire:
+                log.info("the roundup of %s due %s is covered by its last one", channel_id, run_id(fire))
+                return
+            roundup = await channel_roundup(self._service, channel_id, fire, start)
+        except MemoryUnavailable:
+            log.warning("cannot read the links of %s for its roundup: retrying in %.0f s", channel_id, RETRY_S)
+            await self._release(channel_id, fire)
+            self._retry(channel_id, datetime.now(UTC))
+            return
         if roundup is not None:
             await self._post(channel_id, roundup)
-            log.info("posted the %s roundup of %s: %d links", roundup.week, channel_id, len(roundup.items))
+            log.info("posted the roundup of %s due %s: %d links", channel_id, run_id(fire), len(roundup.items))
         elif self._on_quiet is not None:
             await self._on_quiet(channel_id)
+        # Only once it went out: after a failed post, the next roundup lists these links too.
+        key = self._service.store.keys.roundup_end(channel_id)
+        await self._service.guard.run(lambda: self._redis.set(key, f"{fire.timestamp():.0f}", ex=END_KEY_TTL_S), None)
+
+    async def _last_end(self, channel_id: str) -> datetime | None:
+        """Where the channel's last roundup ended; None if it had none within END_KEY_TTL_S."""
+        key = self._service.store.keys.roundup_end(channel_id)
+        raw = await self._service.guard.run(lambda: self._redis.get(key), None)
+        if not self._service.store.healthy:
+            raise MemoryUnavailable("the end of the channel's last roundup is unknown")
+        try:
+            return datetime.fromtimestamp(float(raw), UTC) if raw else None
+        except ValueError:  # not written by us: as if there were no last roundup
+            return None
+
+    async def _release(self, channel_id: str, fire: datetime) -> None:
+        """Give the run back, so that any replica may take it (if Redis is still away, our own retry may)."""
+        key = self._service.store.keys.roundup_run(channel_id, run_id(fire))
+        await self._service.guard.run(lambda: self._redis.eval(RELEASE_LOCK, 1, key, self._replica), 0)
 
 
 def _schedule(settings: ChannelSettings) -> tuple[int, str, str]:
