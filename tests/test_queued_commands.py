@@ -11,6 +11,7 @@ from bot.config import Settings
 from handlers.bot import SlackBot
 from handlers.jobs import CommandJob
 from handlers.listeners import give_up_job, run_job
+from handlers.listeners.commands import run_command
 from handlers.listeners.messages import GAVE_UP
 from tests.support.bot_process import slack_settings
 from tests.support.slack_standin import SlackStandIn
@@ -46,3 +47,17 @@ async def test_a_command_given_up_on_gets_an_apology(slack: SlackStandIn, bot: S
     await give_up_job(command(slack, "https://x.example/a", "gave-up"), bot)
     [answer] = slack.calls("response_url")
     assert answer.params == {"response_type": "ephemeral", "replace_original": False, "text": f"Sorry: {GAVE_UP}"}
+
+
+def slash(slack: SlackStandIn, text: str, tag: str) -> dict[str, str]:
+    """A `/digest` as bolt hands it to the listener after the ack."""
+    return {**command(slack, text, tag), "trigger_id": f"trigger-{tag}"}
+
+
+async def test_an_answer_given_in_process_is_sent_again_after_a_429(slack: SlackStandIn, bot: SlackBot) -> None:
+    slack.fail_next("response_url", status=429, retry_after="1")
+    await run_command(slash(slack, "recent", "in-process"), bot)
+    assert [(c.status, c.params["response_type"]) for c in slack.calls("response_url")] == [
+        (429, "ephemeral"),
+        (200, "ephemeral"),
+    ]

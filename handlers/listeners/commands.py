@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,7 +31,6 @@ from handlers.roundups import roundup_command
 
 log = logging.getLogger(__name__)
 
-Respond = Callable[..., Awaitable[Any]]
 SHARE_ACTION = "share_digest"
 WORKER_COMMANDS = ("digest", "related", "search")  # they fetch and digest pages, or read the related index
 REPLAY_WINDOW_S = 600  # past Slack's 5 minutes, after which a replayed request fails its signature check
@@ -42,10 +40,10 @@ MEMORY_AWAY = "My memory of this channel is unavailable right now, so I can't li
 
 def register(app: AsyncApp) -> None:
     @app.command("/digest")
-    async def on_command(ack: Any, body: dict[str, Any], respond: Respond, context: AsyncBoltContext) -> None:
+    async def on_command(ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()  # within Slack's 3 seconds; the answer follows through response_url
         if await first_delivery(body, context["bot"]):
-            await run_command(body, respond, context["bot"])
+            await run_command(body, context["bot"])
 
     @app.action(SHARE_ACTION)
     async def on_share(ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -78,19 +76,19 @@ def share_button(url: str) -> Block:
     }
 
 
-async def run_command(body: dict[str, Any], respond: Respond, bot: SlackBot) -> None:
+async def run_command(body: dict[str, Any], bot: SlackBot) -> None:
     """`/digest`, after the ack: queued for a digest worker, or answered here."""
+    response_url = str(body.get("response_url", ""))
     try:
         command = parse_command(body.get("text", ""))
     except CommandError as error:
-        await respond(text=str(error), response_type="ephemeral")
+        await respond_later(bot, response_url, {"text": str(error)})
         return
     if command.name in WORKER_COMMANDS:
         job = CommandJob(**{name: str(body.get(name, "")) for name in CommandJob.model_fields if name != "kind"})
         if await bot.queue.enqueue(job.model_dump()):
             return
-    answer = await answer_command(command, _where(body), bot)
-    await respond(response_type="ephemeral", replace_original=False, **answer)
+    await respond_later(bot, response_url, await answer_command(command, _where(body), bot))
 
 
 def _where(body: dict[str, Any] | CommandJob) -> dict[str, str]:
@@ -109,21 +107,22 @@ async def run_queued_command(job: CommandJob, bot: SlackBot) -> None:
         return
     command = parse_command(job.text)
     answer = await answer_command(command, _where(job), bot)
-    if await respond_later(bot, job, answer):
+    if await respond_later(bot, job.response_url, answer):
         await bot.queue.mark_done(mark)
         log.info("command answered", extra={"command": command.name, "channel": job.channel_id})
 
 
 async def give_up_command(job: CommandJob, bot: SlackBot) -> None:
-    await respond_later(bot, job, {"text": f"Sorry: {GAVE_UP}"})
+    await respond_later(bot, job.response_url, {"text": f"Sorry: {GAVE_UP}"})
 
 
-async def respond_later(bot: SlackBot, job: CommandJob, answer: dict[str, Any]) -> bool:
-    """Send an answer (text and maybe blocks) to the command's caller alone, at its response_url; False if Slack
-    refused it (it is logged, not retried: a response_url takes five answers within 30 minutes, and a refusal
-    does not get better)."""
+async def respond_later(bot: SlackBot, response_url: str, answer: dict[str, Any]) -> bool:
+    """Send an answer (text and maybe blocks) to the command's caller alone, at its response_url, whichever process
+    answers: a 429 is sent again after its Retry-After (bolt's own `respond` does not). False if Slack refused it
+    (it is logged, not retried: a response_url takes five answers within 30 minutes, and a refusal does not get
+    better)."""
     body = {"response_type": "ephemeral", "replace_original": False, **answer}
-    response = await bot.slack.response_client(job.response_url).send_dict(body)
+    response = await bot.slack.response_client(response_url).send_dict(body)
     if response.status_code != 200:
         log.warning("a /digest answer was refused at its response_url: HTTP %d", response.status_code)
     return response.status_code == 200
