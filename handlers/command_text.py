@@ -77,7 +77,8 @@ def parse_command(text: str) -> Command:
     if head == "related":
         return Command("related", url=_one_url(" ".join(rest), "related"))
     if head == "recent":
-        if len(rest) > 1 or (rest and not (rest[0].isdigit() and 1 <= int(rest[0]) <= 50)):
+        # ASCII digits only: "²" and "５" are digits to str.isdigit(), and int() refuses the first
+        if len(rest) > 1 or (rest and not (rest[0].isascii() and rest[0].isdigit() and 1 <= int(rest[0]) <= 50)):
             raise CommandError("`/digest recent [n]` takes a count from 1 to 50.")
         return Command("recent", count=int(rest[0]) if rest else 10)
     if head == "repeats":

@@ -40,6 +40,8 @@ def test_roundup_on_with_day_time_and_zone() -> None:
         ("related ftp://x.example/", "needs an http(s) link"),
         ("recent lots", "count from 1 to 50"),
         ("recent 500", "count from 1 to 50"),
+        ("recent ²", "count from 1 to 50"),  # a digit to str.isdigit(), which int() refuses
+        ("recent ５", "count from 1 to 50"),
         ("repeats maybe", "repeats on"),
         ("roundup sometimes", "roundup on"),
         ("roundup on 25:00", "don't understand"),

@@ -11,7 +11,7 @@ from bot.config import Settings
 from handlers.bot import SlackBot
 from handlers.jobs import CommandJob
 from handlers.listeners import give_up_job, run_job
-from handlers.listeners.commands import run_command
+from handlers.listeners.commands import SOMETHING_WENT_WRONG, once_after_ack, run_command
 from handlers.listeners.messages import GAVE_UP
 from tests.support.bot_process import slack_settings
 from tests.support.slack_standin import SlackStandIn
@@ -61,3 +61,15 @@ async def test_an_answer_given_in_process_is_sent_again_after_a_429(slack: Slack
         (429, "ephemeral"),
         (200, "ephemeral"),
     ]
+
+
+async def test_a_failure_after_the_ack_is_logged_and_the_caller_told(
+    slack: SlackStandIn, bot: SlackBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken() -> None:
+        raise RuntimeError("a bug")
+
+    await once_after_ack(slash(slack, "recent", "broken"), bot, broken)  # raises nothing: bolt keeps its 200
+    [answer] = slack.calls("response_url")
+    assert answer.params["response_type"] == "ephemeral" and answer.params["text"] == SOMETHING_WENT_WRONG
+    assert [r.exc_info[0] for r in caplog.records if r.exc_info] == [RuntimeError]

@@ -301,6 +301,21 @@ def test_malformed_slash_command_gets_help(bot: str, slack: SlackStandIn) -> Non
     assert "don't know `frobnicate`" in slash_answer(bot, slack, "frobnicate now", "C18", "bad")
 
 
+def test_a_click_that_fails_after_its_ack_keeps_its_200_and_gets_an_apology(bot: str, slack: SlackStandIn) -> None:
+    click = {
+        "type": "block_actions",
+        "user": {"id": "U9"},
+        "channel": {"id": "C72"},
+        "team": {"id": "T1"},
+        "actions": [{"action_id": "share_digest", "value": '{"url": "https://a.example/cut-sh'}],  # cut JSON
+        "response_url": slack.response_url("broken-click"),
+        "trigger_id": event_id(),
+        "container": {"type": "message", "channel_id": "C72"},
+    }
+    assert post_signed(f"{bot}/slack/events", interaction_body(click), SECRET, FORM).status_code == 200
+    assert "something went wrong" in answer_at(slack, "broken-click").params["text"]
+
+
 def test_a_429_from_slack_is_retried_after_retry_after_and_posted_once(
     bot_and_log: tuple[str, Path], slack: SlackStandIn, pages: LocalServer
 ) -> None:

@@ -10,9 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -35,6 +38,7 @@ SHARE_ACTION = "share_digest"
 WORKER_COMMANDS = ("digest", "related", "search")  # they fetch and digest pages, or read the related index
 REPLAY_WINDOW_S = 600  # past Slack's 5 minutes, after which a replayed request fails its signature check
 SHARED = "Shared in the channel."
+SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again in a minute."
 MEMORY_AWAY = "My memory of this channel is unavailable right now, so I can't list what was shared: try again soon."
 
 
@@ -42,14 +46,32 @@ def register(app: AsyncApp) -> None:
     @app.command("/digest")
     async def on_command(ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()  # within Slack's 3 seconds; the answer follows through response_url
-        if await first_delivery(body, context["bot"]):
-            await run_command(body, context["bot"])
+        await once_after_ack(body, context["bot"], partial(run_command, body, context["bot"]))
 
     @app.action(SHARE_ACTION)
     async def on_share(ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        if await first_delivery(body, context["bot"]):
-            await share_to_channel(body, context.team_id or "", context["bot"])
+        bot = context["bot"]
+        await once_after_ack(body, bot, partial(share_to_channel, body, context.team_id or "", bot))
+
+
+async def once_after_ack(body: dict[str, Any], bot: SlackBot, work: Callable[[], Awaitable[None]]) -> None:
+    """A command's or a click's `work`, unless it is a replay. Nothing may escape it: bolt would take the ack back
+    and answer Slack 404 ("didn't call ack()"), and the person would see nothing. A failure is logged instead,
+    and they are told at the response_url."""
+    try:
+        if await first_delivery(body, bot):
+            await work()
+    except Exception:  # whatever failed, Slack keeps its 200 and the person gets an answer
+        log.exception("a /digest request failed after its ack")
+        await apologise(bot, str(body.get("response_url", "")))
+
+
+async def apologise(bot: SlackBot, response_url: str) -> None:
+    try:
+        await respond_later(bot, response_url, {"text": SOMETHING_WENT_WRONG})
+    except (aiohttp.ClientError, TimeoutError) as error:
+        log.warning("could not say a /digest request failed: %s", type(error).__name__)
 
 
 async def first_delivery(body: dict[str, Any], bot: SlackBot) -> bool:
