@@ -236,9 +236,15 @@ async def share_to_channel(body: dict[str, Any], team_id: str, bot: SlackBot) ->
     store = bot.service.store
     first = await store.channels.first_share(channel, digest.canonical_url)
     # Of two clicks at once, one shares; the other is told below, once the first is remembered.
-    claimed = first is None and await store.events.first_time(f"share:{channel}:{url_hash(digest.canonical_url)}")
+    claim = f"share:{channel}:{url_hash(digest.canonical_url)}"
+    claimed = first is None and await store.events.first_time(claim)
     if claimed:
-        await post_shared_card(digest, channel, user, team_id, bot)
+        try:
+            await post_shared_card(digest, channel, user, team_id, bot)
+        except SlackApiError as error:
+            await store.events.forget(claim)  # nothing was posted: the next click (once I'm invited) shares it
+            await respond_later(bot, str(body.get("response_url", "")), {"text": not_posted(error)})
+            return
     first = first or await store.channels.first_share(channel, digest.canonical_url)
     note = SHARED if claimed or first is None else await shared_before(bot, first)
     await replace_answer(bot, body.get("response_url"), note)
@@ -260,6 +266,17 @@ async def post_shared_card(digest: Digest, channel: str, user: str, team_id: str
         shared_at=datetime.now(UTC),
     )
     await bot.service.remember(share, digest)
+
+
+def not_posted(error: SlackApiError) -> str:
+    """Why Slack refused the shared card, and what to do; the answer with the button stays, to click again."""
+    reason = error.response.get("error")
+    if reason in ("not_in_channel", "channel_not_found"):  # a private channel I'm not in is "not found"
+        return (
+            "I couldn't share it: I'm not a member of this channel. Invite me with `/invite @digestbot`, then "
+            "click *Share in channel* again."
+        )
+    return f"I couldn't share it: Slack said `{reason}`. Please try again in a minute."
 
 
 async def shared_before(bot: SlackBot, first: Share) -> str:
