@@ -12,6 +12,10 @@ from handlers.command_text import CommandError, parse_command
         ("<https://a.example/x|a.example>", "digest", "url", "https://a.example/x"),
         ("search climate change", "search", "words", "climate change"),
         ("related https://a.example/x", "related", "url", "https://a.example/x"),
+        ("related https://a.example/x https://a.example/y", "related", "url", "https://a.example/x"),  # the first
+        ("related https://a.example/x https://a.example/y", "related", "extra", ["https://a.example/y"]),
+        ("https://a.example/x extra words", "digest", "extra", ["extra", "words"]),
+        ("<https://a.example/x|two words> extra", "digest", "extra", ["extra"]),
         ("recent", "recent", "count", 10),
         ("recent 5", "recent", "count", 5),
         ("mute", "mute", "name", "mute"),
@@ -27,9 +31,10 @@ def test_parses_each_subcommand(text: str, name: str, field: str, value: object)
     assert getattr(command, field) == value
 
 
-def test_roundup_on_with_day_time_and_zone() -> None:
-    command = parse_command("roundup on fri 16:30 Europe/Berlin")
-    assert (command.switch, command.day, command.time, command.timezone) == ("on", 4, "16:30", "Europe/Berlin")
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "CET", "est", "UTC"])  # any zone ZoneInfo knows, in any case
+def test_roundup_on_with_day_time_and_zone(zone: str) -> None:
+    command = parse_command(f"roundup on fri 16:30 {zone}")
+    assert (command.switch, command.day, command.time, command.timezone) == ("on", 4, "16:30", zone)
 
 
 @pytest.mark.parametrize(
@@ -38,6 +43,8 @@ def test_roundup_on_with_day_time_and_zone() -> None:
         ("search", "needs some words"),
         ("related", "needs an http(s) link"),
         ("related ftp://x.example/", "needs an http(s) link"),
+        ("https://example.com/pic.png", "it is an image"),  # a link, but no article: said so
+        ("related https://example.com/pic.png words", "it is an image"),
         ("recent lots", "count from 1 to 50"),
         ("recent 500", "count from 1 to 50"),
         ("recent ²", "count from 1 to 50"),  # a digit to str.isdigit(), which int() refuses

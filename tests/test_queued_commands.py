@@ -73,3 +73,11 @@ async def test_a_failure_after_the_ack_is_logged_and_the_caller_told(
     [answer] = slack.calls("response_url")
     assert answer.params["response_type"] == "ephemeral" and answer.params["text"] == SOMETHING_WENT_WRONG
     assert [r.exc_info[0] for r in caplog.records if r.exc_info] == [RuntimeError]
+
+
+async def test_words_beside_the_link_are_said_to_be_ignored(slack: SlackStandIn, bot: SlackBot) -> None:
+    await run_job(command(slack, "related http://127.0.0.1:9/a http://127.0.0.1:9/b", "two-links"), bot)
+    [answer] = slack.calls("response_url")
+    note, said = answer.params["text"].split("\n", 1)
+    assert note == "_(I take one link at a time, so I ignored `http://127.0.0.1:9/b`.)_"
+    assert said.startswith("Couldn't read <http://127.0.0.1:9/a|this page>")  # the first link alone was read

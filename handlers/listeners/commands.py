@@ -27,7 +27,7 @@ from bot.memory.keys import url_hash
 from bot.models import Digest
 from handlers.bot import SlackBot
 from handlers.cards import Block, digest_card, escape, failure_notice, related_lines, repeat_notice, slack_link
-from handlers.command_text import HELP, Command, CommandError, parse_command
+from handlers.command_text import HELP, Command, CommandError, clip_word, parse_command
 from handlers.jobs import CommandJob
 from handlers.listeners.messages import GAVE_UP, permalink
 from handlers.roundups import roundup_command
@@ -169,14 +169,25 @@ async def answer_command(command: Command, where: dict[str, str], bot: SlackBot)
     if command.name == "recent":
         return await _recent(bot, channel, command.count)
     if command.name == "digest" and command.url:
-        return await _digest(bot, command.url, team, channel)
+        return ignoring(command.extra, await _digest(bot, command.url, team, channel))
     if command.name == "related" and command.url:
-        return await _related(bot, command.url, team, channel)
+        return ignoring(command.extra, await _related(bot, command.url, team, channel))
     if command.name == "search":
         return await _search(bot, command.words, team, channel)
     if command.name == "roundup":
         return await roundup_command(command, where, bot)
     return {"text": HELP}
+
+
+def ignoring(words: list[str], answer: dict[str, Any]) -> dict[str, Any]:
+    """`answer`, saying first which words beside the command's one link it left out (a card shows blocks only)."""
+    if not words:
+        return answer
+    note = f"_(I take one link at a time, so I ignored `{escape(clip_word(' '.join(words)))}`.)_"
+    if "blocks" in answer:
+        return {**answer, "blocks": [{"type": "context", "elements": [{"type": "mrkdwn", "text": note}]},
+                                     *answer["blocks"]]}  # fmt: skip
+    return {**answer, "text": f"{note}\n{answer['text']}"}
 
 
 async def _recent(bot: SlackBot, channel: str, count: int) -> dict[str, Any]:
