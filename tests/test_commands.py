@@ -1,6 +1,9 @@
+import json
+
 import pytest
 
 from handlers.command_text import CommandError, parse_command
+from handlers.listeners.commands import BUTTON_VALUE_LIMIT, TOO_LONG_TO_SHARE, share_button
 
 
 @pytest.mark.parametrize(
@@ -59,3 +62,15 @@ def test_malformed_commands_get_a_clear_message(text: str, hint: str) -> None:
     with pytest.raises(CommandError, match=None) as raised:
         parse_command(text)
     assert hint in str(raised.value)
+
+
+def test_the_share_button_carries_its_link_whole_or_is_not_offered() -> None:
+    url = "https://a.example/" + "a" * 1900
+    [button] = share_button(url)["elements"]
+    assert json.loads(button["value"]) == {"url": url} and len(button["value"]) <= BUTTON_VALUE_LIMIT
+    # Too long for a value, even when only its JSON escapes (\u00e9, six characters each) make it so.
+    for too_long in ("https://a.example/" + "a" * 2000, "https://a.example/" + "é" * 400):
+        assert share_button(too_long) == {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": TOO_LONG_TO_SHARE}],
+        }

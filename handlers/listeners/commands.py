@@ -38,6 +38,8 @@ SHARE_ACTION = "share_digest"
 WORKER_COMMANDS = ("digest", "related", "search")  # they fetch and digest pages, or read the related index
 REPLAY_WINDOW_S = 600  # past Slack's 5 minutes, after which a replayed request fails its signature check
 SHARED = "Shared in the channel."
+BUTTON_VALUE_LIMIT = 2000  # Slack's cap on a button's value
+TOO_LONG_TO_SHARE = "This link is too long for a Share button: paste it in the channel to share its digest there."
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again in a minute."
 MEMORY_AWAY = "My memory of this channel is unavailable right now, so I can't list what was shared: try again soon."
 
@@ -85,6 +87,10 @@ async def first_delivery(body: dict[str, Any], bot: SlackBot) -> bool:
 
 
 def share_button(url: str) -> Block:
+    """The "Share in channel" button; for a link too long for a button's value, how to share it instead."""
+    value = json.dumps({"url": url})
+    if len(value) > BUTTON_VALUE_LIMIT:  # cut, it would not parse on the click
+        return {"type": "context", "elements": [{"type": "mrkdwn", "text": TOO_LONG_TO_SHARE}]}
     return {
         "type": "actions",
         "elements": [
@@ -92,7 +98,7 @@ def share_button(url: str) -> Block:
                 "type": "button",
                 "text": {"type": "plain_text", "text": "Share in channel"},
                 "action_id": SHARE_ACTION,
-                "value": json.dumps({"url": url})[:2000],
+                "value": value,
             }
         ],
     }
