@@ -50,17 +50,31 @@ def clip(text: str, limit: int) -> str:
     return cut + "…"
 
 
+def clip_mrkdwn(text: str, limit: int) -> str:
+    """clip() for mrkdwn: never inside a `<…>` link, mention or date (page text has none: it is escaped), which
+    Slack would show as broken markup; one that does not fit whole is left out."""
+    cut = clip(text, limit)
+    opened = cut.rfind("<")
+    return cut[:opened].rstrip() + "…" if opened > cut.rfind(">") else cut
+
+
 def slack_date(when: datetime) -> str:
     """A date Slack renders in the reader's own timezone, with a UTC fallback."""
     return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} at {{time}}|{when:%Y-%m-%d %H:%M} UTC>"
 
 
 def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip_mrkdwn(text, SECTION_LIMIT)}}
 
 
 def _context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip_mrkdwn(text, SECTION_LIMIT)}]}
+
+
+def title_line(url: str, title: str) -> str:
+    """The card's bold title, linked to the page; the title alone when the link would not fit in a section."""
+    linked = f"*{slack_link(url, title)}*"
+    return linked if len(linked) <= SECTION_LIMIT else f"*{escape(title)}*"
 
 
 def byline(digest: Digest) -> str:
@@ -93,7 +107,7 @@ def digest_card(
 ) -> tuple[str, list[Block]]:
     """The digest card and its one-line plain-text fallback (what notifications show)."""
     title = digest.title or digest.canonical_url
-    blocks: list[Block] = [_section(f"*{slack_link(digest.canonical_url, clip(title, 300))}*")]
+    blocks: list[Block] = [_section(title_line(digest.canonical_url, clip(title, 300)))]
     if line := byline(digest):
         blocks.append(_context(line))
     if shared_by:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from zoneinfo import available_timezones
 
 from handlers.links import links_in_text
 
@@ -19,6 +21,7 @@ HELP = """*digestbot* turns links shared here into digests in the thread.
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_WORD = re.compile(r"<[^<>|\s]+\|[^<>]*>|\S+")  # a word, or a link in Slack's `<url|label>` markup, label and all
 
 
 class CommandError(ValueError):
@@ -35,14 +38,32 @@ class Command:
     day: int | None = None
     time: str | None = None
     timezone: str | None = None
-    extra: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)  # the words beside a command's one link, which it ignores
 
 
-def _one_url(text: str, what: str) -> str:
-    urls = links_in_text(text, limit=1) or links_in_text(f"<{text.strip()}>", limit=1)
-    if not urls:
-        raise CommandError(f"`/digest {what}` needs an http(s) link, e.g. `/digest {what} https://example.com/a`.")
-    return urls[0]
+def _web_link(word: str) -> str | None:
+    """The http(s) address a word is, typed bare or in Slack's `<url|label>` markup."""
+    url = word.removeprefix("<").removesuffix(">").split("|", 1)[0] if word.startswith("<") else word
+    return url if url.lower().startswith(("http://", "https://")) else None
+
+
+def _link_command(name: str, words: list[str]) -> Command:
+    """`name` (digest, related) for the first link among `words`; the other words go to `extra`, for the answer
+    to say they were ignored."""
+    at = next((i for i, word in enumerate(words) if _web_link(word)), None)
+    if at is None:
+        raise CommandError(f"`/digest {name}` needs an http(s) link, e.g. `/digest {name} https://example.com/a`.")
+    url = _web_link(words[at]) or ""
+    digestible = links_in_text(f"<{url}>", limit=1)
+    if not digestible:
+        raise CommandError(f"I can't digest `{clip_word(url)}`: it is an image, a video or a Slack link, not a page "
+                           "with an article to read.")  # fmt: skip
+    return Command(name, url=digestible[0], extra=words[:at] + words[at + 1 :])
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    return frozenset(zone.lower() for zone in available_timezones())
 
 
 def _roundup(args: list[str]) -> Command:
@@ -55,7 +76,7 @@ def _roundup(args: list[str]) -> Command:
             command.day = day
         elif match := _TIME.match(arg):
             command.time = f"{int(match.group(1)):02d}:{match.group(2)}"
-        elif "/" in arg or arg.upper() == "UTC":
+        elif "/" in arg or arg.lower() in _zone_names():  # CET and EST too; a mistyped Area/City is told so later
             command.timezone = arg
         else:
             raise CommandError(f"I don't understand `{arg}`: give a weekday, a time like 09:00 and a timezone.")
@@ -64,7 +85,7 @@ def _roundup(args: list[str]) -> Command:
 
 def parse_command(text: str) -> Command:
     """Turn the text after `/digest` into a Command; raise CommandError with a helpful line otherwise."""
-    words = (text or "").strip().split()
+    words = _WORD.findall(text or "")
     if not words or words[0].lower() == "help":
         return Command("help")
     head, rest = words[0].lower(), words[1:]
@@ -75,9 +96,10 @@ def parse_command(text: str) -> Command:
             raise CommandError("`/digest search` needs some words to look for.")
         return Command("search", words=" ".join(rest))
     if head == "related":
-        return Command("related", url=_one_url(" ".join(rest), "related"))
+        return _link_command("related", rest)
     if head == "recent":
-        if len(rest) > 1 or (rest and not (rest[0].isdigit() and 1 <= int(rest[0]) <= 50)):
+        # ASCII digits only: "²" and "５" are digits to str.isdigit(), and int() refuses the first
+        if len(rest) > 1 or (rest and not (rest[0].isascii() and rest[0].isdigit() and 1 <= int(rest[0]) <= 50)):
             raise CommandError("`/digest recent [n]` takes a count from 1 to 50.")
         return Command("recent", count=int(rest[0]) if rest else 10)
     if head == "repeats":
@@ -86,8 +108,8 @@ def parse_command(text: str) -> Command:
         return Command("repeats", switch=rest[0])
     if head == "roundup":
         return _roundup([w.lower() if w.lower() in ("on", "off", "preview", "now") else w for w in rest])
-    if len(words) == 1 and (links_in_text(words[0], limit=1) or words[0].lower().startswith(("http://", "https://"))):
-        return Command("digest", url=_one_url(words[0], ""))
+    if _web_link(words[0]):
+        return _link_command("digest", words)
     raise CommandError(f"I don't know `{clip_word(head)}`. Here is what I can do:\n{HELP}")
 
 

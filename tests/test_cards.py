@@ -4,7 +4,7 @@ from pydantic import BaseModel
 
 from bot.ages import age
 from bot.models import Digest
-from handlers.cards import CARD_BUDGET, clip, digest_card, escape, repeat_notice
+from handlers.cards import CARD_BUDGET, clip, clip_mrkdwn, digest_card, escape, repeat_notice
 
 
 class Hit(BaseModel):
@@ -81,3 +81,23 @@ def test_helpers() -> None:
     assert age(now - timedelta(days=3), now) == "3d ago" and age(now, now) == "just now"
     note = repeat_notice("Ana <x>", now - timedelta(days=3), "https://slack.example/p1", now)
     assert note.startswith("First shared by Ana &lt;x&gt; 3d ago") and "https://slack.example/p1" in note
+
+
+def block_texts(blocks: list[dict]) -> list[str]:
+    return [block.get("text", {}).get("text") or block["elements"][0]["text"] for block in blocks]
+
+
+def test_a_link_too_long_for_a_section_leaves_the_title_unlinked_never_cut() -> None:
+    url = "https://news.example/" + "a" * 2980
+    [title, *_] = block_texts(digest_card(sample(canonical_url=url))[1])
+    assert title == "*Rivers &lt;!channel&gt; &amp; floods*"
+
+
+def test_clipped_mrkdwn_never_ends_inside_a_link() -> None:
+    now = datetime.now(UTC)
+    # Three lines of about 950 characters: the section's 3,000 end in the third one's label, between its words.
+    hits = [Hit(canonical_url=f"https://b.example/{i}/" + "b" * 800, title=" ".join(["word"] * 30), one_line="x",
+                domain="b.example", shared_at=now) for i in range(5)]  # fmt: skip
+    related = block_texts(digest_card(sample(summary="", quotes=[]), related=hits)[1])[-1]
+    assert len(related) <= 3000 and related.count("<") == related.count(">") and related.endswith("…")
+    assert clip_mrkdwn("see <https://a.example/x|a long label>", 30) == "see…"

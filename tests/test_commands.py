@@ -1,6 +1,9 @@
+import json
+
 import pytest
 
 from handlers.command_text import CommandError, parse_command
+from handlers.listeners.commands import BUTTON_VALUE_LIMIT, TOO_LONG_TO_SHARE, share_button
 
 
 @pytest.mark.parametrize(
@@ -12,6 +15,10 @@ from handlers.command_text import CommandError, parse_command
         ("<https://a.example/x|a.example>", "digest", "url", "https://a.example/x"),
         ("search climate change", "search", "words", "climate change"),
         ("related https://a.example/x", "related", "url", "https://a.example/x"),
+        ("related https://a.example/x https://a.example/y", "related", "url", "https://a.example/x"),  # the first
+        ("related https://a.example/x https://a.example/y", "related", "extra", ["https://a.example/y"]),
+        ("https://a.example/x extra words", "digest", "extra", ["extra", "words"]),
+        ("<https://a.example/x|two words> extra", "digest", "extra", ["extra"]),
         ("recent", "recent", "count", 10),
         ("recent 5", "recent", "count", 5),
         ("mute", "mute", "name", "mute"),
@@ -27,9 +34,10 @@ def test_parses_each_subcommand(text: str, name: str, field: str, value: object)
     assert getattr(command, field) == value
 
 
-def test_roundup_on_with_day_time_and_zone() -> None:
-    command = parse_command("roundup on fri 16:30 Europe/Berlin")
-    assert (command.switch, command.day, command.time, command.timezone) == ("on", 4, "16:30", "Europe/Berlin")
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "CET", "est", "UTC"])  # any zone ZoneInfo knows, in any case
+def test_roundup_on_with_day_time_and_zone(zone: str) -> None:
+    command = parse_command(f"roundup on fri 16:30 {zone}")
+    assert (command.switch, command.day, command.time, command.timezone) == ("on", 4, "16:30", zone)
 
 
 @pytest.mark.parametrize(
@@ -38,8 +46,12 @@ def test_roundup_on_with_day_time_and_zone() -> None:
         ("search", "needs some words"),
         ("related", "needs an http(s) link"),
         ("related ftp://x.example/", "needs an http(s) link"),
+        ("https://example.com/pic.png", "it is an image"),  # a link, but no article: said so
+        ("related https://example.com/pic.png words", "it is an image"),
         ("recent lots", "count from 1 to 50"),
         ("recent 500", "count from 1 to 50"),
+        ("recent ²", "count from 1 to 50"),  # a digit to str.isdigit(), which int() refuses
+        ("recent ５", "count from 1 to 50"),
         ("repeats maybe", "repeats on"),
         ("roundup sometimes", "roundup on"),
         ("roundup on 25:00", "don't understand"),
@@ -50,3 +62,15 @@ def test_malformed_commands_get_a_clear_message(text: str, hint: str) -> None:
     with pytest.raises(CommandError, match=None) as raised:
         parse_command(text)
     assert hint in str(raised.value)
+
+
+def test_the_share_button_carries_its_link_whole_or_is_not_offered() -> None:
+    url = "https://a.example/" + "a" * 1900
+    [button] = share_button(url)["elements"]
+    assert json.loads(button["value"]) == {"url": url} and len(button["value"]) <= BUTTON_VALUE_LIMIT
+    # Too long for a value, even when only its JSON escapes (\u00e9, six characters each) make it so.
+    for too_long in ("https://a.example/" + "a" * 2000, "https://a.example/" + "é" * 400):
+        assert share_button(too_long) == {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": TOO_LONG_TO_SHARE}],
+        }

@@ -301,6 +301,47 @@ def test_malformed_slash_command_gets_help(bot: str, slack: SlackStandIn) -> Non
     assert "don't know `frobnicate`" in slash_answer(bot, slack, "frobnicate now", "C18", "bad")
 
 
+def share_click(slack: SlackStandIn, value: str, channel: str, tag: str) -> bytes:
+    """A click on "Share in channel" in `channel`, whose button carried `value`, answered at response_url `tag`."""
+    return interaction_body({
+        "type": "block_actions",
+        "user": {"id": "U9"},
+        "channel": {"id": channel},
+        "team": {"id": "T1"},
+        "actions": [{"action_id": "share_digest", "value": value}],
+        "response_url": slack.response_url(tag),
+        "trigger_id": event_id(),
+        "container": {"type": "message", "channel_id": channel},
+    })  # fmt: skip
+
+
+def test_a_click_that_fails_after_its_ack_keeps_its_200_and_gets_an_apology(bot: str, slack: SlackStandIn) -> None:
+    click = share_click(slack, '{"url": "https://a.example/cut-sh', "C72", "broken-click")  # cut JSON
+    assert post_signed(f"{bot}/slack/events", click, SECRET, FORM).status_code == 200
+    assert "something went wrong" in answer_at(slack, "broken-click").params["text"]
+
+
+def test_a_share_slack_refuses_says_to_invite_the_bot_and_can_be_clicked_again(
+    bot: str, slack: SlackStandIn, pages: LocalServer
+) -> None:
+    value = json.dumps({"url": pages.url("/rivers")})
+    slack.error_next("chat.postMessage", "not_in_channel")
+    assert (
+        post_signed(f"{bot}/slack/events", share_click(slack, value, "C73", "uninvited"), SECRET, FORM).status_code
+        == 200
+    )
+    refused = answer_at(slack, "uninvited").params
+    assert "`/invite @digestbot`" in refused["text"] and refused["replace_original"] is False  # the button stays
+    assert not slack.posts("C73")
+    # Invited now: the same button shares the card (the failed click did not keep the claim to share it).
+    assert (
+        post_signed(f"{bot}/slack/events", share_click(slack, value, "C73", "invited"), SECRET, FORM).status_code == 200
+    )
+    [card] = slack.wait_for_posts("C73", 1)
+    assert "Rivers are running dry" in json.dumps(card.params["blocks"])
+    assert answer_at(slack, "invited").params["text"] == "Shared in the channel."
+
+
 def test_a_429_from_slack_is_retried_after_retry_after_and_posted_once(
     bot_and_log: tuple[str, Path], slack: SlackStandIn, pages: LocalServer
 ) -> None:

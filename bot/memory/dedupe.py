@@ -37,6 +37,12 @@ class Events(Part):
         key = self.keys.event(event_id)
         return bool(await self.guard.run(lambda: self.r.set(key, b"1", nx=True, ex=ttl_s), True))
 
+    async def forget(self, event_id: str) -> None:
+        """Let `event_id` be seen for the first time again: a claim whose work failed, so that a retry can do it."""
+        self._local.pop(event_id, None)
+        key = self.keys.event(event_id)
+        await self.guard.run(lambda: self.r.delete(key), 0)
+
 
 class Budgets(Part):
     """Budgets of a cosmetic Slack call (the working sign's reactions) that every replica draws from."""

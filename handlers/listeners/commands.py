@@ -12,8 +12,10 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -25,33 +27,53 @@ from bot.memory.keys import url_hash
 from bot.models import Digest
 from handlers.bot import SlackBot
 from handlers.cards import Block, digest_card, escape, failure_notice, related_lines, repeat_notice, slack_link
-from handlers.command_text import HELP, Command, CommandError, parse_command
+from handlers.command_text import HELP, Command, CommandError, clip_word, parse_command
 from handlers.jobs import CommandJob
 from handlers.listeners.messages import GAVE_UP, permalink
 from handlers.roundups import roundup_command
 
 log = logging.getLogger(__name__)
 
-Respond = Callable[..., Awaitable[Any]]
 SHARE_ACTION = "share_digest"
 WORKER_COMMANDS = ("digest", "related", "search")  # they fetch and digest pages, or read the related index
 REPLAY_WINDOW_S = 600  # past Slack's 5 minutes, after which a replayed request fails its signature check
 SHARED = "Shared in the channel."
+BUTTON_VALUE_LIMIT = 2000  # Slack's cap on a button's value
+TOO_LONG_TO_SHARE = "This link is too long for a Share button: paste it in the channel to share its digest there."
+SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again in a minute."
 MEMORY_AWAY = "My memory of this channel is unavailable right now, so I can't list what was shared: try again soon."
 
 
 def register(app: AsyncApp) -> None:
     @app.command("/digest")
-    async def on_command(ack: Any, body: dict[str, Any], respond: Respond, context: AsyncBoltContext) -> None:
+    async def on_command(ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()  # within Slack's 3 seconds; the answer follows through response_url
-        if await first_delivery(body, context["bot"]):
-            await run_command(body, respond, context["bot"])
+        await once_after_ack(body, context["bot"], partial(run_command, body, context["bot"]))
 
     @app.action(SHARE_ACTION)
     async def on_share(ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        if await first_delivery(body, context["bot"]):
-            await share_to_channel(body, context.team_id or "", context["bot"])
+        bot = context["bot"]
+        await once_after_ack(body, bot, partial(share_to_channel, body, context.team_id or "", bot))
+
+
+async def once_after_ack(body: dict[str, Any], bot: SlackBot, work: Callable[[], Awaitable[None]]) -> None:
+    """A command's or a click's `work`, unless it is a replay. Nothing may escape it: bolt would take the ack back
+    and answer Slack 404 ("didn't call ack()"), and the person would see nothing. A failure is logged instead,
+    and they are told at the response_url."""
+    try:
+        if await first_delivery(body, bot):
+            await work()
+    except Exception:  # whatever failed, Slack keeps its 200 and the person gets an answer
+        log.exception("a /digest request failed after its ack")
+        await apologise(bot, str(body.get("response_url", "")))
+
+
+async def apologise(bot: SlackBot, response_url: str) -> None:
+    try:
+        await respond_later(bot, response_url, {"text": SOMETHING_WENT_WRONG})
+    except (aiohttp.ClientError, TimeoutError) as error:
+        log.warning("could not say a /digest request failed: %s", type(error).__name__)
 
 
 async def first_delivery(body: dict[str, Any], bot: SlackBot) -> bool:
@@ -65,6 +87,10 @@ async def first_delivery(body: dict[str, Any], bot: SlackBot) -> bool:
 
 
 def share_button(url: str) -> Block:
+    """The "Share in channel" button; for a link too long for a button's value, how to share it instead."""
+    value = json.dumps({"url": url})
+    if len(value) > BUTTON_VALUE_LIMIT:  # cut, it would not parse on the click
+        return {"type": "context", "elements": [{"type": "mrkdwn", "text": TOO_LONG_TO_SHARE}]}
     return {
         "type": "actions",
         "elements": [
@@ -72,25 +98,25 @@ def share_button(url: str) -> Block:
                 "type": "button",
                 "text": {"type": "plain_text", "text": "Share in channel"},
                 "action_id": SHARE_ACTION,
-                "value": json.dumps({"url": url})[:2000],
+                "value": value,
             }
         ],
     }
 
 
-async def run_command(body: dict[str, Any], respond: Respond, bot: SlackBot) -> None:
+async def run_command(body: dict[str, Any], bot: SlackBot) -> None:
     """`/digest`, after the ack: queued for a digest worker, or answered here."""
+    response_url = str(body.get("response_url", ""))
     try:
         command = parse_command(body.get("text", ""))
     except CommandError as error:
-        await respond(text=str(error), response_type="ephemeral")
+        await respond_later(bot, response_url, {"text": str(error)})
         return
     if command.name in WORKER_COMMANDS:
         job = CommandJob(**{name: str(body.get(name, "")) for name in CommandJob.model_fields if name != "kind"})
         if await bot.queue.enqueue(job.model_dump()):
             return
-    answer = await answer_command(command, _where(body), bot)
-    await respond(response_type="ephemeral", replace_original=False, **answer)
+    await respond_later(bot, response_url, await answer_command(command, _where(body), bot))
 
 
 def _where(body: dict[str, Any] | CommandJob) -> dict[str, str]:
@@ -109,21 +135,22 @@ async def run_queued_command(job: CommandJob, bot: SlackBot) -> None:
         return
     command = parse_command(job.text)
     answer = await answer_command(command, _where(job), bot)
-    if await respond_later(bot, job, answer):
+    if await respond_later(bot, job.response_url, answer):
         await bot.queue.mark_done(mark)
         log.info("command answered", extra={"command": command.name, "channel": job.channel_id})
 
 
 async def give_up_command(job: CommandJob, bot: SlackBot) -> None:
-    await respond_later(bot, job, {"text": f"Sorry: {GAVE_UP}"})
+    await respond_later(bot, job.response_url, {"text": f"Sorry: {GAVE_UP}"})
 
 
-async def respond_later(bot: SlackBot, job: CommandJob, answer: dict[str, Any]) -> bool:
-    """Send an answer (text and maybe blocks) to the command's caller alone, at its response_url; False if Slack
-    refused it (it is logged, not retried: a response_url takes five answers within 30 minutes, and a refusal
-    does not get better)."""
+async def respond_later(bot: SlackBot, response_url: str, answer: dict[str, Any]) -> bool:
+    """Send an answer (text and maybe blocks) to the command's caller alone, at its response_url, whichever process
+    answers: a 429 is sent again after its Retry-After (bolt's own `respond` does not). False if Slack refused it
+    (it is logged, not retried: a response_url takes five answers within 30 minutes, and a refusal does not get
+    better)."""
     body = {"response_type": "ephemeral", "replace_original": False, **answer}
-    response = await bot.slack.response_client(job.response_url).send_dict(body)
+    response = await bot.slack.response_client(response_url).send_dict(body)
     if response.status_code != 200:
         log.warning("a /digest answer was refused at its response_url: HTTP %d", response.status_code)
     return response.status_code == 200
@@ -148,14 +175,25 @@ async def answer_command(command: Command, where: dict[str, str], bot: SlackBot)
     if command.name == "recent":
         return await _recent(bot, channel, command.count)
     if command.name == "digest" and command.url:
-        return await _digest(bot, command.url, team, channel)
+        return ignoring(command.extra, await _digest(bot, command.url, team, channel))
     if command.name == "related" and command.url:
-        return await _related(bot, command.url, team, channel)
+        return ignoring(command.extra, await _related(bot, command.url, team, channel))
     if command.name == "search":
         return await _search(bot, command.words, team, channel)
     if command.name == "roundup":
         return await roundup_command(command, where, bot)
     return {"text": HELP}
+
+
+def ignoring(words: list[str], answer: dict[str, Any]) -> dict[str, Any]:
+    """`answer`, saying first which words beside the command's one link it left out (a card shows blocks only)."""
+    if not words:
+        return answer
+    note = f"_(I take one link at a time, so I ignored `{escape(clip_word(' '.join(words)))}`.)_"
+    if "blocks" in answer:
+        return {**answer, "blocks": [{"type": "context", "elements": [{"type": "mrkdwn", "text": note}]},
+                                     *answer["blocks"]]}  # fmt: skip
+    return {**answer, "text": f"{note}\n{answer['text']}"}
 
 
 async def _recent(bot: SlackBot, channel: str, count: int) -> dict[str, Any]:
@@ -215,9 +253,15 @@ async def share_to_channel(body: dict[str, Any], team_id: str, bot: SlackBot) ->
     store = bot.service.store
     first = await store.channels.first_share(channel, digest.canonical_url)
     # Of two clicks at once, one shares; the other is told below, once the first is remembered.
-    claimed = first is None and await store.events.first_time(f"share:{channel}:{url_hash(digest.canonical_url)}")
+    claim = f"share:{channel}:{url_hash(digest.canonical_url)}"
+    claimed = first is None and await store.events.first_time(claim)
     if claimed:
-        await post_shared_card(digest, channel, user, team_id, bot)
+        try:
+            await post_shared_card(digest, channel, user, team_id, bot)
+        except SlackApiError as error:
+            await store.events.forget(claim)  # nothing was posted: the next click (once I'm invited) shares it
+            await respond_later(bot, str(body.get("response_url", "")), {"text": not_posted(error)})
+            return
     first = first or await store.channels.first_share(channel, digest.canonical_url)
     note = SHARED if claimed or first is None else await shared_before(bot, first)
     await replace_answer(bot, body.get("response_url"), note)
@@ -239,6 +283,17 @@ async def post_shared_card(digest: Digest, channel: str, user: str, team_id: str
         shared_at=datetime.now(UTC),
     )
     await bot.service.remember(share, digest)
+
+
+def not_posted(error: SlackApiError) -> str:
+    """Why Slack refused the shared card, and what to do; the answer with the button stays, to click again."""
+    reason = error.response.get("error")
+    if reason in ("not_in_channel", "channel_not_found"):  # a private channel I'm not in is "not found"
+        return (
+            "I couldn't share it: I'm not a member of this channel. Invite me with `/invite @digestbot`, then "
+            "click *Share in channel* again."
+        )
+    return f"I couldn't share it: Slack said `{reason}`. Please try again in a minute."
 
 
 async def shared_before(bot: SlackBot, first: Share) -> str:
