@@ -484,6 +484,21 @@ def test_link_shared_gets_a_compact_unfurl(
     assert "failed (delivery" not in log_path.read_text()
 
 
+def test_a_muted_channel_gets_no_unfurl(bot: str, slack: SlackStandIn, pages: LocalServer, redis_url: str) -> None:
+    path, muted = f"/unfurl-{uuid.uuid4().hex[:8]}", event_id()
+    pages.routes[path] = html(article_html("drought"))
+    slash = slash_body("mute", channel_id="C52", response_url=slack.response_url("mute-unfurls"))
+    assert post_signed(f"{bot}/slack/events", slash, SECRET, FORM).status_code == 200
+    answer_at(slack, "mute-unfurls")
+    send(bot, link_shared_event([pages.url(path)], channel="C52"), event_id=muted)
+    client = redis.Redis.from_url(redis_url)
+    wait_until(lambda: list(client.scan_iter(f"*once:{muted}")), "the muted channel's unfurl job started")
+    wait_until(lambda: queue_drained(bot), "the queue drained")
+    client.close()
+    assert not [c for c in slack.calls("chat.unfurl") if c.params.get("channel") == "C52"]
+    assert not [r for r in pages.requests if r.path == path]  # not even digested
+
+
 def test_reactions_on_a_sharing_message_and_its_card_are_counted_but_not_the_bots_own(
     bot: str, slack: SlackStandIn, pages: LocalServer, redis_url: str
 ) -> None:
