@@ -481,6 +481,28 @@ def test_app_home_shows_the_users_channels_latest_digests_and_a_mute_switch(
     assert "muted" in views[-1]
 
 
+def test_app_home_spreads_long_links_over_sections_and_unlinks_one_too_long_for_any(
+    bot: str, slack: SlackStandIn, pages: LocalServer
+) -> None:
+    # Nine links of ~500 characters a line outgrow one section's 3,000; the tenth's URL outgrows any section.
+    paths = [f"/long-{i}-{'slug-' * 80}" for i in range(9)] + [f"/longest-{'slug-' * 620}"]
+    for path in paths:
+        pages.routes[path] = html(article_html("drought"))
+        send(bot, message_event(f"<{pages.url(path)}>", channel="C45"))
+    slack.wait_for_posts("C45", len(paths))
+    slack.memberships["U41"] = ["C45"]
+    send(bot, app_home_opened_event(user="U41"))
+    wait_until(lambda: [c for c in slack.calls("views.publish") if c.params["user_id"] == "U41"], "U41's home")
+    [published] = [c for c in slack.calls("views.publish") if c.params["user_id"] == "U41"]
+    assert published.response["ok"], published.response  # every section within Slack's limits
+    sections = [b["text"]["text"] for b in published.params["view"]["blocks"] if b["type"] == "section"]
+    latest = sections[: sections.index("*Your channels*")]
+    assert len(latest) > 1 and latest[0].startswith("*Latest digests*")
+    for path in paths[:-1]:  # each link whole, in one section
+        assert sum(f"<{pages.url(path)}|Drought forces farmers" in text for text in latest) == 1
+    assert pages.url(paths[-1]) not in json.dumps(published.params) and "\n".join(latest).count("Drought") == 10
+
+
 def test_link_shared_gets_a_compact_unfurl(
     bot_and_log: tuple[str, Path], slack: SlackStandIn, pages: LocalServer
 ) -> None:
@@ -501,6 +523,21 @@ def test_link_shared_gets_a_compact_unfurl(
     [line] = [json.loads(line) for line in log_path.read_text().splitlines() if "cannot_unfurl_url" in line]
     assert line["message"] == "unfurl handled" and line["event_id"] == refused and line["unfurled"] == 0
     assert "failed (delivery" not in log_path.read_text()
+
+
+def test_a_muted_channel_gets_no_unfurl(bot: str, slack: SlackStandIn, pages: LocalServer, redis_url: str) -> None:
+    path, muted = f"/unfurl-{uuid.uuid4().hex[:8]}", event_id()
+    pages.routes[path] = html(article_html("drought"))
+    slash = slash_body("mute", channel_id="C52", response_url=slack.response_url("mute-unfurls"))
+    assert post_signed(f"{bot}/slack/events", slash, SECRET, FORM).status_code == 200
+    answer_at(slack, "mute-unfurls")
+    send(bot, link_shared_event([pages.url(path)], channel="C52"), event_id=muted)
+    client = redis.Redis.from_url(redis_url)
+    wait_until(lambda: list(client.scan_iter(f"*once:{muted}")), "the muted channel's unfurl job started")
+    wait_until(lambda: queue_drained(bot), "the queue drained")
+    client.close()
+    assert not [c for c in slack.calls("chat.unfurl") if c.params.get("channel") == "C52"]
+    assert not [r for r in pages.requests if r.path == path]  # not even digested
 
 
 def test_reactions_on_a_sharing_message_and_its_card_are_counted_but_not_the_bots_own(

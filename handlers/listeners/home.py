@@ -13,12 +13,12 @@ from bot.memory.channel_settings import ChannelSettings
 from bot.memory.channels import Share
 from bot.service import DigestService
 from handlers.bot import SlackBot
-from handlers.cards import Block, clip, slack_link
+from handlers.cards import SECTION_LIMIT, Block, clip, escape, slack_link
 from handlers.command_text import DAYS, HELP
 
 MUTE_ACTION = "home_toggle_mute"
-MAX_CHANNELS = 20  # keeps the view under App Home's 100 blocks
 LATEST = 10
+MAX_CHANNELS = 20  # with a section per latest link at most, keeps the view under App Home's 100 blocks
 
 
 def register(app: AsyncApp) -> None:
@@ -66,12 +66,24 @@ def mute_button(channel_id: str, settings: ChannelSettings) -> dict[str, Any]:
     }
 
 
-def latest_lines(shares: list[Share]) -> str:
-    return "\n".join(
-        f"• {slack_link(s.canonical_url, clip(s.title or s.canonical_url, 150))} — <#{s.channel_id}>, "
-        f"{age(s.shared_at)}"
-        for s in shares
-    )
+def latest_line(share: Share) -> str:
+    """A share's line; a URL too long for any section loses its link rather than break the whole view."""
+    label = clip(share.title or share.canonical_url, 150)
+    where = f" — <#{share.channel_id}>, {age(share.shared_at)}"
+    linked = f"• {slack_link(share.canonical_url, label)}{where}"
+    return linked if len(linked) <= SECTION_LIMIT else f"• {escape(label)}{where}"
+
+
+def latest_sections(shares: list[Share]) -> list[Block]:
+    """The latest links over as many sections as Slack's 3,000 characters a section need, never a line cut."""
+    lines = [latest_line(share) for share in shares] or ["Nothing shared in your channels yet. Paste a link in one!"]
+    texts = ["*Latest digests*"]
+    for line in lines:
+        if len(texts[-1]) + 1 + len(line) <= SECTION_LIMIT:
+            texts[-1] += f"\n{line}"
+        else:
+            texts.append(line)
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": text}} for text in texts]
 
 
 async def home_view(user_id: str, client: AsyncWebClient, service: DigestService) -> dict[str, Any]:
@@ -80,8 +92,7 @@ async def home_view(user_id: str, client: AsyncWebClient, service: DigestService
     shares = [share for channel in channels for share in await store.channels.recent(channel, LATEST)]
     shares.sort(key=lambda share: share.shared_at, reverse=True)
     blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": "digestbot"}}]
-    latest = latest_lines(shares[:LATEST]) or "Nothing shared in your channels yet. Paste a link in one!"
-    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Latest digests*\n{latest}"}})
+    blocks += latest_sections(shares[:LATEST])
     if channels:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "*Your channels*"}})
     for channel in channels:

@@ -31,13 +31,15 @@ def register(app: AsyncApp) -> None:
 
 
 async def run_unfurl(job: UnfurlJob, bot: SlackBot) -> None:
-    """A compact digest through chat.unfurl (also while the user is still typing).
+    """A compact digest through chat.unfurl (also while the user is still typing), unless the channel is muted.
 
     Best effort: a link that cannot be digested keeps Slack's own preview, and a refused chat.unfurl is logged,
     not retried (Slack's preview is already there). A job run again after a crash unfurls again, which only
     replaces the same preview. Given up on, it leaves Slack's preview too, which needs no apology.
     """
     event = job.event
+    if (await bot.service.store.channel_settings.get(event.get("channel", ""))).muted:
+        return  # an unfurl is an automatic digest too: a muted channel keeps Slack's own previews
     links = event.get("links", [])[: bot.settings.max_links_per_message]
     unfurls: dict[str, Any] = {}
     for link in links:
