@@ -40,6 +40,21 @@ from bot.pipeline.sentences import headings, leans_on_context, split_sentences
             "Shares of Apple Inc. rose. The company said so. Visit example.com for more. Done.",
             ["Shares of Apple Inc. rose.", "The company said so.", "Visit example.com for more.", "Done."],
         ),
+        (
+            "The senate paid tribute to the Rt. Hon. Benjamin Nzeribe and the Rev. Msgr. Ugo Obi. Then it rose.",
+            ["The senate paid tribute to the Rt. Hon. Benjamin Nzeribe and the Rev. Msgr. Ugo Obi.", "Then it rose."],
+        ),
+        (
+            "VW says that while the ID. SPACE VIZZION may stay a concept, the ID. BUZZ is on sale. It has 9 seats.",
+            [
+                "VW says that while the ID. SPACE VIZZION may stay a concept, the ID. BUZZ is on sale.",
+                "It has 9 seats.",
+            ],
+        ),
+        (
+            "He left the EU. THE END came soon after.",
+            ["He left the EU.", "THE END came soon after."],
+        ),
     ],
 )
 def test_english_news_text(text: str, expected: list[str]) -> None:

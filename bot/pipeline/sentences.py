@@ -12,14 +12,19 @@ def _words(words: str) -> frozenset[str]:
 # Words that end in a dot without ending the sentence (lower-cased, without the dot). A title before a name
 # ("Mr. Smith", "Dr. Weber") never ends one.
 _TITLES = _words(
-    """mr mrs ms dr prof st mt ft gen sen rep gov lt col capt sgt cpl maj adm cmdr rev hon pres supt insp det
-    vs v hr fr dipl mme mlle sra srta dra z.b bzw vgl ggf evtl inkl sog bspw d.h u.a o.ä s.o e.g i.e p.ex"""
+    """mr mrs ms messrs dr prof st mt ft gen sen rep gov lt col capt sgt cpl maj brig adm cmdr rt rev revd hon
+    msgr pres supt insp det amb atty vs v hr fr dipl mme mlle sra srta dra z.b bzw vgl ggf evtl inkl sog bspw d.h
+    u.a o.ä s.o e.g i.e p.ex"""
 )
 # Abbreviations that only come before a number ("No. 10", "ca. 300"); elsewhere "no." ends a sentence.
 _BEFORE_NUMBER = _words("no nos nr vol pp p fig ca approx abs art pág núm")
 # Abbreviations that often end a sentence too ("Apple Inc. The ..."): a boundary only before a typical opener.
 _SOFT = _words("inc ltd co corp bros jr sr etc usw al jan feb mar apr jun jul aug sep sept oct nov dec")
 _ACRONYM = re.compile(r"(?:[A-Za-z]\.){2,}$")  # "U.S.", "U.K."
+# A short capitalised token with its dot before a word in capitals is a name set in capitals ("the ID. SPACE
+# VIZZION", "ID. BUZZ"), not a sentence's end: a sentence rarely opens with a word in capitals right after one ends
+# in a short one ("... in Chesapeake City, MD. VIP tickets ..." is read as one sentence, which still reads).
+_CAPITALS_NAME = re.compile(r"[A-Z]{2,3}\.")
 _SENTENCE_OPENERS = _words(
     """the a an in on at but and he she it they we i this that these those there his her its their our after
     before when while if as so yet for now then meanwhile however der die das ein eine er sie es wir ich aber
@@ -100,8 +105,11 @@ def _is_boundary(text: str, match: re.Match[str], language: str) -> bool:
     if punct != ".":
         return True
     following = _NEXT_WORD.match(text, end)
-    next_word = following.group(1).lower() if following else ""
-    return not _is_abbreviation(_word_before(text, match.start()), next_word, language)
+    next_word = following.group(1) if following else ""
+    word = _word_before(text, match.start())
+    if _CAPITALS_NAME.fullmatch(word) and _in_capitals(next_word):
+        return False
+    return not _is_abbreviation(word, next_word.lower(), language)
 
 
 def _opens_sentence(first: str) -> bool:
@@ -109,6 +117,12 @@ def _opens_sentence(first: str) -> bool:
     if first in "\"'“‘«„¿¡([-–—*•":
         return True
     return first.isdigit() or first.isupper() or (first.isalpha() and not first.islower())
+
+
+def _in_capitals(word: str) -> bool:
+    """A word of two letters or more set in capitals ("SPACE", "NASA"), not an opener as "THE" or "A"."""
+    letters = _NON_WORD.sub("", word)
+    return len(letters) > 1 and letters.isupper() and letters.lower() not in _SENTENCE_OPENERS
 
 
 def _word_before(text: str, dot: int) -> str:
