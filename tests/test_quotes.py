@@ -266,3 +266,24 @@ def test_subheadings_never_become_quotes() -> None:
         "Winds drop at the same time, so the smoke hangs over the city for weeks, according to the report.",
     ])  # fmt: skip
     assert all("Why does" not in q for q in pick_quotes(Article(text=text), []))
+
+
+def test_pieces_of_a_quotation_are_neither_summary_nor_quotes() -> None:
+    text = "\n\n".join([
+        "The mayor on Monday defended a plan to double parking charges in the city centre to pay for new buses.",
+        '"Parking charges have not gone up in twelve years. The city cannot keep subsidising cars while bus routes'
+        ' are cut every year. We will put every penny of this money into buses," the mayor told the council.',
+        "Shop owners in the centre say the plan will drive customers to retail parks where parking is free.",
+        "The chamber of commerce said it would challenge the plan in court if it went ahead without consultation.",
+        "The council will vote on the plan on 14 January, and the new charges would take effect in April.",
+        "Bus use in the city has fallen by a third since 2015, according to figures from the transport authority.",
+    ])  # fmt: skip
+    article = Article(title="Mayor defends parking plan", text=text)
+    summary = summarize(article)
+    shown = (
+        summary
+        + pick_quotes(article, summary)
+        + verbatim_only(["The city cannot keep subsidising cars while bus routes are cut every year."], text)
+    )
+    assert len(summary) == 3
+    assert not any(line.startswith(("The city cannot", "We will", '"Parking')) for line in shown)

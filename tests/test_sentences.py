@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.pipeline.sentences import headings, leans_on_context, split_sentences
+from bot.pipeline.sentences import headings, leans_on_context, quotation_fragments, split_sentences
 
 
 @pytest.mark.parametrize(
@@ -197,3 +197,21 @@ def test_headings_are_short_lines_without_a_full_stop_and_lone_short_questions()
     ])  # fmt: skip
     # the last question ends the article: a closing question, not a subheading
     assert headings(text) == {"What the council decided", "Why now?"}
+
+
+def test_sentences_inside_a_quotation_running_over_several_are_fragments() -> None:
+    text = "\n\n".join([
+        '"Fares have not gone up in years. The city cannot keep subsidising cars. We will put every penny into'
+        ' buses," the mayor said. Shop owners disagree.',
+        "Sie sagte: „Ja. Das geht.“ Dann ging sie. Le maire a dit « Non. » Puis il est parti.",
+        'The 6.1" screen is bright. "It is the best phone we have made," he said. He called it "a gem" and left.',
+        'ever seen," she said. Nobody expected it.',  # a quotation opened in the paragraph before
+    ])  # fmt: skip
+    assert quotation_fragments(text) == {
+        '"Fares have not gone up in years.',
+        "The city cannot keep subsidising cars.",
+        'We will put every penny into buses," the mayor said.',
+        "Sie sagte: „Ja.",
+        "Das geht.“",
+        'ever seen," she said.',
+    }

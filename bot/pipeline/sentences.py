@@ -164,6 +164,64 @@ def quotes_first_person(sentence: str) -> bool:
     return quoted and _NON_WORD.split(first, maxsplit=1)[0].lower() in _SPEAKER
 
 
+_DOUBLE_QUOTE = re.compile(r'["“”„«»]')  # single quotes are left out: they are apostrophes as often as not
+_BEFORE_OPENING = "([{/–—-"
+_AFTER_CLOSING = ".,;:!?…)]}/–—-"
+
+
+def quotation_fragments(text: str, language: str | None = None) -> frozenset[str]:
+    """Sentences of `text` that begin or end inside a quotation running over several sentences.
+
+    '"Fares have not gone up in years. We will put every penny into buses," the mayor said.' is two such
+    sentences: the first opens a quotation it never closes, the second is the speaker's words whose opening
+    lies in the sentence before. Marks are followed within each paragraph (a quotation running on to the next
+    one opens again there); a sentence holding a whole quotation, with or without its speaker, is not one.
+    """
+    fragments: set[str] = set()
+    for paragraph in _PARAGRAPH_BREAK.split(text):
+        if not _DOUBLE_QUOTE.search(paragraph):
+            continue  # most paragraphs: no need to split them again
+        inside = False
+        for line in _split_lines(paragraph):
+            for sentence in _split_paragraph(line, (language or "").lower()[:2]):
+                began_inside, inside = _quotation_state(sentence, inside)
+                if began_inside or inside:
+                    fragments.add(sentence)
+    return frozenset(fragments)
+
+
+def _quotation_state(sentence: str, inside: bool) -> tuple[bool, bool]:
+    """Whether the sentence began inside a quotation, and whether one is still open at its end."""
+    began_inside = inside
+    for mark in _DOUBLE_QUOTE.finditer(sentence):
+        opens = _opens_quotation(sentence, mark.start(), inside)
+        if opens is None:
+            continue
+        began_inside = began_inside or (not opens and not inside)  # it closes words opened before it
+        inside = opens
+    return began_inside, inside
+
+
+def _opens_quotation(sentence: str, at: int, inside: bool) -> bool | None:
+    """Whether the mark at `at` opens a quotation (False: closes one, None: an inch mark, '6.1" screen').
+
+    Its neighbours tell, as with the German „...“ and »...«; a mark spaced on both sides (the French « Non ») by
+    its shape; a straight one spaced on both sides toggles.
+    """
+    mark = sentence[at]
+    before = sentence[at - 1] if at else " "
+    after = sentence[at + 1] if at + 1 < len(sentence) else " "
+    if mark == '"' and before.isdigit():
+        return None
+    spaced_before = before.isspace() or before in _BEFORE_OPENING
+    spaced_after = after.isspace() or after in _AFTER_CLOSING
+    if spaced_before != spaced_after:
+        return spaced_before
+    if mark == '"':
+        return not inside
+    return mark in "“„«"
+
+
 _CLOSING = "\"'”’»」』) "
 _TERMINAL = (".", "!", "?", "…", "。", "！", "？", "｡")
 _HEADING_WORDS = 20  # a line longer than this without a full stop is prose that lost it, not a heading
