@@ -242,6 +242,11 @@ def test_fragments_and_listings_are_not_quotes() -> None:
         ("Why did they leave the company after only two years?", False),  # "they": someone named before
         ("Warum hilft dieses Mittel so vielen Menschen mit Rückenschmerzen?", False),
         ("What now?", False),  # too short to say what it asks about
+        ("What made you want to leave the national archive after so many years?", False),  # an interviewer's
+        ("What’s it like to be named one of the forty best managers?", False),
+        ("Was hat Sie an der Arbeit im Archiv nach so vielen Jahren gestört?", False),
+        ("¿Qué le diría usted a un joven que quiere trabajar en un archivo?", False),
+        ("Pourquoi avez-vous quitté les archives nationales après tant d'années?", False),
     ],
 )
 def test_a_question_is_a_quote_only_when_it_stands_on_its_own(question: str, quotable: bool) -> None:

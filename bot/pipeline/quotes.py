@@ -73,8 +73,15 @@ _ELIDED = re.compile(r"(?:…|\.\.\.)\s*[a-zà-ÿ]")
 _POINTING = re.compile(
     r"\b(?:this|that|these|those|such|diese[rsmn]?|jene[rsmn]?|cet|cette|ces|este|esta|estos|estas|ese|esa|esos"
     r"|esas|questo|questa|questi|queste)\s+[a-zà-ÿ]"
-    r"|^\W*(?:\w+\s+){1,2}(?:it|he|she|they|er|sie|es|il|elle|ils|elles)\b",
+    r"|^\W*(?:[\w'’]+\s+){1,2}(?:it|he|she|they|er|sie|es|il|elle|ils|elles)\b",  # "What's it like ...?"
     re.IGNORECASE,
+)
+# A question put to someone ("What made you leave the archive?", "Was haben Sie ...?") is an interviewer's: it
+# needs the answer after it. The German formal "Sie" and "Ihr..." are capitalised inside the sentence.
+_ADDRESSED = re.compile(
+    r"\b(?i:you|your|yours|yourself|yourselves|du|dich|dir|dein\w*|euch|euer\w*|vous|votre|vos|toi|tu|tú"
+    r"|usted|ustedes|vosotros|você|vocês|voi|vostr\w+|jij|jullie)\b"
+    r"|(?<=\w )(?:Sie|Ihnen|Ihre?[mnrs]?)\b"
 )
 _QUESTION_MIN_WORDS = 8
 
@@ -200,9 +207,11 @@ def _is_question(sentence: str) -> bool:
 
 
 def _stands_alone(question: str) -> bool:
-    """A question makes a quote only when a reader needs nothing before it: long enough to say what it asks
-    about, and pointing at nothing in the text around it."""
-    return len(question.split()) >= _QUESTION_MIN_WORDS and not _POINTING.search(question.lstrip(_QUOTE_MARKS))
+    """A question makes a quote only when a reader needs nothing around it: long enough to say what it asks
+    about, pointing at nothing in the text before it, and put to no one whose answer follows it."""
+    if len(question.split()) < _QUESTION_MIN_WORDS or _ADDRESSED.search(question):
+        return False
+    return not _POINTING.search(question.lstrip(_QUOTE_MARKS))
 
 
 def _listing(sentence: str) -> bool:
