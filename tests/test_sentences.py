@@ -135,6 +135,18 @@ def test_whitespace_is_normalised_and_empty_text_gives_nothing() -> None:
         ("The council voted against the plan.", False),
         ("Who moves discoveries from individuals to teams?", False),
         ("Die Stadt war voll.", False),
+        ("Dafür bekam die Stadt zwei Millionen Euro vom Land.", True),
+        ("Sin embargo, el consejo votó en contra.", True),
+        ("Por eso el alcalde dimitió.", True),
+        ("Before this, the council had never closed a bridge.", True),
+        ("At first, nobody noticed the cracks.", True),
+        ("Toutefois, le conseil a refusé.", True),
+        ("No entanto, a câmara votou contra.", True),
+        ("Before the vote, the council heard the engineers.", False),
+        ("In addition to its order of 30 jets, the airline bought 50 more.", False),
+        ("As a result of the storm, the bridge stayed closed.", False),
+        ("De plus en plus de familles quittent la ville.", False),
+        ("Porto Alegre fechou a ponte na terça-feira.", False),
     ],
 )
 def test_leans_on_context(sentence: str, leans: bool) -> None:

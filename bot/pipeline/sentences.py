@@ -39,9 +39,22 @@ _DANGLING = _words(
     however then such yet still meanwhile instead thus therefore moreover
     furthermore besides nevertheless otherwise hence likewise similarly nor plus
     er es sie ihm ihn ihr ihre dies dieser diese dieses aber und oder doch denn dann auch deshalb daher jedoch
+    dafür dagegen dabei dazu danach davor darum deswegen trotzdem dennoch zudem außerdem allerdings stattdessen
     il elle ils elles cela ceci celui celle lui leur mais et ou donc puis ensuite aussi cependant pourtant
-    él ella ellos ellas esto eso aquello pero y o entonces también además
+    toutefois néanmoins ainsi alors enfin
+    él ella ellos ellas esto eso aquello pero y o entonces también además asimismo luego tampoco
+    ele eles elas isso isto aquilo mas porém contudo entretanto todavia portanto
     lui lei loro questo questa ciò ma poi anche quindi però hij zij dit dat maar ook toen"""
+)
+# Openers of several words that point back the same way ("Before this,", "Sin embargo,", "Por eso"); not
+# those that name what they refer to ("In addition to its order ...", "As a result of the storm ...").
+_DANGLING_PHRASE = re.compile(
+    r"(?:(?:before|after|despite|because of|besides|like) (?:this|that|these|those)(?=,)|at first|in addition(?! to)"
+    r"|on the other hand|as a result(?! of)|even so|in turn|(?:in|by) contrast(?! to| with)|at the same time"
+    r"|in other words|that said|for this reason|on top of that|sin embargo|no obstante|por (?:eso|ello|esto"
+    r"|lo tanto|tanto)|aun así|a pesar de (?:eso|ello|esto)|en revanche|par conséquent|de plus(?=,)|en outre"
+    r"|c'est pourquoi|d'ailleurs|malgré (?:cela|ça)|après (?:cela|ça)|no entanto|por isso|por outro lado|além disso"
+    r"|apesar disso|depois disso|mesmo assim|trotz allem|im gegenteil)\b"
 )
 _QUOTE_MARKS = "\"'“”‘’«»„ "
 # In an opening quotation "we" is the speaker, not an earlier sentence's subject: '"We have never ...," said X.'
@@ -153,6 +166,8 @@ def leans_on_context(sentence: str) -> bool:
     first = sentence.lstrip(_QUOTE_MARKS)
     word = _NON_WORD.split(first, maxsplit=1)[0].lower()
     if not first or first[0].islower():
+        return True
+    if _DANGLING_PHRASE.match(first.lower()):
         return True
     return word in _DANGLING and not quotes_first_person(sentence)
 
