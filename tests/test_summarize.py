@@ -138,6 +138,16 @@ def test_wire_dateline_is_trimmed_from_the_lead() -> None:
     assert summary[0].startswith("Thousands of bottles")
 
 
+@pytest.mark.parametrize("dateline", ["CLEVELAND, Ohio – ", "DUBAI, United Arab Emirates — ", "LONDON -- "])
+def test_a_dateline_with_its_region_in_mixed_case_is_trimmed_too(dateline: str) -> None:
+    text = (
+        f"{dateline}The band will play three concerts in the city this summer, its manager said on Monday. "
+        "Tickets for the concerts go on sale on Friday at the box office and online. "
+        "The band last toured the region more than ten years ago, before its singer left."
+    )
+    assert summarize(Article(text=text))[0].startswith("The band will play")
+
+
 def test_summary_is_deterministic() -> None:
     article = Article(title="Bridge closed", text=NEWS)
     assert summarize(article) == summarize(article)

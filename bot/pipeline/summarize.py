@@ -71,10 +71,11 @@ _FURNITURE = re.compile(
     r"|all rights reserved|(?:copyright|©) (?:©\s*)?\d{4}"
     r"|\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?\s*)?(?:est|edt|gmt|bst|utc|cet|pst|pdt)\b"
 )
-# Datelines and wire credits that open a story: "(CNN) -- ", "Kabul, Afghanistan (CNN) -- ", "LONDON (Reuters) - ".
+# Datelines and wire credits that open a story: "(CNN) -- ", "Kabul, Afghanistan (CNN) -- ", "LONDON (Reuters) - ",
+# "CLEVELAND, Ohio – ", "DUBAI, United Arab Emirates — " (the city in capitals, the region maybe not).
 _DATELINE = re.compile(
     r"^(?:[A-Z][\w.,' -]{0,50}\s?)?\((?:CNN|AP|AFP|Reuters|dpa|UPI)[^)]{0,30}\)\s*(?:--|—|–|-)?\s*"
-    r"|^[A-Z][A-Z .,'-]{2,40}\s(?:--|—|–)\s+"
+    r"|^[A-Z][A-Z .,'-]{2,40}(?:, [A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3})?\s(?:--|—|–)\s+"
 )
 # Photo captions that extractors leave in the text ("Evicted: Hayley ...", "... (pictured) ...", "(left)") and
 # scraped line breaks left as " . ": a label opening the sentence, or the rest searched in the lower-cased
