@@ -242,6 +242,11 @@ def test_fragments_and_listings_are_not_quotes() -> None:
         ("Why did they leave the company after only two years?", False),  # "they": someone named before
         ("Warum hilft dieses Mittel so vielen Menschen mit Rückenschmerzen?", False),
         ("What now?", False),  # too short to say what it asks about
+        ("What made you want to leave the national archive after so many years?", False),  # an interviewer's
+        ("What’s it like to be named one of the forty best managers?", False),
+        ("Was hat Sie an der Arbeit im Archiv nach so vielen Jahren gestört?", False),
+        ("¿Qué le diría usted a un joven que quiere trabajar en un archivo?", False),
+        ("Pourquoi avez-vous quitté les archives nationales après tant d'années?", False),
     ],
 )
 def test_a_question_is_a_quote_only_when_it_stands_on_its_own(question: str, quotable: bool) -> None:
@@ -266,3 +271,24 @@ def test_subheadings_never_become_quotes() -> None:
         "Winds drop at the same time, so the smoke hangs over the city for weeks, according to the report.",
     ])  # fmt: skip
     assert all("Why does" not in q for q in pick_quotes(Article(text=text), []))
+
+
+def test_pieces_of_a_quotation_are_neither_summary_nor_quotes() -> None:
+    text = "\n\n".join([
+        "The mayor on Monday defended a plan to double parking charges in the city centre to pay for new buses.",
+        '"Parking charges have not gone up in twelve years. The city cannot keep subsidising cars while bus routes'
+        ' are cut every year. We will put every penny of this money into buses," the mayor told the council.',
+        "Shop owners in the centre say the plan will drive customers to retail parks where parking is free.",
+        "The chamber of commerce said it would challenge the plan in court if it went ahead without consultation.",
+        "The council will vote on the plan on 14 January, and the new charges would take effect in April.",
+        "Bus use in the city has fallen by a third since 2015, according to figures from the transport authority.",
+    ])  # fmt: skip
+    article = Article(title="Mayor defends parking plan", text=text)
+    summary = summarize(article)
+    shown = (
+        summary
+        + pick_quotes(article, summary)
+        + verbatim_only(["The city cannot keep subsidising cars while bus routes are cut every year."], text)
+    )
+    assert len(summary) == 3
+    assert not any(line.startswith(("The city cannot", "We will", '"Parking')) for line in shown)

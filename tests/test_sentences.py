@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.pipeline.sentences import headings, leans_on_context, split_sentences
+from bot.pipeline.sentences import headings, leans_on_context, quotation_fragments, split_sentences
 
 
 @pytest.mark.parametrize(
@@ -39,6 +39,21 @@ from bot.pipeline.sentences import headings, leans_on_context, split_sentences
         (
             "Shares of Apple Inc. rose. The company said so. Visit example.com for more. Done.",
             ["Shares of Apple Inc. rose.", "The company said so.", "Visit example.com for more.", "Done."],
+        ),
+        (
+            "The senate paid tribute to the Rt. Hon. Benjamin Nzeribe and the Rev. Msgr. Ugo Obi. Then it rose.",
+            ["The senate paid tribute to the Rt. Hon. Benjamin Nzeribe and the Rev. Msgr. Ugo Obi.", "Then it rose."],
+        ),
+        (
+            "VW says that while the ID. SPACE VIZZION may stay a concept, the ID. BUZZ is on sale. It has 9 seats.",
+            [
+                "VW says that while the ID. SPACE VIZZION may stay a concept, the ID. BUZZ is on sale.",
+                "It has 9 seats.",
+            ],
+        ),
+        (
+            "He left the EU. THE END came soon after.",
+            ["He left the EU.", "THE END came soon after."],
         ),
     ],
 )
@@ -120,6 +135,18 @@ def test_whitespace_is_normalised_and_empty_text_gives_nothing() -> None:
         ("The council voted against the plan.", False),
         ("Who moves discoveries from individuals to teams?", False),
         ("Die Stadt war voll.", False),
+        ("Dafür bekam die Stadt zwei Millionen Euro vom Land.", True),
+        ("Sin embargo, el consejo votó en contra.", True),
+        ("Por eso el alcalde dimitió.", True),
+        ("Before this, the council had never closed a bridge.", True),
+        ("At first, nobody noticed the cracks.", True),
+        ("Toutefois, le conseil a refusé.", True),
+        ("No entanto, a câmara votou contra.", True),
+        ("Before the vote, the council heard the engineers.", False),
+        ("In addition to its order of 30 jets, the airline bought 50 more.", False),
+        ("As a result of the storm, the bridge stayed closed.", False),
+        ("De plus en plus de familles quittent la ville.", False),
+        ("Porto Alegre fechou a ponte na terça-feira.", False),
     ],
 )
 def test_leans_on_context(sentence: str, leans: bool) -> None:
@@ -182,3 +209,21 @@ def test_headings_are_short_lines_without_a_full_stop_and_lone_short_questions()
     ])  # fmt: skip
     # the last question ends the article: a closing question, not a subheading
     assert headings(text) == {"What the council decided", "Why now?"}
+
+
+def test_sentences_inside_a_quotation_running_over_several_are_fragments() -> None:
+    text = "\n\n".join([
+        '"Fares have not gone up in years. The city cannot keep subsidising cars. We will put every penny into'
+        ' buses," the mayor said. Shop owners disagree.',
+        "Sie sagte: „Ja. Das geht.“ Dann ging sie. Le maire a dit « Non. » Puis il est parti.",
+        'The 6.1" screen is bright. "It is the best phone we have made," he said. He called it "a gem" and left.',
+        'ever seen," she said. Nobody expected it.',  # a quotation opened in the paragraph before
+    ])  # fmt: skip
+    assert quotation_fragments(text) == {
+        '"Fares have not gone up in years.',
+        "The city cannot keep subsidising cars.",
+        'We will put every penny into buses," the mayor said.',
+        "Sie sagte: „Ja.",
+        "Das geht.“",
+        'ever seen," she said.',
+    }

@@ -9,7 +9,7 @@ import pytest
 
 from bot.models import Article
 from bot.pipeline.sentences import split_sentences
-from bot.pipeline.summarize import summarize
+from bot.pipeline.summarize import is_boilerplate, summarize
 
 
 def _unwrap(text: str) -> str:
@@ -138,6 +138,16 @@ def test_wire_dateline_is_trimmed_from_the_lead() -> None:
     assert summary[0].startswith("Thousands of bottles")
 
 
+@pytest.mark.parametrize("dateline", ["CLEVELAND, Ohio – ", "DUBAI, United Arab Emirates — ", "LONDON -- "])
+def test_a_dateline_with_its_region_in_mixed_case_is_trimmed_too(dateline: str) -> None:
+    text = (
+        f"{dateline}The band will play three concerts in the city this summer, its manager said on Monday. "
+        "Tickets for the concerts go on sale on Friday at the box office and online. "
+        "The band last toured the region more than ten years ago, before its singer left."
+    )
+    assert summarize(Article(text=text))[0].startswith("The band will play")
+
+
 def test_summary_is_deterministic() -> None:
     article = Article(title="Bridge closed", text=NEWS)
     assert summarize(article) == summarize(article)
@@ -157,6 +167,27 @@ def test_page_furniture_is_dropped_whatever_its_case() -> None:
         ]
     )
     assert summarize(Article(title="Riverside bridge closed", text=text), max_sentences=5) == story
+
+
+@pytest.mark.parametrize(
+    ("sentence", "furniture"),
+    [
+        ("Receba em seu email nosso ebook sobre investimentos, um guia completo e totalmente gratuito.", True),
+        ("Inscreva-se na nossa newsletter e receba as principais notícias do dia.", True),
+        ("Abonnieren Sie unseren Newsletter und verpassen Sie keine Nachricht aus der Region.", True),
+        ("Laden Sie jetzt unser kostenloses E-Book mit allen Tipps herunter.", True),
+        ("Inscrivez-vous à notre newsletter pour recevoir les dernières actualités.", True),
+        ("Pour télécharger le guide complet, cliquez ici.", True),
+        ("Suscríbete a nuestro boletín y recibe las noticias más importantes cada mañana.", True),
+        ("Iscriviti alla nostra newsletter per ricevere le notizie ogni settimana.", True),
+        ("Schrijf je in voor onze nieuwsbrief en ontvang elke week het laatste nieuws.", True),
+        ("Le journal a lancé une newsletter consacrée au climat et à l'énergie.", False),  # about newsletters
+        ("Die Zahl der Abonnenten des Newsletters stieg im vergangenen Jahr um ein Drittel.", False),
+        ("Los suscriptores del diario crecieron un diez por ciento durante el último año.", False),
+    ],
+)
+def test_sign_up_prompts_are_furniture_in_the_languages_the_bot_sees_most(sentence: str, furniture: bool) -> None:
+    assert is_boilerplate(sentence) is furniture
 
 
 def test_headings_never_enter_the_summary() -> None:

@@ -14,12 +14,13 @@ from collections import Counter
 from dataclasses import dataclass
 
 from bot.models import Article
-from bot.pipeline.sentences import ends_a_sentence, leans_on_context
+from bot.pipeline.sentences import ends_a_sentence, leans_on_context, quotation_fragments
 from bot.pipeline.summarize import (
     Terms,
     considered_sentences,
     is_boilerplate,
     looks_like_caption,
+    quotation_pieces,
     sentence_terms,
     similarity,
     strip_dateline,
@@ -72,8 +73,15 @@ _ELIDED = re.compile(r"(?:…|\.\.\.)\s*[a-zà-ÿ]")
 _POINTING = re.compile(
     r"\b(?:this|that|these|those|such|diese[rsmn]?|jene[rsmn]?|cet|cette|ces|este|esta|estos|estas|ese|esa|esos"
     r"|esas|questo|questa|questi|queste)\s+[a-zà-ÿ]"
-    r"|^\W*(?:\w+\s+){1,2}(?:it|he|she|they|er|sie|es|il|elle|ils|elles)\b",
+    r"|^\W*(?:[\w'’]+\s+){1,2}(?:it|he|she|they|er|sie|es|il|elle|ils|elles)\b",  # "What's it like ...?"
     re.IGNORECASE,
+)
+# A question put to someone ("What made you leave the archive?", "Was haben Sie ...?") is an interviewer's: it
+# needs the answer after it. The German formal "Sie" and "Ihr..." are capitalised inside the sentence.
+_ADDRESSED = re.compile(
+    r"\b(?i:you|your|yours|yourself|yourselves|du|dich|dir|dein\w*|euch|euer\w*|vous|votre|vos|toi|tu|tú"
+    r"|usted|ustedes|vosotros|você|vocês|voi|vostr\w+|jij|jullie)\b"
+    r"|(?<=\w )(?:Sie|Ihnen|Ihre?[mnrs]?)\b"
 )
 _QUESTION_MIN_WORDS = 8
 
@@ -94,7 +102,8 @@ def pick_quotes(article: Article, summary: list[str], limit: int = 5) -> list[st
     if cap <= 0:
         return []
     centroid = Terms.of(Counter(term for s in sentences for term in sentence_terms(s).counts))
-    pool = _pull_quotes(article.pull_quotes, text) + _sentence_quotes(sentences, text, centroid)
+    pieces = quotation_pieces(article.text, article.language)
+    pool = _pull_quotes(article.pull_quotes, text) + _sentence_quotes(sentences, pieces, text, centroid)
     taken = [sentence_terms(s) for s in summary]
     picked: list[_Quote] = []
     for quote in sorted(pool, key=lambda q: -q.strength):
@@ -115,15 +124,16 @@ def verbatim_only(candidates: list[str], text: str) -> list[str]:
     """The candidates (e.g. an LLM's proposals) found verbatim in `text` that also make good quotes.
 
     Matching ignores whitespace and curly-versus-straight quotes and dashes; what comes back is the article's
-    own spelling. Duplicates and candidates failing the quote rules (length, dangling start, page furniture)
-    are dropped.
+    own spelling. Duplicates and candidates failing the quote rules (length, dangling start, page furniture,
+    a piece of a longer quotation) are dropped.
     """
     normal = _normalise(text)
     folded = normal.translate(_FOLD)
+    fragments = quotation_fragments(text)
     found: list[str] = []
     for candidate in candidates:
         span = _locate(candidate, normal, folded)
-        if span is not None and _is_quotable(span) and span not in found:
+        if span is not None and _is_quotable(span) and span not in found and span not in fragments:
             found.append(span)
     return found
 
@@ -141,7 +151,7 @@ def _pull_quotes(pull_quotes: list[str], text: str) -> list[_Quote]:
     return quotes
 
 
-def _sentence_quotes(sentences: tuple[str, ...], text: str, centroid: Terms) -> list[_Quote]:
+def _sentence_quotes(sentences: tuple[str, ...], pieces: frozenset[str], text: str, centroid: Terms) -> list[_Quote]:
     quotes = []
     cursor = 0  # sentences come in text order, so each search starts where the last one ended
     for raw in sentences:
@@ -150,7 +160,7 @@ def _sentence_quotes(sentences: tuple[str, ...], text: str, centroid: Terms) -> 
         if position < 0:
             continue
         cursor = position + len(sentence)
-        if _is_quotable(sentence):
+        if raw not in pieces and _is_quotable(sentence):  # a piece of a quotation is the speaker's, not a quote
             terms = sentence_terms(sentence)
             quotes.append(_Quote(position, sentence, terms, _strength(sentence) + similarity(terms, centroid)))
     return quotes
@@ -197,9 +207,11 @@ def _is_question(sentence: str) -> bool:
 
 
 def _stands_alone(question: str) -> bool:
-    """A question makes a quote only when a reader needs nothing before it: long enough to say what it asks
-    about, and pointing at nothing in the text around it."""
-    return len(question.split()) >= _QUESTION_MIN_WORDS and not _POINTING.search(question.lstrip(_QUOTE_MARKS))
+    """A question makes a quote only when a reader needs nothing around it: long enough to say what it asks
+    about, pointing at nothing in the text before it, and put to no one whose answer follows it."""
+    if len(question.split()) < _QUESTION_MIN_WORDS or _ADDRESSED.search(question):
+        return False
+    return not _POINTING.search(question.lstrip(_QUOTE_MARKS))
 
 
 def _listing(sentence: str) -> bool:

@@ -12,14 +12,19 @@ def _words(words: str) -> frozenset[str]:
 # Words that end in a dot without ending the sentence (lower-cased, without the dot). A title before a name
 # ("Mr. Smith", "Dr. Weber") never ends one.
 _TITLES = _words(
-    """mr mrs ms dr prof st mt ft gen sen rep gov lt col capt sgt cpl maj adm cmdr rev hon pres supt insp det
-    vs v hr fr dipl mme mlle sra srta dra z.b bzw vgl ggf evtl inkl sog bspw d.h u.a o.ä s.o e.g i.e p.ex"""
+    """mr mrs ms messrs dr prof st mt ft gen sen rep gov lt col capt sgt cpl maj brig adm cmdr rt rev revd hon
+    msgr pres supt insp det amb atty vs v hr fr dipl mme mlle sra srta dra z.b bzw vgl ggf evtl inkl sog bspw d.h
+    u.a o.ä s.o e.g i.e p.ex"""
 )
 # Abbreviations that only come before a number ("No. 10", "ca. 300"); elsewhere "no." ends a sentence.
 _BEFORE_NUMBER = _words("no nos nr vol pp p fig ca approx abs art pág núm")
 # Abbreviations that often end a sentence too ("Apple Inc. The ..."): a boundary only before a typical opener.
 _SOFT = _words("inc ltd co corp bros jr sr etc usw al jan feb mar apr jun jul aug sep sept oct nov dec")
 _ACRONYM = re.compile(r"(?:[A-Za-z]\.){2,}$")  # "U.S.", "U.K."
+# A short capitalised token with its dot before a word in capitals is a name set in capitals ("the ID. SPACE
+# VIZZION", "ID. BUZZ"), not a sentence's end: a sentence rarely opens with a word in capitals right after one ends
+# in a short one ("... in Chesapeake City, MD. VIP tickets ..." is read as one sentence, which still reads).
+_CAPITALS_NAME = re.compile(r"[A-Z]{2,3}\.")
 _SENTENCE_OPENERS = _words(
     """the a an in on at but and he she it they we i this that these those there his her its their our after
     before when while if as so yet for now then meanwhile however der die das ein eine er sie es wir ich aber
@@ -34,9 +39,22 @@ _DANGLING = _words(
     however then such yet still meanwhile instead thus therefore moreover
     furthermore besides nevertheless otherwise hence likewise similarly nor plus
     er es sie ihm ihn ihr ihre dies dieser diese dieses aber und oder doch denn dann auch deshalb daher jedoch
+    dafür dagegen dabei dazu danach davor darum deswegen trotzdem dennoch zudem außerdem allerdings stattdessen
     il elle ils elles cela ceci celui celle lui leur mais et ou donc puis ensuite aussi cependant pourtant
-    él ella ellos ellas esto eso aquello pero y o entonces también además
+    toutefois néanmoins ainsi alors enfin
+    él ella ellos ellas esto eso aquello pero y o entonces también además asimismo luego tampoco
+    ele eles elas isso isto aquilo mas porém contudo entretanto todavia portanto
     lui lei loro questo questa ciò ma poi anche quindi però hij zij dit dat maar ook toen"""
+)
+# Openers of several words that point back the same way ("Before this,", "Sin embargo,", "Por eso"); not
+# those that name what they refer to ("In addition to its order ...", "As a result of the storm ...").
+_DANGLING_PHRASE = re.compile(
+    r"(?:(?:before|after|despite|because of|besides|like) (?:this|that|these|those)(?=,)|at first|in addition(?! to)"
+    r"|on the other hand|as a result(?! of)|even so|in turn|(?:in|by) contrast(?! to| with)|at the same time"
+    r"|in other words|that said|for this reason|on top of that|sin embargo|no obstante|por (?:eso|ello|esto"
+    r"|lo tanto|tanto)|aun así|a pesar de (?:eso|ello|esto)|en revanche|par conséquent|de plus(?=,)|en outre"
+    r"|c'est pourquoi|d'ailleurs|malgré (?:cela|ça)|après (?:cela|ça)|no entanto|por isso|por outro lado|além disso"
+    r"|apesar disso|depois disso|mesmo assim|trotz allem|im gegenteil)\b"
 )
 _QUOTE_MARKS = "\"'“”‘’«»„ "
 # In an opening quotation "we" is the speaker, not an earlier sentence's subject: '"We have never ...," said X.'
@@ -100,8 +118,11 @@ def _is_boundary(text: str, match: re.Match[str], language: str) -> bool:
     if punct != ".":
         return True
     following = _NEXT_WORD.match(text, end)
-    next_word = following.group(1).lower() if following else ""
-    return not _is_abbreviation(_word_before(text, match.start()), next_word, language)
+    next_word = following.group(1) if following else ""
+    word = _word_before(text, match.start())
+    if _CAPITALS_NAME.fullmatch(word) and _in_capitals(next_word):
+        return False
+    return not _is_abbreviation(word, next_word.lower(), language)
 
 
 def _opens_sentence(first: str) -> bool:
@@ -109,6 +130,12 @@ def _opens_sentence(first: str) -> bool:
     if first in "\"'“‘«„¿¡([-–—*•":
         return True
     return first.isdigit() or first.isupper() or (first.isalpha() and not first.islower())
+
+
+def _in_capitals(word: str) -> bool:
+    """A word of two letters or more set in capitals ("SPACE", "NASA"), not an opener as "THE" or "A"."""
+    letters = _NON_WORD.sub("", word)
+    return len(letters) > 1 and letters.isupper() and letters.lower() not in _SENTENCE_OPENERS
 
 
 def _word_before(text: str, dot: int) -> str:
@@ -140,6 +167,8 @@ def leans_on_context(sentence: str) -> bool:
     word = _NON_WORD.split(first, maxsplit=1)[0].lower()
     if not first or first[0].islower():
         return True
+    if _DANGLING_PHRASE.match(first.lower()):
+        return True
     return word in _DANGLING and not quotes_first_person(sentence)
 
 
@@ -148,6 +177,64 @@ def quotes_first_person(sentence: str) -> bool:
     first = sentence.lstrip(_QUOTE_MARKS)
     quoted = len(first) < len(sentence.lstrip())
     return quoted and _NON_WORD.split(first, maxsplit=1)[0].lower() in _SPEAKER
+
+
+_DOUBLE_QUOTE = re.compile(r'["“”„«»]')  # single quotes are left out: they are apostrophes as often as not
+_BEFORE_OPENING = "([{/–—-"
+_AFTER_CLOSING = ".,;:!?…)]}/–—-"
+
+
+def quotation_fragments(text: str, language: str | None = None) -> frozenset[str]:
+    """Sentences of `text` that begin or end inside a quotation running over several sentences.
+
+    '"Fares have not gone up in years. We will put every penny into buses," the mayor said.' is two such
+    sentences: the first opens a quotation it never closes, the second is the speaker's words whose opening
+    lies in the sentence before. Marks are followed within each paragraph (a quotation running on to the next
+    one opens again there); a sentence holding a whole quotation, with or without its speaker, is not one.
+    """
+    fragments: set[str] = set()
+    for paragraph in _PARAGRAPH_BREAK.split(text):
+        if not _DOUBLE_QUOTE.search(paragraph):
+            continue  # most paragraphs: no need to split them again
+        inside = False
+        for line in _split_lines(paragraph):
+            for sentence in _split_paragraph(line, (language or "").lower()[:2]):
+                began_inside, inside = _quotation_state(sentence, inside)
+                if began_inside or inside:
+                    fragments.add(sentence)
+    return frozenset(fragments)
+
+
+def _quotation_state(sentence: str, inside: bool) -> tuple[bool, bool]:
+    """Whether the sentence began inside a quotation, and whether one is still open at its end."""
+    began_inside = inside
+    for mark in _DOUBLE_QUOTE.finditer(sentence):
+        opens = _opens_quotation(sentence, mark.start(), inside)
+        if opens is None:
+            continue
+        began_inside = began_inside or (not opens and not inside)  # it closes words opened before it
+        inside = opens
+    return began_inside, inside
+
+
+def _opens_quotation(sentence: str, at: int, inside: bool) -> bool | None:
+    """Whether the mark at `at` opens a quotation (False: closes one, None: an inch mark, '6.1" screen').
+
+    Its neighbours tell, as with the German „...“ and »...«; a mark spaced on both sides (the French « Non ») by
+    its shape; a straight one spaced on both sides toggles.
+    """
+    mark = sentence[at]
+    before = sentence[at - 1] if at else " "
+    after = sentence[at + 1] if at + 1 < len(sentence) else " "
+    if mark == '"' and before.isdigit():
+        return None
+    spaced_before = before.isspace() or before in _BEFORE_OPENING
+    spaced_after = after.isspace() or after in _AFTER_CLOSING
+    if spaced_before != spaced_after:
+        return spaced_before
+    if mark == '"':
+        return not inside
+    return mark in "“„«"
 
 
 _CLOSING = "\"'”’»」』) "

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.models import Article
-from bot.pipeline.sentences import headings, leans_on_context, quotes_first_person, split_sentences
+from bot.pipeline.sentences import (
+    headings,
+    leans_on_context,
+    quotation_fragments,
+    quotes_first_person,
+    split_sentences,
+)
 
 _MIN_WORDS = 5
 _MAX_WORDS = 60
@@ -37,9 +43,13 @@ STYLE_PENALTY = 0.5  # per flaw: a question, a photo caption, a start leaning on
 IDEAL_WORDS = (12, 32)
 
 # Page furniture, matched narrowly so that articles *about* cookies, subscriptions or JavaScript keep their prose.
-# Furniture that opens the sentence: prompts, and bylines ("By . Jill Reilly .", "By Jane Doe", "von Max Muster").
+# Furniture that opens the sentence: prompts (in the languages the bot sees most: "Inscrivez-vous", "Assine
+# já"), and bylines ("By . Jill Reilly .", "By Jane Doe", "von Max Muster").
 _FURNITURE_START = re.compile(
-    r"(?:subscribe|sign up|advertisement|read more|related|share this|follow us|click here)\b"
+    r"(?:subscribe|sign up|advertisement|read more|related|share this|follow us|click here"
+    r"|abonnieren sie|jetzt (?:abonnieren|anmelden|registrieren)|abonnez-vous|inscrivez-vous|suscr[ií]b(?:ete|ase)"
+    r"|reg[ií]str(?:ate|ese)|inscreva-se|cadastre-se|assine (?:já|agora|a|o|nossa?)|iscriviti"
+    r"|abbonati (?:a|al|alla|ora|subito)|registrati (?:ora|gratis|subito)|schrijf je in|meld je (?:nu )?aan|abonneer)\b"
     r"|(?:by|von|par|por)\s*(?:\.|\|)?\s*(?:[A-Z][\w'-]+\s*){0,4}[.|]?$",
     re.IGNORECASE,
 )
@@ -47,17 +57,25 @@ _FURNITURE_START = re.compile(
 # search several times faster than an IGNORECASE alternation (it runs on every sentence of every article).
 _FURNITURE = re.compile(
     r"\b(?:click here\b|subscribe (?:now|today|for|to our)\b|sign up (?:for|to) (?:our|the|free)\b"
-    r"|our newsletters?\b|uses? cookies\b|accept (?:all )?cookies\b|cookie (?:policy|settings|preferences)\b"
+    r"|our newsletters?\b|our (?:free )?e-?books?\b|uses? cookies\b|accept (?:all )?cookies\b"
+    r"|cookie (?:policy|settings|preferences)\b"
     r"|(?:enable|turn on) javascript\b|javascript (?:is )?(?:disabled|required)\b|your browser does"
     r"|scroll down for\b|share this (?:article|story)\b|privacy policy\b|terms (?:of|and) (?:use|service|conditions)\b"
-    r"|(?:published|updated):|last (?:updated|modified)\b)"
+    r"|(?:published|updated):|last (?:updated|modified)\b"
+    # the same prompts in German, French, Spanish, Portuguese, Italian and Dutch
+    r"|(?:hier klicken|klicken sie hier|cliquez ici|haz clic|haga clic|clique aqui|clicca qui|klik hier)\b"
+    r"|(?:unseren?|notre|nuestr[oa]|noss[oa]|la nostra|onze) (?:newsletter|nieuwsbrief|lettre d'information"
+    r"|boletín|e-?book)\b|e-?book (?:gratuit|gratis|kostenlos)|(?:gratuit|gratis|kostenlos)\w* e-?book"
+    r"|(?:receba|recibe|reciba|recevez|ricevi) (?:em|no|en|dans|nella) (?:seu|teu|tu|su|votre|la tua) "
+    r"(?:e-?mail|correo|caixa|boîte|casella))"
     r"|all rights reserved|(?:copyright|©) (?:©\s*)?\d{4}"
     r"|\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?\s*)?(?:est|edt|gmt|bst|utc|cet|pst|pdt)\b"
 )
-# Datelines and wire credits that open a story: "(CNN) -- ", "Kabul, Afghanistan (CNN) -- ", "LONDON (Reuters) - ".
+# Datelines and wire credits that open a story: "(CNN) -- ", "Kabul, Afghanistan (CNN) -- ", "LONDON (Reuters) - ",
+# "CLEVELAND, Ohio – ", "DUBAI, United Arab Emirates — " (the city in capitals, the region maybe not).
 _DATELINE = re.compile(
     r"^(?:[A-Z][\w.,' -]{0,50}\s?)?\((?:CNN|AP|AFP|Reuters|dpa|UPI)[^)]{0,30}\)\s*(?:--|—|–|-)?\s*"
-    r"|^[A-Z][A-Z .,'-]{2,40}\s(?:--|—|–)\s+"
+    r"|^[A-Z][A-Z .,'-]{2,40}(?:, [A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3})?\s(?:--|—|–)\s+"
 )
 # Photo captions that extractors leave in the text ("Evicted: Hayley ...", "... (pictured) ...", "(left)") and
 # scraped line breaks left as " . ": a label opening the sentence, or the rest searched in the lower-cased
@@ -117,9 +135,10 @@ def summarize(article: Article, max_sentences: int = 3) -> list[str]:
 
 def _candidates(article: Article) -> list[_Candidate]:
     """Content sentences; the length limits are dropped when they would leave fewer than two."""
-    sentences = [
-        strip_dateline(s) if i < 3 else s for i, s in enumerate(considered_sentences(article.text, article.language))
-    ]
+    considered = considered_sentences(article.text, article.language)
+    pieces = quotation_pieces(article.text, article.language)
+    own = [s for s in considered if s not in pieces] or list(considered)  # a page quoting someone alone still speaks
+    sentences = [strip_dateline(s) if i < 3 else s for i, s in enumerate(own)]
     texts = [s for s in sentences if _is_content(s, strict=True)]
     if len(texts) < 2:
         texts = [s for s in sentences if _is_content(s, strict=False)]
@@ -133,6 +152,13 @@ def considered_sentences(text: str, language: str | None) -> tuple[str, ...]:
     heads = headings(text)
     prose = [s for s in sentences if s not in heads]
     return tuple(prose or sentences)[:MAX_CONSIDERED]  # a page of headings alone still has something to say
+
+
+@lru_cache(maxsize=8)
+def quotation_pieces(text: str, language: str | None) -> frozenset[str]:
+    """Sentences inside a quotation running over several (found once for summary and quotes): the speaker's
+    words without the speaker, they would be shown as the article's, so they are neither summary nor quote."""
+    return quotation_fragments(text, language)
 
 
 def strip_dateline(sentence: str) -> str:
