@@ -19,6 +19,9 @@ HELP = """*digestbot* turns links shared here into digests in the thread.
 • `/digest repeats on|off`: say "first shared by…" when a link comes back
 • `/digest help`: this message"""
 
+# A setting Redis did not take (read or write failed): never claim a change that was not saved.
+NOT_SAVED = "I couldn't save that: my memory is unavailable right now, so nothing changed. Try again soon."
+
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _WORD = re.compile(r"<[^<>|\s]+\|[^<>]*>|\S+")  # a word, or a link in Slack's `<url|label>` markup, label and all

@@ -20,7 +20,7 @@ from bot.runtime.metrics import ROUNDUPS_POSTED
 from bot.runtime.scheduler import next_fire
 from handlers.bot import SlackBot
 from handlers.cards import CARD_BUDGET, SECTION_LIMIT, Block, clip, escape, related_lines, slack_link
-from handlers.command_text import DAYS, Command
+from handlers.command_text import DAYS, NOT_SAVED, Command
 from handlers.names import UserNames
 
 QUIET_LINE = "Nothing was shared here in the last 7 days."
@@ -99,8 +99,8 @@ async def roundup_command(command: Command, where: dict[str, str], bot: SlackBot
     if command.switch == "on":
         return await _switch_on(command, channel_id, where["user_id"], bot)
     if command.switch == "off":
-        settings = await bot.service.store.channel_settings.get(channel_id)
-        await _save(bot, channel_id, settings, roundup_enabled=False)
+        if await _save(bot, channel_id, roundup_enabled=False) is None:
+            return {"text": NOT_SAVED}
         return {"text": "Weekly roundup off for this channel. `/digest roundup on` brings it back."}
     now = datetime.now(UTC)
     try:
@@ -129,7 +129,9 @@ async def _switch_on(command: Command, channel_id: str, user_id: str, bot: Slack
     schedule = {"roundup_day": day, "roundup_time": time, "timezone": zone}
     kept = settings.roundup_enabled and settings.model_dump(include=set(schedule)) == schedule
     set_at = settings.roundup_set_at if kept else datetime.now(UTC)  # the schedule's due times count from here
-    settings = await _save(bot, channel_id, settings, roundup_enabled=True, roundup_set_at=set_at, **schedule)
+    settings = await _save(bot, channel_id, roundup_enabled=True, roundup_set_at=set_at, **schedule)
+    if settings is None:
+        return {"text": NOT_SAVED}
     due = int(next_fire(channel_id, settings, datetime.now(UTC)).timestamp())
     return {"text": (
         f"Weekly roundup on: every {DAYS[day].title()} at {time} ({zone}). The first one is due "
@@ -138,12 +140,11 @@ async def _switch_on(command: Command, channel_id: str, user_id: str, bot: Slack
     )}  # fmt: skip
 
 
-async def _save(bot: SlackBot, channel_id: str, settings: ChannelSettings, **change: Any) -> ChannelSettings:
-    """Store the changed settings and have this replica's scheduler pick them up at once (the other replicas'
-    follow within their next sync)."""
-    settings = ChannelSettings.model_validate(settings.model_dump() | change)
-    await bot.service.store.channel_settings.put(channel_id, settings)
-    if bot.scheduler is not None:
+async def _save(bot: SlackBot, channel_id: str, **change: Any) -> ChannelSettings | None:
+    """Store the change and have this replica's scheduler pick it up at once (the other replicas' follow within
+    their next sync); None when Redis did not take it."""
+    settings = await bot.service.store.channel_settings.change(channel_id, **change)
+    if settings is not None and bot.scheduler is not None:
         await bot.scheduler.sync()
     return settings
 

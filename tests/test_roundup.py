@@ -23,7 +23,7 @@ from bot.models import Digest
 from bot.roundup import MAX_RELATED, Roundup, RoundupItem, build_roundup, channel_roundup, iso_week
 from bot.service import DigestService
 from handlers.cards import CARD_BUDGET
-from handlers.command_text import parse_command
+from handlers.command_text import NOT_SAVED, parse_command
 from handlers.listeners.commands import answer_command
 from handlers.roundups import MEMORY_AWAY, QUIET_LINE, roundup_blocks, roundup_command
 from tests.support.bot_process import REPO, bot_for
@@ -385,6 +385,20 @@ async def test_preview_and_now_say_so_when_memory_is_unavailable(
     finally:
         await away.close()
     assert not slack.calls("chat.postMessage")
+
+
+async def test_a_setting_memory_did_not_take_is_never_claimed(
+    refused_url: str, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    away = DigestService.open(Settings.model_validate({"REDIS_URL": refused_url, "DIGESTBOT_DATA_DIR": tmp_path}))
+    bot = bot_for(away, slack.base_url)
+    try:
+        for text in ("roundup on friday 17:00 UTC", "roundup off"):
+            assert await run(away, slack, text) == NOT_SAVED, text
+        for text in ("mute", "unmute", "repeats off"):
+            assert (await answer_command(parse_command(text), body("C1", "U1"), bot))["text"] == NOT_SAVED, text
+    finally:
+        await away.close()
 
 
 async def test_now_in_a_channel_without_the_bot_says_so(workspace: DigestService, slack: SlackStandIn) -> None:

@@ -473,7 +473,7 @@ def test_app_home_shows_the_users_channels_latest_digests_and_a_mute_switch(
         "token": "x",
         "trigger_id": "t",
         "view": {"id": "V1", "type": "home"},
-        "actions": [{"action_id": "home_toggle_mute", "value": "C40", "type": "button"}],
+        "actions": [{"action_id": "home_toggle_mute", "value": "C40 mute", "type": "button"}],
     }
     assert post_signed(f"{bot}/slack/events", interaction_body(click), SECRET, FORM).status_code == 200
     slack.wait_for("views.publish", count=2)

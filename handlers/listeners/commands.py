@@ -27,7 +27,7 @@ from bot.memory.keys import url_hash
 from bot.models import Digest
 from handlers.bot import SlackBot
 from handlers.cards import Block, digest_card, escape, failure_notice, related_lines, repeat_notice, slack_link
-from handlers.command_text import HELP, Command, CommandError, clip_word, parse_command
+from handlers.command_text import HELP, NOT_SAVED, Command, CommandError, clip_word, parse_command
 from handlers.jobs import CommandJob
 from handlers.listeners.messages import GAVE_UP, permalink
 from handlers.roundups import roundup_command
@@ -164,13 +164,13 @@ async def answer_command(command: Command, where: dict[str, str], bot: SlackBot)
     channel, team = where["channel_id"], where["team_id"]
     store = bot.service.store
     if command.name in ("mute", "unmute"):
-        settings = await store.channel_settings.get(channel)
-        await store.channel_settings.put(channel, settings.model_copy(update={"muted": command.name == "mute"}))
+        if await store.channel_settings.change(channel, muted=command.name == "mute") is None:
+            return {"text": NOT_SAVED}
         return {"text": "Muted: I won't digest links here until `/digest unmute`." if command.name == "mute"
                 else "Unmuted: I'll digest links shared here again."}  # fmt: skip
     if command.name == "repeats":
-        settings = await store.channel_settings.get(channel)
-        await store.channel_settings.put(channel, settings.model_copy(update={"repeats": command.switch == "on"}))
+        if await store.channel_settings.change(channel, repeats=command.switch == "on") is None:
+            return {"text": NOT_SAVED}
         return {"text": f"Repeat notices are {command.switch} in this channel."}
     if command.name == "recent":
         return await _recent(bot, channel, command.count)

@@ -62,7 +62,7 @@ def mute_button(channel_id: str, settings: ChannelSettings) -> dict[str, Any]:
         "type": "button",
         "text": {"type": "plain_text", "text": "Unmute" if settings.muted else "Mute"},
         "action_id": MUTE_ACTION,
-        "value": channel_id,
+        "value": f"{channel_id} {'unmute' if settings.muted else 'mute'}",  # what the click asks for, not a flip
     }
 
 
@@ -114,8 +114,11 @@ async def publish_home(user_id: str, client: AsyncWebClient, service: DigestServ
 
 async def toggle_mute(body: dict[str, Any], client: AsyncWebClient, service: DigestService) -> None:
     """The Home tab's Mute/Unmute button, allowed only for channels the user is in."""
-    user_id, channel_id = body["user"]["id"], body["actions"][0]["value"]
+    user_id = body["user"]["id"]
+    channel_id, _, wanted = body["actions"][0]["value"].partition(" ")
     if channel_id in await user_channels(client, user_id):
-        settings = await service.store.channel_settings.get(channel_id)
-        await service.store.channel_settings.put(channel_id, settings.model_copy(update={"muted": not settings.muted}))
+        # The button says what it does, so a settings read that failed cannot turn "Unmute" into a mute; a view
+        # published before buttons said so flips what is stored. A change Redis did not take shows in the view.
+        muted = wanted == "mute" if wanted else not (await service.store.channel_settings.get(channel_id)).muted
+        await service.store.channel_settings.change(channel_id, muted=muted)
     await publish_home(user_id, client, service)
