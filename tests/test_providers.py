@@ -6,6 +6,8 @@ import pytest
 
 from bot.config import Settings
 from bot.pipeline.facts import duration_text
+from bot.pipeline.metadata import extract_metadata
+from bot.pipeline.oembed import parse_oembed
 from bot.pipeline.pagefacts import iso_duration
 from bot.pipeline.pdf import page_paragraphs, pdf_date
 from bot.pipeline.providers import provider_link
@@ -55,6 +57,27 @@ def test_durations_and_dates() -> None:
     assert [duration_text(s) for s in (754, 3723, 5)] == ["12:34", "1:02:03", "0:05"]
     assert [str(pdf_date(v)) for v in ("D:20260304093000+01'00'", "D:2026", "D:20261399", "garbage")] == [
         "2026-03-04", "2026-01-01", "None", "None"]  # fmt: skip
+
+
+NINES = "9" * 400  # a float of 400 digits is infinity
+
+
+@pytest.mark.parametrize("value", [f"PT{NINES}S", f"P{NINES}D", f"PT{NINES}.5S", "PT0S", "P30D"])
+def test_an_iso_duration_no_video_has_is_none(value: str) -> None:
+    assert iso_duration(value) is None
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, "0", "²", "1" + "0" * 7])
+def test_a_meta_duration_no_video_has_is_none(value: str) -> None:
+    head = f'<meta property="og:type" content="video.other"><meta property="video:duration" content="{value}">'
+    assert extract_metadata(f"<html><head>{head}</head><body></body></html>", None).facts.duration_s is None
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), -5, 0, 10**30, True, [1], "long"])
+def test_an_oembed_duration_no_video_has_is_left_out(value: object) -> None:
+    answer = parse_oembed({"type": "video", "title": "Rain", "duration": value})
+    assert (answer.title, answer.duration) == ("Rain", None)
+    assert parse_oembed({"type": "video", "duration": 3725.4}).duration == 3725
 
 
 def test_pdf_lines_become_paragraphs_without_running_headers_or_page_numbers() -> None:
