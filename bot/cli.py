@@ -11,11 +11,12 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot import __version__
 
@@ -53,9 +54,19 @@ def fail(message: str) -> None:
 # --- digest ------------------------------------------------------------------------------------------------
 
 
+class _WithoutTraceback(logging.Formatter):
+    def formatException(self, ei: Any) -> str:
+        return ""
+
+
 def digest_command(args: argparse.Namespace) -> int:
     from bot.config import Settings
 
+    # Log records as the bare lines Python prints when nothing is set up, less tracebacks: a source that failed
+    # unexpectedly is one line here, and its own line says so (a running bot's log keeps the traceback).
+    handler = logging.StreamHandler()
+    handler.setFormatter(_WithoutTraceback())
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     settings = load_settings(Settings)
     use_cache = not args.no_cache and any(source.lower().startswith(("http://", "https://")) for source in args.sources)
     if use_cache and not settings.redis_url and (problem := settings.data_dir_problem()):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import os
@@ -12,6 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
+from bot.models import Digest
+from bot.pipeline import kinds
+from bot.pipeline.digest import INTERNAL_ERROR, digest_url
 from tests.support.articles import article_html
 from tests.support.http_server import LocalServer, Reply, html
 
@@ -97,6 +102,48 @@ def test_a_failing_source_is_reported_and_the_rest_still_digested(pages: LocalSe
     failed, ok = (json.loads(line) for line in result.stdout.splitlines())
     assert failed["source"] == pages.url("/gone") and "404" in failed["error"]
     assert ok["title"].startswith("Rivers")
+
+
+# A bug in digesting one link, as `digestbot digest` meets it: the link's digest raises what no check foresaw.
+INFINITY = "cannot convert float infinity to integer"
+BROKEN_FOR_DROUGHT = f"""
+import sys
+import bot.pipeline.kinds as kinds
+from handlers.cli import main
+real = kinds.digest_link
+async def digest_link(url, settings, web=None):
+    if url.endswith("/drought"):
+        raise OverflowError("{INFINITY}")
+    return await real(url, settings, web)
+kinds.digest_link = digest_link
+main(sys.argv[1:])
+"""
+
+
+def test_an_unexpected_error_is_reported_as_one_source_failing_and_the_rest_still_digested(
+    pages: LocalServer,
+) -> None:
+    env = {**os.environ, "DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true"}
+    result = subprocess.run([sys.executable, "-c", BROKEN_FOR_DROUGHT, "digest", "--no-cache", pages.url("/drought"),
+                             pages.url("/rivers")], capture_output=True, text=True, env=env, timeout=120,
+                            cwd=Path(__file__).parent.parent)  # fmt: skip
+    assert result.returncode == 1 and "Rivers are running dry" in result.stdout
+    assert "Traceback" not in result.stderr, result.stderr
+    logged, said = result.stderr.split("\n", 1)  # the log's line, then the source's own (wrapped at 80 columns)
+    assert logged == f"digesting {pages.url('/drought')} failed unexpectedly: OverflowError: {INFINITY}"
+    assert " ".join(said.split()) == f"✗ {pages.url('/drought')}: {INTERNAL_ERROR}"
+
+
+@pytest.mark.parametrize("stop", [asyncio.CancelledError, KeyboardInterrupt])
+async def test_cancelling_a_digest_is_not_an_error_of_its_source(
+    monkeypatch: pytest.MonkeyPatch, stop: type[BaseException]
+) -> None:
+    async def stopped(url: str, settings: Settings, web: object = None) -> Digest:
+        raise stop
+
+    monkeypatch.setattr(kinds, "digest_link", stopped)
+    with pytest.raises(stop):
+        await digest_url("http://public.test/", Settings())
 
 
 def test_readable_output(pages: LocalServer) -> None:
