@@ -253,7 +253,9 @@ def build_parser(description: str | None = __doc__) -> tuple[argparse.ArgumentPa
     parser.add_argument("--version", action="version", version=f"digestbot {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     digest = commands.add_parser("digest", help="digest article URLs or saved HTML files")
-    digest.add_argument("sources", nargs="+", metavar="SOURCE", help="an http(s) URL or a saved HTML file")
+    digest.add_argument(
+        "sources", nargs="+", type=str.strip, metavar="SOURCE", help="an http(s) URL or a saved HTML file"
+    )
     digest.add_argument("--json", action="store_true", help="one JSON object per source, one per line")
     digest.add_argument("--no-cache", action="store_true", help="fetch every URL afresh, skip Redis")
     digest.set_defaults(run=digest_command)

@@ -19,6 +19,8 @@ from bot.pipeline import kinds
 from bot.pipeline.digest import INTERNAL_ERROR, digest_url
 from tests.support.articles import article_html
 from tests.support.http_server import LocalServer, Reply, html
+from tests.support.pdfs import report_pdf
+from tests.support.provider_pages import PDF_PARAGRAPHS
 
 KEYS = {
     "source",
@@ -253,6 +255,26 @@ def test_a_page_cut_at_the_size_cap_says_so(pages: LocalServer) -> None:
         "the page is larger than 2 MiB; only its beginning was read",
         "the page was too large to read in time; showing its metadata only",
     )
+
+
+def test_a_saved_file_is_read_no_further_than_a_fetched_one(
+    pages: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rest of a larger page is never read (`digestbot digest /dev/zero` ran out of memory), and the line says
+    so in a size people read; a PDF cut at the limit could not be read, so it is refused. A source pasted with a
+    space around it is the same source."""
+    page, pdf = tmp_path / "chess.html", tmp_path / "report.pdf"
+    more = "<p>More words about rapid chess and the players who love it, again and again.</p>\n"
+    page.write_text(article_html("chess").split("</article>")[0] + more * 20_000)  # 1.6 MB
+    pdf.write_bytes(report_pdf(PDF_PARAGRAPHS, pages=12))  # 16 kB
+    monkeypatch.setenv("DIGESTBOT_FETCH_MAX_BYTES", "500000")
+    monkeypatch.setenv("DIGESTBOT_PDF_MAX_BYTES", "2048")
+    result = digestbot("digest", "--json", "--no-cache", str(page), str(pdf), f" {pages.url('/rivers')}\n")
+    cut, refused, url = (json.loads(line) for line in result.stdout.splitlines())
+    assert cut["title"].startswith("A teenager wins")
+    assert cut["warning"] == "the page is larger than 488.3 KiB; only its beginning was read"
+    assert refused == {"source": str(pdf), "error": "The PDF is larger than 2,048 bytes", "reason": "too_large"}
+    assert url["source"] == pages.url("/rivers") and url["title"].startswith("Rivers are running dry")
 
 
 def test_the_card_s_byline_on_a_small_site(tmp_path: Path) -> None:

@@ -122,11 +122,12 @@ async def digest_url(url: str, settings: Settings, slots: FetchSlots | None = No
 
 
 async def digest_file(path: Path, settings: Settings) -> Digest:
-    """A saved page or PDF."""
+    """A saved page or PDF, read no further than a fetched one (a byte past the limit tells it was cut)."""
     from bot.pipeline.kinds import digest_saved
 
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as saved:
+            raw = saved.read(max(settings.fetch_max_bytes, settings.pdf_max_bytes) + 1)
     except OSError as error:
         raise DigestError("unreadable", f"Could not read {path}: {error.strerror}.") from error
     with _unexpected_errors_named(str(path)):
