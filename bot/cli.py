@@ -11,11 +11,12 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot import __version__
 
@@ -53,9 +54,19 @@ def fail(message: str) -> None:
 # --- digest ------------------------------------------------------------------------------------------------
 
 
+class _WithoutTraceback(logging.Formatter):
+    def formatException(self, ei: Any) -> str:
+        return ""
+
+
 def digest_command(args: argparse.Namespace) -> int:
     from bot.config import Settings
 
+    # Log records as the bare lines Python prints when nothing is set up, less tracebacks: a source that failed
+    # unexpectedly is one line here, and its own line says so (a running bot's log keeps the traceback).
+    handler = logging.StreamHandler()
+    handler.setFormatter(_WithoutTraceback())
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     settings = load_settings(Settings)
     use_cache = not args.no_cache and any(source.lower().startswith(("http://", "https://")) for source in args.sources)
     if use_cache and not settings.redis_url and (problem := settings.data_dir_problem()):
@@ -247,7 +258,9 @@ def build_parser(description: str | None = __doc__) -> tuple[argparse.ArgumentPa
     parser.add_argument("--version", action="version", version=f"digestbot {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     digest = commands.add_parser("digest", help="digest article URLs or saved HTML files")
-    digest.add_argument("sources", nargs="+", metavar="SOURCE", help="an http(s) URL or a saved HTML file")
+    digest.add_argument(
+        "sources", nargs="+", type=str.strip, metavar="SOURCE", help="an http(s) URL or a saved HTML file"
+    )
     digest.add_argument("--json", action="store_true", help="one JSON object per source, one per line")
     digest.add_argument("--no-cache", action="store_true", help="fetch every URL afresh, skip Redis")
     digest.set_defaults(run=digest_command)

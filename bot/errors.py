@@ -7,7 +7,8 @@ class DigestError(Exception):
     """A source could not be digested. `reason` is a stable code, `str(error)` a clear sentence for people.
 
     Reason codes: blocked_address, bad_url, unreachable, dns, tls, timeout, http_status, not_html,
-    too_large, too_many_redirects, decode, empty, javascript_only, paywall, bot_wall, extraction_timeout;
+    too_large, too_many_redirects, decode, empty, javascript_only, paywall, bot_wall, extraction_timeout, unreadable
+    (a saved file), internal (an unexpected error, logged with its traceback: bot/pipeline/digest.py);
     for links that are not HTML articles (bot/pipeline/kinds.py): not_pdf, not_json, not_text, not_oembed, encrypted,
     pdf_unreadable.
     """

@@ -41,7 +41,8 @@ async def fetch(url: str, server: LocalServer, dialer: httpcore.AsyncNetworkBack
 
 LOCATION_STARTS = ["data:", "mailto:", "javascript:", "about:", "file:", "ftp://", "http:", "https:", "//", "",
                    "http://public.test:8080/", "http://[", "http://public.test:99999", "HTTP://PUBLIC.TEST:8080",
-                   "http://internal.test/", "\\\\", "?", "#", "http://x@public.test:8080/"]  # fmt: skip
+                   "http://internal.test/", "\\\\", "?", "#", "http://x@public.test:8080/", "http://xn--",
+                   "http://xn--ls8h.", "HTTP://XN--A."]  # fmt: skip
 locations = st.one_of(
     st.binary(max_size=80),
     st.tuples(st.sampled_from(LOCATION_STARTS), st.text(max_size=40)).map(
@@ -70,6 +71,7 @@ def redirector() -> Iterator[LocalServer]:
 @example(location=b"about:blank")
 @example(location=b"http://[::1")
 @example(location=b"http://\xc2\x80/")
+@example(location=b"http://xn--/")
 def test_any_location_header_ends_in_a_page_or_one_digest_error(redirector: LocalServer, location: bytes) -> None:
     redirector.routes["/"] = redirect_to(location)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import os
@@ -12,8 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
+from bot.models import Digest
+from bot.pipeline import kinds
+from bot.pipeline.digest import INTERNAL_ERROR, digest_url
 from tests.support.articles import article_html
 from tests.support.http_server import LocalServer, Reply, html
+from tests.support.pdfs import report_pdf
+from tests.support.provider_pages import PDF_PARAGRAPHS
 
 KEYS = {
     "source",
@@ -97,6 +104,48 @@ def test_a_failing_source_is_reported_and_the_rest_still_digested(pages: LocalSe
     failed, ok = (json.loads(line) for line in result.stdout.splitlines())
     assert failed["source"] == pages.url("/gone") and "404" in failed["error"]
     assert ok["title"].startswith("Rivers")
+
+
+# A bug in digesting one link, as `digestbot digest` meets it: the link's digest raises what no check foresaw.
+INFINITY = "cannot convert float infinity to integer"
+BROKEN_FOR_DROUGHT = f"""
+import sys
+import bot.pipeline.kinds as kinds
+from handlers.cli import main
+real = kinds.digest_link
+async def digest_link(url, settings, web=None):
+    if url.endswith("/drought"):
+        raise OverflowError("{INFINITY}")
+    return await real(url, settings, web)
+kinds.digest_link = digest_link
+main(sys.argv[1:])
+"""
+
+
+def test_an_unexpected_error_is_reported_as_one_source_failing_and_the_rest_still_digested(
+    pages: LocalServer,
+) -> None:
+    env = {**os.environ, "DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true"}
+    result = subprocess.run([sys.executable, "-c", BROKEN_FOR_DROUGHT, "digest", "--no-cache", pages.url("/drought"),
+                             pages.url("/rivers")], capture_output=True, text=True, env=env, timeout=120,
+                            cwd=Path(__file__).parent.parent)  # fmt: skip
+    assert result.returncode == 1 and "Rivers are running dry" in result.stdout
+    assert "Traceback" not in result.stderr, result.stderr
+    logged, said = result.stderr.split("\n", 1)  # the log's line, then the source's own (wrapped at 80 columns)
+    assert logged == f"digesting {pages.url('/drought')} failed unexpectedly: OverflowError: {INFINITY}"
+    assert " ".join(said.split()) == f"✗ {pages.url('/drought')}: {INTERNAL_ERROR}"
+
+
+@pytest.mark.parametrize("stop", [asyncio.CancelledError, KeyboardInterrupt])
+async def test_cancelling_a_digest_is_not_an_error_of_its_source(
+    monkeypatch: pytest.MonkeyPatch, stop: type[BaseException]
+) -> None:
+    async def stopped(url: str, settings: Settings, web: object = None) -> Digest:
+        raise stop
+
+    monkeypatch.setattr(kinds, "digest_link", stopped)
+    with pytest.raises(stop):
+        await digest_url("http://public.test/", Settings())
 
 
 def test_readable_output(pages: LocalServer) -> None:
@@ -206,6 +255,26 @@ def test_a_page_cut_at_the_size_cap_says_so(pages: LocalServer) -> None:
         "the page is larger than 2 MiB; only its beginning was read",
         "the page was too large to read in time; showing its metadata only",
     )
+
+
+def test_a_saved_file_is_read_no_further_than_a_fetched_one(
+    pages: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rest of a larger page is never read (`digestbot digest /dev/zero` ran out of memory), and the line says
+    so in a size people read; a PDF cut at the limit could not be read, so it is refused. A source pasted with a
+    space around it is the same source."""
+    page, pdf = tmp_path / "chess.html", tmp_path / "report.pdf"
+    more = "<p>More words about rapid chess and the players who love it, again and again.</p>\n"
+    page.write_text(article_html("chess").split("</article>")[0] + more * 20_000)  # 1.6 MB
+    pdf.write_bytes(report_pdf(PDF_PARAGRAPHS, pages=12))  # 16 kB
+    monkeypatch.setenv("DIGESTBOT_FETCH_MAX_BYTES", "500000")
+    monkeypatch.setenv("DIGESTBOT_PDF_MAX_BYTES", "2048")
+    result = digestbot("digest", "--json", "--no-cache", str(page), str(pdf), f" {pages.url('/rivers')}\n")
+    cut, refused, url = (json.loads(line) for line in result.stdout.splitlines())
+    assert cut["title"].startswith("A teenager wins")
+    assert cut["warning"] == "the page is larger than 488.3 KiB; only its beginning was read"
+    assert refused == {"source": str(pdf), "error": "The PDF is larger than 2,048 bytes", "reason": "too_large"}
+    assert url["source"] == pages.url("/rivers") and url["title"].startswith("Rivers are running dry")
 
 
 def test_the_card_s_byline_on_a_small_site(tmp_path: Path) -> None:

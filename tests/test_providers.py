@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot.config import Settings
 from bot.pipeline.facts import duration_text
+from bot.pipeline.kinds import digest_link
+from bot.pipeline.metadata import extract_metadata
+from bot.pipeline.oembed import parse_oembed
 from bot.pipeline.pagefacts import iso_duration
 from bot.pipeline.pdf import page_paragraphs, pdf_date
 from bot.pipeline.providers import provider_link
+from tests.support.articles import ARTICLES, article_html
+from tests.support.http_server import LocalServer, html
+from tests.support.provider_pages import json_reply
 
 LINKS = [
     ("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42s", "youtube", "video", ("dQw4w9WgXcQ",)),
@@ -57,6 +65,27 @@ def test_durations_and_dates() -> None:
         "2026-03-04", "2026-01-01", "None", "None"]  # fmt: skip
 
 
+NINES = "9" * 400  # a float of 400 digits is infinity
+
+
+@pytest.mark.parametrize("value", [f"PT{NINES}S", f"P{NINES}D", f"PT{NINES}.5S", "PT0S", "P30D"])
+def test_an_iso_duration_no_video_has_is_none(value: str) -> None:
+    assert iso_duration(value) is None
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, "0", "²", "1" + "0" * 7])
+def test_a_meta_duration_no_video_has_is_none(value: str) -> None:
+    head = f'<meta property="og:type" content="video.other"><meta property="video:duration" content="{value}">'
+    assert extract_metadata(f"<html><head>{head}</head><body></body></html>", None).facts.duration_s is None
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), -5, 0, 10**30, True, [1], "long"])
+def test_an_oembed_duration_no_video_has_is_left_out(value: object) -> None:
+    answer = parse_oembed({"type": "video", "title": "Rain", "duration": value})
+    assert (answer.title, answer.duration) == ("Rain", None)
+    assert parse_oembed({"type": "video", "duration": 3725.4}).duration == 3725
+
+
 def test_pdf_lines_become_paragraphs_without_running_headers_or_page_numbers() -> None:
     body = ["the reservoir fell by a third over the summer, and the water board warned that the wells in the",
             "valley would run dry by October unless it rained. Farmers were told to ration what was left and to",
@@ -69,3 +98,37 @@ def test_pdf_lines_become_paragraphs_without_running_headers_or_page_numbers() -
     assert paragraphs[0].startswith("On the Po, the reservoir fell") and paragraphs[0].endswith("water at night.")
     assert paragraphs[1] == "A second paragraph begins here and is accused of nothing on the Po."
     assert len(paragraphs) == 6 and not any("Water Board Report" in p or "Page" in p for p in paragraphs)
+
+
+# A provider answer whose fields are of other types than its API documents: a field read as missing, or, when the
+# answer is not one at all (a reblog without an account), the link's own page instead (link, API path, answer).
+MALFORMED_ANSWERS = [
+    ("/@bob/1234567", "/api/v1/statuses/1234567",
+     {"account": {"acct": "bob", "display_name": ["Bob"]}, "content": "<p>Rain at last.</p>", "language": {"a": 1}}),
+    ("/@bob/1234567", "/api/v1/statuses/1234567", {"account": {"acct": "bob"}, "reblog": {"account": "evil"}}),
+    ("/gh/octo/tidepool", "/gh-api/repos/octo/tidepool",
+     {"full_name": "octo/tidepool", "description": 5, "owner": {"login": ["octo"]}, "pushed_at": 7}),
+    ("/gl/acme/gauges", "/gl-api/projects/acme%2Fgauges",
+     {"path_with_namespace": "acme/gauges", "namespace": "acme", "description": {"a": 1}, "readme_url": 3}),
+    ("/bsky/profile/did:plc:bob/post/3kabc", "/bsky-api/app.bsky.feed.getPosts",
+     {"posts": [{"author": "bob", "record": {"text": "Rain at last.", "langs": {"a": 1}, "createdAt": []}}]}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("link", "api", "answer"), MALFORMED_ANSWERS)
+async def test_a_malformed_provider_answer_is_read_leniently_or_the_page_is(link: str, api: str, answer: Any) -> None:
+    rivers = str(ARTICLES["rivers"]["title"])
+    with LocalServer({api: json_reply(answer), link: html(article_html("rivers"))}) as server:
+        bases = {"github": "/gh", "github_api": "/gh-api", "gitlab": "/gl", "gitlab_api": "/gl-api",
+                 "bluesky": "/bsky", "bluesky_api": "/bsky-api"}  # fmt: skip
+        urls = {name: server.url(path) for name, path in bases.items()}
+        settings = Settings(DIGESTBOT_ALLOW_PRIVATE_NETWORKS=True, DIGESTBOT_PROVIDER_URLS=urls)
+        digest = await digest_link(server.url(link), settings)
+        asked = [request.path for request in server.requests]
+    if "reblog" in answer:
+        assert (digest.kind, digest.title, asked) == ("article", rivers, [api, link])
+    elif digest.kind == "post":
+        assert (digest.author, digest.language, digest.published, digest.summary) == (None, None, None, "Rain at last.")
+    else:
+        assert digest.kind == "code" and digest.title in ("octo/tidepool", "acme/gauges")
+        assert (digest.author, digest.published, digest.summary) == (None, None, "")

@@ -58,6 +58,7 @@ BLOCKED_IPS = [
     "224.0.0.1", "239.255.255.250", "ff02::1", "255.255.255.255", "240.0.0.1",  # A9
     "192.0.0.1", "192.0.2.1", "198.18.0.1", "198.19.255.1", "198.51.100.1", "203.0.113.1", "192.88.99.1",
     "fec0::1", "fc00::1", "2001:db8::1", "100::1",
+    "192.0.0.9", "192.0.0.10", "192.0.0.171", "3fff::1", "3fff:fff:ffff::1",  # A9: Python 3.11 lets these through
 ]  # fmt: skip
 ALLOWED_IPS = [
     "8.8.8.8", "1.1.1.1", PUBLIC, "100.63.255.254", "100.128.0.1", "172.15.255.254", "172.32.0.1",
@@ -136,8 +137,11 @@ async def test_scheme_and_userinfo_are_refused_even_with_private_networks_allowe
     assert dialer.dials == [] and server.accepts == 0
 
 
-@pytest.mark.parametrize("url", ["http://0177.0.0.1/", "http://exa\tmple.com/", "http://[::1/"])
-async def test_unparseable_urls_are_a_clean_error(url: str) -> None:  # A11, A19
+@pytest.mark.parametrize(
+    "url", ["http://0177.0.0.1/", "http://exa\tmple.com/", "http://[::1/", "http://xn--ls8h.la/", "http://xn--/",
+            "http://xn--a/"],
+)  # fmt: skip
+async def test_unparseable_urls_are_a_clean_error(url: str) -> None:  # A11, A19; punycode httpx decodes late (A12)
     with pytest.raises(DigestError) as caught:
         await fetch_page(url, Settings())
     assert caught.value.reason == "bad_url"
@@ -150,6 +154,18 @@ def test_non_web_ports_are_refused(port: int) -> None:  # A20
         check_url(httpx.URL(f"http://public.test:{port}/"))
     assert caught.value.reason == "blocked_address"
     check_url(httpx.URL(f"http://127.0.0.1:{port}/"), allow_private=True)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://public.test:65536/", "http://public.test:99999/", "https://public.test:70000/"]
+)
+@pytest.mark.parametrize("allow_private", [False, True])
+async def test_a_port_that_does_not_exist_is_a_bad_url(url: str, allow_private: bool) -> None:
+    with LocalServer({"/": html("<p>x</p>")}) as server:
+        outcome, dialer = await guarded_fetch(url, server, allow_private=allow_private)
+    assert isinstance(outcome, DigestError) and outcome.reason == "bad_url", outcome
+    assert str(outcome) == f"refused: port {httpx.URL(url).port} does not exist"
+    assert dialer.dials == [] and server.accepts == 0
 
 
 @pytest.mark.parametrize("port", [80, 443, 8000, 8080, 8443])

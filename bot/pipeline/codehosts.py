@@ -24,7 +24,7 @@ from bot.models import Digest
 from bot.pipeline.facts import first_sentences
 from bot.pipeline.metadata import parse_date
 from bot.pipeline.providers import Link, endpoints
-from bot.pipeline.web import Web
+from bot.pipeline.web import Web, object_field, text_field
 
 log = logging.getLogger(__name__)
 GITHUB_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
@@ -79,12 +79,12 @@ async def github_digest(link: Link, web: Web, source: str) -> Digest:
     if link.what == "repository":
         about = await _github(web, api)
         readme = await _github_readme(web, api)
-        body = "\n\n".join(part for part in (about.get("description") or "", readme) if part)
+        body = "\n\n".join(part for part in (text_field(about, "description"), readme) if part)
         return code_digest(
             source,
             site,
             "GitHub",
-            str(about.get("full_name") or f"{owner}/{repo}"),
+            text_field(about, "full_name") or f"{owner}/{repo}",
             "repository",
             _login(about.get("owner")),
             about.get("pushed_at") or about.get("created_at"),
@@ -94,16 +94,16 @@ async def github_digest(link: Link, web: Web, source: str) -> Digest:
         tag = link.parts[2]
         path = "latest" if tag == "latest" else f"tags/{quote(tag, safe='')}"
         release = await _github(web, f"{api}/releases/{path}")
-        name = str(release.get("tag_name") or tag)
+        name = text_field(release, "tag_name") or tag
         return code_digest(
             source,
             f"{site}/releases/tag/{quote(name, safe='')}",
             "GitHub",
-            str(release.get("name") or name),
+            text_field(release, "name") or name,
             f"release {name} of {owner}/{repo}",
             _login(release.get("author")),
             release.get("published_at"),
-            str(release.get("body") or ""),
+            text_field(release, "body") or "",
         )
     number = link.parts[2]
     is_pull = link.what == "pull"
@@ -111,8 +111,8 @@ async def github_digest(link: Link, web: Web, source: str) -> Digest:
     is_pull = is_pull or "pull_request" in found
     what = "pull request" if is_pull else "issue"
     return code_digest(source, f"{site}/{'pull' if is_pull else 'issues'}/{number}", "GitHub",
-                       str(found.get("title") or f"{what} #{number}"), f"{what} {owner}/{repo}#{number}",
-                       _login(found.get("user")), found.get("created_at"), str(found.get("body") or ""),
+                       text_field(found, "title") or f"{what} #{number}", f"{what} {owner}/{repo}#{number}",
+                       _login(found.get("user")), found.get("created_at"), text_field(found, "body") or "",
                        _github_state(found))  # fmt: skip
 
 
@@ -127,14 +127,14 @@ async def _github_readme(web: Web, api: str) -> str:
     """The README's markdown, or "" when there is none or it cannot be read (the description still serves)."""
     try:
         answer = await _github(web, f"{api}/readme")
-        return base64.b64decode(str(answer.get("content") or "")).decode("utf-8", errors="replace")
+        return base64.b64decode(text_field(answer, "content") or "").decode("utf-8", errors="replace")
     except (DigestError, binascii.Error, ValueError) as error:
         log.info("README not read: %s", error)
         return ""
 
 
 def _login(user: Any) -> str | None:
-    return str(user["login"]) if isinstance(user, dict) and user.get("login") else None
+    return text_field(user, "login") if isinstance(user, dict) else None
 
 
 def _github_state(found: dict[str, Any]) -> str | None:
@@ -142,7 +142,7 @@ def _github_state(found: dict[str, Any]) -> str | None:
         return "merged"
     if found.get("draft") and found.get("state") == "open":
         return "draft"
-    return str(found["state"]) if found.get("state") else None
+    return text_field(found, "state")
 
 
 # --- GitLab ----------------------------------------------------------------------------------------
@@ -155,14 +155,14 @@ async def gitlab_digest(link: Link, web: Web, source: str) -> Digest:
     if link.what == "repository":
         project = await _gitlab(web, api)
         readme = await _gitlab_readme(web, api, project)
-        body = "\n\n".join(part for part in (project.get("description") or "", readme) if part)
+        body = "\n\n".join(part for part in (text_field(project, "description"), readme) if part)
         return code_digest(
             source,
             site,
             "GitLab",
-            str(project.get("path_with_namespace") or path),
+            text_field(project, "path_with_namespace") or path,
             "repository",
-            (project.get("namespace") or {}).get("name"),
+            text_field(object_field(project, "namespace"), "name"),
             project.get("last_activity_at"),
             body,
         )
@@ -173,25 +173,25 @@ async def gitlab_digest(link: Link, web: Web, source: str) -> Digest:
             source,
             f"{site}/-/releases/{quote(tag, safe='')}",
             "GitLab",
-            str(release.get("name") or tag),
+            text_field(release, "name") or tag,
             f"release {tag} of {path}",
             _username(release.get("author")),
             release.get("released_at"),
-            str(release.get("description") or ""),
+            text_field(release, "description") or "",
         )
     number = link.parts[1]
     is_mr = link.what == "merge_request"
     found = await _gitlab(web, f"{api}/{'merge_requests' if is_mr else 'issues'}/{number}")
-    state = str(found.get("state") or "") or None
+    state = text_field(found, "state")
     return code_digest(
         source,
         f"{site}/-/{'merge_requests' if is_mr else 'issues'}/{number}",
         "GitLab",
-        str(found.get("title") or f"#{number}"),
+        text_field(found, "title") or f"#{number}",
         f"{'merge request' if is_mr else 'issue'} {path}{'!' if is_mr else '#'}{number}",
         _username(found.get("author")),
         found.get("created_at"),
-        str(found.get("description") or ""),
+        text_field(found, "description") or "",
         "draft" if found.get("draft") and state == "opened" else _GITLAB_STATES.get(state, state),
     )
 
@@ -205,7 +205,7 @@ async def _gitlab(web: Web, url: str) -> dict[str, Any]:
 
 async def _gitlab_readme(web: Web, api: str, project: dict[str, Any]) -> str:
     """The README named by the project's readme_url, read raw from its default branch."""
-    readme_url, branch = str(project.get("readme_url") or ""), str(project.get("default_branch") or "")
+    readme_url, branch = text_field(project, "readme_url") or "", text_field(project, "default_branch") or ""
     name = readme_url.split(f"/-/blob/{branch}/", 1)[-1] if branch and f"/-/blob/{branch}/" in readme_url else ""
     if not name:
         return ""
@@ -219,4 +219,4 @@ async def _gitlab_readme(web: Web, api: str, project: dict[str, Any]) -> str:
 def _username(user: Any) -> str | None:
     if not isinstance(user, dict):
         return None
-    return str(user.get("name") or user.get("username") or "") or None
+    return text_field(user, "name") or text_field(user, "username")

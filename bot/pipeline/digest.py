@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bot.config import Settings
@@ -23,6 +25,7 @@ from bot.pipeline.walls import TEASER_WARNING, detect_wall, readable_teaser
 log = logging.getLogger(__name__)
 
 WORDS_PER_MINUTE = 230
+INTERNAL_ERROR = "digestbot ran into an unexpected error on it (the details are in its log)."
 _WORD = re.compile(r"\w+")
 
 
@@ -94,24 +97,41 @@ async def digest_text(article: Article, source: str, url: str, settings: Setting
     return digest_article(article, source, url, settings)
 
 
+@contextmanager
+def _unexpected_errors_named(source: str) -> Iterator[None]:
+    """An error no check foresaw (a bug, or an input of a shape nobody expected) while digesting one source becomes
+    one DigestError, logged with its traceback: the command line goes on to the next source, and Slack replies once
+    instead of retrying a job that would fail the same way. Cancellation and Ctrl-C are not Exceptions: they pass."""
+    try:
+        yield
+    except DigestError:
+        raise
+    except Exception as error:
+        log.exception("digesting %s failed unexpectedly: %s: %s", source, type(error).__name__, error)
+        raise DigestError("internal", INTERNAL_ERROR) from error
+
+
 async def digest_url(url: str, settings: Settings, slots: FetchSlots | None = None) -> Digest:
     """A link's digest, whatever it is: an article, a PDF, a video, a post, a repository, a paper. `slots`: the
     process's fetch slots, when its other digests share them."""
     from bot.pipeline.kinds import digest_link  # kinds.py builds on this module: imported when first needed
     from bot.pipeline.web import Web
 
-    return await digest_link(url, settings, Web(settings, slots=slots))
+    with _unexpected_errors_named(url):
+        return await digest_link(url, settings, Web(settings, slots=slots))
 
 
 async def digest_file(path: Path, settings: Settings) -> Digest:
-    """A saved page or PDF."""
+    """A saved page or PDF, read no further than a fetched one (a byte past the limit tells it was cut)."""
     from bot.pipeline.kinds import digest_saved
 
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as saved:
+            raw = saved.read(max(settings.fetch_max_bytes, settings.pdf_max_bytes) + 1)
     except OSError as error:
         raise DigestError("unreadable", f"Could not read {path}: {error.strerror}.") from error
-    return await digest_saved(raw, str(path), path.resolve().as_uri(), settings)
+    with _unexpected_errors_named(str(path)):
+        return await digest_saved(raw, str(path), path.resolve().as_uri(), settings)
 
 
 def is_url(source: str) -> bool:

@@ -115,9 +115,16 @@ async def _unlimited(url: httpx.URL) -> AsyncIterator[None]:
 def _parse(url: str) -> httpx.URL:
     """Parse once with httpx.URL, the parser the client itself uses (no parser differentials)."""
     try:
-        return httpx.URL(url.strip())
+        return _with_host(httpx.URL(url.strip()))
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
         raise DigestError("bad_url", f"not a valid link: {exc}") from exc
+
+
+def _with_host(url: httpx.URL) -> httpx.URL:
+    """`url`, its host decoded now: httpx decodes a punycode host (xn--) only when `host` is first read, and a
+    malformed one raises an IDNAError (a ValueError) there."""
+    _ = url.host
+    return url
 
 
 async def _follow(
@@ -165,7 +172,7 @@ def _next_hop(response: httpx.Response, current: httpx.URL) -> httpx.URL:
     if not location:
         raise DigestError("http_status", f"The site answered {_status_text(response)} but gave no Location")
     try:
-        return current.join(location)
+        return _with_host(current.join(location))
     except (httpx.InvalidURL, ValueError) as exc:
         raise DigestError("bad_url", f"The site redirected to an invalid link: {exc}") from exc
 

@@ -58,11 +58,15 @@ async def digest_link(url: str, settings: Settings, web: Web | None = None) -> D
 
 
 async def digest_saved(raw: bytes, source: str, file_url: str, settings: Settings) -> Digest:
-    """A saved PDF or HTML page (an oEmbed link it declares is still fetched, through the guard)."""
+    """A saved PDF or HTML page (an oEmbed link it declares is still fetched, through the guard), within the byte
+    limits of a fetched one: a larger page's beginning is read, a larger PDF is refused (a cut one is unreadable)."""
     web = Web(settings)
     if looks_like_pdf(raw):
+        if len(raw) > settings.pdf_max_bytes:
+            raise DigestError("too_large", f"The PDF is larger than {settings.pdf_max_bytes:,} bytes")
         return await pdf_digest(raw, source, file_url, settings)
-    page = Page(requested_url=file_url, url=file_url, html=decode_html(raw, None))
+    cap = settings.fetch_max_bytes
+    page = Page(requested_url=file_url, url=file_url, html=decode_html(raw[:cap], None), truncated=len(raw) > cap)
     digest = await page_digest(page, source, web)
     digest.private_address = web.private_address
     return digest
@@ -100,8 +104,16 @@ async def page_digest(page: Page, source: str, web: Web) -> Digest:
     else:
         digest = await _article_or_embed(page, article, source, web)
     if page.truncated and not digest.warning:
-        digest.warning = f"the page is larger than {settings.fetch_max_bytes >> 20} MiB; only its beginning was read"
+        digest.warning = f"the page is larger than {byte_size(settings.fetch_max_bytes)}; only its beginning was read"
     return digest
+
+
+def byte_size(count: int) -> str:
+    """A size as people read it: 2 MiB, 1.5 MiB, 488.3 KiB, 900 bytes."""
+    for unit, shift in (("MiB", 20), ("KiB", 10)):
+        if count >= 1 << shift:
+            return f"{count / (1 << shift):.1f}".removesuffix(".0") + f" {unit}"
+    return f"{count:,} bytes"
 
 
 async def _article_or_embed(page: Page, article: Article, source: str, web: Web) -> Digest:

@@ -37,8 +37,13 @@ ALLOWED_PORTS = frozenset({80, 443, 8000, 8080, 8443})
 MAX_CONNECT_ATTEMPTS = 3
 
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
-# Not covered by Python's is_global/is_reserved in 3.11: the deprecated 6to4 relay anycast.
-_EXTRA_BLOCKED = (ipaddress.IPv4Network("192.88.99.0/24"),)
+# Not covered by Python's is_global/is_reserved in 3.11: the deprecated 6to4 relay anycast, the IETF protocol
+# assignments (3.11 lets 192.0.0.9, .10 and most others through) and the IPv6 documentation range of RFC 9637.
+_EXTRA_BLOCKED = (
+    ipaddress.IPv4Network("192.88.99.0/24"),
+    ipaddress.IPv4Network("192.0.0.0/24"),
+    ipaddress.IPv6Network("3fff::/20"),
+)
 
 
 def _kind(ip: IPAddress) -> str | None:
@@ -105,6 +110,8 @@ def _literal_ip(host: str) -> IPAddress | None:
 
 
 def check_port(port: int, *, allow_private: bool = False) -> None:
+    if not 0 < port < 65536:  # httpx parses any number; the socket layer would raise OverflowError
+        raise DigestError("bad_url", f"refused: port {port} does not exist")
     if not allow_private and port not in ALLOWED_PORTS:
         raise DigestError("blocked_address", f"refused: port {port} is not a web port")
 
@@ -112,8 +119,8 @@ def check_port(port: int, *, allow_private: bool = False) -> None:
 def check_url(url: httpx.URL, *, allow_private: bool = False) -> None:
     """Refuse a URL before any connection: scheme, credentials, empty host, literal IP and port.
 
-    `allow_private` lifts the address and port checks (tests use 127.0.0.1) but never the scheme
-    or userinfo checks.
+    `allow_private` lifts the address and web-port checks (tests use 127.0.0.1) but never the scheme, userinfo
+    or port-range checks.
     """
     if url.scheme not in ALLOWED_SCHEMES:
         what = f"not {url.scheme}:" if url.scheme else "and this link has no scheme"
@@ -122,12 +129,9 @@ def check_url(url: httpx.URL, *, allow_private: bool = False) -> None:
         raise DigestError("bad_url", "refused: links with a user name or password are not fetched")
     if not url.host:
         raise DigestError("bad_url", "refused: the link has no host name")
-    if allow_private:
-        return
-    ip = _literal_ip(url.host)
-    if ip is not None:
+    if not allow_private and (ip := _literal_ip(url.host)) is not None:
         check_ip(ip)
-    check_port(url.port or (443 if url.scheme == "https" else 80))
+    check_port(url.port or (443 if url.scheme == "https" else 80), allow_private=allow_private)
 
 
 async def system_resolver(host: str, port: int) -> list[str]:

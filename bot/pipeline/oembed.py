@@ -11,6 +11,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ValidationError, field_validator
 
 from bot.errors import DigestError
+from bot.pipeline.pagefacts import duration_seconds
 from bot.pipeline.web import Web
 
 FIELD_CHARS = 20_000  # a title or description past this is not one; `html` (an embed) can be longer
@@ -27,13 +28,18 @@ class OEmbed(BaseModel):
     html: str | None = None
     # Vimeo's additions to the standard fields
     description: str | None = None
-    duration: float | None = None  # seconds
+    duration: int | None = None  # seconds
     upload_date: str | None = None
 
     @field_validator("title", "author_name", "provider_name", "description", "upload_date", "author_url")
     @classmethod
     def _bounded(cls, value: str | None) -> str | None:
         return value.strip()[:FIELD_CHARS] or None if isinstance(value, str) else None
+
+    @field_validator("duration", mode="before")
+    @classmethod
+    def _plausible(cls, value: Any) -> int | None:
+        return duration_seconds(value)
 
 
 def endpoint_url(endpoint: str, link: str, **params: str) -> str:

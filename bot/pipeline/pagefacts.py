@@ -23,6 +23,7 @@ ARTICLE_TYPES = {  # schema.org types of an article's main object (its JSON-LD)
 }  # fmt: skip
 MEDIA_TYPES = {"videoobject": "video", "audioobject": "audio", "podcastepisode": "audio", "musicrecording": "audio"}
 POST_TYPES = {"socialmediaposting", "discussionforumposting"}
+MAX_DURATION_S = 7 * 86400  # a longer video or episode is a page's mistake (or a hostile one's), not a length
 _ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$", re.IGNORECASE)
 _ABSTRACT_BLOCKS = (
     '//blockquote[contains(@class, "abstract")] | //section[contains(@class, "abstract")]'
@@ -124,8 +125,9 @@ def _duration(meta: dict[str, str], media_ld: dict[str, Any]) -> int | None:
         if isinstance(value, str) and (seconds := iso_duration(value)) is not None:
             return seconds
     for name in ("video:duration", "og:video:duration", "music:duration"):
-        if meta.get(name, "").strip().isdigit():
-            return int(meta[name])
+        text = meta.get(name, "").strip()
+        if text.isascii() and text.isdigit() and (seconds := duration_seconds(float(text))) is not None:
+            return seconds
     return None
 
 
@@ -135,7 +137,15 @@ def iso_duration(value: str) -> int | None:
     if not match or not any(match.groups()):
         return None
     days, hours, minutes, seconds = (float(part or 0) for part in match.groups())
-    return round(((days * 24 + hours) * 60 + minutes) * 60 + seconds)
+    return duration_seconds(((days * 24 + hours) * 60 + minutes) * 60 + seconds)
+
+
+def duration_seconds(value: Any) -> int | None:
+    """Whole seconds of a number that can be a video's length, or None: floats parse 400 digits as infinity and a
+    JSON answer may hold NaN, neither of which `round` survives, and zero or a year is no video's length."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return round(value) if 0 < value < MAX_DURATION_S else None
 
 
 def _text(value: Any) -> str | None:

@@ -19,10 +19,10 @@ from lxml import etree
 from bot.errors import DigestError
 from bot.models import Article, Digest
 from bot.pipeline.facts import html_text
-from bot.pipeline.metadata import parse_date
+from bot.pipeline.metadata import normalise_language, parse_date
 from bot.pipeline.oembed import endpoint_url, fetch_oembed
 from bot.pipeline.providers import Link, endpoints
-from bot.pipeline.web import Web
+from bot.pipeline.web import Web, object_field, text_field
 
 _BY_LINE = re.compile(r"\(@(\w{1,15})\)")  # "— Name (@handle) <a>date</a>" after the post in X's blockquote
 
@@ -76,17 +76,18 @@ def _tweet_date(text: str) -> Any:
 async def mastodon_digest(link: Link, web: Web, source: str) -> Digest:
     server, status_id = link.parts
     status = await web.json(f"{server}/api/v1/statuses/{status_id}")
-    if not isinstance(status, dict) or not isinstance(status.get("account"), dict):
+    shown = (object_field(status, "reblog") or status) if isinstance(status, dict) else {}
+    account = object_field(shown, "account")
+    if not account:
         raise DigestError("not_json", "The server's answer is not a Mastodon status.")
-    shown = status["reblog"] if isinstance(status.get("reblog"), dict) else status
-    account = shown.get("account") or {}
-    acct = str(account.get("acct") or account.get("username") or "")
+    acct = text_field(account, "acct") or text_field(account, "username") or ""
     handle = f"@{acct}" if "@" in acct else f"@{acct}@{urlsplit(server).netloc}"
-    warning = f"content warning: {shown['spoiler_text']}" if shown.get("spoiler_text") else None
-    url = str(shown.get("url") or f"{server}/@{acct}/{status_id}")
+    spoiler = text_field(shown, "spoiler_text")
+    url = text_field(shown, "url") or f"{server}/@{acct}/{status_id}"
     return post_digest(source, url if url.startswith(("http://", "https://")) else source, "Mastodon",
-                       account.get("display_name") or None, handle, html_text(str(shown.get("content") or "")),
-                       shown.get("created_at"), shown.get("language"), warning)  # fmt: skip
+                       text_field(account, "display_name"), handle, html_text(text_field(shown, "content") or ""),
+                       text_field(shown, "created_at"), normalise_language(shown.get("language")),
+                       f"content warning: {spoiler}" if spoiler else None)  # fmt: skip
 
 
 async def bluesky_digest(link: Link, web: Web, source: str) -> Digest:
@@ -96,15 +97,16 @@ async def bluesky_digest(link: Link, web: Web, source: str) -> Digest:
     did = actor if actor.startswith("did:") else await _resolve_handle(api, actor, web)
     answer = await web.json(f"{api}/app.bsky.feed.getPosts?uris={quote(f'at://{did}/app.bsky.feed.post/{post_id}')}")
     posts = answer.get("posts") if isinstance(answer, dict) else None
-    if not posts or not isinstance(posts[0], dict):
+    post = posts[0] if isinstance(posts, list) and posts else None
+    if not isinstance(post, dict):
         raise DigestError("http_status", "Bluesky has no such post (deleted, or visible only when signed in).")
-    post = posts[0]
-    author, record = post.get("author") or {}, post.get("record") or {}
-    handle = str(author.get("handle") or actor)
-    languages = record.get("langs") or [None]
+    author, record = object_field(post, "author"), object_field(post, "record")
+    handle = text_field(author, "handle") or actor
+    languages = record.get("langs")
+    language = normalise_language(languages[0]) if isinstance(languages, list) and languages else None
     return post_digest(source, f"{bases['bluesky']}/profile/{handle}/post/{post_id}", "Bluesky",
-                       author.get("displayName") or None, f"@{handle}", str(record.get("text") or ""),
-                       record.get("createdAt"), languages[0])  # fmt: skip
+                       text_field(author, "displayName"), f"@{handle}", text_field(record, "text") or "",
+                       text_field(record, "createdAt"), language)  # fmt: skip
 
 
 async def _resolve_handle(api: str, handle: str, web: Web) -> str:

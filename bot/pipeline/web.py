@@ -75,3 +75,19 @@ class Web:
 
     def _new_transport(self) -> httpx.AsyncBaseTransport | None:
         return self._transport() if self._transport else None
+
+
+# A provider's JSON answer is read field by field: a field of another type than its API documents (a list for a
+# name, an object for a language or an account) counts as missing, it does not crash the digest.
+
+
+def text_field(answer: dict[str, Any], key: str) -> str | None:
+    """`answer[key]` when it is text with something in it."""
+    value = answer.get(key)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def object_field(answer: dict[str, Any], key: str) -> dict[str, Any]:
+    """`answer[key]` when it is a JSON object, else an empty one."""
+    value = answer.get(key)
+    return value if isinstance(value, dict) else {}
