@@ -16,6 +16,8 @@ import pytest
 
 from bot.models import Article, PageFacts
 from bot.pipeline.kinds import is_story_with_player, paper_digest
+from bot.pipeline.media import media_digest
+from bot.pipeline.metadata import extract_metadata
 from tests.support.articles import ARTICLES
 from tests.support.http_server import LocalServer, Reply
 from tests.support.pdfs import report_pdf, scanned_pdf
@@ -250,6 +252,21 @@ def test_an_oembed_endpoint_that_answers_html_or_too_much(server: LocalServer) -
     huge = digestbot(tweet, DIGESTBOT_PROVIDER_URLS=json.dumps(urls | {"twitter_oembed": server.url("/tw-huge")}))
     assert as_html[0]["reason"] == "not_json" and as_html[0]["error"] == "not JSON (text/html)"
     assert huge[0]["reason"] == "too_large" and "limit 524,288" in huge[0]["error"]
+
+
+def test_a_video_pages_about_drops_channel_prompts_and_names_the_videos_author() -> None:
+    description = ("A ten-minute animated explainer on how volcanoes form. Subscribe for a new video every week! "
+                   "We follow magma from the mantle to the surface.")  # fmt: skip
+    video = {"@type": "VideoObject", "name": "How volcanoes form", "description": description,
+             "duration": "PT10M32S", "author": {"@type": "Person", "name": "Dr. Lava"}}  # fmt: skip
+    html = (f"<html><head><meta property='og:type' content='video.other'><meta property='og:description' "
+            f"content='{description}'><script type='application/ld+json'>{json.dumps(video)}</script></head>"
+            "<body><h1>How volcanoes form</h1></body></html>")  # fmt: skip
+    article = extract_metadata(html, "https://tube.example/v/volcanoes")
+    digest = media_digest(article, "volcanoes", "https://tube.example/v/volcanoes", "video", None)
+    assert digest.summary == ("A ten-minute animated explainer on how volcanoes form. "
+                              "We follow magma from the mantle to the surface.")  # fmt: skip
+    assert digest.author == "Dr. Lava" and digest.duration_s == 632
 
 
 def test_a_video_page_without_a_description_stays_a_video_whatever_its_text() -> None:
