@@ -69,3 +69,22 @@ def test_pdf_lines_become_paragraphs_without_running_headers_or_page_numbers() -
     assert paragraphs[0].startswith("On the Po, the reservoir fell") and paragraphs[0].endswith("water at night.")
     assert paragraphs[1] == "A second paragraph begins here and is accused of nothing on the Po."
     assert len(paragraphs) == 6 and not any("Water Board Report" in p or "Page" in p for p in paragraphs)
+
+
+def test_a_pdf_heading_is_a_paragraph_of_its_own_and_a_wrapped_line_is_not() -> None:
+    page = "\r\n".join([
+        "Executive summary",
+        "Air quality in the city improved for the fifth year in a row in 2025. Average concentrations of nitrogen",
+        "dioxide fell by 14 percent compared with 2024, and the city met the national limit at every station of",
+        "Lisbon for the first time. Residents can check live readings from all stations on the city website.",
+        "Methods",
+        "Measurements were taken with certified analysers at 24 fixed stations, which report hourly averages.",
+    ])  # fmt: skip
+    assert page_paragraphs([page]) == [
+        "Executive summary",
+        "Air quality in the city improved for the fifth year in a row in 2025. Average concentrations of nitrogen "
+        "dioxide fell by 14 percent compared with 2024, and the city met the national limit at every station of "
+        "Lisbon for the first time. Residents can check live readings from all stations on the city website.",
+        "Methods",
+        "Measurements were taken with certified analysers at 24 fixed stations, which report hourly averages.",
+    ]
