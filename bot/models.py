@@ -96,7 +96,7 @@ class PageFacts(BaseModel):
     kind: Literal["paper", "video", "audio", "post"] | None = None
     oembed_url: str | None = None  # its oEmbed discovery link (JSON)
     title: str | None = None  # a paper's, as its citation tags give it
-    authors: list[str] = Field(default_factory=list)  # a paper's, every one
+    authors: list[str] = Field(default_factory=list)  # a paper's (every one), a video's or an audio's
     published: date | None = None  # a paper's
     venue: str | None = None  # a paper's journal or conference
     abstract: str | None = None  # a paper's

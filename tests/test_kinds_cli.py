@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 
-from bot.models import Article
-from bot.pipeline.kinds import is_story_with_player
+from bot.models import Article, PageFacts
+from bot.pipeline.kinds import is_story_with_player, paper_digest
+from bot.pipeline.media import media_digest
+from bot.pipeline.metadata import extract_metadata
 from tests.support.articles import ARTICLES
 from tests.support.http_server import LocalServer, Reply
 from tests.support.pdfs import report_pdf, scanned_pdf
@@ -162,10 +164,22 @@ def test_papers_have_every_author_and_the_abstract(digests: dict[str, dict[str, 
     assert arxiv["kind"] == "paper" and arxiv["title"] == "The longest drought of the river Po"
     assert arxiv["author"] == "Marta Rossi, Rui Santos and Antonio Garcia" and arxiv["published"] == "2026-11-04"
     assert arxiv["summary"] == ABSTRACT and arxiv["canonical_url"].endswith("/arxiv/abs/2411.01234")
-    assert arxiv["quotes"] and all(quote in ABSTRACT for quote in arxiv["quotes"])
+    assert arxiv["quotes"] == []  # the page shows only the abstract, which the card already shows in full
     assert doi["kind"] == "paper" and doi["site_name"] == "Journal of Water"
     assert doi["author"] == "Diana Prince and Clark Kent" and doi["summary"].startswith("Reservoirs in Spain")
     assert doi["canonical_url"].endswith("/journal/iberia-reservoirs")
+
+
+def test_a_papers_quotes_come_from_its_text_and_never_repeat_the_abstract() -> None:
+    abstract = ("Transformers scale quadratically with sequence length, which limits their use on long documents. "
+                "On three benchmarks our method matches dense attention while using 8 times less memory.")  # fmt: skip
+    body = ("Long documents such as books, legal contracts and scientific papers are common in practice. Existing "
+            "models truncate them to a few thousand tokens, losing most of the content. We will release every "
+            "trained model.")  # fmt: skip
+    paper = Article(text=f"{abstract}\n\n{body}", language="en", facts=PageFacts(kind="paper", abstract=abstract))
+    digest = paper_digest(paper, "paper.html", "https://journal.example/paper")
+    assert digest.summary == abstract
+    assert digest.quotes and all(quote in body for quote in digest.quotes)
 
 
 def test_a_player_page_is_described_by_its_discovered_oembed(digests: dict[str, dict[str, Any]]) -> None:
@@ -238,6 +252,21 @@ def test_an_oembed_endpoint_that_answers_html_or_too_much(server: LocalServer) -
     huge = digestbot(tweet, DIGESTBOT_PROVIDER_URLS=json.dumps(urls | {"twitter_oembed": server.url("/tw-huge")}))
     assert as_html[0]["reason"] == "not_json" and as_html[0]["error"] == "not JSON (text/html)"
     assert huge[0]["reason"] == "too_large" and "limit 524,288" in huge[0]["error"]
+
+
+def test_a_video_pages_about_drops_channel_prompts_and_names_the_videos_author() -> None:
+    description = ("A ten-minute animated explainer on how volcanoes form. Subscribe for a new video every week! "
+                   "We follow magma from the mantle to the surface.")  # fmt: skip
+    video = {"@type": "VideoObject", "name": "How volcanoes form", "description": description,
+             "duration": "PT10M32S", "author": {"@type": "Person", "name": "Dr. Lava"}}  # fmt: skip
+    html = (f"<html><head><meta property='og:type' content='video.other'><meta property='og:description' "
+            f"content='{description}'><script type='application/ld+json'>{json.dumps(video)}</script></head>"
+            "<body><h1>How volcanoes form</h1></body></html>")  # fmt: skip
+    article = extract_metadata(html, "https://tube.example/v/volcanoes")
+    digest = media_digest(article, "volcanoes", "https://tube.example/v/volcanoes", "video", None)
+    assert digest.summary == ("A ten-minute animated explainer on how volcanoes form. "
+                              "We follow magma from the mantle to the surface.")  # fmt: skip
+    assert digest.author == "Dr. Lava" and digest.duration_s == 632
 
 
 def test_a_video_page_without_a_description_stays_a_video_whatever_its_text() -> None:

@@ -303,6 +303,16 @@ def test_a_logo_heading_names_the_site_for_the_title() -> None:
     assert extract_metadata(html, None).title == "Neue Kinosäle in der Schweiz"
 
 
+def test_a_logo_heading_inside_a_home_link_is_not_the_headline() -> None:
+    # the link wraps the heading rather than sits in it: still the site's logo, and the <title> gives the headline
+    html = article_page(
+        "<title>Council approves new riverside park after ten-year fight - Valley Times</title>",
+        '<div id="header"><a href="/"><h1>Valley Times</h1></a></div>'
+        '<div class="article"><h3>Council approves new riverside park after ten-year fight</h3></div>',
+    )
+    assert extract_metadata(html, None).title == "Council approves new riverside park after ten-year fight"
+
+
 def test_a_kicker_inside_the_headline_is_dropped() -> None:
     html = article_page(
         "<title>Nach den Lockerungen: Autohäuser rechnen mit langsamem Anlaufen</title>",

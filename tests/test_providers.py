@@ -132,3 +132,22 @@ async def test_a_malformed_provider_answer_is_read_leniently_or_the_page_is(link
     else:
         assert digest.kind == "code" and digest.title in ("octo/tidepool", "acme/gauges")
         assert (digest.author, digest.published, digest.summary) == (None, None, "")
+
+
+def test_a_pdf_heading_is_a_paragraph_of_its_own_and_a_wrapped_line_is_not() -> None:
+    page = "\r\n".join([
+        "Executive summary",
+        "Air quality in the city improved for the fifth year in a row in 2025. Average concentrations of nitrogen",
+        "dioxide fell by 14 percent compared with 2024, and the city met the national limit at every station of",
+        "Lisbon for the first time. Residents can check live readings from all stations on the city website.",
+        "Methods",
+        "Measurements were taken with certified analysers at 24 fixed stations, which report hourly averages.",
+    ])  # fmt: skip
+    assert page_paragraphs([page]) == [
+        "Executive summary",
+        "Air quality in the city improved for the fifth year in a row in 2025. Average concentrations of nitrogen "
+        "dioxide fell by 14 percent compared with 2024, and the city met the national limit at every station of "
+        "Lisbon for the first time. Residents can check live readings from all stations on the city website.",
+        "Methods",
+        "Measurements were taken with certified analysers at 24 fixed stations, which report hourly averages.",
+    ]

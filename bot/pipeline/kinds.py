@@ -31,6 +31,7 @@ from bot.pipeline.metadata import join_names
 from bot.pipeline.pdf import looks_like_pdf, read_pdf_bounded
 from bot.pipeline.providers import Link, endpoints, provider_link
 from bot.pipeline.quotes import pick_quotes
+from bot.pipeline.sentences import split_sentences
 from bot.pipeline.social import bluesky_digest, mastodon_digest, page_post_digest, twitter_digest
 from bot.pipeline.urls import choose_canonical
 from bot.pipeline.web import Web
@@ -138,10 +139,11 @@ def _canonical(page: Page, article: Article) -> str:
 
 
 def paper_digest(article: Article, source: str, url: str) -> Digest:
-    """Title, every author, date, the abstract as the summary, and quotes from the abstract."""
+    """Title, every author, date, the abstract as the summary, and quotes from the page's text that do not repeat
+    the abstract (a landing page that shows only the abstract has none)."""
     facts = article.facts
     abstract = facts.abstract or article.description or ""
-    quotes = pick_quotes(Article(title=facts.title, text=abstract, language=article.language), [])
+    quotes = pick_quotes(article, split_sentences(abstract, article.language))
     return Digest(
         source=source, url=url, canonical_url=url, kind="paper", title=facts.title or article.title,
         site_name=facts.venue or article.site_name, author=join_names(facts.authors) if facts.authors else

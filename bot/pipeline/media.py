@@ -13,9 +13,11 @@ from bot.errors import DigestError
 from bot.models import Article, Digest, Page
 from bot.pipeline.extract.pool import run_in_worker
 from bot.pipeline.facts import first_sentences
-from bot.pipeline.metadata import parse_date
+from bot.pipeline.metadata import join_names, parse_date
 from bot.pipeline.oembed import OEmbed, endpoint_url, fetch_oembed
 from bot.pipeline.providers import Link, endpoints
+from bot.pipeline.sentences import split_sentences
+from bot.pipeline.summarize import is_boilerplate
 from bot.pipeline.web import Web
 
 log = logging.getLogger(__name__)
@@ -69,12 +71,13 @@ def media_digest(article: Article, source: str, url: str, kind: str, answer: OEm
     answer = answer or OEmbed(type="video")
     description = answer.description or article.description or ""
     duration = answer.duration if answer.duration is not None else article.facts.duration_s
+    authors = article.facts.authors  # as the page's video or audio object names them
     return Digest(
         source=source, url=url, canonical_url=url, kind="audio" if kind == "audio" else "video",
         title=answer.title or article.title, site_name=provider or answer.provider_name or article.site_name,
-        author=answer.author_name or article.author,
+        author=answer.author_name or (join_names(authors) if authors else article.author),
         published=parse_date(answer.upload_date) or article.published, language=article.language,
-        summary=first_sentences(description, article.language), text=description,
+        summary=_about(description, article.language), text=description,
         duration_s=round(duration) if duration else None,
     )  # fmt: skip
 
@@ -89,5 +92,11 @@ def embed_digest(article: Article, source: str, url: str, answer: OEmbed) -> Dig
         source=source, url=url, canonical_url=url, kind="embed", title=answer.title or article.title,
         site_name=answer.provider_name or article.site_name, author=answer.author_name or article.author,
         published=article.published, language=article.language,
-        summary=first_sentences(description, article.language), text=description,
+        summary=_about(description, article.language), text=description,
     )  # fmt: skip
+
+
+def _about(description: str, language: str | None) -> str:
+    """The description's opening sentences, without a channel's calls to subscribe, follow or click."""
+    kept = [sentence for sentence in split_sentences(description, language) if not is_boilerplate(sentence)]
+    return first_sentences(" ".join(kept), language)

@@ -53,6 +53,7 @@ def page_facts(tree: HtmlElement, meta: dict[str, str], ld: dict[str, Any], ld_k
     elif (kind := _media_kind(meta, media, ld_kinds)) is not None:
         facts.kind = kind
         facts.duration_s = _duration(meta, media[0] if media else {})
+        facts.authors = _names(media[0].get("author")) if media else []
     elif ld_kinds & POST_TYPES:
         facts.kind = "post"
         facts.post_text = _text(ld.get("articleBody")) or _text(ld.get("text")) or meta.get("og:description")
@@ -150,6 +151,12 @@ def duration_seconds(value: Any) -> int | None:
 
 def _text(value: Any) -> str | None:
     return _SPACE.sub(" ", value).strip() or None if isinstance(value, str) else None
+
+
+def _names(author: Any) -> list[str]:
+    """The names a schema.org author gives: a Person or Organization, a bare name, or a list of them."""
+    values = author if isinstance(author, list) else [author]
+    return [name for value in values if (name := _text(value.get("name") if isinstance(value, dict) else value))]
 
 
 def _handle(author: Any) -> str | None:

@@ -13,6 +13,7 @@ import re
 import resource
 from collections import Counter
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -294,20 +295,37 @@ def _edges(lines: list[str]) -> list[str]:
 
 
 def _join_lines(lines: list[str]) -> list[str]:
-    """A page's lines as paragraphs: a blank line, or a short line ending a sentence, ends a paragraph."""
+    """A page's lines as paragraphs: a blank line, or a short line ending a sentence, ends a paragraph; a heading
+    is a paragraph of its own."""
     widths = sorted(len(line) for line in lines if line)
     typical = widths[len(widths) * 3 // 4] if widths else 0
     paragraphs: list[str] = []
     current = ""
-    for line in lines:
+    for line, after in pairwise([*lines, ""]):
         if not line:
             current = _flush(paragraphs, current)
+            continue
+        if _is_heading(line, current, after, typical):
+            _flush(paragraphs, current)
+            current = _flush(paragraphs, line)
             continue
         current = _glue(current, line) if current else line
         if line.endswith(_TERMINAL) and len(line) < 0.8 * typical:
             current = _flush(paragraphs, current)
     _flush(paragraphs, current)
     return paragraphs
+
+
+def _is_heading(line: str, before: str, after: str, typical: int) -> bool:
+    """A line set on its own, not wrapped: it opens a paragraph or follows a sentence's end, ends none itself,
+    stops short although the next line's first word would have fit on it, and the next line opens a sentence."""
+    next_word = after.split(maxsplit=1)[0] if after.strip() else ""
+    return (
+        next_word[:1].isupper()
+        and not line.endswith(_TERMINAL)
+        and len(line) + 1 + len(next_word) < 0.8 * typical
+        and (not before or before.endswith(_TERMINAL))
+    )
 
 
 def _flush(paragraphs: list[str], current: str) -> str:

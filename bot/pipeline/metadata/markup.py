@@ -237,8 +237,9 @@ def class_and_id(el: HtmlElement) -> str:
 
 
 def is_home_link(el: HtmlElement) -> bool:
-    """The heading links to the site's front page: it is the site's name or logo, as many themes set it."""
-    for link in el.xpath("descendant-or-self::a[@href]"):
+    """The heading links to the site's front page: it is the site's name or logo, as many themes set it, with the
+    link inside the heading or wrapped around it (`<a href="/"><h1>Site</h1></a>`)."""
+    for link in el.xpath("descendant-or-self::a[@href] | ancestor::a[@href]"):
         href, rel = _WAYBACK.sub("", link.get("href")).strip(), (link.get("rel") or "").lower().split()
         # "#" opens a pop-up, "mailto:" a mail; rel=author links the writer's profile ("https://twitter.com/"), and
         # none of them is the front page
