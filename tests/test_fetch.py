@@ -17,11 +17,13 @@ from typing import Any
 
 import httpx
 import pytest
+from bs4.dammit import UnicodeDammit
 
 from bot.config import Settings
 from bot.errors import DigestError
 from bot.models import Page
-from bot.pipeline.fetch import _from_private_address, fetch_page
+from bot.pipeline import fetch as fetch_module
+from bot.pipeline.fetch import _from_private_address, decode_html, fetch_page
 from tests.support.http_server import LocalServer, Reply, brotli_bomb, gzip_bomb, html, redirect
 
 MIB = 1 << 20
@@ -375,6 +377,13 @@ FILLER = "The quick brown fox jumps over the lazy dog. " * 2000
         # A stale label on a page that is all valid UTF-8 ("И" is D0 98, and 98 is no windows-1251 character).
         (f'<meta charset="windows-1251"><p>{ELECTION}</p>'.encode(), "text/html", ELECTION),
         (f"<p>{ELECTION}</p>".encode(), "text/html; charset=windows-1251", ELECTION),
+        # Valid UTF-8 is UTF-8 whatever single-byte charset the header names, the page's meta agreeing or not.
+        ('<meta charset="utf-8"><p>Café Grüße</p>'.encode(), "text/html; charset=iso-8859-1", "Café Grüße"),
+        (f"<p>{GERMAN}</p>".encode(), "text/html; charset=windows-1252", GERMAN),
+        # A header's UTF-16 holds for bytes with the NULs of UTF-16 markup, not for an ASCII or UTF-8 page.
+        ("<p>Grüße</p>".encode("utf-16-le"), "text/html; charset=utf-16", "Grüße"),
+        (b"<title>Plain page</title><p>Only ASCII here.</p>", "text/html; charset=utf-16", "Only ASCII here."),
+        (f"<p>{GERMAN}</p>".encode(), "text/html; charset=utf-16be", GERMAN),
         # Python's own codecs are no web charsets: "undefined" raises on any byte, "unicode_escape" rewrites text.
         *[(f'<meta charset="{name}"><p>{GERMAN} C:\\new</p>'.encode(), "text/html", f"{GERMAN} C:\\new")
           for name in ("undefined", "idna", "punycode", "unicode_escape", "utf-7")],
@@ -389,6 +398,22 @@ async def test_charsets(body: bytes, content_type: str, expected: str) -> None:
         page = await fetch(server, "/")
     assert expected in page.html
     assert "\ufeff" not in page.html
+
+
+def test_detection_reads_a_bounded_sample_of_a_large_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Detection is pure Python: over a whole 1.8 MB page it held the event loop for half a minute.
+    sizes: list[int] = []
+
+    class Recorded(UnicodeDammit):
+        def __init__(self, markup: bytes, *args: Any, **kwargs: Any) -> None:
+            sizes.append(len(markup))
+            super().__init__(markup, *args, **kwargs)
+
+    monkeypatch.setattr(fetch_module, "UnicodeDammit", Recorded)
+    body = f"<p>{GERMAN}</p>\n".encode("cp1252") * 2000 + "<p>Schluß</p>".encode("cp1252")  # 220 KB
+    text = decode_html(body, None)
+    assert sizes and max(sizes) <= 16 * 1024
+    assert text.startswith(f"<p>{GERMAN}</p>") and text.endswith("<p>Schluß</p>")
 
 
 # --- TLS -----------------------------------------------------------------------------------------
