@@ -218,6 +218,23 @@ async def test_content_encodings_decode(encoding: str, packed: bytes) -> None:
 
 
 @pytest.mark.parametrize(
+    ("encoding", "chunks"),
+    [
+        # gzip members end to end (RFC 1952), as concatenated files and some proxies send them, padding after
+        ("gzip", [gzip.compress(b"<p>first member, "), gzip.compress(b"second member</p>") + bytes(8)]),
+        ("gzip", [gzip.compress(b"<p>first member, ") + b"\x1f", b"\x8b" + gzip.compress(b"second member</p>")[2:]]),
+        # the wrapped/raw sniff of deflate waits for a second byte
+        ("deflate", [zlib.compress(b"<p>first member, second member</p>")[:1],
+                     zlib.compress(b"<p>first member, second member</p>")[1:]]),
+    ],
+)  # fmt: skip
+async def test_compressed_bodies_read_whole_whatever_their_chunks(encoding: str, chunks: list[bytes]) -> None:
+    reply = Reply(headers=[("Content-Type", "text/html"), ("Content-Encoding", encoding)], chunks=chunks)
+    with LocalServer({"/": reply}) as server:
+        assert (await fetch(server, "/")).html == "<p>first member, second member</p>"
+
+
+@pytest.mark.parametrize(
     ("encoding", "body", "expected"),
     [
         ("gzip", b"this is not gzip", "corrupt"),

@@ -230,20 +230,47 @@ class _Identity:
 
 
 class _Zlib:
-    """gzip or deflate; deflate is sniffed as zlib-wrapped or raw, since servers send both."""
+    """gzip or deflate. deflate is sniffed as zlib-wrapped or raw, since servers send both; gzip may be several
+    members end to end (RFC 1952), each inflated in turn. Bytes after the last (padding, junk) are ignored."""
 
     def __init__(self, wbits: int | None) -> None:
         self._wbits = wbits
         self._inflater: zlib._Decompress | None = None
+        self._pending = b""  # a stream's first byte: its second tells raw deflate from wrapped, or gzip from junk
+        self._members = 0
+        self._ended = False
 
     def decode(self, data: bytes, limit: int) -> bytes:
-        if self._inflater is None:
-            wrapped = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
-            self._inflater = zlib.decompressobj(self._wbits or (15 if wrapped else -15))
-        out = self._inflater.decompress(data, limit)
-        while self._inflater.unconsumed_tail and len(out) < limit:
-            out += self._inflater.decompress(self._inflater.unconsumed_tail, limit - len(out))
-        return out
+        parts: list[bytes] = []
+        size = 0
+        while data and size < limit and not self._ended:
+            if self._inflater is None:
+                data, self._pending = self._pending + data, b""
+                if len(data) < 2:
+                    self._pending = data
+                    break
+                self._start(data)
+                continue
+            out = self._inflater.decompress(data, limit - size)
+            parts.append(out)
+            size += len(out)
+            if self._inflater.eof:
+                data, self._inflater = self._inflater.unused_data, None
+            else:
+                data = self._inflater.unconsumed_tail
+        return b"".join(parts)
+
+    def _start(self, head: bytes) -> None:
+        """Begin the stream `head` (two bytes at least) starts, or end the body where it starts none."""
+        if self._members and (self._wbits is None or not head.startswith(b"\x1f\x8b")):
+            self._ended = True  # only gzip has a next member, and it opens with gzip's magic
+            return
+        wbits = self._wbits
+        if wbits is None:  # deflate: zlib-wrapped or raw
+            wrapped = head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+            wbits = 15 if wrapped else -15
+        self._members += 1
+        self._inflater = zlib.decompressobj(wbits)
 
 
 class _Brotli:
