@@ -21,9 +21,9 @@ from bs4.dammit import UnicodeDammit
 
 from bot.config import Settings
 from bot.errors import DigestError
-from bot.models import Page
+from bot.models import Download, Page
 from bot.pipeline import fetch as fetch_module
-from bot.pipeline.fetch import _from_private_address, decode_html, fetch_page
+from bot.pipeline.fetch import BodyRule, _from_private_address, decode_html, fetch_document, fetch_page
 from tests.support.http_server import LocalServer, Reply, brotli_bomb, gzip_bomb, html, redirect
 
 MIB = 1 << 20
@@ -336,6 +336,34 @@ async def test_missing_content_type_is_sniffed(body: bytes, ok: bool) -> None:
             assert (await fetch(server, "/")).html.lstrip().startswith("<")
         else:
             await refused(server, "/", "not_html")
+
+
+REPORT = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
+PDF = BodyRule("PDF", frozenset({"application/pdf"}), MIB, "application/pdf")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [],
+        [("Content-Type", "application/octet-stream")],
+        [("Content-Type", "text/html; charset=utf-8")],
+        [("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
+    ],
+)
+async def test_a_pdf_is_known_by_its_signature_whatever_its_type(headers: list[tuple[str, str]]) -> None:
+    body = gzip.compress(REPORT) if ("Content-Encoding", "gzip") in headers else REPORT
+    with LocalServer({"/report": Reply(headers=headers, body=body)}) as server:
+        found = await fetch_document(server.url("/report"), make_settings(), PDF)
+    assert isinstance(found, Download) and found.body == REPORT
+
+
+async def test_a_page_looked_at_for_a_pdf_signature_is_read_whole() -> None:
+    page = b"<html><body><p>" + "Grüße aus Köln. ".encode() * 40 + b"</p></body></html>"
+    chunks = [page[i : i + 3] for i in range(0, len(page), 3)]
+    with LocalServer({"/": Reply(headers=[("Content-Type", "text/html")], chunks=chunks)}) as server:
+        found = await fetch_document(server.url("/"), make_settings(), PDF)
+    assert isinstance(found, Page) and found.html == page.decode()
 
 
 @pytest.mark.parametrize(

@@ -177,7 +177,10 @@ def _next_hop(response: httpx.Response, current: httpx.URL) -> httpx.URL:
         raise DigestError("bad_url", f"The site redirected to an invalid link: {exc}") from exc
 
 
-async def _read_page(response: httpx.Response, requested: str, settings: Settings) -> Page:
+async def _read_page(
+    response: httpx.Response, requested: str, settings: Settings, raw: AsyncIterator[bytes] | None = None
+) -> Page:
+    """The page `response` brings; `raw`, when given, is its raw body (some of it already looked at)."""
     if not 200 <= response.status_code < 300:
         raise DigestError("http_status", f"The site answered {_status_text(response)}")
     mime = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -187,7 +190,7 @@ async def _read_page(response: httpx.Response, requested: str, settings: Setting
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:
         raise DigestError("too_large", f"The page is too large ({int(declared):,} bytes, limit {cap:,})")
-    body, truncated = await _read_body(response, cap)
+    body, truncated = await _read_body(response, cap, raw or response.aiter_raw())
     if truncated and not isinstance(_decoder(response.headers.get("content-encoding", "")), _Identity):
         # A bomb, or a page as large: refused like one that declares its size, never cut and extracted.
         raise DigestError("too_large", f"The page is larger than {cap:,} bytes once decompressed")
@@ -303,14 +306,15 @@ def _decoder(content_encoding: str) -> _Decoder:
     raise DigestError("decode", f"The page uses an unsupported content encoding ({content_encoding})")
 
 
-async def _read_body(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
-    """The decoded body, at most `cap` bytes, and whether it was cut. Memory stays O(cap + one read)."""
+async def _read_body(response: httpx.Response, cap: int, raw: AsyncIterator[bytes]) -> tuple[bytes, bool]:
+    """The decoded body of `raw` chunks, at most `cap` bytes, and whether it was cut. Memory stays O(cap + one
+    read)."""
     decoder = _decoder(response.headers.get("content-encoding", ""))
     parts: list[bytes] = []
     size = 0
     try:
-        async for raw in response.aiter_raw():
-            out = decoder.decode(raw, cap + 1 - size)  # one byte over the cap tells us there is more
+        async for chunk in raw:
+            out = decoder.decode(chunk, cap + 1 - size)  # one byte over the cap tells us there is more
             parts.append(out)
             size += len(out)
             if size > cap:
@@ -491,13 +495,18 @@ async def fetch_document(
     transport: httpx.AsyncBaseTransport | None = None,
     slots: FetchSlots | None = None,
 ) -> Page | Download:
-    """A link's one fetch: an HTML page as `fetch_page` reads it, or a PDF (by its content type, or a generic
-    binary type on a path ending in .pdf) read as `pdf` allows."""
+    """A link's one fetch: an HTML page as `fetch_page` reads it, or a PDF (by its content type, a generic binary
+    type on a path ending in .pdf, or the signature its body opens with) read as `pdf` allows."""
 
     async def read(response: httpx.Response, requested: str, settings: Settings) -> Page | Download:
         if _is_pdf(response):
             return await _reader(pdf)(response, requested, settings)
-        return await _read_page(response, requested, settings)
+        raw = response.aiter_raw()
+        if response.is_success and _mime(response) in _SNIFFED_TYPES:
+            head, raw = await _peek(response, raw, len(_PDF_SIGNATURE))
+            if head == _PDF_SIGNATURE:
+                return await _download(response, pdf, raw)
+        return await _read_page(response, requested, settings, raw)
 
     with FETCH_SECONDS.time():
         return await fetch_with_transport(url, settings, transport or _guarded(settings), read=read,
@@ -510,6 +519,9 @@ def _guarded(settings: Settings) -> GuardedTransport:
 
 _PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
 _BINARY_TYPES = frozenset({"application/octet-stream", "binary/octet-stream", "application/download"})
+# WHATWG MIME sniffing: a body opening with it is a PDF, and servers send PDFs with no type, a binary one or HTML's.
+_PDF_SIGNATURE = b"%PDF-"
+_SNIFFED_TYPES = _BINARY_TYPES | HTML_TYPES | {""}
 
 
 def _mime(response: httpx.Response) -> str:
@@ -528,14 +540,41 @@ def _reader(rule: BodyRule) -> Reader[Download]:
         mime = _mime(response)
         if mime not in rule.types and not (rule.types & _PDF_TYPES and _is_pdf(response)):
             raise DigestError(f"not_{rule.label.lower()}", f"not {rule.label} ({mime or 'no content type'})")
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > rule.max_bytes:
-            raise DigestError("too_large", f"The {rule.label} is too large ({int(declared):,} bytes, limit "
-                                           f"{rule.max_bytes:,})")  # fmt: skip
-        body, truncated = await _read_body(response, rule.max_bytes)
-        if truncated:
-            raise DigestError("too_large", f"The {rule.label} is larger than {rule.max_bytes:,} bytes")
-        return Download(url=canonicalize(str(response.url)), content_type=mime, body=body,
-                        charset=response.charset_encoding)  # fmt: skip
+        return await _download(response, rule, response.aiter_raw())
 
     return read
+
+
+async def _download(response: httpx.Response, rule: BodyRule, raw: AsyncIterator[bytes]) -> Download:
+    """The body of `raw` chunks as a Download, refused past the rule's cap."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > rule.max_bytes:
+        raise DigestError("too_large", f"The {rule.label} is too large ({int(declared):,} bytes, limit "
+                                       f"{rule.max_bytes:,})")  # fmt: skip
+    body, truncated = await _read_body(response, rule.max_bytes, raw)
+    if truncated:
+        raise DigestError("too_large", f"The {rule.label} is larger than {rule.max_bytes:,} bytes")
+    return Download(url=canonicalize(str(response.url)), content_type=_mime(response), body=body,
+                    charset=response.charset_encoding)  # fmt: skip
+
+
+async def _peek(response: httpx.Response, raw: AsyncIterator[bytes], size: int) -> tuple[bytes, AsyncIterator[bytes]]:
+    """The first `size` bytes of the decoded body (fewer if it is shorter or corrupt), and the raw body again from
+    its start, for the reader."""
+    decoder = _decoder(response.headers.get("content-encoding", ""))
+    seen: list[bytes] = []
+    head = b""
+    with contextlib.suppress(zlib.error, brotli.error):  # the reader says the body is corrupt
+        async for chunk in raw:
+            seen.append(chunk)
+            head += decoder.decode(chunk, size - len(head))
+            if len(head) >= size:
+                break
+    return head, _replayed(seen, raw)
+
+
+async def _replayed(seen: list[bytes], rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    for chunk in seen:
+        yield chunk
+    async for chunk in rest:
+        yield chunk
