@@ -17,11 +17,13 @@ from typing import Any
 
 import httpx
 import pytest
+from bs4.dammit import UnicodeDammit
 
 from bot.config import Settings
 from bot.errors import DigestError
-from bot.models import Page
-from bot.pipeline.fetch import _from_private_address, fetch_page
+from bot.models import Download, Page
+from bot.pipeline import fetch as fetch_module
+from bot.pipeline.fetch import BodyRule, _from_private_address, decode_html, fetch_document, fetch_page
 from tests.support.http_server import LocalServer, Reply, brotli_bomb, gzip_bomb, html, redirect
 
 MIB = 1 << 20
@@ -216,6 +218,23 @@ async def test_content_encodings_decode(encoding: str, packed: bytes) -> None:
 
 
 @pytest.mark.parametrize(
+    ("encoding", "chunks"),
+    [
+        # gzip members end to end (RFC 1952), as concatenated files and some proxies send them, padding after
+        ("gzip", [gzip.compress(b"<p>first member, "), gzip.compress(b"second member</p>") + bytes(8)]),
+        ("gzip", [gzip.compress(b"<p>first member, ") + b"\x1f", b"\x8b" + gzip.compress(b"second member</p>")[2:]]),
+        # the wrapped/raw sniff of deflate waits for a second byte
+        ("deflate", [zlib.compress(b"<p>first member, second member</p>")[:1],
+                     zlib.compress(b"<p>first member, second member</p>")[1:]]),
+    ],
+)  # fmt: skip
+async def test_compressed_bodies_read_whole_whatever_their_chunks(encoding: str, chunks: list[bytes]) -> None:
+    reply = Reply(headers=[("Content-Type", "text/html"), ("Content-Encoding", encoding)], chunks=chunks)
+    with LocalServer({"/": reply}) as server:
+        assert (await fetch(server, "/")).html == "<p>first member, second member</p>"
+
+
+@pytest.mark.parametrize(
     ("encoding", "body", "expected"),
     [
         ("gzip", b"this is not gzip", "corrupt"),
@@ -319,6 +338,34 @@ async def test_missing_content_type_is_sniffed(body: bytes, ok: bool) -> None:
             await refused(server, "/", "not_html")
 
 
+REPORT = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
+PDF = BodyRule("PDF", frozenset({"application/pdf"}), MIB, "application/pdf")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [],
+        [("Content-Type", "application/octet-stream")],
+        [("Content-Type", "text/html; charset=utf-8")],
+        [("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
+    ],
+)
+async def test_a_pdf_is_known_by_its_signature_whatever_its_type(headers: list[tuple[str, str]]) -> None:
+    body = gzip.compress(REPORT) if ("Content-Encoding", "gzip") in headers else REPORT
+    with LocalServer({"/report": Reply(headers=headers, body=body)}) as server:
+        found = await fetch_document(server.url("/report"), make_settings(), PDF)
+    assert isinstance(found, Download) and found.body == REPORT
+
+
+async def test_a_page_looked_at_for_a_pdf_signature_is_read_whole() -> None:
+    page = b"<html><body><p>" + "Grüße aus Köln. ".encode() * 40 + b"</p></body></html>"
+    chunks = [page[i : i + 3] for i in range(0, len(page), 3)]
+    with LocalServer({"/": Reply(headers=[("Content-Type", "text/html")], chunks=chunks)}) as server:
+        found = await fetch_document(server.url("/"), make_settings(), PDF)
+    assert isinstance(found, Page) and found.html == page.decode()
+
+
 @pytest.mark.parametrize(
     ("status", "text"),
     [
@@ -375,6 +422,13 @@ FILLER = "The quick brown fox jumps over the lazy dog. " * 2000
         # A stale label on a page that is all valid UTF-8 ("И" is D0 98, and 98 is no windows-1251 character).
         (f'<meta charset="windows-1251"><p>{ELECTION}</p>'.encode(), "text/html", ELECTION),
         (f"<p>{ELECTION}</p>".encode(), "text/html; charset=windows-1251", ELECTION),
+        # Valid UTF-8 is UTF-8 whatever single-byte charset the header names, the page's meta agreeing or not.
+        ('<meta charset="utf-8"><p>Café Grüße</p>'.encode(), "text/html; charset=iso-8859-1", "Café Grüße"),
+        (f"<p>{GERMAN}</p>".encode(), "text/html; charset=windows-1252", GERMAN),
+        # A header's UTF-16 holds for bytes with the NULs of UTF-16 markup, not for an ASCII or UTF-8 page.
+        ("<p>Grüße</p>".encode("utf-16-le"), "text/html; charset=utf-16", "Grüße"),
+        (b"<title>Plain page</title><p>Only ASCII here.</p>", "text/html; charset=utf-16", "Only ASCII here."),
+        (f"<p>{GERMAN}</p>".encode(), "text/html; charset=utf-16be", GERMAN),
         # Python's own codecs are no web charsets: "undefined" raises on any byte, "unicode_escape" rewrites text.
         *[(f'<meta charset="{name}"><p>{GERMAN} C:\\new</p>'.encode(), "text/html", f"{GERMAN} C:\\new")
           for name in ("undefined", "idna", "punycode", "unicode_escape", "utf-7")],
@@ -389,6 +443,22 @@ async def test_charsets(body: bytes, content_type: str, expected: str) -> None:
         page = await fetch(server, "/")
     assert expected in page.html
     assert "\ufeff" not in page.html
+
+
+def test_detection_reads_a_bounded_sample_of_a_large_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Detection is pure Python: over a whole 1.8 MB page it held the event loop for half a minute.
+    sizes: list[int] = []
+
+    class Recorded(UnicodeDammit):
+        def __init__(self, markup: bytes, *args: Any, **kwargs: Any) -> None:
+            sizes.append(len(markup))
+            super().__init__(markup, *args, **kwargs)
+
+    monkeypatch.setattr(fetch_module, "UnicodeDammit", Recorded)
+    body = f"<p>{GERMAN}</p>\n".encode("cp1252") * 2000 + "<p>Schluß</p>".encode("cp1252")  # 220 KB
+    text = decode_html(body, None)
+    assert sizes and max(sizes) <= 16 * 1024
+    assert text.startswith(f"<p>{GERMAN}</p>") and text.endswith("<p>Schluß</p>")
 
 
 # --- TLS -----------------------------------------------------------------------------------------

@@ -86,6 +86,41 @@ def test_short_articles_are_not_walls(extra: str, why: str) -> None:
     assert wall_of(html) is None, why
 
 
+@pytest.mark.parametrize(
+    ("title", "story"),
+    [
+        ("Fake CAPTCHA pages spread malware",
+         "<p>Security researchers warned on Monday that criminals are using fake captcha pages to trick visitors into "
+         "running malicious commands on their own computers.</p><p>The pages ask people to prove they are human by "
+         "pasting a command into a dialog box, which then installs software that steals passwords.</p>"),
+        ("Court rules on cookie banners",
+         "<p>A European court ruled on Thursday that websites must offer a button to reject all cookies as "
+         "prominently as the one to accept cookies.</p><p>The ruling affects millions of sites that now show a "
+         "banner asking visitors to accept all tracking before reading.</p>"),
+        ("Access denied: hackers lock out city hall",
+         "<p>The city's staff could not log in on Tuesday after an attack encrypted its servers, and officials "
+         "said the bot detection software they bought last year did not stop it.</p>"),
+    ],
+)  # fmt: skip
+def test_short_stories_about_walls_are_not_walls(title: str, story: str) -> None:
+    html = f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{story}</article></body></html>"
+    assert wall_of(html) is None
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<title>example.com</title><h2>Please verify you are a human</h2><p>Ray ID: 8f1c2a</p>",
+        "<title>Log in | Example</title><h1>Log in</h1><p>Please log in to view this story.</p><button>Log in</button>",
+        "<title>Access Denied</title><h1>Access Denied</h1><p>You don't have permission to access this server.</p>",
+        "<title>Before you continue</title><p>We use cookies and data to deliver our services.</p>"
+        "<button>Reject all</button><button>Accept all</button>",
+    ],
+)
+def test_a_wall_says_so_in_a_line_of_its_own(page: str) -> None:
+    assert wall_of(f"<html><body>{page}</body></html>") == "bot_wall"
+
+
 TEASER = ("<p>Gaming used to be so simple. We would buy a game, sit down in front of a console and play it to the "
           "end, then start again.</p><p>Now we spend money over and over on virtual perks, and we play on phones "
           "with friends far away.</p>")  # fmt: skip

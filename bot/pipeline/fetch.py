@@ -14,6 +14,7 @@ import codecs
 import contextlib
 import http
 import ipaddress
+import re
 import ssl
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -42,6 +43,12 @@ ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 DOCUMENT_ACCEPT = "text/html,application/xhtml+xml;q=0.9,application/pdf;q=0.8,*/*;q=0.5"
 
 _STRAY_BYTES = 8  # broken characters a declared charset may show before the page counts as in another one
+# Charsets where a character may take several bytes (or escapes: ISO-2022-JP is all ASCII), so bytes that are
+# valid UTF-8 may be theirs as well.
+_MULTI_BYTE = frozenset(webencodings.lookup(label).codec_info.name for label in (
+    "shift_jis", "euc-jp", "iso-2022-jp", "gbk", "gb18030", "big5", "euc-kr", "utf-16le", "utf-16be"))  # fmt: skip
+_DETECTION_SAMPLE = 16 * 1024  # detection costs half a second on this much
+_NON_ASCII_WORD = re.compile(rb"[^\s<>]*[\x80-\xff][^\s<>]*")
 # WHATWG MIME sniffing: a body starting with one of these (then space or ">") is HTML.
 _HTML_STARTS = tuple(
     f"<{tag}" for tag in ("!doctype html", "html", "head", "body", "script", "iframe", "h1", "div", "font",
@@ -177,7 +184,10 @@ def _next_hop(response: httpx.Response, current: httpx.URL) -> httpx.URL:
         raise DigestError("bad_url", f"The site redirected to an invalid link: {exc}") from exc
 
 
-async def _read_page(response: httpx.Response, requested: str, settings: Settings) -> Page:
+async def _read_page(
+    response: httpx.Response, requested: str, settings: Settings, raw: AsyncIterator[bytes] | None = None
+) -> Page:
+    """The page `response` brings; `raw`, when given, is its raw body (some of it already looked at)."""
     if not 200 <= response.status_code < 300:
         raise DigestError("http_status", f"The site answered {_status_text(response)}")
     mime = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -187,7 +197,7 @@ async def _read_page(response: httpx.Response, requested: str, settings: Setting
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:
         raise DigestError("too_large", f"The page is too large ({int(declared):,} bytes, limit {cap:,})")
-    body, truncated = await _read_body(response, cap)
+    body, truncated = await _read_body(response, cap, raw or response.aiter_raw())
     if truncated and not isinstance(_decoder(response.headers.get("content-encoding", "")), _Identity):
         # A bomb, or a page as large: refused like one that declares its size, never cut and extracted.
         raise DigestError("too_large", f"The page is larger than {cap:,} bytes once decompressed")
@@ -230,20 +240,47 @@ class _Identity:
 
 
 class _Zlib:
-    """gzip or deflate; deflate is sniffed as zlib-wrapped or raw, since servers send both."""
+    """gzip or deflate. deflate is sniffed as zlib-wrapped or raw, since servers send both; gzip may be several
+    members end to end (RFC 1952), each inflated in turn. Bytes after the last (padding, junk) are ignored."""
 
     def __init__(self, wbits: int | None) -> None:
         self._wbits = wbits
         self._inflater: zlib._Decompress | None = None
+        self._pending = b""  # a stream's first byte: its second tells raw deflate from wrapped, or gzip from junk
+        self._members = 0
+        self._ended = False
 
     def decode(self, data: bytes, limit: int) -> bytes:
-        if self._inflater is None:
-            wrapped = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
-            self._inflater = zlib.decompressobj(self._wbits or (15 if wrapped else -15))
-        out = self._inflater.decompress(data, limit)
-        while self._inflater.unconsumed_tail and len(out) < limit:
-            out += self._inflater.decompress(self._inflater.unconsumed_tail, limit - len(out))
-        return out
+        parts: list[bytes] = []
+        size = 0
+        while data and size < limit and not self._ended:
+            if self._inflater is None:
+                data, self._pending = self._pending + data, b""
+                if len(data) < 2:
+                    self._pending = data
+                    break
+                self._start(data)
+                continue
+            out = self._inflater.decompress(data, limit - size)
+            parts.append(out)
+            size += len(out)
+            if self._inflater.eof:
+                data, self._inflater = self._inflater.unused_data, None
+            else:
+                data = self._inflater.unconsumed_tail
+        return b"".join(parts)
+
+    def _start(self, head: bytes) -> None:
+        """Begin the stream `head` (two bytes at least) starts, or end the body where it starts none."""
+        if self._members and (self._wbits is None or not head.startswith(b"\x1f\x8b")):
+            self._ended = True  # only gzip has a next member, and it opens with gzip's magic
+            return
+        wbits = self._wbits
+        if wbits is None:  # deflate: zlib-wrapped or raw
+            wrapped = head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+            wbits = 15 if wrapped else -15
+        self._members += 1
+        self._inflater = zlib.decompressobj(wbits)
 
 
 class _Brotli:
@@ -276,14 +313,15 @@ def _decoder(content_encoding: str) -> _Decoder:
     raise DigestError("decode", f"The page uses an unsupported content encoding ({content_encoding})")
 
 
-async def _read_body(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
-    """The decoded body, at most `cap` bytes, and whether it was cut. Memory stays O(cap + one read)."""
+async def _read_body(response: httpx.Response, cap: int, raw: AsyncIterator[bytes]) -> tuple[bytes, bool]:
+    """The decoded body of `raw` chunks, at most `cap` bytes, and whether it was cut. Memory stays O(cap + one
+    read)."""
     decoder = _decoder(response.headers.get("content-encoding", ""))
     parts: list[bytes] = []
     size = 0
     try:
-        async for raw in response.aiter_raw():
-            out = decoder.decode(raw, cap + 1 - size)  # one byte over the cap tells us there is more
+        async for chunk in raw:
+            out = decoder.decode(chunk, cap + 1 - size)  # one byte over the cap tells us there is more
             parts.append(out)
             size += len(out)
             if size > cap:
@@ -316,32 +354,56 @@ def _looks_like_markup(body: bytes) -> bool:
 
 
 def decode_html(body: bytes, header_charset: str | None) -> str:
-    """Bytes to text: BOM, then the HTTP charset, then <meta charset>, then valid UTF-8, then detection.
+    """Bytes to text: BOM, then valid UTF-8 unless a multi-byte charset is declared, then the HTTP charset, then
+    <meta charset>, then detection.
 
     A declared charset (header or meta) that fails to decode the bytes (a lying server) falls through to the next.
     """
     data, bom = EncodingDetector.strip_byte_order_mark(body)
     if bom:
         return data.decode(bom, errors="replace")
-    header = _web_charset(header_charset)
-    if header and (text := _mostly_decodes(data, header)) is not None:
-        return text
+    header = _header_charset(header_charset, data)
     label = EncodingDetector.find_declared_encoding(data, is_html=True)
-    if declared := _meta_charset(label):
-        # The page's own charset, read as browsers read it: one truncated character must not send the page to
-        # detection, which took a UTF-8 page with one stray byte for Mac Roman and garbled every accent. Only a
-        # handful, whatever the page's size: a page saved in another charset than it names is detection's job.
-        if (text := _mostly_decodes(data, declared, _STRAY_BYTES)) is not None:
-            return text
-    elif not header:
-        # Nothing declared: bytes that are valid UTF-8 are UTF-8 (ASCII reads the same in every charset we
-        # would guess). Detection is for the rest: it reads the whole body and costs seconds on a large page.
+    declared = _meta_charset(label)
+    if not any(codec and codec.name in _MULTI_BYTE for codec in (header, declared)):
+        # Bytes that are valid UTF-8 are UTF-8 whatever single-byte charset a template or server names (read as
+        # windows-1252, "Café" shows as "CafÃ©"), as browsers show such pages; ASCII reads the same in all of them.
         with contextlib.suppress(UnicodeDecodeError):
             return data.decode("utf-8")
+    if header and (text := _mostly_decodes(data, header)) is not None:
+        return text
+    # The page's own charset, read as browsers read it: one truncated character must not send the page to
+    # detection, which took a UTF-8 page with one stray byte for Mac Roman and garbled every accent. Only a
+    # handful, whatever the page's size: a page saved in another charset than it names is detection's job.
+    if declared and (text := _mostly_decodes(data, declared, _STRAY_BYTES)) is not None:
+        return text
     known = [header.name] if header else []
     unknown = [label] if label and not declared else []  # not for detection either: "unicode_escape" rewrites text
-    text = UnicodeDammit(data, known_definite_encodings=known, exclude_encodings=unknown, is_html=True).unicode_markup
-    return text if text is not None else data.decode("utf-8", errors="replace")
+    found = UnicodeDammit(_detection_sample(data), known_definite_encodings=known, exclude_encodings=unknown,
+                          is_html=True).original_encoding  # fmt: skip
+    return data.decode(found or "utf-8", errors="replace")
+
+
+def _detection_sample(data: bytes) -> bytes:
+    """What detection reads of a page: its words that hold non-ASCII bytes, the only ones a detector learns from,
+    at most `_DETECTION_SAMPLE` bytes of them. Detection is pure Python (30-40 µs a byte): on a whole 2 MB page it
+    held the event loop for half a minute, past the fetch deadline. Words are taken whole, as a word cut in a
+    multi-byte character fails the detector's own check of its guess; only a first word too long is cut."""
+    words: list[bytes] = []
+    size = 0
+    for match in _NON_ASCII_WORD.finditer(data):
+        size += len(match[0]) + 1
+        if size > _DETECTION_SAMPLE:
+            return b" ".join(words) if words else match[0][:_DETECTION_SAMPLE]
+        words.append(match[0])
+    return b" ".join(words)
+
+
+def _header_charset(label: str | None, data: bytes) -> codecs.CodecInfo | None:
+    """The HTTP charset, unless it names UTF-16 for bytes that cannot be: UTF-16 markup has a NUL in every ASCII
+    character, and an ASCII page read as UTF-16 is a card of CJK gibberish."""
+    codec = _web_charset(label)
+    return None if codec and codec.name.startswith("utf-16") and b"\0" not in data[:1024] else codec
 
 
 def _web_charset(label: str | None) -> codecs.CodecInfo | None:
@@ -440,13 +502,18 @@ async def fetch_document(
     transport: httpx.AsyncBaseTransport | None = None,
     slots: FetchSlots | None = None,
 ) -> Page | Download:
-    """A link's one fetch: an HTML page as `fetch_page` reads it, or a PDF (by its content type, or a generic
-    binary type on a path ending in .pdf) read as `pdf` allows."""
+    """A link's one fetch: an HTML page as `fetch_page` reads it, or a PDF (by its content type, a generic binary
+    type on a path ending in .pdf, or the signature its body opens with) read as `pdf` allows."""
 
     async def read(response: httpx.Response, requested: str, settings: Settings) -> Page | Download:
         if _is_pdf(response):
             return await _reader(pdf)(response, requested, settings)
-        return await _read_page(response, requested, settings)
+        raw = response.aiter_raw()
+        if response.is_success and _mime(response) in _SNIFFED_TYPES:
+            head, raw = await _peek(response, raw, len(_PDF_SIGNATURE))
+            if head == _PDF_SIGNATURE:
+                return await _download(response, pdf, raw)
+        return await _read_page(response, requested, settings, raw)
 
     with FETCH_SECONDS.time():
         return await fetch_with_transport(url, settings, transport or _guarded(settings), read=read,
@@ -459,6 +526,9 @@ def _guarded(settings: Settings) -> GuardedTransport:
 
 _PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
 _BINARY_TYPES = frozenset({"application/octet-stream", "binary/octet-stream", "application/download"})
+# WHATWG MIME sniffing: a body opening with it is a PDF, and servers send PDFs with no type, a binary one or HTML's.
+_PDF_SIGNATURE = b"%PDF-"
+_SNIFFED_TYPES = _BINARY_TYPES | HTML_TYPES | {""}
 
 
 def _mime(response: httpx.Response) -> str:
@@ -477,14 +547,41 @@ def _reader(rule: BodyRule) -> Reader[Download]:
         mime = _mime(response)
         if mime not in rule.types and not (rule.types & _PDF_TYPES and _is_pdf(response)):
             raise DigestError(f"not_{rule.label.lower()}", f"not {rule.label} ({mime or 'no content type'})")
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > rule.max_bytes:
-            raise DigestError("too_large", f"The {rule.label} is too large ({int(declared):,} bytes, limit "
-                                           f"{rule.max_bytes:,})")  # fmt: skip
-        body, truncated = await _read_body(response, rule.max_bytes)
-        if truncated:
-            raise DigestError("too_large", f"The {rule.label} is larger than {rule.max_bytes:,} bytes")
-        return Download(url=canonicalize(str(response.url)), content_type=mime, body=body,
-                        charset=response.charset_encoding)  # fmt: skip
+        return await _download(response, rule, response.aiter_raw())
 
     return read
+
+
+async def _download(response: httpx.Response, rule: BodyRule, raw: AsyncIterator[bytes]) -> Download:
+    """The body of `raw` chunks as a Download, refused past the rule's cap."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > rule.max_bytes:
+        raise DigestError("too_large", f"The {rule.label} is too large ({int(declared):,} bytes, limit "
+                                       f"{rule.max_bytes:,})")  # fmt: skip
+    body, truncated = await _read_body(response, rule.max_bytes, raw)
+    if truncated:
+        raise DigestError("too_large", f"The {rule.label} is larger than {rule.max_bytes:,} bytes")
+    return Download(url=canonicalize(str(response.url)), content_type=_mime(response), body=body,
+                    charset=response.charset_encoding)  # fmt: skip
+
+
+async def _peek(response: httpx.Response, raw: AsyncIterator[bytes], size: int) -> tuple[bytes, AsyncIterator[bytes]]:
+    """The first `size` bytes of the decoded body (fewer if it is shorter or corrupt), and the raw body again from
+    its start, for the reader."""
+    decoder = _decoder(response.headers.get("content-encoding", ""))
+    seen: list[bytes] = []
+    head = b""
+    with contextlib.suppress(zlib.error, brotli.error):  # the reader says the body is corrupt
+        async for chunk in raw:
+            seen.append(chunk)
+            head += decoder.decode(chunk, size - len(head))
+            if len(head) >= size:
+                break
+    return head, _replayed(seen, raw)
+
+
+async def _replayed(seen: list[bytes], rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    for chunk in seen:
+        yield chunk
+    async for chunk in rest:
+        yield chunk

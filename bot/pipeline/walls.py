@@ -1,8 +1,8 @@
 """Recognise pages that are a wall rather than an article: a JavaScript-only shell, a bot or consent wall,
 or a paywall teaser.
 
-A wall needs positive evidence: a robot check or sign-in demand that is the page itself (its title, or the
-little it shows), a consent notice that is all the article text there is, paywall markup or schema.org's
+A wall needs positive evidence: a robot check or sign-in demand that is the page itself (its title, or a line
+of the little it shows, says so), a consent notice that is all the article text there is, paywall markup or schema.org's
 isAccessibleForFree=false, a "subscribe to continue reading" cut, an empty application root or an "enable
 JavaScript" notice with nothing else to read. Short text alone is never a wall: short articles exist. The
 extracted text must be short as well, so full articles that carry such markup on every page pass."""
@@ -10,6 +10,7 @@ extracted text must be short as well, so full articles that carry such markup on
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from lxml.html import HtmlElement
 
@@ -55,6 +56,10 @@ _PAYWALL_MARKUP = (
     ' or contains(@class, "tp-modal") or contains(@class, "article-locked")]'
 )
 
+# Elements whose text is a line of its own: a wall's words stand as one (a heading, a button, a notice).
+_LINE_TAGS = ("title", "h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "button", "label", "div")
+_WORD = re.compile(r"\w+")
+
 _SUBSCRIBE = re.compile(r"\bsubscri(be|ption)|\bbecome a member|already a (subscriber|member)")
 # A wall's own page shows little besides it; a robot check word on a page full of text is a form's captcha.
 _WALL_PAGE_TEXT = 2000
@@ -84,7 +89,7 @@ def detect_wall(html: str, article: Article) -> tuple[str, str] | None:
         return None
     visible = _visible_text(tree)
     reason = None
-    if text_size < _WALL_TEXT and _is_bot_wall(tree, visible, article.text.lower()):
+    if text_size < _WALL_TEXT and _is_bot_wall(tree, visible, article.text):
         reason = "bot_wall"
     elif _is_paywalled(tree, visible, text_size):
         reason = "paywall"
@@ -115,14 +120,35 @@ def _is_js_shell(html: str, tree: HtmlElement, visible: str) -> bool:
 
 
 def _is_bot_wall(tree: HtmlElement, visible: str, text: str) -> bool:
-    """A robot check or sign-in demand in the title, or as the page's own little text; a consent notice that is
-    all the article text there is. `visible` and `text` are lower-cased."""
-    if _BOT_WALL.search(_lowered_text(next(tree.iter("title"), None))):
+    """A robot check or sign-in demand that is the page itself: a line of the article text, or the title, or on a
+    page with little else any line of it, that says so; a consent notice likewise, when the article text is no
+    more than the notice. A story about fake captchas or cookie banners has the words inside its sentences, and
+    those are no wall. `visible` is lower-cased."""
+    title = next(tree.iter("title"), None)
+    page = list(_lines(tree)) if len(visible) < _WALL_PAGE_TEXT else _sentences(_lowered_text(title))
+    if any(_says(_BOT_WALL, line) for line in [*page, *_sentences(text)]):
         return True
-    if _BOT_WALL.search(text) or (len(visible) < _WALL_PAGE_TEXT and _BOT_WALL.search(visible)):
-        return True
-    consent_only = len(visible) < 1500 and _CONSENT.search(visible) is not None and len(visible.split()) < 250
-    return consent_only and (len(text) < _NO_TEXT or _CONSENT.search(text) is not None)
+    consent_only = len(visible) < 1500 and len(visible.split()) < 250 and any(_says(_CONSENT, line) for line in page)
+    return consent_only and (len(text) < _NO_TEXT or _CONSENT.search(text.lower()) is not None)
+
+
+def _lines(tree: HtmlElement) -> Iterator[str]:
+    """The page's lines of text, lower-cased: each sentence of a title, heading, paragraph, button, ... or of a
+    div that holds no elements (a container's text is the page's)."""
+    for el in tree.iter(*_LINE_TAGS):
+        if el.tag != "div" or not len(el):
+            yield from _sentences(element_text(el))
+
+
+def _sentences(text: str) -> list[str]:
+    return [sentence.lower() for sentence in split_sentences(text)]
+
+
+def _says(pattern: re.Pattern[str], line: str) -> bool:
+    """Whether `line` is what `pattern` finds, a third of its words at least ("Please log in to view this story."),
+    not a longer sentence that mentions it."""
+    said = sum(len(_WORD.findall(found[0])) for found in pattern.finditer(line))
+    return said > 0 and 3 * said >= len(_WORD.findall(line))
 
 
 def _is_paywalled(tree: HtmlElement, visible: str, text_size: int) -> bool:
