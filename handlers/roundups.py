@@ -19,7 +19,16 @@ from bot.roundup import WEEK, MemoryUnavailable, Roundup, RoundupItem, build_rou
 from bot.runtime.metrics import ROUNDUPS_POSTED
 from bot.runtime.scheduler import next_fire
 from handlers.bot import SlackBot
-from handlers.cards import CARD_BUDGET, SECTION_LIMIT, Block, clip, escape, related_lines, slack_link
+from handlers.cards import (
+    CARD_BUDGET,
+    SECTION_LIMIT,
+    Block,
+    clip,
+    clip_mrkdwn,
+    escape,
+    related_lines,
+    slack_link,
+)
 from handlers.command_text import DAYS, NOT_SAVED, Command
 from handlers.names import UserNames
 
@@ -29,15 +38,18 @@ ITEMS_BUDGET = CARD_BUDGET - 3000  # what the week's links may take; the rest is
 
 
 def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip_mrkdwn(text, SECTION_LIMIT)}}
 
 
 def item_line(item: RoundupItem, sharer: str) -> str:
-    """One link of the week; `sharer` is its first sharer's name, plain text (a mention would ping them)."""
+    """One link of the week; `sharer` is its first sharer's name, plain text (a mention would ping them). A link
+    too long for any section shows its title unlinked, as a card's title does."""
     times = f" (×{item.shares})" if item.shares > 1 else ""
     kind = f" · _{KIND_LABELS[item.kind]}_" if KIND_LABELS[item.kind] else ""  # articles, most links, go unlabelled
-    line = f"• {slack_link(item.canonical_url, clip(item.title, 150))}{kind} — shared by {escape(sharer)}{times}"
-    return line + (f"\n   {escape(item.one_line)}" if item.one_line else "")
+    title = clip(item.title, 150)
+    rest = f"{kind} — shared by {escape(sharer)}{times}" + (f"\n   {escape(item.one_line)}" if item.one_line else "")
+    line = f"• {slack_link(item.canonical_url, title)}{rest}"
+    return line if len(line) <= SECTION_LIMIT else f"• {escape(title)}{rest}"
 
 
 def _item_sections(lines: list[str], more: int) -> list[Block]:

@@ -269,6 +269,18 @@ def test_blocks_stay_within_limits_and_escape_page_text(count: int) -> None:
     assert "shared by Tom &lt;@U9&gt; &amp; co" in body and "<@" not in body  # a name, never a mention
 
 
+def test_a_link_too_long_for_a_section_is_listed_by_its_title_never_cut() -> None:
+    roundup = hostile_roundup(3)
+    long_url = f"https://a.example/{'slug-' * 700}"  # past a section's 3,000 characters on its own
+    roundup.items[1] = roundup.items[1].model_copy(update={"canonical_url": long_url, "title": "Rivers run dry"})
+    _, blocks = roundup_blocks(roundup, {"U1": "Ada"})
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert all(len(s) <= 3000 and s.count("<") == s.count(">") for s in sections)  # no link cut open
+    body = "\n".join(sections)
+    assert "• Rivers run dry — shared by Ada" in body and long_url not in body
+    assert body.count("<https://a.example/") == 2  # the others keep their links
+
+
 def test_links_that_do_not_fit_are_counted() -> None:
     _, blocks = roundup_blocks(hostile_roundup(15).model_copy(update={"more": 4}), {})
     body = "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
