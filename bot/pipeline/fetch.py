@@ -509,7 +509,7 @@ async def fetch_document(
         if _is_pdf(response):
             return await _reader(pdf)(response, requested, settings)
         raw = response.aiter_raw()
-        if response.is_success and _mime(response) in _SNIFFED_TYPES:
+        if response.is_success and _mime(response) in _SNIFFED_TYPES and _within(response, settings, pdf):
             head, raw = await _peek(response, raw, len(_PDF_SIGNATURE))
             if head == _PDF_SIGNATURE:
                 return await _download(response, pdf, raw)
@@ -518,6 +518,13 @@ async def fetch_document(
     with FETCH_SECONDS.time():
         return await fetch_with_transport(url, settings, transport or _guarded(settings), read=read,
                                           extra_headers={"Accept": DOCUMENT_ACCEPT}, slots=slots)  # fmt: skip
+
+
+def _within(response: httpx.Response, settings: Settings, pdf: BodyRule) -> bool:
+    """Whether a body may be looked into for its signature: one that declares more than a page or a PDF may be is
+    refused by its declared size alone, before a byte of it is read."""
+    declared = response.headers.get("content-length", "")
+    return not declared.isdigit() or int(declared) <= max(settings.fetch_max_bytes, pdf.max_bytes)
 
 
 def _guarded(settings: Settings) -> GuardedTransport:
