@@ -3,17 +3,24 @@ real Redis."""
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import AsyncIterator, Iterator
+from functools import partial
+from typing import Any
 
+import aiohttp
 import pytest
 
 from bot.config import Settings
 from handlers.bot import SlackBot
 from handlers.jobs import CommandJob
 from handlers.listeners import give_up_job, run_job
-from handlers.listeners.commands import SOMETHING_WENT_WRONG, once_after_ack, run_command
+from handlers.listeners.commands import SHARED, SOMETHING_WENT_WRONG, once_after_ack, run_command, share_to_channel
 from handlers.listeners.messages import GAVE_UP
+from tests.support.articles import article_html
 from tests.support.bot_process import slack_settings
+from tests.support.http_server import LocalServer, html
 from tests.support.slack_standin import SlackStandIn
 
 
@@ -26,6 +33,21 @@ def slack() -> Iterator[SlackStandIn]:
 @pytest.fixture
 async def bot(store_settings: Settings, slack: SlackStandIn) -> AsyncIterator[SlackBot]:
     opened = await SlackBot.open(slack_settings(store_settings, slack.base_url))
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def pages() -> Iterator[LocalServer]:
+    with LocalServer({"/rivers": html(article_html("rivers"))}) as server:
+        yield server
+
+
+@pytest.fixture
+async def page_bot(store_settings: Settings, slack: SlackStandIn) -> AsyncIterator[SlackBot]:
+    """A bot that may read the test's pages on 127.0.0.1."""
+    settings = store_settings.model_copy(update={"allow_private_networks": True})
+    opened = await SlackBot.open(slack_settings(settings, slack.base_url))
     yield opened
     await opened.close()
 
@@ -81,3 +103,48 @@ async def test_words_beside_the_link_are_said_to_be_ignored(slack: SlackStandIn,
     note, said = answer.params["text"].split("\n", 1)
     assert note == "_(I take one link at a time, so I ignored `http://127.0.0.1:9/b`.)_"
     assert said.startswith("Couldn't read <http://127.0.0.1:9/a|this page>")  # the first link alone was read
+
+
+def share_click(url: str, response_url: str, tag: str) -> dict[str, Any]:
+    """A click on "Share in channel" in C1, as bolt hands it to the listener after the ack."""
+    return {"actions": [{"value": json.dumps({"url": url})}], "channel": {"id": "C1"}, "user": {"id": "U1"},
+            "response_url": response_url, "trigger_id": f"trigger-{tag}"}  # fmt: skip
+
+
+async def click_share(bot: SlackBot, body: dict[str, Any]) -> None:
+    await once_after_ack(body, bot, partial(share_to_channel, body, "T1", bot))
+
+
+async def test_a_share_whose_post_was_cut_off_is_apologised_for_and_shared_by_the_next_click(
+    slack: SlackStandIn, page_bot: SlackBot, pages: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    post = page_bot.client.chat_postMessage
+
+    async def reset_once(**kwargs: Any) -> Any:
+        monkeypatch.setattr(page_bot.client, "chat_postMessage", post)
+        raise aiohttp.ClientConnectionError("Connection reset by peer")
+
+    monkeypatch.setattr(page_bot.client, "chat_postMessage", reset_once)
+    for tag in ("reset", "again"):
+        await click_share(page_bot, share_click(pages.url("/rivers"), slack.response_url(tag), tag))
+    assert [c.params["text"] for c in slack.calls("response_url")] == [SOMETHING_WENT_WRONG, SHARED]
+    [card] = slack.posts("C1")
+    assert "Rivers are running dry" in json.dumps(card.params["blocks"])
+
+
+async def test_a_posted_share_is_not_apologised_for_when_remembering_it_or_answering_fails(
+    slack: SlackStandIn, page_bot: SlackBot, pages: LocalServer, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    async def memory_lost(*args: Any) -> None:
+        raise ConnectionError("Redis went away")
+
+    monkeypatch.setattr(page_bot.service, "remember", memory_lost)
+    await click_share(page_bot, share_click(pages.url("/rivers"), slack.response_url("forgot"), "forgot"))
+    assert [c.params["text"] for c in slack.calls("response_url")] == [SHARED]
+    closed = "http://127.0.0.1:9/response/closed"  # nothing listens: the answer cannot be replaced
+    caplog.clear()
+    await click_share(page_bot, share_click(pages.url("/rivers") + "?again", closed, "unanswered"))
+    assert len(slack.posts("C1")) == 2
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR and "after its ack" in r.getMessage()]
+    assert any("answer was not replaced" in r.getMessage() for r in caplog.records)

@@ -257,28 +257,41 @@ async def share_to_channel(body: dict[str, Any], team_id: str, bot: SlackBot) ->
     claimed = first is None and await store.events.first_time(claim)
     if claimed:
         try:
-            await post_shared_card(digest, channel, user, team_id, bot)
-        except SlackApiError as error:
+            ts = await post_shared_card(digest, channel, user, bot)
+        except Exception as error:
             await store.events.forget(claim)  # nothing was posted: the next click (once I'm invited) shares it
+            if not isinstance(error, SlackApiError):
+                raise  # a connection lost or timed out: the apology says to try again, and that click shares it
             await respond_later(bot, str(body.get("response_url", "")), {"text": not_posted(error)})
             return
+        try:
+            await remember_shared_card(digest, channel, user, team_id, ts, bot)
+        except Exception:  # the card is in the channel: an apology saying to try again would be wrong
+            log.exception("a shared card was posted but not remembered")
+        await replace_answer(bot, body.get("response_url"), SHARED)
+        return
     first = first or await store.channels.first_share(channel, digest.canonical_url)
-    note = SHARED if claimed or first is None else await shared_before(bot, first)
+    note = SHARED if first is None else await shared_before(bot, first)
     await replace_answer(bot, body.get("response_url"), note)
 
 
-async def post_shared_card(digest: Digest, channel: str, user: str, team_id: str, bot: SlackBot) -> None:
+async def post_shared_card(digest: Digest, channel: str, user: str, bot: SlackBot) -> str:
+    """The card, posted for everyone in `channel` as `user`'s share; its ts."""
     text, blocks = digest_card(digest, shared_by=user)
     posted = await bot.client.chat_postMessage(
         channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
     )
+    return str(posted["ts"])
+
+
+async def remember_shared_card(digest: Digest, channel: str, user: str, team_id: str, ts: str, bot: SlackBot) -> None:
     share = Share(
         team_id=team_id,
         channel_id=channel,
         channel_is_private=await is_private_channel(bot.client, channel),
         canonical_url=digest.canonical_url,
         user_id=user,
-        ts=posted["ts"],
+        ts=ts,
         title=digest.title or digest.canonical_url,
         shared_at=datetime.now(UTC),
     )
@@ -305,7 +318,11 @@ async def replace_answer(bot: SlackBot, response_url: str | None, text: str) -> 
     """The ephemeral answer that carried the button becomes `text`: no button is left to click again."""
     if not response_url:
         return
-    response = await bot.slack.response_client(response_url).send_dict({"replace_original": True, "text": text})
+    try:
+        response = await bot.slack.response_client(response_url).send_dict({"replace_original": True, "text": text})
+    except (aiohttp.ClientError, TimeoutError) as error:  # what it said is done, so it is logged, not apologised for
+        log.warning("the shared digest's ephemeral answer was not replaced: %s", type(error).__name__)
+        return
     if response.status_code != 200:
         log.warning("the shared digest's ephemeral answer was not replaced: HTTP %d", response.status_code)
 
