@@ -20,7 +20,7 @@ from handlers.listeners.commands import SHARED, SOMETHING_WENT_WRONG, once_after
 from handlers.listeners.messages import GAVE_UP
 from tests.support.articles import article_html
 from tests.support.bot_process import slack_settings
-from tests.support.http_server import LocalServer, html
+from tests.support.http_server import LocalServer, Reply, html
 from tests.support.slack_standin import SlackStandIn
 
 
@@ -39,7 +39,7 @@ async def bot(store_settings: Settings, slack: SlackStandIn) -> AsyncIterator[Sl
 
 @pytest.fixture
 def pages() -> Iterator[LocalServer]:
-    with LocalServer({"/rivers": html(article_html("rivers"))}) as server:
+    with LocalServer({"/rivers": html(article_html("rivers")), "/gone": Reply(status=404, body=b"gone")}) as server:
         yield server
 
 
@@ -148,3 +148,11 @@ async def test_a_posted_share_is_not_apologised_for_when_remembering_it_or_answe
     assert len(slack.posts("C1")) == 2
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR and "after its ack" in r.getMessage()]
     assert any("answer was not replaced" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_share_of_a_page_that_cannot_be_read_is_answered_at_the_response_url(
+    slack: SlackStandIn, page_bot: SlackBot, pages: LocalServer
+) -> None:
+    await click_share(page_bot, share_click(pages.url("/gone"), slack.response_url("gone"), "gone"))
+    [answer] = slack.calls("response_url")  # chat.postEphemeral would fail where I am not a member
+    assert answer.params["text"].startswith("Couldn't read") and not slack.calls("chat.postEphemeral")

@@ -247,8 +247,8 @@ async def share_to_channel(body: dict[str, Any], team_id: str, bot: SlackBot) ->
     user = body["user"]["id"]
     try:
         digest = await bot.service.digest(url)
-    except DigestError as error:
-        await bot.client.chat_postEphemeral(channel=channel, user=user, text=failure_notice(url, str(error)))
+    except DigestError as error:  # told at the response_url: chat.postEphemeral fails where I am not a member
+        await respond_later(bot, str(body.get("response_url", "")), {"text": failure_notice(url, str(error))})
         return
     store = bot.service.store
     first = await store.channels.first_share(channel, digest.canonical_url)
