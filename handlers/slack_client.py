@@ -12,6 +12,7 @@ import random
 import time
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -49,6 +50,12 @@ def retry_after_seconds(value: str | None) -> float:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
 
 
+def slack_method(url: str) -> str:
+    """The Web API method `url` calls, or "response_url" for any other URL (its last segment is a secret)."""
+    folder, _, method = urlsplit(url).path.rpartition("/")
+    return method if folder.endswith("/api") else "response_url"
+
+
 class RateLimitRetryHandler(AsyncRetryHandler):
     """Honour Retry-After on a 429, capped, with a little jitter."""
 
@@ -74,7 +81,7 @@ class RateLimitRetryHandler(AsyncRetryHandler):
         headers = {k.lower(): v for k, v in (response.headers if response else {}).items()}
         value = headers.get("retry-after")
         wait_s = retry_after_seconds(value[0] if isinstance(value, list) else value)
-        method = request.url.rsplit("/", 1)[-1]
+        method = slack_method(request.url)
         log.info("Slack rate-limited %s: retrying in %.1f s", method, wait_s,
                     extra={"slack_method": method, "retry_after_s": wait_s})  # fmt: skip
         state.next_attempt_requested = True

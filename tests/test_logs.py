@@ -15,6 +15,8 @@ import pytest
 
 from bot.runtime.logs import REDACTED, configure_logging
 from handlers.settings import SlackSettings
+from handlers.slack_client import SlackSession
+from tests.support.http_server import LocalServer, Reply, Request
 
 BOT_TOKEN = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp"
 APP_TOKEN = "xapp-1-A0123456789-1234567890123-0123456789abcdef"
@@ -150,3 +152,25 @@ shutdown_workers()
     assert "a library complains about a page" in messages
     assert any("a library warns about a page" in m for m in messages)
     assert {r["level"] for r in records} == {"WARNING"}
+
+
+async def test_a_429_at_a_response_url_logs_no_part_of_its_secret() -> None:
+    stream = io.StringIO()
+    configure_logging("DEBUG", stream=stream)  # slack_sdk's webhook client logs the URL it posts to
+    path = "/commands/T0001/1234567890/Xq9SecretPartOfResponseUrlAbC"
+    replies = iter([Reply(status=429, headers=[("Retry-After", "0")]), Reply(body=b"ok")])
+
+    def rate_limited_once(_: Request) -> Reply:
+        return next(replies)
+
+    with LocalServer({path: rate_limited_once}) as server:
+        session = await SlackSession().open()
+        try:
+            response = await session.response_client(server.url(path)).send_dict({"text": "an answer"})
+        finally:
+            await session.close()
+    assert response.status_code == 200
+    messages = [entry["message"] for entry in json_lines(stream)]
+    assert "Slack rate-limited response_url: retrying in 0.0 s" in messages
+    assert any(f"/commands/T0001/1234567890/{REDACTED}" in message for message in messages)
+    assert "Xq9Secret" not in stream.getvalue() and "AbC" not in stream.getvalue()

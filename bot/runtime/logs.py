@@ -1,9 +1,9 @@
 """Logging for `digestbot serve`: JSON lines for log collectors, readable lines at a terminal, no secrets.
 
-Every record passes a redaction filter before it is formatted: Slack tokens (xoxb-, xoxp-, xapp-, ...) and the
-configured secrets (signing secret, LLM key) are replaced in the message, its arguments, string extras, the
-exception text and the stack. Extras given with `log.info(..., extra={"channel": ..., "host": ...})` become JSON
-fields.
+Every record passes a redaction filter before it is formatted: Slack tokens (xoxb-, xoxp-, xapp-, ...), the secret
+part of a response_url and the configured secrets (signing secret, LLM key) are replaced in the message, its
+arguments, string extras, the exception text and the stack. Extras given with
+`log.info(..., extra={"channel": ..., "host": ...})` become JSON fields.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ from rich.logging import RichHandler
 # xoxe.xoxb-... (rotating) tokens are caught by their inner xoxb- part.
 TOKEN_PATTERN = re.compile(r"\b(xox[abposre]|xapp)-[A-Za-z0-9-]+")
 REDACTED = "[REDACTED]"
+# A response_url or webhook (hooks.slack.com/commands|actions|services/T…/…/secret): whoever has it may post as the
+# bot, and slack_sdk's webhook client logs it whole. Its last segment, the secret, goes.
+RESPONSE_URL_PATTERN = re.compile(r"(/(?:commands|actions|services)/T[A-Z0-9]+/[^/\s]+/)[^/\s\"'<>|]+")
 MIN_SECRET_CHARS = 6  # shorter "secrets" would redact ordinary words
 
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
@@ -38,6 +41,7 @@ class RedactingFilter(logging.Filter):
 
     def redact(self, text: str) -> str:
         text = TOKEN_PATTERN.sub(lambda m: f"{m.group(1)}-{REDACTED}", text)
+        text = RESPONSE_URL_PATTERN.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
         return self._secrets.sub(REDACTED, text) if self._secrets else text
 
     def filter(self, record: logging.LogRecord) -> bool:
