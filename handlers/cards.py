@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
@@ -51,11 +52,20 @@ def clip(text: str, limit: int) -> str:
 
 
 def clip_mrkdwn(text: str, limit: int) -> str:
-    """clip() for mrkdwn: never inside a `<…>` link, mention or date (page text has none: it is escaped), which
-    Slack would show as broken markup; one that does not fit whole is left out."""
+    """clip() for mrkdwn: never inside a `<…>` link, mention or date (page text has none: it is escaped), nor an
+    `&amp;`, `&lt;` or `&gt;`, which Slack would show as broken markup; one that does not fit whole is left out."""
     cut = clip(text, limit)
-    opened = cut.rfind("<")
-    return cut[:opened].rstrip() + "…" if opened > cut.rfind(">") else cut
+    if cut == text:
+        return text
+    kept = cut.removesuffix("…")
+    opened = kept.rfind("<")
+    if opened > kept.rfind(">"):
+        kept = kept[:opened]
+    return _PARTIAL_ENTITY.sub("", kept).rstrip() + "…"
+
+
+# An entity cut short: by the limit, or by clip() taking its ';' for punctuation. Any '&' in mrkdwn starts one.
+_PARTIAL_ENTITY = re.compile(r"&[a-z]*$")
 
 
 def slack_date(when: datetime) -> str:

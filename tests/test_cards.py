@@ -1,5 +1,7 @@
 from datetime import UTC, date, datetime, timedelta
 
+from hypothesis import example, given
+from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from bot.ages import age
@@ -101,3 +103,12 @@ def test_clipped_mrkdwn_never_ends_inside_a_link() -> None:
     related = block_texts(digest_card(sample(summary="", quotes=[]), related=hits)[1])[-1]
     assert len(related) <= 3000 and related.count("<") == related.count(">") and related.endswith("…")
     assert clip_mrkdwn("see <https://a.example/x|a long label>", 30) == "see…"
+
+
+@given(st.text(alphabet="ab &<>;.", max_size=60), st.integers(min_value=2, max_value=60))
+@example("Procter & Gamble and Johnson & Johnson fell", 38)  # clip() took the ';' of "&amp;" for punctuation
+@example("x&y", 6)  # the limit falls inside "&amp;"
+def test_clipped_mrkdwn_never_ends_inside_an_entity(words: str, limit: int) -> None:
+    clipped = clip_mrkdwn(escape(words), limit)
+    assert len(clipped) <= limit
+    assert all(rest.startswith(("amp;", "lt;", "gt;")) for rest in clipped.split("&")[1:])
