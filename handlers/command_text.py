@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 from handlers.links import links_in_text
@@ -50,6 +51,13 @@ def _web_link(word: str) -> str | None:
     return url if url.lower().startswith(("http://", "https://")) else None
 
 
+def _has_host(url: str) -> bool:
+    try:
+        return bool(urlsplit(url).hostname)
+    except ValueError:  # an unparseable authority, such as `http://[x`
+        return False
+
+
 def _link_command(name: str, words: list[str]) -> Command:
     """`name` (digest, related) for the first link among `words`; the other words go to `extra`, for the answer
     to say they were ignored."""
@@ -57,6 +65,9 @@ def _link_command(name: str, words: list[str]) -> Command:
     if at is None:
         raise CommandError(f"`/digest {name}` needs an http(s) link, e.g. `/digest {name} https://example.com/a`.")
     url = _web_link(words[at]) or ""
+    if not _has_host(url):  # `https:// example.com`: not an image or a Slack link, just not a link at all
+        raise CommandError(f"I can't digest `{clip_word(url)}`: that isn't a complete link, e.g. "
+                           f"`/digest {name} https://example.com/a`.")  # fmt: skip
     digestible = links_in_text(f"<{url}>", limit=1)
     if not digestible:
         raise CommandError(f"I can't digest `{clip_word(url)}`: it is an image, a video or a Slack link, not a page "

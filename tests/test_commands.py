@@ -48,6 +48,9 @@ def test_roundup_on_with_day_time_and_zone(zone: str) -> None:
         ("related ftp://x.example/", "needs an http(s) link"),
         ("https://example.com/pic.png", "it is an image"),  # a link, but no article: said so
         ("related https://example.com/pic.png words", "it is an image"),
+        ("https:// example.com", "isn't a complete link"),  # a space after the scheme: no host
+        ("related http://[x/a", "isn't a complete link"),  # an authority urlsplit() refuses
+        ("https://:80/a", "isn't a complete link"),
         ("recent lots", "count from 1 to 50"),
         ("recent 500", "count from 1 to 50"),
         ("recent ²", "count from 1 to 50"),  # a digit to str.isdigit(), which int() refuses
