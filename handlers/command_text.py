@@ -75,9 +75,18 @@ def _link_command(name: str, words: list[str]) -> Command:
     return Command(name, url=digestible[0], extra=words[:at] + words[at + 1 :])
 
 
+# tzdata files that are no one's timezone: localtime is each replica's own /etc/localtime, the others internals.
+_NOT_ZONES = frozenset({"localtime", "posixrules", "factory"})
+
+
 @lru_cache(maxsize=1)
-def _zone_names() -> frozenset[str]:
-    return frozenset(zone.lower() for zone in available_timezones())
+def _zones_by_lower_name() -> dict[str, str]:
+    return {zone.lower(): zone for zone in available_timezones() if zone.lower() not in _NOT_ZONES}
+
+
+def known_timezone(name: str) -> str | None:
+    """The IANA name for what the user typed (any letter case), or None if there is no such zone."""
+    return _zones_by_lower_name().get(name.lower())
 
 
 def _roundup(args: list[str]) -> Command:
@@ -90,7 +99,7 @@ def _roundup(args: list[str]) -> Command:
             command.day = day
         elif match := _TIME.match(arg):
             command.time = f"{int(match.group(1)):02d}:{match.group(2)}"
-        elif "/" in arg or arg.lower() in _zone_names():  # CET and EST too; a mistyped Area/City is told so later
+        elif "/" in arg or known_timezone(arg):  # CET and EST too; a mistyped Area/City is told so later
             command.timezone = arg
         else:
             raise CommandError(f"I don't understand `{arg}`: give a weekday, a time like 09:00 and a timezone.")

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -29,7 +27,7 @@ from handlers.cards import (
     related_lines,
     slack_link,
 )
-from handlers.command_text import DAYS, NOT_SAVED, Command
+from handlers.command_text import DAYS, NOT_SAVED, Command, known_timezone
 from handlers.names import UserNames
 
 QUIET_LINE = "Nothing was shared here in the last 7 days."
@@ -159,20 +157,6 @@ async def _save(bot: SlackBot, channel_id: str, **change: Any) -> ChannelSetting
     if settings is not None and bot.scheduler is not None:
         await bot.scheduler.sync()
     return settings
-
-
-@lru_cache(maxsize=1)
-def _zones_by_lower_name() -> dict[str, str]:
-    return {zone.lower(): zone for zone in available_timezones()}
-
-
-def known_timezone(name: str) -> str | None:
-    """The IANA name for what the user typed (any letter case), or None if there is no such zone."""
-    try:
-        ZoneInfo(name)
-    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError; a malformed key is a ValueError
-        return _zones_by_lower_name().get(name.lower())
-    return name
 
 
 async def user_timezone(client: AsyncWebClient, user_id: str) -> str:

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from handlers.command_text import CommandError, parse_command
+from handlers.command_text import CommandError, known_timezone, parse_command
 from handlers.listeners.commands import BUTTON_VALUE_LIMIT, TOO_LONG_TO_SHARE, share_button
 
 
@@ -58,6 +58,8 @@ def test_roundup_on_with_day_time_and_zone(zone: str) -> None:
         ("repeats maybe", "repeats on"),
         ("roundup sometimes", "roundup on"),
         ("roundup on 25:00", "don't understand"),
+        ("roundup on localtime", "don't understand"),  # each replica's own /etc/localtime: no one's timezone
+        ("roundup on Factory", "don't understand"),
         ("frobnicate", "don't know `frobnicate`"),
     ],
 )
@@ -77,3 +79,8 @@ def test_the_share_button_carries_its_link_whole_or_is_not_offered() -> None:
             "type": "context",
             "elements": [{"type": "mrkdwn", "text": TOO_LONG_TO_SHARE}],
         }
+
+
+def test_timezones_are_iana_names_in_any_case_and_not_tzdata_internals() -> None:
+    assert known_timezone("europe/berlin") == "Europe/Berlin" and known_timezone("CET") == "CET"
+    assert not any(known_timezone(name) for name in ("localtime", "posixrules", "Factory", "posix/UTC", "Mars/Base"))
