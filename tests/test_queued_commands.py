@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Iterator
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -14,13 +15,16 @@ import pytest
 
 from bot.config import Settings
 from handlers.bot import SlackBot
+from handlers.command_text import NOT_SAVED
 from handlers.jobs import CommandJob
 from handlers.listeners import give_up_job, run_job
 from handlers.listeners.commands import SHARED, SOMETHING_WENT_WRONG, once_after_ack, run_command, share_to_channel
+from handlers.listeners.home import toggle_mute
 from handlers.listeners.messages import GAVE_UP
 from tests.support.articles import article_html
 from tests.support.bot_process import slack_settings
 from tests.support.http_server import LocalServer, Reply, html
+from tests.support.redis_server import make_settings
 from tests.support.slack_standin import SlackStandIn
 
 
@@ -156,3 +160,31 @@ async def test_a_share_of_a_page_that_cannot_be_read_is_answered_at_the_response
     await click_share(page_bot, share_click(pages.url("/gone"), slack.response_url("gone"), "gone"))
     [answer] = slack.calls("response_url")  # chat.postEphemeral would fail where I am not a member
     assert answer.params["text"].startswith("Couldn't read") and not slack.calls("chat.postEphemeral")
+
+
+def mute_click(value: str) -> dict[str, Any]:
+    return {"user": {"id": "U1"}, "actions": [{"value": value}]}
+
+
+async def test_an_unmute_redis_did_not_take_says_so_in_the_home_view(
+    slack: SlackStandIn, refused_url: str, tmp_path: Path
+) -> None:
+    slack.memberships["U1"] = ["C1"]
+    away = await SlackBot.open(slack_settings(make_settings(refused_url, tmp_path), slack.base_url))
+    try:
+        await toggle_mute(mute_click("C1 unmute"), away.client, away.service)
+    finally:
+        await away.close()
+    [published] = slack.calls("views.publish")
+    assert NOT_SAVED in json.dumps(published.params["view"])  # above the "digests on" of settings it could not read
+
+
+async def test_a_mute_click_whose_view_slack_refuses_is_logged_not_raised(
+    slack: SlackStandIn, bot: SlackBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.memberships["U1"] = ["C1"]
+    slack.error_next("views.publish", "internal_error")
+    await toggle_mute(mute_click("C1 mute"), bot.client, bot.service)  # raises nothing: bolt keeps its 200
+    assert (await bot.service.store.channel_settings.get("C1")).muted
+    assert any("mute click failed" in r.getMessage() for r in caplog.records)
+    assert NOT_SAVED not in json.dumps(slack.calls("views.publish")[0].params)

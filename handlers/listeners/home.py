@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
@@ -14,7 +15,9 @@ from bot.memory.channels import Share
 from bot.service import DigestService
 from handlers.bot import SlackBot
 from handlers.cards import SECTION_LIMIT, Block, clip, escape, slack_link
-from handlers.command_text import DAYS, HELP
+from handlers.command_text import DAYS, HELP, NOT_SAVED
+
+log = logging.getLogger(__name__)
 
 MUTE_ACTION = "home_toggle_mute"
 LATEST = 10
@@ -86,12 +89,17 @@ def latest_sections(shares: list[Share]) -> list[Block]:
     return [{"type": "section", "text": {"type": "mrkdwn", "text": text}} for text in texts]
 
 
-async def home_view(user_id: str, client: AsyncWebClient, service: DigestService) -> dict[str, Any]:
+async def home_view(
+    user_id: str, client: AsyncWebClient, service: DigestService, note: str | None = None
+) -> dict[str, Any]:
+    """The Home tab; `note` first, under the header, when there is something to say about the last click."""
     store = service.store
     channels = await user_channels(client, user_id)
     shares = [share for channel in channels for share in await store.channels.recent(channel, LATEST)]
     shares.sort(key=lambda share: share.shared_at, reverse=True)
     blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": "digestbot"}}]
+    if note:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f":warning: {note}"}]})
     blocks += latest_sections(shares[:LATEST])
     if channels:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "*Your channels*"}})
@@ -108,17 +116,23 @@ async def home_view(user_id: str, client: AsyncWebClient, service: DigestService
     return {"type": "home", "blocks": blocks}
 
 
-async def publish_home(user_id: str, client: AsyncWebClient, service: DigestService) -> None:
-    await client.views_publish(user_id=user_id, view=await home_view(user_id, client, service))
+async def publish_home(user_id: str, client: AsyncWebClient, service: DigestService, note: str | None = None) -> None:
+    await client.views_publish(user_id=user_id, view=await home_view(user_id, client, service, note))
 
 
 async def toggle_mute(body: dict[str, Any], client: AsyncWebClient, service: DigestService) -> None:
-    """The Home tab's Mute/Unmute button, allowed only for channels the user is in."""
+    """The Home tab's Mute/Unmute button, allowed only for channels the user is in. Nothing may escape it (bolt
+    would answer Slack 404 after the ack): a failure is logged."""
     user_id = body["user"]["id"]
     channel_id, _, wanted = body["actions"][0]["value"].partition(" ")
-    if channel_id in await user_channels(client, user_id):
-        # The button says what it does, so a settings read that failed cannot turn "Unmute" into a mute; a view
-        # published before buttons said so flips what is stored. A change Redis did not take shows in the view.
-        muted = wanted == "mute" if wanted else not (await service.store.channel_settings.get(channel_id)).muted
-        await service.store.channel_settings.change(channel_id, muted=muted)
-    await publish_home(user_id, client, service)
+    try:
+        saved = True
+        if channel_id in await user_channels(client, user_id):
+            # The button says what it does, so a settings read that failed cannot turn "Unmute" into a mute; a
+            # view published before buttons said so flips what is stored.
+            muted = wanted == "mute" if wanted else not (await service.store.channel_settings.get(channel_id)).muted
+            saved = await service.store.channel_settings.change(channel_id, muted=muted) is not None
+        # Unsaved, the view would show the defaults read while Redis is away ("digests on"): it says so first.
+        await publish_home(user_id, client, service, None if saved else NOT_SAVED)
+    except Exception:
+        log.exception("a Home tab mute click failed after its ack")
