@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.memory.channel_settings import ChannelSettings
 from bot.pipeline.facts import KIND_LABELS
-from bot.roundup import WEEK, MemoryUnavailable, Roundup, RoundupItem, build_roundup
+from bot.roundup import MemoryUnavailable, Roundup, RoundupItem, build_roundup, record_end, roundup_start
 from bot.runtime.metrics import ROUNDUPS_POSTED
 from bot.runtime.scheduler import next_fire
 from handlers.bot import SlackBot
@@ -115,8 +115,9 @@ async def roundup_command(command: Command, where: dict[str, str], bot: SlackBot
             return {"text": NOT_SAVED}
         return {"text": "Weekly roundup off for this channel. `/digest roundup on` brings it back."}
     now = datetime.now(UTC)
-    try:
-        roundup = await build_roundup(bot.service, where["team_id"], channel_id, now - WEEK, now)
+    try:  # what the next scheduled roundup would list: the links since the last one
+        start = await roundup_start(bot.service, channel_id, now)
+        roundup = await build_roundup(bot.service, where["team_id"], channel_id, start, now)
     except MemoryUnavailable:
         return {"text": MEMORY_AWAY}
     if roundup is None:
@@ -128,6 +129,7 @@ async def roundup_command(command: Command, where: dict[str, str], bot: SlackBot
         await post_roundup(bot.client, bot.names, channel_id, roundup)
     except SlackApiError as error:
         return {"text": f"I couldn't post here ({error.response.get('error')}): `/invite` me, then try again."}
+    await record_end(bot.service, channel_id, now)  # as a scheduled roundup does: the next one starts here
     return {"text": "Posted this week's roundup in the channel."}
 
 
