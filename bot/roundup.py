@@ -5,6 +5,8 @@ Slack-free: handlers/roundups.py turns a Roundup into Block Kit, bot/runtime/sch
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, Field
@@ -17,6 +19,8 @@ from bot.memory.textvec import title_tokens
 from bot.models import Digest, Kind
 from bot.service import DigestService
 
+log = logging.getLogger(__name__)
+
 MAX_ITEMS = 15  # a roundup is a digest of the week, not its full log
 MAX_CANDIDATES = 500  # bounds the work for a channel that shared hundreds of links in a week
 MAX_RELATED = 5
@@ -26,6 +30,8 @@ WEEK = timedelta(days=7)
 # A roundup lists the links shared since the channel's last one ended. Its first, or one after a pause longer than
 # LONGEST (two weekly roundups, one of them missed, and a daylight-saving hour), lists the WEEK before it.
 LONGEST = timedelta(days=15)
+END_WRITE_TRIES = 3  # a Redis blip after a post must not have the next roundup repeat its links
+END_RETRY_S = 2.0  # longer than the Redis guard's cool-off after a timeout, so each try reaches Redis
 
 
 class MemoryUnavailable(Exception):
@@ -118,10 +124,16 @@ async def roundup_start(service: DigestService, channel_id: str, end: datetime) 
 
 
 async def record_end(service: DigestService, channel_id: str, end: datetime) -> None:
-    """Note that the channel's roundup up to `end` went out (posted, or its quiet line): the next one starts there."""
+    """Note that the channel's roundup up to `end` went out (posted, or its quiet line): the next one starts there.
+    Tried a few times, as a missed write makes the next roundup repeat this one's links."""
     key = service.store.keys.roundup_end(channel_id)
     value, ttl = f"{end.timestamp():.0f}", int(LONGEST.total_seconds())
-    await service.guard.run(lambda: service.redis.set(key, value, ex=ttl), None)
+    for attempt in range(END_WRITE_TRIES):
+        if attempt:
+            await asyncio.sleep(END_RETRY_S)
+        if await service.guard.run(lambda: service.redis.set(key, value, ex=ttl), None):
+            return
+    log.error("could not record the end of the roundup of %s: its next roundup repeats these links", channel_id)
 
 
 def _check_memory(service: DigestService) -> None:
