@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -15,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.memory.channel_settings import ChannelSettings
 from bot.pipeline.facts import KIND_LABELS
-from bot.roundup import MemoryUnavailable, Roundup, RoundupItem, build_roundup, record_end, roundup_start
+from bot.roundup import MAX_ITEMS, MemoryUnavailable, Roundup, RoundupItem, build_roundup, record_end, roundup_start
 from bot.runtime.metrics import ROUNDUPS_POSTED
 from bot.runtime.scheduler import next_fire
 from handlers.bot import SlackBot
@@ -70,9 +69,9 @@ def _item_sections(lines: list[str], more: int) -> list[Block]:
 
 
 async def sharer_names(names: UserNames, roundup: Roundup) -> dict[str, str]:
-    """user id -> name of everyone the roundup lists as a first sharer (at most MAX_ITEMS people)."""
-    users = list(dict.fromkeys(item.shared_by for item in roundup.items))
-    return dict(zip(users, await asyncio.gather(*(names.name(user) for user in users)), strict=True))
+    """user id -> name of everyone the roundup lists as a first sharer: each is named, as there are at most
+    MAX_ITEMS of them."""
+    return await names.names([item.shared_by for item in roundup.items], limit=MAX_ITEMS)
 
 
 def roundup_blocks(roundup: Roundup, sharers: Mapping[str, str]) -> tuple[str, list[Block]]:

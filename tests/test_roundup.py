@@ -22,6 +22,7 @@ from bot.memory.channels import Share
 from bot.models import Digest
 from bot.roundup import (
     LONGEST,
+    MAX_ITEMS,
     MAX_RELATED,
     WEEK,
     Roundup,
@@ -36,7 +37,9 @@ from bot.service import DigestService
 from handlers.cards import CARD_BUDGET
 from handlers.command_text import NOT_SAVED, parse_command
 from handlers.listeners.commands import answer_command
-from handlers.roundups import MEMORY_AWAY, QUIET_LINE, roundup_blocks, roundup_command
+from handlers.names import MAX_LOOKUPS, UserNames
+from handlers.roundups import MEMORY_AWAY, QUIET_LINE, roundup_blocks, roundup_command, sharer_names
+from handlers.slack_client import make_client
 from tests.support.bot_process import REPO, bot_for
 from tests.support.slack_standin import SlackStandIn
 
@@ -420,6 +423,20 @@ async def test_a_posted_roundup_names_its_sharers_and_pings_no_one(
     body = "\n".join(b["text"]["text"] for b in post.params["blocks"] if b["type"] == "section")
     assert "shared by Ada &lt;@U9&gt; &amp; co" in body and "shared by Grace" in body  # as users.info names them
     assert "<@" not in json.dumps(post.params["blocks"])
+
+
+async def test_each_sharer_of_a_full_roundup_is_named_once(slack: SlackStandIn) -> None:
+    readers = [f"U{n:02d}" for n in range(MAX_LOOKUPS + 2)]  # more than one message's mentions may name
+    slack.users |= {user: {"profile": {"display_name": f"Reader {user}"}} for user in readers}
+    items = [
+        RoundupItem(title=f"Story {n}", canonical_url=f"https://a.example/{n}", shared_by=readers[n % len(readers)],
+                    shared_at=START, one_line="", shares=1)
+        for n in range(MAX_ITEMS)
+    ]  # fmt: skip
+    roundup = Roundup(team_id="T1", channel_id="C1", week=iso_week(END), start=START, end=END, items=items)
+    sharers = await sharer_names(UserNames(make_client("xoxb-test", slack.base_url)), roundup)
+    assert sharers == {user: f"Reader {user}" for user in readers}
+    assert len(slack.calls("users.info")) == len(readers)
 
 
 async def test_preview_and_now_say_so_when_memory_is_unavailable(
