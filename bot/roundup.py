@@ -53,7 +53,7 @@ class RelatedReading(BaseModel):
     title: str
     one_line: str
     domain: str
-    shared_at: datetime  # when the workspace first saw it
+    shared_at: datetime  # its first share that a reader in the roundup's channel may see
 
 
 class Roundup(BaseModel):
