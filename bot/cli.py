@@ -13,7 +13,7 @@ import contextlib
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from bot.service import DigestService
 
 S = TypeVar("S", bound="Settings")
+R = TypeVar("R")
 Command = Callable[[argparse.Namespace], int]
 
 
@@ -174,21 +175,33 @@ def roundup_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def week_of(channel_id: str, settings: Settings) -> Roundup | None:
-    """The channel's roundup of the last 7 days, read from Redis (the embedded one when REDIS_URL is unset)."""
+def week_of(channel_id: str, settings: Settings, end: datetime | None = None) -> Roundup | None:
+    """The channel's roundup up to `end` (now unless told), as the scheduled one would list it, read from Redis (the
+    embedded one when REDIS_URL is unset)."""
     from bot.memory.connection import embedded_redis
+    from bot.roundup import channel_roundup
 
     with embedded_redis(settings):
-        return asyncio.run(_week_of(channel_id, settings))
+        return asyncio.run(_with_service(settings, channel_roundup, channel_id, end or datetime.now(UTC)))
 
 
-async def _week_of(channel_id: str, settings: Settings) -> Roundup | None:
-    from bot.roundup import channel_roundup
+def roundup_posted(channel_id: str, settings: Settings, end: datetime) -> None:
+    """Note that the channel's roundup up to `end` was posted, as a scheduled one is: the next one starts there."""
+    from bot.memory.connection import embedded_redis
+    from bot.roundup import record_end
+
+    with embedded_redis(settings):
+        asyncio.run(_with_service(settings, record_end, channel_id, end))
+
+
+async def _with_service(
+    settings: Settings, call: Callable[[DigestService, str, datetime], Awaitable[R]], channel_id: str, end: datetime
+) -> R:
     from bot.service import DigestService
 
     service = DigestService.open(settings)
     try:
-        return await channel_roundup(service, channel_id, datetime.now(UTC))
+        return await call(service, channel_id, end)
     finally:
         await service.close()
 

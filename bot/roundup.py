@@ -5,6 +5,8 @@ Slack-free: handlers/roundups.py turns a Roundup into Block Kit, bot/runtime/sch
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, Field
@@ -17,12 +19,19 @@ from bot.memory.textvec import title_tokens
 from bot.models import Digest, Kind
 from bot.service import DigestService
 
+log = logging.getLogger(__name__)
+
 MAX_ITEMS = 15  # a roundup is a digest of the week, not its full log
 MAX_CANDIDATES = 500  # bounds the work for a channel that shared hundreds of links in a week
 MAX_RELATED = 5
 RELATED_SEEDS = 5  # the week's top links that related reading is looked up for
 HITS_PER_SEED = 20  # more than MAX_RELATED: many hits are dropped as already seen here
 WEEK = timedelta(days=7)
+# A roundup lists the links shared since the channel's last one ended. Its first, or one after a pause longer than
+# LONGEST (two weekly roundups, one of them missed, and a daylight-saving hour), lists the WEEK before it.
+LONGEST = timedelta(days=15)
+END_WRITE_TRIES = 3  # a Redis blip after a post must not have the next roundup repeat its links
+END_RETRY_S = 2.0  # longer than the Redis guard's cool-off after a timeout, so each try reaches Redis
 
 
 class MemoryUnavailable(Exception):
@@ -44,7 +53,7 @@ class RelatedReading(BaseModel):
     title: str
     one_line: str
     domain: str
-    shared_at: datetime  # when the workspace first saw it
+    shared_at: datetime  # its first share that a reader in the roundup's channel may see
 
 
 class Roundup(BaseModel):
@@ -89,13 +98,42 @@ async def build_roundup(
 async def channel_roundup(
     service: DigestService, channel_id: str, end: datetime, start: datetime | None = None
 ) -> Roundup | None:
-    """The roundup of [start, end] (the 7 days before `end` unless told), for a channel known only by its id
+    """The roundup of [start, end] (from `roundup_start` unless told), for a channel known only by its id
     (scheduler, CLI)."""
     recent = await service.store.channels.recent(channel_id, 1)  # channel settings carry no team: its shares do
     if not recent:
         _check_memory(service)
         return None
-    return await build_roundup(service, recent[0].team_id, channel_id, start or end - WEEK, end)
+    start = start or await roundup_start(service, channel_id, end)
+    return await build_roundup(service, recent[0].team_id, channel_id, start, end)
+
+
+async def roundup_start(service: DigestService, channel_id: str, end: datetime) -> datetime:
+    """Where the channel's roundup ending at `end` starts: where its last posted one ended, so that no link falls
+    between two roundups or shows in both; the WEEK before `end` for its first, or after a pause longer than
+    LONGEST. Raises MemoryUnavailable if Redis could not say."""
+    key = service.store.keys.roundup_end(channel_id)
+    raw = await service.guard.run(lambda: service.redis.get(key), None)
+    if not service.store.healthy:
+        raise MemoryUnavailable("the end of the channel's last roundup is unknown")
+    try:
+        last = datetime.fromtimestamp(float(raw), UTC) if raw else None
+    except ValueError:  # not written by us: as if there were no last roundup
+        last = None
+    return last if last is not None and _utc(end) - last <= LONGEST else _utc(end) - WEEK
+
+
+async def record_end(service: DigestService, channel_id: str, end: datetime) -> None:
+    """Note that the channel's roundup up to `end` went out (posted, or its quiet line): the next one starts there.
+    Tried a few times, as a missed write makes the next roundup repeat this one's links."""
+    key = service.store.keys.roundup_end(channel_id)
+    value, ttl = f"{end.timestamp():.0f}", int(LONGEST.total_seconds())
+    for attempt in range(END_WRITE_TRIES):
+        if attempt:
+            await asyncio.sleep(END_RETRY_S)
+        if await service.guard.run(lambda: service.redis.set(key, value, ex=ttl), None):
+            return
+    log.error("could not record the end of the roundup of %s: its next roundup repeats these links", channel_id)
 
 
 def _check_memory(service: DigestService) -> None:

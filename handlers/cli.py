@@ -58,6 +58,8 @@ def roundup_command(args: argparse.Namespace) -> int:
     """The core's preview, or with --post the roundup posted to the channel."""
     if not args.post:
         return core.roundup_command(args)
+    from datetime import UTC, datetime
+
     from slack_sdk.errors import SlackApiError
 
     from bot.roundup import MemoryUnavailable
@@ -69,8 +71,9 @@ def roundup_command(args: argparse.Namespace) -> int:
     settings = load_settings(SlackSettings)
     if missing := settings.needs(serving=False):
         return _refuse(missing)
+    end = datetime.now(UTC)
     try:
-        roundup = core.week_of(args.channel, settings)
+        roundup = core.week_of(args.channel, settings, end)
     except MemoryUnavailable:
         fail(f"Redis is unreachable: cannot tell what was shared in {args.channel}, nothing posted.")
         return 1
@@ -86,6 +89,7 @@ def roundup_command(args: argparse.Namespace) -> int:
     except SlackApiError as error:
         fail(f"Slack refused the post to {args.channel}: {error.response.get('error')}")
         return 1
+    core.roundup_posted(args.channel, settings, end)  # as a scheduled roundup does: the next one starts here
     print(f"Posted the roundup in {args.channel}.")
     return 0
 

@@ -39,7 +39,7 @@ class UserNames:
         self._known[user_id] = name
         return name
 
-    async def names(self, user_ids: Sequence[str]) -> dict[str, str]:
-        """user id -> name for the first MAX_LOOKUPS ids; the others are left to the caller's fallback."""
-        wanted = list(user_ids)[:MAX_LOOKUPS]
+    async def names(self, user_ids: Sequence[str], limit: int = MAX_LOOKUPS) -> dict[str, str]:
+        """user id -> name for the first `limit` distinct ids; the others are left to the caller's fallback."""
+        wanted = list(dict.fromkeys(user_ids))[:limit]
         return dict(zip(wanted, await asyncio.gather(*(self.name(u) for u in wanted)), strict=True))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.memory.channel_settings import ChannelSettings
 from bot.pipeline.facts import KIND_LABELS
-from bot.roundup import WEEK, MemoryUnavailable, Roundup, RoundupItem, build_roundup
+from bot.roundup import MAX_ITEMS, MemoryUnavailable, Roundup, RoundupItem, build_roundup, record_end, roundup_start
 from bot.runtime.metrics import ROUNDUPS_POSTED
 from bot.runtime.scheduler import next_fire
 from handlers.bot import SlackBot
@@ -68,9 +67,9 @@ def _item_sections(lines: list[str], more: int) -> list[Block]:
 
 
 async def sharer_names(names: UserNames, roundup: Roundup) -> dict[str, str]:
-    """user id -> name of everyone the roundup lists as a first sharer (at most MAX_ITEMS people)."""
-    users = list(dict.fromkeys(item.shared_by for item in roundup.items))
-    return dict(zip(users, await asyncio.gather(*(names.name(user) for user in users)), strict=True))
+    """user id -> name of everyone the roundup lists as a first sharer: each is named, as there are at most
+    MAX_ITEMS of them."""
+    return await names.names([item.shared_by for item in roundup.items], limit=MAX_ITEMS)
 
 
 def roundup_blocks(roundup: Roundup, sharers: Mapping[str, str]) -> tuple[str, list[Block]]:
@@ -113,8 +112,9 @@ async def roundup_command(command: Command, where: dict[str, str], bot: SlackBot
             return {"text": NOT_SAVED}
         return {"text": "Weekly roundup off for this channel. `/digest roundup on` brings it back."}
     now = datetime.now(UTC)
-    try:
-        roundup = await build_roundup(bot.service, where["team_id"], channel_id, now - WEEK, now)
+    try:  # what the next scheduled roundup would list: the links since the last one
+        start = await roundup_start(bot.service, channel_id, now)
+        roundup = await build_roundup(bot.service, where["team_id"], channel_id, start, now)
     except MemoryUnavailable:
         return {"text": MEMORY_AWAY}
     if roundup is None:
@@ -126,6 +126,7 @@ async def roundup_command(command: Command, where: dict[str, str], bot: SlackBot
         await post_roundup(bot.client, bot.names, channel_id, roundup)
     except SlackApiError as error:
         return {"text": f"I couldn't post here ({error.response.get('error')}): `/invite` me, then try again."}
+    await record_end(bot.service, channel_id, now)  # as a scheduled roundup does: the next one starts here
     return {"text": "Posted this week's roundup in the channel."}
 
 

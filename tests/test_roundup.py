@@ -20,12 +20,26 @@ from bot.config import Settings
 from bot.memory.channel_settings import ChannelSettings
 from bot.memory.channels import Share
 from bot.models import Digest
-from bot.roundup import MAX_RELATED, Roundup, RoundupItem, build_roundup, channel_roundup, iso_week
+from bot.roundup import (
+    LONGEST,
+    MAX_ITEMS,
+    MAX_RELATED,
+    WEEK,
+    Roundup,
+    RoundupItem,
+    build_roundup,
+    channel_roundup,
+    iso_week,
+    record_end,
+    roundup_start,
+)
 from bot.service import DigestService
 from handlers.cards import CARD_BUDGET
 from handlers.command_text import NOT_SAVED, parse_command
 from handlers.listeners.commands import answer_command
-from handlers.roundups import MEMORY_AWAY, QUIET_LINE, roundup_blocks, roundup_command
+from handlers.names import MAX_LOOKUPS, UserNames
+from handlers.roundups import MEMORY_AWAY, QUIET_LINE, roundup_blocks, roundup_command, sharer_names
+from handlers.slack_client import make_client
 from tests.support.bot_process import REPO, bot_for
 from tests.support.slack_standin import SlackStandIn
 
@@ -228,6 +242,15 @@ async def test_a_channel_known_by_id_only_gets_its_team_from_its_shares(workspac
     assert await channel_roundup(workspace, "C9", END) is None
 
 
+async def test_a_roundup_starts_where_the_last_one_ended_or_a_week_back(service: DigestService) -> None:
+    assert await roundup_start(service, "C1", END) == END - WEEK  # the channel's first
+    await record_end(service, "C1", END - timedelta(days=3))
+    assert await roundup_start(service, "C1", END) == END - timedelta(days=3)
+    assert await roundup_start(service, "C1", END - timedelta(days=3) + LONGEST) == END - timedelta(days=3)
+    after_a_pause = END - timedelta(days=3) + LONGEST + timedelta(seconds=1)
+    assert await roundup_start(service, "C1", after_a_pause) == after_a_pause - WEEK
+
+
 async def test_links_shared_after_the_end_wait_for_next_week(workspace: DigestService) -> None:
     await share(workspace, "C1", "blitz", "U4", END + timedelta(hours=1))
     roundup = await build_roundup(workspace, "T1", "C1", START, END)
@@ -374,6 +397,21 @@ async def test_now_posts_for_everyone(workspace: DigestService, slack: SlackStan
     assert len(slack.calls("chat.postMessage")) == 1
 
 
+async def test_preview_and_now_list_what_the_next_roundup_would(workspace: DigestService, slack: SlackStandIn) -> None:
+    """Since the channel's last roundup, not a fixed 7 days; `now` counts as one, `preview` does not."""
+    now = datetime.now(UTC)
+    await share(workspace, "C3", "blitz", "U1", now - timedelta(days=3))
+    await record_end(workspace, "C3", now - timedelta(days=2))  # a roundup went out then, blitz in it
+    await share(workspace, "C3", "candidates", "U1", now - timedelta(days=1))
+    for _ in range(2):  # a preview changes nothing
+        answer = await answer_command(parse_command("roundup preview"), body("C3"), bot_for(workspace, slack.base_url))
+        assert url("candidates") in json.dumps(answer["blocks"]) and url("blitz") not in json.dumps(answer["blocks"])
+    assert "Posted" in await run(workspace, slack, "roundup now", channel="C3")
+    (post,) = slack.calls("chat.postMessage")
+    assert url("candidates") in json.dumps(post.params["blocks"]) and url("blitz") not in json.dumps(post.params)
+    assert await run(workspace, slack, "roundup preview", channel="C3") == QUIET_LINE  # `now` posted candidates
+
+
 async def test_a_posted_roundup_names_its_sharers_and_pings_no_one(
     workspace: DigestService, slack: SlackStandIn
 ) -> None:
@@ -385,6 +423,20 @@ async def test_a_posted_roundup_names_its_sharers_and_pings_no_one(
     body = "\n".join(b["text"]["text"] for b in post.params["blocks"] if b["type"] == "section")
     assert "shared by Ada &lt;@U9&gt; &amp; co" in body and "shared by Grace" in body  # as users.info names them
     assert "<@" not in json.dumps(post.params["blocks"])
+
+
+async def test_each_sharer_of_a_full_roundup_is_named_once(slack: SlackStandIn) -> None:
+    readers = [f"U{n:02d}" for n in range(MAX_LOOKUPS + 2)]  # more than one message's mentions may name
+    slack.users |= {user: {"profile": {"display_name": f"Reader {user}"}} for user in readers}
+    items = [
+        RoundupItem(title=f"Story {n}", canonical_url=f"https://a.example/{n}", shared_by=readers[n % len(readers)],
+                    shared_at=START, one_line="", shares=1)
+        for n in range(MAX_ITEMS)
+    ]  # fmt: skip
+    roundup = Roundup(team_id="T1", channel_id="C1", week=iso_week(END), start=START, end=END, items=items)
+    sharers = await sharer_names(UserNames(make_client("xoxb-test", slack.base_url)), roundup)
+    assert sharers == {user: f"Reader {user}" for user in readers}
+    assert len(slack.calls("users.info")) == len(readers)
 
 
 async def test_preview_and_now_say_so_when_memory_is_unavailable(
@@ -480,6 +532,7 @@ async def test_cli_posts_a_roundup_to_the_channel(workspace: DigestService, slac
     (post,) = slack.calls("chat.postMessage")
     assert post.params["channel"] == "C5" and url("po") in json.dumps(post.params["blocks"])
     assert post.token == "xoxb-cli" and "xoxb-cli" not in result.stdout + result.stderr
+    assert json.loads((await cli(workspace, "--channel", "C5", "--json")).stdout) is None  # the next one starts here
 
     no_token = await cli(workspace, "--channel", "C5", "--post", SLACK_API_URL=slack.base_url)
     assert no_token.returncode == 2 and "SLACK_BOT_TOKEN" in no_token.stderr

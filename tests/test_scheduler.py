@@ -30,7 +30,7 @@ from bot.config import Settings
 from bot.memory.channel_settings import ChannelSettings
 from bot.memory.channels import Share
 from bot.models import Digest
-from bot.roundup import Roundup
+from bot.roundup import Roundup, record_end
 from bot.runtime import scheduler as scheduler_module
 from bot.runtime.scheduler import RoundupScheduler, fire_second, last_fire, next_fire, run_id
 from bot.service import DigestService
@@ -374,6 +374,38 @@ async def test_redis_lost_after_the_claim_is_retried_not_posted_as_a_quiet_week(
     finally:
         await service.close()
     assert (posts, quiet) == ([[link]], [])
+
+
+async def test_the_end_of_a_posted_roundup_is_recorded_through_a_redis_blip(
+    throwaway_redis: RedisServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Else the next roundup lists this one's links again; a Redis that stays away is logged as an error."""
+    service = DigestService.open(replica_settings(throwaway_redis.url, "test:sched:", str(tmp_path)))
+    due = datetime.now(UTC) - timedelta(minutes=1)
+    channel = channel_firing_at(5)
+    await seed(service, channel, due - timedelta(hours=5))
+    await service.store.channel_settings.put(channel, due_at(due))
+
+    async def post(channel_id: str, roundup: Roundup) -> None:
+        throwaway_redis.stop()  # right after the post went out
+
+    scheduler = RoundupScheduler(service, post)
+    await scheduler.sync()
+    fire = last_fire(channel, due_at(due), datetime.now(UTC))
+    end_key = service.store.keys.roundup_end(channel)
+    try:
+        assert await scheduler._claim(channel, fire)
+        delivery = asyncio.create_task(scheduler._deliver(channel, fire))
+        while service.guard.healthy:  # until the first write of the end has failed
+            await asyncio.sleep(0.05)
+        throwaway_redis.start()  # blocking the loop: Redis is back before the next try
+        await delivery
+        assert await service.redis.get(end_key) == f"{fire.timestamp():.0f}".encode()
+        throwaway_redis.stop()
+        await record_end(service, channel, fire + timedelta(days=7))  # Redis away for every try
+    finally:
+        await service.close()
+    assert any(r.levelname == "ERROR" and "could not record the end" in r.message for r in caplog.records)
 
 
 async def test_a_time_already_past_when_the_roundup_was_set_is_not_caught_up(

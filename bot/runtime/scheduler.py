@@ -9,8 +9,8 @@ roundup, the others do nothing, also across restarts. The due time, not the week
 fall in one UTC week (across a daylight-saving change, or when a channel moves its roundup to later in the week), and
 each is posted.
 
-A roundup lists the links shared since the end of the channel's last one (the 7 days before it when there was none
-lately), so no link falls between two roundups or shows in both.
+A roundup lists the links shared since the end of the channel's last one (`bot.roundup.roundup_start`, as
+`/digest roundup preview|now` and the CLI do), so no link falls between two roundups or shows in both.
 
 Delivery is at most once: the key is taken before posting, so a post that fails is logged, never repeated. If Redis
 goes away between the claim and reading the channel's links, the run is given back (and retried, within GRACE_S)
@@ -43,7 +43,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.memory.channel_settings import ChannelSettings
 from bot.memory.scripts import CLAIM_ONCE, RELEASE_LOCK
-from bot.roundup import WEEK, MemoryUnavailable, Roundup, channel_roundup
+from bot.roundup import WEEK, MemoryUnavailable, Roundup, channel_roundup, record_end, roundup_start
 from bot.service import DigestService
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,6 @@ GRACE_S = 6 * 3600  # a roundup missed while every replica was down still posts 
 SYNC_EVERY_S = 60.0  # how soon another replica's settings change is picked up
 RETRY_S = 60.0  # Redis unreachable when a roundup is due: try again this much later, within the grace period
 RUN_KEY_TTL_S = 8 * 86400  # outlives the grace period of the run it guards
-END_KEY_TTL_S = 15 * 86400  # a roundup covers two weeks at most: after a longer break it covers the last 7 days
 SYNC_JOB = "roundup-sync"
 
 Post = Callable[[str, Roundup], Awaitable[None]]
@@ -200,7 +199,7 @@ class RoundupScheduler:
 
     async def _deliver(self, channel_id: str, fire: datetime) -> None:
         try:
-            start = await self._last_end(channel_id) or fire - WEEK
+            start = await roundup_start(self._service, channel_id, fire)
             if start >= fire:
                 log.info("the roundup of %s due %s is covered by its last one", channel_id, run_id(fire))
                 return
@@ -215,20 +214,7 @@ class RoundupScheduler:
             log.info("posted the roundup of %s due %s: %d links", channel_id, run_id(fire), len(roundup.items))
         elif self._on_quiet is not None:
             await self._on_quiet(channel_id)
-        # Only once it went out: after a failed post, the next roundup lists these links too.
-        key = self._service.store.keys.roundup_end(channel_id)
-        await self._service.guard.run(lambda: self._redis.set(key, f"{fire.timestamp():.0f}", ex=END_KEY_TTL_S), None)
-
-    async def _last_end(self, channel_id: str) -> datetime | None:
-        """Where the channel's last roundup ended; None if it had none within END_KEY_TTL_S."""
-        key = self._service.store.keys.roundup_end(channel_id)
-        raw = await self._service.guard.run(lambda: self._redis.get(key), None)
-        if not self._service.store.healthy:
-            raise MemoryUnavailable("the end of the channel's last roundup is unknown")
-        try:
-            return datetime.fromtimestamp(float(raw), UTC) if raw else None
-        except ValueError:  # not written by us: as if there were no last roundup
-            return None
+        await record_end(self._service, channel_id, fire)  # only once it went out: else the next one lists these too
 
     async def _release(self, channel_id: str, fire: datetime) -> None:
         """Give the run back, so that any replica may take it (if Redis is still away, our own retry may)."""
