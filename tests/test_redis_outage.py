@@ -8,6 +8,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ from bot.errors import DigestError
 from bot.memory.channel_settings import ChannelSettings
 from bot.memory.channels import Share
 from bot.memory.connection import connect
-from bot.memory.guard import RedisGuard
+from bot.memory.guard import LATE_S, TRIP_AFTER, RedisGuard
 from bot.memory.store import Store
 from bot.models import Digest
 from tests.support.waiting import HANG_S
@@ -142,45 +143,66 @@ def guarded_store(settings: Settings, **guard: float) -> Store:
     return Store(client, settings, RedisGuard(client, **guard))
 
 
-async def test_once_a_call_timed_out_the_next_ones_skip_redis_until_one_probe_after_the_cool_off(
+async def test_once_two_calls_in_a_row_timed_out_the_next_ones_skip_redis_until_the_cool_off_ends(
     settings_for: Callable[..., Settings],
 ) -> None:
     silent = ListeningSilentServer()
     async with silent as url:
-        # A short deadline keeps the test quick. A cool-off longer than the test: no call probes in it.
+        # A short deadline keeps the test quick. A cool-off longer than the test: no call tries Redis in it.
         cooling = guarded_store(settings_for(url), deadline_s=0.2, cool_off_s=HANG_S)
         assert [await cooling.cache.get(URL) for _ in range(10)] == [None] * 10
-        assert len(silent.connections) == 1 and not cooling.healthy  # the first call waited, the others skipped
+        assert len(silent.connections) == TRIP_AFTER and not cooling.healthy  # these waited, the others skipped
         await cooling.close()
 
-        # A cool-off of 0 s: over at once, so the next call probes Redis, and the calls meanwhile skip it.
+        # A cool-off of 0 s: over at once, so every next call tries Redis again, none waiting for another.
         cooled = guarded_store(settings_for(url), deadline_s=0.2, cool_off_s=0.0)
-        assert await cooled.cache.get(URL) is None
-        assert len(silent.connections) == 2
+        assert [await cooled.cache.get(URL) for _ in range(TRIP_AFTER)] == [None] * TRIP_AFTER
         assert await asyncio.gather(*(cooled.cache.get(URL) for _ in range(5))) == [None] * 5
-        assert len(silent.connections) == 3 and not cooled.healthy
+        assert len(silent.connections) == 2 * TRIP_AFTER + 5 and not cooled.healthy
         await cooled.close()
 
 
-async def test_after_the_cool_off_a_probe_finds_redis_back(
+async def test_one_timeout_skips_nothing_and_a_success_closes_the_breaker(
     redis_url: str, refused_url: str, settings_for: Callable[..., Settings]
 ) -> None:
     live = connect(settings_for(redis_url))
     async with ListeningSilentServer() as silent_url:
         hung = connect(settings_for(silent_url))
         cooling, cooled = RedisGuard(deadline_s=0.2, cool_off_s=HANG_S), RedisGuard(deadline_s=0.2, cool_off_s=0.0)
+        assert not await cooling.run(hung.ping, False)
+        assert await cooling.run(live.ping, False) and cooling.healthy  # one timeout alone: a failover, a blip
         for guard in (cooling, cooled):
-            assert not await guard.run(hung.ping, False) and not guard.healthy
+            for _ in range(TRIP_AFTER):
+                assert not await guard.run(hung.ping, False)
+            assert not guard.healthy
         assert not await cooling.run(live.ping, False)  # still cooling off: Redis is not asked
-        assert await cooled.run(live.ping, False) and cooled.healthy  # the probe found it answering
-        assert await cooled.run(live.ping, False)
+        assert await cooled.run(live.ping, False) and cooled.healthy  # the cool-off over, the call found it
+        assert not await cooled.run(hung.ping, False)
+        assert await cooled.run(live.ping, False)  # the success closed it: one timeout since opens nothing
         await hung.aclose()
 
     refused = connect(settings_for(refused_url))
     guard = RedisGuard(cool_off_s=HANG_S)
-    assert not await guard.run(refused.ping, False)
+    for _ in range(TRIP_AFTER):
+        assert not await guard.run(refused.ping, False)
     assert await guard.run(live.ping, False) and guard.healthy  # refused at once: no cool-off, the next call tries
     await refused.aclose()
+    await live.aclose()
+
+
+async def test_a_stalled_event_loop_never_makes_a_healthy_redis_skipped(
+    redis_url: str, settings_for: Callable[..., Settings]
+) -> None:
+    live = connect(settings_for(redis_url))
+    guard = RedisGuard(deadline_s=0.2, cool_off_s=HANG_S)
+
+    async def ping_after_a_stall() -> bool:
+        time.sleep(0.2 + 2 * LATE_S)  # blocks the loop past the deadline, as the service's 2 s stalls do
+        return await live.ping()
+
+    for _ in range(TRIP_AFTER):
+        assert not await guard.run(ping_after_a_stall, False)  # cut off when the loop woke, long past its deadline
+    assert await guard.run(live.ping, False) and guard.healthy
     await live.aclose()
 
 

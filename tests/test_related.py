@@ -467,12 +467,29 @@ def test_the_chance_of_being_on_topic_grows_with_the_cosine_and_the_index_within
 
 def test_a_record_keeps_each_private_channels_first_share_and_reads_older_ones_without() -> None:
     doc = Doc("https://a.example/1", "Title", "Line", "a.example", 1.5e9, {"C1": False, "G2": True},
-              b"\x01\x02\x03\x04", (7, 9), b"abcdefgh", {"G2": 1.4e9})  # fmt: skip
+              b"\x01\x02\x03\x04", (7, 9), b"abcdefgh", {"G2": 1.5e9 - 60 * 36**3})  # fmt: skip
     assert Doc.decode(doc.encode()) == doc
-    assert (doc.first_seen_by("C9"), doc.first_seen_by("G2")) == (1.5e9, 1.4e9)
-    format_2 = doc.encode().replace(b"!G2@1400000000", b"!G2")
+    assert (doc.first_seen_by("C9"), doc.first_seen_by("G2")) == (1.5e9, 1.5e9 - 60 * 36**3)
+    format_2 = doc.encode().replace(b"!G2@-1000", b"!G2")  # its time: minutes from the first share, base 36
     format_2 = bytes([2]) + format_2[1:]
     assert Doc.decode(format_2) == Doc(**{**doc.__dict__, "private_since": {}})
+
+
+def test_a_record_without_private_first_shares_is_format_2_which_the_earlier_release_reads() -> None:
+    doc = Doc("https://a.example/1", "Title", "Line", "a.example", 1.5e9, {"C1": False, "C3": False},
+              b"\x01\x02\x03\x04", (7, 9), b"abcdefgh")  # fmt: skip
+    assert doc.encode()[0] == 2 and Doc.decode(doc.encode()) == doc
+    doc.add_share("G2", True, 1.5e9 + 60 * 1000)  # to the minute: as it is kept
+    assert doc.encode()[0] == 3 and Doc.decode(doc.encode()) == doc
+
+
+def test_a_private_channels_first_share_costs_a_few_bytes_of_its_record() -> None:
+    doc = Doc("https://a.example/1", "Title", "Line", "a.example", 1.5e9, {"C1": False},
+              b"\x01\x02\x03\x04", (7, 9), b"abcdefgh")  # fmt: skip
+    public_only = len(doc.encode())
+    doc.add_share("G0123456789", True, 1.5e9 + 3 * 365 * 24 * 3600)  # an 11-character id, three years later
+    assert len(doc.encode()) - public_only <= 19  # record.py: what a private channel adds, at most
+    assert Doc.decode(doc.encode()) == doc
 
 
 def test_a_record_from_before_neighbours_reads_as_having_none() -> None:

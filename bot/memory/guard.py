@@ -5,11 +5,14 @@ call returns its caller's default at once after the deadline, the outage is logg
 `healthy` says which state the process is in (readiness, the scheduler's retries). A refused command (a bug or a
 bad key) is logged each time and also returns the default.
 
-A circuit breaker: once a call timed out, calls return their default without trying Redis for COOL_OFF_S, then one
-call tries (the probe; the others still return at once) until one succeeds; a probe that times out starts another
-cool-off. A Redis that accepts and never answers would otherwise cost every call the full deadline: 15-20 s a card.
-A refused connection trips nothing: it fails in milliseconds, so trying costs nothing and finds a restarted or
-failed-over Redis at once.
+A circuit breaker: once TRIP_AFTER calls in a row timed out (no call succeeded between them), calls return their
+default without trying Redis for COOL_OFF_S, then all try again; a success closes it, and one more timeout before
+any success opens it again. A Redis that accepts and never answers would otherwise cost every call the full
+deadline: 15-20 s a card. Skipping is safe: a skipped call returns exactly what a timed-out one would have (its
+caller's default), only sooner. A healthy Redis is never skipped: a single timeout (a failover's pause) trips
+nothing, and a deadline that fired well after it fell due (LATE_S) counts for nothing, since the event loop was
+stalled (a CPU-bound stretch), not Redis slow. A refused connection trips nothing either: it fails in milliseconds,
+so trying costs nothing and finds a restarted or failed-over Redis at once.
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CALL_DEADLINE_S = 1.5  # hard bound on one call: redis-py's retry + reconnect health check can take 2 s
-COOL_OFF_S = 1.0  # after a timeout, calls skip Redis this long: one call in ~2.5 s waits out a hung Redis
+COOL_OFF_S = 1.0  # once the breaker opens, calls skip Redis this long: one call in ~2.5 s waits out a hung Redis
+TRIP_AFTER = 2  # timeouts in a row that open the breaker: one alone may be a failover or a blip
+LATE_S = 0.25  # a deadline that fired this long after it fell due was held up by a stalled event loop
 # Redis being away (or loading, or a cluster not ready: RedisClusterException is no RedisError) is an outage;
 # any other RedisError is a bug or a bad key.
 OUTAGE_ERRORS = (
@@ -53,33 +58,28 @@ class RedisGuard:
         self.cool_off_s = cool_off_s
         self.healthy = True  # False from a failed call until the next call that succeeds
         self._client = client  # a cluster client's topology is loaded before the calls that use it
-        self._tripped = False  # a call timed out, and none has succeeded since
-        self._skip_until = 0.0  # monotonic time before which calls skip Redis (the cool-off after a timeout)
-        self._probing = False  # a call is trying Redis after the cool-off; the others skip it meanwhile
+        self._timeouts = 0  # calls that timed out since the last one that succeeded
+        self._skip_until = 0.0  # monotonic time before which calls skip Redis (the breaker is open)
 
     async def run(self, call: Callable[[], Awaitable[T]], default: T, *, bounded: bool = True) -> T:
         """`call()`, or `default` if Redis is away or refused it. `bounded=False` for calls that may rightly take
         long (loading a workspace's related index): redis-py's socket timeouts still bound each command."""
-        if self._tripped and (self._probing or time.monotonic() < self._skip_until):
-            return default  # Redis did not answer a moment ago: skipped, not waited out again
-        probe = self._tripped
-        if probe:
-            self._probing = True
+        if time.monotonic() < self._skip_until:
+            return default  # Redis did not answer calls in a row a moment ago: skipped, not waited out again
+        deadline = asyncio.timeout(self.deadline_s if bounded else None)
         try:
-            return await self._run(call, default, bounded)
-        finally:
-            if probe:
-                self._probing = False
-
-    async def _run(self, call: Callable[[], Awaitable[T]], default: T, bounded: bool) -> T:
-        try:
-            async with asyncio.timeout(self.deadline_s if bounded else None):
+            async with deadline:
                 if self._client is not None:
                     await load_topology(self._client)
                 result = await call()
         except (*OUTAGE_ERRORS, TimeoutError) as exc:
             REDIS_ERRORS.inc()
-            self.outage(exc)
+            if not isinstance(exc, (TimeoutError, redis_errors.TimeoutError)):
+                self.outage(exc)
+            elif (late_s := _late_by(deadline)) > LATE_S:
+                log.warning("a Redis call was cut off %.1f s late: the event loop was stalled, not Redis", late_s)
+            else:
+                self._timed_out(exc)
             return default
         except redis_errors.RedisError as exc:
             REDIS_ERRORS.inc()
@@ -88,17 +88,28 @@ class RedisGuard:
         self.recovered()
         return result
 
-    def outage(self, exc: BaseException) -> None:
-        if isinstance(exc, (TimeoutError, redis_errors.TimeoutError)):
-            self._tripped = True
+    def _timed_out(self, exc: BaseException) -> None:
+        self._timeouts += 1
+        if self._timeouts >= TRIP_AFTER:
             self._skip_until = time.monotonic() + self.cool_off_s
+        self.outage(exc)
+
+    def outage(self, exc: BaseException) -> None:
+        """Redis failed a call (also one made outside run(): the queue's consumers). Trips no breaker: only the
+        guard's own calls can tell a timeout from a stalled event loop."""
         if self.healthy:
             self.healthy = False
             why = str(exc) or f"no answer within {self.deadline_s:g} s"
             log.error("Redis is unreachable (%s: %s): %s until it is back", type(exc).__name__, why, WHAT_STOPS)
 
     def recovered(self) -> None:
-        self._tripped = False
+        self._timeouts, self._skip_until = 0, 0.0
         if not self.healthy:
             self.healthy = True
             log.warning("Redis is reachable again: cache, queue, channel memory and dedupe are back")
+
+
+def _late_by(deadline: asyncio.Timeout) -> float:
+    """How long after its deadline a call was cut off (negative before it, 0 for an unbounded call)."""
+    when = deadline.when()
+    return 0.0 if when is None else asyncio.get_running_loop().time() - when

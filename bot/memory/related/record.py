@@ -2,8 +2,9 @@
 in-memory index hold one per article.
 
 A record is a header, the packed terms of its signature, its shingle sketch, the short ids of its stored
-neighbours, then its URL, title, line, domain and channels as text: `C1 !G2@1741000000`, a private channel with
-when it first shared the article, as only its own readers may learn that.
+neighbours, then its URL, title, line, domain and channels as text: `C1 !G2@-7S0`, a private channel with when it
+first shared the article (in minutes from the header's first share, base 36), as only its own readers may learn that.
+A record is format 2 (what the earlier release reads) unless a private channel carries its own first-share time.
 """
 
 from __future__ import annotations
@@ -13,13 +14,17 @@ import struct
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
+
 from bot.memory import textvec
 
 ONE_LINE_CHARS = 140
 # A record's title and line in UTF-8 bytes (not characters: 140 of them can be 560 bytes): with the 508 bytes of
-# terms, sketch and neighbours, a record stays under 1 KB for any page, plus its link's own length.
+# terms, sketch and neighbours, a record stays under 1 KB for any page, plus its link's own length and its channels:
+# 12 bytes a public one (an 11-character id), at most 19 a private one whose first share is within 3 years.
 TITLE_BYTES = LINE_BYTES = 200
 _FORMAT = 3  # 2: private channels without their own first-share times (read as having none)
+_MINUTE = 60.0  # a private channel's first share is kept to the minute: a card shows its age and date
 _HEADER = struct.Struct("<BdBBB")  # format, first shared (epoch s), terms, sketch hashes, neighbours
 _HEADER_V1 = struct.Struct("<BdBB")  # records stored before neighbours: read as having none
 SHORT_ID = 4  # bytes of doc_id() a neighbour list keeps: a clash among a query's 40 candidates is negligible
@@ -86,12 +91,20 @@ class Doc:
 
     def encode(self) -> bytes:
         n_terms, n_sketch = len(self.signature) // 4, len(self.sketch)
-        head = _HEADER.pack(_FORMAT, self.shared_at, n_terms, n_sketch, len(self.neighbours) // SHORT_ID)
-        channels = " ".join(_channel_text(cid, private, self.private_since.get(cid)) for cid, private in
-                            self.channels.items())  # fmt: skip
+        fmt = _FORMAT if self.private_since else 2  # a replica on the earlier release reads format 2 only
+        head = _HEADER.pack(fmt, self.shared_at, n_terms, n_sketch, len(self.neighbours) // SHORT_ID)
+        channels = " ".join(self._channel_text(cid, private) for cid, private in self.channels.items())
         fields = (self.url, self.title, self.one_line, self.domain, channels)
         text = _SEP.join(f.replace(_SEP, " ") for f in fields).encode()
         return head + self.signature + struct.pack(f"<{n_sketch}I", *self.sketch) + self.neighbours + text
+
+    def _channel_text(self, channel_id: str, private: bool) -> str:
+        if not private:
+            return channel_id
+        since = self.private_since.get(channel_id)
+        if since is None:
+            return f"!{channel_id}"
+        return f"!{channel_id}@{np.base_repr(round((since - self.shared_at) / _MINUTE), 36)}"
 
     @classmethod
     def decode(cls, blob: bytes) -> Doc:
@@ -114,12 +127,6 @@ class Doc:
             cid, _, when = text.lstrip("!").partition("@")
             chans[cid] = text.startswith("!")
             if when:
-                since[cid] = float(when)
+                since[cid] = shared_at + _MINUTE * int(when, 36)
         signature = blob[start : start + 4 * n_terms]
         return cls(url, title, line, domain, shared_at, chans, signature, sketch, neighbours, since)
-
-
-def _channel_text(channel_id: str, private: bool, since: float | None) -> str:
-    if not private:
-        return channel_id
-    return f"!{channel_id}@{since:.0f}" if since is not None else f"!{channel_id}"
