@@ -155,7 +155,8 @@ def render(digest: Digest, console: Console) -> None:
 
 
 def roundup_command(args: argparse.Namespace) -> int:
-    """Preview a channel's roundup of the last 7 days in the terminal (or as JSON); 1 if Redis is unreachable."""
+    """Preview a channel's next roundup (what was shared since its last one, else in the last 7 days) in the
+    terminal (or as JSON); 1 if Redis is unreachable."""
     from bot.config import Settings
     from bot.roundup import MemoryUnavailable
 
@@ -167,7 +168,7 @@ def roundup_command(args: argparse.Namespace) -> int:
     if args.json:
         print(roundup.model_dump_json() if roundup else json.dumps(None))
     elif roundup is None:
-        print(f"Nothing was shared in {args.channel} in the last 7 days.")
+        print(f"Nothing new was shared in {args.channel} since its last roundup.")
     else:
         from rich.console import Console
 
@@ -277,7 +278,7 @@ def build_parser(description: str | None = __doc__) -> tuple[argparse.ArgumentPa
     digest.add_argument("--json", action="store_true", help="one JSON object per source, one per line")
     digest.add_argument("--no-cache", action="store_true", help="fetch every URL afresh, skip Redis")
     digest.set_defaults(run=digest_command)
-    roundup = commands.add_parser("roundup", help="preview a channel's roundup of the last 7 days")
+    roundup = commands.add_parser("roundup", help="preview a channel's next roundup")
     roundup.add_argument("--channel", required=True, metavar="CHANNEL_ID", help="the Slack channel id, e.g. C0123ABC")
     roundup.add_argument("--json", action="store_true", help="print the roundup as one JSON object (null if quiet)")
     roundup.set_defaults(run=roundup_command)

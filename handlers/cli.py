@@ -84,7 +84,7 @@ def roundup_command(args: argparse.Namespace) -> int:
         elif settings.roundup_quiet_line:
             asyncio.run(post_quiet_line(client, args.channel))
         else:
-            print(f"Nothing was shared in {args.channel} in the last 7 days: nothing posted.")
+            print(f"Nothing new was shared in {args.channel} since its last roundup: nothing posted.")
             return 0
     except SlackApiError as error:
         fail(f"Slack refused the post to {args.channel}: {error.response.get('error')}")

@@ -29,7 +29,7 @@ from handlers.cards import (
 from handlers.command_text import DAYS, NOT_SAVED, Command, known_timezone
 from handlers.names import UserNames
 
-QUIET_LINE = "Nothing was shared here in the last 7 days."
+QUIET_LINE = "Nothing new was shared here since the last roundup."
 MEMORY_AWAY = "My memory of this channel is unavailable right now, so I can't make its roundup: try again soon."
 ITEMS_BUDGET = CARD_BUDGET - 3000  # what the week's links may take; the rest is for the header and related reading
 

@@ -508,7 +508,7 @@ async def test_cli_previews_a_roundup_in_the_terminal(workspace: DigestService) 
     as_json = json.loads((await cli(workspace, "--channel", "C5", "--json")).stdout)
     assert [item["canonical_url"] for item in as_json["items"]] == [url("po"), url("candidates")]
     quiet = await cli(workspace, "--channel", "C9")
-    assert quiet.returncode == 0 and "Nothing was shared in C9" in quiet.stdout
+    assert quiet.returncode == 0 and "Nothing new was shared in C9" in quiet.stdout
 
 
 async def test_cli_fails_when_redis_is_unreachable(
@@ -518,7 +518,7 @@ async def test_cli_fails_when_redis_is_unreachable(
     for args in (["--channel", "C5"], ["--channel", "C5", "--json"]):
         result = await cli(workspace, *args, REDIS_URL=refused_url)
         assert result.returncode == 1 and "Redis is unreachable" in result.stderr
-        assert "Nothing was shared" not in result.stdout and "null" not in result.stdout
+        assert "Nothing new was shared" not in result.stdout and "null" not in result.stdout
     posting = await cli(workspace, "--channel", "C5", "--post", REDIS_URL=refused_url, SLACK_BOT_TOKEN="xoxb-cli",
                         SLACK_API_URL=slack.base_url, DIGESTBOT_ROUNDUP_QUIET_LINE="true")  # fmt: skip
     assert posting.returncode == 1 and "Redis is unreachable" in posting.stderr
