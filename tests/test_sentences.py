@@ -227,3 +227,9 @@ def test_sentences_inside_a_quotation_running_over_several_are_fragments() -> No
         "Das geht.“",
         'ever seen," she said.',
     }
+
+
+def test_a_straight_mark_after_a_digit_closes_an_open_quotation() -> None:
+    text = 'Voters will decide on "Measure 12" in November. The measure would raise the sales tax by half a cent.'
+    assert quotation_fragments(text) == frozenset()
+    assert quotation_fragments('The 6.1" screen is bright. It sells for 799 dollars.') == frozenset()

@@ -220,13 +220,14 @@ def _quotation_state(sentence: str, inside: bool) -> tuple[bool, bool]:
 def _opens_quotation(sentence: str, at: int, inside: bool) -> bool | None:
     """Whether the mark at `at` opens a quotation (False: closes one, None: an inch mark, '6.1" screen').
 
-    Its neighbours tell, as with the German „...“ and »...«; a mark spaced on both sides (the French « Non ») by
-    its shape; a straight one spaced on both sides toggles.
+    A straight mark after a digit is an inch mark only outside a quotation: inside one it closes it ('on "Measure
+    12" in November'). Otherwise its neighbours tell, as with the German „...“ and »...«; a mark spaced on both
+    sides (the French « Non ») by its shape; a straight one spaced on both sides toggles.
     """
     mark = sentence[at]
     before = sentence[at - 1] if at else " "
     after = sentence[at + 1] if at + 1 < len(sentence) else " "
-    if mark == '"' and before.isdigit():
+    if mark == '"' and before.isdigit() and not inside:
         return None
     spaced_before = before.isspace() or before in _BEFORE_OPENING
     spaced_after = after.isspace() or after in _AFTER_CLOSING
