@@ -147,6 +147,16 @@ def test_whitespace_is_normalised_and_empty_text_gives_nothing() -> None:
         ("As a result of the storm, the bridge stayed closed.", False),
         ("De plus en plus de familles quittent la ville.", False),
         ("Porto Alegre fechou a ponte na terça-feira.", False),
+        ("At the same time, the council raised fares.", True),
+        ("In turn, the council raised fares.", True),
+        ("Ainsi, le conseil a refusé.", True),
+        ("At first glance, the plan looks cheap.", False),
+        ("At first sight the bridge looked sound.", False),
+        ("In turn-based games, players take turns.", False),
+        ("At the same time as the strike, the council raised fares.", False),
+        ("Alors que le gouvernement hésite, les maires agissent.", False),
+        ("Ainsi va la vie dans les petites communes du Jura.", False),
+        ("Enfin libre, le journaliste est rentré à Paris.", False),
     ],
 )
 def test_leans_on_context(sentence: str, leans: bool) -> None:

@@ -41,16 +41,19 @@ _DANGLING = _words(
     er es sie ihm ihn ihr ihre dies dieser diese dieses aber und oder doch denn dann auch deshalb daher jedoch
     dafür dagegen dabei dazu danach davor darum deswegen trotzdem dennoch zudem außerdem allerdings stattdessen
     il elle ils elles cela ceci celui celle lui leur mais et ou donc puis ensuite aussi cependant pourtant
-    toutefois néanmoins ainsi alors enfin
+    toutefois néanmoins
     él ella ellos ellas esto eso aquello pero y o entonces también además asimismo luego tampoco
     ele eles elas isso isto aquilo mas porém contudo entretanto todavia portanto
     lui lei loro questo questa ciò ma poi anche quindi però hij zij dit dat maar ook toen"""
 )
 # Openers of several words that point back the same way ("Before this,", "Sin embargo,", "Por eso"); not
-# those that name what they refer to ("In addition to its order ...", "As a result of the storm ...").
+# those that name what they refer to ("In addition to its order ...", "As a result of the storm ..."). Those that
+# also open standalone sentences point back only before a comma: "At first, nobody ..." but "At first glance",
+# "In turn-based games", "Alors que le gouvernement ..." (while the government ...).
 _DANGLING_PHRASE = re.compile(
-    r"(?:(?:before|after|despite|because of|besides|like) (?:this|that|these|those)(?=,)|at first|in addition(?! to)"
-    r"|on the other hand|as a result(?! of)|even so|in turn|(?:in|by) contrast(?! to| with)|at the same time"
+    r"(?:(?:before|after|despite|because of|besides|like) (?:this|that|these|those)(?=,)|at first(?=,)"
+    r"|in addition(?! to)|on the other hand|as a result(?! of)|even so|in turn(?=,)|(?:in|by) contrast(?! to| with)"
+    r"|at the same time(?=,)|(?:alors|ainsi|enfin)(?=,)"
     r"|in other words|that said|for this reason|on top of that|sin embargo|no obstante|por (?:eso|ello|esto"
     r"|lo tanto|tanto)|aun así|a pesar de (?:eso|ello|esto)|en revanche|par conséquent|de plus(?=,)|en outre"
     r"|c'est pourquoi|d'ailleurs|malgré (?:cela|ça)|après (?:cela|ça)|no entanto|por isso|por outro lado|além disso"
