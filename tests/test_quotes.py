@@ -253,6 +253,21 @@ def test_a_question_is_a_quote_only_when_it_stands_on_its_own(question: str, quo
     assert bool(verbatim_only([question], f"{TEXT} {question}")) is quotable
 
 
+@pytest.mark.parametrize(
+    ("question", "language", "quotable"),
+    [
+        ("Quel est l'avenir du cinéma français après trois années de pandémie et de fermetures ?", "fr", True),
+        ("Was hast du an der Arbeit im Archiv nach so vielen Jahren am meisten vermisst?", "de", False),
+        ("Pourquoi avez-vous quitté les archives nationales après tant d'années ?", "fr", False),
+        ("What made you want to leave the national archive after so many years?", "fr", False),
+    ],
+)
+def test_words_addressing_someone_are_the_articles_languages(question: str, language: str, quotable: bool) -> None:
+    assert bool(verbatim_only([question], f"{TEXT} {question}", language)) is quotable
+    article = Article(text=f"{TEXT}\n\n{question}", language=language, pull_quotes=[question])
+    assert (question in pick_quotes(article, [])) is quotable
+
+
 def test_a_quote_is_a_whole_sentence() -> None:
     text = (
         "The company reported record sales in the third quarter. Shares rose sharply after the announcement. "
