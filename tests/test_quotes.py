@@ -307,3 +307,14 @@ def test_pieces_of_a_quotation_are_neither_summary_nor_quotes() -> None:
     )
     assert len(summary) == 3
     assert not any(line.startswith(("The city cannot", "We will", '"Parking')) for line in shown)
+
+
+def test_a_piece_of_a_quotation_is_no_quote_when_its_opening_mark_is_left_off() -> None:
+    text = (
+        "“Parking charges have not gone up in years, and we will keep them there for the next decade. We will put"
+        " every single penny of the new levy into buses and trams,” the mayor said.\n\n"
+        "The council votes on the plan on Tuesday."
+    )
+    opening = "Parking charges have not gone up in years, and we will keep them there for the next decade."
+    assert verbatim_only([opening], text) == []
+    assert verbatim_only([f"“{opening}"], text) == []

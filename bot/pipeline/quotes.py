@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.models import Article
-from bot.pipeline.sentences import ends_a_sentence, leans_on_context, quotation_fragments
+from bot.pipeline.sentences import ends_a_sentence, leans_on_context
 from bot.pipeline.summarize import (
     Terms,
     considered_sentences,
@@ -137,11 +137,14 @@ def verbatim_only(candidates: list[str], text: str, language: str | None = None)
     """
     normal = _normalise(text)
     folded = normal.translate(_FOLD)
-    fragments = quotation_fragments(text)
+    # Compared without their quote marks: a candidate that drops the opening mark is found without it.
+    pieces = {piece.strip(_QUOTE_MARKS) for piece in quotation_pieces(text, language)}
     found: list[str] = []
     for candidate in candidates:
         span = _locate(candidate, normal, folded)
-        if span is not None and _is_quotable(span, language) and span not in found and span not in fragments:
+        if span is None or span in found or span.strip(_QUOTE_MARKS) in pieces:
+            continue
+        if _is_quotable(span, language):
             found.append(span)
     return found
 
