@@ -269,6 +269,21 @@ def test_a_video_pages_about_drops_channel_prompts_and_names_the_videos_author()
     assert digest.author == "Dr. Lava" and digest.duration_s == 632
 
 
+@pytest.mark.parametrize(
+    ("description", "about"),
+    [
+        ("🚲 Paris tripled its protected bike lanes in four years. We rode all of them.\n\nSubscribe for more!",
+         "🚲 Paris tripled its protected bike lanes in four years. We rode all of them."),
+        ("[4K] A night walk through Kyoto's Gion district in the rain.\n\nFollow us on Instagram",
+         "[4K] A night walk through Kyoto's Gion district in the rain."),
+    ],
+)  # fmt: skip
+def test_a_video_description_opening_with_an_emoji_or_a_bracket_keeps_its_opening(description: str, about: str) -> None:
+    article = Article(title="A video", description=description, text=description)
+    digest = media_digest(article, "video", "https://tube.example/v/1", "video", None)
+    assert digest.summary == about
+
+
 def test_a_video_page_without_a_description_stays_a_video_whatever_its_text() -> None:
     """Its text may be the "up next" list or the comments: only a description shows the text is far longer."""
     text = "Up next: another clip about the harbour and its boats. " * 20

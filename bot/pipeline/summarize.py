@@ -180,6 +180,12 @@ def is_boilerplate(sentence: str) -> bool:
     """Page furniture rather than article prose: bylines, timestamps, prompts, or text starting mid-token."""
     if not sentence[:1].isalnum() and sentence[:1] not in "\"'“‘«„(¿¡":
         return True
+    return is_furniture(sentence)
+
+
+def is_furniture(sentence: str) -> bool:
+    """Bylines, timestamps, prompts: the furniture patterns alone, for text that may open with an emoji or a
+    bracket ("🚲 Paris tripled ...", "[4K] A night walk ...") as a video's description does."""
     return bool(_FURNITURE_START.match(sentence) or _FURNITURE.search(sentence.lower()))
 
 
