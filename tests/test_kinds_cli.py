@@ -269,6 +269,19 @@ def test_a_video_pages_about_drops_channel_prompts_and_names_the_videos_author()
     assert digest.author == "Dr. Lava" and digest.duration_s == 632
 
 
+def test_a_video_beside_a_web_page_in_a_json_ld_graph_names_its_author() -> None:
+    graph = {"@context": "https://schema.org", "@graph": [
+        {"@type": "WebPage", "name": "How Paris built its bike lanes", "url": "https://tube.example/v/1"},
+        {"@type": "VideoObject", "name": "How Paris built its bike lanes", "duration": "PT12M30S",
+         "description": "Paris tripled its protected bike lanes in four years.",
+         "author": {"@type": "Person", "name": "Jane Rider"}},
+    ]}  # fmt: skip
+    html = (f"<html><head><meta property='og:type' content='video.other'><script type='application/ld+json'>"
+            f"{json.dumps(graph)}</script></head><body><h1>Bike lanes</h1></body></html>")  # fmt: skip
+    facts = extract_metadata(html, "https://tube.example/v/1").facts
+    assert facts.kind == "video" and facts.authors == ["Jane Rider"] and facts.duration_s == 750
+
+
 @pytest.mark.parametrize(
     ("description", "about"),
     [
