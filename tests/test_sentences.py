@@ -55,6 +55,19 @@ from bot.pipeline.sentences import headings, leans_on_context, quotation_fragmen
             "He left the EU. THE END came soon after.",
             ["He left the EU.", "THE END came soon after."],
         ),
+        (
+            "The company moved its headquarters to the US. IBM shares fell 3 per cent on the news.",
+            ["The company moved its headquarters to the US.", "IBM shares fell 3 per cent on the news."],
+        ),
+        (
+            "She spent ten years at the FBI. CIA officials said nothing. The talks were at the UN. NATO ministers met.",
+            [
+                "She spent ten years at the FBI.",
+                "CIA officials said nothing.",
+                "The talks were at the UN.",
+                "NATO ministers met.",
+            ],
+        ),
     ],
 )
 def test_english_news_text(text: str, expected: list[str]) -> None:

@@ -21,9 +21,9 @@ _BEFORE_NUMBER = _words("no nos nr vol pp p fig ca approx abs art pág núm")
 # Abbreviations that often end a sentence too ("Apple Inc. The ..."): a boundary only before a typical opener.
 _SOFT = _words("inc ltd co corp bros jr sr etc usw al jan feb mar apr jun jul aug sep sept oct nov dec")
 _ACRONYM = re.compile(r"(?:[A-Za-z]\.){2,}$")  # "U.S.", "U.K."
-# A short capitalised token with its dot before a word in capitals is a name set in capitals ("the ID. SPACE
-# VIZZION", "ID. BUZZ"), not a sentence's end: a sentence rarely opens with a word in capitals right after one ends
-# in a short one ("... in Chesapeake City, MD. VIP tickets ..." is read as one sentence, which still reads).
+# A short capitalised token with its dot before two words in capitals is a name set in capitals ("the ID. SPACE
+# VIZZION"), not a sentence's end; so is the same token before one such word later in the paragraph ("the ID.
+# BUZZ"). Before one word alone it ends a sentence: "... to the US. IBM shares fell", "... at the UN. NATO ...".
 _CAPITALS_NAME = re.compile(r"[A-Z]{2,3}\.")
 _SENTENCE_OPENERS = _words(
     """the a an in on at but and he she it they we i this that these those there his her its their our after
@@ -67,6 +67,7 @@ _CJK_END = "。！？｡"
 # before its guillemet, German closes with “), then whitespace. CJK punctuation needs no whitespace after it.
 _BOUNDARY = re.compile(r"(?P<punct>[.!?…" + _CJK_END + r"]+)(?P<close>(?:\s?»)?[\"'”’“»」』)\]]*)(?P<space>\s*)")
 _NEXT_WORD = re.compile(r"[\"'“‘«„(\[]*([^\s,;:]*)")
+_WORD_AFTER = re.compile(r"\s*([^\s,;:]*)")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*(?=\S)")
 _NON_WORD = re.compile(r"\W")
@@ -96,9 +97,10 @@ def _split_paragraph(paragraph: str, language: str) -> list[str]:
     text = " ".join(paragraph.split())  # the same whitespace as `\s`, without a regex
     sentences: list[str] = []
     start = 0
+    names: set[str] = set()  # short tokens seen opening a name in capitals ("ID." of "ID. SPACE VIZZION")
     for match in _BOUNDARY.finditer(text):
         end = match.end("close")
-        if _is_boundary(text, match, language):
+        if _is_boundary(text, match, language, names):
             piece = text[start:end].strip()
             if piece:
                 sentences.append(piece)
@@ -109,7 +111,7 @@ def _split_paragraph(paragraph: str, language: str) -> list[str]:
     return sentences
 
 
-def _is_boundary(text: str, match: re.Match[str], language: str) -> bool:
+def _is_boundary(text: str, match: re.Match[str], language: str, names: set[str]) -> bool:
     punct = match.group("punct")
     end = match.end()
     if punct[-1] in _CJK_END or end == len(text):
@@ -123,9 +125,23 @@ def _is_boundary(text: str, match: re.Match[str], language: str) -> bool:
     following = _NEXT_WORD.match(text, end)
     next_word = following.group(1) if following else ""
     word = _word_before(text, match.start())
-    if _CAPITALS_NAME.fullmatch(word) and _in_capitals(next_word):
+    if _in_capitals(next_word) and _opens_capitals_name(word, text, following.end() if following else end, names):
         return False
     return not _is_abbreviation(word, next_word.lower(), language)
+
+
+def _opens_capitals_name(word: str, text: str, after: int, names: set[str]) -> bool:
+    """`word` (a short token in capitals with its dot) and the word in capitals after it are a name: two words in
+    capitals follow, or `word` opened one before in the paragraph (then it joins `names`)."""
+    if not _CAPITALS_NAME.fullmatch(word):
+        return False
+    if word in names:
+        return True
+    following = _WORD_AFTER.match(text, after)
+    if following and _in_capitals(following.group(1)):
+        names.add(word)
+        return True
+    return False
 
 
 def _opens_sentence(first: str) -> bool:
