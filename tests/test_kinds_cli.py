@@ -269,6 +269,34 @@ def test_a_video_pages_about_drops_channel_prompts_and_names_the_videos_author()
     assert digest.author == "Dr. Lava" and digest.duration_s == 632
 
 
+def test_a_video_beside_a_web_page_in_a_json_ld_graph_names_its_author() -> None:
+    graph = {"@context": "https://schema.org", "@graph": [
+        {"@type": "WebPage", "name": "How Paris built its bike lanes", "url": "https://tube.example/v/1"},
+        {"@type": "VideoObject", "name": "How Paris built its bike lanes", "duration": "PT12M30S",
+         "description": "Paris tripled its protected bike lanes in four years.",
+         "author": {"@type": "Person", "name": "Jane Rider"}},
+    ]}  # fmt: skip
+    html = (f"<html><head><meta property='og:type' content='video.other'><script type='application/ld+json'>"
+            f"{json.dumps(graph)}</script></head><body><h1>Bike lanes</h1></body></html>")  # fmt: skip
+    facts = extract_metadata(html, "https://tube.example/v/1").facts
+    assert facts.kind == "video" and facts.authors == ["Jane Rider"] and facts.duration_s == 750
+
+
+@pytest.mark.parametrize(
+    ("description", "about"),
+    [
+        ("🚲 Paris tripled its protected bike lanes in four years. We rode all of them.\n\nSubscribe for more!",
+         "🚲 Paris tripled its protected bike lanes in four years. We rode all of them."),
+        ("[4K] A night walk through Kyoto's Gion district in the rain.\n\nFollow us on Instagram",
+         "[4K] A night walk through Kyoto's Gion district in the rain."),
+    ],
+)  # fmt: skip
+def test_a_video_description_opening_with_an_emoji_or_a_bracket_keeps_its_opening(description: str, about: str) -> None:
+    article = Article(title="A video", description=description, text=description)
+    digest = media_digest(article, "video", "https://tube.example/v/1", "video", None)
+    assert digest.summary == about
+
+
 def test_a_video_page_without_a_description_stays_a_video_whatever_its_text() -> None:
     """Its text may be the "up next" list or the comments: only a description shows the text is far longer."""
     text = "Up next: another clip about the harbour and its boats. " * 20

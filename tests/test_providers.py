@@ -151,3 +151,20 @@ def test_a_pdf_heading_is_a_paragraph_of_its_own_and_a_wrapped_line_is_not() -> 
         "Methods",
         "Measurements were taken with certified analysers at 24 fixed stations, which report hourly averages.",
     ]
+
+
+def test_a_pdf_line_as_narrow_as_its_neighbours_is_wrapped_text_not_a_heading() -> None:
+    page = "\n".join([
+        "The council approved the new transport budget on Tuesday evening after a long debate on spending.",
+        "Most of the money goes to buses, trams and the cycle lanes that were promised before the elections.",
+        "Opposition members said the plan left the outer districts with fewer buses than they have today.",
+        "Bus ridership rose by a fifth in the year.",  # set beside a figure, narrower than the page
+        "The mayor said the figures proved the",
+        "Council had been right to press ahead",
+        "with the new lanes and cheaper fares.",
+    ])  # fmt: skip
+    assert page_paragraphs([page])[-1] == (
+        "The mayor said the figures proved the Council had been right to press ahead with the new lanes and cheaper"
+        " fares."
+    )
+    assert page_paragraphs(["", ""]) == []  # a scan's pages have no text

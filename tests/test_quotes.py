@@ -253,6 +253,21 @@ def test_a_question_is_a_quote_only_when_it_stands_on_its_own(question: str, quo
     assert bool(verbatim_only([question], f"{TEXT} {question}")) is quotable
 
 
+@pytest.mark.parametrize(
+    ("question", "language", "quotable"),
+    [
+        ("Quel est l'avenir du cinéma français après trois années de pandémie et de fermetures ?", "fr", True),
+        ("Was hast du an der Arbeit im Archiv nach so vielen Jahren am meisten vermisst?", "de", False),
+        ("Pourquoi avez-vous quitté les archives nationales après tant d'années ?", "fr", False),
+        ("What made you want to leave the national archive after so many years?", "fr", False),
+    ],
+)
+def test_words_addressing_someone_are_the_articles_languages(question: str, language: str, quotable: bool) -> None:
+    assert bool(verbatim_only([question], f"{TEXT} {question}", language)) is quotable
+    article = Article(text=f"{TEXT}\n\n{question}", language=language, pull_quotes=[question])
+    assert (question in pick_quotes(article, [])) is quotable
+
+
 def test_a_quote_is_a_whole_sentence() -> None:
     text = (
         "The company reported record sales in the third quarter. Shares rose sharply after the announcement. "
@@ -292,3 +307,14 @@ def test_pieces_of_a_quotation_are_neither_summary_nor_quotes() -> None:
     )
     assert len(summary) == 3
     assert not any(line.startswith(("The city cannot", "We will", '"Parking')) for line in shown)
+
+
+def test_a_piece_of_a_quotation_is_no_quote_when_its_opening_mark_is_left_off() -> None:
+    text = (
+        "“Parking charges have not gone up in years, and we will keep them there for the next decade. We will put"
+        " every single penny of the new levy into buses and trams,” the mayor said.\n\n"
+        "The council votes on the plan on Tuesday."
+    )
+    opening = "Parking charges have not gone up in years, and we will keep them there for the next decade."
+    assert verbatim_only([opening], text) == []
+    assert verbatim_only([f"“{opening}"], text) == []

@@ -55,6 +55,19 @@ from bot.pipeline.sentences import headings, leans_on_context, quotation_fragmen
             "He left the EU. THE END came soon after.",
             ["He left the EU.", "THE END came soon after."],
         ),
+        (
+            "The company moved its headquarters to the US. IBM shares fell 3 per cent on the news.",
+            ["The company moved its headquarters to the US.", "IBM shares fell 3 per cent on the news."],
+        ),
+        (
+            "She spent ten years at the FBI. CIA officials said nothing. The talks were at the UN. NATO ministers met.",
+            [
+                "She spent ten years at the FBI.",
+                "CIA officials said nothing.",
+                "The talks were at the UN.",
+                "NATO ministers met.",
+            ],
+        ),
     ],
 )
 def test_english_news_text(text: str, expected: list[str]) -> None:
@@ -147,6 +160,16 @@ def test_whitespace_is_normalised_and_empty_text_gives_nothing() -> None:
         ("As a result of the storm, the bridge stayed closed.", False),
         ("De plus en plus de familles quittent la ville.", False),
         ("Porto Alegre fechou a ponte na terça-feira.", False),
+        ("At the same time, the council raised fares.", True),
+        ("In turn, the council raised fares.", True),
+        ("Ainsi, le conseil a refusé.", True),
+        ("At first glance, the plan looks cheap.", False),
+        ("At first sight the bridge looked sound.", False),
+        ("In turn-based games, players take turns.", False),
+        ("At the same time as the strike, the council raised fares.", False),
+        ("Alors que le gouvernement hésite, les maires agissent.", False),
+        ("Ainsi va la vie dans les petites communes du Jura.", False),
+        ("Enfin libre, le journaliste est rentré à Paris.", False),
     ],
 )
 def test_leans_on_context(sentence: str, leans: bool) -> None:
@@ -227,3 +250,9 @@ def test_sentences_inside_a_quotation_running_over_several_are_fragments() -> No
         "Das geht.“",
         'ever seen," she said.',
     }
+
+
+def test_a_straight_mark_after_a_digit_closes_an_open_quotation() -> None:
+    text = 'Voters will decide on "Measure 12" in November. The measure would raise the sales tax by half a cent.'
+    assert quotation_fragments(text) == frozenset()
+    assert quotation_fragments('The 6.1" screen is bright. It sells for 799 dollars.') == frozenset()

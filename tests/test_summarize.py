@@ -184,6 +184,15 @@ def test_page_furniture_is_dropped_whatever_its_case() -> None:
         ("Le journal a lancé une newsletter consacrée au climat et à l'énergie.", False),  # about newsletters
         ("Die Zahl der Abonnenten des Newsletters stieg im vergangenen Jahr um ein Drittel.", False),
         ("Los suscriptores del diario crecieron un diez por ciento durante el último año.", False),
+        ("Download our free ebook and learn how to read a balance sheet.", True),
+        ("Recevez dans votre boîte mail les dernières actualités de la région.", True),
+        ("La víctima recibe en su correo un mensaje que suplanta al banco y le pide sus claves.", False),
+        ("Amazon ofrece un ebook gratis cada mes a los suscriptores de su servicio Prime.", False),
+        ("Die Stadtbibliothek verleiht jedes E-Book kostenlos an alle Einwohner mit Ausweis.", False),
+        ("Laut Gericht darf niemand gezwungen werden, unseren Newsletter zu abonnieren, sagte der Anwalt.", False),
+        ("Abbonati a Netflix in calo per la prima volta in dieci anni, secondo il rapporto.", False),
+        ("“Our ebooks are now borrowed more often than our print books,” the librarian said.", False),
+        ("Our ebooks are now borrowed more often than our print books, the librarian said.", False),
     ],
 )
 def test_sign_up_prompts_are_furniture_in_the_languages_the_bot_sees_most(sentence: str, furniture: bool) -> None:

@@ -92,7 +92,7 @@ async def digest_text(article: Article, source: str, url: str, settings: Setting
         proposed = await llm_summarize(article, settings)
         if proposed:
             summary, quotes = proposed
-            quotes = verbatim_only(quotes, article.text) or pick_quotes(article, summary)
+            quotes = verbatim_only(quotes, article.text, article.language) or pick_quotes(article, summary)
             return _assemble(article, source, url, summary, quotes)
     return digest_article(article, source, url, settings)
 

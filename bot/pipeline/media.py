@@ -17,7 +17,7 @@ from bot.pipeline.metadata import join_names, parse_date
 from bot.pipeline.oembed import OEmbed, endpoint_url, fetch_oembed
 from bot.pipeline.providers import Link, endpoints
 from bot.pipeline.sentences import split_sentences
-from bot.pipeline.summarize import is_boilerplate
+from bot.pipeline.summarize import is_furniture
 from bot.pipeline.web import Web
 
 log = logging.getLogger(__name__)
@@ -98,5 +98,5 @@ def embed_digest(article: Article, source: str, url: str, answer: OEmbed) -> Dig
 
 def _about(description: str, language: str | None) -> str:
     """The description's opening sentences, without a channel's calls to subscribe, follow or click."""
-    kept = [sentence for sentence in split_sentences(description, language) if not is_boilerplate(sentence)]
+    kept = [sentence for sentence in split_sentences(description, language) if not is_furniture(sentence)]
     return first_sentences(" ".join(kept), language)

@@ -41,7 +41,7 @@ Media = tuple[dict[str, Any], set[str]]  # a schema.org media object and its typ
 def page_facts(tree: HtmlElement, meta: dict[str, str], ld: dict[str, Any], ld_kinds: set[str],
                media: Media | None, url: str | None) -> PageFacts:  # fmt: skip
     """`meta`: the first content per meta name; `ld`: the page's main JSON-LD object and `ld_kinds` its types;
-    `media`: the page's first schema.org media object when it has no main object."""
+    `media`: the page's first schema.org media object when its main object is no article."""
     facts = PageFacts(oembed_url=oembed_link(tree, url))
     if "citation_title" in meta:
         facts.kind = "paper"

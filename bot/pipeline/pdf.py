@@ -13,7 +13,6 @@ import re
 import resource
 from collections import Counter
 from datetime import date
-from itertools import pairwise
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -301,11 +300,11 @@ def _join_lines(lines: list[str]) -> list[str]:
     typical = widths[len(widths) * 3 // 4] if widths else 0
     paragraphs: list[str] = []
     current = ""
-    for line, after in pairwise([*lines, ""]):
+    for previous, line, after in zip(["", *lines], lines, [*lines[1:], ""], strict=False):  # the first one longer
         if not line:
             current = _flush(paragraphs, current)
             continue
-        if _is_heading(line, current, after, typical):
+        if _is_heading(line, current, (previous, after), typical):
             _flush(paragraphs, current)
             current = _flush(paragraphs, line)
             continue
@@ -316,14 +315,20 @@ def _join_lines(lines: list[str]) -> list[str]:
     return paragraphs
 
 
-def _is_heading(line: str, before: str, after: str, typical: int) -> bool:
+def _is_heading(line: str, before: str, neighbours: tuple[str, str], typical: int) -> bool:
     """A line set on its own, not wrapped: it opens a paragraph or follows a sentence's end, ends none itself,
-    stops short although the next line's first word would have fit on it, and the next line opens a sentence."""
+    stops short although the next line's first word would have fit on it, and the next line opens a sentence.
+
+    It must stop short of the lines around it as well as of the page's typical width: lines set narrower than
+    the page (beside a figure, in a column under full-width text) are as wide as their neighbours.
+    """
+    previous, after = neighbours
     next_word = after.split(maxsplit=1)[0] if after.strip() else ""
+    width = len(line) + 1 + len(next_word)
     return (
         next_word[:1].isupper()
         and not line.endswith(_TERMINAL)
-        and len(line) + 1 + len(next_word) < 0.8 * typical
+        and width < 0.8 * min(typical, max(len(previous), len(after)))
         and (not before or before.endswith(_TERMINAL))
     )
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.models import Article
-from bot.pipeline.sentences import ends_a_sentence, leans_on_context, quotation_fragments
+from bot.pipeline.sentences import ends_a_sentence, leans_on_context
 from bot.pipeline.summarize import (
     Terms,
     considered_sentences,
@@ -77,12 +78,18 @@ _POINTING = re.compile(
     re.IGNORECASE,
 )
 # A question put to someone ("What made you leave the archive?", "Was haben Sie ...?") is an interviewer's: it
-# needs the answer after it. The German formal "Sie" and "Ihr..." are capitalised inside the sentence.
-_ADDRESSED = re.compile(
-    r"\b(?i:you|your|yours|yourself|yourselves|du|dich|dir|dein\w*|euch|euer\w*|vous|votre|vos|toi|tu|tú"
-    r"|usted|ustedes|vosotros|você|vocês|voi|vostr\w+|jij|jullie)\b"
-    r"|(?<=\w )(?:Sie|Ihnen|Ihre?[mnrs]?)\b"
-)
+# needs the answer after it. The words for "you" are the article's language's (and English): the French "du" is
+# "of the". The German formal "Sie" and "Ihr..." are capitalised inside the sentence.
+_ADDRESSEE_WORDS = {
+    "en": r"you|your|yours|yourself|yourselves",
+    "de": r"du|dich|dir|dein\w*|euch|euer\w*",
+    "fr": r"vous|votre|vos|toi|tu",
+    "es": r"tú|tu|usted|ustedes|vosotros",
+    "pt": r"você|vocês|tu",
+    "it": r"voi|vostr\w+|tu",
+    "nl": r"jij|jullie",
+}
+_GERMAN_FORMAL = r"|(?<=\w )(?:Sie|Ihnen|Ihre?[mnrs]?)\b"
 _QUESTION_MIN_WORDS = 8
 
 
@@ -103,7 +110,8 @@ def pick_quotes(article: Article, summary: list[str], limit: int = 5) -> list[st
         return []
     centroid = Terms.of(Counter(term for s in sentences for term in sentence_terms(s).counts))
     pieces = quotation_pieces(article.text, article.language)
-    pool = _pull_quotes(article.pull_quotes, text) + _sentence_quotes(sentences, pieces, text, centroid)
+    pulled = _pull_quotes(article.pull_quotes, text, article.language)
+    pool = pulled + _sentence_quotes(sentences, pieces, text, centroid, article.language)
     taken = [sentence_terms(s) for s in summary]
     picked: list[_Quote] = []
     for quote in sorted(pool, key=lambda q: -q.strength):
@@ -120,7 +128,7 @@ def _quota(sentences: int, limit: int) -> int:
     return min(limit, sentences // 2, _QUOTES_AT_20 + extra)
 
 
-def verbatim_only(candidates: list[str], text: str) -> list[str]:
+def verbatim_only(candidates: list[str], text: str, language: str | None = None) -> list[str]:
     """The candidates (e.g. an LLM's proposals) found verbatim in `text` that also make good quotes.
 
     Matching ignores whitespace and curly-versus-straight quotes and dashes; what comes back is the article's
@@ -129,16 +137,19 @@ def verbatim_only(candidates: list[str], text: str) -> list[str]:
     """
     normal = _normalise(text)
     folded = normal.translate(_FOLD)
-    fragments = quotation_fragments(text)
+    # Compared without their quote marks: a candidate that drops the opening mark is found without it.
+    pieces = {piece.strip(_QUOTE_MARKS) for piece in quotation_pieces(text, language)}
     found: list[str] = []
     for candidate in candidates:
         span = _locate(candidate, normal, folded)
-        if span is not None and _is_quotable(span) and span not in found and span not in fragments:
+        if span is None or span in found or span.strip(_QUOTE_MARKS) in pieces:
+            continue
+        if _is_quotable(span, language):
             found.append(span)
     return found
 
 
-def _pull_quotes(pull_quotes: list[str], text: str) -> list[_Quote]:
+def _pull_quotes(pull_quotes: list[str], text: str, language: str | None) -> list[_Quote]:
     """The article's own pull quotes that are verbatim in its text; they outrank any other sentence."""
     quotes: list[_Quote] = []
     if not pull_quotes:
@@ -146,12 +157,14 @@ def _pull_quotes(pull_quotes: list[str], text: str) -> list[_Quote]:
     folded = text.translate(_FOLD)
     for pull_quote in pull_quotes:
         span = _locate(pull_quote, text, folded)
-        if span is not None and _is_quotable(span):
+        if span is not None and _is_quotable(span, language):
             quotes.append(_Quote(text.find(span), span, sentence_terms(span), 10.0))
     return quotes
 
 
-def _sentence_quotes(sentences: tuple[str, ...], pieces: frozenset[str], text: str, centroid: Terms) -> list[_Quote]:
+def _sentence_quotes(
+    sentences: tuple[str, ...], pieces: frozenset[str], text: str, centroid: Terms, language: str | None
+) -> list[_Quote]:
     quotes = []
     cursor = 0  # sentences come in text order, so each search starts where the last one ended
     for raw in sentences:
@@ -160,7 +173,9 @@ def _sentence_quotes(sentences: tuple[str, ...], pieces: frozenset[str], text: s
         if position < 0:
             continue
         cursor = position + len(sentence)
-        if raw not in pieces and _is_quotable(sentence):  # a piece of a quotation is the speaker's, not a quote
+        if raw not in pieces and _is_quotable(
+            sentence, language
+        ):  # a piece of a quotation is the speaker's, not a quote
             terms = sentence_terms(sentence)
             quotes.append(_Quote(position, sentence, terms, _strength(sentence) + similarity(terms, centroid)))
     return quotes
@@ -190,14 +205,14 @@ def _speech(sentence: str) -> float:
     return 1.75 if attributed else 0.75
 
 
-def _is_quotable(sentence: str) -> bool:
+def _is_quotable(sentence: str, language: str | None) -> bool:
     if not _sized(sentence):
         return False
     if is_boilerplate(sentence) or looks_like_caption(sentence):
         return False
     if not ends_a_sentence(sentence) or not _balanced(sentence) or _listing(sentence) or _ELIDED.search(sentence):
         return False
-    if _is_question(sentence) and not _stands_alone(sentence):
+    if _is_question(sentence) and not _stands_alone(sentence, language):
         return False
     return not leans_on_context(sentence) or _POSSESSIVE_START.match(sentence) is not None
 
@@ -206,12 +221,21 @@ def _is_question(sentence: str) -> bool:
     return sentence.rstrip(_QUOTE_MARKS).endswith(("?", "？"))
 
 
-def _stands_alone(question: str) -> bool:
+def _stands_alone(question: str, language: str | None) -> bool:
     """A question makes a quote only when a reader needs nothing around it: long enough to say what it asks
     about, pointing at nothing in the text before it, and put to no one whose answer follows it."""
-    if len(question.split()) < _QUESTION_MIN_WORDS or _ADDRESSED.search(question):
+    if len(question.split()) < _QUESTION_MIN_WORDS or _addressed(language).search(question):
         return False
     return not _POINTING.search(question.lstrip(_QUOTE_MARKS))
+
+
+@lru_cache(maxsize=16)
+def _addressed(language: str | None) -> re.Pattern[str]:
+    """Words addressing the reader in English and the article's language (in every language when it is unknown)."""
+    code = (language or "").lower()[:2]
+    languages = ["en", code] if code in _ADDRESSEE_WORDS else list(_ADDRESSEE_WORDS)
+    words = "|".join(dict.fromkeys(_ADDRESSEE_WORDS[lang] for lang in languages))
+    return re.compile(rf"\b(?i:{words})\b" + (_GERMAN_FORMAL if "de" in languages else ""))
 
 
 def _listing(sentence: str) -> bool:

@@ -21,9 +21,9 @@ _BEFORE_NUMBER = _words("no nos nr vol pp p fig ca approx abs art pág núm")
 # Abbreviations that often end a sentence too ("Apple Inc. The ..."): a boundary only before a typical opener.
 _SOFT = _words("inc ltd co corp bros jr sr etc usw al jan feb mar apr jun jul aug sep sept oct nov dec")
 _ACRONYM = re.compile(r"(?:[A-Za-z]\.){2,}$")  # "U.S.", "U.K."
-# A short capitalised token with its dot before a word in capitals is a name set in capitals ("the ID. SPACE
-# VIZZION", "ID. BUZZ"), not a sentence's end: a sentence rarely opens with a word in capitals right after one ends
-# in a short one ("... in Chesapeake City, MD. VIP tickets ..." is read as one sentence, which still reads).
+# A short capitalised token with its dot before two words in capitals is a name set in capitals ("the ID. SPACE
+# VIZZION"), not a sentence's end; so is the same token before one such word later in the paragraph ("the ID.
+# BUZZ"). Before one word alone it ends a sentence: "... to the US. IBM shares fell", "... at the UN. NATO ...".
 _CAPITALS_NAME = re.compile(r"[A-Z]{2,3}\.")
 _SENTENCE_OPENERS = _words(
     """the a an in on at but and he she it they we i this that these those there his her its their our after
@@ -41,16 +41,19 @@ _DANGLING = _words(
     er es sie ihm ihn ihr ihre dies dieser diese dieses aber und oder doch denn dann auch deshalb daher jedoch
     dafür dagegen dabei dazu danach davor darum deswegen trotzdem dennoch zudem außerdem allerdings stattdessen
     il elle ils elles cela ceci celui celle lui leur mais et ou donc puis ensuite aussi cependant pourtant
-    toutefois néanmoins ainsi alors enfin
+    toutefois néanmoins
     él ella ellos ellas esto eso aquello pero y o entonces también además asimismo luego tampoco
     ele eles elas isso isto aquilo mas porém contudo entretanto todavia portanto
     lui lei loro questo questa ciò ma poi anche quindi però hij zij dit dat maar ook toen"""
 )
 # Openers of several words that point back the same way ("Before this,", "Sin embargo,", "Por eso"); not
-# those that name what they refer to ("In addition to its order ...", "As a result of the storm ...").
+# those that name what they refer to ("In addition to its order ...", "As a result of the storm ..."). Those that
+# also open standalone sentences point back only before a comma: "At first, nobody ..." but "At first glance",
+# "In turn-based games", "Alors que le gouvernement ..." (while the government ...).
 _DANGLING_PHRASE = re.compile(
-    r"(?:(?:before|after|despite|because of|besides|like) (?:this|that|these|those)(?=,)|at first|in addition(?! to)"
-    r"|on the other hand|as a result(?! of)|even so|in turn|(?:in|by) contrast(?! to| with)|at the same time"
+    r"(?:(?:before|after|despite|because of|besides|like) (?:this|that|these|those)(?=,)|at first(?=,)"
+    r"|in addition(?! to)|on the other hand|as a result(?! of)|even so|in turn(?=,)|(?:in|by) contrast(?! to| with)"
+    r"|at the same time(?=,)|(?:alors|ainsi|enfin)(?=,)"
     r"|in other words|that said|for this reason|on top of that|sin embargo|no obstante|por (?:eso|ello|esto"
     r"|lo tanto|tanto)|aun así|a pesar de (?:eso|ello|esto)|en revanche|par conséquent|de plus(?=,)|en outre"
     r"|c'est pourquoi|d'ailleurs|malgré (?:cela|ça)|après (?:cela|ça)|no entanto|por isso|por outro lado|além disso"
@@ -64,6 +67,7 @@ _CJK_END = "。！？｡"
 # before its guillemet, German closes with “), then whitespace. CJK punctuation needs no whitespace after it.
 _BOUNDARY = re.compile(r"(?P<punct>[.!?…" + _CJK_END + r"]+)(?P<close>(?:\s?»)?[\"'”’“»」』)\]]*)(?P<space>\s*)")
 _NEXT_WORD = re.compile(r"[\"'“‘«„(\[]*([^\s,;:]*)")
+_WORD_AFTER = re.compile(r"\s*([^\s,;:]*)")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*(?=\S)")
 _NON_WORD = re.compile(r"\W")
@@ -93,9 +97,10 @@ def _split_paragraph(paragraph: str, language: str) -> list[str]:
     text = " ".join(paragraph.split())  # the same whitespace as `\s`, without a regex
     sentences: list[str] = []
     start = 0
+    names: set[str] = set()  # short tokens seen opening a name in capitals ("ID." of "ID. SPACE VIZZION")
     for match in _BOUNDARY.finditer(text):
         end = match.end("close")
-        if _is_boundary(text, match, language):
+        if _is_boundary(text, match, language, names):
             piece = text[start:end].strip()
             if piece:
                 sentences.append(piece)
@@ -106,7 +111,7 @@ def _split_paragraph(paragraph: str, language: str) -> list[str]:
     return sentences
 
 
-def _is_boundary(text: str, match: re.Match[str], language: str) -> bool:
+def _is_boundary(text: str, match: re.Match[str], language: str, names: set[str]) -> bool:
     punct = match.group("punct")
     end = match.end()
     if punct[-1] in _CJK_END or end == len(text):
@@ -120,9 +125,23 @@ def _is_boundary(text: str, match: re.Match[str], language: str) -> bool:
     following = _NEXT_WORD.match(text, end)
     next_word = following.group(1) if following else ""
     word = _word_before(text, match.start())
-    if _CAPITALS_NAME.fullmatch(word) and _in_capitals(next_word):
+    if _in_capitals(next_word) and _opens_capitals_name(word, text, following.end() if following else end, names):
         return False
     return not _is_abbreviation(word, next_word.lower(), language)
+
+
+def _opens_capitals_name(word: str, text: str, after: int, names: set[str]) -> bool:
+    """`word` (a short token in capitals with its dot) and the word in capitals after it are a name: two words in
+    capitals follow, or `word` opened one before in the paragraph (then it joins `names`)."""
+    if not _CAPITALS_NAME.fullmatch(word):
+        return False
+    if word in names:
+        return True
+    following = _WORD_AFTER.match(text, after)
+    if following and _in_capitals(following.group(1)):
+        names.add(word)
+        return True
+    return False
 
 
 def _opens_sentence(first: str) -> bool:
@@ -220,13 +239,14 @@ def _quotation_state(sentence: str, inside: bool) -> tuple[bool, bool]:
 def _opens_quotation(sentence: str, at: int, inside: bool) -> bool | None:
     """Whether the mark at `at` opens a quotation (False: closes one, None: an inch mark, '6.1" screen').
 
-    Its neighbours tell, as with the German „...“ and »...«; a mark spaced on both sides (the French « Non ») by
-    its shape; a straight one spaced on both sides toggles.
+    A straight mark after a digit is an inch mark only outside a quotation: inside one it closes it ('on "Measure
+    12" in November'). Otherwise its neighbours tell, as with the German „...“ and »...«; a mark spaced on both
+    sides (the French « Non ») by its shape; a straight one spaced on both sides toggles.
     """
     mark = sentence[at]
     before = sentence[at - 1] if at else " "
     after = sentence[at + 1] if at + 1 < len(sentence) else " "
-    if mark == '"' and before.isdigit():
+    if mark == '"' and before.isdigit() and not inside:
         return None
     spaced_before = before.isspace() or before in _BEFORE_OPENING
     spaced_after = after.isspace() or after in _AFTER_CLOSING

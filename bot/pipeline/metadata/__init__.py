@@ -33,7 +33,7 @@ from bot.pipeline.metadata.markup import (
 )
 from bot.pipeline.metadata.names import byline_names, join_names, person_names
 from bot.pipeline.metadata.title import clean_title, find_title, title_candidates
-from bot.pipeline.pagefacts import MEDIA_TYPES, Media, page_facts
+from bot.pipeline.pagefacts import ARTICLE_TYPES, MEDIA_TYPES, Media, page_facts
 from bot.pipeline.urls import absolute_http_url
 
 __all__ = [
@@ -65,6 +65,7 @@ def metadata_from_tree(tree: HtmlElement | None, url: str | None) -> Article:
         meta.get("og:description"), meta.get("description"), meta.get("twitter:description"),
         ld_text(ld.get("description")),
     )  # fmt: skip
+    kinds = ld_types(ld)  # a WebPage (Yoast's @graph) may sit beside the video it shows: look for that one too
     return Article(
         title=find_title(tree, meta, ld, site_name, url),
         site_name=site_name,
@@ -73,7 +74,7 @@ def metadata_from_tree(tree: HtmlElement | None, url: str | None) -> Article:
         language=language,
         canonical_url=canonical,
         description=description,
-        facts=page_facts(tree, meta, ld, ld_types(ld), None if ld else _media_object(tree), url),
+        facts=page_facts(tree, meta, ld, kinds, None if kinds & ARTICLE_TYPES else _media_object(tree), url),
     )
 
 
