@@ -461,6 +461,16 @@ def test_detection_reads_a_bounded_sample_of_a_large_page(monkeypatch: pytest.Mo
     assert text.startswith(f"<p>{GERMAN}</p>") and text.endswith("<p>Schluß</p>")
 
 
+def test_detection_sample_costs_one_pass_over_a_bounded_prefix() -> None:
+    # The search for non-ASCII words starts only where a word starts: one that started anywhere inside a word
+    # rescanned the rest of it from every byte, and an 80 KB base64 data: URI held the event loop for a minute.
+    assert fetch_module._NON_ASCII_WORD.search(b"xxxxxxxx" + "é".encode(), 1) is None
+    data_uri = b'<img src="data:image/png;base64,' + b"A" * 80_000 + b'">'
+    assert fetch_module._detection_sample(data_uri + " Café".encode("cp1252")) == "Café".encode("cp1252")
+    # Only a prefix of the page is searched, however large the page may be.
+    assert fetch_module._detection_sample(b"A" * fetch_module._DETECTION_SCAN + b" \xe9") == b""
+
+
 # --- TLS -----------------------------------------------------------------------------------------
 
 
