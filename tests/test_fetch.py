@@ -223,6 +223,8 @@ async def test_content_encodings_decode(encoding: str, packed: bytes) -> None:
         # gzip members end to end (RFC 1952), as concatenated files and some proxies send them, padding after
         ("gzip", [gzip.compress(b"<p>first member, "), gzip.compress(b"second member</p>") + bytes(8)]),
         ("gzip", [gzip.compress(b"<p>first member, ") + b"\x1f", b"\x8b" + gzip.compress(b"second member</p>")[2:]]),
+        # junk after the last member that opens with gzip's magic ends the body where it starts, as other junk does
+        ("gzip", [gzip.compress(b"<p>first member, second member</p>") + b"\x1f\x8b" + bytes(30)]),
         # the wrapped/raw sniff of deflate waits for a second byte
         ("deflate", [zlib.compress(b"<p>first member, second member</p>")[:1],
                      zlib.compress(b"<p>first member, second member</p>")[1:]]),

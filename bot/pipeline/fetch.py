@@ -244,7 +244,8 @@ class _Identity:
 
 class _Zlib:
     """gzip or deflate. deflate is sniffed as zlib-wrapped or raw, since servers send both; gzip may be several
-    members end to end (RFC 1952), each inflated in turn. Bytes after the last (padding, junk) are ignored."""
+    members end to end (RFC 1952), each inflated in turn. Bytes after the last (padding, junk, even junk that opens
+    like a member but fails to decode) are ignored."""
 
     def __init__(self, wbits: int | None) -> None:
         self._wbits = wbits
@@ -264,7 +265,13 @@ class _Zlib:
                     break
                 self._start(data)
                 continue
-            out = self._inflater.decompress(data, limit - size)
+            try:
+                out = self._inflater.decompress(data, limit - size)
+            except zlib.error:
+                if self._members == 1:
+                    raise
+                self._ended = True  # junk that opens with gzip's magic: the body ends where it starts
+                break
             parts.append(out)
             size += len(out)
             if self._inflater.eof:
