@@ -63,10 +63,11 @@ class _WithoutTraceback(logging.Formatter):
 def digest_command(args: argparse.Namespace) -> int:
     from bot.config import Settings
 
-    # Log records as the bare lines Python prints when nothing is set up, less tracebacks: a source that failed
-    # unexpectedly is one line here, and its own line says so (a running bot's log keeps the traceback).
+    # Log records as the bare lines Python prints when nothing is set up, less tracebacks unless asked for (-v): a
+    # source that failed unexpectedly is one line naming the error, and its own line says so (a running bot's log
+    # keeps the traceback).
     handler = logging.StreamHandler()
-    handler.setFormatter(_WithoutTraceback())
+    handler.setFormatter(logging.Formatter() if args.verbose else _WithoutTraceback())
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
     settings = load_settings(Settings)
     use_cache = not args.no_cache and any(source.lower().startswith(("http://", "https://")) for source in args.sources)
@@ -277,6 +278,7 @@ def build_parser(description: str | None = __doc__) -> tuple[argparse.ArgumentPa
     )
     digest.add_argument("--json", action="store_true", help="one JSON object per source, one per line")
     digest.add_argument("--no-cache", action="store_true", help="fetch every URL afresh, skip Redis")
+    digest.add_argument("-v", "--verbose", action="store_true", help="log unexpected errors with their traceback")
     digest.set_defaults(run=digest_command)
     roundup = commands.add_parser("roundup", help="preview a channel's next roundup")
     roundup.add_argument("--channel", required=True, metavar="CHANNEL_ID", help="the Slack channel id, e.g. C0123ABC")

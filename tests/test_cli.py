@@ -136,6 +136,16 @@ def test_an_unexpected_error_is_reported_as_one_source_failing_and_the_rest_stil
     assert " ".join(said.split()) == f"✗ {pages.url('/drought')}: {INTERNAL_ERROR}"
 
 
+def test_an_unexpected_error_is_logged_with_its_traceback_when_asked(pages: LocalServer) -> None:
+    env = {**os.environ, "DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true"}
+    result = subprocess.run([sys.executable, "-c", BROKEN_FOR_DROUGHT, "digest", "-v", "--no-cache",
+                             pages.url("/drought")], capture_output=True, text=True, env=env, timeout=120,
+                            cwd=Path(__file__).parent.parent)  # fmt: skip
+    assert result.returncode == 1
+    logged = f"digesting {pages.url('/drought')} failed unexpectedly: OverflowError: {INFINITY}\nTraceback"
+    assert logged in result.stderr and f"OverflowError: {INFINITY}\n" in result.stderr.split("Traceback", 1)[1]
+
+
 @pytest.mark.parametrize("stop", [asyncio.CancelledError, KeyboardInterrupt])
 async def test_cancelling_a_digest_is_not_an_error_of_its_source(
     monkeypatch: pytest.MonkeyPatch, stop: type[BaseException]

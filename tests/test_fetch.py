@@ -223,6 +223,8 @@ async def test_content_encodings_decode(encoding: str, packed: bytes) -> None:
         # gzip members end to end (RFC 1952), as concatenated files and some proxies send them, padding after
         ("gzip", [gzip.compress(b"<p>first member, "), gzip.compress(b"second member</p>") + bytes(8)]),
         ("gzip", [gzip.compress(b"<p>first member, ") + b"\x1f", b"\x8b" + gzip.compress(b"second member</p>")[2:]]),
+        # junk after the last member that opens with gzip's magic ends the body where it starts, as other junk does
+        ("gzip", [gzip.compress(b"<p>first member, second member</p>") + b"\x1f\x8b" + bytes(30)]),
         # the wrapped/raw sniff of deflate waits for a second byte
         ("deflate", [zlib.compress(b"<p>first member, second member</p>")[:1],
                      zlib.compress(b"<p>first member, second member</p>")[1:]]),
@@ -459,6 +461,16 @@ def test_detection_reads_a_bounded_sample_of_a_large_page(monkeypatch: pytest.Mo
     text = decode_html(body, None)
     assert sizes and max(sizes) <= 16 * 1024
     assert text.startswith(f"<p>{GERMAN}</p>") and text.endswith("<p>Schluß</p>")
+
+
+def test_detection_sample_costs_one_pass_over_a_bounded_prefix() -> None:
+    # The search for non-ASCII words starts only where a word starts: one that started anywhere inside a word
+    # rescanned the rest of it from every byte, and an 80 KB base64 data: URI held the event loop for a minute.
+    assert fetch_module._NON_ASCII_WORD.search(b"xxxxxxxx" + "é".encode(), 1) is None
+    data_uri = b'<img src="data:image/png;base64,' + b"A" * 80_000 + b'">'
+    assert fetch_module._detection_sample(data_uri + " Café".encode("cp1252")) == "Café".encode("cp1252")
+    # Only a prefix of the page is searched, however large the page may be.
+    assert fetch_module._detection_sample(b"A" * fetch_module._DETECTION_SCAN + b" \xe9") == b""
 
 
 # --- TLS -----------------------------------------------------------------------------------------

@@ -79,11 +79,17 @@ def test_a_meta_duration_no_video_has_is_none(value: str) -> None:
     assert extract_metadata(f"<html><head>{head}</head><body></body></html>", None).facts.duration_s is None
 
 
-@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), -5, 0, 10**30, True, [1], "long"])
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), -5, 0, 10**30, True, [1], "long",
+                                   "inf", "nan", "1e3", "-5", "0", "9" * 5000, "²", "١٢٥", ""])  # fmt: skip
 def test_an_oembed_duration_no_video_has_is_left_out(value: object) -> None:
     answer = parse_oembed({"type": "video", "title": "Rain", "duration": value})
     assert (answer.title, answer.duration) == ("Rain", None)
     assert parse_oembed({"type": "video", "duration": 3725.4}).duration == 3725
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("125", 125), (" 125 ", 125), ("125.6", 126)])
+def test_an_oembed_duration_quoted_as_a_string_is_read(value: str, seconds: int) -> None:
+    assert parse_oembed({"type": "video", "duration": value}).duration == seconds
 
 
 def test_pdf_lines_become_paragraphs_without_running_headers_or_page_numbers() -> None:

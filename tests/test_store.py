@@ -157,8 +157,12 @@ async def test_a_variant_that_failed_does_not_fail_the_plain_link(store: Store) 
     assert (await store.cache.digest_once("https://news.example/story", fetched)).title == "A title"
 
 
-@pytest.mark.parametrize("reason", ["bad_url", "blocked_address"])
-async def test_refusals_of_a_links_form_or_of_the_address_policy_are_not_kept(store: Store, reason: str) -> None:
+# An internal error may be a passing one (a broken worker pool, memory running out): kept, it failed the link for
+# everyone for the negative cache's minutes.
+@pytest.mark.parametrize("reason", ["bad_url", "blocked_address", "internal"])
+async def test_refusals_of_a_links_form_or_the_address_policy_and_internal_errors_are_not_kept(
+    store: Store, reason: str
+) -> None:
     calls = 0
 
     async def refused() -> Digest:

@@ -11,7 +11,8 @@ from bot.config import Settings
 from bot.errors import DigestError
 from bot.pipeline.digest import digest_file
 from bot.pipeline.extract import extract_article
-from bot.pipeline.walls import TEASER_WARNING, detect_wall, readable_teaser
+from bot.pipeline.metadata import parse_html
+from bot.pipeline.walls import TEASER_WARNING, _lines, detect_wall, readable_teaser
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "extraction"
@@ -115,10 +116,25 @@ def test_short_stories_about_walls_are_not_walls(title: str, story: str) -> None
         "<title>Access Denied</title><h1>Access Denied</h1><p>You don't have permission to access this server.</p>",
         "<title>Before you continue</title><p>We use cookies and data to deliver our services.</p>"
         "<button>Reject all</button><button>Accept all</button>",
+        # A page with nothing to read but a short demand: the demand, or its script, is the wall.
+        '<title>example.com</title><p>Please enable JS and disable any ad blocker</p><script>var dd={"rt":"c",'
+        '"cid":"AHrlqAAAAAMA","host":"geo.captcha-delivery.com"}</script>',  # DataDome
+        "<title>example.com</title><p>Press &amp; Hold to confirm you are a human (and not a bot).</p>",  # PerimeterX
+        "<title>Intranet</title><p>Please sign in with your company account to view this page.</p>",
+        "<title>lemonde.fr</title><h1>Êtes-vous un robot ?</h1>",
+        "<title>lemonde.fr</title><p>Veuillez compléter le CAPTCHA pour continuer</p>",
+        "<title>spiegel.de</title><h1>Sind Sie ein Roboter?</h1>",
+        "<title>spiegel.de</title><p>Bitte bestätigen Sie, dass Sie kein Roboter sind.</p>",
+        "<title>elpais.com</title><h1>¿Eres un robot?</h1>",
     ],
-)
+)  # fmt: skip
 def test_a_wall_says_so_in_a_line_of_its_own(page: str) -> None:
     assert wall_of(f"<html><body>{page}</body></html>") == "bot_wall"
+
+
+def test_a_div_of_text_and_inline_elements_is_a_line() -> None:
+    tree = parse_html('<div class="gate">Please <a href="/login">sign in</a> to view this page.<br>Thank you.</div>')
+    assert "please sign in to view this page." in _lines(tree)
 
 
 TEASER = ("<p>Gaming used to be so simple. We would buy a game, sit down in front of a console and play it to the "

@@ -37,7 +37,9 @@ LOCK_TTL_MS = 10_000  # renewed while the holder works, so a crashed holder free
 LOCK_WAIT_S = 60.0  # a waiting replica gives up and produces the digest itself after this
 LOCK_POLL_S = 0.05
 MAX_MESSAGE_CHARS = 1000
-NEVER_KEPT = frozenset({"bad_url", "blocked_address"})  # the link's own form, or the address policy
+# Failures that say nothing of the page: the link's own form, the address policy, or an unexpected error of ours
+# (often a passing one: a broken worker pool, memory running out), which kept would fail the link for everyone.
+NEVER_KEPT = frozenset({"bad_url", "blocked_address", "internal"})
 # The article text a digest keeps: its readers are related reading and search (a related record's terms and sketch,
 # a card's or roundup's query), which need no more of it than a code host's README gives them (codehosts.TEXT_CHARS),
 # and `digestbot digest --json`, which prints it. Uncut, a 933 KB page made a 569 KB cache record.

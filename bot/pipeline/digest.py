@@ -25,7 +25,7 @@ from bot.pipeline.walls import TEASER_WARNING, detect_wall, readable_teaser
 log = logging.getLogger(__name__)
 
 WORDS_PER_MINUTE = 230
-INTERNAL_ERROR = "digestbot ran into an unexpected error on it (the details are in its log)."
+INTERNAL_ERROR = "digestbot ran into an unexpected error on it (its log names the error)."
 _WORD = re.compile(r"\w+")
 
 

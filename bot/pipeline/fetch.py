@@ -48,7 +48,10 @@ _STRAY_BYTES = 8  # broken characters a declared charset may show before the pag
 _MULTI_BYTE = frozenset(webencodings.lookup(label).codec_info.name for label in (
     "shift_jis", "euc-jp", "iso-2022-jp", "gbk", "gb18030", "big5", "euc-kr", "utf-16le", "utf-16be"))  # fmt: skip
 _DETECTION_SAMPLE = 16 * 1024  # detection costs half a second on this much
-_NON_ASCII_WORD = re.compile(rb"[^\s<>]*[\x80-\xff][^\s<>]*")
+_DETECTION_SCAN = 1024 * 1024  # the prefix of a page searched for that sample: 60 ms at most
+# A word holding a non-ASCII byte. It starts only where a word does: unanchored, the search retried every start
+# inside a long run of ASCII (a base64 data: URI), each rescanning the run, and 80 KB of it took a minute.
+_NON_ASCII_WORD = re.compile(rb"(?<![^\s<>])[^\s<>]*[\x80-\xff][^\s<>]*")
 # WHATWG MIME sniffing: a body starting with one of these (then space or ">") is HTML.
 _HTML_STARTS = tuple(
     f"<{tag}" for tag in ("!doctype html", "html", "head", "body", "script", "iframe", "h1", "div", "font",
@@ -241,7 +244,8 @@ class _Identity:
 
 class _Zlib:
     """gzip or deflate. deflate is sniffed as zlib-wrapped or raw, since servers send both; gzip may be several
-    members end to end (RFC 1952), each inflated in turn. Bytes after the last (padding, junk) are ignored."""
+    members end to end (RFC 1952), each inflated in turn. Bytes after the last (padding, junk, even junk that opens
+    like a member but fails to decode) are ignored."""
 
     def __init__(self, wbits: int | None) -> None:
         self._wbits = wbits
@@ -261,7 +265,13 @@ class _Zlib:
                     break
                 self._start(data)
                 continue
-            out = self._inflater.decompress(data, limit - size)
+            try:
+                out = self._inflater.decompress(data, limit - size)
+            except zlib.error:
+                if self._members == 1:
+                    raise
+                self._ended = True  # junk that opens with gzip's magic: the body ends where it starts
+                break
             parts.append(out)
             size += len(out)
             if self._inflater.eof:
@@ -388,10 +398,11 @@ def _detection_sample(data: bytes) -> bytes:
     """What detection reads of a page: its words that hold non-ASCII bytes, the only ones a detector learns from,
     at most `_DETECTION_SAMPLE` bytes of them. Detection is pure Python (30-40 µs a byte): on a whole 2 MB page it
     held the event loop for half a minute, past the fetch deadline. Words are taken whole, as a word cut in a
-    multi-byte character fails the detector's own check of its guess; only a first word too long is cut."""
+    multi-byte character fails the detector's own check of its guess; only a first word too long is cut. They are
+    searched for in the first `_DETECTION_SCAN` bytes."""
     words: list[bytes] = []
     size = 0
-    for match in _NON_ASCII_WORD.finditer(data):
+    for match in _NON_ASCII_WORD.finditer(data, 0, _DETECTION_SCAN):
         size += len(match[0]) + 1
         if size > _DETECTION_SAMPLE:
             return b" ".join(words) if words else match[0][:_DETECTION_SAMPLE]

@@ -5,6 +5,7 @@ HTML, or JSON that is not an oEmbed object, is refused with a reason like any un
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -15,6 +16,8 @@ from bot.pipeline.pagefacts import duration_seconds
 from bot.pipeline.web import Web
 
 FIELD_CHARS = 20_000  # a title or description past this is not one; `html` (an embed) can be longer
+# A number of seconds as some providers quote it ("125", "125.5"); ASCII only, as "²" or "١٢٥" name no length.
+_SECONDS_TEXT = re.compile(r"\s*\d+(\.\d+)?\s*", re.ASCII)
 
 
 class OEmbed(BaseModel):
@@ -39,6 +42,8 @@ class OEmbed(BaseModel):
     @field_validator("duration", mode="before")
     @classmethod
     def _plausible(cls, value: Any) -> int | None:
+        if isinstance(value, str):
+            value = float(value) if _SECONDS_TEXT.fullmatch(value) else None
         return duration_seconds(value)
 
 

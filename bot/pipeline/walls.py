@@ -36,7 +36,10 @@ _BOT_WALL = re.compile(
     r"verify (that )?you are (a )?human|are you a robot|checking (if the site connection is secure|your browser)|"
     r"just a moment\.\.\.|attention required|cf-browser-verification|challenge-platform|captcha|"
     r"unusual traffic from your (computer )?network|press (&|and) hold|access (to this page has been )?denied|"
-    r"(sign|log) ?in to (continue|read|view)|please (sign|log) ?in\b|request blocked|bot detection",
+    r"(sign|log) ?in to (continue|read|view)|please (sign|log) ?in\b|request blocked|bot detection|"
+    # the same robot checks in French, German and Spanish
+    r"(êtes-vous|es-tu) un robot|pas un robot|(sind sie|bist du) ein roboter|kein roboter|(eres|es usted) un robot|"
+    r"no (eres|soy) un robot",
 )
 _CONSENT = re.compile(
     r"(we|this site) uses? cookies|cookie (settings|preferences|policy|consent)|accept (all|cookies)|"
@@ -58,7 +61,12 @@ _PAYWALL_MARKUP = (
 
 # Elements whose text is a line of its own: a wall's words stand as one (a heading, a button, a notice).
 _LINE_TAGS = ("title", "h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "button", "label", "div")
+# Elements inside a line that leave it one line ("Please <a>sign in</a>", "Press & Hold<br>to confirm ...").
+_INLINE_TAGS = frozenset({"a", "abbr", "b", "br", "code", "em", "i", "img", "s", "small", "span", "strong", "sub",
+                          "sup", "u"})  # fmt: skip
 _WORD = re.compile(r"\w+")
+# A sentence longer than this is prose: wall words inside it may be a story's. A wall's demand is shorter.
+_SHORT_LINE_WORDS = 12
 
 _SUBSCRIBE = re.compile(r"\bsubscri(be|ption)|\bbecome a member|already a (subscriber|member)")
 # A wall's own page shows little besides it; a robot check word on a page full of text is a form's captcha.
@@ -120,23 +128,31 @@ def _is_js_shell(html: str, tree: HtmlElement, visible: str) -> bool:
 
 
 def _is_bot_wall(tree: HtmlElement, visible: str, text: str) -> bool:
-    """A robot check or sign-in demand that is the page itself: a line of the article text, or the title, or on a
-    page with little else any line of it, that says so; a consent notice likewise, when the article text is no
-    more than the notice. A story about fake captchas or cookie banners has the words inside its sentences, and
-    those are no wall. `visible` is lower-cased."""
+    """A robot check or sign-in demand that is the page itself: on a page with nothing to read and little to show,
+    its words anywhere, scripts included (DataDome names its captcha only there); else a line of the article text,
+    or the title, or on a page with little else any line of it, that says so; a consent notice likewise, when the
+    article text is no more than the notice. A story about fake captchas or cookie banners has the words inside its
+    sentences, and those are no wall. `visible` is lower-cased."""
+    if len(text) < _NO_TEXT and len(visible) < _WALL_PAGE_TEXT and _BOT_WALL.search(visible):
+        return True
     title = next(tree.iter("title"), None)
     page = list(_lines(tree)) if len(visible) < _WALL_PAGE_TEXT else _sentences(_lowered_text(title))
-    if any(_says(_BOT_WALL, line) for line in [*page, *_sentences(text)]):
+    sentences = _sentences(text)
+    # Text with a sentence of prose is an article, whose short lines (a title) may name a wall it is about.
+    prose = any(len(_WORD.findall(sentence)) > _SHORT_LINE_WORDS for sentence in sentences)
+    if any(_says(_BOT_WALL, line, prose) for line in [*page, *sentences]):
         return True
-    consent_only = len(visible) < 1500 and len(visible.split()) < 250 and any(_says(_CONSENT, line) for line in page)
+    consent_only = (
+        len(visible) < 1500 and len(visible.split()) < 250 and any(_says(_CONSENT, line, prose) for line in page)
+    )
     return consent_only and (len(text) < _NO_TEXT or _CONSENT.search(text.lower()) is not None)
 
 
 def _lines(tree: HtmlElement) -> Iterator[str]:
     """The page's lines of text, lower-cased: each sentence of a title, heading, paragraph, button, ... or of a
-    div that holds no elements (a container's text is the page's)."""
+    div that holds no elements but inline ones (a container's text is the page's)."""
     for el in tree.iter(*_LINE_TAGS):
-        if el.tag != "div" or not len(el):
+        if el.tag != "div" or all(child.tag in _INLINE_TAGS for child in el):
             yield from _sentences(element_text(el))
 
 
@@ -144,11 +160,13 @@ def _sentences(text: str) -> list[str]:
     return [sentence.lower() for sentence in split_sentences(text)]
 
 
-def _says(pattern: re.Pattern[str], line: str) -> bool:
-    """Whether `line` is what `pattern` finds, a third of its words at least ("Please log in to view this story."),
-    not a longer sentence that mentions it."""
+def _says(pattern: re.Pattern[str], line: str, prose: bool) -> bool:
+    """Whether `line` is what `pattern` finds: on a page of prose, a third of its words at least ("Please log in to
+    view this story."), not a sentence that mentions it; on a page without prose, any short line that holds it
+    ("Press & Hold to confirm you are a human (and not a bot).")."""
     said = sum(len(_WORD.findall(found[0])) for found in pattern.finditer(line))
-    return said > 0 and 3 * said >= len(_WORD.findall(line))
+    words = len(_WORD.findall(line))
+    return said > 0 and (3 * said >= words or (not prose and words <= _SHORT_LINE_WORDS))
 
 
 def _is_paywalled(tree: HtmlElement, visible: str, text_size: int) -> bool:
