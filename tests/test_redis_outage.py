@@ -190,6 +190,16 @@ async def test_one_timeout_skips_nothing_and_a_success_closes_the_breaker(
     await live.aclose()
 
 
+async def test_calls_cut_off_together_by_one_pause_count_once(settings_for: Callable[..., Settings]) -> None:
+    silent = ListeningSilentServer()
+    async with silent as url:
+        store = guarded_store(settings_for(url), deadline_s=0.2, cool_off_s=HANG_S)
+        assert await asyncio.gather(*(store.cache.get(URL) for _ in range(TRIP_AFTER))) == [None] * TRIP_AFTER
+        assert await store.cache.get(URL) is None
+        assert len(silent.connections) == TRIP_AFTER + 1  # the next call still tried Redis: one pause, not two
+        await store.close()
+
+
 async def test_a_stalled_event_loop_never_makes_a_healthy_redis_skipped(
     redis_url: str, settings_for: Callable[..., Settings]
 ) -> None:
@@ -202,6 +212,7 @@ async def test_a_stalled_event_loop_never_makes_a_healthy_redis_skipped(
 
     for _ in range(TRIP_AFTER):
         assert not await guard.run(ping_after_a_stall, False)  # cut off when the loop woke, long past its deadline
+        assert not guard.healthy  # its answer is unknown: callers say memory is unavailable, not "nothing there"
     assert await guard.run(live.ping, False) and guard.healthy
     await live.aclose()
 

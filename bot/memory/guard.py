@@ -5,14 +5,16 @@ call returns its caller's default at once after the deadline, the outage is logg
 `healthy` says which state the process is in (readiness, the scheduler's retries). A refused command (a bug or a
 bad key) is logged each time and also returns the default.
 
-A circuit breaker: once TRIP_AFTER calls in a row timed out (no call succeeded between them), calls return their
+A circuit breaker: once TRIP_AFTER calls in a row timed out (no call succeeded between them, each started after the
+last one counted timed out, so calls cut off together by one pause count once), calls return their
 default without trying Redis for COOL_OFF_S, then all try again; a success closes it, and one more timeout before
 any success opens it again. A Redis that accepts and never answers would otherwise cost every call the full
 deadline: 15-20 s a card. Skipping is safe: a skipped call returns exactly what a timed-out one would have (its
 caller's default), only sooner. A healthy Redis is never skipped: a single timeout (a failover's pause) trips
 nothing, and a deadline that fired well after it fell due (LATE_S) counts for nothing, since the event loop was
-stalled (a CPU-bound stretch), not Redis slow. A refused connection trips nothing either: it fails in milliseconds,
-so trying costs nothing and finds a restarted or failed-over Redis at once.
+stalled (a CPU-bound stretch), not Redis slow; such a call still marks Redis unhealthy, since its answer is
+unknown and callers must not take the default for one. A refused connection trips nothing either: it fails in
+milliseconds, so trying costs nothing and finds a restarted or failed-over Redis at once.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class RedisGuard:
         self.healthy = True  # False from a failed call until the next call that succeeds
         self._client = client  # a cluster client's topology is loaded before the calls that use it
         self._timeouts = 0  # calls that timed out since the last one that succeeded
+        self._counted_at = 0.0  # monotonic time of the last timeout counted
         self._skip_until = 0.0  # monotonic time before which calls skip Redis (the breaker is open)
 
     async def run(self, call: Callable[[], Awaitable[T]], default: T, *, bounded: bool = True) -> T:
@@ -66,6 +69,7 @@ class RedisGuard:
         long (loading a workspace's related index): redis-py's socket timeouts still bound each command."""
         if time.monotonic() < self._skip_until:
             return default  # Redis did not answer calls in a row a moment ago: skipped, not waited out again
+        started = time.monotonic()
         deadline = asyncio.timeout(self.deadline_s if bounded else None)
         try:
             async with deadline:
@@ -78,8 +82,9 @@ class RedisGuard:
                 self.outage(exc)
             elif (late_s := _late_by(deadline)) > LATE_S:
                 log.warning("a Redis call was cut off %.1f s late: the event loop was stalled, not Redis", late_s)
+                self.outage(exc)
             else:
-                self._timed_out(exc)
+                self._timed_out(exc, started)
             return default
         except redis_errors.RedisError as exc:
             REDIS_ERRORS.inc()
@@ -88,8 +93,10 @@ class RedisGuard:
         self.recovered()
         return result
 
-    def _timed_out(self, exc: BaseException) -> None:
-        self._timeouts += 1
+    def _timed_out(self, exc: BaseException, started: float) -> None:
+        if started >= self._counted_at:  # not one more call cut off by a pause already counted
+            self._timeouts += 1
+            self._counted_at = time.monotonic()
         if self._timeouts >= TRIP_AFTER:
             self._skip_until = time.monotonic() + self.cool_off_s
         self.outage(exc)
