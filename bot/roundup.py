@@ -15,6 +15,7 @@ from bot.memory.channels import Share
 from bot.memory.related.models import RelatedHit, RelatedQuery
 from bot.memory.related.record import one_line
 from bot.memory.related.story import SAME_STORY_TITLE
+from bot.memory.scripts import MOVE_ROUNDUP_END
 from bot.memory.textvec import title_tokens
 from bot.models import Digest, Kind
 from bot.service import DigestService
@@ -127,11 +128,12 @@ async def record_end(service: DigestService, channel_id: str, end: datetime) -> 
     """Note that the channel's roundup up to `end` went out (posted, or its quiet line): the next one starts there.
     Tried a few times, as a missed write makes the next roundup repeat this one's links."""
     key = service.store.keys.roundup_end(channel_id)
-    value, ttl = f"{end.timestamp():.0f}", int(LONGEST.total_seconds())
+    # To the microsecond: the window is [start, end] at both ends, so a rounded end would list a link twice or never.
+    value, ttl = f"{_utc(end).timestamp():.6f}", int(LONGEST.total_seconds())
     for attempt in range(END_WRITE_TRIES):
         if attempt:
             await asyncio.sleep(END_RETRY_S)
-        if await service.guard.run(lambda: service.redis.set(key, value, ex=ttl), None):
+        if await service.guard.run(lambda: service.redis.eval(MOVE_ROUNDUP_END, 1, key, value, ttl), None):
             return
     log.error("could not record the end of the roundup of %s: its next roundup repeats these links", channel_id)
 

@@ -251,6 +251,13 @@ async def test_a_roundup_starts_where_the_last_one_ended_or_a_week_back(service:
     assert await roundup_start(service, "C1", after_a_pause) == after_a_pause - WEEK
 
 
+async def test_a_roundups_end_is_kept_exactly_and_never_moved_back(service: DigestService) -> None:
+    end = END + timedelta(microseconds=600_000)  # a rounded end would list a link of the next 0.4 s twice or never
+    await record_end(service, "C1", end)
+    await record_end(service, "C1", end - timedelta(days=1))  # a slower replica's run, finishing after a `now`
+    assert await roundup_start(service, "C1", end + timedelta(days=7)) == end
+
+
 async def test_links_shared_after_the_end_wait_for_next_week(workspace: DigestService) -> None:
     await share(workspace, "C1", "blitz", "U4", END + timedelta(hours=1))
     roundup = await build_roundup(workspace, "T1", "C1", START, END)

@@ -400,7 +400,7 @@ async def test_the_end_of_a_posted_roundup_is_recorded_through_a_redis_blip(
             await asyncio.sleep(0.05)
         throwaway_redis.start()  # blocking the loop: Redis is back before the next try
         await delivery
-        assert await service.redis.get(end_key) == f"{fire.timestamp():.0f}".encode()
+        assert float(await service.redis.get(end_key)) == fire.timestamp()
         throwaway_redis.stop()
         await record_end(service, channel, fire + timedelta(days=7))  # Redis away for every try
     finally:

@@ -91,3 +91,15 @@ end
 if owner == ARGV[1] then return 1 end
 return 0
 """
+
+# --- roundups (bot/roundup.py) --------------------------------------------------------------------------------
+
+# Note where a channel's last roundup ended, never moving it back (a scheduled run and a `now` racing). KEYS: roundup
+# end. ARGV: end (epoch s), TTL s. Returns 1.
+MOVE_ROUNDUP_END = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '')
+if current == nil or current < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+end
+return 1
+"""
