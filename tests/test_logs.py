@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.runtime.logs import REDACTED, configure_logging
+from bot.runtime.logs import REDACTED, RedactingFilter, configure_logging
 from handlers.settings import SlackSettings
 from handlers.slack_client import SlackSession
 from tests.support.http_server import LocalServer, Reply, Request
@@ -174,3 +174,28 @@ async def test_a_429_at_a_response_url_logs_no_part_of_its_secret() -> None:
     assert "Slack rate-limited response_url: retrying in 0.0 s" in messages
     assert any(f"/commands/T0001/1234567890/{REDACTED}" in message for message in messages)
     assert "Xq9Secret" not in stream.getvalue() and "AbC" not in stream.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("logged", "kept"),
+    [
+        ("POST https://hooks.slack.com/commands/T0AB12CD/1234567890123/Xq9SecretAbC - 429", "/1234567890123/"),
+        ('{"response_url":"https:\\/\\/hooks.slack.com\\/actions\\/T0AB12CD\\/987654\\/Xq9SecretAbC"}', "987654"),
+        ("url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT0AB12CD%2F1234%2FXq9SecretAbC&x=1", "&x=1"),
+        ("https://hooks.slack.com/services/T0AB12CD/B0CD34EF/Xq9SecretAbC", "B0CD34EF"),
+    ],
+)
+def test_a_response_urls_secret_is_redacted_however_it_is_spelled(logged: str, kept: str) -> None:
+    redacted = RedactingFilter().redact(logged)
+    assert "Xq9Secret" not in redacted and REDACTED in redacted and kept in redacted
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "https://www.bbc.co.uk/services/TV/schedule/today-listings",
+        "https://docs.example.com/actions/TUTORIAL/step-1/setup",
+    ],
+)
+def test_other_sites_paths_that_look_like_a_response_url_are_logged_whole(path: str) -> None:
+    assert RedactingFilter().redact(f"fetch failed for {path}") == f"fetch failed for {path}"

@@ -22,9 +22,13 @@ from rich.logging import RichHandler
 # xoxe.xoxb-... (rotating) tokens are caught by their inner xoxb- part.
 TOKEN_PATTERN = re.compile(r"\b(xox[abposre]|xapp)-[A-Za-z0-9-]+")
 REDACTED = "[REDACTED]"
-# A response_url or webhook (hooks.slack.com/commands|actions|services/T…/…/secret): whoever has it may post as the
-# bot, and slack_sdk's webhook client logs it whole. Its last segment, the secret, goes.
-RESPONSE_URL_PATTERN = re.compile(r"(/(?:commands|actions|services)/T[A-Z0-9]+/[^/\s]+/)[^/\s\"'<>|]+")
+# A response_url or webhook (hooks.slack.com/commands|actions/T…/<digits>/secret, services/T…/B…/secret): whoever
+# has it may post as the bot, and slack_sdk's webhook client logs it whole. Its last segment, the secret, goes, in
+# JSON's escaped and URL-encoded spellings too; the team and number shapes spare other sites' paths (/services/TV/…).
+_SLASH = r"(?:/|\\/|%2[Ff])"
+RESPONSE_URL_PATTERN = re.compile(
+    rf"({_SLASH}(?:commands|actions|services){_SLASH}T[A-Z0-9]{{4,}}{_SLASH}(?:\d+|B[A-Z0-9]+){_SLASH})[A-Za-z0-9]+"
+)
 MIN_SECRET_CHARS = 6  # shorter "secrets" would redact ordinary words
 
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
