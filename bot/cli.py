@@ -162,14 +162,14 @@ def roundup_command(args: argparse.Namespace) -> int:
     from bot.roundup import MemoryUnavailable
 
     try:
-        roundup = week_of(args.channel, load_settings(Settings))
+        roundup = next_roundup(args.channel, load_settings(Settings))
     except MemoryUnavailable:
         fail(f"Redis is unreachable: cannot tell what was shared in {args.channel}.")
         return 1
     if args.json:
         print(roundup.model_dump_json() if roundup else json.dumps(None))
     elif roundup is None:
-        print(f"Nothing new was shared in {args.channel} since its last roundup.")
+        print(f"Nothing new was shared in {args.channel} to round up.")
     else:
         from rich.console import Console
 
@@ -177,7 +177,7 @@ def roundup_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def week_of(channel_id: str, settings: Settings, end: datetime | None = None) -> Roundup | None:
+def next_roundup(channel_id: str, settings: Settings, end: datetime | None = None) -> Roundup | None:
     """The channel's roundup up to `end` (now unless told), as the scheduled one would list it, read from Redis (the
     embedded one when REDIS_URL is unset)."""
     from bot.memory.connection import embedded_redis

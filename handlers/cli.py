@@ -73,7 +73,7 @@ def roundup_command(args: argparse.Namespace) -> int:
         return _refuse(missing)
     end = datetime.now(UTC)
     try:
-        roundup = core.week_of(args.channel, settings, end)
+        roundup = core.next_roundup(args.channel, settings, end)
     except MemoryUnavailable:
         fail(f"Redis is unreachable: cannot tell what was shared in {args.channel}, nothing posted.")
         return 1
@@ -84,7 +84,7 @@ def roundup_command(args: argparse.Namespace) -> int:
         elif settings.roundup_quiet_line:
             asyncio.run(post_quiet_line(client, args.channel))
         else:
-            print(f"Nothing new was shared in {args.channel} since its last roundup: nothing posted.")
+            print(f"Nothing new was shared in {args.channel} to round up: nothing posted.")
             return 0
     except SlackApiError as error:
         fail(f"Slack refused the post to {args.channel}: {error.response.get('error')}")

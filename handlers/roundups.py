@@ -29,7 +29,7 @@ from handlers.cards import (
 from handlers.command_text import DAYS, NOT_SAVED, Command, known_timezone
 from handlers.names import UserNames
 
-QUIET_LINE = "Nothing new was shared here since the last roundup."
+QUIET_LINE = "Nothing new was shared here to round up."
 MEMORY_AWAY = "My memory of this channel is unavailable right now, so I can't make its roundup: try again soon."
 ITEMS_BUDGET = CARD_BUDGET - 3000  # what the week's links may take; the rest is for the header and related reading
 
@@ -127,7 +127,7 @@ async def roundup_command(command: Command, where: dict[str, str], bot: SlackBot
     except SlackApiError as error:
         return {"text": f"I couldn't post here ({error.response.get('error')}): `/invite` me, then try again."}
     await record_end(bot.service, channel_id, now)  # as a scheduled roundup does: the next one starts here
-    return {"text": "Posted this week's roundup in the channel."}
+    return {"text": "Posted the roundup in the channel."}
 
 
 async def _switch_on(command: Command, channel_id: str, user_id: str, bot: SlackBot) -> dict[str, Any]:

@@ -75,7 +75,7 @@ def test_a_replayed_roundup_now_posts_one_roundup(
     assert post_signed(events_url(bot), body, SECRET, FORM, timestamp=signed_at - 60).status_code == 200
     wait_for_log(log_path, "ignored a replayed /digest", 3)  # every replay is handled: none can post later
     [answer] = answers_at(slack, "roundup-now")
-    assert answer.params["text"] == "Posted this week's roundup in the channel."
+    assert answer.params["text"] == "Posted the roundup in the channel."
     posts = slack.posts("C300")
     assert len(posts) == 2 and posts[1].params["text"].startswith("This week in <#C300>")
 
