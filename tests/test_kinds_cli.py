@@ -282,6 +282,29 @@ def test_a_video_beside_a_web_page_in_a_json_ld_graph_names_its_author() -> None
     assert facts.kind == "video" and facts.authors == ["Jane Rider"] and facts.duration_s == 750
 
 
+_STORY_BESIDE_CLIP = {"@context": "https://schema.org", "@graph": [
+    {"@type": "WebPage", "@id": "https://news.example/library#page", "name": "Council closes Elm Street library"},
+    {"@type": "VideoObject", "@id": "https://news.example/library#clip", "name": "Library vote", "duration": "PT1M30S",
+     "author": {"@type": "Person", "name": "Video Desk"}},
+]}  # fmt: skip
+
+
+def test_a_news_story_whose_web_page_has_a_clip_beside_it_stays_an_article() -> None:
+    """No og:type video and the WebPage's mainEntity is not the clip: the clip is only something the story shows."""
+    html = (f"<html><head><script type='application/ld+json'>{json.dumps(_STORY_BESIDE_CLIP)}</script></head>"
+            "<body><h1>Council closes Elm Street library</h1><p>By Jane Doe</p></body></html>")  # fmt: skip
+    facts = extract_metadata(html, "https://news.example/library").facts
+    assert facts.kind is None and facts.authors == [] and facts.duration_s is None
+
+
+def test_a_web_page_whose_main_entity_is_its_video_is_a_video() -> None:
+    graph = json.loads(json.dumps(_STORY_BESIDE_CLIP))
+    graph["@graph"][0]["mainEntity"] = {"@id": "https://news.example/library#clip"}
+    html = f"<html><head><script type='application/ld+json'>{json.dumps(graph)}</script></head><body></body></html>"
+    facts = extract_metadata(html, "https://news.example/library").facts
+    assert facts.kind == "video" and facts.authors == ["Video Desk"] and facts.duration_s == 90
+
+
 @pytest.mark.parametrize(
     ("description", "about"),
     [
