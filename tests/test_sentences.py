@@ -256,3 +256,15 @@ def test_a_straight_mark_after_a_digit_closes_an_open_quotation() -> None:
     text = 'Voters will decide on "Measure 12" in November. The measure would raise the sales tax by half a cent.'
     assert quotation_fragments(text) == frozenset()
     assert quotation_fragments('The 6.1" screen is bright. It sells for 799 dollars.') == frozenset()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"The 13" model is the one to buy," the reviewer said. Apple sells it in stores.',
+        '"He is 6\'4" and fast," the coach said. The team won.',
+        'Voters will decide on "Measure 12" in November. "It passed," she said.',
+    ],
+)
+def test_a_straight_mark_after_a_digit_inside_a_quotation_is_an_inch_mark_when_a_later_one_closes(text: str) -> None:
+    assert quotation_fragments(text) == frozenset()

@@ -212,23 +212,36 @@ def quotation_fragments(text: str, language: str | None = None) -> frozenset[str
     one opens again there); a sentence holding a whole quotation, with or without its speaker, is not one.
     """
     fragments: set[str] = set()
+    lang = (language or "").lower()[:2]
     for paragraph in _PARAGRAPH_BREAK.split(text):
         if not _DOUBLE_QUOTE.search(paragraph):
             continue  # most paragraphs: no need to split them again
+        sentences = [sentence for line in _split_lines(paragraph) for sentence in _split_paragraph(line, lang)]
         inside = False
-        for line in _split_lines(paragraph):
-            for sentence in _split_paragraph(line, (language or "").lower()[:2]):
-                began_inside, inside = _quotation_state(sentence, inside)
-                if began_inside or inside:
-                    fragments.add(sentence)
+        for sentence, later_closes in zip(sentences, _later_marks_close(sentences), strict=True):
+            began_inside, inside = _quotation_state(sentence, inside, later_closes)
+            if began_inside or inside:
+                fragments.add(sentence)
     return frozenset(fragments)
 
 
-def _quotation_state(sentence: str, inside: bool) -> tuple[bool, bool]:
-    """Whether the sentence began inside a quotation, and whether one is still open at its end."""
+def _later_marks_close(sentences: list[str]) -> list[bool]:
+    """For each sentence, whether the first straight mark in the sentences after it could close a quotation."""
+    found: list[bool] = []
+    closes = False
+    for sentence in reversed(sentences):
+        found.append(closes)
+        if (first := sentence.find('"')) >= 0:
+            closes = _could_close(sentence, first)
+    return found[::-1]
+
+
+def _quotation_state(sentence: str, inside: bool, later_closes: bool) -> tuple[bool, bool]:
+    """Whether the sentence began inside a quotation, and whether one is still open at its end. `later_closes`:
+    the first straight mark in the paragraph's later sentences could close a quotation."""
     began_inside = inside
     for mark in _DOUBLE_QUOTE.finditer(sentence):
-        opens = _opens_quotation(sentence, mark.start(), inside)
+        opens = _opens_quotation(sentence, mark.start(), inside, later_closes)
         if opens is None:
             continue
         began_inside = began_inside or (not opens and not inside)  # it closes words opened before it
@@ -236,25 +249,42 @@ def _quotation_state(sentence: str, inside: bool) -> tuple[bool, bool]:
     return began_inside, inside
 
 
-def _opens_quotation(sentence: str, at: int, inside: bool) -> bool | None:
+def _opens_quotation(sentence: str, at: int, inside: bool, later_closes: bool) -> bool | None:
     """Whether the mark at `at` opens a quotation (False: closes one, None: an inch mark, '6.1" screen').
 
-    A straight mark after a digit is an inch mark only outside a quotation: inside one it closes it ('on "Measure
-    12" in November'). Otherwise its neighbours tell, as with the German „...“ and »...«; a mark spaced on both
-    sides (the French « Non ») by its shape; a straight one spaced on both sides toggles.
+    A straight mark after a digit is an inch mark outside a quotation, and inside one when the next straight mark
+    of the paragraph could close it ('"The 13" model is the one to buy," he said.'); otherwise it closes it ('on
+    "Measure 12" in November'). Other marks' neighbours tell, as with the German „...“ and »...«; a mark spaced on
+    both sides (the French « Non ») by its shape; a straight one spaced on both sides toggles.
     """
     mark = sentence[at]
     before = sentence[at - 1] if at else " "
-    after = sentence[at + 1] if at + 1 < len(sentence) else " "
-    if mark == '"' and before.isdigit() and not inside:
+    if mark == '"' and before.isdigit() and (not inside or _next_mark_closes(sentence, at, later_closes)):
         return None
-    spaced_before = before.isspace() or before in _BEFORE_OPENING
-    spaced_after = after.isspace() or after in _AFTER_CLOSING
+    spaced_before, spaced_after = _spacing(sentence, at)
     if spaced_before != spaced_after:
         return spaced_before
     if mark == '"':
         return not inside
     return mark in "“„«"
+
+
+def _spacing(sentence: str, at: int) -> tuple[bool, bool]:
+    """Whether the mark at `at` is spaced before (as an opening one is) and after (as a closing one is)."""
+    before = sentence[at - 1] if at else " "
+    after = sentence[at + 1] if at + 1 < len(sentence) else " "
+    return before.isspace() or before in _BEFORE_OPENING, after.isspace() or after in _AFTER_CLOSING
+
+
+def _could_close(sentence: str, at: int) -> bool:
+    spaced_before, spaced_after = _spacing(sentence, at)
+    return spaced_after and not spaced_before
+
+
+def _next_mark_closes(sentence: str, at: int, later_closes: bool) -> bool:
+    """Whether the next straight mark after `at`, in the sentence or a later one of its paragraph, could close."""
+    following = sentence.find('"', at + 1)
+    return later_closes if following < 0 else _could_close(sentence, following)
 
 
 _CLOSING = "\"'”’»」』) "
