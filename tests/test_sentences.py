@@ -170,6 +170,14 @@ def test_whitespace_is_normalised_and_empty_text_gives_nothing() -> None:
         ("Alors que le gouvernement hésite, les maires agissent.", False),
         ("Ainsi va la vie dans les petites communes du Jura.", False),
         ("Enfin libre, le journaliste est rentré à Paris.", False),
+        ("At first the company refused to pay.", True),
+        ("In turn the council asked for a second vote.", True),
+        ("At the same time the company cut 300 jobs.", True),
+        ("Ainsi le gouvernement a renoncé à la réforme.", True),
+        ("Enfin le ministre a parlé.", True),
+        ("Alors le maire a démissionné.", True),
+        ("Alors qu'il pleuvait, les maires agissaient.", False),
+        ("Alors qu’il pleuvait, les maires agissaient.", False),
     ],
 )
 def test_leans_on_context(sentence: str, leans: bool) -> None:

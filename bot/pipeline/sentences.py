@@ -47,13 +47,13 @@ _DANGLING = _words(
     lui lei loro questo questa ciò ma poi anche quindi però hij zij dit dat maar ook toen"""
 )
 # Openers of several words that point back the same way ("Before this,", "Sin embargo,", "Por eso"); not
-# those that name what they refer to ("In addition to its order ...", "As a result of the storm ..."). Those that
-# also open standalone sentences point back only before a comma: "At first, nobody ..." but "At first glance",
-# "In turn-based games", "Alors que le gouvernement ..." (while the government ...).
+# those that name what they refer to ("In addition to its order ...", "As a result of the storm ...") or that open
+# standalone sentences with a word or two more: "At first glance", "In turn-based games", "At the same time as the
+# strike", "Alors que le gouvernement ..." (while the government ...), "Ainsi va la vie", "Enfin libre".
 _DANGLING_PHRASE = re.compile(
-    r"(?:(?:before|after|despite|because of|besides|like) (?:this|that|these|those)(?=,)|at first(?=,)"
-    r"|in addition(?! to)|on the other hand|as a result(?! of)|even so|in turn(?=,)|(?:in|by) contrast(?! to| with)"
-    r"|at the same time(?=,)|(?:alors|ainsi|enfin)(?=,)"
+    r"(?:(?:before|after|despite|because of|besides|like) (?:this|that|these|those)(?=,)"
+    r"|at first(?! glance| sight)|in addition(?! to)|on the other hand|as a result(?! of)|even so|in turn(?!-)"
+    r"|(?:in|by) contrast(?! to| with)|at the same time(?! as)|alors(?! que\b| qu['’])|ainsi(?! va)|enfin(?! libre)"
     r"|in other words|that said|for this reason|on top of that|sin embargo|no obstante|por (?:eso|ello|esto"
     r"|lo tanto|tanto)|aun así|a pesar de (?:eso|ello|esto)|en revanche|par conséquent|de plus(?=,)|en outre"
     r"|c'est pourquoi|d'ailleurs|malgré (?:cela|ça)|après (?:cela|ça)|no entanto|por isso|por outro lado|além disso"
