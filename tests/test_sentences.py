@@ -52,6 +52,10 @@ from bot.pipeline.sentences import headings, leans_on_context, quotation_fragmen
             ],
         ),
         (
+            "Volkswagen unveiled the ID. BUZZ at the show. The VW ID. GTI is fast.",
+            ["Volkswagen unveiled the ID. BUZZ at the show.", "The VW ID. GTI is fast."],
+        ),
+        (
             "He left the EU. THE END came soon after.",
             ["He left the EU.", "THE END came soon after."],
         ),

@@ -21,10 +21,13 @@ _BEFORE_NUMBER = _words("no nos nr vol pp p fig ca approx abs art pág núm")
 # Abbreviations that often end a sentence too ("Apple Inc. The ..."): a boundary only before a typical opener.
 _SOFT = _words("inc ltd co corp bros jr sr etc usw al jan feb mar apr jun jul aug sep sept oct nov dec")
 _ACRONYM = re.compile(r"(?:[A-Za-z]\.){2,}$")  # "U.S.", "U.K."
-# A short capitalised token with its dot before two words in capitals is a name set in capitals ("the ID. SPACE
-# VIZZION"), not a sentence's end; so is the same token before one such word later in the paragraph ("the ID.
-# BUZZ"). Before one word alone it ends a sentence: "... to the US. IBM shares fell", "... at the UN. NATO ...".
+# A short token in capitals with its dot before a word in capitals is a name set in capitals ("the ID. BUZZ", "the
+# VW ID. GTI"), not a sentence's end, unless the token is one of the acronyms that often end a sentence ("... to the
+# US. IBM shares fell", "... at the UN. NATO ministers"). Longer tokens ("NASA.") always may end one.
 _CAPITALS_NAME = re.compile(r"[A-Z]{2,3}\.")
+_SENTENCE_ENDING_ACRONYMS = _words(
+    """US USA UK UN EU UAE FBI CIA NSA WHO IMF EPA FDA SEC BBC CNN NBC CBS ABC NPR NBA NFL NHL MLB GOP NHS ECB"""
+)
 _SENTENCE_OPENERS = _words(
     """the a an in on at but and he she it they we i this that these those there his her its their our after
     before when while if as so yet for now then meanwhile however der die das ein eine er sie es wir ich aber
@@ -67,7 +70,6 @@ _CJK_END = "。！？｡"
 # before its guillemet, German closes with “), then whitespace. CJK punctuation needs no whitespace after it.
 _BOUNDARY = re.compile(r"(?P<punct>[.!?…" + _CJK_END + r"]+)(?P<close>(?:\s?»)?[\"'”’“»」』)\]]*)(?P<space>\s*)")
 _NEXT_WORD = re.compile(r"[\"'“‘«„(\[]*([^\s,;:]*)")
-_WORD_AFTER = re.compile(r"\s*([^\s,;:]*)")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*(?=\S)")
 _NON_WORD = re.compile(r"\W")
@@ -97,10 +99,9 @@ def _split_paragraph(paragraph: str, language: str) -> list[str]:
     text = " ".join(paragraph.split())  # the same whitespace as `\s`, without a regex
     sentences: list[str] = []
     start = 0
-    names: set[str] = set()  # short tokens seen opening a name in capitals ("ID." of "ID. SPACE VIZZION")
     for match in _BOUNDARY.finditer(text):
         end = match.end("close")
-        if _is_boundary(text, match, language, names):
+        if _is_boundary(text, match, language):
             piece = text[start:end].strip()
             if piece:
                 sentences.append(piece)
@@ -111,7 +112,7 @@ def _split_paragraph(paragraph: str, language: str) -> list[str]:
     return sentences
 
 
-def _is_boundary(text: str, match: re.Match[str], language: str, names: set[str]) -> bool:
+def _is_boundary(text: str, match: re.Match[str], language: str) -> bool:
     punct = match.group("punct")
     end = match.end()
     if punct[-1] in _CJK_END or end == len(text):
@@ -125,23 +126,14 @@ def _is_boundary(text: str, match: re.Match[str], language: str, names: set[str]
     following = _NEXT_WORD.match(text, end)
     next_word = following.group(1) if following else ""
     word = _word_before(text, match.start())
-    if _in_capitals(next_word) and _opens_capitals_name(word, text, following.end() if following else end, names):
+    if _in_capitals(next_word) and _opens_capitals_name(word):
         return False
     return not _is_abbreviation(word, next_word.lower(), language)
 
 
-def _opens_capitals_name(word: str, text: str, after: int, names: set[str]) -> bool:
-    """`word` (a short token in capitals with its dot) and the word in capitals after it are a name: two words in
-    capitals follow, or `word` opened one before in the paragraph (then it joins `names`)."""
-    if not _CAPITALS_NAME.fullmatch(word):
-        return False
-    if word in names:
-        return True
-    following = _WORD_AFTER.match(text, after)
-    if following and _in_capitals(following.group(1)):
-        names.add(word)
-        return True
-    return False
+def _opens_capitals_name(word: str) -> bool:
+    """`word`, a short token in capitals with its dot before a word in capitals, opens a name set in capitals."""
+    return bool(_CAPITALS_NAME.fullmatch(word)) and word[:-1] not in _SENTENCE_ENDING_ACRONYMS
 
 
 def _opens_sentence(first: str) -> bool:
