@@ -320,6 +320,25 @@ def test_a_video_description_opening_with_an_emoji_or_a_bracket_keeps_its_openin
     assert digest.summary == about
 
 
+@pytest.mark.parametrize(
+    "prompts",
+    [
+        "► Subscribe: https://tube.example/c/rides ► Follow us on Instagram.",
+        "👉 Follow us on Instagram for more!",
+        "➡️ Read more: https://example.com/paris",
+        "#shorts #paris #bikes",
+        "https://example.com/paris www.example.com/rides",
+    ],
+)
+def test_a_video_description_s_prompts_behind_an_arrow_or_emoji_and_its_hashtags_and_links_are_left_out(
+    prompts: str,
+) -> None:
+    description = f"{prompts}\nParis tripled its protected bike lanes in four years. We rode all of them."
+    article = Article(title="A video", description=description, text=description)
+    digest = media_digest(article, "video", "https://tube.example/v/1", "video", None)
+    assert digest.summary == "Paris tripled its protected bike lanes in four years. We rode all of them."
+
+
 def test_a_video_page_without_a_description_stays_a_video_whatever_its_text() -> None:
     """Its text may be the "up next" list or the comments: only a description shows the text is far longer."""
     text = "Up next: another clip about the harbour and its boats. " * 20
