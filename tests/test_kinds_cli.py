@@ -282,6 +282,29 @@ def test_a_video_beside_a_web_page_in_a_json_ld_graph_names_its_author() -> None
     assert facts.kind == "video" and facts.authors == ["Jane Rider"] and facts.duration_s == 750
 
 
+_STORY_BESIDE_CLIP = {"@context": "https://schema.org", "@graph": [
+    {"@type": "WebPage", "@id": "https://news.example/library#page", "name": "Council closes Elm Street library"},
+    {"@type": "VideoObject", "@id": "https://news.example/library#clip", "name": "Library vote", "duration": "PT1M30S",
+     "author": {"@type": "Person", "name": "Video Desk"}},
+]}  # fmt: skip
+
+
+def test_a_news_story_whose_web_page_has_a_clip_beside_it_stays_an_article() -> None:
+    """No og:type video and the WebPage's mainEntity is not the clip: the clip is only something the story shows."""
+    html = (f"<html><head><script type='application/ld+json'>{json.dumps(_STORY_BESIDE_CLIP)}</script></head>"
+            "<body><h1>Council closes Elm Street library</h1><p>By Jane Doe</p></body></html>")  # fmt: skip
+    facts = extract_metadata(html, "https://news.example/library").facts
+    assert facts.kind is None and facts.authors == [] and facts.duration_s is None
+
+
+def test_a_web_page_whose_main_entity_is_its_video_is_a_video() -> None:
+    graph = json.loads(json.dumps(_STORY_BESIDE_CLIP))
+    graph["@graph"][0]["mainEntity"] = {"@id": "https://news.example/library#clip"}
+    html = f"<html><head><script type='application/ld+json'>{json.dumps(graph)}</script></head><body></body></html>"
+    facts = extract_metadata(html, "https://news.example/library").facts
+    assert facts.kind == "video" and facts.authors == ["Video Desk"] and facts.duration_s == 90
+
+
 @pytest.mark.parametrize(
     ("description", "about"),
     [
@@ -295,6 +318,25 @@ def test_a_video_description_opening_with_an_emoji_or_a_bracket_keeps_its_openin
     article = Article(title="A video", description=description, text=description)
     digest = media_digest(article, "video", "https://tube.example/v/1", "video", None)
     assert digest.summary == about
+
+
+@pytest.mark.parametrize(
+    "prompts",
+    [
+        "► Subscribe: https://tube.example/c/rides ► Follow us on Instagram.",
+        "👉 Follow us on Instagram for more!",
+        "➡️ Read more: https://example.com/paris",
+        "#shorts #paris #bikes",
+        "https://example.com/paris www.example.com/rides",
+    ],
+)
+def test_a_video_description_s_prompts_behind_an_arrow_or_emoji_and_its_hashtags_and_links_are_left_out(
+    prompts: str,
+) -> None:
+    description = f"{prompts}\nParis tripled its protected bike lanes in four years. We rode all of them."
+    article = Article(title="A video", description=description, text=description)
+    digest = media_digest(article, "video", "https://tube.example/v/1", "video", None)
+    assert digest.summary == "Paris tripled its protected bike lanes in four years. We rode all of them."
 
 
 def test_a_video_page_without_a_description_stays_a_video_whatever_its_text() -> None:

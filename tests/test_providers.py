@@ -174,3 +174,19 @@ def test_a_pdf_line_as_narrow_as_its_neighbours_is_wrapped_text_not_a_heading() 
         " fares."
     )
     assert page_paragraphs(["", ""]) == []  # a scan's pages have no text
+
+
+def test_a_pdf_heading_between_short_lines_that_end_sentences_is_a_paragraph_of_its_own() -> None:
+    page = "\n".join([
+        "The council approved the new transport budget on Tuesday evening after a long debate on spending.",
+        "Most of the money goes to buses, trams and the cycle lanes that were promised before the elections.",
+        "The vote was close.",
+        "Recommendations",
+        "Cut fares for students.",
+        "Extend the night buses to the outer districts and publish the timetable before the summer.",
+    ])  # fmt: skip
+    assert page_paragraphs([page])[-3:] == [
+        "Recommendations",
+        "Cut fares for students.",
+        "Extend the night buses to the outer districts and publish the timetable before the summer.",
+    ]

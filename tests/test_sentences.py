@@ -52,6 +52,10 @@ from bot.pipeline.sentences import headings, leans_on_context, quotation_fragmen
             ],
         ),
         (
+            "Volkswagen unveiled the ID. BUZZ at the show. The VW ID. GTI is fast.",
+            ["Volkswagen unveiled the ID. BUZZ at the show.", "The VW ID. GTI is fast."],
+        ),
+        (
             "He left the EU. THE END came soon after.",
             ["He left the EU.", "THE END came soon after."],
         ),
@@ -170,6 +174,14 @@ def test_whitespace_is_normalised_and_empty_text_gives_nothing() -> None:
         ("Alors que le gouvernement hésite, les maires agissent.", False),
         ("Ainsi va la vie dans les petites communes du Jura.", False),
         ("Enfin libre, le journaliste est rentré à Paris.", False),
+        ("At first the company refused to pay.", True),
+        ("In turn the council asked for a second vote.", True),
+        ("At the same time the company cut 300 jobs.", True),
+        ("Ainsi le gouvernement a renoncé à la réforme.", True),
+        ("Enfin le ministre a parlé.", True),
+        ("Alors le maire a démissionné.", True),
+        ("Alors qu'il pleuvait, les maires agissaient.", False),
+        ("Alors qu’il pleuvait, les maires agissaient.", False),
     ],
 )
 def test_leans_on_context(sentence: str, leans: bool) -> None:
@@ -256,3 +268,15 @@ def test_a_straight_mark_after_a_digit_closes_an_open_quotation() -> None:
     text = 'Voters will decide on "Measure 12" in November. The measure would raise the sales tax by half a cent.'
     assert quotation_fragments(text) == frozenset()
     assert quotation_fragments('The 6.1" screen is bright. It sells for 799 dollars.') == frozenset()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"The 13" model is the one to buy," the reviewer said. Apple sells it in stores.',
+        '"He is 6\'4" and fast," the coach said. The team won.',
+        'Voters will decide on "Measure 12" in November. "It passed," she said.',
+    ],
+)
+def test_a_straight_mark_after_a_digit_inside_a_quotation_is_an_inch_mark_when_a_later_one_closes(text: str) -> None:
+    assert quotation_fragments(text) == frozenset()

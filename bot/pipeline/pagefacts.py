@@ -111,14 +111,17 @@ def _media_kind(meta: dict[str, str], media: Media | None, ld_kinds: set[str]) -
     sites' templates declare og:type video on every story that has a player at the top."""
     if ld_kinds & ARTICLE_TYPES:
         return None
-    og_type = meta.get("og:type", "").lower()
-    if og_type.startswith("video"):
-        return "video"
-    if og_type.startswith("music"):
-        return "audio"
+    if kind := og_media_kind(meta):
+        return kind
     if media is not None:
         return next((MEDIA_TYPES[t] for t in media[1] if t in MEDIA_TYPES), None)
     return None
+
+
+def og_media_kind(meta: dict[str, str]) -> str | None:
+    """video or audio when the page's og:type says it is one."""
+    og_type = meta.get("og:type", "").lower()
+    return "video" if og_type.startswith("video") else "audio" if og_type.startswith("music") else None
 
 
 def _duration(meta: dict[str, str], media_ld: dict[str, Any]) -> int | None:

@@ -320,15 +320,18 @@ def _is_heading(line: str, before: str, neighbours: tuple[str, str], typical: in
     stops short although the next line's first word would have fit on it, and the next line opens a sentence.
 
     It must stop short of the lines around it as well as of the page's typical width: lines set narrower than
-    the page (beside a figure, in a column under full-width text) are as wide as their neighbours.
+    the page (beside a figure, in a column under full-width text) are as wide as their neighbours. A neighbour
+    that ends a sentence ("The vote was close.") is short for that reason and says nothing of the column's width:
+    without another neighbour, the page's typical width counts.
     """
-    previous, after = neighbours
+    after = neighbours[1]
     next_word = after.split(maxsplit=1)[0] if after.strip() else ""
     width = len(line) + 1 + len(next_word)
+    column = [len(near) for near in neighbours if near and not near.endswith(_TERMINAL)]
     return (
         next_word[:1].isupper()
         and not line.endswith(_TERMINAL)
-        and width < 0.8 * min(typical, max(len(previous), len(after)))
+        and width < 0.8 * min(typical, max(column, default=typical))
         and (not before or before.endswith(_TERMINAL))
     )
 

@@ -21,10 +21,13 @@ _BEFORE_NUMBER = _words("no nos nr vol pp p fig ca approx abs art pág núm")
 # Abbreviations that often end a sentence too ("Apple Inc. The ..."): a boundary only before a typical opener.
 _SOFT = _words("inc ltd co corp bros jr sr etc usw al jan feb mar apr jun jul aug sep sept oct nov dec")
 _ACRONYM = re.compile(r"(?:[A-Za-z]\.){2,}$")  # "U.S.", "U.K."
-# A short capitalised token with its dot before two words in capitals is a name set in capitals ("the ID. SPACE
-# VIZZION"), not a sentence's end; so is the same token before one such word later in the paragraph ("the ID.
-# BUZZ"). Before one word alone it ends a sentence: "... to the US. IBM shares fell", "... at the UN. NATO ...".
+# A short token in capitals with its dot before a word in capitals is a name set in capitals ("the ID. BUZZ", "the
+# VW ID. GTI"), not a sentence's end, unless the token is one of the acronyms that often end a sentence ("... to the
+# US. IBM shares fell", "... at the UN. NATO ministers"). Longer tokens ("NASA.") always may end one.
 _CAPITALS_NAME = re.compile(r"[A-Z]{2,3}\.")
+_SENTENCE_ENDING_ACRONYMS = _words(
+    """US USA UK UN EU UAE FBI CIA NSA WHO IMF EPA FDA SEC BBC CNN NBC CBS ABC NPR NBA NFL NHL MLB GOP NHS ECB"""
+)
 _SENTENCE_OPENERS = _words(
     """the a an in on at but and he she it they we i this that these those there his her its their our after
     before when while if as so yet for now then meanwhile however der die das ein eine er sie es wir ich aber
@@ -47,13 +50,13 @@ _DANGLING = _words(
     lui lei loro questo questa ciò ma poi anche quindi però hij zij dit dat maar ook toen"""
 )
 # Openers of several words that point back the same way ("Before this,", "Sin embargo,", "Por eso"); not
-# those that name what they refer to ("In addition to its order ...", "As a result of the storm ..."). Those that
-# also open standalone sentences point back only before a comma: "At first, nobody ..." but "At first glance",
-# "In turn-based games", "Alors que le gouvernement ..." (while the government ...).
+# those that name what they refer to ("In addition to its order ...", "As a result of the storm ...") or that open
+# standalone sentences with a word or two more: "At first glance", "In turn-based games", "At the same time as the
+# strike", "Alors que le gouvernement ..." (while the government ...), "Ainsi va la vie", "Enfin libre".
 _DANGLING_PHRASE = re.compile(
-    r"(?:(?:before|after|despite|because of|besides|like) (?:this|that|these|those)(?=,)|at first(?=,)"
-    r"|in addition(?! to)|on the other hand|as a result(?! of)|even so|in turn(?=,)|(?:in|by) contrast(?! to| with)"
-    r"|at the same time(?=,)|(?:alors|ainsi|enfin)(?=,)"
+    r"(?:(?:before|after|despite|because of|besides|like) (?:this|that|these|those)(?=,)"
+    r"|at first(?! glance| sight)|in addition(?! to)|on the other hand|as a result(?! of)|even so|in turn(?!-)"
+    r"|(?:in|by) contrast(?! to| with)|at the same time(?! as)|alors(?! que\b| qu['’])|ainsi(?! va)|enfin(?! libre)"
     r"|in other words|that said|for this reason|on top of that|sin embargo|no obstante|por (?:eso|ello|esto"
     r"|lo tanto|tanto)|aun así|a pesar de (?:eso|ello|esto)|en revanche|par conséquent|de plus(?=,)|en outre"
     r"|c'est pourquoi|d'ailleurs|malgré (?:cela|ça)|après (?:cela|ça)|no entanto|por isso|por outro lado|além disso"
@@ -67,7 +70,6 @@ _CJK_END = "。！？｡"
 # before its guillemet, German closes with “), then whitespace. CJK punctuation needs no whitespace after it.
 _BOUNDARY = re.compile(r"(?P<punct>[.!?…" + _CJK_END + r"]+)(?P<close>(?:\s?»)?[\"'”’“»」』)\]]*)(?P<space>\s*)")
 _NEXT_WORD = re.compile(r"[\"'“‘«„(\[]*([^\s,;:]*)")
-_WORD_AFTER = re.compile(r"\s*([^\s,;:]*)")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*(?=\S)")
 _NON_WORD = re.compile(r"\W")
@@ -97,10 +99,9 @@ def _split_paragraph(paragraph: str, language: str) -> list[str]:
     text = " ".join(paragraph.split())  # the same whitespace as `\s`, without a regex
     sentences: list[str] = []
     start = 0
-    names: set[str] = set()  # short tokens seen opening a name in capitals ("ID." of "ID. SPACE VIZZION")
     for match in _BOUNDARY.finditer(text):
         end = match.end("close")
-        if _is_boundary(text, match, language, names):
+        if _is_boundary(text, match, language):
             piece = text[start:end].strip()
             if piece:
                 sentences.append(piece)
@@ -111,7 +112,7 @@ def _split_paragraph(paragraph: str, language: str) -> list[str]:
     return sentences
 
 
-def _is_boundary(text: str, match: re.Match[str], language: str, names: set[str]) -> bool:
+def _is_boundary(text: str, match: re.Match[str], language: str) -> bool:
     punct = match.group("punct")
     end = match.end()
     if punct[-1] in _CJK_END or end == len(text):
@@ -125,23 +126,14 @@ def _is_boundary(text: str, match: re.Match[str], language: str, names: set[str]
     following = _NEXT_WORD.match(text, end)
     next_word = following.group(1) if following else ""
     word = _word_before(text, match.start())
-    if _in_capitals(next_word) and _opens_capitals_name(word, text, following.end() if following else end, names):
+    if _in_capitals(next_word) and _opens_capitals_name(word):
         return False
     return not _is_abbreviation(word, next_word.lower(), language)
 
 
-def _opens_capitals_name(word: str, text: str, after: int, names: set[str]) -> bool:
-    """`word` (a short token in capitals with its dot) and the word in capitals after it are a name: two words in
-    capitals follow, or `word` opened one before in the paragraph (then it joins `names`)."""
-    if not _CAPITALS_NAME.fullmatch(word):
-        return False
-    if word in names:
-        return True
-    following = _WORD_AFTER.match(text, after)
-    if following and _in_capitals(following.group(1)):
-        names.add(word)
-        return True
-    return False
+def _opens_capitals_name(word: str) -> bool:
+    """`word`, a short token in capitals with its dot before a word in capitals, opens a name set in capitals."""
+    return bool(_CAPITALS_NAME.fullmatch(word)) and word[:-1] not in _SENTENCE_ENDING_ACRONYMS
 
 
 def _opens_sentence(first: str) -> bool:
@@ -212,23 +204,36 @@ def quotation_fragments(text: str, language: str | None = None) -> frozenset[str
     one opens again there); a sentence holding a whole quotation, with or without its speaker, is not one.
     """
     fragments: set[str] = set()
+    lang = (language or "").lower()[:2]
     for paragraph in _PARAGRAPH_BREAK.split(text):
         if not _DOUBLE_QUOTE.search(paragraph):
             continue  # most paragraphs: no need to split them again
+        sentences = [sentence for line in _split_lines(paragraph) for sentence in _split_paragraph(line, lang)]
         inside = False
-        for line in _split_lines(paragraph):
-            for sentence in _split_paragraph(line, (language or "").lower()[:2]):
-                began_inside, inside = _quotation_state(sentence, inside)
-                if began_inside or inside:
-                    fragments.add(sentence)
+        for sentence, later_closes in zip(sentences, _later_marks_close(sentences), strict=True):
+            began_inside, inside = _quotation_state(sentence, inside, later_closes)
+            if began_inside or inside:
+                fragments.add(sentence)
     return frozenset(fragments)
 
 
-def _quotation_state(sentence: str, inside: bool) -> tuple[bool, bool]:
-    """Whether the sentence began inside a quotation, and whether one is still open at its end."""
+def _later_marks_close(sentences: list[str]) -> list[bool]:
+    """For each sentence, whether the first straight mark in the sentences after it could close a quotation."""
+    found: list[bool] = []
+    closes = False
+    for sentence in reversed(sentences):
+        found.append(closes)
+        if (first := sentence.find('"')) >= 0:
+            closes = _could_close(sentence, first)
+    return found[::-1]
+
+
+def _quotation_state(sentence: str, inside: bool, later_closes: bool) -> tuple[bool, bool]:
+    """Whether the sentence began inside a quotation, and whether one is still open at its end. `later_closes`:
+    the first straight mark in the paragraph's later sentences could close a quotation."""
     began_inside = inside
     for mark in _DOUBLE_QUOTE.finditer(sentence):
-        opens = _opens_quotation(sentence, mark.start(), inside)
+        opens = _opens_quotation(sentence, mark.start(), inside, later_closes)
         if opens is None:
             continue
         began_inside = began_inside or (not opens and not inside)  # it closes words opened before it
@@ -236,25 +241,42 @@ def _quotation_state(sentence: str, inside: bool) -> tuple[bool, bool]:
     return began_inside, inside
 
 
-def _opens_quotation(sentence: str, at: int, inside: bool) -> bool | None:
+def _opens_quotation(sentence: str, at: int, inside: bool, later_closes: bool) -> bool | None:
     """Whether the mark at `at` opens a quotation (False: closes one, None: an inch mark, '6.1" screen').
 
-    A straight mark after a digit is an inch mark only outside a quotation: inside one it closes it ('on "Measure
-    12" in November'). Otherwise its neighbours tell, as with the German „...“ and »...«; a mark spaced on both
-    sides (the French « Non ») by its shape; a straight one spaced on both sides toggles.
+    A straight mark after a digit is an inch mark outside a quotation, and inside one when the next straight mark
+    of the paragraph could close it ('"The 13" model is the one to buy," he said.'); otherwise it closes it ('on
+    "Measure 12" in November'). Other marks' neighbours tell, as with the German „...“ and »...«; a mark spaced on
+    both sides (the French « Non ») by its shape; a straight one spaced on both sides toggles.
     """
     mark = sentence[at]
     before = sentence[at - 1] if at else " "
-    after = sentence[at + 1] if at + 1 < len(sentence) else " "
-    if mark == '"' and before.isdigit() and not inside:
+    if mark == '"' and before.isdigit() and (not inside or _next_mark_closes(sentence, at, later_closes)):
         return None
-    spaced_before = before.isspace() or before in _BEFORE_OPENING
-    spaced_after = after.isspace() or after in _AFTER_CLOSING
+    spaced_before, spaced_after = _spacing(sentence, at)
     if spaced_before != spaced_after:
         return spaced_before
     if mark == '"':
         return not inside
     return mark in "“„«"
+
+
+def _spacing(sentence: str, at: int) -> tuple[bool, bool]:
+    """Whether the mark at `at` is spaced before (as an opening one is) and after (as a closing one is)."""
+    before = sentence[at - 1] if at else " "
+    after = sentence[at + 1] if at + 1 < len(sentence) else " "
+    return before.isspace() or before in _BEFORE_OPENING, after.isspace() or after in _AFTER_CLOSING
+
+
+def _could_close(sentence: str, at: int) -> bool:
+    spaced_before, spaced_after = _spacing(sentence, at)
+    return spaced_after and not spaced_before
+
+
+def _next_mark_closes(sentence: str, at: int, later_closes: bool) -> bool:
+    """Whether the next straight mark after `at`, in the sentence or a later one of its paragraph, could close."""
+    following = sentence.find('"', at + 1)
+    return later_closes if following < 0 else _could_close(sentence, following)
 
 
 _CLOSING = "\"'”’»」』) "

@@ -43,17 +43,19 @@ STYLE_PENALTY = 0.5  # per flaw: a question, a photo caption, a start leaning on
 IDEAL_WORDS = (12, 32)
 
 # Page furniture, matched narrowly so that articles *about* cookies, subscriptions or JavaScript keep their prose.
-# Furniture that opens the sentence: prompts (in the languages the bot sees most: "Inscrivez-vous", "Assine
-# já"), and bylines ("By . Jill Reilly .", "By Jane Doe", "von Max Muster"). A newsletter or ebook of "ours" is a
-# prompt only after a verb addressing the reader ("Laden Sie jetzt unser E-Book ..."): prose mentions them too
-# ('"Our ebooks are now borrowed more often ...," the librarian said'), and so do the same verbs' other moods ("La
-# víctima recibe en su correo ...").
+# Furniture that opens the sentence (after any emoji, arrow or bullet: "► Follow us on Instagram"): prompts (in the
+# languages the bot sees most: "Inscrivez-vous", "Assine já", "Abbonati al Corriere ...", "Recibe en tu correo
+# ..."), a free ebook as a label ("Kostenloses E-Book: 10 Tipps ..."), and bylines ("By . Jill Reilly .", "By Jane
+# Doe", "von Max Muster"). In other languages than English a newsletter or ebook of "ours" is a prompt only after a
+# verb addressing the reader ("Laden Sie jetzt unser E-Book ..."): prose mentions them too ("... unseren Newsletter
+# zu abonnieren, sagte der Anwalt"), and so do the same verbs' other moods ("La víctima recibe en su correo ...").
 _FURNITURE_START = re.compile(
     r"(?:subscribe|sign up|advertisement|read more|related|share this|follow us|click here"
     r"|abonnieren sie|jetzt (?:abonnieren|anmelden|registrieren)|abonnez-vous|inscrivez-vous|suscr[ií]b(?:ete|ase)"
     r"|reg[ií]str(?:ate|ese)|inscreva-se|cadastre-se|assine (?:já|agora|a|o|nossa?)|iscriviti"
-    r"|abbonati (?:ora|subito)|registrati (?:ora|gratis|subito)|schrijf je in|meld je (?:nu )?aan|abonneer"
-    r"|(?:receba|recevez) (?:em|no|dans) (?:seu|votre) (?:e-?mail|caixa|boîte)"
+    r"|abbonati (?:al|alla|ai|ora|subito)|registrati (?:ora|gratis|subito)|schrijf je in|meld je (?:nu )?aan"
+    r"|abonneer|(?:receba|recevez) (?:em|no|dans) (?:seu|votre) (?:e-?mail|caixa|boîte)|recib[ea] en tu correo"
+    r"|(?:kostenlos\w*|free) e-?books?(?=:)|e-?books? (?:gratuit\w*|gratis|kostenlos)(?=:)"
     r"|(?:(?:get|download|grab|laden sie|holen sie sich|sichern sie sich|melden sie sich|téléchargez|recevez"
     r"|descarg(?:a|ue)|recib(?:e|a)|baixe|receba|scarica|ricevi|abbonati|ontvang) (?:[\w-]+ ){0,3}?|jetzt )"
     r"(?:our|unser\w*|notre|nos|nuestr[oa]s?|noss[oa]s?|(?:la|il|alla|al) nostr[oa]|onze) (?:free |kostenlos\w* "
@@ -65,7 +67,7 @@ _FURNITURE_START = re.compile(
 # search several times faster than an IGNORECASE alternation (it runs on every sentence of every article).
 _FURNITURE = re.compile(
     r"\b(?:click here\b|subscribe (?:now|today|for|to our)\b|sign up (?:for|to) (?:our|the|free)\b"
-    r"|our newsletters?\b|uses? cookies\b|accept (?:all )?cookies\b|cookie (?:policy|settings|preferences)\b"
+    r"|uses? cookies\b|accept (?:all )?cookies\b|cookie (?:policy|settings|preferences)\b"
     r"|(?:enable|turn on) javascript\b|javascript (?:is )?(?:disabled|required)\b|your browser does"
     r"|scroll down for\b|share this (?:article|story)\b|privacy policy\b|terms (?:of|and) (?:use|service|conditions)\b"
     r"|(?:published|updated):|last (?:updated|modified)\b"
@@ -73,6 +75,24 @@ _FURNITURE = re.compile(
     r"|(?:hier klicken|klicken sie hier|cliquez ici|haz clic|haga clic|clique aqui|clicca qui|klik hier)\b)"
     r"|all rights reserved|(?:copyright|©) (?:©\s*)?\d{4}"
     r"|\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?\s*)?(?:est|edt|gmt|bst|utc|cet|pst|pdt)\b"
+)
+# Emoji, arrows, bullets and brackets before a description's prompt ("👉 Follow us", "➡️ Read more"); not quotes
+# (someone's words) or the hash of a hashtag.
+_LEADING_SYMBOLS = re.compile(r"^[^\w#\"'“”‘’«»„]+")
+_TAGS_AND_LINKS = re.compile(r"(?:(?:#\w+|https?://\S+|www\.\S+)\W*)+")
+# English prompts anywhere in the sentence ("To get the latest, download our free ebook."), and second-person
+# sign-up verbs anywhere in a short one ("Pour recevoir notre newsletter, inscrivez-vous ici.", "Hier können Sie
+# unseren Newsletter abonnieren."), both searched in the lower-cased sentence; never in quoted or attributed speech
+# ('"Our ebooks are now borrowed more often ...," the librarian said', "..., sagte der Anwalt").
+_OURS = re.compile(r"\bour (?:free )?(?:newsletters?|e-?books?)\b")
+_SIGN_UP = re.compile(
+    r"\b(?:inscrivez-vous|abonnez-vous|suscr[ií]b(?:ete|ase)|iscriviti|cadastre-se|inscreva-se|abonnieren!"
+    r"|können sie (?:[\w-]+ ){1,3}abonnieren\b)"
+)
+_SIGN_UP_WORDS = 12
+_SPEECH = re.compile(
+    r"[\"“”„«»]|\b(?:said|says|told|added|sagte|sagt|erklärte|a dit|a déclaré|dijo|afirmó|disse|afirmou"
+    r"|ha detto|zei)\b"
 )
 # Datelines and wire credits that open a story: "(CNN) -- ", "Kabul, Afghanistan (CNN) -- ", "LONDON (Reuters) - ",
 # "CLEVELAND, Ohio – ", "DUBAI, United Arab Emirates — " (the city in capitals, the region maybe not).
@@ -184,9 +204,19 @@ def is_boilerplate(sentence: str) -> bool:
 
 
 def is_furniture(sentence: str) -> bool:
-    """Bylines, timestamps, prompts: the furniture patterns alone, for text that may open with an emoji or a
-    bracket ("🚲 Paris tripled ...", "[4K] A night walk ...") as a video's description does."""
-    return bool(_FURNITURE_START.match(sentence) or _FURNITURE.search(sentence.lower()))
+    """Bylines, timestamps, prompts, hashtags and links: the furniture patterns alone, for text that may open with an
+    emoji or a bracket ("🚲 Paris tripled ...", "[4K] A night walk ...") as a video's description does."""
+    opening = _LEADING_SYMBOLS.sub("", sentence)
+    if _FURNITURE_START.match(opening) or _TAGS_AND_LINKS.fullmatch(opening):
+        return True
+    lowered = sentence.lower()
+    return bool(_FURNITURE.search(lowered)) or _is_prompt(lowered)
+
+
+def _is_prompt(lowered: str) -> bool:
+    """A newsletter or ebook of "ours", or a short sentence asking the reader to sign up, unless someone says it."""
+    prompt = _OURS.search(lowered) or (_SIGN_UP.search(lowered) and len(lowered.split()) <= _SIGN_UP_WORDS)
+    return bool(prompt) and not _SPEECH.search(lowered)
 
 
 @lru_cache(maxsize=_CACHED_SENTENCES)

@@ -33,7 +33,7 @@ from bot.pipeline.metadata.markup import (
 )
 from bot.pipeline.metadata.names import byline_names, join_names, person_names
 from bot.pipeline.metadata.title import clean_title, find_title, title_candidates
-from bot.pipeline.pagefacts import ARTICLE_TYPES, MEDIA_TYPES, Media, page_facts
+from bot.pipeline.pagefacts import ARTICLE_TYPES, MEDIA_TYPES, Media, og_media_kind, page_facts
 from bot.pipeline.urls import absolute_http_url
 
 __all__ = [
@@ -65,7 +65,6 @@ def metadata_from_tree(tree: HtmlElement | None, url: str | None) -> Article:
         meta.get("og:description"), meta.get("description"), meta.get("twitter:description"),
         ld_text(ld.get("description")),
     )  # fmt: skip
-    kinds = ld_types(ld)  # a WebPage (Yoast's @graph) may sit beside the video it shows: look for that one too
     return Article(
         title=find_title(tree, meta, ld, site_name, url),
         site_name=site_name,
@@ -74,14 +73,28 @@ def metadata_from_tree(tree: HtmlElement | None, url: str | None) -> Article:
         language=language,
         canonical_url=canonical,
         description=description,
-        facts=page_facts(tree, meta, ld, kinds, None if kinds & ARTICLE_TYPES else _media_object(tree), url),
+        facts=page_facts(tree, meta, ld, ld_types(ld), _media_object(tree, meta, ld), url),
     )
 
 
-def _media_object(tree: HtmlElement) -> Media | None:
-    """The page's first schema.org video or audio object, with its types."""
+def _media_object(tree: HtmlElement, meta: dict[str, str], ld: dict[str, Any]) -> Media | None:
+    """The schema.org video or audio object the page is, with its types: the page's first one when it has no main
+    JSON-LD object. Beside a WebPage (Yoast's @graph) only the one the WebPage names as its mainEntity, or the first
+    one when og:type says the page is a video or audio (its author and length then fill the card): a news story
+    with a clip beside it is still an article. None beside an article."""
+    if ld_types(ld) & ARTICLE_TYPES:
+        return None
+    main = ld.get("mainEntity")
+    if isinstance(main, dict) and (types := ld_types(main)) & MEDIA_TYPES.keys():
+        return main, types
+    main_id = main.get("@id") if isinstance(main, dict) else None
+    any_media = not ld or og_media_kind(meta) is not None
     found = ((obj, ld_types(obj)) for obj in json_ld_objects(tree))
-    return next(((obj, types) for obj, types in found if types & MEDIA_TYPES.keys()), None)
+    return next(
+        ((obj, types) for obj, types in found
+         if types & MEDIA_TYPES.keys() and (any_media or (main_id and obj.get("@id") == main_id))),
+        None,
+    )  # fmt: skip
 
 
 def _site_name(*values: str | None) -> str | None:
