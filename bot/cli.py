@@ -232,7 +232,7 @@ def render_roundup(roundup: Roundup, console: Console) -> None:
         for hit in roundup.related:
             body.append(f"• [bold]{escape(hit.title)}[/bold] — [dim]{escape(hit.domain)} · {age(hit.shared_at)}[/dim]")
             body += [f"  {escape(line)}" for line in (hit.one_line, hit.canonical_url) if line]
-    title = f"This week in {escape(roundup.channel_id)} ({roundup.week})"
+    title = f"Roundup of {escape(roundup.channel_id)} ({roundup.week})"
     console.print(Panel("\n".join(body), title=f"[bold]{title}[/bold]", title_align="left"))
 
 

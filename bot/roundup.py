@@ -1,4 +1,5 @@
-"""A channel's weekly roundup: what it shared in a week, most shared first, and related reading it has not seen.
+"""A channel's weekly roundup: what it shared since its last roundup, most shared first, and related reading
+it has not seen.
 
 Slack-free: handlers/roundups.py turns a Roundup into Block Kit, bot/runtime/scheduler.py decides when to build one.
 """
@@ -119,7 +120,7 @@ async def roundup_start(service: DigestService, channel_id: str, end: datetime) 
         raise MemoryUnavailable("the end of the channel's last roundup is unknown")
     try:
         last = datetime.fromtimestamp(float(raw), UTC) if raw else None
-    except ValueError:  # not written by us: as if there were no last roundup
+    except (ValueError, OverflowError):  # not written by us (nan, inf, text): as if there were no last roundup
         last = None
     return last if last is not None and _utc(end) - last <= LONGEST else _utc(end) - WEEK
 

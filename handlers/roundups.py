@@ -77,7 +77,7 @@ def roundup_blocks(roundup: Roundup, sharers: Mapping[str, str]) -> tuple[str, l
     count = len(roundup.items) + roundup.more
     since = int(roundup.start.timestamp())
     blocks = [
-        _section(f"*This week in <#{roundup.channel_id}>*"),
+        _section(f"*Roundup of <#{roundup.channel_id}>*"),
         {"type": "context", "elements": [{"type": "mrkdwn", "text": (
             f"{count} link{'s' if count > 1 else ''} shared since <!date^{since}^{{date_short_pretty}}|"
             f"{roundup.start:%b %-d}>, most shared first"
@@ -87,7 +87,7 @@ def roundup_blocks(roundup: Roundup, sharers: Mapping[str, str]) -> tuple[str, l
     ]  # fmt: skip
     if roundup.related:
         blocks.append(_section(f"*Related reading you haven't seen*\n{related_lines(roundup.related)}"))
-    return f"This week in <#{roundup.channel_id}>: {count} link{'s' if count > 1 else ''} shared", blocks
+    return f"Roundup of <#{roundup.channel_id}>: {count} link{'s' if count > 1 else ''} shared", blocks
 
 
 async def post_roundup(client: AsyncWebClient, names: UserNames, channel_id: str, roundup: Roundup) -> None:

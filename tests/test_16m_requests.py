@@ -77,7 +77,7 @@ def test_a_replayed_roundup_now_posts_one_roundup(
     [answer] = answers_at(slack, "roundup-now")
     assert answer.params["text"] == "Posted the roundup in the channel."
     posts = slack.posts("C300")
-    assert len(posts) == 2 and posts[1].params["text"].startswith("This week in <#C300>")
+    assert len(posts) == 2 and posts[1].params["text"].startswith("Roundup of <#C300>")
 
 
 NOT_OBJECTS = [(b"[1,2]", JSON), (b"null", JSON), (b'"x"', JSON), (b"{not json", JSON), (b"payload=%5B1%5D", FORM),

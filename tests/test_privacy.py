@@ -113,7 +113,7 @@ def test_related_from_elsewhere_never_lists_private_links(workspace: Workspace) 
 def test_another_channels_roundup_never_lists_private_links(workspace: Workspace) -> None:
     workspace.share("/rivers", "C3")
     preview = workspace.command("roundup preview", "C3")
-    assert "This week in <#C3>" in preview and "Rivers are running dry" in preview
+    assert "Roundup of <#C3>" in preview and "Rivers are running dry" in preview
     assert leaks(preview, workspace) == []
     assert DROUGHT in workspace.command("roundup preview", PRIVATE)
 

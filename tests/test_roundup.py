@@ -258,6 +258,16 @@ async def test_a_roundups_end_is_kept_exactly_and_never_moved_back(service: Dige
     assert await roundup_start(service, "C1", end + timedelta(days=7)) == end
 
 
+@pytest.mark.parametrize("stored", [b"nan", b"inf", b"1e400", b"next monday"])
+async def test_an_end_not_written_by_the_bot_is_no_end_and_is_written_over(
+    service: DigestService, stored: bytes
+) -> None:
+    await service.redis.set(service.store.keys.roundup_end("C1"), stored)
+    assert await roundup_start(service, "C1", END) == END - WEEK
+    await record_end(service, "C1", END - timedelta(days=2))
+    assert await roundup_start(service, "C1", END) == END - timedelta(days=2)
+
+
 async def test_links_shared_after_the_end_wait_for_next_week(workspace: DigestService) -> None:
     await share(workspace, "C1", "blitz", "U4", END + timedelta(hours=1))
     roundup = await build_roundup(workspace, "T1", "C1", START, END)
@@ -287,8 +297,8 @@ def hostile_roundup(count: int) -> Roundup:
 @pytest.mark.parametrize("count", [1, 15])
 def test_blocks_stay_within_limits_and_escape_page_text(count: int) -> None:
     text, blocks = roundup_blocks(hostile_roundup(count), {"U1": "Tom <@U9> & co"})
-    assert text.startswith("This week in <#C1>")
-    assert blocks[0]["text"]["text"] == "*This week in <#C1>*"
+    assert text.startswith("Roundup of <#C1>")
+    assert blocks[0]["text"]["text"] == "*Roundup of <#C1>*"
     assert len(blocks) <= 50
     assert sum(len(json.dumps(b)) for b in blocks) < CARD_BUDGET + 1000
     sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
@@ -387,7 +397,7 @@ async def test_preview_answers_only_the_caller(workspace: DigestService, slack: 
     now = datetime.now(UTC)
     await share(workspace, "C3", "blitz", "U1", now - timedelta(hours=2))
     answer = await answer_command(parse_command("roundup preview"), body("C3"), bot_for(workspace, slack.base_url))
-    assert answer["text"].startswith("This week in <#C3>")
+    assert answer["text"].startswith("Roundup of <#C3>")
     assert url("blitz") in json.dumps(answer["blocks"])
     assert not slack.calls("chat.postMessage")
     assert await run(workspace, slack, "roundup preview", channel="C9") == QUIET_LINE
@@ -507,7 +517,7 @@ async def test_cli_previews_a_roundup_in_the_terminal(workspace: DigestService) 
     result = await cli(workspace, "--channel", "C5")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "This week in C5" in out and "(×2)" in out and "shared by U1" in out
+    assert "Roundup of C5" in out and "(×2)" in out and "shared by U1" in out
     assert out.index(STORIES["po"][0]) < out.index(STORIES["candidates"][0])  # most shared first
     assert "Related reading you haven't seen" in out and STORIES["rationing"][0] in out
     assert STORIES["desalination"][0] not in out  # only the private G1 shared it

@@ -98,6 +98,7 @@ return 0
 # end. ARGV: end (epoch s), TTL s. Returns 1.
 MOVE_ROUNDUP_END = """
 local current = tonumber(redis.call('GET', KEYS[1]) or '')
+if current ~= nil and (current ~= current or current == math.huge) then current = nil end  -- nan, inf: not ours
 if current == nil or current < tonumber(ARGV[1]) then
   redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 end
