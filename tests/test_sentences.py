@@ -280,3 +280,16 @@ def test_a_straight_mark_after_a_digit_closes_an_open_quotation() -> None:
 )
 def test_a_straight_mark_after_a_digit_inside_a_quotation_is_an_inch_mark_when_a_later_one_closes(text: str) -> None:
     assert quotation_fragments(text) == frozenset()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "“The 13\" model is the one to buy,” the reviewer said. Apple sells it in stores.",
+        "“I bought the 65\" TV,” she said.",
+        "«Le modèle 13\" est le meilleur», dit-il.",
+        "„Das 13\" Modell ist gut“, sagte er.",
+    ],
+)
+def test_a_straight_mark_after_a_digit_never_closes_a_curly_or_guillemet_quotation(text: str) -> None:
+    assert quotation_fragments(text) == frozenset()

@@ -209,10 +209,10 @@ def quotation_fragments(text: str, language: str | None = None) -> frozenset[str
         if not _DOUBLE_QUOTE.search(paragraph):
             continue  # most paragraphs: no need to split them again
         sentences = [sentence for line in _split_lines(paragraph) for sentence in _split_paragraph(line, lang)]
-        inside = False
+        opener = ""
         for sentence, later_closes in zip(sentences, _later_marks_close(sentences), strict=True):
-            began_inside, inside = _quotation_state(sentence, inside, later_closes)
-            if began_inside or inside:
+            began_inside, opener = _quotation_state(sentence, opener, later_closes)
+            if began_inside or opener:
                 fragments.add(sentence)
     return frozenset(fragments)
 
@@ -228,36 +228,40 @@ def _later_marks_close(sentences: list[str]) -> list[bool]:
     return found[::-1]
 
 
-def _quotation_state(sentence: str, inside: bool, later_closes: bool) -> tuple[bool, bool]:
-    """Whether the sentence began inside a quotation, and whether one is still open at its end. `later_closes`:
-    the first straight mark in the paragraph's later sentences could close a quotation."""
-    began_inside = inside
+def _quotation_state(sentence: str, opener: str, later_closes: bool) -> tuple[bool, str]:
+    """Whether the sentence began inside a quotation, and the mark that opened the one still open at its end ("":
+    none). `opener`: the mark that opened the one open before it. `later_closes`: the first straight mark in the
+    paragraph's later sentences could close a quotation."""
+    began_inside = bool(opener)
     for mark in _DOUBLE_QUOTE.finditer(sentence):
-        opens = _opens_quotation(sentence, mark.start(), inside, later_closes)
+        opens = _opens_quotation(sentence, mark.start(), opener, later_closes)
         if opens is None:
             continue
-        began_inside = began_inside or (not opens and not inside)  # it closes words opened before it
-        inside = opens
-    return began_inside, inside
+        began_inside = began_inside or (not opens and not opener)  # it closes words opened before it
+        opener = mark.group() if opens else ""
+    return began_inside, opener
 
 
-def _opens_quotation(sentence: str, at: int, inside: bool, later_closes: bool) -> bool | None:
+def _opens_quotation(sentence: str, at: int, opener: str, later_closes: bool) -> bool | None:
     """Whether the mark at `at` opens a quotation (False: closes one, None: an inch mark, '6.1" screen').
+    `opener`: the mark that opened the quotation the mark is in ("": none).
 
-    A straight mark after a digit is an inch mark outside a quotation, and inside one when the next straight mark
-    of the paragraph could close it ('"The 13" model is the one to buy," he said.'); otherwise it closes it ('on
-    "Measure 12" in November'). Other marks' neighbours tell, as with the German „...“ and »...«; a mark spaced on
-    both sides (the French « Non ») by its shape; a straight one spaced on both sides toggles.
+    A straight mark after a digit may close only a quotation a straight mark opened, and even then is an inch mark
+    when the next straight mark of the paragraph could close it ('"The 13" model is the one to buy," he said.');
+    otherwise it closes it ('on "Measure 12" in November'). Outside a quotation, or inside a curly or guillemet one
+    ('“The 13" model ...,” he said.'), it is an inch mark. Other marks' neighbours tell, as with the German „...“
+    and »...«; a mark spaced on both sides (the French « Non ») by its shape; a straight one spaced on both sides
+    toggles.
     """
     mark = sentence[at]
     before = sentence[at - 1] if at else " "
-    if mark == '"' and before.isdigit() and (not inside or _next_mark_closes(sentence, at, later_closes)):
+    if mark == '"' and before.isdigit() and (opener != '"' or _next_mark_closes(sentence, at, later_closes)):
         return None
     spaced_before, spaced_after = _spacing(sentence, at)
     if spaced_before != spaced_after:
         return spaced_before
     if mark == '"':
-        return not inside
+        return not opener
     return mark in "“„«"
 
 
