@@ -182,6 +182,11 @@ def test_whitespace_is_normalised_and_empty_text_gives_nothing() -> None:
         ("Alors le maire a démissionné.", True),
         ("Alors qu'il pleuvait, les maires agissaient.", False),
         ("Alors qu’il pleuvait, les maires agissaient.", False),
+        ("At first light the troops moved in.", False),
+        ("At first blush the plan looks cheap.", False),
+        ("At first hand, the reporter saw the damage.", False),
+        ("Ainsi que l'a annoncé le ministre, la réforme est reportée.", False),
+        ("Ainsi qu’il l’avait promis, le maire a démissionné.", False),
     ],
 )
 def test_leans_on_context(sentence: str, leans: bool) -> None:

@@ -51,12 +51,14 @@ _DANGLING = _words(
 )
 # Openers of several words that point back the same way ("Before this,", "Sin embargo,", "Por eso"); not
 # those that name what they refer to ("In addition to its order ...", "As a result of the storm ...") or that open
-# standalone sentences with a word or two more: "At first glance", "In turn-based games", "At the same time as the
-# strike", "Alors que le gouvernement ..." (while the government ...), "Ainsi va la vie", "Enfin libre".
+# standalone sentences with a word or two more: "At first glance", "At first light", "In turn-based games", "At the
+# same time as the strike", "Alors que le gouvernement ..." (while the government ...), "Ainsi que l'a annoncé le
+# ministre" (as the minister announced), "Ainsi va la vie", "Enfin libre".
 _DANGLING_PHRASE = re.compile(
     r"(?:(?:before|after|despite|because of|besides|like) (?:this|that|these|those)(?=,)"
-    r"|at first(?! glance| sight)|in addition(?! to)|on the other hand|as a result(?! of)|even so|in turn(?!-)"
-    r"|(?:in|by) contrast(?! to| with)|at the same time(?! as)|alors(?! que\b| qu['’])|ainsi(?! va)|enfin(?! libre)"
+    r"|at first(?! glance| sight| light| blush| hand)|in addition(?! to)|on the other hand|as a result(?! of)"
+    r"|even so|in turn(?!-)|(?:in|by) contrast(?! to| with)|at the same time(?! as)|alors(?! que\b| qu['’])"
+    r"|ainsi(?! que\b| qu['’]| va)|enfin(?! libre)"
     r"|in other words|that said|for this reason|on top of that|sin embargo|no obstante|por (?:eso|ello|esto"
     r"|lo tanto|tanto)|aun así|a pesar de (?:eso|ello|esto)|en revanche|par conséquent|de plus(?=,)|en outre"
     r"|c'est pourquoi|d'ailleurs|malgré (?:cela|ça)|après (?:cela|ça)|no entanto|por isso|por outro lado|além disso"
