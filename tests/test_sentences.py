@@ -72,6 +72,12 @@ from bot.pipeline.sentences import headings, leans_on_context, quotation_fragmen
                 "NATO ministers met.",
             ],
         ),
+        ("It was made by AMD. AMD shares rose.", ["It was made by AMD.", "AMD shares rose."]),
+        ("She moved to NYC. NYC rents are high.", ["She moved to NYC.", "NYC rents are high."]),
+        ("It aired on ITV. ITV said it was proud.", ["It aired on ITV.", "ITV said it was proud."]),
+        ("The firm is based in LA. NBC reported it.", ["The firm is based in LA.", "NBC reported it."]),
+        ("They paid in USD. EUR rates fell.", ["They paid in USD.", "EUR rates fell."]),
+        ("They met in DC. GBP rates fell.", ["They met in DC.", "GBP rates fell."]),
     ],
 )
 def test_english_news_text(text: str, expected: list[str]) -> None:

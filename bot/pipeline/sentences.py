@@ -22,11 +22,13 @@ _BEFORE_NUMBER = _words("no nos nr vol pp p fig ca approx abs art pág núm")
 _SOFT = _words("inc ltd co corp bros jr sr etc usw al jan feb mar apr jun jul aug sep sept oct nov dec")
 _ACRONYM = re.compile(r"(?:[A-Za-z]\.){2,}$")  # "U.S.", "U.K."
 # A short token in capitals with its dot before a word in capitals is a name set in capitals ("the ID. BUZZ", "the
-# VW ID. GTI"), not a sentence's end, unless the token is one of the acronyms that often end a sentence ("... to the
-# US. IBM shares fell", "... at the UN. NATO ministers"). Longer tokens ("NASA.") always may end one.
+# VW ID. GTI"), not a sentence's end, unless the token or the next word is one of the acronyms that often end a
+# sentence ("... to the US. IBM shares fell", "... in LA. NBC reported it") or the next word repeats the token
+# ("... by AMD. AMD shares rose"). Longer tokens ("NASA.") always may end one.
 _CAPITALS_NAME = re.compile(r"[A-Z]{2,3}\.")
 _SENTENCE_ENDING_ACRONYMS = _words(
-    """US USA UK UN EU UAE FBI CIA NSA WHO IMF EPA FDA SEC BBC CNN NBC CBS ABC NPR NBA NFL NHL MLB GOP NHS ECB"""
+    """US USA UK UN EU UAE FBI CIA NSA WHO IMF EPA FDA SEC BBC CNN NBC CBS ABC NPR NBA NFL NHL MLB GOP NHS ECB
+    LA NYC DC ITV USD EUR GBP"""
 )
 _SENTENCE_OPENERS = _words(
     """the a an in on at but and he she it they we i this that these those there his her its their our after
@@ -128,14 +130,16 @@ def _is_boundary(text: str, match: re.Match[str], language: str) -> bool:
     following = _NEXT_WORD.match(text, end)
     next_word = following.group(1) if following else ""
     word = _word_before(text, match.start())
-    if _in_capitals(next_word) and _opens_capitals_name(word):
+    if _in_capitals(next_word) and _opens_capitals_name(word, next_word):
         return False
     return not _is_abbreviation(word, next_word.lower(), language)
 
 
-def _opens_capitals_name(word: str) -> bool:
-    """`word`, a short token in capitals with its dot before a word in capitals, opens a name set in capitals."""
-    return bool(_CAPITALS_NAME.fullmatch(word)) and word[:-1] not in _SENTENCE_ENDING_ACRONYMS
+def _opens_capitals_name(word: str, next_word: str) -> bool:
+    """`word`, a short token in capitals with its dot before `next_word` in capitals, opens a name set in capitals."""
+    token, following = word[:-1], _NON_WORD.sub("", next_word)
+    acronyms = _SENTENCE_ENDING_ACRONYMS
+    return bool(_CAPITALS_NAME.fullmatch(word)) and following != token and not {token, following} & acronyms
 
 
 def _opens_sentence(first: str) -> bool:
