@@ -202,6 +202,8 @@ def test_page_furniture_is_dropped_whatever_its_case() -> None:
         ("E-book gratuito: como investir em ações", True),
         ("Quer receber nossa newsletter? Cadastre-se.", True),
         ("Abbonati al Corriere della Sera a 1 euro al mese per il primo anno.", True),
+        ("Abbonati ai giornali in calo del 10%.", False),  # subscribers to newspapers, not a prompt
+        ("Abbonati ai nostri newsletter e ricevi le notizie ogni mattina.", True),
         ("Recibe en tu correo las últimas noticias de tu ciudad.", True),
         ("To get the latest, download our free ebook.", True),
         ("Get the best of our reporting in our newsletter.", True),

@@ -53,13 +53,14 @@ _FURNITURE_START = re.compile(
     r"(?:subscribe|sign up|advertisement|read more|related|share this|follow us|click here"
     r"|abonnieren sie|jetzt (?:abonnieren|anmelden|registrieren)|abonnez-vous|inscrivez-vous|suscr[ií]b(?:ete|ase)"
     r"|reg[ií]str(?:ate|ese)|inscreva-se|cadastre-se|assine (?:já|agora|a|o|nossa?)|iscriviti"
-    r"|abbonati (?:al|alla|ai|ora|subito)|registrati (?:ora|gratis|subito)|schrijf je in|meld je (?:nu )?aan"
+    r"|abbonati (?:al|alla|ora|subito)|registrati (?:ora|gratis|subito)|schrijf je in|meld je (?:nu )?aan"
     r"|abonneer|(?:receba|recevez) (?:em|no|dans) (?:seu|votre) (?:e-?mail|caixa|boîte)|recib[ea] en tu correo"
     r"|(?:kostenlos\w*|free) e-?books?(?=:)|e-?books? (?:gratuit\w*|gratis|kostenlos)(?=:)"
     r"|(?:(?:get|download|grab|laden sie|holen sie sich|sichern sie sich|melden sie sich|téléchargez|recevez"
     r"|descarg(?:a|ue)|recib(?:e|a)|baixe|receba|scarica|ricevi|abbonati|ontvang) (?:[\w-]+ ){0,3}?|jetzt )"
-    r"(?:our|unser\w*|notre|nos|nuestr[oa]s?|noss[oa]s?|(?:la|il|alla|al) nostr[oa]|onze) (?:free |kostenlos\w* "
-    r"|gratuit\w* |gratis )?(?:newsletters?|nieuwsbrief|lettre d'information|boletín|e-?books?))\b"
+    r"(?:our|unser\w*|notre|nos|nuestr[oa]s?|noss[oa]s?|(?:la|il|alla|al) nostr[oa]|ai nostri|onze) "
+    r"(?:free |kostenlos\w* |gratuit\w* |gratis )?"
+    r"(?:newsletters?|nieuwsbrief|lettre d'information|boletín|e-?books?))\b"
     r"|(?:by|von|par|por)\s*(?:\.|\|)?\s*(?:[A-Z][\w'-]+\s*){0,4}[.|]?$",
     re.IGNORECASE,
 )
