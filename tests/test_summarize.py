@@ -210,6 +210,12 @@ def test_page_furniture_is_dropped_whatever_its_case() -> None:
         ('"Our ebooks are now borrowed more often than our print books," the librarian said.', False),
         ('"Our newsletter reached two million readers last year," the publisher said.', False),
         ("Free ebooks are now borrowed more often than print books in the city's libraries.", False),
+        ('For more tips, download our free ebook "Ride Safe".', True),
+        ('Never miss a story: our newsletter "The Morning" is free.', True),
+        ("Want the latest? Get “The Download,” our newsletter, every morning.", True),
+        ("Don't miss out — our newsletter brings you what experts said this week.", True),
+        ("Our newsletter reached two million readers last year, the publisher said on Tuesday.", False),
+        ('"Read our newsletter, it is the best thing we make," said Jane Doe.', False),
     ],
 )
 def test_sign_up_prompts_are_furniture_in_the_languages_the_bot_sees_most(sentence: str, furniture: bool) -> None:

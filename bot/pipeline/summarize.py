@@ -83,17 +83,23 @@ _LEADING_SYMBOLS = re.compile(r"^[^\w#\"'“”‘’«»„]+")
 _TAGS_AND_LINKS = re.compile(r"(?:(?:#\w+|https?://\S+|www\.\S+)\W*)+")
 # English prompts anywhere in the sentence ("To get the latest, download our free ebook."), and second-person
 # sign-up verbs anywhere in a short one ("Pour recevoir notre newsletter, inscrivez-vous ici.", "Hier können Sie
-# unseren Newsletter abonnieren."), both searched in the lower-cased sentence; never in quoted or attributed speech
-# ('"Our ebooks are now borrowed more often ...," the librarian said', "..., sagte der Anwalt").
+# unseren Newsletter abonnieren."), both searched in the lower-cased sentence; never in attributed speech: a
+# quotation closing on a comma before its speaker ('"Our ebooks are now borrowed more often ...," the librarian
+# said') or a speaker after a comma at the end ("..., the librarian said.", "..., sagte der Anwalt."). A quote mark
+# or a "said" elsewhere does not make a prompt speech ('download our free ebook "Ride Safe".', "... what experts
+# said this week.").
 _OURS = re.compile(r"\bour (?:free )?(?:newsletters?|e-?books?)\b")
 _SIGN_UP = re.compile(
     r"\b(?:inscrivez-vous|abonnez-vous|suscr[ií]b(?:ete|ase)|iscriviti|cadastre-se|inscreva-se|abonnieren!"
     r"|können sie (?:[\w-]+ ){1,3}abonnieren\b)"
 )
 _SIGN_UP_WORDS = 12
+_SPEECH_VERB = r"(?:said|says|told|added|sagte|sagt|erklärte|a dit|a déclaré|dijo|afirmó|disse|afirmou|ha detto|zei)\b"
+_SPEAKER_WORDS = r"(?:[\w.'-]+ ){0,4}"  # "the publisher ", "jane doe ", "der anwalt " (lower-cased)
 _SPEECH = re.compile(
-    r"[\"“”„«»]|\b(?:said|says|told|added|sagte|sagt|erklärte|a dit|a déclaré|dijo|afirmó|disse|afirmou"
-    r"|ha detto|zei)\b"
+    rf"[,!?] ?[\"”»]\s*{_SPEAKER_WORDS}{_SPEECH_VERB}"
+    rf"|, (?:[\w.'-]+ ){{1,4}}{_SPEECH_VERB}(?: [\w.'-]+){{0,3}}\W*$"
+    rf"|, {_SPEECH_VERB}(?: [\w.'-]+){{1,4}}\W*$"
 )
 # Datelines and wire credits that open a story: "(CNN) -- ", "Kabul, Afghanistan (CNN) -- ", "LONDON (Reuters) - ",
 # "CLEVELAND, Ohio – ", "DUBAI, United Arab Emirates — " (the city in capitals, the region maybe not).
