@@ -176,6 +176,21 @@ def test_a_pdf_line_as_narrow_as_its_neighbours_is_wrapped_text_not_a_heading() 
     assert page_paragraphs(["", ""]) == []  # a scan's pages have no text
 
 
+def test_a_pdf_sentence_wrapped_in_a_narrow_column_between_sentence_ends_is_not_a_heading() -> None:
+    page = "\n".join([
+        "The council approved the new transport budget on Tuesday evening after a long debate on spending.",
+        "Most of the money goes to buses, trams and the cycle lanes that were promised before the elections.",
+        "",
+        "The council met on Monday to vote.",  # a narrow column under full-width text
+        "The plan for new bike lanes across",
+        "Paris was approved by nine votes.",
+    ])  # fmt: skip
+    assert page_paragraphs([page])[-2:] == [
+        "The council met on Monday to vote.",
+        "The plan for new bike lanes across Paris was approved by nine votes.",
+    ]
+
+
 def test_a_pdf_heading_between_short_lines_that_end_sentences_is_a_paragraph_of_its_own() -> None:
     page = "\n".join([
         "The council approved the new transport budget on Tuesday evening after a long debate on spending.",

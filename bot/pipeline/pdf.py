@@ -321,19 +321,26 @@ def _is_heading(line: str, before: str, neighbours: tuple[str, str], typical: in
 
     It must stop short of the lines around it as well as of the page's typical width: lines set narrower than
     the page (beside a figure, in a column under full-width text) are as wide as their neighbours. A neighbour
-    that ends a sentence ("The vote was close.") is short for that reason and says nothing of the column's width:
-    without another neighbour, the page's typical width counts.
+    that ends a sentence may stop anywhere short of the column: one shorter than the line ("The vote was close.")
+    says nothing of the column's width, a longer one shows the column is at least as wide, so the next word must
+    fit within it. Without another neighbour, the page's typical width counts.
     """
     after = neighbours[1]
     next_word = after.split(maxsplit=1)[0] if after.strip() else ""
     width = len(line) + 1 + len(next_word)
-    column = [len(near) for near in neighbours if near and not near.endswith(_TERMINAL)]
+    column = [_room(near) for near in neighbours if near and not (near.endswith(_TERMINAL) and len(near) < len(line))]
     return (
         next_word[:1].isupper()
         and not line.endswith(_TERMINAL)
-        and width < 0.8 * min(typical, max(column, default=typical))
+        and width < min(0.8 * typical, max(column, default=0.8 * typical))
         and (not before or before.endswith(_TERMINAL))
     )
+
+
+def _room(neighbour: str) -> float:
+    """How wide a heading beside `neighbour` may be, its next word included: clearly narrower than a wrapped line,
+    which fills its column, and no wider than a line ending a sentence, which the column is at least as wide as."""
+    return len(neighbour) + 1 if neighbour.endswith(_TERMINAL) else 0.8 * len(neighbour)
 
 
 def _flush(paragraphs: list[str], current: str) -> str:
