@@ -296,10 +296,10 @@ def test_a_straight_mark_after_a_digit_inside_a_quotation_is_an_inch_mark_when_a
 @pytest.mark.parametrize(
     "text",
     [
-        "“The 13\" model is the one to buy,” the reviewer said. Apple sells it in stores.",
-        "“I bought the 65\" TV,” she said.",
-        "«Le modèle 13\" est le meilleur», dit-il.",
-        "„Das 13\" Modell ist gut“, sagte er.",
+        '“The 13" model is the one to buy,” the reviewer said. Apple sells it in stores.',
+        '“I bought the 65" TV,” she said.',
+        '«Le modèle 13" est le meilleur», dit-il.',
+        '„Das 13" Modell ist gut“, sagte er.',
     ],
 )
 def test_a_straight_mark_after_a_digit_never_closes_a_curly_or_guillemet_quotation(text: str) -> None:
