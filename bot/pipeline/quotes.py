@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.models import Article
-from bot.pipeline.sentences import ends_a_sentence, leans_on_context
+from bot.pipeline.sentences import ends_a_sentence, leans_on_context, quotation_fragments
 from bot.pipeline.summarize import (
     Terms,
     considered_sentences,
     is_boilerplate,
     looks_like_caption,
-    quotation_pieces,
     sentence_terms,
     similarity,
     strip_dateline,
@@ -109,7 +108,7 @@ def pick_quotes(article: Article, summary: list[str], limit: int = 5) -> list[st
     if cap <= 0:
         return []
     centroid = Terms.of(Counter(term for s in sentences for term in sentence_terms(s).counts))
-    pieces = quotation_pieces(article.text, article.language)
+    pieces = quotation_fragments(article.text, article.language)
     pulled = _pull_quotes(article.pull_quotes, text, article.language)
     pool = pulled + _sentence_quotes(sentences, pieces, text, centroid, article.language)
     taken = [sentence_terms(s) for s in summary]
@@ -138,7 +137,7 @@ def verbatim_only(candidates: list[str], text: str, language: str | None = None)
     normal = _normalise(text)
     folded = normal.translate(_FOLD)
     # Compared without their quote marks: a candidate that drops the opening mark is found without it.
-    pieces = {piece.strip(_QUOTE_MARKS) for piece in quotation_pieces(text, language)}
+    pieces = {piece.strip(_QUOTE_MARKS) for piece in quotation_fragments(text, language)}
     found: list[str] = []
     for candidate in candidates:
         span = _locate(candidate, normal, folded)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 
 def _words(words: str) -> frozenset[str]:
@@ -201,6 +202,7 @@ _BEFORE_OPENING = "([{/–—-"
 _AFTER_CLOSING = ".,;:!?…)]}/–—-"
 
 
+@lru_cache(maxsize=8)  # asked of one article by its summary and its quotes
 def quotation_fragments(text: str, language: str | None = None) -> frozenset[str]:
     """Sentences of `text` that begin or end inside a quotation running over several sentences.
 

@@ -166,7 +166,8 @@ def summarize(article: Article, max_sentences: int = 3) -> list[str]:
 def _candidates(article: Article) -> list[_Candidate]:
     """Content sentences; the length limits are dropped when they would leave fewer than two."""
     considered = considered_sentences(article.text, article.language)
-    pieces = quotation_pieces(article.text, article.language)
+    # the speaker's words without the speaker would be shown as the article's: neither summary nor quote
+    pieces = quotation_fragments(article.text, article.language)
     own = [s for s in considered if s not in pieces] or list(considered)  # a page quoting someone alone still speaks
     sentences = [strip_dateline(s) if i < 3 else s for i, s in enumerate(own)]
     texts = [s for s in sentences if _is_content(s, strict=True)]
@@ -182,13 +183,6 @@ def considered_sentences(text: str, language: str | None) -> tuple[str, ...]:
     heads = headings(text)
     prose = [s for s in sentences if s not in heads]
     return tuple(prose or sentences)[:MAX_CONSIDERED]  # a page of headings alone still has something to say
-
-
-@lru_cache(maxsize=8)
-def quotation_pieces(text: str, language: str | None) -> frozenset[str]:
-    """Sentences inside a quotation running over several (found once for summary and quotes): the speaker's
-    words without the speaker, they would be shown as the article's, so they are neither summary nor quote."""
-    return quotation_fragments(text, language)
 
 
 def strip_dateline(sentence: str) -> str:
