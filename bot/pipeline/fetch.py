@@ -193,13 +193,12 @@ async def _read_page(
     """The page `response` brings; `raw`, when given, is its raw body (some of it already looked at)."""
     if not 200 <= response.status_code < 300:
         raise DigestError("http_status", f"The site answered {_status_text(response)}")
-    mime = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    mime = _mime(response)
     if mime and mime not in HTML_TYPES:
         raise DigestError("not_html", f"not an HTML page ({mime})")
     cap = settings.fetch_max_bytes
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > cap:
-        raise DigestError("too_large", f"The page is too large ({int(declared):,} bytes, limit {cap:,})")
+    if (declared := _declared_size(response)) > cap:
+        raise DigestError("too_large", f"The page is too large ({declared:,} bytes, limit {cap:,})")
     body, truncated = await _read_body(response, cap, raw or response.aiter_raw())
     if truncated and not isinstance(_decoder(response.headers.get("content-encoding", "")), _Identity):
         # A bomb, or a page as large: refused like one that declares its size, never cut and extracted.
@@ -534,8 +533,7 @@ async def fetch_document(
 def _within(response: httpx.Response, settings: Settings, pdf: BodyRule) -> bool:
     """Whether a body may be looked into for its signature: one that declares more than a page or a PDF may be is
     refused by its declared size alone, before a byte of it is read."""
-    declared = response.headers.get("content-length", "")
-    return not declared.isdigit() or int(declared) <= max(settings.fetch_max_bytes, pdf.max_bytes)
+    return _declared_size(response) <= max(settings.fetch_max_bytes, pdf.max_bytes)
 
 
 def _guarded(settings: Settings) -> GuardedTransport:
@@ -547,6 +545,12 @@ _BINARY_TYPES = frozenset({"application/octet-stream", "binary/octet-stream", "a
 # WHATWG MIME sniffing: a body opening with it is a PDF, and servers send PDFs with no type, a binary one or HTML's.
 _PDF_SIGNATURE = b"%PDF-"
 _SNIFFED_TYPES = _BINARY_TYPES | HTML_TYPES | {""}
+
+
+def _declared_size(response: httpx.Response) -> int:
+    """The body's size as its Content-Length declares it; 0 when it declares none."""
+    declared = response.headers.get("content-length", "")
+    return int(declared) if declared.isdigit() else 0
 
 
 def _mime(response: httpx.Response) -> str:
@@ -572,9 +576,8 @@ def _reader(rule: BodyRule) -> Reader[Download]:
 
 async def _download(response: httpx.Response, rule: BodyRule, raw: AsyncIterator[bytes]) -> Download:
     """The body of `raw` chunks as a Download, refused past the rule's cap."""
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > rule.max_bytes:
-        raise DigestError("too_large", f"The {rule.label} is too large ({int(declared):,} bytes, limit "
+    if (declared := _declared_size(response)) > rule.max_bytes:
+        raise DigestError("too_large", f"The {rule.label} is too large ({declared:,} bytes, limit "
                                        f"{rule.max_bytes:,})")  # fmt: skip
     body, truncated = await _read_body(response, rule.max_bytes, raw)
     if truncated:
