@@ -73,7 +73,8 @@ def slack_date(when: datetime) -> str:
     return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} at {{time}}|{when:%Y-%m-%d %H:%M} UTC>"
 
 
-def _section(text: str) -> Block:
+def section(text: str) -> Block:
+    """A mrkdwn section, clipped to Slack's limit outside any markup."""
     return {"type": "section", "text": {"type": "mrkdwn", "text": clip_mrkdwn(text, SECTION_LIMIT)}}
 
 
@@ -117,7 +118,7 @@ def digest_card(
 ) -> tuple[str, list[Block]]:
     """The digest card and its one-line plain-text fallback (what notifications show)."""
     title = digest.title or digest.canonical_url
-    blocks: list[Block] = [_section(title_line(digest.canonical_url, clip(title, 300)))]
+    blocks: list[Block] = [section(title_line(digest.canonical_url, clip(title, 300)))]
     if line := byline(digest):
         blocks.append(_context(line))
     if shared_by:
@@ -126,12 +127,12 @@ def digest_card(
     if digest.warning:
         blocks.append(_context(f":warning: {escape(digest.warning)}"))
     if digest.summary:
-        blocks.append(_section(f"*{summary_heading(digest)}*\n{escape(clip(digest.summary, 1500))}"))
+        blocks.append(section(f"*{summary_heading(digest)}*\n{escape(clip(digest.summary, 1500))}"))
     if digest.quotes:
         quotes = "\n".join(f"> {escape(clip(q, 400))}" for q in digest.quotes)
-        blocks.append(_section(f"*Key quotes* · {len(digest.quotes)} pulled\n{quotes}"))
+        blocks.append(section(f"*Key quotes* · {len(digest.quotes)} pulled\n{quotes}"))
     if related:
-        blocks.append(_section(f"*You might also want to read*\n{related_lines(related)}"))
+        blocks.append(section(f"*You might also want to read*\n{related_lines(related)}"))
     while sum(len(str(b)) for b in blocks) > CARD_BUDGET and len(blocks) > 1:
         blocks.pop()  # the least essential parts come last
     # The one-line fallback: well inside Slack's 40,000 characters even when every character is escaped.

@@ -21,9 +21,9 @@ from handlers.cards import (
     SECTION_LIMIT,
     Block,
     clip,
-    clip_mrkdwn,
     escape,
     related_lines,
+    section,
     slack_link,
 )
 from handlers.command_text import DAYS, NOT_SAVED, Command, known_timezone
@@ -32,10 +32,6 @@ from handlers.names import UserNames
 QUIET_LINE = "Nothing new was shared here to round up."
 MEMORY_AWAY = "My memory of this channel is unavailable right now, so I can't make its roundup: try again soon."
 ITEMS_BUDGET = CARD_BUDGET - 3000  # what the week's links may take; the rest is for the header and related reading
-
-
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip_mrkdwn(text, SECTION_LIMIT)}}
 
 
 def item_line(item: RoundupItem, sharer: str) -> str:
@@ -63,7 +59,7 @@ def _item_sections(lines: list[str], more: int) -> list[Block]:
         used += len(line) + 1
     if more:
         sections[-1].append(f"_…and {more} more link{'s' if more > 1 else ''}_")
-    return [_section("\n".join(chunk)) for chunk in sections if chunk]
+    return [section("\n".join(chunk)) for chunk in sections if chunk]
 
 
 async def sharer_names(names: UserNames, roundup: Roundup) -> dict[str, str]:
@@ -77,7 +73,7 @@ def roundup_blocks(roundup: Roundup, sharers: Mapping[str, str]) -> tuple[str, l
     count = len(roundup.items) + roundup.more
     since = int(roundup.start.timestamp())
     blocks = [
-        _section(f"*Roundup of <#{roundup.channel_id}>*"),
+        section(f"*Roundup of <#{roundup.channel_id}>*"),
         {"type": "context", "elements": [{"type": "mrkdwn", "text": (
             f"{count} link{'s' if count > 1 else ''} shared since <!date^{since}^{{date_short_pretty}}|"
             f"{roundup.start:%b %-d}>, most shared first"
@@ -86,7 +82,7 @@ def roundup_blocks(roundup: Roundup, sharers: Mapping[str, str]) -> tuple[str, l
                         roundup.more),
     ]  # fmt: skip
     if roundup.related:
-        blocks.append(_section(f"*Related reading you haven't seen*\n{related_lines(roundup.related)}"))
+        blocks.append(section(f"*Related reading you haven't seen*\n{related_lines(roundup.related)}"))
     return f"Roundup of <#{roundup.channel_id}>: {count} link{'s' if count > 1 else ''} shared", blocks
 
 

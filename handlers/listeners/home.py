@@ -14,7 +14,7 @@ from bot.memory.channel_settings import ChannelSettings
 from bot.memory.channels import Share
 from bot.service import DigestService
 from handlers.bot import SlackBot
-from handlers.cards import SECTION_LIMIT, Block, clip, escape, slack_link
+from handlers.cards import SECTION_LIMIT, Block, clip, escape, section, slack_link
 from handlers.command_text import DAYS, HELP, NOT_SAVED
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def latest_sections(shares: list[Share]) -> list[Block]:
             texts[-1] += f"\n{line}"
         else:
             texts.append(line)
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": text}} for text in texts]
+    return [section(text) for text in texts]
 
 
 async def home_view(
