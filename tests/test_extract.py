@@ -10,6 +10,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,12 @@ from bot.config import Settings
 from bot.pipeline.extract import extract_article, language
 from bot.pipeline.extract.author_box import without_author_box
 from bot.pipeline.extract.chrome import drop_page_chrome
-from bot.pipeline.extract.lines import clean_lines
+from bot.pipeline.extract.lines import clean_lines, text_key
 from bot.pipeline.extract.pool import TIMEOUT_WARNING, extract_article_bounded, shutdown_workers
+from bot.pipeline.extract.pull_quotes import without_pull_quotes
 from bot.pipeline.fetch import decode_html
 from bot.pipeline.metadata import parse_html
+from bot.pipeline.summarize import summarize
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "extraction"
@@ -61,6 +64,67 @@ def test_pull_quotes_marked_by_their_class_are_found() -> None:
     <div class="story-pull-quote">The bridge will reopen to bicycles and walkers next spring</div>
     <p>{body}</p></article></body></html>"""
     assert extract_article(html, None).pull_quotes == ["The bridge will reopen to bicycles and walkers next spring"]
+
+
+def test_a_pull_quote_repeating_a_quotation_leaves_the_text_and_the_summary() -> None:
+    article = extract_article((PAGES / "pull_quote_article.html").read_text(), None)
+    pulled = text_key("Nobody should have to walk six miles home after a hospital shift.")
+    assert pulled not in {text_key(p) for p in article.paragraphs}
+    assert any(p.endswith("who started the petition last spring.") for p in article.paragraphs)  # its source stays
+    # the charter's passage is quoted once: a cited paragraph, the article's own
+    assert any(p.startswith("Every town of the valley shall be reachable") for p in article.paragraphs)
+    assert pulled not in {text_key(s) for s in summarize(article)}
+    assert "Nobody should have to walk six miles home after a hospital shift." in article.pull_quotes
+
+
+def test_only_sentences_and_quote_elements_repeated_in_a_longer_line_are_pull_quotes() -> None:
+    source = "The mayor said the bridge will reopen to bicycles and walkers next spring, after the repairs."
+    kept = [
+        "Bridge will reopen to bicycles and walkers",  # a heading the prose repeats
+        "- the bridge will reopen to bicycles and walkers next spring.",  # a list item
+        "“The bridge will reopen.”",  # too short to tell from a slogan
+        "The mayor said the bridge will reopen to bicycles and walkers next spring, after the repairs.",  # a copy
+        "Walkers next spring will find the bridge open again to bicycles.",  # the same words, not in that order
+    ]
+    paragraphs = [*kept, source]
+    assert without_pull_quotes(paragraphs, []) == paragraphs
+    sentence = "“The bridge will reopen to bicycles and walkers.”"
+    element = "Reopen to bicycles and walkers next spring"  # a pull-quote element's text, as quote_texts gives it
+    assert without_pull_quotes([sentence, source], []) == [source]
+    assert without_pull_quotes([element, source], [f"  {element}"]) == [source]
+    assert without_pull_quotes([element, source], []) == [element, source]
+
+
+def _seconds(paragraphs: list[str]) -> float:
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        without_pull_quotes(paragraphs, [])
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def test_pull_quotes_are_found_in_time_linear_in_the_text() -> None:
+    # Pages of 500 and 4,000 lines: prose with pull quotes, formula lines whose every run of words recurs, and the
+    # prose again with one line holding all the others. Time linear in the text grows about 8 times, quadratic 64.
+    rng = random.Random(7)
+    vocabulary = [f"word{i}" for i in range(3000)]
+
+    def prose(lines: int) -> list[str]:
+        text = [" ".join(rng.choice(vocabulary) for _ in range(40)) + "." for _ in range(lines)]
+        return text + [" ".join(line.split()[5:20]) + "." for line in text[::10]]
+
+    def formula(lines: int) -> list[str]:
+        return [" ".join(rng.choice("ab") for _ in range(30)) + "." for _ in range(lines)]
+
+    def held(lines: int) -> list[str]:
+        text = prose(lines)
+        return [*text, " ".join(text)]
+
+    assert len(without_pull_quotes(prose(4000), [])) == 4000  # its 400 pull quotes are found
+    for page in (prose, formula, held):
+        small, large = page(500), page(4000)
+        assert _seconds(large) < 24 * _seconds(small), page.__name__
 
 
 def test_language_comes_from_the_text_before_the_html_attribute() -> None:

@@ -11,6 +11,9 @@ How the pieces were chosen (figures from `python -m bench extraction`, 181 real 
   put back when it lies just after the <h1> and before the body's first paragraphs;
 - lists: a list of sentences that stood between two kept paragraphs, which trafilatura's precision mode drops on pages
   without an <article> or <main>, is put back between them;
+- pull quotes (without_pull_quotes): a sentence or quote element whose words recur verbatim inside a longer line of
+  the text is a pull quote, repeating the article's words out of context (a speaker's words without the speaker),
+  and is dropped;
 - author_box: an author box closing the text (a heading about the byline's writer, then the bio) is cut from its
   heading on;
 - recipe: a schema.org Recipe's ingredients or steps, or a HowTo's steps, that the text lacks (drawn by script, or
@@ -30,7 +33,7 @@ from bot.pipeline.extract.language import detect_language
 from bot.pipeline.extract.lead import with_lead
 from bot.pipeline.extract.lists import with_dropped_lists
 from bot.pipeline.extract.main_text import main_text, or_declared_body
-from bot.pipeline.extract.pull_quotes import pull_quotes
+from bot.pipeline.extract.pull_quotes import pull_quotes, quote_texts, without_pull_quotes
 from bot.pipeline.extract.recipe import with_recipe
 from bot.pipeline.metadata import metadata_from_tree, parse_html, strip_code, title_candidates
 
@@ -54,12 +57,15 @@ def extract_page(html: str, url: str | None, max_chars: int) -> Article:
         if paragraphs:
             paragraphs = with_lead(tree, page, paragraphs, article)
             paragraphs = with_dropped_lists(tree, paragraphs)
+    quoted = quote_texts(tree, page, quotes)
+    # before the recipe's lines, whose steps an introduction may repeat word for word
+    paragraphs = without_pull_quotes(paragraphs, quoted)
     paragraphs = without_author_box(paragraphs, article.author)
     if tree is not None:
         # after the author box, which closes the story's own text; on a page whose text is all drawn by script too
         paragraphs = with_recipe(tree, page, paragraphs, article.title)
     article.paragraphs = paragraphs
     article.text = "\n\n".join(paragraphs)
-    article.pull_quotes = pull_quotes(tree, page, quotes, article.text)
+    article.pull_quotes = pull_quotes(quoted, article.text)
     article.language = detect_language(article.text) or article.language
     return article
