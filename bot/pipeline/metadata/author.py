@@ -12,7 +12,8 @@ comments never count.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import cache, partial
 from typing import Any
 
 from lxml.html import HtmlElement
@@ -38,15 +39,17 @@ def find_author(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, sit
     teaser's "(dpa)" is another article's)."""
     wire: list[str] = []
     sidebars = False
-    for candidate in _author_candidates(ld, meta, tree):
+    # the marked bylines, scanned at most once: a candidate from them or after them is checked against them again
+    marked = cache(partial(marked_bylines, tree))
+    for candidate in _author_candidates(ld, meta, tree, marked):
         if names := person_names(candidate, site_name):
-            return join_names(_with_coauthors(names, tree, site_name))
+            return join_names(_with_coauthors(names, marked()[0], site_name))
         sidebars = sidebars or candidate is _SIDEBARS
         wire = wire or ([] if sidebars else agency_names(candidate))
     return join_names(wire) if wire else None
 
 
-def _with_coauthors(names: list[str], tree: HtmlElement, site_name: str | None) -> list[str]:
+def _with_coauthors(names: list[str], bylines: list[str], site_name: str | None) -> list[str]:
     """The article's visible byline where it names these people and more: JSON-LD and meta tags often carry only
     the first of several authors ("Jane Doe" for "Von Jane Doe, John Roe"). The byline may shorten the known ones
     to initials ("E. Barreneche / J. Da Silva" beside "Eduardo Barreneche"): their full names stay. A byline that a
@@ -54,7 +57,7 @@ def _with_coauthors(names: list[str], tree: HtmlElement, site_name: str | None) 
     shares with the structured data vouch for it, so it is read with its names capitalised; it adds only names
     written with initials as such bylines write them (after the known name, "e sua equipe" is "and his team", and
     capitalising "john mcdonald" would misspell him)."""
-    for byline in marked_bylines(tree)[0]:
+    for byline in bylines:
         found = person_names(byline, site_name)
         if not found:
             found = person_names(recased(byline), site_name)
@@ -79,8 +82,11 @@ def _initial_of(word: str, initial: str) -> bool:
     return len(letter) == 1 and word.startswith(letter)
 
 
-def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement) -> Iterator[Any]:
-    """Possible bylines, best first; the costlier page scans run only when the cheap sources gave nothing."""
+def _author_candidates(
+    ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, marked: Callable[[], tuple[list[str], list[str]]]
+) -> Iterator[Any]:
+    """Possible bylines, best first; the costlier page scans run only when the cheap sources gave nothing. `marked`:
+    the page's marked_bylines."""
     objects = list(json_ld_objects(tree))  # parsed once: for references and for works that are no article
     index = {obj["@id"]: obj for obj in objects if isinstance(obj.get("@id"), str)}
     author = _resolved(ld.get("author"), index)
@@ -88,8 +94,7 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
         yield _first_name_first(author)
     yield _resolved(ld.get("creator"), index)
     yield _resolved(_work_author(objects), index)
-    marked = marked_bylines(tree)
-    yield from marked[0]
+    yield from marked()[0]
     lines = text_bylines(tree)
     yield from lines[0]
     yield from tail_bylines(tree)  # a walk of every element: only when the cheaper scans found nothing
@@ -107,7 +112,7 @@ def _author_candidates(ld: dict[str, Any], meta: dict[str, str], tree: HtmlEleme
     yield dateline_agency(tree)
     yield closing_agency(tree)
     yield _SIDEBARS
-    yield from marked[1]
+    yield from marked()[1]
     yield from lines[1]
 
 
