@@ -116,8 +116,13 @@ def _roundup(args: list[str]) -> Command:
     if switch != "on" and rest:
         raise _takes_nothing(f"roundup {switch}", rest)
     command = Command("roundup", switch=switch)
+    given: dict[str, str] = {}  # part -> the word that gave it, to quote when a second one comes
     for arg in rest:
         part, value = _schedule_part(arg)
+        if part in given:  # `on mon tue`: taking either would set a schedule the user did not ask for
+            raise CommandError(f"You gave two {part}s, `{clip_word(given[part])}` and `{clip_word(arg)}`: "
+                               f"{_ROUNDUP_ON} takes one {part}.")  # fmt: skip
+        given[part] = arg
         setattr(command, part, value)
     return command
 

@@ -65,6 +65,9 @@ def test_roundup_on_with_day_time_and_zone(zone: str) -> None:
         ("<ftp://x.example/a|x.example>", "only digest http(s) links, not `ftp://x.example/a`"),
         ("mute now", "takes nothing after it, so I did nothing with `now`"),
         ("roundup preview extra", "takes nothing after it, so I did nothing with `extra`"),
+        ("roundup on mon tue", "two days, `mon` and `tue`"),  # either would be a schedule no one asked for
+        ("roundup on 17:30 18:00", "two times, `17:30` and `18:00`"),
+        ("roundup on UTC europe/berlin", "two timezones, `UTC` and `europe/berlin`"),
     ],
 )
 def test_malformed_commands_get_a_clear_message(text: str, hint: str) -> None:
@@ -86,6 +89,7 @@ def test_malformed_commands_get_a_clear_message(text: str, hint: str) -> None:
         ("roundup off now", "type just `/digest roundup off`"),
         ("roundup now x", "type just `/digest roundup now`"),
         ("roundup on soon", "`/digest roundup on [day] [HH:MM] [timezone]` takes a weekday"),
+        ("roundup on mon tue", "`/digest roundup on [day] [HH:MM] [timezone]` takes one day"),
     ],
 )
 def test_an_argument_error_names_the_command_as_typed_and_what_it_takes(text: str, usage: str) -> None:
