@@ -127,12 +127,14 @@ async def roundup_command(command: Command, where: dict[str, str], bot: SlackBot
 
 
 async def _switch_on(command: Command, channel_id: str, user_id: str, bot: SlackBot) -> dict[str, Any]:
-    zone = known_timezone(command.timezone) if command.timezone else await user_timezone(bot.client, user_id)
+    settings = await bot.service.store.channel_settings.get(channel_id)
+    zone = await _zone(command, settings, user_id, bot.client)
     if zone is None:
         return {"text": f"I don't know the timezone `{clip(command.timezone or '', 60)}`: use a name like "
                         "`Europe/Berlin`, `America/New_York` or `UTC`."}  # fmt: skip
-    settings = await bot.service.store.channel_settings.get(channel_id)
-    day, time = command.day or 0, command.time or "09:00"  # Monday 09:00 unless told otherwise
+    # The parts given change; the others stay as the channel last had them (a first roundup: Monday 09:00).
+    day = settings.roundup_day if command.day is None else command.day
+    time = command.time or settings.roundup_time
     schedule = {"roundup_day": day, "roundup_time": time, "timezone": zone}
     kept = settings.roundup_enabled and settings.model_dump(include=set(schedule)) == schedule
     set_at = settings.roundup_set_at if kept else datetime.now(UTC)  # the schedule's due times count from here
@@ -145,6 +147,16 @@ async def _switch_on(command: Command, channel_id: str, user_id: str, bot: Slack
         f"<!date^{due}^{{date_long_pretty}} at {{time}}|{datetime.fromtimestamp(due, UTC):%Y-%m-%d %H:%M} UTC>; "
         "`/digest roundup preview` shows it now, only to you."
     )}  # fmt: skip
+
+
+async def _zone(command: Command, settings: ChannelSettings, user_id: str, client: AsyncWebClient) -> str | None:
+    """The roundup's timezone: the one given (None if there is no such zone), else the channel's, else, for its
+    first roundup, the caller's."""
+    if command.timezone:
+        return known_timezone(command.timezone)
+    if settings.roundup_enabled or settings.roundup_set_at is not None:  # a schedule was set before: it stands
+        return settings.timezone
+    return await user_timezone(client, user_id)
 
 
 async def _save(bot: SlackBot, channel_id: str, **change: Any) -> ChannelSettings | None:

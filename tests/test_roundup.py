@@ -393,6 +393,22 @@ async def test_off_keeps_the_rest_of_the_settings(service: DigestService, slack:
     assert await service.store.channel_settings.with_roundups() == []
 
 
+async def test_on_keeps_the_channels_schedule_but_for_the_parts_given(
+    service: DigestService, slack: SlackStandIn
+) -> None:
+    await run(service, slack, "roundup on fri 17:30 Europe/Berlin")
+    await run(service, slack, "roundup off")
+    assert "every Friday at 17:30 (Europe/Berlin)" in await run(service, slack, "roundup on")  # not Monday 09:00
+    assert "every Tuesday at 17:30 (Europe/Berlin)" in await run(service, slack, "roundup on tue")
+    assert "every Tuesday at 08:15 (Europe/Berlin)" in await run(service, slack, "roundup on 08:15")
+    assert "every Tuesday at 08:15 (UTC)" in await run(service, slack, "roundup on utc")
+    assert not slack.calls("users.info")  # the channel's zone stands: the caller's (Asia/Tokyo) is never asked
+    settings = await service.store.channel_settings.get("C1")
+    assert (settings.roundup_enabled, settings.roundup_day, settings.roundup_time, settings.timezone) == (
+        True, 1, "08:15", "UTC",
+    )  # fmt: skip
+
+
 async def test_preview_answers_only_the_caller(workspace: DigestService, slack: SlackStandIn) -> None:
     now = datetime.now(UTC)
     await share(workspace, "C3", "blitz", "U1", now - timedelta(hours=2))
