@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -14,7 +15,7 @@ from bot.memory.channel_settings import ChannelSettings
 from bot.pipeline.facts import KIND_LABELS
 from bot.roundup import MAX_ITEMS, MemoryUnavailable, Roundup, RoundupItem, build_roundup, record_end, roundup_start
 from bot.runtime.metrics import ROUNDUPS_POSTED
-from bot.runtime.scheduler import next_fire
+from bot.runtime.scheduler import PostFailed, next_fire
 from handlers.bot import SlackBot
 from handlers.cards import (
     CARD_BUDGET,
@@ -32,6 +33,10 @@ from handlers.names import UserNames
 QUIET_LINE = "Nothing new was shared here to round up."
 MEMORY_AWAY = "My memory of this channel is unavailable right now, so I can't make its roundup: try again soon."
 ITEMS_BUDGET = CARD_BUDGET - 3000  # what the week's links may take; the rest is for the header and related reading
+# Slack's errors of its own, which a later try may not meet; any other error is Slack refusing this post.
+SLACK_HICCUPS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+
+P = ParamSpec("P")
 
 
 def item_line(item: RoundupItem, sharer: str) -> str:
@@ -96,6 +101,33 @@ async def post_roundup(client: AsyncWebClient, names: UserNames, channel_id: str
 async def post_quiet_line(client: AsyncWebClient, channel_id: str) -> None:
     """The scheduler's optional `on_quiet`: one short line instead of nothing."""
     await client.chat_postMessage(channel=channel_id, text=QUIET_LINE)
+
+
+def for_the_scheduler(post: Callable[P, Awaitable[None]]) -> Callable[P, Awaitable[None]]:
+    """`post` (post_roundup, post_quiet_line) failing as the scheduler understands: PostFailed, lasting when Slack
+    refuses the post (not_in_channel, is_archived), not when Slack erred or was unreachable past the client's own
+    retries."""
+
+    @functools.wraps(post)
+    async def posting(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            await post(*args, **kwargs)
+        except SlackApiError as error:
+            raise _post_failed(error) from error
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise PostFailed(type(error).__name__, lasting=False) from error
+
+    return posting
+
+
+def _post_failed(error: SlackApiError) -> PostFailed:
+    response = error.response  # a body that was not JSON leaves slack_sdk's aiohttp response here, without .data
+    status = getattr(response, "status_code", None) or getattr(response, "status", 0)
+    data = getattr(response, "data", None)
+    reason = data.get("error") if isinstance(data, dict) else None
+    if reason is None or reason in SLACK_HICCUPS or status == 429 or status >= 500:
+        return PostFailed(str(reason or f"HTTP {status}"), lasting=False)
+    return PostFailed(str(reason), lasting=True)
 
 
 async def roundup_command(command: Command, where: dict[str, str], bot: SlackBot) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
 import redis.asyncio
 
@@ -33,12 +34,20 @@ from bot.roundup import (
     record_end,
     roundup_start,
 )
+from bot.runtime.scheduler import PostFailed
 from bot.service import DigestService
 from handlers.cards import CARD_BUDGET
 from handlers.command_text import NOT_SAVED, parse_command
 from handlers.listeners.commands import answer_command
 from handlers.names import MAX_LOOKUPS, UserNames
-from handlers.roundups import MEMORY_AWAY, QUIET_LINE, roundup_blocks, roundup_command, sharer_names
+from handlers.roundups import (
+    MEMORY_AWAY,
+    QUIET_LINE,
+    for_the_scheduler,
+    roundup_blocks,
+    roundup_command,
+    sharer_names,
+)
 from handlers.slack_client import make_client
 from tests.support.bot_process import REPO, bot_for
 from tests.support.slack_standin import SlackStandIn
@@ -503,6 +512,16 @@ async def test_now_in_a_channel_without_the_bot_says_so(workspace: DigestService
     slack.error_next("chat.postMessage", "not_in_channel")
     reply = await run(workspace, slack, "roundup now", channel="C3")
     assert "not_in_channel" in reply and "/invite" in reply
+
+
+@pytest.mark.parametrize("failure", [TimeoutError(), aiohttp.ServerDisconnectedError()])
+async def test_a_post_slack_never_answered_is_for_the_scheduler_to_retry(failure: Exception) -> None:
+    async def post(channel_id: str) -> None:
+        raise failure
+
+    with pytest.raises(PostFailed) as raised:
+        await for_the_scheduler(post)("C1")
+    assert not raised.value.lasting
 
 
 # --- `digestbot roundup` ----------------------------------------------------------------------------------------
