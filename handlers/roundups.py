@@ -28,6 +28,7 @@ from handlers.cards import (
     slack_link,
 )
 from handlers.command_text import DAYS, NOT_SAVED, Command, known_timezone
+from handlers.membership import INVITE_ME, not_a_member
 from handlers.names import UserNames
 
 QUIET_LINE = "Nothing new was shared here to round up."
@@ -159,6 +160,8 @@ async def roundup_command(command: Command, where: dict[str, str], bot: SlackBot
 
 
 async def _switch_on(command: Command, channel_id: str, user_id: str, bot: SlackBot) -> dict[str, Any]:
+    if await not_a_member(bot.client, channel_id):  # else "on" is promised and every week's post refused
+        return {"text": f"I couldn't switch the roundup on: {INVITE_ME}, then try again."}
     settings = await bot.service.store.channel_settings.get(channel_id)
     zone = await _zone(command, settings, user_id, bot.client)
     if zone is None:

@@ -524,6 +524,21 @@ async def test_a_post_slack_never_answered_is_for_the_scheduler_to_retry(failure
     assert not raised.value.lasting
 
 
+async def test_on_in_a_channel_without_the_bot_says_to_invite_it_first(
+    service: DigestService, slack: SlackStandIn
+) -> None:
+    """As `now` does, rather than confirm a roundup whose every post Slack will refuse."""
+    slack.channels["C7"] = {"is_member": False}  # a public channel: Slack says the bot is not in it
+    slack.error_next("conversations.info", "channel_not_found")  # a private one the bot is not in: "not found"
+    for channel in ("G8", "C7"):
+        reply = await run(service, slack, "roundup on fri 17:30 UTC", channel=channel)
+        assert "`/invite @digestbot`" in reply and "Weekly roundup on" not in reply, channel
+        assert not (await service.store.channel_settings.get(channel)).roundup_enabled
+    slack.error_next("conversations.info", "missing_scope")  # Slack cannot tell (a DM): on, as before
+    assert "Weekly roundup on" in await run(service, slack, "roundup on fri 17:30 UTC", channel="D9")
+    assert not slack.calls("chat.postMessage")
+
+
 # --- `digestbot roundup` ----------------------------------------------------------------------------------------
 
 
