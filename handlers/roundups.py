@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -14,7 +15,7 @@ from bot.memory.channel_settings import ChannelSettings
 from bot.pipeline.facts import KIND_LABELS
 from bot.roundup import MAX_ITEMS, MemoryUnavailable, Roundup, RoundupItem, build_roundup, record_end, roundup_start
 from bot.runtime.metrics import ROUNDUPS_POSTED
-from bot.runtime.scheduler import next_fire
+from bot.runtime.scheduler import PostFailed, next_fire
 from handlers.bot import SlackBot
 from handlers.cards import (
     CARD_BUDGET,
@@ -27,11 +28,16 @@ from handlers.cards import (
     slack_link,
 )
 from handlers.command_text import DAYS, NOT_SAVED, Command, known_timezone
+from handlers.membership import INVITE_ME, not_a_member
 from handlers.names import UserNames
 
 QUIET_LINE = "Nothing new was shared here to round up."
 MEMORY_AWAY = "My memory of this channel is unavailable right now, so I can't make its roundup: try again soon."
 ITEMS_BUDGET = CARD_BUDGET - 3000  # what the week's links may take; the rest is for the header and related reading
+# Slack's errors of its own, which a later try may not meet; any other error is Slack refusing this post.
+SLACK_HICCUPS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+
+P = ParamSpec("P")
 
 
 def item_line(item: RoundupItem, sharer: str) -> str:
@@ -98,6 +104,33 @@ async def post_quiet_line(client: AsyncWebClient, channel_id: str) -> None:
     await client.chat_postMessage(channel=channel_id, text=QUIET_LINE)
 
 
+def for_the_scheduler(post: Callable[P, Awaitable[None]]) -> Callable[P, Awaitable[None]]:
+    """`post` (post_roundup, post_quiet_line) failing as the scheduler understands: PostFailed, lasting when Slack
+    refuses the post (not_in_channel, is_archived), not when Slack erred or was unreachable past the client's own
+    retries."""
+
+    @functools.wraps(post)
+    async def posting(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            await post(*args, **kwargs)
+        except SlackApiError as error:
+            raise _post_failed(error) from error
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise PostFailed(type(error).__name__, lasting=False) from error
+
+    return posting
+
+
+def _post_failed(error: SlackApiError) -> PostFailed:
+    response = error.response  # a body that was not JSON leaves slack_sdk's aiohttp response here, without .data
+    status = getattr(response, "status_code", None) or getattr(response, "status", 0)
+    data = getattr(response, "data", None)
+    reason = data.get("error") if isinstance(data, dict) else None
+    if reason is None or reason in SLACK_HICCUPS or status == 429 or status >= 500:
+        return PostFailed(str(reason or f"HTTP {status}"), lasting=False)
+    return PostFailed(str(reason), lasting=True)
+
+
 async def roundup_command(command: Command, where: dict[str, str], bot: SlackBot) -> dict[str, Any]:
     """`/digest roundup on|off|preview|now`: the caller's answer, as chat.postMessage-style kwargs."""
     channel_id = where["channel_id"]
@@ -127,12 +160,16 @@ async def roundup_command(command: Command, where: dict[str, str], bot: SlackBot
 
 
 async def _switch_on(command: Command, channel_id: str, user_id: str, bot: SlackBot) -> dict[str, Any]:
-    zone = known_timezone(command.timezone) if command.timezone else await user_timezone(bot.client, user_id)
+    if await not_a_member(bot.client, channel_id):  # else "on" is promised and every week's post refused
+        return {"text": f"I couldn't switch the roundup on: {INVITE_ME}, then try again."}
+    settings = await bot.service.store.channel_settings.get(channel_id)
+    zone = await _zone(command, settings, user_id, bot.client)
     if zone is None:
         return {"text": f"I don't know the timezone `{clip(command.timezone or '', 60)}`: use a name like "
                         "`Europe/Berlin`, `America/New_York` or `UTC`."}  # fmt: skip
-    settings = await bot.service.store.channel_settings.get(channel_id)
-    day, time = command.day or 0, command.time or "09:00"  # Monday 09:00 unless told otherwise
+    # The parts given change; the others stay as the channel last had them (a first roundup: Monday 09:00).
+    day = settings.roundup_day if command.day is None else command.day
+    time = command.time or settings.roundup_time
     schedule = {"roundup_day": day, "roundup_time": time, "timezone": zone}
     kept = settings.roundup_enabled and settings.model_dump(include=set(schedule)) == schedule
     set_at = settings.roundup_set_at if kept else datetime.now(UTC)  # the schedule's due times count from here
@@ -145,6 +182,16 @@ async def _switch_on(command: Command, channel_id: str, user_id: str, bot: Slack
         f"<!date^{due}^{{date_long_pretty}} at {{time}}|{datetime.fromtimestamp(due, UTC):%Y-%m-%d %H:%M} UTC>; "
         "`/digest roundup preview` shows it now, only to you."
     )}  # fmt: skip
+
+
+async def _zone(command: Command, settings: ChannelSettings, user_id: str, client: AsyncWebClient) -> str | None:
+    """The roundup's timezone: the one given (None if there is no such zone), else the channel's, else, for its
+    first roundup, the caller's."""
+    if command.timezone:
+        return known_timezone(command.timezone)
+    if settings.roundup_enabled or settings.roundup_set_at is not None:  # a schedule was set before: it stands
+        return settings.timezone
+    return await user_timezone(client, user_id)
 
 
 async def _save(bot: SlackBot, channel_id: str, **change: Any) -> ChannelSettings | None:

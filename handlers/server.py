@@ -28,7 +28,7 @@ from bot.service import warm_up
 from handlers.app import build_app
 from handlers.bot import SlackBot
 from handlers.listeners import give_up_job, run_job
-from handlers.roundups import post_quiet_line, post_roundup
+from handlers.roundups import for_the_scheduler, post_quiet_line, post_roundup
 from handlers.settings import SlackSettings
 from handlers.worker import worker_pool
 
@@ -96,8 +96,9 @@ def http_app(bot: SlackBot, app: AsyncApp, workers_ready: Callable[[], bool] = l
 async def serve(settings: SlackSettings, host: str, port: int) -> None:
     bot = await SlackBot.open(settings)  # first: the service starts the embedded Redis the workers then reuse
     app = build_app(bot)
-    quiet = partial(post_quiet_line, bot.client) if settings.roundup_quiet_line else None
-    bot.scheduler = RoundupScheduler(bot.service, partial(post_roundup, bot.client, bot.names), on_quiet=quiet)
+    quiet = partial(for_the_scheduler(post_quiet_line), bot.client) if settings.roundup_quiet_line else None
+    post = partial(for_the_scheduler(post_roundup), bot.client, bot.names)
+    bot.scheduler = RoundupScheduler(bot.service, post, on_quiet=quiet)
     workers = worker_pool(settings)
     stopping = asyncio.Event()
 

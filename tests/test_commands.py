@@ -61,12 +61,44 @@ def test_roundup_on_with_day_time_and_zone(zone: str) -> None:
         ("roundup on localtime", "don't understand"),  # each replica's own /etc/localtime: no one's timezone
         ("roundup on Factory", "don't understand"),
         ("frobnicate", "don't know `frobnicate`"),
+        ("ftp://x.example/a", "only digest http(s) links, not `ftp://x.example/a`"),  # a link, not an unknown command
+        ("<ftp://x.example/a|x.example>", "only digest http(s) links, not `ftp://x.example/a`"),
+        ("mute now", "takes nothing after it, so I did nothing with `now`"),
+        ("roundup preview extra", "takes nothing after it, so I did nothing with `extra`"),
+        ("roundup on mon tue", "two days, `mon` and `tue`"),  # either would be a schedule no one asked for
+        ("roundup on 17:30 18:00", "two times, `17:30` and `18:00`"),
+        ("roundup on UTC europe/berlin", "two timezones, `UTC` and `europe/berlin`"),
     ],
 )
 def test_malformed_commands_get_a_clear_message(text: str, hint: str) -> None:
     with pytest.raises(CommandError, match=None) as raised:
         parse_command(text)
     assert hint in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "usage"),
+    [
+        ("https://", "`/digest https://example.com/a`"),
+        ("https:// example.com", "`/digest https://example.com/a`"),
+        ("ftp://x.example/a", "`/digest https://example.com/a`"),
+        ("related", "`/digest related https://example.com/a`"),
+        ("mute now", "type just `/digest mute`"),
+        ("unmute please", "type just `/digest unmute`"),
+        ("roundup preview extra", "type just `/digest roundup preview`"),
+        ("roundup off now", "type just `/digest roundup off`"),
+        ("roundup now x", "type just `/digest roundup now`"),
+        ("roundup on soon", "`/digest roundup on [day] [HH:MM] [timezone]` takes a weekday"),
+        ("roundup on mon tue", "`/digest roundup on [day] [HH:MM] [timezone]` takes one day"),
+    ],
+)
+def test_an_argument_error_names_the_command_as_typed_and_what_it_takes(text: str, usage: str) -> None:
+    """Never the internal name (`/digest digest …` cannot be typed) nor "I don't know" a command it knows."""
+    with pytest.raises(CommandError) as raised:
+        parse_command(text)
+    message = str(raised.value)
+    assert usage in message
+    assert "/digest digest" not in message and "I don't know" not in message
 
 
 def test_the_share_button_carries_its_link_whole_or_is_not_offered() -> None:

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
 import redis.asyncio
 
@@ -33,12 +34,20 @@ from bot.roundup import (
     record_end,
     roundup_start,
 )
+from bot.runtime.scheduler import PostFailed
 from bot.service import DigestService
 from handlers.cards import CARD_BUDGET
 from handlers.command_text import NOT_SAVED, parse_command
 from handlers.listeners.commands import answer_command
 from handlers.names import MAX_LOOKUPS, UserNames
-from handlers.roundups import MEMORY_AWAY, QUIET_LINE, roundup_blocks, roundup_command, sharer_names
+from handlers.roundups import (
+    MEMORY_AWAY,
+    QUIET_LINE,
+    for_the_scheduler,
+    roundup_blocks,
+    roundup_command,
+    sharer_names,
+)
 from handlers.slack_client import make_client
 from tests.support.bot_process import REPO, bot_for
 from tests.support.slack_standin import SlackStandIn
@@ -393,6 +402,22 @@ async def test_off_keeps_the_rest_of_the_settings(service: DigestService, slack:
     assert await service.store.channel_settings.with_roundups() == []
 
 
+async def test_on_keeps_the_channels_schedule_but_for_the_parts_given(
+    service: DigestService, slack: SlackStandIn
+) -> None:
+    await run(service, slack, "roundup on fri 17:30 Europe/Berlin")
+    await run(service, slack, "roundup off")
+    assert "every Friday at 17:30 (Europe/Berlin)" in await run(service, slack, "roundup on")  # not Monday 09:00
+    assert "every Tuesday at 17:30 (Europe/Berlin)" in await run(service, slack, "roundup on tue")
+    assert "every Tuesday at 08:15 (Europe/Berlin)" in await run(service, slack, "roundup on 08:15")
+    assert "every Tuesday at 08:15 (UTC)" in await run(service, slack, "roundup on utc")
+    assert not slack.calls("users.info")  # the channel's zone stands: the caller's (Asia/Tokyo) is never asked
+    settings = await service.store.channel_settings.get("C1")
+    assert (settings.roundup_enabled, settings.roundup_day, settings.roundup_time, settings.timezone) == (
+        True, 1, "08:15", "UTC",
+    )  # fmt: skip
+
+
 async def test_preview_answers_only_the_caller(workspace: DigestService, slack: SlackStandIn) -> None:
     now = datetime.now(UTC)
     await share(workspace, "C3", "blitz", "U1", now - timedelta(hours=2))
@@ -487,6 +512,31 @@ async def test_now_in_a_channel_without_the_bot_says_so(workspace: DigestService
     slack.error_next("chat.postMessage", "not_in_channel")
     reply = await run(workspace, slack, "roundup now", channel="C3")
     assert "not_in_channel" in reply and "/invite" in reply
+
+
+@pytest.mark.parametrize("failure", [TimeoutError(), aiohttp.ServerDisconnectedError()])
+async def test_a_post_slack_never_answered_is_for_the_scheduler_to_retry(failure: Exception) -> None:
+    async def post(channel_id: str) -> None:
+        raise failure
+
+    with pytest.raises(PostFailed) as raised:
+        await for_the_scheduler(post)("C1")
+    assert not raised.value.lasting
+
+
+async def test_on_in_a_channel_without_the_bot_says_to_invite_it_first(
+    service: DigestService, slack: SlackStandIn
+) -> None:
+    """As `now` does, rather than confirm a roundup whose every post Slack will refuse."""
+    slack.channels["C7"] = {"is_member": False}  # a public channel: Slack says the bot is not in it
+    slack.error_next("conversations.info", "channel_not_found")  # a private one the bot is not in: "not found"
+    for channel in ("G8", "C7"):
+        reply = await run(service, slack, "roundup on fri 17:30 UTC", channel=channel)
+        assert "`/invite @digestbot`" in reply and "Weekly roundup on" not in reply, channel
+        assert not (await service.store.channel_settings.get(channel)).roundup_enabled
+    slack.error_next("conversations.info", "missing_scope")  # Slack cannot tell (a DM): on, as before
+    assert "Weekly roundup on" in await run(service, slack, "roundup on fri 17:30 UTC", channel="D9")
+    assert not slack.calls("chat.postMessage")
 
 
 # --- `digestbot roundup` ----------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from bot.runtime.scheduler import RoundupScheduler, fire_second, last_fire, next
 from bot.service import DigestService
 from handlers.command_text import DAYS, parse_command
 from handlers.names import UserNames
-from handlers.roundups import post_roundup, roundup_command
+from handlers.roundups import for_the_scheduler, post_roundup, roundup_command
 from handlers.slack_client import make_client
 from tests.support.bot_process import bot_for
 from tests.support.redis_server import RedisServer
@@ -374,6 +374,49 @@ async def test_redis_lost_after_the_claim_is_retried_not_posted_as_a_quiet_week(
     finally:
         await service.close()
     assert (posts, quiet) == ([[link]], [])
+
+
+async def due_roundup_posting_to_slack(service: DigestService, slack: SlackStandIn) -> tuple[RoundupScheduler, str]:
+    """A channel whose roundup is due, with a link to list, and a scheduler posting to the Slack stand-in as serve's
+    does."""
+    due = datetime.now(UTC) - timedelta(minutes=1)
+    channel = channel_firing_at(5)
+    await seed(service, channel, due - timedelta(hours=5))
+    await service.store.channel_settings.put(channel, due_at(due))
+    client = make_client("xoxb-test", slack.base_url)
+    scheduler = RoundupScheduler(service, functools.partial(for_the_scheduler(post_roundup), client, UserNames(client)))
+    await scheduler.sync()
+    return scheduler, channel
+
+
+@pytest.mark.parametrize("refusal", ["not_in_channel", "channel_not_found", "is_archived"])
+async def test_a_roundup_slack_refuses_is_said_once_and_not_retried(
+    service: DigestService, slack: SlackStandIn, caplog: pytest.LogCaptureFixture, refusal: str
+) -> None:
+    scheduler, channel = await due_roundup_posting_to_slack(service, slack)
+    fire = last_fire(channel, await service.store.channel_settings.get(channel), datetime.now(UTC))
+    slack.error_next("chat.postMessage", refusal)
+    with caplog.at_level(logging.INFO, logger="bot.runtime.scheduler"):
+        await scheduler._run(channel)  # the job: nothing escapes it for apscheduler to log without a word
+    said = [r for r in caplog.records if r.levelno >= logging.WARNING and channel in r.getMessage()]
+    assert len(said) == 1 and said[0].levelname == "WARNING" and refusal in said[0].getMessage()
+    assert scheduler._scheduler.get_job(f"retry:{channel}") is None
+    assert await run_key_holder(service, channel, fire)  # kept: no replica tries the run again
+    assert await service.redis.get(service.store.keys.roundup_end(channel)) is None  # the next lists these links
+
+
+async def test_a_roundup_slack_fails_to_take_is_given_back_and_retried(
+    service: DigestService, slack: SlackStandIn
+) -> None:
+    scheduler, channel = await due_roundup_posting_to_slack(service, slack)
+    fire = last_fire(channel, await service.store.channel_settings.get(channel), datetime.now(UTC))
+    slack.fail_next("chat.postMessage", status=500, count=3)  # the client's own two retries fail too
+    await scheduler._run(channel)
+    assert scheduler._scheduler.get_job(f"retry:{channel}")
+    assert await run_key_holder(service, channel, fire) is None  # given back: any replica may take it
+    await scheduler._run(channel)  # the retry it set, a minute later
+    assert [call.status for call in slack.calls("chat.postMessage")] == [500, 500, 500, 200]
+    assert float(await service.redis.get(service.store.keys.roundup_end(channel))) == fire.timestamp()
 
 
 async def test_the_end_of_a_posted_roundup_is_recorded_through_a_redis_blip(

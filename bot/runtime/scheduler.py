@@ -12,9 +12,12 @@ each is posted.
 A roundup lists the links shared since the end of the channel's last one (`bot.roundup.roundup_start`, as
 `/digest roundup preview|now` and the CLI do), so no link falls between two roundups or shows in both.
 
-Delivery is at most once: the key is taken before posting, so a post that fails is logged, never repeated. If Redis
-goes away between the claim and reading the channel's links, the run is given back (and retried, within GRACE_S)
-rather than posted as a quiet week.
+The key is taken before posting, so one replica posts. A post the chat service refuses for good (`post` raises
+PostFailed, lasting: the bot is not in the channel, it was archived) is logged once as a warning and not repeated.
+One that failed for now (the service erred or timed out past its client's own retries) gives the run back and is
+retried within GRACE_S, as when Redis goes away between the claim and reading the channel's links (rather than
+posting a quiet week): a roundup whose post timed out after the service took it may then show twice, which beats a
+week's roundup lost.
 
 A replica that starts within GRACE_S after a channel's scheduled time runs that missed roundup once (the run
 key still decides who posts, and whether it was already posted), unless that time had passed when the roundup was
@@ -56,6 +59,15 @@ SYNC_JOB = "roundup-sync"
 
 Post = Callable[[str, Roundup], Awaitable[None]]
 Quiet = Callable[[str], Awaitable[None]]
+
+
+class PostFailed(Exception):
+    """What `post` and `on_quiet` raise when the roundup did not go out; `reason` is the chat service's word for
+    it. `lasting`: the service will go on refusing (the bot is not in the channel), so the run is not retried."""
+
+    def __init__(self, reason: str, *, lasting: bool) -> None:
+        super().__init__(reason)
+        self.reason, self.lasting = reason, lasting
 
 
 def fire_second(channel_id: str) -> int:
@@ -186,13 +198,13 @@ class RoundupScheduler:
             log.warning("cannot claim the roundup run for %s: retrying in %.0f s", channel_id, RETRY_S)
         return won
 
-    def _retry(self, channel_id: str, now: datetime) -> None:
+    def _retry(self, channel_id: str, now: datetime, failing: str = "Redis was unreachable") -> None:
         when = now + timedelta(seconds=RETRY_S)
         settings = self._jobs.get(channel_id)  # what this replica last knew, as Redis cannot say now
         if settings is None:
             return
         if when - last_fire(channel_id, settings, now) > self._grace:
-            log.error("gave up on the roundup of %s: Redis was unreachable for the whole grace period", channel_id)
+            log.error("gave up on the roundup of %s: %s for the whole grace period", channel_id, failing)
             return
         self._scheduler.add_job(self._run, DateTrigger(when), args=[channel_id], id=f"retry:{channel_id}",
                                 replace_existing=True)  # fmt: skip
@@ -209,12 +221,31 @@ class RoundupScheduler:
             await self._release(channel_id, fire)
             self._retry(channel_id, datetime.now(UTC))
             return
+        try:
+            await self._send(channel_id, fire, roundup)
+        except PostFailed as failure:
+            await self._not_sent(channel_id, fire, failure)
+            return
+        await record_end(self._service, channel_id, fire)  # only once it went out: else the next one lists these too
+
+    async def _send(self, channel_id: str, fire: datetime, roundup: Roundup | None) -> None:
         if roundup is not None:
             await self._post(channel_id, roundup)
             log.info("posted the roundup of %s due %s: %d links", channel_id, run_id(fire), len(roundup.items))
         elif self._on_quiet is not None:
             await self._on_quiet(channel_id)
-        await record_end(self._service, channel_id, fire)  # only once it went out: else the next one lists these too
+
+    async def _not_sent(self, channel_id: str, fire: datetime, failure: PostFailed) -> None:
+        """A refusal that lasts is said once and the run kept (no replica tries it again); any other failure gives
+        the run back and retries it."""
+        if failure.lasting:
+            log.warning("cannot post the roundup of %s due %s there (%s): not retried; its links wait for the next "
+                        "roundup", channel_id, run_id(fire), failure.reason)  # fmt: skip
+            return
+        log.warning("could not post the roundup of %s due %s (%s): retrying in %.0f s", channel_id, run_id(fire),
+                    failure.reason, RETRY_S)  # fmt: skip
+        await self._release(channel_id, fire)
+        self._retry(channel_id, datetime.now(UTC), f"posting failed ({failure.reason})")
 
     async def _release(self, channel_id: str, fire: datetime) -> None:
         """Give the run back, so that any replica may take it (if Redis is still away, our own retry may)."""

@@ -30,6 +30,7 @@ from handlers.cards import Block, digest_card, escape, failure_notice, related_l
 from handlers.command_text import HELP, NOT_SAVED, Command, CommandError, clip_word, parse_command
 from handlers.jobs import CommandJob
 from handlers.listeners.messages import GAVE_UP, permalink
+from handlers.membership import INVITE_ME, NOT_A_MEMBER
 from handlers.roundups import roundup_command
 
 log = logging.getLogger(__name__)
@@ -301,11 +302,8 @@ async def remember_shared_card(digest: Digest, channel: str, user: str, team_id:
 def not_posted(error: SlackApiError) -> str:
     """Why Slack refused the shared card, and what to do; the answer with the button stays, to click again."""
     reason = error.response.get("error")
-    if reason in ("not_in_channel", "channel_not_found"):  # a private channel I'm not in is "not found"
-        return (
-            "I couldn't share it: I'm not a member of this channel. Invite me with `/invite @digestbot`, then "
-            "click *Share in channel* again."
-        )
+    if reason in NOT_A_MEMBER:
+        return f"I couldn't share it: {INVITE_ME}, then click *Share in channel* again."
     return f"I couldn't share it: Slack said `{reason}`. Please try again in a minute."
 
 
