@@ -36,14 +36,12 @@ Command = Callable[[argparse.Namespace], int]
 
 def load_settings(kind: type[S]) -> S:
     """The settings, or one clear line per bad variable on stderr and exit status 2."""
-    from pydantic import ValidationError
-
-    from bot.config import problems
+    from bot.config import SettingsProblem, read_settings
 
     try:
-        return kind()
-    except ValidationError as error:
-        for line in problems(error):
+        return read_settings(kind)
+    except SettingsProblem as problem:
+        for line in problem.lines:
             print(f"digestbot: {line}", file=sys.stderr)
         sys.exit(2)
 

@@ -6,17 +6,20 @@ same values with the same words. The Slack settings extend these in `handlers/se
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
-from typing import Self
+from typing import Self, TypeVar
 from urllib.parse import urlsplit
 
 from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 REDIS_SCHEMES = ("redis", "rediss", "unix", "redis+sentinel", "rediss+sentinel", "redis+cluster", "rediss+cluster")
 ENV_FILE = ".env"  # read from the working directory; the environment wins over it
+_FIELD_NAMED = re.compile(r'field "(\w+)"')  # pydantic_settings' SettingsError names the field only in its text
 
 
 def usable_cpus() -> int:
@@ -133,6 +136,43 @@ class Settings(BaseSettings):
         if not os.access(self.data_dir.expanduser(), os.W_OK | os.X_OK):
             return f"DIGESTBOT_DATA_DIR {self.data_dir} is not writable: set it to a folder you own, or set REDIS_URL"
         return None
+
+
+S = TypeVar("S", bound=Settings)
+
+
+class SettingsProblem(Exception):
+    """Settings that cannot be read or used: one line per problem, naming the variable or the file, never a value."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("; ".join(lines))
+        self.lines = lines
+
+
+def read_settings(kind: type[S]) -> S:
+    """The settings from the environment and .env, or SettingsProblem for whatever stops them: a value the fields
+    refuse, a JSON setting that does not parse (pydantic_settings fails those before validation, with a
+    SettingsError), or a .env file that cannot be read."""
+    try:
+        return kind()
+    except ValidationError as error:
+        raise SettingsProblem(problems(error)) from None
+    except SettingsError as error:
+        raise SettingsProblem([unreadable(kind, error)]) from None
+    except UnicodeDecodeError as error:
+        raise SettingsProblem([f"{ENV_FILE} is not UTF-8 text ({error.reason} at byte {error.start})"]) from None
+    except OSError as error:
+        raise SettingsProblem([f"{ENV_FILE} cannot be read: {error.strerror or error}"]) from None
+
+
+def unreadable(kind: type[Settings], error: SettingsError) -> str:
+    """The variable a SettingsError is about and why, without its value (a JSON error gives only a position)."""
+    field = _FIELD_NAMED.search(str(error))
+    info = kind.model_fields.get(field.group(1)) if field else None
+    if info is None:
+        return str(error)
+    why = "is not valid JSON" if isinstance(error.__cause__, json.JSONDecodeError) else "cannot be read"
+    return f"{info.alias}: {why} ({error.__cause__})"
 
 
 def problems(error: ValidationError) -> list[str]:

@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import ValidationError
 from redis import RedisError
 from rich.markup import escape
 from rich.table import Table
 
-from bot.config import Settings, problems
+from bot.config import Settings, SettingsProblem, read_settings
 from bot.memory.connection import Client, EmbeddedRedis, connect
 
 S = TypeVar("S", bound=Settings)
@@ -53,10 +52,9 @@ def safe_url(url: str) -> str:
 def load_settings(kind: type[S]) -> S | Check:
     """Settings from the environment and .env, or a failed check naming each bad variable (never its value)."""
     try:
-        settings = kind()
-    except ValidationError as error:
-        return Check("settings", False, "; ".join(problems(error)), "Correct these variables (deploy/.env.example).")
-    return settings
+        return read_settings(kind)
+    except SettingsProblem as problem:
+        return Check("settings", False, str(problem), "Correct these variables (deploy/.env.example).")
 
 
 def check_settings(settings: Settings) -> Check:

@@ -194,6 +194,19 @@ def test_a_garbage_redis_url_is_one_clear_line_for_every_command(command: str) -
     ]
 
 
+@pytest.mark.parametrize("command", ["digest", "serve", "worker", "roundup"])
+def test_a_json_setting_that_does_not_parse_is_one_clear_line_for_every_command(command: str) -> None:
+    # pydantic_settings decodes a JSON setting before validating it and raises its own SettingsError on failure.
+    env = {**os.environ, "DIGESTBOT_PROVIDER_URLS": "notjson", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
+    args = {"digest": ["https://example.org/a"], "roundup": ["--channel", "C1"]}.get(command, [])
+    result = subprocess.run([sys.executable, "-m", "handlers.cli", command, *args], capture_output=True, text=True,
+                            env=env, timeout=60, cwd=Path(__file__).parent.parent)  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "digestbot: DIGESTBOT_PROVIDER_URLS: is not valid JSON (Expecting value: line 1 column 1 (char 0))"
+    ]
+
+
 def test_a_data_dir_that_cannot_be_made_is_one_clear_line(tmp_path: Path) -> None:
     blocked = tmp_path / "a-file"  # permissions do not stop root: a file where a folder must go does
     blocked.write_text("")

@@ -159,6 +159,19 @@ def test_an_llm_url_without_a_model_is_named(environment: pytest.MonkeyPatch) ->
     assert isinstance(check, Check) and "DIGESTBOT_LLM_MODEL" in check.detail
 
 
+def test_a_json_setting_that_does_not_parse_is_named_without_its_value(environment: pytest.MonkeyPatch) -> None:
+    environment.setenv("DIGESTBOT_PROVIDER_URLS", '{"youtube": secret-mirror}')
+    check = load_settings(SlackSettings)
+    assert isinstance(check, Check) and not check.ok
+    assert check.detail.startswith("DIGESTBOT_PROVIDER_URLS: is not valid JSON") and "secret" not in check.detail
+
+
+def test_an_env_file_that_is_not_text_is_named(environment: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes(b"DIGESTBOT_WORKERS=\xff\xfe\n")  # the fixture made tmp_path the working directory
+    check = load_settings(SlackSettings)
+    assert isinstance(check, Check) and not check.ok and check.detail.startswith(".env is not UTF-8 text")
+
+
 def test_an_unwritable_data_dir_is_named_when_the_embedded_redis_needs_it(tmp_path: Path) -> None:
     blocked = tmp_path / "a-file"  # permissions do not stop root: a file where a folder must go does
     blocked.write_text("")
