@@ -11,12 +11,11 @@ import argparse
 import asyncio
 import contextlib
 import json
-import logging
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from bot import __version__
 
@@ -53,21 +52,18 @@ def fail(message: str) -> None:
 # --- digest ------------------------------------------------------------------------------------------------
 
 
-class _WithoutTraceback(logging.Formatter):
-    def formatException(self, ei: Any) -> str:
-        return ""
-
-
 def digest_command(args: argparse.Namespace) -> int:
-    from bot.config import Settings
+    from functools import partial
 
-    # Log records as the bare lines Python prints when nothing is set up, less tracebacks unless asked for (-v): a
-    # source that failed unexpectedly is one line naming the error, and its own line says so (a running bot's log
-    # keeps the traceback).
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter() if args.verbose else _WithoutTraceback())
-    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    from bot.config import Settings
+    from bot.pipeline.extract.pool import set_worker_logging
+    from bot.runtime.logs import configure_cli_logging
+
+    # A source that failed unexpectedly is one line naming the error, and its own line says so (a running bot's log
+    # keeps the traceback); the extraction workers log the same way, not as serve's.
+    configure_cli_logging(args.verbose)
     settings = load_settings(Settings)
+    set_worker_logging(partial(configure_cli_logging, args.verbose))
     use_cache = not args.no_cache and any(source.lower().startswith(("http://", "https://")) for source in args.sources)
     if use_cache and not settings.redis_url and (problem := settings.data_dir_problem()):
         fail(f"{problem}; digesting without the cache")
@@ -276,7 +272,7 @@ def build_parser(description: str | None = __doc__) -> tuple[argparse.ArgumentPa
     )
     digest.add_argument("--json", action="store_true", help="one JSON object per source, one per line")
     digest.add_argument("--no-cache", action="store_true", help="fetch every URL afresh, skip Redis")
-    digest.add_argument("-v", "--verbose", action="store_true", help="log unexpected errors with their traceback")
+    digest.add_argument("-v", "--verbose", action="store_true", help="also show what the libraries log, and tracebacks")
     digest.set_defaults(run=digest_command)
     roundup = commands.add_parser("roundup", help="preview a channel's next roundup")
     roundup.add_argument("--channel", required=True, metavar="CHANNEL_ID", help="the Slack channel id, e.g. C0123ABC")

@@ -146,6 +146,19 @@ def test_an_unexpected_error_is_logged_with_its_traceback_when_asked(pages: Loca
     assert logged in result.stderr and f"OverflowError: {INFINITY}\n" in result.stderr.split("Traceback", 1)[1]
 
 
+def test_what_the_libraries_log_about_a_page_is_shown_only_when_asked(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.html"  # the parsers complain about it, readability with a traceback
+    empty.write_bytes(b"")
+    quiet = digestbot("digest", str(empty))
+    assert quiet.returncode == 1
+    assert " ".join(quiet.stderr.split()) == f"✗ {empty}: Found no article text on this page."
+    verbose = digestbot("digest", "-v", str(empty))
+    assert verbose.returncode == 1 and "Found no article text on this page." in verbose.stderr
+    lines = verbose.stderr.splitlines()
+    assert not [line for line in lines if line.startswith("{")], verbose.stderr  # the workers' lines aren't serve's
+    assert any(line.startswith(("trafilatura.", "readability.")) for line in lines) and "Traceback" in verbose.stderr
+
+
 @pytest.mark.parametrize("stop", [asyncio.CancelledError, KeyboardInterrupt])
 async def test_cancelling_a_digest_is_not_an_error_of_its_source(
     monkeypatch: pytest.MonkeyPatch, stop: type[BaseException]

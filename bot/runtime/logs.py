@@ -1,4 +1,5 @@
-"""Logging for `digestbot serve`: JSON lines for log collectors, readable lines at a terminal, no secrets.
+"""Logging for `digestbot serve`: JSON lines for log collectors, readable lines at a terminal, no secrets; and the
+command line's quiet lines (configure_cli_logging).
 
 Every record passes a redaction filter before it is formatted: Slack tokens (xoxb-, xoxp-, xapp-, ...), the secret
 part of a response_url and the configured secrets (signing secret, LLM key) are replaced in the message, its
@@ -30,6 +31,8 @@ RESPONSE_URL_PATTERN = re.compile(
     rf"({_SLASH}(?:commands|actions|services){_SLASH}T[A-Z0-9]{{4,}}{_SLASH}(?:\d+|B[A-Z0-9]+){_SLASH})[A-Za-z0-9]+"
 )
 MIN_SECRET_CHARS = 6  # shorter "secrets" would redact ordinary words
+
+OWN_LOGGERS = ("bot", "handlers")  # digestbot's own; the rest are libraries'
 
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
@@ -104,3 +107,29 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str] = (), stream: 
     root.addHandler(handler)
     root.setLevel(level.upper())
     logging.captureWarnings(True)  # libraries' warnings.warn() calls become records in the same format
+
+
+class _WithoutTraceback(logging.Formatter):
+    def formatException(self, ei: Any) -> str:
+        return ""
+
+
+def _own_record(record: logging.LogRecord) -> bool:
+    return record.name.partition(".")[0] in OWN_LOGGERS
+
+
+def configure_cli_logging(verbose: bool = False) -> None:
+    """The command line's logging, in its own process and in its extraction workers alike: digestbot's warnings as
+    the bare lines Python prints when nothing is set up, without tracebacks, and nothing the libraries log (what
+    they say about a page, "discarding data", "empty HTML tree", is the source's own failure line, or nothing). With
+    `verbose` (-v), the libraries' warnings too, each line naming its logger, and every traceback."""
+    handler = logging.StreamHandler()  # stderr
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s") if verbose else _WithoutTraceback())
+    if not verbose:
+        handler.addFilter(_own_record)
+    root = logging.getLogger()
+    for old in root.handlers[:]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    logging.captureWarnings(True)  # libraries' warnings.warn() calls are theirs too: shown only with -v

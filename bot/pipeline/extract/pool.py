@@ -40,6 +40,7 @@ class ExtractionPool:
 
     def __init__(self, workers: int = _MAX_WORKERS) -> None:
         self._workers = workers
+        self.log_setup: Callable[[], None] = _serve_logging  # run first in every worker: see set_worker_logging
         self._pool: pebble.ProcessPool | None = None
         self._lock = threading.Lock()
 
@@ -48,7 +49,7 @@ class ExtractionPool:
             if self._pool is None or not self._pool.active:
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload(_preload())
-                self._pool = pebble.ProcessPool(self._workers, _TASKS_PER_WORKER, _start_worker, context=context)
+                self._pool = pebble.ProcessPool(self._workers, _TASKS_PER_WORKER, self.log_setup, context=context)
             return self._pool
 
     def start(self) -> None:
@@ -76,7 +77,7 @@ def _preload() -> list[str]:
     return ["__main__", "bot.pipeline.extract.server"]
 
 
-def _start_worker() -> None:
+def _serve_logging() -> None:
     # A fork-server child starts with no logging set up: without this, what the libraries warn about a hostile
     # page would reach serve's stderr as bare text lines between its JSON ones.
     configure_logging("WARNING")
@@ -119,6 +120,13 @@ async def run_in_worker(function: str, args: tuple[Any, ...], timeout: float) ->
     """`module:function(*args)` in a warm extraction worker, killed after `timeout` seconds (TimeoutError); a
     worker that dies on it (a library abort, a memory limit) raises OSError."""
     return await _POOL.run(_call, (function, args), timeout)
+
+
+def set_worker_logging(setup: Callable[[], None]) -> None:
+    """Have the extraction workers started from now on set up their logging with `setup` (pickled to each: a
+    module-level function, or a functools.partial of one) instead of serve's JSON lines, so a command line's
+    workers log as it does. Call it before the first digest: workers already running keep theirs."""
+    _POOL.log_setup = setup
 
 
 def start_workers() -> None:
