@@ -64,7 +64,7 @@ def roundup_command(args: argparse.Namespace) -> int:
 
     from bot.roundup import MemoryUnavailable
     from handlers.names import UserNames
-    from handlers.roundups import post_quiet_line, post_roundup
+    from handlers.roundups import QUIET_LINE, post_quiet_line, post_roundup
     from handlers.settings import SlackSettings
     from handlers.slack_client import bot_client
 
@@ -78,19 +78,22 @@ def roundup_command(args: argparse.Namespace) -> int:
         fail(f"Redis is unreachable: cannot tell what was shared in {args.channel}, nothing posted.")
         return 1
     client = bot_client(settings)
+    quiet = f"Nothing new was shared in {args.channel} to round up"
     try:
         if roundup:
             asyncio.run(post_roundup(client, UserNames(client), args.channel, roundup))
+            posted = f"Posted the roundup in {args.channel}."
         elif settings.roundup_quiet_line:
             asyncio.run(post_quiet_line(client, args.channel))
+            posted = f"{quiet}: posted “{QUIET_LINE}”"
         else:
-            print(f"Nothing new was shared in {args.channel} to round up: nothing posted.")
+            print(f"{quiet}: nothing posted.")
             return 0
     except SlackApiError as error:
         fail(f"Slack refused the post to {args.channel}: {error.response.get('error')}")
         return 1
     core.roundup_posted(args.channel, settings, end)  # as a scheduled roundup does: the next one starts here
-    print(f"Posted the roundup in {args.channel}.")
+    print(posted)
     return 0
 
 

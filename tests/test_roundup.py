@@ -595,7 +595,7 @@ async def test_cli_fails_when_redis_is_unreachable(
 async def test_cli_posts_a_roundup_to_the_channel(workspace: DigestService, slack: SlackStandIn) -> None:
     await this_week_in_c5(workspace)
     result = await cli(workspace, "--channel", "C5", "--post", SLACK_BOT_TOKEN="xoxb-cli", SLACK_API_URL=slack.base_url)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0 and result.stdout == "Posted the roundup in C5.\n", result.stderr
     (post,) = slack.calls("chat.postMessage")
     assert post.params["channel"] == "C5" and url("po") in json.dumps(post.params["blocks"])
     assert post.token == "xoxb-cli" and "xoxb-cli" not in result.stdout + result.stderr
@@ -604,3 +604,11 @@ async def test_cli_posts_a_roundup_to_the_channel(workspace: DigestService, slac
     no_token = await cli(workspace, "--channel", "C5", "--post", SLACK_API_URL=slack.base_url)
     assert no_token.returncode == 2 and "SLACK_BOT_TOKEN" in no_token.stderr
     assert len(slack.calls("chat.postMessage")) == 1
+
+
+async def test_cli_says_it_posted_the_quiet_line_not_a_roundup(workspace: DigestService, slack: SlackStandIn) -> None:
+    result = await cli(workspace, "--channel", "C9", "--post", SLACK_BOT_TOKEN="xoxb-cli", SLACK_API_URL=slack.base_url,
+                       DIGESTBOT_ROUNDUP_QUIET_LINE="true")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert [post.params["text"] for post in slack.calls("chat.postMessage")] == [QUIET_LINE]
+    assert result.stdout == f"Nothing new was shared in C9 to round up: posted “{QUIET_LINE}”\n"
