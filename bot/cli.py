@@ -261,14 +261,27 @@ async def _print_related(articles: list[CorpusArticle], settings: Settings, k: i
 # --- the parser --------------------------------------------------------------------------------------------
 
 
-def build_parser(description: str | None = __doc__) -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
-    """The core's commands; handlers/cli.py adds the Slack ones to the same parser."""
-    parser = argparse.ArgumentParser(prog="digestbot", description=description)
+ABOUT = (
+    "Digest the links people share: an article's, PDF's, video's or post's title, byline, summary and key quotes, "
+    "a channel's weekly roundup of its links, and related reading. Settings come from the environment or .env in "
+    "the working directory (deploy/.env.example lists them)."
+)
+DIGEST_ABOUT = (
+    "Print a digest of each source: a link, or a saved web page, PDF or text file. A source that cannot be "
+    "digested prints one line saying why, the others are still digested, and the exit status is then 1."
+)
+
+
+def build_parser(about: str = ABOUT) -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
+    """The core's commands; handlers/cli.py adds the Slack ones to the same parser, with its own `about`."""
+    parser = argparse.ArgumentParser(prog="digestbot", description=about)
     parser.add_argument("--version", action="version", version=f"digestbot {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    digest = commands.add_parser("digest", help="digest article URLs or saved HTML files")
+    digest = commands.add_parser(
+        "digest", help="digest links, saved web pages, PDFs or text files", description=DIGEST_ABOUT
+    )
     digest.add_argument(
-        "sources", nargs="+", type=str.strip, metavar="SOURCE", help="an http(s) URL or a saved HTML file"
+        "sources", nargs="+", type=str.strip, metavar="SOURCE", help="an http(s) URL, or a saved page, PDF or text file"
     )
     digest.add_argument("--json", action="store_true", help="one JSON object per source, one per line")
     digest.add_argument("--no-cache", action="store_true", help="fetch every URL afresh, skip Redis")

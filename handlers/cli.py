@@ -139,8 +139,11 @@ def _shared_metrics() -> Any:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+ABOUT = f"{core.ABOUT} `digestbot serve` runs the Slack bot that answers a shared link with its digest."
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser, commands = core.build_parser(__doc__)
+    parser, commands = core.build_parser(ABOUT)
     commands.choices["roundup"].add_argument("--post", action="store_true",
                                              help="post it to the channel (needs SLACK_BOT_TOKEN)")  # fmt: skip
     commands.choices["roundup"].set_defaults(run=roundup_command)

@@ -258,6 +258,18 @@ def test_the_core_runs_as_python_m_bot_without_slack_commands() -> None:
     assert result.returncode == 0 and "digest" in result.stdout and "serve" not in result.stdout
 
 
+@pytest.mark.parametrize("module", ["handlers.cli", "bot"])
+def test_help_is_written_for_users_not_from_the_source(module: str) -> None:
+    def help_of(*args: str) -> str:
+        result = subprocess.run([sys.executable, "-m", module, *args, "--help"], capture_output=True, text=True,
+                                timeout=60, cwd=Path(__file__).parent.parent)  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        return " ".join(result.stdout.split())
+
+    assert "Digest the links people share" in help_of() and ".py" not in help_of()  # a docstring names its module
+    assert "a saved web page, PDF or text file" in help_of("digest")
+
+
 def test_serve_without_slack_settings_names_each_missing_one() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     result = subprocess.run(
