@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
 from handlers import listeners
 from handlers.bot import SlackBot
@@ -14,7 +15,14 @@ from handlers.bot import SlackBot
 log = logging.getLogger(__name__)
 
 
+def _not_the_unused_token_notice(record: logging.LogRecord) -> bool:
+    # bolt reads SLACK_BOT_TOKEN from the environment itself and, given a client too, warns on every start that
+    # the token goes unused; the client carries that same token (the settings read the environment first).
+    return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
 def build_app(bot: SlackBot) -> AsyncApp:
+    logging.getLogger(f"slack_bolt.{AsyncApp.__name__}").addFilter(_not_the_unused_token_notice)  # added once
     app = AsyncApp(
         signing_secret=bot.settings.slack_signing_secret.get_secret_value() if bot.settings.slack_signing_secret
         else None,

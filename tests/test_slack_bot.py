@@ -12,14 +12,19 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import httpx
 import pytest
 import redis
 from slack_sdk.web.async_client import AsyncWebClient
 
+from handlers.app import build_app
+from handlers.bot import SlackBot
 from handlers.listeners.commands import is_private_channel
-from handlers.slack_client import MAX_RETRY_AFTER_S, make_client
+from handlers.settings import SlackSettings
+from handlers.slack_client import MAX_RETRY_AFTER_S, bot_client, make_client
 from tests.support.articles import article_html
 from tests.support.bot_process import (
     SECRET,
@@ -295,6 +300,17 @@ async def test_a_shared_card_counts_as_private_unless_slack_says_the_channel_is_
         slack.error_next("conversations.info", "channel_not_found")
         assert await is_private_channel(client, "C1")  # Slack could not tell: kept in the channel
     assert [c.params["channel"] for c in slack.calls("conversations.info")] == ["C1", "C2", "C1"]
+
+
+async def test_the_app_does_not_warn_that_the_token_in_the_environment_goes_unused(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)  # as serve runs in a container: bolt reads it as well
+    settings = SlackSettings.model_validate({"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": "a-signing-secret"})
+    bot = cast(SlackBot, SimpleNamespace(settings=settings, client=bot_client(settings)))
+    with caplog.at_level(logging.WARNING):
+        build_app(bot)
+    assert [record.getMessage() for record in caplog.records] == []
 
 
 def test_malformed_slash_command_gets_help(bot: str, slack: SlackStandIn) -> None:
