@@ -133,7 +133,10 @@ def render(digest: Digest, console: Console) -> None:
         f"{digest.reading_minutes} min read" if digest.reading_minutes else None,
         digest.language,
     ]
-    body = [f"[dim]{escape(' · '.join(f for f in facts if f))}[/dim]", ""]
+    # The title heads the panel's text, not its border: a border line cannot wrap, and rich cut a long title there
+    # mid-word.
+    title = escape(digest.title or "(untitled)")
+    body = [f"[bold]{title}[/bold]", f"[dim]{escape(' · '.join(f for f in facts if f))}[/dim]", ""]
     if digest.warning:
         body += [f"[yellow]⚠ {escape(digest.warning)}[/yellow]", ""]
     body += [f"[bold]{summary_heading(digest)}[/bold]", escape(digest.summary or "(no summary)"), ""]
@@ -142,8 +145,7 @@ def render(digest: Digest, console: Console) -> None:
         body += [f"  “{escape(q)}”" for q in digest.quotes]
         body.append("")
     body.append(f"[link={digest.canonical_url}]{escape(digest.canonical_url)}[/link]")
-    title = escape(digest.title or "(untitled)")
-    console.print(Panel("\n".join(body), title=f"[bold]{title}[/bold]", title_align="left"))
+    console.print(Panel("\n".join(body)))
 
 
 # --- roundup -----------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import itertools
 import json
 import os
@@ -12,7 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
+from bot.cli import render
 from bot.config import Settings
 from bot.models import Digest
 from bot.pipeline import kinds
@@ -169,6 +172,15 @@ async def test_cancelling_a_digest_is_not_an_error_of_its_source(
     monkeypatch.setattr(kinds, "digest_link", stopped)
     with pytest.raises(stop):
         await digest_url("http://public.test/", Settings())
+
+
+def test_a_long_title_is_shown_whole_in_an_80_column_terminal() -> None:
+    title = "Cities are finally building the protected bike lanes that people actually use, and the numbers show it"
+    out = io.StringIO()
+    render(Digest(source="s", url="https://n.example/a", canonical_url="https://n.example/a", title=title),
+           Console(file=out, width=80))  # fmt: skip
+    text = " ".join(line.strip("│╭╮╰╯─ ") for line in out.getvalue().splitlines())
+    assert " ".join(text.split()).startswith(title)
 
 
 def test_readable_output(pages: LocalServer) -> None:
