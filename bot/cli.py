@@ -85,6 +85,8 @@ async def _digest_all(sources: list[str], as_json: bool, settings: Settings, use
     from bot.service import DigestService
 
     service = DigestService.open(settings) if use_cache else None
+    if service:
+        service.guard.what_stops = "digesting without the cache"
     try:
         return await _print_digests(sources, as_json, settings, service)
     finally:
@@ -159,8 +161,8 @@ def roundup_command(args: argparse.Namespace) -> int:
 
     try:
         roundup = next_roundup(args.channel, load_settings(Settings))
-    except MemoryUnavailable:
-        fail(f"Redis is unreachable: cannot tell what was shared in {args.channel}.")
+    except MemoryUnavailable as error:
+        fail(f"Redis is unreachable ({error}): cannot tell what was shared in {args.channel}.")
         return 1
     if args.json:
         print(roundup.model_dump_json() if roundup else json.dumps(None))
@@ -195,11 +197,15 @@ def roundup_posted(channel_id: str, settings: Settings, end: datetime) -> None:
 async def _with_service(
     settings: Settings, call: Callable[[DigestService, str, datetime], Awaitable[R]], channel_id: str, end: datetime
 ) -> R:
+    from bot.roundup import MemoryUnavailable
     from bot.service import DigestService
 
     service = DigestService.open(settings)
+    service.guard.what_stops = None  # the command's own line says what failed, and why
     try:
         return await call(service, channel_id, end)
+    except MemoryUnavailable as error:
+        raise MemoryUnavailable(service.guard.cause) from error
     finally:
         await service.close()
 

@@ -74,8 +74,8 @@ def roundup_command(args: argparse.Namespace) -> int:
     end = datetime.now(UTC)
     try:
         roundup = core.next_roundup(args.channel, settings, end)
-    except MemoryUnavailable:
-        fail(f"Redis is unreachable: cannot tell what was shared in {args.channel}, nothing posted.")
+    except MemoryUnavailable as error:
+        fail(f"Redis is unreachable ({error}): cannot tell what was shared in {args.channel}, nothing posted.")
         return 1
     client = bot_client(settings)
     quiet = f"Nothing new was shared in {args.channel} to round up"

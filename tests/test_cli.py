@@ -24,7 +24,9 @@ from tests.support.articles import article_html
 from tests.support.http_server import LocalServer, Reply, html
 from tests.support.pdfs import report_pdf
 from tests.support.provider_pages import PDF_PARAGRAPHS
+from tests.support.redis_server import free_port
 
+ROOT = Path(__file__).parent.parent
 KEYS = {
     "source",
     "url",
@@ -247,6 +249,15 @@ def test_a_data_dir_that_cannot_be_made_is_one_clear_line(tmp_path: Path) -> Non
                            timeout=60, cwd=tmp_path)  # fmt: skip
     assert serve.returncode == 2 and serve.stderr.startswith("digestbot: DIGESTBOT_DATA_DIR")
     assert "Traceback" not in serve.stderr
+
+
+def test_a_digest_without_redis_says_it_goes_uncached_in_the_command_lines_terms(pages: LocalServer) -> None:
+    env = {**os.environ, "DIGESTBOT_ALLOW_PRIVATE_NETWORKS": "true", "REDIS_URL": f"redis://127.0.0.1:{free_port()}"}
+    result = subprocess.run([sys.executable, "-m", "handlers.cli", "digest", "--json", pages.url("/rivers")],
+                            capture_output=True, text=True, env=env, timeout=120, cwd=ROOT)  # fmt: skip
+    assert result.returncode == 0 and json.loads(result.stdout)["title"].startswith("Rivers are running dry")
+    (line,) = result.stderr.splitlines()  # not serve's "new work runs in the replica that received it"
+    assert line.startswith("Redis is unreachable (ConnectionError: ") and line.endswith(": digesting without the cache")
 
 
 def test_a_failed_source_is_reported_on_stderr(pages: LocalServer) -> None:

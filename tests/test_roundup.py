@@ -585,6 +585,8 @@ async def test_cli_fails_when_redis_is_unreachable(
     for args in (["--channel", "C5"], ["--channel", "C5", "--json"]):
         result = await cli(workspace, *args, REDIS_URL=refused_url)
         assert result.returncode == 1 and "Redis is unreachable" in result.stderr
+        (line,) = result.stderr.splitlines()  # the command's line, with the cause: no running bot's outage line
+        assert line.startswith("digestbot: Redis is unreachable (ConnectionError: ") and "replica" not in line
         assert "Nothing new was shared" not in result.stdout and "null" not in result.stdout
     posting = await cli(workspace, "--channel", "C5", "--post", REDIS_URL=refused_url, SLACK_BOT_TOKEN="xoxb-cli",
                         SLACK_API_URL=slack.base_url, DIGESTBOT_ROUNDUP_QUIET_LINE="true")  # fmt: skip

@@ -48,7 +48,7 @@ OUTAGE_ERRORS = (
 )
 WHAT_STOPS = (
     "digests are made uncached, new work runs in the replica that received it, channel memory, related reading "
-    "and settings are unavailable, and event dedupe is in-process only"
+    "and settings are unavailable, and event dedupe is in-process only until it is back"
 )
 
 
@@ -59,6 +59,10 @@ class RedisGuard:
         self.deadline_s = deadline_s
         self.cool_off_s = cool_off_s
         self.healthy = True  # False from a failed call until the next call that succeeds
+        # What an outage stops in this process, for its one log line: serve's by default; a command line names its
+        # own, or None where the command reports the outage itself (with `cause`).
+        self.what_stops: str | None = WHAT_STOPS
+        self.cause = ""  # the last outage's error, as "ConnectionError: ..."
         self._client = client  # a cluster client's topology is loaded before the calls that use it
         self._timeouts = 0  # calls that timed out since the last one that succeeded
         self._counted_at = 0.0  # monotonic time of the last timeout counted
@@ -106,8 +110,9 @@ class RedisGuard:
         guard's own calls can tell a timeout from a stalled event loop."""
         if self.healthy:
             self.healthy = False
-            why = str(exc) or f"no answer within {self.deadline_s:g} s"
-            log.error("Redis is unreachable (%s: %s): %s until it is back", type(exc).__name__, why, WHAT_STOPS)
+            self.cause = f"{type(exc).__name__}: {str(exc) or f'no answer within {self.deadline_s:g} s'}"
+            if self.what_stops:
+                log.error("Redis is unreachable (%s): %s", self.cause, self.what_stops)
 
     def recovered(self) -> None:
         self._timeouts, self._skip_until = 0, 0.0
