@@ -145,7 +145,8 @@ def test_managed_redis_variants_are_the_configmap_with_another_redis_url(name: s
     client = connect(settings)  # builds the client; nothing connects yet
     assert isinstance(client if name == "cluster.yaml" else client.connection_pool, VARIANTS[name])
     text = path.read_text()
-    assert f"kubectl apply -f deploy/kubernetes/managed-redis/{name}" in text and "secret.yaml" in text
+    assert f"kubectl apply -f deploy/kubernetes/managed-redis/{name}" in text
+    assert "deploy/kubernetes-secret.example.yaml" in text and (DEPLOY / "kubernetes-secret.example.yaml").is_file()
 
 
 # --- Dockerfile -----------------------------------------------------------------------------------------
