@@ -3,7 +3,8 @@
 1. A provider's link (bot/pipeline/providers.py) goes to its API or oEmbed endpoint: YouTube and Vimeo videos, posts on
    X, Mastodon and Bluesky, GitHub and GitLab repositories, issues, pull requests and releases. arXiv's PDF
    links are read as their abstract pages. Where the provider's link is also a readable page (Mastodon's,
-   GitHub's, GitLab's, YouTube's), a failed API call falls back to reading the page.
+   GitHub's, GitLab's), a failed API call falls back to reading the page (YouTube's watch page is read beside
+   its oEmbed answer already).
 2. Anything else is fetched once: a PDF (by content type) is read in the extraction worker; an HTML page is
    extracted, then digested as what it says it is (bot/pipeline/pagefacts.py): a paper (citation_* tags), a video or
    audio, a social post, or an article. A page with no article text (a player, an app shell) that links an
@@ -42,7 +43,7 @@ HANDLERS: dict[str, Handler] = {
     "youtube": youtube_digest, "vimeo": vimeo_digest, "twitter": twitter_digest, "mastodon": mastodon_digest,
     "bluesky": bluesky_digest, "github": github_digest, "gitlab": gitlab_digest,
 }  # fmt: skip
-PAGE_FALLBACK = {"youtube", "mastodon", "github", "gitlab"}  # their links are readable pages as well
+PAGE_FALLBACK = {"mastodon", "github", "gitlab"}  # their links are readable pages as well
 NO_ARTICLE = {"empty", "javascript_only"}  # what a page that is only a player or an app shell gets
 NO_TEXT_LAYER = "this PDF has no text layer (a scan?), so there is nothing to summarise or quote"
 # A page that declares itself a video (og:type) with no JSON-LD article may still be a story with a player atop it: its

@@ -31,11 +31,21 @@ async def youtube_digest(link: Link, web: Web, source: str) -> Digest:
         _page_metadata(watch, web),
         return_exceptions=True,
     )
-    if isinstance(oembed, BaseException) and isinstance(page, BaseException):
-        raise oembed  # the video is private, removed or the site unreachable: the endpoint says which
-    article = page if isinstance(page, Article) else Article()
+    # a watch page that is no video's (a private or removed one's, a consent wall) holds only the site's tagline
+    article = page if isinstance(page, Article) and page.facts.kind == "video" else None
+    if isinstance(oembed, BaseException) and article is None:
+        raise _no_video(oembed, "YouTube")
     answer = oembed if isinstance(oembed, OEmbed) else None
-    return media_digest(article, source, watch, "video", answer, provider="YouTube")
+    return media_digest(article or Article(), source, watch, "video", answer, provider="YouTube")
+
+
+def _no_video(error: BaseException, provider: str) -> BaseException:
+    """Why there is no card: oEmbed answers a private or removed video with an HTTP error (401 and 404, its spec
+    says), which says more than the error itself; a timeout or an unreachable site is reported as it is."""
+    if isinstance(error, DigestError) and error.reason == "http_status":
+        message = f"This video is private or was removed: {provider} shows no video at this link ({error})."
+        return DigestError("http_status", message)
+    return error
 
 
 async def vimeo_digest(link: Link, web: Web, source: str) -> Digest:

@@ -1,0 +1,44 @@
+"""What a provider's answer says about a link that has little or nothing to show: a private or removed video, a
+post without text, a post page that needs JavaScript, a README of lists and directives, a paper dated by its
+year only. Pages and answers written for these tests, served locally; nothing real is contacted."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import Settings
+from bot.errors import DigestError
+from bot.models import Digest
+from bot.pipeline.kinds import digest_link
+from tests.support.http_server import LocalServer, Reply
+from tests.support.provider_pages import VIDEO_ID, YOUTUBE_OEMBED, json_reply, page
+
+# What YouTube's watch page of a private or removed video holds: the site's own title and tagline, no video.
+TAGLINE = "Enjoy the videos and music you love, upload original content, and share it all with the world."
+NO_VIDEO_PAGE = page(f"<title> - YouTube</title><meta name='description' content='{TAGLINE}'>"
+                     "<meta property='og:site_name' content='YouTube'>", "<div id='player'></div>")  # fmt: skip
+
+
+async def digest_from(routes: dict[str, Reply], link: str, **bases: str) -> Digest:
+    """The digest of `link` (a path) with the named provider endpoints pointed at paths of the same server."""
+    with LocalServer(routes) as server:
+        urls = {name: server.url(path) for name, path in bases.items()}
+        settings = Settings(DIGESTBOT_ALLOW_PRIVATE_NETWORKS=True, DIGESTBOT_PROVIDER_URLS=urls)
+        return await digest_link(server.url(link), settings)
+
+
+@pytest.mark.parametrize("status", [401, 404])
+async def test_a_private_or_removed_youtube_video_says_so_rather_than_show_the_sites_tagline(status: int) -> None:
+    routes = {"/yt/watch": NO_VIDEO_PAGE, "/yt/oembed": Reply(status=status)}
+    with pytest.raises(DigestError) as raised:
+        await digest_from(routes, f"/yt/watch?v={VIDEO_ID}", youtube="/yt", youtube_oembed="/yt/oembed")
+    assert "private or was removed" in str(raised.value) and str(status) in str(raised.value)
+
+
+async def test_a_youtube_watch_page_that_is_no_videos_adds_nothing_to_its_oembed_answer() -> None:
+    """A consent wall or the site's front matter in place of the watch page: the card is oEmbed's alone."""
+    routes = {"/yt/watch": NO_VIDEO_PAGE, "/yt/oembed": json_reply(YOUTUBE_OEMBED)}
+    digest = await digest_from(routes, f"/yt/watch?v={VIDEO_ID}", youtube="/yt", youtube_oembed="/yt/oembed")
+    assert (digest.kind, digest.title, digest.author) == ("video", "Drought on the Po", "River Stories")
+    assert digest.summary == "" and TAGLINE not in digest.text
+
