@@ -101,6 +101,7 @@ class PageFacts(BaseModel):
     venue: str | None = None  # a paper's journal or conference
     abstract: str | None = None  # a paper's
     duration_s: int | None = None  # a video's or audio's
+    publisher: str | None = None  # a video's or audio's, as its schema.org object names it: the site
     post_text: str | None = None  # a social post's own words
     handle: str | None = None  # a post author's handle
 

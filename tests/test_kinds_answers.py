@@ -4,12 +4,16 @@ year only. Pages and answers written for these tests, served locally; nothing re
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bot.config import Settings
 from bot.errors import DigestError
 from bot.models import Digest
 from bot.pipeline.kinds import digest_link
+from bot.pipeline.media import media_digest
+from bot.pipeline.metadata import extract_metadata
 from tests.support.http_server import LocalServer, Reply
 from tests.support.provider_pages import VIDEO_ID, YOUTUBE_OEMBED, json_reply, page
 
@@ -42,3 +46,16 @@ async def test_a_youtube_watch_page_that_is_no_videos_adds_nothing_to_its_oembed
     assert (digest.kind, digest.title, digest.author) == ("video", "Drought on the Po", "River Stories")
     assert digest.summary == "" and TAGLINE not in digest.text
 
+
+def test_a_video_objects_description_and_publisher_make_the_cards_about_and_site() -> None:
+    """A page whose only metadata is its schema.org VideoObject (no OpenGraph, no description tag)."""
+    video = {"@context": "https://schema.org", "@type": "VideoObject", "name": "Ocean cleanup, a year on",
+             "description": "The crew returns to the garbage patch. They weigh what the first sweep removed.",
+             "duration": "PT12M30S", "author": {"@type": "Person", "name": "Lena Ortiz"},
+             "publisher": {"@type": "Organization", "name": "StreamSite"}}  # fmt: skip
+    html = (f"<html><head><script type='application/ld+json'>{json.dumps(video)}</script></head>"
+            "<body><h1>Ocean cleanup, a year on</h1><p>Great video! First!</p></body></html>")  # fmt: skip
+    article = extract_metadata(html, "https://tube.example/v/ocean")
+    digest = media_digest(article, "ocean", "https://tube.example/v/ocean", "video", None)
+    assert digest.summary == "The crew returns to the garbage patch. They weigh what the first sweep removed."
+    assert (digest.site_name, digest.author, digest.duration_s) == ("StreamSite", "Lena Ortiz", 750)

@@ -84,7 +84,8 @@ def media_digest(article: Article, source: str, url: str, kind: str, answer: OEm
     authors = article.facts.authors  # as the page's video or audio object names them
     return Digest(
         source=source, url=url, canonical_url=url, kind="audio" if kind == "audio" else "video",
-        title=answer.title or article.title, site_name=provider or answer.provider_name or article.site_name,
+        title=answer.title or article.title,
+        site_name=provider or answer.provider_name or article.site_name or article.facts.publisher,
         author=answer.author_name or (join_names(authors) if authors else article.author),
         published=parse_date(answer.upload_date) or article.published, language=article.language,
         summary=_about(description, article.language), text=description,

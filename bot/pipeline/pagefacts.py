@@ -54,6 +54,7 @@ def page_facts(tree: HtmlElement, meta: dict[str, str], ld: dict[str, Any], ld_k
         facts.kind = kind
         facts.duration_s = _duration(meta, media[0] if media else {})
         facts.authors = _names(media[0].get("author")) if media else []
+        facts.publisher = next(iter(_names(media[0].get("publisher"))), None) if media else None
     elif ld_kinds & POST_TYPES:
         facts.kind = "post"
         facts.post_text = _text(ld.get("articleBody")) or _text(ld.get("text")) or meta.get("og:description")

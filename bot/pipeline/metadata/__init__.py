@@ -61,9 +61,10 @@ def metadata_from_tree(tree: HtmlElement | None, url: str | None) -> Article:
     url = url if url and urlsplit(url).scheme in ("http", "https") else canonical or url
     site_name = _site_name(meta.get("og:site_name"), ld_name(ld.get("publisher")), meta.get("application-name"))
     language = _language(tree, meta, ld)
+    media = _media_object(tree, meta, ld)
     description = first(
         meta.get("og:description"), meta.get("description"), meta.get("twitter:description"),
-        ld_text(ld.get("description")),
+        ld_text(ld.get("description")), ld_text(media[0].get("description")) if media else None,
     )  # fmt: skip
     return Article(
         title=find_title(tree, meta, ld, site_name, url),
@@ -73,7 +74,7 @@ def metadata_from_tree(tree: HtmlElement | None, url: str | None) -> Article:
         language=language,
         canonical_url=canonical,
         description=description,
-        facts=page_facts(tree, meta, ld, ld_types(ld), _media_object(tree, meta, ld), url),
+        facts=page_facts(tree, meta, ld, ld_types(ld), media, url),
     )
 
 
