@@ -5,6 +5,7 @@ year only. Pages and answers written for these tests, served locally; nothing re
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -59,3 +60,26 @@ def test_a_video_objects_description_and_publisher_make_the_cards_about_and_site
     digest = media_digest(article, "ocean", "https://tube.example/v/ocean", "video", None)
     assert digest.summary == "The crew returns to the garbage patch. They weigh what the first sweep removed."
     assert (digest.site_name, digest.author, digest.duration_s) == ("StreamSite", "Lena Ortiz", 750)
+
+
+def mastodon_status(content: str, account: dict[str, Any] | None = None, **fields: Any) -> Reply:
+    """A status as Mastodon's API answers it (the fields digestbot reads)."""
+    account = {"acct": "ada", "username": "ada", "display_name": "Ada", "emojis": [], **(account or {})}
+    return json_reply({"id": "109876543211", "created_at": "2026-11-18T09:12:00.000Z", "spoiler_text": "",
+                       "language": "en", "url": None, "content": content, "account": account, "emojis": [],
+                       "media_attachments": [], **fields})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("emojis", "name"),
+    [([{"shortcode": "verified", "url": "https://example.social/e/v.png"}], "Ada 🧪 :notlisted:"), (None, "Ada 🧪")],
+)
+async def test_mastodon_custom_emoji_codes_are_left_out_of_the_name_and_the_post(
+    emojis: list[dict[str, str]] | None, name: str
+) -> None:
+    """The codes the answer lists (a server that lists none: every :code:), never a time like 12:30:00."""
+    account = {"display_name": "Ada :verified: 🧪 :notlisted:", "emojis": emojis}
+    status = mastodon_status("<p>Lab moved to open tools :verified: at 12:30:00.</p>", account, emojis=emojis)
+    digest = await digest_from({"/api/v1/statuses/109876543211": status}, "/@ada/109876543211")
+    assert (digest.title, digest.author) == (f"{name} on Mastodon", name)
+    assert digest.summary == "Lab moved to open tools at 12:30:00."

@@ -25,6 +25,9 @@ from bot.pipeline.providers import Link, endpoints
 from bot.pipeline.web import Web, object_field, text_field
 
 _BY_LINE = re.compile(r"\(@(\w{1,15})\)")  # "— Name (@handle) <a>date</a>" after the post in X's blockquote
+# A Mastodon custom emoji's code (":verified:"), an image on the server and noise in text; not inside a time (12:30:00)
+_SHORTCODE = re.compile(r"(?<![\w:]):([A-Za-z0-9_]{2,}):(?![\w:])")
+_SPACES = re.compile(r"[ \t]{2,}")  # where a code stood between words
 
 
 def post_digest(source: str, url: str, site: str, author: str | None, handle: str | None, text: str,
@@ -84,10 +87,25 @@ async def mastodon_digest(link: Link, web: Web, source: str) -> Digest:
     handle = f"@{acct}" if "@" in acct else f"@{acct}@{urlsplit(server).netloc}"
     spoiler = text_field(shown, "spoiler_text")
     url = text_field(shown, "url") or f"{server}/@{acct}/{status_id}"
+    name = _without_custom_emoji(text_field(account, "display_name") or "", account.get("emojis"))
+    text = _without_custom_emoji(html_text(text_field(shown, "content") or ""), shown.get("emojis"))
     return post_digest(source, url if url.startswith(("http://", "https://")) else source, "Mastodon",
-                       text_field(account, "display_name"), handle, html_text(text_field(shown, "content") or ""),
+                       name or None, handle, text,
                        text_field(shown, "created_at"), normalise_language(shown.get("language")),
                        f"content warning: {spoiler}" if spoiler else None)  # fmt: skip
+
+
+def _without_custom_emoji(text: str, emojis: Any) -> str:
+    """`text` without the custom emoji codes the answer lists; from an answer that lists none (not every server that
+    speaks Mastodon's API does) without any :code:."""
+    listed = None
+    if isinstance(emojis, list):
+        listed = {text_field(emoji, "shortcode") for emoji in emojis if isinstance(emoji, dict)}
+
+    def drop(code: re.Match[str]) -> str:
+        return "" if listed is None or code[1] in listed else code[0]
+
+    return _SPACES.sub(" ", _SHORTCODE.sub(drop, text)).strip()
 
 
 async def bluesky_digest(link: Link, web: Web, source: str) -> Digest:
