@@ -83,3 +83,27 @@ async def test_mastodon_custom_emoji_codes_are_left_out_of_the_name_and_the_post
     digest = await digest_from({"/api/v1/statuses/109876543211": status}, "/@ada/109876543211")
     assert (digest.title, digest.author) == (f"{name} on Mastodon", name)
     assert digest.summary == "Lab moved to open tools at 12:30:00."
+
+
+# A Mastodon post's page as the server sends it without JavaScript: nothing but a notice (no text, no tags)
+MASTODON_SHELL = page("<title>Social Example</title>", "<noscript>Please enable JavaScript.</noscript>")
+
+
+async def test_a_mastodon_post_with_media_and_no_text_gets_a_card_saying_so() -> None:
+    media = [{"type": "image", "description": "A graph of costs falling by half"}, {"type": "image"}]
+    routes = {"/api/v1/statuses/109876543211": mastodon_status("", media_attachments=media),
+              "/@ada/109876543211": MASTODON_SHELL}  # fmt: skip
+    digest = await digest_from(routes, "/@ada/109876543211")
+    assert (digest.kind, digest.author, str(digest.published)) == ("post", "Ada", "2026-11-18")
+    assert digest.summary == "Post of 2 images (no text). Described as: “A graph of costs falling by half”"
+
+
+async def test_a_provider_answers_reason_wins_over_a_page_with_no_text_of_its_own() -> None:
+    """An empty post's page is only the app's shell: the API said more (and a missing post's page says 404)."""
+    routes = {"/api/v1/statuses/109876543211": mastodon_status(""), "/@ada/109876543211": MASTODON_SHELL}
+    with pytest.raises(DigestError) as raised:
+        await digest_from(routes, "/@ada/109876543211")
+    assert (raised.value.reason, str(raised.value)) == ("empty", "The Mastodon post has no text to show.")
+    with pytest.raises(DigestError) as raised:
+        await digest_from({}, "/@ada/109876543211")
+    assert raised.value.reason == "http_status" and "404" in str(raised.value)

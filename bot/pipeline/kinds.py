@@ -86,6 +86,21 @@ async def _by_kind(url: str, web: Web) -> Digest:
             if link.site not in PAGE_FALLBACK:
                 raise
             log.info("%s API failed (%s); reading the page instead", link.site, error.reason)
+            return await _page_instead(url, web, error)
+    return await _read(fetch, url, web)
+
+
+async def _page_instead(url: str, web: Web, api_error: DigestError) -> Digest:
+    """The provider link's page; when it has no text of its own (an app shell), the API's reason says more."""
+    try:
+        return await _read(url, url, web)
+    except DigestError as error:
+        if error.reason in NO_ARTICLE:
+            raise api_error from error
+        raise
+
+
+async def _read(fetch: str, url: str, web: Web) -> Digest:
     found = await web.document(fetch)
     if isinstance(found, Download):
         return await pdf_digest(found.body, url, found.url, web.settings)

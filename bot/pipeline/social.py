@@ -9,6 +9,7 @@ SocialMediaPosting (LinkedIn's public posts) are read from their own metadata (b
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -28,18 +29,35 @@ _BY_LINE = re.compile(r"\(@(\w{1,15})\)")  # "— Name (@handle) <a>date</a>" af
 # A Mastodon custom emoji's code (":verified:"), an image on the server and noise in text; not inside a time (12:30:00)
 _SHORTCODE = re.compile(r"(?<![\w:]):([A-Za-z0-9_]{2,}):(?![\w:])")
 _SPACES = re.compile(r"[ \t]{2,}")  # where a code stood between words
+_MEDIA_NAMES = {"image": "image", "gifv": "GIF", "video": "video", "audio": "audio"}  # Mastodon's attachment types
+Attachment = tuple[str, str | None]  # a post's media: its type and the description its author wrote
 
 
 def post_digest(source: str, url: str, site: str, author: str | None, handle: str | None, text: str,
-                when: Any = None, language: str | None = None, warning: str | None = None) -> Digest:  # fmt: skip
-    if not text.strip():
+                when: Any = None, language: str | None = None, warning: str | None = None,
+                media: Sequence[Attachment] = ()) -> Digest:  # fmt: skip
+    """A post's card; one with no text but media attached says what it shows."""
+    shown = text.strip() or _media_line(media)
+    if not shown:
         raise DigestError("empty", f"The {site} post has no text to show.")
     name = author or handle or "Someone"
     return Digest(
         source=source, url=url, canonical_url=url, kind="post", title=f"{name} on {site}", site_name=site,
         author=author, handle=handle, published=parse_date(when) if isinstance(when, str) else when,
-        language=language, summary=text.strip(), text=text.strip(), warning=warning,
+        language=language, summary=shown, text=shown, warning=warning,
     )  # fmt: skip
+
+
+def _media_line(media: Sequence[Attachment]) -> str:
+    """What a post with media and no text shows, with the descriptions its author gave the media: "Image post (no
+    text)", "Post of 3 videos (no text)"."""
+    if not media:
+        return ""
+    names = [_MEDIA_NAMES.get(kind, "attachment") for kind, _ in media]
+    name = names[0] if len(set(names)) == 1 else "attachment"
+    what = f"{name[0].upper()}{name[1:]} post" if len(names) == 1 else f"Post of {len(names)} {name}s"
+    described = [f"“{description}”" for _, description in media if description]
+    return f"{what} (no text). Described as: {'; '.join(described)}" if described else f"{what} (no text)"
 
 
 async def twitter_digest(link: Link, web: Web, source: str) -> Digest:
@@ -92,7 +110,13 @@ async def mastodon_digest(link: Link, web: Web, source: str) -> Digest:
     return post_digest(source, url if url.startswith(("http://", "https://")) else source, "Mastodon",
                        name or None, handle, text,
                        text_field(shown, "created_at"), normalise_language(shown.get("language")),
-                       f"content warning: {spoiler}" if spoiler else None)  # fmt: skip
+                       f"content warning: {spoiler}" if spoiler else None, _attachments(shown))  # fmt: skip
+
+
+def _attachments(status: dict[str, Any]) -> list[Attachment]:
+    found = status.get("media_attachments")
+    return [(text_field(item, "type") or "attachment", text_field(item, "description"))
+            for item in (found if isinstance(found, list) else []) if isinstance(item, dict)]  # fmt: skip
 
 
 def _without_custom_emoji(text: str, emojis: Any) -> str:
