@@ -107,3 +107,31 @@ async def test_a_provider_answers_reason_wins_over_a_page_with_no_text_of_its_ow
     with pytest.raises(DigestError) as raised:
         await digest_from({}, "/@ada/109876543211")
     assert raised.value.reason == "http_status" and "404" in str(raised.value)
+
+
+def shell_with_tags(title: str, site: str, description: str) -> Reply:
+    """An app shell (its text needs JavaScript) whose OpenGraph tags describe the page."""
+    return page(f"<meta property='og:title' content='{title}'><meta property='og:site_name' content='{site}'>"
+                f"<meta property='og:description' content='{description}'>",
+                "<noscript>Please enable JavaScript.</noscript><div id='root'></div>")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "author", "handle"),
+    [("Ada (@ada@social.example)", "Social Example", "Ada", "@ada@social.example"),
+     ("Jo Lee (@jolee) on Threads", "Threads", "Jo Lee", "@jolee"),
+     ("Jo Lee on X", "X (formerly Twitter)", "Jo Lee", None)],
+)  # fmt: skip
+async def test_a_post_page_that_needs_javascript_is_read_from_its_opengraph_tags(
+    title: str, site: str, author: str, handle: str | None
+) -> None:
+    post = "Shipping the new release today. Three years of work went into this one."
+    digest = await digest_from({"/p/1": shell_with_tags(title, site, f"“{post}”")}, "/p/1")
+    assert (digest.kind, digest.author, digest.handle, digest.summary) == ("post", author, handle, post)
+
+
+async def test_an_app_shell_whose_tags_are_no_posts_is_still_refused() -> None:
+    shell = shell_with_tags("Acme maps", "Acme", "Draw maps from one YAML file, host them anywhere.")
+    with pytest.raises(DigestError) as raised:
+        await digest_from({"/app": shell}, "/app")
+    assert raised.value.reason == "javascript_only"

@@ -137,6 +137,8 @@ async def _article_or_embed(page: Page, article: Article, source: str, web: Web)
     try:
         return await digest_extracted(article, page.html, source, page.url, web.settings)
     except DigestError as error:
+        if error.reason in NO_ARTICLE and article.facts.post_text:  # a post's page that needs JavaScript
+            return page_post_digest(article, source, _canonical(page, article))
         answer = await discovered_oembed(article, web) if error.reason in NO_ARTICLE else None
         if answer is None:
             raise

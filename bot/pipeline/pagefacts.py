@@ -32,6 +32,9 @@ _ABSTRACT_BLOCKS = (
 _LEADING_LABEL = re.compile(r"^\s*abstract\s*[:.]?\s*", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 _CITATION_DATE = re.compile(r"^\s*(\d{4})(?:[/-](\d{1,2}))?(?:[/-](\d{1,2}))?")  # 2017/06/12, 2017-06, 2017
+# How social sites title a post's page: "Name (@handle)" (Mastodon, Bluesky, Threads), "Name on Site" (X, LinkedIn)
+_TITLE_WITH_HANDLE = re.compile(r"^(?P<name>[^()@]{1,80}?) \((?P<handle>@[\w.@-]{1,100})\)(?: on \S+)?$")
+_TITLE_ON_SITE = re.compile(r"^(?P<name>[^:]{1,80}?) on (?P<site>\S+?)(?::.*)?$")
 _PAPER_DATES = ("citation_publication_date", "citation_date", "citation_online_date", "citation_cover_date")
 
 
@@ -59,7 +62,28 @@ def page_facts(tree: HtmlElement, meta: dict[str, str], ld: dict[str, Any], ld_k
         facts.kind = "post"
         facts.post_text = _text(ld.get("articleBody")) or _text(ld.get("text")) or meta.get("og:description")
         facts.handle = _handle(ld.get("author"))
+    elif (author := _og_post_author(meta)) and (text := _text(meta.get("og:description"))):
+        # not declared a post, so no kind: the page is read as a post only when it has no text of its own
+        facts.post_text = text.removeprefix("“").removesuffix("”")
+        facts.authors = [author[0]]
+        facts.handle = author[1] or _profile_handle(meta.get("profile:username"))
     return facts
+
+
+def _og_post_author(meta: dict[str, str]) -> tuple[str, str | None] | None:
+    """(name, @handle) when og:title is how social sites title a post: "Ada (@ada@social.example)",
+    "Jo (@jo) on Threads", "Jo Lee on X" (the site its og:site_name names)."""
+    title = _text(meta.get("og:title")) or ""
+    if match := _TITLE_WITH_HANDLE.match(title):
+        return match["name"], match["handle"]
+    site = (_text(meta.get("og:site_name")) or "").split(" ", 1)[0]
+    if site and (match := _TITLE_ON_SITE.match(title)) and match["site"] == site:
+        return match["name"], None
+    return None
+
+
+def _profile_handle(username: str | None) -> str | None:
+    return f"@{username.strip().lstrip('@')}" if username and username.strip() else None
 
 
 def oembed_link(tree: HtmlElement, url: str | None) -> str | None:

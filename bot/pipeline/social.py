@@ -160,6 +160,8 @@ async def _resolve_handle(api: str, handle: str, web: Web) -> str:
 
 
 def page_post_digest(article: Article, source: str, url: str) -> Digest:
-    """A page that declares itself a social post (LinkedIn's public posts do), from its own metadata."""
-    return post_digest(source, url, article.site_name or "post", article.author, article.facts.handle,
+    """A page that declares itself a social post (LinkedIn's public posts do), or an app shell whose OpenGraph
+    tags hold one, from its own metadata."""
+    author = article.facts.authors[0] if article.facts.authors else article.author
+    return post_digest(source, url, article.site_name or "post", author, article.facts.handle,
                        article.facts.post_text or "", article.published, article.language)  # fmt: skip
