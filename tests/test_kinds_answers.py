@@ -12,6 +12,7 @@ import pytest
 from bot.config import Settings
 from bot.errors import DigestError
 from bot.models import Digest
+from bot.pipeline.codehosts import markdown_paragraphs, readme_paragraphs
 from bot.pipeline.kinds import digest_link
 from bot.pipeline.media import media_digest
 from bot.pipeline.metadata import extract_metadata
@@ -135,3 +136,58 @@ async def test_an_app_shell_whose_tags_are_no_posts_is_still_refused() -> None:
     with pytest.raises(DigestError) as raised:
         await digest_from({"/app": shell}, "/app")
     assert raised.value.reason == "javascript_only"
+
+
+MARKDOWN_README = """<h1 align="center">Quickmap</h1>
+
+> **Note**
+> We are looking for maintainers! See #42.
+
+## Features
+
+- Vector tiles
+- Offline mode
+
+Quickmap turns a YAML description of layers into a web map you can host anywhere.
+"""
+RST_README = """==========
+ fastyaml
+==========
+
+.. image:: https://img.shields.io/pypi/v/fastyaml.svg
+   :target: https://pypi.org/project/fastyaml/
+
+.. |ci| image:: https://ci.example/badge.svg
+
+|ci|
+
+fastyaml is a YAML parser written in C. It loads large documents ten times faster.
+
+.. note:: We are looking for maintainers.
+
+.. code-block:: bash
+
+    pip install fastyaml
+
+.. include:: /etc/passwd
+
+Usage
+-----
+
+- ``fastyaml.load`` reads a string or a file.
+"""
+
+
+def test_a_markdown_readmes_summary_is_its_prose_not_its_lists_or_quoted_notes() -> None:
+    assert readme_paragraphs(MARKDOWN_README, "README.md") == [
+        "Quickmap turns a YAML description of layers into a web map you can host anywhere."
+    ]
+    assert markdown_paragraphs("- Fixes the drift\n- Adds a test") == ["Fixes the drift", "Adds a test"]  # no prose
+
+
+def test_a_restructuredtext_readme_is_read_as_one_without_directives_badges_or_included_files() -> None:
+    assert readme_paragraphs(RST_README, "docs/README.rst") == [
+        "fastyaml is a YAML parser written in C. It loads large documents ten times faster."
+    ]
+    assert readme_paragraphs(RST_README.split("fastyaml is")[0] + "Usage\n-----\n\n- ``load`` a file.\n",
+                             "README.rst") == ["load a file."]  # fmt: skip

@@ -12,11 +12,16 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from collections.abc import Iterator
 from datetime import date
 from itertools import pairwise
 from typing import Any
 from urllib.parse import quote
 
+import docutils
+import docutils.utils
+from docutils import nodes
+from docutils.core import publish_doctree
 from markdown_it import MarkdownIt
 
 from bot.errors import DigestError
@@ -32,20 +37,58 @@ OPENING_SENTENCES = 4
 OPENING_CHARS = 700
 TEXT_CHARS = 20_000  # what related reading and search see of a README or a long issue
 _MARKDOWN = MarkdownIt("commonmark")
+_RST_SETTINGS = {
+    "file_insertion_enabled": False, "raw_enabled": False, "_disable_config": True, "input_encoding": "unicode",
+    "report_level": 5, "halt_level": 5, "warning_stream": False,  # a README's errors are no one's to read here
+}  # fmt: skip
 _GITLAB_STATES = {"opened": "open"}
 
 
 def markdown_paragraphs(markdown: str) -> list[str]:
-    """The prose paragraphs of a README or comment: no headings, badges, raw HTML or code blocks."""
-    paragraphs: list[str] = []
+    """The prose paragraphs of a README or comment: no headings, badges, raw HTML or code blocks, and no list
+    items or quoted notes ("> **Note** We are looking for maintainers") unless it has nothing else."""
+    prose: list[str] = []
+    nested: list[str] = []
     tokens = _MARKDOWN.parse(markdown[: TEXT_CHARS * 2])
     for opener, token in pairwise(tokens):
         if opener.type != "paragraph_open" or not token.children:
             continue
         words = "".join(_inline_text(child) for child in token.children).strip()
         if any(ch.isalpha() for ch in words):
-            paragraphs.append(" ".join(words.split()))
-    return paragraphs
+            (prose if opener.level == 0 else nested).append(" ".join(words.split()))
+    return prose or nested
+
+
+def rst_paragraphs(text: str) -> list[str]:
+    """The prose paragraphs of a reStructuredText README, as docutils parses it (directives, badges and code
+    blocks are no paragraphs); list items and admonitions only when it has nothing else. File inclusion and raw
+    HTML are disabled: the README is a stranger's."""
+    try:
+        tree = publish_doctree(text[: TEXT_CHARS * 2], settings_overrides=_RST_SETTINGS)
+    except (docutils.ApplicationError, docutils.utils.SystemMessage, ValueError) as error:
+        log.info("README not parsed as reStructuredText: %s", error)
+        return []
+    prose: list[str] = []
+    nested: list[str] = []
+    for paragraph in tree.findall(nodes.paragraph):
+        if any(isinstance(up, nodes.system_message) for up in _ancestors(paragraph)):
+            continue  # docutils' own note on a directive it refused
+        words = " ".join("".join(str(t) for t in paragraph.findall(nodes.Text)).split())  # an image's alt is no text
+        if any(ch.isalpha() for ch in words):
+            top = isinstance(paragraph.parent, nodes.document | nodes.section)
+            (prose if top else nested).append(words)
+    return prose or nested
+
+
+def _ancestors(node: nodes.Node) -> Iterator[nodes.Node]:
+    while (node := node.parent) is not None:
+        yield node
+
+
+def readme_paragraphs(text: str, name: str) -> list[str]:
+    """A README's prose paragraphs, read as its file name says: reStructuredText or Markdown."""
+    is_rst = name.lower().rsplit("/", 1)[-1].endswith((".rst", ".rest"))
+    return rst_paragraphs(text) if is_rst else markdown_paragraphs(text)
 
 
 def _inline_text(token: Any) -> str:
@@ -55,14 +98,18 @@ def _inline_text(token: Any) -> str:
 
 
 def code_digest(source: str, url: str, site: str, title: str, item: str, author: str | None, when: Any,
-                body: str, state: str | None = None) -> Digest:  # fmt: skip
-    paragraphs = markdown_paragraphs(body)
+                paragraphs: list[str], state: str | None = None) -> Digest:  # fmt: skip
     text = "\n\n".join(paragraphs)[:TEXT_CHARS]
     return Digest(
         source=source, url=url, canonical_url=url, kind="code", title=title, site_name=site, item=item,
         state=state, author=author, published=_date(when),
         summary=first_sentences(text, None, OPENING_SENTENCES, OPENING_CHARS), text=text,
     )  # fmt: skip
+
+
+def _described(description: str | None, readme: list[str]) -> list[str]:
+    """A repository's paragraphs: its one-line description, then its README's."""
+    return [" ".join(description.split()), *readme] if description else readme
 
 
 def _date(value: Any) -> date | None:
@@ -78,8 +125,7 @@ async def github_digest(link: Link, web: Web, source: str) -> Digest:
     api, site = f"{bases['github_api']}/repos/{owner}/{repo}", f"{bases['github']}/{owner}/{repo}"
     if link.what == "repository":
         about = await _github(web, api)
-        readme = await _github_readme(web, api)
-        body = "\n\n".join(part for part in (text_field(about, "description"), readme) if part)
+        body = _described(text_field(about, "description"), await _github_readme(web, api))
         return code_digest(
             source,
             site,
@@ -103,7 +149,7 @@ async def github_digest(link: Link, web: Web, source: str) -> Digest:
             f"release {name} of {owner}/{repo}",
             _login(release.get("author")),
             release.get("published_at"),
-            text_field(release, "body") or "",
+            markdown_paragraphs(text_field(release, "body") or ""),
         )
     number = link.parts[2]
     is_pull = link.what == "pull"
@@ -112,7 +158,8 @@ async def github_digest(link: Link, web: Web, source: str) -> Digest:
     what = "pull request" if is_pull else "issue"
     return code_digest(source, f"{site}/{'pull' if is_pull else 'issues'}/{number}", "GitHub",
                        text_field(found, "title") or f"{what} #{number}", f"{what} {owner}/{repo}#{number}",
-                       _login(found.get("user")), found.get("created_at"), text_field(found, "body") or "",
+                       _login(found.get("user")), found.get("created_at"),
+                       markdown_paragraphs(text_field(found, "body") or ""),
                        _github_state(found))  # fmt: skip
 
 
@@ -123,14 +170,15 @@ async def _github(web: Web, url: str) -> dict[str, Any]:
     return answer
 
 
-async def _github_readme(web: Web, api: str) -> str:
-    """The README's markdown, or "" when there is none or it cannot be read (the description still serves)."""
+async def _github_readme(web: Web, api: str) -> list[str]:
+    """The README's paragraphs, none when there is none or it cannot be read (the description still serves)."""
     try:
         answer = await _github(web, f"{api}/readme")
-        return base64.b64decode(text_field(answer, "content") or "").decode("utf-8", errors="replace")
+        text = base64.b64decode(text_field(answer, "content") or "").decode("utf-8", errors="replace")
     except (DigestError, binascii.Error, ValueError) as error:
         log.info("README not read: %s", error)
-        return ""
+        return []
+    return readme_paragraphs(text, text_field(answer, "name") or "README.md")
 
 
 def _login(user: Any) -> str | None:
@@ -154,8 +202,7 @@ async def gitlab_digest(link: Link, web: Web, source: str) -> Digest:
     api, site = f"{bases['gitlab_api']}/projects/{quote(path, safe='')}", f"{bases['gitlab']}/{path}"
     if link.what == "repository":
         project = await _gitlab(web, api)
-        readme = await _gitlab_readme(web, api, project)
-        body = "\n\n".join(part for part in (text_field(project, "description"), readme) if part)
+        body = _described(text_field(project, "description"), await _gitlab_readme(web, api, project))
         return code_digest(
             source,
             site,
@@ -177,7 +224,7 @@ async def gitlab_digest(link: Link, web: Web, source: str) -> Digest:
             f"release {tag} of {path}",
             _username(release.get("author")),
             release.get("released_at"),
-            text_field(release, "description") or "",
+            markdown_paragraphs(text_field(release, "description") or ""),
         )
     number = link.parts[1]
     is_mr = link.what == "merge_request"
@@ -191,7 +238,7 @@ async def gitlab_digest(link: Link, web: Web, source: str) -> Digest:
         f"{'merge request' if is_mr else 'issue'} {path}{'!' if is_mr else '#'}{number}",
         _username(found.get("author")),
         found.get("created_at"),
-        text_field(found, "description") or "",
+        markdown_paragraphs(text_field(found, "description") or ""),
         "draft" if found.get("draft") and state == "opened" else _GITLAB_STATES.get(state, state),
     )
 
@@ -203,17 +250,18 @@ async def _gitlab(web: Web, url: str) -> dict[str, Any]:
     return answer
 
 
-async def _gitlab_readme(web: Web, api: str, project: dict[str, Any]) -> str:
-    """The README named by the project's readme_url, read raw from its default branch."""
+async def _gitlab_readme(web: Web, api: str, project: dict[str, Any]) -> list[str]:
+    """The paragraphs of the README named by the project's readme_url, read raw from its default branch."""
     readme_url, branch = text_field(project, "readme_url") or "", text_field(project, "default_branch") or ""
     name = readme_url.split(f"/-/blob/{branch}/", 1)[-1] if branch and f"/-/blob/{branch}/" in readme_url else ""
     if not name:
-        return ""
+        return []
     try:
-        return await web.text(f"{api}/repository/files/{quote(name, safe='')}/raw?ref={quote(branch, safe='')}")
+        text = await web.text(f"{api}/repository/files/{quote(name, safe='')}/raw?ref={quote(branch, safe='')}")
     except DigestError as error:
         log.info("README not read: %s", error)
-        return ""
+        return []
+    return readme_paragraphs(text, name)
 
 
 def _username(user: Any) -> str | None:
