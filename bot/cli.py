@@ -13,7 +13,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -126,12 +126,12 @@ def render(digest: Digest, console: Console) -> None:
     from rich.markup import escape
     from rich.panel import Panel
 
-    from bot.pipeline.facts import kind_facts, summary_heading
+    from bot.pipeline.facts import ISO_DATE, kind_facts, published_text, summary_heading
 
-    facts = kind_facts(digest, date.isoformat) or [
+    facts = kind_facts(digest, ISO_DATE) or [
         digest.site_name,
         digest.author,
-        digest.published.isoformat() if digest.published else None,
+        published_text(digest, ISO_DATE),
         f"{digest.reading_minutes} min read" if digest.reading_minutes else None,
         digest.language,
     ]

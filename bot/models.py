@@ -90,6 +90,10 @@ class Download(BaseModel):
     private_address: bool = False
 
 
+# How much of a date its source gave: a paper's citation tags or a PDF's dictionary may give only a year or a month.
+DatePrecision = Literal["year", "month", "day"]
+
+
 class PageFacts(BaseModel):
     """What a page declares about being something other than an article (bot/pipeline/pagefacts.py)."""
 
@@ -98,6 +102,7 @@ class PageFacts(BaseModel):
     title: str | None = None  # a paper's, as its citation tags give it
     authors: list[str] = Field(default_factory=list)  # a paper's (every one), a video's or an audio's
     published: date | None = None  # a paper's
+    published_precision: DatePrecision = "day"
     venue: str | None = None  # a paper's journal or conference
     abstract: str | None = None  # a paper's
     duration_s: int | None = None  # a video's or audio's
@@ -133,6 +138,7 @@ class Digest(BaseModel):
     site_name: str | None = None
     author: str | None = None
     published: date | None = None
+    published_precision: DatePrecision = "day"  # a year-only date is stored as its January 1st and shown as the year
     language: str | None = None
     reading_minutes: int = 0
     summary: str = ""

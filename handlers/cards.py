@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from bot.ages import age
 from bot.models import Digest
-from bot.pipeline.facts import kind_facts, summary_heading
+from bot.pipeline.facts import CARD_DATE, kind_facts, published_text, summary_heading
 
 Block = dict[str, Any]
 SECTION_LIMIT = 3000  # Slack's cap on a section's text
@@ -89,12 +89,12 @@ def title_line(url: str, title: str) -> str:
 
 
 def byline(digest: Digest) -> str:
-    if (facts := kind_facts(digest, lambda day: day.strftime("%b %-d, %Y"))) is not None:
+    if (facts := kind_facts(digest, CARD_DATE)) is not None:
         return " · ".join(escape(p) for p in facts)
     parts = [
         digest.site_name,
         digest.author,
-        digest.published.strftime("%b %-d, %Y") if digest.published else None,
+        published_text(digest, CARD_DATE),
         f"{digest.reading_minutes} min read" if digest.reading_minutes else None,
     ]
     return " · ".join(escape(p) for p in parts if p)

@@ -13,9 +13,11 @@ from bot.config import Settings
 from bot.errors import DigestError
 from bot.models import Digest
 from bot.pipeline.codehosts import markdown_paragraphs, readme_paragraphs
-from bot.pipeline.kinds import digest_link
+from bot.pipeline.facts import ISO_DATE, kind_facts
+from bot.pipeline.kinds import digest_link, paper_digest
 from bot.pipeline.media import media_digest
 from bot.pipeline.metadata import extract_metadata
+from handlers.cards import byline
 from tests.support.http_server import LocalServer, Reply
 from tests.support.provider_pages import VIDEO_ID, YOUTUBE_OEMBED, json_reply, page
 
@@ -191,3 +193,19 @@ def test_a_restructuredtext_readme_is_read_as_one_without_directives_badges_or_i
     ]
     assert readme_paragraphs(RST_README.split("fastyaml is")[0] + "Usage\n-----\n\n- ``load`` a file.\n",
                              "README.rst") == ["load a file."]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("tag", "card", "iso"),
+    [("2019", "2019", "2019"), ("2019/06", "Jun 2019", "2019-06"), ("2019-06-03", "Jun 3, 2019", "2019-06-03")],
+)
+def test_a_papers_date_is_shown_as_precisely_as_its_page_gives_it(tag: str, card: str, iso: str) -> None:
+    html = (
+        f"<html><head><meta name='citation_title' content='Sparse attention'><meta name='citation_author' "
+        f"content='Curie, Marie'><meta name='citation_publication_date' content='{tag}'></head></html>"
+    )
+    digest = paper_digest(extract_metadata(html, "https://papers.example/1"), "p", "https://papers.example/1")
+    assert byline(digest) == f"Marie Curie · {card}"
+    assert kind_facts(digest, ISO_DATE) == ["Marie Curie", iso]
+    as_article = digest.model_copy(update={"kind": "article"})  # an article's byline reads the same date
+    assert byline(as_article) == f"Marie Curie · {card}"

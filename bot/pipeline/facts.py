@@ -5,19 +5,19 @@ Slack-free: handlers/cards.py, handlers/roundups.py and the command line all use
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
-
 import lxml.html
 from lxml import etree
 
-from bot.models import Digest, Kind
+from bot.models import DatePrecision, Digest, Kind
 from bot.pipeline.sentences import split_sentences
 
 # How a roundup or a card names each kind (an article needs no name).
 KIND_LABELS: dict[Kind, str] = {"article": "", "pdf": "PDF", "video": "video", "audio": "audio", "post": "post",
                                 "code": "code", "paper": "paper", "embed": "embed"}  # fmt: skip
 SUMMARY_HEADINGS: dict[Kind, str] = {"post": "Post", "paper": "Abstract", "video": "About", "audio": "About"}
+DateFormats = dict[DatePrecision, str]
+CARD_DATE: DateFormats = {"day": "%b %-d, %Y", "month": "%b %Y", "year": "%Y"}  # Slack cards
+ISO_DATE: DateFormats = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}  # the terminal
 DESCRIPTION_SENTENCES = 3  # a video's summary: the first sentences of its description
 DESCRIPTION_CHARS = 600
 
@@ -29,9 +29,14 @@ def duration_text(seconds: int) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def kind_facts(digest: Digest, show_date: Callable[[date], str]) -> list[str] | None:
+def published_text(digest: Digest, formats: DateFormats) -> str | None:
+    """The digest's date as precise as its source gave it: "Jun 3, 2019", "Jun 2019", "2019"."""
+    return digest.published.strftime(formats[digest.published_precision]) if digest.published else None
+
+
+def kind_facts(digest: Digest, formats: DateFormats) -> list[str] | None:
     """The facts line of a link that is not an article, in the order its card shows them; None for articles."""
-    when = show_date(digest.published) if digest.published else None
+    when = published_text(digest, formats)
     minutes = f"{digest.reading_minutes} min read" if digest.reading_minutes else None
     if digest.kind == "pdf":
         pages = f"{digest.pages} page{'s' if digest.pages != 1 else ''}" if digest.pages else None

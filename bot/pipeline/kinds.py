@@ -165,7 +165,8 @@ def paper_digest(article: Article, source: str, url: str) -> Digest:
     return Digest(
         source=source, url=url, canonical_url=url, kind="paper", title=facts.title or article.title,
         site_name=facts.venue or article.site_name, author=join_names(facts.authors) if facts.authors else
-        article.author, published=facts.published or article.published, language=article.language,
+        article.author, published=facts.published or article.published,
+        published_precision=facts.published_precision if facts.published else "day", language=article.language,
         summary=abstract, quotes=quotes, text=abstract,
     )  # fmt: skip
 

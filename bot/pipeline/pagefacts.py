@@ -12,7 +12,7 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
-from bot.models import PageFacts
+from bot.models import DatePrecision, PageFacts
 from bot.pipeline.urls import absolute_http_url, url_path
 
 OEMBED_JSON = "application/json+oembed"
@@ -50,7 +50,8 @@ def page_facts(tree: HtmlElement, meta: dict[str, str], ld: dict[str, Any], ld_k
         facts.kind = "paper"
         facts.title = _text(meta["citation_title"])
         facts.authors = [_first_last(name) for name in _all_meta(tree, "citation_author")]
-        facts.published = next(filter(None, (_paper_date(meta.get(name)) for name in _PAPER_DATES)), None)
+        found = next(filter(None, (_paper_date(meta.get(name)) for name in _PAPER_DATES)), None)
+        facts.published, facts.published_precision = found or (None, "day")
         facts.venue = _text(meta.get("citation_journal_title")) or _text(meta.get("citation_conference_title"))
         facts.abstract = _abstract(tree, meta)
     elif (kind := _media_kind(meta, media, ld_kinds)) is not None:
@@ -104,10 +105,14 @@ def _all_meta(tree: HtmlElement, name: str) -> list[str]:
     return list(dict.fromkeys(value for value in found if value))
 
 
-def _paper_date(value: str | None) -> date | None:
+def _paper_date(value: str | None) -> tuple[date, DatePrecision] | None:
+    """The date and how much of it the tag gives ("2019" is a year, not January 1st)."""
     match = _CITATION_DATE.match(value or "")
+    if not match:
+        return None
+    precision: DatePrecision = "day" if match[3] else "month" if match[2] else "year"
     try:
-        return date(int(match[1]), int(match[2] or 1), int(match[3] or 1)) if match else None
+        return date(int(match[1]), int(match[2] or 1), int(match[3] or 1)), precision
     except ValueError:
         return None
 
