@@ -14,12 +14,13 @@ from bot.errors import DigestError
 from bot.models import Digest
 from bot.pipeline.codehosts import markdown_paragraphs, readme_paragraphs
 from bot.pipeline.facts import ISO_DATE, kind_facts
-from bot.pipeline.kinds import digest_link, paper_digest
+from bot.pipeline.kinds import digest_link, paper_digest, pdf_digest
 from bot.pipeline.media import media_digest
 from bot.pipeline.metadata import extract_metadata
 from handlers.cards import byline
 from tests.support.http_server import LocalServer, Reply
-from tests.support.provider_pages import VIDEO_ID, YOUTUBE_OEMBED, json_reply, page
+from tests.support.pdfs import report_pdf
+from tests.support.provider_pages import PDF_PARAGRAPHS, VIDEO_ID, YOUTUBE_OEMBED, json_reply, page
 
 # What YouTube's watch page of a private or removed video holds: the site's own title and tagline, no video.
 TAGLINE = "Enjoy the videos and music you love, upload original content, and share it all with the world."
@@ -209,3 +210,14 @@ def test_a_papers_date_is_shown_as_precisely_as_its_page_gives_it(tag: str, card
     assert kind_facts(digest, ISO_DATE) == ["Marie Curie", iso]
     as_article = digest.model_copy(update={"kind": "article"})  # an article's byline reads the same date
     assert byline(as_article) == f"Marie Curie · {card}"
+
+
+async def test_a_pdf_dated_by_its_year_only_shows_the_year() -> None:
+    """ "D:2019" in the document's dictionary (same length as the full date, so its cross-references hold)."""
+    full = b"(D:20260304093000Z)"
+    data = report_pdf(PDF_PARAGRAPHS, title="The summer the rivers ran dry", pages=1).replace(
+        full, b"(D:2019          )"
+    )
+    digest = await pdf_digest(data, "report.pdf", "https://reports.example/report.pdf", Settings())
+    assert (str(digest.published), digest.published_precision) == ("2019-01-01", "year")
+    assert kind_facts(digest, ISO_DATE)[-1] == "2019"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -61,8 +62,8 @@ def test_durations_and_dates() -> None:
     assert [iso_duration(v) for v in ("PT12M34S", "PT1H2M3S", "P1DT1S", "PT", "12:34")] == [754, 3723, 86401,
                                                                                          None, None]  # fmt: skip
     assert [duration_text(s) for s in (754, 3723, 5)] == ["12:34", "1:02:03", "0:05"]
-    assert [str(pdf_date(v)) for v in ("D:20260304093000+01'00'", "D:2026", "D:20261399", "garbage")] == [
-        "2026-03-04", "2026-01-01", "None", "None"]  # fmt: skip
+    assert [pdf_date(v) for v in ("D:20260304093000+01'00'", "D:2026", "D:202611", "D:20261399", "garbage")] == [
+        (date(2026, 3, 4), "day"), (date(2026, 1, 1), "year"), (date(2026, 11, 1), "month"), None, None]  # fmt: skip
 
 
 NINES = "9" * 400  # a float of 400 digits is infinity

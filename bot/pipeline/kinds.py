@@ -181,7 +181,7 @@ async def pdf_digest(data: bytes, source: str, url: str, settings: Settings) -> 
     else:
         digest = Digest(source=source, url=url, canonical_url=choose_canonical(url, None), title=article.title,
                         author=pdf.author, published=pdf.published, warning=NO_TEXT_LAYER)  # fmt: skip
-    digest.kind, digest.pages = "pdf", pdf.pages
+    digest.kind, digest.pages, digest.published_precision = "pdf", pdf.pages, pdf.published_precision
     if pdf.pages > pdf.pages_read and not digest.warning:
         digest.warning = f"only the first {pdf.pages_read} of its {pdf.pages} pages were read"
     return digest

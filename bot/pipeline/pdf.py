@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from bot.config import Settings
 from bot.errors import DigestError
+from bot.models import DatePrecision
 from bot.pipeline.extract.language import detect_language  # the article extractor's own, for PDFs too
 from bot.pipeline.extract.pool import run_in_worker
 
@@ -60,6 +61,7 @@ class PdfText(BaseModel):
     title: str | None = None
     author: str | None = None
     published: date | None = None
+    published_precision: DatePrecision = "day"  # a PDF date may give only the year ("D:2019") or the month
     language: str | None = None
     pages: int = 0  # in the document
     pages_read: int = 0  # the first `pdf_max_pages` at most
@@ -140,11 +142,14 @@ def _read(data: bytes, max_pages: int) -> PdfText:
         texts[0] = "\n".join(line for line in texts[0].splitlines() if line.strip() not in cover.lines)
     paragraphs = _without_headline(page_paragraphs(texts), headline)
     text = "\n\n".join(paragraphs)
+    # a date printed atop the first page is the one its authors meant; the file's creation date comes next
+    dated = (cover.published, "day") if cover.published else None
+    published, precision = dated or pdf_date(meta.get("CreationDate")) or pdf_date(meta.get("ModDate")) or (None, "day")
     return PdfText(
         title=_title(meta.get("Title"), headline, paragraphs),
         author=_author(meta.get("Author")) or cover.author,
-        # a date printed atop the first page is the one its authors meant; the file's creation date comes next
-        published=cover.published or pdf_date(meta.get("CreationDate")) or pdf_date(meta.get("ModDate")),
+        published=published,
+        published_precision=precision,
         language=detect_language(text),
         pages=count,
         pages_read=len(read),
@@ -246,8 +251,9 @@ def _author(declared: str | None) -> str | None:
     return text if text and len(text) <= 200 and not _JUNK_AUTHOR.match(text) and "@" not in text else None
 
 
-def pdf_date(value: str | None) -> date | None:
-    """A PDF date string (D:YYYYMMDDHHmmSS+hh'mm'), or None when it is absent or not a date."""
+def pdf_date(value: str | None) -> tuple[date, DatePrecision] | None:
+    """A PDF date string (D:YYYYMMDDHHmmSS+hh'mm') and how much of it is given ("D:2019" is a year), or None when
+    it is absent or not a date."""
     match = _PDF_DATE.match((value or "").strip())
     if not match:
         return None
@@ -255,7 +261,8 @@ def pdf_date(value: str | None) -> date | None:
         found = date(int(match[1]), int(match[2] or 1), int(match[3] or 1))
     except ValueError:
         return None
-    return found if 1990 <= found.year <= date.today().year + 1 else None
+    precision: DatePrecision = "day" if match[3] else "month" if match[2] else "year"
+    return (found, precision) if 1990 <= found.year <= date.today().year + 1 else None
 
 
 # --- lines to paragraphs ---------------------------------------------------------------------------
