@@ -1,5 +1,6 @@
-"""Code hosting through the hosts' REST APIs: a repository's description and its README's opening, an issue's
-or pull request's title, state, author and opening comment, a release's name and notes.
+"""Code hosting through the hosts' REST APIs: a repository's description and its README's opening (its prose
+paragraphs, Markdown or reStructuredText as its name says), an issue's or pull request's title, state, author and
+opening comment, a release's name and notes.
 
 GitHub: `GET /repos/{owner}/{repo}` (+ `/readme`), `/issues/{n}`, `/pulls/{n}`, `/releases/tags/{tag}` and
 `/releases/latest`, unauthenticated (60 requests an hour per address; past that the link falls back to its

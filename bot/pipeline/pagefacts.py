@@ -1,6 +1,7 @@
 """What a page says it is, beyond an article: a paper (Highwire `citation_*` tags, as arXiv and DOI landing
 pages carry), a video or audio (OpenGraph type, schema.org media objects), a social post (schema.org
-SocialMediaPosting), and its oEmbed discovery link. Read from the tree bot/pipeline/metadata/ already parsed; the
+SocialMediaPosting; or OpenGraph tags titled as social sites title a post, used only when the page has no text of
+its own), and its oEmbed discovery link. Read from the tree bot/pipeline/metadata/ already parsed; the
 costlier lookups run only when a cheap marker says they can find something.
 """
 

@@ -3,7 +3,9 @@
 X/Twitter through its public oEmbed endpoint (the post is the blockquote in the answer's `html`), Mastodon
 through the server's public status API (`/api/v1/statuses/:id`), Bluesky through its public AppView
 (`com.atproto.identity.resolveHandle`, `app.bsky.feed.getPosts`). Pages that declare a schema.org
-SocialMediaPosting (LinkedIn's public posts) are read from their own metadata (bot/pipeline/kinds.py).
+SocialMediaPosting (LinkedIn's public posts), and post pages that need JavaScript but whose OpenGraph tags hold the
+post (Mastodon's, Threads', X's), are read from their own metadata (bot/pipeline/kinds.py). A post with media and no
+text says so.
 """
 
 from __future__ import annotations
