@@ -304,3 +304,39 @@ def test_a_straight_mark_after_a_digit_inside_a_quotation_is_an_inch_mark_when_a
 )
 def test_a_straight_mark_after_a_digit_never_closes_a_curly_or_guillemet_quotation(text: str) -> None:
     assert quotation_fragments(text) == frozenset()
+
+
+def test_german_abbreviations_of_spaced_letters_and_compounds_do_not_end_a_sentence() -> None:
+    text = (
+        "Das gilt z. B. für Kinder. Und d. h. auch. Der Verein e. V. lud ein. Univ.-Prof. Huber sprach. "
+        "LHStv. Maier und LH a. D. Pröll kamen. Maria geb. Huber kam evtl. Montag. Er war evt. Sieger."
+    )
+    assert split_sentences(text, "de") == [
+        "Das gilt z. B. für Kinder.",
+        "Und d. h. auch.",
+        "Der Verein e. V. lud ein.",
+        "Univ.-Prof. Huber sprach.",
+        "LHStv. Maier und LH a. D. Pröll kamen.",
+        "Maria geb. Huber kam evtl. Montag.",
+        "Er war evt. Sieger.",
+    ]
+    # a lone lower-case letter before a sentence's usual opener ends it
+    assert split_sentences("He got a grade of b. The rest failed.", "en") == [
+        "He got a grade of b.",
+        "The rest failed.",
+    ]
+
+
+def test_german_ordinals_before_a_noun_do_not_end_a_sentence_but_numbers_before_an_opener_do() -> None:
+    text = (
+        "Die Kirche stammt vom Ende des 19. Jahrhunderts. Am 2. Spieltag verlor das Team. "
+        "Er wurde 19. Danach zog er weg. Sie kam 2019. Bauarbeiten folgten."
+    )
+    assert split_sentences(text, "de") == [
+        "Die Kirche stammt vom Ende des 19. Jahrhunderts.",
+        "Am 2. Spieltag verlor das Team.",
+        "Er wurde 19.",
+        "Danach zog er weg.",
+        "Sie kam 2019.",
+        "Bauarbeiten folgten.",
+    ]

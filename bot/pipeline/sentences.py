@@ -37,6 +37,16 @@ _SENTENCE_OPENERS = _words(
     und doch le la les il elle ils nous je mais et un une el los las ella pero"""
 )
 _MONTHS_DE = _words("januar februar märz april mai juni juli august september oktober november dezember")
+# German abbreviations that never end a sentence ("geb. Müller", "Univ.-Prof. Huber", "im 19. Jh. gebaut").
+_ABBREVIATIONS_DE = _words("geb gest evt evtl lhstv jh jhd jhdt zzgl abzgl insb insbes sog bzgl hrsg mag ing dipl univ")
+# Words that open a German sentence after a number's dot: "Er wurde 19. Danach ...". Any other capitalised word
+# after a number of one or two digits is the noun an ordinal qualifies ("des 19. Jahrhunderts", "am 2. Spieltag").
+_OPENERS_DE = _SENTENCE_OPENERS | _words(
+    """den dem des einer eines einem einen ihr ihm man im am ins zum zur in an auf aus bei mit nach seit von vor zu
+    für über unter um bis durch gegen ohne da dann danach damit dabei dort hier heute jetzt nun noch nur auch als
+    wenn weil so schon später zuvor seither bisher insgesamt zudem außerdem trotzdem deshalb daher doch denn
+    mehr weitere alle viele"""
+)
 
 # First words that lean on an earlier sentence ("This", "He", "But" ...), in the languages the bot sees most.
 # Words that are also plain articles ("Die", "Ce", "Esta") are left out so they do not reject good sentences.
@@ -169,14 +179,26 @@ def _is_abbreviation(word: str, next_word: str, language: str) -> bool:
         return False
     if bare in _TITLES:
         return True
-    if len(bare) == 1 and bare.isalpha() and word[0].isupper():  # an initial: "J. K. Rowling"
+    if len(bare) == 1 and bare.isalpha():
+        # an initial ("J. K. Rowling"), or a letter of an abbreviation ("z. B.", "d. h.", "a. D.") unless a
+        # sentence opens after it ("... a grade of b. The rest failed.")
+        return word[0].isupper() or next_word not in _SENTENCE_OPENERS
+    if ".-" in bare:  # a compound of abbreviations: "Univ.-Prof.", "Dipl.-Ing."
         return True
     if bare in _BEFORE_NUMBER:
         return next_word[:1].isdigit()
     if bare in _SOFT or _ACRONYM.search(word):
         return next_word not in _SENTENCE_OPENERS
-    # German ordinals: "am 3. Mai".
-    return language == "de" and bare.isdigit() and len(bare) <= 2 and next_word in _MONTHS_DE
+    return language == "de" and _german_abbreviation(bare, next_word)
+
+
+def _german_abbreviation(bare: str, next_word: str) -> bool:
+    """A German abbreviation, or an ordinal ("am 3. Mai", "des 19. Jahrhunderts"): a number of one or two digits
+    before a word that does not open a sentence. Longer numbers (years, counts) end one."""
+    if bare in _ABBREVIATIONS_DE:
+        return True
+    word = _NON_WORD.sub("", next_word)
+    return bare.isdigit() and len(bare) <= 2 and (word in _MONTHS_DE or word not in _OPENERS_DE)
 
 
 def leans_on_context(sentence: str) -> bool:
