@@ -193,6 +193,19 @@ def test_whitespace_is_normalised_and_empty_text_gives_nothing() -> None:
         ("At first hand, the reporter saw the damage.", False),
         ("Ainsi que l'a annoncé le ministre, la réforme est reportée.", False),
         ("Ainsi qu’il l’avait promis, le maire a démissionné.", False),
+        # pronominal adverbs, the whole of what was said, its follower, answers, "another"
+        ("Dahinter sitzt ein Mann mit Hut.", True),
+        ("Darüber hinaus fehlt das Geld.", True),
+        ("Das Ganze kostet deshalb mehr.", True),
+        ("Gefolgt vom Team aus Bayern.", True),
+        ("Ja, der Gefrierpunkt liegt tiefer.", True),
+        ("Nein, denn das Wasser ist salzig.", True),
+        ("Yes, the council agreed.", True),
+        ("Another wondered whether it was true.", True),
+        ("Damit die Kinder sicher sind, baut die Stadt Ampeln.", False),
+        ("Darmstadt gewann das Spiel.", False),
+        ("No one knows why the bridge fell.", False),
+        ("Nonprofit groups sued the city.", False),
     ],
 )
 def test_leans_on_context(sentence: str, leans: bool) -> None:

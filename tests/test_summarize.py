@@ -233,3 +233,17 @@ def test_headings_never_enter_the_summary() -> None:
     ]
     summary = summarize(Article(title="Delhi closes schools as smog thickens", text="\n\n".join(story)))
     assert summary and all(line not in (story[1], story[3]) for line in summary)
+
+
+def test_a_summary_never_opens_with_a_sentence_leaning_on_one_before_it() -> None:
+    # the lead opens with a demonstrative; the sentence after it, which leans on it, scores higher on the topic
+    text = (
+        "Diese Flaniermeile war einst der Stolz der Stadt.\n\n"
+        "Dabei ist das Pflaster der Fußgängerzone in der Stadt erst sechs Jahre alt, "
+        "doch das Pflaster der Fußgängerzone bröckelt.\n\n"
+        "Die Stadt verklagt nun die Baufirma wegen des Pflasters der Fußgängerzone.\n\n"
+        "Ein Gutachter prüft das Pflaster der Fußgängerzone seit dem Sommer."
+    )
+    article = Article(url="https://example.org/a", title="Pflaster der Fußgängerzone", text=text, language="de")
+    summary = summarize(article)
+    assert summary and not summary[0].startswith("Dabei")

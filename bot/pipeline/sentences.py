@@ -53,9 +53,10 @@ _OPENERS_DE = _SENTENCE_OPENERS | _words(
 _DANGLING = _words(
     """this that these those it its he she they them him her his their theirs we us our but and or so also
     however then such yet still meanwhile instead thus therefore moreover
-    furthermore besides nevertheless otherwise hence likewise similarly nor plus
+    furthermore besides nevertheless otherwise hence likewise similarly nor plus another others
     er es sie ihm ihn ihr ihre dies dieser diese dieses aber und oder doch denn dann auch deshalb daher jedoch
     dafür dagegen dabei dazu danach davor darum deswegen trotzdem dennoch zudem außerdem allerdings stattdessen
+    ebenfalls ebenso hingegen somit folglich ferner überdies
     il elle ils elles cela ceci celui celle lui leur mais et ou donc puis ensuite aussi cependant pourtant
     toutefois néanmoins
     él ella ellos ellas esto eso aquello pero y o entonces también además asimismo luego tampoco
@@ -75,7 +76,16 @@ _DANGLING_PHRASE = re.compile(
     r"|in other words|that said|for this reason|on top of that|sin embargo|no obstante|por (?:eso|ello|esto"
     r"|lo tanto|tanto)|aun así|a pesar de (?:eso|ello|esto)|en revanche|par conséquent|de plus(?=,)|en outre"
     r"|c'est pourquoi|d'ailleurs|malgré (?:cela|ça)|après (?:cela|ça)|no entanto|por isso|por outro lado|além disso"
-    r"|apesar disso|depois disso|mesmo assim|trotz allem|im gegenteil)\b"
+    r"|apesar disso|depois disso|mesmo assim|trotz allem|im gegenteil"
+    # what was just said, as a whole or its follower: "Das Ganze kostet ...", "Gefolgt vom ...", "Followed by ..."
+    r"|das ganze|all (?:das|dies)|gefolgt vo[nm]|followed by|the (?:latter|former)"
+    # an answer to a question the sentence before asked: "Ja, der Gefrierpunkt ...", "Nein, denn ...", "No, ..."
+    r"|(?:yes|no|yeah|nope|ja|nein|jein|oui|non|sí|sì|sim|não|nee)(?=\s*[,!–—]| denn\b))\b"
+)
+# German adverbs made of "da(r)" and a preposition point at something said before: "Dahinter sitzt ...", "Darüber
+# hinaus ...", "Davon ...". Not "Damit", a conjunction too ("Damit die Kinder sicher sind, ...").
+_POINTING_ADVERB_DE = re.compile(
+    r"dar?(?:an|auf|aus|bei|durch|für|gegen|hinter|in|nach|neben|über|um|unter|von|vor|zu|zwischen)"
 )
 _QUOTE_MARKS = "\"'“”‘’«»„ "
 # In an opening quotation "we" is the speaker, not an earlier sentence's subject: '"We have never ...," said X.'
@@ -208,6 +218,8 @@ def leans_on_context(sentence: str) -> bool:
     if not first or first[0].islower():
         return True
     if _DANGLING_PHRASE.match(first.lower()):
+        return True
+    if _POINTING_ADVERB_DE.fullmatch(word):
         return True
     return word in _DANGLING and not quotes_first_person(sentence)
 

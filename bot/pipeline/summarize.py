@@ -294,18 +294,27 @@ def looks_like_caption(sentence: str) -> bool:
 
 
 def _pick(candidates: list[_Candidate], scores: list[float], count: int) -> list[_Candidate]:
-    """Greedy MMR: best score minus similarity to what is already picked; near-duplicates never picked."""
+    """Greedy MMR: best score minus similarity to what is already picked; near-duplicates never picked.
+
+    A sentence leaning on an earlier one ("Dabei ist das Pflaster ...") is picked only after a pick before it in
+    the article, so the summary never opens with it (unless every sentence leans).
+    """
     picked: list[_Candidate] = []
     overlap = [0.0] * len(candidates)  # each candidate's highest similarity to a picked sentence
     remaining = list(range(len(candidates)))
+    leans = [leans_on_context(c.text) for c in candidates]
+    if all(leans):
+        leans = [False] * len(candidates)
     while remaining and len(picked) < count:
         if picked:  # only the latest pick can raise an overlap: compare with it alone
             for i in remaining:
                 overlap[i] = max(overlap[i], similarity(candidates[i].terms, picked[-1].terms))
             remaining = [i for i in remaining if overlap[i] <= _NEAR_DUPLICATE]
-            if not remaining:
-                break
-        best = max(remaining, key=lambda i: scores[i] - REDUNDANCY_WEIGHT * overlap[i])
+        first = min((c.index for c in picked), default=len(candidates))
+        eligible = [i for i in remaining if not leans[i] or candidates[i].index > first]
+        if not eligible:
+            break
+        best = max(eligible, key=lambda i: scores[i] - REDUNDANCY_WEIGHT * overlap[i])
         picked.append(candidates[best])
         remaining.remove(best)
     return picked
