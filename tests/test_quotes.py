@@ -318,3 +318,17 @@ def test_a_piece_of_a_quotation_is_no_quote_when_its_opening_mark_is_left_off() 
     opening = "Parking charges have not gone up in years, and we will keep them there for the next decade."
     assert verbatim_only([opening], text) == []
     assert verbatim_only([f"“{opening}"], text) == []
+
+
+def test_two_quotes_never_give_the_same_figure_on_alike_terms() -> None:
+    text = (
+        "Wer mit dem Boot fährt, sollte die Regeln für Alkohol kennen. Die Grenzwerte sind streng geregelt.\n\n"
+        "Ab einem Wert von 1,1 Promille des Schiffsführers liegt eine Straftat vor, "
+        "auch wenn keine absolute Fahruntüchtigkeit mit zusätzlichen Ausfallerscheinungen sichtbar ist.\n\n"
+        "Das Wasser schwappt sanft gegen den Bug, und die Sonne steht strahlend am Himmel.\n\n"
+        "Ab einem Promillewert von 1,1 liegt eine Straftat vor, die anders geahndet werden kann.\n\n"
+        "Die Polizei kontrolliert auf den Seen vor allem an langen Wochenenden im Sommer."
+    )
+    article = Article(title="Alkohol auf dem Boot", text=text, language="de")
+    quotes = pick_quotes(article, [])
+    assert sum("1,1" in quote for quote in quotes) == 1

@@ -247,3 +247,15 @@ def test_a_summary_never_opens_with_a_sentence_leaning_on_one_before_it() -> Non
     article = Article(url="https://example.org/a", title="Pflaster der Fußgängerzone", text=text, language="de")
     summary = summarize(article)
     assert summary and not summary[0].startswith("Dabei")
+
+
+def test_a_summary_does_not_give_the_same_date_twice_in_other_words() -> None:
+    text = (
+        "Der Termin für die Angelshow in Rostock steht fest: Am 21. und 22. Mai wird im Park geangelt.\n\n"
+        "Nach zwei Verschiebungen wegen der Pandemie gibt es nun endlich einen neuen Termin für die Show.\n\n"
+        "Die größte Angelshow des Landes findet am 21. und 22. Mai im Park in Rostock statt.\n\n"
+        "Viele Profis zeigen dort, wie sie Hechte und Zander an den Haken bekommen."
+    )
+    article = Article(url="https://example.org/a", title="Angelshow in Rostock", text=text, language="de")
+    summary = summarize(article)
+    assert sum("21. und 22. Mai" in sentence for sentence in summary) == 1

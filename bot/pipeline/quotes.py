@@ -21,6 +21,7 @@ from bot.pipeline.summarize import (
     considered_sentences,
     is_boilerplate,
     looks_like_caption,
+    repeats,
     sentence_terms,
     similarity,
     strip_dateline,
@@ -111,14 +112,14 @@ def pick_quotes(article: Article, summary: list[str], limit: int = 5) -> list[st
     pieces = quotation_fragments(article.text, article.language)
     pulled = _pull_quotes(article.pull_quotes, text, article.language)
     pool = pulled + _sentence_quotes(sentences, pieces, text, centroid, article.language)
-    taken = [sentence_terms(s) for s in summary]
+    taken = [(s, sentence_terms(s)) for s in summary]
     picked: list[_Quote] = []
     for quote in sorted(pool, key=lambda q: -q.strength):
         if len(picked) == cap or quote.strength < _MIN_STRENGTH:
             break
-        if all(similarity(quote.terms, other) <= _OVERLAP for other in taken):
+        if not any(repeats(quote.text, quote.terms, *other, _OVERLAP) for other in taken):
             picked.append(quote)
-            taken.append(quote.terms)
+            taken.append((quote.text, quote.terms))
     return [q.text for q in sorted(picked, key=lambda q: q.position)]
 
 

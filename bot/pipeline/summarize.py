@@ -29,6 +29,9 @@ _MIN_WORDS = 5
 _MAX_WORDS = 60
 MAX_CONSIDERED = 400  # sentences; a summary comes from the body's first pages, and this bounds the work
 _NEAR_DUPLICATE = 0.6  # cosine above which a sentence repeats one already picked
+# Two sentences giving the same figures ("am 21. und 22. Mai 2022", "1,1 Promille") on much the same terms say the
+# same thing in other words: a repeat from this cosine on.
+_SAME_FIGURES = 0.4
 # Summary and quotes analyse the same article one after the other: per-sentence results are cached so the
 # second pass reuses the first's (a few hundred sentences per article; a small cache is enough).
 _CACHED_SENTENCES = 2048
@@ -113,6 +116,8 @@ _DATELINE = re.compile(
 _CAPTION_START = re.compile(r"\w+(?: \w+)?: ")
 _CAPTION = re.compile(r"\bp(?:ictured|hotograph(?:ed)? by)\b|\((?:left|right|above|below|top|bottom)\)| \.(?: |$)")
 _WORD = re.compile(r"\w+")
+_FIGURES = re.compile(r"\d+(?:[.,:]\d+)*")
+_YEAR = re.compile(r"(?:1[89]|20)\d\d")  # a year alone is shared by most sentences of a story
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _STOP_WORDS = frozenset(
     """a about after again all also am an and any are as at be because been before being but by can could did
@@ -254,6 +259,23 @@ def similarity(a: Terms, b: Terms) -> float:
     return sum(weight * large[term] for term, weight in small.items() if term in large) / (a.norm * b.norm)
 
 
+def repeats(a: str, a_terms: Terms, b: str, b_terms: Terms, threshold: float) -> bool:
+    """Whether one sentence repeats the other: terms alike above `threshold`, or the same figures on alike terms."""
+    cosine = similarity(a_terms, b_terms)
+    return cosine > threshold or (cosine >= _SAME_FIGURES and _same_figures(a, b))
+
+
+def _same_figures(a: str, b: str) -> bool:
+    """The figures of one sentence, more than a year alone, all found in the other."""
+    fewer, more = sorted((_figures(a), _figures(b)), key=len)
+    return any(not _YEAR.fullmatch(figure) for figure in fewer) and fewer <= more
+
+
+@lru_cache(maxsize=_CACHED_SENTENCES)
+def _figures(sentence: str) -> frozenset[str]:
+    return frozenset(_FIGURES.findall(sentence))
+
+
 def _scores(candidates: list[_Candidate], topic: Terms) -> list[float]:
     seen = Counter(term for c in candidates for term in c.terms.counts)
     # Words seen in one sentence only say nothing about the article's topic.
@@ -306,9 +328,12 @@ def _pick(candidates: list[_Candidate], scores: list[float], count: int) -> list
     if all(leans):
         leans = [False] * len(candidates)
     while remaining and len(picked) < count:
-        if picked:  # only the latest pick can raise an overlap: compare with it alone
+        if picked:  # only the latest pick can raise an overlap or be repeated: compare with it alone
+            last = picked[-1]
             for i in remaining:
-                overlap[i] = max(overlap[i], similarity(candidates[i].terms, picked[-1].terms))
+                cosine = similarity(candidates[i].terms, last.terms)
+                repeated = cosine >= _SAME_FIGURES and _same_figures(candidates[i].text, last.text)
+                overlap[i] = 1.0 if repeated else max(overlap[i], cosine)
             remaining = [i for i in remaining if overlap[i] <= _NEAR_DUPLICATE]
         first = min((c.index for c in picked), default=len(candidates))
         eligible = [i for i in remaining if not leans[i] or candidates[i].index > first]
