@@ -259,3 +259,10 @@ def test_a_summary_does_not_give_the_same_date_twice_in_other_words() -> None:
     article = Article(url="https://example.org/a", title="Angelshow in Rostock", text=text, language="de")
     summary = summarize(article)
     assert sum("21. und 22. Mai" in sentence for sentence in summary) == 1
+
+
+def test_an_embedded_post_is_furniture() -> None:
+    # a post embedded in the text repeats it, its hashtag glued to its last word or its picture link after it
+    assert is_boilerplate("The leader moved that all sittings be suspended until the next day.#TodayInPlenary")
+    assert is_boilerplate("The motion passed. pic.twitter.com/abc123")
+    assert not is_boilerplate("The party's #1 priority is the budget, the leader said.")

@@ -78,6 +78,9 @@ _FURNITURE = re.compile(
     # the same prompts in German, French, Spanish, Portuguese, Italian and Dutch
     r"|(?:hier klicken|klicken sie hier|cliquez ici|haz clic|haga clic|clique aqui|clicca qui|klik hier)\b)"
     r"|all rights reserved|(?:copyright|©) (?:©\s*)?\d{4}"
+    # an embedded post, its hashtag glued to its last word ("... the next legislative day.#TodayInSenatePlenary"):
+    # it repeats the text around it
+    r"|[.!?…]#\w|pic\.twitter\.com/"
     r"|\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?\s*)?(?:est|edt|gmt|bst|utc|cet|pst|pdt)\b"
 )
 # Emoji, arrows, bullets and brackets before a description's prompt ("👉 Follow us", "➡️ Read more"); not quotes
