@@ -266,3 +266,20 @@ def test_an_embedded_post_is_furniture() -> None:
     assert is_boilerplate("The leader moved that all sittings be suspended until the next day.#TodayInPlenary")
     assert is_boilerplate("The motion passed. pic.twitter.com/abc123")
     assert not is_boilerplate("The party's #1 priority is the budget, the leader said.")
+
+
+def test_a_summary_takes_whole_sentences_not_a_list_intro_or_a_line_without_its_full_stop() -> None:
+    text = (
+        "Der Absatz von Heizöl in Deutschland sank von Januar bis November um gut zwei Prozent.\n\n"
+        "Der Absatz von Diesel und Benzin blieb dagegen im gleichen Zeitraum fast unverändert.\n\n"
+        "Im Einzelnen zeigte sich beim Absatz der wichtigsten Produkte in Deutschland folgende Entwicklung:\n\n"
+        "1-1: Der Absatz von Heizöl in Deutschland fiel im November nach dem warmen Herbst stärker als im Oktober "
+        "und stärker als im Jahr davor, als die Preise noch niedriger lagen und viele Kunden ihre Tanks füllten"
+    )
+    summary = summarize(Article(url="https://example.org/a", title="Absatz von Heizöl", text=text, language="de"))
+    assert summary and all(sentence.endswith(".") for sentence in summary)
+
+
+def test_a_short_text_of_fragments_gets_no_summary_of_fragments() -> None:
+    article = Article(url="https://example.org/a", title="Agenda", text="(45 mins)\n\nWhat type? Etc.\n\n(30 mins)")
+    assert summarize(article) == []

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from bot.models import Article
 from bot.pipeline.sentences import (
+    ends_a_sentence,
     headings,
     leans_on_context,
     quotation_fragments,
@@ -26,6 +27,7 @@ from bot.pipeline.sentences import (
 )
 
 _MIN_WORDS = 5
+_MIN_FRAGMENT_WORDS = 3  # fewer words are a label or a fragment ("What type?", "Etc."), even in a short text
 _MAX_WORDS = 60
 MAX_CONSIDERED = 400  # sentences; a summary comes from the body's first pages, and this bounds the work
 _NEAR_DUPLICATE = 0.6  # cosine above which a sentence repeats one already picked
@@ -199,9 +201,13 @@ def strip_dateline(sentence: str) -> str:
 
 
 def _is_content(sentence: str, *, strict: bool) -> bool:
-    if strict and not _MIN_WORDS <= word_count(sentence) <= _MAX_WORDS:
+    """Prose, not page furniture. Strictly, also a whole sentence of some length: not a line without its full stop
+    (a match report's "1-1: Bryan Ruiz al 44'"), nor one introducing a table or list with a colon; leniently (for
+    a text without two such), not a fragment of a word or two ("(45 mins)", "Etc.")."""
+    words = word_count(sentence)
+    if strict and not (_MIN_WORDS <= words <= _MAX_WORDS and ends_a_sentence(sentence)):
         return False
-    return not is_boilerplate(sentence)
+    return words >= _MIN_FRAGMENT_WORDS and not is_boilerplate(sentence)
 
 
 @lru_cache(maxsize=_CACHED_SENTENCES)
