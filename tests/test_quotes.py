@@ -233,6 +233,15 @@ def test_fragments_and_listings_are_not_quotes() -> None:
     assert verbatim_only(lines, " ".join(lines)) == []
 
 
+def test_footnotes_and_references_are_not_quotes() -> None:
+    lines = [
+        "₈ Fleisch erklärt – Das Übel der Welt, YouTube, 24.01.2019, abgerufen am 21.01.2022 um 10:03 Uhr.",
+        "[9] Verein für Landnutzung: Flächenkonkurrenz am Beispiel Fleisch, Stand Oktober 2013, Seite 4.",
+        "Knoke, Irene: Flächenkonkurrenz, abrufbar unter https://example.org/flaechen.pdf im Archiv.",
+    ]
+    assert verbatim_only(lines, "\n\n".join(lines), "de") == []
+
+
 @pytest.mark.parametrize(
     ("question", "quotable"),
     [
@@ -247,6 +256,8 @@ def test_fragments_and_listings_are_not_quotes() -> None:
         ("Was hat Sie an der Arbeit im Archiv nach so vielen Jahren gestört?", False),
         ("¿Qué le diría usted a un joven que quiere trabajar en un archivo?", False),
         ("Pourquoi avez-vous quitté les archives nationales après tant d'années?", False),
+        ("Do we have an oxygen bar in Delhi to breathe some fresh air?", False),  # the writer's own: "we"
+        ("Sollten wir die Kinder im Winter noch draußen spielen lassen?", False),
     ],
 )
 def test_a_question_is_a_quote_only_when_it_stands_on_its_own(question: str, quotable: bool) -> None:

@@ -74,7 +74,9 @@ _ELIDED = re.compile(r"(?:…|\.\.\.)\s*[a-zà-ÿ]")
 _POINTING = re.compile(
     r"\b(?:this|that|these|those|such|diese[rsmn]?|jene[rsmn]?|cet|cette|ces|este|esta|estos|estas|ese|esa|esos"
     r"|esas|questo|questa|questi|queste)\s+[a-zà-ÿ]"
-    r"|^\W*(?:[\w'’]+\s+){1,2}(?:it|he|she|they|er|sie|es|il|elle|ils|elles)\b",  # "What's it like ...?"
+    r"|^\W*(?:[\w'’]+\s+){1,2}(?:it|he|she|they|er|sie|es|il|elle|ils|elles)\b"  # "What's it like ...?"
+    # the writer and their readers as its subject ("Do we have an oxygen bar in Delhi?"): the text's own question
+    r"|^\W*(?:[\w'’]+\s+){1,2}(?:we|i|wir|ich|nous|je)\b",
     re.IGNORECASE,
 )
 # A question put to someone ("What made you leave the archive?", "Was haben Sie ...?") is an interviewer's: it
@@ -91,6 +93,9 @@ _ADDRESSEE_WORDS = {
 }
 _GERMAN_FORMAL = r"|(?<=\w )(?:Sie|Ihnen|Ihre?[mnrs]?)\b"
 _QUESTION_MIN_WORDS = 8
+# A footnote or reference: a note's number opening it ("₈ Dinge erklärt ...", "[9] SÜDWIND e.V.; ...") or a link in
+# it ("abrufbar unter https://..."), as a source list has. Not a line of the text.
+_REFERENCE = re.compile(r"^\W*(?:[\u2070-\u209f¹²³]|\[\d+\])|https?://|\bwww\.")
 
 
 @dataclass(frozen=True)
@@ -208,7 +213,7 @@ def _speech(sentence: str) -> float:
 def _is_quotable(sentence: str, language: str | None) -> bool:
     if not _sized(sentence):
         return False
-    if is_boilerplate(sentence) or looks_like_caption(sentence):
+    if is_boilerplate(sentence) or looks_like_caption(sentence) or _REFERENCE.search(sentence):
         return False
     if not ends_a_sentence(sentence) or not _balanced(sentence) or _listing(sentence) or _ELIDED.search(sentence):
         return False
