@@ -343,3 +343,22 @@ def test_two_quotes_never_give_the_same_figure_on_alike_terms() -> None:
     article = Article(title="Alkohol auf dem Boot", text=text, language="de")
     quotes = pick_quotes(article, [])
     assert sum("1,1" in quote for quote in quotes) == 1
+
+
+def test_a_heading_of_the_page_is_never_a_quote_or_summary_however_long_its_question() -> None:
+    heading = "Warum ist der Flächenverbrauch für Fleisch und andere tierische Lebensmittel so extrem hoch?"
+    prose = [
+        "Für ein Kilogramm Rindfleisch werden nach Angaben des Umweltbundesamtes rund 27 Quadratmeter Land gebraucht.",
+        "Pflanzliche Lebensmittel wachsen direkt auf dem Acker und werden dort geerntet und gegessen.",
+        "Tiere dagegen brauchen Futter, Weideland und Ställe, und all das kostet sehr viel mehr Fläche.",
+        "Die Weltbevölkerung könnte mit einem Viertel der heute genutzten Fläche satt werden, sagen Forscher.",
+        "Mehr als die Hälfte des Flächenbedarfs pro Kopf in Deutschland entfällt auf Fleisch und Wurst.",
+        "Der Rest verteilt sich auf Milch, Käse, Eier, Getreide, Obst und Gemüse aus aller Welt.",
+    ]
+    body = "".join(f"<p>{p}</p>" for p in prose[:3]) + f"<h2>{heading}</h2>" + "".join(f"<p>{p}</p>" for p in prose[3:])
+    html = f"<html lang='de'><head><title>Fläche</title></head><body><article><h1>Fläche für Fleisch</h1>{body}"
+    article = extract_article(html + "</article></body></html>", "https://example.org/flaeche")
+    assert heading in article.text.split("\n\n")  # the page's text keeps it, as the card's reader sees it
+    summary = summarize(article)
+    assert heading not in summary
+    assert heading not in pick_quotes(article, summary)

@@ -18,7 +18,7 @@ from bot.models import Article
 from bot.pipeline.sentences import ends_a_sentence, leans_on_context, quotation_fragments
 from bot.pipeline.summarize import (
     Terms,
-    considered_sentences,
+    article_sentences,
     is_boilerplate,
     looks_like_caption,
     repeats,
@@ -109,7 +109,7 @@ class _Quote:
 def pick_quotes(article: Article, summary: list[str], limit: int = 5) -> list[str]:
     """Up to `limit` verbatim, self-standing sentences that do not repeat the summary, in article order."""
     text = _normalise(article.text)
-    sentences = considered_sentences(article.text, article.language)
+    sentences = article_sentences(article)
     cap = _quota(len(sentences), limit)
     if cap <= 0:
         return []

@@ -175,7 +175,7 @@ def summarize(article: Article, max_sentences: int = 3) -> list[str]:
 
 def _candidates(article: Article) -> list[_Candidate]:
     """Content sentences; the length limits are dropped when they would leave fewer than two."""
-    considered = considered_sentences(article.text, article.language)
+    considered = article_sentences(article)
     # the speaker's words without the speaker would be shown as the article's: neither summary nor quote
     pieces = quotation_fragments(article.text, article.language)
     own = [s for s in considered if s not in pieces] or list(considered)  # a page quoting someone alone still speaks
@@ -186,11 +186,19 @@ def _candidates(article: Article) -> list[_Candidate]:
     return [_Candidate(i, text, sentence_terms(text)) for i, text in enumerate(texts)]
 
 
+def article_sentences(article: Article) -> tuple[str, ...]:
+    """considered_sentences of the article's text, its page's own headings left out too."""
+    return considered_sentences(article.text, article.language, frozenset(article.headings))
+
+
 @lru_cache(maxsize=8)
-def considered_sentences(text: str, language: str | None) -> tuple[str, ...]:
-    """The sentences summary and quotes work on (split once for both): headings are not sentences of the story."""
+def considered_sentences(
+    text: str, language: str | None, known_headings: frozenset[str] = frozenset()
+) -> tuple[str, ...]:
+    """The sentences summary and quotes work on (split once for both): headings are not sentences of the story,
+    those that look like one and the `known_headings` (paragraphs the page set as headings) alike."""
     sentences = split_sentences(text, language)
-    heads = headings(text)
+    heads = headings(text) | {s for heading in known_headings for s in split_sentences(heading, language)}
     prose = [s for s in sentences if s not in heads]
     return tuple(prose or sentences)[:MAX_CONSIDERED]  # a page of headings alone still has something to say
 
