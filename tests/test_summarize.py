@@ -281,5 +281,15 @@ def test_a_summary_takes_whole_sentences_not_a_list_intro_or_a_line_without_its_
 
 
 def test_a_short_text_of_fragments_gets_no_summary_of_fragments() -> None:
-    article = Article(url="https://example.org/a", title="Agenda", text="(45 mins)\n\nWhat type? Etc.\n\n(30 mins)")
+    article = Article(url="https://example.org/a", title="Agenda", text="(45 mins)\n\nWhat type? Etc. (30 mins)")
     assert summarize(article) == []
+
+
+def test_a_short_texts_summary_does_not_end_on_the_introduction_of_its_table() -> None:
+    text = (
+        "Der Absatz von Mineralöl in Deutschland sank von Januar bis November um 2,3 Prozent auf 89 Millionen "
+        "Tonnen. Dabei zeigte sich beim Absatz der einzelnen Produkte folgende Entwicklung (in Millionen Tonnen):"
+        "\n\nHeizöl 10,1\n\nDiesel 33,2"
+    )
+    summary = summarize(Article(url="https://example.org/a", title="Mineralöl im November", text=text))
+    assert summary and not any(sentence.endswith(":") for sentence in summary)

@@ -121,6 +121,7 @@ _DATELINE = re.compile(
 _CAPTION_START = re.compile(r"\w+(?: \w+)?: ")
 _CAPTION = re.compile(r"\bp(?:ictured|hotograph(?:ed)? by)\b|\((?:left|right|above|below|top|bottom)\)| \.(?: |$)")
 _WORD = re.compile(r"\w+")
+_NUMBER = re.compile(r"\b\d+\b")
 _FIGURES = re.compile(r"\d+(?:[.,:]\d+)*")
 _YEAR = re.compile(r"(?:1[89]|20)\d\d")  # a year alone is shared by most sentences of a story
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -211,11 +212,13 @@ def strip_dateline(sentence: str) -> str:
 def _is_content(sentence: str, *, strict: bool) -> bool:
     """Prose, not page furniture. Strictly, also a whole sentence of some length: not a line without its full stop
     (a match report's "1-1: Bryan Ruiz al 44'"), nor one introducing a table or list with a colon; leniently (for
-    a text without two such), not a fragment of a word or two ("(45 mins)", "Etc.")."""
+    a text without two such), not a fragment of a word or two ("(45 mins)", "Etc.") nor a list's introduction."""
     words = word_count(sentence)
     if strict and not (_MIN_WORDS <= words <= _MAX_WORDS and ends_a_sentence(sentence)):
         return False
-    return words >= _MIN_FRAGMENT_WORDS and not is_boilerplate(sentence)
+    lettered = words - len(_NUMBER.findall(sentence))  # "(30 mins)" is one word and a figure
+    whole = lettered >= _MIN_FRAGMENT_WORDS and not sentence.endswith(":")
+    return whole and not is_boilerplate(sentence)
 
 
 @lru_cache(maxsize=_CACHED_SENTENCES)
