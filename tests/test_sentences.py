@@ -333,7 +333,11 @@ def test_german_abbreviations_of_spaced_letters_and_compounds_do_not_end_a_sente
         "Maria geb. Huber kam evtl. Montag.",
         "Er war evt. Sieger.",
     ]
-    # a lone lower-case letter before a sentence's usual opener ends it
+    # a lone lower-case letter before a sentence's usual opener ends it, and outside German texts anywhere
+    assert split_sentences("Er bekam die Note b. Die anderen fielen durch.", "de") == [
+        "Er bekam die Note b.",
+        "Die anderen fielen durch.",
+    ]
     assert split_sentences("He got a grade of b. The rest failed.", "en") == [
         "He got a grade of b.",
         "The rest failed.",

@@ -190,9 +190,9 @@ def _is_abbreviation(word: str, next_word: str, language: str) -> bool:
     if bare in _TITLES:
         return True
     if len(bare) == 1 and bare.isalpha():
-        # an initial ("J. K. Rowling"), or a letter of an abbreviation ("z. B.", "d. h.", "a. D.") unless a
-        # sentence opens after it ("... a grade of b. The rest failed.")
-        return word[0].isupper() or next_word not in _SENTENCE_OPENERS
+        # an initial ("J. K. Rowling"), or a letter of a German abbreviation ("z. B.", "d. h.", "a. D.") unless a
+        # sentence opens after it
+        return word[0].isupper() or (language == "de" and next_word not in _OPENERS_DE)
     if ".-" in bare:  # a compound of abbreviations: "Univ.-Prof.", "Dipl.-Ing."
         return True
     if bare in _BEFORE_NUMBER:
