@@ -202,6 +202,7 @@ def test_whitespace_is_normalised_and_empty_text_gives_nothing() -> None:
         ("Nein, denn das Wasser ist salzig.", True),
         ("Yes, the council agreed.", True),
         ("Another wondered whether it was true.", True),
+        ("Another storm hit the coast on Tuesday.", False),
         ("Damit die Kinder sicher sind, baut die Stadt Ampeln.", False),
         ("Darmstadt gewann das Spiel.", False),
         ("No one knows why the bridge fell.", False),
@@ -357,3 +358,10 @@ def test_german_ordinals_before_a_noun_do_not_end_a_sentence_but_numbers_before_
         "Sie kam 2019.",
         "Bauarbeiten folgten.",
     ]
+
+
+def test_a_word_pointing_back_in_one_language_is_an_article_in_another() -> None:
+    assert leans_on_context("Il consiglio ha votato contro il piano.", "it") is False
+    assert leans_on_context("Il a refusé le plan du conseil.", "fr") is True
+    assert leans_on_context("O governo votou contra o plano.", "pt") is False
+    assert leans_on_context("O el consejo vota, o el alcalde dimite.", "es") is True

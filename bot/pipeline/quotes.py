@@ -219,7 +219,7 @@ def _is_quotable(sentence: str, language: str | None) -> bool:
         return False
     if _is_question(sentence) and not _stands_alone(sentence, language):
         return False
-    return not leans_on_context(sentence) or _POSSESSIVE_START.match(sentence) is not None
+    return not leans_on_context(sentence, language) or _POSSESSIVE_START.match(sentence) is not None
 
 
 def _is_question(sentence: str) -> bool:

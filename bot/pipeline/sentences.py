@@ -53,7 +53,7 @@ _OPENERS_DE = _SENTENCE_OPENERS | _words(
 _DANGLING = _words(
     """this that these those it its he she they them him her his their theirs we us our but and or so also
     however then such yet still meanwhile instead thus therefore moreover
-    furthermore besides nevertheless otherwise hence likewise similarly nor plus another others
+    furthermore besides nevertheless otherwise hence likewise similarly nor plus
     er es sie ihm ihn ihr ihre dies dieser diese dieses aber und oder doch denn dann auch deshalb daher jedoch
     dafür dagegen dabei dazu danach davor darum deswegen trotzdem dennoch zudem außerdem allerdings stattdessen
     ebenfalls ebenso hingegen somit folglich ferner überdies
@@ -79,6 +79,8 @@ _DANGLING_PHRASE = re.compile(
     r"|apesar disso|depois disso|mesmo assim|trotz allem|im gegenteil"
     # what was just said, as a whole or its follower: "Das Ganze kostet ...", "Gefolgt vom ...", "Followed by ..."
     r"|das ganze|all (?:das|dies)|gefolgt vo[nm]|followed by|the (?:latter|former)"
+    # someone of several just named ("Another wondered ...", "Others said ..."); not "Another storm hit ..."
+    r"|(?:another|others) (?:said|says|wondered|asked|added|wrote|noted|replied|argued|suggested|commented)"
     # an answer to a question the sentence before asked: "Ja, der Gefrierpunkt ...", "Nein, denn ...", "No, ..."
     r"|(?:yes|no|yeah|nope|ja|nein|jein|oui|non|sí|sì|sim|não|nee)(?=\s*[,!–—]| denn\b))\b"
 )
@@ -87,6 +89,9 @@ _DANGLING_PHRASE = re.compile(
 _POINTING_ADVERB_DE = re.compile(
     r"dar?(?:an|auf|aus|bei|durch|für|gegen|hinter|in|nach|neben|über|um|unter|von|vor|zu|zwischen)"
 )
+# Words of _DANGLING that are a plain article in a language: the Italian "il" (the French "he"), the Portuguese "o"
+# (the Spanish "or").
+_ARTICLES = {"it": _words("il"), "pt": _words("o")}
 _QUOTE_MARKS = "\"'“”‘’«»„ "
 # In an opening quotation "we" is the speaker, not an earlier sentence's subject: '"We have never ...," said X.'
 _SPEAKER = _words("we us our")
@@ -211,10 +216,13 @@ def _german_abbreviation(bare: str, next_word: str) -> bool:
     return bare.isdigit() and len(bare) <= 2 and (word in _MONTHS_DE or word not in _OPENERS_DE)
 
 
-def leans_on_context(sentence: str) -> bool:
-    """The sentence starts mid-thought: lower case, or a word pointing back ("This", "He", "But" ...)."""
+def leans_on_context(sentence: str, language: str | None = None) -> bool:
+    """The sentence starts mid-thought: lower case, or a word pointing back ("This", "He", "But" ...). In a text of
+    known `language`, words that point back only in another language are left alone (the Italian "Il" is "The")."""
     first = sentence.lstrip(_QUOTE_MARKS)
     word = _NON_WORD.split(first, maxsplit=1)[0].lower()
+    if word in _ARTICLES.get((language or "").lower()[:2], ()):
+        return False
     if not first or first[0].islower():
         return True
     if _DANGLING_PHRASE.match(first.lower()):

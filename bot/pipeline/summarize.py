@@ -170,7 +170,7 @@ def summarize(article: Article, max_sentences: int = 3) -> list[str]:
     # The title and the page's own description (often a standfirst) say what the article is about.
     topic = sentence_terms(f"{article.title or ''} {article.description or ''}")
     scores = _scores(candidates, topic)
-    picked = _pick(candidates, scores, min(max_sentences, len(candidates)))
+    picked = _pick(candidates, scores, min(max_sentences, len(candidates)), article.language)
     return [c.text for c in sorted(picked, key=lambda c: c.index)]
 
 
@@ -335,7 +335,7 @@ def looks_like_caption(sentence: str) -> bool:
     return bool(_CAPTION_START.match(sentence) or _CAPTION.search(sentence.lower()))
 
 
-def _pick(candidates: list[_Candidate], scores: list[float], count: int) -> list[_Candidate]:
+def _pick(candidates: list[_Candidate], scores: list[float], count: int, language: str | None) -> list[_Candidate]:
     """Greedy MMR: best score minus similarity to what is already picked; near-duplicates never picked.
 
     A sentence leaning on an earlier one ("Dabei ist das Pflaster ...") is picked only after a pick before it in
@@ -344,7 +344,7 @@ def _pick(candidates: list[_Candidate], scores: list[float], count: int) -> list
     picked: list[_Candidate] = []
     overlap = [0.0] * len(candidates)  # each candidate's highest similarity to a picked sentence
     remaining = list(range(len(candidates)))
-    leans = [leans_on_context(c.text) for c in candidates]
+    leans = [leans_on_context(c.text, language) for c in candidates]
     if all(leans):
         leans = [False] * len(candidates)
     while remaining and len(picked) < count:
