@@ -124,6 +124,7 @@ class Article(BaseModel):
     text: str = ""
     paragraphs: list[str] = Field(default_factory=list)
     pull_quotes: list[str] = Field(default_factory=list)  # the article's own blockquotes / pull quotes
+    headings: list[str] = Field(default_factory=list)  # paragraphs of `text` that were headings (<h2>...) on the page
     warning: str | None = None  # e.g. "paywall: only a teaser was readable"
     facts: PageFacts = Field(default_factory=PageFacts)
 

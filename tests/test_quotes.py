@@ -233,6 +233,15 @@ def test_fragments_and_listings_are_not_quotes() -> None:
     assert verbatim_only(lines, " ".join(lines)) == []
 
 
+def test_footnotes_and_references_are_not_quotes() -> None:
+    lines = [
+        "₈ Fleisch erklärt – Das Übel der Welt, YouTube, 24.01.2019, abgerufen am 21.01.2022 um 10:03 Uhr.",
+        "[9] Verein für Landnutzung: Flächenkonkurrenz am Beispiel Fleisch, Stand Oktober 2013, Seite 4.",
+        "Knoke, Irene: Flächenkonkurrenz, abrufbar unter https://example.org/flaechen.pdf im Archiv.",
+    ]
+    assert verbatim_only(lines, "\n\n".join(lines), "de") == []
+
+
 @pytest.mark.parametrize(
     ("question", "quotable"),
     [
@@ -247,6 +256,8 @@ def test_fragments_and_listings_are_not_quotes() -> None:
         ("Was hat Sie an der Arbeit im Archiv nach so vielen Jahren gestört?", False),
         ("¿Qué le diría usted a un joven que quiere trabajar en un archivo?", False),
         ("Pourquoi avez-vous quitté les archives nationales après tant d'années?", False),
+        ("Do we have an oxygen bar in Delhi to breathe some fresh air?", False),  # the writer's own: "we"
+        ("Sollten wir die Kinder im Winter noch draußen spielen lassen?", False),
     ],
 )
 def test_a_question_is_a_quote_only_when_it_stands_on_its_own(question: str, quotable: bool) -> None:
@@ -318,3 +329,36 @@ def test_a_piece_of_a_quotation_is_no_quote_when_its_opening_mark_is_left_off() 
     opening = "Parking charges have not gone up in years, and we will keep them there for the next decade."
     assert verbatim_only([opening], text) == []
     assert verbatim_only([f"“{opening}"], text) == []
+
+
+def test_two_quotes_never_give_the_same_figure_on_alike_terms() -> None:
+    text = (
+        "Wer mit dem Boot fährt, sollte die Regeln für Alkohol kennen. Die Grenzwerte sind streng geregelt.\n\n"
+        "Ab einem Wert von 1,1 Promille des Schiffsführers liegt eine Straftat vor, "
+        "auch wenn keine absolute Fahruntüchtigkeit mit zusätzlichen Ausfallerscheinungen sichtbar ist.\n\n"
+        "Das Wasser schwappt sanft gegen den Bug, und die Sonne steht strahlend am Himmel.\n\n"
+        "Ab einem Promillewert von 1,1 liegt eine Straftat vor, die anders geahndet werden kann.\n\n"
+        "Die Polizei kontrolliert auf den Seen vor allem an langen Wochenenden im Sommer."
+    )
+    article = Article(title="Alkohol auf dem Boot", text=text, language="de")
+    quotes = pick_quotes(article, [])
+    assert sum("1,1" in quote for quote in quotes) == 1
+
+
+def test_a_heading_of_the_page_is_never_a_quote_or_summary_however_long_its_question() -> None:
+    heading = "Warum ist der Flächenverbrauch für Fleisch und andere tierische Lebensmittel so extrem hoch?"
+    prose = [
+        "Für ein Kilogramm Rindfleisch werden nach Angaben des Umweltbundesamtes rund 27 Quadratmeter Land gebraucht.",
+        "Pflanzliche Lebensmittel wachsen direkt auf dem Acker und werden dort geerntet und gegessen.",
+        "Tiere dagegen brauchen Futter, Weideland und Ställe, und all das kostet sehr viel mehr Fläche.",
+        "Die Weltbevölkerung könnte mit einem Viertel der heute genutzten Fläche satt werden, sagen Forscher.",
+        "Mehr als die Hälfte des Flächenbedarfs pro Kopf in Deutschland entfällt auf Fleisch und Wurst.",
+        "Der Rest verteilt sich auf Milch, Käse, Eier, Getreide, Obst und Gemüse aus aller Welt.",
+    ]
+    body = "".join(f"<p>{p}</p>" for p in prose[:3]) + f"<h2>{heading}</h2>" + "".join(f"<p>{p}</p>" for p in prose[3:])
+    html = f"<html lang='de'><head><title>Fläche</title></head><body><article><h1>Fläche für Fleisch</h1>{body}"
+    article = extract_article(html + "</article></body></html>", "https://example.org/flaeche")
+    assert heading in article.text.split("\n\n")  # the page's text keeps it, as the card's reader sees it
+    summary = summarize(article)
+    assert heading not in summary
+    assert heading not in pick_quotes(article, summary)

@@ -193,6 +193,20 @@ def test_whitespace_is_normalised_and_empty_text_gives_nothing() -> None:
         ("At first hand, the reporter saw the damage.", False),
         ("Ainsi que l'a annoncé le ministre, la réforme est reportée.", False),
         ("Ainsi qu’il l’avait promis, le maire a démissionné.", False),
+        # pronominal adverbs, the whole of what was said, its follower, answers, "another"
+        ("Dahinter sitzt ein Mann mit Hut.", True),
+        ("Darüber hinaus fehlt das Geld.", True),
+        ("Das Ganze kostet deshalb mehr.", True),
+        ("Gefolgt vom Team aus Bayern.", True),
+        ("Ja, der Gefrierpunkt liegt tiefer.", True),
+        ("Nein, denn das Wasser ist salzig.", True),
+        ("Yes, the council agreed.", True),
+        ("Another wondered whether it was true.", True),
+        ("Another storm hit the coast on Tuesday.", False),
+        ("Damit die Kinder sicher sind, baut die Stadt Ampeln.", False),
+        ("Darmstadt gewann das Spiel.", False),
+        ("No one knows why the bridge fell.", False),
+        ("Nonprofit groups sued the city.", False),
     ],
 )
 def test_leans_on_context(sentence: str, leans: bool) -> None:
@@ -304,3 +318,50 @@ def test_a_straight_mark_after_a_digit_inside_a_quotation_is_an_inch_mark_when_a
 )
 def test_a_straight_mark_after_a_digit_never_closes_a_curly_or_guillemet_quotation(text: str) -> None:
     assert quotation_fragments(text) == frozenset()
+
+
+def test_german_abbreviations_of_spaced_letters_and_compounds_do_not_end_a_sentence() -> None:
+    text = (
+        "Das gilt z. B. für Kinder. Und d. h. auch. Der Verein e. V. lud ein. Univ.-Prof. Huber sprach. "
+        "LHStv. Maier und LH a. D. Pröll kamen. Maria geb. Huber kam evtl. Montag. Er war evt. Sieger."
+    )
+    assert split_sentences(text, "de") == [
+        "Das gilt z. B. für Kinder.",
+        "Und d. h. auch.",
+        "Der Verein e. V. lud ein.",
+        "Univ.-Prof. Huber sprach.",
+        "LHStv. Maier und LH a. D. Pröll kamen.",
+        "Maria geb. Huber kam evtl. Montag.",
+        "Er war evt. Sieger.",
+    ]
+    # a lone lower-case letter before a sentence's usual opener ends it, and outside German texts anywhere
+    assert split_sentences("Er bekam die Note b. Die anderen fielen durch.", "de") == [
+        "Er bekam die Note b.",
+        "Die anderen fielen durch.",
+    ]
+    assert split_sentences("He got a grade of b. The rest failed.", "en") == [
+        "He got a grade of b.",
+        "The rest failed.",
+    ]
+
+
+def test_german_ordinals_before_a_noun_do_not_end_a_sentence_but_numbers_before_an_opener_do() -> None:
+    text = (
+        "Die Kirche stammt vom Ende des 19. Jahrhunderts. Am 2. Spieltag verlor das Team. "
+        "Er wurde 19. Danach zog er weg. Sie kam 2019. Bauarbeiten folgten."
+    )
+    assert split_sentences(text, "de") == [
+        "Die Kirche stammt vom Ende des 19. Jahrhunderts.",
+        "Am 2. Spieltag verlor das Team.",
+        "Er wurde 19.",
+        "Danach zog er weg.",
+        "Sie kam 2019.",
+        "Bauarbeiten folgten.",
+    ]
+
+
+def test_a_word_pointing_back_in_one_language_is_an_article_in_another() -> None:
+    assert leans_on_context("Il consiglio ha votato contro il piano.", "it") is False
+    assert leans_on_context("Il a refusé le plan du conseil.", "fr") is True
+    assert leans_on_context("O governo votou contra o plano.", "pt") is False
+    assert leans_on_context("O el consejo vota, o el alcalde dimite.", "es") is True

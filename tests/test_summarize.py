@@ -233,3 +233,63 @@ def test_headings_never_enter_the_summary() -> None:
     ]
     summary = summarize(Article(title="Delhi closes schools as smog thickens", text="\n\n".join(story)))
     assert summary and all(line not in (story[1], story[3]) for line in summary)
+
+
+def test_a_summary_never_opens_with_a_sentence_leaning_on_one_before_it() -> None:
+    # the lead opens with a demonstrative; the sentence after it, which leans on it, scores higher on the topic
+    text = (
+        "Diese Flaniermeile war einst der Stolz der Stadt.\n\n"
+        "Dabei ist das Pflaster der Fußgängerzone in der Stadt erst sechs Jahre alt, "
+        "doch das Pflaster der Fußgängerzone bröckelt.\n\n"
+        "Die Stadt verklagt nun die Baufirma wegen des Pflasters der Fußgängerzone.\n\n"
+        "Ein Gutachter prüft das Pflaster der Fußgängerzone seit dem Sommer."
+    )
+    article = Article(url="https://example.org/a", title="Pflaster der Fußgängerzone", text=text, language="de")
+    summary = summarize(article)
+    assert summary and not summary[0].startswith("Dabei")
+
+
+def test_a_summary_does_not_give_the_same_date_twice_in_other_words() -> None:
+    text = (
+        "Der Termin für die Angelshow in Rostock steht fest: Am 21. und 22. Mai wird im Park geangelt.\n\n"
+        "Nach zwei Verschiebungen wegen der Pandemie gibt es nun endlich einen neuen Termin für die Show.\n\n"
+        "Die größte Angelshow des Landes findet am 21. und 22. Mai im Park in Rostock statt.\n\n"
+        "Viele Profis zeigen dort, wie sie Hechte und Zander an den Haken bekommen."
+    )
+    article = Article(url="https://example.org/a", title="Angelshow in Rostock", text=text, language="de")
+    summary = summarize(article)
+    assert sum("21. und 22. Mai" in sentence for sentence in summary) == 1
+
+
+def test_an_embedded_post_is_furniture() -> None:
+    # a post embedded in the text repeats it, its hashtag glued to its last word or its picture link after it
+    assert is_boilerplate("The leader moved that all sittings be suspended until the next day.#TodayInPlenary")
+    assert is_boilerplate("The motion passed. pic.twitter.com/abc123")
+    assert not is_boilerplate("The party's #1 priority is the budget, the leader said.")
+
+
+def test_a_summary_takes_whole_sentences_not_a_list_intro_or_a_line_without_its_full_stop() -> None:
+    text = (
+        "Der Absatz von Heizöl in Deutschland sank von Januar bis November um gut zwei Prozent.\n\n"
+        "Der Absatz von Diesel und Benzin blieb dagegen im gleichen Zeitraum fast unverändert.\n\n"
+        "Im Einzelnen zeigte sich beim Absatz der wichtigsten Produkte in Deutschland folgende Entwicklung:\n\n"
+        "1-1: Der Absatz von Heizöl in Deutschland fiel im November nach dem warmen Herbst stärker als im Oktober "
+        "und stärker als im Jahr davor, als die Preise noch niedriger lagen und viele Kunden ihre Tanks füllten"
+    )
+    summary = summarize(Article(url="https://example.org/a", title="Absatz von Heizöl", text=text, language="de"))
+    assert summary and all(sentence.endswith(".") for sentence in summary)
+
+
+def test_a_short_text_of_fragments_gets_no_summary_of_fragments() -> None:
+    article = Article(url="https://example.org/a", title="Agenda", text="(45 mins)\n\nWhat type? Etc. (30 mins)")
+    assert summarize(article) == []
+
+
+def test_a_short_texts_summary_does_not_end_on_the_introduction_of_its_table() -> None:
+    text = (
+        "Der Absatz von Mineralöl in Deutschland sank von Januar bis November um 2,3 Prozent auf 89 Millionen "
+        "Tonnen. Dabei zeigte sich beim Absatz der einzelnen Produkte folgende Entwicklung (in Millionen Tonnen):"
+        "\n\nHeizöl 10,1\n\nDiesel 33,2"
+    )
+    summary = summarize(Article(url="https://example.org/a", title="Mineralöl im November", text=text))
+    assert summary and not any(sentence.endswith(":") for sentence in summary)

@@ -18,9 +18,10 @@ from bot.models import Article
 from bot.pipeline.sentences import ends_a_sentence, leans_on_context, quotation_fragments
 from bot.pipeline.summarize import (
     Terms,
-    considered_sentences,
+    article_sentences,
     is_boilerplate,
     looks_like_caption,
+    repeats,
     sentence_terms,
     similarity,
     strip_dateline,
@@ -73,7 +74,9 @@ _ELIDED = re.compile(r"(?:…|\.\.\.)\s*[a-zà-ÿ]")
 _POINTING = re.compile(
     r"\b(?:this|that|these|those|such|diese[rsmn]?|jene[rsmn]?|cet|cette|ces|este|esta|estos|estas|ese|esa|esos"
     r"|esas|questo|questa|questi|queste)\s+[a-zà-ÿ]"
-    r"|^\W*(?:[\w'’]+\s+){1,2}(?:it|he|she|they|er|sie|es|il|elle|ils|elles)\b",  # "What's it like ...?"
+    r"|^\W*(?:[\w'’]+\s+){1,2}(?:it|he|she|they|er|sie|es|il|elle|ils|elles)\b"  # "What's it like ...?"
+    # the writer and their readers as its subject ("Do we have an oxygen bar in Delhi?"): the text's own question
+    r"|^\W*(?:[\w'’]+\s+){1,2}(?:we|i|wir|ich|nous|je)\b",
     re.IGNORECASE,
 )
 # A question put to someone ("What made you leave the archive?", "Was haben Sie ...?") is an interviewer's: it
@@ -90,6 +93,9 @@ _ADDRESSEE_WORDS = {
 }
 _GERMAN_FORMAL = r"|(?<=\w )(?:Sie|Ihnen|Ihre?[mnrs]?)\b"
 _QUESTION_MIN_WORDS = 8
+# A footnote or reference: a note's number opening it ("₈ Dinge erklärt ...", "[9] SÜDWIND e.V.; ...") or a link in
+# it ("abrufbar unter https://..."), as a source list has. Not a line of the text.
+_REFERENCE = re.compile(r"^\W*(?:[\u2070-\u209f¹²³]|\[\d+\])|https?://|\bwww\.")
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,7 @@ class _Quote:
 def pick_quotes(article: Article, summary: list[str], limit: int = 5) -> list[str]:
     """Up to `limit` verbatim, self-standing sentences that do not repeat the summary, in article order."""
     text = _normalise(article.text)
-    sentences = considered_sentences(article.text, article.language)
+    sentences = article_sentences(article)
     cap = _quota(len(sentences), limit)
     if cap <= 0:
         return []
@@ -111,14 +117,14 @@ def pick_quotes(article: Article, summary: list[str], limit: int = 5) -> list[st
     pieces = quotation_fragments(article.text, article.language)
     pulled = _pull_quotes(article.pull_quotes, text, article.language)
     pool = pulled + _sentence_quotes(sentences, pieces, text, centroid, article.language)
-    taken = [sentence_terms(s) for s in summary]
+    taken = [(s, sentence_terms(s)) for s in summary]
     picked: list[_Quote] = []
     for quote in sorted(pool, key=lambda q: -q.strength):
         if len(picked) == cap or quote.strength < _MIN_STRENGTH:
             break
-        if all(similarity(quote.terms, other) <= _OVERLAP for other in taken):
+        if not any(repeats(quote.text, quote.terms, *other, _OVERLAP) for other in taken):
             picked.append(quote)
-            taken.append(quote.terms)
+            taken.append((quote.text, quote.terms))
     return [q.text for q in sorted(picked, key=lambda q: q.position)]
 
 
@@ -207,13 +213,13 @@ def _speech(sentence: str) -> float:
 def _is_quotable(sentence: str, language: str | None) -> bool:
     if not _sized(sentence):
         return False
-    if is_boilerplate(sentence) or looks_like_caption(sentence):
+    if is_boilerplate(sentence) or looks_like_caption(sentence) or _REFERENCE.search(sentence):
         return False
     if not ends_a_sentence(sentence) or not _balanced(sentence) or _listing(sentence) or _ELIDED.search(sentence):
         return False
     if _is_question(sentence) and not _stands_alone(sentence, language):
         return False
-    return not leans_on_context(sentence) or _POSSESSIVE_START.match(sentence) is not None
+    return not leans_on_context(sentence, language) or _POSSESSIVE_START.match(sentence) is not None
 
 
 def _is_question(sentence: str) -> bool:

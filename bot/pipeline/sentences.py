@@ -37,6 +37,16 @@ _SENTENCE_OPENERS = _words(
     und doch le la les il elle ils nous je mais et un une el los las ella pero"""
 )
 _MONTHS_DE = _words("januar februar märz april mai juni juli august september oktober november dezember")
+# German abbreviations that never end a sentence ("geb. Müller", "Univ.-Prof. Huber", "im 19. Jh. gebaut").
+_ABBREVIATIONS_DE = _words("geb gest evt evtl lhstv jh jhd jhdt zzgl abzgl insb insbes sog bzgl hrsg mag ing dipl univ")
+# Words that open a German sentence after a number's dot: "Er wurde 19. Danach ...". Any other capitalised word
+# after a number of one or two digits is the noun an ordinal qualifies ("des 19. Jahrhunderts", "am 2. Spieltag").
+_OPENERS_DE = _SENTENCE_OPENERS | _words(
+    """den dem des einer eines einem einen ihr ihm man im am ins zum zur in an auf aus bei mit nach seit von vor zu
+    für über unter um bis durch gegen ohne da dann danach damit dabei dort hier heute jetzt nun noch nur auch als
+    wenn weil so schon später zuvor seither bisher insgesamt zudem außerdem trotzdem deshalb daher doch denn
+    mehr weitere alle viele"""
+)
 
 # First words that lean on an earlier sentence ("This", "He", "But" ...), in the languages the bot sees most.
 # Words that are also plain articles ("Die", "Ce", "Esta") are left out so they do not reject good sentences.
@@ -46,6 +56,7 @@ _DANGLING = _words(
     furthermore besides nevertheless otherwise hence likewise similarly nor plus
     er es sie ihm ihn ihr ihre dies dieser diese dieses aber und oder doch denn dann auch deshalb daher jedoch
     dafür dagegen dabei dazu danach davor darum deswegen trotzdem dennoch zudem außerdem allerdings stattdessen
+    ebenfalls ebenso hingegen somit folglich ferner überdies
     il elle ils elles cela ceci celui celle lui leur mais et ou donc puis ensuite aussi cependant pourtant
     toutefois néanmoins
     él ella ellos ellas esto eso aquello pero y o entonces también además asimismo luego tampoco
@@ -65,8 +76,22 @@ _DANGLING_PHRASE = re.compile(
     r"|in other words|that said|for this reason|on top of that|sin embargo|no obstante|por (?:eso|ello|esto"
     r"|lo tanto|tanto)|aun así|a pesar de (?:eso|ello|esto)|en revanche|par conséquent|de plus(?=,)|en outre"
     r"|c'est pourquoi|d'ailleurs|malgré (?:cela|ça)|après (?:cela|ça)|no entanto|por isso|por outro lado|além disso"
-    r"|apesar disso|depois disso|mesmo assim|trotz allem|im gegenteil)\b"
+    r"|apesar disso|depois disso|mesmo assim|trotz allem|im gegenteil"
+    # what was just said, as a whole or its follower: "Das Ganze kostet ...", "Gefolgt vom ...", "Followed by ..."
+    r"|das ganze|all (?:das|dies)|gefolgt vo[nm]|followed by|the (?:latter|former)"
+    # someone of several just named ("Another wondered ...", "Others said ..."); not "Another storm hit ..."
+    r"|(?:another|others) (?:said|says|wondered|asked|added|wrote|noted|replied|argued|suggested|commented)"
+    # an answer to a question the sentence before asked: "Ja, der Gefrierpunkt ...", "Nein, denn ...", "No, ..."
+    r"|(?:yes|no|yeah|nope|ja|nein|jein|oui|non|sí|sì|sim|não|nee)(?=\s*[,!–—]| denn\b))\b"
 )
+# German adverbs made of "da(r)" and a preposition point at something said before: "Dahinter sitzt ...", "Darüber
+# hinaus ...", "Davon ...". Not "Damit", a conjunction too ("Damit die Kinder sicher sind, ...").
+_POINTING_ADVERB_DE = re.compile(
+    r"dar?(?:an|auf|aus|bei|durch|für|gegen|hinter|in|nach|neben|über|um|unter|von|vor|zu|zwischen)"
+)
+# Words of _DANGLING that are a plain article in a language: the Italian "il" (the French "he"), the Portuguese "o"
+# (the Spanish "or").
+_ARTICLES = {"it": _words("il"), "pt": _words("o")}
 _QUOTE_MARKS = "\"'“”‘’«»„ "
 # In an opening quotation "we" is the speaker, not an earlier sentence's subject: '"We have never ...," said X.'
 _SPEAKER = _words("we us our")
@@ -169,23 +194,40 @@ def _is_abbreviation(word: str, next_word: str, language: str) -> bool:
         return False
     if bare in _TITLES:
         return True
-    if len(bare) == 1 and bare.isalpha() and word[0].isupper():  # an initial: "J. K. Rowling"
+    if len(bare) == 1 and bare.isalpha():
+        # an initial ("J. K. Rowling"), or a letter of a German abbreviation ("z. B.", "d. h.", "a. D.") unless a
+        # sentence opens after it
+        return word[0].isupper() or (language == "de" and next_word not in _OPENERS_DE)
+    if ".-" in bare:  # a compound of abbreviations: "Univ.-Prof.", "Dipl.-Ing."
         return True
     if bare in _BEFORE_NUMBER:
         return next_word[:1].isdigit()
     if bare in _SOFT or _ACRONYM.search(word):
         return next_word not in _SENTENCE_OPENERS
-    # German ordinals: "am 3. Mai".
-    return language == "de" and bare.isdigit() and len(bare) <= 2 and next_word in _MONTHS_DE
+    return language == "de" and _german_abbreviation(bare, next_word)
 
 
-def leans_on_context(sentence: str) -> bool:
-    """The sentence starts mid-thought: lower case, or a word pointing back ("This", "He", "But" ...)."""
+def _german_abbreviation(bare: str, next_word: str) -> bool:
+    """A German abbreviation, or an ordinal ("am 3. Mai", "des 19. Jahrhunderts"): a number of one or two digits
+    before a word that does not open a sentence. Longer numbers (years, counts) end one."""
+    if bare in _ABBREVIATIONS_DE:
+        return True
+    word = _NON_WORD.sub("", next_word)
+    return bare.isdigit() and len(bare) <= 2 and (word in _MONTHS_DE or word not in _OPENERS_DE)
+
+
+def leans_on_context(sentence: str, language: str | None = None) -> bool:
+    """The sentence starts mid-thought: lower case, or a word pointing back ("This", "He", "But" ...). In a text of
+    known `language`, words that point back only in another language are left alone (the Italian "Il" is "The")."""
     first = sentence.lstrip(_QUOTE_MARKS)
     word = _NON_WORD.split(first, maxsplit=1)[0].lower()
+    if word in _ARTICLES.get((language or "").lower()[:2], ()):
+        return False
     if not first or first[0].islower():
         return True
     if _DANGLING_PHRASE.match(first.lower()):
+        return True
+    if _POINTING_ADVERB_DE.fullmatch(word):
         return True
     return word in _DANGLING and not quotes_first_person(sentence)
 

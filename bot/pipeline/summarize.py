@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from bot.models import Article
 from bot.pipeline.sentences import (
+    ends_a_sentence,
     headings,
     leans_on_context,
     quotation_fragments,
@@ -26,9 +27,13 @@ from bot.pipeline.sentences import (
 )
 
 _MIN_WORDS = 5
+_MIN_FRAGMENT_WORDS = 3  # fewer words are a label or a fragment ("What type?", "Etc."), even in a short text
 _MAX_WORDS = 60
 MAX_CONSIDERED = 400  # sentences; a summary comes from the body's first pages, and this bounds the work
 _NEAR_DUPLICATE = 0.6  # cosine above which a sentence repeats one already picked
+# Two sentences giving the same figures ("am 21. und 22. Mai 2022", "1,1 Promille") on much the same terms say the
+# same thing in other words: a repeat from this cosine on.
+_SAME_FIGURES = 0.4
 # Summary and quotes analyse the same article one after the other: per-sentence results are cached so the
 # second pass reuses the first's (a few hundred sentences per article; a small cache is enough).
 _CACHED_SENTENCES = 2048
@@ -75,6 +80,9 @@ _FURNITURE = re.compile(
     # the same prompts in German, French, Spanish, Portuguese, Italian and Dutch
     r"|(?:hier klicken|klicken sie hier|cliquez ici|haz clic|haga clic|clique aqui|clicca qui|klik hier)\b)"
     r"|all rights reserved|(?:copyright|©) (?:©\s*)?\d{4}"
+    # an embedded post, its hashtag glued to its last word ("... the next legislative day.#TodayInSenatePlenary"):
+    # it repeats the text around it
+    r"|[.!?…]#\w|pic\.twitter\.com/"
     r"|\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?\s*)?(?:est|edt|gmt|bst|utc|cet|pst|pdt)\b"
 )
 # Emoji, arrows, bullets and brackets before a description's prompt ("👉 Follow us", "➡️ Read more"); not quotes
@@ -113,6 +121,9 @@ _DATELINE = re.compile(
 _CAPTION_START = re.compile(r"\w+(?: \w+)?: ")
 _CAPTION = re.compile(r"\bp(?:ictured|hotograph(?:ed)? by)\b|\((?:left|right|above|below|top|bottom)\)| \.(?: |$)")
 _WORD = re.compile(r"\w+")
+_NUMBER = re.compile(r"\b\d+\b")
+_FIGURES = re.compile(r"\d+(?:[.,:]\d+)*")
+_YEAR = re.compile(r"(?:1[89]|20)\d\d")  # a year alone is shared by most sentences of a story
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _STOP_WORDS = frozenset(
     """a about after again all also am an and any are as at be because been before being but by can could did
@@ -159,13 +170,13 @@ def summarize(article: Article, max_sentences: int = 3) -> list[str]:
     # The title and the page's own description (often a standfirst) say what the article is about.
     topic = sentence_terms(f"{article.title or ''} {article.description or ''}")
     scores = _scores(candidates, topic)
-    picked = _pick(candidates, scores, min(max_sentences, len(candidates)))
+    picked = _pick(candidates, scores, min(max_sentences, len(candidates)), article.language)
     return [c.text for c in sorted(picked, key=lambda c: c.index)]
 
 
 def _candidates(article: Article) -> list[_Candidate]:
     """Content sentences; the length limits are dropped when they would leave fewer than two."""
-    considered = considered_sentences(article.text, article.language)
+    considered = article_sentences(article)
     # the speaker's words without the speaker would be shown as the article's: neither summary nor quote
     pieces = quotation_fragments(article.text, article.language)
     own = [s for s in considered if s not in pieces] or list(considered)  # a page quoting someone alone still speaks
@@ -176,11 +187,19 @@ def _candidates(article: Article) -> list[_Candidate]:
     return [_Candidate(i, text, sentence_terms(text)) for i, text in enumerate(texts)]
 
 
+def article_sentences(article: Article) -> tuple[str, ...]:
+    """considered_sentences of the article's text, its page's own headings left out too."""
+    return considered_sentences(article.text, article.language, frozenset(article.headings))
+
+
 @lru_cache(maxsize=8)
-def considered_sentences(text: str, language: str | None) -> tuple[str, ...]:
-    """The sentences summary and quotes work on (split once for both): headings are not sentences of the story."""
+def considered_sentences(
+    text: str, language: str | None, known_headings: frozenset[str] = frozenset()
+) -> tuple[str, ...]:
+    """The sentences summary and quotes work on (split once for both): headings are not sentences of the story,
+    those that look like one and the `known_headings` (paragraphs the page set as headings) alike."""
     sentences = split_sentences(text, language)
-    heads = headings(text)
+    heads = headings(text) | {s for heading in known_headings for s in split_sentences(heading, language)}
     prose = [s for s in sentences if s not in heads]
     return tuple(prose or sentences)[:MAX_CONSIDERED]  # a page of headings alone still has something to say
 
@@ -191,9 +210,15 @@ def strip_dateline(sentence: str) -> str:
 
 
 def _is_content(sentence: str, *, strict: bool) -> bool:
-    if strict and not _MIN_WORDS <= word_count(sentence) <= _MAX_WORDS:
+    """Prose, not page furniture. Strictly, also a whole sentence of some length: not a line without its full stop
+    (a match report's "1-1: Bryan Ruiz al 44'"), nor one introducing a table or list with a colon; leniently (for
+    a text without two such), not a fragment of a word or two ("(45 mins)", "Etc.") nor a list's introduction."""
+    words = word_count(sentence)
+    if strict and not (_MIN_WORDS <= words <= _MAX_WORDS and ends_a_sentence(sentence)):
         return False
-    return not is_boilerplate(sentence)
+    lettered = words - len(_NUMBER.findall(sentence))  # "(30 mins)" is one word and a figure
+    whole = lettered >= _MIN_FRAGMENT_WORDS and not sentence.endswith(":")
+    return whole and not is_boilerplate(sentence)
 
 
 @lru_cache(maxsize=_CACHED_SENTENCES)
@@ -254,6 +279,23 @@ def similarity(a: Terms, b: Terms) -> float:
     return sum(weight * large[term] for term, weight in small.items() if term in large) / (a.norm * b.norm)
 
 
+def repeats(a: str, a_terms: Terms, b: str, b_terms: Terms, threshold: float) -> bool:
+    """Whether one sentence repeats the other: terms alike above `threshold`, or the same figures on alike terms."""
+    cosine = similarity(a_terms, b_terms)
+    return cosine > threshold or (cosine >= _SAME_FIGURES and _same_figures(a, b))
+
+
+def _same_figures(a: str, b: str) -> bool:
+    """The figures of one sentence, more than a year alone, all found in the other."""
+    fewer, more = sorted((_figures(a), _figures(b)), key=len)
+    return any(not _YEAR.fullmatch(figure) for figure in fewer) and fewer <= more
+
+
+@lru_cache(maxsize=_CACHED_SENTENCES)
+def _figures(sentence: str) -> frozenset[str]:
+    return frozenset(_FIGURES.findall(sentence))
+
+
 def _scores(candidates: list[_Candidate], topic: Terms) -> list[float]:
     seen = Counter(term for c in candidates for term in c.terms.counts)
     # Words seen in one sentence only say nothing about the article's topic.
@@ -293,19 +335,31 @@ def looks_like_caption(sentence: str) -> bool:
     return bool(_CAPTION_START.match(sentence) or _CAPTION.search(sentence.lower()))
 
 
-def _pick(candidates: list[_Candidate], scores: list[float], count: int) -> list[_Candidate]:
-    """Greedy MMR: best score minus similarity to what is already picked; near-duplicates never picked."""
+def _pick(candidates: list[_Candidate], scores: list[float], count: int, language: str | None) -> list[_Candidate]:
+    """Greedy MMR: best score minus similarity to what is already picked; near-duplicates never picked.
+
+    A sentence leaning on an earlier one ("Dabei ist das Pflaster ...") is picked only after a pick before it in
+    the article, so the summary never opens with it (unless every sentence leans).
+    """
     picked: list[_Candidate] = []
     overlap = [0.0] * len(candidates)  # each candidate's highest similarity to a picked sentence
     remaining = list(range(len(candidates)))
+    leans = [leans_on_context(c.text, language) for c in candidates]
+    if all(leans):
+        leans = [False] * len(candidates)
     while remaining and len(picked) < count:
-        if picked:  # only the latest pick can raise an overlap: compare with it alone
+        if picked:  # only the latest pick can raise an overlap or be repeated: compare with it alone
+            last = picked[-1]
             for i in remaining:
-                overlap[i] = max(overlap[i], similarity(candidates[i].terms, picked[-1].terms))
+                cosine = similarity(candidates[i].terms, last.terms)
+                repeated = cosine >= _SAME_FIGURES and _same_figures(candidates[i].text, last.text)
+                overlap[i] = 1.0 if repeated else max(overlap[i], cosine)
             remaining = [i for i in remaining if overlap[i] <= _NEAR_DUPLICATE]
-            if not remaining:
-                break
-        best = max(remaining, key=lambda i: scores[i] - REDUNDANCY_WEIGHT * overlap[i])
+        first = min((c.index for c in picked), default=len(candidates))
+        eligible = [i for i in remaining if not leans[i] or candidates[i].index > first]
+        if not eligible:
+            break
+        best = max(eligible, key=lambda i: scores[i] - REDUNDANCY_WEIGHT * overlap[i])
         picked.append(candidates[best])
         remaining.remove(best)
     return picked

@@ -18,12 +18,16 @@ How the pieces were chosen (figures from `python -m bench extraction`, 181 real 
   heading on;
 - recipe: a schema.org Recipe's ingredients or steps, or a HowTo's steps, that the text lacks (drawn by script, or
   split into cells) are added;
-- pull_quotes and language: the article's own quotes, and the language of its text.
+- pull_quotes and language: the article's own quotes, and the language of its text;
+- headings: the paragraphs that were headings on the page, which summary and quotes leave out (a subheading phrased
+  as a long question reads as prose once its markup is gone).
 Scripts, styles and comments are dropped before the input cap, so inline code cannot push the article out.
 The bot runs all of it in warm worker processes that are killed when a page overruns its time (pool, warmed by server).
 """
 
 from __future__ import annotations
+
+from lxml.html import HtmlElement
 
 from bot.config import Settings
 from bot.models import Article
@@ -35,7 +39,9 @@ from bot.pipeline.extract.lists import with_dropped_lists
 from bot.pipeline.extract.main_text import main_text, or_declared_body
 from bot.pipeline.extract.pull_quotes import pull_quotes, quote_texts, without_pull_quotes
 from bot.pipeline.extract.recipe import with_recipe
-from bot.pipeline.metadata import metadata_from_tree, parse_html, strip_code, title_candidates
+from bot.pipeline.metadata import metadata_from_tree, parse_html, squash, strip_code, title_candidates
+
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
 def extract_article(html: str, url: str | None = None) -> Article:
@@ -67,5 +73,12 @@ def extract_page(html: str, url: str | None, max_chars: int) -> Article:
     article.paragraphs = paragraphs
     article.text = "\n\n".join(paragraphs)
     article.pull_quotes = pull_quotes(quoted, article.text)
+    article.headings = _headings(tree, paragraphs) if tree is not None else []
     article.language = detect_language(article.text) or article.language
     return article
+
+
+def _headings(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
+    """The paragraphs that are the text of a heading element of the page."""
+    texts = {squash("".join(el.itertext())) for el in tree.iter(*_HEADINGS)}
+    return [paragraph for paragraph in paragraphs if " ".join(paragraph.split()) in texts]
