@@ -17,7 +17,7 @@ import ipaddress
 import re
 import ssl
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -42,6 +42,10 @@ TIMEOUTS = httpx.Timeout(10.0, connect=5.0)
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 DOCUMENT_ACCEPT = "text/html,application/xhtml+xml;q=0.9,application/pdf;q=0.8,*/*;q=0.5"
 
+# A compressed body that inflates more than this is a bomb: deflate tops out at 1032:1 and bombs of zeros or tags
+# come close, while pages stay far below it, even one paragraph repeated for megabytes (256:1).
+MAX_INFLATION = 500
+_MIN_SLICE = 256  # compressed bytes fed to a decoder at once, at least
 _STRAY_BYTES = 8  # broken characters a declared charset may show before the page counts as in another one
 # Charsets where a character may take several bytes (or escapes: ISO-2022-JP is all ASCII), so bytes that are
 # valid UTF-8 may be theirs as well.
@@ -196,13 +200,10 @@ async def _read_page(
     mime = _mime(response)
     if mime and mime not in HTML_TYPES:
         raise DigestError("not_html", f"not an HTML page ({mime})")
+    # However large it says it is or inflates to, a page is read up to the cap and its beginning digested (an
+    # article sits at the top); only a compression bomb is refused, by _read_body.
     cap = settings.fetch_max_bytes
-    if (declared := _declared_size(response)) > cap:
-        raise DigestError("too_large", f"The page is too large ({declared:,} bytes, limit {cap:,})")
-    body, truncated = await _read_body(response, cap, raw or response.aiter_raw())
-    if truncated and not isinstance(_decoder(response.headers.get("content-encoding", "")), _Identity):
-        # A bomb, or a page as large: refused like one that declares its size, never cut and extracted.
-        raise DigestError("too_large", f"The page is larger than {cap:,} bytes once decompressed")
+    body, truncated = await _read_body(response, cap, raw or response.aiter_raw(), "page")
     if not mime and not _sniff_html(body):
         raise DigestError("not_html", "not an HTML page (no content type, and it does not look like HTML)")
     if truncated and not _looks_like_markup(body):
@@ -322,22 +323,43 @@ def _decoder(content_encoding: str) -> _Decoder:
     raise DigestError("decode", f"The page uses an unsupported content encoding ({content_encoding})")
 
 
-async def _read_body(response: httpx.Response, cap: int, raw: AsyncIterator[bytes]) -> tuple[bytes, bool]:
-    """The decoded body of `raw` chunks, at most `cap` bytes, and whether it was cut. Memory stays O(cap + one
-    read)."""
+async def _read_body(response: httpx.Response, cap: int, raw: AsyncIterator[bytes], label: str) -> tuple[bytes, bool]:
+    """The decoded body of `raw` chunks, at most `cap` bytes, and whether it was cut; DigestError for a compression
+    bomb (a body `label` names). Memory and decoding stay O(cap + one read) whatever the body inflates to."""
     decoder = _decoder(response.headers.get("content-encoding", ""))
+    # Fed in slices, so that the compressed bytes it took to fill the cap are known within a slice: a network read
+    # may hold a whole bomb.
+    piece = max(_MIN_SLICE, cap // (4 * MAX_INFLATION)) if not isinstance(decoder, _Identity) else None
     parts: list[bytes] = []
-    size = 0
+    size = fed = 0
     try:
         async for chunk in raw:
-            out = decoder.decode(chunk, cap + 1 - size)  # one byte over the cap tells us there is more
-            parts.append(out)
-            size += len(out)
-            if size > cap:
-                return _cut_at_tag(b"".join(parts)[:cap]), True
+            for data in _slices(chunk, piece):
+                fed += len(data)
+                out = decoder.decode(data, cap + 1 - size)  # one byte over the cap tells us there is more
+                parts.append(out)
+                size += len(out)
+                if size > cap:
+                    _refuse_bomb(cap, fed, label, compressed=piece is not None)
+                    return _cut_at_tag(b"".join(parts)[:cap]), True
     except (zlib.error, brotli.error) as exc:
-        raise DigestError("decode", "The page's compressed body is corrupt") from exc
+        raise DigestError("decode", f"The {label}'s compressed body is corrupt") from exc
     return b"".join(parts), False
+
+
+def _slices(chunk: bytes, size: int | None) -> Iterator[bytes]:
+    if size is None:
+        yield chunk
+        return
+    for start in range(0, len(chunk), size):
+        yield chunk[start : start + size]
+
+
+def _refuse_bomb(cap: int, fed: int, label: str, *, compressed: bool) -> None:
+    """Refuse a compressed body that filled `cap` from `fed` bytes, far more tightly than any page packs."""
+    if compressed and fed * MAX_INFLATION < cap:
+        raise DigestError("too_large", f"The {label} is larger than {cap:,} bytes once decompressed, from only "
+                                       f"{fed:,} compressed bytes: a compression bomb")  # fmt: skip
 
 
 def _cut_at_tag(body: bytes) -> bytes:
@@ -576,12 +598,14 @@ def _reader(rule: BodyRule) -> Reader[Download]:
 
 async def _download(response: httpx.Response, rule: BodyRule, raw: AsyncIterator[bytes]) -> Download:
     """The body of `raw` chunks as a Download, refused past the rule's cap."""
+    # Unlike a page's beginning, part of a PDF or a JSON document cannot be read.
+    whole = "and it cannot be read in part"
     if (declared := _declared_size(response)) > rule.max_bytes:
         raise DigestError("too_large", f"The {rule.label} is too large ({declared:,} bytes, limit "
-                                       f"{rule.max_bytes:,})")  # fmt: skip
-    body, truncated = await _read_body(response, rule.max_bytes, raw)
+                                       f"{rule.max_bytes:,}), {whole}")  # fmt: skip
+    body, truncated = await _read_body(response, rule.max_bytes, raw, rule.label)
     if truncated:
-        raise DigestError("too_large", f"The {rule.label} is larger than {rule.max_bytes:,} bytes")
+        raise DigestError("too_large", f"The {rule.label} is larger than {rule.max_bytes:,} bytes, {whole}")
     return Download(url=canonicalize(str(response.url)), content_type=_mime(response), body=body,
                     charset=response.charset_encoding)  # fmt: skip
 
