@@ -24,6 +24,7 @@ from bot.errors import DigestError
 from bot.models import Download, Page
 from bot.pipeline import fetch as fetch_module
 from bot.pipeline.fetch import BodyRule, _from_private_address, decode_html, fetch_document, fetch_page
+from bot.pipeline.pdf import looks_like_pdf
 from tests.support.http_server import LocalServer, Reply, brotli_bomb, gzip_bomb, html, redirect
 
 MIB = 1 << 20
@@ -374,6 +375,9 @@ PDF = BodyRule("PDF", frozenset({"application/pdf"}), MIB, "application/pdf")
         [("Content-Type", "application/octet-stream")],
         [("Content-Type", "text/html; charset=utf-8")],
         [("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
+        [("Content-Type", "application/force-download")],
+        [("Content-Type", "application/x-download")],
+        [("Content-Type", "text/plain")],
     ],
 )
 async def test_a_pdf_is_known_by_its_signature_whatever_its_type(headers: list[tuple[str, str]]) -> None:
@@ -381,6 +385,32 @@ async def test_a_pdf_is_known_by_its_signature_whatever_its_type(headers: list[t
     with LocalServer({"/report": Reply(headers=headers, body=body)}) as server:
         found = await fetch_document(server.url("/report"), make_settings(), PDF)
     assert isinstance(found, Download) and found.body == REPORT
+
+
+@pytest.mark.parametrize(
+    "junk", [b"", b"\r\n", b"\xef\xbb\xbf", b"<br />\n<b>Notice</b>: x" * 20, bytes(1020), bytes(1030)]
+)
+async def test_a_fetched_body_is_a_pdf_exactly_when_a_saved_one_would_be(junk: bytes) -> None:
+    # One definition for both: a PDF with two bytes before its signature was read when saved, refused when fetched.
+    body = junk + REPORT
+    with LocalServer({"/get": Reply(headers=[("Content-Type", "text/html")], body=body)}) as server:
+        try:
+            found: Page | Download | DigestError = await fetch_document(server.url("/get"), make_settings(), PDF)
+        except DigestError as error:
+            found = error
+    assert isinstance(found, Download) == looks_like_pdf(body) == (len(junk) < 1020)
+    assert not isinstance(found, Download) or found.body == body
+
+
+async def test_a_sniffed_pdf_past_its_cap_is_refused_as_a_pdf() -> None:
+    body = REPORT + bytes(MIB)
+    reply = Reply(headers=[("Content-Type", "text/html")], body=body)
+    with LocalServer({"/": reply}) as server, pytest.raises(DigestError) as caught:
+        await fetch_document(server.url("/"), make_settings(), PDF)
+    assert caught.value.reason == "too_large"
+    assert str(caught.value) == (
+        f"The PDF is too large ({len(body):,} bytes, limit 1,048,576), and it cannot be read in part"
+    )
 
 
 async def test_a_page_looked_at_for_a_pdf_signature_is_read_whole() -> None:

@@ -32,6 +32,7 @@ from bot.config import Settings
 from bot.errors import DigestError
 from bot.models import Download, Page
 from bot.pipeline.netguard import GuardedBackend, GuardedTransport, Resolver, check_url, is_public
+from bot.pipeline.pdf import PDF_SNIFF_BYTES, looks_like_pdf
 from bot.pipeline.slots import FetchSlots
 from bot.pipeline.urls import canonicalize
 from bot.runtime.metrics import FETCH_SECONDS
@@ -535,15 +536,15 @@ async def fetch_document(
     slots: FetchSlots | None = None,
 ) -> Page | Download:
     """A link's one fetch: an HTML page as `fetch_page` reads it, or a PDF (by its content type, a generic binary
-    type on a path ending in .pdf, or the signature its body opens with) read as `pdf` allows."""
+    type on a path ending in .pdf, or its body's signature as pdf.looks_like_pdf finds it) read as `pdf` allows."""
 
     async def read(response: httpx.Response, requested: str, settings: Settings) -> Page | Download:
         if _is_pdf(response):
             return await _reader(pdf)(response, requested, settings)
         raw = response.aiter_raw()
-        if response.is_success and _mime(response) in _SNIFFED_TYPES and _within(response, settings, pdf):
-            head, raw = await _peek(response, raw, len(_PDF_SIGNATURE))
-            if head == _PDF_SIGNATURE:
+        if response.is_success:  # servers send PDFs with no type, a binary one, HTML's, text's, "force-download"
+            head, raw = await _peek(response, raw, PDF_SNIFF_BYTES)
+            if looks_like_pdf(head):
                 return await _download(response, pdf, raw)
         return await _read_page(response, requested, settings, raw)
 
@@ -552,21 +553,12 @@ async def fetch_document(
                                           extra_headers={"Accept": DOCUMENT_ACCEPT}, slots=slots)  # fmt: skip
 
 
-def _within(response: httpx.Response, settings: Settings, pdf: BodyRule) -> bool:
-    """Whether a body may be looked into for its signature: one that declares more than a page or a PDF may be is
-    refused by its declared size alone, before a byte of it is read."""
-    return _declared_size(response) <= max(settings.fetch_max_bytes, pdf.max_bytes)
-
-
 def _guarded(settings: Settings) -> GuardedTransport:
     return GuardedTransport(GuardedBackend(allow_private=settings.allow_private_networks))
 
 
 _PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
 _BINARY_TYPES = frozenset({"application/octet-stream", "binary/octet-stream", "application/download"})
-# WHATWG MIME sniffing: a body opening with it is a PDF, and servers send PDFs with no type, a binary one or HTML's.
-_PDF_SIGNATURE = b"%PDF-"
-_SNIFFED_TYPES = _BINARY_TYPES | HTML_TYPES | {""}
 
 
 def _declared_size(response: httpx.Response) -> int:
