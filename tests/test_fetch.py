@@ -438,6 +438,36 @@ async def test_http_errors_are_named(status: int, text: str) -> None:
     assert len(server.requests) == 1  # no retry
 
 
+@pytest.mark.parametrize(
+    ("status", "headers", "retry_after"),
+    [
+        (503, [("Retry-After", "2")], 2.0),
+        (429, [("Retry-After", "120")], 120.0),
+        (503, [("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT")], 0.0),  # a date gone by: ask again now
+        (502, [], fetch_module.PASSING_RETRY_S),
+        (503, [("Retry-After", "soon")], fetch_module.PASSING_RETRY_S),
+        (404, [("Retry-After", "2")], None),
+        (410, [], None),
+    ],
+)
+async def test_a_busy_or_failing_server_s_answer_is_a_passing_failure(
+    status: int, headers: list[tuple[str, str]], retry_after: float | None
+) -> None:
+    reply = Reply(status=status, headers=[("Content-Type", "text/html"), *headers], body=b"<p>no")
+    with LocalServer({"/": reply}) as server, pytest.raises(DigestError) as caught:
+        await fetch(server, "/")
+    assert caught.value.retry_after == retry_after
+
+
+async def test_a_refused_connection_is_a_passing_failure() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(DigestError) as caught:
+        await fetch_page(f"http://127.0.0.1:{port}/", make_settings())
+    assert (caught.value.reason, caught.value.retry_after) == ("unreachable", fetch_module.PASSING_RETRY_S)
+
+
 # --- charsets ------------------------------------------------------------------------------------
 
 JAPANESE = "こんにちは世界。これは日本語の記事です。"

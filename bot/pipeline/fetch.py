@@ -16,10 +16,12 @@ import http
 import ipaddress
 import re
 import ssl
+import time
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from functools import partial
 from typing import Protocol, TypeVar
 
@@ -39,6 +41,11 @@ from bot.runtime.metrics import FETCH_SECONDS
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+# Answers of a server that is busy, rate-limiting or failing for now: worth asking again soon, not in ten minutes.
+PASSING_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+# How long a passing failure is worth remembering when the site does not say (Retry-After): long enough for the
+# replicas and people asking at once to share one answer, short enough that the next share tries again.
+PASSING_RETRY_S = 30.0
 TIMEOUTS = httpx.Timeout(10.0, connect=5.0)
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 DOCUMENT_ACCEPT = "text/html,application/xhtml+xml;q=0.9,application/pdf;q=0.8,*/*;q=0.5"
@@ -113,9 +120,8 @@ async def fetch_with_transport(
             hold = slots.hold if slots else _unlimited
             return await _follow(client, url.strip(), target, settings, read or _read_page, hold)
     except TimeoutError:
-        raise DigestError(
-            "timeout", f"The site took longer than {settings.fetch_deadline_s:g} s to send the page"
-        ) from None
+        raise DigestError("timeout", f"The site took longer than {settings.fetch_deadline_s:g} s to send the page",
+                          retry_after=PASSING_RETRY_S) from None  # fmt: skip
     except httpx.HTTPError as exc:
         raise _transport_error(exc) from exc
     except httpx.InvalidURL as exc:  # a Location httpx reads differently from us ("http:path"): still invalid
@@ -175,6 +181,25 @@ def _status_text(response: httpx.Response) -> str:
     return f"{response.status_code} {phrase}".strip()
 
 
+def _status_error(response: httpx.Response) -> DigestError:
+    """The error of an answer that is not a success; a busy or failing server's is a passing one."""
+    passing = response.status_code in PASSING_STATUSES
+    return DigestError("http_status", f"The site answered {_status_text(response)}",
+                       retry_after=_retry_after(response) if passing else None)  # fmt: skip
+
+
+def _retry_after(response: httpx.Response) -> float:
+    """The answer's Retry-After in seconds (a number or an HTTP date); PASSING_RETRY_S without a readable one."""
+    value = response.headers.get("retry-after", "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return PASSING_RETRY_S
+    return max(0.0, when.timestamp() - time.time())
+
+
 async def _vet_redirect(response: httpx.Response, *, allow_private: bool) -> None:
     """A redirect's target, checked as it arrives: httpx parses the Location of every redirect it is handed, even
     unfollowed, and a `data:` or `mailto:` one would escape from it as a bare InvalidURL."""
@@ -197,7 +222,7 @@ async def _read_page(
 ) -> Page:
     """The page `response` brings; `raw`, when given, is its raw body (some of it already looked at)."""
     if not 200 <= response.status_code < 300:
-        raise DigestError("http_status", f"The site answered {_status_text(response)}")
+        raise _status_error(response)
     mime = _mime(response)
     if mime and mime not in HTML_TYPES:
         raise DigestError("not_html", f"not an HTML page ({mime})")
@@ -487,15 +512,16 @@ def _transport_error(exc: httpx.HTTPError) -> DigestError:
     tls = _cause(exc, ssl.SSLError)
     if tls is not None:
         return DigestError("tls", f"TLS handshake failed: {getattr(tls, 'reason', None) or tls}")
-    if isinstance(exc, httpx.ConnectTimeout):
-        return DigestError("timeout", "The site did not accept a connection within 5 s")
-    if isinstance(exc, httpx.TimeoutException):
-        return DigestError("timeout", "The site stopped answering (no data for 10 s)")
-    if isinstance(exc, httpx.ConnectError):
-        return DigestError("unreachable", "could not connect to the site")
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
         return DigestError("bad_url", f"not a valid link: {exc}")
-    return DigestError("unreachable", "The connection broke before the page was complete")
+    # The rest are passing: a site that is slow, down or dropping connections now may answer in a minute.
+    if isinstance(exc, httpx.ConnectTimeout):
+        return DigestError("timeout", "The site did not accept a connection within 5 s", retry_after=PASSING_RETRY_S)
+    if isinstance(exc, httpx.TimeoutException):
+        return DigestError("timeout", "The site stopped answering (no data for 10 s)", retry_after=PASSING_RETRY_S)
+    if isinstance(exc, httpx.ConnectError):
+        return DigestError("unreachable", "could not connect to the site", retry_after=PASSING_RETRY_S)
+    return DigestError("unreachable", "The connection broke before the page was complete", retry_after=PASSING_RETRY_S)
 
 
 # --- bodies other than HTML pages: PDFs, oEmbed and API answers ------------------------------------------
@@ -579,7 +605,7 @@ def _is_pdf(response: httpx.Response) -> bool:
 def _reader(rule: BodyRule) -> Reader[Download]:
     async def read(response: httpx.Response, requested: str, settings: Settings) -> Download:
         if not 200 <= response.status_code < 300:
-            raise DigestError("http_status", f"The site answered {_status_text(response)}")
+            raise _status_error(response)
         mime = _mime(response)
         if mime not in rule.types and not (rule.types & _PDF_TYPES and _is_pdf(response)):
             raise DigestError(f"not_{rule.label.lower()}", f"not {rule.label} ({mime or 'no content type'})")
