@@ -88,7 +88,9 @@ async def test_a_redirect_to_a_non_web_scheme_is_refused_by_name(redirector: Loc
         await fetch("http://public.test:8080/", redirector)
     scheme = location.split(":")[0]
     assert refused.value.reason == "bad_url"
-    assert str(refused.value) == f"refused: only http and https links are fetched, not {scheme}:"
+    assert str(refused.value) == (
+        f"The site redirected to {location}, which is refused: only http and https links are fetched, not {scheme}:"
+    )
 
 
 # --- private hops ------------------------------------------------------------------------------------

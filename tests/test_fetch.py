@@ -468,6 +468,30 @@ async def test_a_refused_connection_is_a_passing_failure() -> None:
     assert (caught.value.reason, caught.value.retry_after) == ("unreachable", fetch_module.PASSING_RETRY_S)
 
 
+@pytest.mark.parametrize("content_type", ["text/html", "application/xhtml+xml", None])
+@pytest.mark.parametrize("body", [b'{"title": "Spring", "tags": ["a", "b"]}', b"\xef\xbb\xbf\n  [1, 2, {}]"])
+async def test_json_sent_as_a_page_is_not_one(body: bytes, content_type: str | None) -> None:
+    # As text/plain it was refused; as text/html it became a card of its raw text ("spring.", "tags": [...]}).
+    reply = Reply(headers=[("Content-Type", content_type)] if content_type else [], body=body)
+    with LocalServer({"/": reply}) as server:
+        assert await refused(server, "/", "not_html") == "not an HTML page (the site sent JSON data)"
+
+
+@pytest.mark.parametrize("body", [b"[citation needed] <p>A page that opens with brackets.</p>", b"{not json}<p>x</p>"])
+async def test_a_page_opening_with_a_bracket_is_still_a_page(body: bytes) -> None:
+    with LocalServer({"/": typed(body)}) as server:
+        assert (await fetch(server, "/")).html == body.decode()
+
+
+@pytest.mark.parametrize(("status", "text"), [(204, "204 No Content"), (200, "200 OK")])
+async def test_an_answer_without_content_says_so(status: int, text: str) -> None:
+    # A 204 was "not an HTML page (no content type, and it does not look like HTML)".
+    with LocalServer(
+        {"/": Reply(status=status, headers=[("Content-Type", "text/html")] if status == 200 else [])}
+    ) as server:
+        assert await refused(server, "/", "empty") == f"The site sent no content ({text})"
+
+
 # --- charsets ------------------------------------------------------------------------------------
 
 JAPANESE = "こんにちは世界。これは日本語の記事です。"

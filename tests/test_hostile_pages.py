@@ -161,7 +161,7 @@ CASES = [
     ("/loop-a", NOTE, "redirects in a loop"),
     ("/meta-a", NOTE, NO_TEXT),  # meta refresh is never followed
     ("/js-only", NOTE, "only shows its content with JavaScript"),
-    ("/empty", NOTE, NO_TEXT),
+    ("/empty", NOTE, "The site sent no content (200 OK)"),
     ("/cookie-wall", NOTE, "robot check or sign-in/consent wall"),
 ]
 PATHS = [*(path for path, _, _ in CASES), "/ping"]

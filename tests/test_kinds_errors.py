@@ -1,4 +1,4 @@
-"""What kinds.py says when a link cannot be digested: small pages written here."""
+"""What kinds.py says when a link cannot be digested, and what it names a PDF: small pages and PDFs written here."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ import pytest
 
 from bot.config import Settings
 from bot.errors import DigestError
-from bot.pipeline.kinds import digest_saved
+from bot.pipeline.kinds import digest_link, digest_saved
+from tests.support.http_server import LocalServer, Reply
+from tests.support.pdfs import scanned_pdf
 
+PRIVATE = Settings(DIGESTBOT_ALLOW_PRIVATE_NETWORKS=True)  # the test server is on loopback
 ARTICLE = "<p>" + "The council voted to reopen the old river path to walkers and cyclists next spring. " * 12 + "</p>"
 
 
@@ -28,3 +31,21 @@ async def test_a_whole_page_without_article_text_says_only_that() -> None:
     with pytest.raises(DigestError) as caught:
         await digest_saved(raw, "page.html", "file:///tmp/page.html", Settings(DIGESTBOT_FETCH_MAX_BYTES=4096))
     assert str(caught.value) == "Found no article text on this page."
+
+
+@pytest.mark.parametrize(
+    ("disposition", "title"),
+    [
+        ('attachment; filename="Annual report 2026.pdf"', "Annual report 2026.pdf"),
+        ("inline; filename*=UTF-8''Bericht%20M%C3%BCnchen.pdf", "Bericht München.pdf"),
+        ('attachment; filename="../../secret/plan.pdf"', "plan.pdf"),  # a name, never folders
+        (None, "download.php"),  # no name given: the link's last segment
+    ],
+)
+async def test_an_untitled_pdf_is_named_as_the_server_names_the_file(disposition: str | None, title: str) -> None:
+    # A PDF from /files/download.php?id=42 was titled "download.php" whatever name its server gave it.
+    pdf = scanned_pdf(pages=1, title=None)  # no title, no text to take one from
+    headers = [("Content-Type", "application/pdf")] + ([("Content-Disposition", disposition)] if disposition else [])
+    with LocalServer({"/files/download.php": Reply(headers=headers, body=pdf)}) as server:
+        digest = await digest_link(server.url("/files/download.php?id=42"), PRIVATE)
+    assert (digest.kind, digest.title) == ("pdf", title)

@@ -14,6 +14,7 @@ import codecs
 import contextlib
 import http
 import ipaddress
+import json
 import re
 import ssl
 import time
@@ -21,6 +22,7 @@ import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from email.message import Message
 from email.utils import parsedate_to_datetime
 from functools import partial
 from typing import Protocol, TypeVar
@@ -41,6 +43,7 @@ from bot.runtime.metrics import FETCH_SECONDS
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+REFUSALS = frozenset({"bad_url", "blocked_address"})  # a link's form or the address policy, not the site's answer
 # Answers of a server that is busy, rate-limiting or failing for now: worth asking again soon, not in ten minutes.
 PASSING_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 # How long a passing failure is worth remembering when the site does not say (Retry-After): long enough for the
@@ -64,6 +67,7 @@ _DETECTION_SCAN = 1024 * 1024  # the prefix of a page searched for that sample: 
 # A word holding a non-ASCII byte. It starts only where a word does: unanchored, the search retried every start
 # inside a long run of ASCII (a base64 data: URI), each rescanning the run, and 80 KB of it took a minute.
 _NON_ASCII_WORD = re.compile(rb"(?<![^\s<>])[^\s<>]*[\x80-\xff][^\s<>]*")
+_JSON_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*[\[{]")  # an object or an array, after a BOM and spaces
 # WHATWG MIME sniffing: a body starting with one of these (then space or ">") is HTML.
 _HTML_STARTS = tuple(
     f"<{tag}" for tag in ("!doctype html", "html", "head", "body", "script", "iframe", "h1", "div", "font",
@@ -154,10 +158,12 @@ async def _follow(
     """GET `target`, following at most `settings.max_redirects` redirects, each hop re-checked and each holding a
     fetch slot of its own site while it talks to it. The result is marked private if any hop was."""
     current, seen, private = target, {str(target)}, False
-    for _ in range(settings.max_redirects + 1):
-        check_url(current, allow_private=settings.allow_private_networks)
+    for hop in range(settings.max_redirects + 1):
+        with _refusal_of(current if hop else None):
+            check_url(current, allow_private=settings.allow_private_networks)
         async with hold(current):
-            response = await client.send(client.build_request("GET", current), stream=True)
+            with _refusal_of(current if hop else None):  # an address the name leads to, refused as it is dialled
+                response = await client.send(client.build_request("GET", current), stream=True)
             try:
                 private |= _from_private_address(response, settings)
                 if response.status_code not in REDIRECT_CODES:
@@ -204,7 +210,22 @@ async def _vet_redirect(response: httpx.Response, *, allow_private: bool) -> Non
     """A redirect's target, checked as it arrives: httpx parses the Location of every redirect it is handed, even
     unfollowed, and a `data:` or `mailto:` one would escape from it as a bare InvalidURL."""
     if response.status_code in REDIRECT_CODES:
-        check_url(_next_hop(response, response.request.url), allow_private=allow_private)
+        target = _next_hop(response, response.request.url)
+        with _refusal_of(target):
+            check_url(target, allow_private=allow_private)
+
+
+@contextlib.contextmanager
+def _refusal_of(redirected_to: httpx.URL | None) -> Iterator[None]:
+    """A refused link or address says the site redirected there, when it did: the link people gave was fine."""
+    try:
+        yield
+    except DigestError as error:
+        if redirected_to is None or error.reason not in REFUSALS:
+            raise
+        shown = str(redirected_to)
+        shown = shown if len(shown) <= 100 else shown[:99] + "…"  # a data: link may be a whole file
+        raise DigestError(error.reason, f"The site redirected to {shown}, which is {error}") from error
 
 
 def _next_hop(response: httpx.Response, current: httpx.URL) -> httpx.URL:
@@ -230,6 +251,10 @@ async def _read_page(
     # article sits at the top); only a compression bomb is refused, by _read_body.
     cap = settings.fetch_max_bytes
     body, truncated = await _read_body(response, cap, raw or response.aiter_raw(), "page")
+    if not body:  # 204 No Content, or a page left empty: there is nothing to look for an article in
+        raise DigestError("empty", f"The site sent no content ({_status_text(response)})")
+    if _is_json(body):
+        raise DigestError("not_html", "not an HTML page (the site sent JSON data)")
     if not mime and not _sniff_html(body):
         raise DigestError("not_html", "not an HTML page (no content type, and it does not look like HTML)")
     if truncated and not _looks_like_markup(body):
@@ -404,6 +429,17 @@ def _sniff_html(body: bytes) -> bool:
     head = _head_text(body)
     return any(head.startswith(tag) and head[len(tag) : len(tag) + 1] in (" ", ">", "\n", "\t", "\r")
                for tag in _HTML_STARTS) or head.startswith(("<!--", "<?xml"))  # fmt: skip
+
+
+def _is_json(body: bytes) -> bool:
+    """JSON sent as a page (an API's answer), whatever its type: as HTML it would be a card of its raw text."""
+    if not _JSON_START.match(body):
+        return False
+    try:
+        json.loads(body)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _looks_like_markup(body: bytes) -> bool:
@@ -625,7 +661,16 @@ async def _download(response: httpx.Response, rule: BodyRule, raw: AsyncIterator
     if truncated:
         raise DigestError("too_large", f"The {rule.label} is larger than {rule.max_bytes:,} bytes, {whole}")
     return Download(url=canonicalize(str(response.url)), content_type=_mime(response), body=body,
-                    charset=response.charset_encoding)  # fmt: skip
+                    charset=response.charset_encoding, filename=_file_name(response))  # fmt: skip
+
+
+def _file_name(response: httpx.Response) -> str | None:
+    """The file name Content-Disposition gives (RFC 6266, filename* first), without any folders."""
+    header = Message()
+    header["content-disposition"] = response.headers.get("content-disposition", "")
+    name = header.get_filename()
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip() if isinstance(name, str) else ""
+    return name or None
 
 
 async def _peek(response: httpx.Response, raw: AsyncIterator[bytes], size: int) -> tuple[bytes, AsyncIterator[bytes]]:

@@ -87,7 +87,7 @@ async def _by_kind(url: str, web: Web) -> Digest:
             log.info("%s API failed (%s); reading the page instead", link.site, error.reason)
     found = await web.document(fetch)
     if isinstance(found, Download):
-        return await pdf_digest(found.body, url, found.url, web.settings)
+        return await pdf_digest(found.body, url, found.url, web.settings, found.filename)
     return await page_digest(found, url, web)
 
 
@@ -165,10 +165,11 @@ def paper_digest(article: Article, source: str, url: str) -> Digest:
     )  # fmt: skip
 
 
-async def pdf_digest(data: bytes, source: str, url: str, settings: Settings) -> Digest:
-    """A PDF's text summarised and quoted like an article's; a PDF with no text says so."""
+async def pdf_digest(data: bytes, source: str, url: str, settings: Settings, file_name: str | None = None) -> Digest:
+    """A PDF's text summarised and quoted like an article's; a PDF with no text says so. Untitled, it is named by
+    `file_name` (the server's), else by its link's last segment."""
     pdf = await read_pdf_bounded(data, settings)
-    article = Article(title=pdf.title or _file_name(url), author=pdf.author, published=pdf.published,
+    article = Article(title=pdf.title or file_name or _file_name(url), author=pdf.author, published=pdf.published,
                       language=pdf.language, text=pdf.text, paragraphs=pdf.paragraphs)  # fmt: skip
     if pdf.text.strip():
         digest = await digest_text(article, source, url, settings)
