@@ -11,8 +11,12 @@ class DigestError(Exception):
     (a saved file), internal (an unexpected error, logged with its traceback: bot/pipeline/digest.py);
     for links that are not HTML articles (bot/pipeline/kinds.py): not_pdf, not_json, not_text, not_oembed, encrypted,
     pdf_unreadable.
+
+    `retry_after` marks a passing failure (a busy site's 503 or 429, a timeout, a connection that failed): the
+    seconds after which trying again may succeed. None says something lasting about the source.
     """
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.reason = reason
+        self.retry_after = retry_after

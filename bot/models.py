@@ -87,6 +87,7 @@ class Download(BaseModel):
     content_type: str
     body: bytes
     charset: str | None = None  # from the Content-Type header
+    filename: str | None = None  # from the Content-Disposition header: a download script's link does not name it
     private_address: bool = False
 
 

@@ -55,7 +55,11 @@ async def test_a_provider_endpoint_that_redirects_inside_is_refused() -> None:
         web, dialer = guarded_web(server, settings)
         with pytest.raises(DigestError) as caught:
             await digest_link("https://x.com/riverwatch/status/1850000000000000001", settings, web)
-    assert caught.value.reason == "blocked_address" and str(caught.value) == "refused: 127.0.0.1 is a loopback address"
+    assert caught.value.reason == "blocked_address"
+    assert (
+        str(caught.value)
+        == "The site redirected to http://127.0.0.1:6379/, which is refused: 127.0.0.1 is a loopback address"
+    )
     assert dialer.dials == [(PUBLIC, 8080)] and server.accepts == 1
 
 

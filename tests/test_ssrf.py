@@ -233,7 +233,10 @@ async def test_dns_rebinding_never_reaches_the_second_answer() -> None:  # A15
     with LocalServer(routes) as server:
         outcome, dialer = await guarded_fetch("http://rebind.test:8080/", server, resolver=dns)
     assert isinstance(outcome, DigestError) and outcome.reason == "blocked_address"
-    assert str(outcome) == "refused: 127.0.0.1 is a loopback address"
+    assert (
+        str(outcome)
+        == "The site redirected to http://rebind.test:8080/again, which is refused: 127.0.0.1 is a loopback address"
+    )
     assert dns.queries == ["rebind.test", "rebind.test"]  # one resolution per connection
     assert dialer.dials == [(PUBLIC, 8080)]  # only the vetted first answer was ever dialled
     assert server.accepts == 1 and [r.path for r in server.requests] == ["/"]
@@ -259,6 +262,7 @@ async def test_redirect_hops_are_rechecked(location: str, reason: str) -> None: 
     with LocalServer({"/": redirect(location), "/next": html("<p>x</p>")}) as server:
         outcome, dialer = await guarded_fetch("http://public.test:8080/", server)
     assert isinstance(outcome, DigestError) and outcome.reason == reason, outcome
+    assert str(outcome).startswith("The site redirected to "), outcome  # the link people gave was fine
     assert dialer.dials == [(PUBLIC, 8080)]  # the first, allowed hop only
     assert server.accepts == 1
 

@@ -89,6 +89,36 @@ async def test_entries_expire_after_the_configured_ttls(redis_url: str, settings
     await s.close()
 
 
+@pytest.mark.parametrize(
+    ("failure", "kept_s"),
+    [
+        (DigestError("http_status", "The site answered 404 Not Found"), 3 * 60),
+        (DigestError("http_status", "The site answered 503 Service Unavailable", retry_after=2), 2),
+        (DigestError("http_status", "The site answered 429 Too Many Requests", retry_after=1.2), 2),
+        (DigestError("timeout", "The site stopped answering", retry_after=30), 30),
+        (DigestError("http_status", "The site answered 503 Service Unavailable", retry_after=86400), 3 * 60),
+        (DigestError("unreachable", "could not connect to the site", retry_after=0), None),
+    ],
+)
+async def test_a_passing_failure_is_kept_only_as_long_as_the_site_asked(
+    redis_url: str, settings_for: Callable[..., Settings], failure: DigestError, kept_s: int | None
+) -> None:
+    # A 503 with Retry-After: 2 was remembered for the whole negative cache (10 minutes by default).
+    settings = settings_for(redis_url, DIGESTBOT_NEGATIVE_CACHE_MINUTES=3)
+    s = Store.from_settings(settings)
+    link = f"https://busy.example/{failure.retry_after}"
+    await s.cache.put_failure(link, failure)
+    client = raw_client(settings)
+    found = [k async for k in client.scan_iter(match=key(settings, "fail", link) + ":*")]
+    if kept_s is None:
+        assert found == []
+    else:
+        assert kept_s - 5 < await client.ttl(found[0]) <= kept_s
+        await client.delete(*found)
+    await client.aclose()
+    await s.close()
+
+
 async def test_a_long_digest_is_stored_compressed_a_short_one_as_json(store: Store, store_settings: Settings) -> None:
     text = " ".join(f"Sentence {i} of a realistic article about compression and caching." for i in range(60))
     await store.cache.put(make_digest("https://a.example/long", text))

@@ -5,7 +5,9 @@ address its page was fetched from after redirects, never under the canonical URL
 name any same-site address, and a digest kept there would replace that article's card for everyone.
 
 A failure is kept for negative_cache_minutes under the link exactly as it was asked for (in the canonical form's
-slot), so a variant that fails (a 70 kB tracker, a user name) never fails the plain link for everyone. Refusals of
+slot), so a variant that fails (a 70 kB tracker, a user name) never fails the plain link for everyone. A passing
+failure (a busy site's 503 or 429, a timeout, a failed connection) is kept no longer than the site's Retry-After
+asks, or 30 s without one (bot/pipeline/fetch.py): enough for the askers of one moment to share it. Refusals of
 a link's form or of the address policy (`bad_url`, `blocked_address`) are not kept at all: they cost nothing to
 decide again, and a policy change (DIGESTBOT_ALLOW_PRIVATE_NETWORKS) takes effect at once.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 import secrets
 from collections.abc import Awaitable, Callable
 from time import monotonic
@@ -109,11 +112,19 @@ class DigestCache(Part):
         return [(self.keys.url("digest", url), value, ttl) for url in urls]
 
     def _failure_writes(self, link: str, error: DigestError) -> list[Write]:
-        ttl = self._settings.negative_cache_minutes * 60
-        if error.reason in NEVER_KEPT or ttl <= 0:
+        ttl = self._failure_ttl(error)
+        if ttl <= 0:
             return []
         value = pack(_FailureRecord(reason=error.reason[:64], message=str(error)[:MAX_MESSAGE_CHARS]))
         return [(self._failure_key(link), value, ttl)]
+
+    def _failure_ttl(self, error: DigestError) -> int:
+        """Seconds a failure is kept: negative_cache_minutes, but a passing one (a busy site's 503 or 429, a timeout)
+        no longer than the site asked to wait, so a page that is back is digested at the next share."""
+        if error.reason in NEVER_KEPT:
+            return 0
+        ttl = self._settings.negative_cache_minutes * 60
+        return ttl if error.retry_after is None else min(ttl, math.ceil(error.retry_after))
 
     async def _write(self, writes: list[Write], release: tuple[str, str] | None = None) -> None:
         """SET each (key, value, TTL), then release our lock (key, token), in one round trip."""

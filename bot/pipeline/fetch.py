@@ -14,12 +14,16 @@ import codecs
 import contextlib
 import http
 import ipaddress
+import json
 import re
 import ssl
+import time
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from email.message import Message
+from email.utils import parsedate_to_datetime
 from functools import partial
 from typing import Protocol, TypeVar
 
@@ -32,16 +36,27 @@ from bot.config import Settings
 from bot.errors import DigestError
 from bot.models import Download, Page
 from bot.pipeline.netguard import GuardedBackend, GuardedTransport, Resolver, check_url, is_public
+from bot.pipeline.pdf import PDF_SNIFF_BYTES, looks_like_pdf
 from bot.pipeline.slots import FetchSlots
 from bot.pipeline.urls import canonicalize
 from bot.runtime.metrics import FETCH_SECONDS
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+REFUSALS = frozenset({"bad_url", "blocked_address"})  # a link's form or the address policy, not the site's answer
+# Answers of a server that is busy, rate-limiting or failing for now: worth asking again soon, not in ten minutes.
+PASSING_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+# How long a passing failure is worth remembering when the site does not say (Retry-After): long enough for the
+# replicas and people asking at once to share one answer, short enough that the next share tries again.
+PASSING_RETRY_S = 30.0
 TIMEOUTS = httpx.Timeout(10.0, connect=5.0)
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 DOCUMENT_ACCEPT = "text/html,application/xhtml+xml;q=0.9,application/pdf;q=0.8,*/*;q=0.5"
 
+# A compressed body that inflates more than this is a bomb: deflate tops out at 1032:1 and bombs of zeros or tags
+# come close, while pages stay far below it, even one paragraph repeated for megabytes (256:1).
+MAX_INFLATION = 500
+_MIN_SLICE = 256  # compressed bytes fed to a decoder at once, at least
 _STRAY_BYTES = 8  # broken characters a declared charset may show before the page counts as in another one
 # Charsets where a character may take several bytes (or escapes: ISO-2022-JP is all ASCII), so bytes that are
 # valid UTF-8 may be theirs as well.
@@ -52,6 +67,7 @@ _DETECTION_SCAN = 1024 * 1024  # the prefix of a page searched for that sample: 
 # A word holding a non-ASCII byte. It starts only where a word does: unanchored, the search retried every start
 # inside a long run of ASCII (a base64 data: URI), each rescanning the run, and 80 KB of it took a minute.
 _NON_ASCII_WORD = re.compile(rb"(?<![^\s<>])[^\s<>]*[\x80-\xff][^\s<>]*")
+_JSON_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*[\[{]")  # an object or an array, after a BOM and spaces
 # WHATWG MIME sniffing: a body starting with one of these (then space or ">") is HTML.
 _HTML_STARTS = tuple(
     f"<{tag}" for tag in ("!doctype html", "html", "head", "body", "script", "iframe", "h1", "div", "font",
@@ -108,9 +124,8 @@ async def fetch_with_transport(
             hold = slots.hold if slots else _unlimited
             return await _follow(client, url.strip(), target, settings, read or _read_page, hold)
     except TimeoutError:
-        raise DigestError(
-            "timeout", f"The site took longer than {settings.fetch_deadline_s:g} s to send the page"
-        ) from None
+        raise DigestError("timeout", f"The site took longer than {settings.fetch_deadline_s:g} s to send the page",
+                          retry_after=PASSING_RETRY_S) from None  # fmt: skip
     except httpx.HTTPError as exc:
         raise _transport_error(exc) from exc
     except httpx.InvalidURL as exc:  # a Location httpx reads differently from us ("http:path"): still invalid
@@ -143,10 +158,12 @@ async def _follow(
     """GET `target`, following at most `settings.max_redirects` redirects, each hop re-checked and each holding a
     fetch slot of its own site while it talks to it. The result is marked private if any hop was."""
     current, seen, private = target, {str(target)}, False
-    for _ in range(settings.max_redirects + 1):
-        check_url(current, allow_private=settings.allow_private_networks)
+    for hop in range(settings.max_redirects + 1):
+        with _refusal_of(current if hop else None):
+            check_url(current, allow_private=settings.allow_private_networks)
         async with hold(current):
-            response = await client.send(client.build_request("GET", current), stream=True)
+            with _refusal_of(current if hop else None):  # an address the name leads to, refused as it is dialled
+                response = await client.send(client.build_request("GET", current), stream=True)
             try:
                 private |= _from_private_address(response, settings)
                 if response.status_code not in REDIRECT_CODES:
@@ -170,11 +187,45 @@ def _status_text(response: httpx.Response) -> str:
     return f"{response.status_code} {phrase}".strip()
 
 
+def _status_error(response: httpx.Response) -> DigestError:
+    """The error of an answer that is not a success; a busy or failing server's is a passing one."""
+    passing = response.status_code in PASSING_STATUSES
+    return DigestError("http_status", f"The site answered {_status_text(response)}",
+                       retry_after=_retry_after(response) if passing else None)  # fmt: skip
+
+
+def _retry_after(response: httpx.Response) -> float:
+    """The answer's Retry-After in seconds (a number or an HTTP date); PASSING_RETRY_S without a readable one."""
+    value = response.headers.get("retry-after", "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return PASSING_RETRY_S
+    return max(0.0, when.timestamp() - time.time())
+
+
 async def _vet_redirect(response: httpx.Response, *, allow_private: bool) -> None:
     """A redirect's target, checked as it arrives: httpx parses the Location of every redirect it is handed, even
     unfollowed, and a `data:` or `mailto:` one would escape from it as a bare InvalidURL."""
     if response.status_code in REDIRECT_CODES:
-        check_url(_next_hop(response, response.request.url), allow_private=allow_private)
+        target = _next_hop(response, response.request.url)
+        with _refusal_of(target):
+            check_url(target, allow_private=allow_private)
+
+
+@contextlib.contextmanager
+def _refusal_of(redirected_to: httpx.URL | None) -> Iterator[None]:
+    """A refused link or address says the site redirected there, when it did: the link people gave was fine."""
+    try:
+        yield
+    except DigestError as error:
+        if redirected_to is None or error.reason not in REFUSALS:
+            raise
+        shown = str(redirected_to)
+        shown = shown if len(shown) <= 100 else shown[:99] + "…"  # a data: link may be a whole file
+        raise DigestError(error.reason, f"The site redirected to {shown}, which is {error}") from error
 
 
 def _next_hop(response: httpx.Response, current: httpx.URL) -> httpx.URL:
@@ -192,17 +243,18 @@ async def _read_page(
 ) -> Page:
     """The page `response` brings; `raw`, when given, is its raw body (some of it already looked at)."""
     if not 200 <= response.status_code < 300:
-        raise DigestError("http_status", f"The site answered {_status_text(response)}")
+        raise _status_error(response)
     mime = _mime(response)
     if mime and mime not in HTML_TYPES:
         raise DigestError("not_html", f"not an HTML page ({mime})")
+    # However large it says it is or inflates to, a page is read up to the cap and its beginning digested (an
+    # article sits at the top); only a compression bomb is refused, by _read_body.
     cap = settings.fetch_max_bytes
-    if (declared := _declared_size(response)) > cap:
-        raise DigestError("too_large", f"The page is too large ({declared:,} bytes, limit {cap:,})")
-    body, truncated = await _read_body(response, cap, raw or response.aiter_raw())
-    if truncated and not isinstance(_decoder(response.headers.get("content-encoding", "")), _Identity):
-        # A bomb, or a page as large: refused like one that declares its size, never cut and extracted.
-        raise DigestError("too_large", f"The page is larger than {cap:,} bytes once decompressed")
+    body, truncated = await _read_body(response, cap, raw or response.aiter_raw(), "page")
+    if not body:  # 204 No Content, or a page left empty: there is nothing to look for an article in
+        raise DigestError("empty", f"The site sent no content ({_status_text(response)})")
+    if _is_json(body):
+        raise DigestError("not_html", "not an HTML page (the site sent JSON data)")
     if not mime and not _sniff_html(body):
         raise DigestError("not_html", "not an HTML page (no content type, and it does not look like HTML)")
     if truncated and not _looks_like_markup(body):
@@ -322,22 +374,43 @@ def _decoder(content_encoding: str) -> _Decoder:
     raise DigestError("decode", f"The page uses an unsupported content encoding ({content_encoding})")
 
 
-async def _read_body(response: httpx.Response, cap: int, raw: AsyncIterator[bytes]) -> tuple[bytes, bool]:
-    """The decoded body of `raw` chunks, at most `cap` bytes, and whether it was cut. Memory stays O(cap + one
-    read)."""
+async def _read_body(response: httpx.Response, cap: int, raw: AsyncIterator[bytes], label: str) -> tuple[bytes, bool]:
+    """The decoded body of `raw` chunks, at most `cap` bytes, and whether it was cut; DigestError for a compression
+    bomb (a body `label` names). Memory and decoding stay O(cap + one read) whatever the body inflates to."""
     decoder = _decoder(response.headers.get("content-encoding", ""))
+    # Fed in slices, so that the compressed bytes it took to fill the cap are known within a slice: a network read
+    # may hold a whole bomb.
+    piece = max(_MIN_SLICE, cap // (4 * MAX_INFLATION)) if not isinstance(decoder, _Identity) else None
     parts: list[bytes] = []
-    size = 0
+    size = fed = 0
     try:
         async for chunk in raw:
-            out = decoder.decode(chunk, cap + 1 - size)  # one byte over the cap tells us there is more
-            parts.append(out)
-            size += len(out)
-            if size > cap:
-                return _cut_at_tag(b"".join(parts)[:cap]), True
+            for data in _slices(chunk, piece):
+                fed += len(data)
+                out = decoder.decode(data, cap + 1 - size)  # one byte over the cap tells us there is more
+                parts.append(out)
+                size += len(out)
+                if size > cap:
+                    _refuse_bomb(cap, fed, label, compressed=piece is not None)
+                    return _cut_at_tag(b"".join(parts)[:cap]), True
     except (zlib.error, brotli.error) as exc:
-        raise DigestError("decode", "The page's compressed body is corrupt") from exc
+        raise DigestError("decode", f"The {label}'s compressed body is corrupt") from exc
     return b"".join(parts), False
+
+
+def _slices(chunk: bytes, size: int | None) -> Iterator[bytes]:
+    if size is None:
+        yield chunk
+        return
+    for start in range(0, len(chunk), size):
+        yield chunk[start : start + size]
+
+
+def _refuse_bomb(cap: int, fed: int, label: str, *, compressed: bool) -> None:
+    """Refuse a compressed body that filled `cap` from `fed` bytes, far more tightly than any page packs."""
+    if compressed and fed * MAX_INFLATION < cap:
+        raise DigestError("too_large", f"The {label} is larger than {cap:,} bytes once decompressed, from only "
+                                       f"{fed:,} compressed bytes: a compression bomb")  # fmt: skip
 
 
 def _cut_at_tag(body: bytes) -> bytes:
@@ -356,6 +429,17 @@ def _sniff_html(body: bytes) -> bool:
     head = _head_text(body)
     return any(head.startswith(tag) and head[len(tag) : len(tag) + 1] in (" ", ">", "\n", "\t", "\r")
                for tag in _HTML_STARTS) or head.startswith(("<!--", "<?xml"))  # fmt: skip
+
+
+def _is_json(body: bytes) -> bool:
+    """JSON sent as a page (an API's answer), whatever its type: as HTML it would be a card of its raw text."""
+    if not _JSON_START.match(body):
+        return False
+    try:
+        json.loads(body)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _looks_like_markup(body: bytes) -> bool:
@@ -464,15 +548,16 @@ def _transport_error(exc: httpx.HTTPError) -> DigestError:
     tls = _cause(exc, ssl.SSLError)
     if tls is not None:
         return DigestError("tls", f"TLS handshake failed: {getattr(tls, 'reason', None) or tls}")
-    if isinstance(exc, httpx.ConnectTimeout):
-        return DigestError("timeout", "The site did not accept a connection within 5 s")
-    if isinstance(exc, httpx.TimeoutException):
-        return DigestError("timeout", "The site stopped answering (no data for 10 s)")
-    if isinstance(exc, httpx.ConnectError):
-        return DigestError("unreachable", "could not connect to the site")
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
         return DigestError("bad_url", f"not a valid link: {exc}")
-    return DigestError("unreachable", "The connection broke before the page was complete")
+    # The rest are passing: a site that is slow, down or dropping connections now may answer in a minute.
+    if isinstance(exc, httpx.ConnectTimeout):
+        return DigestError("timeout", "The site did not accept a connection within 5 s", retry_after=PASSING_RETRY_S)
+    if isinstance(exc, httpx.TimeoutException):
+        return DigestError("timeout", "The site stopped answering (no data for 10 s)", retry_after=PASSING_RETRY_S)
+    if isinstance(exc, httpx.ConnectError):
+        return DigestError("unreachable", "could not connect to the site", retry_after=PASSING_RETRY_S)
+    return DigestError("unreachable", "The connection broke before the page was complete", retry_after=PASSING_RETRY_S)
 
 
 # --- bodies other than HTML pages: PDFs, oEmbed and API answers ------------------------------------------
@@ -513,15 +598,15 @@ async def fetch_document(
     slots: FetchSlots | None = None,
 ) -> Page | Download:
     """A link's one fetch: an HTML page as `fetch_page` reads it, or a PDF (by its content type, a generic binary
-    type on a path ending in .pdf, or the signature its body opens with) read as `pdf` allows."""
+    type on a path ending in .pdf, or its body's signature as pdf.looks_like_pdf finds it) read as `pdf` allows."""
 
     async def read(response: httpx.Response, requested: str, settings: Settings) -> Page | Download:
         if _is_pdf(response):
             return await _reader(pdf)(response, requested, settings)
         raw = response.aiter_raw()
-        if response.is_success and _mime(response) in _SNIFFED_TYPES and _within(response, settings, pdf):
-            head, raw = await _peek(response, raw, len(_PDF_SIGNATURE))
-            if head == _PDF_SIGNATURE:
+        if response.is_success:  # servers send PDFs with no type, a binary one, HTML's, text's, "force-download"
+            head, raw = await _peek(response, raw, PDF_SNIFF_BYTES)
+            if looks_like_pdf(head):
                 return await _download(response, pdf, raw)
         return await _read_page(response, requested, settings, raw)
 
@@ -530,21 +615,12 @@ async def fetch_document(
                                           extra_headers={"Accept": DOCUMENT_ACCEPT}, slots=slots)  # fmt: skip
 
 
-def _within(response: httpx.Response, settings: Settings, pdf: BodyRule) -> bool:
-    """Whether a body may be looked into for its signature: one that declares more than a page or a PDF may be is
-    refused by its declared size alone, before a byte of it is read."""
-    return _declared_size(response) <= max(settings.fetch_max_bytes, pdf.max_bytes)
-
-
 def _guarded(settings: Settings) -> GuardedTransport:
     return GuardedTransport(GuardedBackend(allow_private=settings.allow_private_networks))
 
 
 _PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
 _BINARY_TYPES = frozenset({"application/octet-stream", "binary/octet-stream", "application/download"})
-# WHATWG MIME sniffing: a body opening with it is a PDF, and servers send PDFs with no type, a binary one or HTML's.
-_PDF_SIGNATURE = b"%PDF-"
-_SNIFFED_TYPES = _BINARY_TYPES | HTML_TYPES | {""}
 
 
 def _declared_size(response: httpx.Response) -> int:
@@ -565,7 +641,7 @@ def _is_pdf(response: httpx.Response) -> bool:
 def _reader(rule: BodyRule) -> Reader[Download]:
     async def read(response: httpx.Response, requested: str, settings: Settings) -> Download:
         if not 200 <= response.status_code < 300:
-            raise DigestError("http_status", f"The site answered {_status_text(response)}")
+            raise _status_error(response)
         mime = _mime(response)
         if mime not in rule.types and not (rule.types & _PDF_TYPES and _is_pdf(response)):
             raise DigestError(f"not_{rule.label.lower()}", f"not {rule.label} ({mime or 'no content type'})")
@@ -576,14 +652,25 @@ def _reader(rule: BodyRule) -> Reader[Download]:
 
 async def _download(response: httpx.Response, rule: BodyRule, raw: AsyncIterator[bytes]) -> Download:
     """The body of `raw` chunks as a Download, refused past the rule's cap."""
+    # Unlike a page's beginning, part of a PDF or a JSON document cannot be read.
+    whole = "and it cannot be read in part"
     if (declared := _declared_size(response)) > rule.max_bytes:
         raise DigestError("too_large", f"The {rule.label} is too large ({declared:,} bytes, limit "
-                                       f"{rule.max_bytes:,})")  # fmt: skip
-    body, truncated = await _read_body(response, rule.max_bytes, raw)
+                                       f"{rule.max_bytes:,}), {whole}")  # fmt: skip
+    body, truncated = await _read_body(response, rule.max_bytes, raw, rule.label)
     if truncated:
-        raise DigestError("too_large", f"The {rule.label} is larger than {rule.max_bytes:,} bytes")
+        raise DigestError("too_large", f"The {rule.label} is larger than {rule.max_bytes:,} bytes, {whole}")
     return Download(url=canonicalize(str(response.url)), content_type=_mime(response), body=body,
-                    charset=response.charset_encoding)  # fmt: skip
+                    charset=response.charset_encoding, filename=_file_name(response))  # fmt: skip
+
+
+def _file_name(response: httpx.Response) -> str | None:
+    """The file name Content-Disposition gives (RFC 6266, filename* first), without any folders."""
+    header = Message()
+    header["content-disposition"] = response.headers.get("content-disposition", "")
+    name = header.get_filename()
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip() if isinstance(name, str) else ""
+    return name or None
 
 
 async def _peek(response: httpx.Response, raw: AsyncIterator[bytes], size: int) -> tuple[bytes, AsyncIterator[bytes]]:

@@ -103,26 +103,39 @@ async def _page_instead(url: str, web: Web, api_error: DigestError) -> Digest:
 async def _read(fetch: str, url: str, web: Web) -> Digest:
     found = await web.document(fetch)
     if isinstance(found, Download):
-        return await pdf_digest(found.body, url, found.url, web.settings)
+        return await pdf_digest(found.body, url, found.url, web.settings, found.filename)
     return await page_digest(found, url, web)
 
 
 async def page_digest(page: Page, source: str, web: Web) -> Digest:
-    settings = web.settings
-    article = await extract_article_bounded(page.html, page.url, settings)
+    """The page digested as what it says it is; a page cut at the byte cap says so, in its card or its error (its
+    article may lie past the cut)."""
+    try:
+        digest = await _page_digest(page, source, web)
+    except DigestError as error:
+        if not page.truncated:
+            raise
+        cut = byte_size(web.settings.fetch_max_bytes)
+        message = f"{str(error).rstrip('.')}: the page was cut at {cut}, and its article may lie past the cut."
+        raise DigestError(error.reason, message, retry_after=error.retry_after) from error
+    if page.truncated and not digest.warning:
+        digest.warning = (
+            f"the page is larger than {byte_size(web.settings.fetch_max_bytes)}; only its beginning was read"
+        )
+    return digest
+
+
+async def _page_digest(page: Page, source: str, web: Web) -> Digest:
+    article = await extract_article_bounded(page.html, page.url, web.settings)
     url = _canonical(page, article)
     kind = article.facts.kind
     if kind == "paper":
-        digest = paper_digest(article, source, url)
-    elif kind == "audio" or (kind == "video" and not is_story_with_player(article)):
-        digest = media_digest(article, source, url, kind, await discovered_oembed(article, web))
-    elif kind == "post" and article.facts.post_text:
-        digest = page_post_digest(article, source, url)
-    else:
-        digest = await _article_or_embed(page, article, source, web)
-    if page.truncated and not digest.warning:
-        digest.warning = f"the page is larger than {byte_size(settings.fetch_max_bytes)}; only its beginning was read"
-    return digest
+        return paper_digest(article, source, url)
+    if kind == "audio" or (kind == "video" and not is_story_with_player(article)):
+        return media_digest(article, source, url, kind, await discovered_oembed(article, web))
+    if kind == "post" and article.facts.post_text:
+        return page_post_digest(article, source, url)
+    return await _article_or_embed(page, article, source, web)
 
 
 def byte_size(count: int) -> str:
@@ -171,10 +184,11 @@ def paper_digest(article: Article, source: str, url: str) -> Digest:
     )  # fmt: skip
 
 
-async def pdf_digest(data: bytes, source: str, url: str, settings: Settings) -> Digest:
-    """A PDF's text summarised and quoted like an article's; a PDF with no text says so."""
+async def pdf_digest(data: bytes, source: str, url: str, settings: Settings, file_name: str | None = None) -> Digest:
+    """A PDF's text summarised and quoted like an article's; a PDF with no text says so. Untitled, it is named by
+    `file_name` (the server's), else by its link's last segment."""
     pdf = await read_pdf_bounded(data, settings)
-    article = Article(title=pdf.title or _file_name(url), author=pdf.author, published=pdf.published,
+    article = Article(title=pdf.title or file_name or _file_name(url), author=pdf.author, published=pdf.published,
                       language=pdf.language, text=pdf.text, paragraphs=pdf.paragraphs)  # fmt: skip
     if pdf.text.strip():
         digest = await digest_text(article, source, url, settings)

@@ -28,6 +28,7 @@ from bot.pipeline.extract.pool import run_in_worker
 MEMORY_BUDGET = 768 * 1024 * 1024  # address space a PDF may add to its worker (a bomb inflates GiBs)
 TITLE_SCAN_CHARS = 800  # the first page's title is looked for among its first characters
 _SIGNATURE = b"%PDF-"
+PDF_SNIFF_BYTES = 1024  # how far into a file PDF readers look for the signature
 _PASSWORD, _SECURITY = 4, 5  # PDFium's FPDF_ERR_PASSWORD and FPDF_ERR_SECURITY
 _JUNK_TITLE = re.compile(
     r"^(untitled|document\d*|slide \d+|powerpoint presentation|microsoft (word|powerpoint|excel) - .*|"
@@ -73,8 +74,9 @@ class PdfText(BaseModel):
 
 
 def looks_like_pdf(data: bytes) -> bool:
-    """PDF's signature may follow up to 1 KiB of junk, as readers allow."""
-    return _SIGNATURE in data[:1024]
+    """Whether `data` (its first PDF_SNIFF_BYTES suffice) is a PDF, fetched or saved, whatever type a server gave it:
+    the signature may follow junk (a BOM, a script's warnings), as readers allow."""
+    return _SIGNATURE in data[:PDF_SNIFF_BYTES]
 
 
 async def read_pdf_bounded(data: bytes, settings: Settings) -> PdfText:

@@ -72,10 +72,11 @@ def report_pdf(
     return bytes(pdf.output())
 
 
-def scanned_pdf(pages: int = 2) -> bytes:
+def scanned_pdf(pages: int = 2, title: str | None = "Scanned minutes") -> bytes:
     """Pages of drawn shapes only, like a scan: no text layer at all."""
     pdf = FPDF()
-    pdf.set_title("Scanned minutes")
+    if title:
+        pdf.set_title(title)
     for _ in range(pages):
         pdf.add_page()
         for row in range(20):
