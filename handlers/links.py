@@ -34,6 +34,12 @@ def _matches(host: str, domains: tuple[str, ...]) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
+def ignored(url: str, domains: tuple[str, ...]) -> bool:
+    """Whether `url` is on one of `domains` (DIGESTBOT_IGNORE_DOMAINS) or a subdomain of one, however its host is
+    spelled ("Ads.Example." is ads.example)."""
+    return _matches(_host(canonicalize(url)), domains)
+
+
 def links_in_text(text: str, ignore_domains: tuple[str, ...] = (), limit: int = 3) -> list[str]:
     """The http(s) links worth digesting, in order, skipping Slack, images and ignored domains; one per article
     (links that differ only in tracking parameters are one link: the first is kept), at most `limit` of them."""
@@ -45,7 +51,7 @@ def links_in_text(text: str, ignore_domains: tuple[str, ...] = (), limit: int = 
         if not url.lower().startswith(("http://", "https://")) or canonical in seen:
             continue
         host = _host(url)
-        if not host or _matches(host, SLACK_HOSTS) or _matches(host, ignore_domains):
+        if not host or _matches(host, SLACK_HOSTS) or ignored(url, ignore_domains):
             continue
         if urlsplit(url).path.lower().endswith(_IMAGE_SUFFIXES):
             continue

@@ -72,3 +72,8 @@ def test_one_link_per_article_before_the_limit() -> None:
         "<https://a.example/story?fbclid=3> <https://b.example/other>"
     )
     assert links_in_text(text, limit=3) == ["https://a.example/story?utm_source=1", "https://b.example/other"]
+
+
+def test_an_ignored_domain_matches_its_subdomains_however_the_host_is_spelled() -> None:
+    text = "<https://Ads.Example./x> <https://www.ads.example/y> <https://ads.example.org/z>"
+    assert links_in_text(text, ignore_domains=("ads.example",)) == ["https://ads.example.org/z"]

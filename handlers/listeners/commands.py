@@ -210,7 +210,7 @@ async def _recent(bot: SlackBot, channel: str, count: int) -> dict[str, Any]:
 
 async def _digest(bot: SlackBot, url: str, team: str, channel: str) -> dict[str, Any]:
     try:
-        digest = await bot.service.digest(url)
+        digest = await bot.digest(url)
     except DigestError as error:
         return {"text": failure_notice(url, str(error))}
     text, blocks = digest_card(digest, related=await bot.service.related(digest, team, channel))
@@ -219,7 +219,7 @@ async def _digest(bot: SlackBot, url: str, team: str, channel: str) -> dict[str,
 
 async def _related(bot: SlackBot, url: str, team: str, channel: str) -> dict[str, Any]:
     try:
-        digest = await bot.service.digest(url)
+        digest = await bot.digest(url)
     except DigestError as error:
         return {"text": failure_notice(url, str(error))}
     hits = await bot.service.related(digest, team, channel)
@@ -247,7 +247,7 @@ async def share_to_channel(body: dict[str, Any], team_id: str, bot: SlackBot) ->
     channel = body.get("channel", {}).get("id") or body.get("container", {}).get("channel_id")
     user = body["user"]["id"]
     try:
-        digest = await bot.service.digest(url)
+        digest = await bot.digest(url)
     except DigestError as error:  # told at the response_url: chat.postEphemeral fails where I am not a member
         await respond_later(bot, str(body.get("response_url", "")), {"text": failure_notice(url, str(error))})
         return

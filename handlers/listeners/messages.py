@@ -254,7 +254,7 @@ async def handle_link(url: str, job: MessageJob, bot: SlackBot, reply: Reply, re
         return "repeat"
     try:
         with DIGEST_SECONDS.time():
-            digest = await service.digest(url)
+            digest = await bot.digest(url)
     except DigestError as error:
         DIGESTS.labels(f"failed_{error.reason}").inc()
         await reply.say(failure_notice(url, str(error)))
