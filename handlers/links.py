@@ -40,9 +40,9 @@ def ignored(url: str, domains: tuple[str, ...]) -> bool:
     return _matches(_host(canonicalize(url)), domains)
 
 
-def links_in_text(text: str, ignore_domains: tuple[str, ...] = (), limit: int = 3) -> list[str]:
+def links_in_text(text: str, ignore_domains: tuple[str, ...] = (), limit: int | None = 3) -> list[str]:
     """The http(s) links worth digesting, in order, skipping Slack, images and ignored domains; one per article
-    (links that differ only in tracking parameters are one link: the first is kept), at most `limit` of them."""
+    (links that differ only in tracking parameters are one link: the first is kept), at most `limit` (None: all)."""
     links: list[str] = []
     seen: set[str] = set()  # canonical forms, as the digest cache and the channels' memory key links
     for inner in _ANGLE.findall(text or ""):

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
 from tests.support.articles import ARTICLES, article_html
-from tests.support.bot_process import SECRET, running_bot
+from tests.support.bot_process import SECRET, metric, queue_drained, running_bot
 from tests.support.http_server import LocalServer, html
 from tests.support.slack_standin import (
     FORM,
@@ -28,6 +29,7 @@ from tests.support.slack_standin import (
     post_signed,
     slash_body,
 )
+from tests.support.waiting import wait_until
 
 IGNORED = "that site is set to be ignored here"
 PRIVATE = "G8"
@@ -111,3 +113,54 @@ def test_an_ignored_site_is_never_fetched_whichever_way_its_link_comes(
     assert list(unfurl.params["unfurls"]) == [pages.url("/chess")]  # the ignored link keeps Slack's own preview
     assert not slack.posts("C2")
     assert not [r for r in pages.requests if r.path == "/bike-lanes"]
+
+
+def messages_received(bot: str) -> float:
+    return metric(bot, 'digestbot_events_received_total{type="message"}')
+
+
+def edit(before: dict[str, Any], text: str, edit_ts: str, **changed: Any) -> dict[str, Any]:
+    """Slack's message_changed event for a message (`before`: its message event, or its last edit's) edited to say
+    `text`; `changed` sets fields of the edited message."""
+    message = before.get("message") or {key: before[key] for key in ("type", "user", "text", "ts", "thread_ts")}
+    return {
+        "type": "message",
+        "subtype": "message_changed",
+        "hidden": True,
+        "channel": before["channel"],
+        "channel_type": before["channel_type"],
+        "message": {**message, "text": text, "edited": {"user": message["user"], "ts": edit_ts}, **changed},
+        "previous_message": message,
+        "ts": edit_ts,
+        "event_ts": edit_ts,
+    }
+
+
+def test_an_edit_that_adds_a_link_gets_its_card_in_the_messages_thread_once(
+    bot: str, slack: SlackStandIn, pages: LocalServer, redis_url: str
+) -> None:
+    rivers, chess, drought = (pages.url(f"/{key}") for key in ("rivers", "chess", "drought"))
+    original = message_event(f"look <{rivers}>", channel="C30", ts="1764000300.000100", thread_ts="1764000299.000100")
+    send(bot, original)
+    slack.wait_for_posts("C30", 1)
+    added = edit(original, f"look <{rivers}> and <{chess}?utm_source=x>", "1764000301.000100")
+    send(bot, added)
+    [_, card] = slack.wait_for_posts("C30", 2)
+    assert card.params["thread_ts"] == "1764000299.000100" and title("chess") in json.dumps(card.params["blocks"])
+    # None of these asks for a card: words changed around the same links, a bot's edit, the added link taken
+    # out and put back (answered already), Slack's own edit of the message (its link previews).
+    reworded = edit(added, f"so: <{rivers}> and <{chess}>", "1764000302.000100")
+    by_bot = edit(reworded, f"<{rivers}> <{chess}> <{drought}>", "1764000303.000100", bot_id="B1")
+    taken_out = edit(reworded, f"so: <{rivers}>", "1764000304.000100")
+    put_back = edit(taken_out, f"so: <{rivers}> and <{chess}> again", "1764000305.000100")
+    previews = edit(put_back, put_back["message"]["text"], "1764000305.000100", attachments=[{"id": 1}])
+    ids, received = [new_id() for _ in range(5)], messages_received(bot)
+    for event, event_id in zip((reworded, by_bot, taken_out, put_back, previews), ids, strict=True):
+        send(bot, event, event_id)
+    wait_until(lambda: messages_received(bot) == received + 5, "the five edits received")
+    client = redis.Redis.from_url(redis_url)
+    wait_until(lambda: list(client.scan_iter(f"*once:{ids[3]}")), "the job of the edit putting the link back")
+    wait_until(lambda: queue_drained(bot), "the queue drained")
+    client.close()
+    assert len(slack.posts("C30")) == 2
+    assert not [r for r in pages.requests if r.path == "/drought"]

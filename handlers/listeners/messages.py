@@ -41,8 +41,10 @@ WORKING_AFTER_S = 1.0  # a reply quicker than this needs no "working on it" sign
 # Each sign costs a reactions.add (Slack's Tier 3, ~50/min) and a reactions.remove (Tier 2, ~20/min) per
 # workspace: past this many a minute the sign is skipped rather than queued behind Slack's rate limit.
 SIGNS_PER_MINUTE = 20
-# Message subtypes that are a person sharing something; edits, deletions, joins and bot posts are not.
+# Message subtypes that are a person sharing something; deletions, joins and bot posts are not. An edit
+# (EDITED) is its edited message, which has one of these subtypes too.
 PERSON_SUBTYPES = (None, "thread_broadcast", "file_share", "me_message")
+EDITED = "message_changed"
 GAVE_UP = f"something on my side failed {MAX_DELIVERIES} times in a row, so I gave up. `/digest` it to try again."
 
 
@@ -53,9 +55,20 @@ def register(app: AsyncApp) -> None:
     async def on_message(event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext) -> None:
         EVENTS_RECEIVED.labels("message").inc()
         bot: SlackBot = context["bot"]
-        if links_to_digest(event, bot.settings):
-            job = MessageJob(team_id=body.get("team_id", ""), event_id=body.get("event_id", ""), event=event)
+        shared = as_shared(event)
+        if links_to_digest(shared, bot.settings):
+            job = MessageJob(team_id=body.get("team_id", ""), event_id=body.get("event_id", ""), event=shared)
             await queue_job(bot, job, lambda: run_message(job, bot))
+
+
+def as_shared(event: dict[str, Any]) -> dict[str, Any]:
+    """The message as the bot reads it. An edit is the edited message (its ts, thread, user and new text, in its
+    channel), with the text before the edit as "previous_text": only the links the edit added are new."""
+    if event.get("subtype") != EDITED:
+        return event
+    message, before = event.get("message") or {}, event.get("previous_message") or {}
+    where = {"channel": event.get("channel"), "channel_type": event.get("channel_type", "channel")}
+    return {**message, **where, "previous_text": before.get("text", "")}
 
 
 def is_from_person(event: dict[str, Any]) -> bool:
@@ -68,11 +81,19 @@ def is_private(event: dict[str, Any]) -> bool:
 
 
 def shared_at(event: dict[str, Any]) -> datetime:
-    return datetime.fromtimestamp(float(event["ts"]), UTC)
+    # A link an edit added was shared when the edit was made (a roundup since then lists it).
+    edited = event.get("edited") if "previous_text" in event else None
+    return datetime.fromtimestamp(float((edited or {}).get("ts") or event["ts"]), UTC)
 
 
 def wanted_links(event: dict[str, Any], settings: SlackSettings) -> list[str]:
-    return links_in_text(event.get("text", ""), settings.ignored_domains(), settings.max_links_per_message)
+    """The message's links to digest; of an edited one, those its text did not have before the edit (a link that
+    came back after an edit took it out is skipped by its reply's done mark)."""
+    links = links_in_text(event.get("text", ""), settings.ignored_domains(), settings.max_links_per_message)
+    if "previous_text" not in event:
+        return links
+    before = {canonicalize(url) for url in links_in_text(event["previous_text"], limit=None)}
+    return [url for url in links if canonicalize(url) not in before]
 
 
 def links_to_digest(event: dict[str, Any], settings: SlackSettings) -> list[str]:
