@@ -101,9 +101,9 @@ def test_an_ignored_site_is_never_fetched_whichever_way_its_link_comes(
     bot: str, slack: SlackStandIn, pages: LocalServer
 ) -> None:
     ignored = pages.url("/bike-lanes", host="localhost")
-    send(bot, message_event(f"<{ignored}> <{pages.url('/rivers')}>", channel="C1"))
+    send(bot, message_event(f"<{ignored}> <{pages.url('/chess')}>", channel="C1"))
     [card] = slack.wait_for_posts("C1", 1)
-    assert title("rivers") in json.dumps(card.params["blocks"])
+    assert title("chess") in json.dumps(card.params["blocks"])
     for text in (ignored, f"related {ignored}"):  # told plainly, not answered with a digest
         answer = command(bot, slack, text, "C2")
         assert IGNORED in answer["text"] and "blocks" not in answer
@@ -139,20 +139,20 @@ def edit(before: dict[str, Any], text: str, edit_ts: str, **changed: Any) -> dic
 def test_an_edit_that_adds_a_link_gets_its_card_in_the_messages_thread_once(
     bot: str, slack: SlackStandIn, pages: LocalServer, redis_url: str
 ) -> None:
-    rivers, chess, drought = (pages.url(f"/{key}") for key in ("rivers", "chess", "drought"))
-    original = message_event(f"look <{rivers}>", channel="C30", ts="1764000300.000100", thread_ts="1764000299.000100")
+    first, second, botlink = (pages.url(f"/{key}") for key in ("ai-chips", "ai-tutors", "redis-streams"))
+    original = message_event(f"look <{first}>", channel="C30", ts="1764000300.000100", thread_ts="1764000299.000100")
     send(bot, original)
     slack.wait_for_posts("C30", 1)
-    added = edit(original, f"look <{rivers}> and <{chess}?utm_source=x>", "1764000301.000100")
-    send(bot, added)
+    adding = edit(original, f"look <{first}> and <{second}?utm_source=x>", "1764000301.000100")
+    send(bot, adding)
     [_, card] = slack.wait_for_posts("C30", 2)
-    assert card.params["thread_ts"] == "1764000299.000100" and title("chess") in json.dumps(card.params["blocks"])
+    assert card.params["thread_ts"] == "1764000299.000100" and title("ai-tutors") in json.dumps(card.params["blocks"])
     # None of these asks for a card: words changed around the same links, a bot's edit, the added link taken
     # out and put back (answered already), Slack's own edit of the message (its link previews).
-    reworded = edit(added, f"so: <{rivers}> and <{chess}>", "1764000302.000100")
-    by_bot = edit(reworded, f"<{rivers}> <{chess}> <{drought}>", "1764000303.000100", bot_id="B1")
-    taken_out = edit(reworded, f"so: <{rivers}>", "1764000304.000100")
-    put_back = edit(taken_out, f"so: <{rivers}> and <{chess}> again", "1764000305.000100")
+    reworded = edit(adding, f"so: <{first}> and <{second}>", "1764000302.000100")
+    by_bot = edit(reworded, f"<{first}> <{second}> <{botlink}>", "1764000303.000100", bot_id="B1")
+    taken_out = edit(reworded, f"so: <{first}>", "1764000304.000100")
+    put_back = edit(taken_out, f"so: <{first}> and <{second}> again", "1764000305.000100")
     previews = edit(put_back, put_back["message"]["text"], "1764000305.000100", attachments=[{"id": 1}])
     ids, received = [new_id() for _ in range(5)], messages_received(bot)
     for event, event_id in zip((reworded, by_bot, taken_out, put_back, previews), ids, strict=True):
@@ -163,4 +163,19 @@ def test_an_edit_that_adds_a_link_gets_its_card_in_the_messages_thread_once(
     wait_until(lambda: queue_drained(bot), "the queue drained")
     client.close()
     assert len(slack.posts("C30")) == 2
-    assert not [r for r in pages.requests if r.path == "/drought"]
+    assert not [r for r in pages.requests if r.path == "/redis-streams"]
+
+
+def test_a_card_shared_with_the_button_has_the_related_reading_a_paste_there_would_get(
+    bot: str, slack: SlackStandIn, pages: LocalServer
+) -> None:
+    # The reservoirs story is public; the rivers story, on the same topic, was shared only in a private channel.
+    send(bot, message_event(f"<{pages.url('/rivers')}>", channel=PRIVATE, channel_type="group"))
+    send(bot, message_event(f"<{pages.url('/reservoirs')}>", channel="C40"))
+    slack.wait_for_posts(PRIVATE, 1)
+    slack.wait_for_posts("C40", 1)
+    assert share_click(bot, slack, pages.url("/drought"), "C41")["text"] == "Shared in the channel."
+    [shared] = slack.wait_for_posts("C41", 1)
+    card = json.dumps(shared.params["blocks"])
+    assert "Shared by <@U9>" in card and title("drought") in card
+    assert "You might also want to read" in card and title("reservoirs") in card and title("rivers") not in card

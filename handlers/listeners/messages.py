@@ -25,11 +25,12 @@ from bot.errors import DigestError
 from bot.memory.channels import Share
 from bot.memory.keys import url_hash
 from bot.memory.store import Store
+from bot.models import Digest
 from bot.pipeline.urls import canonicalize, domain
 from bot.runtime.metrics import DIGEST_SECONDS, DIGESTS, EVENTS_DUPLICATE, EVENTS_RECEIVED
 from bot.runtime.queue import MAX_DELIVERIES
 from handlers.bot import SlackBot
-from handlers.cards import digest_card, failure_notice, repeat_notice
+from handlers.cards import Block, digest_card, failure_notice, repeat_notice
 from handlers.jobs import MessageJob, UnfurlJob
 from handlers.links import comment_without_links, links_in_text, mentioned_users
 from handlers.settings import SlackSettings
@@ -284,7 +285,9 @@ async def handle_link(url: str, job: MessageJob, bot: SlackBot, reply: Reply, re
     moved = digest.canonical_url != canonical_url
     if repeats and moved and await reply_if_repeat(digest.canonical_url, event, bot, reply):
         return "repeat"
-    related = await service.related(digest, job.team_id, channel)
+    said = event.get("text", "")
+    comment = comment_without_links(said, await bot.names.names(mentioned_users(said)))
+    text, blocks = await channel_card(digest, bot, job.team_id, channel, event["user"], comment)
     share = Share(
         team_id=job.team_id,
         channel_id=channel,
@@ -301,10 +304,16 @@ async def handle_link(url: str, job: MessageJob, bot: SlackBot, reply: Reply, re
     if repeats and not remembered.is_first:
         await say_repeat(remembered.first, reply)
         return "repeat"
-    said = event.get("text", "")
-    comment = comment_without_links(said, await bot.names.names(mentioned_users(said)))
-    text, blocks = digest_card(digest, shared_by=event["user"], comment=comment, related=related)
     if card_ts := await reply.say(text, blocks):
         await service.store.channels.note_card(channel, digest.canonical_url, card_ts)
     DIGESTS.labels("ok").inc()
     return "ok"
+
+
+async def channel_card(
+    digest: Digest, bot: SlackBot, team_id: str, channel: str, user: str, comment: str = ""
+) -> tuple[str, list[Block]]:
+    """The card for everyone in `channel`, `user`'s share of the link, whether pasted or shared with the button: its
+    related reading is what that channel may see (a private channel's links only there)."""
+    related = await bot.service.related(digest, team_id, channel)
+    return digest_card(digest, shared_by=user, comment=comment, related=related)
