@@ -22,6 +22,7 @@ from tests.support.slack_standin import (
     FORM,
     JSON,
     SlackStandIn,
+    app_home_opened_event,
     event_body,
     interaction_body,
     link_shared_event,
@@ -179,3 +180,17 @@ def test_a_card_shared_with_the_button_has_the_related_reading_a_paste_there_wou
     card = json.dumps(shared.params["blocks"])
     assert "Shared by <@U9>" in card and title("drought") in card
     assert "You might also want to read" in card and title("reservoirs") in card and title("rivers") not in card
+
+
+def test_app_home_lists_an_article_two_of_the_users_channels_shared_once_at_its_latest_share(
+    bot: str, slack: SlackStandIn, pages: LocalServer
+) -> None:
+    send(bot, message_event(f"<{pages.url('/ai-agents')}>", channel="C50", ts="1764000500.000100"))
+    send(bot, message_event(f"<{pages.url('/ai-agents')}?utm_source=x>", channel="C51", ts="1764000510.000100"))
+    slack.wait_for_posts("C50", 1)
+    slack.wait_for_posts("C51", 1)
+    slack.memberships["U50"] = ["C50", "C51"]
+    send(bot, app_home_opened_event(user="U50"))
+    [view] = [c.params["view"] for c in slack.wait_for("views.publish") if c.params["user_id"] == "U50"]
+    [latest] = [line for line in json.dumps(view).split("\\n") if title("ai-agents") in line]
+    assert "<#C51>" in latest
