@@ -89,7 +89,7 @@ def shared_at(event: dict[str, Any]) -> datetime:
 
 def wanted_links(event: dict[str, Any], settings: SlackSettings) -> list[str]:
     """The message's links to digest; of an edited one, those its text did not have before the edit (a link that
-    came back after an edit took it out is skipped by its reply's done mark)."""
+    came back after an edit took it out is then skipped: see answered_before)."""
     links = links_in_text(event.get("text", ""), settings.ignored_domains(), settings.max_links_per_message)
     if "previous_text" not in event:
         return links
@@ -256,6 +256,16 @@ async def reply_if_repeat(canonical_url: str, event: dict[str, Any], bot: SlackB
     return True
 
 
+async def answered_before(canonical_url: str, event: dict[str, Any], bot: SlackBot) -> bool:
+    """Whether an earlier version of this edited message shared the link, so its reply went out then: a link put
+    back after an edit took it out, once the reply's done mark has expired. (This edit's own job, run again, finds
+    its own share, dated by this edit, and still owes the card.)"""
+    if "previous_text" not in event:
+        return False
+    first = await bot.service.store.channels.first_share(event["channel"], canonical_url)
+    return first is not None and first.ts == event["ts"] and first.shared_at < shared_at(event)
+
+
 async def say_repeat(first: Share, reply: Reply) -> None:
     # Looked up only now: most links are never repeated, so the first share's post skips this Slack call.
     client = reply.bot.client
@@ -265,13 +275,15 @@ async def say_repeat(first: Share, reply: Reply) -> None:
 
 
 async def handle_link(url: str, job: MessageJob, bot: SlackBot, reply: Reply, repeats: bool) -> str:
-    """Digest one link and post its reply; the outcome ("ok", "repeat", "failed_<reason>") is returned.
+    """Digest one link and post its reply; the outcome ("ok", "repeat", "answered", "failed_<reason>") is returned.
 
     `repeats`: the channel wants a short note instead of a second card for a link it saw before.
     """
     event, service = job.event, bot.service
     channel, ts = event["channel"], event["ts"]
     canonical_url = canonicalize(url)
+    if await answered_before(canonical_url, event, bot):
+        return "answered"
     if repeats and await reply_if_repeat(canonical_url, event, bot, reply):
         return "repeat"
     try:
