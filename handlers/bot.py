@@ -11,13 +11,18 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.errors import DigestError
+from bot.models import Digest
 from bot.runtime.metrics import EVENTS_DUPLICATE, EVENTS_RECEIVED
 from bot.runtime.queue import WorkQueue
 from bot.runtime.scheduler import RoundupScheduler
 from bot.service import DigestService
+from handlers.links import ignored
 from handlers.names import UserNames
 from handlers.settings import SlackSettings
 from handlers.slack_client import SlackSession
+
+IGNORED = "that site is set to be ignored here"
 
 
 @dataclass
@@ -38,6 +43,13 @@ class SlackBot:
         queue = WorkQueue.open(settings, service.redis, service.guard)
         client = slack.bot_client(settings)
         return cls(settings, service, slack, client, queue, UserNames(client))
+
+    async def digest(self, url: str) -> Digest:
+        """A link's digest for any Slack surface (pastes, `/digest`, the Share button, unfurls): never one of a site
+        DIGESTBOT_IGNORE_DOMAINS lists, which is not even fetched; a DigestError says so instead."""
+        if ignored(url, self.settings.ignored_domains()):
+            raise DigestError("ignored", IGNORED)
+        return await self.service.digest(url)
 
     async def close(self) -> None:
         await self.queue.stop()

@@ -20,7 +20,9 @@ class MessageJob(BaseModel):
     kind: Literal["message"] = "message"
     team_id: str
     event_id: str = ""  # for the logs
-    event: dict[str, Any]  # Slack's message event: channel, channel_type, user, ts, thread_ts, text
+    # Slack's message event: channel, channel_type, user, ts, thread_ts, text; an edit's also previous_text
+    # (handlers/listeners/messages.py as_shared)
+    event: dict[str, Any]
 
 
 class UnfurlJob(BaseModel):

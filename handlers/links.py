@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from bot.pipeline.urls import canonicalize
+
 # Slack wraps every link, mention and special in angle brackets; a link is `<url>` or `<url|label>`.
 _ANGLE = re.compile(r"<([^<>]*)>")
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp", ".ico", ".mp4", ".mov")
@@ -32,18 +34,28 @@ def _matches(host: str, domains: tuple[str, ...]) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
-def links_in_text(text: str, ignore_domains: tuple[str, ...] = (), limit: int = 3) -> list[str]:
-    """The http(s) links worth digesting, in order, without duplicates, skipping Slack, images and ignored domains."""
+def ignored(url: str, domains: tuple[str, ...]) -> bool:
+    """Whether `url` is on one of `domains` (DIGESTBOT_IGNORE_DOMAINS) or a subdomain of one, however its host is
+    spelled ("Ads.Example." is ads.example)."""
+    return _matches(_host(canonicalize(url)), domains)
+
+
+def links_in_text(text: str, ignore_domains: tuple[str, ...] = (), limit: int | None = 3) -> list[str]:
+    """The http(s) links worth digesting, in order, skipping Slack, images and ignored domains; one per article
+    (links that differ only in tracking parameters are one link: the first is kept), at most `limit` (None: all)."""
     links: list[str] = []
+    seen: set[str] = set()  # canonical forms, as the digest cache and the channels' memory key links
     for inner in _ANGLE.findall(text or ""):
         url = _unescape(inner.split("|", 1)[0]).strip()
-        if not url.lower().startswith(("http://", "https://")) or url in links:
+        canonical = canonicalize(url)
+        if not url.lower().startswith(("http://", "https://")) or canonical in seen:
             continue
         host = _host(url)
-        if not host or _matches(host, SLACK_HOSTS) or _matches(host, ignore_domains):
+        if not host or _matches(host, SLACK_HOSTS) or ignored(url, ignore_domains):
             continue
         if urlsplit(url).path.lower().endswith(_IMAGE_SUFFIXES):
             continue
+        seen.add(canonical)
         links.append(url)
     return links[:limit]
 

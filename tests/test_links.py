@@ -63,3 +63,17 @@ def test_comment_keeps_no_dangling_joiners_where_links_were(text: str, expected:
 def test_garbage_gives_no_link_or_the_one_written(text: str, links: list[str], comment: str) -> None:
     assert links_in_text(text) == links
     assert comment_without_links(text) == comment
+
+
+def test_one_link_per_article_before_the_limit() -> None:
+    # Tracking variants of one article are one link (as the digest cache keys it), so they leave room for others.
+    text = (
+        "mix <https://a.example/story?utm_source=1> <https://A.example/story?utm_source=2> "
+        "<https://a.example/story?fbclid=3> <https://b.example/other>"
+    )
+    assert links_in_text(text, limit=3) == ["https://a.example/story?utm_source=1", "https://b.example/other"]
+
+
+def test_an_ignored_domain_matches_its_subdomains_however_the_host_is_spelled() -> None:
+    text = "<https://Ads.Example./x> <https://www.ads.example/y> <https://ads.example.org/z>"
+    assert links_in_text(text, ignore_domains=("ads.example",)) == ["https://ads.example.org/z"]

@@ -29,7 +29,7 @@ from handlers.bot import SlackBot
 from handlers.cards import Block, digest_card, escape, failure_notice, related_lines, repeat_notice, slack_link
 from handlers.command_text import HELP, NOT_SAVED, Command, CommandError, clip_word, parse_command
 from handlers.jobs import CommandJob
-from handlers.listeners.messages import GAVE_UP, permalink
+from handlers.listeners.messages import GAVE_UP, channel_card, permalink
 from handlers.membership import INVITE_ME, NOT_A_MEMBER
 from handlers.roundups import roundup_command
 
@@ -210,7 +210,7 @@ async def _recent(bot: SlackBot, channel: str, count: int) -> dict[str, Any]:
 
 async def _digest(bot: SlackBot, url: str, team: str, channel: str) -> dict[str, Any]:
     try:
-        digest = await bot.service.digest(url)
+        digest = await bot.digest(url)
     except DigestError as error:
         return {"text": failure_notice(url, str(error))}
     text, blocks = digest_card(digest, related=await bot.service.related(digest, team, channel))
@@ -219,7 +219,7 @@ async def _digest(bot: SlackBot, url: str, team: str, channel: str) -> dict[str,
 
 async def _related(bot: SlackBot, url: str, team: str, channel: str) -> dict[str, Any]:
     try:
-        digest = await bot.service.digest(url)
+        digest = await bot.digest(url)
     except DigestError as error:
         return {"text": failure_notice(url, str(error))}
     hits = await bot.service.related(digest, team, channel)
@@ -247,7 +247,7 @@ async def share_to_channel(body: dict[str, Any], team_id: str, bot: SlackBot) ->
     channel = body.get("channel", {}).get("id") or body.get("container", {}).get("channel_id")
     user = body["user"]["id"]
     try:
-        digest = await bot.service.digest(url)
+        digest = await bot.digest(url)
     except DigestError as error:  # told at the response_url: chat.postEphemeral fails where I am not a member
         await respond_later(bot, str(body.get("response_url", "")), {"text": failure_notice(url, str(error))})
         return
@@ -258,7 +258,7 @@ async def share_to_channel(body: dict[str, Any], team_id: str, bot: SlackBot) ->
     claimed = first is None and await store.events.first_time(claim)
     if claimed:
         try:
-            ts = await post_shared_card(digest, channel, user, bot)
+            ts = await post_shared_card(digest, channel, user, team_id, bot)
         except Exception as error:
             await store.events.forget(claim)  # nothing was posted: the next click (once I'm invited) shares it
             if not isinstance(error, SlackApiError):
@@ -276,9 +276,9 @@ async def share_to_channel(body: dict[str, Any], team_id: str, bot: SlackBot) ->
     await replace_answer(bot, body.get("response_url"), note)
 
 
-async def post_shared_card(digest: Digest, channel: str, user: str, bot: SlackBot) -> str:
-    """The card, posted for everyone in `channel` as `user`'s share; its ts."""
-    text, blocks = digest_card(digest, shared_by=user)
+async def post_shared_card(digest: Digest, channel: str, user: str, team_id: str, bot: SlackBot) -> str:
+    """The card a paste would give, posted for everyone in `channel` as `user`'s share; its ts."""
+    text, blocks = await channel_card(digest, bot, team_id, channel, user)
     posted = await bot.client.chat_postMessage(
         channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
     )

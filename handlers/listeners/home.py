@@ -89,6 +89,14 @@ def latest_sections(shares: list[Share]) -> list[Block]:
     return [section(text) for text in texts]
 
 
+def latest_by_article(shares: list[Share]) -> list[Share]:
+    """Newest first, each article once: shared in two of the user's channels, it is listed at its latest share."""
+    latest: dict[str, Share] = {}
+    for share in sorted(shares, key=lambda share: share.shared_at, reverse=True):
+        latest.setdefault(share.canonical_url, share)
+    return list(latest.values())
+
+
 async def home_view(
     user_id: str, client: AsyncWebClient, service: DigestService, note: str | None = None
 ) -> dict[str, Any]:
@@ -96,11 +104,10 @@ async def home_view(
     store = service.store
     channels = await user_channels(client, user_id)
     shares = [share for channel in channels for share in await store.channels.recent(channel, LATEST)]
-    shares.sort(key=lambda share: share.shared_at, reverse=True)
     blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": "digestbot"}}]
     if note:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f":warning: {note}"}]})
-    blocks += latest_sections(shares[:LATEST])
+    blocks += latest_sections(latest_by_article(shares)[:LATEST])
     if channels:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "*Your channels*"}})
     for channel in channels:

@@ -25,11 +25,12 @@ from bot.errors import DigestError
 from bot.memory.channels import Share
 from bot.memory.keys import url_hash
 from bot.memory.store import Store
+from bot.models import Digest
 from bot.pipeline.urls import canonicalize, domain
 from bot.runtime.metrics import DIGEST_SECONDS, DIGESTS, EVENTS_DUPLICATE, EVENTS_RECEIVED
 from bot.runtime.queue import MAX_DELIVERIES
 from handlers.bot import SlackBot
-from handlers.cards import digest_card, failure_notice, repeat_notice
+from handlers.cards import Block, digest_card, failure_notice, repeat_notice
 from handlers.jobs import MessageJob, UnfurlJob
 from handlers.links import comment_without_links, links_in_text, mentioned_users
 from handlers.settings import SlackSettings
@@ -41,8 +42,10 @@ WORKING_AFTER_S = 1.0  # a reply quicker than this needs no "working on it" sign
 # Each sign costs a reactions.add (Slack's Tier 3, ~50/min) and a reactions.remove (Tier 2, ~20/min) per
 # workspace: past this many a minute the sign is skipped rather than queued behind Slack's rate limit.
 SIGNS_PER_MINUTE = 20
-# Message subtypes that are a person sharing something; edits, deletions, joins and bot posts are not.
+# Message subtypes that are a person sharing something; deletions, joins and bot posts are not. An edit
+# (EDITED) is its edited message, which has one of these subtypes too.
 PERSON_SUBTYPES = (None, "thread_broadcast", "file_share", "me_message")
+EDITED = "message_changed"
 GAVE_UP = f"something on my side failed {MAX_DELIVERIES} times in a row, so I gave up. `/digest` it to try again."
 
 
@@ -53,9 +56,20 @@ def register(app: AsyncApp) -> None:
     async def on_message(event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext) -> None:
         EVENTS_RECEIVED.labels("message").inc()
         bot: SlackBot = context["bot"]
-        if links_to_digest(event, bot.settings):
-            job = MessageJob(team_id=body.get("team_id", ""), event_id=body.get("event_id", ""), event=event)
+        shared = as_shared(event)
+        if links_to_digest(shared, bot.settings):
+            job = MessageJob(team_id=body.get("team_id", ""), event_id=body.get("event_id", ""), event=shared)
             await queue_job(bot, job, lambda: run_message(job, bot))
+
+
+def as_shared(event: dict[str, Any]) -> dict[str, Any]:
+    """The message as the bot reads it. An edit is the edited message (its ts, thread, user and new text, in its
+    channel), with the text before the edit as "previous_text": only the links the edit added are new."""
+    if event.get("subtype") != EDITED:
+        return event
+    message, before = event.get("message") or {}, event.get("previous_message") or {}
+    where = {"channel": event.get("channel"), "channel_type": event.get("channel_type", "channel")}
+    return {**message, **where, "previous_text": before.get("text", "")}
 
 
 def is_from_person(event: dict[str, Any]) -> bool:
@@ -68,11 +82,19 @@ def is_private(event: dict[str, Any]) -> bool:
 
 
 def shared_at(event: dict[str, Any]) -> datetime:
-    return datetime.fromtimestamp(float(event["ts"]), UTC)
+    # A link an edit added was shared when the edit was made (a roundup since then lists it).
+    edited = event.get("edited") if "previous_text" in event else None
+    return datetime.fromtimestamp(float((edited or {}).get("ts") or event["ts"]), UTC)
 
 
 def wanted_links(event: dict[str, Any], settings: SlackSettings) -> list[str]:
-    return links_in_text(event.get("text", ""), settings.ignored_domains(), settings.max_links_per_message)
+    """The message's links to digest; of an edited one, those its text did not have before the edit (a link that
+    came back after an edit took it out is then skipped: see answered_before)."""
+    links = links_in_text(event.get("text", ""), settings.ignored_domains(), settings.max_links_per_message)
+    if "previous_text" not in event:
+        return links
+    before = {canonicalize(url) for url in links_in_text(event["previous_text"], limit=None)}
+    return [url for url in links if canonicalize(url) not in before]
 
 
 def links_to_digest(event: dict[str, Any], settings: SlackSettings) -> list[str]:
@@ -234,6 +256,16 @@ async def reply_if_repeat(canonical_url: str, event: dict[str, Any], bot: SlackB
     return True
 
 
+async def answered_before(canonical_url: str, event: dict[str, Any], bot: SlackBot) -> bool:
+    """Whether an earlier version of this edited message shared the link, so its reply went out then: a link put
+    back after an edit took it out, once the reply's done mark has expired. (This edit's own job, run again, finds
+    its own share, dated by this edit, and still owes the card.)"""
+    if "previous_text" not in event:
+        return False
+    first = await bot.service.store.channels.first_share(event["channel"], canonical_url)
+    return first is not None and first.ts == event["ts"] and first.shared_at < shared_at(event)
+
+
 async def say_repeat(first: Share, reply: Reply) -> None:
     # Looked up only now: most links are never repeated, so the first share's post skips this Slack call.
     client = reply.bot.client
@@ -243,18 +275,20 @@ async def say_repeat(first: Share, reply: Reply) -> None:
 
 
 async def handle_link(url: str, job: MessageJob, bot: SlackBot, reply: Reply, repeats: bool) -> str:
-    """Digest one link and post its reply; the outcome ("ok", "repeat", "failed_<reason>") is returned.
+    """Digest one link and post its reply; the outcome ("ok", "repeat", "answered", "failed_<reason>") is returned.
 
     `repeats`: the channel wants a short note instead of a second card for a link it saw before.
     """
     event, service = job.event, bot.service
     channel, ts = event["channel"], event["ts"]
     canonical_url = canonicalize(url)
+    if await answered_before(canonical_url, event, bot):
+        return "answered"
     if repeats and await reply_if_repeat(canonical_url, event, bot, reply):
         return "repeat"
     try:
         with DIGEST_SECONDS.time():
-            digest = await service.digest(url)
+            digest = await bot.digest(url)
     except DigestError as error:
         DIGESTS.labels(f"failed_{error.reason}").inc()
         await reply.say(failure_notice(url, str(error)))
@@ -263,7 +297,9 @@ async def handle_link(url: str, job: MessageJob, bot: SlackBot, reply: Reply, re
     moved = digest.canonical_url != canonical_url
     if repeats and moved and await reply_if_repeat(digest.canonical_url, event, bot, reply):
         return "repeat"
-    related = await service.related(digest, job.team_id, channel)
+    said = event.get("text", "")
+    comment = comment_without_links(said, await bot.names.names(mentioned_users(said)))
+    text, blocks = await channel_card(digest, bot, job.team_id, channel, event["user"], comment)
     share = Share(
         team_id=job.team_id,
         channel_id=channel,
@@ -280,10 +316,16 @@ async def handle_link(url: str, job: MessageJob, bot: SlackBot, reply: Reply, re
     if repeats and not remembered.is_first:
         await say_repeat(remembered.first, reply)
         return "repeat"
-    said = event.get("text", "")
-    comment = comment_without_links(said, await bot.names.names(mentioned_users(said)))
-    text, blocks = digest_card(digest, shared_by=event["user"], comment=comment, related=related)
     if card_ts := await reply.say(text, blocks):
         await service.store.channels.note_card(channel, digest.canonical_url, card_ts)
     DIGESTS.labels("ok").inc()
     return "ok"
+
+
+async def channel_card(
+    digest: Digest, bot: SlackBot, team_id: str, channel: str, user: str, comment: str = ""
+) -> tuple[str, list[Block]]:
+    """The card for everyone in `channel`, `user`'s share of the link, whether pasted or shared with the button: its
+    related reading is what that channel may see (a private channel's links only there)."""
+    related = await bot.service.related(digest, team_id, channel)
+    return digest_card(digest, shared_by=user, comment=comment, related=related)

@@ -44,7 +44,7 @@ async def run_unfurl(job: UnfurlJob, bot: SlackBot) -> None:
     unfurls: dict[str, Any] = {}
     for link in links:
         try:
-            digest = await bot.service.digest(link["url"])
+            digest = await bot.digest(link["url"])
         except DigestError:
             continue
         _, blocks = digest_card(digest)
