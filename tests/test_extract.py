@@ -843,3 +843,27 @@ def test_an_ingredient_the_story_mentions_in_passing_is_still_listed() -> None:
     script = f"<script type='application/ld+json'>{json.dumps(recipe)}</script>"
     page = f"<html><head><title>Lemon cake</title>{script}</head><body><article><h1>Lemon cake</h1><p>{story}</p>"
     assert "- salt" in extract_article(page + "</article></body></html>").paragraphs
+
+
+_WRAPPED = [
+    "The council approved the plan for new bike lanes on Monday, and the vote was\n"
+    "unanimous after a long debate about parking on the main roads of the old town.",
+    "Residents had asked for safer streets for almost a decade, according to a survey\n"
+    "published by the local newspaper last year, and shop owners feared for their trade.",
+    "The plan also includes wider pavements and forty new crossings near schools.<br>Critics say\n"
+    "the budget of twelve million euros is far too small for such an ambitious project.",
+]
+
+
+def test_a_line_wrap_in_the_source_of_a_paragraph_with_a_line_break_is_no_paragraph_end() -> None:
+    # trafilatura keeps a paragraph's source wraps where the paragraph holds a <br>: only the <br> ends a line
+    html = f"""<html><body><article><h1>Bike lanes</h1><p><strong>1. The plan</strong><br>{_WRAPPED[0]}</p>
+    <p>{_WRAPPED[1]}</p><p>{_WRAPPED[2]}</p></article></body></html>"""
+    lines = [" ".join(text.split()) for text in "<br>".join(_WRAPPED).split("<br>")]
+    assert extract_article(html, None).paragraphs == ["1. The plan", *lines]
+
+
+def test_code_keeps_its_lines() -> None:
+    code = "def total(items):\n    return sum(items)"
+    html = f"<html><body><article><h1>Sums</h1><p>{' '.join(_WRAPPED[:2])}</p><pre><code>{code}</code></pre></article>"
+    assert extract_article(f"{html}</body></html>", None).paragraphs[-2:] == ["def total(items):", "return sum(items)"]

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import html as html_lib
 import logging
+import re
 from collections.abc import Iterable
 
 import lxml.html
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
+from trafilatura.xml import xmltotxt
 
 from bot.pipeline.extract.lines import WORDS, clean_lines
 from bot.pipeline.metadata import article_json_ld, element_text, parse_html, squash
@@ -108,10 +110,26 @@ def _trafilatura(page: str | HtmlElement, url: str | None, fast: bool) -> tuple[
         return [], [], []
     if doc is None or doc.body is None:
         return [], [], []
-    lines = [line.strip() for line in (doc.text or "").splitlines() if line.strip()]
+    lines = [line.strip() for line in _plain_text(doc.body).splitlines() if line.strip()]
     h1s = [element_text(el) for el in doc.body.iter("head") if el.get("rend") == "h1"]
     quotes = [element_text(el) for el in doc.body.iter("quote")]
     return lines, h1s, quotes
+
+
+# a line wrap in the page's source, with the indentation around it
+_SOURCE_WRAP = re.compile(r"[ \t\r]*\n\s*")
+
+
+def _plain_text(body: etree._Element) -> str:
+    """trafilatura's text of its result, one line a block or <br>. trafilatura keeps the source's line wraps inside
+    a paragraph holding a <br> (<lb/>), and a wrap is no paragraph end: outside code, a wrap is a space."""
+    in_code = {el for code in body.iter("code") for el in code.iter()}
+    for el in body.iter():
+        if el.text and "\n" in el.text and el not in in_code:
+            el.text = _SOURCE_WRAP.sub(" ", el.text)
+        if el.tail and "\n" in el.tail and el.getparent() not in in_code:
+            el.tail = _SOURCE_WRAP.sub(" ", el.tail)
+    return xmltotxt(body, include_formatting=False)
 
 
 def _readability(html: str) -> list[str]:
