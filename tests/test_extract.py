@@ -867,3 +867,26 @@ def test_code_keeps_its_lines() -> None:
     code = "def total(items):\n    return sum(items)"
     html = f"<html><body><article><h1>Sums</h1><p>{' '.join(_WRAPPED[:2])}</p><pre><code>{code}</code></pre></article>"
     assert extract_article(f"{html}</body></html>", None).paragraphs[-2:] == ["def total(items):", "return sum(items)"]
+
+
+_LINKED = ("The teams were in the news again on Monday, as the league decided {} in Pittsburgh from a late kickoff to "
+           "an early start, the second change of the season.")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "wrapper",
+    ['<span class="link">{}</span>', '<span class="text-bottom">{}</span>', '<span style="border:0">{}</span>'],
+)
+def test_words_of_a_link_inside_a_sentence_stay_in_the_text(wrapper: str) -> None:
+    # trafilatura's precision mode prunes such wrappers as page chrome, words and all
+    link = wrapper.format("<a href='/flex'>to move the teams' rematch</a>")
+    html = f"""<html><body><article><h1>The rematch</h1><p>{" ".join(_WRAPPED[:2])}</p>
+    <p>{_LINKED.format(link)}</p><p>{_WRAPPED[1]}</p></article></body></html>"""
+    assert _LINKED.format("to move the teams' rematch") in extract_article(html, None).paragraphs
+
+
+def test_a_link_wrapper_standing_alone_in_its_paragraph_is_still_pruned() -> None:
+    html = f"""<html><body><article><h1>The rematch</h1><p>{" ".join(_WRAPPED[:2])}</p>
+    <p>Also: <span class="link"><a href="/deals">See our Black Friday coverage</a></span></p><p>{_WRAPPED[1]}</p>
+    </article></body></html>"""
+    assert "Black Friday" not in extract_article(html, None).text

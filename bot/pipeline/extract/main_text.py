@@ -46,6 +46,8 @@ def main_text(html: str, url: str | None, tree: HtmlElement | None, titles: list
     """(paragraphs, trafilatura's quote texts), escalating from the cheapest pass that looks complete."""
     paragraph_chars = paragraph_text_length(tree) if tree is not None else 0
     page = _trafilatura_input(html, tree)
+    if tree is not None:
+        _unwrap_inline_wrappers(tree)
     lines, h1s, quotes = _trafilatura(page, url, fast=True)
     best = clean_lines(lines, titles + h1s)
     if _text_length(best) >= MIN_TEXT and paragraph_chars < _FULL_PASS_RATIO * _text_length(best):
@@ -99,6 +101,35 @@ def _trafilatura_input(html: str, tree: HtmlElement | None) -> str | HtmlElement
     if tree is not None and ("html" in html[:50].lower() or len(tree) >= 2):
         return tree
     return html
+
+
+# <span>s that trafilatura's precision mode prunes as page chrome (its PRECISION_DISCARD_XPATH): a class or id token
+# "link", one that starts or ends with "bottom", a border in the style; the XPath finds candidates, the regex decides
+_PRUNED_SPANS = etree.XPath(
+    "//p//span[contains(@class, 'link') or contains(@class, 'bottom') or contains(@id, 'link')"
+    " or contains(@id, 'bottom') or contains(@style, 'border')]"
+)
+_PRUNED_NAME = re.compile(r"(?:^|\s)(?:link(?:\s|$)|bottom)|bottom(?:\s|$)")
+_WORD = re.compile(r"\w")
+
+
+def _unwrap_inline_wrappers(tree: HtmlElement) -> None:
+    """Unwraps the <span>s inside a sentence that trafilatura's precision mode would prune with their words (a link
+    wrapped in <span class="link">): a quote of that sentence would lack them. Only a span with words right before
+    and after it in its paragraph: one standing alone ("Also: See our coverage", "Learn more.") may be a promo."""
+    for span in _PRUNED_SPANS(tree):
+        names = f"{span.get('id') or ''} {span.get('class') or ''}"
+        pruned = _PRUNED_NAME.search(names) or "border" in (span.get("style") or "")
+        if pruned and _WORD.search(span.tail or "") and _WORD.search(_text_before(span)):
+            span.drop_tag()
+
+
+def _text_before(el: HtmlElement) -> str:
+    previous = el.getprevious()
+    if previous is not None:
+        return previous.text_content() + (previous.tail or "")
+    parent = el.getparent()
+    return (parent.text if parent is not None else None) or ""
 
 
 def _trafilatura(page: str | HtmlElement, url: str | None, fast: bool) -> tuple[list[str], list[str], list[str]]:
