@@ -890,3 +890,41 @@ def test_a_link_wrapper_standing_alone_in_its_paragraph_is_still_pruned() -> Non
     <p>Also: <span class="link"><a href="/deals">See our Black Friday coverage</a></span></p><p>{_WRAPPED[1]}</p>
     </article></body></html>"""
     assert "Black Friday" not in extract_article(html, None).text
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "A você que chegou até aqui, agradecemos muito por valorizar nosso conteúdo. Ao contrário da mídia "
+        "corporativa, o Jornal 99 e a TV 99 se financiam por meio da sua própria comunidade de leitores e "
+        "telespectadores. Você pode apoiar a TV 99 e o site Jornal 99 de diversas formas. Veja como.",
+        "Assine o 99, apoie por Pix, inscreva-se na TV 99 e assista:",
+        "This shop has been compensated by #SomeAgency and its advertiser. All opinions are mine alone. #Summer #ad",
+        "Hinweis: Die folgenden Bilder und Texte unterliegen einem voll-Copyright und dürfen nicht kopiert werden! "
+        "Ausnahmen nur mit persönlicher Erlaubnis!",
+    ],
+)
+def test_a_publisher_s_notice_leaves_the_text(notice: str) -> None:
+    assert clean_lines([notice, _COUNCIL], []) == [_COUNCIL]
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "Ao contrário da mídia corporativa, o jornal se financia com anúncios do governo, segundo o relatório.",
+        "The images in the exhibition are subject to a long dispute over copyright between the two museums.",
+        "Critics said that all opinions are welcome at the hearing, but only residents may speak.",
+    ],
+)
+def test_prose_about_funding_copyright_or_opinions_stays(prose: str) -> None:
+    assert clean_lines([prose, _COUNCIL], []) == [prose, _COUNCIL]
+
+
+def test_a_credited_caption_beside_a_picture_in_a_box_named_for_it_leaves_the_text() -> None:
+    caption = "Decision: while the visitors' captain turns away, the hosts celebrate their second goal."
+    box = f'<div class="image"><img src="/a.jpg"><div><p>{caption}<br>Foto: City-Press</p></div></div>'
+    steps = '<div class="img-wrap"><img src="/b.jpg"><p>Tighten the valve by hand so that it sits well.</p></div>'
+    html = f"<html><body><article><h1>Semi-final</h1>{box}<p>{_COUNCIL}</p>{steps}<p>{_WRAPPED[1]}</p></article>"
+    text = extract_article(f"{html}</body></html>", None).text
+    assert caption not in text and "City-Press" not in text
+    assert "Tighten the valve" in text  # a box beside its picture without a credit: a tutorial's step stays
