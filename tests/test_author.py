@@ -764,3 +764,20 @@ def test_the_marked_bylines_are_scanned_once_when_they_name_the_writer(monkeypat
     monkeypatch.setattr(author, "marked_bylines", lambda tree: scans.append(tree) or scan(tree))
     assert author_of('<p class="byline">By Jane Doe and John Roe</p>') == "Jane Doe and John Roe"
     assert len(scans) == 1
+
+
+def test_a_menu_s_section_opening_with_a_byline_word_is_no_author() -> None:
+    menu = '<nav><ul><li><a href="/essay/">Essay</a></li><li><a href="/by-invitation/"><span>By Invitation</span></a>'
+    page = f"<html><body>{menu}</li></ul></nav><article><h1>Budget</h1>{PROSE}</article></body></html>"
+    assert extract_metadata(page, None).author is None
+    # a byline set in a sidebar is still read where the article has none
+    aside = '</article><aside class="sidebar"><p>By Jane Doe</p></aside>'
+    assert extract_metadata(page.replace("</article>", aside), None).author == "Jane Doe"
+
+
+def test_a_related_article_s_byline_is_never_the_author() -> None:
+    # where the article names no writer (its publisher signs it), the last resort is no teaser of another article
+    related = '<div class="layout-related-articles"><h3><a href="/other">Other story</a></h3><p>By Jane Doe</p></div>'
+    assert extract_metadata(article("").replace("</article>", f"</article>{related}"), None).author is None
+    teaser = related.replace("layout-related-articles", "teaser")  # a teaser elsewhere stays a last resort
+    assert extract_metadata(article("").replace("</article>", f"</article>{teaser}"), None).author == "Jane Doe"

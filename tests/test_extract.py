@@ -843,3 +843,88 @@ def test_an_ingredient_the_story_mentions_in_passing_is_still_listed() -> None:
     script = f"<script type='application/ld+json'>{json.dumps(recipe)}</script>"
     page = f"<html><head><title>Lemon cake</title>{script}</head><body><article><h1>Lemon cake</h1><p>{story}</p>"
     assert "- salt" in extract_article(page + "</article></body></html>").paragraphs
+
+
+_WRAPPED = [
+    "The council approved the plan for new bike lanes on Monday, and the vote was\n"
+    "unanimous after a long debate about parking on the main roads of the old town.",
+    "Residents had asked for safer streets for almost a decade, according to a survey\n"
+    "published by the local newspaper last year, and shop owners feared for their trade.",
+    "The plan also includes wider pavements and forty new crossings near schools.<br>Critics say\n"
+    "the budget of twelve million euros is far too small for such an ambitious project.",
+]
+
+
+def test_a_line_wrap_in_the_source_of_a_paragraph_with_a_line_break_is_no_paragraph_end() -> None:
+    # trafilatura keeps a paragraph's source wraps where the paragraph holds a <br>: only the <br> ends a line
+    html = f"""<html><body><article><h1>Bike lanes</h1><p><strong>1. The plan</strong><br>{_WRAPPED[0]}</p>
+    <p>{_WRAPPED[1]}</p><p>{_WRAPPED[2]}</p></article></body></html>"""
+    lines = [" ".join(text.split()) for text in "<br>".join(_WRAPPED).split("<br>")]
+    assert extract_article(html, None).paragraphs == ["1. The plan", *lines]
+
+
+def test_code_keeps_its_lines() -> None:
+    code = "def total(items):\n    return sum(items)"
+    html = f"<html><body><article><h1>Sums</h1><p>{' '.join(_WRAPPED[:2])}</p><pre><code>{code}</code></pre></article>"
+    assert extract_article(f"{html}</body></html>", None).paragraphs[-2:] == ["def total(items):", "return sum(items)"]
+
+
+_LINKED = ("The teams were in the news again on Monday, as the league decided {} in Pittsburgh from a late kickoff to "
+           "an early start, the second change of the season.")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "wrapper",
+    ['<span class="link">{}</span>', '<span class="text-bottom">{}</span>', '<span style="border:0">{}</span>'],
+)
+def test_words_of_a_link_inside_a_sentence_stay_in_the_text(wrapper: str) -> None:
+    # trafilatura's precision mode prunes such wrappers as page chrome, words and all
+    link = wrapper.format("<a href='/flex'>to move the teams' rematch</a>")
+    html = f"""<html><body><article><h1>The rematch</h1><p>{" ".join(_WRAPPED[:2])}</p>
+    <p>{_LINKED.format(link)}</p><p>{_WRAPPED[1]}</p></article></body></html>"""
+    assert _LINKED.format("to move the teams' rematch") in extract_article(html, None).paragraphs
+
+
+def test_a_link_wrapper_standing_alone_in_its_paragraph_is_still_pruned() -> None:
+    html = f"""<html><body><article><h1>The rematch</h1><p>{" ".join(_WRAPPED[:2])}</p>
+    <p>Also: <span class="link"><a href="/deals">See our Black Friday coverage</a></span></p><p>{_WRAPPED[1]}</p>
+    </article></body></html>"""
+    assert "Black Friday" not in extract_article(html, None).text
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "A você que chegou até aqui, agradecemos muito por valorizar nosso conteúdo. Ao contrário da mídia "
+        "corporativa, o Jornal 99 e a TV 99 se financiam por meio da sua própria comunidade de leitores e "
+        "telespectadores. Você pode apoiar a TV 99 e o site Jornal 99 de diversas formas. Veja como.",
+        "Assine o 99, apoie por Pix, inscreva-se na TV 99 e assista:",
+        "This shop has been compensated by #SomeAgency and its advertiser. All opinions are mine alone. #Summer #ad",
+        "Hinweis: Die folgenden Bilder und Texte unterliegen einem voll-Copyright und dürfen nicht kopiert werden! "
+        "Ausnahmen nur mit persönlicher Erlaubnis!",
+    ],
+)
+def test_a_publisher_s_notice_leaves_the_text(notice: str) -> None:
+    assert clean_lines([notice, _COUNCIL], []) == [_COUNCIL]
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "Ao contrário da mídia corporativa, o jornal se financia com anúncios do governo, segundo o relatório.",
+        "The images in the exhibition are subject to a long dispute over copyright between the two museums.",
+        "Critics said that all opinions are welcome at the hearing, but only residents may speak.",
+    ],
+)
+def test_prose_about_funding_copyright_or_opinions_stays(prose: str) -> None:
+    assert clean_lines([prose, _COUNCIL], []) == [prose, _COUNCIL]
+
+
+def test_a_credited_caption_beside_a_picture_in_a_box_named_for_it_leaves_the_text() -> None:
+    caption = "Decision: while the visitors' captain turns away, the hosts celebrate their second goal."
+    box = f'<div class="image"><img src="/a.jpg"><div><p>{caption}<br>Foto: City-Press</p></div></div>'
+    steps = '<div class="img-wrap"><img src="/b.jpg"><p>Tighten the valve by hand so that it sits well.</p></div>'
+    html = f"<html><body><article><h1>Semi-final</h1>{box}<p>{_COUNCIL}</p>{steps}<p>{_WRAPPED[1]}</p></article>"
+    text = extract_article(f"{html}</body></html>", None).text
+    assert caption not in text and "City-Press" not in text
+    assert "Tighten the valve" in text  # a box beside its picture without a credit: a tutorial's step stays

@@ -674,3 +674,40 @@ def test_a_blank_canonical_leaves_the_choice_to_og_url() -> None:
     assert extract_metadata(page(head), "https://ex.com/story/1?utm_source=x&page=amp").canonical_url == (
         "https://ex.com/story/1"
     )
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("der Schreibstil - chadim.net - Webdesign", "der Schreibstil"),
+        ("example.org | Storm hits the coast", "Storm hits the coast"),
+        ("Node.js - Streams explained", "Node.js - Streams explained"),  # a name with a dot, not a domain
+    ],
+)
+def test_a_domain_name_in_the_title_is_the_site(title: str, expected: str) -> None:
+    assert clean_title(title, None, None) == expected
+
+
+_OPENING = "Leandra Lou schreibt über all die Themen, die echte Fashion Junkies bewegen, von A wie Abnehmen bis Z wie"
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        (
+            f"Der andere Modeblog jetzt auch zwischen Buchdeckeln. {_OPENING} Zicke",
+            "Der andere Modeblog jetzt auch zwischen Buchdeckeln",
+        ),
+        (
+            f"Why did the U.S. Senate vote against the bill? {_OPENING}",
+            "Why did the U.S. Senate vote against the bill?",
+        ),
+        # one long sentence, abbreviations included, stays whole
+        (
+            f"Sen. Warren and approx. two hundred people: {_OPENING}",
+            f"Sen. Warren and approx. two hundred people: {_OPENING}",
+        ),
+    ],
+)
+def test_a_long_title_running_into_a_second_sentence_keeps_its_first(title: str, expected: str) -> None:
+    assert extract_metadata(page(f"<title>{title}</title>"), None).title == expected

@@ -118,10 +118,16 @@ _FURNITURE_ANYWHERE = re.compile(
             r"ich bin damit einverstanden, dass mir externe inhalte|"
             r"(mit dem|beim) laden des (inhalts|videos|tweets|beitrags) akzeptieren sie|"
             r"(accept|enable) (cookies|consent) to (view|see|display|watch) this",
-            # an appeal for readers' money
-            r"apoie (o )?(nosso )?jornalismo|apoie (o|a|nosso|nossa) \S+$|support our journalism|"
+            # an appeal for readers' money ("apoie por Pix"; longer ones: _READERS_APPEAL)
+            r"apoie (o )?(nosso )?jornalismo|apoie (o|a|nosso|nossa) \S+$|support our journalism|apoie por pix|"
             r"^(please )?(help )?support (independent|quality|local) journalism|"
             r"unterstütze(n sie)? uns\b.{0,40}\b(monatlich|einmalig|spende|beitrag|abo)",
+            # a sponsored post's disclosure ("All opinions are mine alone. #ad")
+            r"(this (shop|post|review|article) (has been|was|is) (compensated|sponsored)|all opinions are (mine|my own|"
+            r"100% mine)|#(ad|sponsored|werbung|anzeige)$)|"
+            # a blog's notice that its pictures and texts may not be copied
+            r"(die folgenden|die hier gezeigten|alle|sämtliche|all) (bilder|texte|fotos|images|texts|photos)\b.{0,30}"
+            r"\b(unterliegen|are subject to|are protected by)\b.{0,20}(copyright|urheberrecht)|"
             # a post's meta line ("News date : 04/21/2022 Category : Press Releases"), its update stamp
             r"(date|datum|fecha|published|veröffentlicht)\b.{0,40}\b(category|kategorie|categoría|categoria|"
             r"catégorie|rubrik)\s*:|(last (modified|updated)|zuletzt (aktualisiert|geändert))\s*:",
@@ -129,6 +135,14 @@ _FURNITURE_ANYWHERE = re.compile(
     )
     + ")",
 )
+# A publisher's appeal for its readers' money, a paragraph of its own closing the article, told by how it says the
+# outlet is funded, addressing the reader ("Ao contrário da mídia corporativa, o Brasil 247 se financia por meio da sua
+# própria comunidade de leitores. Você pode apoiar ..."): often longer than the furniture lines
+_READERS_APPEAL = re.compile(
+    r"\bse financiam? (?:por meio|através) da (?:sua )?(?:própria )?comunidade de leitores"
+    r"|\b(?:we are|we're) (?:funded|financed) by (?:our )?readers"
+)
+_READERS_APPEAL_MAX_WORDS = 80
 # A notice to old browsers, opening a sentence of a short line ("Warning: your browser is not supported.", "Lade für
 # ein besseres Erlebnis einen neueren Browser herunter"); in an article's longer sentences about browsers, or after a
 # clause of one ("To update your browser, open the settings", "Experts agree: your browser is outdated if"), they stay.
@@ -228,6 +242,8 @@ def is_furniture(line: str) -> bool:
     words = len(line.split())
     lowered = line.lower()
     if words <= 40 and (_FURNITURE_LINE.match(lowered) or _FURNITURE_ANYWHERE.search(lowered)):
+        return True
+    if words <= _READERS_APPEAL_MAX_WORDS and _READERS_APPEAL.search(lowered):
         return True
     if words <= _OLD_BROWSER_NOTICE_MAX_WORDS and _OLD_BROWSER_NOTICE.match(lowered):
         return True

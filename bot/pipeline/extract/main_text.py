@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import html as html_lib
 import logging
+import re
 from collections.abc import Iterable
 
 import lxml.html
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
+from trafilatura.xml import xmltotxt
 
 from bot.pipeline.extract.lines import WORDS, clean_lines
 from bot.pipeline.metadata import article_json_ld, element_text, parse_html, squash
@@ -44,6 +46,8 @@ def main_text(html: str, url: str | None, tree: HtmlElement | None, titles: list
     """(paragraphs, trafilatura's quote texts), escalating from the cheapest pass that looks complete."""
     paragraph_chars = paragraph_text_length(tree) if tree is not None else 0
     page = _trafilatura_input(html, tree)
+    if tree is not None:
+        _unwrap_inline_wrappers(tree)
     lines, h1s, quotes = _trafilatura(page, url, fast=True)
     best = clean_lines(lines, titles + h1s)
     if _text_length(best) >= MIN_TEXT and paragraph_chars < _FULL_PASS_RATIO * _text_length(best):
@@ -99,6 +103,35 @@ def _trafilatura_input(html: str, tree: HtmlElement | None) -> str | HtmlElement
     return html
 
 
+# <span>s that trafilatura's precision mode prunes as page chrome (its PRECISION_DISCARD_XPATH): a class or id token
+# "link", one that starts or ends with "bottom", a border in the style; the XPath finds candidates, the regex decides
+_PRUNED_SPANS = etree.XPath(
+    "//p//span[contains(@class, 'link') or contains(@class, 'bottom') or contains(@id, 'link')"
+    " or contains(@id, 'bottom') or contains(@style, 'border')]"
+)
+_PRUNED_NAME = re.compile(r"(?:^|\s)(?:link(?:\s|$)|bottom)|bottom(?:\s|$)")
+_WORD = re.compile(r"\w")
+
+
+def _unwrap_inline_wrappers(tree: HtmlElement) -> None:
+    """Unwraps the <span>s inside a sentence that trafilatura's precision mode would prune with their words (a link
+    wrapped in <span class="link">): a quote of that sentence would lack them. Only a span with words right before
+    and after it in its paragraph: one standing alone ("Also: See our coverage", "Learn more.") may be a promo."""
+    for span in _PRUNED_SPANS(tree):
+        names = f"{span.get('id') or ''} {span.get('class') or ''}"
+        pruned = _PRUNED_NAME.search(names) or "border" in (span.get("style") or "")
+        if pruned and _WORD.search(span.tail or "") and _WORD.search(_text_before(span)):
+            span.drop_tag()
+
+
+def _text_before(el: HtmlElement) -> str:
+    previous = el.getprevious()
+    if previous is not None:
+        return previous.text_content() + (previous.tail or "")
+    parent = el.getparent()
+    return (parent.text if parent is not None else None) or ""
+
+
 def _trafilatura(page: str | HtmlElement, url: str | None, fast: bool) -> tuple[list[str], list[str], list[str]]:
     """(text lines, <h1> headings, quotes) as trafilatura sees the main content of a page or its parsed tree."""
     try:
@@ -108,10 +141,26 @@ def _trafilatura(page: str | HtmlElement, url: str | None, fast: bool) -> tuple[
         return [], [], []
     if doc is None or doc.body is None:
         return [], [], []
-    lines = [line.strip() for line in (doc.text or "").splitlines() if line.strip()]
+    lines = [line.strip() for line in _plain_text(doc.body).splitlines() if line.strip()]
     h1s = [element_text(el) for el in doc.body.iter("head") if el.get("rend") == "h1"]
     quotes = [element_text(el) for el in doc.body.iter("quote")]
     return lines, h1s, quotes
+
+
+# a line wrap in the page's source, with the indentation around it
+_SOURCE_WRAP = re.compile(r"[ \t\r]*\n\s*")
+
+
+def _plain_text(body: etree._Element) -> str:
+    """trafilatura's text of its result, one line a block or <br>. trafilatura keeps the source's line wraps inside
+    a paragraph holding a <br> (<lb/>), and a wrap is no paragraph end: outside code, a wrap is a space."""
+    in_code = {el for code in body.iter("code") for el in code.iter()}
+    for el in body.iter():
+        if el.text and "\n" in el.text and el not in in_code:
+            el.text = _SOURCE_WRAP.sub(" ", el.text)
+        if el.tail and "\n" in el.tail and el.getparent() not in in_code:
+            el.tail = _SOURCE_WRAP.sub(" ", el.tail)
+    return xmltotxt(body, include_formatting=False)
 
 
 def _readability(html: str) -> list[str]:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from lxml import etree
 from lxml.html import HtmlElement
 
-from bot.pipeline.metadata.areas import byline_area
+from bot.pipeline.metadata.areas import byline_area, in_menu
 from bot.pipeline.metadata.byline_lines import DATED_LINE, DATED_NAME, LINE_ENDS, byline_name, first_line
 from bot.pipeline.metadata.byline_words import AUTHOR_NOUNS, BYLINE_LABEL, BYLINE_PREFIX, BYLINE_WORDS, DESK_LABEL
 from bot.pipeline.metadata.markup import SCREEN_READER_ONLY, element_text, squash
@@ -82,6 +82,8 @@ def text_bylines(tree: HtmlElement) -> tuple[list[str], list[str]]:
                 continue  # a label alone, as a menu's "Authors" is
             text = f"{text.rstrip(':')}: {after}"
         area = byline_area(el)
+        if area == 1 and in_menu(el):  # a menu's section ("By Invitation") is no byline, even as a last resort
+            continue
         if len(text) <= MAX_BYLINE and area is not None and (name := byline_name(text)):
             found[area].append(name)
         if sum(map(len, found)) >= _MAX_TEXT_BYLINES:

@@ -51,6 +51,11 @@ _PAGE_HEADER = re.compile(r"(?<![a-z])(?:header|masthead|banner|top)(?![a-z])", 
 # A title part that is a time stamp ("06.11.2023, 11.41 Uhr") or an archive's name, not the headline.
 _STAMP = re.compile(r"^[\d\s.,:/-]+(?:uhr|h|am|pm)?$|^(?:blog )?archiv(?:e|es)?$", re.IGNORECASE)
 _TRUNCATED = ("...", "…")
+# Titles longer than this may hold a second sentence that is no headline's (the labelled one-sentence headlines of
+# the metadata set's tuning pages reach 175 characters; none longer than 150 holds a second sentence)
+_LONG_TITLE = 150
+_SENTENCE_END = re.compile(r"[.!?]\s+([^\W\d_])")
+_MIN_FIRST_SENTENCE = 30
 _WORD = re.compile(r"\w+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
@@ -63,7 +68,18 @@ def find_title(
     # a logo heading names the site where no metadata does
     site = site_name or next((element_text(el) for el in tree.iter("h1") if is_home_link(el)), None)
     cleaned = [clean_title(_untruncated(t, declared), site, url) for t in declared]
-    return _headline(tree, cleaned, site, url) or (cleaned[0] if cleaned else None)
+    title = _headline(tree, cleaned, site, url) or (cleaned[0] if cleaned else None)
+    return _first_sentence(title) if title and len(title) > _LONG_TITLE else title
+
+
+def _first_sentence(title: str) -> str:
+    """A title that runs on into a second sentence, the post's opening written into it (a blog's "Headline. Its
+    first lines over 200 characters"), cut to its first: a headline is one sentence."""
+    for end in _SENTENCE_END.finditer(title):
+        # after a word in lower case, not an abbreviation ("U.S.", "Sen."), and before a capital
+        if end.start() >= _MIN_FIRST_SENTENCE and title[end.start() - 3 : end.start()].islower() and end[1].isupper():
+            return title[: end.start() + (end[0][0] != ".")]  # a headline's own "?" or "!" stays
+    return title
 
 
 def _headline(tree: HtmlElement, declared: list[str], site_name: str | None, url: str | None) -> str | None:
@@ -158,6 +174,8 @@ def _is_site(part: str, site_name: str | None, url: str | None) -> bool:
         return False
     site = letters(site_name or "")
     if site and (key == site or key in site or site in key):
+        return True
+    if " " not in part.strip() and DOMAIN.search(part.strip()):  # a domain name ("chadim.net") names a site
         return True
     host = urlsplit(url).hostname if url else None
     if not host:
