@@ -360,6 +360,30 @@ def test_german_ordinals_before_a_noun_do_not_end_a_sentence_but_numbers_before_
     ]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Der Junge ist 10. Seine Mutter arbeitet in Berlin.",
+        "Die Inflation lag im Mai bei 7. Experten rechnen mit einem Rückgang.",
+        "Die Mannschaft gewann mit 3 zu 2. Trainer Müller lobte die Abwehr.",
+        "Sie belegte Rang 4. Siegerin wurde Anna Berger aus Wien.",
+        "Es ist ein Gericht, das er nicht mag. Seine Frau kocht es trotzdem.",
+    ],
+)
+def test_a_german_number_or_word_not_read_as_ordinal_or_abbreviation_ends_a_sentence(text: str) -> None:
+    assert len(split_sentences(text, "de")) == 2
+
+
+def test_german_ordinals_follow_an_article_and_abbreviations_that_are_words_are_capitalised() -> None:
+    text = "Mag. Huber kam zum 3. Mal. Vom 1. bis 3. Mai war Markt. Er kam am 19. Danach ging er."
+    assert split_sentences(text, "de") == [
+        "Mag. Huber kam zum 3. Mal.",
+        "Vom 1. bis 3. Mai war Markt.",
+        "Er kam am 19.",
+        "Danach ging er.",
+    ]
+
+
 def test_a_word_pointing_back_in_one_language_is_an_article_in_another() -> None:
     assert leans_on_context("Il consiglio ha votato contro il piano.", "it") is False
     assert leans_on_context("Il a refusé le plan du conseil.", "fr") is True

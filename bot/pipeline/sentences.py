@@ -38,9 +38,19 @@ _SENTENCE_OPENERS = _words(
 )
 _MONTHS_DE = _words("januar februar märz april mai juni juli august september oktober november dezember")
 # German abbreviations that never end a sentence ("geb. Müller", "Univ.-Prof. Huber", "im 19. Jh. gebaut").
-_ABBREVIATIONS_DE = _words("geb gest evt evtl lhstv jh jhd jhdt zzgl abzgl insb insbes sog bzgl hrsg mag ing dipl univ")
-# Words that open a German sentence after a number's dot: "Er wurde 19. Danach ...". Any other capitalised word
-# after a number of one or two digits is the noun an ordinal qualifies ("des 19. Jahrhunderts", "am 2. Spieltag").
+_ABBREVIATIONS_DE = _words("geb gest evt evtl lhstv jh jhd jhdt zzgl abzgl insb insbes sog bzgl hrsg")
+# Abbreviations that are also words ("das er nicht mag. Seine Frau ..."): abbreviations only as written capitalised
+# ("Mag. Huber", "Dipl. Ing.").
+_CAPITALISED_ABBREVIATIONS_DE = _words("Mag Ing Dipl Univ")
+# Words before an ordinal of one or two digits: articles, their contractions with a preposition, possessives ("des
+# 19. Jahrhunderts", "am 2. Spieltag", "bis zum 3. Mal", "seinem 80. Geburtstag"). After any other word a number's
+# dot ends the sentence ("Der Junge ist 10. Seine Mutter ...", "bei 7. Experten ...", "Rang 4. Siegerin ...").
+_BEFORE_ORDINAL_DE = _words(
+    """der die das des dem den ein eine einer eines einem einen am im zum zur vom beim ins ans aufs
+    jede jeder jedes jedem jeden sein seine seiner seines seinem seinen ihr ihre ihrer ihres ihrem ihren
+    mein meine meiner meines meinem meinen unser unsere unserer unseres unserem unseren"""
+)
+# Words that open a German sentence after a number's dot even after such a word: "Er kam am 19. Danach ...".
 _OPENERS_DE = _SENTENCE_OPENERS | _words(
     """den dem des einer eines einem einen ihr ihm man im am ins zum zur in an auf aus bei mit nach seit von vor zu
     für über unter um bis durch gegen ohne da dann danach damit dabei dort hier heute jetzt nun noch nur auch als
@@ -158,7 +168,7 @@ def _is_boundary(text: str, match: re.Match[str], language: str) -> bool:
     word = _word_before(text, match.start())
     if _in_capitals(next_word) and _opens_capitals_name(word, next_word):
         return False
-    return not _is_abbreviation(word, next_word.lower(), language)
+    return not _is_abbreviation(word, next_word.lower(), language, _word_before_word(text, match.start(), word))
 
 
 def _opens_capitals_name(word: str, next_word: str) -> bool:
@@ -188,7 +198,13 @@ def _word_before(text: str, dot: int) -> str:
     return text[start : dot + 1]
 
 
-def _is_abbreviation(word: str, next_word: str, language: str) -> bool:
+def _word_before_word(text: str, dot: int, word: str) -> str:
+    """The word before `word` (ending at `dot`), lower-cased without punctuation: "" at the text's start."""
+    before = text[: dot + 1 - len(word)].split()
+    return _NON_WORD.sub("", before[-1]).lower() if before else ""
+
+
+def _is_abbreviation(word: str, next_word: str, language: str, previous: str) -> bool:
     bare = word.lower().rstrip(".")
     if not bare:  # a lone " ." (as scraped DailyMail text has) ends the sentence
         return False
@@ -204,16 +220,20 @@ def _is_abbreviation(word: str, next_word: str, language: str) -> bool:
         return next_word[:1].isdigit()
     if bare in _SOFT or _ACRONYM.search(word):
         return next_word not in _SENTENCE_OPENERS
-    return language == "de" and _german_abbreviation(bare, next_word)
+    return language == "de" and _german_abbreviation(word, next_word, previous)
 
 
-def _german_abbreviation(bare: str, next_word: str) -> bool:
-    """A German abbreviation, or an ordinal ("am 3. Mai", "des 19. Jahrhunderts"): a number of one or two digits
-    before a word that does not open a sentence. Longer numbers (years, counts) end one."""
-    if bare in _ABBREVIATIONS_DE:
+def _german_abbreviation(word: str, next_word: str, previous: str) -> bool:
+    """A German abbreviation, or an ordinal: a number of one or two digits before a month ("bis 3. Mai"), or after
+    an article or the like before a word that does not open a sentence ("des 19. Jahrhunderts"). Longer numbers
+    (years, counts) end one."""
+    bare = word.rstrip(".")
+    if bare.lower() in _ABBREVIATIONS_DE or bare in _CAPITALISED_ABBREVIATIONS_DE:
         return True
-    word = _NON_WORD.sub("", next_word)
-    return bare.isdigit() and len(bare) <= 2 and (word in _MONTHS_DE or word not in _OPENERS_DE)
+    if not (bare.isdigit() and len(bare) <= 2):
+        return False
+    following = _NON_WORD.sub("", next_word)
+    return following in _MONTHS_DE or (previous in _BEFORE_ORDINAL_DE and following not in _OPENERS_DE)
 
 
 def leans_on_context(sentence: str, language: str | None = None) -> bool:
