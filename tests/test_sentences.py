@@ -197,6 +197,11 @@ def test_whitespace_is_normalised_and_empty_text_gives_nothing() -> None:
         ("Dahinter sitzt ein Mann mit Hut.", True),
         ("Darüber hinaus fehlt das Geld.", True),
         ("Das Ganze kostet deshalb mehr.", True),
+        ("Das ganze Land trauert um den Altkanzler.", False),
+        ("The former said he was innocent.", True),
+        ("The latter, however, refused to pay.", True),
+        ("The former president was charged on Tuesday.", False),
+        ("The latter half of the season starts in May.", False),
         ("Gefolgt vom Team aus Bayern.", True),
         ("Ja, der Gefrierpunkt liegt tiefer.", True),
         ("Nein, denn das Wasser ist salzig.", True),
@@ -382,6 +387,12 @@ def test_german_ordinals_follow_an_article_and_abbreviations_that_are_words_are_
         "Er kam am 19.",
         "Danach ging er.",
     ]
+
+
+def test_a_german_pointing_adverb_is_a_name_in_other_languages() -> None:
+    assert leans_on_context("Darin liegt das Problem.", "de") is True
+    assert leans_on_context("Darin Erstad was named head coach on Monday.", "en") is False
+    assert leans_on_context("Davon Kimble scored twice.", "en") is False
 
 
 def test_a_word_pointing_back_in_one_language_is_an_article_in_another() -> None:

@@ -87,17 +87,25 @@ _DANGLING_PHRASE = re.compile(
     r"|lo tanto|tanto)|aun así|a pesar de (?:eso|ello|esto)|en revanche|par conséquent|de plus(?=,)|en outre"
     r"|c'est pourquoi|d'ailleurs|malgré (?:cela|ça)|après (?:cela|ça)|no entanto|por isso|por outro lado|além disso"
     r"|apesar disso|depois disso|mesmo assim|trotz allem|im gegenteil"
-    # what was just said, as a whole or its follower: "Das Ganze kostet ...", "Gefolgt vom ...", "Followed by ..."
-    r"|das ganze|all (?:das|dies)|gefolgt vo[nm]|followed by|the (?:latter|former)"
+    # what was just said, as a whole or its follower: "All das ...", "Gefolgt vom ...", "Followed by ..."
+    r"|all (?:das|dies)|gefolgt vo[nm]|followed by"
     # someone of several just named ("Another wondered ...", "Others said ..."); not "Another storm hit ..."
     r"|(?:another|others) (?:said|says|wondered|asked|added|wrote|noted|replied|argued|suggested|commented)"
     # an answer to a question the sentence before asked: "Ja, der Gefrierpunkt ...", "Nein, denn ...", "No, ..."
     r"|(?:yes|no|yeah|nope|ja|nein|jein|oui|non|sí|sì|sim|não|nee)(?=\s*[,!–—]| denn\b))\b"
 )
+# Pronouns for one of two things just named, or for all of it: "The former said ...", "the latter, ...", "Das Ganze
+# kostet ...". Not the adjectives before a noun: "The former mayor ...", "The latter half ...", "Das ganze Land ...".
+_POINTING_PRONOUN = re.compile(
+    r"(?i:the (?:latter|former))(?=['’]s\b|\s*[,;:.!?]|\s*$|\s+[a-z]+ed\b|\s+(?:is|was|are|were|has|had|have|will"
+    r"|would|can|could|may|might|must|should|did|does|do|said|says|added|told|also|however|then|now|still|not)\b)"
+    r"|(?i:das ganze)(?!\s+[A-ZÄÖÜ])"
+)
 # German adverbs made of "da(r)" and a preposition point at something said before: "Dahinter sitzt ...", "Darüber
-# hinaus ...", "Davon ...". Not "Damit", a conjunction too ("Damit die Kinder sicher sind, ...").
+# hinaus ...", "Davon ...". Not "Damit", a conjunction too ("Damit die Kinder sicher sind, ..."). Only in German or
+# unstated text, as written at a sentence's start: elsewhere the word is a name ("Darin Erstad was named ...").
 _POINTING_ADVERB_DE = re.compile(
-    r"dar?(?:an|auf|aus|bei|durch|für|gegen|hinter|in|nach|neben|über|um|unter|von|vor|zu|zwischen)"
+    r"Dar?(?:an|auf|aus|bei|durch|für|gegen|hinter|in|nach|neben|über|um|unter|von|vor|zu|zwischen)"
 )
 # Words of _DANGLING that are a plain article in a language: the Italian "il" (the French "he"), the Portuguese "o"
 # (the Spanish "or").
@@ -240,14 +248,16 @@ def leans_on_context(sentence: str, language: str | None = None) -> bool:
     """The sentence starts mid-thought: lower case, or a word pointing back ("This", "He", "But" ...). In a text of
     known `language`, words that point back only in another language are left alone (the Italian "Il" is "The")."""
     first = sentence.lstrip(_QUOTE_MARKS)
-    word = _NON_WORD.split(first, maxsplit=1)[0].lower()
-    if word in _ARTICLES.get((language or "").lower()[:2], ()):
+    written = _NON_WORD.split(first, maxsplit=1)[0]
+    word = written.lower()
+    lang = (language or "").lower()[:2]
+    if word in _ARTICLES.get(lang, ()):
         return False
     if not first or first[0].islower():
         return True
-    if _DANGLING_PHRASE.match(first.lower()):
+    if _DANGLING_PHRASE.match(first.lower()) or _POINTING_PRONOUN.match(first):
         return True
-    if _POINTING_ADVERB_DE.fullmatch(word):
+    if lang in ("", "de") and _POINTING_ADVERB_DE.fullmatch(written):
         return True
     return word in _DANGLING and not quotes_first_person(sentence)
 
