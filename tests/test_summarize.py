@@ -8,6 +8,7 @@ import py3langid
 import pytest
 
 from bot.models import Article
+from bot.pipeline import summarize as summarize_module
 from bot.pipeline.sentences import split_sentences
 from bot.pipeline.summarize import is_boilerplate, summarize
 
@@ -293,3 +294,9 @@ def test_a_short_texts_summary_does_not_end_on_the_introduction_of_its_table() -
     )
     summary = summarize(Article(url="https://example.org/a", title="Mineralöl im November", text=text))
     assert summary and not any(sentence.endswith(":") for sentence in summary)
+
+
+def test_a_german_pointing_adverb_is_a_style_flaw_only_in_german_text() -> None:
+    # "Darin" opens a German sentence that points back; in English it is a name
+    assert summarize_module._style_flaws("Darin Erstad hit a home run for the Angels on Sunday.", "en") == 0
+    assert summarize_module._style_flaws("Darin liegt das eigentliche Problem der Stadt.", "de") == 1

@@ -169,7 +169,7 @@ def summarize(article: Article, max_sentences: int = 3) -> list[str]:
         return []
     # The title and the page's own description (often a standfirst) say what the article is about.
     topic = sentence_terms(f"{article.title or ''} {article.description or ''}")
-    scores = _scores(candidates, topic)
+    scores = _scores(candidates, topic, article.language)
     picked = _pick(candidates, scores, min(max_sentences, len(candidates)), article.language)
     return [c.text for c in sorted(picked, key=lambda c: c.index)]
 
@@ -296,7 +296,7 @@ def _figures(sentence: str) -> frozenset[str]:
     return frozenset(_FIGURES.findall(sentence))
 
 
-def _scores(candidates: list[_Candidate], topic: Terms) -> list[float]:
+def _scores(candidates: list[_Candidate], topic: Terms, language: str | None) -> list[float]:
     seen = Counter(term for c in candidates for term in c.terms.counts)
     # Words seen in one sentence only say nothing about the article's topic.
     centroid = Terms.of({term: n - 1 for term, n in seen.items() if n > 1})
@@ -305,7 +305,7 @@ def _scores(candidates: list[_Candidate], topic: Terms) -> list[float]:
         + CENTRALITY_WEIGHT * similarity(c.terms, centroid)
         + TITLE_WEIGHT * similarity(c.terms, topic)
         + _length_prior(word_count(c.text))
-        - STYLE_PENALTY * _style_flaws(c.text)
+        - STYLE_PENALTY * _style_flaws(c.text, language)
         for c in candidates
     ]
 
@@ -319,14 +319,14 @@ def _length_prior(size: int) -> float:
     return 0.0
 
 
-def _style_flaws(sentence: str) -> int:
+def _style_flaws(sentence: str, language: str | None) -> int:
     """Questions, photo captions and sentences leaning on a previous one make weak summary sentences.
 
     So does a quotation in the first person: it names its speaker, so it stands alone (a key quote), but it is
     the speaker's voice rather than the article's account.
     """
     question = sentence.rstrip("\"'”’»)").endswith(("?", "？"))
-    voice = leans_on_context(sentence) or quotes_first_person(sentence)
+    voice = leans_on_context(sentence, language) or quotes_first_person(sentence)
     return question + looks_like_caption(sentence) + voice
 
 
