@@ -928,3 +928,16 @@ def test_a_credited_caption_beside_a_picture_in_a_box_named_for_it_leaves_the_te
     text = extract_article(f"{html}</body></html>", None).text
     assert caption not in text and "City-Press" not in text
     assert "Tighten the valve" in text  # a box beside its picture without a credit: a tutorial's step stays
+
+
+_STANDFIRST = "Cycling has overtaken driving in the centre of the city for the first time, a survey of commuters shows."
+_LONG_QUESTION = "Why did the council wait so long to build protected lanes on the busiest streets of the city centre?"
+
+
+def test_a_standfirst_set_in_a_heading_is_prose_but_a_question_stays_a_heading() -> None:
+    body = "".join(f"<p>{line}</p>" for line in _WRAPPED)
+    html = f'<html><body><article><h1>Cycling overtakes driving</h1><h2 class="standfirst">{_STANDFIRST}</h2>'
+    html += f"<p>{_COUNCIL}</p>"
+    html += f"<h2>{_LONG_QUESTION}</h2>{body}</article></body></html>"
+    article = extract_article(html, None)
+    assert article.headings == [_LONG_QUESTION]
