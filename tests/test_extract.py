@@ -943,3 +943,13 @@ def test_a_standfirst_set_in_a_heading_is_prose_but_a_question_stays_a_heading()
     html += f"<h2>{_LONG_QUESTION}</h2>{body}</article></body></html>"
     article = extract_article(html, None)
     assert article.headings == [_LONG_QUESTION]
+
+
+def test_a_lead_beside_a_picture_with_a_credit_inside_its_sentence_stays() -> None:
+    lead = "The council approved the budget on Monday (photo: council press office) after three weeks of debate."
+    caption = "The mayor speaks to reporters outside city hall after the vote on Monday. Photo: John Smith"
+    boxes = f'<div class="image"><img src="/a.jpg"><p>{lead}</p></div><p>{_COUNCIL}</p>'
+    boxes += f'<div class="image"><img src="/b.jpg"><p>{caption}</p></div>'
+    html = f"<html><body><article><h1>Budget</h1>{boxes}<p>{_WRAPPED[0]}</p><p>{_WRAPPED[1]}</p></article>"
+    text = extract_article(f"{html}</body></html>", None).text
+    assert lead in text and "John Smith" not in text
