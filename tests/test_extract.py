@@ -863,10 +863,12 @@ def test_a_line_wrap_in_the_source_of_a_paragraph_with_a_line_break_is_no_paragr
     assert extract_article(html, None).paragraphs == ["1. The plan", *lines]
 
 
-def test_code_keeps_its_lines() -> None:
-    code = "def total(items):\n    return sum(items)"
-    html = f"<html><body><article><h1>Sums</h1><p>{' '.join(_WRAPPED[:2])}</p><pre><code>{code}</code></pre></article>"
-    assert extract_article(f"{html}</body></html>", None).paragraphs[-2:] == ["def total(items):", "return sum(items)"]
+@pytest.mark.parametrize("block", ["<pre><code>{}</code></pre>", "<pre>{}</pre>"])  # a bare <pre> is code too
+def test_code_keeps_its_lines(block: str) -> None:
+    # a paragraph with a <br> (_WRAPPED[2]) makes trafilatura keep the page's source wraps, joined outside code
+    code = block.format("total = sum(items)\n  print(total)")
+    html = f"<html><body><article><h1>Sums</h1><p>{' '.join(_WRAPPED[:2])}</p><p>{_WRAPPED[2]}</p>{code}</article>"
+    assert extract_article(f"{html}</body></html>", None).paragraphs[-2:] == ["total = sum(items)", "print(total)"]
 
 
 _LINKED = ("The teams were in the news again on Monday, as the league decided {} in Pittsburgh from a late kickoff to "
@@ -928,3 +930,26 @@ def test_a_credited_caption_beside_a_picture_in_a_box_named_for_it_leaves_the_te
     text = extract_article(f"{html}</body></html>", None).text
     assert caption not in text and "City-Press" not in text
     assert "Tighten the valve" in text  # a box beside its picture without a credit: a tutorial's step stays
+
+
+_STANDFIRST = "Cycling has overtaken driving in the centre of the city for the first time, a survey of commuters shows."
+_LONG_QUESTION = "Why did the council wait so long to build protected lanes on the busiest streets of the city centre?"
+
+
+def test_a_standfirst_set_in_a_heading_is_prose_but_a_question_stays_a_heading() -> None:
+    body = "".join(f"<p>{line}</p>" for line in _WRAPPED)
+    html = f'<html><body><article><h1>Cycling overtakes driving</h1><h2 class="standfirst">{_STANDFIRST}</h2>'
+    html += f"<p>{_COUNCIL}</p>"
+    html += f"<h2>{_LONG_QUESTION}</h2>{body}</article></body></html>"
+    article = extract_article(html, None)
+    assert article.headings == [_LONG_QUESTION]
+
+
+def test_a_lead_beside_a_picture_with_a_credit_inside_its_sentence_stays() -> None:
+    lead = "The council approved the budget on Monday (photo: council press office) after three weeks of debate."
+    caption = "The mayor speaks to reporters outside city hall after the vote on Monday. Photo: John Smith"
+    boxes = f'<div class="image"><img src="/a.jpg"><p>{lead}</p></div><p>{_COUNCIL}</p>'
+    boxes += f'<div class="image"><img src="/b.jpg"><p>{caption}</p></div>'
+    html = f"<html><body><article><h1>Budget</h1>{boxes}<p>{_WRAPPED[0]}</p><p>{_WRAPPED[1]}</p></article>"
+    text = extract_article(f"{html}</body></html>", None).text
+    assert lead in text and "John Smith" not in text

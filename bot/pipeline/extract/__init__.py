@@ -79,6 +79,9 @@ def extract_page(html: str, url: str | None, max_chars: int) -> Article:
 
 
 def _headings(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
-    """The paragraphs that are the text of a heading element of the page."""
+    """The paragraphs that are the text of a heading element of the page, bar the story's prose set in one: a full
+    sentence ending in a full stop (a standfirst in an <h2>). A question stays a heading, however long: a section's
+    title asks what its text answers."""
     texts = {squash("".join(el.itertext())) for el in tree.iter(*_HEADINGS)}
-    return [paragraph for paragraph in paragraphs if " ".join(paragraph.split()) in texts]
+    texts = {text for text in texts if not text.endswith(".")}
+    return [p for p in paragraphs if " ".join(p.split()) in texts]

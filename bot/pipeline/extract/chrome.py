@@ -44,6 +44,7 @@ _PICTURE_BOX = re.compile(
 _PICTURE_BOX_DEPTH = 2  # the <img>'s parent or grandparent
 _CAPTION_WORDS = 60
 _PHOTO_CREDIT = re.compile(r"\b(?:fotos?|photos?|bild|imagen|image|credits?|quelle)\s*:|©|\(c\)", re.IGNORECASE)
+_SENTENCE_GOES_ON = re.compile(r"[.!?]\s*\w")  # a sentence after the credit: the credit closes no caption
 _SIDEBAR_PART = re.compile(r"sidebar|widget", re.IGNORECASE)  # a sidebar's own boxes, or one a layout wraps
 
 
@@ -69,9 +70,15 @@ def _drop_picture_boxes(tree: HtmlElement) -> None:
 
 
 def _is_caption(text: str) -> bool:
-    """A caption with its credit ("... Tappara Tampere. Foto: City-Press", "Jane Doe © KNA"); a picture's box with
-    other text (a tutorial's steps set beside their photos) keeps it."""
-    return len(text.split()) <= _CAPTION_WORDS and _PHOTO_CREDIT.search(text) is not None
+    """A caption closed by its credit ("... Tappara Tampere. Foto: City-Press", "Jane Doe © KNA"); a picture's box with
+    other text (a tutorial's steps set beside their photos) keeps it, and so does one whose credit sits inside a
+    sentence ("... approved the budget (photo: press office)."): a lead set beside the picture, which a caption's
+    rule must not cost the story."""
+    credit = next(reversed(list(_PHOTO_CREDIT.finditer(text))), None)
+    if len(text.split()) > _CAPTION_WORDS or credit is None or _SENTENCE_GOES_ON.search(text, credit.end()):
+        return False
+    before = text[: credit.start()].rstrip(" (")
+    return not before or credit.group().startswith(("©", "(")) or before.endswith((".", "!", "?"))
 
 
 def _nearest(el: HtmlElement, depth: int) -> list[HtmlElement]:

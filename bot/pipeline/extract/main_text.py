@@ -48,6 +48,7 @@ def main_text(html: str, url: str | None, tree: HtmlElement | None, titles: list
     page = _trafilatura_input(html, tree)
     if tree is not None:
         _unwrap_inline_wrappers(tree)
+        _code_in_bare_pres(tree)
     lines, h1s, quotes = _trafilatura(page, url, fast=True)
     best = clean_lines(lines, titles + h1s)
     if _text_length(best) >= MIN_TEXT and paragraph_chars < _FULL_PASS_RATIO * _text_length(best):
@@ -111,6 +112,16 @@ _PRUNED_SPANS = etree.XPath(
 )
 _PRUNED_NAME = re.compile(r"(?:^|\s)(?:link(?:\s|$)|bottom)|bottom(?:\s|$)")
 _WORD = re.compile(r"\w")
+
+
+def _code_in_bare_pres(tree: HtmlElement) -> None:
+    """Wraps the content of a <pre> without a <code> in one: trafilatura turns a bare <pre> into a <quote>, whose
+    line wraps _plain_text would join, and a program's lines (a shell loop) need theirs."""
+    for pre in [pre for pre in tree.iter("pre") if next(pre.iter("code"), None) is None]:
+        code = pre.makeelement("code", {})
+        code.text, pre.text = pre.text, None
+        code.extend(list(pre))
+        pre.append(code)
 
 
 def _unwrap_inline_wrappers(tree: HtmlElement) -> None:
