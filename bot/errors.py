@@ -8,7 +8,8 @@ class DigestError(Exception):
 
     Reason codes: blocked_address, bad_url, unreachable, dns, tls, timeout, http_status, not_html,
     too_large, too_many_redirects, decode, empty, javascript_only, paywall, bot_wall, extraction_timeout, unreadable
-    (a saved file), internal (an unexpected error, logged with its traceback: bot/pipeline/digest.py);
+    (a saved file), internal (an unexpected error, logged with its traceback: bot/pipeline/digest.py), ignored (a
+    Slack link to a site DIGESTBOT_IGNORE_DOMAINS lists, never fetched: handlers/bot.py);
     for links that are not HTML articles (bot/pipeline/kinds.py): not_pdf, not_json, not_text, not_oembed, encrypted,
     pdf_unreadable.
 

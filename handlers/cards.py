@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.ages import age
+from bot.errors import DigestError
 from bot.models import Digest
 from bot.pipeline.facts import CARD_DATE, kind_facts, published_text, summary_heading
 
@@ -145,5 +146,9 @@ def repeat_notice(name: str, shared_at: datetime, permalink: str | None, now: da
     return f"First shared by {escape(name)} {age(shared_at, now)}, on {slack_date(shared_at)}{where}."
 
 
-def failure_notice(url: str, reason: str) -> str:
-    return f"Couldn't read {slack_link(url, 'this page')}: {escape(reason)}"
+def failure_notice(url: str, error: DigestError | str) -> str:
+    """What a user reads for a link that gives no card; a link to an ignored site was never fetched, so it is told as a
+    refusal, not as a page that could not be read."""
+    if isinstance(error, DigestError) and error.reason == "ignored":
+        return escape(str(error))
+    return f"Couldn't read {slack_link(url, 'this page')}: {escape(str(error))}"

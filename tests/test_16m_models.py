@@ -19,8 +19,8 @@ def test_every_format_character_goes_but_zwnj_and_zwj() -> None:
 async def test_a_record_cached_before_the_cleaning_is_read_back_clean(store: Store) -> None:
     await store.cache.put(Digest(source=URL, url=URL, canonical_url=URL, title="placeholder"))
     key = store.cache.keys.url("digest", URL)
-    # A record stored by an earlier version (or planted by anyone who can write to Redis): bidi and a huge title.
-    planted = {"v": 1, "source": URL, "url": URL, "canonical_url": URL, "title": "Evil\u202e " + "word " * 5000,
+    # A record planted by anyone who can write to Redis (or stored before the cleaning): bidi and a huge title.
+    planted = {"v": 2, "source": URL, "url": URL, "canonical_url": URL, "title": "Evil\u202e " + "word " * 5000,
                "summary": "sum\u200bmary", "quotes": ["quo\u2066te"], "text": "te\ufeffxt"}  # fmt: skip
     await store.cache.r.set(key, json.dumps(planted))
     digest = await store.cache.get(URL)

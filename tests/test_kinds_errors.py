@@ -26,6 +26,16 @@ async def test_a_cut_page_without_article_text_says_where_it_was_cut() -> None:
     )
 
 
+async def test_a_cut_wall_says_only_that_it_is_a_wall() -> None:
+    # Where the page was cut says nothing of a sign-in wall read whole before the cut: it is no article's absence.
+    wall = "<title>Log in</title><h1>Log in</h1><p>Please log in to view this story.</p><button>Log in</button>"
+    raw = f"<html><body>{wall}<script>{'var x = 1;' * 1000}</script></body></html>".encode()
+    with pytest.raises(DigestError) as caught:
+        await digest_saved(raw, "page.html", "file:///tmp/page.html", Settings(DIGESTBOT_FETCH_MAX_BYTES=4096))
+    assert caught.value.reason == "bot_wall"
+    assert "cut" not in str(caught.value)
+
+
 async def test_a_whole_page_without_article_text_says_only_that() -> None:
     raw = b"<html><body><nav><ul><li><a href='/a'>Home</a></li></ul></nav></body></html>"
     with pytest.raises(DigestError) as caught:

@@ -703,6 +703,7 @@ _OPENING = "Leandra Lou schreibt über all die Themen, die echte Fashion Junkies
             "Why did the U.S. Senate vote against the bill?",
         ),
         # one long sentence, abbreviations included, stays whole
+        *((f"The antitrust trial of Epic Games {word} Apple, {_OPENING}",) * 2 for word in ("vs.", "e.g.", "etc.")),
         (
             f"Sen. Warren and approx. two hundred people: {_OPENING}",
             f"Sen. Warren and approx. two hundred people: {_OPENING}",

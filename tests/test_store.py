@@ -128,8 +128,8 @@ async def test_a_long_digest_is_stored_compressed_a_short_one_as_json(store: Sto
     short_raw = await client.get(key(store_settings, "digest", "https://a.example/short"))
     await client.aclose()
     assert long_raw[:1] == b"z" and len(long_raw) < len(text) / 2
-    assert json.loads(zlib.decompress(long_raw[1:]))["v"] == 1
-    assert json.loads(short_raw)["v"] == 1
+    assert json.loads(zlib.decompress(long_raw[1:]))["v"] == 2
+    assert json.loads(short_raw)["v"] == 2
     assert (await store.cache.get("https://a.example/long")).text == text
 
 
@@ -294,7 +294,7 @@ async def test_a_declared_canonical_url_is_never_cached_for(store: Store) -> Non
     "value",
     [
         b"not json",
-        b'{"v": 2, "source": "s", "url": "u", "canonical_url": "c"}',  # a future schema
+        b'{"v": 3, "source": "s", "url": "u", "canonical_url": "c"}',  # a future schema
         b'{"v": 1, "title": "no url fields"}',
         b"z" + zlib.compress(b"{" + b" " * (5 * 1024 * 1024) + b"}"),  # a decompression bomb
         b"z" + b"truncated zlib",
@@ -315,6 +315,18 @@ async def test_poisoned_digest_is_dropped_and_refetched(store: Store, store_sett
 
     assert await store.cache.digest_once(url, produce) == make_digest(url)
     await client.aclose()
+
+
+async def test_a_digest_cached_before_dates_had_a_precision_is_a_miss(store: Store, store_settings: Settings) -> None:
+    """A v1 record read a year-only date as its January 1st: served, it would show "Jan 1, 2019" for weeks."""
+    url = "https://a.example/old"
+    await store.cache.put(make_digest(url, "Hi."))
+    client = raw_client(store_settings)
+    record = json.loads(await client.get(key(store_settings, "digest", url)))
+    del record["published_precision"]
+    await client.set(key(store_settings, "digest", url), json.dumps({**record, "v": 1}))
+    await client.aclose()
+    assert await store.cache.get(url) is None
 
 
 async def test_a_digest_fetched_from_a_private_address_is_not_served_once_those_are_barred(

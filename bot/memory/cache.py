@@ -53,7 +53,8 @@ Write = tuple[str, bytes, int]  # key, value, TTL s
 
 
 class _DigestRecord(Digest):
-    v: Literal[1] = 1
+    # 2: dates carry their precision; a v1 record (any year-only date read as a January 1st) is a miss, re-digested
+    v: Literal[2] = 2
 
 
 class _FailureRecord(BaseModel):

@@ -6,7 +6,7 @@ one URL (or one channel, or one team) share a slot and may be used together in o
 
 | key | type | value | TTL |
 | --- | --- | --- | --- |
-| `P digest:{U}` | string | Digest JSON `{"v": 1, ...}`; `b"z"` + zlib(JSON) when >= 1 KB and smaller | cache_ttl_days |
+| `P digest:{U}` | string | Digest JSON `{"v": 2, ...}`; `b"z"` + zlib(JSON) when >= 1 KB and smaller | cache_ttl_days |
 | `P fail:{U}` | string | `{"v": 1, "reason": ..., "message": ...}`: U could not be digested | negative_cache_minutes |
 | `P lock:{U}` | string | random token of the replica producing U's digest (SET NX PX) | cache.LOCK_TTL_MS |
 | `P ch:{C}:first` | hash | U -> Share JSON `{"v": 1, ...}` of the first share of U in C | history |

@@ -108,12 +108,12 @@ async def _read(fetch: str, url: str, web: Web) -> Digest:
 
 
 async def page_digest(page: Page, source: str, web: Web) -> Digest:
-    """The page digested as what it says it is; a page cut at the byte cap says so, in its card or its error (its
-    article may lie past the cut)."""
+    """The page digested as what it says it is; a page cut at the byte cap says so, in its card or in an error that
+    found no article (its article may lie past the cut)."""
     try:
         digest = await _page_digest(page, source, web)
     except DigestError as error:
-        if not page.truncated:
+        if not page.truncated or error.reason not in NO_ARTICLE:
             raise
         cut = byte_size(web.settings.fetch_max_bytes)
         message = f"{str(error).rstrip('.')}: the page was cut at {cut}, and its article may lie past the cut."

@@ -212,7 +212,7 @@ async def _digest(bot: SlackBot, url: str, team: str, channel: str) -> dict[str,
     try:
         digest = await bot.digest(url)
     except DigestError as error:
-        return {"text": failure_notice(url, str(error))}
+        return {"text": failure_notice(url, error)}
     text, blocks = digest_card(digest, related=await bot.service.related(digest, team, channel))
     return {"text": text, "blocks": [*blocks, share_button(digest.canonical_url)]}
 
@@ -221,7 +221,7 @@ async def _related(bot: SlackBot, url: str, team: str, channel: str) -> dict[str
     try:
         digest = await bot.digest(url)
     except DigestError as error:
-        return {"text": failure_notice(url, str(error))}
+        return {"text": failure_notice(url, error)}
     hits = await bot.service.related(digest, team, channel)
     if not hits:
         return {"text": "I found nothing closely related among the links this workspace has shared."}
@@ -249,7 +249,7 @@ async def share_to_channel(body: dict[str, Any], team_id: str, bot: SlackBot) ->
     try:
         digest = await bot.digest(url)
     except DigestError as error:  # told at the response_url: chat.postEphemeral fails where I am not a member
-        await respond_later(bot, str(body.get("response_url", "")), {"text": failure_notice(url, str(error))})
+        await respond_later(bot, str(body.get("response_url", "")), {"text": failure_notice(url, error)})
         return
     store = bot.service.store
     first = await store.channels.first_share(channel, digest.canonical_url)

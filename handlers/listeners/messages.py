@@ -291,7 +291,7 @@ async def handle_link(url: str, job: MessageJob, bot: SlackBot, reply: Reply, re
             digest = await bot.digest(url)
     except DigestError as error:
         DIGESTS.labels(f"failed_{error.reason}").inc()
-        await reply.say(failure_notice(url, str(error)))
+        await reply.say(failure_notice(url, error))
         return f"failed_{error.reason}"
     # A shortener resolves to the article itself: it may be a repeat after all.
     moved = digest.canonical_url != canonical_url

@@ -23,6 +23,7 @@ from bot.pipeline.metadata.markup import (
     squash,
     unescaped,
 )
+from bot.pipeline.sentences import split_sentences
 
 # The card shows the headline a reader sees on the page: its <h1>, unless that is the site's logo, a menu or a
 # widget. The declared titles (JSON-LD, og:title, <title>) are often a shorter social or search variant, or
@@ -54,7 +55,6 @@ _TRUNCATED = ("...", "…")
 # Titles longer than this may hold a second sentence that is no headline's (the labelled one-sentence headlines of
 # the metadata set's tuning pages reach 175 characters; none longer than 150 holds a second sentence)
 _LONG_TITLE = 150
-_SENTENCE_END = re.compile(r"[.!?]\s+([^\W\d_])")
 _MIN_FIRST_SENTENCE = 30
 _WORD = re.compile(r"\w+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
@@ -74,11 +74,14 @@ def find_title(
 
 def _first_sentence(title: str) -> str:
     """A title that runs on into a second sentence, the post's opening written into it (a blog's "Headline. Its
-    first lines over 200 characters"), cut to its first: a headline is one sentence."""
-    for end in _SENTENCE_END.finditer(title):
-        # after a word in lower case, not an abbreviation ("U.S.", "Sen."), and before a capital
-        if end.start() >= _MIN_FIRST_SENTENCE and title[end.start() - 3 : end.start()].islower() and end[1].isupper():
-            return title[: end.start() + (end[0][0] != ".")]  # a headline's own "?" or "!" stays
+    first lines over 200 characters"), cut to its first: a headline is one sentence. The sentence splitter knows
+    the abbreviations ("vs.", "e.g.", "U.S.") that end no sentence."""
+    sentences = split_sentences(title)
+    for count in range(1, len(sentences)):
+        head = " ".join(sentences[:count])
+        # after a word in lower case and before a capital, as a run-on opening starts
+        if len(head) >= _MIN_FIRST_SENTENCE and head[-4:-1].islower() and sentences[count][0].isupper():
+            return head.removesuffix(".")  # a headline's own "?" or "!" stays
     return title
 
 
