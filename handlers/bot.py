@@ -22,7 +22,7 @@ from handlers.names import UserNames
 from handlers.settings import SlackSettings
 from handlers.slack_client import SlackSession
 
-IGNORED = "I don't digest links to that site here (it is on this workspace's ignore list)."
+IGNORED = "I don't digest links to that site here (it is on this bot's ignore list)."
 
 
 @dataclass

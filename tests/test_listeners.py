@@ -32,7 +32,7 @@ from tests.support.slack_standin import (
 )
 from tests.support.waiting import wait_until
 
-IGNORED = "I don't digest links to that site here (it is on this workspace's ignore list)."
+IGNORED = "I don't digest links to that site here (it is on this bot's ignore list)."
 PRIVATE = "G8"
 
 
