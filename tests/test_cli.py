@@ -208,30 +208,33 @@ def test_bad_settings_fail_with_one_clear_line() -> None:
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("command", ["digest", "serve", "worker", "roundup"])
-def test_a_garbage_redis_url_is_one_clear_line_for_every_command(command: str) -> None:
-    env = {**os.environ, "REDIS_URL": "garbage", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
-    args = {"digest": ["https://example.org/a"], "roundup": ["--channel", "C1"]}.get(command, [])
-    result = subprocess.run([sys.executable, "-m", "handlers.cli", command, *args], capture_output=True, text=True,
-                            env=env, timeout=60, cwd=Path(__file__).parent.parent)  # fmt: skip
-    assert result.returncode == 2
-    assert result.stderr.splitlines() == [
+UNREADABLE_SETTINGS = [
+    (
+        "REDIS_URL",
+        "garbage",
         "digestbot: REDIS_URL: REDIS_URL must start with one of redis://, rediss://, unix://, redis+sentinel://, "
-        "rediss+sentinel://, redis+cluster://, rediss+cluster://"
-    ]
+        "rediss+sentinel://, redis+cluster://, rediss+cluster://",
+    ),
+    # pydantic_settings decodes a JSON setting before validating it and raises its own SettingsError on failure
+    (
+        "DIGESTBOT_PROVIDER_URLS",
+        "notjson",
+        "digestbot: DIGESTBOT_PROVIDER_URLS: is not valid JSON (Expecting value: line 1 column 1 (char 0))",
+    ),
+]
 
 
+@pytest.mark.parametrize(("name", "value", "line"), UNREADABLE_SETTINGS)
 @pytest.mark.parametrize("command", ["digest", "serve", "worker", "roundup"])
-def test_a_json_setting_that_does_not_parse_is_one_clear_line_for_every_command(command: str) -> None:
-    # pydantic_settings decodes a JSON setting before validating it and raises its own SettingsError on failure.
-    env = {**os.environ, "DIGESTBOT_PROVIDER_URLS": "notjson", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
+def test_a_setting_that_cannot_be_read_is_one_clear_line_for_every_command(
+    command: str, name: str, value: str, line: str
+) -> None:
+    env = {**os.environ, name: value, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
     args = {"digest": ["https://example.org/a"], "roundup": ["--channel", "C1"]}.get(command, [])
     result = subprocess.run([sys.executable, "-m", "handlers.cli", command, *args], capture_output=True, text=True,
                             env=env, timeout=60, cwd=Path(__file__).parent.parent)  # fmt: skip
     assert result.returncode == 2
-    assert result.stderr.splitlines() == [
-        "digestbot: DIGESTBOT_PROVIDER_URLS: is not valid JSON (Expecting value: line 1 column 1 (char 0))"
-    ]
+    assert result.stderr.splitlines() == [line]
 
 
 def test_a_data_dir_that_cannot_be_made_is_one_clear_line(tmp_path: Path) -> None:
